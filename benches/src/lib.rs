@@ -1,0 +1,7 @@
+//! Criterion benchmarks and peer comparisons for FerrisDB.
+//!
+//! The benchmarks live in `benches/benches/`; run them with
+//! `cargo bench -p ferrisdb-benches`. This library holds the helpers they share.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]

@@ -1,0 +1,160 @@
+//! The one error type of FerrisDB.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// The result of every fallible FerrisDB function.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in FerrisDB.
+///
+/// Each variant carries what a user needs to act: the file and the offset for
+/// damage on disk, the OS error for failed I/O. The enum is `#[non_exhaustive]`:
+/// match the variants you handle and keep a catch-all arm.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An operating-system call on `path` failed.
+    #[error("I/O error on {}: {source}", path.display())]
+    Io {
+        /// The file or directory the call was about.
+        path: PathBuf,
+        /// What the operating system reported.
+        #[source]
+        source: io::Error,
+    },
+
+    /// A file holds bytes that do not follow its format.
+    #[error(
+        "corruption in {} at byte {offset}: {reason}; the file is damaged: \
+         restore it from a backup, or open with a recovery mode that skips damage",
+        file.display()
+    )]
+    Corruption {
+        /// The damaged file.
+        file: PathBuf,
+        /// The byte offset in the file where the damage was found.
+        offset: u64,
+        /// What was wrong.
+        reason: String,
+    },
+
+    /// A block of a file does not match the checksum stored with it.
+    #[error(
+        "checksum mismatch in {} at byte {offset}: stored {expected:#010x}, \
+         computed {actual:#010x}; the file is damaged: restore it from a backup",
+        file.display()
+    )]
+    ChecksumMismatch {
+        /// The damaged file.
+        file: PathBuf,
+        /// The byte offset of the checksummed block.
+        offset: u64,
+        /// The checksum stored in the file.
+        expected: u32,
+        /// The checksum of the bytes actually read.
+        actual: u32,
+    },
+
+    /// The MemTable has no room for the entry; nothing was inserted.
+    ///
+    /// The engine handles this by switching to a fresh MemTable; a direct user
+    /// of a MemTable should flush it and retry in a new one.
+    #[error(
+        "memtable full: the entry needs {needed} bytes but only {available} of \
+         {limit} remain; flush it and write to a new memtable"
+    )]
+    MemTableFull {
+        /// Bytes the rejected entry would take.
+        needed: usize,
+        /// Bytes still free when it was rejected.
+        available: usize,
+        /// The MemTable's size limit.
+        limit: usize,
+    },
+
+    /// The caller passed something FerrisDB does not accept: a key over the
+    /// size limit, keys out of order, an invalid setting.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+
+    /// The object was closed (or failed and shut itself down) and accepts no
+    /// more work; open it again.
+    #[error(
+        "closed: the database or file was closed and accepts no more operations; open it again"
+    )]
+    Closed,
+}
+
+impl Error {
+    /// An [`Error::Io`] for `source` on `path`.
+    pub fn io(path: impl AsRef<Path>, source: io::Error) -> Self {
+        Error::Io {
+            path: path.as_ref().to_path_buf(),
+            source,
+        }
+    }
+
+    /// A [`Error::Corruption`] in `file` at `offset`.
+    pub fn corruption(file: impl AsRef<Path>, offset: u64, reason: impl Into<String>) -> Self {
+        Error::Corruption {
+            file: file.as_ref().to_path_buf(),
+            offset,
+            reason: reason.into(),
+        }
+    }
+
+    /// Whether the error means data on disk is damaged.
+    pub fn is_corruption(&self) -> bool {
+        matches!(
+            self,
+            Error::Corruption { .. } | Error::ChecksumMismatch { .. }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_file_and_offset() {
+        let err = Error::corruption("/db/000003.sst", 4096, "block length past end of file");
+        let msg = err.to_string();
+        assert!(msg.contains("/db/000003.sst"), "{msg}");
+        assert!(msg.contains("4096"), "{msg}");
+        assert!(msg.contains("block length past end of file"), "{msg}");
+        assert!(err.is_corruption());
+
+        let err = Error::ChecksumMismatch {
+            file: "/db/000001.wal".into(),
+            offset: 32,
+            expected: 0xdead_beef,
+            actual: 0x1234_5678,
+        };
+        let msg = err.to_string();
+        assert!(
+            msg.contains("/db/000001.wal") && msg.contains("32"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("0xdeadbeef") && msg.contains("0x12345678"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn io_error_keeps_its_source() {
+        let err = Error::io("/db/LOCK", io::Error::from(io::ErrorKind::PermissionDenied));
+        assert!(err.to_string().contains("/db/LOCK"));
+        let source = std::error::Error::source(&err).expect("source");
+        assert!(source.to_string().to_lowercase().contains("permission"));
+        assert!(!err.is_corruption());
+    }
+
+    #[test]
+    fn error_is_send_sync_and_static() {
+        fn assert_bounds<T: Send + Sync + 'static>() {}
+        assert_bounds::<Error>();
+    }
+}

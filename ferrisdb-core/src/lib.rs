@@ -1,0 +1,45 @@
+//! Core types shared by every FerrisDB crate.
+//!
+//! FerrisDB is a log-structured merge-tree (LSM) key-value storage engine. This
+//! crate holds the vocabulary the rest of the engine speaks:
+//!
+//! - [`Key`], [`Value`] and [`Timestamp`]: user data and the version stamp the
+//!   engine gives every write.
+//! - [`Operation`]: whether an entry stores a value or deletes one (a tombstone).
+//! - [`InternalKey`]: a user key with its timestamp, ordered so that the newest
+//!   version of a key comes first. Every sorted structure in the engine (the
+//!   MemTable, SSTables, merges) is ordered by it.
+//! - [`SyncMode`] and [`CompressionType`]: settings whose meaning is shared by
+//!   the write-ahead log, the tables and the engine.
+//! - [`Error`] and [`Result`]: the one error type every public function returns.
+//! - [`coding`]: bounds-checked little-endian and varint encoding, used by every
+//!   on-disk format.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod coding;
+mod error;
+mod escape;
+mod internal_key;
+mod operation;
+mod options;
+
+pub use error::{Error, Result};
+pub use escape::escape_bytes;
+pub use internal_key::InternalKey;
+pub use operation::Operation;
+pub use options::{CompressionType, SyncMode};
+
+/// A user key: any sequence of bytes, compared bytewise.
+pub type Key = Vec<u8>;
+
+/// A user value: any sequence of bytes, possibly empty.
+pub type Value = Vec<u8>;
+
+/// The version stamp of a write.
+///
+/// The engine assigns timestamps itself, strictly increasing across restarts;
+/// every entry of one write batch shares one timestamp. A read at timestamp `t`
+/// sees the newest version of each key whose timestamp is at most `t`.
+pub type Timestamp = u64;

@@ -1,0 +1,18 @@
+//! FerrisDB's storage engine: a log-structured merge-tree (LSM) you embed as a
+//! library.
+//!
+//! A write goes to the write-ahead log (so it survives a crash) and then to the
+//! in-memory MemTable (so it can be read at once). A full MemTable is frozen and
+//! flushed to an immutable sorted file, an SSTable; compaction merges tables in
+//! the background so reads stay fast and deleted data leaves the disk. A read
+//! looks in the MemTables first, then in the tables from newest to oldest.
+//!
+//! See `docs/architecture.md` in the repository for the crates, the modules and
+//! the data flow of a write and a read.
+
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
+#![warn(missing_docs)]
+
+pub use ferrisdb_core::{
+    CompressionType, Error, InternalKey, Key, Operation, Result, SyncMode, Timestamp, Value,
+};

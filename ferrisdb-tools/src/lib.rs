@@ -1,0 +1,7 @@
+//! Command-line tools for inspecting and measuring FerrisDB.
+//!
+//! Each binary in `src/bin/` is a thin `main` that parses its flags and calls a
+//! function of this library, so the tools' logic is tested like any other code.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
