@@ -13,6 +13,11 @@
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
 
+pub mod fs;
+pub mod memtable;
+pub mod sstable;
+pub mod wal;
+
 pub use ferrisdb_core::{
     CompressionType, Error, InternalKey, Key, Operation, Result, SyncMode, Timestamp, Value,
 };

@@ -1,0 +1,1 @@
+//! The MemTable: the sorted in-memory buffer every write lands in first.

@@ -1,0 +1,1 @@
+//! SSTables: immutable sorted tables of data blocks, an index, a bloom filter and properties.

@@ -1,0 +1,1 @@
+//! The write-ahead log: makes a write durable before it is acknowledged.
