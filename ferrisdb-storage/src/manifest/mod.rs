@@ -1,0 +1,168 @@
+//! The manifest: the durable list of live tables and needed logs.
+//!
+//! A database directory holds many files; the manifest says which of them
+//! matter. It records every live table (its level, number, size and key
+//! range), the oldest write-ahead log that still holds data not yet in a
+//! table, the next file number, and the newest timestamp stored in a table.
+//!
+//! # Atomic replacement
+//!
+//! The manifest is small, so FerrisDB rewrites it whole on every change
+//! instead of appending edits to a log (LevelDB's approach). A change is made
+//! durable in four steps:
+//!
+//! 1. write the new state to `MANIFEST.tmp`,
+//! 2. fsync it,
+//! 3. rename it over `MANIFEST` (atomic on POSIX file systems),
+//! 4. fsync the directory, so the rename itself survives a power loss.
+//!
+//! A crash before step 3 leaves the old manifest in place and a stray
+//! `MANIFEST.tmp`, which the next open deletes; a crash after it leaves the
+//! new one. There is no state in between, so a reader of the directory always
+//! sees either the old or the new set of tables. The byte layout is specified
+//! in `docs/format/manifest.md`.
+
+pub mod format;
+mod state;
+
+use std::path::Path;
+
+pub use state::{ManifestState, TableRecord};
+
+use crate::fs::FileSystem;
+use crate::Result;
+use format::{MANIFEST_FILE_NAME, MANIFEST_TEMP_FILE_NAME};
+
+/// Reads the manifest of `dir`, or `None` for a directory without one (a new
+/// database).
+pub fn load(fs: &dyn FileSystem, dir: &Path) -> Result<Option<ManifestState>> {
+    let path = dir.join(MANIFEST_FILE_NAME);
+    if !fs.exists(&path)? {
+        return Ok(None);
+    }
+    let bytes = fs.read_all(&path)?;
+    ManifestState::decode(&bytes, &path).map(Some)
+}
+
+/// Replaces the manifest of `dir` with `state`, durably and atomically.
+///
+/// When this returns `Ok`, the new state survives a power loss; when it
+/// returns an error, the directory holds either the old or the new manifest
+/// and the caller must not assume which until it reloads.
+pub fn store(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> Result<()> {
+    let temp = dir.join(MANIFEST_TEMP_FILE_NAME);
+    let mut file = fs.create(&temp)?;
+    file.append(&state.encode())?;
+    file.sync()?;
+    drop(file);
+    fs.rename(&temp, &dir.join(MANIFEST_FILE_NAME))?;
+    fs.sync_dir(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::OsFileSystem;
+    use crate::{Error, InternalKey};
+    use std::path::PathBuf;
+
+    fn sample() -> ManifestState {
+        ManifestState {
+            next_file_number: 12,
+            log_number: 9,
+            last_timestamp: 4_000,
+            tables: vec![
+                TableRecord {
+                    level: 0,
+                    file_number: 7,
+                    file_size: 8_192,
+                    entry_count: 100,
+                    smallest: InternalKey::new("apple", 3_999),
+                    largest: InternalKey::new("pear", 3_000),
+                    min_timestamp: 3_000,
+                    max_timestamp: 3_999,
+                },
+                TableRecord {
+                    level: 1,
+                    file_number: 4,
+                    file_size: 65_536,
+                    entry_count: 2_000,
+                    smallest: InternalKey::new("", 1),
+                    largest: InternalKey::new(vec![0xff; 3], 2_000),
+                    min_timestamp: 1,
+                    max_timestamp: 2_000,
+                },
+            ],
+        }
+    }
+
+    fn path() -> PathBuf {
+        PathBuf::from("/db/MANIFEST")
+    }
+
+    #[test]
+    fn encode_decode_round_trips() {
+        for state in [ManifestState::default(), sample()] {
+            let bytes = state.encode();
+            assert_eq!(ManifestState::decode(&bytes, &path()).unwrap(), state);
+        }
+    }
+
+    #[test]
+    fn every_truncation_is_corruption() {
+        let bytes = sample().encode();
+        for cut in 0..bytes.len() {
+            let err = ManifestState::decode(&bytes[..cut], &path()).unwrap_err();
+            assert!(err.is_corruption(), "cut at {cut}: {err}");
+            assert!(err.to_string().contains("/db/MANIFEST"), "{err}");
+        }
+    }
+
+    #[test]
+    fn every_flipped_byte_is_detected() {
+        let bytes = sample().encode();
+        for i in 0..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= 0x5a;
+            let err = ManifestState::decode(&damaged, &path()).unwrap_err();
+            assert!(err.is_corruption(), "flip at {i}: {err}");
+        }
+    }
+
+    #[test]
+    fn huge_table_count_is_rejected_without_allocating() {
+        let mut state = sample();
+        state.tables.clear();
+        let mut bytes = state.encode();
+        // Patch the table count (the last body byte, a one-byte varint 0) to a
+        // ten-byte varint claiming u64::MAX tables, then fix lengths and crc.
+        let body_end = bytes.len() - format::CHECKSUM_LEN;
+        bytes.truncate(body_end - 1);
+        bytes.extend_from_slice(&[0xff; 9]);
+        bytes.push(0x01);
+        let body_len = (bytes.len() - format::HEADER_LEN) as u32;
+        bytes[format::BODY_LEN_OFFSET..format::HEADER_LEN].copy_from_slice(&body_len.to_le_bytes());
+        let crc = crc32fast::hash(&bytes);
+        bytes.extend_from_slice(&crc.to_le_bytes());
+        let err = ManifestState::decode(&bytes, &path()).unwrap_err();
+        assert!(err.to_string().contains("table count"), "{err}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_manifest_says_so() {
+        let err = ManifestState::decode(&[b'x'; 64], &path()).unwrap_err();
+        assert!(matches!(err, Error::Corruption { offset: 0, .. }), "{err}");
+        assert!(err.to_string().contains("not a FerrisDB manifest"), "{err}");
+    }
+
+    #[test]
+    fn store_then_load_and_replace() {
+        let dir = tempfile::tempdir().unwrap();
+        let fs = OsFileSystem;
+        assert_eq!(load(&fs, dir.path()).unwrap(), None);
+        store(&fs, dir.path(), &ManifestState::default()).unwrap();
+        store(&fs, dir.path(), &sample()).unwrap();
+        assert_eq!(load(&fs, dir.path()).unwrap(), Some(sample()));
+        assert_eq!(fs.list(dir.path()).unwrap(), [MANIFEST_FILE_NAME]);
+    }
+}

@@ -1,0 +1,205 @@
+//! What the manifest records, and its encoding.
+
+use std::path::Path;
+
+use ferrisdb_core::coding::{put_fixed32, put_fixed64, put_varint64, DecodeError, Decoder};
+
+use super::format::{
+    BODY_LEN_OFFSET, CHECKSUM_LEN, FORMAT_VERSION, HEADER_LEN, MAGIC, MAX_BODY_LEN, MIN_FILE_LEN,
+    VERSION_OFFSET,
+};
+use crate::{Error, InternalKey, Result, Timestamp};
+
+/// One live table, as the manifest records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableRecord {
+    /// The level the table belongs to; 0 holds freshly flushed tables.
+    pub level: u32,
+    /// The table's file number: its file is `NNNNNN.sst`.
+    pub file_number: u64,
+    /// The table's size in bytes.
+    pub file_size: u64,
+    /// Number of entries (versions and tombstones) in the table.
+    pub entry_count: u64,
+    /// The first entry of the table in [`InternalKey`] order.
+    pub smallest: InternalKey,
+    /// The last entry of the table in [`InternalKey`] order.
+    pub largest: InternalKey,
+    /// The smallest timestamp of any entry.
+    pub min_timestamp: Timestamp,
+    /// The largest timestamp of any entry.
+    pub max_timestamp: Timestamp,
+}
+
+/// The durable state of a database: which tables exist and which write-ahead
+/// logs are still needed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ManifestState {
+    /// The next unused file number, shared by logs and tables.
+    pub next_file_number: u64,
+    /// Write-ahead logs numbered below this hold only data that is already in
+    /// tables; they are not replayed and may be deleted.
+    pub log_number: u64,
+    /// The largest timestamp stored in any table. Recovery resumes timestamps
+    /// above the larger of this and the newest replayed log record.
+    pub last_timestamp: Timestamp,
+    /// Every live table, in level order, then as the engine keeps them.
+    pub tables: Vec<TableRecord>,
+}
+
+impl ManifestState {
+    /// The whole manifest file for this state: header, body, checksum.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut body = Vec::new();
+        put_varint64(&mut body, self.next_file_number);
+        put_varint64(&mut body, self.log_number);
+        put_fixed64(&mut body, self.last_timestamp);
+        put_varint64(&mut body, self.tables.len() as u64);
+        for table in &self.tables {
+            put_varint64(&mut body, u64::from(table.level));
+            put_varint64(&mut body, table.file_number);
+            put_varint64(&mut body, table.file_size);
+            put_varint64(&mut body, table.entry_count);
+            table.smallest.encode_into(&mut body);
+            table.largest.encode_into(&mut body);
+            put_fixed64(&mut body, table.min_timestamp);
+            put_fixed64(&mut body, table.max_timestamp);
+        }
+
+        let mut file = Vec::with_capacity(HEADER_LEN + body.len() + CHECKSUM_LEN);
+        file.extend_from_slice(&MAGIC);
+        put_fixed32(&mut file, FORMAT_VERSION);
+        // A body over 4 GiB would need billions of tables; the engine never
+        // gets there, and decode rejects anything over MAX_BODY_LEN anyway.
+        put_fixed32(&mut file, body.len() as u32);
+        file.extend_from_slice(&body);
+        let crc = crc32fast::hash(&file);
+        put_fixed32(&mut file, crc);
+        file
+    }
+
+    /// Decodes a whole manifest file read from `path`.
+    ///
+    /// Every length is checked before it is used; damage is an
+    /// [`Error::Corruption`] or [`Error::ChecksumMismatch`] naming `path` and
+    /// the offset.
+    pub fn decode(bytes: &[u8], path: &Path) -> Result<ManifestState> {
+        if bytes.len() < MIN_FILE_LEN {
+            return Err(Error::corruption(
+                path,
+                0,
+                format!(
+                    "manifest is {} bytes, shorter than the minimum of {MIN_FILE_LEN}",
+                    bytes.len()
+                ),
+            ));
+        }
+        if bytes[..MAGIC.len()] != MAGIC {
+            return Err(Error::corruption(
+                path,
+                0,
+                "bad magic number: this is not a FerrisDB manifest",
+            ));
+        }
+        let mut header = Decoder::new(&bytes[VERSION_OFFSET..HEADER_LEN]);
+        let version = header
+            .fixed32("format version")
+            .map_err(|e| e.in_file(path, 0))?;
+        if version != FORMAT_VERSION {
+            return Err(Error::corruption(
+                path,
+                VERSION_OFFSET as u64,
+                format!(
+                    "manifest format version {version} is not supported \
+                     (this build reads version {FORMAT_VERSION}); use a newer FerrisDB"
+                ),
+            ));
+        }
+        let body_len = header
+            .fixed32("body length")
+            .map_err(|e| e.in_file(path, 0))? as usize;
+        let expected_len = HEADER_LEN
+            .checked_add(body_len)
+            .and_then(|n| n.checked_add(CHECKSUM_LEN));
+        if body_len > MAX_BODY_LEN || expected_len != Some(bytes.len()) {
+            return Err(Error::corruption(
+                path,
+                BODY_LEN_OFFSET as u64,
+                format!(
+                    "body length {body_len} does not match the file size {}",
+                    bytes.len()
+                ),
+            ));
+        }
+        let crc_offset = HEADER_LEN + body_len;
+        let stored = Decoder::new(&bytes[crc_offset..])
+            .fixed32("checksum")
+            .map_err(|e| e.in_file(path, crc_offset as u64))?;
+        let actual = crc32fast::hash(&bytes[..crc_offset]);
+        if stored != actual {
+            return Err(Error::ChecksumMismatch {
+                file: path.to_path_buf(),
+                offset: crc_offset as u64,
+                expected: stored,
+                actual,
+            });
+        }
+        Self::decode_body(&bytes[HEADER_LEN..crc_offset])
+            .map_err(|e| e.in_file(path, HEADER_LEN as u64))
+    }
+
+    fn decode_body(body: &[u8]) -> std::result::Result<ManifestState, DecodeError> {
+        let mut d = Decoder::new(body);
+        let next_file_number = d.varint64("next file number")?;
+        let log_number = d.varint64("log number")?;
+        let last_timestamp = d.fixed64("last timestamp")?;
+        let count = d.varint64("table count")?;
+        // Each table takes at least 2 x 9 bytes of keys and 16 of timestamps,
+        // so a count larger than the body is damage; checking it first keeps a
+        // corrupt count from reserving a huge vector.
+        if count > d.remaining() as u64 {
+            return Err(d.error(format!(
+                "table count {count} cannot fit in {} bytes",
+                d.remaining()
+            )));
+        }
+        let mut tables = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            let level = d.varint32("table level")?;
+            let file_number = d.varint64("table file number")?;
+            let file_size = d.varint64("table file size")?;
+            let entry_count = d.varint64("table entry count")?;
+            let smallest = InternalKey::decode_from(&mut d)?;
+            let largest = InternalKey::decode_from(&mut d)?;
+            let min_timestamp = d.fixed64("table min timestamp")?;
+            let max_timestamp = d.fixed64("table max timestamp")?;
+            if file_number >= next_file_number {
+                return Err(d.error(format!(
+                    "table {file_number} is not below the next file number {next_file_number}"
+                )));
+            }
+            tables.push(TableRecord {
+                level,
+                file_number,
+                file_size,
+                entry_count,
+                smallest,
+                largest,
+                min_timestamp,
+                max_timestamp,
+            });
+        }
+        if !d.is_empty() {
+            return Err(d.error(format!(
+                "{} unexpected bytes after the tables",
+                d.remaining()
+            )));
+        }
+        Ok(ManifestState {
+            next_file_number,
+            log_number,
+            last_timestamp,
+            tables,
+        })
+    }
+}
