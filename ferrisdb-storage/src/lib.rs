@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod fs;
+pub mod iterator;
 pub mod manifest;
 pub mod memtable;
 pub mod sstable;
