@@ -78,6 +78,18 @@ pub enum Error {
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
 
+    /// Another `StorageEngine` holds the database's lock file: the directory
+    /// is open in this process or another one.
+    #[error(
+        "database {} is locked: it is already open in this or another process; \
+         close that instance first (the lock is released when it closes or exits)",
+        path.display()
+    )]
+    DatabaseLocked {
+        /// The lock file.
+        path: PathBuf,
+    },
+
     /// The object was closed (or failed and shut itself down) and accepts no
     /// more work; open it again.
     #[error(

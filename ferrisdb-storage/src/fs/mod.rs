@@ -60,6 +60,12 @@ pub trait FileSystem: Send + Sync + fmt::Debug {
     /// Whether `path` exists.
     fn exists(&self, path: &Path) -> Result<bool>;
 
+    /// Takes an exclusive advisory lock on `path`, creating the file if
+    /// needed. Fails with [`Error::DatabaseLocked`](crate::Error::DatabaseLocked)
+    /// if another holder (in this process or another) has it. The lock is
+    /// released when the returned guard drops or the process exits.
+    fn lock(&self, path: &Path) -> Result<Box<dyn FileLock>>;
+
     /// Reads a whole file into memory. For small files only: manifests, headers.
     fn read_all(&self, path: &Path) -> Result<Vec<u8>> {
         let file = self.open(path)?;
@@ -113,6 +119,9 @@ pub trait RandomAccessFile: Send + Sync + fmt::Debug {
     /// The path the file was opened at.
     fn path(&self) -> &Path;
 }
+
+/// An exclusive lock on a file, released on drop.
+pub trait FileLock: Send + Sync + fmt::Debug {}
 
 /// A shared handle to a file system, as held by every component.
 pub type SharedFileSystem = Arc<dyn FileSystem>;

@@ -4,7 +4,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{FileSystem, RandomAccessFile, WritableFile};
+use super::{FileLock, FileSystem, RandomAccessFile, WritableFile};
 use crate::{Error, Result};
 
 /// The operating system's file system, through `std::fs`.
@@ -91,7 +91,34 @@ impl FileSystem for OsFileSystem {
     fn exists(&self, path: &Path) -> Result<bool> {
         path.try_exists().map_err(|e| Error::io(path, e))
     }
+
+    fn lock(&self, path: &Path) -> Result<Box<dyn FileLock>> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| Error::io(path, e))?;
+        // `flock` on Unix: the lock belongs to this open file description, so a
+        // second open of the same database in this very process conflicts too.
+        match file.try_lock() {
+            Ok(()) => Ok(Box::new(OsFileLock { _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => Err(Error::DatabaseLocked {
+                path: path.to_path_buf(),
+            }),
+            Err(std::fs::TryLockError::Error(e)) => Err(Error::io(path, e)),
+        }
+    }
 }
+
+/// Holds the locked file open; closing it releases the lock.
+#[derive(Debug)]
+struct OsFileLock {
+    _file: File,
+}
+
+impl FileLock for OsFileLock {}
 
 #[derive(Debug)]
 struct OsWritableFile {
@@ -214,6 +241,18 @@ mod tests {
         let file = OsFileSystem.open(&path).unwrap();
         let mut buf = [0; 4];
         assert!(file.read_exact_at(0, &mut buf).is_err());
+    }
+
+    #[test]
+    fn a_second_lock_fails_until_the_first_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("LOCK");
+        let first = OsFileSystem.lock(&path).unwrap();
+        let err = OsFileSystem.lock(&path).unwrap_err();
+        assert!(matches!(err, Error::DatabaseLocked { .. }), "{err}");
+        assert!(err.to_string().contains("already open"), "{err}");
+        drop(first);
+        OsFileSystem.lock(&path).unwrap();
     }
 
     #[test]
