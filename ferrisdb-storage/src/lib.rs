@@ -13,6 +13,7 @@
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
 
+mod config;
 pub mod fs;
 pub mod iterator;
 pub mod manifest;
@@ -20,6 +21,7 @@ pub mod memtable;
 pub mod sstable;
 pub mod wal;
 
+pub use config::StorageConfig;
 pub use ferrisdb_core::{
     CompressionType, Error, InternalKey, Key, Operation, Result, SyncMode, Timestamp, Value,
 };

@@ -1,0 +1,176 @@
+//! How a database is configured: [`StorageConfig`].
+
+use std::path::PathBuf;
+
+use crate::fs::{os_file_system, SharedFileSystem};
+use crate::{CompressionType, Error, Result, SyncMode};
+
+/// The settings of a database, given to
+/// [`StorageEngine::open`](crate::StorageEngine::open).
+///
+/// A struct of public fields with sensible defaults: set the ones you care
+/// about and keep the rest.
+///
+/// ```
+/// use ferrisdb_storage::{StorageConfig, SyncMode};
+///
+/// let config = StorageConfig {
+///     wal_sync_mode: SyncMode::Full,
+///     memtable_size: 16 << 20,
+///     ..StorageConfig::new("/tmp/my-app-db")
+/// };
+/// assert_eq!(config.block_size, 4096);
+/// ```
+///
+/// Invalid combinations are rejected by `open` with
+/// [`Error::InvalidArgument`].
+#[derive(Debug, Clone)]
+pub struct StorageConfig {
+    /// The database directory, created if missing. Default `./data`.
+    pub data_dir: PathBuf,
+    /// How far each write is pushed towards the disk before it is
+    /// acknowledged. Default [`SyncMode::Normal`]: survives a killed process.
+    pub wal_sync_mode: SyncMode,
+    /// Bytes a MemTable may hold before it is frozen and flushed. Default
+    /// 64 MiB.
+    pub memtable_size: usize,
+    /// Frozen MemTables that may wait for their flush before writers stall.
+    /// Default 2.
+    pub max_immutable_memtables: usize,
+    /// A write-ahead log file is rotated when it passes this size. Default
+    /// 64 MiB; the engine also starts a new log with every new MemTable.
+    pub wal_max_file_size: u64,
+    /// Target size of a table's data blocks, before compression. Default
+    /// 4 KiB.
+    pub block_size: usize,
+    /// How table blocks are compressed. Default [`CompressionType::None`].
+    pub compression: CompressionType,
+    /// Bloom filter bits per key; 10 gives about 1% false positives, 0 turns
+    /// filters off. Default 10.
+    pub bloom_filter_bits_per_key: usize,
+    /// Bytes of uncompressed blocks kept in the shared block cache. Default
+    /// 64 MiB.
+    pub block_cache_size: usize,
+    /// The longest key accepted, in bytes. Default 64 KiB.
+    pub max_key_size: usize,
+    /// The longest value accepted, in bytes. Default 16 MiB.
+    pub max_value_size: usize,
+    /// The file system all I/O goes through. Default: the operating system's.
+    /// Tests replace it to inject faults and simulate crashes.
+    pub file_system: SharedFileSystem,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            data_dir: PathBuf::from("./data"),
+            wal_sync_mode: SyncMode::Normal,
+            memtable_size: 64 << 20,
+            max_immutable_memtables: 2,
+            wal_max_file_size: 64 << 20,
+            block_size: 4 << 10,
+            compression: CompressionType::None,
+            bloom_filter_bits_per_key: 10,
+            block_cache_size: 64 << 20,
+            max_key_size: 64 << 10,
+            max_value_size: 16 << 20,
+            file_system: os_file_system(),
+        }
+    }
+}
+
+impl StorageConfig {
+    /// The default configuration for a database in `data_dir`.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        StorageConfig {
+            data_dir: data_dir.into(),
+            ..StorageConfig::default()
+        }
+    }
+
+    /// Checks every setting; `open` calls this first.
+    pub fn validate(&self) -> Result<()> {
+        fn check(ok: bool, message: impl FnOnce() -> String) -> Result<()> {
+            if ok {
+                Ok(())
+            } else {
+                Err(Error::InvalidArgument(message()))
+            }
+        }
+        check(!self.data_dir.as_os_str().is_empty(), || {
+            "data_dir is empty: give the directory the database lives in".into()
+        })?;
+        check(self.memtable_size >= 4 << 10, || {
+            format!(
+                "memtable_size {} is below the minimum of 4096 bytes",
+                self.memtable_size
+            )
+        })?;
+        check(self.max_immutable_memtables >= 1, || {
+            "max_immutable_memtables must be at least 1".into()
+        })?;
+        check(self.wal_max_file_size >= 4 << 10, || {
+            format!(
+                "wal_max_file_size {} is below the minimum of 4096 bytes",
+                self.wal_max_file_size
+            )
+        })?;
+        check((256..=(4 << 20)).contains(&self.block_size), || {
+            format!("block_size {} is outside 256 ..= 4 MiB", self.block_size)
+        })?;
+        check(self.bloom_filter_bits_per_key <= 64, || {
+            format!(
+                "bloom_filter_bits_per_key {} is above 64; 10 gives about 1% false positives",
+                self.bloom_filter_bits_per_key
+            )
+        })?;
+        check((1..=(1 << 30)).contains(&self.max_key_size), || {
+            format!("max_key_size {} is outside 1 ..= 1 GiB", self.max_key_size)
+        })?;
+        check(self.max_value_size <= 1 << 30, || {
+            format!("max_value_size {} is above 1 GiB", self.max_value_size)
+        })?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_documented_values() {
+        let config = StorageConfig::default();
+        config.validate().unwrap();
+        assert_eq!(config.data_dir, PathBuf::from("./data"));
+        assert_eq!(config.wal_sync_mode, SyncMode::Normal);
+        assert_eq!(config.memtable_size, 64 << 20);
+        assert_eq!(config.bloom_filter_bits_per_key, 10);
+    }
+
+    #[test]
+    fn new_sets_only_the_directory() {
+        let config = StorageConfig::new("/tmp/x");
+        assert_eq!(config.data_dir, PathBuf::from("/tmp/x"));
+        assert_eq!(config.block_size, StorageConfig::default().block_size);
+    }
+
+    #[test]
+    fn invalid_settings_are_rejected_with_the_setting_named() {
+        type Breaker = fn(&mut StorageConfig);
+        let cases: [(&str, Breaker); 5] = [
+            ("memtable_size", |c| c.memtable_size = 10),
+            ("max_immutable_memtables", |c| c.max_immutable_memtables = 0),
+            ("block_size", |c| c.block_size = 0),
+            ("max_key_size", |c| c.max_key_size = 0),
+            ("data_dir", |c| c.data_dir = PathBuf::new()),
+        ];
+        for (name, break_it) in cases {
+            let mut config = StorageConfig::default();
+            break_it(&mut config);
+            let err = config.validate().unwrap_err();
+            assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+            assert!(err.to_string().contains(name), "{name}: {err}");
+        }
+    }
+}
