@@ -21,6 +21,7 @@
 //! - A new file, a rename or a removal is durable only once the directory that
 //!   holds it is synced with [`FileSystem::sync_dir`].
 
+mod fault;
 mod os;
 
 use std::fmt;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 
 use crate::Result;
 
+pub use fault::{FaultFileSystem, FaultKind, OpKind};
 pub use os::OsFileSystem;
 
 /// The file operations the engine uses. Implementations must be shareable

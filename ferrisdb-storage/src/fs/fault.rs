@@ -1,0 +1,445 @@
+//! An in-memory file system that simulates power loss and injects faults.
+//!
+//! [`FaultFileSystem`] keeps every file in memory and models what a real disk
+//! promises, and no more:
+//!
+//! - A file's bytes survive a crash only up to its last
+//!   [`sync`](WritableFile::sync). With torn writes on, a crash may keep a
+//!   random prefix of the unsynced tail instead, as a disk that wrote some
+//!   sectors before the power went does.
+//! - A name (a created file, a rename, a removal) survives a crash only if the
+//!   directory was synced after it ([`FileSystem::sync_dir`]). Until then the
+//!   directory's last synced listing is what a crash restores.
+//!
+//! [`crash`](FaultFileSystem::crash) applies exactly those rules: afterwards
+//! the file system holds what a machine would find after rebooting, and a test
+//! opens the database again to check that nothing acknowledged is missing.
+//!
+//! It can also fail the Nth operation ([`FaultFileSystem::fail_at`]), once or
+//! from then on, with `EIO` or `ENOSPC`, and flip a byte of every read of one
+//! file ([`FaultFileSystem::corrupt_reads`]).
+//!
+//! Files are addressed by path; a "directory" is the parent of its files'
+//! paths, and exists once created with [`FileSystem::create_dir_all`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::{parent_dir, FileLock, FileSystem, RandomAccessFile, WritableFile};
+use crate::{Error, Result};
+
+/// The kinds of operation a fault can be injected into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OpKind {
+    /// Creating a file.
+    Create,
+    /// Appending to a file.
+    Write,
+    /// Syncing a file or a directory.
+    Sync,
+    /// Renaming or removing a file.
+    Rename,
+    /// Reading or opening a file.
+    Read,
+}
+
+/// What an injected fault looks like to the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// An I/O error (`EIO`).
+    Io,
+    /// The disk is full (`ENOSPC`).
+    NoSpace,
+}
+
+#[derive(Debug, Clone)]
+struct FailRule {
+    /// 1-based index, among counted operations, of the first to fail.
+    at: u64,
+    /// Keep failing every counted operation after the first failure.
+    persistent: bool,
+    kinds: Vec<OpKind>,
+    fault: FaultKind,
+}
+
+/// The contents of one file (an inode: renames move it to another name).
+#[derive(Debug, Default)]
+struct Inode {
+    data: Vec<u8>,
+    /// Bytes that survive a crash.
+    synced_len: usize,
+}
+
+type InodeRef = Arc<Mutex<Inode>>;
+
+#[derive(Debug, Default)]
+struct State {
+    /// The names a running process sees.
+    live: BTreeMap<PathBuf, InodeRef>,
+    /// Per directory, the names as of its last sync: what a crash restores.
+    durable: BTreeMap<PathBuf, BTreeMap<PathBuf, InodeRef>>,
+    dirs: BTreeSet<PathBuf>,
+    locks: BTreeSet<PathBuf>,
+    ops: u64,
+    rule: Option<FailRule>,
+    failed: u64,
+    corrupt: Option<(PathBuf, u64)>,
+    torn_writes: Option<StdRng>,
+    /// Set by a crash: the machine is off, every operation fails.
+    dead: bool,
+}
+
+/// An in-memory [`FileSystem`] for tests: crash simulation and fault injection.
+#[derive(Debug, Clone, Default)]
+pub struct FaultFileSystem {
+    state: Arc<Mutex<State>>,
+}
+
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    // A panicking test thread must not hide the file system from the others.
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn lock_inode(inode: &Mutex<Inode>) -> MutexGuard<'_, Inode> {
+    inode
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl FaultFileSystem {
+    /// An empty file system.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Fails the `n`th counted operation from now (1 = the next one) of the
+    /// given kinds, and with `persistent` every one after it too.
+    pub fn fail_at(&self, n: u64, persistent: bool, kinds: &[OpKind], fault: FaultKind) {
+        let mut state = lock(&self.state);
+        state.ops = 0;
+        state.failed = 0;
+        state.rule = Some(FailRule {
+            at: n.max(1),
+            persistent,
+            kinds: kinds.to_vec(),
+            fault,
+        });
+    }
+
+    /// Stops injecting failures.
+    pub fn heal(&self) {
+        lock(&self.state).rule = None;
+    }
+
+    /// How many operations failed because of [`fail_at`](Self::fail_at).
+    pub fn failures(&self) -> u64 {
+        lock(&self.state).failed
+    }
+
+    /// Operations of the failing kinds counted since `fail_at` (or all
+    /// operations, if no rule is set); a test runs a workload once to learn
+    /// how many failure points to try.
+    pub fn operations(&self) -> u64 {
+        lock(&self.state).ops
+    }
+
+    /// Flips the bits of the byte at `offset` of `path` in every read.
+    pub fn corrupt_reads(&self, path: &Path, offset: u64) {
+        lock(&self.state).corrupt = Some((path.to_path_buf(), offset));
+    }
+
+    /// On [`crash`](Self::crash), keep a random prefix of each file's unsynced
+    /// tail (seeded), instead of dropping the whole tail.
+    pub fn enable_torn_writes(&self, seed: u64) {
+        lock(&self.state).torn_writes = Some(StdRng::seed_from_u64(seed));
+    }
+
+    /// Simulates a power loss and returns the file system a rebooted machine
+    /// finds: every name as of its directory's last sync, every file with its
+    /// synced bytes (plus, with torn writes, a random prefix of the rest), no
+    /// locks held.
+    ///
+    /// `self` is dead afterwards: every operation on it, or on a file opened
+    /// through it, fails with `EIO`, so an engine still running on it (as a
+    /// process would be, for the instant before the power goes) cannot touch
+    /// the recovered state. Drop that engine and open a new one on the result.
+    pub fn crash(&self) -> FaultFileSystem {
+        let mut state = lock(&self.state);
+        state.dead = true;
+        let mut recovered = State {
+            dirs: state.dirs.clone(),
+            ..State::default()
+        };
+        let mut rng = state.torn_writes.clone();
+        for (dir, listing) in &state.durable {
+            let mut survivors = BTreeMap::new();
+            for (path, inode) in listing {
+                let old = lock_inode(inode);
+                let mut keep = old.synced_len;
+                if let Some(rng) = rng.as_mut() {
+                    keep += rng.random_range(0..=old.data.len() - old.synced_len);
+                }
+                let data = old.data[..keep].to_vec();
+                let fresh = Arc::new(Mutex::new(Inode {
+                    synced_len: data.len(),
+                    data,
+                }));
+                recovered.live.insert(path.clone(), Arc::clone(&fresh));
+                survivors.insert(path.clone(), fresh);
+            }
+            recovered.durable.insert(dir.clone(), survivors);
+        }
+        recovered.torn_writes = rng;
+        FaultFileSystem {
+            state: Arc::new(Mutex::new(recovered)),
+        }
+    }
+
+    /// The names of every file that exists now, for tests that look for
+    /// orphans.
+    pub fn files(&self) -> Vec<PathBuf> {
+        lock(&self.state).live.keys().cloned().collect()
+    }
+
+    /// Counts an operation and decides whether it fails.
+    fn check(&self, kind: OpKind, path: &Path) -> Result<()> {
+        let mut state = lock(&self.state);
+        if state.dead {
+            return Err(Error::io(
+                path,
+                io::Error::other("simulated power loss: this file system has crashed"),
+            ));
+        }
+        let Some(rule) = state.rule.clone() else {
+            state.ops += 1;
+            return Ok(());
+        };
+        if !rule.kinds.contains(&kind) {
+            return Ok(());
+        }
+        state.ops += 1;
+        let fail = state.ops == rule.at || (rule.persistent && state.ops > rule.at);
+        if !fail {
+            return Ok(());
+        }
+        state.failed += 1;
+        let error = match rule.fault {
+            FaultKind::Io => io::Error::other("injected I/O error (EIO)"),
+            FaultKind::NoSpace => io::Error::new(
+                io::ErrorKind::StorageFull,
+                "injected: no space left on device (ENOSPC)",
+            ),
+        };
+        Err(Error::io(path, error))
+    }
+
+    fn not_found(path: &Path) -> Error {
+        Error::io(path, io::Error::from(io::ErrorKind::NotFound))
+    }
+}
+
+impl FileSystem for FaultFileSystem {
+    fn create(&self, path: &Path) -> Result<Box<dyn WritableFile>> {
+        self.check(OpKind::Create, path)?;
+        let mut state = lock(&self.state);
+        if !state.dirs.contains(&parent_dir(path)) {
+            return Err(Self::not_found(path));
+        }
+        let inode = Arc::new(Mutex::new(Inode::default()));
+        state.live.insert(path.to_path_buf(), Arc::clone(&inode));
+        Ok(Box::new(FaultWritableFile {
+            fs: self.clone(),
+            inode,
+            path: path.to_path_buf(),
+            len: 0,
+        }))
+    }
+
+    fn open(&self, path: &Path) -> Result<Box<dyn RandomAccessFile>> {
+        self.check(OpKind::Read, path)?;
+        let state = lock(&self.state);
+        let inode = state.live.get(path).ok_or_else(|| Self::not_found(path))?;
+        let len = lock_inode(inode).data.len() as u64;
+        Ok(Box::new(FaultReadFile {
+            fs: self.clone(),
+            inode: Arc::clone(inode),
+            path: path.to_path_buf(),
+            len,
+        }))
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> Result<()> {
+        self.check(OpKind::Rename, from)?;
+        let mut state = lock(&self.state);
+        let inode = state
+            .live
+            .remove(from)
+            .ok_or_else(|| Self::not_found(from))?;
+        state.live.insert(to.to_path_buf(), inode);
+        Ok(())
+    }
+
+    fn remove(&self, path: &Path) -> Result<()> {
+        self.check(OpKind::Rename, path)?;
+        let mut state = lock(&self.state);
+        state
+            .live
+            .remove(path)
+            .map(|_| ())
+            .ok_or_else(|| Self::not_found(path))
+    }
+
+    fn sync_dir(&self, dir: &Path) -> Result<()> {
+        self.check(OpKind::Sync, dir)?;
+        let mut state = lock(&self.state);
+        if !state.dirs.contains(dir) {
+            return Err(Self::not_found(dir));
+        }
+        let listing = state
+            .live
+            .iter()
+            .filter(|(path, _)| parent_dir(path) == dir)
+            .map(|(path, inode)| (path.clone(), Arc::clone(inode)))
+            .collect();
+        state.durable.insert(dir.to_path_buf(), listing);
+        Ok(())
+    }
+
+    fn list(&self, dir: &Path) -> Result<Vec<String>> {
+        self.check(OpKind::Read, dir)?;
+        let state = lock(&self.state);
+        if !state.dirs.contains(dir) {
+            return Err(Self::not_found(dir));
+        }
+        Ok(state
+            .live
+            .keys()
+            .filter(|path| parent_dir(path) == dir)
+            .filter_map(|path| path.file_name()?.to_str().map(str::to_owned))
+            .collect())
+    }
+
+    fn create_dir_all(&self, dir: &Path) -> Result<()> {
+        // Directories are durable at once: the engine's directory is made
+        // before any data exists, so a crash that loses it loses nothing.
+        self.check(OpKind::Create, dir)?;
+        let mut state = lock(&self.state);
+        for ancestor in dir.ancestors() {
+            state.dirs.insert(ancestor.to_path_buf());
+        }
+        Ok(())
+    }
+
+    fn exists(&self, path: &Path) -> Result<bool> {
+        self.check(OpKind::Read, path)?;
+        let state = lock(&self.state);
+        Ok(state.live.contains_key(path) || state.dirs.contains(path))
+    }
+
+    fn lock(&self, path: &Path) -> Result<Box<dyn FileLock>> {
+        self.check(OpKind::Create, path)?;
+        let mut state = lock(&self.state);
+        if !state.locks.insert(path.to_path_buf()) {
+            return Err(Error::DatabaseLocked {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(Box::new(FaultLock {
+            fs: self.clone(),
+            path: path.to_path_buf(),
+        }))
+    }
+}
+
+#[derive(Debug)]
+struct FaultWritableFile {
+    fs: FaultFileSystem,
+    inode: InodeRef,
+    path: PathBuf,
+    len: u64,
+}
+
+impl WritableFile for FaultWritableFile {
+    fn append(&mut self, data: &[u8]) -> Result<()> {
+        self.fs.check(OpKind::Write, &self.path)?;
+        lock_inode(&self.inode).data.extend_from_slice(data);
+        self.len += data.len() as u64;
+        Ok(())
+    }
+
+    fn sync(&mut self) -> Result<()> {
+        self.fs.check(OpKind::Sync, &self.path)?;
+        let mut inode = lock_inode(&self.inode);
+        inode.synced_len = inode.data.len();
+        Ok(())
+    }
+
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+#[derive(Debug)]
+struct FaultReadFile {
+    fs: FaultFileSystem,
+    inode: InodeRef,
+    path: PathBuf,
+    len: u64,
+}
+
+impl RandomAccessFile for FaultReadFile {
+    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
+        self.fs.check(OpKind::Read, &self.path)?;
+        let inode = lock_inode(&self.inode);
+        let start = usize::try_from(offset).ok();
+        let range = start.and_then(|s| Some(s..s.checked_add(buf.len())?));
+        let bytes = range
+            .and_then(|r| inode.data.get(r))
+            .ok_or_else(|| Error::io(&self.path, io::Error::from(io::ErrorKind::UnexpectedEof)))?;
+        buf.copy_from_slice(bytes);
+        drop(inode);
+        if let Some((path, at)) = &lock(&self.fs.state).corrupt {
+            if *path == self.path && (offset..offset + buf.len() as u64).contains(at) {
+                buf[(at - offset) as usize] ^= 0xff;
+            }
+        }
+        Ok(())
+    }
+
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+#[derive(Debug)]
+struct FaultLock {
+    fs: FaultFileSystem,
+    path: PathBuf,
+}
+
+impl FileLock for FaultLock {}
+
+impl Drop for FaultLock {
+    fn drop(&mut self) {
+        lock(&self.fs.state).locks.remove(&self.path);
+    }
+}
+
+#[cfg(test)]
+#[path = "fault_tests.rs"]
+mod tests;

@@ -1,0 +1,143 @@
+//! Tests of [`FaultFileSystem`]: the crash model and the fault injection.
+
+use super::*;
+
+fn dir() -> PathBuf {
+    PathBuf::from("/db")
+}
+
+fn setup() -> FaultFileSystem {
+    let fs = FaultFileSystem::new();
+    fs.create_dir_all(&dir()).unwrap();
+    fs
+}
+
+fn write(fs: &FaultFileSystem, name: &str, data: &[u8], sync: bool) -> Box<dyn WritableFile> {
+    let mut file = fs.create(&dir().join(name)).unwrap();
+    file.append(data).unwrap();
+    if sync {
+        file.sync().unwrap();
+    }
+    file
+}
+
+#[test]
+fn a_crash_keeps_only_synced_bytes_of_files_whose_names_were_synced() {
+    let fs = setup();
+    let mut a = write(&fs, "a", b"durable", true);
+    fs.sync_dir(&dir()).unwrap();
+    a.append(b" volatile").unwrap();
+    write(&fs, "b", b"synced data, unsynced name", true);
+
+    let fs = fs.crash();
+    assert_eq!(fs.list(&dir()).unwrap(), ["a"]);
+    assert_eq!(fs.read_all(&dir().join("a")).unwrap(), b"durable");
+}
+
+#[test]
+fn a_rename_survives_only_after_the_directory_is_synced() {
+    let fs = setup();
+    write(&fs, "x.tmp", b"v1", true);
+    fs.sync_dir(&dir()).unwrap();
+    fs.rename(&dir().join("x.tmp"), &dir().join("x")).unwrap();
+    let after_unsynced_rename = fs.crash();
+    assert_eq!(after_unsynced_rename.list(&dir()).unwrap(), ["x.tmp"]);
+
+    after_unsynced_rename
+        .rename(&dir().join("x.tmp"), &dir().join("x"))
+        .unwrap();
+    after_unsynced_rename.sync_dir(&dir()).unwrap();
+    let fs = after_unsynced_rename.crash();
+    assert_eq!(fs.list(&dir()).unwrap(), ["x"]);
+    assert_eq!(fs.read_all(&dir().join("x")).unwrap(), b"v1");
+}
+
+#[test]
+fn the_crashed_file_system_is_dead_and_old_handles_cannot_touch_the_new_one() {
+    let fs = setup();
+    let mut file = write(&fs, "a", b"one", true);
+    fs.sync_dir(&dir()).unwrap();
+    let recovered = fs.crash();
+    assert!(file.append(b"two").is_err());
+    assert!(fs.create(&dir().join("c")).is_err());
+    assert!(fs.list(&dir()).is_err());
+    assert_eq!(recovered.read_all(&dir().join("a")).unwrap(), b"one");
+}
+
+#[test]
+fn torn_writes_keep_a_prefix_of_the_unsynced_tail() {
+    let mut kept = BTreeSet::new();
+    for seed in 0..40 {
+        let fs = setup();
+        fs.enable_torn_writes(seed);
+        let mut file = write(&fs, "log", b"head", true);
+        fs.sync_dir(&dir()).unwrap();
+        file.append(b"0123456789").unwrap();
+        let data = fs.crash().read_all(&dir().join("log")).unwrap();
+        assert!(data.starts_with(b"head"));
+        assert!(b"head0123456789".starts_with(&data));
+        kept.insert(data.len());
+    }
+    assert!(
+        kept.len() > 3,
+        "torn writes should vary the kept length: {kept:?}"
+    );
+}
+
+#[test]
+fn the_nth_operation_fails_once_or_persistently() {
+    for persistent in [false, true] {
+        let fs = setup();
+        fs.fail_at(2, persistent, &[OpKind::Write], FaultKind::NoSpace);
+        let mut file = fs.create(&dir().join("f")).unwrap();
+        file.append(b"1").unwrap();
+        let err = file.append(b"2").unwrap_err();
+        assert!(err.to_string().contains("no space"), "{err}");
+        assert_eq!(file.append(b"3").is_err(), persistent);
+        assert_eq!(fs.failures(), if persistent { 2 } else { 1 });
+        // Syncs are not counted by a rule for writes.
+        file.sync().unwrap();
+    }
+}
+
+#[test]
+fn corrupt_reads_flip_one_byte_and_leave_the_file_alone() {
+    let fs = setup();
+    write(&fs, "t", b"abcdef", true);
+    let path = dir().join("t");
+    fs.corrupt_reads(&path, 2);
+    let file = fs.open(&path).unwrap();
+    let mut buf = [0; 6];
+    file.read_exact_at(0, &mut buf).unwrap();
+    assert_eq!(buf[2], b'c' ^ 0xff);
+    assert_eq!(&buf[..2], b"ab");
+    let mut tail = [0; 2];
+    file.read_exact_at(4, &mut tail).unwrap();
+    assert_eq!(&tail, b"ef");
+}
+
+#[test]
+fn missing_directory_and_reads_past_the_end_are_errors() {
+    let fs = FaultFileSystem::new();
+    assert!(fs.create(Path::new("/nowhere/f")).is_err());
+    let fs = setup();
+    write(&fs, "f", b"abc", true);
+    let file = fs.open(&dir().join("f")).unwrap();
+    assert!(file.read_exact_at(2, &mut [0; 2]).is_err());
+    assert!(file.read_exact_at(u64::MAX, &mut [0; 1]).is_err());
+}
+
+#[test]
+fn locks_conflict_until_dropped_and_a_crash_releases_them() {
+    let fs = setup();
+    let lock_path = dir().join("LOCK");
+    let held = fs.lock(&lock_path).unwrap();
+    assert!(matches!(
+        fs.lock(&lock_path),
+        Err(Error::DatabaseLocked { .. })
+    ));
+    drop(held);
+    let _held = fs.lock(&lock_path).unwrap();
+    let recovered = fs.crash();
+    recovered.lock(&lock_path).unwrap();
+}
