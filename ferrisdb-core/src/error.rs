@@ -2,6 +2,7 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The result of every fallible FerrisDB function.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -89,6 +90,16 @@ pub enum Error {
         /// The lock file.
         path: PathBuf,
     },
+
+    /// A background flush or compaction failed earlier. The engine refuses
+    /// writes from then on, so it never acknowledges a write it may be unable
+    /// to keep; reads keep working. Fix the cause (free disk space, replace
+    /// the failing disk) and reopen the database: nothing acknowledged is lost.
+    #[error(
+        "a background flush or compaction failed, so writes are refused until the \
+         database is reopened (reads still work): {0}"
+    )]
+    Background(#[source] Arc<Error>),
 
     /// The object was closed (or failed and shut itself down) and accepts no
     /// more work; open it again.

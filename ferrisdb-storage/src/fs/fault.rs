@@ -286,6 +286,14 @@ impl FileSystem for FaultFileSystem {
         Ok(())
     }
 
+    fn hard_link(&self, from: &Path, to: &Path) -> Result<()> {
+        self.check(OpKind::Create, to)?;
+        let mut state = lock(&self.state);
+        let inode = state.live.get(from).cloned().ok_or_else(|| Self::not_found(from))?;
+        state.live.insert(to.to_path_buf(), inode);
+        Ok(())
+    }
+
     fn remove(&self, path: &Path) -> Result<()> {
         self.check(OpKind::Rename, path)?;
         let mut state = lock(&self.state);

@@ -47,6 +47,10 @@ pub trait FileSystem: Send + Sync + fmt::Debug {
     /// Atomically replaces `to` with `from` (durable after `sync_dir`).
     fn rename(&self, from: &Path, to: &Path) -> Result<()>;
 
+    /// Makes `to` a second name of the file `from` (durable after
+    /// `sync_dir`). Checkpoints share immutable tables this way.
+    fn hard_link(&self, from: &Path, to: &Path) -> Result<()>;
+
     /// Removes a file (durable after `sync_dir`).
     fn remove(&self, path: &Path) -> Result<()>;
 

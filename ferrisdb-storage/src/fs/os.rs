@@ -51,6 +51,10 @@ impl FileSystem for OsFileSystem {
         fs::rename(from, to).map_err(|e| Error::io(from, e))
     }
 
+    fn hard_link(&self, from: &Path, to: &Path) -> Result<()> {
+        fs::hard_link(from, to).map_err(|e| Error::io(to, e))
+    }
+
     fn remove(&self, path: &Path) -> Result<()> {
         fs::remove_file(path).map_err(|e| Error::io(path, e))
     }
