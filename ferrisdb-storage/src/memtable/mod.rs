@@ -1,1 +1,365 @@
 //! The MemTable: the sorted in-memory buffer every write lands in first.
+//!
+//! An LSM tree turns random writes into sequential ones by collecting them in
+//! memory, sorted, and writing them out in one go when the buffer is full.
+//! That buffer is the MemTable. Everything the engine writes goes here (after
+//! the write-ahead log), and every read looks here before it looks on disk.
+//!
+//! Three properties shape it:
+//!
+//! - **Concurrency without locks.** Many threads write and read at once. The
+//!   entries live in a lock-free [`skip_list::SkipList`]: writers
+//!   link nodes with compare-and-swap, readers never wait.
+//! - **Every version is kept (MVCC).** An entry is identified by its key *and*
+//!   its timestamp, so a put never overwrites: it adds a newer version. A read
+//!   at timestamp `t` sees the newest version at or below `t`, which is how
+//!   snapshots work. A delete adds a *tombstone* version, which hides older
+//!   versions here and in older tables on disk.
+//! - **It knows its size.** The engine flushes a MemTable when it reaches
+//!   `max_size` bytes. Each entry is charged
+//!   [`entry_size`](MemTable::entry_size)`(key, value)` = key bytes + value
+//!   bytes + [`ENTRY_OVERHEAD`], reserved *before* the entry is linked with a
+//!   compare-and-swap loop on one counter. So concurrent writers can never
+//!   push the total past `max_size` together, and the counter always equals
+//!   the sum of the entries in the table: a writer that finds its entry was a
+//!   duplicate gives its reservation back.
+//!
+//! Reading in order, for a flush or a merge, uses [`MemTable::entries`] (a
+//! borrowing iterator) or [`MemTable::iter`] (an owning two-way cursor that
+//! keeps the table alive through an `Arc`).
+
+mod iter;
+pub mod skip_list;
+
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use ferrisdb_core::{Error, InternalKey, Key, Operation, Result, Timestamp, Value};
+
+pub use iter::MemTableIter;
+pub use skip_list::{Entries, EntryRef};
+
+use skip_list::{SkipList, LINK_SIZE, NODE_HEADER_SIZE};
+
+/// The fixed number of bytes each entry is charged on top of its key and
+/// value: the node header (timestamp, lengths, height, operation: 24 bytes on
+/// 64-bit targets) plus two tower links (16 bytes).
+///
+/// A tower has 4/3 links on average (each level is kept with probability 1/4);
+/// charging two covers that and some allocator rounding, while keeping the
+/// charge independent of the random height so the accounting is exact and
+/// reproducible.
+pub const ENTRY_OVERHEAD: usize = NODE_HEADER_SIZE + 2 * LINK_SIZE;
+
+/// A concurrent, multi-version, sorted in-memory table with a size limit.
+///
+/// Share it between threads with an `Arc<MemTable>` (or a plain reference):
+/// every method takes `&self`.
+pub struct MemTable {
+    list: SkipList,
+    max_size: usize,
+    /// Bytes charged for the entries in the table, plus reservations of
+    /// inserts in flight.
+    memory_usage: AtomicUsize,
+}
+
+impl MemTable {
+    /// An empty table that accepts entries until they would take more than
+    /// `max_size` bytes, as counted by [`entry_size`](Self::entry_size).
+    pub fn new(max_size: usize) -> Self {
+        MemTable {
+            list: SkipList::new(),
+            max_size,
+            memory_usage: AtomicUsize::new(0),
+        }
+    }
+
+    /// The bytes an entry with this key and value is charged:
+    /// `key_len + value_len + ENTRY_OVERHEAD`.
+    pub const fn entry_size(key_len: usize, value_len: usize) -> usize {
+        key_len
+            .saturating_add(value_len)
+            .saturating_add(ENTRY_OVERHEAD)
+    }
+
+    /// Stores `value` for `key` as of `timestamp`.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::MemTableFull`] if the entry does not fit; nothing is
+    ///   inserted.
+    /// - [`Error::InvalidArgument`] if the table already has a version of
+    ///   `key` at `timestamp` (the table is unchanged), or the key or the value
+    ///   is longer than `u32::MAX` bytes.
+    pub fn put(&self, key: Key, value: Value, timestamp: Timestamp) -> Result<()> {
+        self.insert(&key, &value, timestamp, Operation::Put)
+    }
+
+    /// Records that `key` is deleted as of `timestamp` (a tombstone).
+    ///
+    /// # Errors
+    ///
+    /// As for [`put`](Self::put).
+    pub fn delete(&self, key: Key, timestamp: Timestamp) -> Result<()> {
+        self.insert(&key, &[], timestamp, Operation::Delete)
+    }
+
+    fn insert(&self, key: &[u8], value: &[u8], ts: Timestamp, op: Operation) -> Result<()> {
+        for (what, len) in [("key", key.len()), ("value", value.len())] {
+            if u32::try_from(len).is_err() {
+                return Err(Error::InvalidArgument(format!(
+                    "{what} of {len} bytes is over the limit of {} bytes",
+                    u32::MAX
+                )));
+            }
+        }
+        let needed = Self::entry_size(key.len(), value.len());
+        if let Err(full) = self.reserve(needed) {
+            // A duplicate is the caller's bug whether or not there is room:
+            // say so rather than suggest a flush would help.
+            return Err(match self.list.get(key, ts) {
+                Some(entry) if entry.timestamp == ts => Self::duplicate(key, ts),
+                _ => full,
+            });
+        }
+        if self.list.insert(key, ts, op, value) {
+            Ok(())
+        } else {
+            // Relaxed, like every access to the counter: it publishes no data,
+            // and atomic read-modify-writes on one variable never lose updates.
+            self.memory_usage.fetch_sub(needed, Ordering::Relaxed);
+            Err(Self::duplicate(key, ts))
+        }
+    }
+
+    fn duplicate(key: &[u8], ts: Timestamp) -> Error {
+        Error::InvalidArgument(format!(
+            "duplicate entry: the memtable already holds {}",
+            InternalKey::new(key, ts)
+        ))
+    }
+
+    /// Adds `needed` to the memory counter unless that would pass `max_size`.
+    ///
+    /// A compare-and-swap loop rather than `fetch_add` then undo: with an
+    /// add-then-check, two writers could both overshoot, both back off, and
+    /// both fail although one of them fit; and the counter would show bytes no
+    /// entry holds in between.
+    fn reserve(&self, needed: usize) -> Result<()> {
+        // Relaxed: see `insert`; the CAS makes check-and-add one atomic step.
+        let mut current = self.memory_usage.load(Ordering::Relaxed);
+        loop {
+            let available = self.max_size.saturating_sub(current);
+            if needed > available {
+                return Err(Error::MemTableFull {
+                    needed,
+                    available,
+                    limit: self.max_size,
+                });
+            }
+            match self.memory_usage.compare_exchange_weak(
+                current,
+                current + needed,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Ok(()),
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// The newest version of `key` at or below `timestamp`, as its value and
+    /// operation.
+    ///
+    /// A tombstone comes back as `(empty, Operation::Delete)`: the key is
+    /// deleted as of `timestamp`, and the caller must not look for it in older
+    /// tables. `None` means this table knows nothing about the key at that
+    /// timestamp.
+    pub fn get(&self, key: &[u8], timestamp: Timestamp) -> Option<(Value, Operation)> {
+        self.list
+            .get(key, timestamp)
+            .map(|entry| (entry.value.to_vec(), entry.operation))
+    }
+
+    /// The live key-value pairs with `start <= key < end` as of `timestamp`,
+    /// in key order: for each key, its newest version at or below `timestamp`,
+    /// left out if that version is a tombstone.
+    pub fn scan(&self, start: &[u8], end: &[u8], timestamp: Timestamp) -> Vec<(Key, Value)> {
+        let mut out = Vec::new();
+        // The key whose visible version has been decided; its older versions
+        // are skipped.
+        let mut decided: Option<&[u8]> = None;
+        for entry in self.list.entries_from(start, Timestamp::MAX) {
+            if entry.user_key >= end {
+                break;
+            }
+            if decided == Some(entry.user_key) || entry.timestamp > timestamp {
+                continue;
+            }
+            decided = Some(entry.user_key);
+            if entry.operation == Operation::Put {
+                out.push((entry.user_key.to_vec(), entry.value.to_vec()));
+            }
+        }
+        out
+    }
+
+    /// Every entry (all versions, tombstones included) in [`InternalKey`]
+    /// order: what a flush writes to a table.
+    pub fn entries(&self) -> Entries<'_> {
+        self.list.entries()
+    }
+
+    /// An owning two-way cursor over every entry, not yet positioned. It
+    /// keeps the table alive, so it can outlive the borrow it was made from.
+    pub fn iter(self: &Arc<Self>) -> MemTableIter {
+        MemTableIter::new(Arc::clone(self))
+    }
+
+    /// Bytes charged for the entries in the table (and for inserts in flight).
+    pub fn memory_usage(&self) -> usize {
+        self.memory_usage.load(Ordering::Relaxed)
+    }
+
+    /// The size limit given to [`new`](Self::new).
+    pub fn max_size(&self) -> usize {
+        self.max_size
+    }
+
+    /// Whether not even an entry with an empty key and value would fit: time
+    /// to freeze the table and flush it.
+    pub fn is_full(&self) -> bool {
+        self.memory_usage() + ENTRY_OVERHEAD > self.max_size
+    }
+
+    /// The number of entries (versions and tombstones all count).
+    pub fn entry_count(&self) -> usize {
+        self.list.len()
+    }
+
+    /// Whether the table has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
+impl fmt::Debug for MemTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemTable")
+            .field("entries", &self.entry_count())
+            .field("memory_usage", &self.memory_usage())
+            .field("max_size", &self.max_size)
+            .finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    fn put(table: &MemTable, key: &str, value: &str, ts: Timestamp) -> Result<()> {
+        table.put(key.into(), value.into(), ts)
+    }
+
+    #[test]
+    fn get_returns_newest_version_at_or_below_timestamp() {
+        let table = MemTable::new(1 << 20);
+        put(&table, "k", "v1", 10).unwrap();
+        put(&table, "k", "v2", 20).unwrap();
+        table.delete(b"k".to_vec(), 30).unwrap();
+        assert_eq!(table.get(b"k", 5), None);
+        assert_eq!(table.get(b"k", 10), Some((b"v1".to_vec(), Operation::Put)));
+        assert_eq!(table.get(b"k", 25), Some((b"v2".to_vec(), Operation::Put)));
+        assert_eq!(table.get(b"k", 30), Some((vec![], Operation::Delete)));
+        assert_eq!(table.get(b"j", 99), None);
+        assert_eq!(table.get(b"kk", 99), None);
+        assert_eq!(table.entry_count(), 3);
+    }
+
+    #[test]
+    fn scan_hides_tombstones_newer_versions_and_respects_bounds() {
+        let table = MemTable::new(1 << 20);
+        put(&table, "a", "a1", 1).unwrap();
+        put(&table, "b", "b1", 1).unwrap();
+        put(&table, "b", "b5", 5).unwrap();
+        put(&table, "c", "c1", 1).unwrap();
+        table.delete(b"c".to_vec(), 3).unwrap();
+        put(&table, "d", "d1", 1).unwrap();
+        let pairs = |v: &[(&str, &str)]| -> Vec<(Key, Value)> {
+            v.iter().map(|&(k, v)| (k.into(), v.into())).collect()
+        };
+        assert_eq!(
+            table.scan(b"a", b"d", 4),
+            pairs(&[("a", "a1"), ("b", "b1")])
+        );
+        assert_eq!(
+            table.scan(b"b", b"e", 9),
+            pairs(&[("b", "b5"), ("d", "d1")])
+        );
+        assert_eq!(table.scan(b"c", b"c", 9), pairs(&[]));
+        assert_eq!(table.scan(b"d", b"a", 9), pairs(&[]));
+        assert_eq!(table.scan(b"c", b"d", 2), pairs(&[("c", "c1")]));
+    }
+
+    #[test]
+    fn duplicate_is_rejected_and_its_bytes_returned() {
+        let table = MemTable::new(1 << 20);
+        put(&table, "k", "v", 7).unwrap();
+        let used = table.memory_usage();
+        assert_eq!(used, MemTable::entry_size(1, 1));
+        let err = put(&table, "k", "other", 7).unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument(ref m) if m.contains("duplicate")));
+        assert!(table.delete(b"k".to_vec(), 7).is_err());
+        assert_eq!(table.memory_usage(), used);
+        assert_eq!(table.entry_count(), 1);
+        assert_eq!(table.get(b"k", 7), Some((b"v".to_vec(), Operation::Put)));
+    }
+
+    #[test]
+    fn full_table_rejects_and_inserts_nothing() {
+        let one = MemTable::entry_size(3, 5);
+        let table = MemTable::new(2 * one + 1);
+        put(&table, "k01", "value", 1).unwrap();
+        put(&table, "k02", "value", 1).unwrap();
+        assert!(table.is_full());
+        match put(&table, "k03", "value", 1).unwrap_err() {
+            Error::MemTableFull {
+                needed,
+                available,
+                limit,
+            } => {
+                assert_eq!((needed, available, limit), (one, 1, 2 * one + 1));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert_eq!(table.entry_count(), 2);
+        assert_eq!(table.memory_usage(), 2 * one);
+        assert_eq!(table.get(b"k03", 1), None);
+        // A duplicate is reported as one even when the table is full.
+        let err = put(&table, "k01", "value", 1).unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument(ref m) if m.contains("duplicate")));
+    }
+
+    #[test]
+    fn entry_fitting_exactly_is_accepted() {
+        let table = MemTable::new(MemTable::entry_size(1, 2));
+        assert!(!table.is_full());
+        put(&table, "k", "vv", 1).unwrap();
+        assert_eq!(table.memory_usage(), table.max_size());
+        assert!(table.is_full());
+    }
+
+    #[test]
+    fn empty_table_reports_empty() {
+        let table = MemTable::new(100);
+        assert!(table.is_empty());
+        assert_eq!(table.entry_count(), 0);
+        assert_eq!(table.memory_usage(), 0);
+        assert!(table.entries().next().is_none());
+        assert!(table.scan(b"", b"\xff", u64::MAX).is_empty());
+        put(&table, "", "", 0).unwrap();
+        assert!(!table.is_empty());
+    }
+}

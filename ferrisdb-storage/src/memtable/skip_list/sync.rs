@@ -1,0 +1,8 @@
+//! The atomics the skip list uses: the standard library's, or loom's when the
+//! crate is built with `--cfg loom` so the model checker can explore every
+//! interleaving of them.
+
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
