@@ -105,7 +105,15 @@ impl MemTable {
         self.insert(&key, &[], timestamp, Operation::Delete)
     }
 
-    fn insert(&self, key: &[u8], value: &[u8], ts: Timestamp, op: Operation) -> Result<()> {
+    /// Inserts one version from borrowed parts: [`put`](Self::put) and
+    /// [`delete`](Self::delete) without taking ownership, so the engine's write
+    /// path copies each key and value once, into the node. A tombstone's
+    /// `value` should be empty.
+    ///
+    /// # Errors
+    ///
+    /// As for [`put`](Self::put).
+    pub fn insert(&self, key: &[u8], value: &[u8], ts: Timestamp, op: Operation) -> Result<()> {
         for (what, len) in [("key", key.len()), ("value", value.len())] {
             if u32::try_from(len).is_err() {
                 return Err(Error::InvalidArgument(format!(
