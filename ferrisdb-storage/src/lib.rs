@@ -17,6 +17,9 @@ pub mod fs;
 pub mod memtable;
 pub mod sstable;
 pub mod wal;
+mod write_batch;
+
+pub use write_batch::WriteBatch;
 
 pub use ferrisdb_core::{
     CompressionType, Error, InternalKey, Key, Operation, Result, SyncMode, Timestamp, Value,
