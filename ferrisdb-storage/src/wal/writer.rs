@@ -116,6 +116,10 @@ struct State {
     synced: WalPosition,
     /// A thread is writing or syncing the file outside the lock.
     io_busy: bool,
+    /// Records appended since the last sync took the buffer.
+    buffered_records: u64,
+    /// Records the last sync covered: its group size.
+    last_group: u64,
     failed: Option<Failure>,
     closed: bool,
     bytes_written: u64,
@@ -198,6 +202,8 @@ impl WALWriter {
                 len: start.offset,
                 synced: start,
                 io_busy: false,
+                buffered_records: 0,
+                last_group: 0,
                 failed: None,
                 closed: false,
                 bytes_written: start.offset,
@@ -237,6 +243,7 @@ impl WALWriter {
         let start_len = st.len;
         st.len = frame_record(&payload, start_len, &mut st.buffer);
         st.bytes_written += st.len - start_len;
+        st.buffered_records += 1;
         let pos = WalPosition {
             file_number: st.file_number,
             offset: st.len,
@@ -278,11 +285,26 @@ impl WALWriter {
             }
             // Lead: write everything buffered so far and sync it, outside the
             // lock so other threads keep appending meanwhile.
+            st.io_busy = true;
+            if st.last_group > 1 {
+                // The threads the last sync released are likely about to
+                // append again: give them a moment so this sync covers them
+                // too. A lone writer (groups of one) never waits.
+                drop(st);
+                std::thread::yield_now();
+                st = self.lock()?;
+            }
+            let end = WalPosition {
+                file_number: st.file_number,
+                offset: st.len,
+            };
             let Some(mut file) = st.file.take() else {
+                st.io_busy = false;
+                self.io_done.notify_all();
                 return Err(Error::Closed);
             };
-            st.io_busy = true;
             let buffer = std::mem::take(&mut st.buffer);
+            st.last_group = std::mem::take(&mut st.buffered_records);
             let path = st.path.clone();
             drop(st);
             let result = append_all(&mut *file, &buffer).and_then(|()| file.sync());
