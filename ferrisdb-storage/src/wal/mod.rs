@@ -13,7 +13,7 @@
 //! - [`wal_files`] lists the WAL files of a directory in log order.
 //!
 //! Files are named `000001.wal`, `000002.wal`, ...; the byte format is
-//! specified in `docs/format/wal.md` and its constants are in [`format`].
+//! specified in `docs/format/wal.md` and its constants are in [`format`](mod@format).
 
 mod files;
 pub mod format;
