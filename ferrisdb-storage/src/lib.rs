@@ -20,6 +20,9 @@ pub mod manifest;
 pub mod memtable;
 pub mod sstable;
 pub mod wal;
+mod write_batch;
+
+pub use write_batch::WriteBatch;
 
 pub use config::StorageConfig;
 pub use ferrisdb_core::{

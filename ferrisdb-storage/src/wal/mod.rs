@@ -1,1 +1,25 @@
 //! The write-ahead log: makes a write durable before it is acknowledged.
+//!
+//! Every [`WriteBatch`](crate::WriteBatch) is appended to the log as one
+//! record before it goes into the MemTable. After a crash the engine replays
+//! the log: a batch comes back whole or not at all.
+//!
+//! - [`WALWriter`] appends batches under a [`SyncMode`](crate::SyncMode),
+//!   rotates to a new file at a size limit, and shares syncs between threads
+//!   (group commit).
+//! - [`WALReader`] iterates the batches of one file and tells a torn tail (the
+//!   remains of the write a crash interrupted) from corruption, as its
+//!   [`RecoveryMode`] asks.
+//! - [`wal_files`] lists the WAL files of a directory in log order.
+//!
+//! Files are named `000001.wal`, `000002.wal`, ...; the byte format is
+//! specified in `docs/format/wal.md` and its constants are in [`format`](mod@format).
+
+mod files;
+pub mod format;
+mod reader;
+mod writer;
+
+pub use files::{parse_wal_file_name, wal_file_name, wal_files, WalHeader};
+pub use reader::{DamageKind, RecoveryMode, WALReader, WalDamage, WalRecord};
+pub use writer::{WALWriter, WalOptions, WalPosition};

@@ -1,0 +1,29 @@
+//! Writes the small WAL file used as the worked example of
+//! `docs/format/wal.md`: `cargo run --example wal_demo -- DIR`, then
+//! `xxd DIR/000001.wal` or `cargo run --bin wal-reader -- DIR`.
+
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+use ferrisdb_storage::fs::os_file_system;
+use ferrisdb_storage::wal::{WALWriter, WalOptions};
+use ferrisdb_storage::{Result, WriteBatch};
+
+fn main() -> Result<()> {
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "./data".to_string());
+    let fs = os_file_system();
+    fs.create_dir_all(dir.as_ref())?;
+    let writer = WALWriter::create(
+        fs,
+        &dir,
+        1,
+        Arc::new(AtomicU64::new(2)),
+        WalOptions::default(),
+    )?;
+    writer.append(&WriteBatch::new().put("k1", "v1").delete("k2"), 7)?;
+    writer.close()?;
+    println!("wrote {dir}/000001.wal");
+    Ok(())
+}

@@ -1,0 +1,54 @@
+//! The on-disk constants of the write-ahead log.
+//!
+//! The format is specified in `docs/format/wal.md`; every constant here is part
+//! of it. Changing any of them makes existing logs unreadable.
+
+/// The first bytes of every WAL file.
+pub const MAGIC: [u8; 8] = *b"FDB-WAL\x00"; // on-disk: never change
+
+/// The format version this code writes and reads.
+pub const FORMAT_VERSION: u32 = 1; // on-disk: never change
+
+/// Offset of the magic in the file header.
+pub const HEADER_MAGIC_OFFSET: usize = 0; // on-disk: never change
+/// Offset of the fixed32 format version in the file header.
+pub const HEADER_VERSION_OFFSET: usize = HEADER_MAGIC_OFFSET + MAGIC.len(); // on-disk: never change
+/// Offset of the fixed64 file number in the file header.
+pub const HEADER_FILE_NUMBER_OFFSET: usize = HEADER_VERSION_OFFSET + 4; // on-disk: never change
+/// Offset of the fixed32 CRC32 of the header bytes before it.
+pub const HEADER_CRC_OFFSET: usize = HEADER_FILE_NUMBER_OFFSET + 8; // on-disk: never change
+/// Size of the file header; the first fragment starts right after it.
+pub const FILE_HEADER_SIZE: usize = HEADER_CRC_OFFSET + 4; // on-disk: never change
+
+/// Size of a block. Fragments never cross a block boundary; block `i` covers
+/// file bytes `[i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE)`, the file header
+/// included in block 0.
+pub const BLOCK_SIZE: usize = 32 * 1024; // on-disk: never change
+
+/// Offset of the fixed32 CRC32 (of the type byte and the payload) in a
+/// fragment header.
+pub const FRAGMENT_CRC_OFFSET: usize = 0; // on-disk: never change
+/// Offset of the fixed16 payload length in a fragment header.
+pub const FRAGMENT_LENGTH_OFFSET: usize = FRAGMENT_CRC_OFFSET + 4; // on-disk: never change
+/// Offset of the type byte in a fragment header.
+pub const FRAGMENT_TYPE_OFFSET: usize = FRAGMENT_LENGTH_OFFSET + 2; // on-disk: never change
+/// Size of a fragment header; its payload follows.
+pub const FRAGMENT_HEADER_SIZE: usize = FRAGMENT_TYPE_OFFSET + 1; // on-disk: never change
+
+/// The smallest fragment: a header and one payload byte. A block with fewer
+/// bytes left is padded with zeros (the block trailer).
+pub const MIN_FRAGMENT_SIZE: usize = FRAGMENT_HEADER_SIZE + 1; // on-disk: never change
+
+/// Type byte of a whole record in one fragment.
+pub const TYPE_FULL: u8 = 1; // on-disk: never change
+/// Type byte of the first fragment of a split record.
+pub const TYPE_FIRST: u8 = 2; // on-disk: never change
+/// Type byte of an inner fragment of a split record.
+pub const TYPE_MIDDLE: u8 = 3; // on-disk: never change
+/// Type byte of the last fragment of a split record.
+pub const TYPE_LAST: u8 = 4; // on-disk: never change
+
+/// File name extension of WAL files: `000001.wal`.
+pub const FILE_EXTENSION: &str = "wal"; // on-disk: never change
+/// Minimum number of digits of the file number in a WAL file name.
+pub const FILE_NUMBER_DIGITS: usize = 6; // on-disk: never change

@@ -1,0 +1,660 @@
+//! [`WALWriter`]: appends batches, rotates files, syncs with group commit.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+use ferrisdb_core::coding::put_fixed32;
+use ferrisdb_core::{Error, Result, SyncMode, Timestamp};
+
+use super::files::{wal_file_name, WalHeader};
+use super::format::{
+    BLOCK_SIZE, FILE_HEADER_SIZE, FRAGMENT_HEADER_SIZE, MIN_FRAGMENT_SIZE, TYPE_FIRST, TYPE_FULL,
+    TYPE_LAST, TYPE_MIDDLE,
+};
+use crate::fs::{SharedFileSystem, WritableFile};
+use crate::WriteBatch;
+
+/// Under [`SyncMode::None`], the process buffer is handed to the OS once it
+/// holds this many bytes, so memory stays bounded.
+const NONE_MODE_BUFFER_LIMIT: usize = 1 << 20;
+
+/// Settings of a [`WALWriter`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalOptions {
+    /// How far each append is pushed towards the disk before it returns.
+    pub sync_mode: SyncMode,
+    /// A new file is started when the next record would take the current one
+    /// past this size. A record larger than the limit gets a file of its own.
+    pub max_file_size: u64,
+    /// Appends with a longer key are rejected with `InvalidArgument`.
+    pub max_key_size: usize,
+    /// Appends with a longer value are rejected with `InvalidArgument`.
+    pub max_value_size: usize,
+}
+
+impl Default for WalOptions {
+    /// `Normal` sync, 64 MiB files, keys up to 64 KiB, values up to 64 MiB.
+    fn default() -> Self {
+        WalOptions {
+            sync_mode: SyncMode::Normal,
+            max_file_size: 64 << 20,
+            max_key_size: 64 << 10,
+            max_value_size: 64 << 20,
+        }
+    }
+}
+
+/// Where a record ends in the log: its file and the offset just past its last
+/// byte. Positions are ordered like the log: by file number, then offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WalPosition {
+    /// The number of the WAL file that holds the record.
+    pub file_number: u64,
+    /// The offset just past the record's last byte in that file.
+    pub offset: u64,
+}
+
+/// Appends write batches to numbered WAL files; safe to share between threads.
+///
+/// # Durability
+///
+/// [`append`](Self::append) keeps the promise of [`WalOptions::sync_mode`]:
+///
+/// - `None`: the record is framed into a buffer inside the process. It reaches
+///   the OS when the buffer passes 1 MiB, on [`flush`](Self::flush),
+///   [`sync`](Self::sync), rotation and [`close`](Self::close) (and, best
+///   effort, on drop).
+/// - `Normal`: the record is handed to the OS (`write`) before the call returns.
+/// - `Full`: the record is on stable storage (`fdatasync`) before the call
+///   returns. Concurrent appenders share syncs (group commit): a thread whose
+///   record is already covered by another thread's sync returns without
+///   syncing; while one thread syncs, the others frame their records into the
+///   process buffer, and the next sync writes and covers them all.
+///
+/// Appending is two steps the engine may call separately, sequencing writes
+/// under its own lock and waiting for durability outside it:
+/// [`append_no_sync`](Self::append_no_sync) then [`sync_to`](Self::sync_to).
+///
+/// # Files
+///
+/// Every new file (the first one and each rotation) gets its header written
+/// and synced, then its directory synced, in every mode: its name survives a
+/// power loss. Rotation (at [`WalOptions::max_file_size`], or by
+/// [`rotate`](Self::rotate)) flushes and syncs the file it closes, in every
+/// mode, so a closed WAL file is always complete on disk.
+///
+/// # Errors
+///
+/// Once an I/O call fails, the writer cannot know what reached the disk. It
+/// remembers the failure: every later append, flush, sync and rotation returns
+/// an error naming the first failure, so no write is acknowledged after it.
+/// Reopen the database to recover from the log.
+#[derive(Debug)]
+pub struct WALWriter {
+    fs: SharedFileSystem,
+    dir: PathBuf,
+    next_file_number: Arc<AtomicU64>,
+    options: WalOptions,
+    state: Mutex<State>,
+    /// Signalled whenever a thread finishes I/O done outside the lock.
+    io_done: Condvar,
+}
+
+#[derive(Debug)]
+struct State {
+    file_number: u64,
+    /// `None` while a thread writes or syncs it outside the lock.
+    file: Option<Box<dyn WritableFile>>,
+    path: PathBuf,
+    /// Framed records of the current file not yet handed to the OS.
+    buffer: Vec<u8>,
+    /// Length of the current file with the buffer: where the next record goes.
+    len: u64,
+    /// Every record ending at or before this position is durable.
+    synced: WalPosition,
+    /// A thread is writing or syncing the file outside the lock.
+    io_busy: bool,
+    /// Records appended since the last sync took the buffer.
+    buffered_records: u64,
+    /// Records the last sync covered: its group size.
+    last_group: u64,
+    failed: Option<Failure>,
+    closed: bool,
+    bytes_written: u64,
+}
+
+/// The first I/O failure, kept to refuse later writes.
+#[derive(Debug, Clone)]
+struct Failure {
+    path: PathBuf,
+    kind: io::ErrorKind,
+    message: String,
+}
+
+impl Failure {
+    fn from_error(err: &Error, path: &Path) -> Self {
+        match err {
+            Error::Io { path, source } => Failure {
+                path: path.clone(),
+                kind: source.kind(),
+                message: err.to_string(),
+            },
+            other => Failure {
+                path: path.to_path_buf(),
+                kind: io::ErrorKind::Other,
+                message: other.to_string(),
+            },
+        }
+    }
+
+    fn to_error(&self) -> Error {
+        Error::io(
+            &self.path,
+            io::Error::new(
+                self.kind,
+                format!(
+                    "the WAL writer stopped after an earlier failure ({}); it acknowledges \
+                     no more writes: reopen the database to recover from the log",
+                    self.message
+                ),
+            ),
+        )
+    }
+}
+
+impl WALWriter {
+    /// Creates WAL file `file_number` in `dir` (which must exist) and a writer
+    /// that appends to it. Rotation takes later numbers from
+    /// `next_file_number`, the counter the engine shares between WAL files and
+    /// tables.
+    pub fn create(
+        fs: SharedFileSystem,
+        dir: impl Into<PathBuf>,
+        file_number: u64,
+        next_file_number: Arc<AtomicU64>,
+        options: WalOptions,
+    ) -> Result<WALWriter> {
+        if options.max_file_size <= FILE_HEADER_SIZE as u64 {
+            return Err(Error::InvalidArgument(format!(
+                "WalOptions::max_file_size must exceed the {FILE_HEADER_SIZE}-byte file header, \
+                 got {}",
+                options.max_file_size
+            )));
+        }
+        let dir = dir.into();
+        let (file, path) = new_file(&*fs, &dir, file_number)?;
+        let start = WalPosition {
+            file_number,
+            offset: FILE_HEADER_SIZE as u64,
+        };
+        Ok(WALWriter {
+            fs,
+            dir,
+            next_file_number,
+            options,
+            state: Mutex::new(State {
+                file_number,
+                file: Some(file),
+                path,
+                buffer: Vec::new(),
+                len: start.offset,
+                synced: start,
+                io_busy: false,
+                buffered_records: 0,
+                last_group: 0,
+                failed: None,
+                closed: false,
+                bytes_written: start.offset,
+            }),
+            io_done: Condvar::new(),
+        })
+    }
+
+    /// Appends `batch`, stamped with `timestamp`, and returns once the sync
+    /// mode's promise holds (see the type's docs). Returns where the record
+    /// ends.
+    ///
+    /// A key or value over the limits of [`WalOptions`] is rejected with
+    /// [`Error::InvalidArgument`] and nothing is written.
+    pub fn append(&self, batch: &WriteBatch, timestamp: Timestamp) -> Result<WalPosition> {
+        let pos = self.append_no_sync(batch, timestamp)?;
+        if self.options.sync_mode == SyncMode::Full {
+            self.sync_to(pos)?;
+        }
+        Ok(pos)
+    }
+
+    /// Appends `batch` without syncing: under `None` and `Full` it is framed
+    /// into the process buffer, under `Normal` it is also handed to the OS.
+    /// Follow with [`sync_to`](Self::sync_to) for durability.
+    pub fn append_no_sync(&self, batch: &WriteBatch, timestamp: Timestamp) -> Result<WalPosition> {
+        self.check_limits(batch)?;
+        let payload = batch.encode(timestamp);
+        let mut st = self.lock()?;
+        st.check_usable()?;
+        let upper_bound = framed_len_upper_bound(payload.len());
+        if st.len > FILE_HEADER_SIZE as u64
+            && st.len.saturating_add(upper_bound) > self.options.max_file_size
+        {
+            st = self.rotate_locked(st)?.0;
+        }
+        let start_len = st.len;
+        st.len = frame_record(&payload, start_len, &mut st.buffer);
+        st.bytes_written += st.len - start_len;
+        st.buffered_records += 1;
+        let pos = WalPosition {
+            file_number: st.file_number,
+            offset: st.len,
+        };
+        match self.options.sync_mode {
+            SyncMode::Normal => {
+                drop(self.flush_locked(st)?);
+            }
+            SyncMode::None if st.buffer.len() >= NONE_MODE_BUFFER_LIMIT && !st.io_busy => {
+                drop(self.flush_locked(st)?);
+            }
+            _ => {}
+        }
+        Ok(pos)
+    }
+
+    /// Returns once every record up to `pos` is on stable storage, syncing if
+    /// no other thread's sync covers it. Threads waiting at the same time
+    /// share one sync.
+    pub fn sync_to(&self, pos: WalPosition) -> Result<()> {
+        let mut st = self.lock()?;
+        loop {
+            if st.synced >= pos {
+                return Ok(());
+            }
+            st.check_usable()?;
+            let end = WalPosition {
+                file_number: st.file_number,
+                offset: st.len,
+            };
+            if pos > end {
+                return Err(Error::InvalidArgument(format!(
+                    "cannot sync to {pos:?}: the log ends at {end:?}"
+                )));
+            }
+            if st.io_busy {
+                st = self.wait(st)?;
+                continue;
+            }
+            // Lead: write everything buffered so far and sync it, outside the
+            // lock so other threads keep appending meanwhile.
+            st.io_busy = true;
+            if st.last_group > 1 {
+                // The threads the last sync released are likely about to
+                // append again: give them a moment so this sync covers them
+                // too. A lone writer (groups of one) never waits.
+                drop(st);
+                std::thread::yield_now();
+                st = self.lock()?;
+            }
+            let end = WalPosition {
+                file_number: st.file_number,
+                offset: st.len,
+            };
+            let Some(mut file) = st.file.take() else {
+                st.io_busy = false;
+                self.io_done.notify_all();
+                return Err(Error::Closed);
+            };
+            let buffer = std::mem::take(&mut st.buffer);
+            st.last_group = std::mem::take(&mut st.buffered_records);
+            let path = st.path.clone();
+            drop(st);
+            let result = append_all(&mut *file, &buffer).and_then(|()| file.sync());
+            st = self.lock_after_io()?;
+            st.file = Some(file);
+            st.io_busy = false;
+            if st.buffer.is_empty() {
+                // Keep the allocation for the next group.
+                st.buffer = buffer;
+                st.buffer.clear();
+            }
+            self.io_done.notify_all();
+            match result {
+                Ok(()) => st.synced = st.synced.max(end),
+                Err(e) => {
+                    st.failed
+                        .get_or_insert_with(|| Failure::from_error(&e, &path));
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// Hands every buffered record to the OS.
+    pub fn flush(&self) -> Result<()> {
+        let st = self.lock()?;
+        st.check_usable()?;
+        self.flush_locked(st).map(drop)
+    }
+
+    /// Makes every record appended so far durable.
+    pub fn sync(&self) -> Result<()> {
+        let end = {
+            let st = self.lock()?;
+            st.check_usable()?;
+            WalPosition {
+                file_number: st.file_number,
+                offset: st.len,
+            }
+        };
+        self.sync_to(end)
+    }
+
+    /// Closes the current file (flushed and synced) and continues in a new one
+    /// with the next file number, which it returns.
+    pub fn rotate(&self) -> Result<u64> {
+        let st = self.lock()?;
+        st.check_usable()?;
+        self.rotate_locked(st).map(|(_, number)| number)
+    }
+
+    /// The number of the file being written.
+    pub fn current_file_number(&self) -> u64 {
+        self.lock().map(|st| st.file_number).unwrap_or(0)
+    }
+
+    /// Bytes this writer has appended over all its files (headers, framing
+    /// and padding included), counting those still in the process buffer.
+    pub fn bytes_written(&self) -> u64 {
+        self.lock().map(|st| st.bytes_written).unwrap_or(0)
+    }
+
+    /// Flushes and syncs everything, then closes the file.
+    pub fn close(self) -> Result<()> {
+        self.sync()?;
+        let mut st = self.lock()?;
+        st.closed = true;
+        st.file = None;
+        Ok(())
+    }
+
+    fn check_limits(&self, batch: &WriteBatch) -> Result<()> {
+        for (_, key, value) in batch.iter() {
+            if key.len() > self.options.max_key_size {
+                return Err(Error::InvalidArgument(format!(
+                    "key of {} bytes exceeds the limit of {} bytes (WalOptions::max_key_size)",
+                    key.len(),
+                    self.options.max_key_size
+                )));
+            }
+            if value.len() > self.options.max_value_size {
+                return Err(Error::InvalidArgument(format!(
+                    "value of {} bytes exceeds the limit of {} bytes (WalOptions::max_value_size)",
+                    value.len(),
+                    self.options.max_value_size
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, State>> {
+        // A panic while holding the lock may have left the state half-updated.
+        self.state.lock().map_err(|_| Error::Closed)
+    }
+
+    fn lock_after_io(&self) -> Result<MutexGuard<'_, State>> {
+        self.lock()
+    }
+
+    fn wait<'a>(&self, st: MutexGuard<'a, State>) -> Result<MutexGuard<'a, State>> {
+        self.io_done.wait(st).map_err(|_| Error::Closed)
+    }
+
+    /// Waits until no thread does I/O outside the lock.
+    fn wait_idle<'a>(&self, mut st: MutexGuard<'a, State>) -> Result<MutexGuard<'a, State>> {
+        while st.io_busy {
+            st = self.wait(st)?;
+        }
+        Ok(st)
+    }
+
+    /// Writes the buffer to the OS, holding the lock.
+    fn flush_locked<'a>(&self, st: MutexGuard<'a, State>) -> Result<MutexGuard<'a, State>> {
+        let mut st = self.wait_idle(st)?;
+        st.check_usable()?;
+        if st.buffer.is_empty() {
+            return Ok(st);
+        }
+        let State { file, buffer, .. } = &mut *st;
+        let result = match file.as_mut() {
+            Some(file) => append_all(&mut **file, buffer),
+            None => Err(Error::Closed),
+        };
+        buffer.clear();
+        st.record(result)?;
+        Ok(st)
+    }
+
+    /// Flushes and syncs the current file, then starts the next one.
+    fn rotate_locked<'a>(&self, st: MutexGuard<'a, State>) -> Result<(MutexGuard<'a, State>, u64)> {
+        let mut st = self.flush_locked(st)?;
+        let result = match st.file.as_mut() {
+            Some(file) => file.sync(),
+            None => Err(Error::Closed),
+        };
+        st.record(result)?;
+        let number = self.next_file_number.fetch_add(1, Ordering::SeqCst);
+        let created = new_file(&*self.fs, &self.dir, number);
+        let (file, path) = match created {
+            Ok(created) => created,
+            Err(e) => {
+                let path = self.dir.join(wal_file_name(number));
+                st.failed
+                    .get_or_insert_with(|| Failure::from_error(&e, &path));
+                return Err(e);
+            }
+        };
+        st.file = Some(file);
+        st.path = path;
+        st.file_number = number;
+        st.len = FILE_HEADER_SIZE as u64;
+        st.synced = WalPosition {
+            file_number: number,
+            offset: st.len,
+        };
+        st.bytes_written += st.len;
+        Ok((st, number))
+    }
+}
+
+impl Drop for WALWriter {
+    /// Hands buffered records to the OS, best effort; use
+    /// [`close`](WALWriter::close) to see errors and sync.
+    fn drop(&mut self) {
+        if let Ok(st) = self.state.get_mut() {
+            if let (Some(file), false) = (st.file.as_mut(), st.buffer.is_empty()) {
+                let _ = file.append(&st.buffer);
+                st.buffer.clear();
+            }
+        }
+    }
+}
+
+impl State {
+    fn check_usable(&self) -> Result<()> {
+        if let Some(failure) = &self.failed {
+            return Err(failure.to_error());
+        }
+        if self.closed {
+            return Err(Error::Closed);
+        }
+        Ok(())
+    }
+
+    /// Remembers the first failure of an I/O call.
+    fn record(&mut self, result: Result<()>) -> Result<()> {
+        if let Err(e) = &result {
+            let failure = Failure::from_error(e, &self.path);
+            self.failed.get_or_insert(failure);
+        }
+        result
+    }
+}
+
+fn append_all(file: &mut dyn WritableFile, bytes: &[u8]) -> Result<()> {
+    if bytes.is_empty() {
+        Ok(())
+    } else {
+        file.append(bytes)
+    }
+}
+
+/// Creates WAL file `number` in `dir` with its header, and makes both the
+/// header and the file's name durable.
+fn new_file(
+    fs: &dyn crate::fs::FileSystem,
+    dir: &Path,
+    number: u64,
+) -> Result<(Box<dyn WritableFile>, PathBuf)> {
+    let path = dir.join(wal_file_name(number));
+    let mut file = fs.create(&path)?;
+    file.append(&WalHeader::new(number).encode())?;
+    file.sync()?;
+    fs.sync_dir(dir)?;
+    Ok((file, path))
+}
+
+/// An upper bound of the bytes [`frame_record`] writes for a payload of
+/// `payload_len` bytes, padding included.
+fn framed_len_upper_bound(payload_len: usize) -> u64 {
+    let fragments = payload_len / (BLOCK_SIZE - FRAGMENT_HEADER_SIZE) + 2;
+    (payload_len + fragments * (FRAGMENT_HEADER_SIZE + MIN_FRAGMENT_SIZE)) as u64
+}
+
+/// Frames `payload` as one record starting at file offset `offset`, appending
+/// the fragments (and any block padding) to `out`. Returns the offset just
+/// past the record.
+///
+/// REQUIRES: `payload` is not empty.
+pub(crate) fn frame_record(payload: &[u8], mut offset: u64, out: &mut Vec<u8>) -> u64 {
+    debug_assert!(!payload.is_empty(), "a WAL record has a payload");
+    let mut rest = payload;
+    let mut first = true;
+    loop {
+        let left_in_block = BLOCK_SIZE - (offset % BLOCK_SIZE as u64) as usize;
+        if left_in_block < MIN_FRAGMENT_SIZE {
+            // The block trailer: too small for a fragment, zero-filled.
+            out.resize(out.len() + left_in_block, 0);
+            offset += left_in_block as u64;
+            continue;
+        }
+        let take = rest.len().min(left_in_block - FRAGMENT_HEADER_SIZE);
+        let last = take == rest.len();
+        let kind = match (first, last) {
+            (true, true) => TYPE_FULL,
+            (true, false) => TYPE_FIRST,
+            (false, false) => TYPE_MIDDLE,
+            (false, true) => TYPE_LAST,
+        };
+        let (data, remainder) = rest.split_at(take);
+        put_fixed32(out, fragment_crc(kind, data));
+        // `take` < BLOCK_SIZE, which fits in 16 bits.
+        out.extend_from_slice(&(take as u16).to_le_bytes());
+        out.push(kind);
+        out.extend_from_slice(data);
+        offset += (FRAGMENT_HEADER_SIZE + take) as u64;
+        rest = remainder;
+        first = false;
+        if last {
+            return offset;
+        }
+    }
+}
+
+/// The CRC32 stored in a fragment header: over the type byte and the payload.
+pub(crate) fn fragment_crc(kind: u8, data: &[u8]) -> u32 {
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(&[kind]);
+    hasher.update(data);
+    hasher.finalize()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_record_is_one_full_fragment() {
+        let mut out = Vec::new();
+        let end = frame_record(b"abc", FILE_HEADER_SIZE as u64, &mut out);
+        assert_eq!(end, (FILE_HEADER_SIZE + FRAGMENT_HEADER_SIZE + 3) as u64);
+        assert_eq!(&out[4..7], &[3, 0, TYPE_FULL]);
+        assert_eq!(out[0..4], fragment_crc(TYPE_FULL, b"abc").to_le_bytes());
+    }
+
+    #[test]
+    fn record_is_split_at_block_boundaries_and_trailer_is_padded() {
+        let payload = vec![7u8; 2 * BLOCK_SIZE];
+        let start = (BLOCK_SIZE - 5) as u64; // no room for a fragment: padded
+        let mut out = Vec::new();
+        let end = frame_record(&payload, start, &mut out);
+        assert_eq!(end, start + out.len() as u64);
+        assert_eq!(&out[..5], &[0; 5]);
+        let second_block = &out[5..];
+        assert_eq!(second_block[6], TYPE_FIRST);
+        assert_eq!(second_block[BLOCK_SIZE + 6], TYPE_MIDDLE);
+        assert_eq!(second_block[2 * BLOCK_SIZE + 6], TYPE_LAST);
+        assert!(out.len() as u64 <= framed_len_upper_bound(payload.len()));
+    }
+
+    #[test]
+    fn limits_are_checked_before_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = WalOptions {
+            max_key_size: 4,
+            max_value_size: 8,
+            ..WalOptions::default()
+        };
+        let counter = Arc::new(AtomicU64::new(2));
+        let writer =
+            WALWriter::create(crate::fs::os_file_system(), dir.path(), 1, counter, options)
+                .unwrap();
+        let before = writer.bytes_written();
+        for batch in [
+            WriteBatch::new().put("12345", "v"),
+            WriteBatch::new().put("k", "123456789"),
+            WriteBatch::new().put("k", "v").delete("12345"),
+        ] {
+            let err = writer.append(&batch, 1).unwrap_err();
+            assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+        }
+        assert_eq!(writer.bytes_written(), before);
+        writer
+            .append(&WriteBatch::new().put("1234", "12345678"), 1)
+            .unwrap();
+        assert!(writer.bytes_written() > before);
+    }
+
+    #[test]
+    fn sync_to_a_position_past_the_end_is_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let counter = Arc::new(AtomicU64::new(2));
+        let writer = WALWriter::create(
+            crate::fs::os_file_system(),
+            dir.path(),
+            1,
+            counter,
+            WalOptions::default(),
+        )
+        .unwrap();
+        let pos = writer.append(&WriteBatch::new().put("a", "b"), 1).unwrap();
+        writer.sync_to(pos).unwrap();
+        let beyond = WalPosition {
+            offset: pos.offset + 1,
+            ..pos
+        };
+        assert!(matches!(
+            writer.sync_to(beyond),
+            Err(Error::InvalidArgument(_))
+        ));
+    }
+}

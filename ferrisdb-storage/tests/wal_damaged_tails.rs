@@ -1,0 +1,142 @@
+//! What a crash can leave at the end of a log (zeros, garbage, a torn record)
+//! is a torn tail; the same damage with valid records after it is corruption.
+
+mod common;
+
+use common::{assert_prefix, error_offset, read_log, write_log, MemFs};
+use ferrisdb_storage::wal::format::{BLOCK_SIZE, FILE_HEADER_SIZE};
+use ferrisdb_storage::wal::{DamageKind, RecoveryMode, WALReader};
+use ferrisdb_storage::{Error, WriteBatch};
+use rand::{Rng, SeedableRng};
+
+fn batches() -> Vec<WriteBatch> {
+    (0..10u8)
+        .map(|i| WriteBatch::new().put([i], vec![i; 100 + usize::from(i)]))
+        .collect()
+}
+
+/// Appends `tail` to a good log and checks it reads as a torn tail.
+fn assert_torn_tail(tail: &[u8]) {
+    let batches = batches();
+    let fs = MemFs::new();
+    let (path, ends) = write_log(&fs, &batches);
+    let mut data = fs.contents(&path);
+    let log_end = data.len() as u64;
+    assert_eq!(log_end, *ends.last().unwrap());
+    data.extend_from_slice(tail);
+    fs.set_contents(&path, data);
+
+    for mode in [
+        RecoveryMode::TolerateCorruptedTail,
+        RecoveryMode::PointInTimeRecovery,
+    ] {
+        let back = read_log(&*fs, &path, mode);
+        assert!(back.error.is_none(), "{mode:?}: {:?}", back.error);
+        assert_prefix(&back.records, &batches, batches.len(), "torn tail");
+        assert_eq!(back.dropped, tail.len() as u64);
+        let damage = back.damage.unwrap();
+        assert_eq!(damage.kind, DamageKind::TornTail, "{damage}");
+        assert_eq!(damage.offset, log_end);
+    }
+    let back = read_log(&*fs, &path, RecoveryMode::AbsoluteConsistency);
+    let err = back.error.expect("any damage is an error");
+    assert_eq!(error_offset(&err), Some(log_end), "{err}");
+    assert_eq!(back.records.len(), batches.len());
+}
+
+#[test]
+fn zero_filled_tails_of_any_length_are_torn_tails() {
+    for len in [1, 6, 7, 100, BLOCK_SIZE, 3 * BLOCK_SIZE + 17] {
+        assert_torn_tail(&vec![0; len]);
+    }
+}
+
+#[test]
+fn garbage_tails_are_torn_tails() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+    for len in [1, 5, 50, 5000, 2 * BLOCK_SIZE] {
+        let garbage: Vec<u8> = (0..len).map(|_| rng.random()).collect();
+        assert_torn_tail(&garbage);
+    }
+}
+
+#[test]
+fn a_torn_record_followed_by_zeros_is_a_torn_tail() {
+    let fs = MemFs::new();
+    let (path, _) = write_log(&fs, &[WriteBatch::new().put("x", vec![1; 500])]);
+    let record = fs.contents(&path)[FILE_HEADER_SIZE..].to_vec();
+    let mut tail = record[..record.len() / 2].to_vec();
+    tail.resize(tail.len() + 4096, 0);
+    assert_torn_tail(&tail);
+}
+
+#[test]
+fn zeros_in_the_middle_of_a_log_are_corruption() {
+    let batches = batches();
+    let fs = MemFs::new();
+    let (path, ends) = write_log(&fs, &batches);
+    let mut data = fs.contents(&path);
+    let (start, end) = (ends[3] as usize, ends[5] as usize);
+    data[start..end].fill(0);
+    fs.set_contents(&path, data);
+
+    let back = read_log(&*fs, &path, RecoveryMode::TolerateCorruptedTail);
+    let err = back.error.expect("valid records follow the zeros");
+    assert_eq!(error_offset(&err), Some(ends[3]), "{err}");
+    assert_eq!(back.damage.unwrap().kind, DamageKind::Corruption);
+    assert_prefix(&back.records, &batches, 4, "before the zeros");
+
+    let back = read_log(&*fs, &path, RecoveryMode::PointInTimeRecovery);
+    assert!(back.error.is_none());
+    assert_prefix(&back.records, &batches, 4, "point in time");
+}
+
+#[test]
+fn a_file_that_is_not_a_wal_is_rejected_in_every_mode() {
+    let fs = MemFs::new();
+    let path = common::dir().join("000001.wal");
+    for content in [
+        &b"SQLite format 3\0 and a lot more bytes after it"[..],
+        b"hello",
+    ] {
+        fs.set_contents(&path, content.to_vec());
+        for mode in [
+            RecoveryMode::TolerateCorruptedTail,
+            RecoveryMode::AbsoluteConsistency,
+            RecoveryMode::PointInTimeRecovery,
+        ] {
+            let err = WALReader::open(&*fs, &path, mode).unwrap_err();
+            assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+            assert!(err.to_string().contains("not a FerrisDB WAL file"), "{err}");
+        }
+    }
+}
+
+#[test]
+fn a_crash_before_the_header_was_written_leaves_an_empty_log() {
+    let fs = MemFs::new();
+    let path = common::dir().join("000001.wal");
+    for content in [vec![], vec![0; 10], vec![0; 4096]] {
+        fs.set_contents(&path, content.clone());
+        let back = read_log(&*fs, &path, RecoveryMode::TolerateCorruptedTail);
+        assert!(back.error.is_none(), "{:?}", back.error);
+        assert!(back.records.is_empty());
+        assert_eq!(back.dropped, content.len() as u64);
+        let err = WALReader::open(&*fs, &path, RecoveryMode::AbsoluteConsistency).unwrap_err();
+        assert!(err.is_corruption(), "{err}");
+    }
+}
+
+#[test]
+fn a_damaged_header_before_valid_records_is_corruption() {
+    let fs = MemFs::new();
+    let (path, _) = write_log(&fs, &batches());
+    let mut data = fs.contents(&path);
+    data[10] ^= 0x40; // inside the format version
+    fs.set_contents(&path, data);
+    let err = WALReader::open(&*fs, &path, RecoveryMode::TolerateCorruptedTail).unwrap_err();
+    assert!(err.to_string().contains("header checksum"), "{err}");
+    let back = read_log(&*fs, &path, RecoveryMode::PointInTimeRecovery);
+    assert!(back.error.is_none() && back.records.is_empty());
+    assert_eq!(back.damage.unwrap().kind, DamageKind::Corruption);
+}

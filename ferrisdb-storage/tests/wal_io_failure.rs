@@ -1,0 +1,71 @@
+//! After an I/O error the writer acknowledges no later write.
+
+mod common;
+
+use std::sync::atomic::Ordering;
+
+use common::MemFs;
+use ferrisdb_storage::wal::WalOptions;
+use ferrisdb_storage::{Error, SyncMode, WriteBatch};
+
+#[test]
+fn a_failed_write_poisons_the_writer_for_good() {
+    for mode in [SyncMode::Normal, SyncMode::Full] {
+        let fs = MemFs::new();
+        let options = WalOptions {
+            sync_mode: mode,
+            ..WalOptions::default()
+        };
+        let writer = common::writer(fs.clone(), options);
+        let batch = WriteBatch::new().put("k", "v");
+        writer.append(&batch, 1).unwrap();
+
+        fs.fail_io.store(true, Ordering::SeqCst);
+        let err = writer.append(&batch, 2).unwrap_err();
+        assert!(
+            err.to_string().contains("injected fault"),
+            "{mode:?}: {err}"
+        );
+
+        // The disk works again, but the writer cannot know what the failed
+        // call left behind: it refuses everything.
+        fs.fail_io.store(false, Ordering::SeqCst);
+        for result in [
+            writer.append(&batch, 3).map(drop),
+            writer.sync(),
+            writer.flush(),
+            writer.rotate().map(drop),
+        ] {
+            let err = result.unwrap_err();
+            assert!(matches!(err, Error::Io { .. }), "{err}");
+            assert!(
+                err.to_string().contains("earlier failure"),
+                "{mode:?}: {err}"
+            );
+        }
+        assert!(writer.close().is_err());
+    }
+}
+
+#[test]
+fn a_failed_rotation_poisons_the_writer() {
+    let fs = MemFs::new();
+    let writer = common::writer(fs.clone(), WalOptions::default());
+    fs.fail_io.store(true, Ordering::SeqCst);
+    assert!(writer.rotate().is_err());
+    fs.fail_io.store(false, Ordering::SeqCst);
+    let err = writer
+        .append(&WriteBatch::new().delete("k"), 1)
+        .unwrap_err();
+    assert!(err.to_string().contains("earlier failure"), "{err}");
+}
+
+#[test]
+fn creating_a_writer_on_a_failing_disk_is_an_error() {
+    let fs = MemFs::new();
+    fs.fail_io.store(true, Ordering::SeqCst);
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(2));
+    let result =
+        ferrisdb_storage::wal::WALWriter::create(fs, common::dir(), 1, next, WalOptions::default());
+    assert!(result.is_err());
+}

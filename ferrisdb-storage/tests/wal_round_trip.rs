@@ -1,0 +1,232 @@
+//! Batches written to the WAL come back exactly, across blocks, files and
+//! threads, in every sync mode.
+
+mod common;
+
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+use common::{assert_prefix, dir, read_log, write_log, MemFs};
+use ferrisdb_storage::fs::os_file_system;
+use ferrisdb_storage::wal::format::{BLOCK_SIZE, FILE_HEADER_SIZE};
+use ferrisdb_storage::wal::{wal_files, RecoveryMode, WALReader, WALWriter, WalOptions};
+use ferrisdb_storage::{SyncMode, WriteBatch};
+use rand::SeedableRng;
+
+const MODES: [RecoveryMode; 3] = [
+    RecoveryMode::TolerateCorruptedTail,
+    RecoveryMode::AbsoluteConsistency,
+    RecoveryMode::PointInTimeRecovery,
+];
+
+#[test]
+fn random_batches_round_trip_in_every_recovery_mode() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    let batches: Vec<_> = (0..300)
+        .map(|_| common::random_batch(&mut rng, 8, 200))
+        .collect();
+    let fs = MemFs::new();
+    let (path, ends) = write_log(&fs, &batches);
+    for mode in MODES {
+        let back = read_log(&*fs, &path, mode);
+        assert!(back.error.is_none(), "{mode:?}: {:?}", back.error);
+        assert_prefix(&back.records, &batches, batches.len(), &format!("{mode:?}"));
+        assert_eq!(back.dropped, 0);
+        assert_eq!(back.damage, None);
+        // Each record starts where the previous one ended.
+        for (record, start) in back.records.iter().skip(1).zip(&ends) {
+            assert!(
+                record.offset >= *start && record.offset < start + 7,
+                "{record:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_batch_larger_than_a_block_is_split_and_reassembled() {
+    let big = vec![0xabu8; 3 * BLOCK_SIZE + 100];
+    let batches = vec![
+        WriteBatch::new().put("small", "1"),
+        WriteBatch::new().put("big", &big).delete("gone"),
+        WriteBatch::new().put("after", "2"),
+    ];
+    let fs = MemFs::new();
+    let (path, ends) = write_log(&fs, &batches);
+    assert!(
+        ends[1] > 3 * BLOCK_SIZE as u64,
+        "the big record spans blocks"
+    );
+    let back = read_log(&*fs, &path, RecoveryMode::AbsoluteConsistency);
+    assert!(back.error.is_none(), "{:?}", back.error);
+    assert_prefix(&back.records, &batches, 3, "split batch");
+    assert_eq!(back.records[1].offset, ends[0]);
+}
+
+#[test]
+fn rotation_spreads_batches_over_numbered_files_read_back_in_order() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(2);
+    let batches: Vec<_> = (0..200)
+        .map(|_| common::random_batch(&mut rng, 4, 100))
+        .collect();
+    let fs = MemFs::new();
+    let counter = Arc::new(AtomicU64::new(10));
+    let options = WalOptions {
+        max_file_size: 4096,
+        ..WalOptions::default()
+    };
+    let writer = WALWriter::create(fs.clone(), dir(), 7, counter.clone(), options).unwrap();
+    for (ts, batch) in (1..).zip(&batches) {
+        writer.append(batch, ts).unwrap();
+    }
+    let manual = writer.rotate().unwrap();
+    assert_eq!(writer.current_file_number(), manual);
+    writer.close().unwrap();
+
+    let files = wal_files(&*fs, &dir()).unwrap();
+    assert!(files.len() > 5, "{} files", files.len());
+    assert_eq!(files[0].0, 7, "the first file has the number given");
+    assert_eq!(files[1].0, 10, "rotation takes numbers from the counter");
+    assert_eq!(
+        counter.load(std::sync::atomic::Ordering::SeqCst),
+        manual + 1
+    );
+    let mut records = Vec::new();
+    for (number, path) in &files {
+        let reader = WALReader::open(&*fs, path, RecoveryMode::AbsoluteConsistency).unwrap();
+        assert_eq!(reader.header().unwrap().file_number, *number);
+        // Only a record bigger than the limit may exceed it; these are small.
+        assert!(
+            reader.file_len() <= 4096,
+            "{path:?} is {} bytes",
+            reader.file_len()
+        );
+        for record in reader {
+            records.push(record.unwrap());
+        }
+    }
+    assert_prefix(&records, &batches, batches.len(), "rotated log");
+    let last = WALReader::open(&*fs, &files.last().unwrap().1, RecoveryMode::default()).unwrap();
+    assert_eq!(
+        last.file_len(),
+        FILE_HEADER_SIZE as u64,
+        "the manual rotation's file is empty"
+    );
+}
+
+#[test]
+fn concurrent_full_appends_are_all_recovered_in_order_per_thread() {
+    let fs = MemFs::new();
+    let options = WalOptions {
+        sync_mode: SyncMode::Full,
+        ..WalOptions::default()
+    };
+    let writer = Arc::new(common::writer(fs.clone(), options));
+    let threads: Vec<_> = (0..8u64)
+        .map(|t| {
+            let writer = writer.clone();
+            std::thread::spawn(move || {
+                for i in 0..200u64 {
+                    let batch = WriteBatch::new().put(t.to_be_bytes(), i.to_be_bytes());
+                    writer.append(&batch, t * 1000 + i).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    Arc::try_unwrap(writer).unwrap().close().unwrap();
+    let back = read_log(
+        &*fs,
+        &dir().join("000001.wal"),
+        RecoveryMode::AbsoluteConsistency,
+    );
+    assert!(back.error.is_none());
+    assert_eq!(back.records.len(), 1600);
+    let mut next = [0u64; 8];
+    for r in &back.records {
+        let t = (r.timestamp / 1000) as usize;
+        assert_eq!(r.timestamp % 1000, next[t], "thread {t} out of order");
+        next[t] += 1;
+    }
+}
+
+#[test]
+fn sync_modes_decide_when_bytes_reach_the_file() {
+    let batch = WriteBatch::new().put("k", "v");
+    let path = dir().join("000001.wal");
+    for (mode, visible_at_once) in [
+        (SyncMode::None, false),
+        (SyncMode::Normal, true),
+        (SyncMode::Full, true),
+    ] {
+        let fs = MemFs::new();
+        let options = WalOptions {
+            sync_mode: mode,
+            ..WalOptions::default()
+        };
+        let writer = common::writer(fs.clone(), options);
+        let pos = writer.append(&batch, 1).unwrap();
+        let on_file = fs.contents(&path).len() as u64;
+        assert_eq!(on_file == pos.offset, visible_at_once, "{mode:?}");
+        writer.flush().unwrap();
+        assert_eq!(
+            fs.contents(&path).len() as u64,
+            pos.offset,
+            "{mode:?} after flush"
+        );
+        assert_eq!(writer.bytes_written(), pos.offset);
+    }
+}
+
+#[test]
+fn dropping_a_none_mode_writer_hands_its_buffer_to_the_os() {
+    let fs = MemFs::new();
+    let options = WalOptions {
+        sync_mode: SyncMode::None,
+        ..WalOptions::default()
+    };
+    let writer = common::writer(fs.clone(), options);
+    let pos = writer.append(&WriteBatch::new().delete("k"), 5).unwrap();
+    drop(writer);
+    assert_eq!(
+        fs.contents(&dir().join("000001.wal")).len() as u64,
+        pos.offset
+    );
+}
+
+#[test]
+fn the_os_file_system_round_trips_with_every_sync_mode() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fs = os_file_system();
+    let counter = Arc::new(AtomicU64::new(100));
+    for (number, mode) in [
+        (1, SyncMode::None),
+        (2, SyncMode::Normal),
+        (3, SyncMode::Full),
+    ] {
+        let options = WalOptions {
+            sync_mode: mode,
+            ..WalOptions::default()
+        };
+        let writer =
+            WALWriter::create(fs.clone(), tmp.path(), number, counter.clone(), options).unwrap();
+        for ts in 0..10 {
+            writer
+                .append(&WriteBatch::new().put(format!("{mode:?}"), [ts as u8]), ts)
+                .unwrap();
+        }
+        writer.close().unwrap();
+    }
+    let files = wal_files(&*fs, tmp.path()).unwrap();
+    assert_eq!(files.len(), 3);
+    for (_, path) in files {
+        let records: Vec<_> = WALReader::open(&*fs, &path, RecoveryMode::AbsoluteConsistency)
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(records.len(), 10);
+    }
+    assert!(fs.exists(&tmp.path().join("000003.wal")).unwrap());
+}

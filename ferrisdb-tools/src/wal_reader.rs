@@ -1,0 +1,355 @@
+//! `wal-reader`: prints the records of write-ahead log files for humans or
+//! scripts.
+//!
+//! Exit codes: [`EXIT_OK`] when every file was read to its end,
+//! [`EXIT_ERROR`] when a file could not be read at all (missing, not a WAL,
+//! an I/O error), [`EXIT_TORN_TAIL`] when a log ends in a torn tail (what a
+//! crash leaves; the engine recovers from it), [`EXIT_CORRUPTION`] when a log
+//! is damaged in the middle.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use ferrisdb_core::{escape_bytes, Operation};
+use ferrisdb_storage::fs::{os_file_system, FileSystem};
+use ferrisdb_storage::wal::{wal_files, DamageKind, RecoveryMode, WALReader, WalDamage};
+
+/// Every file was read to its end.
+pub const EXIT_OK: i32 = 0;
+/// A file could not be read: missing, not a WAL file, an I/O error.
+pub const EXIT_ERROR: i32 = 1;
+/// A log ends in a torn tail, as a crash leaves it.
+pub const EXIT_TORN_TAIL: i32 = 2;
+/// A log is damaged in the middle.
+pub const EXIT_CORRUPTION: i32 = 3;
+
+/// Values longer than this are shortened unless `--full` is given.
+const SHORT_VALUE_BYTES: usize = 32;
+
+/// Prints the records of FerrisDB write-ahead log files.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(
+    name = "wal-reader",
+    about = "Print the records of FerrisDB write-ahead log (.wal) files",
+    after_help = "Exit status: 0 clean, 1 unreadable file, 2 torn tail, 3 corruption."
+)]
+pub struct WalReaderArgs {
+    /// A WAL file, or a data directory whose WAL files are read in order.
+    #[arg(default_value = "./data")]
+    pub path: PathBuf,
+    /// Print keys and values as hex instead of escaped text.
+    #[arg(long)]
+    pub hex: bool,
+    /// Print values whole instead of shortening long ones.
+    #[arg(long)]
+    pub full: bool,
+    /// Print one JSON object per record, then one for the summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What was seen across all files.
+#[derive(Debug, Default)]
+struct Summary {
+    files: u64,
+    bytes: u64,
+    records: u64,
+    puts: u64,
+    deletes: u64,
+    keys: SizeStats,
+    values: SizeStats,
+    /// `(file, damage, dropped bytes)` of every damaged file.
+    damage: Vec<(PathBuf, WalDamage, u64)>,
+}
+
+#[derive(Debug, Default)]
+struct SizeStats {
+    count: u64,
+    total: u64,
+    min: u64,
+    max: u64,
+}
+
+impl SizeStats {
+    fn add(&mut self, size: usize) {
+        let size = size as u64;
+        self.min = if self.count == 0 {
+            size
+        } else {
+            self.min.min(size)
+        };
+        self.max = self.max.max(size);
+        self.total += size;
+        self.count += 1;
+    }
+
+    fn text(&self) -> String {
+        if self.count == 0 {
+            return "none".to_string();
+        }
+        let avg = self.total as f64 / self.count as f64;
+        format!("min {} avg {avg:.1} max {} bytes", self.min, self.max)
+    }
+
+    fn json(&self) -> String {
+        let avg = if self.count == 0 {
+            0.0
+        } else {
+            self.total as f64 / self.count as f64
+        };
+        format!(
+            r#"{{"count":{},"min":{},"avg":{avg:.1},"max":{},"total":{}}}"#,
+            self.count, self.min, self.max, self.total
+        )
+    }
+}
+
+/// Runs the tool: prints to `out`, reports fatal errors as one line on `err`,
+/// and returns the exit code.
+pub fn run(args: &WalReaderArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let fs = os_file_system();
+    match run_inner(&*fs, args, out) {
+        Ok(summary) => match summary
+            .damage
+            .iter()
+            .map(|(_, d, _)| d.kind)
+            .max_by_key(|k| matches!(k, DamageKind::Corruption))
+        {
+            None => EXIT_OK,
+            Some(DamageKind::TornTail) => EXIT_TORN_TAIL,
+            Some(DamageKind::Corruption) => EXIT_CORRUPTION,
+        },
+        Err(message) => {
+            let _ = writeln!(err, "wal-reader: {message}");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn run_inner(
+    fs: &dyn FileSystem,
+    args: &WalReaderArgs,
+    out: &mut dyn Write,
+) -> Result<Summary, String> {
+    let files = if args.path.is_dir() {
+        let files = wal_files(fs, &args.path).map_err(|e| e.to_string())?;
+        if files.is_empty() {
+            return Err(format!(
+                "no WAL files (NNNNNN.wal) in {}",
+                args.path.display()
+            ));
+        }
+        files.into_iter().map(|(_, path)| path).collect()
+    } else {
+        vec![args.path.clone()]
+    };
+    let mut summary = Summary::default();
+    for path in &files {
+        read_file(fs, path, args, out, &mut summary)?;
+    }
+    print_summary(args, out, &summary).map_err(|e| format!("cannot write output: {e}"))?;
+    Ok(summary)
+}
+
+fn read_file(
+    fs: &dyn FileSystem,
+    path: &Path,
+    args: &WalReaderArgs,
+    out: &mut dyn Write,
+    summary: &mut Summary,
+) -> Result<(), String> {
+    let io_err = |e: std::io::Error| format!("cannot write output: {e}");
+    // Point-in-time recovery prints everything before the first damage and
+    // reports the damage instead of failing.
+    let mut reader =
+        WALReader::open(fs, path, RecoveryMode::PointInTimeRecovery).map_err(|e| e.to_string())?;
+    summary.files += 1;
+    summary.bytes += reader.file_len();
+    if !args.json {
+        let number = reader
+            .header()
+            .map_or("unknown".to_string(), |h| h.file_number.to_string());
+        writeln!(
+            out,
+            "== {} (file number {number}, {} bytes)",
+            path.display(),
+            reader.file_len()
+        )
+        .map_err(io_err)?;
+    }
+    for record in reader.by_ref() {
+        let record = record.map_err(|e| e.to_string())?;
+        summary.records += 1;
+        let mut entries = Vec::new();
+        for (op, key, value) in record.batch.iter() {
+            summary.keys.add(key.len());
+            match op {
+                Operation::Put => {
+                    summary.puts += 1;
+                    summary.values.add(value.len());
+                }
+                Operation::Delete => summary.deletes += 1,
+            }
+            // Text output quotes escaped bytes; JSON strings are quoted anyway.
+            let quote = !args.json;
+            let key = render(key, args.hex, true, quote);
+            let value = (op == Operation::Put).then(|| render(value, args.hex, args.full, quote));
+            entries.push((op, key, value));
+        }
+        if args.json {
+            let entries: Vec<String> = entries
+                .iter()
+                .map(|(op, key, value)| match value {
+                    Some(v) => format!(
+                        r#"{{"op":"{op}","key":{},"value":{}}}"#,
+                        json_string(key),
+                        json_string(v)
+                    ),
+                    None => format!(r#"{{"op":"{op}","key":{}}}"#, json_string(key)),
+                })
+                .collect();
+            writeln!(
+                out,
+                r#"{{"file":{},"offset":{},"timestamp":{},"count":{},"entries":[{}]}}"#,
+                json_string(&path.display().to_string()),
+                record.offset,
+                record.timestamp,
+                record.batch.len(),
+                entries.join(",")
+            )
+            .map_err(io_err)?;
+        } else {
+            for (op, key, value) in &entries {
+                let value = value
+                    .as_ref()
+                    .map_or(String::new(), |v| format!(" value={v}"));
+                writeln!(
+                    out,
+                    "@{} ts={} {op} key={key}{value}",
+                    record.offset, record.timestamp
+                )
+                .map_err(io_err)?;
+            }
+        }
+    }
+    if let Some(damage) = reader.damage() {
+        summary
+            .damage
+            .push((path.to_path_buf(), damage.clone(), reader.dropped_bytes()));
+    }
+    Ok(())
+}
+
+fn print_summary(args: &WalReaderArgs, out: &mut dyn Write, s: &Summary) -> std::io::Result<()> {
+    if args.json {
+        let damage: Vec<String> = s
+            .damage
+            .iter()
+            .map(|(file, d, dropped)| {
+                format!(
+                    r#"{{"file":{},"offset":{},"kind":"{}","reason":{},"dropped_bytes":{dropped}}}"#,
+                    json_string(&file.display().to_string()),
+                    d.offset,
+                    match d.kind {
+                        DamageKind::TornTail => "torn_tail",
+                        DamageKind::Corruption => "corruption",
+                    },
+                    json_string(&d.reason)
+                )
+            })
+            .collect();
+        return writeln!(
+            out,
+            r#"{{"summary":{{"files":{},"bytes":{},"records":{},"puts":{},"deletes":{},"key_sizes":{},"value_sizes":{},"damage":[{}]}}}}"#,
+            s.files,
+            s.bytes,
+            s.records,
+            s.puts,
+            s.deletes,
+            s.keys.json(),
+            s.values.json(),
+            damage.join(",")
+        );
+    }
+    writeln!(out, "-- summary")?;
+    writeln!(
+        out,
+        "files: {}, bytes: {}, records: {}, puts: {}, deletes: {}",
+        s.files, s.bytes, s.records, s.puts, s.deletes
+    )?;
+    writeln!(out, "key sizes: {}", s.keys.text())?;
+    writeln!(out, "value sizes: {}", s.values.text())?;
+    if s.damage.is_empty() {
+        writeln!(out, "damage: none")?;
+    }
+    for (file, damage, dropped) in &s.damage {
+        writeln!(
+            out,
+            "damage: {}: {damage} ({dropped} bytes dropped)",
+            file.display()
+        )?;
+    }
+    Ok(())
+}
+
+/// Bytes as escaped text (in double quotes if `quote`) or hex, shortened to
+/// `SHORT_VALUE_BYTES` unless `whole`.
+fn render(bytes: &[u8], hex: bool, whole: bool, quote: bool) -> String {
+    let shown = if whole {
+        bytes
+    } else {
+        &bytes[..bytes.len().min(SHORT_VALUE_BYTES)]
+    };
+    let mut text = if hex {
+        shown.iter().map(|b| format!("{b:02x}")).collect()
+    } else if quote {
+        format!("\"{}\"", escape_bytes(shown).replace('"', "\\\""))
+    } else {
+        escape_bytes(shown)
+    };
+    if shown.len() < bytes.len() {
+        text.push_str(&format!("...({} bytes)", bytes.len()));
+    }
+    text
+}
+
+/// `text` as a JSON string literal.
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_strings_are_escaped() {
+        assert_eq!(json_string(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(json_string("\n\u{1}"), r#""\n\u0001""#);
+    }
+
+    #[test]
+    fn values_are_shortened_unless_whole() {
+        let long = vec![b'x'; 100];
+        let short = render(&long, false, false, true);
+        assert!(short.ends_with("...(100 bytes)"), "{short}");
+        assert_eq!(render(&long, false, true, true).len(), 102);
+        assert_eq!(render(&[0, 255], true, true, true), "00ff");
+        assert_eq!(render(b"a\"\x01", false, true, true), r#""a\"\x01""#);
+        assert_eq!(render(b"a\"\x01", false, true, false), r#"a"\x01"#);
+    }
+}

@@ -1,0 +1,211 @@
+//! The wal-reader tool on a good, a truncated and a corrupt log.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+use ferrisdb_storage::fs::os_file_system;
+use ferrisdb_storage::wal::{WALWriter, WalOptions};
+use ferrisdb_storage::WriteBatch;
+use ferrisdb_tools::wal_reader::{
+    run, WalReaderArgs, EXIT_CORRUPTION, EXIT_ERROR, EXIT_OK, EXIT_TORN_TAIL,
+};
+
+/// Writes three batches to `dir/000001.wal`; returns its path and the offset
+/// just past each record.
+fn write_log(dir: &Path) -> (PathBuf, Vec<u64>) {
+    let writer = WALWriter::create(
+        os_file_system(),
+        dir,
+        1,
+        Arc::new(AtomicU64::new(2)),
+        WalOptions::default(),
+    )
+    .unwrap();
+    let batches = [
+        WriteBatch::new()
+            .put("user:1", "ada")
+            .put("user:2", "bob\n"),
+        WriteBatch::new().delete("user:2"),
+        WriteBatch::new().put("blob", vec![0xffu8; 100]),
+    ];
+    let ends = (10..)
+        .zip(&batches)
+        .map(|(ts, b)| writer.append(b, ts).unwrap().offset)
+        .collect();
+    writer.close().unwrap();
+    (dir.join("000001.wal"), ends)
+}
+
+fn args(path: &Path) -> WalReaderArgs {
+    WalReaderArgs {
+        path: path.to_path_buf(),
+        hex: false,
+        full: false,
+        json: false,
+    }
+}
+
+fn run_to_strings(args: &WalReaderArgs) -> (i32, String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = run(args, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+#[test]
+fn a_good_log_prints_every_entry_and_a_clean_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (path, _) = write_log(tmp.path());
+    let (code, out, err) = run_to_strings(&args(&path));
+    assert_eq!(code, EXIT_OK, "{out}{err}");
+    assert!(err.is_empty());
+    assert!(
+        out.contains(r#"@24 ts=10 PUT key="user:1" value="ada""#),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#"ts=10 PUT key="user:2" value="bob\x0a""#),
+        "{out}"
+    );
+    assert!(out.contains(r#"ts=11 DELETE key="user:2""#), "{out}");
+    assert!(
+        out.contains(r"...(100 bytes)"),
+        "long values are shortened: {out}"
+    );
+    assert!(out.contains("records: 3, puts: 3, deletes: 1"), "{out}");
+    assert!(
+        out.contains("key sizes: min 4 avg 5.5 max 6 bytes"),
+        "{out}"
+    );
+    assert!(out.contains("damage: none"), "{out}");
+
+    // A directory is read file by file; --full and --hex change the values.
+    let mut all = args(tmp.path());
+    all.full = true;
+    all.hex = true;
+    let (code, out, _) = run_to_strings(&all);
+    assert_eq!(code, EXIT_OK);
+    assert!(out.contains(&"ff".repeat(100)), "{out}");
+    assert!(out.contains("key=757365723a31 value=616461"), "{out}");
+}
+
+#[test]
+fn json_output_is_one_object_per_record_and_a_summary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (path, _) = write_log(tmp.path());
+    let mut json = args(&path);
+    json.json = true;
+    let (code, out, _) = run_to_strings(&json);
+    assert_eq!(code, EXIT_OK);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    assert!(lines[0].starts_with(r#"{"file":""#), "{}", lines[0]);
+    assert!(
+        lines[0].ends_with(
+            r#""offset":24,"timestamp":10,"count":2,"entries":[{"op":"PUT","key":"user:1","value":"ada"},{"op":"PUT","key":"user:2","value":"bob\\x0a"}]}"#
+        ),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[1].contains(r#""entries":[{"op":"DELETE","key":"user:2"}]"#));
+    assert!(
+        lines[3].starts_with(r#"{"summary":{"files":1,"#),
+        "{}",
+        lines[3]
+    );
+    assert!(lines[3].contains(r#""records":3,"puts":3,"deletes":1"#));
+    assert!(lines[3].ends_with(r#""damage":[]}}"#), "{}", lines[3]);
+}
+
+#[test]
+fn a_truncated_log_reports_a_torn_tail() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (path, ends) = write_log(tmp.path());
+    let data = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &data[..ends[2] as usize - 10]).unwrap();
+    let (code, out, _) = run_to_strings(&args(&path));
+    assert_eq!(code, EXIT_TORN_TAIL, "{out}");
+    assert!(out.contains("records: 2,"), "{out}");
+    let dropped = ends[2] - 10 - ends[1];
+    assert!(
+        out.contains(&format!("torn tail at byte {}", ends[1])),
+        "{out}"
+    );
+    assert!(out.contains(&format!("({dropped} bytes dropped)")), "{out}");
+}
+
+#[test]
+fn a_corrupt_log_reports_the_offset() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (path, ends) = write_log(tmp.path());
+    let mut data = std::fs::read(&path).unwrap();
+    data[ends[0] as usize + 8] ^= 1;
+    std::fs::write(&path, &data).unwrap();
+    let (code, out, _) = run_to_strings(&args(&path));
+    assert_eq!(code, EXIT_CORRUPTION, "{out}");
+    assert!(out.contains("records: 1,"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "corruption at byte {}: checksum mismatch",
+            ends[0]
+        )),
+        "{out}"
+    );
+}
+
+#[test]
+fn missing_and_foreign_files_are_one_line_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, out, err) = run_to_strings(&args(&tmp.path().join("nope.wal")));
+    assert_eq!(code, EXIT_ERROR);
+    assert!(out.is_empty());
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("nope.wal"), "{err}");
+
+    let foreign = tmp.path().join("notes.txt");
+    std::fs::write(&foreign, "these are not the bytes you are looking for").unwrap();
+    let (code, _, err) = run_to_strings(&args(&foreign));
+    assert_eq!(code, EXIT_ERROR);
+    assert!(err.contains("not a FerrisDB WAL file"), "{err}");
+
+    let (code, _, err) = run_to_strings(&args(tmp.path()));
+    assert_eq!(code, EXIT_ERROR, "a directory without WAL files");
+    assert!(err.contains("no WAL files"), "{err}");
+}
+
+#[test]
+fn the_binary_exits_with_the_documented_codes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (path, ends) = write_log(tmp.path());
+    let bin = env!("CARGO_BIN_EXE_wal-reader");
+
+    let output = Command::new(bin).arg(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(EXIT_OK));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("damage: none"), "{stdout}");
+
+    // The default path is ./data.
+    std::fs::create_dir(tmp.path().join("data")).unwrap();
+    std::fs::copy(&path, tmp.path().join("data/000001.wal")).unwrap();
+    let output = Command::new(bin).current_dir(tmp.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(EXIT_OK));
+
+    let data = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &data[..ends[1] as usize + 3]).unwrap();
+    let output = Command::new(bin).arg(&path).output().unwrap();
+    assert_eq!(output.status.code(), Some(EXIT_TORN_TAIL));
+
+    let output = Command::new(bin)
+        .arg(tmp.path().join("missing"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(EXIT_ERROR));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
