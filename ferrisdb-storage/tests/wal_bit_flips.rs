@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_prefix, error_offset, read_log, write_log, MemFs};
+use common::{assert_prefix, error_offset, mem_fs, read_log, write_log, MemFs, MemFsExt};
 use ferrisdb_storage::wal::format::BLOCK_SIZE;
 use ferrisdb_storage::wal::{DamageKind, RecoveryMode};
 use ferrisdb_storage::WriteBatch;
@@ -57,7 +57,7 @@ fn every_bit_of_a_record_in_the_middle_of_a_log() {
     let batches: Vec<_> = (0..6u8)
         .map(|i| WriteBatch::new().put([b'k', i], [i; 20]).delete([b'd', i]))
         .collect();
-    let fs = MemFs::new();
+    let fs = mem_fs();
     let (path, ends) = write_log(&fs, &batches);
     let full = fs.contents(&path);
     let (start, end) = (ends[1] as usize, ends[2] as usize);
@@ -71,7 +71,7 @@ fn bits_of_a_middle_fragment_of_a_split_record() {
         WriteBatch::new().put("big", vec![7u8; 2 * BLOCK_SIZE]),
         WriteBatch::new().put("b", "2"),
     ];
-    let fs = MemFs::new();
+    let fs = mem_fs();
     let (path, ends) = write_log(&fs, &batches);
     let full = fs.contents(&path);
     // The fragment header and first payload bytes at the start of block 1.

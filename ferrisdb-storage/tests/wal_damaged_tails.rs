@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_prefix, error_offset, read_log, write_log, MemFs};
+use common::{assert_prefix, error_offset, mem_fs, read_log, write_log, MemFsExt};
 use ferrisdb_storage::wal::format::{BLOCK_SIZE, FILE_HEADER_SIZE};
 use ferrisdb_storage::wal::{DamageKind, RecoveryMode, WALReader};
 use ferrisdb_storage::{Error, WriteBatch};
@@ -18,7 +18,7 @@ fn batches() -> Vec<WriteBatch> {
 /// Appends `tail` to a good log and checks it reads as a torn tail.
 fn assert_torn_tail(tail: &[u8]) {
     let batches = batches();
-    let fs = MemFs::new();
+    let fs = mem_fs();
     let (path, ends) = write_log(&fs, &batches);
     let mut data = fs.contents(&path);
     let log_end = data.len() as u64;
@@ -62,7 +62,7 @@ fn garbage_tails_are_torn_tails() {
 
 #[test]
 fn a_torn_record_followed_by_zeros_is_a_torn_tail() {
-    let fs = MemFs::new();
+    let fs = mem_fs();
     let (path, _) = write_log(&fs, &[WriteBatch::new().put("x", vec![1; 500])]);
     let record = fs.contents(&path)[FILE_HEADER_SIZE..].to_vec();
     let mut tail = record[..record.len() / 2].to_vec();
@@ -73,7 +73,7 @@ fn a_torn_record_followed_by_zeros_is_a_torn_tail() {
 #[test]
 fn zeros_in_the_middle_of_a_log_are_corruption() {
     let batches = batches();
-    let fs = MemFs::new();
+    let fs = mem_fs();
     let (path, ends) = write_log(&fs, &batches);
     let mut data = fs.contents(&path);
     let (start, end) = (ends[3] as usize, ends[5] as usize);
@@ -93,7 +93,7 @@ fn zeros_in_the_middle_of_a_log_are_corruption() {
 
 #[test]
 fn a_file_that_is_not_a_wal_is_rejected_in_every_mode() {
-    let fs = MemFs::new();
+    let fs = mem_fs();
     let path = common::dir().join("000001.wal");
     for content in [
         &b"SQLite format 3\0 and a lot more bytes after it"[..],
@@ -114,7 +114,7 @@ fn a_file_that_is_not_a_wal_is_rejected_in_every_mode() {
 
 #[test]
 fn a_crash_before_the_header_was_written_leaves_an_empty_log() {
-    let fs = MemFs::new();
+    let fs = mem_fs();
     let path = common::dir().join("000001.wal");
     for content in [vec![], vec![0; 10], vec![0; 4096]] {
         fs.set_contents(&path, content.clone());
@@ -129,7 +129,7 @@ fn a_crash_before_the_header_was_written_leaves_an_empty_log() {
 
 #[test]
 fn a_damaged_header_before_valid_records_is_corruption() {
-    let fs = MemFs::new();
+    let fs = mem_fs();
     let (path, _) = write_log(&fs, &batches());
     let mut data = fs.contents(&path);
     data[10] ^= 0x40; // inside the format version

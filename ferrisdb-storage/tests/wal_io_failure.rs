@@ -2,16 +2,14 @@
 
 mod common;
 
-use std::sync::atomic::Ordering;
-
-use common::MemFs;
+use common::{mem_fs, MemFsExt};
 use ferrisdb_storage::wal::WalOptions;
 use ferrisdb_storage::{Error, SyncMode, WriteBatch};
 
 #[test]
 fn a_failed_write_poisons_the_writer_for_good() {
     for mode in [SyncMode::Normal, SyncMode::Full] {
-        let fs = MemFs::new();
+        let fs = mem_fs();
         let options = WalOptions {
             sync_mode: mode,
             ..WalOptions::default()
@@ -20,16 +18,16 @@ fn a_failed_write_poisons_the_writer_for_good() {
         let batch = WriteBatch::new().put("k", "v");
         writer.append(&batch, 1).unwrap();
 
-        fs.fail_io.store(true, Ordering::SeqCst);
+        fs.fail_io(true);
         let err = writer.append(&batch, 2).unwrap_err();
         assert!(
-            err.to_string().contains("injected fault"),
+            err.to_string().contains("injected I/O error"),
             "{mode:?}: {err}"
         );
 
         // The disk works again, but the writer cannot know what the failed
         // call left behind: it refuses everything.
-        fs.fail_io.store(false, Ordering::SeqCst);
+        fs.fail_io(false);
         for result in [
             writer.append(&batch, 3).map(drop),
             writer.sync(),
@@ -49,11 +47,11 @@ fn a_failed_write_poisons_the_writer_for_good() {
 
 #[test]
 fn a_failed_rotation_poisons_the_writer() {
-    let fs = MemFs::new();
+    let fs = mem_fs();
     let writer = common::writer(fs.clone(), WalOptions::default());
-    fs.fail_io.store(true, Ordering::SeqCst);
+    fs.fail_io(true);
     assert!(writer.rotate().is_err());
-    fs.fail_io.store(false, Ordering::SeqCst);
+    fs.fail_io(false);
     let err = writer
         .append(&WriteBatch::new().delete("k"), 1)
         .unwrap_err();
@@ -62,8 +60,8 @@ fn a_failed_rotation_poisons_the_writer() {
 
 #[test]
 fn creating_a_writer_on_a_failing_disk_is_an_error() {
-    let fs = MemFs::new();
-    fs.fail_io.store(true, Ordering::SeqCst);
+    let fs = mem_fs();
+    fs.fail_io(true);
     let next = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(2));
     let result =
         ferrisdb_storage::wal::WALWriter::create(fs, common::dir(), 1, next, WalOptions::default());

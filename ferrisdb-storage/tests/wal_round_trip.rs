@@ -6,7 +6,7 @@ mod common;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use common::{assert_prefix, dir, read_log, write_log, MemFs};
+use common::{assert_prefix, dir, mem_fs, read_log, write_log, MemFsExt};
 use ferrisdb_storage::fs::os_file_system;
 use ferrisdb_storage::wal::format::{BLOCK_SIZE, FILE_HEADER_SIZE};
 use ferrisdb_storage::wal::{wal_files, RecoveryMode, WALReader, WALWriter, WalOptions};
@@ -25,7 +25,7 @@ fn random_batches_round_trip_in_every_recovery_mode() {
     let batches: Vec<_> = (0..300)
         .map(|_| common::random_batch(&mut rng, 8, 200))
         .collect();
-    let fs = MemFs::new();
+    let fs = mem_fs();
     let (path, ends) = write_log(&fs, &batches);
     for mode in MODES {
         let back = read_log(&*fs, &path, mode);
@@ -51,7 +51,7 @@ fn a_batch_larger_than_a_block_is_split_and_reassembled() {
         WriteBatch::new().put("big", &big).delete("gone"),
         WriteBatch::new().put("after", "2"),
     ];
-    let fs = MemFs::new();
+    let fs = mem_fs();
     let (path, ends) = write_log(&fs, &batches);
     assert!(
         ends[1] > 3 * BLOCK_SIZE as u64,
@@ -69,7 +69,7 @@ fn rotation_spreads_batches_over_numbered_files_read_back_in_order() {
     let batches: Vec<_> = (0..200)
         .map(|_| common::random_batch(&mut rng, 4, 100))
         .collect();
-    let fs = MemFs::new();
+    let fs = mem_fs();
     let counter = Arc::new(AtomicU64::new(10));
     let options = WalOptions {
         max_file_size: 4096,
@@ -116,7 +116,7 @@ fn rotation_spreads_batches_over_numbered_files_read_back_in_order() {
 
 #[test]
 fn concurrent_full_appends_are_all_recovered_in_order_per_thread() {
-    let fs = MemFs::new();
+    let fs = mem_fs();
     let options = WalOptions {
         sync_mode: SyncMode::Full,
         ..WalOptions::default()
@@ -161,7 +161,7 @@ fn sync_modes_decide_when_bytes_reach_the_file() {
         (SyncMode::Normal, true),
         (SyncMode::Full, true),
     ] {
-        let fs = MemFs::new();
+        let fs = mem_fs();
         let options = WalOptions {
             sync_mode: mode,
             ..WalOptions::default()
@@ -182,7 +182,7 @@ fn sync_modes_decide_when_bytes_reach_the_file() {
 
 #[test]
 fn dropping_a_none_mode_writer_hands_its_buffer_to_the_os() {
-    let fs = MemFs::new();
+    let fs = mem_fs();
     let options = WalOptions {
         sync_mode: SyncMode::None,
         ..WalOptions::default()

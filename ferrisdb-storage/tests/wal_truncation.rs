@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_prefix, read_log, write_log, MemFs};
+use common::{assert_prefix, mem_fs, read_log, write_log, MemFs, MemFsExt};
 use ferrisdb_storage::wal::format::{BLOCK_SIZE, FILE_HEADER_SIZE};
 use ferrisdb_storage::wal::{DamageKind, RecoveryMode};
 use ferrisdb_storage::WriteBatch;
@@ -63,7 +63,7 @@ fn every_cut_of_a_small_log() {
     let batches: Vec<_> = (0..12)
         .map(|_| common::random_batch(&mut rng, 3, 40))
         .collect();
-    let fs = MemFs::new();
+    let fs = mem_fs();
     let (path, ends) = write_log(&fs, &batches);
     let full = fs.contents(&path);
     assert!(full.len() < 2000, "kept small so the test is fast");
@@ -83,7 +83,7 @@ fn cuts_around_block_boundaries_of_a_multi_block_log() {
             common::random_batch(&mut rng, 4, 1500)
         });
     }
-    let fs = MemFs::new();
+    let fs = mem_fs();
     let (path, ends) = write_log(&fs, &batches);
     let full = fs.contents(&path);
     assert!(full.len() > 3 * BLOCK_SIZE);

@@ -3,172 +3,53 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
-use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 
-use ferrisdb_storage::fs::{FileSystem, RandomAccessFile, SharedFileSystem, WritableFile};
+use ferrisdb_storage::fs::{FaultFileSystem, FaultKind, FileSystem, OpKind, SharedFileSystem};
 use ferrisdb_storage::wal::{RecoveryMode, WALReader, WALWriter, WalDamage, WalOptions, WalRecord};
-use ferrisdb_storage::{Error, Result, WriteBatch};
+use ferrisdb_storage::{Error, WriteBatch};
 use rand::Rng;
 
-type Files = Arc<Mutex<BTreeMap<PathBuf, Arc<Mutex<Vec<u8>>>>>>;
+/// The WAL scenarios' file system: FerrisDB's in-memory [`FaultFileSystem`].
+pub type MemFs = FaultFileSystem;
 
-/// Files in memory. `fail_io` makes every later append and sync fail.
-#[derive(Debug, Default, Clone)]
-pub struct MemFs {
-    files: Files,
-    pub fail_io: Arc<AtomicBool>,
+/// A fresh in-memory file system holding the directory [`dir`].
+pub fn mem_fs() -> Arc<MemFs> {
+    let fs = FaultFileSystem::new();
+    fs.create_dir_all(&dir()).unwrap();
+    Arc::new(fs)
 }
 
-impl MemFs {
-    pub fn new() -> Arc<MemFs> {
-        Arc::new(MemFs::default())
-    }
-
-    pub fn contents(&self, path: &Path) -> Vec<u8> {
-        let files = self.files.lock().unwrap();
-        let data = files
-            .get(path)
-            .expect("file exists")
-            .lock()
-            .unwrap()
-            .clone();
-        data
-    }
-
-    pub fn set_contents(&self, path: &Path, data: Vec<u8>) {
-        let mut files = self.files.lock().unwrap();
-        files.insert(path.to_path_buf(), Arc::new(Mutex::new(data)));
-    }
+/// Reading, replacing and breaking files, for the scenarios.
+pub trait MemFsExt {
+    /// The whole contents of `path`.
+    fn contents(&self, path: &Path) -> Vec<u8>;
+    /// Replaces `path` with `data`, durably.
+    fn set_contents(&self, path: &Path, data: Vec<u8>);
+    /// With `true`, every later append and sync (of files and directories)
+    /// fails with an I/O error; with `false`, nothing fails.
+    fn fail_io(&self, on: bool);
 }
 
-fn injected(path: &Path) -> Error {
-    Error::io(path, io::Error::other("injected fault"))
-}
-
-impl FileSystem for MemFs {
-    fn create(&self, path: &Path) -> Result<Box<dyn WritableFile>> {
-        let data = Arc::new(Mutex::new(Vec::new()));
-        self.files
-            .lock()
-            .unwrap()
-            .insert(path.to_path_buf(), data.clone());
-        Ok(Box::new(MemWritable {
-            data,
-            path: path.to_path_buf(),
-            fail: self.fail_io.clone(),
-        }))
+impl MemFsExt for MemFs {
+    fn contents(&self, path: &Path) -> Vec<u8> {
+        self.read_all(path).expect("file exists")
     }
 
-    fn open(&self, path: &Path) -> Result<Box<dyn RandomAccessFile>> {
-        let files = self.files.lock().unwrap();
-        let Some(data) = files.get(path) else {
-            return Err(Error::io(path, io::ErrorKind::NotFound.into()));
-        };
-        let data = data.lock().unwrap().clone();
-        Ok(Box::new(MemReadable {
-            data,
-            path: path.to_path_buf(),
-        }))
+    fn set_contents(&self, path: &Path, data: Vec<u8>) {
+        let mut file = self.create(path).unwrap();
+        file.append(&data).unwrap();
+        file.sync().unwrap();
     }
 
-    fn rename(&self, from: &Path, to: &Path) -> Result<()> {
-        let mut files = self.files.lock().unwrap();
-        let data = files
-            .remove(from)
-            .ok_or_else(|| Error::io(from, io::ErrorKind::NotFound.into()))?;
-        files.insert(to.to_path_buf(), data);
-        Ok(())
-    }
-
-    fn remove(&self, path: &Path) -> Result<()> {
-        self.files.lock().unwrap().remove(path);
-        Ok(())
-    }
-
-    fn sync_dir(&self, dir: &Path) -> Result<()> {
-        if self.fail_io.load(Ordering::SeqCst) {
-            return Err(injected(dir));
+    fn fail_io(&self, on: bool) {
+        if on {
+            self.fail_at(1, true, &[OpKind::Write, OpKind::Sync], FaultKind::Io);
+        } else {
+            self.heal();
         }
-        Ok(())
-    }
-
-    fn list(&self, dir: &Path) -> Result<Vec<String>> {
-        let files = self.files.lock().unwrap();
-        Ok(files
-            .keys()
-            .filter(|p| p.parent() == Some(dir))
-            .filter_map(|p| p.file_name()?.to_str().map(String::from))
-            .collect())
-    }
-
-    fn create_dir_all(&self, _dir: &Path) -> Result<()> {
-        Ok(())
-    }
-
-    fn exists(&self, path: &Path) -> Result<bool> {
-        Ok(self.files.lock().unwrap().contains_key(path))
-    }
-}
-
-#[derive(Debug)]
-struct MemWritable {
-    data: Arc<Mutex<Vec<u8>>>,
-    path: PathBuf,
-    fail: Arc<AtomicBool>,
-}
-
-impl WritableFile for MemWritable {
-    fn append(&mut self, data: &[u8]) -> Result<()> {
-        if self.fail.load(Ordering::SeqCst) {
-            return Err(injected(&self.path));
-        }
-        self.data.lock().unwrap().extend_from_slice(data);
-        Ok(())
-    }
-
-    fn sync(&mut self) -> Result<()> {
-        if self.fail.load(Ordering::SeqCst) {
-            return Err(injected(&self.path));
-        }
-        Ok(())
-    }
-
-    fn len(&self) -> u64 {
-        self.data.lock().unwrap().len() as u64
-    }
-
-    fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-#[derive(Debug)]
-struct MemReadable {
-    data: Vec<u8>,
-    path: PathBuf,
-}
-
-impl RandomAccessFile for MemReadable {
-    fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
-        let start = usize::try_from(offset).unwrap();
-        let end = start + buf.len();
-        if end > self.data.len() {
-            return Err(Error::io(&self.path, io::ErrorKind::UnexpectedEof.into()));
-        }
-        buf.copy_from_slice(&self.data[start..end]);
-        Ok(())
-    }
-
-    fn len(&self) -> u64 {
-        self.data.len() as u64
-    }
-
-    fn path(&self) -> &Path {
-        &self.path
     }
 }
 
