@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -29,6 +30,30 @@ pub fn next_file_id() -> u64 {
 /// The key of a cached block: the reader's file id and the block's offset.
 pub type CacheKey = (u64, u64);
 
+/// A fast hasher for [`CacheKey`]s (two integers chosen by the process, not
+/// by an attacker, so no DoS-resistant hashing is needed): a multiply-rotate
+/// mix per written integer.
+#[derive(Debug, Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517C_C1B7_2722_0A95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type KeyMap = HashMap<CacheKey, usize, BuildHasherDefault<KeyHasher>>;
+
 #[derive(Debug)]
 struct Node {
     key: CacheKey,
@@ -41,7 +66,7 @@ struct Node {
 /// One shard: most recently used at `head`, evicted from `tail`.
 #[derive(Debug)]
 struct LruShard {
-    map: HashMap<CacheKey, usize>,
+    map: KeyMap,
     nodes: Vec<Node>,
     free: Vec<usize>,
     head: usize,
@@ -53,7 +78,7 @@ struct LruShard {
 impl LruShard {
     fn new(capacity: usize) -> Self {
         LruShard {
-            map: HashMap::new(),
+            map: KeyMap::default(),
             nodes: Vec::new(),
             free: Vec::new(),
             head: NIL,

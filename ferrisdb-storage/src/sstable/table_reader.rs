@@ -51,6 +51,10 @@ pub struct SSTableReader {
     cache: Option<Arc<BlockCache>>,
     footer: Footer,
     index: Vec<IndexEntry>,
+    /// The index's last keys laid out flat for a cache-friendly binary search:
+    /// `(start, len, timestamp)` of each block's last user key in `index_keys`.
+    index_search: Vec<(usize, usize, Timestamp)>,
+    index_keys: Vec<u8>,
     filter: BloomFilter,
     properties: TableProperties,
 }
@@ -96,6 +100,16 @@ impl SSTableReader {
         )?);
         let index = decode_index(index_block, path, &properties)?;
 
+        let mut index_keys = Vec::new();
+        let mut index_search = Vec::with_capacity(index.len());
+        for e in &index {
+            index_search.push((
+                index_keys.len(),
+                e.last_key.user_key.len(),
+                e.last_key.timestamp,
+            ));
+            index_keys.extend_from_slice(&e.last_key.user_key);
+        }
         Ok(Arc::new(SSTableReader {
             file,
             path: shared_path,
@@ -104,6 +118,8 @@ impl SSTableReader {
             cache,
             footer,
             index,
+            index_search,
+            index_keys,
             filter,
             properties,
         }))
@@ -170,10 +186,10 @@ impl SSTableReader {
     /// The first block whose last key is at or after `(user_key, timestamp)`:
     /// the only block that can hold the first entry at or after it.
     pub(crate) fn find_block(&self, user_key: &[u8], timestamp: Timestamp) -> Option<usize> {
-        let i = self.index.partition_point(|e| {
+        let i = self.index_search.partition_point(|&(start, len, ts)| {
             InternalKey::compare_parts(
-                &e.last_key.user_key,
-                e.last_key.timestamp,
+                &self.index_keys[start..start + len],
+                ts,
                 user_key,
                 timestamp,
             )
