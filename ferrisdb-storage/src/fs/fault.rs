@@ -289,7 +289,11 @@ impl FileSystem for FaultFileSystem {
     fn hard_link(&self, from: &Path, to: &Path) -> Result<()> {
         self.check(OpKind::Create, to)?;
         let mut state = lock(&self.state);
-        let inode = state.live.get(from).cloned().ok_or_else(|| Self::not_found(from))?;
+        let inode = state
+            .live
+            .get(from)
+            .cloned()
+            .ok_or_else(|| Self::not_found(from))?;
         state.live.insert(to.to_path_buf(), inode);
         Ok(())
     }

@@ -1,1 +1,96 @@
 //! SSTables: immutable sorted tables of data blocks, an index, a bloom filter and properties.
+//!
+//! A flushed MemTable becomes a table file `NNNNNN.sst`, written once by
+//! [`SSTableWriter`] and read by [`SSTableReader`]:
+//!
+//! ```text
+//! table := data_block+ filter_block index_block properties_block footer
+//! ```
+//!
+//! - Data blocks (about [`TableOptions::block_size`] bytes) hold entries in
+//!   [`InternalKey`](crate::InternalKey) order with prefix-compressed keys and
+//!   restart points (`block_builder.rs`, [`block`]).
+//! - Every block carries a compression byte and a CRC32 checked on every read.
+//! - The index maps each data block to its last key, so a lookup picks one
+//!   block; the bloom filter ([`bloom`]) rules out most absent keys without
+//!   reading any.
+//! - The footer ([`footer`]) locates the index, filter and properties.
+//!
+//! The byte-level specification is `docs/format/sstable.md`; its constants are
+//! in [`format`](mod@format). Decoded blocks are shared through a [`BlockCache`].
+
+pub mod block;
+mod block_builder;
+mod block_io;
+pub mod bloom;
+pub mod cache;
+pub mod footer;
+pub mod format;
+mod iterator;
+mod properties;
+mod table_builder;
+mod table_reader;
+
+use std::path::{Path, PathBuf};
+
+pub use cache::BlockCache;
+pub use footer::BlockHandle;
+pub use iterator::{TableIterator, TableRange};
+pub use properties::TableProperties;
+pub use table_builder::{SSTableWriter, TableMeta, TableOptions};
+pub use table_reader::{IndexEntry, SSTableReader, TableEntry};
+
+use format::{FILE_NUMBER_DIGITS, TABLE_FILE_EXTENSION, TEMP_FILE_SUFFIX};
+
+/// The file name of table `number`: `000042.sst` (more digits past 999999).
+pub fn table_file_name(number: u64) -> String {
+    format!(
+        "{number:0width$}.{TABLE_FILE_EXTENSION}",
+        width = FILE_NUMBER_DIGITS
+    )
+}
+
+/// The file number of a table file name such as `000042.sst`, or `None` for
+/// any other name (temporary files included).
+pub fn parse_table_file_name(name: &str) -> Option<u64> {
+    let digits = name.strip_suffix(TABLE_FILE_EXTENSION)?.strip_suffix('.')?;
+    if digits.len() < FILE_NUMBER_DIGITS || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// The temporary name a table is written under: `path` + `.tmp`.
+pub fn temp_file_name(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(TEMP_FILE_SUFFIX);
+    PathBuf::from(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_round_trip() {
+        assert_eq!(table_file_name(42), "000042.sst");
+        assert_eq!(table_file_name(12_345_678), "12345678.sst");
+        for n in [0, 1, 42, 999_999, 1_000_000, u64::MAX] {
+            assert_eq!(parse_table_file_name(&table_file_name(n)), Some(n));
+        }
+        for bad in [
+            "42.sst",
+            "000042.sst.tmp",
+            "000042.wal",
+            "00004x.sst",
+            "000042sst",
+            ".sst",
+        ] {
+            assert_eq!(parse_table_file_name(bad), None, "{bad}");
+        }
+        assert_eq!(
+            temp_file_name(Path::new("/db/000042.sst")),
+            Path::new("/db/000042.sst.tmp")
+        );
+    }
+}

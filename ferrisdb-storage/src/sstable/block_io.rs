@@ -1,0 +1,142 @@
+//! Writing a block with its trailer, and reading it back verified.
+//!
+//! ```text
+//! stored_block := contents: bytes[size]   // as is, or LZ4 (below)
+//!                 compression: u8         // 0 none, 1 LZ4
+//!                 checksum: fixed32       // CRC32 of contents and compression
+//! lz4_contents := uncompressed_len: varint64
+//!                 lz4_block: bytes        // LZ4 block format
+//! ```
+//!
+//! The checksum is verified before anything in the block is interpreted.
+
+use std::path::Path;
+
+use ferrisdb_core::coding::{put_fixed32, put_varint64, Decoder};
+use ferrisdb_core::{CompressionType, Error, Result};
+
+use super::footer::BlockHandle;
+use super::format::{
+    BLOCK_TRAILER_LEN, COMPRESSION_LZ4, COMPRESSION_NONE, MAX_LZ4_EXPANSION,
+    MAX_UNCOMPRESSED_BLOCK_LEN,
+};
+use crate::fs::{RandomAccessFile, WritableFile};
+
+/// Appends `contents` at `offset` of `file` (the file's current length),
+/// compressed when `compression` asks for it and it saves at least 1/8 of the
+/// bytes. Returns the block's handle. `scratch` is reused between calls.
+pub(crate) fn write_block(
+    file: &mut dyn WritableFile,
+    offset: u64,
+    contents: &[u8],
+    compression: CompressionType,
+    scratch: &mut Vec<u8>,
+) -> Result<BlockHandle> {
+    scratch.clear();
+    let mut kind = COMPRESSION_NONE;
+    if compression == CompressionType::Lz4 {
+        put_varint64(scratch, contents.len() as u64);
+        let prefix = scratch.len();
+        scratch.resize(
+            prefix + lz4_flex::block::get_maximum_output_size(contents.len()),
+            0,
+        );
+        match lz4_flex::block::compress_into(contents, &mut scratch[prefix..]) {
+            Ok(n) if prefix + n < contents.len() - contents.len() / 8 => {
+                scratch.truncate(prefix + n);
+                kind = COMPRESSION_LZ4;
+            }
+            _ => scratch.clear(),
+        }
+    }
+    if kind == COMPRESSION_NONE {
+        scratch.extend_from_slice(contents);
+    }
+    let size = scratch.len() as u64;
+    scratch.push(kind);
+    let crc = crc32fast::hash(scratch);
+    put_fixed32(scratch, crc);
+    file.append(scratch)?;
+    Ok(BlockHandle { offset, size })
+}
+
+/// Reads the block at `handle` of `file`, checks that it ends by `limit`,
+/// verifies its checksum and decompresses it.
+pub(crate) fn read_block(
+    file: &dyn RandomAccessFile,
+    path: &Path,
+    handle: BlockHandle,
+    limit: u64,
+) -> Result<Vec<u8>> {
+    let corrupt = |offset: u64, reason: String| Error::corruption(path, offset, reason);
+    match handle.end() {
+        Some(end) if end <= limit => {}
+        _ => {
+            return Err(corrupt(
+                handle.offset,
+                format!(
+                    "block of {} bytes at {} runs past byte {limit}",
+                    handle.size, handle.offset
+                ),
+            ))
+        }
+    }
+    // Fits in memory: it is within a file whose length fits.
+    let size = usize::try_from(handle.size)
+        .map_err(|_| corrupt(handle.offset, format!("block of {} bytes", handle.size)))?;
+    let mut buf = vec![0u8; size + BLOCK_TRAILER_LEN];
+    file.read_exact_at(handle.offset, &mut buf)?;
+    let stored = u32::from_le_bytes([buf[size + 1], buf[size + 2], buf[size + 3], buf[size + 4]]);
+    let actual = crc32fast::hash(&buf[..size + 1]);
+    if stored != actual {
+        return Err(Error::ChecksumMismatch {
+            file: path.to_path_buf(),
+            offset: handle.offset,
+            expected: stored,
+            actual,
+        });
+    }
+    match buf[size] {
+        COMPRESSION_NONE => {
+            buf.truncate(size);
+            Ok(buf)
+        }
+        COMPRESSION_LZ4 => {
+            let mut d = Decoder::new(&buf[..size]);
+            let claimed = d
+                .varint64("uncompressed length")
+                .map_err(|e| e.in_file(path, handle.offset))?;
+            let compressed = &buf[d.position()..size];
+            let bound =
+                MAX_UNCOMPRESSED_BLOCK_LEN.min(compressed.len().saturating_mul(MAX_LZ4_EXPANSION));
+            let len = match usize::try_from(claimed) {
+                Ok(len) if len <= bound => len,
+                _ => {
+                    return Err(corrupt(
+                        handle.offset,
+                        format!(
+                            "LZ4 block of {} bytes claims {claimed} bytes uncompressed",
+                            compressed.len()
+                        ),
+                    ))
+                }
+            };
+            let mut out = vec![0u8; len];
+            match lz4_flex::block::decompress_into(compressed, &mut out) {
+                Ok(n) if n == len => Ok(out),
+                Ok(n) => Err(corrupt(
+                    handle.offset,
+                    format!("LZ4 block decompressed to {n} bytes, expected {len}"),
+                )),
+                Err(e) => Err(corrupt(
+                    handle.offset,
+                    format!("LZ4 block does not decompress: {e}"),
+                )),
+            }
+        }
+        other => Err(corrupt(
+            handle.offset + handle.size,
+            format!("unknown compression byte {other:#04x}"),
+        )),
+    }
+}

@@ -1,0 +1,100 @@
+//! The constants of the SSTable file format.
+//!
+//! Everything here is on disk: a table written by one version of FerrisDB must
+//! be read by every later one. Changing a value means a new
+//! [`FORMAT_VERSION`] and a reader that still understands the old one. The
+//! format is specified in `docs/format/sstable.md`; offsets are built from one
+//! another so the layout is stated once.
+
+/// The last 8 bytes of every table: `"FerrisST"` read as a little-endian u64.
+pub const TABLE_MAGIC: u64 = u64::from_le_bytes(*b"FerrisST"); // on-disk: never change
+
+/// The format version written in the footer. Readers reject other versions.
+pub const FORMAT_VERSION: u32 = 1; // on-disk: never change
+
+/// Extension of a table file: `NNNNNN.sst`.
+pub const TABLE_FILE_EXTENSION: &str = "sst"; // on-disk: never change
+
+/// Suffix added to a table's name while it is written: `NNNNNN.sst.tmp`.
+pub const TEMP_FILE_SUFFIX: &str = ".tmp"; // on-disk: never change
+
+/// Digits of the zero-padded file number in a table's name.
+pub const FILE_NUMBER_DIGITS: usize = 6; // on-disk: never change
+
+// ---------------------------------------------------------------------------
+// Block trailer: every block is followed by a compression byte and a CRC32.
+
+/// Compression byte of a block stored as is.
+pub const COMPRESSION_NONE: u8 = 0; // on-disk: never change
+/// Compression byte of a block compressed with LZ4 (block format), preceded by
+/// its uncompressed length as a varint.
+pub const COMPRESSION_LZ4: u8 = 1; // on-disk: never change
+
+/// Bytes of the compression byte.
+pub const COMPRESSION_BYTE_LEN: usize = 1; // on-disk: never change
+/// Bytes of a CRC32 checksum (fixed32).
+pub const CHECKSUM_LEN: usize = 4; // on-disk: never change
+/// Bytes after the contents of every block: compression byte, then the CRC32
+/// of the contents and the compression byte.
+pub const BLOCK_TRAILER_LEN: usize = COMPRESSION_BYTE_LEN + CHECKSUM_LEN; // on-disk: never change
+
+/// Largest uncompressed length a compressed block may claim. Bounds the
+/// allocation made before decompressing.
+pub const MAX_UNCOMPRESSED_BLOCK_LEN: usize = 64 << 20; // on-disk: never change
+/// LZ4 cannot expand its input by more than about 255 times; a compressed
+/// block claiming more is damaged.
+pub const MAX_LZ4_EXPANSION: usize = 256; // on-disk: never change
+
+// ---------------------------------------------------------------------------
+// Block contents: entries, then the restart array.
+
+/// Bytes of one restart offset, and of the restart count (fixed32 each).
+pub const RESTART_ENTRY_LEN: usize = 4; // on-disk: never change
+/// Bytes of the timestamp of an entry (fixed64).
+pub const TIMESTAMP_LEN: usize = 8; // on-disk: never change
+/// Bytes of the operation of an entry.
+pub const OPERATION_LEN: usize = 1; // on-disk: never change
+
+// ---------------------------------------------------------------------------
+// Bloom filter block: the bit array, then the number of hash functions.
+
+/// Fewest bits in a filter, so tiny tables still filter well.
+pub const BLOOM_MIN_BITS: usize = 64; // on-disk: never change
+/// Most hash functions a filter may use; a stored count above it is damage.
+pub const BLOOM_MAX_HASHES: u8 = 30; // on-disk: never change
+/// Seed of the 64-bit hash (XXH64) of user keys in the filter.
+pub const BLOOM_HASH_SEED: u64 = 0; // on-disk: never change
+
+// ---------------------------------------------------------------------------
+// Footer: the last FOOTER_LEN bytes of the file, all fixed width.
+
+/// Bytes of a block handle in the footer: offset and size, fixed64 each.
+pub const FOOTER_HANDLE_LEN: usize = 16; // on-disk: never change
+/// Offset within the footer of the index block's handle.
+pub const FOOTER_INDEX_HANDLE_OFFSET: usize = 0; // on-disk: never change
+/// Offset within the footer of the filter block's handle.
+pub const FOOTER_FILTER_HANDLE_OFFSET: usize = FOOTER_INDEX_HANDLE_OFFSET + FOOTER_HANDLE_LEN; // on-disk: never change
+/// Offset within the footer of the properties block's handle.
+pub const FOOTER_PROPERTIES_HANDLE_OFFSET: usize = FOOTER_FILTER_HANDLE_OFFSET + FOOTER_HANDLE_LEN; // on-disk: never change
+/// Offset within the footer of the format version (fixed32).
+pub const FOOTER_VERSION_OFFSET: usize = FOOTER_PROPERTIES_HANDLE_OFFSET + FOOTER_HANDLE_LEN; // on-disk: never change
+/// Offset within the footer of the magic number (fixed64).
+pub const FOOTER_MAGIC_OFFSET: usize = FOOTER_VERSION_OFFSET + 4; // on-disk: never change
+/// Offset within the footer of its CRC32, which covers every byte before it.
+pub const FOOTER_CHECKSUM_OFFSET: usize = FOOTER_MAGIC_OFFSET + 8; // on-disk: never change
+/// Bytes of the footer.
+pub const FOOTER_LEN: usize = FOOTER_CHECKSUM_OFFSET + CHECKSUM_LEN; // on-disk: never change
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn footer_layout_is_64_bytes_ending_in_magic_then_checksum() {
+        assert_eq!(FOOTER_LEN, 64);
+        assert_eq!(FOOTER_MAGIC_OFFSET, 52);
+        assert_eq!(FOOTER_CHECKSUM_OFFSET, 60);
+        assert_eq!(&TABLE_MAGIC.to_le_bytes(), b"FerrisST");
+        assert_eq!(BLOCK_TRAILER_LEN, 5);
+    }
+}

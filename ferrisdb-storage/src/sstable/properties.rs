@@ -1,0 +1,156 @@
+//! What a table holds, recorded in its properties block.
+//!
+//! ```text
+//! properties := entry_count: varint64
+//!               tombstone_count: varint64
+//!               key_count: varint64          // distinct user keys
+//!               smallest_key: internal_key   // varint length, key, fixed64 ts
+//!               largest_key: internal_key
+//!               min_timestamp: fixed64
+//!               max_timestamp: fixed64
+//!               raw_key_size: varint64       // sum of user key lengths
+//!               raw_value_size: varint64     // sum of value lengths
+//!               data_block_count: varint64
+//!               data_size: varint64          // stored bytes of data blocks
+//!               index_size: varint64         // stored bytes of the index
+//!               filter_size: varint64        // stored bytes of the filter
+//! ```
+
+use ferrisdb_core::coding::{put_fixed64, put_varint64, DecodeError, Decoder};
+use ferrisdb_core::{InternalKey, Timestamp};
+
+/// Statistics of a table, written by the writer and read at open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableProperties {
+    /// Entries (versions) in the table.
+    pub entry_count: u64,
+    /// Entries that are tombstones ([`Operation::Delete`](ferrisdb_core::Operation::Delete)).
+    pub tombstone_count: u64,
+    /// Distinct user keys.
+    pub key_count: u64,
+    /// The first entry's key.
+    pub smallest_key: InternalKey,
+    /// The last entry's key.
+    pub largest_key: InternalKey,
+    /// The smallest timestamp of any entry.
+    pub min_timestamp: Timestamp,
+    /// The largest timestamp of any entry.
+    pub max_timestamp: Timestamp,
+    /// The sum of the user key lengths of all entries (raw size of keys).
+    pub raw_key_size: u64,
+    /// The sum of the value lengths of all entries (raw size of values).
+    pub raw_value_size: u64,
+    /// Data blocks in the table.
+    pub data_block_count: u64,
+    /// Bytes the data blocks take on disk, trailers included.
+    pub data_size: u64,
+    /// Bytes the index block takes on disk, trailer included.
+    pub index_size: u64,
+    /// Bytes the filter block takes on disk, trailer included.
+    pub filter_size: u64,
+}
+
+impl TableProperties {
+    /// The properties block's contents.
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut buf = Vec::new();
+        put_varint64(&mut buf, self.entry_count);
+        put_varint64(&mut buf, self.tombstone_count);
+        put_varint64(&mut buf, self.key_count);
+        self.smallest_key.encode_into(&mut buf);
+        self.largest_key.encode_into(&mut buf);
+        put_fixed64(&mut buf, self.min_timestamp);
+        put_fixed64(&mut buf, self.max_timestamp);
+        for v in [
+            self.raw_key_size,
+            self.raw_value_size,
+            self.data_block_count,
+            self.data_size,
+            self.index_size,
+            self.filter_size,
+        ] {
+            put_varint64(&mut buf, v);
+        }
+        buf
+    }
+
+    /// Decodes a properties block, which must be consumed exactly and be
+    /// consistent (counts and key and timestamp ranges in order).
+    pub(crate) fn decode(input: &[u8]) -> Result<TableProperties, DecodeError> {
+        let mut d = Decoder::new(input);
+        let entry_count = d.varint64("entry count")?;
+        let tombstone_count = d.varint64("tombstone count")?;
+        let key_count = d.varint64("key count")?;
+        let smallest_key = InternalKey::decode_from(&mut d)?;
+        let largest_key = InternalKey::decode_from(&mut d)?;
+        let min_timestamp = d.fixed64("min timestamp")?;
+        let max_timestamp = d.fixed64("max timestamp")?;
+        let props = TableProperties {
+            entry_count,
+            tombstone_count,
+            key_count,
+            smallest_key,
+            largest_key,
+            min_timestamp,
+            max_timestamp,
+            raw_key_size: d.varint64("raw key size")?,
+            raw_value_size: d.varint64("raw value size")?,
+            data_block_count: d.varint64("data block count")?,
+            data_size: d.varint64("data size")?,
+            index_size: d.varint64("index size")?,
+            filter_size: d.varint64("filter size")?,
+        };
+        if !d.is_empty() {
+            return Err(d.error("trailing bytes after properties"));
+        }
+        let consistent = props.entry_count >= 1
+            && props.tombstone_count <= props.entry_count
+            && (1..=props.entry_count).contains(&props.key_count)
+            && props.smallest_key <= props.largest_key
+            && props.min_timestamp <= props.max_timestamp
+            && (1..=props.entry_count).contains(&props.data_block_count);
+        if !consistent {
+            return Err(DecodeError::new(0, "properties are inconsistent"));
+        }
+        Ok(props)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> TableProperties {
+        TableProperties {
+            entry_count: 10,
+            tombstone_count: 2,
+            key_count: 4,
+            smallest_key: InternalKey::new("a", 9),
+            largest_key: InternalKey::new("zz", 1),
+            min_timestamp: 1,
+            max_timestamp: 9,
+            raw_key_size: 30,
+            raw_value_size: 300,
+            data_block_count: 2,
+            data_size: 400,
+            index_size: 40,
+            filter_size: 10,
+        }
+    }
+
+    #[test]
+    fn round_trips_and_rejects_truncation() {
+        let bytes = sample().encode();
+        assert_eq!(TableProperties::decode(&bytes).unwrap(), sample());
+        for cut in 0..bytes.len() {
+            assert!(TableProperties::decode(&bytes[..cut]).is_err(), "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn inconsistent_counts_are_rejected() {
+        let mut p = sample();
+        p.tombstone_count = 11;
+        assert!(TableProperties::decode(&p.encode()).is_err());
+    }
+}

@@ -1,0 +1,357 @@
+//! [`SSTableWriter`]: turns sorted entries into a table file.
+//!
+//! ```text
+//! table := data_block+ filter_block index_block properties_block footer
+//! ```
+//!
+//! The writer cuts a data block when it reaches `block_size`, records the
+//! block's last key and handle in the index, adds each distinct user key to
+//! the bloom filter, and on [`finish`](SSTableWriter::finish) writes the
+//! filter, index, properties and footer. It writes to `NNNNNN.sst.tmp`,
+//! fsyncs, and renames to the real name, so a crash never leaves a partial
+//! table under a real name.
+
+use std::path::{Path, PathBuf};
+
+use ferrisdb_core::{CompressionType, Error, InternalKey, Operation, Result, Timestamp};
+
+use super::block_builder::BlockBuilder;
+use super::block_io::write_block;
+use super::bloom::FilterBuilder;
+use super::footer::{BlockHandle, Footer};
+use super::format::{BLOCK_TRAILER_LEN, MAX_UNCOMPRESSED_BLOCK_LEN};
+use super::properties::TableProperties;
+use super::temp_file_name;
+use crate::fs::{SharedFileSystem, WritableFile};
+
+/// How a table is laid out. Chosen per table when it is written; the reader
+/// needs none of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableOptions {
+    /// Target uncompressed size of a data block in bytes (default 4096). A
+    /// block is cut once it reaches this size, so blocks are about this big.
+    pub block_size: usize,
+    /// Entries between restart points, where a key is stored whole
+    /// (default 16). Smaller means faster seeks and larger blocks.
+    pub restart_interval: usize,
+    /// Compression of data blocks (default none).
+    pub compression: CompressionType,
+    /// Bloom filter bits per distinct user key (default 10, about 1% false
+    /// positives).
+    pub bloom_bits_per_key: usize,
+}
+
+impl Default for TableOptions {
+    fn default() -> Self {
+        TableOptions {
+            block_size: 4096,
+            restart_interval: 16,
+            compression: CompressionType::None,
+            bloom_bits_per_key: 10,
+        }
+    }
+}
+
+/// What [`SSTableWriter::finish`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableMeta {
+    /// The table's (final) path.
+    pub path: PathBuf,
+    /// The table's size in bytes.
+    pub file_size: u64,
+    /// The table's properties, as written in it.
+    pub properties: TableProperties,
+}
+
+/// Writes one table, entry by entry in increasing [`InternalKey`] order.
+///
+/// Dropping a writer without calling [`finish`](Self::finish) removes the
+/// temporary file (best effort).
+#[derive(Debug)]
+pub struct SSTableWriter {
+    fs: SharedFileSystem,
+    path: PathBuf,
+    temp_path: PathBuf,
+    file: Option<Box<dyn WritableFile>>,
+    options: TableOptions,
+    data_block: BlockBuilder,
+    index_block: BlockBuilder,
+    filter: FilterBuilder,
+    scratch: Vec<u8>,
+    offset: u64,
+    /// The last key added; `None` before the first entry.
+    last: Option<(Vec<u8>, Timestamp)>,
+    smallest: Option<InternalKey>,
+    entry_count: u64,
+    tombstone_count: u64,
+    min_timestamp: Timestamp,
+    max_timestamp: Timestamp,
+    raw_key_size: u64,
+    raw_value_size: u64,
+    data_block_count: u64,
+    /// Set when a write failed: the file is unusable.
+    failed: bool,
+}
+
+impl SSTableWriter {
+    /// Starts a table that will be published at `path` (normally
+    /// [`table_file_name`](super::table_file_name)). Writes go to
+    /// `path` + `.tmp` until [`finish`](Self::finish).
+    pub fn create(
+        fs: SharedFileSystem,
+        path: impl Into<PathBuf>,
+        options: TableOptions,
+    ) -> Result<SSTableWriter> {
+        if options.block_size == 0 || options.block_size > MAX_UNCOMPRESSED_BLOCK_LEN / 2 {
+            return Err(Error::InvalidArgument(format!(
+                "block_size {} must be between 1 and {}",
+                options.block_size,
+                MAX_UNCOMPRESSED_BLOCK_LEN / 2
+            )));
+        }
+        if options.restart_interval == 0 {
+            return Err(Error::InvalidArgument(
+                "restart_interval must be at least 1".into(),
+            ));
+        }
+        let path = path.into();
+        let temp_path = temp_file_name(&path);
+        let file = fs.create(&temp_path)?;
+        Ok(SSTableWriter {
+            fs,
+            path,
+            temp_path,
+            file: Some(file),
+            options,
+            data_block: BlockBuilder::new(options.restart_interval),
+            // Index blocks are searched by binary search over every entry.
+            index_block: BlockBuilder::new(1),
+            filter: FilterBuilder::default(),
+            scratch: Vec::new(),
+            offset: 0,
+            last: None,
+            smallest: None,
+            entry_count: 0,
+            tombstone_count: 0,
+            min_timestamp: Timestamp::MAX,
+            max_timestamp: 0,
+            raw_key_size: 0,
+            raw_value_size: 0,
+            data_block_count: 0,
+            failed: false,
+        })
+    }
+
+    /// The path the table will have once finished.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Entries added so far.
+    pub fn entry_count(&self) -> u64 {
+        self.entry_count
+    }
+
+    /// Bytes written to the file so far, plus the current block's size: about
+    /// the table's size if it were finished now.
+    pub fn estimated_size(&self) -> u64 {
+        self.offset + self.data_block.estimated_size() as u64
+    }
+
+    /// Adds an entry. Keys must strictly increase in [`InternalKey`] order
+    /// (user key ascending, then timestamp descending); a key out of order is
+    /// an [`Error::InvalidArgument`] and leaves the writer usable.
+    pub fn add(&mut self, key: &InternalKey, op: Operation, value: &[u8]) -> Result<()> {
+        self.add_parts(&key.user_key, key.timestamp, op, value)
+    }
+
+    /// Like [`add`](Self::add), with the key given as parts.
+    pub fn add_parts(
+        &mut self,
+        user_key: &[u8],
+        timestamp: Timestamp,
+        op: Operation,
+        value: &[u8],
+    ) -> Result<()> {
+        self.check_usable()?;
+        let new_user_key = match &self.last {
+            None => true,
+            Some((last_key, last_ts)) => {
+                if InternalKey::compare_parts(user_key, timestamp, last_key, *last_ts).is_le() {
+                    return Err(Error::InvalidArgument(format!(
+                        "table keys out of order: {} added after {}",
+                        InternalKey::new(user_key, timestamp),
+                        InternalKey::new(last_key.clone(), *last_ts)
+                    )));
+                }
+                user_key != last_key.as_slice()
+            }
+        };
+        let bound = BlockBuilder::entry_size_bound(user_key.len(), value.len());
+        if bound > MAX_UNCOMPRESSED_BLOCK_LEN / 2 {
+            return Err(Error::InvalidArgument(format!(
+                "entry of {} key bytes and {} value bytes is too large for a table block (limit {} bytes)",
+                user_key.len(),
+                value.len(),
+                MAX_UNCOMPRESSED_BLOCK_LEN / 2
+            )));
+        }
+        if !self.data_block.is_empty()
+            && self.data_block.estimated_size() + bound > MAX_UNCOMPRESSED_BLOCK_LEN
+        {
+            self.flush_data_block()?;
+        }
+        if new_user_key {
+            self.filter.add_key(user_key);
+        }
+        if self.smallest.is_none() {
+            self.smallest = Some(InternalKey::new(user_key, timestamp));
+        }
+        self.data_block.add(user_key, timestamp, op, value);
+        match &mut self.last {
+            Some((k, t)) => {
+                k.clear();
+                k.extend_from_slice(user_key);
+                *t = timestamp;
+            }
+            None => self.last = Some((user_key.to_vec(), timestamp)),
+        }
+        self.entry_count += 1;
+        if op == Operation::Delete {
+            self.tombstone_count += 1;
+        }
+        self.min_timestamp = self.min_timestamp.min(timestamp);
+        self.max_timestamp = self.max_timestamp.max(timestamp);
+        self.raw_key_size += user_key.len() as u64;
+        self.raw_value_size += value.len() as u64;
+        if self.data_block.estimated_size() >= self.options.block_size {
+            self.flush_data_block()?;
+        }
+        Ok(())
+    }
+
+    fn check_usable(&self) -> Result<()> {
+        if self.failed {
+            return Err(Error::InvalidArgument(format!(
+                "an earlier write to {} failed; the table must be rewritten",
+                self.temp_path.display()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Writes a block, marking the writer failed if the write fails.
+    fn write(&mut self, which: Which, compression: CompressionType) -> Result<BlockHandle> {
+        let contents = match which {
+            Which::Data => self.data_block.finish(),
+            Which::Index => self.index_block.finish(),
+            Which::Other(ref bytes) => bytes.as_slice(),
+        };
+        let file = self.file.as_mut().expect("file is open until finish");
+        match write_block(
+            file.as_mut(),
+            self.offset,
+            contents,
+            compression,
+            &mut self.scratch,
+        ) {
+            Ok(handle) => {
+                self.offset += handle.size + BLOCK_TRAILER_LEN as u64;
+                Ok(handle)
+            }
+            Err(e) => {
+                self.failed = true;
+                Err(e)
+            }
+        }
+    }
+
+    fn flush_data_block(&mut self) -> Result<()> {
+        debug_assert!(!self.data_block.is_empty());
+        let handle = self.write(Which::Data, self.options.compression)?;
+        self.data_block_count += 1;
+        let mut handle_bytes = Vec::with_capacity(20);
+        handle.encode_varint_into(&mut handle_bytes);
+        let (key, ts) = self.data_block.last_key();
+        self.index_block.add(key, ts, Operation::Put, &handle_bytes);
+        self.data_block.reset();
+        Ok(())
+    }
+
+    /// Writes the filter, index, properties and footer, fsyncs the file and
+    /// renames it to its real name.
+    ///
+    /// The rename is not yet durable: the **caller syncs the directory**
+    /// ([`FileSystem::sync_dir`](crate::fs::FileSystem::sync_dir)) before
+    /// relying on the table, e.g. once per flush or compaction before the
+    /// manifest records it. A table with no entries is an
+    /// [`Error::InvalidArgument`] (and its temporary file is removed).
+    pub fn finish(mut self) -> Result<TableMeta> {
+        self.check_usable()?;
+        let Some((last_key, last_ts)) = self.last.clone() else {
+            return Err(Error::InvalidArgument(format!(
+                "table {} has no entries; empty tables are not written",
+                self.path.display()
+            )));
+        };
+        if !self.data_block.is_empty() {
+            self.flush_data_block()?;
+        }
+        let data_size = self.offset;
+        let filter_bytes = self.filter.finish(self.options.bloom_bits_per_key);
+        let filter = self.write(Which::Other(filter_bytes), CompressionType::None)?;
+        let index = self.write(Which::Index, CompressionType::None)?;
+        let properties = TableProperties {
+            entry_count: self.entry_count,
+            tombstone_count: self.tombstone_count,
+            key_count: self.filter.key_count() as u64,
+            smallest_key: self.smallest.clone().expect("set with the first entry"),
+            largest_key: InternalKey::new(last_key, last_ts),
+            min_timestamp: self.min_timestamp,
+            max_timestamp: self.max_timestamp,
+            raw_key_size: self.raw_key_size,
+            raw_value_size: self.raw_value_size,
+            data_block_count: self.data_block_count,
+            data_size,
+            index_size: index.size + BLOCK_TRAILER_LEN as u64,
+            filter_size: filter.size + BLOCK_TRAILER_LEN as u64,
+        };
+        let props_handle = self.write(Which::Other(properties.encode()), CompressionType::None)?;
+        let footer = Footer {
+            index,
+            filter,
+            properties: props_handle,
+        }
+        .encode();
+        let mut file = self.file.take().expect("file is open until finish");
+        self.failed = true; // Until published, drop removes the temp file.
+        file.append(&footer)?;
+        file.sync()?;
+        let file_size = file.len();
+        drop(file);
+        self.fs.rename(&self.temp_path, &self.path)?;
+        self.failed = false;
+        Ok(TableMeta {
+            path: self.path.clone(),
+            file_size,
+            properties,
+        })
+    }
+}
+
+/// Which block [`SSTableWriter::write`] writes.
+enum Which {
+    Data,
+    Index,
+    Other(Vec<u8>),
+}
+
+impl Drop for SSTableWriter {
+    fn drop(&mut self) {
+        // Not finished (or finishing failed): remove the temporary file.
+        if self.file.is_some() || self.failed {
+            self.file = None;
+            let _ = self.fs.remove(&self.temp_path);
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! [`SSTableReader`]: point reads and cursors over one table file.
+//!
+//! Opening reads and verifies the footer, the index, the filter and the
+//! properties, and keeps them in memory. A point read consults the bloom
+//! filter, picks exactly one data block by binary search over the index's
+//! last keys, and reads that block through the shared [`BlockCache`].
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ferrisdb_core::coding::DecodeError;
+use ferrisdb_core::{Error, InternalKey, Operation, Result, Timestamp, Value};
+
+use super::block::{Block, BlockCursor};
+use super::block_io::read_block;
+use super::bloom::BloomFilter;
+use super::cache::{next_file_id, BlockCache};
+use super::footer::{BlockHandle, Footer};
+use super::format::FOOTER_LEN;
+use super::iterator::TableIterator;
+use super::properties::TableProperties;
+use crate::fs::{RandomAccessFile, SharedFileSystem};
+
+/// One version found by [`SSTableReader::get`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableEntry {
+    /// The version's timestamp.
+    pub timestamp: Timestamp,
+    /// Whether it is a value or a tombstone.
+    pub operation: Operation,
+    /// The value (empty for a tombstone).
+    pub value: Value,
+}
+
+/// One entry of the index: a data block and the last key in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexEntry {
+    /// The last key of the block.
+    pub last_key: InternalKey,
+    /// Where the block is.
+    pub handle: BlockHandle,
+}
+
+/// An open, immutable table. Share it as `Arc<SSTableReader>`.
+#[derive(Debug)]
+pub struct SSTableReader {
+    file: Box<dyn RandomAccessFile>,
+    path: Arc<PathBuf>,
+    file_size: u64,
+    file_id: u64,
+    cache: Option<Arc<BlockCache>>,
+    footer: Footer,
+    index: Vec<IndexEntry>,
+    /// The index's last keys laid out flat for a cache-friendly binary search:
+    /// `(start, len, timestamp)` of each block's last user key in `index_keys`.
+    index_search: Vec<(usize, usize, Timestamp)>,
+    index_keys: Vec<u8>,
+    filter: BloomFilter,
+    properties: TableProperties,
+}
+
+impl SSTableReader {
+    /// Opens the table at `path`, reading and verifying its footer, index,
+    /// filter and properties. Data blocks are read on demand through `cache`
+    /// (or read every time without one).
+    pub fn open(
+        fs: &SharedFileSystem,
+        path: impl AsRef<Path>,
+        cache: Option<Arc<BlockCache>>,
+    ) -> Result<Arc<SSTableReader>> {
+        let path = path.as_ref();
+        let file = fs.open(path)?;
+        let file_size = file.len();
+        if file_size < FOOTER_LEN as u64 {
+            return Err(Error::corruption(
+                path,
+                0,
+                format!(
+                    "file of {file_size} bytes is shorter than a table footer ({FOOTER_LEN} bytes)"
+                ),
+            ));
+        }
+        let footer_offset = file_size - FOOTER_LEN as u64;
+        let mut footer_bytes = [0u8; FOOTER_LEN];
+        file.read_exact_at(footer_offset, &mut footer_bytes)?;
+        let footer = Footer::decode(&footer_bytes, path, footer_offset)?;
+
+        let shared_path = Arc::new(path.to_path_buf());
+        let props_bytes = read_block(file.as_ref(), path, footer.properties, footer_offset)?;
+        let properties = TableProperties::decode(&props_bytes)
+            .map_err(|e| e.in_file(path, footer.properties.offset))?;
+        let filter_bytes = read_block(file.as_ref(), path, footer.filter, footer_offset)?;
+        let filter =
+            BloomFilter::decode(filter_bytes).map_err(|e| e.in_file(path, footer.filter.offset))?;
+        let index_bytes = read_block(file.as_ref(), path, footer.index, footer_offset)?;
+        let index_block = Arc::new(Block::new(
+            index_bytes,
+            shared_path.clone(),
+            footer.index.offset,
+        )?);
+        let index = decode_index(index_block, path, &properties)?;
+
+        let mut index_keys = Vec::new();
+        let mut index_search = Vec::with_capacity(index.len());
+        for e in &index {
+            index_search.push((
+                index_keys.len(),
+                e.last_key.user_key.len(),
+                e.last_key.timestamp,
+            ));
+            index_keys.extend_from_slice(&e.last_key.user_key);
+        }
+        Ok(Arc::new(SSTableReader {
+            file,
+            path: shared_path,
+            file_size,
+            file_id: next_file_id(),
+            cache,
+            footer,
+            index,
+            index_search,
+            index_keys,
+            filter,
+            properties,
+        }))
+    }
+
+    /// The table's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The table's size in bytes.
+    pub fn file_size(&self) -> u64 {
+        self.file_size
+    }
+
+    /// The table's properties.
+    pub fn properties(&self) -> &TableProperties {
+        &self.properties
+    }
+
+    /// The index: every data block with its last key, in order.
+    pub fn index(&self) -> &[IndexEntry] {
+        &self.index
+    }
+
+    /// The table's bloom filter.
+    pub fn filter(&self) -> &BloomFilter {
+        &self.filter
+    }
+
+    /// The footer's handles of the filter, index and properties blocks.
+    pub fn footer(&self) -> &Footer {
+        &self.footer
+    }
+
+    /// Whether the table may hold `user_key` (bloom filter): `false` means it
+    /// certainly does not.
+    pub fn may_contain(&self, user_key: &[u8]) -> bool {
+        self.filter.may_contain(user_key)
+    }
+
+    /// The newest version of `user_key` with a timestamp at or below
+    /// `timestamp` (a value or a tombstone), or `None`. Reads at most one
+    /// data block, and none when the bloom filter rules the key out.
+    pub fn get(&self, user_key: &[u8], timestamp: Timestamp) -> Result<Option<TableEntry>> {
+        if !self.filter.may_contain(user_key) {
+            return Ok(None);
+        }
+        let Some(block_index) = self.find_block(user_key, timestamp) else {
+            return Ok(None);
+        };
+        let mut cursor = BlockCursor::new(self.read_data_block(block_index)?);
+        cursor.seek(user_key, timestamp)?;
+        if cursor.valid() && cursor.user_key() == user_key {
+            return Ok(Some(TableEntry {
+                timestamp: cursor.timestamp(),
+                operation: cursor.operation(),
+                value: cursor.value().to_vec(),
+            }));
+        }
+        Ok(None)
+    }
+
+    /// The first block whose last key is at or after `(user_key, timestamp)`:
+    /// the only block that can hold the first entry at or after it.
+    pub(crate) fn find_block(&self, user_key: &[u8], timestamp: Timestamp) -> Option<usize> {
+        let i = self.index_search.partition_point(|&(start, len, ts)| {
+            InternalKey::compare_parts(
+                &self.index_keys[start..start + len],
+                ts,
+                user_key,
+                timestamp,
+            )
+            .is_lt()
+        });
+        (i < self.index.len()).then_some(i)
+    }
+
+    /// Number of data blocks.
+    pub(crate) fn block_count(&self) -> usize {
+        self.index.len()
+    }
+
+    /// The data block `block_index` of the index, from the cache or the file.
+    pub(crate) fn read_data_block(&self, block_index: usize) -> Result<Arc<Block>> {
+        let handle = self.index[block_index].handle;
+        let key = (self.file_id, handle.offset);
+        if let Some(cache) = &self.cache {
+            if let Some(block) = cache.get(key) {
+                return Ok(block);
+            }
+        }
+        let block = Arc::new(self.load_block(handle)?);
+        if let Some(cache) = &self.cache {
+            cache.insert(key, block.clone());
+        }
+        Ok(block)
+    }
+
+    /// Reads and verifies the block at `handle`, bypassing the cache.
+    pub(crate) fn load_block(&self, handle: BlockHandle) -> Result<Block> {
+        let bytes = read_block(
+            self.file.as_ref(),
+            &self.path,
+            handle,
+            self.properties.data_size,
+        )?;
+        Block::new(bytes, self.path.clone(), handle.offset)
+    }
+
+    /// An owning cursor over the whole table, initially invalid: position it
+    /// with a seek.
+    pub fn iter(self: &Arc<Self>) -> TableIterator {
+        TableIterator::new(self.clone())
+    }
+
+    /// Reads every data block bypassing the cache, verifying checksums, entry
+    /// encoding, that keys strictly increase across the whole table, that each
+    /// block's last key matches the index, and that the counts match the
+    /// properties. Returns the number of entries checked, or the first damage.
+    pub fn verify(&self) -> Result<u64> {
+        let mut previous: Option<InternalKey> = None;
+        let mut entries = 0u64;
+        let mut tombstones = 0u64;
+        for entry in &self.index {
+            let block = Arc::new(self.load_block(entry.handle)?);
+            let mut cursor = BlockCursor::new(block);
+            cursor.seek_to_first()?;
+            if let (Some(p), true) = (&previous, cursor.valid()) {
+                if InternalKey::compare_parts(
+                    cursor.user_key(),
+                    cursor.timestamp(),
+                    &p.user_key,
+                    p.timestamp,
+                )
+                .is_le()
+                {
+                    return Err(Error::corruption(
+                        self.path.as_path(),
+                        entry.handle.offset,
+                        format!(
+                            "block's first key {} is not after the previous block's last key {p}",
+                            InternalKey::new(cursor.user_key(), cursor.timestamp())
+                        ),
+                    ));
+                }
+            }
+            // Within a block the cursor checks that keys increase.
+            let mut last = None;
+            while cursor.valid() {
+                entries += 1;
+                if cursor.operation() == Operation::Delete {
+                    tombstones += 1;
+                }
+                last = Some((cursor.user_key().to_vec(), cursor.timestamp()));
+                cursor.next()?;
+            }
+            let last = last.map(|(k, t)| InternalKey::new(k, t));
+            if last.as_ref() != Some(&entry.last_key) {
+                return Err(Error::corruption(
+                    self.path.as_path(),
+                    entry.handle.offset,
+                    format!(
+                        "block's last key does not match the index's {}",
+                        entry.last_key
+                    ),
+                ));
+            }
+            previous = last;
+        }
+        if entries != self.properties.entry_count || tombstones != self.properties.tombstone_count {
+            return Err(Error::corruption(
+                self.path.as_path(),
+                self.footer.properties.offset,
+                format!(
+                    "properties count {} entries and {} tombstones, the blocks hold {entries} and {tombstones}",
+                    self.properties.entry_count, self.properties.tombstone_count
+                ),
+            ));
+        }
+        Ok(entries)
+    }
+}
+
+/// Decodes the index block into its entries, checking that the blocks are in
+/// order, contiguous from offset 0 to the data size, and that last keys
+/// strictly increase and agree with the properties.
+fn decode_index(
+    block: Arc<Block>,
+    path: &Path,
+    props: &TableProperties,
+) -> Result<Vec<IndexEntry>> {
+    let block_offset = block.file_offset();
+    let mut cursor = BlockCursor::new(block);
+    let mut index: Vec<IndexEntry> = Vec::new();
+    let mut expected_offset = 0u64;
+    cursor.seek_to_first()?;
+    while cursor.valid() {
+        let handle = BlockHandle::decode_varint(cursor.value()).map_err(|e| {
+            DecodeError::new(0, format!("index entry {}: {}", index.len(), e.reason()))
+                .in_file(path, block_offset)
+        })?;
+        if handle.offset != expected_offset
+            || !matches!(handle.end(), Some(end) if end <= props.data_size)
+        {
+            return Err(Error::corruption(
+                path,
+                block_offset,
+                format!(
+                    "index entry {} points to a block at {} of {} bytes; expected one at {expected_offset} within {} bytes of data",
+                    index.len(),
+                    handle.offset,
+                    handle.size,
+                    props.data_size
+                ),
+            ));
+        }
+        expected_offset = handle.end().unwrap_or(u64::MAX);
+        index.push(IndexEntry {
+            last_key: InternalKey::new(cursor.user_key(), cursor.timestamp()),
+            handle,
+        });
+        cursor.next()?;
+    }
+    let consistent = expected_offset == props.data_size
+        && index.len() as u64 == props.data_block_count
+        && index.last().map(|e| &e.last_key) == Some(&props.largest_key);
+    if !consistent {
+        return Err(Error::corruption(
+            path,
+            block_offset,
+            format!(
+                "index of {} blocks ending at {expected_offset} disagrees with the properties ({} blocks, {} bytes of data, largest key {})",
+                index.len(),
+                props.data_block_count,
+                props.data_size,
+                props.largest_key
+            ),
+        ));
+    }
+    Ok(index)
+}

@@ -1,0 +1,43 @@
+//! The worked example of `docs/format/sstable.md`, byte for byte: a table
+//! written today must equal the one the specification shows.
+
+use ferrisdb_storage::fs::os_file_system;
+use ferrisdb_storage::sstable::{table_file_name, SSTableWriter, TableOptions};
+use ferrisdb_storage::Operation;
+
+/// Writes the example table and returns its bytes.
+fn example_table() -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(table_file_name(7));
+    let mut w = SSTableWriter::create(os_file_system(), &path, TableOptions::default()).unwrap();
+    w.add_parts(b"apple", 2, Operation::Put, b"red").unwrap();
+    w.add_parts(b"apple", 1, Operation::Delete, b"").unwrap();
+    w.add_parts(b"apricot", 5, Operation::Put, b"ok").unwrap();
+    w.finish().unwrap();
+    std::fs::read(path).unwrap()
+}
+
+fn hex_lines(bytes: &[u8]) -> String {
+    bytes
+        .chunks(16)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+            format!("{:04x}: {}\n", i * 16, hex.join(" "))
+        })
+        .collect()
+}
+
+#[test]
+fn example_table_matches_the_specification() {
+    let got = hex_lines(&example_table());
+    let doc = include_str!("../../docs/format/sstable.md");
+    let start = doc.find("<!-- example-hex -->").expect("marker in the doc")
+        + "<!-- example-hex -->\n```text\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    assert_eq!(
+        got,
+        doc[start..end],
+        "the example in docs/format/sstable.md is out of date:\n{got}"
+    );
+}
