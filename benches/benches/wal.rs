@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, Criterion, Throughput};
 use ferrisdb_storage::fs::{
-    os_file_system, FileSystem, RandomAccessFile, SharedFileSystem, WritableFile,
+    os_file_system, FileLock, FileSystem, RandomAccessFile, SharedFileSystem, WritableFile,
 };
 use ferrisdb_storage::wal::{WALWriter, WalOptions};
 use ferrisdb_storage::{Result, SyncMode, WriteBatch};
@@ -103,6 +103,9 @@ impl FileSystem for CountingFs {
     fn rename(&self, from: &Path, to: &Path) -> Result<()> {
         self.inner.rename(from, to)
     }
+    fn hard_link(&self, from: &Path, to: &Path) -> Result<()> {
+        self.inner.hard_link(from, to)
+    }
     fn remove(&self, path: &Path) -> Result<()> {
         self.inner.remove(path)
     }
@@ -117,6 +120,9 @@ impl FileSystem for CountingFs {
     }
     fn exists(&self, path: &Path) -> Result<bool> {
         self.inner.exists(path)
+    }
+    fn lock(&self, path: &Path) -> Result<Box<dyn FileLock>> {
+        self.inner.lock(path)
     }
 }
 

@@ -14,17 +14,21 @@
 #![warn(missing_docs)]
 
 mod config;
+mod engine;
 pub mod fs;
 pub mod iterator;
 pub mod manifest;
 pub mod memtable;
 pub mod sstable;
+mod storage_engine;
 pub mod wal;
 mod write_batch;
 
-pub use write_batch::WriteBatch;
-
 pub use config::StorageConfig;
+pub use engine::stats::{EngineStats, LevelStats};
 pub use ferrisdb_core::{
     CompressionType, Error, InternalKey, Key, Operation, Result, SyncMode, Timestamp, Value,
 };
+pub use iterator::scan::Scan;
+pub use storage_engine::{Snapshot, StorageEngine};
+pub use write_batch::WriteBatch;

@@ -1,0 +1,80 @@
+//! Explicit flushes and checkpoints.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::{lock, Inner};
+use crate::manifest;
+use crate::sstable::table_file_name;
+use crate::wal;
+use crate::{Error, Result};
+
+impl Inner {
+    /// Freezes the active MemTable (if it holds anything) and waits until
+    /// every frozen MemTable is in a table.
+    pub(crate) fn flush_all(&self) -> Result<()> {
+        self.check_background()?;
+        {
+            let mut state = lock(&self.write);
+            let current = self.current();
+            if !current.active.is_empty() {
+                self.freeze(&mut state, &current, 0)?;
+            }
+        }
+        let mut background = lock(&self.background);
+        loop {
+            if let Some(error) = &background.error {
+                return Err(Error::Background(Arc::clone(error)));
+            }
+            if self.current().frozen.is_empty() {
+                return Ok(());
+            }
+            if background.shutting_down {
+                return Err(Error::Closed);
+            }
+            background = self
+                .background_changed
+                .wait(background)
+                .unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// Writes a consistent copy of the database into `target`.
+    ///
+    /// Writers are held off and the set of tables is frozen while the copy is
+    /// made: tables are hard-linked (they never change), the logs still needed
+    /// are copied, and a manifest for the copy is written last, so a crash
+    /// midway leaves a directory without a manifest, which is not a database.
+    pub(crate) fn checkpoint(&self, target: &Path) -> Result<()> {
+        let fs = self.fs.as_ref();
+        if fs.exists(target)? && !fs.list(target)?.is_empty() {
+            return Err(Error::InvalidArgument(format!(
+                "checkpoint directory {} is not empty; give a new or empty directory",
+                target.display()
+            )));
+        }
+        fs.create_dir_all(target)?;
+        let write = lock(&self.write);
+        // The copy of the log must include writes still buffered in the
+        // process (SyncMode::None).
+        write.wal.flush()?;
+        let manifest_state = lock(&self.manifest);
+        for table in &manifest_state.tables {
+            let name = table_file_name(table.file_number);
+            fs.hard_link(&self.dir.join(&name), &target.join(&name))?;
+        }
+        for (number, path) in wal::wal_files(fs, &self.dir)? {
+            if number >= manifest_state.log_number {
+                let bytes = fs.read_all(&path)?;
+                let name = path.file_name().map(ToOwned::to_owned).unwrap_or_default();
+                let mut copy = fs.create(&target.join(name))?;
+                copy.append(&bytes)?;
+                copy.sync()?;
+            }
+        }
+        manifest::store(fs, target, &manifest_state)?;
+        drop(manifest_state);
+        drop(write);
+        fs.sync_dir(target)
+    }
+}

@@ -1,0 +1,115 @@
+//! The MemTable's and the tables' own cursors, seen as [`Cursor`]s.
+//!
+//! The MemTable and the tables each have a two-way cursor shaped by their
+//! storage (an in-memory skip list, blocks on disk). The merge wants one
+//! interface, so these adapters translate; they add no buffering.
+
+use std::sync::Arc;
+
+use crate::iterator::Cursor;
+use crate::memtable::{MemTable, MemTableIter};
+use crate::sstable::{SSTableReader, TableIterator};
+use crate::{Operation, Result, Timestamp};
+
+/// A MemTable as a [`Cursor`]. Its moves never fail.
+pub(crate) struct MemTableCursor(MemTableIter);
+
+impl MemTableCursor {
+    pub(crate) fn new(memtable: &Arc<MemTable>) -> Self {
+        MemTableCursor(memtable.iter())
+    }
+}
+
+impl Cursor for MemTableCursor {
+    fn valid(&self) -> bool {
+        self.0.valid()
+    }
+    fn seek_to_first(&mut self) -> Result<()> {
+        self.0.seek_to_first();
+        Ok(())
+    }
+    fn seek_to_last(&mut self) -> Result<()> {
+        self.0.seek_to_last();
+        Ok(())
+    }
+    fn seek(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
+        self.0.seek(user_key, timestamp);
+        Ok(())
+    }
+    fn seek_for_prev(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
+        // The first entry at or after the target; if it is past the target,
+        // the one before it is the last entry at or before it.
+        self.0.seek(user_key, timestamp);
+        if !self.0.valid() {
+            self.0.seek_to_last();
+        } else if self.0.user_key() != user_key || self.0.timestamp() != timestamp {
+            self.0.prev();
+        }
+        Ok(())
+    }
+    fn next(&mut self) -> Result<()> {
+        self.0.next();
+        Ok(())
+    }
+    fn prev(&mut self) -> Result<()> {
+        self.0.prev();
+        Ok(())
+    }
+    fn user_key(&self) -> &[u8] {
+        self.0.user_key()
+    }
+    fn timestamp(&self) -> Timestamp {
+        self.0.timestamp()
+    }
+    fn operation(&self) -> Operation {
+        self.0.operation()
+    }
+    fn value(&self) -> &[u8] {
+        self.0.value()
+    }
+}
+
+/// A table as a [`Cursor`].
+pub(crate) struct TableCursor(TableIterator);
+
+impl TableCursor {
+    pub(crate) fn new(table: &Arc<SSTableReader>) -> Self {
+        TableCursor(table.iter())
+    }
+}
+
+impl Cursor for TableCursor {
+    fn valid(&self) -> bool {
+        self.0.valid()
+    }
+    fn seek_to_first(&mut self) -> Result<()> {
+        self.0.seek_to_first()
+    }
+    fn seek_to_last(&mut self) -> Result<()> {
+        self.0.seek_to_last()
+    }
+    fn seek(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
+        self.0.seek(user_key, timestamp)
+    }
+    fn seek_for_prev(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
+        self.0.seek_for_prev(user_key, timestamp)
+    }
+    fn next(&mut self) -> Result<()> {
+        self.0.next()
+    }
+    fn prev(&mut self) -> Result<()> {
+        self.0.prev()
+    }
+    fn user_key(&self) -> &[u8] {
+        self.0.user_key()
+    }
+    fn timestamp(&self) -> Timestamp {
+        self.0.timestamp()
+    }
+    fn operation(&self) -> Operation {
+        self.0.operation()
+    }
+    fn value(&self) -> &[u8] {
+        self.0.value()
+    }
+}

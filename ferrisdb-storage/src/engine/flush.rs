@@ -1,0 +1,177 @@
+//! Flushing: frozen MemTables become level-0 tables.
+//!
+//! One background thread waits for frozen MemTables and writes the oldest one
+//! out as a table. Oldest first matters: the manifest's `log_number` says
+//! "every log below this is in tables", which is only true if MemTables are
+//! flushed in the order they were frozen.
+//!
+//! A flush makes its table durable before anything depends on it:
+//!
+//! 1. write the table under a temporary name, fsync it, rename it, fsync the
+//!    directory (the table writer and this module);
+//! 2. write a manifest that lists it and moves `log_number` past the
+//!    MemTable's logs, durably (`manifest::store`);
+//! 3. install the new version for readers and drop the frozen MemTable;
+//! 4. delete the logs the manifest no longer needs.
+//!
+//! A crash between any two steps leaves either an unlisted table (an orphan,
+//! deleted at the next open, while the logs still hold its data) or a listed
+//! table with logs that are no longer replayed.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::stats::Counters;
+use super::version::Table;
+use super::{lock, Inner, SuperVersion};
+use crate::manifest::{self, TableRecord};
+use crate::memtable::MemTable;
+use crate::sstable::{table_file_name, SSTableReader, SSTableWriter, TableOptions};
+use crate::wal;
+use crate::Result;
+
+impl Inner {
+    /// The table options every table of this engine is written with.
+    pub(crate) fn table_options(&self) -> TableOptions {
+        TableOptions {
+            block_size: self.config.block_size,
+            compression: self.config.compression,
+            bloom_bits_per_key: self.config.bloom_filter_bits_per_key,
+            ..TableOptions::default()
+        }
+    }
+
+    /// Writes `memtable` to a new table file and opens it, at `level`.
+    ///
+    /// The table is durable (synced, renamed, directory synced) but not yet in
+    /// the manifest.
+    ///
+    /// REQUIRES: `memtable` is not empty and no longer written to.
+    pub(crate) fn write_table(&self, memtable: &Arc<MemTable>, level: u32) -> Result<Arc<Table>> {
+        debug_assert!(!memtable.is_empty(), "flush of an empty MemTable");
+        let file_number = self.new_file_number();
+        let path: PathBuf = self.dir.join(table_file_name(file_number));
+        let mut writer = SSTableWriter::create(Arc::clone(&self.fs), &path, self.table_options())?;
+        let mut iter = memtable.iter();
+        iter.seek_to_first();
+        while iter.valid() {
+            writer.add_parts(
+                iter.user_key(),
+                iter.timestamp(),
+                iter.operation(),
+                iter.value(),
+            )?;
+            iter.next();
+        }
+        let meta = writer.finish()?;
+        self.fs.sync_dir(&self.dir)?;
+        let reader = SSTableReader::open(&self.fs, &path, Some(Arc::clone(&self.block_cache)))?;
+        let props = &meta.properties;
+        let record = TableRecord {
+            level,
+            file_number,
+            file_size: meta.file_size,
+            entry_count: props.entry_count,
+            smallest: props.smallest_key.clone(),
+            largest: props.largest_key.clone(),
+            min_timestamp: props.min_timestamp,
+            max_timestamp: props.max_timestamp,
+        };
+        Counters::add(&self.counters.flush_bytes, meta.file_size);
+        Ok(Arc::new(Table { record, reader }))
+    }
+
+    /// Flushes the oldest frozen MemTable, if there is one. Returns whether
+    /// there was.
+    pub(crate) fn flush_oldest(&self) -> Result<bool> {
+        let Some(oldest) = self.current().frozen.last().cloned() else {
+            return Ok(false);
+        };
+        let _span = tracing::info_span!("flush", log = oldest.log_number).entered();
+        let table = self.write_table(&oldest.memtable, 0)?;
+
+        let mut manifest_state = lock(&self.manifest);
+        // Every log from the next newer MemTable on is still needed. Writers
+        // may freeze more MemTables meanwhile; they go in front, so the one
+        // just newer than `oldest` does not change.
+        let current = self.current();
+        let newer = &current.frozen[..current.frozen.len() - 1];
+        let log_number = newer.last().map_or(current.active_log, |f| f.log_number);
+        let mut next = manifest_state.clone();
+        next.tables.push(table.record.clone());
+        next.log_number = log_number;
+        next.last_timestamp = next.last_timestamp.max(table.record.max_timestamp);
+        next.next_file_number = self
+            .next_file_number
+            .load(std::sync::atomic::Ordering::Relaxed);
+        manifest::store(self.fs.as_ref(), &self.dir, &next)?;
+        *manifest_state = next;
+        self.modify_current(|now| SuperVersion {
+            active: Arc::clone(&now.active),
+            active_log: now.active_log,
+            frozen: now
+                .frozen
+                .iter()
+                .filter(|f| !Arc::ptr_eq(&f.memtable, &oldest.memtable))
+                .cloned()
+                .collect(),
+            version: Arc::new(now.version.with_flushed(Arc::clone(&table))),
+        });
+        drop(manifest_state);
+
+        Counters::add(&self.counters.flushes, 1);
+        tracing::info!(
+            table = table.record.file_number,
+            bytes = table.record.file_size,
+            entries = table.record.entry_count,
+            "flushed a MemTable to level 0"
+        );
+        self.delete_logs_below(log_number);
+        self.notify_background();
+        Ok(true)
+    }
+
+    /// Deletes the write-ahead logs numbered below `log_number`. A failure
+    /// only leaves a file behind, which the next open deletes.
+    pub(crate) fn delete_logs_below(&self, log_number: u64) {
+        let logs = match wal::wal_files(self.fs.as_ref(), &self.dir) {
+            Ok(logs) => logs,
+            Err(error) => {
+                tracing::warn!(%error, "could not list obsolete logs");
+                return;
+            }
+        };
+        for (number, path) in logs.into_iter().filter(|(n, _)| *n < log_number) {
+            if let Err(error) = self.fs.remove(&path) {
+                tracing::warn!(%error, number, "could not delete an obsolete log");
+            }
+        }
+    }
+
+    /// The background thread: flush frozen MemTables until shutdown. A
+    /// failure is recorded and stops the thread; writes are refused from then
+    /// on, and reopening the database retries from the logs.
+    pub(crate) fn run_flush_thread(self: Arc<Self>) {
+        loop {
+            {
+                let mut background = lock(&self.background);
+                while !background.shutting_down
+                    && background.error.is_none()
+                    && self.current().frozen.is_empty()
+                {
+                    background = self
+                        .background_changed
+                        .wait(background)
+                        .unwrap_or_else(|p| p.into_inner());
+                }
+                if background.shutting_down || background.error.is_some() {
+                    return;
+                }
+            }
+            if let Err(error) = self.flush_oldest() {
+                self.set_background_error(error);
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! The machinery behind [`StorageEngine`](crate::StorageEngine).
+//!
+//! The public API lives in `storage_engine.rs`; this module holds the shared
+//! state and the paths through it, one file each:
+//!
+//! - `write.rs`: the write path (timestamps, WAL, MemTable, making room);
+//! - `flush.rs`: the background thread that turns frozen MemTables into tables;
+//! - `recovery.rs`: opening a directory, cleaning up after a crash, replaying
+//!   the logs;
+//! - `version.rs`: the live tables by level, and point reads over them;
+//! - `cursors.rs`: the MemTable's and tables' cursors as merge inputs;
+//! - `snapshots.rs`, `stats.rs`, `checkpoint.rs`.
+//!
+//! # Concurrency
+//!
+//! - The *super version* (`current`) is what a reader needs: the active
+//!   MemTable, the frozen ones, and the [`Version`](version::Version) of
+//!   tables. It is immutable and replaced whole under a short write lock, by a
+//!   function of the one it replaces (`modify_current`), so concurrent
+//!   changes compose; a reader clones the `Arc` and reads without any lock.
+//! - Writers are serialized by the `write` mutex, which owns the WAL writer
+//!   and the last timestamp. Under it a writer takes the next timestamp,
+//!   appends to the log and inserts into the MemTable, then publishes the
+//!   timestamp in `visible`. So timestamps are published in order, and a
+//!   reader that sees timestamp `t` sees every write up to `t`. Under
+//!   `SyncMode::Full` the fsync happens after the mutex is released, so
+//!   concurrent writers share it (group commit).
+//! - The `manifest` mutex serializes changes to the set of tables (flushes,
+//!   later compactions), so each is written to the manifest and installed in
+//!   `current` as one step.
+//! - Lock order: `write` → `manifest` → `current` → `background`. Nothing
+//!   waits on `write` while holding a later lock.
+
+mod checkpoint;
+pub(crate) mod cursors;
+mod flush;
+mod recovery;
+pub(crate) mod snapshots;
+pub mod stats;
+pub(crate) mod version;
+mod write;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
+
+use crate::fs::{FileLock, SharedFileSystem};
+use crate::manifest::ManifestState;
+use crate::memtable::MemTable;
+use crate::sstable::BlockCache;
+use crate::wal::WALWriter;
+use crate::{Error, Result, StorageConfig, Timestamp};
+
+pub(crate) use recovery::open;
+use snapshots::SnapshotList;
+use stats::Counters;
+use version::Version;
+
+/// A frozen MemTable waiting for its flush, and the first log holding its
+/// writes.
+#[derive(Debug, Clone)]
+pub(crate) struct Frozen {
+    pub(crate) memtable: Arc<MemTable>,
+    pub(crate) log_number: u64,
+}
+
+/// Everything a read needs, swapped whole when it changes.
+#[derive(Debug)]
+pub(crate) struct SuperVersion {
+    pub(crate) active: Arc<MemTable>,
+    /// The first log that holds writes of `active`.
+    pub(crate) active_log: u64,
+    /// Frozen MemTables, newest first.
+    pub(crate) frozen: Vec<Frozen>,
+    pub(crate) version: Arc<Version>,
+}
+
+/// The writer's side: the log and the timestamp counter.
+#[derive(Debug)]
+pub(crate) struct WriteState {
+    pub(crate) wal: Arc<WALWriter>,
+    pub(crate) last_timestamp: Timestamp,
+}
+
+/// What the background thread and stalled writers coordinate on.
+#[derive(Debug, Default)]
+pub(crate) struct Background {
+    pub(crate) shutting_down: bool,
+    /// The first background failure; writes are refused once it is set.
+    pub(crate) error: Option<Arc<Error>>,
+}
+
+/// The engine's shared state.
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) config: StorageConfig,
+    pub(crate) fs: SharedFileSystem,
+    pub(crate) dir: PathBuf,
+    pub(crate) _lock: Box<dyn FileLock>,
+    pub(crate) current: RwLock<Arc<SuperVersion>>,
+    pub(crate) write: Mutex<WriteState>,
+    /// The newest timestamp whose write is complete in the MemTable; reads
+    /// and new snapshots use it.
+    pub(crate) visible: AtomicU64,
+    pub(crate) next_file_number: Arc<AtomicU64>,
+    pub(crate) manifest: Mutex<ManifestState>,
+    pub(crate) background: Mutex<Background>,
+    /// Signalled when a flush finishes, work arrives, or shutdown begins.
+    pub(crate) background_changed: Condvar,
+    pub(crate) snapshots: SnapshotList,
+    pub(crate) counters: Counters,
+    pub(crate) block_cache: Arc<BlockCache>,
+}
+
+/// Locks a mutex, recovering the data if a thread panicked while holding it.
+///
+/// Every critical section in the engine leaves its data consistent before it
+/// can panic (they only swap whole values in), so a poisoned lock holds valid
+/// state, and refusing it would turn one failed thread into a dead database.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Inner {
+    /// The current super version.
+    pub(crate) fn current(&self) -> Arc<SuperVersion> {
+        let guard = self.current.read().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(&guard)
+    }
+
+    /// Replaces the current super version with `change(current)`, as one
+    /// step: writers (freezing MemTables) and the flush thread (dropping them,
+    /// adding tables) change different parts of it concurrently, and a
+    /// read-then-install in two steps would let one undo the other.
+    pub(crate) fn modify_current(&self, change: impl FnOnce(&SuperVersion) -> SuperVersion) {
+        let mut guard = self.current.write().unwrap_or_else(|p| p.into_inner());
+        *guard = Arc::new(change(&guard));
+    }
+
+    /// The newest timestamp a new read may see. `Acquire` pairs with the
+    /// writer's `Release` store: the MemTable inserts of every write up to
+    /// this timestamp are visible to the reading thread.
+    pub(crate) fn visible_timestamp(&self) -> Timestamp {
+        self.visible.load(Ordering::Acquire)
+    }
+
+    /// The error that stopped background work, if any.
+    pub(crate) fn background_error(&self) -> Option<Error> {
+        lock(&self.background)
+            .error
+            .as_ref()
+            .map(|e| Error::Background(Arc::clone(e)))
+    }
+
+    /// Records a background failure (the first one wins) and wakes everyone
+    /// waiting, so stalled writers return the error instead of waiting forever.
+    pub(crate) fn set_background_error(&self, error: Error) {
+        tracing::error!(%error, "background work failed; writes are refused until reopen");
+        let mut background = lock(&self.background);
+        if background.error.is_none() {
+            background.error = Some(Arc::new(error));
+        }
+        self.background_changed.notify_all();
+    }
+
+    /// Wakes the flush thread and stalled writers. The notification is sent
+    /// under the `background` lock: a waiter checks its condition and starts
+    /// waiting under that lock, so it cannot miss a change made before this.
+    pub(crate) fn notify_background(&self) {
+        let _background = lock(&self.background);
+        self.background_changed.notify_all();
+    }
+
+    /// A fresh file number, for a log or a table.
+    pub(crate) fn new_file_number(&self) -> u64 {
+        // Relaxed: uniqueness needs only the atomicity of the add; the number
+        // orders nothing else.
+        self.next_file_number.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Fails with the background error, if there is one.
+    pub(crate) fn check_background(&self) -> Result<()> {
+        match self.background_error() {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! The set of live snapshots, which compaction must respect.
+//!
+//! A snapshot is a timestamp: it sees, for each key, the newest version at or
+//! below it. Compaction may drop an old version only if no live snapshot can
+//! see it, so the engine keeps every live snapshot's timestamp here, counted
+//! (two snapshots may share a timestamp), and compaction asks for the list.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use crate::Timestamp;
+
+/// Live snapshot timestamps with their reference counts.
+#[derive(Debug, Default)]
+pub(crate) struct SnapshotList {
+    live: Mutex<BTreeMap<Timestamp, usize>>,
+}
+
+impl SnapshotList {
+    fn live(&self) -> std::sync::MutexGuard<'_, BTreeMap<Timestamp, usize>> {
+        // The map is left consistent by every operation, so a panic elsewhere
+        // while it was locked does not make it unusable.
+        self.live
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Records a new snapshot at `timestamp`.
+    pub(crate) fn acquire(&self, timestamp: Timestamp) {
+        *self.live().entry(timestamp).or_insert(0) += 1;
+    }
+
+    /// Forgets one snapshot at `timestamp`.
+    ///
+    /// REQUIRES: a matching `acquire(timestamp)` that was not yet released.
+    pub(crate) fn release(&self, timestamp: Timestamp) {
+        let mut live = self.live();
+        let count = live.get_mut(&timestamp);
+        debug_assert!(count.is_some(), "release of unknown snapshot {timestamp}");
+        if let Some(count) = count {
+            *count -= 1;
+            if *count == 0 {
+                live.remove(&timestamp);
+            }
+        }
+    }
+
+    /// Every live snapshot timestamp, ascending, without duplicates.
+    pub(crate) fn timestamps(&self) -> Vec<Timestamp> {
+        self.live().keys().copied().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_shared_timestamps_and_forgets_released_ones() {
+        let list = SnapshotList::default();
+        list.acquire(7);
+        list.acquire(3);
+        list.acquire(7);
+        assert_eq!(list.timestamps(), [3, 7]);
+        list.release(7);
+        assert_eq!(list.timestamps(), [3, 7]);
+        list.release(7);
+        list.release(3);
+        assert!(list.timestamps().is_empty());
+    }
+}

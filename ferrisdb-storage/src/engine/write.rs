@@ -1,0 +1,200 @@
+//! The write path: timestamp, log, MemTable, and making room.
+//!
+//! ```text
+//! write(batch)
+//!   ├─ check sizes and the background error        (no lock)
+//!   ├─ lock `write`
+//!   │    ├─ make room: freeze a full MemTable, start a new log,
+//!   │    │             stall while too many frozen MemTables wait
+//!   │    ├─ ts = last + 1
+//!   │    ├─ append (batch, ts) to the WAL          (to the OS, or buffered)
+//!   │    ├─ insert every entry into the active MemTable at ts
+//!   │    └─ publish ts: readers may now see it
+//!   ├─ unlock
+//!   └─ SyncMode::Full: wait for the fsync that covers the record
+//! ```
+
+use std::collections::HashSet;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, MutexGuard};
+use std::time::Instant;
+
+use super::stats::Counters;
+use super::{lock, Frozen, Inner, SuperVersion, WriteState};
+use crate::memtable::MemTable;
+use crate::{Error, Operation, Result, SyncMode, Timestamp, WriteBatch};
+
+impl Inner {
+    /// Writes `batch` atomically and returns its timestamp.
+    pub(crate) fn write(&self, batch: &WriteBatch) -> Result<Timestamp> {
+        self.check_sizes(batch)?;
+        self.check_background()?;
+        let needed = charge(batch);
+
+        let mut state = lock(&self.write);
+        if batch.is_empty() {
+            return Ok(state.last_timestamp);
+        }
+        self.make_room(&mut state, needed)?;
+        let timestamp = state.last_timestamp + 1;
+        let position = state.wal.append_no_sync(batch, timestamp)?;
+        let active = Arc::clone(&self.current().active);
+        apply(&active, batch, timestamp)?;
+        state.last_timestamp = timestamp;
+        // Release: a reader that loads this timestamp with Acquire also sees
+        // the MemTable inserts above. Stored under the mutex, so timestamps
+        // are published in order.
+        self.visible.store(timestamp, Ordering::Release);
+        let wal = Arc::clone(&state.wal);
+        drop(state);
+
+        Counters::add(&self.counters.user_bytes, batch.approximate_size() as u64);
+        if self.config.wal_sync_mode == SyncMode::Full {
+            wal.sync_to(position)?;
+        }
+        Ok(timestamp)
+    }
+
+    fn check_sizes(&self, batch: &WriteBatch) -> Result<()> {
+        for (_, key, value) in batch.iter() {
+            if key.len() > self.config.max_key_size {
+                return Err(Error::InvalidArgument(format!(
+                    "key of {} bytes is over max_key_size ({} bytes)",
+                    key.len(),
+                    self.config.max_key_size
+                )));
+            }
+            if value.len() > self.config.max_value_size {
+                return Err(Error::InvalidArgument(format!(
+                    "value of {} bytes is over max_value_size ({} bytes)",
+                    value.len(),
+                    self.config.max_value_size
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Ensures the active MemTable can take `needed` more bytes, freezing it
+    /// and stalling as necessary.
+    fn make_room(&self, state: &mut MutexGuard<'_, WriteState>, needed: usize) -> Result<()> {
+        let mut stalled_since: Option<Instant> = None;
+        loop {
+            let current = self.current();
+            let active = &current.active;
+            if active.memory_usage().saturating_add(needed) <= active.max_size() {
+                break;
+            }
+            if active.is_empty() {
+                // A batch larger than a whole MemTable: give it a MemTable of
+                // its own size rather than freezing an empty one.
+                self.modify_current(|now| SuperVersion {
+                    active: Arc::new(MemTable::new(needed)),
+                    active_log: now.active_log,
+                    frozen: now.frozen.clone(),
+                    version: Arc::clone(&now.version),
+                });
+                break;
+            }
+            if current.frozen.len() < self.config.max_immutable_memtables {
+                self.freeze(state, &current, needed)?;
+                break;
+            }
+            // Too many MemTables wait for their flush: wait for one to finish.
+            // The write mutex stays held, so other writers queue behind this
+            // one instead of piling onto the condition variable.
+            stalled_since.get_or_insert_with(|| {
+                tracing::warn!(
+                    frozen = current.frozen.len(),
+                    "write stall: waiting for a MemTable flush"
+                );
+                Counters::add(&self.counters.stalls, 1);
+                Instant::now()
+            });
+            let background = lock(&self.background);
+            if let Some(error) = &background.error {
+                return Err(Error::Background(Arc::clone(error)));
+            }
+            if background.shutting_down {
+                return Err(Error::Closed);
+            }
+            if self.current().frozen.len() >= self.config.max_immutable_memtables {
+                let _unused = self
+                    .background_changed
+                    .wait(background)
+                    .unwrap_or_else(|p| p.into_inner());
+            }
+        }
+        if let Some(since) = stalled_since {
+            Counters::add(
+                &self.counters.stall_nanos,
+                since.elapsed().as_nanos() as u64,
+            );
+        }
+        Ok(())
+    }
+
+    /// Freezes the active MemTable and starts a new one with a new log.
+    ///
+    /// `needed` sizes the new MemTable when a single batch is larger than
+    /// `memtable_size`, so any batch within the key and value limits fits.
+    ///
+    /// REQUIRES: the active MemTable is not empty.
+    pub(crate) fn freeze(
+        &self,
+        state: &mut MutexGuard<'_, WriteState>,
+        current: &SuperVersion,
+        needed: usize,
+    ) -> Result<()> {
+        debug_assert!(!current.active.is_empty(), "froze an empty MemTable");
+        let log_number = state.wal.rotate()?;
+        let memtable_size = self.config.memtable_size.max(needed);
+        self.modify_current(|now| {
+            let mut frozen = Vec::with_capacity(now.frozen.len() + 1);
+            frozen.push(Frozen {
+                memtable: Arc::clone(&now.active),
+                log_number: now.active_log,
+            });
+            frozen.extend(now.frozen.iter().cloned());
+            SuperVersion {
+                active: Arc::new(MemTable::new(memtable_size)),
+                active_log: log_number,
+                frozen,
+                version: Arc::clone(&now.version),
+            }
+        });
+        tracing::debug!(log_number, "froze the active MemTable");
+        self.notify_background();
+        Ok(())
+    }
+}
+
+/// The bytes `batch` will take in a MemTable.
+pub(crate) fn charge(batch: &WriteBatch) -> usize {
+    batch
+        .iter()
+        .map(|(_, key, value)| MemTable::entry_size(key.len(), value.len()))
+        .fold(0, usize::saturating_add)
+}
+
+/// Inserts every entry of `batch` into `memtable` at `timestamp`.
+///
+/// All entries of a batch share one timestamp, so when a batch writes the same
+/// key twice only the last write is kept, as if the batch's writes were
+/// applied in order.
+pub(crate) fn apply(memtable: &MemTable, batch: &WriteBatch, timestamp: Timestamp) -> Result<()> {
+    if batch.len() == 1 {
+        // The common case, a single put or delete: nothing to deduplicate.
+        return batch
+            .iter()
+            .try_for_each(|(op, key, value)| memtable.insert(key, value, timestamp, op));
+    }
+    let entries: Vec<(Operation, &[u8], &[u8])> = batch.iter().collect();
+    let mut seen: HashSet<&[u8]> = HashSet::with_capacity(entries.len());
+    for &(operation, key, value) in entries.iter().rev() {
+        if seen.insert(key) {
+            memtable.insert(key, value, timestamp, operation)?;
+        }
+    }
+    Ok(())
+}

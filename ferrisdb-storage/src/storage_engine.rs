@@ -1,0 +1,349 @@
+//! [`StorageEngine`]: the embeddable database.
+//!
+//! ```no_run
+//! use ferrisdb_storage::{StorageConfig, StorageEngine, WriteBatch};
+//!
+//! # fn main() -> ferrisdb_storage::Result<()> {
+//! let db = StorageEngine::open(StorageConfig::new("./my-db"))?;
+//! db.put("user:1", "alice")?;
+//! db.write(WriteBatch::new().put("user:2", "bob").delete("user:1"))?;
+//! assert_eq!(db.get("user:2")?, Some(b"bob".to_vec()));
+//! for item in db.scan_prefix("user:")? {
+//!     let (key, value) = item?;
+//!     println!("{} = {}", String::from_utf8_lossy(&key), String::from_utf8_lossy(&value));
+//! }
+//! db.close()?;
+//! # Ok(())
+//! # }
+//! ```
+
+use std::ops::{Bound, RangeBounds};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use crate::engine::cursors::MemTableCursor;
+use crate::engine::stats::{Counters, EngineStats, LevelStats};
+use crate::engine::{self, lock, Inner, SuperVersion};
+use crate::iterator::merge::{Direction, MergingCursor};
+use crate::iterator::scan::Scan;
+use crate::iterator::Cursor;
+use crate::{Key, Operation, Result, StorageConfig, Timestamp, Value, WriteBatch};
+
+/// An open FerrisDB database.
+///
+/// `StorageEngine` is `Send + Sync`: share it between threads with an `Arc`.
+/// Every method takes `&self` except [`close`](Self::close).
+///
+/// Writes are acknowledged after they reach the write-ahead log as
+/// [`StorageConfig::wal_sync_mode`] demands; once acknowledged, a write
+/// survives a crash of the kind that mode covers. Reads see every write
+/// acknowledged before they started.
+#[derive(Debug)]
+pub struct StorageEngine {
+    inner: Arc<Inner>,
+    flush_thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl StorageEngine {
+    /// Opens the database in `config.data_dir`, creating it if missing.
+    ///
+    /// Takes the directory's lock file (a second open fails with
+    /// [`Error::DatabaseLocked`](crate::Error::DatabaseLocked)), reads the
+    /// manifest, deletes what a crash left behind, and replays the
+    /// write-ahead logs. Invalid settings are
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument).
+    pub fn open(config: StorageConfig) -> Result<StorageEngine> {
+        let inner = engine::open(config)?;
+        let thread_inner = Arc::clone(&inner);
+        let flush_thread = std::thread::Builder::new()
+            .name("ferrisdb-flush".into())
+            .spawn(move || thread_inner.run_flush_thread())
+            .map_err(|e| crate::Error::io(&inner.dir, e))?;
+        Ok(StorageEngine {
+            inner,
+            flush_thread: Mutex::new(Some(flush_thread)),
+        })
+    }
+
+    /// Stores `value` under `key`; returns the write's timestamp.
+    pub fn put(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Result<Timestamp> {
+        self.write(WriteBatch::new().put(key, value))
+    }
+
+    /// Deletes `key` (writes a tombstone); returns the write's timestamp.
+    pub fn delete(&self, key: impl AsRef<[u8]>) -> Result<Timestamp> {
+        self.write(WriteBatch::new().delete(key))
+    }
+
+    /// Applies every write of `batch` atomically, with one timestamp: after a
+    /// crash either all of them are there or none. Within a batch, a later
+    /// write to a key replaces an earlier one.
+    pub fn write(&self, batch: WriteBatch) -> Result<Timestamp> {
+        self.inner.write(&batch)
+    }
+
+    /// The value of `key`, or `None` if it is absent or deleted.
+    pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Value>> {
+        // The timestamp first, then the super version: every write up to the
+        // timestamp is in a MemTable or table of any super version loaded
+        // after it.
+        let timestamp = self.inner.visible_timestamp();
+        get_at(&self.inner.current(), key.as_ref(), timestamp)
+    }
+
+    /// A consistent read-only view of the database as of now.
+    ///
+    /// Writes after this call are invisible through it, and compaction keeps
+    /// every version it can see for as long as it lives.
+    pub fn snapshot(&self) -> Snapshot {
+        let timestamp = self.inner.visible_timestamp();
+        self.inner.snapshots.acquire(timestamp);
+        Snapshot {
+            inner: Arc::clone(&self.inner),
+            timestamp,
+        }
+    }
+
+    /// The live pairs whose keys fall in `range`, in key order (and in
+    /// reverse with `.rev()`), as of the moment of the call.
+    ///
+    /// ```no_run
+    /// # let db: ferrisdb_storage::StorageEngine = unimplemented!();
+    /// for item in db.scan("a".."m")? {
+    ///     let (key, value) = item?;
+    /// }
+    /// # Ok::<(), ferrisdb_storage::Error>(())
+    /// ```
+    pub fn scan<K: AsRef<[u8]>, R: RangeBounds<K>>(&self, range: R) -> Result<Scan> {
+        let timestamp = self.inner.visible_timestamp();
+        Ok(scan_at(
+            &self.inner.current(),
+            timestamp,
+            owned_bound(range.start_bound()),
+            owned_bound(range.end_bound()),
+        ))
+    }
+
+    /// The live pairs whose keys start with `prefix`, in key order.
+    pub fn scan_prefix(&self, prefix: impl AsRef<[u8]>) -> Result<Scan> {
+        let (start, end) = prefix_bounds(prefix.as_ref());
+        let timestamp = self.inner.visible_timestamp();
+        Ok(scan_at(&self.inner.current(), timestamp, start, end))
+    }
+
+    /// Turns the active MemTable into a table and waits until every frozen
+    /// MemTable is flushed.
+    pub fn flush(&self) -> Result<()> {
+        self.inner.flush_all()
+    }
+
+    /// Makes every acknowledged write durable now (an fsync of the log),
+    /// whatever the sync mode.
+    pub fn sync_wal(&self) -> Result<()> {
+        let wal = Arc::clone(&lock(&self.inner.write).wal);
+        wal.sync()
+    }
+
+    /// Writes a consistent copy of the database to `dir`, which must not
+    /// exist or be empty: hard links for tables, copies for the rest. `open`
+    /// accepts the copy as a database of its own.
+    pub fn checkpoint(&self, dir: impl AsRef<Path>) -> Result<()> {
+        self.inner.checkpoint(dir.as_ref())
+    }
+
+    /// The engine's counters: MemTables, tables per level, bytes written,
+    /// write amplification, block cache hits, stalls.
+    pub fn stats(&self) -> EngineStats {
+        let inner = &self.inner;
+        let current = inner.current();
+        let counters = &inner.counters;
+        let wal_bytes = lock(&inner.write).wal.bytes_written();
+        EngineStats {
+            memtable_bytes: current.active.memory_usage(),
+            immutable_memtable_bytes: current
+                .frozen
+                .iter()
+                .map(|f| f.memtable.memory_usage())
+                .sum(),
+            immutable_memtables: current.frozen.len(),
+            levels: current
+                .version
+                .levels
+                .iter()
+                .map(|tables| LevelStats {
+                    tables: tables.len(),
+                    bytes: tables.iter().map(|t| t.record.file_size).sum(),
+                })
+                .collect(),
+            wal_bytes_written: wal_bytes,
+            user_bytes_written: Counters::get(&counters.user_bytes),
+            flush_bytes_written: Counters::get(&counters.flush_bytes),
+            compaction_bytes_written: Counters::get(&counters.compaction_bytes),
+            flushes: Counters::get(&counters.flushes),
+            block_cache_hits: inner.block_cache.hits(),
+            block_cache_misses: inner.block_cache.misses(),
+            live_snapshots: inner.snapshots.timestamps().len(),
+            stalls: Counters::get(&counters.stalls),
+            stall_time: std::time::Duration::from_nanos(Counters::get(&counters.stall_nanos)),
+        }
+    }
+
+    /// Stops background work and syncs the log. Dropping the engine does the
+    /// same, but cannot report an error.
+    pub fn close(self) -> Result<()> {
+        self.shutdown()
+    }
+
+    fn shutdown(&self) -> Result<()> {
+        {
+            let mut background = lock(&self.inner.background);
+            background.shutting_down = true;
+            self.inner.background_changed.notify_all();
+        }
+        if let Some(thread) = lock(&self.flush_thread).take() {
+            // A panic in the flush thread has already been reported by the
+            // panic hook; the log still holds every acknowledged write.
+            let _ = thread.join();
+        }
+        let wal = Arc::clone(&lock(&self.inner.write).wal);
+        wal.sync()
+    }
+}
+
+impl Drop for StorageEngine {
+    fn drop(&mut self) {
+        if let Err(error) = self.shutdown() {
+            tracing::warn!(%error, "closing the database on drop failed");
+        }
+    }
+}
+
+/// A consistent read-only view of the database at one timestamp.
+///
+/// Made by [`StorageEngine::snapshot`]. While it lives, compaction keeps every
+/// version it can see.
+#[derive(Debug)]
+pub struct Snapshot {
+    inner: Arc<Inner>,
+    timestamp: Timestamp,
+}
+
+impl Snapshot {
+    /// The timestamp this snapshot reads at: it sees every write with a
+    /// timestamp at or below it.
+    pub fn timestamp(&self) -> Timestamp {
+        self.timestamp
+    }
+
+    /// The value of `key` as of the snapshot.
+    pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Value>> {
+        get_at(&self.inner.current(), key.as_ref(), self.timestamp)
+    }
+
+    /// The live pairs in `range` as of the snapshot.
+    pub fn scan<K: AsRef<[u8]>, R: RangeBounds<K>>(&self, range: R) -> Result<Scan> {
+        Ok(scan_at(
+            &self.inner.current(),
+            self.timestamp,
+            owned_bound(range.start_bound()),
+            owned_bound(range.end_bound()),
+        ))
+    }
+
+    /// The live pairs whose keys start with `prefix`, as of the snapshot.
+    pub fn scan_prefix(&self, prefix: impl AsRef<[u8]>) -> Result<Scan> {
+        let (start, end) = prefix_bounds(prefix.as_ref());
+        Ok(scan_at(&self.inner.current(), self.timestamp, start, end))
+    }
+}
+
+impl Drop for Snapshot {
+    fn drop(&mut self) {
+        self.inner.snapshots.release(self.timestamp);
+    }
+}
+
+/// The newest visible version of `key` at `timestamp`: MemTables first, then
+/// tables, stopping at the first version or tombstone found.
+fn get_at(current: &SuperVersion, key: &[u8], timestamp: Timestamp) -> Result<Option<Value>> {
+    let memtables =
+        std::iter::once(&current.active).chain(current.frozen.iter().map(|f| &f.memtable));
+    for memtable in memtables {
+        if let Some((value, operation)) = memtable.get(key, timestamp) {
+            return Ok(match operation {
+                Operation::Put => Some(value),
+                Operation::Delete => None,
+            });
+        }
+    }
+    Ok(current
+        .version
+        .get(key, timestamp)?
+        .filter(|entry| entry.operation == Operation::Put)
+        .map(|entry| entry.value))
+}
+
+fn scan_at(
+    current: &SuperVersion,
+    timestamp: Timestamp,
+    start: Bound<Key>,
+    end: Bound<Key>,
+) -> Scan {
+    let cursors = |direction| {
+        let mut children: Vec<Box<dyn Cursor>> = Vec::new();
+        children.push(Box::new(MemTableCursor::new(&current.active)));
+        for frozen in &current.frozen {
+            children.push(Box::new(MemTableCursor::new(&frozen.memtable)));
+        }
+        current.version.cursors(&mut children);
+        MergingCursor::new(children, direction)
+    };
+    Scan::new(
+        cursors(Direction::Forward),
+        cursors(Direction::Backward),
+        timestamp,
+        start,
+        end,
+    )
+}
+
+fn owned_bound<K: AsRef<[u8]>>(bound: Bound<&K>) -> Bound<Key> {
+    match bound {
+        Bound::Included(k) => Bound::Included(k.as_ref().to_vec()),
+        Bound::Excluded(k) => Bound::Excluded(k.as_ref().to_vec()),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+/// `[prefix, successor)`, where the successor is the prefix with its last
+/// non-0xff byte incremented (and the 0xff bytes after it dropped); a prefix
+/// of only 0xff bytes has no successor and the range is unbounded above.
+fn prefix_bounds(prefix: &[u8]) -> (Bound<Key>, Bound<Key>) {
+    let start = Bound::Included(prefix.to_vec());
+    let mut successor = prefix.to_vec();
+    while let Some(last) = successor.pop() {
+        if last < u8::MAX {
+            successor.push(last + 1);
+            return (start, Bound::Excluded(successor));
+        }
+    }
+    (start, Bound::Unbounded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_bounds;
+    use std::ops::Bound;
+
+    #[test]
+    fn prefix_successor_increments_the_last_byte_that_can_be() {
+        assert_eq!(prefix_bounds(b"ab").1, Bound::Excluded(b"ac".to_vec()));
+        assert_eq!(
+            prefix_bounds(b"a\xff\xff").1,
+            Bound::Excluded(b"b".to_vec())
+        );
+        assert_eq!(prefix_bounds(b"\xff").1, Bound::Unbounded);
+        assert_eq!(prefix_bounds(b"").1, Bound::Unbounded);
+    }
+}

@@ -1,0 +1,178 @@
+//! Model test: random operations on the engine and on a `BTreeMap` must agree.
+//!
+//! Operations: put, delete, batch, get, scan (both directions, random bounds),
+//! snapshot reads, flush, and close-and-reopen, with tiny MemTables so that
+//! many tables form and reads cross MemTables and tables.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use ferrisdb_storage::{Snapshot, StorageConfig, StorageEngine, WriteBatch};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+type Model = BTreeMap<Vec<u8>, Vec<u8>>;
+
+fn config(dir: &std::path::Path) -> StorageConfig {
+    StorageConfig {
+        memtable_size: 4096,
+        block_size: 256,
+        max_immutable_memtables: 2,
+        ..StorageConfig::new(dir)
+    }
+}
+
+fn random_key(rng: &mut StdRng) -> Vec<u8> {
+    // Few keys, so most operations hit existing keys and versions pile up.
+    format!("key{:03}", rng.random_range(0..150)).into_bytes()
+}
+
+fn random_value(rng: &mut StdRng) -> Vec<u8> {
+    let len = rng.random_range(0..40);
+    (0..len).map(|_| rng.random_range(b'a'..=b'z')).collect()
+}
+
+fn random_bound(rng: &mut StdRng) -> Bound<Vec<u8>> {
+    match rng.random_range(0..3) {
+        0 => Bound::Unbounded,
+        1 => Bound::Included(random_key(rng)),
+        _ => Bound::Excluded(random_key(rng)),
+    }
+}
+
+fn model_range(
+    model: &Model,
+    start: &Bound<Vec<u8>>,
+    end: &Bound<Vec<u8>>,
+) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let in_start = |k: &Vec<u8>| match start {
+        Bound::Unbounded => true,
+        Bound::Included(s) => k >= s,
+        Bound::Excluded(s) => k > s,
+    };
+    let in_end = |k: &Vec<u8>| match end {
+        Bound::Unbounded => true,
+        Bound::Included(e) => k <= e,
+        Bound::Excluded(e) => k < e,
+    };
+    model
+        .iter()
+        .filter(|(k, _)| in_start(k) && in_end(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+fn run(seed: u64, operations: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut db = StorageEngine::open(config(dir.path())).unwrap();
+    let mut model = Model::new();
+    let mut snapshots: Vec<(Snapshot, Model)> = Vec::new();
+
+    for step in 0..operations {
+        let context = format!("seed {seed}, step {step}");
+        match rng.random_range(0..100) {
+            0..=34 => {
+                let (key, value) = (random_key(&mut rng), random_value(&mut rng));
+                db.put(&key, &value).unwrap();
+                model.insert(key, value);
+            }
+            35..=44 => {
+                let key = random_key(&mut rng);
+                db.delete(&key).unwrap();
+                model.remove(&key);
+            }
+            45..=52 => {
+                let mut batch = WriteBatch::new();
+                for _ in 0..rng.random_range(1..8) {
+                    let key = random_key(&mut rng);
+                    if rng.random_bool(0.3) {
+                        batch = batch.delete(&key);
+                        model.remove(&key);
+                    } else {
+                        let value = random_value(&mut rng);
+                        batch = batch.put(&key, &value);
+                        model.insert(key, value);
+                    }
+                }
+                db.write(batch).unwrap();
+            }
+            53..=74 => {
+                let key = random_key(&mut rng);
+                assert_eq!(
+                    db.get(&key).unwrap(),
+                    model.get(&key).cloned(),
+                    "{context}: get"
+                );
+            }
+            75..=84 => {
+                let (start, end) = (random_bound(&mut rng), random_bound(&mut rng));
+                let expected = model_range(&model, &start, &end);
+                let scan = db.scan((start.clone(), end.clone())).unwrap();
+                let got: Vec<_> = if rng.random_bool(0.5) {
+                    scan.map(Result::unwrap).collect()
+                } else {
+                    let mut got: Vec<_> = scan.rev().map(Result::unwrap).collect();
+                    got.reverse();
+                    got
+                };
+                assert_eq!(got, expected, "{context}: scan {start:?}..{end:?}");
+            }
+            85..=88 => {
+                if snapshots.len() < 4 {
+                    snapshots.push((db.snapshot(), model.clone()));
+                } else {
+                    let (snapshot, frozen) = snapshots.remove(rng.random_range(0..snapshots.len()));
+                    let key = random_key(&mut rng);
+                    assert_eq!(
+                        snapshot.get(&key).unwrap(),
+                        frozen.get(&key).cloned(),
+                        "{context}: snapshot get"
+                    );
+                    let got: Vec<_> = snapshot
+                        .scan::<Vec<u8>, _>(..)
+                        .unwrap()
+                        .map(Result::unwrap)
+                        .collect();
+                    assert_eq!(
+                        got,
+                        model_range(&frozen, &Bound::Unbounded, &Bound::Unbounded),
+                        "{context}: snapshot scan"
+                    );
+                }
+            }
+            89..=94 => db.flush().unwrap(),
+            _ => {
+                // Snapshots do not survive a restart.
+                snapshots.clear();
+                if rng.random_bool(0.5) {
+                    db.close().unwrap();
+                } else {
+                    drop(db);
+                }
+                db = StorageEngine::open(config(dir.path())).unwrap();
+            }
+        }
+    }
+    let all: Vec<_> = db
+        .scan::<Vec<u8>, _>(..)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        all,
+        model_range(&model, &Bound::Unbounded, &Bound::Unbounded),
+        "seed {seed}: final scan"
+    );
+    assert!(
+        db.stats().table_count() > 0,
+        "seed {seed}: small MemTables should have produced tables"
+    );
+}
+
+#[test]
+fn engine_agrees_with_a_btreemap_model() {
+    for seed in 0..6 {
+        run(seed, 2_000);
+    }
+}
