@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::compaction::CompactionStyle;
 use crate::fs::{os_file_system, SharedFileSystem};
 use crate::{CompressionType, Error, Result, SyncMode};
 
@@ -55,6 +56,39 @@ pub struct StorageConfig {
     pub max_key_size: usize,
     /// The longest value accepted, in bytes. Default 16 MiB.
     pub max_value_size: usize,
+    /// How tables are merged in the background. Default
+    /// [`CompactionStyle::Leveled`]: best for reads and space;
+    /// [`CompactionStyle::SizeTiered`] writes less, for write-heavy work.
+    pub compaction_style: CompactionStyle,
+    /// Leveled: level 0 is compacted into level 1 once it holds this many
+    /// tables. Default 4.
+    pub level0_file_num_compaction_trigger: usize,
+    /// Writes are slowed down (1 ms each) while level 0 holds this many tables
+    /// (or, size-tiered, sorted runs). Default 20.
+    pub level0_slowdown_writes_trigger: usize,
+    /// Writes wait while level 0 holds this many tables, until compaction
+    /// catches up. Default 36.
+    pub level0_stop_writes_trigger: usize,
+    /// Leveled: the target size of level 1 in bytes. Default 256 MiB.
+    pub max_bytes_for_level_base: u64,
+    /// Leveled: each level below 1 may hold this many times the bytes of the
+    /// level above. Default 10.
+    pub max_bytes_for_level_multiplier: u64,
+    /// The size at which compaction starts a new output table. Default
+    /// 64 MiB.
+    pub target_file_size: u64,
+    /// Size-tiered: a tier of similar-sized tables is merged once it holds
+    /// this many. Default 4.
+    pub min_merge_width: usize,
+    /// Size-tiered: when all tables but the oldest take more than this
+    /// percentage of the oldest's size, everything is merged, which bounds
+    /// space amplification. Default 200.
+    pub max_size_amplification_percent: u64,
+    /// Threads that run compactions. Default 2.
+    pub background_threads: usize,
+    /// The most bytes per second compaction may write, so it cannot starve
+    /// foreground writes of disk bandwidth. Default `None`: unlimited.
+    pub compaction_rate_limit: Option<u64>,
     /// The file system all I/O goes through. Default: the operating system's.
     /// Tests replace it to inject faults and simulate crashes.
     pub file_system: SharedFileSystem,
@@ -74,6 +108,17 @@ impl Default for StorageConfig {
             block_cache_size: 64 << 20,
             max_key_size: 64 << 10,
             max_value_size: 16 << 20,
+            compaction_style: CompactionStyle::Leveled,
+            level0_file_num_compaction_trigger: 4,
+            level0_slowdown_writes_trigger: 20,
+            level0_stop_writes_trigger: 36,
+            max_bytes_for_level_base: 256 << 20,
+            max_bytes_for_level_multiplier: 10,
+            target_file_size: 64 << 20,
+            min_merge_width: 4,
+            max_size_amplification_percent: 200,
+            background_threads: 2,
+            compaction_rate_limit: None,
             file_system: os_file_system(),
         }
     }
@@ -130,6 +175,47 @@ impl StorageConfig {
         check(self.max_value_size <= 1 << 30, || {
             format!("max_value_size {} is above 1 GiB", self.max_value_size)
         })?;
+        check(self.level0_file_num_compaction_trigger >= 1, || {
+            "level0_file_num_compaction_trigger must be at least 1".into()
+        })?;
+        check(
+            self.level0_file_num_compaction_trigger <= self.level0_slowdown_writes_trigger
+                && self.level0_slowdown_writes_trigger <= self.level0_stop_writes_trigger,
+            || {
+                format!(
+                    "level 0 triggers must satisfy level0_file_num_compaction_trigger ({}) <= \
+                     level0_slowdown_writes_trigger ({}) <= level0_stop_writes_trigger ({})",
+                    self.level0_file_num_compaction_trigger,
+                    self.level0_slowdown_writes_trigger,
+                    self.level0_stop_writes_trigger
+                )
+            },
+        )?;
+        check(self.max_bytes_for_level_base >= 4 << 10, || {
+            format!(
+                "max_bytes_for_level_base {} is below the minimum of 4096 bytes",
+                self.max_bytes_for_level_base
+            )
+        })?;
+        check(self.max_bytes_for_level_multiplier >= 2, || {
+            "max_bytes_for_level_multiplier must be at least 2".into()
+        })?;
+        check(self.target_file_size >= 4 << 10, || {
+            format!(
+                "target_file_size {} is below the minimum of 4096 bytes",
+                self.target_file_size
+            )
+        })?;
+        check(self.min_merge_width >= 2, || {
+            "min_merge_width must be at least 2".into()
+        })?;
+        check(self.background_threads >= 1, || {
+            "background_threads must be at least 1".into()
+        })?;
+        check(self.compaction_rate_limit != Some(0), || {
+            "compaction_rate_limit of 0 bytes per second would stop compaction; use None for unlimited"
+                .into()
+        })?;
         Ok(())
     }
 }
@@ -158,7 +244,14 @@ mod tests {
     #[test]
     fn invalid_settings_are_rejected_with_the_setting_named() {
         type Breaker = fn(&mut StorageConfig);
-        let cases: [(&str, Breaker); 5] = [
+        let cases: [(&str, Breaker); 8] = [
+            ("level0_stop_writes_trigger", |c| {
+                c.level0_stop_writes_trigger = 1
+            }),
+            ("min_merge_width", |c| c.min_merge_width = 1),
+            ("compaction_rate_limit", |c| {
+                c.compaction_rate_limit = Some(0)
+            }),
             ("memtable_size", |c| c.memtable_size = 10),
             ("max_immutable_memtables", |c| c.max_immutable_memtables = 0),
             ("block_size", |c| c.block_size = 0),

@@ -13,6 +13,7 @@
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
 
+pub mod compaction;
 mod config;
 mod engine;
 pub mod fs;
@@ -24,6 +25,7 @@ mod storage_engine;
 pub mod wal;
 mod write_batch;
 
+pub use compaction::CompactionStyle;
 pub use config::StorageConfig;
 pub use engine::stats::{EngineStats, LevelStats};
 pub use ferrisdb_core::{

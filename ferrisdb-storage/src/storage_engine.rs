@@ -42,7 +42,8 @@ use crate::{Key, Operation, Result, StorageConfig, Timestamp, Value, WriteBatch}
 #[derive(Debug)]
 pub struct StorageEngine {
     inner: Arc<Inner>,
-    flush_thread: Mutex<Option<JoinHandle<()>>>,
+    /// The flush thread and the compaction threads, joined at close.
+    threads: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl StorageEngine {
@@ -55,15 +56,28 @@ impl StorageEngine {
     /// [`Error::InvalidArgument`](crate::Error::InvalidArgument).
     pub fn open(config: StorageConfig) -> Result<StorageEngine> {
         let inner = engine::open(config)?;
-        let thread_inner = Arc::clone(&inner);
-        let flush_thread = std::thread::Builder::new()
-            .name("ferrisdb-flush".into())
-            .spawn(move || thread_inner.run_flush_thread())
-            .map_err(|e| crate::Error::io(&inner.dir, e))?;
-        Ok(StorageEngine {
-            inner,
-            flush_thread: Mutex::new(Some(flush_thread)),
-        })
+        let engine = StorageEngine {
+            inner: Arc::clone(&inner),
+            threads: Mutex::new(Vec::new()),
+        };
+        engine.spawn("ferrisdb-flush".into(), Inner::run_flush_thread)?;
+        for i in 0..inner.config.background_threads {
+            engine.spawn(
+                format!("ferrisdb-compact-{i}"),
+                Inner::run_compaction_thread,
+            )?;
+        }
+        Ok(engine)
+    }
+
+    fn spawn(&self, name: String, body: fn(Arc<Inner>)) -> Result<()> {
+        let inner = Arc::clone(&self.inner);
+        let handle = std::thread::Builder::new()
+            .name(name)
+            .spawn(move || body(inner))
+            .map_err(|e| crate::Error::io(&self.inner.dir, e))?;
+        lock(&self.threads).push(handle);
+        Ok(())
     }
 
     /// Stores `value` under `key`; returns the write's timestamp.
@@ -138,6 +152,14 @@ impl StorageEngine {
         self.inner.flush_all()
     }
 
+    /// Compacts the whole database and returns when done: every table is
+    /// merged into the deepest level the compaction style uses, keeping only
+    /// the versions live snapshots can see and dropping tombstones with
+    /// nothing left to hide.
+    pub fn compact(&self) -> Result<()> {
+        self.inner.compact_all()
+    }
+
     /// Makes every acknowledged write durable now (an fsync of the log),
     /// whatever the sync mode.
     pub fn sync_wal(&self) -> Result<()> {
@@ -180,7 +202,12 @@ impl StorageEngine {
             user_bytes_written: Counters::get(&counters.user_bytes),
             flush_bytes_written: Counters::get(&counters.flush_bytes),
             compaction_bytes_written: Counters::get(&counters.compaction_bytes),
+            compaction_bytes_read: Counters::get(&counters.compaction_bytes_read),
             flushes: Counters::get(&counters.flushes),
+            compactions: Counters::get(&counters.compactions),
+            compaction_time: std::time::Duration::from_nanos(Counters::get(
+                &counters.compaction_nanos,
+            )),
             block_cache_hits: inner.block_cache.hits(),
             block_cache_misses: inner.block_cache.misses(),
             live_snapshots: inner.snapshots.timestamps().len(),
@@ -201,8 +228,8 @@ impl StorageEngine {
             background.shutting_down = true;
             self.inner.background_changed.notify_all();
         }
-        if let Some(thread) = lock(&self.flush_thread).take() {
-            // A panic in the flush thread has already been reported by the
+        for thread in lock(&self.threads).drain(..) {
+            // A panic in a background thread has already been reported by the
             // panic hook; the log still holds every acknowledged write.
             let _ = thread.join();
         }

@@ -6,9 +6,10 @@
 
 use std::sync::Arc;
 
+use super::version::Table;
 use crate::iterator::Cursor;
 use crate::memtable::{MemTable, MemTableIter};
-use crate::sstable::{SSTableReader, TableIterator};
+use crate::sstable::TableIterator;
 use crate::{Operation, Result, Timestamp};
 
 /// A MemTable as a [`Cursor`]. Its moves never fail.
@@ -69,47 +70,54 @@ impl Cursor for MemTableCursor {
     }
 }
 
-/// A table as a [`Cursor`].
-pub(crate) struct TableCursor(TableIterator);
+/// A table as a [`Cursor`]. It holds the table, so a compaction that replaces
+/// the table cannot delete its file while the cursor reads it.
+pub(crate) struct TableCursor {
+    iter: TableIterator,
+    _table: Arc<Table>,
+}
 
 impl TableCursor {
-    pub(crate) fn new(table: &Arc<SSTableReader>) -> Self {
-        TableCursor(table.iter())
+    pub(crate) fn new(table: &Arc<Table>) -> Self {
+        TableCursor {
+            iter: table.reader.iter(),
+            _table: Arc::clone(table),
+        }
     }
 }
 
 impl Cursor for TableCursor {
     fn valid(&self) -> bool {
-        self.0.valid()
+        self.iter.valid()
     }
     fn seek_to_first(&mut self) -> Result<()> {
-        self.0.seek_to_first()
+        self.iter.seek_to_first()
     }
     fn seek_to_last(&mut self) -> Result<()> {
-        self.0.seek_to_last()
+        self.iter.seek_to_last()
     }
     fn seek(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
-        self.0.seek(user_key, timestamp)
+        self.iter.seek(user_key, timestamp)
     }
     fn seek_for_prev(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
-        self.0.seek_for_prev(user_key, timestamp)
+        self.iter.seek_for_prev(user_key, timestamp)
     }
     fn next(&mut self) -> Result<()> {
-        self.0.next()
+        self.iter.next()
     }
     fn prev(&mut self) -> Result<()> {
-        self.0.prev()
+        self.iter.prev()
     }
     fn user_key(&self) -> &[u8] {
-        self.0.user_key()
+        self.iter.user_key()
     }
     fn timestamp(&self) -> Timestamp {
-        self.0.timestamp()
+        self.iter.timestamp()
     }
     fn operation(&self) -> Operation {
-        self.0.operation()
+        self.iter.operation()
     }
     fn value(&self) -> &[u8] {
-        self.0.value()
+        self.iter.value()
     }
 }

@@ -18,17 +18,18 @@
 //! deleted at the next open, while the logs still hold its data) or a listed
 //! table with logs that are no longer replayed.
 
-use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use super::output::TableOutput;
 use super::stats::Counters;
-use super::version::Table;
+use super::version::{Table, Version};
 use super::{lock, Inner, SuperVersion};
-use crate::manifest::{self, TableRecord};
+use crate::manifest::{self, ManifestState};
 use crate::memtable::MemTable;
-use crate::sstable::{table_file_name, SSTableReader, SSTableWriter, TableOptions};
+use crate::sstable::TableOptions;
 use crate::wal;
-use crate::Result;
+use crate::{Result, Timestamp};
 
 impl Inner {
     /// The table options every table of this engine is written with.
@@ -41,21 +42,19 @@ impl Inner {
         }
     }
 
-    /// Writes `memtable` to a new table file and opens it, at `level`.
+    /// Writes `memtable` to a new level-0 table and opens it.
     ///
     /// The table is durable (synced, renamed, directory synced) but not yet in
     /// the manifest.
     ///
     /// REQUIRES: `memtable` is not empty and no longer written to.
-    pub(crate) fn write_table(&self, memtable: &Arc<MemTable>, level: u32) -> Result<Arc<Table>> {
+    pub(crate) fn write_table(&self, memtable: &Arc<MemTable>) -> Result<Arc<Table>> {
         debug_assert!(!memtable.is_empty(), "flush of an empty MemTable");
-        let file_number = self.new_file_number();
-        let path: PathBuf = self.dir.join(table_file_name(file_number));
-        let mut writer = SSTableWriter::create(Arc::clone(&self.fs), &path, self.table_options())?;
+        let mut output = TableOutput::new(self, 0, None);
         let mut iter = memtable.iter();
         iter.seek_to_first();
         while iter.valid() {
-            writer.add_parts(
+            output.add(
                 iter.user_key(),
                 iter.timestamp(),
                 iter.operation(),
@@ -63,22 +62,40 @@ impl Inner {
             )?;
             iter.next();
         }
-        let meta = writer.finish()?;
-        self.fs.sync_dir(&self.dir)?;
-        let reader = SSTableReader::open(&self.fs, &path, Some(Arc::clone(&self.block_cache)))?;
-        let props = &meta.properties;
-        let record = TableRecord {
-            level,
-            file_number,
-            file_size: meta.file_size,
-            entry_count: props.entry_count,
-            smallest: props.smallest_key.clone(),
-            largest: props.largest_key.clone(),
-            min_timestamp: props.min_timestamp,
-            max_timestamp: props.max_timestamp,
-        };
-        Counters::add(&self.counters.flush_bytes, meta.file_size);
-        Ok(Arc::new(Table { record, reader }))
+        let table = output
+            .finish()?
+            .pop()
+            .expect("a non-empty MemTable makes one table");
+        Counters::add(&self.counters.flush_bytes, table.record.file_size);
+        Ok(table)
+    }
+
+    /// Records `version` (and, if given, a new oldest needed log) in a
+    /// durable manifest, then lets `install` put it in place for readers.
+    ///
+    /// REQUIRES: the caller holds the `manifest` lock (`state`), so versions
+    /// change one at a time.
+    pub(crate) fn commit_version(
+        &self,
+        state: &mut ManifestState,
+        version: &Version,
+        log_number: Option<u64>,
+        install: impl FnOnce(&SuperVersion) -> SuperVersion,
+    ) -> Result<()> {
+        let mut next = state.clone();
+        next.tables = version.records();
+        if let Some(log_number) = log_number {
+            next.log_number = log_number;
+        }
+        next.last_timestamp = version
+            .tables()
+            .map(|t| t.record.max_timestamp)
+            .fold(next.last_timestamp, Timestamp::max);
+        next.next_file_number = self.next_file_number.load(Ordering::Relaxed);
+        manifest::store(self.fs.as_ref(), &self.dir, &next)?;
+        *state = next;
+        self.modify_current(install);
+        Ok(())
     }
 
     /// Flushes the oldest frozen MemTable, if there is one. Returns whether
@@ -88,7 +105,7 @@ impl Inner {
             return Ok(false);
         };
         let _span = tracing::info_span!("flush", log = oldest.log_number).entered();
-        let table = self.write_table(&oldest.memtable, 0)?;
+        let table = self.write_table(&oldest.memtable)?;
 
         let mut manifest_state = lock(&self.manifest);
         // Every log from the next newer MemTable on is still needed. Writers
@@ -97,26 +114,20 @@ impl Inner {
         let current = self.current();
         let newer = &current.frozen[..current.frozen.len() - 1];
         let log_number = newer.last().map_or(current.active_log, |f| f.log_number);
-        let mut next = manifest_state.clone();
-        next.tables.push(table.record.clone());
-        next.log_number = log_number;
-        next.last_timestamp = next.last_timestamp.max(table.record.max_timestamp);
-        next.next_file_number = self
-            .next_file_number
-            .load(std::sync::atomic::Ordering::Relaxed);
-        manifest::store(self.fs.as_ref(), &self.dir, &next)?;
-        *manifest_state = next;
-        self.modify_current(|now| SuperVersion {
-            active: Arc::clone(&now.active),
-            active_log: now.active_log,
-            frozen: now
-                .frozen
-                .iter()
-                .filter(|f| !Arc::ptr_eq(&f.memtable, &oldest.memtable))
-                .cloned()
-                .collect(),
-            version: Arc::new(now.version.with_flushed(Arc::clone(&table))),
-        });
+        let version = Arc::new(current.version.with_flushed(Arc::clone(&table)));
+        self.commit_version(&mut manifest_state, &version, Some(log_number), |now| {
+            SuperVersion {
+                active: Arc::clone(&now.active),
+                active_log: now.active_log,
+                frozen: now
+                    .frozen
+                    .iter()
+                    .filter(|f| !Arc::ptr_eq(&f.memtable, &oldest.memtable))
+                    .cloned()
+                    .collect(),
+                version: Arc::clone(&version),
+            }
+        })?;
         drop(manifest_state);
 
         Counters::add(&self.counters.flushes, 1);

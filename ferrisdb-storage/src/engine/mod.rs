@@ -28,22 +28,29 @@
 //! - The `manifest` mutex serializes changes to the set of tables (flushes,
 //!   later compactions), so each is written to the manifest and installed in
 //!   `current` as one step.
-//! - Lock order: `write` → `manifest` → `current` → `background`. Nothing
-//!   waits on `write` while holding a later lock.
+//! - The `background` mutex and its condition variable coordinate the flush
+//!   thread, the compaction threads, stalled writers and shutdown.
+//! - Lock order: `write` → `manifest` → `background` → `current`. `current`
+//!   is a leaf: nothing is locked while it is held. Nothing waits on `write`
+//!   or `manifest` while holding a later lock, so a writer stalled under
+//!   `write` never blocks the flush or compaction it waits for.
 
 mod checkpoint;
 pub(crate) mod cursors;
 mod flush;
+pub(crate) mod output;
 mod recovery;
 pub(crate) mod snapshots;
 pub mod stats;
 pub(crate) mod version;
 mod write;
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 
+use crate::compaction::{CompactionStrategy, RateLimiter};
 use crate::fs::{FileLock, SharedFileSystem};
 use crate::manifest::ManifestState;
 use crate::memtable::MemTable;
@@ -88,6 +95,11 @@ pub(crate) struct Background {
     pub(crate) shutting_down: bool,
     /// The first background failure; writes are refused once it is set.
     pub(crate) error: Option<Arc<Error>>,
+    /// Tables that running compactions read or remove.
+    pub(crate) busy: HashSet<u64>,
+    pub(crate) compactions_running: usize,
+    /// A manual compaction runs; background compactions wait.
+    pub(crate) manual_compaction: bool,
 }
 
 /// The engine's shared state.
@@ -110,6 +122,8 @@ pub(crate) struct Inner {
     pub(crate) snapshots: SnapshotList,
     pub(crate) counters: Counters,
     pub(crate) block_cache: Arc<BlockCache>,
+    pub(crate) strategy: Box<dyn CompactionStrategy>,
+    pub(crate) rate_limiter: Option<RateLimiter>,
 }
 
 /// Locks a mutex, recovering the data if a thread panicked while holding it.

@@ -28,6 +28,7 @@ use super::stats::Counters;
 use super::version::{Table, Version};
 use super::write::{apply, charge};
 use super::{lock, Background, Inner, SuperVersion, WriteState};
+use crate::compaction::{self, RateLimiter};
 use crate::fs::{FileSystem, SharedFileSystem};
 use crate::manifest::{self, format::MANIFEST_TEMP_FILE_NAME, ManifestState};
 use crate::memtable::MemTable;
@@ -101,6 +102,8 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
         snapshots: SnapshotList::default(),
         counters: Counters::default(),
         block_cache,
+        strategy: compaction::strategy_for(&config),
+        rate_limiter: config.compaction_rate_limit.map(RateLimiter::new),
         fs,
         dir,
         config,
@@ -127,7 +130,7 @@ impl Inner {
                 if memtable.memory_usage().saturating_add(needed) > memtable.max_size()
                     && !memtable.is_empty()
                 {
-                    tables.push(self.write_table(&memtable, 0)?);
+                    tables.push(self.write_table(&memtable)?);
                     memtable = Arc::new(MemTable::new(self.config.memtable_size.max(needed)));
                 }
                 apply(&memtable, &record.batch, record.timestamp)?;
@@ -143,7 +146,7 @@ impl Inner {
             }
         }
         if !memtable.is_empty() {
-            tables.push(self.write_table(&memtable, 0)?);
+            tables.push(self.write_table(&memtable)?);
         }
         tracing::info!(
             logs = logs.len(),
@@ -153,29 +156,17 @@ impl Inner {
         );
 
         let mut state = lock(&self.manifest);
-        let mut next = state.clone();
-        next.tables.extend(tables.iter().map(|t| t.record.clone()));
-        next.log_number = log_number;
-        next.last_timestamp = last_timestamp;
-        next.next_file_number = self
-            .next_file_number
-            .load(std::sync::atomic::Ordering::Relaxed);
-        manifest::store(self.fs.as_ref(), &self.dir, &next)?;
-        *state = next;
-        self.modify_current(|now| {
-            let mut version = Version {
-                levels: now.version.levels.clone(),
-            };
-            for table in tables {
-                version = version.with_flushed(table);
-            }
-            SuperVersion {
-                active: Arc::clone(&now.active),
-                active_log: now.active_log,
-                frozen: Vec::new(),
-                version: Arc::new(version),
-            }
-        });
+        let mut version = self.current().version.as_ref().clone();
+        for table in tables {
+            version = version.with_flushed(table);
+        }
+        let version = Arc::new(version);
+        self.commit_version(&mut state, &version, Some(log_number), |now| SuperVersion {
+            active: Arc::clone(&now.active),
+            active_log: now.active_log,
+            frozen: Vec::new(),
+            version: Arc::clone(&version),
+        })?;
         drop(state);
 
         let mut write = lock(&self.write);
@@ -210,15 +201,12 @@ fn open_tables(
         if levels.len() <= level {
             levels.resize_with(level + 1, Vec::new);
         }
-        levels[level].push(Arc::new(Table {
-            record: record.clone(),
-            reader,
-        }));
+        levels[level].push(Arc::new(Table::new(record.clone(), reader, Arc::clone(fs))));
     }
-    // Level 0 newest first; deeper levels in key order.
-    if let Some(level0) = levels.first_mut() {
-        level0.sort_by_key(|t| std::cmp::Reverse(t.record.file_number));
-    }
+    // The manifest lists tables in read order: level 0 newest first (a
+    // size-tiered merge output is newer than the runs after it but may have
+    // a higher file number than newer flushes, so the list order is the
+    // truth), deeper levels by key, which sorting re-checks cheaply.
     for level in levels.iter_mut().skip(1) {
         level.sort_by(|a, b| a.record.smallest.cmp(&b.record.smallest));
     }

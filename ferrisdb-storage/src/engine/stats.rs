@@ -33,8 +33,14 @@ pub struct EngineStats {
     pub flush_bytes_written: u64,
     /// Bytes of tables written by compaction since open.
     pub compaction_bytes_written: u64,
+    /// Bytes of tables read by compaction since open.
+    pub compaction_bytes_read: u64,
     /// Flushes completed since open.
     pub flushes: u64,
+    /// Compactions completed since open (merges, moves and drops).
+    pub compactions: u64,
+    /// Total time spent in compactions.
+    pub compaction_time: Duration,
     /// Block cache lookups that found the block.
     pub block_cache_hits: u64,
     /// Block cache lookups that had to read the block from disk.
@@ -105,6 +111,14 @@ impl fmt::Display for EngineStats {
             "Block cache: {} hits, {} misses",
             self.block_cache_hits, self.block_cache_misses
         )?;
+        writeln!(
+            f,
+            "Compactions: {} in {:.3} s, read {:.2} MiB, wrote {:.2} MiB",
+            self.compactions,
+            self.compaction_time.as_secs_f64(),
+            self.compaction_bytes_read as f64 / MIB,
+            self.compaction_bytes_written as f64 / MIB
+        )?;
         write!(
             f,
             "Stalls: {} ({:.3} s); flushes: {}",
@@ -125,6 +139,9 @@ pub(crate) struct Counters {
     pub(crate) flush_bytes: AtomicU64,
     pub(crate) compaction_bytes: AtomicU64,
     pub(crate) flushes: AtomicU64,
+    pub(crate) compaction_bytes_read: AtomicU64,
+    pub(crate) compactions: AtomicU64,
+    pub(crate) compaction_nanos: AtomicU64,
     pub(crate) stalls: AtomicU64,
     pub(crate) stall_nanos: AtomicU64,
 }

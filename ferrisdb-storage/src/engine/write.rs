@@ -76,13 +76,53 @@ impl Inner {
     }
 
     /// Ensures the active MemTable can take `needed` more bytes, freezing it
-    /// and stalling as necessary.
+    /// and stalling as necessary:
+    ///
+    /// - level 0 at `level0_stop_writes_trigger` tables, or
+    ///   `max_immutable_memtables` frozen MemTables: wait for the background
+    ///   threads to catch up;
+    /// - level 0 at `level0_slowdown_writes_trigger`: sleep 1 ms once per
+    ///   write, so compaction gets ahead before writes have to stop.
+    ///
+    /// The write mutex stays held while waiting, so other writers queue behind
+    /// this one instead of piling onto the condition variable.
     fn make_room(&self, state: &mut MutexGuard<'_, WriteState>, needed: usize) -> Result<()> {
         let mut stalled_since: Option<Instant> = None;
+        let mut slowed_down = false;
         loop {
             let current = self.current();
+            let level0 = current.version.level0_len();
+            let too_many_frozen = current.frozen.len() >= self.config.max_immutable_memtables;
             let active = &current.active;
-            if active.memory_usage().saturating_add(needed) <= active.max_size() {
+            let fits = active.memory_usage().saturating_add(needed) <= active.max_size();
+            if level0 >= self.config.level0_stop_writes_trigger || (!fits && too_many_frozen) {
+                stalled_since.get_or_insert_with(|| {
+                    tracing::warn!(
+                        level0,
+                        frozen = current.frozen.len(),
+                        "write stall: waiting for background work"
+                    );
+                    Counters::add(&self.counters.stalls, 1);
+                    Instant::now()
+                });
+                self.wait_for_background(|now| {
+                    now.version.level0_len() >= self.config.level0_stop_writes_trigger
+                        || (!fits && now.frozen.len() >= self.config.max_immutable_memtables)
+                })?;
+                continue;
+            }
+            if level0 >= self.config.level0_slowdown_writes_trigger && !slowed_down {
+                slowed_down = true;
+                Counters::add(&self.counters.stalls, 1);
+                let started = Instant::now();
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                Counters::add(
+                    &self.counters.stall_nanos,
+                    started.elapsed().as_nanos() as u64,
+                );
+                continue;
+            }
+            if fits {
                 break;
             }
             if active.is_empty() {
@@ -96,34 +136,8 @@ impl Inner {
                 });
                 break;
             }
-            if current.frozen.len() < self.config.max_immutable_memtables {
-                self.freeze(state, &current, needed)?;
-                break;
-            }
-            // Too many MemTables wait for their flush: wait for one to finish.
-            // The write mutex stays held, so other writers queue behind this
-            // one instead of piling onto the condition variable.
-            stalled_since.get_or_insert_with(|| {
-                tracing::warn!(
-                    frozen = current.frozen.len(),
-                    "write stall: waiting for a MemTable flush"
-                );
-                Counters::add(&self.counters.stalls, 1);
-                Instant::now()
-            });
-            let background = lock(&self.background);
-            if let Some(error) = &background.error {
-                return Err(Error::Background(Arc::clone(error)));
-            }
-            if background.shutting_down {
-                return Err(Error::Closed);
-            }
-            if self.current().frozen.len() >= self.config.max_immutable_memtables {
-                let _unused = self
-                    .background_changed
-                    .wait(background)
-                    .unwrap_or_else(|p| p.into_inner());
-            }
+            self.freeze(state, &current, needed)?;
+            break;
         }
         if let Some(since) = stalled_since {
             Counters::add(
@@ -132,6 +146,27 @@ impl Inner {
             );
         }
         Ok(())
+    }
+
+    /// Waits until `still_blocked` is false for the current super version, or
+    /// fails with the background error or [`Error::Closed`].
+    fn wait_for_background(&self, still_blocked: impl Fn(&SuperVersion) -> bool) -> Result<()> {
+        let mut background = lock(&self.background);
+        loop {
+            if let Some(error) = &background.error {
+                return Err(Error::Background(Arc::clone(error)));
+            }
+            if background.shutting_down {
+                return Err(Error::Closed);
+            }
+            if !still_blocked(&self.current()) {
+                return Ok(());
+            }
+            background = self
+                .background_changed
+                .wait(background)
+                .unwrap_or_else(|p| p.into_inner());
+        }
     }
 
     /// Freezes the active MemTable and starts a new one with a new log.

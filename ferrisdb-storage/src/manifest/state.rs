@@ -21,6 +21,8 @@ pub struct TableRecord {
     pub file_size: u64,
     /// Number of entries (versions and tombstones) in the table.
     pub entry_count: u64,
+    /// How many of those entries are tombstones.
+    pub tombstone_count: u64,
     /// The first entry of the table in [`InternalKey`] order.
     pub smallest: InternalKey,
     /// The last entry of the table in [`InternalKey`] order.
@@ -60,6 +62,7 @@ impl ManifestState {
             put_varint64(&mut body, table.file_number);
             put_varint64(&mut body, table.file_size);
             put_varint64(&mut body, table.entry_count);
+            put_varint64(&mut body, table.tombstone_count);
             table.smallest.encode_into(&mut body);
             table.largest.encode_into(&mut body);
             put_fixed64(&mut body, table.min_timestamp);
@@ -169,10 +172,16 @@ impl ManifestState {
             let file_number = d.varint64("table file number")?;
             let file_size = d.varint64("table file size")?;
             let entry_count = d.varint64("table entry count")?;
+            let tombstone_count = d.varint64("table tombstone count")?;
             let smallest = InternalKey::decode_from(&mut d)?;
             let largest = InternalKey::decode_from(&mut d)?;
             let min_timestamp = d.fixed64("table min timestamp")?;
             let max_timestamp = d.fixed64("table max timestamp")?;
+            if tombstone_count > entry_count {
+                return Err(d.error(format!(
+                    "table {file_number} claims {tombstone_count} tombstones among {entry_count} entries"
+                )));
+            }
             if file_number >= next_file_number {
                 return Err(d.error(format!(
                     "table {file_number} is not below the next file number {next_file_number}"
@@ -183,6 +192,7 @@ impl ManifestState {
                 file_number,
                 file_size,
                 entry_count,
+                tombstone_count,
                 smallest,
                 largest,
                 min_timestamp,

@@ -1,0 +1,146 @@
+//! Compaction: merging tables so reads stay fast and dead data leaves the disk.
+//!
+//! Every flush adds a table, and a read may have to look in every table that
+//! covers its key. Compaction merges tables into fewer, larger ones, keeping
+//! only the versions someone can still read, and dropping tombstones once
+//! nothing older is left for them to hide.
+//!
+//! # Decision and work
+//!
+//! The *decision* is a [`CompactionStrategy`]: it looks at the current
+//! tables (their levels, sizes and key ranges, as the manifest records them)
+//! and returns a
+//! [`CompactionChoice`], without doing any I/O. The *work* is done by the
+//! worker (`worker.rs`), which carries out any choice: merge tables into a
+//! level (`merge.rs`), move a table down, or drop obsolete tables, and then
+//! installs the result through the manifest. A strategy is therefore a small,
+//! pure, unit-testable file, one per [`CompactionStyle`]:
+//!
+//! - [`CompactionStyle::Leveled`] (`leveled.rs`): level 0 holds flushed
+//!   tables; levels 1 and below each hold one sorted run of non-overlapping
+//!   tables, every level ten times the size of the one above. Reads touch at
+//!   most one table per level; each byte is rewritten about once per level.
+//! - [`CompactionStyle::SizeTiered`] (`size_tiered.rs`): tables are sorted
+//!   runs in level 0, newest first; runs of similar size are merged into one.
+//!   Each byte is rewritten about once per tier, fewer times than in leveled,
+//!   at the price of more tables per read and more space.
+
+mod leveled;
+mod merge;
+mod rate_limiter;
+mod size_tiered;
+pub(crate) mod worker;
+
+use std::collections::HashSet;
+use std::fmt;
+
+use crate::manifest::TableRecord;
+use crate::StorageConfig;
+
+pub(crate) use rate_limiter::RateLimiter;
+
+/// How the engine merges tables in the background; see the
+/// [module documentation](self).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum CompactionStyle {
+    /// Sorted runs of similar size are merged once `min_merge_width` of them
+    /// exist; everything is merged when space amplification passes
+    /// `max_size_amplification_percent`. Less write amplification; more
+    /// tables per read, more space.
+    SizeTiered,
+    /// Level 0 is merged into level 1 once it holds
+    /// `level0_file_num_compaction_trigger` tables; each deeper level is kept
+    /// under `max_bytes_for_level_base * multiplier^(n-1)` bytes. Fewer tables
+    /// per read and little wasted space; more write amplification.
+    #[default]
+    Leveled,
+}
+
+/// The number of levels a leveled database has: 0 through 6.
+pub(crate) const NUM_LEVELS: usize = 7;
+
+/// What a strategy decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CompactionChoice {
+    /// Nothing needs doing.
+    Nothing,
+    /// Merge these tables (by file number) into `output_level`. Outputs to
+    /// level 0 form one table, which takes the place of the newest input;
+    /// outputs to deeper levels are split at `target_file_size`.
+    Merge { inputs: Vec<u64>, output_level: u32 },
+    /// Move a table to a deeper level without rewriting it: nothing there
+    /// overlaps it.
+    Move { table: u64, to_level: u32 },
+    /// Delete tables that hold nothing any reader can see.
+    Drop { tables: Vec<u64> },
+}
+
+impl CompactionChoice {
+    /// The tables the choice reads or removes.
+    pub(crate) fn tables(&self) -> Vec<u64> {
+        match self {
+            CompactionChoice::Nothing => Vec::new(),
+            CompactionChoice::Merge { inputs, .. } => inputs.clone(),
+            CompactionChoice::Move { table, .. } => vec![*table],
+            CompactionChoice::Drop { tables } => tables.clone(),
+        }
+    }
+}
+
+/// Decides what to compact. Implementations do no I/O.
+pub(crate) trait CompactionStrategy: Send + Sync + fmt::Debug {
+    /// The most useful compaction now, given the tables of each level in
+    /// read order (level 0 newest first, deeper levels by key), avoiding
+    /// tables in `busy` (inputs of compactions already running).
+    fn pick(&self, levels: &[Vec<TableRecord>], busy: &HashSet<u64>) -> CompactionChoice;
+
+    /// A manual full compaction: every table merged into the deepest level the
+    /// style uses.
+    fn full(&self, levels: &[Vec<TableRecord>]) -> CompactionChoice;
+}
+
+/// The strategy for `config.compaction_style`.
+pub(crate) fn strategy_for(config: &StorageConfig) -> Box<dyn CompactionStrategy> {
+    match config.compaction_style {
+        CompactionStyle::Leveled => Box::new(leveled::Leveled::new(config)),
+        CompactionStyle::SizeTiered => Box::new(size_tiered::SizeTiered::new(config)),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! Table records for strategy tests.
+
+    use crate::manifest::TableRecord;
+    use crate::InternalKey;
+
+    /// A table at `level` covering `[smallest, largest]` with `size` bytes.
+    pub(crate) fn table(
+        number: u64,
+        level: u32,
+        smallest: &str,
+        largest: &str,
+        size: u64,
+    ) -> TableRecord {
+        TableRecord {
+            level,
+            file_number: number,
+            file_size: size,
+            entry_count: 1,
+            tombstone_count: 0,
+            smallest: InternalKey::new(smallest, number * 10 + 9),
+            largest: InternalKey::new(largest, number * 10),
+            min_timestamp: number * 10,
+            max_timestamp: number * 10 + 9,
+        }
+    }
+
+    /// Levels holding `tables`, each level in the given order.
+    pub(crate) fn levels(tables: Vec<TableRecord>) -> Vec<Vec<TableRecord>> {
+        let mut levels = vec![Vec::new(); super::NUM_LEVELS];
+        for t in tables {
+            levels[t.level as usize].push(t);
+        }
+        levels
+    }
+}

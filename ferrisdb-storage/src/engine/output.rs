@@ -1,0 +1,121 @@
+//! Writing sorted entries out as tables: shared by flushes and compactions.
+
+use std::sync::Arc;
+
+use super::version::Table;
+use super::Inner;
+use crate::manifest::TableRecord;
+use crate::sstable::{table_file_name, SSTableReader, SSTableWriter};
+use crate::{Operation, Result, Timestamp};
+
+/// Turns a stream of entries, in [`InternalKey`](crate::InternalKey) order,
+/// into one or more tables at one level.
+///
+/// With a split size, a new table is started once the current one reaches it,
+/// but only between two user keys: every version of a key stays in one table,
+/// so the tables of a level have disjoint user-key ranges.
+pub(crate) struct TableOutput<'a> {
+    inner: &'a Inner,
+    level: u32,
+    split_at: Option<u64>,
+    current: Option<(u64, SSTableWriter)>,
+    last_key: Vec<u8>,
+    finished: Vec<Arc<Table>>,
+}
+
+impl<'a> TableOutput<'a> {
+    /// Outputs at `level`, split at `split_at` bytes if given.
+    pub(crate) fn new(inner: &'a Inner, level: u32, split_at: Option<u64>) -> Self {
+        TableOutput {
+            inner,
+            level,
+            split_at,
+            current: None,
+            last_key: Vec::new(),
+            finished: Vec::new(),
+        }
+    }
+
+    /// Adds one entry.
+    ///
+    /// REQUIRES: entries arrive in strictly increasing `InternalKey` order.
+    pub(crate) fn add(
+        &mut self,
+        user_key: &[u8],
+        timestamp: Timestamp,
+        operation: Operation,
+        value: &[u8],
+    ) -> Result<()> {
+        let new_key = user_key != self.last_key.as_slice();
+        if let (Some(limit), Some((_, writer))) = (self.split_at, &self.current) {
+            if new_key && writer.estimated_size() >= limit {
+                self.finish_current()?;
+            }
+        }
+        if self.current.is_none() {
+            let number = self.inner.new_file_number();
+            let path = self.inner.dir.join(table_file_name(number));
+            let writer = SSTableWriter::create(
+                Arc::clone(&self.inner.fs),
+                path,
+                self.inner.table_options(),
+            )?;
+            self.current = Some((number, writer));
+        }
+        if new_key {
+            self.last_key.clear();
+            self.last_key.extend_from_slice(user_key);
+        }
+        let (_, writer) = self.current.as_mut().expect("a writer was just ensured");
+        writer.add_parts(user_key, timestamp, operation, value)
+    }
+
+    fn finish_current(&mut self) -> Result<()> {
+        let Some((file_number, writer)) = self.current.take() else {
+            return Ok(());
+        };
+        let meta = writer.finish()?;
+        let reader = SSTableReader::open(
+            &self.inner.fs,
+            &meta.path,
+            Some(Arc::clone(&self.inner.block_cache)),
+        )?;
+        let props = &meta.properties;
+        let record = TableRecord {
+            level: self.level,
+            file_number,
+            file_size: meta.file_size,
+            entry_count: props.entry_count,
+            tombstone_count: props.tombstone_count,
+            smallest: props.smallest_key.clone(),
+            largest: props.largest_key.clone(),
+            min_timestamp: props.min_timestamp,
+            max_timestamp: props.max_timestamp,
+        };
+        self.finished.push(Arc::new(Table::new(
+            record,
+            reader,
+            Arc::clone(&self.inner.fs),
+        )));
+        Ok(())
+    }
+
+    /// Finishes the last table and makes every new table's name durable (one
+    /// directory sync). The tables are not yet in the manifest.
+    pub(crate) fn finish(mut self) -> Result<Vec<Arc<Table>>> {
+        self.finish_current()?;
+        if !self.finished.is_empty() {
+            self.inner.fs.sync_dir(&self.inner.dir)?;
+        }
+        Ok(std::mem::take(&mut self.finished))
+    }
+}
+
+impl Drop for TableOutput<'_> {
+    /// Tables of an output that failed are deleted: no manifest lists them.
+    fn drop(&mut self) {
+        for table in &self.finished {
+            table.mark_obsolete();
+        }
+    }
+}
