@@ -13,7 +13,7 @@
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
 
-pub mod compaction;
+mod compaction;
 mod config;
 mod engine;
 pub mod fs;

@@ -28,6 +28,7 @@ use crate::engine::{self, lock, Inner, SuperVersion};
 use crate::iterator::merge::{Direction, MergingCursor};
 use crate::iterator::scan::Scan;
 use crate::iterator::Cursor;
+use crate::manifest::TableRecord;
 use crate::{Key, Operation, Result, StorageConfig, Timestamp, Value, WriteBatch};
 
 /// An open FerrisDB database.
@@ -158,6 +159,37 @@ impl StorageEngine {
     /// nothing left to hide.
     pub fn compact(&self) -> Result<()> {
         self.inner.compact_all()
+    }
+
+    /// Waits until background work is done: every frozen MemTable flushed and
+    /// no compaction left to do. Useful before measuring, or in tests.
+    pub fn wait_for_compactions(&self) -> Result<()> {
+        self.inner.wait_until_quiet()
+    }
+
+    /// Every live table as the manifest records it (level, file number,
+    /// size, key range, entry and tombstone counts), in read order: level 0
+    /// newest first, then each deeper level by key.
+    pub fn live_tables(&self) -> Vec<TableRecord> {
+        self.inner.current().version.records()
+    }
+
+    /// Space amplification: bytes of live tables on disk divided by the bytes
+    /// of live data (the keys and values a full scan returns). Scans the
+    /// whole database, so it costs as much as reading it. Returns 0 for an
+    /// empty database.
+    pub fn space_amplification(&self) -> Result<f64> {
+        let on_disk: u64 = self.live_tables().iter().map(|t| t.file_size).sum();
+        let mut live = 0u64;
+        for item in self.scan::<&[u8], _>(..)? {
+            let (key, value) = item?;
+            live += (key.len() + value.len()) as u64;
+        }
+        Ok(if live == 0 {
+            0.0
+        } else {
+            on_disk as f64 / live as f64
+        })
     }
 
     /// Makes every acknowledged write durable now (an fsync of the log),

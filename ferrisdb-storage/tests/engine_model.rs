@@ -1,23 +1,31 @@
 //! Model test: random operations on the engine and on a `BTreeMap` must agree.
 //!
 //! Operations: put, delete, batch, get, scan (both directions, random bounds),
-//! snapshot reads, flush, and close-and-reopen, with tiny MemTables so that
-//! many tables form and reads cross MemTables and tables.
+//! snapshot reads, flush, manual compaction and close-and-reopen, with tiny
+//! MemTables and levels so that many tables form, background compactions run
+//! concurrently, and reads cross MemTables, tables and levels. Both
+//! compaction styles are tested.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
-use ferrisdb_storage::{Snapshot, StorageConfig, StorageEngine, WriteBatch};
+use ferrisdb_storage::{CompactionStyle, Snapshot, StorageConfig, StorageEngine, WriteBatch};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 type Model = BTreeMap<Vec<u8>, Vec<u8>>;
 
-fn config(dir: &std::path::Path) -> StorageConfig {
+fn config(dir: &std::path::Path, style: CompactionStyle) -> StorageConfig {
     StorageConfig {
         memtable_size: 4096,
         block_size: 256,
         max_immutable_memtables: 2,
+        compaction_style: style,
+        level0_file_num_compaction_trigger: 2,
+        max_bytes_for_level_base: 8 << 10,
+        max_bytes_for_level_multiplier: 4,
+        target_file_size: 4 << 10,
+        min_merge_width: 3,
         ..StorageConfig::new(dir)
     }
 }
@@ -62,15 +70,17 @@ fn model_range(
         .collect()
 }
 
-fn run(seed: u64, operations: usize) {
+fn run(seed: u64, operations: usize, style: CompactionStyle) {
     let dir = tempfile::tempdir().unwrap();
     let mut rng = StdRng::seed_from_u64(seed);
-    let mut db = StorageEngine::open(config(dir.path())).unwrap();
+    let mut db = StorageEngine::open(config(dir.path(), style)).unwrap();
     let mut model = Model::new();
     let mut snapshots: Vec<(Snapshot, Model)> = Vec::new();
+    // Counters start at zero with each open; this sums them over the run.
+    let mut compactions = 0;
 
     for step in 0..operations {
-        let context = format!("seed {seed}, step {step}");
+        let context = format!("{style:?}, seed {seed}, step {step}");
         match rng.random_range(0..100) {
             0..=34 => {
                 let (key, value) = (random_key(&mut rng), random_value(&mut rng));
@@ -141,16 +151,18 @@ fn run(seed: u64, operations: usize) {
                     );
                 }
             }
-            89..=94 => db.flush().unwrap(),
+            89..=92 => db.flush().unwrap(),
+            93..=94 => db.compact().unwrap(),
             _ => {
                 // Snapshots do not survive a restart.
                 snapshots.clear();
+                compactions += db.stats().compactions;
                 if rng.random_bool(0.5) {
                     db.close().unwrap();
                 } else {
                     drop(db);
                 }
-                db = StorageEngine::open(config(dir.path())).unwrap();
+                db = StorageEngine::open(config(dir.path(), style)).unwrap();
             }
         }
     }
@@ -164,15 +176,28 @@ fn run(seed: u64, operations: usize) {
         model_range(&model, &Bound::Unbounded, &Bound::Unbounded),
         "seed {seed}: final scan"
     );
+    let stats = db.stats();
     assert!(
-        db.stats().table_count() > 0,
+        stats.table_count() > 0,
         "seed {seed}: small MemTables should have produced tables"
+    );
+    compactions += stats.compactions;
+    assert!(
+        compactions > 0,
+        "{style:?} seed {seed}: compactions should have run"
     );
 }
 
 #[test]
-fn engine_agrees_with_a_btreemap_model() {
-    for seed in 0..6 {
-        run(seed, 2_000);
+fn engine_agrees_with_a_btreemap_model_under_leveled_compaction() {
+    for seed in 0..4 {
+        run(seed, 2_000, CompactionStyle::Leveled);
+    }
+}
+
+#[test]
+fn engine_agrees_with_a_btreemap_model_under_size_tiered_compaction() {
+    for seed in 100..104 {
+        run(seed, 2_000, CompactionStyle::SizeTiered);
     }
 }

@@ -156,6 +156,14 @@ impl CompactionStrategy for Leveled {
         CompactionChoice::Nothing
     }
 
+    fn needs_compaction(&self, levels: &[Vec<TableRecord>]) -> bool {
+        drop_dead_tables(levels, &HashSet::new()).is_some()
+            || self
+                .scores(levels)
+                .first()
+                .is_some_and(|&(_, score)| score >= 1.0)
+    }
+
     fn full(&self, levels: &[Vec<TableRecord>]) -> CompactionChoice {
         let inputs: Vec<u64> = levels.iter().flatten().map(|t| t.file_number).collect();
         if inputs.is_empty() {

@@ -39,8 +39,13 @@ use crate::StorageConfig;
 
 pub(crate) use rate_limiter::RateLimiter;
 
-/// How the engine merges tables in the background; see the
-/// [module documentation](self).
+/// How the engine merges tables in the background.
+///
+/// Leveled keeps one sorted run per level below level 0, each level ten
+/// times the size of the one above: a read touches at most one table per
+/// level and little space is wasted, but each byte is rewritten about once
+/// per level. Size-tiered merges sorted runs of similar size: each byte is
+/// rewritten fewer times, at the price of more tables per read and more space.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum CompactionStyle {
     /// Sorted runs of similar size are merged once `min_merge_width` of them
@@ -97,6 +102,10 @@ pub(crate) trait CompactionStrategy: Send + Sync + fmt::Debug {
     /// A manual full compaction: every table merged into the deepest level the
     /// style uses.
     fn full(&self, levels: &[Vec<TableRecord>]) -> CompactionChoice;
+
+    /// Whether [`pick`](Self::pick) would find work with no table busy,
+    /// without the side effects a pick may have on the strategy's state.
+    fn needs_compaction(&self, levels: &[Vec<TableRecord>]) -> bool;
 }
 
 /// The strategy for `config.compaction_style`.

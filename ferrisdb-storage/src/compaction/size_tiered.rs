@@ -142,6 +142,11 @@ impl CompactionStrategy for SizeTiered {
             .unwrap_or(CompactionChoice::Nothing)
     }
 
+    fn needs_compaction(&self, levels: &[Vec<TableRecord>]) -> bool {
+        // Picking has no side effects here.
+        self.pick(levels, &HashSet::new()) != CompactionChoice::Nothing
+    }
+
     fn full(&self, levels: &[Vec<TableRecord>]) -> CompactionChoice {
         let runs = levels.first().map(Vec::as_slice).unwrap_or_default();
         if runs.len() < 2 && runs.iter().all(|t| t.tombstone_count == 0) {

@@ -104,6 +104,31 @@ impl Inner {
         result
     }
 
+    /// Waits until no MemTable waits for a flush, no compaction runs and the
+    /// strategy finds nothing to do.
+    pub(crate) fn wait_until_quiet(&self) -> Result<()> {
+        let mut background = lock(&self.background);
+        loop {
+            if let Some(error) = &background.error {
+                return Err(Error::Background(Arc::clone(error)));
+            }
+            let current = self.current();
+            let quiet = background.compactions_running == 0
+                && current.frozen.is_empty()
+                && (background.manual_compaction
+                    || !self
+                        .strategy
+                        .needs_compaction(&current.version.level_records()));
+            if quiet || background.shutting_down {
+                return Ok(());
+            }
+            background = self
+                .background_changed
+                .wait(background)
+                .unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
     /// Carries out one choice.
     pub(crate) fn compact_choice(&self, choice: &CompactionChoice) -> Result<()> {
         let started = Instant::now();
