@@ -22,6 +22,7 @@ use std::time::Instant;
 
 use super::merge::retained;
 use super::CompactionChoice;
+use crate::engine::cursors::TableCursor;
 use crate::engine::output::TableOutput;
 use crate::engine::stats::Counters;
 use crate::engine::version::{any_covers, Version};
@@ -204,10 +205,10 @@ impl Inner {
         Counters::add(&self.counters.compaction_bytes_read, bytes_read);
         let older = base.older_than(inputs, output_level);
         let snapshots = self.snapshots.timestamps();
-        let mut children: Vec<Box<dyn Cursor>> = Vec::new();
-        let mut keep_alive = Version::default();
-        keep_alive.levels.push(tables);
-        keep_alive.cursors(&mut children);
+        let children: Vec<Box<dyn Cursor>> = tables
+            .iter()
+            .map(|t| Box::new(TableCursor::without_cache_fill(t)) as Box<dyn Cursor>)
+            .collect();
         let mut cursor = MergingCursor::new(children, Direction::Forward);
         cursor.position(None)?;
 

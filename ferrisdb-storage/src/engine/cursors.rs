@@ -84,6 +84,16 @@ impl TableCursor {
             _table: Arc::clone(table),
         }
     }
+
+    /// A cursor that leaves the block cache alone, for compactions: they read
+    /// each block once, and filling the cache with them would evict the
+    /// blocks readers need (and grow memory by the cache size for nothing).
+    pub(crate) fn without_cache_fill(table: &Arc<Table>) -> Self {
+        TableCursor {
+            iter: table.reader.iter_without_cache_fill(),
+            _table: Arc::clone(table),
+        }
+    }
 }
 
 impl Cursor for TableCursor {

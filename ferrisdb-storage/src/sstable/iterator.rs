@@ -20,14 +20,17 @@ pub struct TableIterator {
     table: Arc<SSTableReader>,
     block_index: usize,
     cursor: Option<BlockCursor>,
+    /// Whether blocks read from the file are added to the block cache.
+    fill_cache: bool,
 }
 
 impl TableIterator {
-    pub(crate) fn new(table: Arc<SSTableReader>) -> Self {
+    pub(crate) fn new(table: Arc<SSTableReader>, fill_cache: bool) -> Self {
         TableIterator {
             table,
             block_index: 0,
             cursor: None,
+            fill_cache,
         }
     }
 
@@ -77,7 +80,7 @@ impl TableIterator {
     fn load(&mut self, index: usize) -> Result<&mut BlockCursor> {
         self.cursor = None;
         self.block_index = index;
-        let block = self.table.read_data_block(index)?;
+        let block = self.table.read_data_block(index, self.fill_cache)?;
         Ok(self.cursor.insert(BlockCursor::new(block)))
     }
 

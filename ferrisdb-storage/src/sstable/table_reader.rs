@@ -171,7 +171,7 @@ impl SSTableReader {
         let Some(block_index) = self.find_block(user_key, timestamp) else {
             return Ok(None);
         };
-        let mut cursor = BlockCursor::new(self.read_data_block(block_index)?);
+        let mut cursor = BlockCursor::new(self.read_data_block(block_index, true)?);
         cursor.seek(user_key, timestamp)?;
         if cursor.valid() && cursor.user_key() == user_key {
             return Ok(Some(TableEntry {
@@ -203,8 +203,13 @@ impl SSTableReader {
         self.index.len()
     }
 
-    /// The data block `block_index` of the index, from the cache or the file.
-    pub(crate) fn read_data_block(&self, block_index: usize) -> Result<Arc<Block>> {
+    /// The data block `block_index` of the index, from the cache or the file;
+    /// with `fill_cache`, a block read from the file is added to the cache.
+    pub(crate) fn read_data_block(
+        &self,
+        block_index: usize,
+        fill_cache: bool,
+    ) -> Result<Arc<Block>> {
         let handle = self.index[block_index].handle;
         let key = (self.file_id, handle.offset);
         if let Some(cache) = &self.cache {
@@ -213,7 +218,7 @@ impl SSTableReader {
             }
         }
         let block = Arc::new(self.load_block(handle)?);
-        if let Some(cache) = &self.cache {
+        if let (Some(cache), true) = (&self.cache, fill_cache) {
             cache.insert(key, block.clone());
         }
         Ok(block)
@@ -233,7 +238,14 @@ impl SSTableReader {
     /// An owning cursor over the whole table, initially invalid: position it
     /// with a seek.
     pub fn iter(self: &Arc<Self>) -> TableIterator {
-        TableIterator::new(self.clone())
+        TableIterator::new(self.clone(), true)
+    }
+
+    /// Like [`iter`](Self::iter), but blocks it reads from the file are not
+    /// added to the block cache: for a compaction, which reads every block
+    /// once and would otherwise evict the blocks readers need.
+    pub fn iter_without_cache_fill(self: &Arc<Self>) -> TableIterator {
+        TableIterator::new(self.clone(), false)
     }
 
     /// Reads every data block bypassing the cache, verifying checksums, entry
