@@ -152,7 +152,19 @@ impl Workspace {
             return None;
         }
         flags.insert("help".to_owned());
-        flags.insert("version".to_owned());
+        // `#[command(..., version, ...)]` adds `--version`.
+        let has_version = files.iter().any(|file| {
+            file.match_indices("#[command(").any(|(at, _)| {
+                let attribute = &file[at..];
+                let attribute = &attribute[..attribute.find(")]").unwrap_or(attribute.len())];
+                attribute
+                    .split([',', '(', ')'])
+                    .any(|part| part.trim() == "version")
+            })
+        });
+        if has_version {
+            flags.insert("version".to_owned());
+        }
         Some(flags)
     }
 }
@@ -742,7 +754,7 @@ mod checker {
         assert!(ws.benches.contains("speed"));
         let flags = ws.long_flags(&ws.bins["wal-reader"]).unwrap();
         let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
-        assert_eq!(flags, ["help", "hex", "max", "value-size", "version"]);
+        assert_eq!(flags, ["help", "hex", "max", "value-size"]);
         assert_eq!(ws.long_flags(&ws.examples["demo"]), None);
     }
 
