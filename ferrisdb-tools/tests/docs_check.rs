@@ -19,6 +19,7 @@
 //!    attributes). Our tools run directly (`wal-reader`, `sstable-dump`,
 //!    `bulk_insert`, `ferrisdb-bench`, `ferrisdb-stress`) are checked the same
 //!    way.
+//! 3. **A relative link names a file that does not exist.**
 //!
 //! After a change moves the code an excerpt shows, re-sync the docs with
 //! `FERRISDB_DOCS_BLESS=1 cargo test -p ferrisdb-tools --test docs_check`: it
@@ -577,7 +578,41 @@ impl Workspace {
                 }
             }
         }
+        problems.extend(self.check_links(name, text));
         (problems, bless(text, replacements))
+    }
+
+    /// Relative Markdown links `[text](path)` outside code blocks must name an
+    /// existing file or directory (anchors are not checked).
+    fn check_links(&self, name: &str, text: &str) -> Vec<String> {
+        let dir = self.root.join(name);
+        let dir = dir.parent().unwrap_or(&self.root);
+        let mut problems = Vec::new();
+        let mut in_block = false;
+        for (i, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("```") {
+                in_block = !in_block;
+                continue;
+            }
+            if in_block {
+                continue;
+            }
+            for (at, _) in line.match_indices("](") {
+                let rest = &line[at + 2..];
+                let Some(end) = rest.find(')') else { continue };
+                let target = rest[..end].split('#').next().unwrap_or("");
+                if target.is_empty() || target.contains("://") || target.starts_with("mailto:") {
+                    continue;
+                }
+                if !dir.join(target).exists() {
+                    problems.push(format!(
+                        "{name}:{}: link to `{target}`, which does not exist",
+                        i + 1
+                    ));
+                }
+            }
+        }
+        problems
     }
 }
 
@@ -855,6 +890,17 @@ mod checker {
                 "{found}\n  expected: {expected}"
             );
         }
+    }
+
+    #[test]
+    fn a_link_to_a_missing_file_fails() {
+        let (_dir, ws) = fake_workspace();
+        let doc = "See [lib](tool/src/lib.rs#L1), [web](https://x.org/a) and [gone](tool/gone.md).\n```text\n[not](a-link.md)\n```\n";
+        let found = problems(&ws, doc);
+        assert_eq!(
+            found,
+            ["doc.md:1: link to `tool/gone.md`, which does not exist"]
+        );
     }
 
     #[test]
