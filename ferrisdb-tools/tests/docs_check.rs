@@ -598,6 +598,9 @@ impl Workspace {
                 continue;
             }
             for (at, _) in line.match_indices("](") {
+                if line[..at].matches('`').count() % 2 == 1 {
+                    continue; // inside an inline code span
+                }
                 let rest = &line[at + 2..];
                 let Some(end) = rest.find(')') else { continue };
                 let target = rest[..end].split('#').next().unwrap_or("");
@@ -895,7 +898,7 @@ mod checker {
     #[test]
     fn a_link_to_a_missing_file_fails() {
         let (_dir, ws) = fake_workspace();
-        let doc = "See [lib](tool/src/lib.rs#L1), [web](https://x.org/a) and [gone](tool/gone.md).\n```text\n[not](a-link.md)\n```\n";
+        let doc = "See [lib](tool/src/lib.rs#L1), [web](https://x.org/a) and [gone](tool/gone.md), not `[code](x.md)`.\n```text\n[not](a-link.md)\n```\n";
         let found = problems(&ws, doc);
         assert_eq!(
             found,
