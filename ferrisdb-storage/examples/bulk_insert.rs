@@ -3,7 +3,7 @@
 //! ```sh
 //! cargo run --release --example bulk_insert -- --count 100000 --observe-memory
 //! cargo run --bin wal-reader                  # the log it left behind
-//! cargo run --bin sstable-dump -- data/000004.sst
+//! cargo run --bin sstable-dump -- data/000003.sst  # the first table it flushed
 //! ```
 //!
 //! With `--observe-memory` it prints, every `--interval` keys and at the end,

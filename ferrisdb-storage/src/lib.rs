@@ -34,3 +34,9 @@ pub use ferrisdb_core::{
 pub use iterator::scan::Scan;
 pub use storage_engine::{Snapshot, StorageEngine};
 pub use write_batch::WriteBatch;
+
+/// The Rust code of the repository's `README.md`, compiled and run as a
+/// doctest so the front page cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
