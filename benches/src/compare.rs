@@ -1,0 +1,579 @@
+//! The peer comparison: the same workloads, in the same order, on FerrisDB
+//! and on other embedded key-value engines, with the table, CSV and SVG
+//! chart of the results.
+//!
+//! Every engine gets the same settings: `--key_size`-byte keys and
+//! `--value_size`-byte values as `db_bench` makes them
+//! ([`ferrisdb_tools::bench::workloads`]), the write-ahead log on and no
+//! sync per write (each write handed to the OS), compression off, bloom
+//! filters of 10 bits per key, 64 MiB MemTables, a 64 MiB block cache, and
+//! a fresh directory per fill. `fillsync` syncs every write.
+//!
+//! The engines other than FerrisDB live in `benches/benches/compare.rs`,
+//! which may use the dev-dependencies.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode};
+use ferrisdb_tools::bench::workloads::{fill_key, Rng, ValueSource};
+
+/// Errors of any engine.
+pub type PeerError = Box<dyn std::error::Error + Send + Sync>;
+/// Results of any engine.
+pub type PeerResult<T> = Result<T, PeerError>;
+
+/// MemTable (write buffer) size given to every engine.
+pub const MEMTABLE_SIZE: usize = 64 << 20;
+/// Block cache size given to every engine.
+pub const CACHE_SIZE: usize = 64 << 20;
+/// Bloom filter bits per key given to every engine.
+pub const BLOOM_BITS: usize = 10;
+
+/// An open database of one engine, as the workloads use it.
+pub trait Engine: Sync {
+    /// Stores `value` under `key`; with `sync` opening, durable on return.
+    fn put(&self, key: &[u8], value: &[u8]) -> PeerResult<()>;
+    /// The length of the value of `key`, if present (engines may avoid a
+    /// copy; FerrisDB returns an owned value, and pays for it).
+    fn get(&self, key: &[u8]) -> PeerResult<Option<usize>>;
+    /// Reads up to `limit` entries in key order from the start; returns the
+    /// entries and bytes read.
+    fn scan(&self, limit: u64) -> PeerResult<(u64, u64)>;
+    /// Closes the database, making every write durable.
+    fn close(self: Box<Self>) -> PeerResult<()>;
+}
+
+/// Opens databases of one engine.
+pub trait Opener {
+    /// The engine's name, for the table.
+    fn name(&self) -> &'static str;
+    /// Opens (creating) a database in `dir`; `sync` makes every put wait for
+    /// fdatasync.
+    fn open(&self, dir: &Path, sync: bool) -> PeerResult<Box<dyn Engine>>;
+}
+
+/// FerrisDB as a peer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FerrisDbOpener;
+
+/// An open FerrisDB database.
+#[derive(Debug)]
+struct FerrisDb(StorageEngine);
+
+impl Opener for FerrisDbOpener {
+    fn name(&self) -> &'static str {
+        "ferrisdb"
+    }
+
+    fn open(&self, dir: &Path, sync: bool) -> PeerResult<Box<dyn Engine>> {
+        let config = StorageConfig {
+            wal_sync_mode: if sync {
+                SyncMode::Full
+            } else {
+                SyncMode::Normal
+            },
+            memtable_size: MEMTABLE_SIZE,
+            block_cache_size: CACHE_SIZE,
+            bloom_filter_bits_per_key: BLOOM_BITS,
+            compression: ferrisdb_storage::CompressionType::None,
+            ..StorageConfig::new(dir)
+        };
+        Ok(Box::new(FerrisDb(StorageEngine::open(config)?)))
+    }
+}
+
+impl Engine for FerrisDb {
+    fn put(&self, key: &[u8], value: &[u8]) -> PeerResult<()> {
+        self.0.put(key, value)?;
+        Ok(())
+    }
+
+    fn get(&self, key: &[u8]) -> PeerResult<Option<usize>> {
+        Ok(self.0.get(key)?.map(|v| v.len()))
+    }
+
+    fn scan(&self, limit: u64) -> PeerResult<(u64, u64)> {
+        let (mut entries, mut bytes) = (0, 0);
+        for item in self.0.scan::<&[u8], _>(..)?.take(limit as usize) {
+            let (k, v) = item?;
+            entries += 1;
+            bytes += (k.len() + v.len()) as u64;
+        }
+        Ok((entries, bytes))
+    }
+
+    fn close(self: Box<Self>) -> PeerResult<()> {
+        self.0.close()?;
+        Ok(())
+    }
+}
+
+/// What the suite runs.
+#[derive(Debug, Clone)]
+pub struct SuiteConfig {
+    /// Entries of the fills, and reads of readrandom and readseq.
+    pub num: u64,
+    /// Bytes per key.
+    pub key_size: usize,
+    /// Bytes per value.
+    pub value_size: usize,
+    /// Threads of the second fillsync run (the first has one).
+    pub sync_threads: usize,
+    /// Directory under which each engine's databases are made.
+    pub root: PathBuf,
+}
+
+/// One workload's figure for one engine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measurement {
+    /// Workload name, `db_bench`'s (`fillsync/8t` for the threaded fillsync).
+    pub workload: String,
+    /// Engine name.
+    pub engine: String,
+    /// Operations done.
+    pub ops: u64,
+    /// Wall-clock time.
+    pub elapsed: Duration,
+    /// A remark such as `(863000 of 1000000 found)`; may be empty.
+    pub note: String,
+}
+
+impl Measurement {
+    /// Operations per second.
+    pub fn ops_per_sec(&self) -> f64 {
+        self.ops as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+/// How keys are chosen by a write workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    Sequential,
+    Random,
+}
+
+/// Runs the suite on one engine, in this order: fillseq (fresh),
+/// fillrandom (fresh), overwrite, readrandom, readseq (on the fillrandom
+/// database), fillsync with 1 thread (fresh), fillsync with
+/// `sync_threads` threads (fresh). `report` is called after each workload.
+pub fn run_suite(
+    opener: &dyn Opener,
+    config: &SuiteConfig,
+    report: &mut dyn FnMut(&Measurement),
+) -> PeerResult<Vec<Measurement>> {
+    let name = opener.name();
+    let dir = |what: &str| config.root.join(format!("{name}-{what}"));
+    let fresh = |path: &Path| -> PeerResult<()> {
+        if path.exists() {
+            std::fs::remove_dir_all(path)?;
+        }
+        Ok(())
+    };
+    let mut out = Vec::new();
+    let mut record = |workload: &str, ops: u64, elapsed: Duration, note: String| {
+        let m = Measurement {
+            workload: workload.to_string(),
+            engine: name.to_string(),
+            ops,
+            elapsed,
+            note,
+        };
+        report(&m);
+        out.push(m);
+    };
+    let num = config.num;
+
+    let path = dir("fillseq");
+    fresh(&path)?;
+    let db = opener.open(&path, false)?;
+    let (ops, t) = write(&*db, config, Order::Sequential, num, 1, 1)?;
+    db.close()?;
+    record("fillseq", ops, t, String::new());
+    fresh(&path)?;
+
+    let path = dir("fillrandom");
+    fresh(&path)?;
+    let db = opener.open(&path, false)?;
+    let (ops, t) = write(&*db, config, Order::Random, num, 1, 2)?;
+    record("fillrandom", ops, t, String::new());
+    let (ops, t) = write(&*db, config, Order::Random, num, 1, 3)?;
+    record("overwrite", ops, t, String::new());
+    // Random fills repeat keys, so about 86% of the keys exist after
+    // overwrite; the seeds are fixed, so every engine finds the same number.
+    let (ops, found, t) = read_random(&*db, config, num, 4)?;
+    record("readrandom", ops, t, format!("({found} of {ops} found)"));
+    let start = Instant::now();
+    let (ops, _) = db.scan(num)?;
+    record("readseq", ops, start.elapsed(), String::new());
+    db.close()?;
+    fresh(&path)?;
+
+    for threads in [1, config.sync_threads] {
+        let path = dir(&format!("fillsync{threads}"));
+        fresh(&path)?;
+        let db = opener.open(&path, true)?;
+        let per_thread = (num / 1000).max(1);
+        let (ops, t) = write(&*db, config, Order::Random, per_thread, threads, 5)?;
+        db.close()?;
+        record(&format!("fillsync/{threads}t"), ops, t, String::new());
+        fresh(&path)?;
+    }
+    Ok(out)
+}
+
+/// `ops` puts per thread on `threads` threads; returns the puts done and
+/// the wall-clock time.
+fn write(
+    db: &dyn Engine,
+    config: &SuiteConfig,
+    order: Order,
+    ops: u64,
+    threads: usize,
+    seed: u64,
+) -> PeerResult<(u64, Duration)> {
+    let barrier = Barrier::new(threads + 1);
+    let (results, start) = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|thread| {
+                let barrier = &barrier;
+                scope.spawn(move || -> PeerResult<()> {
+                    let mut rng = Rng::new(seed * 1_000_003 + thread as u64);
+                    let mut values = ValueSource::new(config.value_size, &mut rng);
+                    let mut key = vec![0; config.key_size];
+                    barrier.wait();
+                    for i in 0..ops {
+                        let index = match order {
+                            Order::Sequential => i,
+                            Order::Random => rng.below(config.num),
+                        };
+                        fill_key(&mut key, index);
+                        db.put(&key, values.next_value())?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        barrier.wait();
+        let start = Instant::now();
+        let results: Vec<PeerResult<()>> = handles
+            .into_iter()
+            .map(|h| h.join().expect("writer panicked"))
+            .collect();
+        (results, start)
+    });
+    let elapsed = start.elapsed();
+    for r in results {
+        r?;
+    }
+    Ok((ops * threads as u64, elapsed))
+}
+
+/// `reads` gets of random existing keys; returns the gets, the keys found
+/// and the time.
+fn read_random(
+    db: &dyn Engine,
+    config: &SuiteConfig,
+    reads: u64,
+    seed: u64,
+) -> PeerResult<(u64, u64, Duration)> {
+    let mut rng = Rng::new(seed);
+    let mut key = vec![0; config.key_size];
+    let mut found = 0;
+    let start = Instant::now();
+    for _ in 0..reads {
+        fill_key(&mut key, rng.below(config.num));
+        if db.get(&key)?.is_some() {
+            found += 1;
+        }
+    }
+    Ok((reads, found, start.elapsed()))
+}
+
+/// The results as a table: one row per workload, ops/s per engine (in the
+/// order of `engines`), and FerrisDB's ratio over the best other engine.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// Engine names, FerrisDB first.
+    pub engines: Vec<String>,
+    /// Per workload: its name and ops/s per engine (`None` if not run).
+    pub rows: Vec<(String, Vec<Option<f64>>)>,
+}
+
+impl Table {
+    /// Builds the table from measurements, keeping workloads in their first
+    /// order of appearance.
+    pub fn new(engines: &[&str], measurements: &[Measurement]) -> Table {
+        let mut rows: Vec<(String, Vec<Option<f64>>)> = Vec::new();
+        for m in measurements {
+            let Some(column) = engines.iter().position(|e| *e == m.engine) else {
+                continue;
+            };
+            let row = match rows.iter().position(|(w, _)| *w == m.workload) {
+                Some(i) => i,
+                None => {
+                    rows.push((m.workload.clone(), vec![None; engines.len()]));
+                    rows.len() - 1
+                }
+            };
+            rows[row].1[column] = Some(m.ops_per_sec());
+        }
+        Table {
+            engines: engines.iter().map(|e| e.to_string()).collect(),
+            rows,
+        }
+    }
+
+    /// FerrisDB (the first engine) over the fastest other engine of a row.
+    pub fn ratio(values: &[Option<f64>]) -> Option<f64> {
+        let ours = values.first().copied().flatten()?;
+        let best = values[1..]
+            .iter()
+            .flatten()
+            .copied()
+            .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))?;
+        (best > 0.0).then(|| ours / best)
+    }
+
+    /// A Markdown table: workload, ops/s per engine, ratio.
+    pub fn to_markdown(&self) -> String {
+        let mut s = String::from("| workload |");
+        for e in &self.engines {
+            let _ = write!(s, " {e} ops/s |");
+        }
+        s.push_str(" ferrisdb / best peer |\n|---|");
+        for _ in &self.engines {
+            s.push_str("---:|");
+        }
+        s.push_str("---:|\n");
+        for (workload, values) in &self.rows {
+            let _ = write!(s, "| {workload} |");
+            for v in values {
+                match v {
+                    Some(v) => {
+                        let _ = write!(s, " {} |", group_digits(*v as u64));
+                    }
+                    None => s.push_str(" - |"),
+                }
+            }
+            match Table::ratio(values) {
+                Some(r) => {
+                    let _ = writeln!(s, " {r:.2} |");
+                }
+                None => s.push_str(" - |\n"),
+            }
+        }
+        s
+    }
+
+    /// CSV: `workload,<engine>...,ratio`, ops/s as integers.
+    pub fn to_csv(&self) -> String {
+        let mut s = String::from("workload");
+        for e in &self.engines {
+            let _ = write!(s, ",{e}_ops_per_sec");
+        }
+        s.push_str(",ratio_vs_best_peer\n");
+        for (workload, values) in &self.rows {
+            s.push_str(workload);
+            for v in values {
+                match v {
+                    Some(v) => {
+                        let _ = write!(s, ",{}", *v as u64);
+                    }
+                    None => s.push(','),
+                }
+            }
+            match Table::ratio(values) {
+                Some(r) => {
+                    let _ = writeln!(s, ",{r:.3}");
+                }
+                None => s.push_str(",\n"),
+            }
+        }
+        s
+    }
+
+    /// A horizontal bar chart: a group per workload, a bar per engine, each
+    /// bar's length relative to the fastest engine of its workload (figures
+    /// span four orders of magnitude between fillsync and readseq), labelled
+    /// with its ops/s.
+    pub fn to_svg(&self) -> String {
+        const COLORS: [&str; 4] = ["#d9480f", "#1c7ed6", "#2f9e44", "#7048e8"];
+        let (label_w, bar_w, bar_h, gap) = (130.0, 420.0, 16.0, 14.0);
+        let group_h = bar_h * self.engines.len() as f64 + gap;
+        let legend_h = 24.0;
+        let width = label_w + bar_w + 150.0;
+        let height = legend_h + group_h * self.rows.len() as f64 + 30.0;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">"#
+        );
+        let _ = writeln!(s, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
+        for (i, e) in self.engines.iter().enumerate() {
+            let x = label_w + i as f64 * 120.0;
+            let _ = writeln!(
+                s,
+                r#"<rect x="{x}" y="6" width="12" height="12" fill="{}"/><text x="{}" y="16">{}</text>"#,
+                COLORS[i % COLORS.len()],
+                x + 16.0,
+                escape(e)
+            );
+        }
+        for (row, (workload, values)) in self.rows.iter().enumerate() {
+            let top = legend_h + row as f64 * group_h;
+            let best = values.iter().flatten().copied().fold(0.0, f64::max);
+            let _ = writeln!(
+                s,
+                r#"<text x="4" y="{}">{}</text>"#,
+                top + group_h / 2.0,
+                escape(workload)
+            );
+            for (i, v) in values.iter().enumerate() {
+                let y = top + i as f64 * bar_h;
+                let Some(v) = v else { continue };
+                let w = if best > 0.0 { bar_w * v / best } else { 0.0 };
+                let _ = writeln!(
+                    s,
+                    r#"<rect x="{label_w}" y="{y}" width="{w:.1}" height="{}" fill="{}"/><text x="{:.1}" y="{}">{} ops/s</text>"#,
+                    bar_h - 2.0,
+                    COLORS[i % COLORS.len()],
+                    label_w + w + 4.0,
+                    y + bar_h - 4.0,
+                    group_digits(*v as u64)
+                );
+            }
+        }
+        let _ = writeln!(
+            s,
+            r##"<text x="4" y="{}" fill="#555">bars relative to the fastest engine of each workload</text>"##,
+            height - 8.0
+        );
+        s.push_str("</svg>\n");
+        s
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// `1234567` as `1,234,567`.
+pub fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(workload: &str, engine: &str, ops: u64) -> Measurement {
+        Measurement {
+            workload: workload.into(),
+            engine: engine.into(),
+            ops,
+            elapsed: Duration::from_secs(1),
+            note: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_table_has_a_ratio_over_the_best_peer() {
+        let table = Table::new(
+            &["ferrisdb", "fjall", "rocksdb"],
+            &[
+                m("fillseq", "ferrisdb", 300),
+                m("fillseq", "fjall", 100),
+                m("fillseq", "rocksdb", 200),
+                m("readseq", "ferrisdb", 50),
+                m("readseq", "fjall", 100),
+            ],
+        );
+        assert_eq!(table.rows.len(), 2);
+        assert_eq!(Table::ratio(&table.rows[0].1), Some(1.5));
+        assert_eq!(Table::ratio(&table.rows[1].1), Some(0.5));
+        let csv = table.to_csv();
+        assert_eq!(
+            csv,
+            "workload,ferrisdb_ops_per_sec,fjall_ops_per_sec,rocksdb_ops_per_sec,ratio_vs_best_peer\n\
+             fillseq,300,100,200,1.500\nreadseq,50,100,,0.500\n"
+        );
+        let md = table.to_markdown();
+        assert!(md.contains("| fillseq | 300 | 100 | 200 | 1.50 |"), "{md}");
+        assert!(md.contains("| readseq | 50 | 100 | - | 0.50 |"), "{md}");
+    }
+
+    #[test]
+    fn the_chart_has_a_bar_per_figure() {
+        let table = Table::new(
+            &["ferrisdb", "fjall"],
+            &[
+                m("fillseq", "ferrisdb", 2_000_000),
+                m("fillseq", "fjall", 1_000_000),
+            ],
+        );
+        let svg = table.to_svg();
+        assert!(svg.starts_with("<svg"));
+        assert!(svg.trim_end().ends_with("</svg>"));
+        assert!(svg.contains(r#"width="420.0""#), "{svg}");
+        assert!(svg.contains(r#"width="210.0""#), "{svg}");
+        assert!(svg.contains("2,000,000 ops/s"), "{svg}");
+        assert_eq!(Table::ratio(&[Some(1.0)]), None);
+    }
+
+    #[test]
+    fn digits_are_grouped() {
+        assert_eq!(group_digits(0), "0");
+        assert_eq!(group_digits(999), "999");
+        assert_eq!(group_digits(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn the_suite_runs_on_ferrisdb() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = SuiteConfig {
+            num: 2000,
+            key_size: 16,
+            value_size: 100,
+            sync_threads: 2,
+            root: dir.path().to_path_buf(),
+        };
+        let mut seen = Vec::new();
+        let results = run_suite(&FerrisDbOpener, &config, &mut |m| {
+            seen.push(m.workload.clone())
+        })
+        .unwrap();
+        assert_eq!(
+            seen,
+            [
+                "fillseq",
+                "fillrandom",
+                "overwrite",
+                "readrandom",
+                "readseq",
+                "fillsync/1t",
+                "fillsync/2t"
+            ]
+        );
+        assert_eq!(results[0].ops, 2000);
+        assert_eq!(results[6].ops, 4);
+        assert!(results[4].ops > 1000, "readseq read {}", results[4].ops);
+        assert!(
+            results[3].note.ends_with(" of 2000 found)"),
+            "{}",
+            results[3].note
+        );
+    }
+}

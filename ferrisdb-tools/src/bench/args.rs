@@ -1,0 +1,391 @@
+//! The command line of `ferrisdb-bench`: LevelDB/RocksDB `db_bench` flags.
+//!
+//! Flags are spelled as `db_bench` spells them (`--num=1000000`,
+//! `--benchmarks=fillseq,readrandom`, `--key_size=16`), so one command line
+//! runs on both tools. Boolean flags accept `--sync`, `--sync=1`,
+//! `--sync=true`, `--sync=0` and `--sync=false`.
+
+use std::path::PathBuf;
+
+use clap::error::ErrorKind;
+use ferrisdb_storage::{CompressionType, StorageConfig, SyncMode};
+
+use super::workloads::Benchmark;
+
+/// The default `--benchmarks` list, as in `db_bench`.
+pub const DEFAULT_BENCHMARKS: &str =
+    "fillseq,fillrandom,overwrite,readrandom,readseq,readreverse,readmissing,seekrandom,stats";
+
+/// Every flag `ferrisdb-bench` accepts.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(
+    name = "ferrisdb-bench",
+    about = "Measures FerrisDB with db_bench's workloads, flags and output format",
+    version
+)]
+pub struct BenchArgs {
+    /// Comma-separated benchmarks, run in order: fillseq, fillrandom,
+    /// overwrite, fillsync, readrandom, readseq, readreverse, readmissing,
+    /// seekrandom, deleterandom, readwhilewriting, compact, stats.
+    #[arg(long = "benchmarks", default_value = DEFAULT_BENCHMARKS)]
+    pub benchmarks: String,
+
+    /// Number of key-value pairs (and of writes per thread); fillsync writes
+    /// num / 1000.
+    #[arg(long = "num", default_value_t = 1_000_000)]
+    pub num: u64,
+
+    /// Reads per thread; negative means `--num`.
+    #[arg(long = "reads", default_value_t = -1, allow_negative_numbers = true)]
+    pub reads: i64,
+
+    /// Bytes per key: the zero-padded decimal index of the entry.
+    #[arg(long = "key_size", default_value_t = 16)]
+    pub key_size: usize,
+
+    /// Bytes per value (random bytes, so compression gains nothing).
+    #[arg(long = "value_size", default_value_t = 100)]
+    pub value_size: usize,
+
+    /// Concurrent threads per benchmark, each doing `--num` (or `--reads`)
+    /// operations; readwhilewriting adds one writer.
+    #[arg(long = "threads", default_value_t = 1)]
+    pub threads: usize,
+
+    /// Database directory; deleted and recreated by the fill benchmarks
+    /// unless `--use_existing_db`.
+    #[arg(long = "db", default_value = "/tmp/ferrisdb-bench")]
+    pub db: PathBuf,
+
+    /// Keep the database in `--db`: fill benchmarks are skipped.
+    #[arg(long = "use_existing_db", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", value_parser = parse_bool)]
+    pub use_existing_db: bool,
+
+    /// Every write waits for fdatasync (`SyncMode::Full`); fillsync always does.
+    #[arg(long = "sync", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", value_parser = parse_bool)]
+    pub sync: bool,
+
+    /// Print latency percentiles (p50, p99, p99.9) after each benchmark.
+    #[arg(long = "histogram", default_value = "false", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", value_parser = parse_bool)]
+    pub histogram: bool,
+
+    /// Table block compression: none or lz4.
+    #[arg(long = "compression_type", default_value = "none", value_parser = parse_compression)]
+    pub compression_type: CompressionType,
+
+    /// MemTable size in bytes (FerrisDB's `memtable_size`).
+    #[arg(long = "write_buffer_size", default_value_t = 64 << 20)]
+    pub write_buffer_size: usize,
+
+    /// MemTables in memory at most, active one included (RocksDB's flag);
+    /// FerrisDB keeps `max_write_buffer_number - 1` frozen ones.
+    #[arg(long = "max_write_buffer_number", default_value_t = 3)]
+    pub max_write_buffer_number: usize,
+
+    /// Bloom filter bits per key; 0 turns filters off, negative means the
+    /// engine's default (10).
+    #[arg(
+        long = "bloom_bits",
+        default_value_t = 10,
+        allow_negative_numbers = true
+    )]
+    pub bloom_bits: i64,
+
+    /// Block cache size in bytes; negative means the engine's default (64 MiB).
+    #[arg(long = "cache_size", default_value_t = -1, allow_negative_numbers = true)]
+    pub cache_size: i64,
+
+    /// Compaction style: `level`/`leveled`/`0` or
+    /// `universal`/`size_tiered`/`1`. See [`apply_compaction_style`].
+    #[arg(long = "compaction_style", value_parser = parse_compaction_style)]
+    pub compaction_style: Option<CompactionStyle>,
+
+    /// Seed of the random key and value generators.
+    #[arg(long = "seed", default_value_t = 301)]
+    pub seed: u64,
+}
+
+/// How tables are merged, as `--compaction_style` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompactionStyle {
+    /// Leveled compaction (`db_bench --compaction_style=0`).
+    Leveled,
+    /// Size-tiered compaction (RocksDB's universal, `--compaction_style=1`).
+    SizeTiered,
+}
+
+/// Maps `--compaction_style` onto `config`.
+///
+/// This build of FerrisDB has no compaction and no `compaction_style`
+/// setting yet, so the style cannot be honoured: the function leaves `config`
+/// as it is and returns the warning to print. When the engine gains
+/// `StorageConfig::compaction_style`, this is the one place to wire it.
+pub fn apply_compaction_style(
+    _config: &mut StorageConfig,
+    style: CompactionStyle,
+) -> Option<String> {
+    Some(format!(
+        "--compaction_style={style:?} ignored: this build of FerrisDB has no compaction"
+    ))
+}
+
+impl BenchArgs {
+    /// Parses `argv` (program name first). `Err` holds the exit code and the
+    /// text to print: help and version go to stdout with code 0, a bad flag
+    /// is one line for stderr with code 1.
+    pub fn try_parse_args<I, T>(argv: I) -> Result<BenchArgs, (i32, String)>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::Parser;
+        let args = BenchArgs::try_parse_from(argv).map_err(|e| match e.kind() {
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => (0, e.to_string()),
+            _ => (1, one_line_error(&e)),
+        })?;
+        args.benchmark_list().map_err(|message| (1, message))?;
+        if args.threads == 0 {
+            return Err((1, "ferrisdb-bench: --threads must be at least 1".into()));
+        }
+        if args.key_size == 0 || args.key_size > 64 << 10 {
+            return Err((
+                1,
+                "ferrisdb-bench: --key_size must be in 1 ..= 65536".into(),
+            ));
+        }
+        if args.num > 0 && digits(args.num - 1) > args.key_size {
+            return Err((
+                1,
+                format!(
+                    "ferrisdb-bench: --key_size={} is too short for --num={}: keys are {} digits",
+                    args.key_size,
+                    args.num,
+                    digits(args.num - 1)
+                ),
+            ));
+        }
+        Ok(args)
+    }
+
+    /// The benchmarks of `--benchmarks`, in order; an unknown name is an
+    /// error naming it. Empty entries (`a,,b`) are skipped.
+    pub fn benchmark_list(&self) -> Result<Vec<Benchmark>, String> {
+        self.benchmarks
+            .split(',')
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(|name| {
+                Benchmark::from_name(name)
+                    .ok_or_else(|| format!("ferrisdb-bench: unknown benchmark '{name}'"))
+            })
+            .collect()
+    }
+
+    /// Reads per thread: `--reads`, or `--num` when it is negative.
+    pub fn reads(&self) -> u64 {
+        u64::try_from(self.reads).unwrap_or(self.num)
+    }
+
+    /// The engine configuration these flags describe, with `sync_mode` for
+    /// the log, and the warnings of settings this build ignores.
+    pub fn storage_config(&self, sync_mode: SyncMode) -> (StorageConfig, Vec<String>) {
+        let mut config = StorageConfig::new(&self.db);
+        config.wal_sync_mode = sync_mode;
+        config.memtable_size = self.write_buffer_size;
+        config.max_immutable_memtables = self.max_write_buffer_number.saturating_sub(1).max(1);
+        config.compression = self.compression_type;
+        if let Ok(bits) = usize::try_from(self.bloom_bits) {
+            config.bloom_filter_bits_per_key = bits;
+        }
+        if let Ok(bytes) = usize::try_from(self.cache_size) {
+            config.block_cache_size = bytes;
+        }
+        let mut warnings = Vec::new();
+        if let Some(style) = self.compaction_style {
+            warnings.extend(apply_compaction_style(&mut config, style));
+        }
+        (config, warnings)
+    }
+
+    /// The sync mode of the log for every benchmark but fillsync.
+    pub fn sync_mode(&self) -> SyncMode {
+        if self.sync {
+            SyncMode::Full
+        } else {
+            SyncMode::Normal
+        }
+    }
+}
+
+/// Number of decimal digits of `n` (1 for 0).
+pub(crate) fn digits(mut n: u64) -> usize {
+    let mut count = 1;
+    while n >= 10 {
+        n /= 10;
+        count += 1;
+    }
+    count
+}
+
+/// clap's first error line, with the offending flag, as one line.
+fn one_line_error(error: &clap::Error) -> String {
+    if error.kind() == ErrorKind::UnknownArgument {
+        if let Some(clap::error::ContextValue::String(flag)) =
+            error.get(clap::error::ContextKind::InvalidArg)
+        {
+            let name = flag.split('=').next().unwrap_or(flag);
+            return format!("ferrisdb-bench: unknown flag '{name}' (see --help)");
+        }
+    }
+    let text = error.to_string();
+    let first = text.lines().next().unwrap_or("invalid command line");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    format!("ferrisdb-bench: {first}")
+}
+
+fn parse_bool(text: &str) -> Result<bool, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(format!(
+            "'{text}' is not a boolean: use 1, 0, true or false"
+        )),
+    }
+}
+
+fn parse_compression(text: &str) -> Result<CompressionType, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "none" | "no" | "0" => Ok(CompressionType::None),
+        "lz4" => Ok(CompressionType::Lz4),
+        _ => Err(format!(
+            "compression '{text}' is not supported by FerrisDB: use none or lz4"
+        )),
+    }
+}
+
+fn parse_compaction_style(text: &str) -> Result<CompactionStyle, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "0" | "level" | "leveled" => Ok(CompactionStyle::Leveled),
+        "1" | "universal" | "size_tiered" | "sizetiered" | "tiered" => {
+            Ok(CompactionStyle::SizeTiered)
+        }
+        _ => Err(format!(
+            "compaction style '{text}' is unknown: use level (0) or universal/size_tiered (1)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(flags: &[&str]) -> Result<BenchArgs, (i32, String)> {
+        BenchArgs::try_parse_args(std::iter::once("ferrisdb-bench").chain(flags.iter().copied()))
+    }
+
+    #[test]
+    fn defaults_match_db_bench() {
+        let args = parse(&[]).unwrap();
+        assert_eq!(args.num, 1_000_000);
+        assert_eq!(args.key_size, 16);
+        assert_eq!(args.value_size, 100);
+        assert_eq!(args.threads, 1);
+        assert_eq!(args.reads(), 1_000_000);
+        assert!(!args.sync && !args.use_existing_db && !args.histogram);
+        assert_eq!(args.compression_type, CompressionType::None);
+    }
+
+    #[test]
+    fn db_bench_spellings_are_accepted() {
+        let args = parse(&[
+            "--benchmarks=fillseq,readrandom",
+            "--num=1000",
+            "--reads=50",
+            "--key_size=20",
+            "--value_size=400",
+            "--threads=8",
+            "--db=/tmp/x",
+            "--use_existing_db=1",
+            "--sync=true",
+            "--histogram",
+            "--compression_type=lz4",
+            "--write_buffer_size=1048576",
+            "--bloom_bits=0",
+            "--cache_size=4096",
+            "--compaction_style=1",
+        ])
+        .unwrap();
+        assert_eq!(
+            args.benchmark_list().unwrap(),
+            vec![Benchmark::FillSeq, Benchmark::ReadRandom]
+        );
+        assert_eq!((args.num, args.reads(), args.threads), (1000, 50, 8));
+        assert_eq!((args.key_size, args.value_size), (20, 400));
+        assert!(args.use_existing_db && args.sync && args.histogram);
+        assert_eq!(args.compaction_style, Some(CompactionStyle::SizeTiered));
+        let (config, warnings) = args.storage_config(args.sync_mode());
+        assert_eq!(config.wal_sync_mode, SyncMode::Full);
+        assert_eq!(config.memtable_size, 1 << 20);
+        assert_eq!(config.bloom_filter_bits_per_key, 0);
+        assert_eq!(config.block_cache_size, 4096);
+        assert_eq!(config.compression, CompressionType::Lz4);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+    }
+
+    #[test]
+    fn negative_defaults_mean_the_engine_default() {
+        let args = parse(&["--bloom_bits=-1", "--cache_size=-1", "--reads=-1"]).unwrap();
+        let (config, warnings) = args.storage_config(SyncMode::Normal);
+        assert_eq!(config.bloom_filter_bits_per_key, 10);
+        assert_eq!(config.block_cache_size, 64 << 20);
+        assert_eq!(args.reads(), args.num);
+        assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn unknown_flags_and_benchmarks_are_one_line_errors() {
+        let (code, message) = parse(&["--bogus=3"]).unwrap_err();
+        assert_eq!(code, 1);
+        assert_eq!(
+            message,
+            "ferrisdb-bench: unknown flag '--bogus' (see --help)"
+        );
+
+        let (code, message) = parse(&["--benchmarks=fillseq,nosuch"]).unwrap_err();
+        assert_eq!(code, 1);
+        assert_eq!(message, "ferrisdb-bench: unknown benchmark 'nosuch'");
+
+        for bad in [
+            "--num=many",
+            "--compression_type=snappy",
+            "--sync=maybe",
+            "--threads=0",
+            "--compaction_style=fifo",
+        ] {
+            let (code, message) = parse(&[bad]).unwrap_err();
+            assert_eq!(code, 1, "{bad}");
+            assert!(!message.contains('\n'), "{bad}: {message}");
+            assert!(message.starts_with("ferrisdb-bench: "), "{bad}: {message}");
+        }
+    }
+
+    #[test]
+    fn help_is_not_an_error() {
+        let (code, text) = parse(&["--help"]).unwrap_err();
+        assert_eq!(code, 0);
+        assert!(text.contains("--benchmarks"), "{text}");
+    }
+
+    #[test]
+    fn keys_must_fit_the_entry_count() {
+        assert!(parse(&["--num=1000", "--key_size=3"]).is_ok());
+        let (code, message) = parse(&["--num=1001", "--key_size=3"]).unwrap_err();
+        assert_eq!(code, 1);
+        assert!(message.contains("key_size"), "{message}");
+        assert_eq!(digits(0), 1);
+        assert_eq!(digits(999_999), 6);
+    }
+}

@@ -1,0 +1,84 @@
+//! `ferrisdb-bench`: LevelDB/RocksDB `db_bench`'s workloads, flags and output
+//! lines, run on FerrisDB.
+//!
+//! ```text
+//! cargo run --release --bin ferrisdb-bench -- --benchmarks=fillseq,readrandom --num=1000000
+//! ```
+//!
+//! [`args`] parses the flags, [`workloads`] runs the benchmarks,
+//! [`report`] formats each result as `db_bench` does and [`histogram`]
+//! keeps the latencies of `--histogram`.
+
+pub mod args;
+pub mod histogram;
+pub mod report;
+pub mod workloads;
+
+use std::io::Write;
+
+use args::BenchArgs;
+use workloads::{Progress, Runner};
+
+/// Runs `args`' benchmarks, writing the header and one line per benchmark
+/// to `out` and warnings and errors to `err`; returns the exit code (0, or
+/// 1 after an engine error, which is reported on one line).
+pub fn run(args: &BenchArgs, progress: Progress, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let benchmarks = match args.benchmark_list() {
+        Ok(list) => list,
+        Err(message) => {
+            let _ = writeln!(err, "{message}");
+            return 1;
+        }
+    };
+    let (_, warnings) = args.storage_config(args.sync_mode());
+    for warning in &warnings {
+        let _ = writeln!(err, "ferrisdb-bench: warning: {warning}");
+    }
+    if print_header(args, out).is_err() {
+        return 1;
+    }
+    let mut runner = Runner::new(args, progress);
+    for bench in benchmarks {
+        if let Err(error) = runner.run(bench, out) {
+            let _ = writeln!(err, "ferrisdb-bench: {}: {error}", bench.name());
+            return 1;
+        }
+        let _ = out.flush();
+    }
+    if let Err(error) = runner.close() {
+        let _ = writeln!(err, "ferrisdb-bench: closing the database: {error}");
+        return 1;
+    }
+    0
+}
+
+/// `db_bench`'s header: sizes, entries, settings and a rule.
+fn print_header(args: &BenchArgs, out: &mut dyn Write) -> std::io::Result<()> {
+    let raw = (args.key_size + args.value_size) as f64 * args.num as f64 / 1_048_576.0;
+    writeln!(out, "FerrisDB:   version {}", env!("CARGO_PKG_VERSION"))?;
+    writeln!(
+        out,
+        "CPUs:       {}",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    )?;
+    writeln!(out, "Keys:       {} bytes each", args.key_size)?;
+    writeln!(
+        out,
+        "Values:     {} bytes each (random bytes, incompressible)",
+        args.value_size
+    )?;
+    writeln!(out, "Entries:    {}", args.num)?;
+    writeln!(out, "RawSize:    {raw:.1} MB (estimated)")?;
+    writeln!(out, "Compression: {:?}", args.compression_type)?;
+    writeln!(
+        out,
+        "WAL:        on, {}",
+        if args.sync {
+            "sync (fdatasync per write)"
+        } else {
+            "no sync (write to the OS per write)"
+        }
+    )?;
+    writeln!(out, "DB path:    [{}]", args.db.display())?;
+    writeln!(out, "------------------------------------------------")
+}

@@ -1,0 +1,686 @@
+//! The workloads of `ferrisdb-bench`, as LevelDB/RocksDB `db_bench` defines
+//! them, and [`Runner`], which runs them in order on one database.
+//!
+//! Keys are `db_bench`'s: the zero-padded decimal index of the entry, `--key_size`
+//! bytes long (`0000000000000042`). Values are `--value_size` bytes cut from a
+//! 1 MiB buffer of random bytes at a moving offset; `db_bench` uses
+//! compressible data instead, which only matters with compression on.
+
+use std::fs;
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+use ferrisdb_storage::{Error, Result, StorageEngine, SyncMode};
+
+use super::args::BenchArgs;
+use super::histogram::Histogram;
+use super::report::BenchResult;
+
+/// One workload of `--benchmarks`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Benchmark {
+    /// `num` puts in key order into a fresh database.
+    FillSeq,
+    /// `num` puts of random keys into a fresh database.
+    FillRandom,
+    /// `num` puts of random keys over the existing data.
+    Overwrite,
+    /// `num / 1000` puts of random keys, each waiting for fdatasync, into a
+    /// fresh database.
+    FillSync,
+    /// `reads` gets of random existing keys.
+    ReadRandom,
+    /// A forward scan of `reads` entries from the start.
+    ReadSeq,
+    /// A backward scan of `reads` entries from the end.
+    ReadReverse,
+    /// `reads` gets of keys that do not exist.
+    ReadMissing,
+    /// `reads` seeks to random keys, reading one entry each.
+    SeekRandom,
+    /// `num` deletes of random keys.
+    DeleteRandom,
+    /// `threads` readers doing readrandom while one writer puts random keys.
+    ReadWhileWriting,
+    /// Compacts the database; this build can only flush (see
+    /// [`compact`]).
+    Compact,
+    /// Prints the engine's statistics and the process's peak memory.
+    Stats,
+}
+
+const NAMES: [(&str, Benchmark); 13] = [
+    ("fillseq", Benchmark::FillSeq),
+    ("fillrandom", Benchmark::FillRandom),
+    ("overwrite", Benchmark::Overwrite),
+    ("fillsync", Benchmark::FillSync),
+    ("readrandom", Benchmark::ReadRandom),
+    ("readseq", Benchmark::ReadSeq),
+    ("readreverse", Benchmark::ReadReverse),
+    ("readmissing", Benchmark::ReadMissing),
+    ("seekrandom", Benchmark::SeekRandom),
+    ("deleterandom", Benchmark::DeleteRandom),
+    ("readwhilewriting", Benchmark::ReadWhileWriting),
+    ("compact", Benchmark::Compact),
+    ("stats", Benchmark::Stats),
+];
+
+impl Benchmark {
+    /// The benchmark `db_bench` calls `name`, if FerrisDB runs it.
+    pub fn from_name(name: &str) -> Option<Benchmark> {
+        NAMES.iter().find(|(n, _)| *n == name).map(|&(_, b)| b)
+    }
+
+    /// The `db_bench` name.
+    pub fn name(self) -> &'static str {
+        NAMES
+            .iter()
+            .find(|(_, b)| *b == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("unknown")
+    }
+
+    /// Whether the benchmark starts from an empty database.
+    pub fn needs_fresh_db(self) -> bool {
+        matches!(
+            self,
+            Benchmark::FillSeq | Benchmark::FillRandom | Benchmark::FillSync
+        )
+    }
+}
+
+/// SplitMix64: a small, fast, seeded generator; benchmarks need
+/// repeatability, not cryptography.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator whose sequence is fixed by `seed`.
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
+    }
+}
+
+/// Writes `db_bench`'s key of entry `index` into `key`: the decimal index,
+/// zero-padded on the left to `key.len()` bytes (the leading digits are
+/// dropped if it does not fit; argument checks prevent that).
+pub fn fill_key(key: &mut [u8], mut index: u64) {
+    for byte in key.iter_mut().rev() {
+        *byte = b'0' + (index % 10) as u8;
+        index /= 10;
+    }
+}
+
+/// The key of entry `index` as a new vector of `key_size` bytes.
+pub fn make_key(index: u64, key_size: usize) -> Vec<u8> {
+    let mut key = vec![0; key_size];
+    fill_key(&mut key, index);
+    key
+}
+
+/// Values of one size cut from a fixed buffer of random bytes, like
+/// `db_bench`'s `RandomGenerator`, so making a value costs no allocation.
+#[derive(Debug, Clone)]
+pub struct ValueSource {
+    data: Vec<u8>,
+    position: usize,
+    size: usize,
+}
+
+impl ValueSource {
+    /// A source of `size`-byte values from 1 MiB of bytes drawn from `rng`.
+    pub fn new(size: usize, rng: &mut Rng) -> Self {
+        let len = (1 << 20).max(size) + size;
+        let mut data = Vec::with_capacity(len + 8);
+        while data.len() < len {
+            data.extend_from_slice(&rng.next_u64().to_le_bytes());
+        }
+        data.truncate(len);
+        ValueSource {
+            data,
+            position: 0,
+            size,
+        }
+    }
+
+    /// The next value.
+    pub fn next_value(&mut self) -> &[u8] {
+        if self.position + self.size > self.data.len() {
+            self.position = 0;
+        }
+        let start = self.position;
+        self.position += self.size.max(1) + 13;
+        &self.data[start..start + self.size]
+    }
+}
+
+/// The process's peak resident memory in bytes (`VmHWM` of
+/// `/proc/self/status`), where the system reports it.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Compacts `db` as far as this build of FerrisDB can: it has no compaction
+/// yet (issue 7), so this flushes the MemTables to level 0 and says so in
+/// the returned note. Wire `StorageEngine::compact` here once it exists.
+pub fn compact(db: &StorageEngine) -> Result<&'static str> {
+    db.flush()?;
+    Ok("(flush only: compaction is not supported by this build)")
+}
+
+/// A progress line (`... finished N ops`) on standard error, updated on
+/// `db_bench`'s schedule, only when standard error is a terminal.
+#[derive(Debug)]
+pub struct Progress {
+    enabled: bool,
+    done: AtomicU64,
+    next_report: AtomicU64,
+}
+
+impl Progress {
+    /// A progress reporter; `enabled` is false when the output is not a
+    /// terminal, and then it prints nothing.
+    pub fn new(enabled: bool) -> Self {
+        Progress {
+            enabled,
+            done: AtomicU64::new(0),
+            next_report: AtomicU64::new(100),
+        }
+    }
+
+    /// A reporter enabled when standard error is a terminal.
+    pub fn for_stderr() -> Self {
+        Progress::new(std::io::stderr().is_terminal())
+    }
+
+    /// Counts `ops` finished operations and prints the line when due.
+    pub fn add(&self, ops: u64) {
+        if !self.enabled {
+            return;
+        }
+        let total = self.done.fetch_add(ops, Ordering::Relaxed) + ops;
+        let due = self.next_report.load(Ordering::Relaxed);
+        if total >= due
+            && self
+                .next_report
+                .compare_exchange(
+                    due,
+                    next_report(total),
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
+                .is_ok()
+        {
+            eprint!("... finished {total} ops{:30}\r", "");
+        }
+    }
+
+    /// Clears the line and restarts the count for the next benchmark.
+    pub fn finish(&self) {
+        if self.enabled && self.done.swap(0, Ordering::Relaxed) > 0 {
+            eprint!("{:60}\r", "");
+        }
+        self.next_report.store(100, Ordering::Relaxed);
+    }
+}
+
+/// `db_bench`'s schedule: the report after `total` comes after a step that
+/// grows with the count.
+pub(crate) fn next_report(total: u64) -> u64 {
+    let step = match total {
+        0..1_000 => 100,
+        1_000..5_000 => 500,
+        5_000..10_000 => 1_000,
+        10_000..50_000 => 5_000,
+        50_000..100_000 => 10_000,
+        100_000..500_000 => 50_000,
+        _ => 100_000,
+    };
+    (total / step + 1) * step
+}
+
+/// What one thread did.
+#[derive(Debug)]
+struct Outcome {
+    ops: u64,
+    bytes: u64,
+    found: u64,
+    histogram: Option<Histogram>,
+    start: Instant,
+    end: Instant,
+}
+
+/// Counts a thread's operations, times them with `--histogram`, and feeds
+/// the progress line in batches.
+struct Meter<'a> {
+    histogram: Option<Histogram>,
+    last: Instant,
+    ops: u64,
+    bytes: u64,
+    found: u64,
+    progress: &'a Progress,
+    start: Instant,
+}
+
+impl<'a> Meter<'a> {
+    fn new(histogram: bool, progress: &'a Progress) -> Self {
+        let now = Instant::now();
+        Meter {
+            histogram: histogram.then(Histogram::new),
+            last: now,
+            ops: 0,
+            bytes: 0,
+            found: 0,
+            progress,
+            start: now,
+        }
+    }
+
+    fn done(&mut self, bytes: usize) {
+        if let Some(histogram) = &mut self.histogram {
+            let now = Instant::now();
+            histogram.record(now.duration_since(self.last).as_nanos() as u64);
+            self.last = now;
+        }
+        self.ops += 1;
+        self.bytes += bytes as u64;
+        if self.ops.is_multiple_of(1000) {
+            self.progress.add(1000);
+        }
+    }
+
+    fn finish(self) -> Outcome {
+        Outcome {
+            ops: self.ops,
+            bytes: self.bytes,
+            found: self.found,
+            histogram: self.histogram,
+            start: self.start,
+            end: Instant::now(),
+        }
+    }
+}
+
+/// Runs `--benchmarks` in order on the database in `--db`.
+#[derive(Debug)]
+pub struct Runner<'a> {
+    args: &'a BenchArgs,
+    db: Option<StorageEngine>,
+    db_mode: SyncMode,
+    progress: Progress,
+}
+
+impl<'a> Runner<'a> {
+    /// A runner for `args`; the database opens at the first benchmark.
+    pub fn new(args: &'a BenchArgs, progress: Progress) -> Self {
+        Runner {
+            args,
+            db: None,
+            db_mode: args.sync_mode(),
+            progress,
+        }
+    }
+
+    /// The open database, reopened when `mode` differs from the open one's
+    /// and emptied first when `fresh`.
+    fn open(&mut self, mode: SyncMode, fresh: bool) -> Result<&StorageEngine> {
+        if fresh || self.db_mode != mode {
+            if let Some(db) = self.db.take() {
+                db.close()?;
+            }
+        }
+        if fresh && self.args.db.exists() {
+            fs::remove_dir_all(&self.args.db).map_err(|e| Error::io(&self.args.db, e))?;
+        }
+        if self.db.is_none() {
+            let (config, _) = self.args.storage_config(mode);
+            self.db = Some(StorageEngine::open(config)?);
+            self.db_mode = mode;
+        }
+        Ok(self.db.as_ref().expect("opened above"))
+    }
+
+    /// Closes the database, syncing its log.
+    pub fn close(mut self) -> Result<()> {
+        match self.db.take() {
+            Some(db) => db.close(),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs one benchmark and writes its lines to `out`.
+    pub fn run(&mut self, bench: Benchmark, out: &mut dyn Write) -> Result<()> {
+        let io = |e| Error::io("<stdout>", e);
+        if bench.needs_fresh_db() && self.args.use_existing_db {
+            writeln!(
+                out,
+                "{:<12} : skipped (--use_existing_db is true)",
+                bench.name()
+            )
+            .map_err(io)?;
+            return Ok(());
+        }
+        let args = self.args;
+        let mode = if bench == Benchmark::FillSync {
+            SyncMode::Full
+        } else {
+            args.sync_mode()
+        };
+        let fresh = bench.needs_fresh_db();
+        let threads = args.threads;
+        let histogram = args.histogram;
+        let num = args.num;
+        let reads = args.reads();
+        // Borrow the progress reporter apart from the database.
+        let progress = std::mem::replace(&mut self.progress, Progress::new(false));
+        let outcome = (|| {
+            let db = self.open(mode, fresh)?;
+            match bench {
+                Benchmark::Stats => {
+                    print_stats(db, args, out).map_err(io)?;
+                    Ok(None)
+                }
+                Benchmark::Compact => {
+                    let start = Instant::now();
+                    let note = compact(db)?;
+                    Ok(Some((vec![], start.elapsed(), note.to_string())))
+                }
+                _ => {
+                    let (elapsed, outcomes) =
+                        run_workload(db, args, bench, threads, num, reads, histogram, &progress)?;
+                    let found: u64 = outcomes.iter().map(|o| o.found).sum();
+                    let ops: u64 = outcomes.iter().map(|o| o.ops).sum();
+                    let message = match bench {
+                        Benchmark::ReadRandom
+                        | Benchmark::ReadMissing
+                        | Benchmark::SeekRandom
+                        | Benchmark::ReadWhileWriting => format!("({found} of {ops} found)"),
+                        _ => String::new(),
+                    };
+                    Ok(Some((outcomes, elapsed, message)))
+                }
+            }
+        })();
+        progress.finish();
+        self.progress = progress;
+        let Some((outcomes, elapsed, message)) = outcome? else {
+            return Ok(());
+        };
+        let mut merged: Option<Histogram> = None;
+        for o in &outcomes {
+            if let Some(h) = &o.histogram {
+                merged.get_or_insert_with(Histogram::new).merge(h);
+            }
+        }
+        let result = BenchResult {
+            name: bench.name().to_string(),
+            ops: outcomes.iter().map(|o| o.ops).sum::<u64>().max(1),
+            bytes: outcomes.iter().map(|o| o.bytes).sum(),
+            elapsed,
+            message,
+            histogram: merged,
+        };
+        writeln!(out, "{}", result.line()).map_err(io)?;
+        if let Some(h) = &result.histogram {
+            writeln!(out, "{h}").map_err(io)?;
+        }
+        Ok(())
+    }
+}
+
+fn print_stats(db: &StorageEngine, args: &BenchArgs, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "{}", db.stats())?;
+    let (config, _) = args.storage_config(SyncMode::Normal);
+    let bound =
+        config.memtable_size as u64 * (1 + config.max_immutable_memtables as u64) + (64 << 20);
+    match peak_rss_bytes() {
+        Some(peak) => writeln!(
+            out,
+            "Peak resident memory: {:.1} MiB (bound memtable_size x (1 + max_immutable_memtables) + 64 MiB = {:.1} MiB)",
+            peak as f64 / 1_048_576.0,
+            bound as f64 / 1_048_576.0
+        ),
+        None => writeln!(out, "Peak resident memory: not reported by this system"),
+    }
+}
+
+/// Runs `bench` on `threads` threads, each started at once behind a
+/// barrier; returns the wall-clock time from the first start to the last
+/// end, and each thread's outcome.
+#[allow(clippy::too_many_arguments)]
+fn run_workload(
+    db: &StorageEngine,
+    args: &BenchArgs,
+    bench: Benchmark,
+    threads: usize,
+    num: u64,
+    reads: u64,
+    histogram: bool,
+    progress: &Progress,
+) -> Result<(Duration, Vec<Outcome>)> {
+    let stop_writer = AtomicBool::new(false);
+    let writes = AtomicU64::new(0);
+    let barrier = Barrier::new(threads);
+    let outcomes: Vec<Result<Outcome>> = std::thread::scope(|scope| {
+        let writer = (bench == Benchmark::ReadWhileWriting).then(|| {
+            scope.spawn(|| {
+                let mut rng = Rng::new(args.seed ^ 0xABCD_EF01);
+                let mut values = ValueSource::new(args.value_size, &mut rng);
+                let mut key = vec![0; args.key_size];
+                while !stop_writer.load(Ordering::Relaxed) {
+                    fill_key(&mut key, rng.below(num));
+                    db.put(&key, values.next_value())?;
+                    writes.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok::<(), Error>(())
+            })
+        });
+        let handles: Vec<_> = (0..threads)
+            .map(|thread| {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    let mut rng = Rng::new(args.seed.wrapping_add(thread as u64 * 1_000_003));
+                    let values = ValueSource::new(args.value_size, &mut rng);
+                    barrier.wait();
+                    let meter = Meter::new(histogram, progress);
+                    run_thread(db, args, bench, num, reads, rng, values, meter)
+                })
+            })
+            .collect();
+        let outcomes = handles
+            .into_iter()
+            .map(|h| h.join().expect("a benchmark thread panicked"))
+            .collect();
+        stop_writer.store(true, Ordering::Relaxed);
+        if let Some(writer) = writer {
+            if let Err(e) = writer.join().expect("the writer thread panicked") {
+                return vec![Err(e)];
+            }
+        }
+        outcomes
+    });
+    let outcomes = outcomes.into_iter().collect::<Result<Vec<_>>>()?;
+    let start = outcomes.iter().map(|o| o.start).min();
+    let end = outcomes.iter().map(|o| o.end).max();
+    let elapsed = match (start, end) {
+        (Some(start), Some(end)) => end.duration_since(start),
+        _ => Duration::ZERO,
+    };
+    Ok((elapsed, outcomes))
+}
+
+/// One thread's share of `bench`.
+#[allow(clippy::too_many_arguments)]
+fn run_thread(
+    db: &StorageEngine,
+    args: &BenchArgs,
+    bench: Benchmark,
+    num: u64,
+    reads: u64,
+    mut rng: Rng,
+    mut values: ValueSource,
+    mut meter: Meter<'_>,
+) -> Result<Outcome> {
+    let key_size = args.key_size;
+    let entry_bytes = key_size + args.value_size;
+    let mut key = vec![0u8; key_size];
+    match bench {
+        Benchmark::FillSeq | Benchmark::FillRandom | Benchmark::Overwrite | Benchmark::FillSync => {
+            let ops = if bench == Benchmark::FillSync {
+                (num / 1000).max(1)
+            } else {
+                num
+            };
+            for i in 0..ops {
+                let index = if bench == Benchmark::FillSeq {
+                    i
+                } else {
+                    rng.below(num)
+                };
+                fill_key(&mut key, index);
+                db.put(&key, values.next_value())?;
+                meter.done(entry_bytes);
+            }
+        }
+        Benchmark::DeleteRandom => {
+            for _ in 0..num {
+                fill_key(&mut key, rng.below(num));
+                db.delete(&key)?;
+                meter.done(0);
+            }
+        }
+        Benchmark::ReadRandom | Benchmark::ReadWhileWriting => {
+            for _ in 0..reads {
+                fill_key(&mut key, rng.below(num));
+                let bytes = match db.get(&key)? {
+                    Some(value) => {
+                        meter.found += 1;
+                        key_size + value.len()
+                    }
+                    None => 0,
+                };
+                meter.done(bytes);
+            }
+        }
+        Benchmark::ReadMissing => {
+            // A key with a '.' appended sorts between two existing keys and
+            // never exists, as in db_bench.
+            key.push(b'.');
+            for _ in 0..reads {
+                fill_key(&mut key[..key_size], rng.below(num));
+                if db.get(&key)?.is_some() {
+                    meter.found += 1;
+                }
+                meter.done(0);
+            }
+        }
+        Benchmark::SeekRandom => {
+            for _ in 0..reads {
+                fill_key(&mut key, rng.below(num));
+                let mut bytes = 0;
+                if let Some(entry) = db.scan(key.as_slice()..)?.next() {
+                    let (found_key, value) = entry?;
+                    if found_key == key {
+                        meter.found += 1;
+                    }
+                    bytes = found_key.len() + value.len();
+                }
+                meter.done(bytes);
+            }
+        }
+        Benchmark::ReadSeq | Benchmark::ReadReverse => {
+            let scan = db.scan::<&[u8], _>(..)?;
+            let mut read = |entry: Result<(Vec<u8>, Vec<u8>)>| -> Result<()> {
+                let (k, v) = entry?;
+                meter.done(k.len() + v.len());
+                Ok(())
+            };
+            if bench == Benchmark::ReadSeq {
+                scan.take(reads as usize).try_for_each(&mut read)?;
+            } else {
+                scan.rev().take(reads as usize).try_for_each(&mut read)?;
+            }
+        }
+        Benchmark::Compact | Benchmark::Stats => {}
+    }
+    Ok(meter.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for (name, bench) in NAMES {
+            assert_eq!(Benchmark::from_name(name), Some(bench));
+            assert_eq!(bench.name(), name);
+        }
+        assert_eq!(Benchmark::from_name("fill100K"), None);
+        assert!(Benchmark::FillSync.needs_fresh_db());
+        assert!(!Benchmark::Overwrite.needs_fresh_db());
+    }
+
+    #[test]
+    fn keys_are_zero_padded_decimals() {
+        assert_eq!(make_key(42, 16), b"0000000000000042");
+        assert_eq!(make_key(999_999, 6), b"999999");
+        let mut key = [b'x'; 4];
+        fill_key(&mut key, 7);
+        assert_eq!(&key, b"0007");
+    }
+
+    #[test]
+    fn the_generator_is_seeded_and_in_range() {
+        let mut a = Rng::new(1);
+        let mut b = Rng::new(1);
+        assert_eq!(a.next_u64(), b.next_u64());
+        assert!((0..10_000).all(|_| a.below(10) < 10));
+        assert_eq!(a.below(0), 0);
+    }
+
+    #[test]
+    fn values_have_the_asked_size_and_vary() {
+        let mut rng = Rng::new(5);
+        let mut values = ValueSource::new(100, &mut rng);
+        let first = values.next_value().to_vec();
+        let second = values.next_value().to_vec();
+        assert_eq!((first.len(), second.len()), (100, 100));
+        assert_ne!(first, second);
+        for _ in 0..20_000 {
+            assert_eq!(values.next_value().len(), 100);
+        }
+        let mut empty = ValueSource::new(0, &mut rng);
+        assert!(empty.next_value().is_empty());
+    }
+
+    #[test]
+    fn progress_follows_db_bench_schedule() {
+        assert_eq!(next_report(100), 200);
+        assert_eq!(next_report(1_000), 1_500);
+        assert_eq!(next_report(123_456), 150_000);
+        assert_eq!(next_report(1_000_000), 1_100_000);
+        let quiet = Progress::new(false);
+        quiet.add(1_000_000);
+        quiet.finish();
+    }
+}

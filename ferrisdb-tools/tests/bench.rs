@@ -1,0 +1,135 @@
+//! `ferrisdb-bench` end to end on a tiny database: every benchmark runs and
+//! prints a db_bench-shaped line; bad flags fail with one line.
+
+use std::process::Command;
+
+use ferrisdb_tools::bench::args::BenchArgs;
+use ferrisdb_tools::bench::run;
+use ferrisdb_tools::bench::workloads::Progress;
+
+/// Every benchmark; fillsync first, since it starts a fresh database of
+/// `num / 1000` entries.
+const ALL: &str = "fillsync,fillseq,fillrandom,overwrite,readrandom,readseq,readreverse,\
+readmissing,seekrandom,deleterandom,readwhilewriting,compact,stats";
+
+fn run_with(flags: &[String]) -> (i32, String, String) {
+    let args = BenchArgs::try_parse_args(
+        std::iter::once("ferrisdb-bench".to_string()).chain(flags.iter().cloned()),
+    )
+    .unwrap();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = run(&args, Progress::new(false), &mut out, &mut err);
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+fn is_result_line(line: &str, name: &str) -> bool {
+    // "name         :       1.234 micros/op 810372 ops/sec;..."
+    let Some((head, rest)) = line.split_once(" : ") else {
+        return false;
+    };
+    head.trim_end() == name
+        && head.len() >= 12
+        && rest.len() > 11
+        && rest[11..].starts_with(" micros/op ")
+        && rest[..11].trim().parse::<f64>().is_ok()
+        && rest.contains(" ops/sec;")
+}
+
+#[test]
+fn every_benchmark_runs_on_a_tiny_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let (code, out, err) = run_with(&[
+        format!("--benchmarks={ALL}"),
+        "--num=1000".into(),
+        "--threads=2".into(),
+        "--histogram=1".into(),
+        "--compaction_style=level".into(),
+        format!("--db={}", db.display()),
+    ]);
+    assert_eq!(code, 0, "{err}\n{out}");
+    for name in ALL.split(',') {
+        if name == "stats" {
+            continue;
+        }
+        assert!(
+            out.lines().any(|l| is_result_line(l, name)),
+            "no line for {name}:\n{out}"
+        );
+    }
+    assert!(out.contains("(2000 of 2000 found)"), "{out}");
+    let readseq = out.lines().find(|l| l.starts_with("readseq ")).unwrap();
+    assert!(readseq.contains(" MB/s"), "{readseq}");
+    assert!(out.contains("(0 of 2000 found)"), "{out}");
+    assert!(out.contains("Percentiles: P50:"), "{out}");
+    assert!(out.contains("Write amplification:"), "{out}");
+    assert!(out.contains("L0"), "{out}");
+    assert!(
+        out.contains("compaction is not supported by this build"),
+        "{out}"
+    );
+    assert!(err.contains("--compaction_style=Leveled ignored"), "{err}");
+}
+
+#[test]
+fn an_existing_database_is_kept_and_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("--db={}", dir.path().join("db").display());
+    let (code, _, err) = run_with(&[
+        "--benchmarks=fillseq".into(),
+        "--num=500".into(),
+        db.clone(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run_with(&[
+        "--benchmarks=fillrandom,readrandom,readseq".into(),
+        "--num=500".into(),
+        "--use_existing_db=true".into(),
+        db,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("fillrandom   : skipped (--use_existing_db is true)"),
+        "{out}"
+    );
+    assert!(out.contains("(500 of 500 found)"), "{out}");
+}
+
+#[test]
+fn the_binary_rejects_unknown_flags_in_one_line() {
+    let output = Command::new(env!("CARGO_BIN_EXE_ferrisdb-bench"))
+        .arg("--no_such_flag=1")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let err = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(
+        err,
+        "ferrisdb-bench: unknown flag '--no_such_flag' (see --help)\n"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn the_binary_prints_no_progress_when_not_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_ferrisdb-bench"))
+        .arg("--benchmarks=fillseq,readseq")
+        .arg("--num=2000")
+        .arg(format!("--db={}", dir.path().join("db").display()))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(
+        output.stderr.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert!(!out.contains("finished"), "{out}");
+    assert!(out.lines().any(|l| is_result_line(l, "fillseq")), "{out}");
+}
