@@ -60,6 +60,11 @@ pub struct StorageConfig {
     /// [`CompactionStyle::Leveled`]: best for reads and space;
     /// [`CompactionStyle::SizeTiered`] writes less, for write-heavy work.
     pub compaction_style: CompactionStyle,
+    /// Turns background compaction off: tables accumulate until
+    /// [`StorageEngine::compact`](crate::StorageEngine::compact) is called,
+    /// and writes never stall on level 0 (as in RocksDB). For bulk loads
+    /// followed by one compaction, and for experiments. Default `false`.
+    pub disable_auto_compactions: bool,
     /// Leveled: level 0 is compacted into level 1 once it holds this many
     /// tables. Default 4.
     pub level0_file_num_compaction_trigger: usize,
@@ -109,6 +114,7 @@ impl Default for StorageConfig {
             max_key_size: 64 << 10,
             max_value_size: 16 << 20,
             compaction_style: CompactionStyle::Leveled,
+            disable_auto_compactions: false,
             level0_file_num_compaction_trigger: 4,
             level0_slowdown_writes_trigger: 20,
             level0_stop_writes_trigger: 36,

@@ -129,17 +129,24 @@ impl Workspace {
         for (package, dir) in &self.packages {
             let prefix = format!("{}::", package.replace('-', "_"));
             for (at, _) in text.match_indices(&prefix) {
-                let module: String = text[at + prefix.len()..]
+                // `bench::args::BenchArgs` may live in src/bench.rs,
+                // src/bench/mod.rs, src/bench/args.rs or src/bench/args/mod.rs:
+                // read every file along the path.
+                let path: String = text[at + prefix.len()..]
                     .chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
                     .collect();
-                for candidate in [
-                    dir.join("src").join(format!("{module}.rs")),
-                    dir.join("src").join(&module).join("mod.rs"),
-                ] {
-                    if candidate.is_file() {
-                        files.push(read(&candidate));
+                let mut module_dir = dir.join("src");
+                for segment in path.split("::").filter(|s| !s.is_empty()) {
+                    for candidate in [
+                        module_dir.join(format!("{segment}.rs")),
+                        module_dir.join(segment).join("mod.rs"),
+                    ] {
+                        if candidate.is_file() {
+                            files.push(read(&candidate));
+                        }
                     }
+                    module_dir = module_dir.join(segment);
                 }
             }
         }

@@ -54,7 +54,7 @@ impl Inner {
             if background.shutting_down || background.error.is_some() {
                 return None;
             }
-            if !background.manual_compaction {
+            if !background.manual_compaction && !self.config.disable_auto_compactions {
                 let levels = self.current().version.level_records();
                 let choice = self.strategy.pick(&levels, &background.busy);
                 if choice != CompactionChoice::Nothing {

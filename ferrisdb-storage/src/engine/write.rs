@@ -91,7 +91,13 @@ impl Inner {
         let mut slowed_down = false;
         loop {
             let current = self.current();
-            let level0 = current.version.level0_len();
+            // Without background compaction, nothing would ever bring level 0
+            // down: it must not stall writes (RocksDB's rule too).
+            let level0 = if self.config.disable_auto_compactions {
+                0
+            } else {
+                current.version.level0_len()
+            };
             let too_many_frozen = current.frozen.len() >= self.config.max_immutable_memtables;
             let active = &current.active;
             let fits = active.memory_usage().saturating_add(needed) <= active.max_size();

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use clap::error::ErrorKind;
-use ferrisdb_storage::{CompressionType, StorageConfig, SyncMode};
+use ferrisdb_storage::{CompactionStyle, CompressionType, StorageConfig, SyncMode};
 
 use super::workloads::Benchmark;
 
@@ -26,7 +26,7 @@ pub const DEFAULT_BENCHMARKS: &str =
 pub struct BenchArgs {
     /// Comma-separated benchmarks, run in order: fillseq, fillrandom,
     /// overwrite, fillsync, readrandom, readseq, readreverse, readmissing,
-    /// seekrandom, deleterandom, readwhilewriting, compact, stats.
+    /// seekrandom, deleterandom, readwhilewriting, compact, waitforcompaction, stats.
     #[arg(long = "benchmarks", default_value = DEFAULT_BENCHMARKS)]
     pub benchmarks: String,
 
@@ -108,28 +108,15 @@ pub struct BenchArgs {
     pub seed: u64,
 }
 
-/// How tables are merged, as `--compaction_style` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CompactionStyle {
-    /// Leveled compaction (`db_bench --compaction_style=0`).
-    Leveled,
-    /// Size-tiered compaction (RocksDB's universal, `--compaction_style=1`).
-    SizeTiered,
-}
-
-/// Maps `--compaction_style` onto `config`.
-///
-/// This build of FerrisDB has no compaction and no `compaction_style`
-/// setting yet, so the style cannot be honoured: the function leaves `config`
-/// as it is and returns the warning to print. When the engine gains
-/// `StorageConfig::compaction_style`, this is the one place to wire it.
+/// Maps `--compaction_style` onto `config`: db_bench's `0` (level) is
+/// [`CompactionStyle::Leveled`], `1` (universal) is
+/// [`CompactionStyle::SizeTiered`]. Returns a warning to print, if any.
 pub fn apply_compaction_style(
-    _config: &mut StorageConfig,
+    config: &mut StorageConfig,
     style: CompactionStyle,
 ) -> Option<String> {
-    Some(format!(
-        "--compaction_style={style:?} ignored: this build of FerrisDB has no compaction"
-    ))
+    config.compaction_style = style;
+    None
 }
 
 impl BenchArgs {
@@ -332,7 +319,8 @@ mod tests {
         assert_eq!(config.bloom_filter_bits_per_key, 0);
         assert_eq!(config.block_cache_size, 4096);
         assert_eq!(config.compression, CompressionType::Lz4);
-        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert_eq!(config.compaction_style, CompactionStyle::SizeTiered);
+        assert!(warnings.is_empty(), "{warnings:?}");
     }
 
     #[test]
