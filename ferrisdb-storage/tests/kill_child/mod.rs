@@ -59,14 +59,20 @@ pub fn kill_rounds(
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
-        let deadline = Instant::now() + Duration::from_millis(rng.random_range(50..400));
         let mut lines = BufReader::new(stdout).lines();
+        // The kill lands a random time after the first acknowledged write, so
+        // a slow open (a long log to replay on a busy machine) cannot make a
+        // round kill the child before it wrote anything.
         let mut this_round = 0;
-        while Instant::now() < deadline {
+        let mut deadline: Option<Instant> = None;
+        while deadline.is_none_or(|d| Instant::now() < d) {
             match lines.next() {
                 Some(Ok(line)) if line.starts_with("key") => {
                     acknowledged.push(line);
                     this_round += 1;
+                    deadline.get_or_insert_with(|| {
+                        Instant::now() + Duration::from_millis(rng.random_range(20..300))
+                    });
                 }
                 Some(_) => {}
                 None => break,
