@@ -451,6 +451,11 @@ impl<'a> Runner<'a> {
             ops: outcomes.iter().map(|o| o.ops).sum::<u64>().max(1),
             bytes: outcomes.iter().map(|o| o.bytes).sum(),
             elapsed,
+            thread_time: if outcomes.is_empty() {
+                elapsed
+            } else {
+                outcomes.iter().map(|o| o.end.duration_since(o.start)).sum()
+            },
             message,
             histogram: merged,
         };
