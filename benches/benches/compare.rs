@@ -8,9 +8,9 @@
 //! Engines run one after another, FerrisDB first, then fjall, then RocksDB
 //! (with the `rocksdb` feature), each through the suite of
 //! `ferrisdb_benches::compare::run_suite` in fresh directories under
-//! `--dir` (default `target/compare/db`). Prints a table of ops/s and the
+//! `--dir` (default `target/compare/db` of the workspace). Prints a table of ops/s and the
 //! ratio FerrisDB / best peer, and writes `results.csv`, `results.md` and
-//! `results.svg` to `--out` (default `target/compare`).
+//! `results.svg` to `--out` (default the workspace's `target/compare`).
 //!
 //! Flags: `--num N` (default 1,000,000), `--key_size N` (16),
 //! `--value_size N` (100), `--sync_threads N` (8), `--engines a,b`
@@ -165,13 +165,13 @@ fn parse_flags() -> Result<Flags, String> {
         key_size: 16,
         value_size: 100,
         sync_threads: 8,
-        root: PathBuf::from("target/compare/db"),
+        root: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/compare/db")),
     };
     let mut engines = vec!["ferrisdb".to_string(), "fjall".to_string()];
     if cfg!(feature = "rocksdb") {
         engines.push("rocksdb".into());
     }
-    let mut out = PathBuf::from("target/compare");
+    let mut out = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/compare"));
     let mut argv = std::env::args().skip(1);
     while let Some(arg) = argv.next() {
         // `cargo bench` passes `--bench` to every bench target.

@@ -66,9 +66,13 @@ impl WriteBatch {
             self.count < u32::MAX,
             "a batch holds at most u32::MAX entries"
         );
+        let (key, value) = (key.as_ref(), value.as_ref());
+        // One allocation for the entry instead of a regrowth per field: the
+        // op byte, two varint lengths of at most 5 bytes each, the payload.
+        self.entries.reserve(1 + 5 + key.len() + 5 + value.len());
         self.entries.push(Operation::Put.as_byte());
-        put_length_prefixed(&mut self.entries, key.as_ref());
-        put_length_prefixed(&mut self.entries, value.as_ref());
+        put_length_prefixed(&mut self.entries, key);
+        put_length_prefixed(&mut self.entries, value);
         self.count += 1;
         self
     }
@@ -81,8 +85,10 @@ impl WriteBatch {
             self.count < u32::MAX,
             "a batch holds at most u32::MAX entries"
         );
+        let key = key.as_ref();
+        self.entries.reserve(1 + 5 + key.len());
         self.entries.push(Operation::Delete.as_byte());
-        put_length_prefixed(&mut self.entries, key.as_ref());
+        put_length_prefixed(&mut self.entries, key);
         self.count += 1;
         self
     }

@@ -27,9 +27,8 @@ use crate::{Error, Operation, Result, SyncMode, Timestamp, WriteBatch};
 impl Inner {
     /// Writes `batch` atomically and returns its timestamp.
     pub(crate) fn write(&self, batch: &WriteBatch) -> Result<Timestamp> {
-        self.check_sizes(batch)?;
+        let needed = self.check_sizes(batch)?;
         self.check_background()?;
-        let needed = charge(batch);
 
         let mut state = lock(&self.write);
         if batch.is_empty() {
@@ -55,7 +54,11 @@ impl Inner {
         Ok(timestamp)
     }
 
-    fn check_sizes(&self, batch: &WriteBatch) -> Result<()> {
+    /// Checks every key and value against the size limits and returns the
+    /// bytes the batch will take in a MemTable (its [`charge`]), in one pass
+    /// over the encoded batch.
+    fn check_sizes(&self, batch: &WriteBatch) -> Result<usize> {
+        let mut needed: usize = 0;
         for (_, key, value) in batch.iter() {
             if key.len() > self.config.max_key_size {
                 return Err(Error::InvalidArgument(format!(
@@ -71,8 +74,9 @@ impl Inner {
                     self.config.max_value_size
                 )));
             }
+            needed = needed.saturating_add(MemTable::entry_size(key.len(), value.len()));
         }
-        Ok(())
+        Ok(needed)
     }
 
     /// Ensures the active MemTable can take `needed` more bytes, freezing it

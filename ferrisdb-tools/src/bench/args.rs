@@ -21,7 +21,9 @@ pub const DEFAULT_BENCHMARKS: &str =
 #[command(
     name = "ferrisdb-bench",
     about = "Measures FerrisDB with db_bench's workloads, flags and output format",
-    version
+    version,
+    // A flag given twice takes its last value, as in db_bench (gflags).
+    args_override_self = true
 )]
 pub struct BenchArgs {
     /// Comma-separated benchmarks, run in order: fillseq, fillrandom,
@@ -321,6 +323,13 @@ mod tests {
         assert_eq!(config.compression, CompressionType::Lz4);
         assert_eq!(config.compaction_style, CompactionStyle::SizeTiered);
         assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
+    fn a_repeated_flag_takes_its_last_value() {
+        let args = parse(&["--num=1000000", "--sync=0", "--num=1000", "--sync=1"]).unwrap();
+        assert_eq!(args.num, 1000);
+        assert!(args.sync);
     }
 
     #[test]

@@ -19,6 +19,11 @@ pub struct BenchResult {
     pub bytes: u64,
     /// Wall-clock time from the first thread's start to the last one's end.
     pub elapsed: Duration,
+    /// The threads' times added up; micros/op is this over `ops`, as in
+    /// RocksDB's `db_bench`, so with N threads it is each operation's
+    /// latency, not the wall-clock time per operation. Equals `elapsed` with
+    /// one thread.
+    pub thread_time: Duration,
     /// A note after the rate, such as `(99 of 100 found)`.
     pub message: String,
     /// Per-operation latencies, with `--histogram`.
@@ -38,9 +43,10 @@ impl BenchResult {
 
     /// The `db_bench` result line, without a newline.
     pub fn line(&self) -> String {
-        format_line(
+        format_line_threads(
             &self.name,
             self.elapsed,
+            self.thread_time,
             self.ops,
             self.bytes,
             &self.message,
@@ -53,9 +59,23 @@ impl BenchResult {
 /// MB/s (MiB, 1 decimal, in 6 characters) when `bytes` is not 0, then the
 /// message.
 pub fn format_line(name: &str, elapsed: Duration, ops: u64, bytes: u64, message: &str) -> String {
+    format_line_threads(name, elapsed, elapsed, ops, bytes, message)
+}
+
+/// [`format_line`] for several threads: ops/sec and MB/s over the
+/// wall-clock `elapsed`, micros/op over the summed `thread_time`, as
+/// RocksDB's `db_bench` computes them.
+pub fn format_line_threads(
+    name: &str,
+    elapsed: Duration,
+    thread_time: Duration,
+    ops: u64,
+    bytes: u64,
+    message: &str,
+) -> String {
     let seconds = elapsed.as_secs_f64();
     let ops_f = ops.max(1) as f64;
-    let micros_per_op = seconds * 1e6 / ops_f;
+    let micros_per_op = thread_time.as_secs_f64() * 1e6 / ops_f;
     let ops_per_sec = if seconds > 0.0 {
         (ops as f64 / seconds) as u64
     } else {
@@ -122,6 +142,20 @@ mod tests {
     }
 
     #[test]
+    fn with_threads_micros_per_op_is_the_latency() {
+        // 8 threads, each busy for 1 s, 8000 ops in 1 s of wall clock.
+        let line = format_line_threads(
+            "fillsync",
+            Duration::from_secs(1),
+            Duration::from_secs(8),
+            8000,
+            0,
+            "",
+        );
+        assert_eq!(line, "fillsync     :    1000.000 micros/op 8000 ops/sec;");
+    }
+
+    #[test]
     fn long_names_are_not_cut_and_zero_time_is_safe() {
         let line = format_line("readwhilewriting", Duration::ZERO, 0, 10, "");
         assert_eq!(line, "readwhilewriting :       0.000 micros/op 0 ops/sec;");
@@ -130,6 +164,7 @@ mod tests {
             ops: 10,
             bytes: 0,
             elapsed: Duration::from_secs(2),
+            thread_time: Duration::from_secs(2),
             message: String::new(),
             histogram: None,
         };

@@ -120,6 +120,14 @@ impl Rng {
     }
 }
 
+/// A seed for stream `stream` of generator `seed`, unrelated to the seeds
+/// of other streams. (SplitMix64 seeds that differ by a multiple of its
+/// increment give the same sequence shifted, so seeds are hashed, not
+/// added to.)
+pub fn derive_seed(seed: u64, stream: u64) -> u64 {
+    Rng::new(seed ^ stream.rotate_left(32) ^ 0x5851_F42D_4C95_7F2D).next_u64()
+}
+
 /// Writes `db_bench`'s key of entry `index` into `key`: the decimal index,
 /// zero-padded on the left to `key.len()` bytes (the leading digits are
 /// dropped if it does not fit; argument checks prevent that).
@@ -329,6 +337,9 @@ pub struct Runner<'a> {
     db: Option<StorageEngine>,
     db_mode: SyncMode,
     progress: Progress,
+    /// Benchmarks run so far: each one seeds its generators differently, as
+    /// `db_bench` does, so readrandom does not replay fillrandom's keys.
+    runs: u64,
 }
 
 impl<'a> Runner<'a> {
@@ -339,6 +350,7 @@ impl<'a> Runner<'a> {
             db: None,
             db_mode: args.sync_mode(),
             progress,
+            runs: 0,
         }
     }
 
@@ -392,6 +404,8 @@ impl<'a> Runner<'a> {
         let histogram = args.histogram;
         let num = args.num;
         let reads = args.reads();
+        self.runs += 1;
+        let seed = derive_seed(args.seed, self.runs);
         // Borrow the progress reporter apart from the database.
         let progress = std::mem::replace(&mut self.progress, Progress::new(false));
         let outcome = (|| {
@@ -412,8 +426,9 @@ impl<'a> Runner<'a> {
                     Ok(Some((vec![], start.elapsed(), String::new())))
                 }
                 _ => {
-                    let (elapsed, outcomes) =
-                        run_workload(db, args, bench, threads, num, reads, histogram, &progress)?;
+                    let (elapsed, outcomes) = run_workload(
+                        db, args, bench, seed, threads, num, reads, histogram, &progress,
+                    )?;
                     let found: u64 = outcomes.iter().map(|o| o.found).sum();
                     let ops: u64 = outcomes.iter().map(|o| o.ops).sum();
                     let message = match bench {
@@ -443,6 +458,11 @@ impl<'a> Runner<'a> {
             ops: outcomes.iter().map(|o| o.ops).sum::<u64>().max(1),
             bytes: outcomes.iter().map(|o| o.bytes).sum(),
             elapsed,
+            thread_time: if outcomes.is_empty() {
+                elapsed
+            } else {
+                outcomes.iter().map(|o| o.end.duration_since(o.start)).sum()
+            },
             message,
             histogram: merged,
         };
@@ -478,6 +498,7 @@ fn run_workload(
     db: &StorageEngine,
     args: &BenchArgs,
     bench: Benchmark,
+    seed: u64,
     threads: usize,
     num: u64,
     reads: u64,
@@ -490,7 +511,7 @@ fn run_workload(
     let outcomes: Vec<Result<Outcome>> = std::thread::scope(|scope| {
         let writer = (bench == Benchmark::ReadWhileWriting).then(|| {
             scope.spawn(|| {
-                let mut rng = Rng::new(args.seed ^ 0xABCD_EF01);
+                let mut rng = Rng::new(derive_seed(seed, u64::MAX));
                 let mut values = ValueSource::new(args.value_size, &mut rng);
                 let mut key = vec![0; args.key_size];
                 while !stop_writer.load(Ordering::Relaxed) {
@@ -505,7 +526,7 @@ fn run_workload(
             .map(|thread| {
                 let barrier = &barrier;
                 scope.spawn(move || {
-                    let mut rng = Rng::new(args.seed.wrapping_add(thread as u64 * 1_000_003));
+                    let mut rng = Rng::new(derive_seed(seed, thread as u64));
                     let values = ValueSource::new(args.value_size, &mut rng);
                     barrier.wait();
                     let meter = Meter::new(histogram, progress);
@@ -663,6 +684,12 @@ mod tests {
         assert_eq!(a.next_u64(), b.next_u64());
         assert!((0..10_000).all(|_| a.below(10) < 10));
         assert_eq!(a.below(0), 0);
+        // Derived streams do not overlap as shifted copies of each other.
+        let mut first = Rng::new(derive_seed(301, 1));
+        let mut second = Rng::new(derive_seed(301, 2));
+        let head: Vec<u64> = (0..1000).map(|_| first.next_u64()).collect();
+        let start = second.next_u64();
+        assert!(!head.contains(&start));
     }
 
     #[test]
