@@ -6,12 +6,13 @@
 //! first damage and its offset) or [`EXIT_ERROR`] (it could not be read at
 //! all, e.g. it does not exist).
 
-use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use ferrisdb_core::{escape_bytes, Error, Operation};
+use ferrisdb_core::{Error, Operation};
+
+use crate::render::{json_string, render_bytes};
 use ferrisdb_storage::fs::SharedFileSystem;
 use ferrisdb_storage::sstable::SSTableReader;
 
@@ -21,9 +22,6 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_DAMAGED: i32 = 1;
 /// The table could not be read (missing file, permission, I/O error).
 pub const EXIT_ERROR: i32 = 2;
-
-/// Values longer than this are shortened unless `full` is set.
-pub const SHORT_VALUE_LEN: usize = 32;
 
 /// What to print.
 #[derive(Debug, Clone, Default)]
@@ -42,36 +40,6 @@ pub struct DumpArgs {
     pub json: bool,
 }
 
-/// Quotes `s` as a JSON string.
-pub fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
-
 struct Printer<'a> {
     args: &'a DumpArgs,
     out: &'a mut dyn Write,
@@ -79,20 +47,7 @@ struct Printer<'a> {
 
 impl Printer<'_> {
     fn bytes(&self, bytes: &[u8], shorten: bool) -> String {
-        let shown = if shorten && !self.args.full && bytes.len() > SHORT_VALUE_LEN {
-            &bytes[..SHORT_VALUE_LEN]
-        } else {
-            bytes
-        };
-        let mut s = if self.args.hex {
-            hex(shown)
-        } else {
-            escape_bytes(shown)
-        };
-        if shown.len() < bytes.len() {
-            let _ = write!(s, "...({} bytes)", bytes.len());
-        }
-        s
+        render_bytes(bytes, self.args.hex, !shorten || self.args.full, false)
     }
 
     fn key(&self, user_key: &[u8], timestamp: u64) -> String {
@@ -271,20 +226,4 @@ fn print_entries(p: &mut Printer<'_>, table: &Arc<SSTableReader>) -> io::Result<
         write!(p.out, "]")?;
     }
     Ok(step)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn json_strings_escape_quotes_backslashes_and_controls() {
-        assert_eq!(json_string(r#"a"b\c"#), r#""a\"b\\c""#);
-        assert_eq!(json_string("x\n\u{1}"), r#""x\n\u0001""#);
-    }
-
-    #[test]
-    fn hex_is_lowercase_pairs() {
-        assert_eq!(hex(&[0, 0xab, 0x10]), "00ab10");
-    }
 }

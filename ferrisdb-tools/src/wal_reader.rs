@@ -10,9 +10,11 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use ferrisdb_core::{escape_bytes, Operation};
+use ferrisdb_core::Operation;
 use ferrisdb_storage::fs::{os_file_system, FileSystem};
 use ferrisdb_storage::wal::{wal_files, DamageKind, RecoveryMode, WALReader, WalDamage};
+
+use crate::render::{json_string, render_bytes};
 
 /// Every file was read to its end.
 pub const EXIT_OK: i32 = 0;
@@ -22,9 +24,6 @@ pub const EXIT_ERROR: i32 = 1;
 pub const EXIT_TORN_TAIL: i32 = 2;
 /// A log is damaged in the middle.
 pub const EXIT_CORRUPTION: i32 = 3;
-
-/// Values longer than this are shortened unless `--full` is given.
-const SHORT_VALUE_BYTES: usize = 32;
 
 /// Prints the records of FerrisDB write-ahead log files.
 #[derive(Debug, Clone, clap::Parser)]
@@ -192,8 +191,9 @@ fn read_file(
             }
             // Text output quotes escaped bytes; JSON strings are quoted anyway.
             let quote = !args.json;
-            let key = render(key, args.hex, true, quote);
-            let value = (op == Operation::Put).then(|| render(value, args.hex, args.full, quote));
+            let key = render_bytes(key, args.hex, true, quote);
+            let value =
+                (op == Operation::Put).then(|| render_bytes(value, args.hex, args.full, quote));
             entries.push((op, key, value));
         }
         if args.json {
@@ -290,66 +290,4 @@ fn print_summary(args: &WalReaderArgs, out: &mut dyn Write, s: &Summary) -> std:
         )?;
     }
     Ok(())
-}
-
-/// Bytes as escaped text (in double quotes if `quote`) or hex, shortened to
-/// `SHORT_VALUE_BYTES` unless `whole`.
-fn render(bytes: &[u8], hex: bool, whole: bool, quote: bool) -> String {
-    let shown = if whole {
-        bytes
-    } else {
-        &bytes[..bytes.len().min(SHORT_VALUE_BYTES)]
-    };
-    let mut text = if hex {
-        shown.iter().map(|b| format!("{b:02x}")).collect()
-    } else if quote {
-        format!("\"{}\"", escape_bytes(shown).replace('"', "\\\""))
-    } else {
-        escape_bytes(shown)
-    };
-    if shown.len() < bytes.len() {
-        text.push_str(&format!("...({} bytes)", bytes.len()));
-    }
-    text
-}
-
-/// `text` as a JSON string literal.
-fn json_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn json_strings_are_escaped() {
-        assert_eq!(json_string(r#"a"b\c"#), r#""a\"b\\c""#);
-        assert_eq!(json_string("\n\u{1}"), r#""\n\u0001""#);
-    }
-
-    #[test]
-    fn values_are_shortened_unless_whole() {
-        let long = vec![b'x'; 100];
-        let short = render(&long, false, false, true);
-        assert!(short.ends_with("...(100 bytes)"), "{short}");
-        assert_eq!(render(&long, false, true, true).len(), 102);
-        assert_eq!(render(&[0, 255], true, true, true), "00ff");
-        assert_eq!(render(b"a\"\x01", false, true, true), r#""a\"\x01""#);
-        assert_eq!(render(b"a\"\x01", false, true, false), r#"a"\x01"#);
-    }
 }
