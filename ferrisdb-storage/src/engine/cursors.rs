@@ -10,7 +10,7 @@ use super::version::Table;
 use crate::iterator::Cursor;
 use crate::memtable::{MemTable, MemTableIter};
 use crate::sstable::TableIterator;
-use crate::{Operation, Result, Timestamp};
+use crate::{InternalKey, Operation, Result, Timestamp};
 
 /// A MemTable as a [`Cursor`]. Its moves never fail.
 pub(crate) struct MemTableCursor(MemTableIter);
@@ -129,5 +129,139 @@ impl Cursor for TableCursor {
     }
     fn value(&self) -> &[u8] {
         self.iter.value()
+    }
+}
+
+/// The tables of one level below 0, seen as one [`Cursor`].
+///
+/// Their key ranges are disjoint and sorted, so the level is a single sorted
+/// run: the cursor walks one table at a time and moves to the neighbouring
+/// table when it runs off an end. A merge then has one child per level
+/// instead of one per table, and a seek opens only the table that can hold
+/// the target. (LevelDB's "two-level iterator" over a level's files.)
+pub(crate) struct LevelCursor {
+    tables: Vec<Arc<Table>>,
+    /// The table `current` walks, when positioned.
+    index: usize,
+    current: Option<TableCursor>,
+}
+
+impl LevelCursor {
+    /// A cursor over `tables`.
+    ///
+    /// REQUIRES: `tables` are sorted by key with disjoint ranges.
+    pub(crate) fn new(tables: Vec<Arc<Table>>) -> Self {
+        debug_assert!(tables
+            .windows(2)
+            .all(|w| w[0].record.largest < w[1].record.smallest));
+        LevelCursor {
+            tables,
+            index: 0,
+            current: None,
+        }
+    }
+
+    /// Opens table `index` and positions it with `position`.
+    fn open(
+        &mut self,
+        index: usize,
+        position: impl FnOnce(&mut TableCursor) -> Result<()>,
+    ) -> Result<()> {
+        self.current = None;
+        self.index = index;
+        if let Some(table) = self.tables.get(index) {
+            let mut cursor = TableCursor::new(table);
+            position(&mut cursor)?;
+            self.current = Some(cursor);
+        }
+        Ok(())
+    }
+
+    /// While the current table is exhausted, moves to the next one's start.
+    fn skip_forward(&mut self) -> Result<()> {
+        while self.current.as_ref().is_some_and(|c| !c.valid()) {
+            self.open(self.index + 1, |c| c.seek_to_first())?;
+        }
+        Ok(())
+    }
+
+    /// While the current table is exhausted, moves to the previous one's end.
+    fn skip_backward(&mut self) -> Result<()> {
+        while self.current.as_ref().is_some_and(|c| !c.valid()) {
+            match self.index.checked_sub(1) {
+                Some(previous) => self.open(previous, |c| c.seek_to_last())?,
+                None => self.current = None,
+            }
+        }
+        Ok(())
+    }
+
+    fn cursor(&self) -> &TableCursor {
+        self.current
+            .as_ref()
+            .expect("REQUIRES: the level cursor is valid")
+    }
+}
+
+impl Cursor for LevelCursor {
+    fn valid(&self) -> bool {
+        self.current.as_ref().is_some_and(|c| c.valid())
+    }
+    fn seek_to_first(&mut self) -> Result<()> {
+        self.open(0, |c| c.seek_to_first())?;
+        self.skip_forward()
+    }
+    fn seek_to_last(&mut self) -> Result<()> {
+        match self.tables.len().checked_sub(1) {
+            Some(last) => self.open(last, |c| c.seek_to_last())?,
+            None => self.current = None,
+        }
+        self.skip_backward()
+    }
+    fn seek(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
+        // The first table whose last entry is at or after the target.
+        let index = self.tables.partition_point(|t| {
+            let last = &t.record.largest;
+            InternalKey::compare_parts(&last.user_key, last.timestamp, user_key, timestamp).is_lt()
+        });
+        self.open(index, |c| c.seek(user_key, timestamp))?;
+        self.skip_forward()
+    }
+    fn seek_for_prev(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
+        // The last table whose first entry is at or before the target.
+        let after = self.tables.partition_point(|t| {
+            let first = &t.record.smallest;
+            InternalKey::compare_parts(&first.user_key, first.timestamp, user_key, timestamp)
+                .is_le()
+        });
+        match after.checked_sub(1) {
+            Some(index) => self.open(index, |c| c.seek_for_prev(user_key, timestamp))?,
+            None => self.current = None,
+        }
+        self.skip_backward()
+    }
+    fn next(&mut self) -> Result<()> {
+        if let Some(cursor) = &mut self.current {
+            cursor.next()?;
+        }
+        self.skip_forward()
+    }
+    fn prev(&mut self) -> Result<()> {
+        if let Some(cursor) = &mut self.current {
+            cursor.prev()?;
+        }
+        self.skip_backward()
+    }
+    fn user_key(&self) -> &[u8] {
+        self.cursor().user_key()
+    }
+    fn timestamp(&self) -> Timestamp {
+        self.cursor().timestamp()
+    }
+    fn operation(&self) -> Operation {
+        self.cursor().operation()
+    }
+    fn value(&self) -> &[u8] {
+        self.cursor().value()
     }
 }

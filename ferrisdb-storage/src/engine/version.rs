@@ -15,7 +15,7 @@ use crate::manifest::TableRecord;
 use crate::sstable::{SSTableReader, TableEntry};
 use crate::{Result, Timestamp};
 
-use super::cursors::TableCursor;
+use super::cursors::{LevelCursor, TableCursor};
 
 /// A live table: what the manifest records of it, and the open reader.
 #[derive(Debug)]
@@ -225,10 +225,17 @@ impl Version {
         Ok(None)
     }
 
-    /// One cursor per table, in read order, for a merge.
+    /// Cursors over every table, in read order, for a merge: one per table
+    /// of level 0 (their ranges overlap), one per deeper level (a sorted run).
     pub(crate) fn cursors(&self, into: &mut Vec<Box<dyn Cursor>>) {
-        for table in self.tables() {
-            into.push(Box::new(TableCursor::new(table)));
+        for (level, tables) in self.levels.iter().enumerate() {
+            if level == 0 {
+                for table in tables {
+                    into.push(Box::new(TableCursor::new(table)));
+                }
+            } else if !tables.is_empty() {
+                into.push(Box::new(LevelCursor::new(tables.clone())));
+            }
         }
     }
 }
