@@ -17,6 +17,7 @@
 
 mod files;
 pub mod format;
+mod fragment;
 mod reader;
 mod writer;
 

@@ -11,7 +11,7 @@ use super::format::{
     BLOCK_SIZE, FILE_HEADER_SIZE, FRAGMENT_HEADER_SIZE, FRAGMENT_LENGTH_OFFSET,
     FRAGMENT_TYPE_OFFSET, MAGIC, MIN_FRAGMENT_SIZE, TYPE_FIRST, TYPE_FULL, TYPE_LAST, TYPE_MIDDLE,
 };
-use super::writer::fragment_crc;
+use super::fragment::{fragment_crc, is_valid_fragment};
 use crate::fs::{FileSystem, RandomAccessFile};
 use crate::WriteBatch;
 
@@ -428,27 +428,6 @@ impl WALReader {
             };
         }
     }
-}
-
-/// Whether `bytes` start with a fragment that checks out.
-fn is_valid_fragment(bytes: &[u8]) -> bool {
-    if bytes.len() < FRAGMENT_HEADER_SIZE {
-        return false;
-    }
-    let kind = bytes[FRAGMENT_TYPE_OFFSET];
-    if !(TYPE_FULL..=TYPE_LAST).contains(&kind) {
-        return false;
-    }
-    let length = usize::from(u16::from_le_bytes([
-        bytes[FRAGMENT_LENGTH_OFFSET],
-        bytes[FRAGMENT_LENGTH_OFFSET + 1],
-    ]));
-    let end = FRAGMENT_HEADER_SIZE + length;
-    if length == 0 || end > bytes.len() {
-        return false;
-    }
-    let stored = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-    fragment_crc(kind, &bytes[FRAGMENT_HEADER_SIZE..end]) == stored
 }
 
 impl Iterator for WALReader {

@@ -5,14 +5,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-use ferrisdb_core::coding::put_fixed32;
 use ferrisdb_core::{Error, Result, SyncMode, Timestamp};
 
 use super::files::{wal_file_name, WalHeader};
-use super::format::{
-    BLOCK_SIZE, FILE_HEADER_SIZE, FRAGMENT_HEADER_SIZE, MIN_FRAGMENT_SIZE, TYPE_FIRST, TYPE_FULL,
-    TYPE_LAST, TYPE_MIDDLE,
-};
+use super::format::FILE_HEADER_SIZE;
+use super::fragment::{frame_record, framed_len_upper_bound};
 use crate::fs::{SharedFileSystem, WritableFile};
 use crate::WriteBatch;
 
@@ -523,88 +520,9 @@ fn new_file(
     Ok((file, path))
 }
 
-/// An upper bound of the bytes [`frame_record`] writes for a payload of
-/// `payload_len` bytes, padding included.
-fn framed_len_upper_bound(payload_len: usize) -> u64 {
-    let fragments = payload_len / (BLOCK_SIZE - FRAGMENT_HEADER_SIZE) + 2;
-    (payload_len + fragments * (FRAGMENT_HEADER_SIZE + MIN_FRAGMENT_SIZE)) as u64
-}
-
-/// Frames `payload` as one record starting at file offset `offset`, appending
-/// the fragments (and any block padding) to `out`. Returns the offset just
-/// past the record.
-///
-/// REQUIRES: `payload` is not empty.
-pub(crate) fn frame_record(payload: &[u8], mut offset: u64, out: &mut Vec<u8>) -> u64 {
-    debug_assert!(!payload.is_empty(), "a WAL record has a payload");
-    let mut rest = payload;
-    let mut first = true;
-    loop {
-        let left_in_block = BLOCK_SIZE - (offset % BLOCK_SIZE as u64) as usize;
-        if left_in_block < MIN_FRAGMENT_SIZE {
-            // The block trailer: too small for a fragment, zero-filled.
-            out.resize(out.len() + left_in_block, 0);
-            offset += left_in_block as u64;
-            continue;
-        }
-        let take = rest.len().min(left_in_block - FRAGMENT_HEADER_SIZE);
-        let last = take == rest.len();
-        let kind = match (first, last) {
-            (true, true) => TYPE_FULL,
-            (true, false) => TYPE_FIRST,
-            (false, false) => TYPE_MIDDLE,
-            (false, true) => TYPE_LAST,
-        };
-        let (data, remainder) = rest.split_at(take);
-        put_fixed32(out, fragment_crc(kind, data));
-        // `take` < BLOCK_SIZE, which fits in 16 bits.
-        out.extend_from_slice(&(take as u16).to_le_bytes());
-        out.push(kind);
-        out.extend_from_slice(data);
-        offset += (FRAGMENT_HEADER_SIZE + take) as u64;
-        rest = remainder;
-        first = false;
-        if last {
-            return offset;
-        }
-    }
-}
-
-/// The CRC32 stored in a fragment header: over the type byte and the payload.
-pub(crate) fn fragment_crc(kind: u8, data: &[u8]) -> u32 {
-    let mut hasher = crc32fast::Hasher::new();
-    hasher.update(&[kind]);
-    hasher.update(data);
-    hasher.finalize()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn small_record_is_one_full_fragment() {
-        let mut out = Vec::new();
-        let end = frame_record(b"abc", FILE_HEADER_SIZE as u64, &mut out);
-        assert_eq!(end, (FILE_HEADER_SIZE + FRAGMENT_HEADER_SIZE + 3) as u64);
-        assert_eq!(&out[4..7], &[3, 0, TYPE_FULL]);
-        assert_eq!(out[0..4], fragment_crc(TYPE_FULL, b"abc").to_le_bytes());
-    }
-
-    #[test]
-    fn record_is_split_at_block_boundaries_and_trailer_is_padded() {
-        let payload = vec![7u8; 2 * BLOCK_SIZE];
-        let start = (BLOCK_SIZE - 5) as u64; // no room for a fragment: padded
-        let mut out = Vec::new();
-        let end = frame_record(&payload, start, &mut out);
-        assert_eq!(end, start + out.len() as u64);
-        assert_eq!(&out[..5], &[0; 5]);
-        let second_block = &out[5..];
-        assert_eq!(second_block[6], TYPE_FIRST);
-        assert_eq!(second_block[BLOCK_SIZE + 6], TYPE_MIDDLE);
-        assert_eq!(second_block[2 * BLOCK_SIZE + 6], TYPE_LAST);
-        assert!(out.len() as u64 <= framed_len_upper_bound(payload.len()));
-    }
 
     #[test]
     fn limits_are_checked_before_writing() {
