@@ -265,3 +265,114 @@ impl Cursor for LevelCursor {
         self.cursor().value()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fs::{FaultFileSystem, FileSystem, SharedFileSystem};
+    use crate::manifest::TableRecord;
+    use crate::sstable::{SSTableReader, SSTableWriter, TableOptions};
+    use std::path::Path;
+
+    /// A table holding `keys`, each at timestamps 2 and 1.
+    fn table(fs: &SharedFileSystem, number: u64, keys: &[&str]) -> Arc<Table> {
+        let path = Path::new("/db").join(format!("{number:06}.sst"));
+        let mut writer =
+            SSTableWriter::create(Arc::clone(fs), &path, TableOptions::default()).unwrap();
+        for key in keys {
+            for ts in [2, 1] {
+                writer
+                    .add_parts(key.as_bytes(), ts, Operation::Put, key.as_bytes())
+                    .unwrap();
+            }
+        }
+        let meta = writer.finish().unwrap();
+        let reader = SSTableReader::open(fs, &path, None).unwrap();
+        let record = TableRecord {
+            level: 1,
+            file_number: number,
+            file_size: meta.file_size,
+            entry_count: meta.properties.entry_count,
+            tombstone_count: 0,
+            smallest: meta.properties.smallest_key.clone(),
+            largest: meta.properties.largest_key.clone(),
+            min_timestamp: 1,
+            max_timestamp: 2,
+        };
+        Arc::new(Table::new(record, reader, Arc::clone(fs)))
+    }
+
+    fn collect(cursor: &mut LevelCursor, forward: bool) -> Vec<(String, u64)> {
+        let mut out = Vec::new();
+        while cursor.valid() {
+            out.push((
+                String::from_utf8(cursor.user_key().to_vec()).unwrap(),
+                cursor.timestamp(),
+            ));
+            if forward {
+                cursor.next().unwrap()
+            } else {
+                cursor.prev().unwrap()
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_level_cursor_walks_its_tables_as_one_sorted_run() {
+        let fault = FaultFileSystem::new();
+        fault.create_dir_all(Path::new("/db")).unwrap();
+        let fs: SharedFileSystem = Arc::new(fault);
+        let keys = [["b", "c"], ["e", "f"], ["h", "i"]];
+        let tables: Vec<_> = keys
+            .iter()
+            .zip(1..)
+            .map(|(k, n)| table(&fs, n, k))
+            .collect();
+        let all: Vec<(String, u64)> = keys
+            .iter()
+            .flatten()
+            .flat_map(|k| [(k.to_string(), 2), (k.to_string(), 1)])
+            .collect();
+        let mut cursor = LevelCursor::new(tables);
+
+        cursor.seek_to_first().unwrap();
+        assert_eq!(collect(&mut cursor, true), all);
+        cursor.seek_to_last().unwrap();
+        let mut reversed = all.clone();
+        reversed.reverse();
+        assert_eq!(collect(&mut cursor, false), reversed);
+
+        // Seeks land across table boundaries, and in the gaps between tables.
+        for (target, ts) in [
+            ("a", 9),
+            ("c", 1),
+            ("d", 9),
+            ("f", 0),
+            ("g", 5),
+            ("i", 1),
+            ("z", 0),
+        ] {
+            let position = all.partition_point(|(k, t)| {
+                InternalKey::compare_parts(k.as_bytes(), *t, target.as_bytes(), ts).is_lt()
+            });
+            cursor.seek(target.as_bytes(), ts).unwrap();
+            assert_eq!(
+                collect(&mut cursor, true),
+                all[position..],
+                "seek {target}@{ts}"
+            );
+            let before = all.partition_point(|(k, t)| {
+                InternalKey::compare_parts(k.as_bytes(), *t, target.as_bytes(), ts).is_le()
+            });
+            cursor.seek_for_prev(target.as_bytes(), ts).unwrap();
+            let mut expected = all[..before].to_vec();
+            expected.reverse();
+            assert_eq!(
+                collect(&mut cursor, false),
+                expected,
+                "seek_for_prev {target}@{ts}"
+            );
+        }
+    }
+}
