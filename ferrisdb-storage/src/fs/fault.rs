@@ -16,8 +16,24 @@
 //! opens the database again to check that nothing acknowledged is missing.
 //!
 //! It can also fail the Nth operation ([`FaultFileSystem::fail_at`]), once or
-//! from then on, with `EIO` or `ENOSPC`, and flip a byte of every read of one
-//! file ([`FaultFileSystem::corrupt_reads`]).
+//! from then on, with `EIO` or `ENOSPC` (optionally only on files whose name
+//! contains a pattern, [`FaultFileSystem::fail_path_at`]), and flip a byte of
+//! every read of one file ([`FaultFileSystem::corrupt_reads`]).
+//!
+//! # Crash points
+//!
+//! [`crash_after`](FaultFileSystem::crash_after) stops the machine right after
+//! its `k`th operation (counted by [`total_operations`](FaultFileSystem::total_operations)):
+//! every later operation fails with `EIO` and changes nothing, as if the power
+//! went at that instant, while the engine's threads carry on seeing errors. A
+//! test counts the operations of a seeded workload once, then for a sample of
+//! `k` runs it again with `crash_after(k)` and opens the database on
+//! [`crash`](FaultFileSystem::crash)'s result. Background threads make the
+//! exact operation that `k` lands on vary from run to run; the invariants the
+//! tests check hold at every `k`.
+//!
+//! [`fork`](FaultFileSystem::fork) copies the whole file system (every file
+//! with all its bytes), so a test can damage many copies of one database.
 //!
 //! Files are addressed by path; a "directory" is the parent of its files'
 //! paths, and exists once created with [`FileSystem::create_dir_all`].
@@ -65,6 +81,19 @@ struct FailRule {
     persistent: bool,
     kinds: Vec<OpKind>,
     fault: FaultKind,
+    /// Only operations on paths whose file name contains this are counted.
+    path_contains: Option<String>,
+}
+
+impl FailRule {
+    fn applies(&self, kind: OpKind, path: &Path) -> bool {
+        self.kinds.contains(&kind)
+            && self.path_contains.as_deref().is_none_or(|pattern| {
+                path.file_name()
+                    .and_then(|name| name.to_str())
+                    .is_some_and(|name| name.contains(pattern))
+            })
+    }
 }
 
 /// The contents of one file (an inode: renames move it to another name).
@@ -92,6 +121,10 @@ struct State {
     torn_writes: Option<StdRng>,
     /// Set by a crash: the machine is off, every operation fails.
     dead: bool,
+    /// Every operation since the file system was made, failed ones included.
+    total_ops: u64,
+    /// Operations after this many (in `total_ops`) find the machine dead.
+    crash_after: Option<u64>,
 }
 
 /// An in-memory [`FileSystem`] for tests: crash simulation and fault injection.
@@ -130,7 +163,94 @@ impl FaultFileSystem {
             persistent,
             kinds: kinds.to_vec(),
             fault,
+            path_contains: None,
         });
+    }
+
+    /// Like [`fail_at`](Self::fail_at), but counts (and fails) only
+    /// operations on files whose name contains `pattern`: `".sst"` fails
+    /// table writes and leaves the log alone.
+    pub fn fail_path_at(
+        &self,
+        n: u64,
+        persistent: bool,
+        kinds: &[OpKind],
+        fault: FaultKind,
+        pattern: &str,
+    ) {
+        self.fail_at(n, persistent, kinds, fault);
+        if let Some(rule) = lock(&self.state).rule.as_mut() {
+            rule.path_contains = Some(pattern.to_owned());
+        }
+    }
+
+    /// Stops the machine after its `k`th operation in
+    /// [`total_operations`](Self::total_operations): that operation completes,
+    /// every later one fails with `EIO` and changes nothing. Follow with
+    /// [`crash`](Self::crash) to get what survives; with `k` at or below the
+    /// operations already done, the machine is dead from the next one on.
+    pub fn crash_after(&self, k: u64) {
+        lock(&self.state).crash_after = Some(k);
+    }
+
+    /// Every operation attempted on this file system since it was made (or
+    /// returned by [`crash`](Self::crash) or [`fork`](Self::fork)), whatever
+    /// its kind and whether or not it failed: the crash points of a workload.
+    pub fn total_operations(&self) -> u64 {
+        lock(&self.state).total_ops
+    }
+
+    /// Whether the machine is off: after [`crash`](Self::crash), or after the
+    /// operation [`crash_after`](Self::crash_after) named.
+    pub fn is_dead(&self) -> bool {
+        lock(&self.state).dead
+    }
+
+    /// An independent copy of the file system as a running process sees it:
+    /// every file with all its bytes (synced or not), the directories, the
+    /// durable listings; no locks, no fault rules, no corruption. Changes to
+    /// one do not show in the other.
+    pub fn fork(&self) -> FaultFileSystem {
+        let state = lock(&self.state);
+        let mut copies: Vec<(InodeRef, InodeRef)> = Vec::new();
+        let mut copy_of = |inode: &InodeRef| -> InodeRef {
+            if let Some((_, copy)) = copies.iter().find(|(old, _)| Arc::ptr_eq(old, inode)) {
+                return Arc::clone(copy);
+            }
+            let old = lock_inode(inode);
+            let copy = Arc::new(Mutex::new(Inode {
+                data: old.data.clone(),
+                synced_len: old.synced_len,
+            }));
+            drop(old);
+            copies.push((Arc::clone(inode), Arc::clone(&copy)));
+            copy
+        };
+        let live = state
+            .live
+            .iter()
+            .map(|(path, inode)| (path.clone(), copy_of(inode)))
+            .collect();
+        let durable = state
+            .durable
+            .iter()
+            .map(|(dir, listing)| {
+                let listing = listing
+                    .iter()
+                    .map(|(path, inode)| (path.clone(), copy_of(inode)))
+                    .collect();
+                (dir.clone(), listing)
+            })
+            .collect();
+        FaultFileSystem {
+            state: Arc::new(Mutex::new(State {
+                live,
+                durable,
+                dirs: state.dirs.clone(),
+                torn_writes: state.torn_writes.clone(),
+                ..State::default()
+            })),
+        }
     }
 
     /// Stops injecting failures.
@@ -211,17 +331,21 @@ impl FaultFileSystem {
     /// Counts an operation and decides whether it fails.
     fn check(&self, kind: OpKind, path: &Path) -> Result<()> {
         let mut state = lock(&self.state);
+        if state.crash_after.is_some_and(|k| state.total_ops >= k) {
+            state.dead = true;
+        }
         if state.dead {
             return Err(Error::io(
                 path,
                 io::Error::other("simulated power loss: this file system has crashed"),
             ));
         }
+        state.total_ops += 1;
         let Some(rule) = state.rule.clone() else {
             state.ops += 1;
             return Ok(());
         };
-        if !rule.kinds.contains(&kind) {
+        if !rule.applies(kind, path) {
             return Ok(());
         }
         state.ops += 1;
