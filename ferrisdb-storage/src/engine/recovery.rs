@@ -44,11 +44,21 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
     let fs = Arc::clone(&config.file_system);
     let dir = config.data_dir.clone();
     let _span = tracing::info_span!("open", dir = %dir.display()).entered();
-    fs.create_dir_all(&dir).map_err(|e| {
-        Error::InvalidArgument(format!(
+    fs.create_dir_all(&dir).map_err(|e| match e {
+        // Only a path that cannot be a directory is the caller's mistake; a
+        // failing disk is an I/O error, which the caller may retry.
+        Error::Io { ref source, .. }
+            if !matches!(
+                source.kind(),
+                std::io::ErrorKind::AlreadyExists | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            e
+        }
+        e => Error::InvalidArgument(format!(
             "data_dir {} cannot be used as a database directory: {e}",
             dir.display()
-        ))
+        )),
     })?;
     let lock = fs.lock(&dir.join(LOCK_FILE_NAME))?;
 
