@@ -130,7 +130,14 @@ impl Inner {
         let mut memtable = Arc::new(MemTable::new(self.config.memtable_size));
         let mut records = 0u64;
         for (number, path) in logs {
-            let mut reader = WALReader::open(self.fs.as_ref(), path, RecoveryMode::default())?;
+            let mut reader = WALReader::open(self.fs.as_ref(), path, RecoveryMode::default())
+                .map_err(|e| match e {
+                    // A log of this database that no longer reads as a log
+                    // (its magic damaged) is corruption of that file, not a
+                    // mistake of the caller's.
+                    Error::InvalidArgument(reason) => Error::corruption(path, 0, reason),
+                    e => e,
+                })?;
             for record in reader.by_ref() {
                 let record = record?;
                 let needed = charge(&record.batch);
