@@ -7,4 +7,5 @@
 #![warn(missing_docs)]
 
 pub mod sstable_dump;
+pub mod stress;
 pub mod wal_reader;

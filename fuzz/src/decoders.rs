@@ -6,6 +6,8 @@
 //! everything it decodes. Any outcome but a panic, a hang or a huge
 //! allocation is fine: damaged input must be an error.
 
+#![allow(dead_code)] // Each fuzz target uses one of the functions.
+
 use std::path::Path;
 use std::sync::Arc;
 
