@@ -44,7 +44,7 @@ pub struct StressArgs {
     /// The database directory.
     #[arg(long, default_value = "./stress-db")]
     pub db: PathBuf,
-    /// The expected-state file [default: <db>.expected].
+    /// The expected-state file [default: the database path + `.expected`].
     #[arg(long)]
     pub expected: Option<PathBuf>,
     /// Writer threads; key k belongs to thread k % threads.
