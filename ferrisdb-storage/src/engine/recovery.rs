@@ -141,10 +141,13 @@ impl Inner {
             for record in reader.by_ref() {
                 let record = record?;
                 let needed = charge(&record.batch);
-                if memtable.memory_usage().saturating_add(needed) > memtable.max_size()
-                    && !memtable.is_empty()
-                {
-                    tables.push(self.write_table(&memtable, 0)?);
+                if memtable.memory_usage().saturating_add(needed) > memtable.max_size() {
+                    if !memtable.is_empty() {
+                        tables.push(self.write_table(&memtable, 0)?);
+                    }
+                    // As on the write path, a batch larger than a whole
+                    // MemTable gets one of its own size, even as the first
+                    // record replayed.
                     memtable = Arc::new(MemTable::new(self.config.memtable_size.max(needed)));
                 }
                 apply(&memtable, &record.batch, record.timestamp)?;
