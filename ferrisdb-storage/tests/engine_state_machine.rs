@@ -32,11 +32,12 @@ fn key(k: u8) -> Vec<u8> {
 }
 
 fn change() -> impl Strategy<Value = Change> {
-    (
-        0u8..12,
-        prop::option::weighted(0.8, prop::collection::vec(any::<u8>(), 0..300)),
-    )
-        .prop_map(|(k, v)| (key(k), v))
+    // Mostly small values; a few larger than a whole MemTable (4 KiB).
+    let value = prop_oneof![
+        20 => prop::collection::vec(any::<u8>(), 0..300),
+        1 => (4_000usize..9_000).prop_map(|n| vec![b'L'; n]),
+    ];
+    (0u8..12, prop::option::weighted(0.8, value)).prop_map(|(k, v)| (key(k), v))
 }
 
 fn step() -> impl Strategy<Value = Step> {

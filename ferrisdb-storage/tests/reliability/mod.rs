@@ -82,6 +82,12 @@ fn key(i: u64) -> Vec<u8> {
 /// explicit flush now and then. The value of a write names its key and its
 /// position in the workload, so a value from the wrong write is caught.
 pub fn workload(seed: u64, writes: usize, keys: u64) -> Vec<Op> {
+    workload_with(seed, writes, keys, 0.02)
+}
+
+/// [`workload`], with `large` the chance of a value larger than a whole
+/// MemTable.
+pub fn workload_with(seed: u64, writes: usize, keys: u64, large: f64) -> Vec<Op> {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut ops = Vec::new();
     let mut written = 0;
@@ -101,7 +107,13 @@ pub fn workload(seed: u64, writes: usize, keys: u64) -> Vec<Op> {
                         if rng.random_bool(0.15) {
                             (k, None)
                         } else {
-                            let pad = rng.random_range(0..120);
+                            // Now and then a value larger than a whole
+                            // MemTable (4 KiB), which gets one of its own.
+                            let pad = if rng.random_bool(large) {
+                                5000
+                            } else {
+                                rng.random_range(0..120)
+                            };
                             let mut v =
                                 format!("{}@{written}:", String::from_utf8_lossy(&k)).into_bytes();
                             v.resize(v.len() + pad, b'.');
