@@ -1,5 +1,5 @@
 //! A proptest state machine of the engine: random sequences of puts, deletes,
-//! batches, reads, scans, flushes, clean reopens and power losses (under
+//! batches, reads, scans, flushes, checkpoints, clean reopens and power losses (under
 //! `SyncMode::Full`, so a crash loses nothing acknowledged), checked after
 //! every step against a `BTreeMap` model. Failures shrink to a minimal
 //! sequence, are saved under `proptest-regressions/`, and each distinct one
@@ -12,7 +12,7 @@
 mod reliability;
 
 use ferrisdb_storage::fs::FaultFileSystem;
-use ferrisdb_storage::StorageEngine;
+use ferrisdb_storage::{StorageConfig, StorageEngine};
 use proptest::prelude::*;
 use reliability::{apply, db_dir, open, read_all, to_batch, Change, State};
 
@@ -24,7 +24,11 @@ enum Step {
     Scan,
     Flush,
     Reopen,
-    Crash { torn_seed: Option<u64> },
+    Crash {
+        torn_seed: Option<u64>,
+    },
+    /// A checkpoint, opened as a database of its own and compared.
+    Checkpoint,
 }
 
 fn key(k: u8) -> Vec<u8> {
@@ -48,6 +52,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::Flush),
         1 => Just(Step::Reopen),
         1 => prop::option::of(any::<u64>()).prop_map(|torn_seed| Step::Crash { torn_seed }),
+        1 => Just(Step::Checkpoint),
     ]
 }
 
@@ -56,6 +61,8 @@ fn check(steps: &[Step]) -> Result<(), TestCaseError> {
     let mut fs = FaultFileSystem::new();
     let mut db: Option<StorageEngine> = Some(open(&fs).map_err(fail)?);
     let mut model = State::new();
+    // Every checkpoint taken, and what it must hold, even after a crash.
+    let mut checkpoints: Vec<(std::path::PathBuf, State)> = Vec::new();
     for (i, step) in steps.iter().enumerate() {
         let engine = db.as_ref().expect("open between steps");
         match step {
@@ -75,6 +82,24 @@ fn check(steps: &[Step]) -> Result<(), TestCaseError> {
                 db.take().expect("open").close().map_err(fail)?;
                 db = Some(open(&fs).map_err(fail)?);
             }
+            Step::Checkpoint => {
+                let dir = std::path::PathBuf::from(format!("/checkpoint-{i}"));
+                engine.checkpoint(&dir).map_err(fail)?;
+                let copy = StorageEngine::open(StorageConfig {
+                    data_dir: dir.clone(),
+                    ..reliability::config(&fs)
+                })
+                .map_err(fail)?;
+                prop_assert_eq!(
+                    &read_all(&copy).map_err(fail)?,
+                    &model,
+                    "step {}: checkpoint",
+                    i
+                );
+                copy.close().map_err(fail)?;
+                reliability::assert_no_orphans(&fs, &dir);
+                checkpoints.push((dir, model.clone()));
+            }
             Step::Crash { torn_seed } => {
                 if let Some(seed) = torn_seed {
                     fs.enable_torn_writes(*seed);
@@ -85,6 +110,21 @@ fn check(steps: &[Step]) -> Result<(), TestCaseError> {
                 db = Some(open(&fs).map_err(fail)?);
                 let recovered = read_all(db.as_ref().expect("open")).map_err(fail)?;
                 prop_assert_eq!(&recovered, &model, "step {}: after a crash", i);
+                for (dir, state) in &checkpoints {
+                    let copy = StorageEngine::open(StorageConfig {
+                        data_dir: dir.clone(),
+                        ..reliability::config(&fs)
+                    })
+                    .map_err(fail)?;
+                    let found = read_all(&copy).map_err(fail)?;
+                    prop_assert_eq!(
+                        &found,
+                        state,
+                        "step {}: checkpoint {:?} after a crash",
+                        i,
+                        dir
+                    );
+                }
             }
         }
     }
