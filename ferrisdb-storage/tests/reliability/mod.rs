@@ -320,7 +320,8 @@ pub fn assert_engine_error(e: &Error) {
     );
 }
 
-/// Every live pair of `db`, by a full scan, cross-checked with point reads.
+/// Every live pair of `db`, by a full scan, cross-checked with point reads
+/// and a backward scan.
 pub fn read_all(db: &StorageEngine) -> ferrisdb_storage::Result<State> {
     let mut state = State::new();
     for item in db.scan::<&[u8], _>(..)? {
@@ -330,6 +331,15 @@ pub fn read_all(db: &StorageEngine) -> ferrisdb_storage::Result<State> {
     for (k, v) in &state {
         assert_eq!(db.get(k)?.as_ref(), Some(v), "scan and get disagree");
     }
+    let mut backwards = Vec::new();
+    for item in db.scan::<&[u8], _>(..)?.rev() {
+        backwards.push(item?);
+    }
+    backwards.reverse();
+    assert!(
+        backwards.into_iter().eq(state.clone()),
+        "forward and backward scans disagree"
+    );
     Ok(state)
 }
 
