@@ -98,6 +98,7 @@ fn assert_names(err: &Error, file: &Path, context: &str) {
 
 #[test]
 fn every_flipped_byte_is_detected_or_harmless() {
+    watch_panics();
     let fixture = fixture();
     let expected = fixture.history.all_applied();
     let files: Vec<PathBuf> = fixture
@@ -145,6 +146,7 @@ fn every_flipped_byte_is_detected_or_harmless() {
             }
         }
     }
+    assert_eq!(panics(), 0, "a thread panicked (see above)");
     eprintln!(
         "corrupt files tried: {}, bytes flipped: {bytes}, detected as corruption: {detected}, \
          dropped as a torn log tail: {torn_tails}, wrong data: 0",

@@ -39,6 +39,7 @@ fn run_until_dead(fs: &FaultFileSystem, seed: u64) -> History {
 
 #[test]
 fn acknowledged_writes_survive_power_loss_at_every_sampled_point() {
+    watch_panics();
     let points = env_or("FERRISDB_CRASH_POINTS", 300);
     // Count each workload's operations once, crash-free (engine close included).
     let totals: Vec<u64> = (0..SEEDS)
@@ -94,6 +95,7 @@ fn acknowledged_writes_survive_power_loss_at_every_sampled_point() {
         tried += 1;
         acknowledged_checked += history.acknowledged() as u64;
     }
+    assert_eq!(panics(), 0, "a thread panicked (see above)");
     eprintln!(
         "crash points tried: {tried} ({double_crashes} with a second crash during recovery), \
          acknowledged writes checked: {acknowledged_checked}, lost: 0"

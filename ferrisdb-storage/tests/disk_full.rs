@@ -32,6 +32,7 @@ fn load(db: &ferrisdb_storage::StorageEngine, seed: u64, history: &mut History) 
 
 #[test]
 fn enospc_during_a_flush_refuses_writes_keeps_reads_and_loses_nothing() {
+    watch_panics();
     let fs = fresh_fs();
     let mut history = History::default();
     let db = open(&fs).unwrap();
@@ -57,10 +58,12 @@ fn enospc_during_a_flush_refuses_writes_keeps_reads_and_loses_nothing() {
     db.put("accepted", "y").unwrap();
     drop(db);
     assert_no_orphans(&fs, &db_dir());
+    assert_eq!(panics(), 0, "a thread panicked (see above)");
 }
 
 #[test]
 fn enospc_under_the_log_refuses_writes_keeps_reads_and_loses_nothing() {
+    watch_panics();
     let fs = fresh_fs();
     let mut history = History::default();
     let db = open(&fs).unwrap();
@@ -96,4 +99,6 @@ fn enospc_under_the_log_refuses_writes_keeps_reads_and_loses_nothing() {
         "only the in-flight write may appear"
     );
     db.put("accepted", "y").unwrap();
+    drop(db);
+    assert_eq!(panics(), 0, "a thread panicked (see above)");
 }

@@ -39,6 +39,7 @@ fn reopen_and_check(fs: &FaultFileSystem, history: &History, context: &str) {
 
 #[test]
 fn every_failed_operation_is_reported_and_loses_no_acknowledged_write() {
+    watch_panics();
     let step = env_or("FERRISDB_IO_ERROR_STEP", 1).max(1);
     let writes = env_or("FERRISDB_IO_ERROR_WRITES", 60) as usize;
     let ops = workload(11, writes, 20);
@@ -77,6 +78,7 @@ fn every_failed_operation_is_reported_and_loses_no_acknowledged_write() {
             n += step;
         }
     }
+    assert_eq!(panics(), 0, "a thread panicked (see above)");
     eprintln!(
         "I/O error points tried: {points}, acknowledged writes checked: {acknowledged_checked}, \
          lost: 0"

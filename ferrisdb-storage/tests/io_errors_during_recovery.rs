@@ -28,6 +28,7 @@ fn assert_complete(fs: &FaultFileSystem, expected: &State, context: &str) {
 
 #[test]
 fn an_open_that_fails_midway_loses_nothing() {
+    watch_panics();
     let base = fresh_fs();
     let mut history = History::default();
     {
@@ -68,6 +69,7 @@ fn an_open_that_fails_midway_loses_nothing() {
             assert_complete(&fs.crash(), &expected, &format!("{context}, then a crash"));
         }
     }
+    assert_eq!(panics(), 0, "a thread panicked (see above)");
     eprintln!("recovery I/O error points tried: {points}, lost acknowledged writes: 0");
 }
 

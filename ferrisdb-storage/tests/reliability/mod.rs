@@ -20,7 +20,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Once};
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
 use ferrisdb_storage::sstable::parse_table_file_name;
@@ -372,6 +373,26 @@ pub fn assert_no_orphans(fs: &FaultFileSystem, dir: &Path) {
             "the manifest lists missing table {name}"
         );
     }
+}
+
+static PANICS: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts panics in every thread from now on, the engine's background thread
+/// included (whose panics would otherwise go unnoticed): see [`panics`].
+pub fn watch_panics() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            PANICS.fetch_add(1, Ordering::SeqCst);
+            previous(info);
+        }));
+    });
+}
+
+/// Panics seen since [`watch_panics`].
+pub fn panics() -> usize {
+    PANICS.load(Ordering::SeqCst)
 }
 
 /// An environment variable as a number, or `default`.
