@@ -57,13 +57,16 @@ pub fn fresh_fs() -> FaultFileSystem {
     FaultFileSystem::new()
 }
 
-/// The engine settings of the scenarios: `Full` sync, the smallest MemTables,
-/// so flushes (and their manifest updates) happen every few dozen writes.
+/// The engine settings of the scenarios: `Full` sync, the smallest MemTables
+/// and logs, so flushes (and their manifest updates) and log rotations happen
+/// every few dozen writes.
 pub fn config(fs: &FaultFileSystem) -> StorageConfig {
     StorageConfig {
         wal_sync_mode: SyncMode::Full,
         memtable_size: 4 << 10,
         max_immutable_memtables: 1,
+        // The smallest logs, so the log also rotates inside a MemTable's life.
+        wal_max_file_size: 4 << 10,
         block_size: 512,
         file_system: Arc::new(fs.clone()),
         ..StorageConfig::new(db_dir())
