@@ -1,6 +1,7 @@
 //! I/O errors, SQLite-style: for N = 1, 2, 3, ... the Nth file operation of a
-//! workload fails with `EIO`, once and then persistently, until a run passes
-//! through without reaching N.
+//! workload fails with `EIO`, once and then persistently (and with `ENOSPC`
+//! persistently: the disk fills at that point), until a run passes through
+//! without reaching N.
 //!
 //! Every run must return errors rather than panic (dropping the engine
 //! included), and must not acknowledge a write it did not keep: after the
@@ -45,10 +46,15 @@ fn every_failed_operation_is_reported_and_loses_no_acknowledged_write() {
     let ops = workload(11, writes, 20);
     let mut points = 0u64;
     let mut acknowledged_checked = 0u64;
-    for persistent in [false, true] {
+    let cases = [
+        (FaultKind::Io, false),
+        (FaultKind::Io, true),
+        (FaultKind::NoSpace, true),
+    ];
+    for (fault, persistent) in cases {
         let mut n = 1;
         loop {
-            let context = format!("fail operation {n} (persistent: {persistent})");
+            let context = format!("fail operation {n} with {fault:?} (persistent: {persistent})");
             let fs = fresh_fs();
             // Some data on disk first, so the faults also hit reads of tables.
             let mut history = History::default();
@@ -60,7 +66,7 @@ fn every_failed_operation_is_reported_and_loses_no_acknowledged_write() {
                 history.attempts.clear();
             }
             let db = open(&fs).unwrap();
-            fs.fail_at(n, persistent, &ALL, FaultKind::Io);
+            fs.fail_at(n, persistent, &ALL, fault);
             run(&db, &ops, &mut history, false);
             drop(db);
             let failures = fs.failures();
