@@ -11,6 +11,12 @@
 //!   directory was synced after it ([`FileSystem::sync_dir`]). Until then the
 //!   directory's last synced listing is what a crash restores.
 //!
+//! - A failed [`sync`](WritableFile::sync) (an injected fault) loses the
+//!   bytes it was to make durable for good, as Linux does after an `fsync`
+//!   error: they stay readable while the machine runs, a later sync that
+//!   succeeds does not save them, and a crash turns them into zeros. Code that
+//!   retries a failed sync and trusts the result is caught.
+//!
 //! [`crash`](FaultFileSystem::crash) applies exactly those rules: afterwards
 //! the file system holds what a machine would find after rebooting, and a test
 //! opens the database again to check that nothing acknowledged is missing.
@@ -102,6 +108,9 @@ struct Inode {
     data: Vec<u8>,
     /// Bytes that survive a crash.
     synced_len: usize,
+    /// Ranges a failed sync dropped: below `synced_len`, yet zeros after a
+    /// crash (see [`FaultFileSystem`]'s "failed syncs").
+    lost: Vec<std::ops::Range<usize>>,
 }
 
 type InodeRef = Arc<Mutex<Inode>>;
@@ -221,6 +230,7 @@ impl FaultFileSystem {
             let copy = Arc::new(Mutex::new(Inode {
                 data: old.data.clone(),
                 synced_len: old.synced_len,
+                lost: old.lost.clone(),
             }));
             drop(old);
             copies.push((Arc::clone(inode), Arc::clone(&copy)));
@@ -306,10 +316,15 @@ impl FaultFileSystem {
                 if let Some(rng) = rng.as_mut() {
                     keep += rng.random_range(0..=old.data.len() - old.synced_len);
                 }
-                let data = old.data[..keep].to_vec();
+                let mut data = old.data[..keep].to_vec();
+                for range in &old.lost {
+                    let end = range.end.min(data.len());
+                    data[range.start.min(end)..end].fill(0);
+                }
                 let fresh = Arc::new(Mutex::new(Inode {
                     synced_len: data.len(),
                     data,
+                    lost: Vec::new(),
                 }));
                 recovered.live.insert(path.clone(), Arc::clone(&fresh));
                 survivors.insert(path.clone(), fresh);
@@ -511,7 +526,20 @@ impl WritableFile for FaultWritableFile {
     }
 
     fn sync(&mut self) -> Result<()> {
-        self.fs.check(OpKind::Sync, &self.path)?;
+        if let Err(error) = self.fs.check(OpKind::Sync, &self.path) {
+            if !self.fs.is_dead() {
+                // An injected failure: as Linux does, the unsynced bytes are
+                // dropped from the way to the disk and count as clean, so a
+                // later sync that "succeeds" does not save them.
+                let mut inode = lock_inode(&self.inode);
+                let unsynced = inode.synced_len..inode.data.len();
+                if !unsynced.is_empty() {
+                    inode.lost.push(unsynced);
+                    inode.synced_len = inode.data.len();
+                }
+            }
+            return Err(error);
+        }
         let mut inode = lock_inode(&self.inode);
         inode.synced_len = inode.data.len();
         Ok(())

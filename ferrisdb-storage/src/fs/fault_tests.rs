@@ -208,3 +208,23 @@ fn fail_path_at_fails_only_matching_files() {
     }
     assert_eq!(fs.failures(), 1);
 }
+
+#[test]
+fn a_failed_sync_loses_its_bytes_even_if_a_retry_succeeds() {
+    let fs = setup();
+    let mut a = write(&fs, "a", b"durable|", true);
+    fs.sync_dir(&dir()).unwrap();
+    a.append(b"dropped|").unwrap();
+    fs.fail_at(1, false, &[OpKind::Sync], FaultKind::Io);
+    assert!(a.sync().is_err());
+    // Still readable while the machine runs; the retry reports success.
+    assert_eq!(fs.read_all(&dir().join("a")).unwrap(), b"durable|dropped|");
+    a.append(b"later").unwrap();
+    a.sync().unwrap();
+
+    let fs = fs.crash();
+    assert_eq!(
+        fs.read_all(&dir().join("a")).unwrap(),
+        b"durable|\0\0\0\0\0\0\0\0later"
+    );
+}
