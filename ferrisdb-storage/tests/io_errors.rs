@@ -6,8 +6,8 @@
 //! Every run must return errors rather than panic (dropping the engine
 //! included), and must not acknowledge a write it did not keep: after the
 //! file system heals, the database reopens, both in place and after a power
-//! loss, with every acknowledged write and a prefix of the history (see
-//! `reliability/mod.rs`).
+//! loss (with torn writes at every other point), with every acknowledged
+//! write and a prefix of the history (see `reliability/mod.rs`).
 //!
 //! `FERRISDB_IO_ERROR_STEP` (default 1) tries every Nth point only, for
 //! quicker local runs; `FERRISDB_IO_ERROR_WRITES` (default 60) sets the
@@ -80,6 +80,9 @@ fn every_failed_operation_is_reported_and_loses_no_acknowledged_write() {
             acknowledged_checked += history.acknowledged() as u64;
             let copy = fs.fork();
             reopen_and_check(&copy, &history, &format!("{context}, reopened in place"));
+            if n % 2 == 1 {
+                fs.enable_torn_writes(n);
+            }
             reopen_and_check(&fs.crash(), &history, &format!("{context}, after a crash"));
             n += step;
         }
