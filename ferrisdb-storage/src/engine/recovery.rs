@@ -134,7 +134,8 @@ impl Inner {
                 .map_err(|e| match e {
                     // A log of this database that no longer reads as a log
                     // (its magic damaged) is corruption of that file, not a
-                    // mistake of the caller's.
+                    // mistake of the caller's. (A log of a newer format
+                    // version lands here too; the reason still says so.)
                     Error::InvalidArgument(reason) => Error::corruption(path, 0, reason),
                     e => e,
                 })?;
