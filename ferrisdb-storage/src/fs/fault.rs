@@ -9,7 +9,9 @@
 //!   sectors before the power went does.
 //! - A name (a created file, a rename, a removal) survives a crash only if the
 //!   directory was synced after it ([`FileSystem::sync_dir`]). Until then the
-//!   directory's last synced listing is what a crash restores.
+//!   directory's last synced listing is what a crash restores. With
+//!   [`enable_strict_directories`](FaultFileSystem::enable_strict_directories)
+//!   the same holds for new directories.
 //!
 //! - A failed [`sync`](WritableFile::sync) (an injected fault) loses the
 //!   bytes it was to make durable for good, as Linux does after an `fsync`
@@ -122,6 +124,10 @@ struct State {
     /// Per directory, the names as of its last sync: what a crash restores.
     durable: BTreeMap<PathBuf, BTreeMap<PathBuf, InodeRef>>,
     dirs: BTreeSet<PathBuf>,
+    /// With strict directories: directories created since their parent was
+    /// last synced, which a crash loses. `None`: directories are durable at
+    /// once.
+    unsynced_dirs: Option<BTreeSet<PathBuf>>,
     locks: BTreeSet<PathBuf>,
     ops: u64,
     rule: Option<FailRule>,
@@ -193,6 +199,18 @@ impl FaultFileSystem {
         }
     }
 
+    /// From now on a new directory, like a new file, survives a crash only
+    /// once the directory holding it is synced (with everything in it lost
+    /// otherwise), as POSIX has it. Directories that exist now are durable.
+    /// Off by default: most tests make their directory before anything
+    /// matters.
+    pub fn enable_strict_directories(&self) {
+        let mut state = lock(&self.state);
+        if state.unsynced_dirs.is_none() {
+            state.unsynced_dirs = Some(BTreeSet::new());
+        }
+    }
+
     /// Stops the machine after its `k`th operation in
     /// [`total_operations`](Self::total_operations): that operation completes,
     /// every later one fails with `EIO` and changes nothing. Follow with
@@ -257,6 +275,7 @@ impl FaultFileSystem {
                 live,
                 durable,
                 dirs: state.dirs.clone(),
+                unsynced_dirs: state.unsynced_dirs.clone(),
                 torn_writes: state.torn_writes.clone(),
                 ..State::default()
             })),
@@ -303,12 +322,27 @@ impl FaultFileSystem {
     pub fn crash(&self) -> FaultFileSystem {
         let mut state = lock(&self.state);
         state.dead = true;
+        let lost_dir = |dir: &Path| {
+            state
+                .unsynced_dirs
+                .as_ref()
+                .is_some_and(|unsynced| dir.ancestors().any(|a| unsynced.contains(a)))
+        };
         let mut recovered = State {
-            dirs: state.dirs.clone(),
+            dirs: state
+                .dirs
+                .iter()
+                .filter(|d| !lost_dir(d))
+                .cloned()
+                .collect(),
+            unsynced_dirs: state.unsynced_dirs.as_ref().map(|_| BTreeSet::new()),
             ..State::default()
         };
         let mut rng = state.torn_writes.clone();
         for (dir, listing) in &state.durable {
+            if lost_dir(dir) {
+                continue;
+            }
             let mut survivors = BTreeMap::new();
             for (path, inode) in listing {
                 let old = lock_inode(inode);
@@ -460,6 +494,9 @@ impl FileSystem for FaultFileSystem {
             .map(|(path, inode)| (path.clone(), Arc::clone(inode)))
             .collect();
         state.durable.insert(dir.to_path_buf(), listing);
+        if let Some(unsynced) = state.unsynced_dirs.as_mut() {
+            unsynced.retain(|d| parent_dir(d) != dir);
+        }
         Ok(())
     }
 
@@ -478,12 +515,16 @@ impl FileSystem for FaultFileSystem {
     }
 
     fn create_dir_all(&self, dir: &Path) -> Result<()> {
-        // Directories are durable at once: the engine's directory is made
-        // before any data exists, so a crash that loses it loses nothing.
+        // Directories are durable at once, unless strict directories are on:
+        // then a new one survives a crash only once its parent is synced.
         self.check(OpKind::Create, dir)?;
         let mut state = lock(&self.state);
         for ancestor in dir.ancestors() {
-            state.dirs.insert(ancestor.to_path_buf());
+            if state.dirs.insert(ancestor.to_path_buf()) && ancestor.parent().is_some() {
+                if let Some(unsynced) = state.unsynced_dirs.as_mut() {
+                    unsynced.insert(ancestor.to_path_buf());
+                }
+            }
         }
         Ok(())
     }

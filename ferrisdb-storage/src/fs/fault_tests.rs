@@ -228,3 +228,26 @@ fn a_failed_sync_loses_its_bytes_even_if_a_retry_succeeds() {
         b"durable|\0\0\0\0\0\0\0\0later"
     );
 }
+
+#[test]
+fn with_strict_directories_a_new_directory_needs_its_parent_synced() {
+    let fs = setup();
+    fs.enable_strict_directories();
+    let lost = PathBuf::from("/db/lost");
+    let kept = PathBuf::from("/db/kept");
+    // `kept` is named durably by the sync of /db; `lost` comes after it.
+    for d in [&kept, &lost] {
+        fs.create_dir_all(d).unwrap();
+        let mut f = fs.create(&d.join("f")).unwrap();
+        f.append(b"data").unwrap();
+        f.sync().unwrap();
+        fs.sync_dir(d).unwrap();
+        if d == &kept {
+            fs.sync_dir(&dir()).unwrap();
+        }
+    }
+    let fs = fs.crash();
+    assert!(!fs.exists(&lost).unwrap());
+    assert!(!fs.exists(&lost.join("f")).unwrap());
+    assert_eq!(fs.read_all(&kept.join("f")).unwrap(), b"data");
+}
