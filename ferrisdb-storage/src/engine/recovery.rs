@@ -44,7 +44,7 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
     let fs = Arc::clone(&config.file_system);
     let dir = config.data_dir.clone();
     let _span = tracing::info_span!("open", dir = %dir.display()).entered();
-    fs.create_dir_all(&dir).map_err(|e| match e {
+    crate::fs::create_dir_all_durable(fs.as_ref(), &dir).map_err(|e| match e {
         // Only a path that cannot be a directory is the caller's mistake; a
         // failing disk is an I/O error, which the caller may retry.
         Error::Io { ref source, .. }
