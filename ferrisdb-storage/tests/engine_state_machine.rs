@@ -11,7 +11,6 @@
 
 mod reliability;
 
-use ferrisdb_storage::fs::FaultFileSystem;
 use ferrisdb_storage::{StorageConfig, StorageEngine};
 use proptest::prelude::*;
 use reliability::{apply, db_dir, open, read_all, to_batch, Change, State};
@@ -58,7 +57,7 @@ fn step() -> impl Strategy<Value = Step> {
 
 /// Runs `steps`, checking the engine against the model after each.
 fn check(steps: &[Step]) -> Result<(), TestCaseError> {
-    let mut fs = FaultFileSystem::new();
+    let mut fs = reliability::fresh_fs();
     let mut db: Option<StorageEngine> = Some(open(&fs).map_err(fail)?);
     let mut model = State::new();
     // Every checkpoint taken, and what it must hold, even after a crash.

@@ -52,9 +52,12 @@ pub fn db_dir() -> PathBuf {
     PathBuf::from("/db")
 }
 
-/// A fresh in-memory file system holding nothing.
+/// A fresh in-memory file system holding nothing, on which a new directory
+/// survives a crash only once its parent is synced.
 pub fn fresh_fs() -> FaultFileSystem {
-    FaultFileSystem::new()
+    let fs = FaultFileSystem::new();
+    fs.enable_strict_directories();
+    fs
 }
 
 /// The engine settings of the scenarios: `Full` sync, the smallest MemTables
