@@ -9,4 +9,5 @@
 pub mod bench;
 pub mod render;
 pub mod sstable_dump;
+pub mod stress;
 pub mod wal_reader;

@@ -53,7 +53,7 @@ impl Inner {
                 target.display()
             )));
         }
-        fs.create_dir_all(target)?;
+        crate::fs::create_dir_all_durable(fs, target)?;
         let write = lock(&self.write);
         // The copy of the log must include writes still buffered in the
         // process (SyncMode::None).

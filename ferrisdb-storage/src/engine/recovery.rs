@@ -45,11 +45,21 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
     let fs = Arc::clone(&config.file_system);
     let dir = config.data_dir.clone();
     let _span = tracing::info_span!("open", dir = %dir.display()).entered();
-    fs.create_dir_all(&dir).map_err(|e| {
-        Error::InvalidArgument(format!(
+    crate::fs::create_dir_all_durable(fs.as_ref(), &dir).map_err(|e| match e {
+        // Only a path that cannot be a directory is the caller's mistake; a
+        // failing disk is an I/O error, which the caller may retry.
+        Error::Io { ref source, .. }
+            if !matches!(
+                source.kind(),
+                std::io::ErrorKind::AlreadyExists | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            e
+        }
+        e => Error::InvalidArgument(format!(
             "data_dir {} cannot be used as a database directory: {e}",
             dir.display()
-        ))
+        )),
     })?;
     let lock = fs.lock(&dir.join(LOCK_FILE_NAME))?;
 
@@ -123,14 +133,25 @@ impl Inner {
         let mut memtable = Arc::new(MemTable::new(self.config.memtable_size));
         let mut records = 0u64;
         for (number, path) in logs {
-            let mut reader = WALReader::open(self.fs.as_ref(), path, RecoveryMode::default())?;
+            let mut reader = WALReader::open(self.fs.as_ref(), path, RecoveryMode::default())
+                .map_err(|e| match e {
+                    // A log of this database that no longer reads as a log
+                    // (its magic damaged) is corruption of that file, not a
+                    // mistake of the caller's. (A log of a newer format
+                    // version lands here too; the reason still says so.)
+                    Error::InvalidArgument(reason) => Error::corruption(path, 0, reason),
+                    e => e,
+                })?;
             for record in reader.by_ref() {
                 let record = record?;
                 let needed = charge(&record.batch);
-                if memtable.memory_usage().saturating_add(needed) > memtable.max_size()
-                    && !memtable.is_empty()
-                {
-                    tables.push(self.write_table(&memtable)?);
+                if memtable.memory_usage().saturating_add(needed) > memtable.max_size() {
+                    if !memtable.is_empty() {
+                        tables.push(self.write_table(&memtable)?);
+                    }
+                    // As on the write path, a batch larger than a whole
+                    // MemTable gets one of its own size, even as the first
+                    // record replayed.
                     memtable = Arc::new(MemTable::new(self.config.memtable_size.max(needed)));
                 }
                 apply(&memtable, &record.batch, record.timestamp)?;

@@ -141,3 +141,113 @@ fn locks_conflict_until_dropped_and_a_crash_releases_them() {
     let recovered = fs.crash();
     recovered.lock(&lock_path).unwrap();
 }
+
+#[test]
+fn crash_after_k_keeps_the_kth_operation_and_refuses_the_rest() {
+    let fs = setup();
+    let before = fs.total_operations();
+    // Operation 1: create. 2: append. 3: sync. 4: sync_dir. 5: append (dies).
+    fs.crash_after(before + 4);
+    let mut a = fs.create(&dir().join("a")).unwrap();
+    a.append(b"kept").unwrap();
+    a.sync().unwrap();
+    fs.sync_dir(&dir()).unwrap();
+    assert!(!fs.is_dead());
+    assert!(a.append(b" lost").is_err());
+    assert!(fs.is_dead());
+    assert!(fs.create(&dir().join("b")).is_err());
+    assert_eq!(fs.total_operations(), before + 4);
+
+    let fs = fs.crash();
+    assert_eq!(fs.list(&dir()).unwrap(), ["a"]);
+    assert_eq!(fs.read_all(&dir().join("a")).unwrap(), b"kept");
+}
+
+#[test]
+fn total_operations_counts_every_kind_and_failures() {
+    let fs = setup();
+    let before = fs.total_operations();
+    fs.fail_at(1, false, &[OpKind::Create], FaultKind::Io);
+    assert!(fs.create(&dir().join("a")).is_err());
+    let _ = fs.list(&dir()).unwrap();
+    assert_eq!(fs.total_operations(), before + 2);
+}
+
+#[test]
+fn a_fork_is_an_independent_copy_with_unsynced_bytes() {
+    let fs = setup();
+    let mut a = write(&fs, "a", b"synced", true);
+    fs.sync_dir(&dir()).unwrap();
+    a.append(b"+unsynced").unwrap();
+    let copy = fs.fork();
+    a.append(b"+after").unwrap();
+    assert_eq!(copy.read_all(&dir().join("a")).unwrap(), b"synced+unsynced");
+    write(&copy, "b", b"only in the copy", true);
+    assert!(!fs.exists(&dir().join("b")).unwrap());
+    // The copy keeps the crash model: its unsynced bytes go on a crash.
+    let crashed = copy.crash();
+    assert_eq!(crashed.read_all(&dir().join("a")).unwrap(), b"synced");
+}
+
+#[test]
+fn fail_path_at_fails_only_matching_files() {
+    let fs = setup();
+    fs.fail_path_at(
+        1,
+        true,
+        &[OpKind::Create, OpKind::Write],
+        FaultKind::NoSpace,
+        ".sst",
+    );
+    let mut log = fs.create(&dir().join("000001.wal")).unwrap();
+    log.append(b"fine").unwrap();
+    let err = fs.create(&dir().join("000002.sst.tmp")).unwrap_err();
+    match err {
+        Error::Io { source, .. } => assert_eq!(source.kind(), io::ErrorKind::StorageFull),
+        other => panic!("expected ENOSPC, got {other}"),
+    }
+    assert_eq!(fs.failures(), 1);
+}
+
+#[test]
+fn a_failed_sync_loses_its_bytes_even_if_a_retry_succeeds() {
+    let fs = setup();
+    let mut a = write(&fs, "a", b"durable|", true);
+    fs.sync_dir(&dir()).unwrap();
+    a.append(b"dropped|").unwrap();
+    fs.fail_at(1, false, &[OpKind::Sync], FaultKind::Io);
+    assert!(a.sync().is_err());
+    // Still readable while the machine runs; the retry reports success.
+    assert_eq!(fs.read_all(&dir().join("a")).unwrap(), b"durable|dropped|");
+    a.append(b"later").unwrap();
+    a.sync().unwrap();
+
+    let fs = fs.crash();
+    assert_eq!(
+        fs.read_all(&dir().join("a")).unwrap(),
+        b"durable|\0\0\0\0\0\0\0\0later"
+    );
+}
+
+#[test]
+fn with_strict_directories_a_new_directory_needs_its_parent_synced() {
+    let fs = setup();
+    fs.enable_strict_directories();
+    let lost = PathBuf::from("/db/lost");
+    let kept = PathBuf::from("/db/kept");
+    // `kept` is named durably by the sync of /db; `lost` comes after it.
+    for d in [&kept, &lost] {
+        fs.create_dir_all(d).unwrap();
+        let mut f = fs.create(&d.join("f")).unwrap();
+        f.append(b"data").unwrap();
+        f.sync().unwrap();
+        fs.sync_dir(d).unwrap();
+        if d == &kept {
+            fs.sync_dir(&dir()).unwrap();
+        }
+    }
+    let fs = fs.crash();
+    assert!(!fs.exists(&lost).unwrap());
+    assert!(!fs.exists(&lost.join("f")).unwrap());
+    assert_eq!(fs.read_all(&kept.join("f")).unwrap(), b"data");
+}

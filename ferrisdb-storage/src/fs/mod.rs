@@ -144,3 +144,23 @@ pub fn parent_dir(path: &Path) -> PathBuf {
         _ => PathBuf::from("."),
     }
 }
+
+/// Creates `dir` and its missing parents durably: each directory it creates
+/// is made durable by syncing the directory that holds it, so the new name
+/// survives a power loss, as POSIX does not promise otherwise. Call before
+/// anything acknowledged is stored in `dir`.
+pub fn create_dir_all_durable(fs: &dyn FileSystem, dir: &Path) -> crate::Result<()> {
+    let mut missing = Vec::new();
+    for ancestor in dir.ancestors() {
+        // A root (`/`) has no directory to hold its name.
+        if ancestor.as_os_str().is_empty() || ancestor.parent().is_none() || fs.exists(ancestor)? {
+            break;
+        }
+        missing.push(ancestor);
+    }
+    fs.create_dir_all(dir)?;
+    for created in missing {
+        fs.sync_dir(&parent_dir(created))?;
+    }
+    Ok(())
+}

@@ -78,6 +78,14 @@ impl Block {
         })
     }
 
+    /// Decodes `data`, the uncompressed contents of the block at
+    /// `file_offset` of `file` (its trailer already checked and removed),
+    /// checking the restart array. For tools and fuzzing; the engine reads
+    /// blocks through [`SSTableReader`](super::SSTableReader).
+    pub fn decode(data: Vec<u8>, file: &Path, file_offset: u64) -> Result<Block> {
+        Block::new(data, Arc::new(file.to_path_buf()), file_offset)
+    }
+
     /// Bytes this block holds in memory, as charged to the block cache.
     pub fn charge(&self) -> usize {
         self.data.capacity() + std::mem::size_of::<Block>()

@@ -1,0 +1,182 @@
+//! The fuzz targets' seed corpora (`fuzz/corpus/<target>/`), fed through the
+//! same decoders as the cargo-fuzz targets (`fuzz/src/decoders.rs`) on
+//! stable, so every `cargo test` replays them, findings included once they
+//! are added to a corpus.
+//!
+//! `cargo test -p ferrisdb-storage --test fuzz_corpus -- --ignored` rewrites
+//! the seeds from valid encodings (see `regenerate_seed_corpus`).
+
+#[path = "../../fuzz/src/decoders.rs"]
+mod decoders;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, SharedFileSystem};
+use ferrisdb_storage::manifest::{ManifestState, TableRecord};
+use ferrisdb_storage::sstable::{SSTableReader, SSTableWriter, TableOptions};
+use ferrisdb_storage::wal::{WALWriter, WalOptions};
+use ferrisdb_storage::{CompressionType, InternalKey, Operation, WriteBatch};
+
+type Target = (&'static str, fn(&[u8]));
+
+const TARGETS: [Target; 4] = [
+    ("wal_reader", decoders::wal_reader),
+    ("block_decoder", decoders::block_decoder),
+    ("table_reader", decoders::table_reader),
+    ("manifest_decoder", decoders::manifest_decoder),
+];
+
+fn corpus_dir(target: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target)
+}
+
+#[test]
+fn every_corpus_file_goes_through_its_decoder() {
+    let mut files = 0;
+    for (target, decode) in TARGETS {
+        let dir = corpus_dir(target);
+        let entries = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|entry| entry.unwrap().path())
+            .collect::<Vec<_>>();
+        assert!(!entries.is_empty(), "empty corpus {}", dir.display());
+        for path in entries {
+            let data = std::fs::read(&path).unwrap();
+            decode(&data);
+            files += 1;
+        }
+    }
+    eprintln!("fuzz corpus files decoded: {files}");
+}
+
+/// A log of a few batches, one spanning blocks.
+fn wal_seed(batches: &[WriteBatch]) -> Vec<u8> {
+    let fs = FaultFileSystem::new();
+    let dir = Path::new("/s");
+    fs.create_dir_all(dir).unwrap();
+    let writer = WALWriter::create(
+        Arc::new(fs.clone()),
+        dir,
+        1,
+        Arc::new(AtomicU64::new(2)),
+        WalOptions::default(),
+    )
+    .unwrap();
+    for (batch, ts) in batches.iter().zip(1..) {
+        writer.append(batch, ts).unwrap();
+    }
+    writer.close().unwrap();
+    fs.read_all(&dir.join("000001.wal")).unwrap()
+}
+
+/// A table of `n` keys, and its bytes.
+fn table_seed(n: u32, compression: CompressionType) -> (Vec<u8>, Arc<SSTableReader>) {
+    let fs = FaultFileSystem::new();
+    let dir = Path::new("/s");
+    fs.create_dir_all(dir).unwrap();
+    let shared: SharedFileSystem = Arc::new(fs.clone());
+    let path = dir.join("000001.sst");
+    let options = TableOptions {
+        block_size: 256,
+        compression,
+        ..TableOptions::default()
+    };
+    let mut writer = SSTableWriter::create(Arc::clone(&shared), &path, options).unwrap();
+    for i in 0..n {
+        let key = InternalKey::new(format!("key{i:04}"), u64::from(n - i));
+        let op = if i % 7 == 3 {
+            Operation::Delete
+        } else {
+            Operation::Put
+        };
+        writer
+            .add(&key, op, format!("value-{i}").as_bytes())
+            .unwrap();
+    }
+    writer.finish().unwrap();
+    let reader = SSTableReader::open(&shared, &path, None).unwrap();
+    (fs.read_all(&path).unwrap(), reader)
+}
+
+#[test]
+#[ignore = "rewrites fuzz/corpus; run by hand after a format change"]
+fn regenerate_seed_corpus() {
+    let write = |target: &str, name: &str, data: &[u8]| {
+        let dir = corpus_dir(target);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), data).unwrap();
+    };
+    write(
+        "wal_reader",
+        "small",
+        &wal_seed(&[
+            WriteBatch::new().put("a", "1"),
+            WriteBatch::new().put("b", "2").delete("a"),
+        ]),
+    );
+    write(
+        "wal_reader",
+        "spanning",
+        &wal_seed(&[
+            WriteBatch::new().put("big", vec![b'x'; 40_000]),
+            WriteBatch::new().delete("big"),
+        ]),
+    );
+    write("wal_reader", "empty_log", &wal_seed(&[]));
+
+    let (table, reader) = table_seed(40, CompressionType::None);
+    write("table_reader", "plain", &table);
+    let (lz4, _) = table_seed(40, CompressionType::Lz4);
+    write("table_reader", "lz4", &lz4);
+    let (one, _) = table_seed(1, CompressionType::None);
+    write("table_reader", "one_entry", &one);
+
+    // Block contents: the stored bytes less the 5-byte trailer.
+    let contents =
+        |offset: u64, size: u64| table[offset as usize..(offset + size) as usize].to_vec();
+    let index = reader.footer().index;
+    write(
+        "block_decoder",
+        "index",
+        &contents(index.offset, index.size),
+    );
+    for (i, entry) in reader.index().iter().take(2).enumerate() {
+        let handle = entry.handle;
+        write(
+            "block_decoder",
+            &format!("data{i}"),
+            &contents(handle.offset, handle.size),
+        );
+    }
+
+    let record = |level, file_number| TableRecord {
+        level,
+        file_number,
+        file_size: 4096,
+        entry_count: 10,
+        smallest: InternalKey::new("a", 9),
+        largest: InternalKey::new("z", 1),
+        min_timestamp: 1,
+        max_timestamp: 9,
+    };
+    write(
+        "manifest_decoder",
+        "empty",
+        &ManifestState::default().encode(),
+    );
+    write(
+        "manifest_decoder",
+        "two_tables",
+        &ManifestState {
+            next_file_number: 10,
+            log_number: 8,
+            last_timestamp: 9,
+            tables: vec![record(0, 7), record(1, 3)],
+        }
+        .encode(),
+    );
+}

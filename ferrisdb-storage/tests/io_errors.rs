@@ -1,0 +1,95 @@
+//! I/O errors, SQLite-style: for N = 1, 2, 3, ... the Nth file operation of a
+//! workload fails with `EIO`, once and then persistently (and with `ENOSPC`
+//! persistently: the disk fills at that point), until a run passes through
+//! without reaching N.
+//!
+//! Every run must return errors rather than panic (dropping the engine
+//! included), and must not acknowledge a write it did not keep: after the
+//! file system heals, the database reopens, both in place and after a power
+//! loss (with torn writes at every other point), with every acknowledged
+//! write and a prefix of the history (see `reliability/mod.rs`).
+//!
+//! `FERRISDB_IO_ERROR_STEP` (default 1) tries every Nth point only, for
+//! quicker local runs; `FERRISDB_IO_ERROR_WRITES` (default 60) sets the
+//! workload's size.
+
+mod reliability;
+
+use ferrisdb_storage::fs::{FaultFileSystem, FaultKind, OpKind};
+use reliability::*;
+
+const ALL: [OpKind; 5] = [
+    OpKind::Create,
+    OpKind::Write,
+    OpKind::Sync,
+    OpKind::Rename,
+    OpKind::Read,
+];
+
+/// Opens `fs` (already holding the history's initial state) and checks it.
+fn reopen_and_check(fs: &FaultFileSystem, history: &History, context: &str) {
+    let db = open(fs).unwrap_or_else(|e| panic!("{context}: reopen failed: {e}"));
+    let recovered = read_all(&db).unwrap_or_else(|e| panic!("{context}: read failed: {e}"));
+    if let Err(problem) = history.check(&recovered) {
+        panic!("{context}: {problem}");
+    }
+    assert_no_orphans(fs, &db_dir());
+    db.put("after-recovery", "ok")
+        .unwrap_or_else(|e| panic!("{context}: write after recovery failed: {e}"));
+}
+
+#[test]
+fn every_failed_operation_is_reported_and_loses_no_acknowledged_write() {
+    watch_panics();
+    let step = env_or("FERRISDB_IO_ERROR_STEP", 1).max(1);
+    let writes = env_or("FERRISDB_IO_ERROR_WRITES", 60) as usize;
+    let ops = workload(11, writes, 20);
+    let mut points = 0u64;
+    let mut acknowledged_checked = 0u64;
+    let cases = [
+        (FaultKind::Io, false),
+        (FaultKind::Io, true),
+        (FaultKind::NoSpace, true),
+    ];
+    for (fault, persistent) in cases {
+        let mut n = 1;
+        loop {
+            let context = format!("fail operation {n} with {fault:?} (persistent: {persistent})");
+            let fs = fresh_fs();
+            // Some data on disk first, so the faults also hit reads of tables.
+            let mut history = History::default();
+            {
+                let db = open(&fs).unwrap();
+                run(&db, &ops[..ops.len() / 4], &mut history, false);
+                assert!(!history.any_failed(), "setup must not fail");
+                history.initial = history.all_applied();
+                history.attempts.clear();
+            }
+            let db = open(&fs).unwrap();
+            fs.fail_at(n, persistent, &ALL, fault);
+            run(&db, &ops, &mut history, false);
+            drop(db);
+            let failures = fs.failures();
+            fs.heal();
+            if failures == 0 {
+                // The workload passed through without reaching operation n.
+                assert!(!history.any_failed(), "{context}: error without a fault");
+                break;
+            }
+            points += 1;
+            acknowledged_checked += history.acknowledged() as u64;
+            let copy = fs.fork();
+            reopen_and_check(&copy, &history, &format!("{context}, reopened in place"));
+            if n % 2 == 1 {
+                fs.enable_torn_writes(n);
+            }
+            reopen_and_check(&fs.crash(), &history, &format!("{context}, after a crash"));
+            n += step;
+        }
+    }
+    assert_eq!(panics(), 0, "a thread panicked (see above)");
+    eprintln!(
+        "I/O error points tried: {points}, acknowledged writes checked: {acknowledged_checked}, \
+         lost: 0"
+    );
+}

@@ -1,0 +1,446 @@
+//! `ferrisdb-stress`: a db_stress-style stress and crash test.
+//!
+//! Several threads apply random batches of puts and deletes, read keys back
+//! and check them, and flush now and then, while every write is recorded in
+//! an expected-state file ([`expected`]) that survives the process. A run
+//! ends by verifying every key against that file.
+//!
+//! With `--crash-test` the tool is its own parent: it starts itself as a
+//! child doing the above, kills it with SIGKILL at a random moment, reopens
+//! the database, verifies every key (a key must hold the last acknowledged
+//! write or the one in flight), and repeats for `--iterations` rounds within
+//! `--duration` seconds.
+//!
+//! Exit status: 0 when every check passed, 1 when a check failed (a lost
+//! acknowledged write or a wrong read), 2 for a usage or I/O error.
+
+pub mod expected;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode, WriteBatch};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use expected::{
+    decode_value, encode_value, generation, is_present, key_bytes, make_value, ExpectedState,
+};
+
+/// The command line of `ferrisdb-stress`.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "ferrisdb-stress",
+    about = "Stress FerrisDB with threads of random batches and reads, checked against an \
+             expected-state file; --crash-test kills it with SIGKILL and verifies",
+    after_help = "Exit status: 0 all checks passed, 1 a check failed, 2 usage or I/O error."
+)]
+pub struct StressArgs {
+    /// The database directory.
+    #[arg(long, default_value = "./stress-db")]
+    pub db: PathBuf,
+    /// The expected-state file [default: the database path + `.expected`].
+    #[arg(long)]
+    pub expected: Option<PathBuf>,
+    /// Writer threads; key k belongs to thread k % threads.
+    #[arg(long, default_value_t = 4)]
+    pub threads: u64,
+    /// Number of keys.
+    #[arg(long, default_value_t = 10_000)]
+    pub keys: u64,
+    /// Seconds to run (per child in a crash test: the whole test).
+    #[arg(long, default_value_t = 10.0)]
+    pub duration: f64,
+    /// Stop each thread after this many operations (0: no limit).
+    #[arg(long, default_value_t = 0)]
+    pub ops_per_thread: u64,
+    /// Bytes of each stored value.
+    #[arg(long, default_value_t = 100)]
+    pub value_size: usize,
+    /// MemTable size in bytes: small values flush often.
+    #[arg(long, default_value_t = 256 << 10)]
+    pub memtable_size: usize,
+    /// How writes are synced.
+    #[arg(long, value_enum, default_value_t = Sync::Normal)]
+    pub sync: Sync,
+    /// Seed of the random choices (default: from the clock).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Run as parent: start children, kill them with SIGKILL, verify.
+    #[arg(long)]
+    pub crash_test: bool,
+    /// Rounds of start, kill, verify in a crash test.
+    #[arg(long, default_value_t = 10)]
+    pub iterations: u64,
+    /// Only verify the database against the expected-state file.
+    #[arg(long)]
+    pub verify_only: bool,
+}
+
+/// [`SyncMode`] as a command-line choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Sync {
+    /// Acknowledge once the write is in the OS: survives SIGKILL.
+    Normal,
+    /// fsync before acknowledging: survives power loss.
+    Full,
+}
+
+/// What a verification found.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Verification {
+    /// Keys checked.
+    pub keys: u64,
+    /// Keys holding neither the acknowledged nor the in-flight write: lost
+    /// acknowledged writes, or data from nowhere.
+    pub lost: u64,
+    /// Keys whose in-flight write turned out to be there.
+    pub in_flight_kept: u64,
+}
+
+/// Totals of a run, for the closing report.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Totals {
+    /// Acknowledged operations (writes, reads, flushes).
+    pub operations: u64,
+    /// Reads whose value was wrong.
+    pub bad_reads: u64,
+}
+
+impl StressArgs {
+    fn expected_path(&self) -> PathBuf {
+        self.expected.clone().unwrap_or_else(|| {
+            let mut name = self.db.as_os_str().to_owned();
+            name.push(".expected");
+            PathBuf::from(name)
+        })
+    }
+
+    fn config(&self) -> StorageConfig {
+        StorageConfig {
+            wal_sync_mode: match self.sync {
+                Sync::Normal => SyncMode::Normal,
+                Sync::Full => SyncMode::Full,
+            },
+            memtable_size: self.memtable_size,
+            ..StorageConfig::new(&self.db)
+        }
+    }
+
+    fn seed(&self) -> u64 {
+        self.seed.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64)
+        })
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + std::marker::Sync>;
+
+/// Runs the tool as `args` asks; returns the exit status.
+pub fn run(args: &StressArgs, out: &mut dyn Write) -> i32 {
+    let result = if args.crash_test {
+        crash_test(args, out)
+    } else if args.verify_only {
+        verify_db(args).map(|v| report_verification(&v, out))
+    } else {
+        stress_then_verify(args, out)
+    };
+    match result {
+        Ok(true) => 0,
+        Ok(false) => 1,
+        Err(e) => {
+            let _ = writeln!(out, "error: {e}");
+            2
+        }
+    }
+}
+
+fn report_verification(v: &Verification, out: &mut dyn Write) -> bool {
+    let _ = writeln!(
+        out,
+        "verified {} keys: {} in-flight writes kept, lost acknowledged writes: {}",
+        v.keys, v.in_flight_kept, v.lost
+    );
+    v.lost == 0
+}
+
+/// One process's stress run, then a verification (no kill).
+fn stress_then_verify(args: &StressArgs, out: &mut dyn Write) -> Result<bool, BoxError> {
+    let totals = stress(args, &mut *out)?;
+    let _ = writeln!(
+        out,
+        "operations: {}, bad reads: {}",
+        totals.operations, totals.bad_reads
+    );
+    let v = verify_db(args)?;
+    Ok(report_verification(&v, out) && totals.bad_reads == 0)
+}
+
+/// The threads' work: random batches, reads and flushes for
+/// `args.duration` seconds. Prints `operations N` lines as it goes (the crash
+/// test's parent reads them).
+pub fn stress(args: &StressArgs, out: &mut dyn Write) -> Result<Totals, BoxError> {
+    if args.threads == 0 || args.keys < args.threads {
+        return Err("need at least one thread and one key per thread".into());
+    }
+    let db = Arc::new(StorageEngine::open(args.config())?);
+    let expected = Arc::new(ExpectedState::open(&args.expected_path(), args.keys)?);
+    let operations = Arc::new(AtomicU64::new(0));
+    let bad_reads = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let deadline = Instant::now() + Duration::from_secs_f64(args.duration);
+    let seed = args.seed();
+    let handles: Vec<_> = (0..args.threads)
+        .map(|thread| {
+            let (db, expected, operations, bad_reads, stop) = (
+                Arc::clone(&db),
+                Arc::clone(&expected),
+                Arc::clone(&operations),
+                Arc::clone(&bad_reads),
+                Arc::clone(&stop),
+            );
+            let args = args.clone();
+            std::thread::spawn(move || -> Result<(), BoxError> {
+                let mut rng = StdRng::seed_from_u64(seed ^ thread.wrapping_mul(0x9e37_79b9));
+                worker(
+                    &args,
+                    thread,
+                    &db,
+                    &expected,
+                    &mut rng,
+                    &operations,
+                    &bad_reads,
+                    &stop,
+                )
+            })
+        })
+        .collect();
+    while Instant::now() < deadline && !handles.iter().all(|h| h.is_finished()) {
+        std::thread::sleep(Duration::from_millis(50));
+        let _ = writeln!(out, "operations {}", operations.load(Ordering::Relaxed));
+        let _ = out.flush();
+    }
+    stop.store(true, Ordering::Relaxed);
+    for handle in handles {
+        handle.join().map_err(|_| "a stress thread panicked")??;
+    }
+    Arc::try_unwrap(db)
+        .map_err(|_| "the database is still shared")?
+        .close()?;
+    Ok(Totals {
+        operations: operations.load(Ordering::Relaxed),
+        bad_reads: bad_reads.load(Ordering::Relaxed),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn worker(
+    args: &StressArgs,
+    thread: u64,
+    db: &StorageEngine,
+    expected: &ExpectedState,
+    rng: &mut StdRng,
+    operations: &AtomicU64,
+    bad_reads: &AtomicU64,
+    stop: &AtomicBool,
+) -> Result<(), BoxError> {
+    let own_keys = (args.keys - thread).div_ceil(args.threads);
+    let own_key = |rng: &mut StdRng| thread + rng.random_range(0..own_keys) * args.threads;
+    let mut done = 0u64;
+    while !stop.load(Ordering::Relaxed) && (args.ops_per_thread == 0 || done < args.ops_per_thread)
+    {
+        match rng.random_range(0..100) {
+            0..=59 => {
+                let mut batch = WriteBatch::new();
+                let mut writes: Vec<(u64, u32)> = Vec::new();
+                for _ in 0..rng.random_range(1..=4) {
+                    let k = own_key(rng);
+                    if writes.iter().any(|(w, _)| *w == k) {
+                        continue;
+                    }
+                    let (pending, done) = expected.get(k)?;
+                    let next = generation(pending.max(done)) + 1;
+                    let present = rng.random_bool(0.85);
+                    let value = make_value(next, present);
+                    expected.set_pending(k, value)?;
+                    batch = if present {
+                        batch.put(key_bytes(k), encode_value(k, value, args.value_size))
+                    } else {
+                        batch.delete(key_bytes(k))
+                    };
+                    writes.push((k, value));
+                }
+                db.write(batch)?;
+                for (k, value) in writes {
+                    expected.set_done(k, value)?;
+                }
+            }
+            60..=97 => {
+                // The thread's own key: no write of it is in flight.
+                let k = own_key(rng);
+                let (_, done) = expected.get(k)?;
+                let found = db.get(key_bytes(k))?;
+                if !matches_state(k, found.as_deref(), done, args.value_size) {
+                    bad_reads.fetch_add(1, Ordering::Relaxed);
+                    eprintln!(
+                        "bad read of key {k}: expected generation {} ({}), found {:?}",
+                        generation(done),
+                        if is_present(done) { "put" } else { "deleted" },
+                        found.map(|v| String::from_utf8_lossy(&v).into_owned())
+                    );
+                }
+            }
+            _ => {
+                if thread == 0 {
+                    db.flush()?;
+                }
+            }
+        }
+        done += 1;
+        operations.fetch_add(1, Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+/// Whether `found` (a stored value or `None`) is state `value` of key `k`.
+fn matches_state(k: u64, found: Option<&[u8]>, value: u32, size: usize) -> bool {
+    match found {
+        None => !is_present(value),
+        Some(stored) => is_present(value) && decode_value(k, stored, size) == Some(value),
+    }
+}
+
+/// Opens the database and checks every key against the expected state; then
+/// records what was found as the new expected state.
+pub fn verify_db(args: &StressArgs) -> Result<Verification, BoxError> {
+    let db = StorageEngine::open(args.config())?;
+    let expected = ExpectedState::open(&args.expected_path(), args.keys)?;
+    let mut v = Verification::default();
+    for k in 0..args.keys {
+        let (pending, done) = expected.get(k)?;
+        let found = db.get(key_bytes(k))?;
+        let found_value = if matches_state(k, found.as_deref(), done, args.value_size) {
+            done
+        } else if pending != done && matches_state(k, found.as_deref(), pending, args.value_size) {
+            v.in_flight_kept += 1;
+            pending
+        } else {
+            v.lost += 1;
+            eprintln!(
+                "key {k}: expected generation {} or in-flight {}, found {:?}",
+                generation(done),
+                generation(pending),
+                found.map(|f| String::from_utf8_lossy(&f).into_owned())
+            );
+            continue;
+        };
+        // The in-flight write either landed or not; from now on it is done.
+        expected.set_both(k, found_value)?;
+        v.keys += 1;
+    }
+    expected.sync()?;
+    db.close()?;
+    Ok(v)
+}
+
+/// The parent of a crash test: start, kill, verify, `iterations` times.
+fn crash_test(args: &StressArgs, out: &mut dyn Write) -> Result<bool, BoxError> {
+    let exe = std::env::current_exe()?;
+    let mut rng = StdRng::seed_from_u64(args.seed());
+    let per_round = args.duration / args.iterations.max(1) as f64;
+    let (mut operations, mut lost, mut kills) = (0u64, 0u64, 0u64);
+    for round in 0..args.iterations {
+        let mut child = Command::new(&exe)
+            .args(child_args(args, rng.random()))
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let stdout = child.stdout.take().ok_or("no child stdout")?;
+        let last = Arc::new(AtomicU64::new(0));
+        let reader = {
+            let last = Arc::clone(&last);
+            std::thread::spawn(move || {
+                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                    if let Some(n) = line.strip_prefix("operations ") {
+                        if let Ok(n) = n.trim().parse() {
+                            last.store(n, Ordering::Relaxed);
+                        }
+                    }
+                }
+            })
+        };
+        // Kill at a random moment of the round (some right after start-up,
+        // during recovery of the previous round's data).
+        let wait = per_round * rng.random_range(0.1..1.0);
+        std::thread::sleep(Duration::from_secs_f64(wait));
+        let killed = child.try_wait()?.is_none();
+        if killed {
+            child.kill()?; // SIGKILL
+            kills += 1;
+        }
+        let status = child.wait()?;
+        let _ = reader.join();
+        if !killed && !status.success() {
+            return Err(format!("round {round}: the child failed: {status}").into());
+        }
+        operations += last.load(Ordering::Relaxed);
+        let v = verify_db(args)?;
+        lost += v.lost;
+        let _ = writeln!(
+            out,
+            "round {round}: killed after {wait:.2}s, {} operations; verified {} keys, {} in-flight \
+             kept, {} lost",
+            last.load(Ordering::Relaxed),
+            v.keys,
+            v.in_flight_kept,
+            v.lost
+        );
+        if v.lost > 0 {
+            break;
+        }
+    }
+    let _ = writeln!(
+        out,
+        "crash test: {} iterations, {kills} kills, {operations} operations, lost acknowledged \
+         writes: {lost}",
+        args.iterations
+    );
+    Ok(lost == 0)
+}
+
+/// The child's command line: this run's settings without `--crash-test`, a
+/// long duration (it is killed first), a seed of its own.
+fn child_args(args: &StressArgs, seed: u64) -> Vec<String> {
+    let mut child = vec![
+        "--db".to_string(),
+        path_arg(&args.db),
+        "--expected".to_string(),
+        path_arg(&args.expected_path()),
+        "--threads".to_string(),
+        args.threads.to_string(),
+        "--keys".to_string(),
+        args.keys.to_string(),
+        "--duration".to_string(),
+        "3600".to_string(),
+        "--value-size".to_string(),
+        args.value_size.to_string(),
+        "--memtable-size".to_string(),
+        args.memtable_size.to_string(),
+        "--seed".to_string(),
+        seed.to_string(),
+    ];
+    if args.sync == Sync::Full {
+        child.extend(["--sync".to_string(), "full".to_string()]);
+    }
+    child
+}
+
+fn path_arg(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
