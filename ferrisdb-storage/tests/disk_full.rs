@@ -3,8 +3,7 @@
 //! disk is full, reads keep working, and once space returns the database
 //! reopens with nothing lost.
 //!
-//! Compaction (issue 7) adds its own case here: `ENOSPC` while a compaction
-//! writes its output.
+//! And during a compaction: `ENOSPC` while it writes its output.
 
 mod reliability;
 
@@ -100,5 +99,47 @@ fn enospc_under_the_log_refuses_writes_keeps_reads_and_loses_nothing() {
     );
     db.put("accepted", "y").unwrap();
     drop(db);
+    assert_eq!(panics(), 0, "a thread panicked (see above)");
+}
+
+#[test]
+fn enospc_during_a_compaction_refuses_writes_keeps_reads_and_loses_nothing() {
+    watch_panics();
+    let fs = fresh_fs();
+    let mut history = History::default();
+    let db = open(&fs).unwrap();
+    load(&db, 3, &mut history);
+    // Everything in tables, so the failure below hits the compaction's
+    // output, not a flush.
+    db.flush().unwrap();
+    db.wait_for_compactions().unwrap();
+    let expected = history.all_applied();
+
+    fs.fail_path_at(1, true, &WRITE_KINDS, FaultKind::NoSpace, ".sst");
+    let err = db.compact().unwrap_err();
+    assert!(is_disk_full(&err), "compact: {err:?}");
+    let err = db.put("refused", "x").unwrap_err();
+    assert!(
+        is_disk_full(&err),
+        "write after a failed compaction: {err:?}"
+    );
+    assert_eq!(
+        read_all(&db).unwrap(),
+        expected,
+        "reads while the disk is full"
+    );
+
+    drop(db);
+    fs.heal();
+    let db = open(&fs).unwrap();
+    assert_eq!(read_all(&db).unwrap(), expected, "after space returned");
+    db.compact().unwrap();
+    assert_eq!(
+        read_all(&db).unwrap(),
+        expected,
+        "after a successful compaction"
+    );
+    drop(db);
+    assert_no_orphans(&fs, &db_dir());
     assert_eq!(panics(), 0, "a thread panicked (see above)");
 }

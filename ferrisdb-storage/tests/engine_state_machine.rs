@@ -1,11 +1,11 @@
 //! A proptest state machine of the engine: random sequences of puts, deletes,
-//! batches, reads, scans, flushes, checkpoints, clean reopens and power losses (under
+//! batches, reads, scans, flushes, manual compactions (background ones run
+//! too, with the scenarios' tiny levels), checkpoints, clean reopens and
+//! power losses (under
 //! `SyncMode::Full`, so a crash loses nothing acknowledged), checked after
 //! every step against a `BTreeMap` model. Failures shrink to a minimal
 //! sequence, are saved under `proptest-regressions/`, and each distinct one
 //! becomes a named `#[test]` below.
-//!
-//! Compaction (issue 7) joins as one more [`Step`].
 //!
 //! `FERRISDB_PROPTEST_CASES` (default 48) sets the number of sequences.
 
@@ -22,6 +22,7 @@ enum Step {
     Get(u8),
     Scan,
     Flush,
+    Compact,
     Reopen,
     Crash {
         torn_seed: Option<u64>,
@@ -49,6 +50,7 @@ fn step() -> impl Strategy<Value = Step> {
         3 => (0u8..12).prop_map(Step::Get),
         1 => Just(Step::Scan),
         1 => Just(Step::Flush),
+        1 => Just(Step::Compact),
         1 => Just(Step::Reopen),
         1 => prop::option::of(any::<u64>()).prop_map(|torn_seed| Step::Crash { torn_seed }),
         1 => Just(Step::Checkpoint),
@@ -77,6 +79,7 @@ fn check(steps: &[Step]) -> Result<(), TestCaseError> {
                 prop_assert_eq!(&read_all(engine).map_err(fail)?, &model, "step {}: scan", i);
             }
             Step::Flush => engine.flush().map_err(fail)?,
+            Step::Compact => engine.compact().map_err(fail)?,
             Step::Reopen => {
                 db.take().expect("open").close().map_err(fail)?;
                 db = Some(open(&fs).map_err(fail)?);

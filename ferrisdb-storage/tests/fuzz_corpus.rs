@@ -158,6 +158,7 @@ fn regenerate_seed_corpus() {
         file_number,
         file_size: 4096,
         entry_count: 10,
+        tombstone_count: 2,
         smallest: InternalKey::new("a", 9),
         largest: InternalKey::new("z", 1),
         min_timestamp: 1,

@@ -23,6 +23,9 @@ fn assert_complete(fs: &FaultFileSystem, expected: &State, context: &str) {
     let db = open(fs).unwrap_or_else(|e| panic!("{context}: open failed: {e}"));
     let recovered = read_all(&db).unwrap_or_else(|e| panic!("{context}: read failed: {e}"));
     assert!(&recovered == expected, "{context}: recovered state differs");
+    // Files of the compactions the reopened engine starts are not orphans.
+    db.wait_for_compactions()
+        .unwrap_or_else(|e| panic!("{context}: background work failed: {e}"));
     assert_no_orphans(fs, &db_dir());
 }
 

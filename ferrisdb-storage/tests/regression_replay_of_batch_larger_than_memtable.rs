@@ -26,5 +26,6 @@ fn regression_replay_of_batch_larger_than_memtable() {
     drop(db);
     let db = open(&crashed).unwrap();
     assert_eq!(db.get("big").unwrap(), Some(big));
+    db.wait_for_compactions().unwrap();
     reliability::assert_no_orphans(&crashed, &db_dir());
 }

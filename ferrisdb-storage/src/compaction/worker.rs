@@ -102,7 +102,12 @@ impl Inner {
 
         lock(&self.background).manual_compaction = false;
         self.notify_background();
-        result
+        // A failed compaction means the disk is failing (or full): like a
+        // failed background compaction, it stops writes until reopen.
+        result.or_else(|error| {
+            self.set_background_error(error);
+            self.check_background()
+        })
     }
 
     /// Waits until no MemTable waits for a flush, no compaction runs and the
