@@ -1,6 +1,7 @@
 //! Tests of [`FaultFileSystem`]: the crash model and the fault injection.
 
 use super::*;
+use crate::fs::{FileSystem, WritableFile};
 
 fn dir() -> PathBuf {
     PathBuf::from("/db")
