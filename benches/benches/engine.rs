@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode};
-use ferrisdb_tools::bench::workloads::{fill_key, Rng, ValueSource};
+use ferrisdb_tools::bench::data::{fill_key, Rng, ValueSource};
 
 const ENTRIES: u64 = 200_000;
 

@@ -18,7 +18,7 @@ use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode};
-use ferrisdb_tools::bench::workloads::{fill_key, Rng, ValueSource};
+use ferrisdb_tools::bench::data::{fill_key, Rng, ValueSource};
 
 /// Errors of any engine.
 pub type PeerError = Box<dyn std::error::Error + Send + Sync>;

@@ -4,8 +4,8 @@
 use std::process::Command;
 
 use ferrisdb_tools::bench::args::BenchArgs;
+use ferrisdb_tools::bench::progress::Progress;
 use ferrisdb_tools::bench::run;
-use ferrisdb_tools::bench::workloads::Progress;
 
 /// Every benchmark; fillsync first, since it starts a fresh database of
 /// `num / 1000` entries.

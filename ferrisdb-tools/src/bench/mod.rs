@@ -5,19 +5,23 @@
 //! cargo run --release --bin ferrisdb-bench -- --benchmarks=fillseq,readrandom --num=1000000
 //! ```
 //!
-//! [`args`] parses the flags, [`workloads`] runs the benchmarks,
-//! [`report`] formats each result as `db_bench` does and [`histogram`]
-//! keeps the latencies of `--histogram`.
+//! [`args`] parses the flags, [`data`] makes the keys and values,
+//! [`workloads`] runs the benchmarks, [`report`] formats each result as
+//! `db_bench` does, [`histogram`] keeps the latencies of `--histogram` and
+//! [`progress`] draws the progress line on a terminal.
 
 pub mod args;
+pub mod data;
 pub mod histogram;
+pub mod progress;
 pub mod report;
 pub mod workloads;
 
 use std::io::Write;
 
 use args::BenchArgs;
-use workloads::{Progress, Runner};
+use progress::Progress;
+use workloads::Runner;
 
 /// Runs `args`' benchmarks, writing the header and one line per benchmark
 /// to `out` and warnings and errors to `err`; returns the exit code (0, or

@@ -1,13 +1,9 @@
 //! The workloads of `ferrisdb-bench`, as LevelDB/RocksDB `db_bench` defines
-//! them, and [`Runner`], which runs them in order on one database.
-//!
-//! Keys are `db_bench`'s: the zero-padded decimal index of the entry, `--key_size`
-//! bytes long (`0000000000000042`). Values are `--value_size` bytes cut from a
-//! 1 MiB buffer of random bytes at a moving offset; `db_bench` uses
-//! compressible data instead, which only matters with compression on.
+//! them, and [`Runner`], which runs them in order on one database. Keys and
+//! values come from [`data`](super::data).
 
 use std::fs;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
@@ -15,7 +11,9 @@ use std::time::{Duration, Instant};
 use ferrisdb_storage::{Error, Result, StorageEngine, SyncMode};
 
 use super::args::BenchArgs;
+use super::data::{derive_seed, fill_key, Rng, ValueSource};
 use super::histogram::Histogram;
+use super::progress::Progress;
 use super::report::BenchResult;
 
 /// One workload of `--benchmarks`.
@@ -94,93 +92,6 @@ impl Benchmark {
     }
 }
 
-/// SplitMix64: a small, fast, seeded generator; benchmarks need
-/// repeatability, not cryptography.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator whose sequence is fixed by `seed`.
-    pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (0 when `n` is 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next_u64()) * u128::from(n)) >> 64) as u64
-    }
-}
-
-/// A seed for stream `stream` of generator `seed`, unrelated to the seeds
-/// of other streams. (SplitMix64 seeds that differ by a multiple of its
-/// increment give the same sequence shifted, so seeds are hashed, not
-/// added to.)
-pub fn derive_seed(seed: u64, stream: u64) -> u64 {
-    Rng::new(seed ^ stream.rotate_left(32) ^ 0x5851_F42D_4C95_7F2D).next_u64()
-}
-
-/// Writes `db_bench`'s key of entry `index` into `key`: the decimal index,
-/// zero-padded on the left to `key.len()` bytes (the leading digits are
-/// dropped if it does not fit; argument checks prevent that).
-pub fn fill_key(key: &mut [u8], mut index: u64) {
-    for byte in key.iter_mut().rev() {
-        *byte = b'0' + (index % 10) as u8;
-        index /= 10;
-    }
-}
-
-/// The key of entry `index` as a new vector of `key_size` bytes.
-pub fn make_key(index: u64, key_size: usize) -> Vec<u8> {
-    let mut key = vec![0; key_size];
-    fill_key(&mut key, index);
-    key
-}
-
-/// Values of one size cut from a fixed buffer of random bytes, like
-/// `db_bench`'s `RandomGenerator`, so making a value costs no allocation.
-#[derive(Debug, Clone)]
-pub struct ValueSource {
-    data: Vec<u8>,
-    position: usize,
-    size: usize,
-}
-
-impl ValueSource {
-    /// A source of `size`-byte values from 1 MiB of bytes drawn from `rng`.
-    pub fn new(size: usize, rng: &mut Rng) -> Self {
-        let len = (1 << 20).max(size) + size;
-        let mut data = Vec::with_capacity(len + 8);
-        while data.len() < len {
-            data.extend_from_slice(&rng.next_u64().to_le_bytes());
-        }
-        data.truncate(len);
-        ValueSource {
-            data,
-            position: 0,
-            size,
-        }
-    }
-
-    /// The next value.
-    pub fn next_value(&mut self) -> &[u8] {
-        if self.position + self.size > self.data.len() {
-            self.position = 0;
-        }
-        let start = self.position;
-        self.position += self.size.max(1) + 13;
-        &self.data[start..start + self.size]
-    }
-}
-
 /// The process's peak resident memory in bytes (`VmHWM` of
 /// `/proc/self/status`), where the system reports it.
 pub fn peak_rss_bytes() -> Option<u64> {
@@ -195,77 +106,6 @@ pub fn peak_rss_bytes() -> Option<u64> {
 pub fn compact(db: &StorageEngine) -> Result<&'static str> {
     db.compact()?;
     Ok("")
-}
-
-/// A progress line (`... finished N ops`) on standard error, updated on
-/// `db_bench`'s schedule, only when standard error is a terminal.
-#[derive(Debug)]
-pub struct Progress {
-    enabled: bool,
-    done: AtomicU64,
-    next_report: AtomicU64,
-}
-
-impl Progress {
-    /// A progress reporter; `enabled` is false when the output is not a
-    /// terminal, and then it prints nothing.
-    pub fn new(enabled: bool) -> Self {
-        Progress {
-            enabled,
-            done: AtomicU64::new(0),
-            next_report: AtomicU64::new(100),
-        }
-    }
-
-    /// A reporter enabled when standard error is a terminal.
-    pub fn for_stderr() -> Self {
-        Progress::new(std::io::stderr().is_terminal())
-    }
-
-    /// Counts `ops` finished operations and prints the line when due.
-    pub fn add(&self, ops: u64) {
-        if !self.enabled {
-            return;
-        }
-        let total = self.done.fetch_add(ops, Ordering::Relaxed) + ops;
-        let due = self.next_report.load(Ordering::Relaxed);
-        if total >= due
-            && self
-                .next_report
-                .compare_exchange(
-                    due,
-                    next_report(total),
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                )
-                .is_ok()
-        {
-            eprint!("... finished {total} ops{:30}\r", "");
-        }
-    }
-
-    /// Clears the line and restarts the count for the next benchmark.
-    pub fn finish(&self) {
-        if self.enabled && self.done.swap(0, Ordering::Relaxed) > 0 {
-            eprint!("{:60}\r", "");
-        }
-        self.next_report.store(100, Ordering::Relaxed);
-    }
-}
-
-/// `db_bench`'s schedule: the report after `total` comes after a step that
-/// grows with the count.
-pub(crate) fn next_report(total: u64) -> u64 {
-    let step = match total {
-        0..1_000 => 100,
-        1_000..5_000 => 500,
-        5_000..10_000 => 1_000,
-        10_000..50_000 => 5_000,
-        50_000..100_000 => 10_000,
-        100_000..500_000 => 50_000,
-        _ => 100_000,
-    };
-    (total / step + 1) * step
 }
 
 /// What one thread did.
@@ -666,55 +506,5 @@ mod tests {
         assert_eq!(Benchmark::from_name("fill100K"), None);
         assert!(Benchmark::FillSync.needs_fresh_db());
         assert!(!Benchmark::Overwrite.needs_fresh_db());
-    }
-
-    #[test]
-    fn keys_are_zero_padded_decimals() {
-        assert_eq!(make_key(42, 16), b"0000000000000042");
-        assert_eq!(make_key(999_999, 6), b"999999");
-        let mut key = [b'x'; 4];
-        fill_key(&mut key, 7);
-        assert_eq!(&key, b"0007");
-    }
-
-    #[test]
-    fn the_generator_is_seeded_and_in_range() {
-        let mut a = Rng::new(1);
-        let mut b = Rng::new(1);
-        assert_eq!(a.next_u64(), b.next_u64());
-        assert!((0..10_000).all(|_| a.below(10) < 10));
-        assert_eq!(a.below(0), 0);
-        // Derived streams do not overlap as shifted copies of each other.
-        let mut first = Rng::new(derive_seed(301, 1));
-        let mut second = Rng::new(derive_seed(301, 2));
-        let head: Vec<u64> = (0..1000).map(|_| first.next_u64()).collect();
-        let start = second.next_u64();
-        assert!(!head.contains(&start));
-    }
-
-    #[test]
-    fn values_have_the_asked_size_and_vary() {
-        let mut rng = Rng::new(5);
-        let mut values = ValueSource::new(100, &mut rng);
-        let first = values.next_value().to_vec();
-        let second = values.next_value().to_vec();
-        assert_eq!((first.len(), second.len()), (100, 100));
-        assert_ne!(first, second);
-        for _ in 0..20_000 {
-            assert_eq!(values.next_value().len(), 100);
-        }
-        let mut empty = ValueSource::new(0, &mut rng);
-        assert!(empty.next_value().is_empty());
-    }
-
-    #[test]
-    fn progress_follows_db_bench_schedule() {
-        assert_eq!(next_report(100), 200);
-        assert_eq!(next_report(1_000), 1_500);
-        assert_eq!(next_report(123_456), 150_000);
-        assert_eq!(next_report(1_000_000), 1_100_000);
-        let quiet = Progress::new(false);
-        quiet.add(1_000_000);
-        quiet.finish();
     }
 }

@@ -2,8 +2,8 @@
 //! db_bench's workloads and output on FerrisDB. See `ferrisdb_tools::bench`.
 
 use ferrisdb_tools::bench::args::BenchArgs;
+use ferrisdb_tools::bench::progress::Progress;
 use ferrisdb_tools::bench::run;
-use ferrisdb_tools::bench::workloads::Progress;
 
 fn main() {
     let args = match BenchArgs::try_parse_args(std::env::args_os()) {
