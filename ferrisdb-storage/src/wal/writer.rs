@@ -4,6 +4,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use ferrisdb_core::{Error, Result, SyncMode, Timestamp};
 
@@ -16,6 +17,10 @@ use crate::WriteBatch;
 /// Under [`SyncMode::None`], the process buffer is handed to the OS once it
 /// holds this many bytes, so memory stays bounded.
 const NONE_MODE_BUFFER_LIMIT: usize = 1 << 20;
+
+/// The longest a sync leader waits for the writers of the last group to
+/// append again before it syncs without them.
+const MAX_GATHER: Duration = Duration::from_millis(1);
 
 /// Settings of a [`WALWriter`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +102,8 @@ pub struct WALWriter {
     state: Mutex<State>,
     /// Signalled whenever a thread finishes I/O done outside the lock.
     io_done: Condvar,
+    /// Signalled when a gathering sync leader has the records it waits for.
+    appended: Condvar,
 }
 
 #[derive(Debug)]
@@ -117,6 +124,10 @@ struct State {
     buffered_records: u64,
     /// Records the last sync covered: its group size.
     last_group: u64,
+    /// How long the last write-and-sync took.
+    last_sync: Duration,
+    /// A sync leader waits for the writers of the last group to append.
+    gathering: bool,
     failed: Option<Failure>,
     closed: bool,
     bytes_written: u64,
@@ -201,11 +212,14 @@ impl WALWriter {
                 io_busy: false,
                 buffered_records: 0,
                 last_group: 0,
+                last_sync: Duration::ZERO,
+                gathering: false,
                 failed: None,
                 closed: false,
                 bytes_written: start.offset,
             }),
             io_done: Condvar::new(),
+            appended: Condvar::new(),
         })
     }
 
@@ -241,6 +255,9 @@ impl WALWriter {
         st.len = frame_record(&payload, start_len, &mut st.buffer);
         st.bytes_written += st.len - start_len;
         st.buffered_records += 1;
+        if st.gathering && st.buffered_records >= st.last_group {
+            self.appended.notify_one();
+        }
         let pos = WalPosition {
             file_number: st.file_number,
             offset: st.len,
@@ -284,12 +301,23 @@ impl WALWriter {
             // lock so other threads keep appending meanwhile.
             st.io_busy = true;
             if st.last_group > 1 {
-                // The threads the last sync released are likely about to
-                // append again: give them a moment so this sync covers them
-                // too. A lone writer (groups of one) never waits.
-                drop(st);
-                std::thread::yield_now();
-                st = self.lock()?;
+                // The writers the last sync released are likely about to
+                // append again: wait until as many records are buffered as
+                // the last group had, for at most half the last sync's time,
+                // so this sync covers them too instead of leaving them for
+                // the next one. A lone writer (groups of one) never waits.
+                let deadline = Instant::now() + (st.last_sync / 2).min(MAX_GATHER);
+                st.gathering = true;
+                while st.buffered_records < st.last_group {
+                    let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                        break;
+                    };
+                    st = match self.appended.wait_timeout(st, left) {
+                        Ok((guard, _)) => guard,
+                        Err(_) => return Err(Error::Closed),
+                    };
+                }
+                st.gathering = false;
             }
             let end = WalPosition {
                 file_number: st.file_number,
@@ -304,8 +332,10 @@ impl WALWriter {
             st.last_group = std::mem::take(&mut st.buffered_records);
             let path = st.path.clone();
             drop(st);
+            let started = Instant::now();
             let result = append_all(&mut *file, &buffer).and_then(|()| file.sync());
             st = self.lock_after_io()?;
+            st.last_sync = started.elapsed();
             st.file = Some(file);
             st.io_busy = false;
             if st.buffer.is_empty() {
