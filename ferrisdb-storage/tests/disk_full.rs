@@ -10,7 +10,7 @@ mod reliability;
 use std::io;
 
 use ferrisdb_storage::fs::{FaultKind, OpKind};
-use ferrisdb_storage::Error;
+use ferrisdb_storage::{Error, StorageEngine};
 use reliability::*;
 
 const WRITE_KINDS: [OpKind; 3] = [OpKind::Create, OpKind::Write, OpKind::Sync];
@@ -29,20 +29,36 @@ fn load(db: &ferrisdb_storage::StorageEngine, seed: u64, history: &mut History) 
     assert!(!history.any_failed(), "load must not fail");
 }
 
-#[test]
-fn enospc_during_a_flush_refuses_writes_keeps_reads_and_loses_nothing() {
+/// Makes every table write fail with `ENOSPC` after the load of `seed`, and
+/// checks that `step` (a flush or a compaction) fails with it, that writes
+/// are then refused with it while reads work, and that once space returns the
+/// reopened database has lost nothing and `step` succeeds.
+fn table_writes_fail_with_enospc(
+    seed: u64,
+    step_name: &str,
+    everything_in_tables_first: bool,
+    step: fn(&StorageEngine) -> ferrisdb_storage::Result<()>,
+) {
     watch_panics();
     let fs = fresh_fs();
     let mut history = History::default();
     let db = open(&fs).unwrap();
-    load(&db, 1, &mut history);
+    load(&db, seed, &mut history);
+    if everything_in_tables_first {
+        // So the failure hits a compaction's output, not a flush.
+        db.flush().unwrap();
+        db.wait_for_compactions().unwrap();
+    }
     let expected = history.all_applied();
 
     fs.fail_path_at(1, true, &WRITE_KINDS, FaultKind::NoSpace, ".sst");
-    let err = db.flush().unwrap_err();
-    assert!(is_disk_full(&err), "flush: {err:?}");
+    let err = step(&db).unwrap_err();
+    assert!(is_disk_full(&err), "{step_name}: {err:?}");
     let err = db.put("refused", "x").unwrap_err();
-    assert!(is_disk_full(&err), "write after a failed flush: {err:?}");
+    assert!(
+        is_disk_full(&err),
+        "write after a failed {step_name}: {err:?}"
+    );
     assert!(err.to_string().contains("no space"), "{err}");
     assert_eq!(
         read_all(&db).unwrap(),
@@ -54,10 +70,21 @@ fn enospc_during_a_flush_refuses_writes_keeps_reads_and_loses_nothing() {
     fs.heal();
     let db = open(&fs).unwrap();
     assert_eq!(read_all(&db).unwrap(), expected, "after space returned");
+    step(&db).unwrap();
+    assert_eq!(
+        read_all(&db).unwrap(),
+        expected,
+        "after a successful {step_name}"
+    );
     db.put("accepted", "y").unwrap();
     drop(db);
     assert_no_orphans(&fs, &db_dir());
     assert_eq!(panics(), 0, "a thread panicked (see above)");
+}
+
+#[test]
+fn enospc_during_a_flush_refuses_writes_keeps_reads_and_loses_nothing() {
+    table_writes_fail_with_enospc(1, "flush", false, StorageEngine::flush);
 }
 
 #[test]
@@ -104,42 +131,5 @@ fn enospc_under_the_log_refuses_writes_keeps_reads_and_loses_nothing() {
 
 #[test]
 fn enospc_during_a_compaction_refuses_writes_keeps_reads_and_loses_nothing() {
-    watch_panics();
-    let fs = fresh_fs();
-    let mut history = History::default();
-    let db = open(&fs).unwrap();
-    load(&db, 3, &mut history);
-    // Everything in tables, so the failure below hits the compaction's
-    // output, not a flush.
-    db.flush().unwrap();
-    db.wait_for_compactions().unwrap();
-    let expected = history.all_applied();
-
-    fs.fail_path_at(1, true, &WRITE_KINDS, FaultKind::NoSpace, ".sst");
-    let err = db.compact().unwrap_err();
-    assert!(is_disk_full(&err), "compact: {err:?}");
-    let err = db.put("refused", "x").unwrap_err();
-    assert!(
-        is_disk_full(&err),
-        "write after a failed compaction: {err:?}"
-    );
-    assert_eq!(
-        read_all(&db).unwrap(),
-        expected,
-        "reads while the disk is full"
-    );
-
-    drop(db);
-    fs.heal();
-    let db = open(&fs).unwrap();
-    assert_eq!(read_all(&db).unwrap(), expected, "after space returned");
-    db.compact().unwrap();
-    assert_eq!(
-        read_all(&db).unwrap(),
-        expected,
-        "after a successful compaction"
-    );
-    drop(db);
-    assert_no_orphans(&fs, &db_dir());
-    assert_eq!(panics(), 0, "a thread panicked (see above)");
+    table_writes_fail_with_enospc(3, "compaction", true, StorageEngine::compact);
 }
