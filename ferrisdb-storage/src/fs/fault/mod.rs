@@ -4,16 +4,16 @@
 //! promises, and no more:
 //!
 //! - A file's bytes survive a crash only up to its last
-//!   [`sync`](WritableFile::sync). With torn writes on, a crash may keep a
+//!   [`sync`](crate::fs::WritableFile::sync). With torn writes on, a crash may keep a
 //!   random prefix of the unsynced tail instead, as a disk that wrote some
 //!   sectors before the power went does.
 //! - A name (a created file, a rename, a removal) survives a crash only if the
-//!   directory was synced after it ([`FileSystem::sync_dir`]). Until then the
+//!   directory was synced after it ([`FileSystem::sync_dir`](crate::fs::FileSystem::sync_dir)). Until then the
 //!   directory's last synced listing is what a crash restores. With
 //!   [`enable_strict_directories`](FaultFileSystem::enable_strict_directories)
 //!   the same holds for new directories.
 //!
-//! - A failed [`sync`](WritableFile::sync) (an injected fault) loses the
+//! - A failed [`sync`](crate::fs::WritableFile::sync) (an injected fault) loses the
 //!   bytes it was to make durable for good, as Linux does after an `fsync`
 //!   error: they stay readable while the machine runs, a later sync that
 //!   succeeds does not save them, and a crash turns them into zeros. Code that
@@ -44,7 +44,7 @@
 //! with all its bytes), so a test can damage many copies of one database.
 //!
 //! Files are addressed by path; a "directory" is the parent of its files'
-//! paths, and exists once created with [`FileSystem::create_dir_all`].
+//! paths, and exists once created with [`FileSystem::create_dir_all`](crate::fs::FileSystem::create_dir_all).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
@@ -141,7 +141,7 @@ struct State {
     crash_after: Option<u64>,
 }
 
-/// An in-memory [`FileSystem`] for tests: crash simulation and fault injection.
+/// An in-memory [`FileSystem`](crate::fs::FileSystem) for tests: crash simulation and fault injection.
 #[derive(Debug, Clone, Default)]
 pub struct FaultFileSystem {
     state: Arc<Mutex<State>>,
