@@ -4,7 +4,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ferrisdb_core::{Error, Result, SyncMode, Timestamp};
 
@@ -14,13 +14,11 @@ use super::fragment::{frame_record, framed_len_upper_bound};
 use crate::fs::{SharedFileSystem, WritableFile};
 use crate::WriteBatch;
 
+mod group_commit;
+
 /// Under [`SyncMode::None`], the process buffer is handed to the OS once it
 /// holds this many bytes, so memory stays bounded.
 const NONE_MODE_BUFFER_LIMIT: usize = 1 << 20;
-
-/// The longest a sync leader waits for the writers of the last group to
-/// append again before it syncs without them.
-const MAX_GATHER: Duration = Duration::from_millis(1);
 
 /// Settings of a [`WALWriter`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -272,87 +270,6 @@ impl WALWriter {
             _ => {}
         }
         Ok(pos)
-    }
-
-    /// Returns once every record up to `pos` is on stable storage, syncing if
-    /// no other thread's sync covers it. Threads waiting at the same time
-    /// share one sync.
-    pub fn sync_to(&self, pos: WalPosition) -> Result<()> {
-        let mut st = self.lock()?;
-        loop {
-            if st.synced >= pos {
-                return Ok(());
-            }
-            st.check_usable()?;
-            let end = WalPosition {
-                file_number: st.file_number,
-                offset: st.len,
-            };
-            if pos > end {
-                return Err(Error::InvalidArgument(format!(
-                    "cannot sync to {pos:?}: the log ends at {end:?}"
-                )));
-            }
-            if st.io_busy {
-                st = self.wait(st)?;
-                continue;
-            }
-            // Lead: write everything buffered so far and sync it, outside the
-            // lock so other threads keep appending meanwhile.
-            st.io_busy = true;
-            if st.last_group > 1 {
-                // The writers the last sync released are likely about to
-                // append again: wait until as many records are buffered as
-                // the last group had, for at most half the last sync's time,
-                // so this sync covers them too instead of leaving them for
-                // the next one. A lone writer (groups of one) never waits.
-                let deadline = Instant::now() + (st.last_sync / 2).min(MAX_GATHER);
-                st.gathering = true;
-                while st.buffered_records < st.last_group {
-                    let Some(left) = deadline.checked_duration_since(Instant::now()) else {
-                        break;
-                    };
-                    st = match self.appended.wait_timeout(st, left) {
-                        Ok((guard, _)) => guard,
-                        Err(_) => return Err(Error::Closed),
-                    };
-                }
-                st.gathering = false;
-            }
-            let end = WalPosition {
-                file_number: st.file_number,
-                offset: st.len,
-            };
-            let Some(mut file) = st.file.take() else {
-                st.io_busy = false;
-                self.io_done.notify_all();
-                return Err(Error::Closed);
-            };
-            let buffer = std::mem::take(&mut st.buffer);
-            st.last_group = std::mem::take(&mut st.buffered_records);
-            let path = st.path.clone();
-            drop(st);
-            let started = Instant::now();
-            let result = append_all(&mut *file, &buffer).and_then(|()| file.sync());
-            st = self.lock_after_io()?;
-            st.last_sync = started.elapsed();
-            st.file = Some(file);
-            st.io_busy = false;
-            if st.buffer.is_empty() {
-                // Keep the allocation for the next group.
-                st.buffer = buffer;
-                st.buffer.clear();
-            }
-            self.io_done.notify_all();
-            match result {
-                Ok(()) => st.synced = st.synced.max(end),
-                Err(e) => {
-                    st.failed
-                        .get_or_insert_with(|| Failure::from_error(&e, &path));
-                    return Err(e);
-                }
-            }
-        }
     }
 
     /// Hands every buffered record to the OS.
