@@ -15,28 +15,12 @@
 
 mod reliability;
 
-use ferrisdb_storage::fs::{FaultFileSystem, FaultKind, OpKind};
+use ferrisdb_storage::fs::{FaultFileSystem, FaultKind};
 use reliability::*;
-
-const ALL: [OpKind; 5] = [
-    OpKind::Create,
-    OpKind::Write,
-    OpKind::Sync,
-    OpKind::Rename,
-    OpKind::Read,
-];
 
 /// Opens `fs` (already holding the history's initial state) and checks it.
 fn reopen_and_check(fs: &FaultFileSystem, history: &History, context: &str) {
-    let db = open(fs).unwrap_or_else(|e| panic!("{context}: reopen failed: {e}"));
-    let recovered = read_all(&db).unwrap_or_else(|e| panic!("{context}: read failed: {e}"));
-    if let Err(problem) = history.check(&recovered) {
-        panic!("{context}: {problem}");
-    }
-    // Files of the compactions the reopened engine starts are not orphans.
-    db.wait_for_compactions()
-        .unwrap_or_else(|e| panic!("{context}: background work failed: {e}"));
-    assert_no_orphans(fs, &db_dir());
+    let db = reopen_and_verify(fs, context, |recovered| history.check(recovered).map(drop));
     db.put("after-recovery", "ok")
         .unwrap_or_else(|e| panic!("{context}: write after recovery failed: {e}"));
 }
@@ -69,7 +53,7 @@ fn every_failed_operation_is_reported_and_loses_no_acknowledged_write() {
                 history.attempts.clear();
             }
             let db = open(&fs).unwrap();
-            fs.fail_at(n, persistent, &ALL, fault);
+            fs.fail_at(n, persistent, &ALL_KINDS, fault);
             run(&db, &ops, &mut history, false);
             drop(db);
             let failures = fs.failures();

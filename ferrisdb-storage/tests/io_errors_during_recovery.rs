@@ -11,22 +11,12 @@ mod reliability;
 use ferrisdb_storage::fs::{FaultFileSystem, FaultKind, OpKind};
 use reliability::*;
 
-const ALL: [OpKind; 5] = [
-    OpKind::Create,
-    OpKind::Write,
-    OpKind::Sync,
-    OpKind::Rename,
-    OpKind::Read,
-];
-
 fn assert_complete(fs: &FaultFileSystem, expected: &State, context: &str) {
-    let db = open(fs).unwrap_or_else(|e| panic!("{context}: open failed: {e}"));
-    let recovered = read_all(&db).unwrap_or_else(|e| panic!("{context}: read failed: {e}"));
-    assert!(&recovered == expected, "{context}: recovered state differs");
-    // Files of the compactions the reopened engine starts are not orphans.
-    db.wait_for_compactions()
-        .unwrap_or_else(|e| panic!("{context}: background work failed: {e}"));
-    assert_no_orphans(fs, &db_dir());
+    reopen_and_verify(fs, context, |recovered| {
+        (recovered == expected)
+            .then_some(())
+            .ok_or_else(|| "recovered state differs".to_string())
+    });
 }
 
 #[test]
@@ -48,7 +38,7 @@ fn an_open_that_fails_midway_loses_nothing() {
         for n in 1.. {
             let context = format!("open with operation {n} failing (persistent: {persistent})");
             let fs = base.fork();
-            fs.fail_at(n, persistent, &ALL, FaultKind::Io);
+            fs.fail_at(n, persistent, &ALL_KINDS, FaultKind::Io);
             match open(&fs) {
                 Ok(db) => {
                     if fs.failures() == 0 {

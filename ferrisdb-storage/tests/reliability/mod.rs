@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Once};
 
-use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
+use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, OpKind};
 use ferrisdb_storage::sstable::parse_table_file_name;
 use ferrisdb_storage::wal::parse_wal_file_name;
 use ferrisdb_storage::{manifest, Error, StorageConfig, StorageEngine, SyncMode, WriteBatch};
@@ -417,4 +417,33 @@ pub fn env_or(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// The operation kinds a fault can hit, all of them.
+pub const ALL_KINDS: [OpKind; 5] = [
+    OpKind::Create,
+    OpKind::Write,
+    OpKind::Sync,
+    OpKind::Rename,
+    OpKind::Read,
+];
+
+/// Opens `fs`, reads everything back and has `check` judge it, then waits
+/// for the compactions the reopened engine starts and checks for orphan
+/// files. Returns the engine, for more checks.
+pub fn reopen_and_verify(
+    fs: &FaultFileSystem,
+    context: &str,
+    check: impl FnOnce(&State) -> Result<(), String>,
+) -> StorageEngine {
+    let db = open(fs).unwrap_or_else(|e| panic!("{context}: reopen failed: {e}"));
+    let recovered = read_all(&db).unwrap_or_else(|e| panic!("{context}: read failed: {e}"));
+    if let Err(problem) = check(&recovered) {
+        panic!("{context}: {problem}");
+    }
+    // Files of the compactions the reopened engine starts are not orphans.
+    db.wait_for_compactions()
+        .unwrap_or_else(|e| panic!("{context}: background work failed: {e}"));
+    assert_no_orphans(fs, &db_dir());
+    db
 }
