@@ -22,7 +22,7 @@
 //! trailing bytes, and never allocates more than its input.
 
 use ferrisdb_core::coding::{put_fixed64, put_length_prefixed, put_varint64, DecodeError, Decoder};
-use ferrisdb_core::{Operation, Timestamp};
+use ferrisdb_core::{Error, Operation, Result, Timestamp};
 
 /// Bytes of the batch header: the fixed64 timestamp and at most a 5-byte
 /// varint count.
@@ -110,6 +110,30 @@ impl WriteBatch {
             decoder: Decoder::new(&self.entries),
             left: self.count,
         }
+    }
+
+    /// Checks one entry's key and value against the size limits, with
+    /// [`Error::InvalidArgument`] naming the limit that is exceeded. The WAL
+    /// writer and the engine both apply this one rule.
+    pub fn check_entry_size(
+        key: &[u8],
+        value: &[u8],
+        max_key_size: usize,
+        max_value_size: usize,
+    ) -> Result<()> {
+        if key.len() > max_key_size {
+            return Err(Error::InvalidArgument(format!(
+                "key of {} bytes is over max_key_size ({max_key_size} bytes)",
+                key.len()
+            )));
+        }
+        if value.len() > max_value_size {
+            return Err(Error::InvalidArgument(format!(
+                "value of {} bytes is over max_value_size ({max_value_size} bytes)",
+                value.len()
+            )));
+        }
+        Ok(())
     }
 
     /// An upper bound of the encoded size in bytes, timestamp and count

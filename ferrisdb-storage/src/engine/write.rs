@@ -60,20 +60,12 @@ impl Inner {
     fn check_sizes(&self, batch: &WriteBatch) -> Result<usize> {
         let mut needed: usize = 0;
         for (_, key, value) in batch.iter() {
-            if key.len() > self.config.max_key_size {
-                return Err(Error::InvalidArgument(format!(
-                    "key of {} bytes is over max_key_size ({} bytes)",
-                    key.len(),
-                    self.config.max_key_size
-                )));
-            }
-            if value.len() > self.config.max_value_size {
-                return Err(Error::InvalidArgument(format!(
-                    "value of {} bytes is over max_value_size ({} bytes)",
-                    value.len(),
-                    self.config.max_value_size
-                )));
-            }
+            WriteBatch::check_entry_size(
+                key,
+                value,
+                self.config.max_key_size,
+                self.config.max_value_size,
+            )?;
             needed = needed.saturating_add(MemTable::entry_size(key.len(), value.len()));
         }
         Ok(needed)

@@ -321,23 +321,14 @@ impl WALWriter {
     }
 
     fn check_limits(&self, batch: &WriteBatch) -> Result<()> {
-        for (_, key, value) in batch.iter() {
-            if key.len() > self.options.max_key_size {
-                return Err(Error::InvalidArgument(format!(
-                    "key of {} bytes exceeds the limit of {} bytes (WalOptions::max_key_size)",
-                    key.len(),
-                    self.options.max_key_size
-                )));
-            }
-            if value.len() > self.options.max_value_size {
-                return Err(Error::InvalidArgument(format!(
-                    "value of {} bytes exceeds the limit of {} bytes (WalOptions::max_value_size)",
-                    value.len(),
-                    self.options.max_value_size
-                )));
-            }
-        }
-        Ok(())
+        batch.iter().try_for_each(|(_, key, value)| {
+            WriteBatch::check_entry_size(
+                key,
+                value,
+                self.options.max_key_size,
+                self.options.max_value_size,
+            )
+        })
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, State>> {
