@@ -25,7 +25,7 @@ use super::CompactionChoice;
 use crate::engine::cursors::TableCursor;
 use crate::engine::output::TableOutput;
 use crate::engine::stats::Counters;
-use crate::engine::version::{any_covers, Version};
+use crate::engine::version::{any_covers, Table, Version};
 use crate::engine::{lock, Inner, SuperVersion};
 use crate::iterator::merge::{Direction, MergingCursor};
 use crate::iterator::Cursor;
@@ -177,10 +177,7 @@ impl Inner {
 
     /// Applies `change` to the current version, durably. Returns the tables
     /// the change removed (moved tables are not removed: their file stays).
-    fn install(
-        &self,
-        change: impl FnOnce(&Version) -> Version,
-    ) -> Result<Vec<Arc<crate::engine::version::Table>>> {
+    fn install(&self, change: impl FnOnce(&Version) -> Version) -> Result<Vec<Arc<Table>>> {
         let mut state = lock(&self.manifest);
         let before = Arc::clone(&self.current().version);
         let after = Arc::new(change(&before));
@@ -204,7 +201,7 @@ impl Inner {
         base: &Version,
         inputs: &HashSet<u64>,
         output_level: u32,
-    ) -> Result<Vec<Arc<crate::engine::version::Table>>> {
+    ) -> Result<Vec<Arc<Table>>> {
         let tables = base.find(inputs);
         let bytes_read: u64 = tables.iter().map(|t| t.record.file_size).sum();
         Counters::add(&self.counters.compaction_bytes_read, bytes_read);
