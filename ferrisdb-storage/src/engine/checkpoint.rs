@@ -1,7 +1,6 @@
 //! Explicit flushes and checkpoints.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use super::{lock, Inner};
 use crate::manifest;
@@ -21,22 +20,7 @@ impl Inner {
                 self.freeze(&mut state, &current, 0)?;
             }
         }
-        let mut background = lock(&self.background);
-        loop {
-            if let Some(error) = &background.error {
-                return Err(Error::Background(Arc::clone(error)));
-            }
-            if self.current().frozen.is_empty() {
-                return Ok(());
-            }
-            if background.shutting_down {
-                return Err(Error::Closed);
-            }
-            background = self
-                .background_changed
-                .wait(background)
-                .unwrap_or_else(|p| p.into_inner());
-        }
+        self.wait_for_background(|now| !now.frozen.is_empty())
     }
 
     /// Writes a consistent copy of the database into `target`.

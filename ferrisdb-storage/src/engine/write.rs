@@ -152,7 +152,10 @@ impl Inner {
 
     /// Waits until `still_blocked` is false for the current super version, or
     /// fails with the background error or [`Error::Closed`].
-    fn wait_for_background(&self, still_blocked: impl Fn(&SuperVersion) -> bool) -> Result<()> {
+    pub(crate) fn wait_for_background(
+        &self,
+        still_blocked: impl Fn(&SuperVersion) -> bool,
+    ) -> Result<()> {
         let mut background = lock(&self.background);
         loop {
             if let Some(error) = &background.error {
