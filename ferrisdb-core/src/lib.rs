@@ -27,7 +27,7 @@ mod options;
 
 pub use error::{Error, Result};
 pub use escape::escape_bytes;
-pub use internal_key::InternalKey;
+pub use internal_key::{compare_user_keys, InternalKey};
 pub use operation::Operation;
 pub use options::{CompressionType, SyncMode};
 
