@@ -47,7 +47,7 @@ use skip_list::{SkipList, LINK_SIZE, NODE_HEADER_SIZE};
 /// 64-bit targets) plus two tower links (16 bytes).
 ///
 /// A tower has 4/3 links on average (each level is kept with probability 1/4);
-/// charging two covers that and some allocator rounding, while keeping the
+/// charging two covers that and the arena's 8-byte rounding, while keeping the
 /// charge independent of the random height so the accounting is exact and
 /// reproducible.
 pub const ENTRY_OVERHEAD: usize = NODE_HEADER_SIZE + 2 * LINK_SIZE;
@@ -68,8 +68,12 @@ impl MemTable {
     /// An empty table that accepts entries until they would take more than
     /// `max_size` bytes, as counted by [`entry_size`](Self::entry_size).
     pub fn new(max_size: usize) -> Self {
+        // An eighth of the table per arena chunk, within 4 KiB..1 MiB: a big
+        // MemTable takes the chunk mutex rarely, a tiny one (tests, and the
+        // MemTable of a single oversized batch) reserves little.
+        let chunk_size = (max_size / 8).clamp(4096, 1 << 20);
         MemTable {
-            list: SkipList::new(),
+            list: SkipList::with_chunk_size(chunk_size),
             max_size,
             memory_usage: AtomicUsize::new(0),
         }

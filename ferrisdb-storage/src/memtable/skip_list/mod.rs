@@ -9,7 +9,9 @@
 //! The list never removes an entry. That one decision makes the concurrency
 //! story short: there is no ABA problem (a pointer, once in a link, always
 //! means the same node), no reader can ever land on a freed node, and memory
-//! reclamation reduces to "free everything when the list drops". We therefore
+//! reclamation reduces to "free everything when the list drops", which is
+//! what an [arena](arena) does: nodes are carved from large chunks, freed
+//! together. We therefore
 //! do **not** use crossbeam-epoch: epoch-based reclamation exists to free nodes
 //! that were unlinked while readers might still hold them, and we unlink
 //! nothing. Pinning an epoch on every read would cost an atomic write per get
@@ -28,19 +30,19 @@
 //! 2. **Immutable payload.** After a node is published, its header, key and
 //!    value are never written again; only its links change, and only
 //!    atomically. Readers can hand out `&[u8]` into a node without copying.
-//! 3. **Never freed while shared.** Nodes are freed only by `Drop`, which has
-//!    `&mut self`: no thread, cursor or entry can still reach the list
-//!    (cursors borrow it, or own an `Arc` of what contains it). A node that
-//!    loses the race to be inserted is freed by its writer before it was
-//!    ever published.
+//! 3. **Never freed while shared.** Nodes live in the list's arena, which
+//!    frees them only when the list drops, with `&mut self`: no thread, cursor
+//!    or entry can still reach the list (cursors borrow it, or own an `Arc` of
+//!    what contains it). A node that loses the race to be inserted is never
+//!    published and just stays unused in the arena.
 //! 4. **Every level is sorted.** If node `a` links to node `b` at any level,
 //!    `a < b` strictly in [`InternalKey`] order; the head precedes everything.
 //!    A CAS only succeeds if the predecessor still links to the successor the
 //!    writer checked against, so the order holds after every step.
 //! 5. **Bottom level first.** A node is linked at level `l` only after it is
-//!    linked at every level below. So level 0 holds every published node
-//!    (`Drop` walks it to free them all), and upper levels are shortcuts that
-//!    may lag behind but never point to a node level 0 lacks.
+//!    linked at every level below. So level 0 holds every published node, and
+//!    upper levels are shortcuts that may lag behind but never point to a node
+//!    level 0 lacks.
 //! 6. **No duplicates.** At most one node has a given (key, timestamp). The
 //!    writer compares with its level-0 successor before the level-0 CAS, and
 //!    the CAS fails if another node was linked in between; on failure it looks
@@ -64,6 +66,7 @@
 //! every entry present at that moment (nothing is ever unlinked) and possibly
 //! some inserted later, always in order.
 
+mod arena;
 pub mod cursor;
 mod node;
 pub(crate) mod sync;
@@ -82,6 +85,7 @@ use ferrisdb_core::{InternalKey, Operation, Timestamp};
 pub use cursor::{Cursor, Entries, EntryRef, ListRef};
 pub use node::{LINK_SIZE, MAX_HEIGHT, NODE_HEADER_SIZE};
 
+use arena::Arena;
 use node::Node;
 use sync::{AtomicUsize, Ordering};
 
@@ -89,8 +93,10 @@ use sync::{AtomicUsize, Ordering};
 /// (operation, value). See the [module docs](self) for how it stays correct.
 pub struct SkipList {
     /// A sentinel node with a full-height tower and an empty key; never
-    /// compared with anything. Owned by the list (invariant 3).
+    /// compared with anything. In `arena`, like every node (invariant 3).
     head: *mut Node,
+    /// Where every node lives; dropping it frees them all.
+    arena: Arena,
     /// The tallest tower linked so far (at least 1). Searches start there.
     height: AtomicUsize,
     /// The number of entries linked.
@@ -98,7 +104,7 @@ pub struct SkipList {
 }
 
 // SAFETY: the only non-thread-safe field is the `head` pointer. The list owns
-// the head and every node (invariant 3); nodes are shared between threads only
+// the head and every node, through its arena (invariant 3); nodes are shared between threads only
 // through atomics with Release/Acquire publication (invariant 1), and their
 // payloads are immutable after publication (invariant 2). So the list may be
 // moved to (Send) and used from (Sync) any thread, like a `Vec<AtomicPtr<_>>`.
@@ -108,13 +114,27 @@ unsafe impl Send for SkipList {}
 unsafe impl Sync for SkipList {}
 
 impl SkipList {
-    /// An empty list.
+    /// An empty list, allocating its nodes in chunks of the default size
+    /// (1 MiB).
     pub fn new() -> Self {
+        Self::with_chunk_size(arena::DEFAULT_CHUNK_SIZE)
+    }
+
+    /// An empty list that allocates its nodes in `chunk_size`-byte chunks: a
+    /// small list (a small MemTable) need not reserve a whole default chunk.
+    pub fn with_chunk_size(chunk_size: usize) -> Self {
+        let arena = Arena::new(chunk_size);
         SkipList {
-            head: Node::allocate(&[], 0, Operation::Put, &[], MAX_HEIGHT),
+            head: Node::allocate(&arena, &[], 0, Operation::Put, &[], MAX_HEIGHT),
+            arena,
             height: AtomicUsize::new(1),
             len: AtomicUsize::new(0),
         }
+    }
+
+    /// Bytes of memory the list holds for its nodes, used or not.
+    pub fn allocated_bytes(&self) -> usize {
+        self.arena.allocated_bytes()
     }
 
     /// The number of entries.
@@ -182,7 +202,7 @@ impl SkipList {
         }
 
         // Step 3: build, then link bottom-up.
-        let node = Node::allocate(key, timestamp, operation, value, height);
+        let node = Node::allocate(&self.arena, key, timestamp, operation, value, height);
         // Relaxed: see the load above; a reader that sees the new height
         // before the head links at that level simply finds null and descends.
         self.height.fetch_max(height, Ordering::Relaxed);
@@ -215,10 +235,8 @@ impl SkipList {
                         let (p, n) =
                             self.find_splice(prev[level], ptr::null_mut(), level, key, timestamp);
                         if level == 0 && self.is_same_entry(n, key, timestamp) {
-                            // SAFETY: the node was never linked (we are at
-                            // level 0 and every CAS failed), so nobody else can
-                            // reach it (invariant 3).
-                            unsafe { Node::deallocate(node) };
+                            // The node was never linked (we are at level 0 and
+                            // every CAS failed): it stays unused in the arena.
                             return false;
                         }
                         prev[level] = p;
@@ -397,23 +415,6 @@ impl SkipList {
 impl Default for SkipList {
     fn default() -> Self {
         Self::new()
-    }
-}
-
-impl Drop for SkipList {
-    fn drop(&mut self) {
-        // `&mut self`: nobody else can reach any node (invariant 3), and every
-        // node is on level 0 (invariant 5), so one walk frees them all.
-        let mut node = self.head;
-        while !node.is_null() {
-            // SAFETY: `node` is the head or a node reached on level 0, live
-            // until we free it just below.
-            let next = unsafe { Node::link(node, 0) }.load(Ordering::Relaxed);
-            // SAFETY: exclusive access (see above); each node is on level 0
-            // exactly once (invariant 4: strictly sorted), so freed once.
-            unsafe { Node::deallocate(node) };
-            node = next;
-        }
     }
 }
 

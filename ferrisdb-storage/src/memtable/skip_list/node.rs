@@ -1,4 +1,4 @@
-//! One entry of the skip list, laid out in a single allocation.
+//! One entry of the skip list, laid out in one block of the list's arena.
 //!
 //! A node is a header followed by its tower of forward links, then the key
 //! bytes, then the value bytes:
@@ -16,26 +16,27 @@
 //! +------------------------------------+
 //! ```
 //!
-//! Why one allocation? A `Vec` for the key and another for the value would cost
+//! Why one block? A `Vec` for the key and another for the value would cost
 //! three allocations per entry and two extra pointer hops on every comparison.
 //! With everything inline, a search touches one cache line for the header and
-//! the first link, and the key sits right behind the tower.
+//! the first link, and the key sits right behind the tower. The blocks come
+//! from an [arena](super::arena), so a node costs no allocator call at all.
 //!
 //! The price is that a `Node` is a *dynamically sized* object that Rust's type
 //! system cannot describe: only the header is a real struct. Everything past it
 //! is reached by pointer arithmetic from the raw pointer returned by the
-//! allocator. We never turn a node into a `&Node` and then walk past the end of
+//! arena. We never turn a node into a `&Node` and then walk past the end of
 //! the header from that reference: a reference only grants access to
 //! `size_of::<Node>()` bytes, and reading the tower through it would be
 //! undefined behaviour (Miri's Stacked Borrows checks exactly this). All
 //! accessors therefore start from the raw `*const Node`.
 
-use std::alloc::{alloc, dealloc, handle_alloc_error, Layout};
-use std::mem::{align_of, size_of};
+use std::mem::{align_of, needs_drop, size_of};
 use std::ptr;
 
 use ferrisdb_core::{Operation, Timestamp};
 
+use super::arena::{Arena, ALIGN};
 use super::sync::AtomicPtr;
 
 /// The tallest tower a node can have.
@@ -51,6 +52,12 @@ pub const NODE_HEADER_SIZE: usize = size_of::<Node>();
 /// Bytes of one tower slot: a forward link.
 pub const LINK_SIZE: usize = size_of::<AtomicPtr<Node>>();
 
+// Nodes live in an arena that frees its memory without running destructors:
+// that is only sound because nothing in a node needs one (std's and loom's
+// atomics have no `Drop`), and because the arena's alignment suits a node.
+const _: () = assert!(!needs_drop::<AtomicPtr<Node>>() && !needs_drop::<Node>());
+const _: () = assert!(align_of::<Node>() <= ALIGN);
+
 /// The header of a node. See the module docs for what follows it in memory.
 #[repr(C)]
 pub(crate) struct Node {
@@ -65,24 +72,24 @@ pub(crate) struct Node {
 }
 
 impl Node {
-    /// The layout of a node with the given tower height and payload lengths.
-    fn layout(height: usize, key_len: usize, value_len: usize) -> Layout {
-        let size = NODE_HEADER_SIZE + height * LINK_SIZE + key_len + value_len;
-        Layout::from_size_align(size, align_of::<Node>()).expect("node size overflows isize")
+    /// The bytes of a node with the given tower height and payload lengths.
+    fn size(height: usize, key_len: usize, value_len: usize) -> usize {
+        NODE_HEADER_SIZE + height * LINK_SIZE + key_len + value_len
     }
 
-    /// Allocates a node holding copies of `key` and `value`, with `height` null
-    /// links.
+    /// Allocates from `arena` a node holding copies of `key` and `value`,
+    /// with `height` null links.
     ///
-    /// The node is private to the caller until it is linked into a list; the
-    /// caller must eventually free it with [`Node::deallocate`], either at once
-    /// (it was never linked) or when the list drops.
+    /// The node is private to the caller until it is linked into a list. Its
+    /// memory is freed with the arena; a node that is never linked (it lost
+    /// the race to a duplicate) simply stays unused until then.
     ///
     /// # Panics
     ///
     /// If `height` is not in `1..=MAX_HEIGHT`, or the key or the value is
     /// longer than `u32::MAX` bytes (the MemTable rejects those first).
     pub(crate) fn allocate(
+        arena: &Arena,
         key: &[u8],
         timestamp: Timestamp,
         operation: Operation,
@@ -92,17 +99,13 @@ impl Node {
         assert!((1..=MAX_HEIGHT).contains(&height), "bad height {height}");
         let key_len = u32::try_from(key.len()).expect("key longer than u32::MAX");
         let value_len = u32::try_from(value.len()).expect("value longer than u32::MAX");
-        let layout = Self::layout(height, key.len(), value.len());
-        // SAFETY: the layout is never zero-sized: it includes the header.
-        let raw = unsafe { alloc(layout) };
-        if raw.is_null() {
-            handle_alloc_error(layout);
-        }
-        let node = raw.cast::<Node>();
-        // SAFETY: `raw` is a fresh allocation of `layout.size()` bytes aligned
-        // for `Node`, and nobody else has it. Every write below stays inside
-        // it: the header, `height` links, then the key and the value, exactly
-        // the sizes `layout` was computed from.
+        let size = Self::size(height, key.len(), value.len());
+        let node = arena.allocate(size).as_ptr().cast::<Node>();
+        // SAFETY: `node` is a fresh arena block of `size` bytes, aligned for
+        // `Node` (the arena aligns to 8, the alignment of the header and its
+        // links), and nobody else has it. Every write below stays inside it:
+        // the header, `height` links, then the key and the value, exactly the
+        // sizes `size` was computed from.
         unsafe {
             node.write(Node {
                 timestamp,
@@ -119,27 +122,6 @@ impl Node {
             ptr::copy_nonoverlapping(value.as_ptr(), Self::value_ptr(node), value.len());
         }
         node
-    }
-
-    /// Frees a node made by [`Node::allocate`].
-    ///
-    /// # Safety
-    ///
-    /// `node` came from [`Node::allocate`], has not been freed, and no other
-    /// thread or live reference can reach it any more.
-    pub(crate) unsafe fn deallocate(node: *mut Node) {
-        // SAFETY: the caller guarantees `node` is a live node we own alone, so
-        // its header is readable and its links are initialised; we drop each
-        // link in place (a no-op for std atomics, a bookkeeping step for loom)
-        // and free with the layout it was allocated with.
-        unsafe {
-            let height = usize::from((*node).height);
-            let layout = Self::layout(height, (*node).key_len as usize, (*node).value_len as usize);
-            for level in 0..height {
-                ptr::drop_in_place(Self::link_ptr(node, level));
-            }
-            dealloc(node.cast::<u8>(), layout);
-        }
     }
 
     /// The address of link `level` of `node`, derived from the raw pointer so
@@ -304,8 +286,9 @@ mod tests {
 
     #[test]
     fn allocate_round_trips_fields_and_starts_with_null_links() {
-        let node = Node::allocate(b"key", 42, Operation::Delete, b"value!", 3);
-        // SAFETY: the node is live and ours until `deallocate`.
+        let arena = Arena::new(4096);
+        let node = Node::allocate(&arena, b"key", 42, Operation::Delete, b"value!", 3);
+        // SAFETY: the node is live and ours until `arena` drops.
         unsafe {
             assert_eq!(Node::key(node), b"key");
             assert_eq!(Node::value(node), b"value!");
@@ -316,18 +299,17 @@ mod tests {
                 let link = Node::link(node, level);
                 assert!(link.load(super::super::sync::Ordering::Relaxed).is_null());
             }
-            Node::deallocate(node);
         }
     }
 
     #[test]
     fn empty_key_and_value_are_allowed() {
-        let node = Node::allocate(b"", 0, Operation::Put, b"", MAX_HEIGHT);
-        // SAFETY: the node is live and ours until `deallocate`.
+        let arena = Arena::new(4096);
+        let node = Node::allocate(&arena, b"", 0, Operation::Put, b"", MAX_HEIGHT);
+        // SAFETY: the node is live and ours until `arena` drops.
         unsafe {
             assert!(Node::key(node).is_empty());
             assert!(Node::value(node).is_empty());
-            Node::deallocate(node);
         }
     }
 
