@@ -15,6 +15,8 @@
 
 use std::ops::Bound;
 
+use ferrisdb_core::compare_user_keys;
+
 use super::merge::{Direction, MergingCursor};
 use crate::{Key, Operation, Result, Timestamp, Value};
 
@@ -103,7 +105,7 @@ impl Scan {
             // Versions of `key` arrive newest first: the first one at or below
             // the snapshot is the visible one; the rest are older and hidden.
             let mut visible: Option<Option<Value>> = None;
-            while front.cursor.valid() && front.cursor.current().user_key() == key.as_slice() {
+            while front.cursor.valid() && same_key(front.cursor.current().user_key(), &key) {
                 let entry = front.cursor.current();
                 if visible.is_none() && entry.timestamp() <= self.snapshot {
                     visible = Some(match entry.operation() {
@@ -114,7 +116,7 @@ impl Scan {
                 front.cursor.advance()?;
             }
             if let (false, Some(Some(value))) = (skip_key, visible) {
-                front.last_yielded = Some(key.clone());
+                remember(&mut front.last_yielded, &key);
                 return Ok(Some((key, value)));
             }
         }
@@ -147,7 +149,7 @@ impl Scan {
             // Walking backwards, versions of `key` arrive oldest first: the
             // last one at or below the snapshot is the visible one.
             let mut visible: Option<Option<Value>> = None;
-            while back.cursor.valid() && back.cursor.current().user_key() == key.as_slice() {
+            while back.cursor.valid() && same_key(back.cursor.current().user_key(), &key) {
                 let entry = back.cursor.current();
                 if entry.timestamp() <= self.snapshot {
                     visible = Some(match entry.operation() {
@@ -158,7 +160,7 @@ impl Scan {
                 back.cursor.advance()?;
             }
             if let (false, Some(Some(value))) = (skip_key, visible) {
-                back.last_yielded = Some(key.clone());
+                remember(&mut back.last_yielded, &key);
                 return Ok(Some((key, value)));
             }
         }
@@ -177,6 +179,25 @@ impl Scan {
                 Some(Err(e))
             }
         }
+    }
+}
+
+/// Whether two user keys are equal: one call per entry of a scan, so it
+/// checks the lengths first and compares eight bytes at a time.
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && compare_user_keys(a, b).is_eq()
+}
+
+/// Stores `key` as an end's last yielded key, reusing the buffer of the
+/// previous one: a scan yields millions of keys, and each would otherwise
+/// cost an allocation here on top of the one it hands to the caller.
+fn remember(last: &mut Option<Key>, key: &[u8]) {
+    match last {
+        Some(buffer) => {
+            buffer.clear();
+            buffer.extend_from_slice(key);
+        }
+        None => *last = Some(key.to_vec()),
     }
 }
 
