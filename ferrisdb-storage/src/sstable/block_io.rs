@@ -68,24 +68,41 @@ pub(crate) fn read_block(
     handle: BlockHandle,
     limit: u64,
 ) -> Result<Vec<u8>> {
-    let corrupt = |offset: u64, reason: String| Error::corruption(path, offset, reason);
+    let mut buf = vec![0u8; stored_len(path, handle, limit)?];
+    file.read_exact_at(handle.offset, &mut buf)?;
+    decode_block(buf, path, handle)
+}
+
+/// The bytes the block at `handle` takes in the file (contents and trailer),
+/// once checked to end by `limit`.
+pub(crate) fn stored_len(path: &Path, handle: BlockHandle, limit: u64) -> Result<usize> {
+    let corrupt = |reason: String| Error::corruption(path, handle.offset, reason);
     match handle.end() {
         Some(end) if end <= limit => {}
         _ => {
-            return Err(corrupt(
-                handle.offset,
-                format!(
-                    "block of {} bytes at {} runs past byte {limit}",
-                    handle.size, handle.offset
-                ),
-            ))
+            return Err(corrupt(format!(
+                "block of {} bytes at {} runs past byte {limit}",
+                handle.size, handle.offset
+            )))
         }
     }
     // Fits in memory: it is within a file whose length fits.
-    let size = usize::try_from(handle.size)
-        .map_err(|_| corrupt(handle.offset, format!("block of {} bytes", handle.size)))?;
-    let mut buf = vec![0u8; size + BLOCK_TRAILER_LEN];
-    file.read_exact_at(handle.offset, &mut buf)?;
+    usize::try_from(handle.size)
+        .ok()
+        .and_then(|size| size.checked_add(BLOCK_TRAILER_LEN))
+        .ok_or_else(|| corrupt(format!("block of {} bytes", handle.size)))
+}
+
+/// Verifies and decompresses `buf`, the stored bytes of the block at `handle`
+/// (as long as [`stored_len`] says), and returns its contents.
+pub(crate) fn decode_block(mut buf: Vec<u8>, path: &Path, handle: BlockHandle) -> Result<Vec<u8>> {
+    let corrupt = |offset: u64, reason: String| Error::corruption(path, offset, reason);
+    let Some(size) = buf.len().checked_sub(BLOCK_TRAILER_LEN) else {
+        return Err(corrupt(
+            handle.offset,
+            "block shorter than its trailer".into(),
+        ));
+    };
     let stored = u32::from_le_bytes([buf[size + 1], buf[size + 2], buf[size + 3], buf[size + 4]]);
     let actual = crc32fast::hash(&buf[..size + 1]);
     if stored != actual {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use ferrisdb_core::{InternalKey, Operation, Result, Timestamp};
 
 use super::block::BlockCursor;
+use super::readahead::Readahead;
 use super::table_reader::{SSTableReader, TableEntry};
 
 /// A cursor over every entry of a table in [`InternalKey`] order.
@@ -22,6 +23,8 @@ pub struct TableIterator {
     cursor: Option<BlockCursor>,
     /// Whether blocks read from the file are added to the block cache.
     fill_cache: bool,
+    /// Reads the file in large pieces while the cursor moves forwards.
+    readahead: Readahead,
 }
 
 impl TableIterator {
@@ -31,6 +34,7 @@ impl TableIterator {
             block_index: 0,
             cursor: None,
             fill_cache,
+            readahead: Readahead::default(),
         }
     }
 
@@ -80,7 +84,13 @@ impl TableIterator {
     fn load(&mut self, index: usize) -> Result<&mut BlockCursor> {
         self.cursor = None;
         self.block_index = index;
-        let block = self.table.read_data_block(index, self.fill_cache)?;
+        let readahead = self
+            .readahead
+            .note_load(index)
+            .then_some(&mut self.readahead);
+        let block = self
+            .table
+            .read_data_block(index, self.fill_cache, readahead)?;
         Ok(self.cursor.insert(BlockCursor::new(block)))
     }
 

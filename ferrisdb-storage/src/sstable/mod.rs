@@ -28,6 +28,7 @@ pub mod footer;
 pub mod format;
 mod iterator;
 mod properties;
+mod readahead;
 mod table_builder;
 mod table_reader;
 

@@ -19,6 +19,7 @@ use super::footer::{BlockHandle, Footer};
 use super::format::FOOTER_LEN;
 use super::iterator::TableIterator;
 use super::properties::TableProperties;
+use super::readahead::Readahead;
 use crate::fs::{RandomAccessFile, SharedFileSystem};
 
 /// One version found by [`SSTableReader::get`].
@@ -171,7 +172,7 @@ impl SSTableReader {
         let Some(block_index) = self.find_block(user_key, timestamp) else {
             return Ok(None);
         };
-        let mut cursor = BlockCursor::new(self.read_data_block(block_index, true)?);
+        let mut cursor = BlockCursor::new(self.read_data_block(block_index, true, None)?);
         cursor.seek(user_key, timestamp)?;
         if cursor.valid() && cursor.user_key() == user_key {
             return Ok(Some(TableEntry {
@@ -203,12 +204,14 @@ impl SSTableReader {
         self.index.len()
     }
 
-    /// The data block `block_index` of the index, from the cache or the file;
-    /// with `fill_cache`, a block read from the file is added to the cache.
+    /// The data block `block_index` of the index, from the cache or the file
+    /// (through `readahead`, for a cursor reading the table in order); with
+    /// `fill_cache`, a block read from the file is added to the cache.
     pub(crate) fn read_data_block(
         &self,
         block_index: usize,
         fill_cache: bool,
+        readahead: Option<&mut Readahead>,
     ) -> Result<Arc<Block>> {
         let handle = self.index[block_index].handle;
         let key = (self.file_id, handle.offset);
@@ -217,7 +220,14 @@ impl SSTableReader {
                 return Ok(block);
             }
         }
-        let block = Arc::new(self.load_block(handle)?);
+        let block = Arc::new(match readahead {
+            Some(readahead) => {
+                let limit = self.properties.data_size;
+                let bytes = readahead.read(self.file.as_ref(), &self.path, handle, limit)?;
+                Block::new(bytes, self.path.clone(), handle.offset)?
+            }
+            None => self.load_block(handle)?,
+        });
         if let (Some(cache), true) = (&self.cache, fill_cache) {
             cache.insert(key, block.clone());
         }
