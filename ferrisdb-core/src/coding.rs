@@ -72,16 +72,19 @@ impl fmt::Display for DecodeError {
 impl std::error::Error for DecodeError {}
 
 /// Appends `value` as a fixed32.
+#[inline]
 pub fn put_fixed32(buf: &mut Vec<u8>, value: u32) {
     buf.extend_from_slice(&value.to_le_bytes());
 }
 
 /// Appends `value` as a fixed64.
+#[inline]
 pub fn put_fixed64(buf: &mut Vec<u8>, value: u64) {
     buf.extend_from_slice(&value.to_le_bytes());
 }
 
 /// Appends `value` as a varint.
+#[inline]
 pub fn put_varint64(buf: &mut Vec<u8>, mut value: u64) {
     while value >= 0x80 {
         buf.push((value as u8) | 0x80);
@@ -91,12 +94,14 @@ pub fn put_varint64(buf: &mut Vec<u8>, mut value: u64) {
 }
 
 /// The number of bytes [`put_varint64`] writes for `value`.
+#[inline]
 pub fn varint64_len(value: u64) -> usize {
     let significant_bits = 64 - (value | 1).leading_zeros() as usize;
     significant_bits.div_ceil(7)
 }
 
 /// Appends a varint length followed by the bytes.
+#[inline]
 pub fn put_length_prefixed(buf: &mut Vec<u8>, bytes: &[u8]) {
     put_varint64(buf, bytes.len() as u64);
     buf.extend_from_slice(bytes);
@@ -111,16 +116,19 @@ pub struct Decoder<'a> {
 
 impl<'a> Decoder<'a> {
     /// A decoder at the start of `input`.
+    #[inline]
     pub fn new(input: &'a [u8]) -> Self {
         Decoder { input, pos: 0 }
     }
 
     /// Bytes consumed so far: the offset of the next read.
+    #[inline]
     pub fn position(&self) -> usize {
         self.pos
     }
 
     /// Bytes not yet consumed.
+    #[inline]
     pub fn remaining(&self) -> usize {
         self.input.len() - self.pos
     }
@@ -137,6 +145,7 @@ impl<'a> Decoder<'a> {
 
     /// Takes the next `len` bytes; `what` names them in the error if the input
     /// is shorter.
+    #[inline]
     pub fn bytes(&mut self, len: usize, what: &str) -> Result<&'a [u8], DecodeError> {
         if len > self.remaining() {
             return Err(self.error(format!(
@@ -150,6 +159,7 @@ impl<'a> Decoder<'a> {
     }
 
     /// Takes the next `N` bytes as an array.
+    #[inline]
     pub fn array<const N: usize>(&mut self, what: &str) -> Result<[u8; N], DecodeError> {
         let bytes = self.bytes(N, what)?;
         let mut out = [0u8; N];
@@ -158,22 +168,26 @@ impl<'a> Decoder<'a> {
     }
 
     /// Reads one byte.
+    #[inline]
     pub fn u8(&mut self, what: &str) -> Result<u8, DecodeError> {
         Ok(self.array::<1>(what)?[0])
     }
 
     /// Reads a fixed32.
+    #[inline]
     pub fn fixed32(&mut self, what: &str) -> Result<u32, DecodeError> {
         Ok(u32::from_le_bytes(self.array(what)?))
     }
 
     /// Reads a fixed64.
+    #[inline]
     pub fn fixed64(&mut self, what: &str) -> Result<u64, DecodeError> {
         Ok(u64::from_le_bytes(self.array(what)?))
     }
 
     /// Reads a varint, rejecting encodings longer than 10 bytes or wider than
     /// 64 bits.
+    #[inline]
     pub fn varint64(&mut self, what: &str) -> Result<u64, DecodeError> {
         let start = self.pos;
         let mut value: u64 = 0;
@@ -199,6 +213,7 @@ impl<'a> Decoder<'a> {
     }
 
     /// Reads a varint that must fit in `u32`.
+    #[inline]
     pub fn varint32(&mut self, what: &str) -> Result<u32, DecodeError> {
         let start = self.pos;
         let value = self.varint64(what)?;
@@ -211,6 +226,7 @@ impl<'a> Decoder<'a> {
     }
 
     /// Reads a varint length, checks that many bytes remain, and takes them.
+    #[inline]
     pub fn length_prefixed(&mut self, what: &str) -> Result<&'a [u8], DecodeError> {
         let start = self.pos;
         let len = self.varint64(what)?;

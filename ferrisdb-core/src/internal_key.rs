@@ -48,6 +48,7 @@ impl InternalKey {
 
     /// Compares two versions given as parts, in [`InternalKey`] order, without
     /// building either key.
+    #[inline]
     pub fn compare_parts(
         a_key: &[u8],
         a_timestamp: Timestamp,
