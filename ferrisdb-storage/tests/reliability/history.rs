@@ -1,0 +1,110 @@
+//! The history of a run, every write attempted and whether it was
+//! acknowledged, and the check that a recovered state is a prefix of it with
+//! no holes.
+
+use std::collections::BTreeSet;
+
+use super::workload::{apply, Change, State};
+
+/// A write and what the engine said about it.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    /// The write.
+    pub changes: Vec<Change>,
+    /// Whether the engine returned `Ok`.
+    pub acknowledged: bool,
+}
+
+/// Every write a run attempted, in order, starting from `initial`.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    /// The state before the first attempt.
+    pub initial: State,
+    /// The attempts.
+    pub attempts: Vec<Attempt>,
+}
+
+impl History {
+    /// The number of acknowledged writes.
+    pub fn acknowledged(&self) -> usize {
+        self.attempts.iter().filter(|a| a.acknowledged).count()
+    }
+
+    /// Whether any write failed.
+    pub fn any_failed(&self) -> bool {
+        self.attempts.iter().any(|a| !a.acknowledged)
+    }
+
+    /// The state with every attempt applied (what a run that saw no error
+    /// holds).
+    pub fn all_applied(&self) -> State {
+        let mut state = self.initial.clone();
+        for a in &self.attempts {
+            apply(&mut state, &a.changes);
+        }
+        state
+    }
+
+    /// Checks `recovered` against the rule in the module docs of
+    /// `reliability` (`mod.rs`). On success returns how many attempts it
+    /// reflects; on failure a description naming the acknowledged writes that
+    /// are missing or wrong.
+    pub fn check(&self, recovered: &State) -> Result<usize, String> {
+        let must = self
+            .attempts
+            .iter()
+            .rposition(|a| a.acknowledged)
+            .map_or(0, |i| i + 1);
+        let mut candidates: Vec<State> = vec![self.initial.clone()];
+        for m in 0..=self.attempts.len() {
+            if m >= must && candidates.iter().any(|c| c == recovered) {
+                return Ok(m);
+            }
+            if m == self.attempts.len() {
+                break;
+            }
+            let attempt = &self.attempts[m];
+            let mut next = Vec::new();
+            for c in &candidates {
+                let mut applied = c.clone();
+                apply(&mut applied, &attempt.changes);
+                if !attempt.acknowledged && !next.contains(c) {
+                    next.push(c.clone());
+                }
+                if !next.contains(&applied) {
+                    next.push(applied);
+                }
+            }
+            next.truncate(256);
+            candidates = next;
+        }
+        let mut expected = self.initial.clone();
+        for a in &self.attempts[..must] {
+            apply(&mut expected, &a.changes);
+        }
+        let keys: BTreeSet<&Vec<u8>> = expected.keys().chain(recovered.keys()).collect();
+        let diffs: Vec<String> = keys
+            .into_iter()
+            .filter(|k| expected.get(*k) != recovered.get(*k))
+            .take(5)
+            .map(|k| {
+                format!(
+                    "{}: expected {:?}, recovered {:?}",
+                    String::from_utf8_lossy(k),
+                    expected
+                        .get(k)
+                        .map(|v| String::from_utf8_lossy(v).into_owned()),
+                    recovered
+                        .get(k)
+                        .map(|v| String::from_utf8_lossy(v).into_owned()),
+                )
+            })
+            .collect();
+        Err(format!(
+            "recovered state is no prefix of the history ({} attempts, {} acknowledged, last \
+             acknowledged #{must}); first differences from the state after #{must}: {diffs:#?}",
+            self.attempts.len(),
+            self.acknowledged(),
+        ))
+    }
+}

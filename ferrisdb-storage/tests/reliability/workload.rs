@@ -1,0 +1,163 @@
+//! Workloads: the operations a scenario issues, a seeded generator of them,
+//! and running them on an engine while recording what it acknowledged.
+
+use std::collections::BTreeMap;
+
+use ferrisdb_storage::{Error, StorageEngine, WriteBatch};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::checks::assert_engine_error;
+use super::history::{Attempt, History};
+
+/// A key's value, or `None` for a delete.
+pub type Change = (Vec<u8>, Option<Vec<u8>>);
+
+/// The database state a model holds: key to value.
+pub type State = BTreeMap<Vec<u8>, Vec<u8>>;
+
+/// One step of a workload.
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// An atomic batch of puts and deletes.
+    Write(Vec<Change>),
+    /// A read of one key, checked against the model while nothing failed.
+    Get(Vec<u8>),
+    /// `StorageEngine::flush`: freeze the MemTable and wait for its table.
+    Flush,
+}
+
+fn key(i: u64) -> Vec<u8> {
+    format!("key{i:04}").into_bytes()
+}
+
+/// A seeded workload of `writes` writes over `keys` keys, with reads and an
+/// explicit flush now and then. The value of a write names its key and its
+/// position in the workload, so a value from the wrong write is caught.
+pub fn workload(seed: u64, writes: usize, keys: u64) -> Vec<Op> {
+    workload_with(seed, writes, keys, 0.02)
+}
+
+/// [`workload`], with `large` the chance of a value larger than a whole
+/// MemTable.
+pub fn workload_with(seed: u64, writes: usize, keys: u64, large: f64) -> Vec<Op> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut ops = Vec::new();
+    let mut written = 0;
+    while written < writes {
+        match rng.random_range(0..100) {
+            0..=2 => ops.push(Op::Flush),
+            3..=14 => ops.push(Op::Get(key(rng.random_range(0..keys)))),
+            _ => {
+                let entries = if rng.random_bool(0.7) {
+                    1
+                } else {
+                    rng.random_range(2..=5)
+                };
+                let batch = (0..entries)
+                    .map(|_| {
+                        let k = key(rng.random_range(0..keys));
+                        if rng.random_bool(0.15) {
+                            (k, None)
+                        } else {
+                            // Now and then a value larger than a whole
+                            // MemTable (4 KiB), which gets one of its own.
+                            let pad = if rng.random_bool(large) {
+                                5000
+                            } else {
+                                rng.random_range(0..120)
+                            };
+                            let mut v =
+                                format!("{}@{written}:", String::from_utf8_lossy(&k)).into_bytes();
+                            v.resize(v.len() + pad, b'.');
+                            (k, Some(v))
+                        }
+                    })
+                    .collect();
+                ops.push(Op::Write(batch));
+                written += 1;
+            }
+        }
+    }
+    ops
+}
+
+/// Applies a batch to a model state.
+pub fn apply(state: &mut State, batch: &[Change]) {
+    for (k, v) in batch {
+        match v {
+            Some(v) => state.insert(k.clone(), v.clone()),
+            None => state.remove(k),
+        };
+    }
+}
+
+/// The batch as the engine takes it.
+pub fn to_batch(changes: &[Change]) -> WriteBatch {
+    let mut batch = WriteBatch::new();
+    for (k, v) in changes {
+        batch = match v {
+            Some(v) => batch.put(k, v),
+            None => batch.delete(k),
+        };
+    }
+    batch
+}
+
+/// How a run ended.
+#[derive(Debug, Default)]
+pub struct RunOutcome {
+    /// Errors returned by writes, flushes and reads.
+    pub errors: Vec<Error>,
+}
+
+/// Runs `ops` on `db`, recording writes in `history`. With `stop_on_error`,
+/// stops at the first error (a dead machine); otherwise carries on to the end,
+/// as the SQLite-style error tests do. Reads are checked against the model
+/// while no write has failed.
+pub fn run(
+    db: &StorageEngine,
+    ops: &[Op],
+    history: &mut History,
+    stop_on_error: bool,
+) -> RunOutcome {
+    let mut outcome = RunOutcome::default();
+    let mut model = history.all_applied();
+    for op in ops {
+        let result = match op {
+            Op::Write(changes) => {
+                let result = db.write(to_batch(changes));
+                let acknowledged = result.is_ok();
+                history.attempts.push(Attempt {
+                    changes: changes.clone(),
+                    acknowledged,
+                });
+                apply(&mut model, changes);
+                result.map(drop)
+            }
+            Op::Get(k) => match db.get(k) {
+                Ok(found) => {
+                    if !history.any_failed() {
+                        assert_eq!(
+                            found.as_ref(),
+                            model.get(k),
+                            "read of {} disagrees with the model",
+                            String::from_utf8_lossy(k)
+                        );
+                    }
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            },
+            Op::Flush => db.flush(),
+        };
+        if let Err(e) = result {
+            assert_engine_error(&e);
+            outcome.errors.push(e);
+            if stop_on_error {
+                break;
+            }
+        }
+    }
+    outcome
+}
