@@ -6,8 +6,9 @@
 //! ```
 //!
 //! [`args`] parses the flags, [`data`] makes the keys and values,
-//! [`workloads`] runs the benchmarks, [`report`] formats each result as
-//! `db_bench` does, [`histogram`] keeps the latencies of `--histogram` and
+//! [`workloads`] runs the benchmarks (its runner is in `runner.rs`, the
+//! threads of one benchmark in `threads.rs`), [`report`] formats each result
+//! as `db_bench` does, [`histogram`] keeps the latencies of `--histogram` and
 //! [`progress`] draws the progress line on a terminal.
 
 pub mod args;
@@ -15,6 +16,8 @@ pub mod data;
 pub mod histogram;
 pub mod progress;
 pub mod report;
+mod runner;
+mod threads;
 pub mod workloads;
 
 use std::io::Write;

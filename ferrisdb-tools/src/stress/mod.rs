@@ -13,24 +13,26 @@
 //!
 //! Exit status: 0 when every check passed, 1 when a check failed (a lost
 //! acknowledged write or a wrong read), 2 for a usage or I/O error.
+//!
+//! This file holds the flags ([`StressArgs`]), the choice of mode ([`run`])
+//! and the verification against the expected state ([`verify_db`]); the
+//! threads of a run ([`stress`]) are in `workers.rs`, and the parent of a
+//! crash test in `crash.rs`.
 
+mod crash;
 pub mod expected;
+mod workers;
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::io::Write;
+use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
-use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode, WriteBatch};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode};
 
-use expected::{
-    decode_value, encode_value, generation, is_present, key_bytes, make_value, ExpectedState,
-};
+use crash::crash_test;
+use expected::{decode_value, generation, is_present, key_bytes, ExpectedState};
+
+pub use workers::{stress, Totals};
 
 /// The command line of `ferrisdb-stress`.
 #[derive(Debug, Clone, Parser)]
@@ -101,15 +103,6 @@ pub struct Verification {
     pub lost: u64,
     /// Keys whose in-flight write turned out to be there.
     pub in_flight_kept: u64,
-}
-
-/// Totals of a run, for the closing report.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Totals {
-    /// Acknowledged operations (writes, reads, flushes).
-    pub operations: u64,
-    /// Reads whose value was wrong.
-    pub bad_reads: u64,
 }
 
 impl StressArgs {
@@ -183,132 +176,6 @@ fn stress_then_verify(args: &StressArgs, out: &mut dyn Write) -> Result<bool, Bo
     Ok(report_verification(&v, out) && totals.bad_reads == 0)
 }
 
-/// The threads' work: random batches, reads and flushes for
-/// `args.duration` seconds. Prints `operations N` lines as it goes (the crash
-/// test's parent reads them).
-pub fn stress(args: &StressArgs, out: &mut dyn Write) -> Result<Totals, BoxError> {
-    if args.threads == 0 || args.keys < args.threads {
-        return Err("need at least one thread and one key per thread".into());
-    }
-    let db = Arc::new(StorageEngine::open(args.config())?);
-    let expected = Arc::new(ExpectedState::open(&args.expected_path(), args.keys)?);
-    let operations = Arc::new(AtomicU64::new(0));
-    let bad_reads = Arc::new(AtomicU64::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let deadline = Instant::now() + Duration::from_secs_f64(args.duration);
-    let seed = args.seed();
-    let handles: Vec<_> = (0..args.threads)
-        .map(|thread| {
-            let (db, expected, operations, bad_reads, stop) = (
-                Arc::clone(&db),
-                Arc::clone(&expected),
-                Arc::clone(&operations),
-                Arc::clone(&bad_reads),
-                Arc::clone(&stop),
-            );
-            let args = args.clone();
-            std::thread::spawn(move || -> Result<(), BoxError> {
-                let mut rng = StdRng::seed_from_u64(seed ^ thread.wrapping_mul(0x9e37_79b9));
-                worker(
-                    &args,
-                    thread,
-                    &db,
-                    &expected,
-                    &mut rng,
-                    &operations,
-                    &bad_reads,
-                    &stop,
-                )
-            })
-        })
-        .collect();
-    while Instant::now() < deadline && !handles.iter().all(|h| h.is_finished()) {
-        std::thread::sleep(Duration::from_millis(50));
-        let _ = writeln!(out, "operations {}", operations.load(Ordering::Relaxed));
-        let _ = out.flush();
-    }
-    stop.store(true, Ordering::Relaxed);
-    for handle in handles {
-        handle.join().map_err(|_| "a stress thread panicked")??;
-    }
-    Arc::try_unwrap(db)
-        .map_err(|_| "the database is still shared")?
-        .close()?;
-    Ok(Totals {
-        operations: operations.load(Ordering::Relaxed),
-        bad_reads: bad_reads.load(Ordering::Relaxed),
-    })
-}
-
-#[allow(clippy::too_many_arguments)]
-fn worker(
-    args: &StressArgs,
-    thread: u64,
-    db: &StorageEngine,
-    expected: &ExpectedState,
-    rng: &mut StdRng,
-    operations: &AtomicU64,
-    bad_reads: &AtomicU64,
-    stop: &AtomicBool,
-) -> Result<(), BoxError> {
-    let own_keys = (args.keys - thread).div_ceil(args.threads);
-    let own_key = |rng: &mut StdRng| thread + rng.random_range(0..own_keys) * args.threads;
-    let mut done = 0u64;
-    while !stop.load(Ordering::Relaxed) && (args.ops_per_thread == 0 || done < args.ops_per_thread)
-    {
-        match rng.random_range(0..100) {
-            0..=59 => {
-                let mut batch = WriteBatch::new();
-                let mut writes: Vec<(u64, u32)> = Vec::new();
-                for _ in 0..rng.random_range(1..=4) {
-                    let k = own_key(rng);
-                    if writes.iter().any(|(w, _)| *w == k) {
-                        continue;
-                    }
-                    let (pending, done) = expected.get(k)?;
-                    let next = generation(pending.max(done)) + 1;
-                    let present = rng.random_bool(0.85);
-                    let value = make_value(next, present);
-                    expected.set_pending(k, value)?;
-                    batch = if present {
-                        batch.put(key_bytes(k), encode_value(k, value, args.value_size))
-                    } else {
-                        batch.delete(key_bytes(k))
-                    };
-                    writes.push((k, value));
-                }
-                db.write(batch)?;
-                for (k, value) in writes {
-                    expected.set_done(k, value)?;
-                }
-            }
-            60..=97 => {
-                // The thread's own key: no write of it is in flight.
-                let k = own_key(rng);
-                let (_, done) = expected.get(k)?;
-                let found = db.get(key_bytes(k))?;
-                if !matches_state(k, found.as_deref(), done, args.value_size) {
-                    bad_reads.fetch_add(1, Ordering::Relaxed);
-                    eprintln!(
-                        "bad read of key {k}: expected generation {} ({}), found {:?}",
-                        generation(done),
-                        if is_present(done) { "put" } else { "deleted" },
-                        found.map(|v| String::from_utf8_lossy(&v).into_owned())
-                    );
-                }
-            }
-            _ => {
-                if thread == 0 {
-                    db.flush()?;
-                }
-            }
-        }
-        done += 1;
-        operations.fetch_add(1, Ordering::Relaxed);
-    }
-    Ok(())
-}
-
 /// Whether `found` (a stored value or `None`) is state `value` of key `k`.
 fn matches_state(k: u64, found: Option<&[u8]>, value: u32, size: usize) -> bool {
     match found {
@@ -348,99 +215,4 @@ pub fn verify_db(args: &StressArgs) -> Result<Verification, BoxError> {
     expected.sync()?;
     db.close()?;
     Ok(v)
-}
-
-/// The parent of a crash test: start, kill, verify, `iterations` times.
-fn crash_test(args: &StressArgs, out: &mut dyn Write) -> Result<bool, BoxError> {
-    let exe = std::env::current_exe()?;
-    let mut rng = StdRng::seed_from_u64(args.seed());
-    let per_round = args.duration / args.iterations.max(1) as f64;
-    let (mut operations, mut lost, mut kills) = (0u64, 0u64, 0u64);
-    for round in 0..args.iterations {
-        let mut child = Command::new(&exe)
-            .args(child_args(args, rng.random()))
-            .stdout(Stdio::piped())
-            .spawn()?;
-        let stdout = child.stdout.take().ok_or("no child stdout")?;
-        let last = Arc::new(AtomicU64::new(0));
-        let reader = {
-            let last = Arc::clone(&last);
-            std::thread::spawn(move || {
-                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                    if let Some(n) = line.strip_prefix("operations ") {
-                        if let Ok(n) = n.trim().parse() {
-                            last.store(n, Ordering::Relaxed);
-                        }
-                    }
-                }
-            })
-        };
-        // Kill at a random moment of the round (some right after start-up,
-        // during recovery of the previous round's data).
-        let wait = per_round * rng.random_range(0.1..1.0);
-        std::thread::sleep(Duration::from_secs_f64(wait));
-        let killed = child.try_wait()?.is_none();
-        if killed {
-            child.kill()?; // SIGKILL
-            kills += 1;
-        }
-        let status = child.wait()?;
-        let _ = reader.join();
-        if !killed && !status.success() {
-            return Err(format!("round {round}: the child failed: {status}").into());
-        }
-        operations += last.load(Ordering::Relaxed);
-        let v = verify_db(args)?;
-        lost += v.lost;
-        let _ = writeln!(
-            out,
-            "round {round}: killed after {wait:.2}s, {} operations; verified {} keys, {} in-flight \
-             kept, {} lost",
-            last.load(Ordering::Relaxed),
-            v.keys,
-            v.in_flight_kept,
-            v.lost
-        );
-        if v.lost > 0 {
-            break;
-        }
-    }
-    let _ = writeln!(
-        out,
-        "crash test: {} iterations, {kills} kills, {operations} operations, lost acknowledged \
-         writes: {lost}",
-        args.iterations
-    );
-    Ok(lost == 0)
-}
-
-/// The child's command line: this run's settings without `--crash-test`, a
-/// long duration (it is killed first), a seed of its own.
-fn child_args(args: &StressArgs, seed: u64) -> Vec<String> {
-    let mut child = vec![
-        "--db".to_string(),
-        path_arg(&args.db),
-        "--expected".to_string(),
-        path_arg(&args.expected_path()),
-        "--threads".to_string(),
-        args.threads.to_string(),
-        "--keys".to_string(),
-        args.keys.to_string(),
-        "--duration".to_string(),
-        "3600".to_string(),
-        "--value-size".to_string(),
-        args.value_size.to_string(),
-        "--memtable-size".to_string(),
-        args.memtable_size.to_string(),
-        "--seed".to_string(),
-        seed.to_string(),
-    ];
-    if args.sync == Sync::Full {
-        child.extend(["--sync".to_string(), "full".to_string()]);
-    }
-    child
-}
-
-fn path_arg(path: &Path) -> String {
-    path.to_string_lossy().into_owned()
 }

@@ -1,0 +1,241 @@
+//! One key-value workload of `ferrisdb-bench` on `--threads` threads started
+//! together behind a barrier, with the background writer of
+//! `readwhilewriting`: each thread's loop of puts, deletes, gets or scans, and
+//! the meter that counts and times its operations.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+use ferrisdb_storage::{Error, Result, StorageEngine};
+
+use super::args::BenchArgs;
+use super::data::{derive_seed, fill_key, Rng, ValueSource};
+use super::histogram::Histogram;
+use super::progress::Progress;
+use super::workloads::Benchmark;
+
+/// What one thread did.
+#[derive(Debug)]
+pub(super) struct Outcome {
+    pub(super) ops: u64,
+    pub(super) bytes: u64,
+    pub(super) found: u64,
+    pub(super) histogram: Option<Histogram>,
+    pub(super) start: Instant,
+    pub(super) end: Instant,
+}
+
+/// Counts a thread's operations, times them with `--histogram`, and feeds
+/// the progress line in batches.
+struct Meter<'a> {
+    histogram: Option<Histogram>,
+    last: Instant,
+    ops: u64,
+    bytes: u64,
+    found: u64,
+    progress: &'a Progress,
+    start: Instant,
+}
+
+impl<'a> Meter<'a> {
+    fn new(histogram: bool, progress: &'a Progress) -> Self {
+        let now = Instant::now();
+        Meter {
+            histogram: histogram.then(Histogram::new),
+            last: now,
+            ops: 0,
+            bytes: 0,
+            found: 0,
+            progress,
+            start: now,
+        }
+    }
+
+    fn done(&mut self, bytes: usize) {
+        if let Some(histogram) = &mut self.histogram {
+            let now = Instant::now();
+            histogram.record(now.duration_since(self.last).as_nanos() as u64);
+            self.last = now;
+        }
+        self.ops += 1;
+        self.bytes += bytes as u64;
+        if self.ops.is_multiple_of(1000) {
+            self.progress.add(1000);
+        }
+    }
+
+    fn finish(self) -> Outcome {
+        Outcome {
+            ops: self.ops,
+            bytes: self.bytes,
+            found: self.found,
+            histogram: self.histogram,
+            start: self.start,
+            end: Instant::now(),
+        }
+    }
+}
+
+/// Runs `bench` on `threads` threads, each started at once behind a
+/// barrier; returns the wall-clock time from the first start to the last
+/// end, and each thread's outcome.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn run_workload(
+    db: &StorageEngine,
+    args: &BenchArgs,
+    bench: Benchmark,
+    seed: u64,
+    threads: usize,
+    num: u64,
+    reads: u64,
+    histogram: bool,
+    progress: &Progress,
+) -> Result<(Duration, Vec<Outcome>)> {
+    let stop_writer = AtomicBool::new(false);
+    let writes = AtomicU64::new(0);
+    let barrier = Barrier::new(threads);
+    let outcomes: Vec<Result<Outcome>> = std::thread::scope(|scope| {
+        let writer = (bench == Benchmark::ReadWhileWriting).then(|| {
+            scope.spawn(|| {
+                let mut rng = Rng::new(derive_seed(seed, u64::MAX));
+                let mut values = ValueSource::new(args.value_size, &mut rng);
+                let mut key = vec![0; args.key_size];
+                while !stop_writer.load(Ordering::Relaxed) {
+                    fill_key(&mut key, rng.below(num));
+                    db.put(&key, values.next_value())?;
+                    writes.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok::<(), Error>(())
+            })
+        });
+        let handles: Vec<_> = (0..threads)
+            .map(|thread| {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    let mut rng = Rng::new(derive_seed(seed, thread as u64));
+                    let values = ValueSource::new(args.value_size, &mut rng);
+                    barrier.wait();
+                    let meter = Meter::new(histogram, progress);
+                    run_thread(db, args, bench, num, reads, rng, values, meter)
+                })
+            })
+            .collect();
+        let outcomes = handles
+            .into_iter()
+            .map(|h| h.join().expect("a benchmark thread panicked"))
+            .collect();
+        stop_writer.store(true, Ordering::Relaxed);
+        if let Some(writer) = writer {
+            if let Err(e) = writer.join().expect("the writer thread panicked") {
+                return vec![Err(e)];
+            }
+        }
+        outcomes
+    });
+    let outcomes = outcomes.into_iter().collect::<Result<Vec<_>>>()?;
+    let start = outcomes.iter().map(|o| o.start).min();
+    let end = outcomes.iter().map(|o| o.end).max();
+    let elapsed = match (start, end) {
+        (Some(start), Some(end)) => end.duration_since(start),
+        _ => Duration::ZERO,
+    };
+    Ok((elapsed, outcomes))
+}
+
+/// One thread's share of `bench`.
+#[allow(clippy::too_many_arguments)]
+fn run_thread(
+    db: &StorageEngine,
+    args: &BenchArgs,
+    bench: Benchmark,
+    num: u64,
+    reads: u64,
+    mut rng: Rng,
+    mut values: ValueSource,
+    mut meter: Meter<'_>,
+) -> Result<Outcome> {
+    let key_size = args.key_size;
+    let entry_bytes = key_size + args.value_size;
+    let mut key = vec![0u8; key_size];
+    match bench {
+        Benchmark::FillSeq | Benchmark::FillRandom | Benchmark::Overwrite | Benchmark::FillSync => {
+            let ops = if bench == Benchmark::FillSync {
+                (num / 1000).max(1)
+            } else {
+                num
+            };
+            for i in 0..ops {
+                let index = if bench == Benchmark::FillSeq {
+                    i
+                } else {
+                    rng.below(num)
+                };
+                fill_key(&mut key, index);
+                db.put(&key, values.next_value())?;
+                meter.done(entry_bytes);
+            }
+        }
+        Benchmark::DeleteRandom => {
+            for _ in 0..num {
+                fill_key(&mut key, rng.below(num));
+                db.delete(&key)?;
+                meter.done(0);
+            }
+        }
+        Benchmark::ReadRandom | Benchmark::ReadWhileWriting => {
+            for _ in 0..reads {
+                fill_key(&mut key, rng.below(num));
+                let bytes = match db.get(&key)? {
+                    Some(value) => {
+                        meter.found += 1;
+                        key_size + value.len()
+                    }
+                    None => 0,
+                };
+                meter.done(bytes);
+            }
+        }
+        Benchmark::ReadMissing => {
+            // A key with a '.' appended sorts between two existing keys and
+            // never exists, as in db_bench.
+            key.push(b'.');
+            for _ in 0..reads {
+                fill_key(&mut key[..key_size], rng.below(num));
+                if db.get(&key)?.is_some() {
+                    meter.found += 1;
+                }
+                meter.done(0);
+            }
+        }
+        Benchmark::SeekRandom => {
+            for _ in 0..reads {
+                fill_key(&mut key, rng.below(num));
+                let mut bytes = 0;
+                if let Some(entry) = db.scan(key.as_slice()..)?.next() {
+                    let (found_key, value) = entry?;
+                    if found_key == key {
+                        meter.found += 1;
+                    }
+                    bytes = found_key.len() + value.len();
+                }
+                meter.done(bytes);
+            }
+        }
+        Benchmark::ReadSeq | Benchmark::ReadReverse => {
+            let scan = db.scan::<&[u8], _>(..)?;
+            let mut read = |entry: Result<(Vec<u8>, Vec<u8>)>| -> Result<()> {
+                let (k, v) = entry?;
+                meter.done(k.len() + v.len());
+                Ok(())
+            };
+            if bench == Benchmark::ReadSeq {
+                scan.take(reads as usize).try_for_each(&mut read)?;
+            } else {
+                scan.rev().take(reads as usize).try_for_each(&mut read)?;
+            }
+        }
+        Benchmark::Compact | Benchmark::WaitForCompaction | Benchmark::Stats => {}
+    }
+    Ok(meter.finish())
+}
