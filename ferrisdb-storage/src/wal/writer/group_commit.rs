@@ -10,7 +10,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::{append_all, Failure, WALWriter, WalPosition};
+use super::state::{append_all, Failure};
+use super::{WALWriter, WalPosition};
 use ferrisdb_core::{Error, Result};
 
 /// The longest a sync leader waits for the writers of the last group to

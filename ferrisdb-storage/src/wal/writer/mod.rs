@@ -1,20 +1,25 @@
 //! [`WALWriter`]: appends batches, rotates files, syncs with group commit.
+//!
+//! This file holds the writer's options and public methods. Its state behind
+//! the lock, and the flushing and rotation done while holding it, are in
+//! `state.rs`; sharing syncs between threads is in `group_commit.rs`.
 
-use std::io;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use ferrisdb_core::{Error, Result, SyncMode, Timestamp};
 
-use super::files::{wal_file_name, WalHeader};
 use super::format::FILE_HEADER_SIZE;
 use super::fragment::{frame_record, framed_len_upper_bound};
-use crate::fs::{SharedFileSystem, WritableFile};
+use crate::fs::SharedFileSystem;
 use crate::WriteBatch;
 
 mod group_commit;
+mod state;
+
+use state::{new_file, State};
 
 /// Under [`SyncMode::None`], the process buffer is handed to the OS once it
 /// holds this many bytes, so memory stays bounded.
@@ -102,72 +107,6 @@ pub struct WALWriter {
     io_done: Condvar,
     /// Signalled when a gathering sync leader has the records it waits for.
     appended: Condvar,
-}
-
-#[derive(Debug)]
-struct State {
-    file_number: u64,
-    /// `None` while a thread writes or syncs it outside the lock.
-    file: Option<Box<dyn WritableFile>>,
-    path: PathBuf,
-    /// Framed records of the current file not yet handed to the OS.
-    buffer: Vec<u8>,
-    /// Length of the current file with the buffer: where the next record goes.
-    len: u64,
-    /// Every record ending at or before this position is durable.
-    synced: WalPosition,
-    /// A thread is writing or syncing the file outside the lock.
-    io_busy: bool,
-    /// Records appended since the last sync took the buffer.
-    buffered_records: u64,
-    /// Records the last sync covered: its group size.
-    last_group: u64,
-    /// How long the last write-and-sync took.
-    last_sync: Duration,
-    /// A sync leader waits for the writers of the last group to append.
-    gathering: bool,
-    failed: Option<Failure>,
-    closed: bool,
-    bytes_written: u64,
-}
-
-/// The first I/O failure, kept to refuse later writes.
-#[derive(Debug, Clone)]
-struct Failure {
-    path: PathBuf,
-    kind: io::ErrorKind,
-    message: String,
-}
-
-impl Failure {
-    fn from_error(err: &Error, path: &Path) -> Self {
-        match err {
-            Error::Io { path, source } => Failure {
-                path: path.clone(),
-                kind: source.kind(),
-                message: err.to_string(),
-            },
-            other => Failure {
-                path: path.to_path_buf(),
-                kind: io::ErrorKind::Other,
-                message: other.to_string(),
-            },
-        }
-    }
-
-    fn to_error(&self) -> Error {
-        Error::io(
-            &self.path,
-            io::Error::new(
-                self.kind,
-                format!(
-                    "the WAL writer stopped after an earlier failure ({}); it acknowledges \
-                     no more writes: reopen the database to recover from the log",
-                    self.message
-                ),
-            ),
-        )
-    }
 }
 
 impl WALWriter {
@@ -330,75 +269,6 @@ impl WALWriter {
             )
         })
     }
-
-    fn lock(&self) -> Result<MutexGuard<'_, State>> {
-        // A panic while holding the lock may have left the state half-updated.
-        self.state.lock().map_err(|_| Error::Closed)
-    }
-
-    fn lock_after_io(&self) -> Result<MutexGuard<'_, State>> {
-        self.lock()
-    }
-
-    fn wait<'a>(&self, st: MutexGuard<'a, State>) -> Result<MutexGuard<'a, State>> {
-        self.io_done.wait(st).map_err(|_| Error::Closed)
-    }
-
-    /// Waits until no thread does I/O outside the lock.
-    fn wait_idle<'a>(&self, mut st: MutexGuard<'a, State>) -> Result<MutexGuard<'a, State>> {
-        while st.io_busy {
-            st = self.wait(st)?;
-        }
-        Ok(st)
-    }
-
-    /// Writes the buffer to the OS, holding the lock.
-    fn flush_locked<'a>(&self, st: MutexGuard<'a, State>) -> Result<MutexGuard<'a, State>> {
-        let mut st = self.wait_idle(st)?;
-        st.check_usable()?;
-        if st.buffer.is_empty() {
-            return Ok(st);
-        }
-        let State { file, buffer, .. } = &mut *st;
-        let result = match file.as_mut() {
-            Some(file) => append_all(&mut **file, buffer),
-            None => Err(Error::Closed),
-        };
-        buffer.clear();
-        st.record(result)?;
-        Ok(st)
-    }
-
-    /// Flushes and syncs the current file, then starts the next one.
-    fn rotate_locked<'a>(&self, st: MutexGuard<'a, State>) -> Result<(MutexGuard<'a, State>, u64)> {
-        let mut st = self.flush_locked(st)?;
-        let result = match st.file.as_mut() {
-            Some(file) => file.sync(),
-            None => Err(Error::Closed),
-        };
-        st.record(result)?;
-        let number = self.next_file_number.fetch_add(1, Ordering::SeqCst);
-        let created = new_file(&*self.fs, &self.dir, number);
-        let (file, path) = match created {
-            Ok(created) => created,
-            Err(e) => {
-                let path = self.dir.join(wal_file_name(number));
-                st.failed
-                    .get_or_insert_with(|| Failure::from_error(&e, &path));
-                return Err(e);
-            }
-        };
-        st.file = Some(file);
-        st.path = path;
-        st.file_number = number;
-        st.len = FILE_HEADER_SIZE as u64;
-        st.synced = WalPosition {
-            file_number: number,
-            offset: st.len,
-        };
-        st.bytes_written += st.len;
-        Ok((st, number))
-    }
 }
 
 impl Drop for WALWriter {
@@ -412,50 +282,6 @@ impl Drop for WALWriter {
             }
         }
     }
-}
-
-impl State {
-    fn check_usable(&self) -> Result<()> {
-        if let Some(failure) = &self.failed {
-            return Err(failure.to_error());
-        }
-        if self.closed {
-            return Err(Error::Closed);
-        }
-        Ok(())
-    }
-
-    /// Remembers the first failure of an I/O call.
-    fn record(&mut self, result: Result<()>) -> Result<()> {
-        if let Err(e) = &result {
-            let failure = Failure::from_error(e, &self.path);
-            self.failed.get_or_insert(failure);
-        }
-        result
-    }
-}
-
-fn append_all(file: &mut dyn WritableFile, bytes: &[u8]) -> Result<()> {
-    if bytes.is_empty() {
-        Ok(())
-    } else {
-        file.append(bytes)
-    }
-}
-
-/// Creates WAL file `number` in `dir` with its header, and makes both the
-/// header and the file's name durable.
-fn new_file(
-    fs: &dyn crate::fs::FileSystem,
-    dir: &Path,
-    number: u64,
-) -> Result<(Box<dyn WritableFile>, PathBuf)> {
-    let path = dir.join(wal_file_name(number));
-    let mut file = fs.create(&path)?;
-    file.append(&WalHeader::new(number).encode())?;
-    file.sync()?;
-    fs.sync_dir(dir)?;
-    Ok((file, path))
 }
 
 #[cfg(test)]

@@ -1,0 +1,181 @@
+//! Reading records: walking the fragments of each block, checking each
+//! one's CRC, and joining them into the batches a [`WALReader`] yields.
+
+use ferrisdb_core::{Error, Result, Timestamp};
+
+use super::{Found, WALReader};
+use crate::wal::format::{
+    BLOCK_SIZE, FRAGMENT_HEADER_SIZE, FRAGMENT_LENGTH_OFFSET, FRAGMENT_TYPE_OFFSET,
+    MIN_FRAGMENT_SIZE, TYPE_FIRST, TYPE_FULL, TYPE_LAST, TYPE_MIDDLE,
+};
+use crate::wal::fragment::fragment_crc;
+use crate::WriteBatch;
+
+/// One batch read back from the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalRecord {
+    /// Byte offset of the record's first fragment in its file.
+    pub offset: u64,
+    /// The timestamp of every entry of the batch.
+    pub timestamp: Timestamp,
+    /// The batch, exactly as appended.
+    pub batch: WriteBatch,
+}
+
+/// Why [`WALReader::read_record`] stopped: damage (and the start of the
+/// record it hit), or a failed read.
+enum Stop {
+    Damage(Found, u64),
+    Io(Error),
+}
+
+impl WALReader {
+    /// Reads the next record, or the damage that ends the log.
+    fn read_record(&mut self) -> std::result::Result<Option<WalRecord>, Stop> {
+        let mut record_start: Option<u64> = None;
+        self.scratch.clear();
+        loop {
+            let pos = self.pos;
+            let start = record_start.unwrap_or(pos);
+            if pos >= self.len {
+                return match record_start {
+                    None => Ok(None),
+                    Some(_) => Err(Stop::Damage(
+                        Found::new(pos, "file ends inside a record"),
+                        start,
+                    )),
+                };
+            }
+            let index = pos / BLOCK_SIZE as u64;
+            if self.block_index != Some(index) {
+                self.block = self.read_block(index).map_err(Stop::Io)?;
+                self.block_index = Some(index);
+            }
+            let off = (pos - index * BLOCK_SIZE as u64) as usize;
+            let room = BLOCK_SIZE - off;
+            let here = &self.block[off..];
+            if room < MIN_FRAGMENT_SIZE {
+                let trailer = &here[..here.len().min(room)];
+                if trailer.iter().any(|&b| b != 0) {
+                    return Err(Stop::Damage(
+                        Found::new(pos, "non-zero bytes in a block trailer"),
+                        start,
+                    ));
+                }
+                if trailer.len() < room {
+                    return Err(Stop::Damage(
+                        Found::new(pos, "file ends inside a block trailer"),
+                        start,
+                    ));
+                }
+                self.pos += room as u64;
+                continue;
+            }
+            if here.len() < FRAGMENT_HEADER_SIZE {
+                return Err(Stop::Damage(
+                    Found::new(pos, "file ends inside a fragment header"),
+                    start,
+                ));
+            }
+            let stored = u32::from_le_bytes([here[0], here[1], here[2], here[3]]);
+            let length = usize::from(u16::from_le_bytes([
+                here[FRAGMENT_LENGTH_OFFSET],
+                here[FRAGMENT_LENGTH_OFFSET + 1],
+            ]));
+            let kind = here[FRAGMENT_TYPE_OFFSET];
+            if here[..FRAGMENT_HEADER_SIZE].iter().all(|&b| b == 0) {
+                return Err(Stop::Damage(
+                    Found::new(pos, "zero-filled fragment header"),
+                    start,
+                ));
+            }
+            if !(TYPE_FULL..=TYPE_LAST).contains(&kind) {
+                let reason = format!("unknown fragment type {kind}");
+                return Err(Stop::Damage(Found::new(pos, reason), start));
+            }
+            if length == 0 {
+                return Err(Stop::Damage(Found::new(pos, "empty fragment"), start));
+            }
+            let Some(end) = FRAGMENT_HEADER_SIZE
+                .checked_add(length)
+                .filter(|&e| e <= room)
+            else {
+                let reason = format!("fragment length {length} overflows its block");
+                return Err(Stop::Damage(Found::new(pos, reason), start));
+            };
+            if end > here.len() {
+                let reason = format!("file ends inside a fragment of {length} bytes");
+                return Err(Stop::Damage(Found::new(pos, reason), start));
+            }
+            let data = &here[FRAGMENT_HEADER_SIZE..end];
+            let actual = fragment_crc(kind, data);
+            if actual != stored {
+                let mut found = Found::new(
+                    pos,
+                    format!("checksum mismatch: stored {stored:#010x}, computed {actual:#010x}"),
+                );
+                found.checksum = Some((stored, actual));
+                return Err(Stop::Damage(found, start));
+            }
+            let in_record = record_start.is_some();
+            match (kind, in_record) {
+                (TYPE_FULL | TYPE_FIRST, true) => {
+                    let reason = "a new record starts inside an unfinished one";
+                    return Err(Stop::Damage(Found::new(pos, reason), start));
+                }
+                (TYPE_MIDDLE | TYPE_LAST, false) => {
+                    let reason = "a continuation fragment without a first fragment";
+                    return Err(Stop::Damage(Found::new(pos, reason), start));
+                }
+                _ => {}
+            }
+            self.pos += end as u64;
+            let decoded = match kind {
+                TYPE_FULL => WriteBatch::decode(data),
+                TYPE_FIRST | TYPE_MIDDLE => {
+                    record_start = Some(start);
+                    self.scratch.extend_from_slice(data);
+                    continue;
+                }
+                _ => {
+                    self.scratch.extend_from_slice(data);
+                    WriteBatch::decode(&self.scratch)
+                }
+            };
+            return match decoded {
+                Ok((timestamp, batch)) => Ok(Some(WalRecord {
+                    offset: start,
+                    timestamp,
+                    batch,
+                })),
+                Err(e) => {
+                    let mut found = Found::new(start, format!("invalid batch in record: {e}"));
+                    found.certain = true;
+                    Err(Stop::Damage(found, start))
+                }
+            };
+        }
+    }
+}
+
+impl Iterator for WALReader {
+    type Item = Result<WalRecord>;
+
+    fn next(&mut self) -> Option<Result<WalRecord>> {
+        if self.done {
+            return None;
+        }
+        match self.read_record() {
+            Ok(Some(record)) => Some(Ok(record)),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(Stop::Damage(found, start)) => self.on_damage(found, start),
+            Err(Stop::Io(e)) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! The writer's state behind its lock (the current file, the buffer of
+//! framed records, how far the log is synced, the first I/O failure), and
+//! the I/O done while holding the lock: flushing the buffer, rotating to a
+//! new file, creating a file.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::MutexGuard;
+use std::time::Duration;
+
+use ferrisdb_core::{Error, Result};
+
+use super::{WALWriter, WalPosition};
+use crate::fs::WritableFile;
+use crate::wal::files::{wal_file_name, WalHeader};
+use crate::wal::format::FILE_HEADER_SIZE;
+
+#[derive(Debug)]
+pub(super) struct State {
+    pub(super) file_number: u64,
+    /// `None` while a thread writes or syncs it outside the lock.
+    pub(super) file: Option<Box<dyn WritableFile>>,
+    pub(super) path: PathBuf,
+    /// Framed records of the current file not yet handed to the OS.
+    pub(super) buffer: Vec<u8>,
+    /// Length of the current file with the buffer: where the next record goes.
+    pub(super) len: u64,
+    /// Every record ending at or before this position is durable.
+    pub(super) synced: WalPosition,
+    /// A thread is writing or syncing the file outside the lock.
+    pub(super) io_busy: bool,
+    /// Records appended since the last sync took the buffer.
+    pub(super) buffered_records: u64,
+    /// Records the last sync covered: its group size.
+    pub(super) last_group: u64,
+    /// How long the last write-and-sync took.
+    pub(super) last_sync: Duration,
+    /// A sync leader waits for the writers of the last group to append.
+    pub(super) gathering: bool,
+    pub(super) failed: Option<Failure>,
+    pub(super) closed: bool,
+    pub(super) bytes_written: u64,
+}
+
+/// The first I/O failure, kept to refuse later writes.
+#[derive(Debug, Clone)]
+pub(super) struct Failure {
+    path: PathBuf,
+    kind: io::ErrorKind,
+    message: String,
+}
+
+impl Failure {
+    pub(super) fn from_error(err: &Error, path: &Path) -> Self {
+        match err {
+            Error::Io { path, source } => Failure {
+                path: path.clone(),
+                kind: source.kind(),
+                message: err.to_string(),
+            },
+            other => Failure {
+                path: path.to_path_buf(),
+                kind: io::ErrorKind::Other,
+                message: other.to_string(),
+            },
+        }
+    }
+
+    fn to_error(&self) -> Error {
+        Error::io(
+            &self.path,
+            io::Error::new(
+                self.kind,
+                format!(
+                    "the WAL writer stopped after an earlier failure ({}); it acknowledges \
+                     no more writes: reopen the database to recover from the log",
+                    self.message
+                ),
+            ),
+        )
+    }
+}
+
+impl WALWriter {
+    pub(super) fn lock(&self) -> Result<MutexGuard<'_, State>> {
+        // A panic while holding the lock may have left the state half-updated.
+        self.state.lock().map_err(|_| Error::Closed)
+    }
+
+    pub(super) fn lock_after_io(&self) -> Result<MutexGuard<'_, State>> {
+        self.lock()
+    }
+
+    pub(super) fn wait<'a>(&self, st: MutexGuard<'a, State>) -> Result<MutexGuard<'a, State>> {
+        self.io_done.wait(st).map_err(|_| Error::Closed)
+    }
+
+    /// Waits until no thread does I/O outside the lock.
+    fn wait_idle<'a>(&self, mut st: MutexGuard<'a, State>) -> Result<MutexGuard<'a, State>> {
+        while st.io_busy {
+            st = self.wait(st)?;
+        }
+        Ok(st)
+    }
+
+    /// Writes the buffer to the OS, holding the lock.
+    pub(super) fn flush_locked<'a>(
+        &self,
+        st: MutexGuard<'a, State>,
+    ) -> Result<MutexGuard<'a, State>> {
+        let mut st = self.wait_idle(st)?;
+        st.check_usable()?;
+        if st.buffer.is_empty() {
+            return Ok(st);
+        }
+        let State { file, buffer, .. } = &mut *st;
+        let result = match file.as_mut() {
+            Some(file) => append_all(&mut **file, buffer),
+            None => Err(Error::Closed),
+        };
+        buffer.clear();
+        st.record(result)?;
+        Ok(st)
+    }
+
+    /// Flushes and syncs the current file, then starts the next one.
+    pub(super) fn rotate_locked<'a>(
+        &self,
+        st: MutexGuard<'a, State>,
+    ) -> Result<(MutexGuard<'a, State>, u64)> {
+        let mut st = self.flush_locked(st)?;
+        let result = match st.file.as_mut() {
+            Some(file) => file.sync(),
+            None => Err(Error::Closed),
+        };
+        st.record(result)?;
+        let number = self.next_file_number.fetch_add(1, Ordering::SeqCst);
+        let created = new_file(&*self.fs, &self.dir, number);
+        let (file, path) = match created {
+            Ok(created) => created,
+            Err(e) => {
+                let path = self.dir.join(wal_file_name(number));
+                st.failed
+                    .get_or_insert_with(|| Failure::from_error(&e, &path));
+                return Err(e);
+            }
+        };
+        st.file = Some(file);
+        st.path = path;
+        st.file_number = number;
+        st.len = FILE_HEADER_SIZE as u64;
+        st.synced = WalPosition {
+            file_number: number,
+            offset: st.len,
+        };
+        st.bytes_written += st.len;
+        Ok((st, number))
+    }
+}
+
+impl State {
+    pub(super) fn check_usable(&self) -> Result<()> {
+        if let Some(failure) = &self.failed {
+            return Err(failure.to_error());
+        }
+        if self.closed {
+            return Err(Error::Closed);
+        }
+        Ok(())
+    }
+
+    /// Remembers the first failure of an I/O call.
+    fn record(&mut self, result: Result<()>) -> Result<()> {
+        if let Err(e) = &result {
+            let failure = Failure::from_error(e, &self.path);
+            self.failed.get_or_insert(failure);
+        }
+        result
+    }
+}
+
+pub(super) fn append_all(file: &mut dyn WritableFile, bytes: &[u8]) -> Result<()> {
+    if bytes.is_empty() {
+        Ok(())
+    } else {
+        file.append(bytes)
+    }
+}
+
+/// Creates WAL file `number` in `dir` with its header, and makes both the
+/// header and the file's name durable.
+pub(super) fn new_file(
+    fs: &dyn crate::fs::FileSystem,
+    dir: &Path,
+    number: u64,
+) -> Result<(Box<dyn WritableFile>, PathBuf)> {
+    let path = dir.join(wal_file_name(number));
+    let mut file = fs.create(&path)?;
+    file.append(&WalHeader::new(number).encode())?;
+    file.sync()?;
+    fs.sync_dir(dir)?;
+    Ok((file, path))
+}
