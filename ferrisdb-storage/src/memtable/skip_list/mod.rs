@@ -10,7 +10,7 @@
 //! story short: there is no ABA problem (a pointer, once in a link, always
 //! means the same node), no reader can ever land on a freed node, and memory
 //! reclamation reduces to "free everything when the list drops", which is
-//! what an [arena](arena) does: nodes are carved from large chunks, freed
+//! what an arena (`arena.rs`) does: nodes are carved from large chunks, freed
 //! together. We therefore
 //! do **not** use crossbeam-epoch: epoch-based reclamation exists to free nodes
 //! that were unlinked while readers might still hold them, and we unlink
