@@ -1,6 +1,6 @@
 //! The machinery behind [`StorageEngine`](crate::StorageEngine).
 //!
-//! The public API lives in `storage_engine.rs`; this module holds the shared
+//! The public API lives in `storage_engine/`; this module holds the shared
 //! state and the paths through it, one file each:
 //!
 //! - `write.rs`: the write path (timestamps, WAL, MemTable, making room);

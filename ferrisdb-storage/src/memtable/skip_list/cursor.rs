@@ -15,6 +15,10 @@
 //! [parent module](super)), a cursor stays valid while writers insert: it sees
 //! every entry that was present when it was positioned, in order, and may or
 //! may not see entries inserted since.
+//!
+//! The searches that position a cursor (the first node at or after a key, the
+//! last node before one, the last node, the next one) are methods of
+//! [`SkipList`] at the end of this file.
 
 use std::fmt;
 use std::ptr;
@@ -23,6 +27,7 @@ use std::sync::Arc;
 use ferrisdb_core::{escape_bytes, InternalKey, Operation, Timestamp};
 
 use super::node::Node;
+use super::sync::Ordering;
 use super::SkipList;
 
 /// Something that keeps a [`SkipList`] alive and always leads to the same one.
@@ -261,5 +266,65 @@ impl<L: ListRef> Cursor<L> {
 impl<L: ListRef> fmt::Debug for Cursor<L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Cursor").field("at", &self.get()).finish()
+    }
+}
+
+// The searches that position cursors (and `SkipList::get`).
+impl SkipList {
+    /// The first node at or after `(key, timestamp)`, or null.
+    pub(crate) fn find_greater_or_equal(&self, key: &[u8], timestamp: Timestamp) -> *mut Node {
+        let mut from = self.head;
+        let mut next = ptr::null_mut();
+        // Relaxed: a hint (see `insert_with_height`).
+        for level in (0..self.height.load(Ordering::Relaxed)).rev() {
+            (from, next) = self.find_splice(from, next, level, key, timestamp);
+        }
+        next
+    }
+
+    /// The last node before `(key, timestamp)`, or null if there is none.
+    pub(crate) fn find_less_than(&self, key: &[u8], timestamp: Timestamp) -> *mut Node {
+        let mut from = self.head;
+        // Relaxed: a hint (see `insert_with_height`).
+        for level in (0..self.height.load(Ordering::Relaxed)).rev() {
+            from = self
+                .find_splice(from, ptr::null_mut(), level, key, timestamp)
+                .0;
+        }
+        self.not_head(from)
+    }
+
+    /// The last node of the list, or null if it is empty.
+    pub(crate) fn find_last(&self) -> *mut Node {
+        let mut node = self.head;
+        // Relaxed: a hint (see `insert_with_height`).
+        for level in (0..self.height.load(Ordering::Relaxed)).rev() {
+            loop {
+                // SAFETY: as in `find_splice`: `node` was reached at `level`.
+                let next = unsafe { Node::link(node, level) }.load(Ordering::Acquire);
+                if next.is_null() {
+                    break;
+                }
+                node = next;
+            }
+        }
+        self.not_head(node)
+    }
+
+    /// The node after `node` at level 0, or null.
+    ///
+    /// `node` must be a published node of this list.
+    pub(crate) fn next_of(&self, node: *const Node) -> *mut Node {
+        // SAFETY: every published node is live (inv. 3) and has level 0.
+        // Acquire pairs with the publishing CAS (invariant 1).
+        unsafe { Node::link(node, 0) }.load(Ordering::Acquire)
+    }
+
+    fn not_head(&self, node: *mut Node) -> *mut Node {
+        if node == self.head {
+            ptr::null_mut()
+        } else {
+            node
+        }
     }
 }

@@ -321,63 +321,6 @@ impl SkipList {
         }
     }
 
-    /// The first node at or after `(key, timestamp)`, or null.
-    pub(crate) fn find_greater_or_equal(&self, key: &[u8], timestamp: Timestamp) -> *mut Node {
-        let mut from = self.head;
-        let mut next = ptr::null_mut();
-        // Relaxed: a hint (see `insert_with_height`).
-        for level in (0..self.height.load(Ordering::Relaxed)).rev() {
-            (from, next) = self.find_splice(from, next, level, key, timestamp);
-        }
-        next
-    }
-
-    /// The last node before `(key, timestamp)`, or null if there is none.
-    pub(crate) fn find_less_than(&self, key: &[u8], timestamp: Timestamp) -> *mut Node {
-        let mut from = self.head;
-        // Relaxed: a hint (see `insert_with_height`).
-        for level in (0..self.height.load(Ordering::Relaxed)).rev() {
-            from = self
-                .find_splice(from, ptr::null_mut(), level, key, timestamp)
-                .0;
-        }
-        self.not_head(from)
-    }
-
-    /// The last node of the list, or null if it is empty.
-    pub(crate) fn find_last(&self) -> *mut Node {
-        let mut node = self.head;
-        // Relaxed: a hint (see `insert_with_height`).
-        for level in (0..self.height.load(Ordering::Relaxed)).rev() {
-            loop {
-                // SAFETY: as in `find_splice`: `node` was reached at `level`.
-                let next = unsafe { Node::link(node, level) }.load(Ordering::Acquire);
-                if next.is_null() {
-                    break;
-                }
-                node = next;
-            }
-        }
-        self.not_head(node)
-    }
-
-    /// The node after `node` at level 0, or null.
-    ///
-    /// `node` must be a published node of this list.
-    pub(crate) fn next_of(&self, node: *const Node) -> *mut Node {
-        // SAFETY: every published node is live (inv. 3) and has level 0.
-        // Acquire pairs with the publishing CAS (invariant 1).
-        unsafe { Node::link(node, 0) }.load(Ordering::Acquire)
-    }
-
-    fn not_head(&self, node: *mut Node) -> *mut Node {
-        if node == self.head {
-            ptr::null_mut()
-        } else {
-            node
-        }
-    }
-
     /// Checks invariants 4, 5 and 7 by walking every level (tests only).
     #[cfg(test)]
     pub(crate) fn check_structure(&self) {

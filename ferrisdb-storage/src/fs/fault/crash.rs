@@ -1,0 +1,164 @@
+//! The power-loss side of [`FaultFileSystem`]: [`crash`](FaultFileSystem::crash)
+//! and its crash points, [`fork`](FaultFileSystem::fork), torn writes and strict
+//! directories. The rules a crash applies are in the [module docs](super).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::{lock, lock_inode, FaultFileSystem, Inode, InodeRef, State};
+
+impl FaultFileSystem {
+    /// From now on a new directory, like a new file, survives a crash only
+    /// once the directory holding it is synced (with everything in it lost
+    /// otherwise), as POSIX has it. Directories that exist now are durable.
+    /// Off by default: most tests make their directory before anything
+    /// matters.
+    pub fn enable_strict_directories(&self) {
+        let mut state = lock(&self.state);
+        if state.unsynced_dirs.is_none() {
+            state.unsynced_dirs = Some(BTreeSet::new());
+        }
+    }
+
+    /// Stops the machine after its `k`th operation in
+    /// [`total_operations`](Self::total_operations): that operation completes,
+    /// every later one fails with `EIO` and changes nothing. Follow with
+    /// [`crash`](Self::crash) to get what survives; with `k` at or below the
+    /// operations already done, the machine is dead from the next one on.
+    pub fn crash_after(&self, k: u64) {
+        lock(&self.state).crash_after = Some(k);
+    }
+
+    /// Every operation attempted on this file system since it was made (or
+    /// returned by [`crash`](Self::crash) or [`fork`](Self::fork)), whatever
+    /// its kind and whether or not it failed: the crash points of a workload.
+    pub fn total_operations(&self) -> u64 {
+        lock(&self.state).total_ops
+    }
+
+    /// Whether the machine is off: after [`crash`](Self::crash), or after the
+    /// operation [`crash_after`](Self::crash_after) named.
+    pub fn is_dead(&self) -> bool {
+        lock(&self.state).dead
+    }
+
+    /// An independent copy of the file system as a running process sees it:
+    /// every file with all its bytes (synced or not), the directories, the
+    /// durable listings; no locks, no fault rules, no corruption. Changes to
+    /// one do not show in the other.
+    pub fn fork(&self) -> FaultFileSystem {
+        let state = lock(&self.state);
+        let mut copies: Vec<(InodeRef, InodeRef)> = Vec::new();
+        let mut copy_of = |inode: &InodeRef| -> InodeRef {
+            if let Some((_, copy)) = copies.iter().find(|(old, _)| Arc::ptr_eq(old, inode)) {
+                return Arc::clone(copy);
+            }
+            let old = lock_inode(inode);
+            let copy = Arc::new(Mutex::new(Inode {
+                data: old.data.clone(),
+                synced_len: old.synced_len,
+                lost: old.lost.clone(),
+            }));
+            drop(old);
+            copies.push((Arc::clone(inode), Arc::clone(&copy)));
+            copy
+        };
+        let live = state
+            .live
+            .iter()
+            .map(|(path, inode)| (path.clone(), copy_of(inode)))
+            .collect();
+        let durable = state
+            .durable
+            .iter()
+            .map(|(dir, listing)| {
+                let listing = listing
+                    .iter()
+                    .map(|(path, inode)| (path.clone(), copy_of(inode)))
+                    .collect();
+                (dir.clone(), listing)
+            })
+            .collect();
+        FaultFileSystem {
+            state: Arc::new(Mutex::new(State {
+                live,
+                durable,
+                dirs: state.dirs.clone(),
+                unsynced_dirs: state.unsynced_dirs.clone(),
+                torn_writes: state.torn_writes.clone(),
+                ..State::default()
+            })),
+        }
+    }
+
+    /// On [`crash`](Self::crash), keep a random prefix of each file's unsynced
+    /// tail (seeded), instead of dropping the whole tail.
+    pub fn enable_torn_writes(&self, seed: u64) {
+        lock(&self.state).torn_writes = Some(StdRng::seed_from_u64(seed));
+    }
+
+    /// Simulates a power loss and returns the file system a rebooted machine
+    /// finds: every name as of its directory's last sync, every file with its
+    /// synced bytes (plus, with torn writes, a random prefix of the rest), no
+    /// locks held.
+    ///
+    /// `self` is dead afterwards: every operation on it, or on a file opened
+    /// through it, fails with `EIO`, so an engine still running on it (as a
+    /// process would be, for the instant before the power goes) cannot touch
+    /// the recovered state. Drop that engine and open a new one on the result.
+    pub fn crash(&self) -> FaultFileSystem {
+        let mut state = lock(&self.state);
+        state.dead = true;
+        let lost_dir = |dir: &Path| {
+            state
+                .unsynced_dirs
+                .as_ref()
+                .is_some_and(|unsynced| dir.ancestors().any(|a| unsynced.contains(a)))
+        };
+        let mut recovered = State {
+            dirs: state
+                .dirs
+                .iter()
+                .filter(|d| !lost_dir(d))
+                .cloned()
+                .collect(),
+            unsynced_dirs: state.unsynced_dirs.as_ref().map(|_| BTreeSet::new()),
+            ..State::default()
+        };
+        let mut rng = state.torn_writes.clone();
+        for (dir, listing) in &state.durable {
+            if lost_dir(dir) {
+                continue;
+            }
+            let mut survivors = BTreeMap::new();
+            for (path, inode) in listing {
+                let old = lock_inode(inode);
+                let mut keep = old.synced_len;
+                if let Some(rng) = rng.as_mut() {
+                    keep += rng.random_range(0..=old.data.len() - old.synced_len);
+                }
+                let mut data = old.data[..keep].to_vec();
+                for range in &old.lost {
+                    let end = range.end.min(data.len());
+                    data[range.start.min(end)..end].fill(0);
+                }
+                let fresh = Arc::new(Mutex::new(Inode {
+                    synced_len: data.len(),
+                    data,
+                    lost: Vec::new(),
+                }));
+                recovered.live.insert(path.clone(), Arc::clone(&fresh));
+                survivors.insert(path.clone(), fresh);
+            }
+            recovered.durable.insert(dir.clone(), survivors);
+        }
+        recovered.torn_writes = rng;
+        FaultFileSystem {
+            state: Arc::new(Mutex::new(recovered)),
+        }
+    }
+}
