@@ -69,6 +69,7 @@
 mod arena;
 pub mod cursor;
 mod node;
+mod pages;
 pub(crate) mod sync;
 
 #[cfg(all(test, loom))]
