@@ -5,6 +5,8 @@
 #   2. RocksDB's own db_bench, if installed (Debian: apt-get install rocksdb-tools),
 #      and ferrisdb-bench, with the same db_bench command line.
 # Usage: benches/run-comparison.sh [NUM]   (default 1000000). Output: target/compare/.
+# CARGO_TARGET_DIR is honoured, so a separate target directory can keep the
+# slow RocksDB build of COMPARE_FEATURES=rocksdb between runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NUM="${1:-1000000}"
@@ -17,6 +19,7 @@ if [ -n "${COMPARE_FEATURES:-}" ]; then FEATURES=(--features "$COMPARE_FEATURES"
 cargo bench -p ferrisdb-benches --bench compare "${FEATURES[@]}" -- --num "$NUM" --dir "$DBROOT" --out "$OUT" | tee "$OUT/compare.log"
 
 cargo build --release -q -p ferrisdb-tools --bin ferrisdb-bench
+BENCH="${CARGO_TARGET_DIR:-$PWD/target}/release/ferrisdb-bench"
 COMMON=(--num="$NUM" --key_size=16 --value_size=100 --compression_type=none --bloom_bits=10
         --cache_size=67108864 --write_buffer_size=67108864 --max_write_buffer_number=3
         --sync=0 --histogram=1)
@@ -29,7 +32,7 @@ run_both() {
         echo "== db_bench not installed: RocksDB's own figures skipped"
     fi
     echo "== ferrisdb-bench $label: ferrisdb-bench ${COMMON[*]} $*"
-    "$PWD/target/release/ferrisdb-bench" "${COMMON[@]}" --db="$DBROOT/ferrisdb-bench" "$@" 2>&1 | tee -a "$OUT/ferrisdb-bench.log"
+    "$BENCH" "${COMMON[@]}" --db="$DBROOT/ferrisdb-bench" "$@" 2>&1 | tee -a "$OUT/ferrisdb-bench.log"
 }
 : > "$OUT/db_bench.log"; : > "$OUT/ferrisdb-bench.log"
 run_both "reads and writes" --benchmarks=fillseq,fillrandom,overwrite,readrandom,readseq,stats --threads=1

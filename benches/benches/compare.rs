@@ -216,6 +216,7 @@ fn opener(name: &str) -> Result<Box<dyn Opener>, String> {
         "fjall" => Ok(Box::new(FjallOpener)),
         #[cfg(feature = "rocksdb")]
         "rocksdb" => Ok(Box::new(rocks::RocksOpener)),
+        #[cfg(not(feature = "rocksdb"))]
         "rocksdb" => Err("compare: rocksdb needs `--features rocksdb`".into()),
         other => Err(format!("compare: unknown engine '{other}'")),
     }
