@@ -69,7 +69,6 @@
 mod arena;
 pub mod cursor;
 mod node;
-mod pages;
 pub(crate) mod sync;
 
 #[cfg(all(test, loom))]
