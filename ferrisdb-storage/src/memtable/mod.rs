@@ -68,11 +68,10 @@ impl MemTable {
     /// An empty table that accepts entries until they would take more than
     /// `max_size` bytes, as counted by [`entry_size`](Self::entry_size).
     pub fn new(max_size: usize) -> Self {
-        // An eighth of the table per arena chunk, within 4 KiB..2 MiB: a big
-        // MemTable takes the chunk mutex rarely and gets huge pages (from 16
-        // MiB up), a tiny one (tests, the MemTable of a single oversized
-        // batch) reserves little.
-        let chunk_size = (max_size / 8).clamp(4096, 2 << 20);
+        // An eighth of the table per arena chunk, within 4 KiB..1 MiB: a big
+        // MemTable takes the chunk mutex rarely, a tiny one (tests, and the
+        // MemTable of a single oversized batch) reserves little.
+        let chunk_size = (max_size / 8).clamp(4096, 1 << 20);
         MemTable {
             list: SkipList::with_chunk_size(chunk_size),
             max_size,

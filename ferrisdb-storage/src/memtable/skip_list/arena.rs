@@ -12,13 +12,6 @@
 //!   node);
 //! - a walk over every node at drop, one cache miss each, to free them.
 //!
-//! Chunks of [`HUGE_PAGE_SIZE`] are aligned to it and, on Linux, marked with
-//! `madvise(MADV_HUGEPAGE)`, so the kernel can back each with one 2 MiB page
-//! instead of 512 small ones. A search of a large MemTable jumps between
-//! random nodes, and with small pages nearly every jump also misses the TLB;
-//! this made `fillrandom` about 10% faster. It is only advice: where
-//! transparent huge pages are off, chunks are ordinary memory.
-//!
 //! # Thread safety
 //!
 //! Allocation takes no lock on the common path: one `fetch_add` on the current
@@ -47,18 +40,9 @@ use super::sync::{AtomicPtr, AtomicUsize, Mutex, Ordering};
 /// The alignment of every allocation: that of a node header and its links.
 pub(crate) const ALIGN: usize = 8;
 
-/// The size of a transparent huge page on x86-64 and (with 4 KiB base pages)
-/// ARM64: chunks of this size get the alignment and advice to use one.
-pub(crate) const HUGE_PAGE_SIZE: usize = 2 << 20;
-
-/// The default chunk size: one huge page. Large enough that taking the mutex
-/// for a new chunk is rare, small enough that a MemTable's last chunk wastes
-/// little.
-pub(crate) const DEFAULT_CHUNK_SIZE: usize = if cfg!(any(loom, miri)) {
-    4096
-} else {
-    HUGE_PAGE_SIZE
-};
+/// The default chunk size. Large enough that taking the mutex for a new chunk
+/// is rare, small enough that a MemTable's last chunk wastes little.
+pub(crate) const DEFAULT_CHUNK_SIZE: usize = if cfg!(any(loom, miri)) { 4096 } else { 1 << 20 };
 
 /// One block of memory that nodes are carved from.
 struct Chunk {
@@ -74,20 +58,12 @@ impl Chunk {
     /// `current` while also owning it, which a `Box` (unique by contract)
     /// cannot express. `Arena::drop` turns it back into a `Box`.
     fn new(size: usize) -> *mut Chunk {
-        let align = if size == HUGE_PAGE_SIZE {
-            HUGE_PAGE_SIZE
-        } else {
-            ALIGN
-        };
-        let layout = Layout::from_size_align(size, align).expect("arena chunk size overflows");
+        let layout = Layout::from_size_align(size, ALIGN).expect("arena chunk size overflows");
         // SAFETY: `size` is never zero: callers pass at least one node's size.
         let raw = unsafe { alloc(layout) };
         let Some(base) = NonNull::new(raw) else {
             handle_alloc_error(layout)
         };
-        if size == HUGE_PAGE_SIZE {
-            advise_huge_pages(base, size);
-        }
         Box::into_raw(Box::new(Chunk {
             base,
             layout,
@@ -110,20 +86,6 @@ impl Chunk {
         Some(unsafe { self.base.add(offset) })
     }
 }
-
-/// Asks the kernel to back `size` bytes at `base` with transparent huge pages.
-/// Advice only: an error (THP compiled out, an old kernel) changes nothing.
-#[cfg(all(target_os = "linux", not(miri)))]
-fn advise_huge_pages(base: NonNull<u8>, size: usize) {
-    // SAFETY: `base..base + size` is one allocation of ours, aligned to the
-    // huge page size (so to the base page size madvise requires).
-    // MADV_HUGEPAGE changes how the kernel backs the range, never its
-    // contents, so it cannot break any Rust invariant on that memory.
-    unsafe { libc::madvise(base.as_ptr().cast(), size, libc::MADV_HUGEPAGE) };
-}
-
-#[cfg(not(all(target_os = "linux", not(miri))))]
-fn advise_huge_pages(_base: NonNull<u8>, _size: usize) {}
 
 /// A concurrent bump allocator whose memory is freed all at once, on drop.
 pub(crate) struct Arena {
@@ -271,13 +233,6 @@ mod tests {
             let bytes = unsafe { std::slice::from_raw_parts(p.as_ptr(), 24) };
             assert!(bytes.iter().all(|&b| b == i));
         }
-    }
-
-    #[test]
-    fn huge_page_chunks_are_aligned_to_a_huge_page() {
-        let arena = Arena::new(HUGE_PAGE_SIZE);
-        let first = arena.allocate(64).as_ptr() as usize;
-        assert_eq!(first % HUGE_PAGE_SIZE, 0);
     }
 
     #[test]

@@ -115,7 +115,7 @@ unsafe impl Sync for SkipList {}
 
 impl SkipList {
     /// An empty list, allocating its nodes in chunks of the default size
-    /// (2 MiB, a huge page).
+    /// (1 MiB).
     pub fn new() -> Self {
         Self::with_chunk_size(arena::DEFAULT_CHUNK_SIZE)
     }
