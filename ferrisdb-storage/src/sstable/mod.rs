@@ -26,6 +26,7 @@ pub mod bloom;
 pub mod cache;
 pub mod footer;
 pub mod format;
+mod index_search;
 mod iterator;
 mod properties;
 mod readahead;

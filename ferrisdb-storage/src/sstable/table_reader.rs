@@ -17,6 +17,7 @@ use super::bloom::BloomFilter;
 use super::cache::{next_file_id, BlockCache};
 use super::footer::{BlockHandle, Footer};
 use super::format::FOOTER_LEN;
+use super::index_search::IndexSearch;
 use super::iterator::TableIterator;
 use super::properties::TableProperties;
 use super::readahead::Readahead;
@@ -52,10 +53,8 @@ pub struct SSTableReader {
     cache: Option<Arc<BlockCache>>,
     footer: Footer,
     index: Vec<IndexEntry>,
-    /// The index's last keys laid out flat for a cache-friendly binary search:
-    /// `(start, len, timestamp)` of each block's last user key in `index_keys`.
-    index_search: Vec<(usize, usize, Timestamp)>,
-    index_keys: Vec<u8>,
+    /// The index's last keys laid out for a cache-friendly binary search.
+    index_search: IndexSearch,
     filter: BloomFilter,
     properties: TableProperties,
 }
@@ -101,16 +100,10 @@ impl SSTableReader {
         )?);
         let index = decode_index(index_block, path, &properties)?;
 
-        let mut index_keys = Vec::new();
-        let mut index_search = Vec::with_capacity(index.len());
-        for e in &index {
-            index_search.push((
-                index_keys.len(),
-                e.last_key.user_key.len(),
-                e.last_key.timestamp,
-            ));
-            index_keys.extend_from_slice(&e.last_key.user_key);
-        }
+        let index_search =
+            IndexSearch::new(index.iter().map(|e| &e.last_key)).ok_or_else(|| {
+                Error::corruption(path, footer.index.offset, "index keys exceed 4 GiB")
+            })?;
         Ok(Arc::new(SSTableReader {
             file,
             path: shared_path,
@@ -120,7 +113,6 @@ impl SSTableReader {
             footer,
             index,
             index_search,
-            index_keys,
             filter,
             properties,
         }))
@@ -187,16 +179,7 @@ impl SSTableReader {
     /// The first block whose last key is at or after `(user_key, timestamp)`:
     /// the only block that can hold the first entry at or after it.
     pub(crate) fn find_block(&self, user_key: &[u8], timestamp: Timestamp) -> Option<usize> {
-        let i = self.index_search.partition_point(|&(start, len, ts)| {
-            InternalKey::compare_parts(
-                &self.index_keys[start..start + len],
-                ts,
-                user_key,
-                timestamp,
-            )
-            .is_lt()
-        });
-        (i < self.index.len()).then_some(i)
+        self.index_search.find(user_key, timestamp)
     }
 
     /// Number of data blocks.
