@@ -34,21 +34,21 @@ impl Inner {
         if batch.is_empty() {
             return Ok(state.last_timestamp);
         }
-        self.make_room(&mut state, needed)?;
+        let current = self.make_room(&mut state, needed)?;
         let timestamp = state.last_timestamp + 1;
         let position = state.wal.append_no_sync(batch, timestamp)?;
-        let active = Arc::clone(&self.current().active);
-        apply(&active, batch, timestamp)?;
+        apply(&current.active, batch, timestamp)?;
         state.last_timestamp = timestamp;
         // Release: a reader that loads this timestamp with Acquire also sees
         // the MemTable inserts above. Stored under the mutex, so timestamps
         // are published in order.
         self.visible.store(timestamp, Ordering::Release);
-        let wal = Arc::clone(&state.wal);
+        let full_sync = self.config.wal_sync_mode == SyncMode::Full;
+        let wal = full_sync.then(|| Arc::clone(&state.wal));
         drop(state);
 
         Counters::add(&self.counters.user_bytes, batch.approximate_size() as u64);
-        if self.config.wal_sync_mode == SyncMode::Full {
+        if let Some(wal) = wal {
             wal.sync_to(position)?;
         }
         Ok(timestamp)
@@ -82,10 +82,19 @@ impl Inner {
     ///
     /// The write mutex stays held while waiting, so other writers queue behind
     /// this one instead of piling onto the condition variable.
-    fn make_room(&self, state: &mut MutexGuard<'_, WriteState>, needed: usize) -> Result<()> {
+    ///
+    /// Returns the super version whose active MemTable has the room. Only
+    /// writers, under the write mutex, replace the active MemTable, so it
+    /// stays the active one until the mutex is released, even if the flush
+    /// thread installs a new super version meanwhile.
+    fn make_room(
+        &self,
+        state: &mut MutexGuard<'_, WriteState>,
+        needed: usize,
+    ) -> Result<Arc<SuperVersion>> {
         let mut stalled_since: Option<Instant> = None;
         let mut slowed_down = false;
-        loop {
+        let current = loop {
             let current = self.current();
             // Without background compaction, nothing would ever bring level 0
             // down: it must not stall writes (RocksDB's rule too).
@@ -125,7 +134,7 @@ impl Inner {
                 continue;
             }
             if fits {
-                break;
+                break current;
             }
             if active.is_empty() {
                 // A batch larger than a whole MemTable: give it a MemTable of
@@ -136,18 +145,18 @@ impl Inner {
                     frozen: now.frozen.clone(),
                     version: Arc::clone(&now.version),
                 });
-                break;
+            } else {
+                self.freeze(state, &current, needed)?;
             }
-            self.freeze(state, &current, needed)?;
-            break;
-        }
+            break self.current();
+        };
         if let Some(since) = stalled_since {
             Counters::add(
                 &self.counters.stall_nanos,
                 since.elapsed().as_nanos() as u64,
             );
         }
-        Ok(())
+        Ok(current)
     }
 
     /// Waits until `still_blocked` is false for the current super version, or
