@@ -35,6 +35,13 @@ pub struct StorageConfig {
     /// Bytes a MemTable may hold before it is frozen and flushed. Default
     /// 64 MiB.
     pub memtable_size: usize,
+    /// Whether each MemTable keeps a bloom filter of its keys (one byte per
+    /// 128 bytes of `memtable_size`), so a get for a key the MemTable lacks
+    /// skips the search. Right after heavy writes that made `readrandom`
+    /// about 1.5 times faster, for 5–10% on writes (the hash, one atomic `or`,
+    /// and the filter's share of the CPU cache). Default `true`; RocksDB's
+    /// `memtable_whole_key_filtering` is the same idea, off by default.
+    pub memtable_filter: bool,
     /// Frozen MemTables that may wait for their flush before writers stall.
     /// Default 2.
     pub max_immutable_memtables: usize,
@@ -105,6 +112,7 @@ impl Default for StorageConfig {
             data_dir: PathBuf::from("./data"),
             wal_sync_mode: SyncMode::Normal,
             memtable_size: 64 << 20,
+            memtable_filter: true,
             max_immutable_memtables: 2,
             wal_max_file_size: 64 << 20,
             block_size: 4 << 10,

@@ -95,7 +95,10 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
 
     let inner = Arc::new(Inner {
         current: RwLock::new(Arc::new(SuperVersion {
-            active: Arc::new(MemTable::new(config.memtable_size)),
+            active: Arc::new(MemTable::with_filter(
+                config.memtable_size,
+                config.memtable_filter,
+            )),
             active_log: log_number,
             frozen: Vec::new(),
             version: Arc::new(version),
@@ -130,7 +133,10 @@ impl Inner {
     fn replay(&self, logs: &[(u64, PathBuf)], log_number: u64) -> Result<()> {
         let mut last_timestamp = lock(&self.manifest).last_timestamp;
         let mut tables = Vec::new();
-        let mut memtable = Arc::new(MemTable::new(self.config.memtable_size));
+        let mut memtable = Arc::new(MemTable::with_filter(
+            self.config.memtable_size,
+            self.config.memtable_filter,
+        ));
         let mut records = 0u64;
         for (number, path) in logs {
             let mut reader = WALReader::open(self.fs.as_ref(), path, RecoveryMode::default())
@@ -152,7 +158,10 @@ impl Inner {
                     // As on the write path, a batch larger than a whole
                     // MemTable gets one of its own size, even as the first
                     // record replayed.
-                    memtable = Arc::new(MemTable::new(self.config.memtable_size.max(needed)));
+                    memtable = Arc::new(MemTable::with_filter(
+                        self.config.memtable_size.max(needed),
+                        self.config.memtable_filter,
+                    ));
                 }
                 apply(&memtable, &record.batch, record.timestamp)?;
                 last_timestamp = last_timestamp.max(record.timestamp);

@@ -140,7 +140,7 @@ impl Inner {
                 // A batch larger than a whole MemTable: give it a MemTable of
                 // its own size rather than freezing an empty one.
                 self.modify_current(|now| SuperVersion {
-                    active: Arc::new(MemTable::new(needed)),
+                    active: Arc::new(MemTable::with_filter(needed, self.config.memtable_filter)),
                     active_log: now.active_log,
                     frozen: now.frozen.clone(),
                     version: Arc::clone(&now.version),
@@ -206,7 +206,10 @@ impl Inner {
             });
             frozen.extend(now.frozen.iter().cloned());
             SuperVersion {
-                active: Arc::new(MemTable::new(memtable_size)),
+                active: Arc::new(MemTable::with_filter(
+                    memtable_size,
+                    self.config.memtable_filter,
+                )),
                 active_log: log_number,
                 frozen,
                 version: Arc::clone(&now.version),

@@ -28,6 +28,7 @@
 //! borrowing iterator) or [`MemTable::iter`] (an owning two-way cursor that
 //! keeps the table alive through an `Arc`).
 
+mod filter;
 mod iter;
 pub mod skip_list;
 
@@ -40,6 +41,7 @@ use ferrisdb_core::{Error, InternalKey, Key, Operation, Result, Timestamp, Value
 pub use iter::MemTableIter;
 pub use skip_list::{Entries, EntryRef};
 
+use filter::KeyFilter;
 use skip_list::{SkipList, LINK_SIZE, NODE_HEADER_SIZE};
 
 /// The fixed number of bytes each entry is charged on top of its key and
@@ -58,6 +60,8 @@ pub const ENTRY_OVERHEAD: usize = NODE_HEADER_SIZE + 2 * LINK_SIZE;
 /// every method takes `&self`.
 pub struct MemTable {
     list: SkipList,
+    /// The user keys in `list`, so a get for an absent key can skip it.
+    filter: Option<KeyFilter>,
     max_size: usize,
     /// Bytes charged for the entries in the table, plus reservations of
     /// inserts in flight.
@@ -68,12 +72,20 @@ impl MemTable {
     /// An empty table that accepts entries until they would take more than
     /// `max_size` bytes, as counted by [`entry_size`](Self::entry_size).
     pub fn new(max_size: usize) -> Self {
+        Self::with_filter(max_size, true)
+    }
+
+    /// Like [`new`](Self::new), with or without the filter of its keys that
+    /// lets a get for an absent key skip the search (see
+    /// `StorageConfig::memtable_filter`).
+    pub fn with_filter(max_size: usize, filter: bool) -> Self {
         // An eighth of the table per arena chunk, within 4 KiB..1 MiB: a big
         // MemTable takes the chunk mutex rarely, a tiny one (tests, and the
         // MemTable of a single oversized batch) reserves little.
         let chunk_size = (max_size / 8).clamp(4096, 1 << 20);
         MemTable {
             list: SkipList::with_chunk_size(chunk_size),
+            filter: filter.then(|| KeyFilter::for_capacity(max_size)),
             max_size,
             memory_usage: AtomicUsize::new(0),
         }
@@ -135,6 +147,10 @@ impl MemTable {
                 _ => full,
             });
         }
+        // Before the entry is linked, so whoever can see it sees its bits.
+        if let Some(filter) = &self.filter {
+            filter.insert(key);
+        }
         if self.list.insert(key, ts, op, value) {
             Ok(())
         } else {
@@ -190,6 +206,9 @@ impl MemTable {
     /// tables. `None` means this table knows nothing about the key at that
     /// timestamp.
     pub fn get(&self, key: &[u8], timestamp: Timestamp) -> Option<(Value, Operation)> {
+        if self.filter.as_ref().is_some_and(|f| !f.may_contain(key)) {
+            return None;
+        }
         self.list
             .get(key, timestamp)
             .map(|entry| (entry.value.to_vec(), entry.operation))
@@ -268,110 +287,4 @@ impl fmt::Debug for MemTable {
 }
 
 #[cfg(all(test, not(loom)))]
-mod tests {
-    use super::*;
-
-    fn put(table: &MemTable, key: &str, value: &str, ts: Timestamp) -> Result<()> {
-        table.put(key.into(), value.into(), ts)
-    }
-
-    #[test]
-    fn get_returns_newest_version_at_or_below_timestamp() {
-        let table = MemTable::new(1 << 20);
-        put(&table, "k", "v1", 10).unwrap();
-        put(&table, "k", "v2", 20).unwrap();
-        table.delete(b"k".to_vec(), 30).unwrap();
-        assert_eq!(table.get(b"k", 5), None);
-        assert_eq!(table.get(b"k", 10), Some((b"v1".to_vec(), Operation::Put)));
-        assert_eq!(table.get(b"k", 25), Some((b"v2".to_vec(), Operation::Put)));
-        assert_eq!(table.get(b"k", 30), Some((vec![], Operation::Delete)));
-        assert_eq!(table.get(b"j", 99), None);
-        assert_eq!(table.get(b"kk", 99), None);
-        assert_eq!(table.entry_count(), 3);
-    }
-
-    #[test]
-    fn scan_hides_tombstones_newer_versions_and_respects_bounds() {
-        let table = MemTable::new(1 << 20);
-        put(&table, "a", "a1", 1).unwrap();
-        put(&table, "b", "b1", 1).unwrap();
-        put(&table, "b", "b5", 5).unwrap();
-        put(&table, "c", "c1", 1).unwrap();
-        table.delete(b"c".to_vec(), 3).unwrap();
-        put(&table, "d", "d1", 1).unwrap();
-        let pairs = |v: &[(&str, &str)]| -> Vec<(Key, Value)> {
-            v.iter().map(|&(k, v)| (k.into(), v.into())).collect()
-        };
-        assert_eq!(
-            table.scan(b"a", b"d", 4),
-            pairs(&[("a", "a1"), ("b", "b1")])
-        );
-        assert_eq!(
-            table.scan(b"b", b"e", 9),
-            pairs(&[("b", "b5"), ("d", "d1")])
-        );
-        assert_eq!(table.scan(b"c", b"c", 9), pairs(&[]));
-        assert_eq!(table.scan(b"d", b"a", 9), pairs(&[]));
-        assert_eq!(table.scan(b"c", b"d", 2), pairs(&[("c", "c1")]));
-    }
-
-    #[test]
-    fn duplicate_is_rejected_and_its_bytes_returned() {
-        let table = MemTable::new(1 << 20);
-        put(&table, "k", "v", 7).unwrap();
-        let used = table.memory_usage();
-        assert_eq!(used, MemTable::entry_size(1, 1));
-        let err = put(&table, "k", "other", 7).unwrap_err();
-        assert!(matches!(err, Error::InvalidArgument(ref m) if m.contains("duplicate")));
-        assert!(table.delete(b"k".to_vec(), 7).is_err());
-        assert_eq!(table.memory_usage(), used);
-        assert_eq!(table.entry_count(), 1);
-        assert_eq!(table.get(b"k", 7), Some((b"v".to_vec(), Operation::Put)));
-    }
-
-    #[test]
-    fn full_table_rejects_and_inserts_nothing() {
-        let one = MemTable::entry_size(3, 5);
-        let table = MemTable::new(2 * one + 1);
-        put(&table, "k01", "value", 1).unwrap();
-        put(&table, "k02", "value", 1).unwrap();
-        assert!(table.is_full());
-        match put(&table, "k03", "value", 1).unwrap_err() {
-            Error::MemTableFull {
-                needed,
-                available,
-                limit,
-            } => {
-                assert_eq!((needed, available, limit), (one, 1, 2 * one + 1));
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-        assert_eq!(table.entry_count(), 2);
-        assert_eq!(table.memory_usage(), 2 * one);
-        assert_eq!(table.get(b"k03", 1), None);
-        // A duplicate is reported as one even when the table is full.
-        let err = put(&table, "k01", "value", 1).unwrap_err();
-        assert!(matches!(err, Error::InvalidArgument(ref m) if m.contains("duplicate")));
-    }
-
-    #[test]
-    fn entry_fitting_exactly_is_accepted() {
-        let table = MemTable::new(MemTable::entry_size(1, 2));
-        assert!(!table.is_full());
-        put(&table, "k", "vv", 1).unwrap();
-        assert_eq!(table.memory_usage(), table.max_size());
-        assert!(table.is_full());
-    }
-
-    #[test]
-    fn empty_table_reports_empty() {
-        let table = MemTable::new(100);
-        assert!(table.is_empty());
-        assert_eq!(table.entry_count(), 0);
-        assert_eq!(table.memory_usage(), 0);
-        assert!(table.entries().next().is_none());
-        assert!(table.scan(b"", b"\xff", u64::MAX).is_empty());
-        put(&table, "", "", 0).unwrap();
-        assert!(!table.is_empty());
-    }
-}
+mod tests;
