@@ -36,7 +36,7 @@ pub struct StorageConfig {
     /// 64 MiB.
     pub memtable_size: usize,
     /// Whether each MemTable keeps a small bloom filter of its keys (one byte
-    /// per 512 bytes of `memtable_size`), so a get for a key the MemTable
+    /// per 512 bytes of `memtable_size`, at most 4 MiB), so a get for a key the MemTable
     /// lacks usually skips the search. Right after heavy writes that made
     /// `readrandom` about 1.4 times faster, with writes within a few percent.
     /// Default `true`; RocksDB's `memtable_whole_key_filtering` is the same
