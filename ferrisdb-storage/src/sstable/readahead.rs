@@ -122,49 +122,22 @@ impl Readahead {
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
-    use std::sync::atomic::{AtomicU64, Ordering};
 
     use ferrisdb_core::Error;
 
     use super::*;
+    use crate::fs::{FaultFileSystem, FaultKind, FileSystem, OpKind};
     use crate::sstable::block_io::read_block;
     use crate::sstable::format::COMPRESSION_NONE;
 
-    /// An in-memory file that counts reads and can fail one.
-    #[derive(Debug)]
-    struct MemFile {
-        bytes: Vec<u8>,
-        reads: AtomicU64,
-        fail_read: u64,
-        path: PathBuf,
-    }
-
-    impl RandomAccessFile for MemFile {
-        fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
-            let n = self.reads.fetch_add(1, Ordering::Relaxed) + 1;
-            let start = offset as usize;
-            match self.bytes.get(start..start + buf.len()) {
-                Some(bytes) if n != self.fail_read => {
-                    buf.copy_from_slice(bytes);
-                    Ok(())
-                }
-                _ => Err(Error::Io {
-                    path: self.path.clone(),
-                    source: std::io::Error::other(format!("read {n} at {offset} fails")),
-                }),
-            }
-        }
-        fn len(&self) -> u64 {
-            self.bytes.len() as u64
-        }
-        fn path(&self) -> &Path {
-            &self.path
-        }
-    }
-
-    /// A file of `count` stored blocks of 1,000 to 5,000 bytes; block `i` is
-    /// filled with byte `i`.
-    fn blocks(count: usize) -> (MemFile, Vec<BlockHandle>) {
+    /// A file of `count` stored blocks of 1,000 to 5,000 bytes, block `i`
+    /// filled with byte `i` (with `flip = (block, byte)`, that byte of that
+    /// block damaged), on a [`FaultFileSystem`] that counts the reads from
+    /// here on.
+    fn blocks(
+        count: usize,
+        flip: Option<(usize, usize)>,
+    ) -> (FaultFileSystem, Box<dyn RandomAccessFile>, Vec<BlockHandle>) {
         let mut bytes = Vec::new();
         let mut handles = Vec::new();
         for i in 0..count {
@@ -179,13 +152,23 @@ mod tests {
                 size: size as u64,
             });
         }
-        let file = MemFile {
-            bytes,
-            reads: AtomicU64::new(0),
-            fail_read: 0,
-            path: PathBuf::from("000007.sst"),
-        };
-        (file, handles)
+        if let Some((block, byte)) = flip {
+            bytes[handles[block].offset as usize + byte] ^= 0x40;
+        }
+        let fs = FaultFileSystem::new();
+        fs.create_dir_all(Path::new("db")).unwrap();
+        let path = PathBuf::from("db/000007.sst");
+        let mut writer = fs.create(&path).unwrap();
+        writer.append(&bytes).unwrap();
+        let file = fs.open(&path).unwrap();
+        count_reads_from_now(&fs, u64::MAX);
+        (fs, file, handles)
+    }
+
+    /// Counts reads from now on (see `FaultFileSystem::operations`), failing
+    /// the `fail`th one.
+    fn count_reads_from_now(fs: &FaultFileSystem, fail: u64) {
+        fs.fail_at(fail, false, &[OpKind::Read], FaultKind::Io);
     }
 
     #[test]
@@ -202,69 +185,72 @@ mod tests {
 
     #[test]
     fn blocks_cut_from_the_window_match_single_reads_in_far_fewer_reads() {
-        let (file, handles) = blocks(200);
+        let (fs, file, handles) = blocks(200, None);
+        let file = file.as_ref();
         let limit = file.len();
         let mut readahead = Readahead::default();
         for &handle in &handles {
-            let alone = read_block(&file, file.path(), handle, limit).unwrap();
-            let cut = readahead.read(&file, file.path(), handle, limit).unwrap();
+            let alone = read_block(file, file.path(), handle, limit).unwrap();
+            let cut = readahead.read(file, file.path(), handle, limit).unwrap();
             assert_eq!(cut, alone, "block at {}", handle.offset);
         }
         // 200 single reads, plus the refills: ~600 KB in windows growing to
         // 256 KiB take a handful. Reading past `limit` would have failed.
-        let refills = file.reads.load(Ordering::Relaxed) - 200;
+        let refills = fs.operations() - 200;
         assert!(refills <= 8, "{refills} refills");
         assert!(readahead.window.len() <= MAX_WINDOW);
     }
 
     #[test]
     fn a_damaged_block_in_the_window_is_reported_at_its_offset() {
-        let (mut file, handles) = blocks(20);
+        let (_fs, file, handles) = blocks(20, Some((12, 17)));
+        let file = file.as_ref();
         let damaged = handles[12];
-        file.bytes[damaged.offset as usize + 17] ^= 0x40;
         let limit = file.len();
         let mut readahead = Readahead::default();
         for &handle in &handles[..12] {
-            readahead.read(&file, file.path(), handle, limit).unwrap();
+            readahead.read(file, file.path(), handle, limit).unwrap();
         }
-        match readahead.read(&file, file.path(), damaged, limit) {
+        match readahead.read(file, file.path(), damaged, limit) {
             Err(Error::ChecksumMismatch { offset, file, .. }) => {
                 assert_eq!(offset, damaged.offset);
-                assert_eq!(file, PathBuf::from("000007.sst"));
+                assert_eq!(file, PathBuf::from("db/000007.sst"));
             }
             other => panic!("expected a checksum mismatch, got {other:?}"),
         }
         // The blocks after it are intact and still readable.
-        let next = readahead.read(&file, file.path(), handles[13], limit);
+        let next = readahead.read(file, file.path(), handles[13], limit);
         assert!(next.is_ok());
     }
 
     #[test]
     fn a_failed_refill_leaves_nothing_stale_behind() {
-        let (mut file, handles) = blocks(40);
-        file.fail_read = 2;
+        let (fs, file, handles) = blocks(40, None);
+        let file = file.as_ref();
+        count_reads_from_now(&fs, 2);
         let limit = file.len();
         let mut readahead = Readahead::default();
         readahead
-            .read(&file, file.path(), handles[0], limit)
+            .read(file, file.path(), handles[0], limit)
             .unwrap();
         // Block 0's window ends before block 5; the refill for it fails.
-        let err = readahead.read(&file, file.path(), handles[5], limit);
+        let err = readahead.read(file, file.path(), handles[5], limit);
         assert!(matches!(err, Err(Error::Io { .. })), "{err:?}");
         assert!(readahead.window.is_empty());
         let again = readahead
-            .read(&file, file.path(), handles[5], limit)
+            .read(file, file.path(), handles[5], limit)
             .unwrap();
         assert_eq!(again, vec![5u8; handles[5].size as usize]);
     }
 
     #[test]
     fn a_block_running_past_the_limit_is_corruption_not_a_read() {
-        let (file, handles) = blocks(3);
+        let (fs, file, handles) = blocks(3, None);
+        let file = file.as_ref();
         let mut readahead = Readahead::default();
         let limit = handles[2].offset;
-        let err = readahead.read(&file, file.path(), handles[2], limit);
+        let err = readahead.read(file, file.path(), handles[2], limit);
         assert!(matches!(err, Err(Error::Corruption { .. })), "{err:?}");
-        assert_eq!(file.reads.load(Ordering::Relaxed), 0);
+        assert_eq!(fs.operations(), 0);
     }
 }
