@@ -79,10 +79,11 @@ impl MemTable {
     /// lets a get for an absent key skip the search (see
     /// `StorageConfig::memtable_filter`).
     pub fn with_filter(max_size: usize, filter: bool) -> Self {
-        // An eighth of the table per arena chunk, within 4 KiB..1 MiB: a big
-        // MemTable takes the chunk mutex rarely, a tiny one (tests, and the
-        // MemTable of a single oversized batch) reserves little.
-        let chunk_size = (max_size / 8).clamp(4096, 1 << 20);
+        // An eighth of the table per arena chunk, from 4 KiB up to the
+        // default chunk (1 MiB): a big MemTable takes the chunk mutex rarely,
+        // a tiny one (tests, and the MemTable of a single oversized batch)
+        // reserves little.
+        let chunk_size = (max_size / 8).clamp(4096, skip_list::DEFAULT_CHUNK_SIZE);
         MemTable {
             list: SkipList::with_chunk_size(chunk_size),
             filter: filter.then(|| KeyFilter::for_capacity(max_size)),

@@ -42,7 +42,7 @@ pub(crate) const ALIGN: usize = 8;
 
 /// The default chunk size. Large enough that taking the mutex for a new chunk
 /// is rare, small enough that a MemTable's last chunk wastes little.
-pub(crate) const DEFAULT_CHUNK_SIZE: usize = if cfg!(any(loom, miri)) { 4096 } else { 1 << 20 };
+pub const DEFAULT_CHUNK_SIZE: usize = if cfg!(any(loom, miri)) { 4096 } else { 1 << 20 };
 
 /// One block of memory that nodes are carved from.
 struct Chunk {
@@ -142,6 +142,7 @@ impl Arena {
     }
 
     /// Bytes of memory the arena holds, used or not.
+    #[cfg(test)]
     pub(crate) fn allocated_bytes(&self) -> usize {
         lock(&self.chunks)
             .iter()

@@ -86,6 +86,7 @@ pub use cursor::{Cursor, Entries, EntryRef, ListRef};
 pub use node::{LINK_SIZE, MAX_HEIGHT, NODE_HEADER_SIZE};
 
 use arena::Arena;
+pub use arena::DEFAULT_CHUNK_SIZE;
 use node::Node;
 use sync::{AtomicUsize, Ordering};
 
@@ -114,10 +115,10 @@ unsafe impl Send for SkipList {}
 unsafe impl Sync for SkipList {}
 
 impl SkipList {
-    /// An empty list, allocating its nodes in chunks of the default size
-    /// (1 MiB).
+    /// An empty list, allocating its nodes in chunks of
+    /// [`DEFAULT_CHUNK_SIZE`] (1 MiB).
     pub fn new() -> Self {
-        Self::with_chunk_size(arena::DEFAULT_CHUNK_SIZE)
+        Self::with_chunk_size(DEFAULT_CHUNK_SIZE)
     }
 
     /// An empty list that allocates its nodes in `chunk_size`-byte chunks: a
@@ -130,11 +131,6 @@ impl SkipList {
             height: AtomicUsize::new(1),
             len: AtomicUsize::new(0),
         }
-    }
-
-    /// Bytes of memory the list holds for its nodes, used or not.
-    pub fn allocated_bytes(&self) -> usize {
-        self.arena.allocated_bytes()
     }
 
     /// The number of entries.
