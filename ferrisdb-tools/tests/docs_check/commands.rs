@@ -34,26 +34,14 @@ pub(crate) fn shell_commands(line: &str) -> Vec<Vec<String>> {
             }
             (None, '#') if !in_word => break,
             (None, ';' | '|' | '&') => {
-                if in_word {
-                    commands
-                        .last_mut()
-                        .expect("one")
-                        .push(std::mem::take(&mut word));
-                    in_word = false;
-                }
+                end_word(&mut commands, &mut word, &mut in_word);
                 while matches!(chars.peek(), Some('|' | '&')) {
                     chars.next();
                 }
                 commands.push(Vec::new());
             }
             (None, c) if c.is_whitespace() => {
-                if in_word {
-                    commands
-                        .last_mut()
-                        .expect("one")
-                        .push(std::mem::take(&mut word));
-                    in_word = false;
-                }
+                end_word(&mut commands, &mut word, &mut in_word);
             }
             (None, c) => {
                 word.push(c);
@@ -61,11 +49,16 @@ pub(crate) fn shell_commands(line: &str) -> Vec<Vec<String>> {
             }
         }
     }
-    if in_word {
-        commands.last_mut().expect("one").push(word);
-    }
+    end_word(&mut commands, &mut word, &mut in_word);
     commands.retain(|c| !c.is_empty());
     commands
+}
+
+/// Ends the word being read, if there is one, as the last command's next word.
+fn end_word(commands: &mut [Vec<String>], word: &mut String, in_word: &mut bool) {
+    if std::mem::take(in_word) {
+        commands.last_mut().expect("one").push(std::mem::take(word));
+    }
 }
 
 /// The shell command lines of a block: continuation lines joined, and for
