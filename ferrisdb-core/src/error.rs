@@ -28,7 +28,9 @@ pub enum Error {
     /// A file holds bytes that do not follow its format.
     #[error(
         "corruption in {} at byte {offset}: {reason}; the file is damaged: \
-         restore it from a backup, or open with a recovery mode that skips damage",
+         restore it from a backup (for a write-ahead log, `.wal`, opening with \
+         wal_recovery_mode = RecoveryMode::PointInTimeRecovery instead keeps the \
+         writes before the damage and drops the rest)",
         file.display()
     )]
     Corruption {
@@ -43,7 +45,10 @@ pub enum Error {
     /// A block of a file does not match the checksum stored with it.
     #[error(
         "checksum mismatch in {} at byte {offset}: stored {expected:#010x}, \
-         computed {actual:#010x}; the file is damaged: restore it from a backup",
+         computed {actual:#010x}; the file is damaged: restore it from a backup (for a \
+         write-ahead log, `.wal`, opening with wal_recovery_mode = \
+         RecoveryMode::PointInTimeRecovery instead keeps the writes before the damage and \
+         drops the rest)",
         file.display()
     )]
     ChecksumMismatch {

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::compaction::CompactionStyle;
 use crate::fs::{os_file_system, SharedFileSystem};
+use crate::wal::RecoveryMode;
 use crate::{CompressionType, Error, Result, SyncMode};
 
 /// The settings of a database, given to
@@ -32,6 +33,18 @@ pub struct StorageConfig {
     /// How far each write is pushed towards the disk before it is
     /// acknowledged. Default [`SyncMode::Normal`]: survives a killed process.
     pub wal_sync_mode: SyncMode,
+    /// What `open` does with a damaged write-ahead log. Default
+    /// [`RecoveryMode::TolerateCorruptedTail`]: damage a crash can leave (past
+    /// the log's durable length, in the newest log that holds writes) is cut
+    /// off with a warning and counted in
+    /// [`EngineStats::recovery_dropped_wal_bytes`](crate::EngineStats::recovery_dropped_wal_bytes);
+    /// damage to bytes that were synced is an [`Error::Corruption`].
+    /// [`RecoveryMode::PointInTimeRecovery`] opens at the last consistent
+    /// point before any damage, dropping every write after it (later logs
+    /// included), and reports what it dropped;
+    /// [`RecoveryMode::AbsoluteConsistency`] refuses any damage. See
+    /// `docs/deep-dive/wal-crash-recovery.md`.
+    pub wal_recovery_mode: RecoveryMode,
     /// Bytes a MemTable may hold before it is frozen and flushed. Default
     /// 64 MiB.
     pub memtable_size: usize,
@@ -111,6 +124,7 @@ impl Default for StorageConfig {
         StorageConfig {
             data_dir: PathBuf::from("./data"),
             wal_sync_mode: SyncMode::Normal,
+            wal_recovery_mode: RecoveryMode::TolerateCorruptedTail,
             memtable_size: 64 << 20,
             memtable_filter: true,
             max_immutable_memtables: 2,

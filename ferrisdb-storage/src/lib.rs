@@ -33,6 +33,7 @@ pub use ferrisdb_core::{
 };
 pub use iterator::scan::Scan;
 pub use storage_engine::{Snapshot, StorageEngine};
+pub use wal::RecoveryMode;
 pub use write_batch::WriteBatch;
 
 /// The Rust code of the repository's `README.md`, compiled and run as a

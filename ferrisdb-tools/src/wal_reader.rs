@@ -232,6 +232,22 @@ fn read_file(
             }
         }
     }
+    if !args.json {
+        // A sealed log was finished by its writer; the durable length is how
+        // much of it a completed sync covered, so damage before it is
+        // corruption, and after it what a crash leaves.
+        let state = if reader.is_sealed() {
+            "sealed"
+        } else {
+            "not sealed"
+        };
+        writeln!(
+            out,
+            "-- {state}; durable length {} bytes",
+            reader.durable_len()
+        )
+        .map_err(io_err)?;
+    }
     if let Some(damage) = reader.damage() {
         summary
             .damage

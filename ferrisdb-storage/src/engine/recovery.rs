@@ -33,6 +33,7 @@ use crate::fs::{FileSystem, SharedFileSystem};
 use crate::manifest::{self, format::MANIFEST_TEMP_FILE_NAME, ManifestState};
 use crate::memtable::MemTable;
 use crate::sstable::{parse_table_file_name, table_file_name, BlockCache, SSTableReader};
+use crate::wal::format::FILE_HEADER_SIZE;
 use crate::wal::{self, RecoveryMode, WALReader, WALWriter, WalOptions};
 use crate::{Error, Result, StorageConfig};
 
@@ -138,18 +139,25 @@ impl Inner {
             self.config.memtable_filter,
         ));
         let mut records = 0u64;
-        for (number, path) in logs {
-            let mut reader = WALReader::open(self.fs.as_ref(), path, RecoveryMode::default())
-                .map_err(|e| match e {
-                    // A log of this database that no longer reads as a log
-                    // (its magic damaged) is corruption of that file, not a
-                    // mistake of the caller's. (A log of a newer format
-                    // version lands here too; the reason still says so.)
-                    Error::InvalidArgument(reason) => Error::corruption(path, 0, reason),
-                    e => e,
-                })?;
+        let mode = self.config.wal_recovery_mode;
+        // The log cut short as a torn tail, if any: only the newest log that
+        // holds writes may end in one.
+        let mut torn: Option<(PathBuf, u64)> = None;
+        for (index, (number, path)) in logs.iter().enumerate() {
+            let mut reader = open_log(self.fs.as_ref(), path, mode)?;
             for record in reader.by_ref() {
                 let record = record?;
+                if let Some((torn_path, offset)) = &torn {
+                    return Err(Error::corruption(
+                        torn_path,
+                        *offset,
+                        format!(
+                            "this log is damaged past its durable length, as a crash leaves \
+                             only the newest log, but the later log {} holds writes",
+                            path.display()
+                        ),
+                    ));
+                }
                 let needed = charge(&record.batch);
                 if memtable.memory_usage().saturating_add(needed) > memtable.max_size() {
                     if !memtable.is_empty() {
@@ -167,13 +175,34 @@ impl Inner {
                 last_timestamp = last_timestamp.max(record.timestamp);
                 records += 1;
             }
-            if reader.dropped_bytes() > 0 {
-                tracing::warn!(
-                    log = number,
-                    dropped_bytes = reader.dropped_bytes(),
-                    "dropped a torn tail at the end of a log (a write that was never acknowledged)"
-                );
+            let Some(damage) = reader.damage() else {
+                continue;
+            };
+            self.count_dropped(reader.dropped_bytes(), reader.dropped_records());
+            tracing::warn!(
+                log = number,
+                %damage,
+                dropped_bytes = reader.dropped_bytes(),
+                dropped_records = reader.dropped_records(),
+                ?mode,
+                "cut a damaged log short at its first damage"
+            );
+            if mode == RecoveryMode::PointInTimeRecovery {
+                // A consistent point in time has no hole: every later log
+                // goes too.
+                for (later, path) in &logs[index + 1..] {
+                    let (bytes, count) = count_log(self.fs.as_ref(), path)?;
+                    self.count_dropped(bytes, count);
+                    tracing::warn!(
+                        log = later,
+                        dropped_bytes = bytes,
+                        dropped_records = count,
+                        "dropped a log after the point in time recovery stopped at"
+                    );
+                }
+                break;
             }
+            torn = Some((path.clone(), damage.offset));
         }
         if !memtable.is_empty() {
             tables.push(self.write_table(&memtable)?);
@@ -207,6 +236,38 @@ impl Inner {
         self.delete_logs_below(log_number);
         Ok(())
     }
+}
+
+impl Inner {
+    fn count_dropped(&self, bytes: u64, records: u64) {
+        Counters::add(&self.counters.recovery_dropped_wal_bytes, bytes);
+        Counters::add(&self.counters.recovery_dropped_wal_records, records);
+    }
+}
+
+/// Opens a log of this database for replay.
+fn open_log(fs: &dyn FileSystem, path: &Path, mode: RecoveryMode) -> Result<WALReader> {
+    WALReader::open(fs, path, mode).map_err(|e| match e {
+        // A log of this database that no longer reads as a log (its magic
+        // damaged) is corruption of that file, not a mistake of the caller's.
+        // (A log of a newer format version lands here too; the reason still
+        // says so.)
+        Error::InvalidArgument(reason) => Error::corruption(path, 0, reason),
+        e => e,
+    })
+}
+
+/// The bytes after the header and the valid batches of a log that
+/// point-in-time recovery drops whole.
+fn count_log(fs: &dyn FileSystem, path: &Path) -> Result<(u64, u64)> {
+    let mut reader = open_log(fs, path, RecoveryMode::PointInTimeRecovery)?;
+    let mut records = 0;
+    for record in reader.by_ref() {
+        record?;
+        records += 1;
+    }
+    let bytes = reader.file_len().saturating_sub(FILE_HEADER_SIZE as u64);
+    Ok((bytes, records + reader.dropped_records()))
 }
 
 /// Opens every table the manifest lists, by level.

@@ -51,6 +51,13 @@ pub struct EngineStats {
     pub stalls: u64,
     /// Total time writers spent stalled.
     pub stall_time: Duration,
+    /// Bytes of write-ahead log that `open` cut off as damage (from the
+    /// start of the first damaged record of a log to its end, and every
+    /// later log that point-in-time recovery dropped).
+    pub recovery_dropped_wal_bytes: u64,
+    /// Valid write batches that `open` found after damage in a log and
+    /// dropped with it.
+    pub recovery_dropped_wal_records: u64,
 }
 
 impl EngineStats {
@@ -144,6 +151,8 @@ pub(crate) struct Counters {
     pub(crate) compaction_nanos: AtomicU64,
     pub(crate) stalls: AtomicU64,
     pub(crate) stall_nanos: AtomicU64,
+    pub(crate) recovery_dropped_wal_bytes: AtomicU64,
+    pub(crate) recovery_dropped_wal_records: AtomicU64,
 }
 
 impl Counters {

@@ -199,11 +199,15 @@ impl StorageEngine {
             live_snapshots: inner.snapshots.timestamps().len(),
             stalls: Counters::get(&counters.stalls),
             stall_time: std::time::Duration::from_nanos(Counters::get(&counters.stall_nanos)),
+            recovery_dropped_wal_bytes: Counters::get(&counters.recovery_dropped_wal_bytes),
+            recovery_dropped_wal_records: Counters::get(&counters.recovery_dropped_wal_records),
         }
     }
 
-    /// Stops background work and syncs the log. Dropping the engine does the
-    /// same, but cannot report an error.
+    /// Stops background work and finishes the log: syncs it and seals it, so
+    /// the next `open` knows all of it was durable and treats any damage in
+    /// it as corruption. Dropping the engine does the same, but cannot report
+    /// an error.
     pub fn close(self) -> Result<()> {
         self.shutdown()
     }
@@ -220,7 +224,7 @@ impl StorageEngine {
             let _ = thread.join();
         }
         let wal = Arc::clone(&lock(&self.inner.write).wal);
-        wal.sync()
+        wal.seal()
     }
 }
 

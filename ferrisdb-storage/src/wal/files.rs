@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use ferrisdb_core::coding::{put_fixed32, put_fixed64, Decoder};
 
 use super::format::{
-    FILE_EXTENSION, FILE_HEADER_SIZE, FILE_NUMBER_DIGITS, FORMAT_VERSION, HEADER_CRC_OFFSET, MAGIC,
+    FILE_EXTENSION, FILE_HEADER_SIZE, FILE_NUMBER_DIGITS, FORMAT_VERSION, FORMAT_VERSION_1,
+    HEADER_CRC_OFFSET, MAGIC,
 };
 use crate::fs::FileSystem;
 use crate::Result;
@@ -102,7 +103,7 @@ impl WalHeader {
                 format!("header checksum mismatch: stored {stored:#010x}, computed {actual:#010x}"),
             ));
         }
-        if version != FORMAT_VERSION {
+        if !(FORMAT_VERSION_1..=FORMAT_VERSION).contains(&version) {
             return Err(HeaderError::UnsupportedVersion(version));
         }
         Ok(WalHeader {

@@ -6,8 +6,11 @@
 /// The first bytes of every WAL file.
 pub const MAGIC: [u8; 8] = *b"FDB-WAL\x00"; // on-disk: never change
 
-/// The format version this code writes and reads.
-pub const FORMAT_VERSION: u32 = 1; // on-disk: never change
+/// The format version this code writes. Version 2 records start with a kind
+/// byte and the log's durable length (see `docs/format/wal.md`).
+pub const FORMAT_VERSION: u32 = 2; // on-disk: never change
+/// The first format version, still read: its records hold a bare batch.
+pub const FORMAT_VERSION_1: u32 = 1; // on-disk: never change
 
 /// Offset of the magic in the file header.
 pub const HEADER_MAGIC_OFFSET: usize = 0; // on-disk: never change
@@ -47,6 +50,20 @@ pub const TYPE_FIRST: u8 = 2; // on-disk: never change
 pub const TYPE_MIDDLE: u8 = 3; // on-disk: never change
 /// Type byte of the last fragment of a split record.
 pub const TYPE_LAST: u8 = 4; // on-disk: never change
+
+/// Offset of the kind byte in a version-2 record's payload.
+pub const RECORD_KIND_OFFSET: usize = 0; // on-disk: never change
+/// Offset of the varint64 durable length in a version-2 record's payload:
+/// every byte of the file before it was synced when the record was framed.
+pub const RECORD_DURABLE_OFFSET: usize = RECORD_KIND_OFFSET + 1; // on-disk: never change
+/// The longest record prefix: the kind byte and a ten-byte varint64.
+pub const MAX_RECORD_PREFIX_LEN: usize = RECORD_DURABLE_OFFSET + 10; // on-disk: never change
+
+/// Kind of a record that holds a write batch after its durable length.
+pub const RECORD_KIND_BATCH: u8 = 1; // on-disk: never change
+/// Kind of the seal: the last record of a finished log (rotated or closed),
+/// holding nothing but its durable length, which is its own offset.
+pub const RECORD_KIND_SEAL: u8 = 2; // on-disk: never change
 
 /// File name extension of WAL files: `000001.wal`.
 pub const FILE_EXTENSION: &str = "wal"; // on-disk: never change

@@ -7,9 +7,9 @@
 //! - [`WALWriter`] appends batches under a [`SyncMode`](crate::SyncMode),
 //!   rotates to a new file at a size limit, and shares syncs between threads
 //!   (group commit).
-//! - [`WALReader`] iterates the batches of one file and tells a torn tail (the
-//!   remains of the write a crash interrupted) from corruption, as its
-//!   [`RecoveryMode`] asks.
+//! - [`WALReader`] iterates the batches of one file and tells a torn tail
+//!   (what a crash leaves, past the durable length the log's records claim)
+//!   from corruption, as its [`RecoveryMode`] asks.
 //! - [`wal_files`] lists the WAL files of a directory in log order.
 //!
 //! Files are named `000001.wal`, `000002.wal`, ...; the byte format is
@@ -18,6 +18,7 @@
 mod files;
 pub mod format;
 mod fragment;
+mod payload;
 mod reader;
 mod writer;
 

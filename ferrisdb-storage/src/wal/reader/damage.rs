@@ -1,47 +1,60 @@
 //! Recovery modes and damage: what a [`WALReader`] does when it finds damage,
-//! and how it tells a torn tail (the remains of an interrupted write) from
-//! corruption.
+//! and how it tells a torn tail (what a crash leaves) from corruption, by the
+//! durable lengths the log's records claim.
 
 use std::fmt;
 
 use ferrisdb_core::{Error, Result};
 
+use super::records::Stop;
 use super::{WALReader, WalRecord};
-use crate::wal::format::{BLOCK_SIZE, FILE_HEADER_SIZE};
+use crate::wal::format::{
+    BLOCK_SIZE, FILE_HEADER_SIZE, FORMAT_VERSION, FRAGMENT_TYPE_OFFSET, TYPE_FIRST, TYPE_FULL,
+};
 use crate::wal::fragment::is_valid_fragment;
+use crate::wal::payload::Payload;
 
-/// What a [`WALReader`] does when it finds damage. Named after RocksDB's
-/// WAL recovery modes.
+/// What a [`WALReader`] (and recovery, through
+/// [`StorageConfig::wal_recovery_mode`](crate::StorageConfig::wal_recovery_mode))
+/// does when it finds damage in a log. Named after RocksDB's WAL recovery
+/// modes.
 ///
-/// Damage at offset `D` is a **torn tail** when no valid fragment (a known
-/// type, a length that fits its block and the file, a matching CRC) starts at
-/// or after `D` in `D`'s block, nor at the start of any later block (every
-/// block the writer starts begins with a fragment). Otherwise it is
-/// **corruption**: something valid was written after the damaged bytes, so
-/// they are not the remains of the last, interrupted write. A record whose
-/// fragments all check out but whose payload is not a valid batch is always
-/// corruption.
+/// Damage at offset `D` is a **torn tail**, what a crash leaves, when it lies
+/// beyond the log's *durable length*: no valid record anywhere in the file
+/// (after the damage included) claims that the bytes at `D` had been synced.
+/// A crash loses only unsynced bytes, in any order (file systems do not keep
+/// unsynced pages in order), so valid records may follow a torn tail.
+/// Damage inside a durable length is **corruption**: bytes that were on
+/// stable storage changed. A finished log (rotated or closed) ends with a
+/// seal claiming all of it, so any damage in it is corruption. A record
+/// whose fragments all check out but whose payload is invalid is always
+/// corruption. (Version-1 logs carry no durable lengths: there, damage is
+/// corruption when any valid fragment follows it.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum RecoveryMode {
-    /// A torn tail (a record cut short, a zero-filled or garbage end) ends the
-    /// log quietly, counted in [`WALReader::dropped_bytes`]; corruption is an
-    /// error. The default: what a crash can leave is repaired, anything else
-    /// is reported.
+    /// The default. A torn tail ends the log at the first damage, dropping
+    /// whatever follows, with a warning, counted in
+    /// [`WALReader::dropped_bytes`] and [`WALReader::dropped_records`];
+    /// corruption is an error. What a crash can leave is repaired, anything
+    /// else is reported.
     #[default]
     TolerateCorruptedTail,
     /// Any damage, a torn tail included, is an error.
     AbsoluteConsistency,
     /// Stops quietly at the first damage of any kind and returns the records
-    /// before it: the log as it was at some point in time.
+    /// before it: the log as it was at some point in time. What it dropped is
+    /// reported exactly: the damage, the bytes from the damaged record on,
+    /// and the valid records found after it.
     PointInTimeRecovery,
 }
 
 /// Whether damage looks like the remains of an interrupted write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DamageKind {
-    /// Nothing valid follows the damage: the last write was cut short.
+    /// The damage lies beyond the log's durable length: what a crash leaves.
     TornTail,
-    /// Valid data follows the damage, or a checksummed record is invalid.
+    /// The damage lies inside the durable length, or a checksummed record is
+    /// invalid: stored bytes changed.
     Corruption,
 }
 
@@ -87,6 +100,17 @@ impl Found {
     }
 }
 
+/// What a scan of the bytes after damage found.
+#[derive(Debug, Default)]
+struct After {
+    /// A fragment that checks out starts somewhere after the damage.
+    valid_fragment: bool,
+    /// Valid batch records found.
+    records: u64,
+    /// The largest durable length those records (and seals) claim.
+    durable: u64,
+}
+
 impl WALReader {
     /// Decides what damage means under the reader's mode; ends the iteration.
     pub(super) fn on_damage(
@@ -95,20 +119,33 @@ impl WALReader {
         record_start: u64,
     ) -> Option<Result<WalRecord>> {
         self.done = true;
-        let torn = if found.certain {
-            false
-        } else {
-            match self.valid_fragment_from(found.offset) {
-                Ok(valid_after) => !valid_after,
-                Err(e) => return Some(Err(e)),
-            }
+        let after = match self.scan_after(found.offset) {
+            Ok(after) => after,
+            Err(e) => return Some(Err(e)),
         };
+        self.durable = self.durable.max(after.durable);
+        let corrupt = found.certain
+            || match self.header {
+                Some(header) if header.version >= FORMAT_VERSION => after.durable > found.offset,
+                // A version-1 log claims nothing, and a damaged header (synced
+                // before any record is written) cannot say which version
+                // follows: valid data after the damage proves it corruption.
+                _ => after.valid_fragment,
+            };
         self.dropped_bytes = self.len.saturating_sub(record_start);
-        let kind = if torn {
-            DamageKind::TornTail
-        } else {
+        self.dropped_records = after.records;
+        let kind = if corrupt {
             DamageKind::Corruption
+        } else {
+            DamageKind::TornTail
         };
+        let mut reason = found.reason;
+        if corrupt && after.durable > found.offset {
+            reason.push_str(&format!(
+                " (a later record shows the first {} bytes of this log were synced)",
+                after.durable
+            ));
+        }
         let error = match found.checksum {
             Some((expected, actual)) => Error::ChecksumMismatch {
                 file: self.path.clone(),
@@ -116,11 +153,11 @@ impl WALReader {
                 expected,
                 actual,
             },
-            None => Error::corruption(&self.path, found.offset, found.reason.clone()),
+            None => Error::corruption(&self.path, found.offset, reason.clone()),
         };
         self.damage = Some(WalDamage {
             offset: found.offset,
-            reason: found.reason,
+            reason,
             kind,
         });
         match (self.mode, kind) {
@@ -130,31 +167,44 @@ impl WALReader {
         }
     }
 
-    /// Whether a valid fragment starts at any byte from `offset` to the end of
-    /// its block, or at the start of any later block.
-    fn valid_fragment_from(&self, offset: u64) -> Result<bool> {
-        let first_block = offset / BLOCK_SIZE as u64;
-        let block_count = self.len.div_ceil(BLOCK_SIZE as u64);
-        for index in first_block..block_count {
-            let block = self.read_block(index)?;
-            let block_start = index * BLOCK_SIZE as u64;
-            let from = if index == first_block {
-                // Fragments start after the header; `offset` is in this block.
-                (offset.max(FILE_HEADER_SIZE as u64) - block_start) as usize
-            } else {
-                0
-            };
-            let last_candidate = if index == first_block {
-                block.len()
-            } else {
-                from + 1
-            };
-            for at in from..last_candidate.min(block.len()) {
-                if is_valid_fragment(&block[at..]) {
-                    return Ok(true);
+    /// Scans every byte from `offset` to the end of the file for fragments
+    /// that check out, and reads each record that starts at one (resuming
+    /// after it), so damage anywhere (a zeroed range across a block boundary
+    /// included) cannot hide a valid record behind it.
+    fn scan_after(&mut self, offset: u64) -> Result<After> {
+        let mut after = After::default();
+        let mut at = offset.max(FILE_HEADER_SIZE as u64);
+        while at < self.len {
+            let index = at / BLOCK_SIZE as u64;
+            if self.block_index != Some(index) {
+                self.block = self.read_block(index)?;
+                self.block_index = Some(index);
+            }
+            let here = &self.block[(at - index * BLOCK_SIZE as u64) as usize..];
+            if is_valid_fragment(here) {
+                after.valid_fragment = true;
+                if matches!(here[FRAGMENT_TYPE_OFFSET], TYPE_FULL | TYPE_FIRST) {
+                    self.pos = at;
+                    match self.read_record() {
+                        Ok(Some((_, payload))) => {
+                            let durable = match payload {
+                                Payload::Batch { durable, .. } => {
+                                    after.records += 1;
+                                    durable.unwrap_or(0)
+                                }
+                                Payload::Seal { durable } => durable,
+                            };
+                            after.durable = after.durable.max(durable);
+                            at = self.pos;
+                            continue;
+                        }
+                        Err(Stop::Io(e)) => return Err(e),
+                        Ok(None) | Err(Stop::Damage(..)) => {}
+                    }
                 }
             }
+            at += 1;
         }
-        Ok(false)
+        Ok(after)
     }
 }

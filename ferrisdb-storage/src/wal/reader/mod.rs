@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use ferrisdb_core::{Error, Result};
 
 use super::files::{HeaderError, WalHeader};
-use super::format::{BLOCK_SIZE, FILE_HEADER_SIZE, MAGIC};
+use super::format::{BLOCK_SIZE, FILE_HEADER_SIZE, FORMAT_VERSION, MAGIC};
 use crate::fs::{FileSystem, RandomAccessFile};
 
 mod damage;
@@ -45,7 +45,12 @@ pub struct WALReader {
     scratch: Vec<u8>,
     done: bool,
     dropped_bytes: u64,
+    dropped_records: u64,
     damage: Option<WalDamage>,
+    /// The largest durable length any record read so far claims.
+    durable: u64,
+    /// A seal was read: the writer finished this file.
+    sealed: bool,
 }
 
 impl WALReader {
@@ -72,7 +77,10 @@ impl WALReader {
             scratch: Vec::new(),
             done: false,
             dropped_bytes: 0,
+            dropped_records: 0,
             damage: None,
+            durable: 0,
+            sealed: false,
         };
         let mut head = vec![0; len.min(FILE_HEADER_SIZE as u64) as usize];
         reader.file.read_exact_at(0, &mut head)?;
@@ -133,9 +141,36 @@ impl WALReader {
         self.dropped_bytes
     }
 
+    /// Valid batch records found after the damage that ended the log, which
+    /// the reader did not return: the writes a quiet stop dropped. Set once
+    /// the iterator has ended.
+    pub fn dropped_records(&self) -> u64 {
+        self.dropped_records
+    }
+
+    /// The largest durable length claimed by any valid record read, past
+    /// the damage included: every byte before it was on stable storage when
+    /// the log was written. 0 when nothing claims one (an empty or
+    /// version-1 log).
+    pub fn durable_len(&self) -> u64 {
+        self.durable
+    }
+
+    /// Whether the log ends with a seal: its writer finished it (rotated or
+    /// closed), so all of it was durable.
+    pub fn is_sealed(&self) -> bool {
+        self.sealed
+    }
+
     /// The damage that ended the log, if any. Set once the iterator has ended.
     pub fn damage(&self) -> Option<&WalDamage> {
         self.damage.as_ref()
+    }
+
+    /// The format version of the file: the header's, or this build's when
+    /// the header is damaged.
+    fn version(&self) -> u32 {
+        self.header.map_or(FORMAT_VERSION, |h| h.version)
     }
 
     fn read_block(&self, index: u64) -> Result<Vec<u8>> {
@@ -146,3 +181,6 @@ impl WALReader {
         Ok(block)
     }
 }
+
+#[cfg(test)]
+mod tests;

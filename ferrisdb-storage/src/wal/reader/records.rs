@@ -9,6 +9,7 @@ use crate::wal::format::{
     MIN_FRAGMENT_SIZE, TYPE_FIRST, TYPE_FULL, TYPE_LAST, TYPE_MIDDLE,
 };
 use crate::wal::fragment::fragment_crc;
+use crate::wal::payload::{self, Payload};
 use crate::WriteBatch;
 
 /// One batch read back from the log.
@@ -24,14 +25,15 @@ pub struct WalRecord {
 
 /// Why [`WALReader::read_record`] stopped: damage (and the start of the
 /// record it hit), or a failed read.
-enum Stop {
+pub(super) enum Stop {
     Damage(Found, u64),
     Io(Error),
 }
 
 impl WALReader {
-    /// Reads the next record, or the damage that ends the log.
-    fn read_record(&mut self) -> std::result::Result<Option<WalRecord>, Stop> {
+    /// Reads the record at `self.pos` and its start, or the damage that ends
+    /// the log.
+    pub(super) fn read_record(&mut self) -> std::result::Result<Option<(u64, Payload)>, Stop> {
         let mut record_start: Option<u64> = None;
         self.scratch.clear();
         loop {
@@ -130,8 +132,8 @@ impl WALReader {
                 _ => {}
             }
             self.pos += end as u64;
-            let decoded = match kind {
-                TYPE_FULL => WriteBatch::decode(data),
+            let payload = match kind {
+                TYPE_FULL => data,
                 TYPE_FIRST | TYPE_MIDDLE => {
                     record_start = Some(start);
                     self.scratch.extend_from_slice(data);
@@ -139,17 +141,13 @@ impl WALReader {
                 }
                 _ => {
                     self.scratch.extend_from_slice(data);
-                    WriteBatch::decode(&self.scratch)
+                    &self.scratch[..]
                 }
             };
-            return match decoded {
-                Ok((timestamp, batch)) => Ok(Some(WalRecord {
-                    offset: start,
-                    timestamp,
-                    batch,
-                })),
+            return match payload::decode(payload, self.version(), start) {
+                Ok(decoded) => Ok(Some((start, decoded))),
                 Err(e) => {
-                    let mut found = Found::new(start, format!("invalid batch in record: {e}"));
+                    let mut found = Found::new(start, format!("invalid record payload: {e}"));
                     found.certain = true;
                     Err(Stop::Damage(found, start))
                 }
@@ -162,20 +160,35 @@ impl Iterator for WALReader {
     type Item = Result<WalRecord>;
 
     fn next(&mut self) -> Option<Result<WalRecord>> {
-        if self.done {
-            return None;
-        }
-        match self.read_record() {
-            Ok(Some(record)) => Some(Ok(record)),
-            Ok(None) => {
-                self.done = true;
-                None
+        while !self.done {
+            match self.read_record() {
+                Ok(Some((
+                    offset,
+                    Payload::Batch {
+                        timestamp,
+                        batch,
+                        durable,
+                    },
+                ))) => {
+                    self.durable = self.durable.max(durable.unwrap_or(0));
+                    return Some(Ok(WalRecord {
+                        offset,
+                        timestamp,
+                        batch,
+                    }));
+                }
+                Ok(Some((_, Payload::Seal { durable }))) => {
+                    self.durable = self.durable.max(durable);
+                    self.sealed = true;
+                }
+                Ok(None) => self.done = true,
+                Err(Stop::Damage(found, start)) => return self.on_damage(found, start),
+                Err(Stop::Io(e)) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
             }
-            Err(Stop::Damage(found, start)) => self.on_damage(found, start),
-            Err(Stop::Io(e)) => {
-                self.done = true;
-                Some(Err(e))
-            }
         }
+        None
     }
 }

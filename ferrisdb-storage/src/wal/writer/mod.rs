@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use ferrisdb_core::{Error, Result, SyncMode, Timestamp};
 
-use super::format::FILE_HEADER_SIZE;
+use super::format::{FILE_HEADER_SIZE, MAX_RECORD_PREFIX_LEN, RECORD_KIND_BATCH};
 use super::fragment::{frame_record, framed_len_upper_bound};
+use super::payload::{fill_prefix, reserve_batch};
 use crate::fs::SharedFileSystem;
 use crate::WriteBatch;
 
@@ -87,8 +88,14 @@ pub struct WalPosition {
 /// Every new file (the first one and each rotation) gets its header written
 /// and synced, then its directory synced, in every mode: its name survives a
 /// power loss. Rotation (at [`WalOptions::max_file_size`], or by
-/// [`rotate`](Self::rotate)) flushes and syncs the file it closes, in every
-/// mode, so a closed WAL file is always complete on disk.
+/// [`rotate`](Self::rotate)) and [`seal`](Self::seal) finish the file in
+/// every mode: they flush and sync it, append a *seal* record and sync
+/// again, so a finished WAL file is complete on disk and says so.
+///
+/// Every record carries the file's durable length when it was framed (how
+/// many bytes a completed sync covered), so recovery can tell damage a crash
+/// leaves behind (past every durable length) from damage it cannot (inside
+/// one). Carrying it costs a few bytes per record and no extra sync.
 ///
 /// # Errors
 ///
@@ -179,17 +186,22 @@ impl WALWriter {
     /// Follow with [`sync_to`](Self::sync_to) for durability.
     pub fn append_no_sync(&self, batch: &WriteBatch, timestamp: Timestamp) -> Result<WalPosition> {
         self.check_limits(batch)?;
-        let payload = batch.encode(timestamp);
+        // Encoded before taking the lock, with room for the record's prefix,
+        // whose durable length is only known under the lock.
+        let mut payload = reserve_batch(batch, timestamp);
         let mut st = self.lock()?;
         st.check_usable()?;
-        let upper_bound = framed_len_upper_bound(payload.len());
+        // Room for this record and for the seal that finishes the file.
+        let upper_bound = framed_len_upper_bound(payload.len())
+            .saturating_add(framed_len_upper_bound(MAX_RECORD_PREFIX_LEN));
         if st.len > FILE_HEADER_SIZE as u64
             && st.len.saturating_add(upper_bound) > self.options.max_file_size
         {
             st = self.rotate_locked(st)?.0;
         }
+        let start = fill_prefix(&mut payload, RECORD_KIND_BATCH, st.durable_len());
         let start_len = st.len;
-        st.len = frame_record(&payload, start_len, &mut st.buffer);
+        st.len = frame_record(&payload[start..], start_len, &mut st.buffer);
         st.bytes_written += st.len - start_len;
         st.buffered_records += 1;
         if st.gathering && st.buffered_records >= st.last_group {
@@ -231,8 +243,8 @@ impl WALWriter {
         self.sync_to(end)
     }
 
-    /// Closes the current file (flushed and synced) and continues in a new one
-    /// with the next file number, which it returns.
+    /// Finishes the current file (flushed, synced and sealed) and continues
+    /// in a new one with the next file number, which it returns.
     pub fn rotate(&self) -> Result<u64> {
         let st = self.lock()?;
         st.check_usable()?;
@@ -250,13 +262,34 @@ impl WALWriter {
         self.lock().map(|st| st.bytes_written).unwrap_or(0)
     }
 
-    /// Flushes and syncs everything, then closes the file.
-    pub fn close(self) -> Result<()> {
-        self.sync()?;
-        let mut st = self.lock()?;
+    /// Finishes the log: flushes and syncs every record, appends the seal
+    /// (synced too), and closes the file. Recovery then knows the whole file
+    /// was durable, so damage anywhere in it is corruption, not a torn tail.
+    /// Later appends fail with [`Error::Closed`]; sealing again does nothing.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error of a failed write or sync, or the earlier failure that
+    /// stopped the writer.
+    pub fn seal(&self) -> Result<()> {
+        let st = self.lock()?;
+        if st.closed && st.failed.is_none() {
+            return Ok(());
+        }
+        st.check_usable()?;
+        let mut st = self.seal_locked(st)?;
         st.closed = true;
         st.file = None;
         Ok(())
+    }
+
+    /// [`seal`](Self::seal)s the log and drops the writer.
+    ///
+    /// # Errors
+    ///
+    /// As [`seal`](Self::seal).
+    pub fn close(self) -> Result<()> {
+        self.seal()
     }
 
     fn check_limits(&self, batch: &WriteBatch) -> Result<()> {
@@ -274,8 +307,16 @@ impl WALWriter {
 impl Drop for WALWriter {
     /// Hands buffered records to the OS, best effort; use
     /// [`close`](WALWriter::close) to see errors and sync.
+    ///
+    /// A writer that failed writes nothing more: its file may already end in
+    /// a hole where a write failed, and records after the hole would turn a
+    /// log that recovery can cut at the hole into one with valid data past
+    /// damage.
     fn drop(&mut self) {
         if let Ok(st) = self.state.get_mut() {
+            if st.failed.is_some() {
+                return;
+            }
             if let (Some(file), false) = (st.file.as_mut(), st.buffer.is_empty()) {
                 let _ = file.append(&st.buffer);
                 st.buffer.clear();

@@ -15,6 +15,8 @@ use super::{WALWriter, WalPosition};
 use crate::fs::WritableFile;
 use crate::wal::files::{wal_file_name, WalHeader};
 use crate::wal::format::FILE_HEADER_SIZE;
+use crate::wal::fragment::frame_record;
+use crate::wal::payload;
 
 #[derive(Debug)]
 pub(super) struct State {
@@ -124,17 +126,43 @@ impl WALWriter {
         Ok(st)
     }
 
-    /// Flushes and syncs the current file, then starts the next one.
-    pub(super) fn rotate_locked<'a>(
-        &self,
-        st: MutexGuard<'a, State>,
-    ) -> Result<(MutexGuard<'a, State>, u64)> {
+    /// Flushes and syncs the current file, holding the lock; every record
+    /// appended so far is then durable.
+    fn sync_locked<'a>(&self, st: MutexGuard<'a, State>) -> Result<MutexGuard<'a, State>> {
         let mut st = self.flush_locked(st)?;
         let result = match st.file.as_mut() {
             Some(file) => file.sync(),
             None => Err(Error::Closed),
         };
         st.record(result)?;
+        st.synced = WalPosition {
+            file_number: st.file_number,
+            offset: st.len,
+        };
+        Ok(st)
+    }
+
+    /// Finishes the current file: syncs it, then appends the seal, whose
+    /// durable length is the seal's own offset, and syncs again. The seal is
+    /// written only after the bytes it vouches for are durable, so a seal
+    /// that survives a crash never claims bytes the crash could have lost.
+    pub(super) fn seal_locked<'a>(
+        &self,
+        st: MutexGuard<'a, State>,
+    ) -> Result<MutexGuard<'a, State>> {
+        let mut st = self.sync_locked(st)?;
+        let start_len = st.len;
+        st.len = frame_record(&payload::seal(start_len), start_len, &mut st.buffer);
+        st.bytes_written += st.len - start_len;
+        self.sync_locked(st)
+    }
+
+    /// Finishes the current file, then starts the next one.
+    pub(super) fn rotate_locked<'a>(
+        &self,
+        st: MutexGuard<'a, State>,
+    ) -> Result<(MutexGuard<'a, State>, u64)> {
+        let mut st = self.seal_locked(st)?;
         let number = self.next_file_number.fetch_add(1, Ordering::SeqCst);
         let created = new_file(&*self.fs, &self.dir, number);
         let (file, path) = match created {
@@ -160,6 +188,17 @@ impl WALWriter {
 }
 
 impl State {
+    /// The durable length a record framed now claims: how much of the
+    /// current file a completed sync covers (its header at least, synced
+    /// when the file was created).
+    pub(super) fn durable_len(&self) -> u64 {
+        if self.synced.file_number == self.file_number {
+            self.synced.offset
+        } else {
+            FILE_HEADER_SIZE as u64
+        }
+    }
+
     pub(super) fn check_usable(&self) -> Result<()> {
         if let Some(failure) = &self.failed {
             return Err(failure.to_error());
