@@ -79,6 +79,8 @@ pub struct StorageConfig {
     /// How tables are merged in the background. Default
     /// [`CompactionStyle::Leveled`]: best for reads and space;
     /// [`CompactionStyle::SizeTiered`] writes less, for write-heavy work.
+    /// It may change from one open to the next: either style opens a
+    /// database the other wrote (see [`CompactionStyle`]).
     pub compaction_style: CompactionStyle,
     /// Turns background compaction off: tables accumulate until
     /// [`StorageEngine::compact`](crate::StorageEngine::compact) is called,

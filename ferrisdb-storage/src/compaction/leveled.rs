@@ -20,11 +20,16 @@
 //! A level-0 compaction waits while any level-0 or overlapping level-1 table
 //! is busy; deeper compactions skip busy tables, so two threads can compact
 //! different key ranges at once.
+//!
+//! Before any of these, tables of only tombstones that hide nothing are
+//! dropped ([`drop_dead_tables`]), in any level. Level 0 may hold runs a
+//! size-tiered past merged: they are in age order, which is all a level-0
+//! compaction needs, since it reads them through one merge, newest first.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
 
-use super::{CompactionChoice, CompactionStrategy, NUM_LEVELS};
+use super::{drop_dead_tables, CompactionChoice, CompactionStrategy, NUM_LEVELS};
 use crate::manifest::TableRecord;
 use crate::{InternalKey, StorageConfig};
 
@@ -181,27 +186,6 @@ impl CompactionStrategy for Leveled {
     }
 }
 
-/// Tables below level 0 that hold only tombstones and have nothing older
-/// beneath them: the tombstones hide nothing, so the tables can go.
-fn drop_dead_tables(levels: &[Vec<TableRecord>], busy: &HashSet<u64>) -> Option<CompactionChoice> {
-    let mut dead = Vec::new();
-    for (level, tables) in levels.iter().enumerate().skip(1) {
-        for table in tables {
-            let (smallest, largest) = (&table.smallest.user_key, &table.largest.user_key);
-            let covered_below = levels[level + 1..]
-                .iter()
-                .any(|deeper| !overlaps(deeper, smallest, largest).is_empty());
-            if table.tombstone_count == table.entry_count
-                && !covered_below
-                && !busy.contains(&table.file_number)
-            {
-                dead.push(table.file_number);
-            }
-        }
-    }
-    (!dead.is_empty()).then_some(CompactionChoice::Drop { tables: dead })
-}
-
 fn bytes(tables: &[TableRecord]) -> u64 {
     tables.iter().map(|t| t.file_size).sum()
 }
@@ -323,6 +307,24 @@ mod tests {
         assert_eq!(
             strategy().pick(&v, &HashSet::new()),
             CompactionChoice::Drop { tables: vec![7] }
+        );
+    }
+
+    #[test]
+    fn tombstones_in_level0_are_dropped_only_with_nothing_older_below() {
+        // A size-tiered database may leave a level-0 table of only
+        // tombstones; table 3 in level 1 holds keys it deletes.
+        let mut tombstones = table(9, 0, "c", "f", 10);
+        tombstones.tombstone_count = tombstones.entry_count;
+        let v = levels(vec![tombstones.clone(), table(3, 1, "a", "d", 100)]);
+        assert_eq!(
+            strategy().pick(&v, &HashSet::new()),
+            CompactionChoice::Nothing
+        );
+        let v = levels(vec![tombstones, table(3, 1, "a", "b", 100)]);
+        assert_eq!(
+            strategy().pick(&v, &HashSet::new()),
+            CompactionChoice::Drop { tables: vec![9] }
         );
     }
 

@@ -24,6 +24,17 @@
 //!   runs in level 0, newest first; runs of similar size are merged into one.
 //!   Each byte is rewritten about once per tier, fewer times than in leveled,
 //!   at the price of more tables per read and more space.
+//!
+//! # Switching styles
+//!
+//! The style is a setting, not part of the database: each open may choose
+//! either. Both keep one shape (level 0 ordered by age, each deeper level a
+//! sorted run older than the levels above), so each takes over what the other
+//! left: size-tiered treats every deeper level as one more, older, sorted
+//! run. Neither assumes what lies below its tables when it drops data: a
+//! merge drops a tombstone, and [`drop_dead_tables`] a table of only
+//! tombstones, only when no table that may hold older data
+//! ([`older_tables`]) overlaps it, in any level.
 
 mod leveled;
 mod merge;
@@ -34,6 +45,7 @@ pub(crate) mod worker;
 use std::collections::HashSet;
 use std::fmt;
 
+use crate::engine::version::{older_tables, ranges_meet};
 use crate::manifest::TableRecord;
 use crate::StorageConfig;
 
@@ -46,6 +58,15 @@ pub(crate) use rate_limiter::RateLimiter;
 /// level and little space is wasted, but each byte is rewritten about once
 /// per level. Size-tiered merges sorted runs of similar size: each byte is
 /// rewritten fewer times, at the price of more tables per read and more space.
+///
+/// The style can change from one open to the next: a database written under
+/// one style opens under the other with every delete and snapshot kept. The
+/// new style takes over gradually, as its compactions run; a
+/// [`StorageEngine::compact`](crate::StorageEngine::compact) right after
+/// the switch reshapes everything at once. Leveled merges everything into
+/// its deepest level, as always; size-tiered sees each level below 0 as one
+/// sorted run older than level 0, and merges all runs into one, in the
+/// deepest level that holds data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum CompactionStyle {
     /// Sorted runs of similar size are merged once `min_merge_width` of them
@@ -106,6 +127,38 @@ pub(crate) trait CompactionStrategy: Send + Sync + fmt::Debug {
     /// Whether [`pick`](Self::pick) would find work with no table busy,
     /// without the side effects a pick may have on the strategy's state.
     fn needs_compaction(&self, levels: &[Vec<TableRecord>]) -> bool;
+}
+
+/// The tables that hold only tombstones hiding nothing, and are idle, as one
+/// [`CompactionChoice::Drop`]; `None` if there are none.
+///
+/// A tombstone hides nothing once no table that may hold older data (see
+/// [`older_tables`]) overlaps it; the whole table can then go without being
+/// read. Both strategies ask this, and the worker asks it again when it
+/// installs the drop, so no style assumes what lies below its tables.
+pub(crate) fn drop_dead_tables(
+    levels: &[Vec<TableRecord>],
+    busy: &HashSet<u64>,
+) -> Option<CompactionChoice> {
+    let dead: Vec<u64> = levels
+        .iter()
+        .flatten()
+        .filter(|t| !busy.contains(&t.file_number) && hides_nothing(levels, t))
+        .map(|t| t.file_number)
+        .collect();
+    (!dead.is_empty()).then_some(CompactionChoice::Drop { tables: dead })
+}
+
+/// Whether `table` (one of `levels`) holds only tombstones that hide
+/// nothing. Two such tables never shadow each other: the older one's range
+/// would meet the newer one's, so the newer one would not qualify.
+pub(crate) fn hides_nothing(levels: &[Vec<TableRecord>], table: &TableRecord) -> bool {
+    if table.tombstone_count != table.entry_count {
+        return false;
+    }
+    let inputs = HashSet::from([table.file_number]);
+    let hidden = older_tables(levels, &inputs).any(|older| ranges_meet(older, table));
+    !hidden
 }
 
 /// The strategy for `config.compaction_style`.

@@ -22,10 +22,23 @@
 //! Only *neighbouring* runs are merged: a read stops at the first run that
 //! holds a version of its key, which is only right if runs stay ordered from
 //! newest to oldest.
+//!
+//! # A database another style wrote
+//!
+//! A leveled database has tables below level 0. Each deeper level is one
+//! sorted run, older than every run above it, and is treated as such: it
+//! merges with its neighbours like any run, whole. The output of a merge
+//! goes where its oldest input was (level 0, or that deeper level, split at
+//! `target_file_size`), so the runs stay ordered by age and levels 1 and
+//! below stay sorted runs that leveled compaction can take over again. A full
+//! compaction therefore leaves one sorted run, in the deepest level used.
+//!
+//! Whether a tombstone hides anything is never assumed here: the worker's
+//! merge and [`drop_dead_tables`] look at every older table, in any level.
 
 use std::collections::HashSet;
 
-use super::{CompactionChoice, CompactionStrategy};
+use super::{drop_dead_tables, CompactionChoice, CompactionStrategy};
 use crate::manifest::TableRecord;
 use crate::StorageConfig;
 
@@ -42,9 +55,37 @@ const MAX_MERGE_WIDTH: usize = 32;
 pub(crate) struct SizeTiered {
     min_merge_width: usize,
     max_size_amplification_percent: u64,
-    /// With this many runs, writes slow down: merge the newest runs even if
-    /// their sizes differ, so the count always comes down.
+    /// With this many runs in level 0, writes slow down: merge the newest
+    /// runs even if their sizes differ, so the count always comes down.
     max_runs: usize,
+}
+
+/// A sorted run: one table of level 0, or all the tables of a deeper level.
+#[derive(Debug)]
+struct Run<'a> {
+    level: u32,
+    tables: &'a [TableRecord],
+    bytes: u64,
+    busy: bool,
+}
+
+/// The sorted runs of `levels`, newest first.
+fn sorted_runs<'a>(levels: &'a [Vec<TableRecord>], busy: &HashSet<u64>) -> Vec<Run<'a>> {
+    let run = |level: usize, tables: &'a [TableRecord]| Run {
+        level: level as u32,
+        tables,
+        bytes: tables.iter().map(|t| t.file_size).sum(),
+        busy: tables.iter().any(|t| busy.contains(&t.file_number)),
+    };
+    let mut runs = Vec::new();
+    for (level, tables) in levels.iter().enumerate() {
+        if level == 0 {
+            runs.extend(tables.chunks(1).map(|table| run(0, table)));
+        } else if !tables.is_empty() {
+            runs.push(run(level, tables));
+        }
+    }
+    runs
 }
 
 impl SizeTiered {
@@ -56,30 +97,26 @@ impl SizeTiered {
         }
     }
 
-    /// The newest `min_merge_width` neighbouring idle runs, when there are
+    /// The newest `min_merge_width` neighbouring idle runs, when level 0 has
     /// too many runs whatever their sizes.
-    fn too_many_runs(&self, runs: &[TableRecord], busy: &HashSet<u64>) -> Option<CompactionChoice> {
-        if runs.len() < self.max_runs {
+    fn too_many_runs(&self, runs: &[Run]) -> Option<CompactionChoice> {
+        if runs.iter().filter(|r| r.level == 0).count() < self.max_runs {
             return None;
         }
-        runs.split(|t| busy.contains(&t.file_number))
+        runs.split(|r| r.busy)
             .find(|idle| idle.len() >= self.min_merge_width)
             .map(|idle| merge(&idle[..self.min_merge_width]))
     }
 
     /// All runs, when the newer ones take too much space next to the oldest.
-    fn space_amplification(
-        &self,
-        runs: &[TableRecord],
-        busy: &HashSet<u64>,
-    ) -> Option<CompactionChoice> {
+    fn space_amplification(&self, runs: &[Run]) -> Option<CompactionChoice> {
         let (oldest, newer) = runs.split_last()?;
-        if newer.is_empty() || runs.iter().any(|t| busy.contains(&t.file_number)) {
+        if newer.is_empty() || runs.iter().any(|r| r.busy) {
             return None;
         }
-        let newer_bytes: u64 = newer.iter().map(|t| t.file_size).sum();
+        let newer_bytes: u64 = newer.iter().map(|r| r.bytes).sum();
         let limit = oldest
-            .file_size
+            .bytes
             .saturating_mul(self.max_size_amplification_percent)
             / 100;
         (newer_bytes > limit).then(|| merge(runs))
@@ -87,25 +124,25 @@ impl SizeTiered {
 
     /// The first window of at least `min_merge_width` neighbouring, idle runs
     /// of similar size, from the newest.
-    fn similar_tier(&self, runs: &[TableRecord], busy: &HashSet<u64>) -> Option<CompactionChoice> {
+    fn similar_tier(&self, runs: &[Run]) -> Option<CompactionChoice> {
         let mut start = 0;
         while start < runs.len() {
             let mut end = start;
             let mut total = 0u64;
             while end < runs.len() && end - start < MAX_MERGE_WIDTH {
                 let run = &runs[end];
-                if busy.contains(&run.file_number) {
+                if run.busy {
                     break;
                 }
                 let count = (end - start) as f64;
-                let size = run.file_size as f64;
+                let size = run.bytes as f64;
                 if end > start {
                     let average = total as f64 / count;
                     if size < average * SIMILAR_LOW || size > average * SIMILAR_HIGH {
                         break;
                     }
                 }
-                total += run.file_size;
+                total += run.bytes;
                 end += 1;
             }
             if end - start >= self.min_merge_width {
@@ -117,28 +154,30 @@ impl SizeTiered {
     }
 }
 
-fn merge(runs: &[TableRecord]) -> CompactionChoice {
+/// Merges neighbouring `runs` into the level of the oldest of them: what
+/// comes before them is newer, what comes after is in deeper levels.
+///
+/// REQUIRES: `runs` is not empty.
+fn merge(runs: &[Run]) -> CompactionChoice {
     CompactionChoice::Merge {
-        inputs: runs.iter().map(|t| t.file_number).collect(),
-        output_level: 0,
+        inputs: runs
+            .iter()
+            .flat_map(|r| r.tables)
+            .map(|t| t.file_number)
+            .collect(),
+        output_level: runs.last().map_or(0, |r| r.level),
     }
 }
 
 impl CompactionStrategy for SizeTiered {
     fn pick(&self, levels: &[Vec<TableRecord>], busy: &HashSet<u64>) -> CompactionChoice {
-        let runs = levels.first().map(Vec::as_slice).unwrap_or_default();
-        if let Some(oldest) = runs.last() {
-            // The oldest run has nothing below it: if it holds only
-            // tombstones, they hide nothing and the whole run can go.
-            if oldest.entry_count == oldest.tombstone_count && !busy.contains(&oldest.file_number) {
-                return CompactionChoice::Drop {
-                    tables: vec![oldest.file_number],
-                };
-            }
+        if let Some(choice) = drop_dead_tables(levels, busy) {
+            return choice;
         }
-        self.space_amplification(runs, busy)
-            .or_else(|| self.similar_tier(runs, busy))
-            .or_else(|| self.too_many_runs(runs, busy))
+        let runs = sorted_runs(levels, busy);
+        self.space_amplification(&runs)
+            .or_else(|| self.similar_tier(&runs))
+            .or_else(|| self.too_many_runs(&runs))
             .unwrap_or(CompactionChoice::Nothing)
     }
 
@@ -148,11 +187,12 @@ impl CompactionStrategy for SizeTiered {
     }
 
     fn full(&self, levels: &[Vec<TableRecord>]) -> CompactionChoice {
-        let runs = levels.first().map(Vec::as_slice).unwrap_or_default();
-        if runs.len() < 2 && runs.iter().all(|t| t.tombstone_count == 0) {
+        let runs = sorted_runs(levels, &HashSet::new());
+        let tombstones = levels.iter().flatten().any(|t| t.tombstone_count > 0);
+        if runs.is_empty() || (runs.len() == 1 && !tombstones) {
             return CompactionChoice::Nothing;
         }
-        merge(runs)
+        merge(&runs)
     }
 }
 
@@ -222,7 +262,13 @@ mod tests {
     #[test]
     fn too_much_space_amplification_merges_everything() {
         let v = runs(&[150, 160, 100]);
-        assert_eq!(strategy().pick(&v, &HashSet::new()), merge(&v[0]));
+        assert_eq!(
+            strategy().pick(&v, &HashSet::new()),
+            CompactionChoice::Merge {
+                inputs: vec![100, 99, 98],
+                output_level: 0
+            }
+        );
     }
 
     #[test]
@@ -250,5 +296,97 @@ mod tests {
             strategy().pick(&v, &HashSet::new()),
             CompactionChoice::Drop { tables: vec![99] }
         );
+    }
+
+    /// Level 0 runs of sizes 10, 12 and 9 over a leveled database: level 2
+    /// (two tables, 11 bytes) and level 4 (one table, 1000 bytes).
+    fn over_leveled() -> Vec<Vec<TableRecord>> {
+        levels(vec![
+            table(100, 0, "a", "z", 10),
+            table(99, 0, "a", "z", 12),
+            table(98, 0, "a", "z", 9),
+            table(5, 2, "a", "k", 5),
+            table(6, 2, "l", "z", 6),
+            table(3, 4, "a", "z", 1000),
+        ])
+    }
+
+    #[test]
+    fn each_deeper_level_is_one_run_and_a_merge_goes_where_its_oldest_input_was() {
+        let v = over_leveled();
+        assert_eq!(
+            strategy().pick(&v, &HashSet::new()),
+            CompactionChoice::Merge {
+                inputs: vec![100, 99, 98, 5, 6],
+                output_level: 2
+            }
+        );
+        // A busy table keeps its whole level out of merges.
+        assert_eq!(
+            strategy().pick(&v, &HashSet::from([6])),
+            CompactionChoice::Nothing
+        );
+    }
+
+    #[test]
+    fn a_full_compaction_merges_every_level_into_the_deepest() {
+        assert_eq!(
+            strategy().full(&over_leveled()),
+            CompactionChoice::Merge {
+                inputs: vec![100, 99, 98, 5, 6, 3],
+                output_level: 4
+            }
+        );
+        // One run is left alone unless it has tombstones to drop.
+        let one = levels(vec![table(5, 2, "a", "k", 5), table(6, 2, "l", "z", 6)]);
+        assert_eq!(strategy().full(&one), CompactionChoice::Nothing);
+        let mut with_tombstone = one.clone();
+        with_tombstone[2][1].tombstone_count = 1;
+        assert_eq!(
+            strategy().full(&with_tombstone),
+            CompactionChoice::Merge {
+                inputs: vec![5, 6],
+                output_level: 2
+            }
+        );
+        assert_eq!(strategy().full(&levels(vec![])), CompactionChoice::Nothing);
+    }
+
+    #[test]
+    fn tombstones_over_a_deeper_level_are_not_dropped() {
+        // The oldest level-0 run holds only tombstones, but level 3 below it
+        // still holds the keys they delete.
+        let mut v = levels(vec![
+            table(100, 0, "a", "z", 10),
+            table(99, 0, "c", "f", 10),
+            table(3, 3, "a", "d", 1000),
+        ]);
+        v[0][1].tombstone_count = v[0][1].entry_count;
+        assert_eq!(
+            strategy().pick(&v, &HashSet::new()),
+            CompactionChoice::Nothing
+        );
+        // Below a range level 3 does not cover, they hide nothing.
+        v[3][0] = table(3, 3, "a", "b", 1000);
+        assert_eq!(
+            strategy().pick(&v, &HashSet::new()),
+            CompactionChoice::Drop { tables: vec![99] }
+        );
+    }
+
+    #[test]
+    fn deeper_levels_do_not_count_towards_too_many_runs() {
+        let s = SizeTiered {
+            max_runs: 3,
+            min_merge_width: 2,
+            ..strategy()
+        };
+        let v = levels(vec![
+            table(100, 0, "a", "z", 1),
+            table(99, 0, "a", "z", 100),
+            table(3, 1, "a", "z", 10_000),
+            table(2, 2, "a", "z", 1_000_000),
+        ]);
+        assert_eq!(s.pick(&v, &HashSet::new()), CompactionChoice::Nothing);
     }
 }

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::merge::retained;
-use super::CompactionChoice;
+use super::{hides_nothing, CompactionChoice};
 use crate::engine::cursors::TableCursor;
 use crate::engine::output::TableOutput;
 use crate::engine::stats::Counters;
@@ -156,10 +156,19 @@ impl Inner {
                 self.install(|version| version.with_move(*table, *to_level))?;
                 Vec::new()
             }
-            CompactionChoice::Drop { tables } => {
-                let tables: HashSet<u64> = tables.iter().copied().collect();
-                self.install(|version| version.replace(&tables, Vec::new(), 0))?
-            }
+            CompactionChoice::Drop { tables } => self.install(|version| {
+                // Asked again of the version being changed, with the same
+                // rule the strategies use: a table goes only while nothing
+                // older lies under its tombstones.
+                let levels = version.level_records();
+                let dead: HashSet<u64> = levels
+                    .iter()
+                    .flatten()
+                    .filter(|t| tables.contains(&t.file_number) && hides_nothing(&levels, t))
+                    .map(|t| t.file_number)
+                    .collect();
+                version.replace(&dead, Vec::new(), 0)
+            })?,
         };
         // The manifest that drops them is durable: the replaced tables may go
         // once their last reader does.
@@ -205,7 +214,7 @@ impl Inner {
         let tables = base.find(inputs);
         let bytes_read: u64 = tables.iter().map(|t| t.record.file_size).sum();
         Counters::add(&self.counters.compaction_bytes_read, bytes_read);
-        let older = base.older_than(inputs, output_level);
+        let older = base.older_than(inputs);
         let snapshots = self.snapshots.timestamps();
         let children: Vec<Box<dyn Cursor>> = tables
             .iter()

@@ -81,9 +81,11 @@ fn covers(record: &TableRecord, user_key: &[u8]) -> bool {
 
 /// The live tables, level by level.
 ///
-/// Level 0 holds flushed tables (and, size-tiered, every sorted run), newest
+/// Level 0 holds flushed tables (and, size-tiered, merged runs), newest
 /// first; their key ranges may overlap. Deeper levels hold tables sorted by
-/// key with disjoint ranges. This is also the order the manifest lists them.
+/// key with disjoint ranges, each level a sorted run older than the levels
+/// above it. This is also the order the manifest lists them. Both compaction
+/// styles keep this shape, so either can open what the other wrote.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Version {
     pub(crate) levels: Vec<Vec<Arc<Table>>>,
@@ -135,24 +137,12 @@ impl Version {
             .collect()
     }
 
-    /// The tables that may hold data older than the inputs of a compaction
-    /// into `output_level`: deeper levels, and in level 0 the tables after
-    /// the last input.
-    pub(crate) fn older_than(&self, inputs: &HashSet<u64>, output_level: u32) -> Vec<TableRecord> {
-        let mut older = Vec::new();
-        if output_level == 0 {
-            if let Some(level0) = self.levels.first() {
-                let last_input = level0
-                    .iter()
-                    .rposition(|t| inputs.contains(&t.record.file_number));
-                let after = last_input.map_or(level0.len(), |i| i + 1);
-                older.extend(level0[after..].iter().map(|t| t.record.clone()));
-            }
-        }
-        for level in self.levels.iter().skip(output_level as usize + 1) {
-            older.extend(level.iter().map(|t| t.record.clone()));
-        }
-        older
+    /// The tables that may hold data older than some of `inputs`: see
+    /// [`older_tables`].
+    pub(crate) fn older_than(&self, inputs: &HashSet<u64>) -> Vec<TableRecord> {
+        older_tables(&self.level_records(), inputs)
+            .cloned()
+            .collect()
     }
 
     /// A copy with `inputs` removed and `outputs` added at `output_level`.
@@ -180,7 +170,10 @@ impl Version {
             level.retain(|t| !is_input(t));
         }
         if out == 0 {
-            let at = level0_position.unwrap_or(0).min(levels[0].len());
+            // Inputs only from deeper levels are older than all of level 0.
+            let at = level0_position
+                .unwrap_or(levels[0].len())
+                .min(levels[0].len());
             levels[0].splice(at..at, outputs);
         } else {
             levels[out].extend(outputs);
@@ -240,7 +233,81 @@ impl Version {
     }
 }
 
+/// The tables of `levels` (in read order, as [`Version::level_records`]
+/// gives them) that may hold data older than some of `inputs`: the tables a
+/// read consults after the newest input. That is, in level 0 the tables after
+/// the first input there, and every table of the levels deeper than the
+/// shallowest input. The other tables of the shallowest input level, if it is
+/// a deeper level, are left out: they do not overlap the inputs of their
+/// level, and are newer than the inputs below it.
+///
+/// This is the one place that says what lies below a compaction: whether a
+/// merge may drop a tombstone, and whether a table of only tombstones may be
+/// dropped, is decided against these tables, whatever the style that picked
+/// the inputs and whatever style wrote the tables.
+pub(crate) fn older_tables<'a>(
+    levels: &'a [Vec<TableRecord>],
+    inputs: &'a HashSet<u64>,
+) -> impl Iterator<Item = &'a TableRecord> {
+    let is_input = move |t: &TableRecord| inputs.contains(&t.file_number);
+    let newest = levels
+        .iter()
+        .enumerate()
+        .find_map(|(level, tables)| tables.iter().position(is_input).map(|index| (level, index)));
+    levels
+        .iter()
+        .enumerate()
+        .flat_map(move |(level, tables)| {
+            let from = match newest {
+                Some((0, index)) if level == 0 => index + 1,
+                Some((shallowest, _)) if level > shallowest => 0,
+                _ => tables.len(),
+            };
+            &tables[from..]
+        })
+        .filter(move |t| !is_input(t))
+}
+
+/// Whether the user-key ranges of `a` and `b` meet.
+pub(crate) fn ranges_meet(a: &TableRecord, b: &TableRecord) -> bool {
+    a.smallest.user_key <= b.largest.user_key && b.smallest.user_key <= a.largest.user_key
+}
+
 /// Whether any of `tables` may hold a version of `user_key`.
 pub(crate) fn any_covers(tables: &[TableRecord], user_key: &[u8]) -> bool {
     tables.iter().any(|t| covers(t, user_key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compaction::test_support::{levels, table};
+
+    fn older(levels: &[Vec<TableRecord>], inputs: &[u64]) -> Vec<u64> {
+        let inputs: HashSet<u64> = inputs.iter().copied().collect();
+        older_tables(levels, &inputs)
+            .map(|t| t.file_number)
+            .collect()
+    }
+
+    #[test]
+    fn older_tables_are_those_read_after_the_newest_input() {
+        let v = levels(vec![
+            table(20, 0, "a", "z", 1),
+            table(15, 0, "a", "z", 1),
+            table(30, 0, "a", "z", 1),
+            table(4, 1, "a", "f", 1),
+            table(5, 1, "g", "z", 1),
+            table(2, 2, "a", "z", 1),
+        ]);
+        // Level-0 runs: what follows them in level 0, and every deeper level.
+        assert_eq!(older(&v, &[20, 15]), [30, 4, 5, 2]);
+        assert_eq!(older(&v, &[30]), [4, 5, 2]);
+        // A level-0 merge with the level-1 tables it overlaps.
+        assert_eq!(older(&v, &[20, 15, 30, 4]), [5, 2]);
+        // A deeper table: the levels below it, not its own level's neighbours.
+        assert_eq!(older(&v, &[4]), [2]);
+        assert_eq!(older(&v, &[5, 2]), Vec::<u64>::new());
+        assert_eq!(older(&v, &[]), Vec::<u64>::new());
+    }
 }
