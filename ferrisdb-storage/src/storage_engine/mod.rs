@@ -167,8 +167,11 @@ impl StorageEngine {
     }
 
     /// Writes a consistent copy of the database to `dir`, which must not
-    /// exist or be empty: hard links for tables, copies for the rest. `open`
-    /// accepts the copy as a database of its own.
+    /// exist or be empty: hard links for tables, copies for the rest, and a
+    /// manifest last, once the rest is durable. `open` accepts the copy as a
+    /// database of its own. A crash midway leaves a directory without a
+    /// manifest, which `open` refuses with a corruption error (deleting
+    /// nothing) if it holds any table or log: delete it and checkpoint again.
     pub fn checkpoint(&self, dir: impl AsRef<Path>) -> Result<()> {
         self.inner.checkpoint(dir.as_ref())
     }
