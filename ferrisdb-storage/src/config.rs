@@ -28,8 +28,24 @@ use crate::{CompressionType, Error, Result, SyncMode};
 /// [`Error::InvalidArgument`].
 #[derive(Debug, Clone)]
 pub struct StorageConfig {
-    /// The database directory, created if missing. Default `./data`.
+    /// The database directory. Default `./data`.
     pub data_dir: PathBuf,
+    /// Whether `open` makes a new database when `data_dir` holds none: when
+    /// the directory is missing, or holds no file of a database (nothing but
+    /// the `LOCK` file, a `MANIFEST.tmp` a crash during the first manifest
+    /// write left, or files FerrisDB does not write, which it leaves alone).
+    /// With `false`, such an `open` fails with
+    /// [`Error::InvalidArgument`] and creates nothing. Default `true`, as in
+    /// RocksDB.
+    ///
+    /// A directory that holds tables or logs but no `MANIFEST` is never taken
+    /// for a new database: `open` fails with a corruption error naming the
+    /// missing `MANIFEST`, and deletes nothing.
+    pub create_if_missing: bool,
+    /// Whether `open` fails, with [`Error::InvalidArgument`], when `data_dir`
+    /// already holds a database, so a new database is never mixed up with an
+    /// old one. Default `false`, as in RocksDB.
+    pub error_if_exists: bool,
     /// How far each write is pushed towards the disk before it is
     /// acknowledged. Default [`SyncMode::Normal`]: survives a killed process.
     pub wal_sync_mode: SyncMode,
@@ -125,6 +141,8 @@ impl Default for StorageConfig {
     fn default() -> Self {
         StorageConfig {
             data_dir: PathBuf::from("./data"),
+            create_if_missing: true,
+            error_if_exists: false,
             wal_sync_mode: SyncMode::Normal,
             wal_recovery_mode: RecoveryMode::TolerateCorruptedTail,
             memtable_size: 64 << 20,
@@ -259,6 +277,8 @@ mod tests {
         let config = StorageConfig::default();
         config.validate().unwrap();
         assert_eq!(config.data_dir, PathBuf::from("./data"));
+        assert!(config.create_if_missing);
+        assert!(!config.error_if_exists);
         assert_eq!(config.wal_sync_mode, SyncMode::Normal);
         assert_eq!(config.memtable_size, 64 << 20);
         assert_eq!(config.bloom_filter_bits_per_key, 10);

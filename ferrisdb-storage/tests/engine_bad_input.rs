@@ -103,3 +103,30 @@ fn a_corrupt_manifest_is_a_corruption_error_naming_the_file() {
     assert!(err.is_corruption(), "{err}");
     assert!(err.to_string().contains("MANIFEST"), "{err}");
 }
+
+#[test]
+fn a_listed_table_replaced_by_another_is_a_corruption_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = database_with_a_table(dir.path());
+    let other = tempfile::tempdir().unwrap();
+    let db = StorageEngine::open(StorageConfig::new(other.path())).unwrap();
+    db.put("another", "database").unwrap();
+    db.flush().unwrap();
+    db.close().unwrap();
+    let foreign = std::fs::read_dir(other.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "sst"))
+        .expect("a table");
+    std::fs::copy(&foreign, &table).unwrap();
+
+    let Err(err) = StorageEngine::open(StorageConfig::new(dir.path())) else {
+        panic!("a database whose table was replaced by another opened");
+    };
+    assert!(err.is_corruption(), "{err}");
+    assert!(
+        err.to_string()
+            .contains(table.file_name().unwrap().to_str().unwrap()),
+        "{err}"
+    );
+}

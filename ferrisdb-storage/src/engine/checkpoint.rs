@@ -27,8 +27,12 @@ impl Inner {
     ///
     /// Writers are held off and the set of tables is frozen while the copy is
     /// made: tables are hard-linked (they never change), the logs still needed
-    /// are copied, and a manifest for the copy is written last, so a crash
-    /// midway leaves a directory without a manifest, which is not a database.
+    /// are copied, and the copy's directory is synced so their names are
+    /// durable; only then is a manifest for the copy written, durably. A crash
+    /// midway leaves a directory without a manifest, which `open` refuses
+    /// (with a corruption error naming the missing manifest, deleting
+    /// nothing) if it holds any table or log, and never one whose manifest
+    /// lists a file the crash lost.
     pub(crate) fn checkpoint(&self, target: &Path) -> Result<()> {
         let fs = self.fs.as_ref();
         if fs.exists(target)? && !fs.list(target)?.is_empty() {
@@ -56,9 +60,7 @@ impl Inner {
                 copy.sync()?;
             }
         }
-        manifest::store(fs, target, &manifest_state)?;
-        drop(manifest_state);
-        drop(write);
-        fs.sync_dir(target)
+        fs.sync_dir(target)?;
+        manifest::store(fs, target, &manifest_state)
     }
 }

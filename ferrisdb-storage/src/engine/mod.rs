@@ -5,7 +5,9 @@
 //!
 //! - `write.rs`: the write path (timestamps, WAL, MemTable, making room);
 //! - `flush.rs`: the background thread that turns frozen MemTables into tables;
-//! - `recovery.rs`: opening a directory, cleaning up after a crash, replaying
+//! - `directory.rs`: whether a directory holds a database, and making a new
+//!   one;
+//! - `recovery.rs`: opening a database, cleaning up after a crash, replaying
 //!   the logs;
 //! - `version.rs`: the live tables by level, and point reads over them;
 //! - `cursors.rs`: the MemTable's and tables' cursors as merge inputs;
@@ -37,6 +39,7 @@
 
 mod checkpoint;
 pub(crate) mod cursors;
+mod directory;
 mod flush;
 pub(crate) mod output;
 mod recovery;

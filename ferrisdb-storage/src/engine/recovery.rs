@@ -1,12 +1,15 @@
-//! Opening a database: lock, manifest, cleanup, log replay.
+//! Opening a database: lock, manifest, checks, cleanup, log replay.
 //!
 //! ```text
 //! open(config)
-//!   1. validate the config; create the directory; take the LOCK file
-//!   2. read the manifest (none: a new database)
-//!   3. delete what a crash left behind: MANIFEST.tmp, *.sst.tmp, tables the
-//!      manifest does not list, logs below its log_number
-//!   4. open every listed table (a missing or damaged one is an error)
+//!   1. validate the config; create the directory (if create_if_missing);
+//!      take the LOCK file
+//!   2. read the manifest; without one, make a new database if the directory
+//!      holds none, or fail if it holds tables or logs (directory.rs)
+//!   3. check the manifest against the directory: open every listed table
+//!      (a missing, resized or damaged one is an error) and find the log
+//!      numbered log_number
+//!   4. delete what a crash left behind (see "What open deletes")
 //!   5. replay the logs from log_number on, in order, into MemTables; write
 //!      each full MemTable, and the last one, to a level-0 table
 //!   6. start a new log; write a manifest listing the new tables with
@@ -17,6 +20,47 @@
 //! Flushing the replayed data at open (as RocksDB does by default) means a
 //! log is replayed at most once: after step 6 the data is in tables, and the
 //! next open starts from the new, empty log.
+//!
+//! # What `open` deletes
+//!
+//! `open` deletes a file only when the manifest accounts for it: the file is
+//! one the engine's own steps leave behind when a crash cuts them short, and
+//! whatever it holds is also where the manifest says the data is.
+//!
+//! - Without a manifest, nothing: the directory is not a database (step 2).
+//! - Before the checks of step 3 pass, nothing. The manifest is the newest
+//!   the engine wrote (it is replaced by an atomic rename) only if it fits
+//!   the directory: the engine deletes a listed table only after a manifest
+//!   without it is durable, and logs below a new `log_number` only after the
+//!   manifest raising it is, so the log numbered `log_number` exists as long
+//!   as that manifest is the newest (a log's name is durable before a
+//!   manifest can name it). A manifest older than the directory's files
+//!   (restored from a backup, copied from elsewhere) usually lists a table a
+//!   compaction has since removed, or names a log a flush has since deleted,
+//!   and the open fails having deleted nothing.
+//! - Then, as crash leftovers:
+//!   - `MANIFEST.tmp`: a manifest write cut short before its rename; the
+//!     `MANIFEST` in force is the one before it.
+//!   - `*.sst.tmp`: a table write cut short before its rename; no manifest
+//!     ever lists a temporary name.
+//!   - a log numbered below `log_number`: the manifest records that its
+//!     writes are in tables.
+//!   - a table the manifest does not list. It is either the input of a
+//!     change the manifest records as done, whose deletion the crash cut off
+//!     (numbered below `next_file_number`; its data is in the change's listed
+//!     outputs), or the output of a
+//!     flush, compaction or replay that the crash cut off before a manifest
+//!     recorded it (its data is still in the logs from `log_number` on, or in
+//!     the listed tables it was merged from). Its number does not tell these
+//!     apart from a file the manifest cannot explain: an unrecorded output is
+//!     numbered at or above the manifest's `next_file_number` when it was
+//!     started after the manifest was written (the usual case: a flush's
+//!     table follows the manifest it would replace) and below it when a
+//!     change of another thread was recorded meanwhile. It is the checks of
+//!     step 3 that establish the manifest is the one these files answer to.
+//! - Never: a log numbered at or above `log_number` (replayed, and deleted
+//!   only once a manifest lists the tables replay wrote), or a file whose
+//!   name the engine does not write.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -27,14 +71,14 @@ use super::snapshots::SnapshotList;
 use super::stats::Counters;
 use super::version::{Table, Version};
 use super::write::{apply, charge};
-use super::{lock, Background, Inner, SuperVersion, WriteState};
+use super::{directory, lock, Background, Inner, SuperVersion, WriteState};
 use crate::compaction::{self, RateLimiter};
 use crate::fs::{FileSystem, SharedFileSystem};
-use crate::manifest::{self, format::MANIFEST_TEMP_FILE_NAME, ManifestState};
+use crate::manifest::{format::MANIFEST_TEMP_FILE_NAME, ManifestState};
 use crate::memtable::MemTable;
 use crate::sstable::{parse_table_file_name, table_file_name, BlockCache, SSTableReader};
 use crate::wal::format::FILE_HEADER_SIZE;
-use crate::wal::{self, RecoveryMode, WALReader, WALWriter, WalOptions};
+use crate::wal::{self, wal_file_name, RecoveryMode, WALReader, WALWriter, WalOptions};
 use crate::{Error, Result, StorageConfig};
 
 /// The name of the lock file in the data directory.
@@ -46,35 +90,16 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
     let fs = Arc::clone(&config.file_system);
     let dir = config.data_dir.clone();
     let _span = tracing::info_span!("open", dir = %dir.display()).entered();
-    crate::fs::create_dir_all_durable(fs.as_ref(), &dir).map_err(|e| match e {
-        // Only a path that cannot be a directory is the caller's mistake; a
-        // failing disk is an I/O error, which the caller may retry.
-        Error::Io { ref source, .. }
-            if !matches!(
-                source.kind(),
-                std::io::ErrorKind::AlreadyExists | std::io::ErrorKind::NotADirectory
-            ) =>
-        {
-            e
-        }
-        e => Error::InvalidArgument(format!(
-            "data_dir {} cannot be used as a database directory: {e}",
-            dir.display()
-        )),
-    })?;
+    directory::prepare(fs.as_ref(), &config)?;
     let lock = fs.lock(&dir.join(LOCK_FILE_NAME))?;
-
-    let state = manifest::load(fs.as_ref(), &dir)?.unwrap_or(ManifestState {
-        next_file_number: 1,
-        ..ManifestState::default()
-    });
-    remove_leftovers(fs.as_ref(), &dir, &state)?;
+    let state = directory::load_or_create(fs.as_ref(), &config)?;
     let block_cache = Arc::new(BlockCache::new(config.block_cache_size));
     let version = open_tables(&fs, &dir, &state, &block_cache)?;
-
+    check_oldest_log(fs.as_ref(), &dir, &state)?;
     // Numbers continue above everything in the directory, even files a crash
     // left unlisted, so a new file never reuses a name.
     let highest = highest_file_number(fs.as_ref(), &dir)?;
+    remove_leftovers(fs.as_ref(), &dir, &state)?;
     let next_file_number = Arc::new(AtomicU64::new(state.next_file_number.max(highest + 1)));
     let logs: Vec<_> = wal::wal_files(fs.as_ref(), &dir)?
         .into_iter()
@@ -270,7 +295,8 @@ fn count_log(fs: &dyn FileSystem, path: &Path) -> Result<(u64, u64)> {
     Ok((bytes, records + reader.dropped_records()))
 }
 
-/// Opens every table the manifest lists, by level.
+/// Opens every table the manifest lists, by level: each must exist, have the
+/// size the manifest records and open.
 fn open_tables(
     fs: &SharedFileSystem,
     dir: &Path,
@@ -288,6 +314,18 @@ fn open_tables(
             ));
         }
         let reader = SSTableReader::open(fs, &path, Some(Arc::clone(block_cache)))?;
+        if reader.file_size() != record.file_size {
+            return Err(Error::corruption(
+                &path,
+                0,
+                format!(
+                    "the manifest records this table as {} bytes but the file has {}: it is \
+                     not the table the manifest lists; restore it from a backup",
+                    record.file_size,
+                    reader.file_size()
+                ),
+            ));
+        }
         let level = record.level as usize;
         if levels.len() <= level {
             levels.resize_with(level + 1, Vec::new);
@@ -304,10 +342,33 @@ fn open_tables(
     Ok(Version { levels })
 }
 
-/// Deletes what an interrupted flush, manifest update or log cleanup left:
-/// temporary files, tables the manifest does not list, and logs below its
-/// `log_number`. None of them holds data the manifest and the needed logs do
-/// not.
+/// Checks that the log numbered `log_number`, the oldest the manifest needs,
+/// exists: it does as long as the manifest is the newest one (see "What
+/// `open` deletes"). A manifest of a new database needs no log yet (0).
+fn check_oldest_log(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> Result<()> {
+    if state.log_number == 0 {
+        return Ok(());
+    }
+    let path = dir.join(wal_file_name(state.log_number));
+    if fs.exists(&path)? {
+        return Ok(());
+    }
+    Err(Error::corruption(
+        &path,
+        0,
+        "the manifest needs this log (its oldest unflushed writes) but the file is missing: \
+         the manifest may be older than the directory's other files, or the log was \
+         deleted; nothing was deleted; restore the log, or the newest MANIFEST, from a backup",
+    ))
+}
+
+/// Deletes what an interrupted flush, compaction, manifest update or log
+/// cleanup left: temporary files, tables the manifest does not list, and logs
+/// below its `log_number`. None of them holds data the manifest and the
+/// needed logs do not (see "What `open` deletes").
+///
+/// REQUIRES: the manifest passed the checks of `open_tables` and
+/// `check_oldest_log`.
 fn remove_leftovers(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> Result<()> {
     let live: BTreeSet<u64> = state.tables.iter().map(|t| t.file_number).collect();
     for name in fs.list(dir)? {

@@ -51,13 +51,26 @@ pub struct StorageEngine {
 }
 
 impl StorageEngine {
-    /// Opens the database in `config.data_dir`, creating it if missing.
+    /// Opens the database in `config.data_dir`, making a new one if the
+    /// directory is missing or holds no database and
+    /// [`create_if_missing`](StorageConfig::create_if_missing) is on (the
+    /// default).
     ///
-    /// Takes the directory's lock file (a second open fails with
-    /// [`Error::DatabaseLocked`](crate::Error::DatabaseLocked)), reads the
-    /// manifest, deletes what a crash left behind, and replays the
-    /// write-ahead logs. Invalid settings are
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument).
+    /// Takes the directory's lock file, reads the manifest, checks it against
+    /// the directory, deletes what a crash left behind, and replays the
+    /// write-ahead logs.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidArgument`](crate::Error::InvalidArgument): an invalid
+    ///   setting; no database and `create_if_missing` off; a database and
+    ///   [`error_if_exists`](StorageConfig::error_if_exists) on.
+    /// - [`Error::DatabaseLocked`](crate::Error::DatabaseLocked): another
+    ///   open engine, in this process or another, holds the directory.
+    /// - A corruption error naming the file: a damaged manifest, table or
+    ///   log; a listed table or the oldest needed log missing; tables or logs
+    ///   without a `MANIFEST`. Such an `open` deletes nothing.
+    /// - [`Error::Io`](crate::Error::Io): the file system failed.
     pub fn open(config: StorageConfig) -> Result<StorageEngine> {
         let inner = engine::open(config)?;
         let engine = StorageEngine {
@@ -154,8 +167,11 @@ impl StorageEngine {
     }
 
     /// Writes a consistent copy of the database to `dir`, which must not
-    /// exist or be empty: hard links for tables, copies for the rest. `open`
-    /// accepts the copy as a database of its own.
+    /// exist or be empty: hard links for tables, copies for the rest, and a
+    /// manifest last, once the rest is durable. `open` accepts the copy as a
+    /// database of its own. A crash midway leaves a directory without a
+    /// manifest, which `open` refuses with a corruption error (deleting
+    /// nothing) if it holds any table or log: delete it and checkpoint again.
     pub fn checkpoint(&self, dir: impl AsRef<Path>) -> Result<()> {
         self.inner.checkpoint(dir.as_ref())
     }
