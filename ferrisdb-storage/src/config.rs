@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use crate::compaction::CompactionStyle;
 use crate::fs::{os_file_system, SharedFileSystem};
 use crate::wal::RecoveryMode;
-use crate::{CompressionType, Error, Result, SyncMode};
+use crate::{CompressionType, Error, Result, SyncMode, MAX_KEY_SIZE, MAX_VALUE_SIZE};
 
 /// The settings of a database, given to
 /// [`StorageEngine::open`](crate::StorageEngine::open).
@@ -88,9 +88,11 @@ pub struct StorageConfig {
     /// Bytes of uncompressed blocks kept in the shared block cache. Default
     /// 64 MiB.
     pub block_cache_size: usize,
-    /// The longest key accepted, in bytes. Default 64 KiB.
+    /// The longest key accepted, in bytes: 1 to [`MAX_KEY_SIZE`] (1 MiB), the
+    /// longest a table holds. Default 64 KiB.
     pub max_key_size: usize,
-    /// The longest value accepted, in bytes. Default 16 MiB.
+    /// The longest value accepted, in bytes: at most [`MAX_VALUE_SIZE`]
+    /// (63 MiB less 32 bytes), the longest a table holds. Default 16 MiB.
     pub max_value_size: usize,
     /// How tables are merged in the background. Default
     /// [`CompactionStyle::Leveled`]: best for reads and space;
@@ -217,11 +219,22 @@ impl StorageConfig {
                 self.bloom_filter_bits_per_key
             )
         })?;
-        check((1..=(1 << 30)).contains(&self.max_key_size), || {
-            format!("max_key_size {} is outside 1 ..= 1 GiB", self.max_key_size)
+        // The engine checks writes against these two settings only, so they
+        // must not exceed what a table holds: an acknowledged write that no
+        // table can hold would fail its flush and every later open.
+        check((1..=MAX_KEY_SIZE).contains(&self.max_key_size), || {
+            format!(
+                "max_key_size {} is outside 1 ..= {MAX_KEY_SIZE} (MAX_KEY_SIZE, the longest key \
+                 a table holds)",
+                self.max_key_size
+            )
         })?;
-        check(self.max_value_size <= 1 << 30, || {
-            format!("max_value_size {} is above 1 GiB", self.max_value_size)
+        check(self.max_value_size <= MAX_VALUE_SIZE, || {
+            format!(
+                "max_value_size {} is above {MAX_VALUE_SIZE} (MAX_VALUE_SIZE, the longest value \
+                 a table holds)",
+                self.max_value_size
+            )
         })?;
         check(self.level0_file_num_compaction_trigger >= 1, || {
             "level0_file_num_compaction_trigger must be at least 1".into()
@@ -294,7 +307,7 @@ mod tests {
     #[test]
     fn invalid_settings_are_rejected_with_the_setting_named() {
         type Breaker = fn(&mut StorageConfig);
-        let cases: [(&str, Breaker); 8] = [
+        let cases: [(&str, Breaker); 10] = [
             ("level0_stop_writes_trigger", |c| {
                 c.level0_stop_writes_trigger = 1
             }),
@@ -306,6 +319,8 @@ mod tests {
             ("max_immutable_memtables", |c| c.max_immutable_memtables = 0),
             ("block_size", |c| c.block_size = 0),
             ("max_key_size", |c| c.max_key_size = 0),
+            ("max_key_size", |c| c.max_key_size = MAX_KEY_SIZE + 1),
+            ("max_value_size", |c| c.max_value_size = MAX_VALUE_SIZE + 1),
             ("data_dir", |c| c.data_dir = PathBuf::new()),
         ];
         for (name, break_it) in cases {

@@ -32,6 +32,7 @@ pub use ferrisdb_core::{
     CompressionType, Error, InternalKey, Key, Operation, Result, SyncMode, Timestamp, Value,
 };
 pub use iterator::scan::Scan;
+pub use sstable::format::{MAX_KEY_SIZE, MAX_VALUE_SIZE};
 pub use storage_engine::{Snapshot, StorageEngine};
 pub use wal::RecoveryMode;
 pub use write_batch::WriteBatch;

@@ -8,7 +8,8 @@
 //!      holds none, or fail if it holds tables or logs (directory.rs)
 //!   3. check the manifest against the directory: open every listed table
 //!      (a missing, resized or damaged one is an error) and find the log
-//!      numbered log_number
+//!      numbered log_number; refuse a table or log named beyond
+//!      MAX_FILE_NUMBER, and a table unlike its manifest record
 //!   4. delete what a crash left behind (see "What open deletes")
 //!   5. replay the logs from log_number on, in order, into MemTables; write
 //!      each full MemTable, and the last one, to a level-0 table
@@ -74,7 +75,8 @@ use super::write::{apply, charge};
 use super::{directory, lock, Background, Inner, SuperVersion, WriteState};
 use crate::compaction::{self, RateLimiter};
 use crate::fs::{FileSystem, SharedFileSystem};
-use crate::manifest::{format::MANIFEST_TEMP_FILE_NAME, ManifestState};
+use crate::manifest::format::{MANIFEST_TEMP_FILE_NAME, MAX_FILE_NUMBER, MAX_TIMESTAMP};
+use crate::manifest::{ManifestState, TableRecord};
 use crate::memtable::MemTable;
 use crate::sstable::{parse_table_file_name, table_file_name, BlockCache, SSTableReader};
 use crate::wal::format::FILE_HEADER_SIZE;
@@ -97,7 +99,10 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
     let version = open_tables(&fs, &dir, &state, &block_cache)?;
     check_oldest_log(fs.as_ref(), &dir, &state)?;
     // Numbers continue above everything in the directory, even files a crash
-    // left unlisted, so a new file never reuses a name.
+    // left unlisted, so a new file never reuses a name. Both are at most
+    // MAX_FILE_NUMBER, so the sum cannot overflow. Checked before anything is
+    // removed: a file named beyond the numbers FerrisDB uses is not one of
+    // its leftovers.
     let highest = highest_file_number(fs.as_ref(), &dir)?;
     remove_leftovers(fs.as_ref(), &dir, &state)?;
     let next_file_number = Arc::new(AtomicU64::new(state.next_file_number.max(highest + 1)));
@@ -172,6 +177,17 @@ impl Inner {
             let mut reader = open_log(self.fs.as_ref(), path, mode)?;
             for record in reader.by_ref() {
                 let record = record?;
+                // New writes take the timestamp after the last one replayed.
+                if record.timestamp > MAX_TIMESTAMP {
+                    return Err(Error::corruption(
+                        path,
+                        record.offset,
+                        format!(
+                            "record timestamp {} is above the largest {MAX_TIMESTAMP}",
+                            record.timestamp
+                        ),
+                    ));
+                }
                 if let Some((torn_path, offset)) = &torn {
                     return Err(Error::corruption(
                         torn_path,
@@ -314,18 +330,8 @@ fn open_tables(
             ));
         }
         let reader = SSTableReader::open(fs, &path, Some(Arc::clone(block_cache)))?;
-        if reader.file_size() != record.file_size {
-            return Err(Error::corruption(
-                &path,
-                0,
-                format!(
-                    "the manifest records this table as {} bytes but the file has {}: it is \
-                     not the table the manifest lists; restore it from a backup",
-                    record.file_size,
-                    reader.file_size()
-                ),
-            ));
-        }
+        check_record(record, &reader)?;
+        // The manifest's decoder bounds levels by NUM_LEVELS.
         let level = record.level as usize;
         if levels.len() <= level {
             levels.resize_with(level + 1, Vec::new);
@@ -362,6 +368,47 @@ fn check_oldest_log(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> R
     ))
 }
 
+/// Checks that the table `reader` opened is the one `record` of the manifest
+/// describes. Compaction sums the sizes and counts the manifest records, so
+/// they must be the table's own.
+fn check_record(record: &TableRecord, reader: &SSTableReader) -> Result<()> {
+    let props = reader.properties();
+    let matches = record.file_size == reader.file_size()
+        && record.entry_count == props.entry_count
+        && record.tombstone_count == props.tombstone_count
+        && record.smallest == props.smallest_key
+        && record.largest == props.largest_key
+        && record.min_timestamp == props.min_timestamp
+        && record.max_timestamp == props.max_timestamp;
+    if matches {
+        return Ok(());
+    }
+    Err(Error::corruption(
+        reader.path(),
+        0,
+        format!(
+            "the manifest records this table as {} bytes of {} entries ({} tombstones) from {} \
+             to {}, timestamps {} to {}, but it is {} bytes of {} entries ({} tombstones) from \
+             {} to {}, timestamps {} to {}: it is not the table the manifest lists; restore it \
+             from a backup",
+            record.file_size,
+            record.entry_count,
+            record.tombstone_count,
+            record.smallest,
+            record.largest,
+            record.min_timestamp,
+            record.max_timestamp,
+            reader.file_size(),
+            props.entry_count,
+            props.tombstone_count,
+            props.smallest_key,
+            props.largest_key,
+            props.min_timestamp,
+            props.max_timestamp,
+        ),
+    ))
+}
+
 /// Deletes what an interrupted flush, compaction, manifest update or log
 /// cleanup left: temporary files, tables the manifest does not list, and logs
 /// below its `log_number`. None of them holds data the manifest and the
@@ -390,11 +437,31 @@ fn remove_leftovers(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> R
 }
 
 /// The highest file number of any table or log in `dir`, or 0.
+///
+/// A table or log named with a number above [`MAX_FILE_NUMBER`] is an
+/// [`Error::Corruption`] naming it: FerrisDB never gives out such a number,
+/// and counting on from it would overflow. (A name whose number does not fit
+/// in 64 bits is not a table or log name at all, and is ignored like any
+/// other foreign file.)
 fn highest_file_number(fs: &dyn FileSystem, dir: &Path) -> Result<u64> {
-    Ok(fs
-        .list(dir)?
-        .iter()
-        .filter_map(|name| parse_table_file_name(name).or_else(|| wal::parse_wal_file_name(name)))
-        .max()
-        .unwrap_or(0))
+    let mut highest = 0;
+    for name in fs.list(dir)? {
+        let Some(number) = parse_table_file_name(&name).or_else(|| wal::parse_wal_file_name(&name))
+        else {
+            continue;
+        };
+        if number > MAX_FILE_NUMBER {
+            return Err(Error::corruption(
+                dir.join(&name),
+                0,
+                format!(
+                    "file number {number} is above the largest FerrisDB gives out \
+                     ({MAX_FILE_NUMBER}): this file was not written by FerrisDB; move it out of \
+                     the database directory"
+                ),
+            ));
+        }
+        highest = highest.max(number);
+    }
+    Ok(highest)
 }

@@ -39,3 +39,26 @@ pub const MIN_FILE_LEN: usize = HEADER_LEN + CHECKSUM_LEN;
 /// The largest manifest body accepted on read, so a corrupt length can never
 /// cause a huge allocation: 256 MiB is room for millions of tables.
 pub const MAX_BODY_LEN: usize = 256 << 20;
+
+/// The largest manifest file accepted on read: its length is checked before
+/// it is read.
+pub const MAX_FILE_LEN: usize = HEADER_LEN + MAX_BODY_LEN + CHECKSUM_LEN;
+
+/// The fewest bytes a table record takes: five one-byte varints (level,
+/// number, size, entries, tombstones), two internal keys of at least a length
+/// byte and a fixed64 timestamp, and two fixed64 timestamps. A table count
+/// claiming more records than the body holds is damage.
+pub const MIN_TABLE_RECORD_LEN: usize = 5 + 2 * (1 + 8) + 2 * 8;
+
+/// The largest file number a database uses, for logs and tables alike; a
+/// manifest whose next file number is above it is damaged, and `open`
+/// refuses a log or table file named with a larger number. Numbers are given
+/// out one at a time from at most this, so the counter never reaches
+/// `u64::MAX` and never wraps around to reuse an old name.
+pub const MAX_FILE_NUMBER: u64 = i64::MAX as u64;
+
+/// The largest timestamp a database records, in its manifest or its logs.
+/// Every write takes the next timestamp, so from at most this the counter
+/// never reaches `u64::MAX` and never wraps around to sort new writes below
+/// old ones.
+pub const MAX_TIMESTAMP: u64 = i64::MAX as u64;

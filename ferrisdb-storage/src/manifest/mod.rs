@@ -30,17 +30,40 @@ use std::path::Path;
 pub use state::{ManifestState, TableRecord};
 
 use crate::fs::FileSystem;
-use crate::Result;
-use format::{MANIFEST_FILE_NAME, MANIFEST_TEMP_FILE_NAME};
+use crate::{Error, Result};
+use format::{MANIFEST_FILE_NAME, MANIFEST_TEMP_FILE_NAME, MAX_FILE_LEN};
 
 /// Reads the manifest of `dir`, or `None` for a directory without one (a new
 /// database).
+///
+/// # Errors
+///
+/// [`Error::Corruption`](crate::Error::Corruption) or
+/// [`Error::ChecksumMismatch`](crate::Error::ChecksumMismatch) naming the
+/// manifest and the offset for a damaged manifest, including one larger than
+/// [`MAX_FILE_LEN`](format::MAX_FILE_LEN), which is refused before it is
+/// read; [`Error::Io`](crate::Error::Io) if reading fails.
 pub fn load(fs: &dyn FileSystem, dir: &Path) -> Result<Option<ManifestState>> {
     let path = dir.join(MANIFEST_FILE_NAME);
     if !fs.exists(&path)? {
         return Ok(None);
     }
-    let bytes = fs.read_all(&path)?;
+    let file = fs.open(&path)?;
+    let len = match usize::try_from(file.len()) {
+        Ok(len) if len <= MAX_FILE_LEN => len,
+        _ => {
+            return Err(Error::corruption(
+                &path,
+                0,
+                format!(
+                    "manifest of {} bytes is larger than any manifest ({MAX_FILE_LEN} bytes)",
+                    file.len()
+                ),
+            ))
+        }
+    };
+    let mut bytes = vec![0; len];
+    file.read_exact_at(0, &mut bytes)?;
     ManifestState::decode(&bytes, &path).map(Some)
 }
 
@@ -148,6 +171,30 @@ mod tests {
         bytes.extend_from_slice(&crc.to_le_bytes());
         let err = ManifestState::decode(&bytes, &path()).unwrap_err();
         assert!(err.to_string().contains("table count"), "{err}");
+    }
+
+    #[test]
+    fn numbers_the_engine_cannot_hold_are_rejected() {
+        type Breaker = fn(&mut ManifestState);
+        let cases: [(&str, Breaker); 4] = [
+            ("table level 7", |s| s.tables[1].level = 7),
+            ("next file number", |s| {
+                s.next_file_number = format::MAX_FILE_NUMBER + 1
+            }),
+            ("last timestamp", |s| {
+                s.last_timestamp = format::MAX_TIMESTAMP + 1
+            }),
+            ("above the last timestamp", |s| {
+                s.tables[0].max_timestamp = s.last_timestamp + 1
+            }),
+        ];
+        for (what, break_it) in cases {
+            let mut state = sample();
+            break_it(&mut state);
+            let err = ManifestState::decode(&state.encode(), &path()).unwrap_err();
+            assert!(err.is_corruption(), "{what}: {err}");
+            assert!(err.to_string().contains(what), "{what}: {err}");
+        }
     }
 
     #[test]

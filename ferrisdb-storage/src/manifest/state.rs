@@ -5,9 +5,10 @@ use std::path::Path;
 use ferrisdb_core::coding::{put_fixed32, put_fixed64, put_varint64, DecodeError, Decoder};
 
 use super::format::{
-    BODY_LEN_OFFSET, CHECKSUM_LEN, FORMAT_VERSION, HEADER_LEN, MAGIC, MAX_BODY_LEN, MIN_FILE_LEN,
-    VERSION_OFFSET,
+    BODY_LEN_OFFSET, CHECKSUM_LEN, FORMAT_VERSION, HEADER_LEN, MAGIC, MAX_BODY_LEN,
+    MAX_FILE_NUMBER, MAX_TIMESTAMP, MIN_FILE_LEN, MIN_TABLE_RECORD_LEN, VERSION_OFFSET,
 };
+use crate::compaction::NUM_LEVELS;
 use crate::{Error, InternalKey, Result, Timestamp};
 
 /// One live table, as the manifest records it.
@@ -83,9 +84,15 @@ impl ManifestState {
 
     /// Decodes a whole manifest file read from `path`.
     ///
-    /// Every length is checked before it is used; damage is an
-    /// [`Error::Corruption`] or [`Error::ChecksumMismatch`] naming `path` and
-    /// the offset.
+    /// Every length is checked before it is used, and every number against
+    /// what the engine can hold (levels below the number of levels, file
+    /// numbers up to [`MAX_FILE_NUMBER`], timestamps up to
+    /// [`MAX_TIMESTAMP`]).
+    ///
+    /// # Errors
+    ///
+    /// Damage is an [`Error::Corruption`] or [`Error::ChecksumMismatch`]
+    /// naming `path` and the offset.
     pub fn decode(bytes: &[u8], path: &Path) -> Result<ManifestState> {
         if bytes.len() < MIN_FILE_LEN {
             return Err(Error::corruption(
@@ -153,22 +160,51 @@ impl ManifestState {
 
     fn decode_body(body: &[u8]) -> std::result::Result<ManifestState, DecodeError> {
         let mut d = Decoder::new(body);
+        let at = d.position();
         let next_file_number = d.varint64("next file number")?;
+        if next_file_number > MAX_FILE_NUMBER {
+            return Err(DecodeError::new(
+                at,
+                format!(
+                    "next file number {next_file_number} is above the largest file number \
+                     {MAX_FILE_NUMBER}"
+                ),
+            ));
+        }
         let log_number = d.varint64("log number")?;
+        let at = d.position();
         let last_timestamp = d.fixed64("last timestamp")?;
+        if last_timestamp > MAX_TIMESTAMP {
+            return Err(DecodeError::new(
+                at,
+                format!("last timestamp {last_timestamp} is above the largest {MAX_TIMESTAMP}"),
+            ));
+        }
         let count = d.varint64("table count")?;
-        // Each table takes at least 2 x 9 bytes of keys and 16 of timestamps,
-        // so a count larger than the body is damage; checking it first keeps a
-        // corrupt count from reserving a huge vector.
-        if count > d.remaining() as u64 {
+        // Checking the count against the bytes left first keeps a corrupt
+        // count from reserving a huge vector.
+        if count > (d.remaining() / MIN_TABLE_RECORD_LEN) as u64 {
             return Err(d.error(format!(
-                "table count {count} cannot fit in {} bytes",
+                "table count {count} cannot fit in {} bytes ({MIN_TABLE_RECORD_LEN} bytes or more \
+                 each)",
                 d.remaining()
             )));
         }
         let mut tables = Vec::with_capacity(count as usize);
         for _ in 0..count {
+            let at = d.position();
             let level = d.varint32("table level")?;
+            // The engine keeps a vector per level: a level it does not have
+            // would be a table no read looks at, or a huge allocation.
+            if level as usize >= NUM_LEVELS {
+                return Err(DecodeError::new(
+                    at,
+                    format!(
+                        "table level {level} is not one of the levels 0 to {}",
+                        NUM_LEVELS - 1
+                    ),
+                ));
+            }
             let file_number = d.varint64("table file number")?;
             let file_size = d.varint64("table file size")?;
             let entry_count = d.varint64("table entry count")?;
@@ -185,6 +221,14 @@ impl ManifestState {
             if file_number >= next_file_number {
                 return Err(d.error(format!(
                     "table {file_number} is not below the next file number {next_file_number}"
+                )));
+            }
+            // New writes take timestamps above `last_timestamp`: a table
+            // holding newer ones would hide them.
+            if max_timestamp > last_timestamp {
+                return Err(d.error(format!(
+                    "table {file_number} holds timestamps up to {max_timestamp}, above the last \
+                     timestamp {last_timestamp}"
                 )));
             }
             tables.push(TableRecord {

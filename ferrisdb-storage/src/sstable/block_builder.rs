@@ -20,10 +20,10 @@
 
 use std::cmp::Ordering;
 
-use ferrisdb_core::coding::{put_fixed32, put_fixed64, put_varint64, varint64_len};
+use ferrisdb_core::coding::{put_fixed32, put_fixed64, put_varint64};
 use ferrisdb_core::{InternalKey, Operation, Timestamp};
 
-use super::format::{OPERATION_LEN, RESTART_ENTRY_LEN, TIMESTAMP_LEN};
+use super::format::{MAX_VARINT32_LEN, OPERATION_LEN, RESTART_ENTRY_LEN, TIMESTAMP_LEN};
 
 /// Accumulates the entries of one block in order.
 #[derive(Debug)]
@@ -81,7 +81,7 @@ impl BlockBuilder {
     /// The size the block would grow by for an entry of these lengths, at
     /// most (as if its key shared nothing and started a restart).
     pub(crate) fn entry_size_bound(user_key_len: usize, value_len: usize) -> usize {
-        3 * varint64_len(u64::from(u32::MAX))
+        3 * MAX_VARINT32_LEN
             + user_key_len
             + TIMESTAMP_LEN
             + OPERATION_LEN
@@ -191,6 +191,18 @@ mod tests {
         assert_eq!(tail[4..8], (third as u32).to_le_bytes());
         assert_eq!(tail[8..], 2u32.to_le_bytes());
         assert_eq!(b.last_key(), (&b"apricot"[..], 1));
+    }
+
+    #[test]
+    fn the_largest_entry_alone_fills_the_largest_block_exactly() {
+        use super::super::format::{MAX_KEY_SIZE, MAX_UNCOMPRESSED_BLOCK_LEN, MAX_VALUE_SIZE};
+        // The writer cuts a block before an entry whose bound would take it
+        // past the limit; an empty block is its restart count alone.
+        let empty = BlockBuilder::new(16).estimated_size();
+        assert_eq!(
+            empty + BlockBuilder::entry_size_bound(MAX_KEY_SIZE, MAX_VALUE_SIZE),
+            MAX_UNCOMPRESSED_BLOCK_LEN
+        );
     }
 
     #[test]

@@ -39,7 +39,8 @@ pub const CHECKSUM_LEN: usize = 4; // on-disk: never change
 pub const BLOCK_TRAILER_LEN: usize = COMPRESSION_BYTE_LEN + CHECKSUM_LEN; // on-disk: never change
 
 /// Largest uncompressed length a compressed block may claim. Bounds the
-/// allocation made before decompressing.
+/// allocation made before decompressing, and so the largest block the writer
+/// writes: every block must read back compressed or not.
 pub const MAX_UNCOMPRESSED_BLOCK_LEN: usize = 64 << 20; // on-disk: never change
 /// LZ4 cannot expand its input by more than about 255 times; a compressed
 /// block claiming more is damaged.
@@ -54,6 +55,33 @@ pub const RESTART_ENTRY_LEN: usize = 4; // on-disk: never change
 pub const TIMESTAMP_LEN: usize = 8; // on-disk: never change
 /// Bytes of the operation of an entry.
 pub const OPERATION_LEN: usize = 1; // on-disk: never change
+/// Most bytes of each of an entry's three length varints (shared, unshared,
+/// value length), which fit in 32 bits.
+pub const MAX_VARINT32_LEN: usize = 5; // on-disk: never change
+
+// ---------------------------------------------------------------------------
+// Entry limits: the largest key and value any layer accepts.
+//
+// They are derived from the block: an entry of the largest key and the largest
+// value, alone in a block with its framing, fills exactly
+// MAX_UNCOMPRESSED_BLOCK_LEN bytes, so every entry the engine accepts fits a
+// table. `StorageConfig` refuses `max_key_size` and `max_value_size` above
+// them, and the table writer refuses larger entries. They may grow as long as
+// that sum holds; lowering them would leave stored entries that compaction
+// can no longer rewrite.
+
+/// Bytes an entry alone in its block takes besides its key and value, at
+/// most: its three length varints, timestamp and operation, its restart
+/// offset, and the block's restart count.
+pub const MAX_ENTRY_OVERHEAD: usize =
+    3 * MAX_VARINT32_LEN + TIMESTAMP_LEN + OPERATION_LEN + 2 * RESTART_ENTRY_LEN;
+/// The longest user key any layer accepts, in bytes: 1 MiB. Long enough for
+/// any key in practice; a key also sits in the index block, the properties
+/// and the manifest, so it is kept far below a block.
+pub const MAX_KEY_SIZE: usize = 1 << 20;
+/// The longest value any layer accepts, in bytes: what a block holds besides
+/// the longest key and the framing, 63 MiB less 32 bytes (66,060,256).
+pub const MAX_VALUE_SIZE: usize = MAX_UNCOMPRESSED_BLOCK_LEN - MAX_KEY_SIZE - MAX_ENTRY_OVERHEAD;
 
 // ---------------------------------------------------------------------------
 // Bloom filter block: the bit array, then the number of hash functions.
@@ -96,5 +124,19 @@ mod tests {
         assert_eq!(FOOTER_CHECKSUM_OFFSET, 60);
         assert_eq!(&TABLE_MAGIC.to_le_bytes(), b"FerrisST");
         assert_eq!(BLOCK_TRAILER_LEN, 5);
+    }
+
+    #[test]
+    fn the_largest_entry_fills_the_largest_block() {
+        assert_eq!(MAX_ENTRY_OVERHEAD, 32);
+        assert_eq!(MAX_VALUE_SIZE, 66_060_256);
+        assert_eq!(
+            MAX_KEY_SIZE + MAX_VALUE_SIZE + MAX_ENTRY_OVERHEAD,
+            MAX_UNCOMPRESSED_BLOCK_LEN
+        );
+        assert_eq!(
+            ferrisdb_core::coding::varint64_len(u64::from(u32::MAX)),
+            MAX_VARINT32_LEN
+        );
     }
 }

@@ -19,7 +19,7 @@ use super::block_builder::BlockBuilder;
 use super::block_io::write_block;
 use super::bloom::FilterBuilder;
 use super::footer::{BlockHandle, Footer};
-use super::format::{BLOCK_TRAILER_LEN, MAX_UNCOMPRESSED_BLOCK_LEN};
+use super::format::{BLOCK_TRAILER_LEN, MAX_KEY_SIZE, MAX_UNCOMPRESSED_BLOCK_LEN, MAX_VALUE_SIZE};
 use super::properties::TableProperties;
 use super::temp_file_name;
 use crate::fs::{SharedFileSystem, WritableFile};
@@ -160,7 +160,8 @@ impl SSTableWriter {
 
     /// Adds an entry. Keys must strictly increase in [`InternalKey`] order
     /// (user key ascending, then timestamp descending); a key out of order is
-    /// an [`Error::InvalidArgument`] and leaves the writer usable.
+    /// an [`Error::InvalidArgument`] and leaves the writer usable, as is a key
+    /// over [`MAX_KEY_SIZE`] or a value over [`MAX_VALUE_SIZE`] bytes.
     pub fn add(&mut self, key: &InternalKey, op: Operation, value: &[u8]) -> Result<()> {
         self.add_parts(&key.user_key, key.timestamp, op, value)
     }
@@ -187,15 +188,19 @@ impl SSTableWriter {
                 user_key != last_key.as_slice()
             }
         };
-        let bound = BlockBuilder::entry_size_bound(user_key.len(), value.len());
-        if bound > MAX_UNCOMPRESSED_BLOCK_LEN / 2 {
+        if user_key.len() > MAX_KEY_SIZE || value.len() > MAX_VALUE_SIZE {
             return Err(Error::InvalidArgument(format!(
-                "entry of {} key bytes and {} value bytes is too large for a table block (limit {} bytes)",
+                "entry of {} key bytes and {} value bytes is too large for a table: keys hold \
+                 at most MAX_KEY_SIZE ({MAX_KEY_SIZE}) bytes, values MAX_VALUE_SIZE \
+                 ({MAX_VALUE_SIZE}) bytes",
                 user_key.len(),
                 value.len(),
-                MAX_UNCOMPRESSED_BLOCK_LEN / 2
             )));
         }
+        // Within those limits an entry alone fills at most a whole block, so
+        // cutting the block first keeps every block within
+        // MAX_UNCOMPRESSED_BLOCK_LEN, which the reader accepts.
+        let bound = BlockBuilder::entry_size_bound(user_key.len(), value.len());
         if !self.data_block.is_empty()
             && self.data_block.estimated_size() + bound > MAX_UNCOMPRESSED_BLOCK_LEN
         {

@@ -89,6 +89,25 @@ impl SSTableReader {
         let props_bytes = read_block(file.as_ref(), path, footer.properties, footer_offset)?;
         let properties = TableProperties::decode(&props_bytes)
             .map_err(|e| e.in_file(path, footer.properties.offset))?;
+        // Data blocks are read up to `data_size`: it must end where the
+        // metadata blocks start, within the file, or a damaged size would
+        // let one data block claim (and allocate) more than the file holds.
+        let metadata_start = footer
+            .filter
+            .offset
+            .min(footer.index.offset)
+            .min(footer.properties.offset);
+        if properties.data_size > metadata_start {
+            return Err(Error::corruption(
+                path,
+                footer.properties.offset,
+                format!(
+                    "properties claim {} bytes of data blocks, but the metadata blocks start at \
+                     byte {metadata_start}",
+                    properties.data_size
+                ),
+            ));
+        }
         let filter_bytes = read_block(file.as_ref(), path, footer.filter, footer_offset)?;
         let filter =
             BloomFilter::decode(filter_bytes).map_err(|e| e.in_file(path, footer.filter.offset))?;

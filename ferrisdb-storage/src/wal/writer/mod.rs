@@ -41,13 +41,14 @@ pub struct WalOptions {
 }
 
 impl Default for WalOptions {
-    /// `Normal` sync, 64 MiB files, keys up to 64 KiB, values up to 64 MiB.
+    /// `Normal` sync, 64 MiB files, keys up to 64 KiB, values up to
+    /// [`MAX_VALUE_SIZE`](crate::MAX_VALUE_SIZE), the longest a table holds.
     fn default() -> Self {
         WalOptions {
             sync_mode: SyncMode::Normal,
             max_file_size: 64 << 20,
             max_key_size: 64 << 10,
-            max_value_size: 64 << 20,
+            max_value_size: crate::MAX_VALUE_SIZE,
         }
     }
 }
