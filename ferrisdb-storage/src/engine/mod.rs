@@ -7,8 +7,9 @@
 //! - `flush.rs`: the background thread that turns frozen MemTables into tables;
 //! - `directory.rs`: whether a directory holds a database, and making a new
 //!   one;
-//! - `recovery.rs`: opening a database, cleaning up after a crash, replaying
-//!   the logs;
+//! - `recovery.rs`: opening a database, checking the manifest against the
+//!   directory, cleaning up after a crash;
+//! - `replay.rs`: replaying the logs under the configured recovery mode;
 //! - `version.rs`: the live tables by level, and point reads over them;
 //! - `cursors.rs`: the MemTable's and tables' cursors as merge inputs;
 //! - `snapshots.rs`, `stats.rs`, `checkpoint.rs`.
@@ -43,6 +44,7 @@ mod directory;
 mod flush;
 pub(crate) mod output;
 mod recovery;
+mod replay;
 pub(crate) mod snapshots;
 pub mod stats;
 pub(crate) mod version;

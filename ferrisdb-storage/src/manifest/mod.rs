@@ -38,11 +38,10 @@ use format::{MANIFEST_FILE_NAME, MANIFEST_TEMP_FILE_NAME, MAX_FILE_LEN};
 ///
 /// # Errors
 ///
-/// [`Error::Corruption`](crate::Error::Corruption) or
-/// [`Error::ChecksumMismatch`](crate::Error::ChecksumMismatch) naming the
-/// manifest and the offset for a damaged manifest, including one larger than
-/// [`MAX_FILE_LEN`](format::MAX_FILE_LEN), which is refused before it is
-/// read; [`Error::Io`](crate::Error::Io) if reading fails.
+/// [`Error::Corruption`] or [`Error::ChecksumMismatch`] naming the manifest
+/// and the offset for a damaged manifest, including one larger than
+/// [`format::MAX_FILE_LEN`], which is refused before it is read;
+/// [`Error::Io`] if reading fails.
 pub fn load(fs: &dyn FileSystem, dir: &Path) -> Result<Option<ManifestState>> {
     let path = dir.join(MANIFEST_FILE_NAME);
     if !fs.exists(&path)? {
