@@ -21,6 +21,8 @@
 //! reads (`get`, `scan`, `scan_prefix`, `snapshot`) and [`Snapshot`] are in
 //! `read.rs`.
 
+#[cfg(feature = "test-hooks")]
+mod pause;
 mod read;
 
 use std::path::Path;
@@ -48,6 +50,9 @@ pub struct StorageEngine {
     inner: Arc<Inner>,
     /// The flush thread and the compaction threads, joined at close.
     threads: Mutex<Vec<JoinHandle<()>>>,
+    /// Where reads stop for a test that asks them to (`pause_next_read`).
+    #[cfg(feature = "test-hooks")]
+    read_pause: pause::PausePoint,
 }
 
 impl StorageEngine {
@@ -63,6 +68,8 @@ impl StorageEngine {
         let engine = StorageEngine {
             inner: Arc::clone(&inner),
             threads: Mutex::new(Vec::new()),
+            #[cfg(feature = "test-hooks")]
+            read_pause: pause::PausePoint::default(),
         };
         engine.spawn("ferrisdb-flush".into(), Inner::run_flush_thread)?;
         for i in 0..inner.config.background_threads {

@@ -23,6 +23,7 @@ impl StorageEngine {
         // timestamp is in a MemTable or table of any super version loaded
         // after it.
         let timestamp = self.inner.visible_timestamp();
+        self.chose_timestamp();
         get_at(&self.inner.current(), key.as_ref(), timestamp)
     }
 
@@ -32,6 +33,7 @@ impl StorageEngine {
     /// every version it can see for as long as it lives.
     pub fn snapshot(&self) -> Snapshot {
         let timestamp = self.inner.visible_timestamp();
+        self.chose_timestamp();
         self.inner.snapshots.acquire(timestamp);
         Snapshot {
             inner: Arc::clone(&self.inner),
@@ -51,6 +53,7 @@ impl StorageEngine {
     /// ```
     pub fn scan<K: AsRef<[u8]>, R: RangeBounds<K>>(&self, range: R) -> Result<Scan> {
         let timestamp = self.inner.visible_timestamp();
+        self.chose_timestamp();
         Ok(scan_at(
             &self.inner.current(),
             timestamp,
@@ -63,7 +66,18 @@ impl StorageEngine {
     pub fn scan_prefix(&self, prefix: impl AsRef<[u8]>) -> Result<Scan> {
         let (start, end) = prefix_bounds(prefix.as_ref());
         let timestamp = self.inner.visible_timestamp();
+        self.chose_timestamp();
         Ok(scan_at(&self.inner.current(), timestamp, start, end))
+    }
+}
+
+impl StorageEngine {
+    /// Where a read has chosen its timestamp and not yet looked at any data:
+    /// a pause point for tests, nothing in a real build.
+    #[inline(always)]
+    fn chose_timestamp(&self) {
+        #[cfg(feature = "test-hooks")]
+        self.read_pause.reached();
     }
 }
 
