@@ -17,7 +17,8 @@
 //!   MemTable, the frozen ones, and the [`Version`](version::Version) of
 //!   tables. It is immutable and replaced whole under a short write lock, by a
 //!   function of the one it replaces (`modify_current`), so concurrent
-//!   changes compose; a reader clones the `Arc` and reads without any lock.
+//!   changes compose; a reader clones the `Arc`, loading its read timestamp
+//!   under the same read lock (`read_view`), and reads without any lock.
 //! - Writers are serialized by the `write` mutex, which owns the WAL writer
 //!   and the last timestamp. Under it a writer takes the next timestamp,
 //!   appends to the log and inserts into the MemTable, then publishes the
@@ -154,10 +155,37 @@ impl Inner {
     }
 
     /// The newest timestamp a new read may see. `Acquire` pairs with the
-    /// writer's `Release` store: the MemTable inserts of every write up to
-    /// this timestamp are visible to the reading thread.
+    /// writers' `Release` publication: the MemTable inserts of every write up
+    /// to this timestamp are visible to the reading thread.
     pub(crate) fn visible_timestamp(&self) -> Timestamp {
         self.visible.load(Ordering::Acquire)
+    }
+
+    /// The timestamp a new read reads at and the super version it reads,
+    /// taken as one step: both under `current`'s read lock, which a flush or
+    /// compaction takes for writing to install what it made. So the super
+    /// version is the one that was current when the timestamp was loaded:
+    ///
+    /// - It holds every write up to the timestamp. A write goes into the
+    ///   active MemTable of the current super version before it is
+    ///   published, and that MemTable stays in every later super version
+    ///   until one `modify_current` swaps it for the table holding its data.
+    /// - It lacks nothing a read at the timestamp needs. A compaction drops
+    ///   a version only below a newer one of the same key in its inputs (or a
+    ///   tombstone with nothing under it), keeping the newest. Every
+    ///   timestamp in a table was visible before its MemTable was frozen
+    ///   (see `freeze`), so before any compaction read the table; a super
+    ///   version that compaction installs is thus only ever paired with a
+    ///   timestamp at or above everything the compaction read, and the read
+    ///   finds the newest version, which was kept.
+    ///
+    /// Loaded in two steps, the timestamp could predate a compaction whose
+    /// result the super version already holds, and the read would miss the
+    /// version it should see. This costs nothing over the two steps: the
+    /// read lock was taken anyway, the load just moved inside it.
+    pub(crate) fn read_view(&self) -> (Timestamp, Arc<SuperVersion>) {
+        let guard = self.current.read().unwrap_or_else(|p| p.into_inner());
+        (self.visible_timestamp(), Arc::clone(&guard))
     }
 
     /// The error that stopped background work, if any.
