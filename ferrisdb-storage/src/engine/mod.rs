@@ -25,7 +25,9 @@
 //!   timestamp in `visible`. So timestamps are published in order, and a
 //!   reader that sees timestamp `t` sees every write up to `t`. Under
 //!   `SyncMode::Full` the fsync happens after the mutex is released, so
-//!   concurrent writers share it (group commit).
+//!   concurrent writers share it (group commit), and the write is published
+//!   only after it, with `fetch_max`: a reader never sees a write that is not
+//!   yet durable, or whose sync failed (see `write.rs`).
 //! - The `manifest` mutex serializes changes to the set of tables (flushes,
 //!   later compactions), so each is written to the manifest and installed in
 //!   `current` as one step.
@@ -94,7 +96,9 @@ pub(crate) struct WriteState {
 #[derive(Debug, Default)]
 pub(crate) struct Background {
     pub(crate) shutting_down: bool,
-    /// The first background failure; writes are refused once it is set.
+    /// The first failure that stopped the engine (a flush's, a
+    /// compaction's, or a `Full` write's log sync); writes are refused once
+    /// it is set.
     pub(crate) error: Option<Arc<Error>>,
     /// Tables that running compactions read or remove.
     pub(crate) busy: HashSet<u64>,
@@ -112,8 +116,9 @@ pub(crate) struct Inner {
     pub(crate) _lock: Box<dyn FileLock>,
     pub(crate) current: RwLock<Arc<SuperVersion>>,
     pub(crate) write: Mutex<WriteState>,
-    /// The newest timestamp whose write is complete in the MemTable; reads
-    /// and new snapshots use it.
+    /// The newest timestamp whose write is complete in the MemTable (and,
+    /// under `SyncMode::Full`, durable in the log, with every write before
+    /// it); reads and new snapshots use it. Never moves back.
     pub(crate) visible: AtomicU64,
     pub(crate) next_file_number: Arc<AtomicU64>,
     pub(crate) manifest: Mutex<ManifestState>,
@@ -188,7 +193,7 @@ impl Inner {
         (self.visible_timestamp(), Arc::clone(&guard))
     }
 
-    /// The error that stopped background work, if any.
+    /// The error that stopped the engine, if any.
     pub(crate) fn background_error(&self) -> Option<Error> {
         lock(&self.background)
             .error
@@ -196,10 +201,12 @@ impl Inner {
             .map(|e| Error::Background(Arc::clone(e)))
     }
 
-    /// Records a background failure (the first one wins) and wakes everyone
-    /// waiting, so stalled writers return the error instead of waiting forever.
+    /// Records a failure that stops the engine (a flush's, a compaction's,
+    /// or a `Full` write's log sync; the first one wins) and wakes everyone
+    /// waiting, so stalled writers return the error instead of waiting
+    /// forever.
     pub(crate) fn set_background_error(&self, error: Error) {
-        tracing::error!(%error, "background work failed; writes are refused until reopen");
+        tracing::error!(%error, "the database stopped; writes are refused until reopen");
         let mut background = lock(&self.background);
         if background.error.is_none() {
             background.error = Some(Arc::new(error));

@@ -44,7 +44,9 @@ pub use read::Snapshot;
 /// Writes are acknowledged after they reach the write-ahead log as
 /// [`StorageConfig::wal_sync_mode`] demands; once acknowledged, a write
 /// survives a crash of the kind that mode covers. Reads see every write
-/// acknowledged before they started.
+/// acknowledged before they started, and under
+/// [`SyncMode::Full`](crate::SyncMode::Full) no write that is not yet
+/// durable.
 #[derive(Debug)]
 pub struct StorageEngine {
     inner: Arc<Inner>,
@@ -104,6 +106,20 @@ impl StorageEngine {
     /// Applies every write of `batch` atomically, with one timestamp: after a
     /// crash either all of them are there or none. Within a batch, a later
     /// write to a key replaces an earlier one.
+    ///
+    /// Readers see the batch once it is acknowledged as the sync mode
+    /// demands; under [`SyncMode::Full`](crate::SyncMode::Full), only once it
+    /// is durable. If its log sync fails, the batch never becomes visible in
+    /// this process and the database stops accepting writes; after a reopen
+    /// the batch may be there or not (its bytes may have reached the disk).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a key or
+    /// value over the limits; [`Error::Io`](crate::Error::Io) if the log
+    /// write or sync failed (the outcome is then unknown, see above);
+    /// [`Error::Background`](crate::Error::Background) once an earlier
+    /// failure stopped the database, until it is reopened.
     pub fn write(&self, batch: WriteBatch) -> Result<Timestamp> {
         self.inner.write(&batch)
     }
