@@ -96,13 +96,15 @@ pub enum Error {
         path: PathBuf,
     },
 
-    /// A background flush or compaction failed earlier. The engine refuses
-    /// writes from then on, so it never acknowledges a write it may be unable
-    /// to keep; reads keep working. Fix the cause (free disk space, replace
-    /// the failing disk) and reopen the database: nothing acknowledged is lost.
+    /// A failure stopped the engine earlier: a background flush or
+    /// compaction, or the log sync of a `SyncMode::Full` write. The engine
+    /// refuses writes from then on, so it never acknowledges a write it may
+    /// be unable to keep; reads keep working. Fix the cause (free disk space,
+    /// replace the failing disk) and reopen the database: nothing
+    /// acknowledged is lost.
     #[error(
-        "a background flush or compaction failed, so writes are refused until the \
-         database is reopened (reads still work): {0}"
+        "an earlier failure (of a flush, a compaction or a log sync) stopped the database, \
+         so writes are refused until it is reopened (reads still work): {0}"
     )]
     Background(#[source] Arc<Error>),
 

@@ -20,6 +20,13 @@ pub enum SyncMode {
     /// The write is on stable storage (`fdatasync`) before the call returns. It
     /// survives power loss. Concurrent writers share one sync (group commit),
     /// so throughput grows with the number of writers.
+    ///
+    /// Readers see the write only once it is durable: not while its sync
+    /// runs, and never if the sync fails. A failed sync returns the error to
+    /// every writer it was to cover and stops the database: later writes are
+    /// refused until it is reopened. After the reopen the outcome of a write
+    /// that got that error is unknown: it may be there (its bytes may have
+    /// reached the disk) or not.
     Full,
 }
 

@@ -20,14 +20,17 @@
 //!   MemTable, the frozen ones, and the [`Version`](version::Version) of
 //!   tables. It is immutable and replaced whole under a short write lock, by a
 //!   function of the one it replaces (`modify_current`), so concurrent
-//!   changes compose; a reader clones the `Arc` and reads without any lock.
+//!   changes compose; a reader clones the `Arc`, loading its read timestamp
+//!   under the same read lock (`read_view`), and reads without any lock.
 //! - Writers are serialized by the `write` mutex, which owns the WAL writer
 //!   and the last timestamp. Under it a writer takes the next timestamp,
 //!   appends to the log and inserts into the MemTable, then publishes the
 //!   timestamp in `visible`. So timestamps are published in order, and a
 //!   reader that sees timestamp `t` sees every write up to `t`. Under
 //!   `SyncMode::Full` the fsync happens after the mutex is released, so
-//!   concurrent writers share it (group commit).
+//!   concurrent writers share it (group commit), and the write is published
+//!   only after it, with `fetch_max`: a reader never sees a write that is not
+//!   yet durable, or whose sync failed (see `write.rs`).
 //! - The `manifest` mutex serializes changes to the set of tables (flushes,
 //!   later compactions), so each is written to the manifest and installed in
 //!   `current` as one step.
@@ -98,7 +101,9 @@ pub(crate) struct WriteState {
 #[derive(Debug, Default)]
 pub(crate) struct Background {
     pub(crate) shutting_down: bool,
-    /// The first background failure; writes are refused once it is set.
+    /// The first failure that stopped the engine (a flush's, a
+    /// compaction's, or a `Full` write's log sync); writes are refused once
+    /// it is set.
     pub(crate) error: Option<Arc<Error>>,
     /// Tables that running compactions read or remove.
     pub(crate) busy: HashSet<u64>,
@@ -116,8 +121,9 @@ pub(crate) struct Inner {
     pub(crate) _lock: Box<dyn FileLock>,
     pub(crate) current: RwLock<Arc<SuperVersion>>,
     pub(crate) write: Mutex<WriteState>,
-    /// The newest timestamp whose write is complete in the MemTable; reads
-    /// and new snapshots use it.
+    /// The newest timestamp whose write is complete in the MemTable (and,
+    /// under `SyncMode::Full`, durable in the log, with every write before
+    /// it); reads and new snapshots use it. Never moves back.
     pub(crate) visible: AtomicU64,
     pub(crate) next_file_number: Arc<AtomicU64>,
     pub(crate) manifest: Mutex<ManifestState>,
@@ -159,13 +165,40 @@ impl Inner {
     }
 
     /// The newest timestamp a new read may see. `Acquire` pairs with the
-    /// writer's `Release` store: the MemTable inserts of every write up to
-    /// this timestamp are visible to the reading thread.
+    /// writers' `Release` publication: the MemTable inserts of every write up
+    /// to this timestamp are visible to the reading thread.
     pub(crate) fn visible_timestamp(&self) -> Timestamp {
         self.visible.load(Ordering::Acquire)
     }
 
-    /// The error that stopped background work, if any.
+    /// The timestamp a new read reads at and the super version it reads,
+    /// taken as one step: both under `current`'s read lock, which a flush or
+    /// compaction takes for writing to install what it made. So the super
+    /// version is the one that was current when the timestamp was loaded:
+    ///
+    /// - It holds every write up to the timestamp. A write goes into the
+    ///   active MemTable of the current super version before it is
+    ///   published, and that MemTable stays in every later super version
+    ///   until one `modify_current` swaps it for the table holding its data.
+    /// - It lacks nothing a read at the timestamp needs. A compaction drops
+    ///   a version only below a newer one of the same key in its inputs (or a
+    ///   tombstone with nothing under it), keeping the newest. Every
+    ///   timestamp in a table was visible before its MemTable was frozen
+    ///   (see `freeze`), so before any compaction read the table; a super
+    ///   version that compaction installs is thus only ever paired with a
+    ///   timestamp at or above everything the compaction read, and the read
+    ///   finds the newest version, which was kept.
+    ///
+    /// Loaded in two steps, the timestamp could predate a compaction whose
+    /// result the super version already holds, and the read would miss the
+    /// version it should see. This costs nothing over the two steps: the
+    /// read lock was taken anyway, the load just moved inside it.
+    pub(crate) fn read_view(&self) -> (Timestamp, Arc<SuperVersion>) {
+        let guard = self.current.read().unwrap_or_else(|p| p.into_inner());
+        (self.visible_timestamp(), Arc::clone(&guard))
+    }
+
+    /// The error that stopped the engine, if any.
     pub(crate) fn background_error(&self) -> Option<Error> {
         lock(&self.background)
             .error
@@ -173,10 +206,12 @@ impl Inner {
             .map(|e| Error::Background(Arc::clone(e)))
     }
 
-    /// Records a background failure (the first one wins) and wakes everyone
-    /// waiting, so stalled writers return the error instead of waiting forever.
+    /// Records a failure that stops the engine (a flush's, a compaction's,
+    /// or a `Full` write's log sync; the first one wins) and wakes everyone
+    /// waiting, so stalled writers return the error instead of waiting
+    /// forever.
     pub(crate) fn set_background_error(&self, error: Error) {
-        tracing::error!(%error, "background work failed; writes are refused until reopen");
+        tracing::error!(%error, "the database stopped; writes are refused until reopen");
         let mut background = lock(&self.background);
         if background.error.is_none() {
             background.error = Some(Arc::new(error));

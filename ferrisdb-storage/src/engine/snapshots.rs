@@ -25,9 +25,24 @@ impl SnapshotList {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Records a new snapshot at `timestamp`.
-    pub(crate) fn acquire(&self, timestamp: Timestamp) {
-        *self.live().entry(timestamp).or_insert(0) += 1;
+    /// Records a new snapshot at the timestamp `visible` returns, read while
+    /// holding the list's lock, and returns it.
+    ///
+    /// Taking the timestamp and recording it as one step is what keeps a
+    /// compaction from dropping a version the snapshot sees. A compaction
+    /// reads this list (under the same lock) before it merges. If it read it
+    /// after the snapshot was recorded, it keeps the snapshot's versions. If
+    /// before, the snapshot's timestamp was loaded after the compaction
+    /// chose its input tables, so it is at or above every timestamp in them
+    /// (each was visible before its MemTable was frozen), and the newest
+    /// version of each key, which the snapshot sees, is kept anyway. Loaded
+    /// before the lock, the timestamp could be older than a compaction that
+    /// missed it in the list.
+    pub(crate) fn acquire(&self, visible: impl FnOnce() -> Timestamp) -> Timestamp {
+        let mut live = self.live();
+        let timestamp = visible();
+        *live.entry(timestamp).or_insert(0) += 1;
+        timestamp
     }
 
     /// Forgets one snapshot at `timestamp`.
@@ -58,9 +73,9 @@ mod tests {
     #[test]
     fn counts_shared_timestamps_and_forgets_released_ones() {
         let list = SnapshotList::default();
-        list.acquire(7);
-        list.acquire(3);
-        list.acquire(7);
+        assert_eq!(list.acquire(|| 7), 7);
+        list.acquire(|| 3);
+        list.acquire(|| 7);
         assert_eq!(list.timestamps(), [3, 7]);
         list.release(7);
         assert_eq!(list.timestamps(), [3, 7]);

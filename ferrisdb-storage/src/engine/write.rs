@@ -9,12 +9,30 @@
 //!   │    ├─ ts = last + 1
 //!   │    ├─ append (batch, ts) to the WAL          (to the OS, or buffered)
 //!   │    ├─ insert every entry into the active MemTable at ts
-//!   │    └─ publish ts: readers may now see it
+//!   │    └─ Normal, None: publish ts: readers may now see it
 //!   ├─ unlock
-//!   └─ SyncMode::Full: wait for the fsync that covers the record
+//!   └─ SyncMode::Full: wait for the fsync that covers the record, then
+//!                      publish ts; if it failed, stop the engine instead
 //! ```
+//!
+//! # Publishing under `SyncMode::Full`
+//!
+//! A `Full` write must not be readable before it is durable: a reader could
+//! act on a write that a crash a moment later loses, or whose sync fails. So
+//! it is published only once the fsync covering it succeeded, outside the
+//! mutex, where concurrent writers share one fsync (group commit). Out of
+//! order is fine: timestamps are assigned in log order and a sync covers a
+//! prefix of the log, so once `sync_to(position)` succeeded every write up to
+//! this one is durable, and `fetch_max` publishes them all, never moving
+//! `visible` back. A write whose sync failed is never published: the log
+//! writer refuses every sync and rotation after a failure, so no later sync
+//! succeeds past it, and the failure stops the engine (no more writes).
+//! Freezing a MemTable also publishes (see `freeze`), so that a frozen
+//! MemTable, and so every table, holds only published timestamps, which the
+//! reads rely on (`Inner::read_view`).
 
 use std::collections::HashSet;
+use std::io;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, MutexGuard};
 use std::time::Instant;
@@ -39,19 +57,60 @@ impl Inner {
         let position = state.wal.append_no_sync(batch, timestamp)?;
         apply(&current.active, batch, timestamp)?;
         state.last_timestamp = timestamp;
-        // Release: a reader that loads this timestamp with Acquire also sees
-        // the MemTable inserts above. Stored under the mutex, so timestamps
-        // are published in order.
-        self.visible.store(timestamp, Ordering::Release);
         let full_sync = self.config.wal_sync_mode == SyncMode::Full;
+        if !full_sync {
+            // Release: a reader that loads this timestamp with Acquire also
+            // sees the MemTable inserts above. Stored under the mutex, so
+            // timestamps are published in order.
+            self.visible.store(timestamp, Ordering::Release);
+        }
         let wal = full_sync.then(|| Arc::clone(&state.wal));
         drop(state);
 
         Counters::add(&self.counters.user_bytes, batch.approximate_size() as u64);
         if let Some(wal) = wal {
-            wal.sync_to(position)?;
+            // Published only once durable: see the module docs.
+            if let Err(error) = wal.sync_to(position) {
+                self.stop_after_failed_sync(&error);
+                return Err(error);
+            }
+            self.publish_durable(timestamp);
         }
         Ok(timestamp)
+    }
+
+    /// Publishes every write up to `timestamp`, under `SyncMode::Full` once
+    /// the log is durable up to it (see the module docs).
+    ///
+    /// Release: a reader that loads `visible` with Acquire and gets this
+    /// timestamp or more sees the MemTable inserts of this write (made before,
+    /// in this thread) and of every earlier one (made before their writers
+    /// released the write mutex, which this writer took after them). A later
+    /// read in the writer's thread loads `visible` after this, so it gets
+    /// this timestamp or a newer one: the writer reads its own write.
+    /// `fetch_max` keeps `visible` from moving back when a writer with an
+    /// older timestamp publishes after a newer one.
+    fn publish_durable(&self, timestamp: Timestamp) {
+        self.visible.fetch_max(timestamp, Ordering::Release);
+    }
+
+    /// Stops the engine after the log sync of a write failed: that write and
+    /// those after it in the log were not acknowledged, may or may not have
+    /// reached the disk, and must stay invisible. The log writer refuses
+    /// every later sync, and the background error refuses every later write
+    /// (and stops flushes and compactions) until the database is reopened,
+    /// which replays whatever of them the log holds.
+    fn stop_after_failed_sync(&self, error: &Error) {
+        // The kind is kept, so "disk full" still reads as such.
+        let (path, kind) = match error {
+            Error::Io { path, source } => (path.clone(), source.kind()),
+            _ => (self.dir.clone(), io::ErrorKind::Other),
+        };
+        let reason = format!(
+            "a write-ahead log sync failed ({error}); the writes it was to make durable are \
+             not visible, and whether they survive is known only after reopening"
+        );
+        self.set_background_error(Error::io(path, io::Error::new(kind, reason)));
     }
 
     /// Checks every key and value against the size limits and returns the
@@ -197,6 +256,13 @@ impl Inner {
     ) -> Result<()> {
         debug_assert!(!current.active.is_empty(), "froze an empty MemTable");
         let log_number = state.wal.rotate()?;
+        // The rotation synced every record appended so far (and fails after
+        // any earlier failure of the log), so every write up to the last
+        // timestamp is durable: publish them before the MemTable is frozen.
+        // Under SyncMode::Full writers may not have published theirs yet;
+        // otherwise this changes nothing. So a frozen MemTable, and every
+        // table made from it, holds only published timestamps.
+        self.publish_durable(state.last_timestamp);
         let memtable_size = self.config.memtable_size.max(needed);
         self.modify_current(|now| {
             let mut frozen = Vec::with_capacity(now.frozen.len() + 1);

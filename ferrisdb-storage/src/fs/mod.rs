@@ -30,7 +30,7 @@ use std::sync::Arc;
 
 use crate::Result;
 
-pub use fault::{FaultFileSystem, FaultKind, OpKind};
+pub use fault::{FaultFileSystem, FaultKind, HeldSyncs, OpKind};
 pub use os::OsFileSystem;
 
 /// The file operations the engine uses. Implementations must be shareable

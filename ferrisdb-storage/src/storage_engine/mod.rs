@@ -21,6 +21,8 @@
 //! reads (`get`, `scan`, `scan_prefix`, `snapshot`) and [`Snapshot`] are in
 //! `read.rs`.
 
+#[cfg(feature = "test-hooks")]
+mod pause;
 mod read;
 
 use std::path::Path;
@@ -42,12 +44,17 @@ pub use read::Snapshot;
 /// Writes are acknowledged after they reach the write-ahead log as
 /// [`StorageConfig::wal_sync_mode`] demands; once acknowledged, a write
 /// survives a crash of the kind that mode covers. Reads see every write
-/// acknowledged before they started.
+/// acknowledged before they started, and under
+/// [`SyncMode::Full`](crate::SyncMode::Full) no write that is not yet
+/// durable.
 #[derive(Debug)]
 pub struct StorageEngine {
     inner: Arc<Inner>,
     /// The flush thread and the compaction threads, joined at close.
     threads: Mutex<Vec<JoinHandle<()>>>,
+    /// Where reads stop for a test that asks them to (`pause_next_read`).
+    #[cfg(feature = "test-hooks")]
+    read_pause: pause::PausePoint,
 }
 
 impl StorageEngine {
@@ -76,6 +83,8 @@ impl StorageEngine {
         let engine = StorageEngine {
             inner: Arc::clone(&inner),
             threads: Mutex::new(Vec::new()),
+            #[cfg(feature = "test-hooks")]
+            read_pause: pause::PausePoint::default(),
         };
         engine.spawn("ferrisdb-flush".into(), Inner::run_flush_thread)?;
         for i in 0..inner.config.background_threads {
@@ -110,6 +119,20 @@ impl StorageEngine {
     /// Applies every write of `batch` atomically, with one timestamp: after a
     /// crash either all of them are there or none. Within a batch, a later
     /// write to a key replaces an earlier one.
+    ///
+    /// Readers see the batch once it is acknowledged as the sync mode
+    /// demands; under [`SyncMode::Full`](crate::SyncMode::Full), only once it
+    /// is durable. If its log sync fails, the batch never becomes visible in
+    /// this process and the database stops accepting writes; after a reopen
+    /// the batch may be there or not (its bytes may have reached the disk).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a key or
+    /// value over the limits; [`Error::Io`](crate::Error::Io) if the log
+    /// write or sync failed (the outcome is then unknown, see above);
+    /// [`Error::Background`](crate::Error::Background) once an earlier
+    /// failure stopped the database, until it is reopened.
     pub fn write(&self, batch: WriteBatch) -> Result<Timestamp> {
         self.inner.write(&batch)
     }

@@ -19,11 +19,10 @@ use crate::{Key, Operation, Result, Timestamp, Value};
 impl StorageEngine {
     /// The value of `key`, or `None` if it is absent or deleted.
     pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Value>> {
-        // The timestamp first, then the super version: every write up to the
-        // timestamp is in a MemTable or table of any super version loaded
-        // after it.
-        let timestamp = self.inner.visible_timestamp();
-        get_at(&self.inner.current(), key.as_ref(), timestamp)
+        // The timestamp and the super version in one step: see `read_view`.
+        let (timestamp, current) = self.inner.read_view();
+        self.chose_timestamp();
+        get_at(&current, key.as_ref(), timestamp)
     }
 
     /// A consistent read-only view of the database as of now.
@@ -31,8 +30,12 @@ impl StorageEngine {
     /// Writes after this call are invisible through it, and compaction keeps
     /// every version it can see for as long as it lives.
     pub fn snapshot(&self) -> Snapshot {
-        let timestamp = self.inner.visible_timestamp();
-        self.inner.snapshots.acquire(timestamp);
+        // Registered as it is taken, so no compaction can miss it.
+        let timestamp = self
+            .inner
+            .snapshots
+            .acquire(|| self.inner.visible_timestamp());
+        self.chose_timestamp();
         Snapshot {
             inner: Arc::clone(&self.inner),
             timestamp,
@@ -50,9 +53,10 @@ impl StorageEngine {
     /// # Ok::<(), ferrisdb_storage::Error>(())
     /// ```
     pub fn scan<K: AsRef<[u8]>, R: RangeBounds<K>>(&self, range: R) -> Result<Scan> {
-        let timestamp = self.inner.visible_timestamp();
+        let (timestamp, current) = self.inner.read_view();
+        self.chose_timestamp();
         Ok(scan_at(
-            &self.inner.current(),
+            &current,
             timestamp,
             owned_bound(range.start_bound()),
             owned_bound(range.end_bound()),
@@ -62,8 +66,19 @@ impl StorageEngine {
     /// The live pairs whose keys start with `prefix`, in key order.
     pub fn scan_prefix(&self, prefix: impl AsRef<[u8]>) -> Result<Scan> {
         let (start, end) = prefix_bounds(prefix.as_ref());
-        let timestamp = self.inner.visible_timestamp();
-        Ok(scan_at(&self.inner.current(), timestamp, start, end))
+        let (timestamp, current) = self.inner.read_view();
+        self.chose_timestamp();
+        Ok(scan_at(&current, timestamp, start, end))
+    }
+}
+
+impl StorageEngine {
+    /// Where a read has chosen its timestamp and not yet looked at any data:
+    /// a pause point for tests, nothing in a real build.
+    #[inline(always)]
+    fn chose_timestamp(&self) {
+        #[cfg(feature = "test-hooks")]
+        self.read_pause.reached();
     }
 }
 

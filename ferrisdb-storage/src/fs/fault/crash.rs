@@ -92,6 +92,7 @@ impl FaultFileSystem {
                 torn_writes: state.torn_writes.clone(),
                 ..State::default()
             })),
+            gate: Arc::default(),
         }
     }
 
@@ -159,6 +160,7 @@ impl FaultFileSystem {
         recovered.torn_writes = rng;
         FaultFileSystem {
             state: Arc::new(Mutex::new(recovered)),
+            gate: Arc::default(),
         }
     }
 }

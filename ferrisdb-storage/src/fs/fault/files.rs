@@ -159,6 +159,7 @@ impl WritableFile for FaultWritableFile {
     }
 
     fn sync(&mut self) -> Result<()> {
+        self.fs.gate.pass(&self.path);
         if let Err(error) = self.fs.check(OpKind::Sync, &self.path) {
             if !self.fs.is_dead() {
                 // An injected failure: as Linux does, the unsynced bytes are

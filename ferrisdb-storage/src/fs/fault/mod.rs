@@ -40,6 +40,10 @@
 //! exact operation that `k` lands on vary from run to run; the invariants the
 //! tests check hold at every `k`.
 //!
+//! [`hold_syncs`](FaultFileSystem::hold_syncs) makes the syncs of some files
+//! wait until the test lets them go, to look at the engine while a sync is
+//! in flight.
+//!
 //! [`fork`](FaultFileSystem::fork) copies the whole file system (every file
 //! with all its bytes), so a test can damage many copies of one database.
 //!
@@ -144,6 +148,8 @@ struct State {
 #[derive(Debug, Clone, Default)]
 pub struct FaultFileSystem {
     state: Arc<Mutex<State>>,
+    /// Syncs held until the test lets them go ([`hold_syncs`](Self::hold_syncs)).
+    gate: Arc<gate::SyncGate>,
 }
 
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
@@ -268,6 +274,9 @@ impl FaultFileSystem {
 
 mod crash;
 mod files;
+mod gate;
+
+pub use gate::HeldSyncs;
 
 #[cfg(test)]
 mod tests;

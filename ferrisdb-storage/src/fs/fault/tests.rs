@@ -252,3 +252,26 @@ fn with_strict_directories_a_new_directory_needs_its_parent_synced() {
     assert!(!fs.exists(&lost.join("f")).unwrap());
     assert_eq!(fs.read_all(&kept.join("f")).unwrap(), b"data");
 }
+
+#[test]
+fn held_syncs_wait_until_released_and_others_pass() {
+    let fs = setup();
+    let mut log = write(&fs, "1.wal", b"record", false);
+    let mut table = write(&fs, "2.sst", b"table", false);
+    fs.sync_dir(&dir()).unwrap();
+    std::thread::scope(|s| {
+        let held = fs.hold_syncs(".wal");
+        let syncer = s.spawn(move || log.sync());
+        held.wait_until_held(1);
+        // Other files' syncs go on; the held one has not happened yet.
+        table.sync().unwrap();
+        let crashed = fs.fork().crash();
+        assert_eq!(crashed.read_all(&dir().join("1.wal")).unwrap(), b"");
+        held.release();
+        syncer.join().unwrap().unwrap();
+    });
+    assert_eq!(
+        fs.crash().read_all(&dir().join("1.wal")).unwrap(),
+        b"record"
+    );
+}
