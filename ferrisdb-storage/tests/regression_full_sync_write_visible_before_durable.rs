@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::FaultFileSystem;
-use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode};
+use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode, WriteBatch};
 
 #[test]
 fn regression_full_sync_write_visible_before_durable() {
@@ -52,6 +52,10 @@ fn regression_full_sync_write_visible_before_durable() {
             None,
             "a snapshot saw a write before its sync"
         );
+        // An empty batch writes nothing and returns the newest published
+        // timestamp, not the one whose sync is still running.
+        let empty = db.write(WriteBatch::new()).unwrap();
+        assert_eq!(empty, snapshot.timestamp(), "an empty write ran ahead");
 
         held.release();
         writer.join().unwrap();

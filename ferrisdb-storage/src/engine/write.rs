@@ -50,13 +50,24 @@ impl Inner {
 
         let mut state = lock(&self.write);
         if batch.is_empty() {
-            return Ok(state.last_timestamp);
+            // Nothing to write: the newest published timestamp, never one
+            // whose sync is still running or failed.
+            return Ok(self.visible_timestamp());
         }
         let current = self.make_room(&mut state, needed)?;
         let timestamp = state.last_timestamp + 1;
         let position = state.wal.append_no_sync(batch, timestamp)?;
-        apply(&current.active, batch, timestamp)?;
+        // The log holds the record from here on: its timestamp is used up
+        // whatever happens next, so no later record reuses it.
         state.last_timestamp = timestamp;
+        if let Err(error) = apply(&current.active, batch, timestamp) {
+            // The log and the MemTable disagree; a reopen replays the log.
+            self.set_background_error(Error::InvalidArgument(format!(
+                "a logged write could not be applied to the MemTable ({error}); reopen the \
+                 database to replay it from the log"
+            )));
+            return Err(error);
+        }
         let full_sync = self.config.wal_sync_mode == SyncMode::Full;
         if !full_sync {
             // Release: a reader that loads this timestamp with Acquire also

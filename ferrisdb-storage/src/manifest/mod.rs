@@ -71,10 +71,28 @@ pub fn load(fs: &dyn FileSystem, dir: &Path) -> Result<Option<ManifestState>> {
 /// When this returns `Ok`, the new state survives a power loss; when it
 /// returns an error, the directory holds either the old or the new manifest
 /// and the caller must not assume which until it reloads.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`] without writing anything when the manifest
+/// would be larger than [`load`] reads ([`format::MAX_FILE_LEN`]): writing it
+/// would leave a database that never opens again. Otherwise the I/O error
+/// of a failed write, sync or rename.
 pub fn store(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> Result<()> {
+    let bytes = state.encode();
+    if bytes.len() > MAX_FILE_LEN {
+        return Err(Error::InvalidArgument(format!(
+            "the manifest of {} would be {} bytes, more than the {MAX_FILE_LEN} bytes a \
+             manifest may hold: {} tables with keys this long are more than one database can \
+             list; use shorter keys or a larger target_file_size",
+            dir.display(),
+            bytes.len(),
+            state.tables.len()
+        )));
+    }
     let temp = dir.join(MANIFEST_TEMP_FILE_NAME);
     let mut file = fs.create(&temp)?;
-    file.append(&state.encode())?;
+    file.append(&bytes)?;
     file.sync()?;
     drop(file);
     fs.rename(&temp, &dir.join(MANIFEST_FILE_NAME))?;
@@ -201,6 +219,34 @@ mod tests {
         let err = ManifestState::decode(&[b'x'; 64], &path()).unwrap_err();
         assert!(matches!(err, Error::Corruption { offset: 0, .. }), "{err}");
         assert!(err.to_string().contains("not a FerrisDB manifest"), "{err}");
+    }
+
+    /// Bug: `store` wrote a manifest larger than `load` reads, so the
+    /// database could never be opened again.
+    #[test]
+    fn regression_store_writes_a_manifest_load_refuses() {
+        let dir = tempfile::tempdir().unwrap();
+        let fs = OsFileSystem;
+        store(&fs, dir.path(), &sample()).unwrap();
+        let huge_key = vec![b'k'; 1 << 20];
+        let mut state = sample();
+        state.next_file_number = 1_000;
+        state.tables = (0..130)
+            .map(|n| TableRecord {
+                file_number: n,
+                smallest: InternalKey::new(huge_key.clone(), 2),
+                largest: InternalKey::new(huge_key.clone(), 1),
+                ..sample().tables[0].clone()
+            })
+            .collect();
+        let err = store(&fs, dir.path(), &state).unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+        assert!(err.to_string().contains("more than"), "{err}");
+        assert_eq!(
+            load(&fs, dir.path()).unwrap(),
+            Some(sample()),
+            "the old one stays"
+        );
     }
 
     #[test]
