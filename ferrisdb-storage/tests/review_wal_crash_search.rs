@@ -1,5 +1,5 @@
 //! Review of issue 14 (recovery modes): a seeded search of crash points for
-//! `SyncMode::Normal` (with `sync_wal()` now and then) and `SyncMode::Full`,
+//! `SyncMode::Normal` and `None` (with `sync_wal()` now and then) and `Full`,
 //! under three crash models, with the default recovery mode.
 //!
 //! For each point `k`, a workload runs on a fresh `FaultFileSystem` that
@@ -280,7 +280,7 @@ fn default_mode_opens_every_crash_with_a_prefix_holding_every_durable_write() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(24);
-    for sync in [SyncMode::Normal, SyncMode::Full] {
+    for sync in [SyncMode::Normal, SyncMode::Full, SyncMode::None] {
         for large in [false, true] {
             let setup = Setup { sync, large };
             let (tried, durable, cut) = search(setup, points);
