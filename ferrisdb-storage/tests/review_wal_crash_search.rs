@@ -33,6 +33,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, RngCore, SeedableRng};
 
 type State = BTreeMap<Vec<u8>, Vec<u8>>;
+/// A write: each key with its new value, or `None` for a delete.
+type Changes = Vec<(Vec<u8>, Option<Vec<u8>>)>;
 
 fn dir() -> PathBuf {
     PathBuf::from("/db")
@@ -63,7 +65,7 @@ fn config(fs: &FaultFileSystem, setup: Setup) -> StorageConfig {
 
 #[derive(Debug, Clone)]
 enum Op {
-    Write(Vec<(Vec<u8>, Option<Vec<u8>>)>),
+    Write(Changes),
     SyncWal,
     Flush,
 }
@@ -105,7 +107,7 @@ fn workload(seed: u64, setup: Setup) -> Vec<Op> {
 /// engine promised durable.
 #[derive(Debug, Default)]
 struct Run {
-    writes: Vec<Vec<(Vec<u8>, Option<Vec<u8>>)>>,
+    writes: Vec<Changes>,
     durable: usize,
 }
 
