@@ -55,8 +55,9 @@ fn a_record_logged_twice_is_reported_against_the_log() {
     assert_eq!(
         WALReader::open(&fs, &log, RecoveryMode::AbsoluteConsistency)
             .unwrap()
-            .map(|r| r.unwrap())
-            .count(),
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+            .len(),
         6,
         "every fragment checks out"
     );
