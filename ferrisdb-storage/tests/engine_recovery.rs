@@ -72,6 +72,9 @@ fn a_batch_cut_anywhere_in_the_log_is_all_or_nothing() {
         batch = batch.put(format!("batch{i:02}"), vec![b'x'; 100]);
     }
     db.write(batch).unwrap();
+    // The manifest before the close: a crash would leave this one, without
+    // the closed log's length, which the close records.
+    let crashed_manifest = std::fs::read(dir.path().join("MANIFEST")).unwrap();
     db.close().unwrap();
     let log = wal_files(dir.path())
         .pop()
@@ -102,6 +105,7 @@ fn a_batch_cut_anywhere_in_the_log_is_all_or_nothing() {
             }
         }
         std::fs::write(target.join(log.file_name().unwrap()), &full[..cut]).unwrap();
+        std::fs::write(target.join("MANIFEST"), &crashed_manifest).unwrap();
 
         let db = StorageEngine::open(StorageConfig::new(&target)).unwrap();
         assert_eq!(

@@ -177,6 +177,7 @@ fn regenerate_seed_corpus() {
             log_number: 8,
             last_timestamp: 9,
             tables: vec![record(0, 7), record(1, 3)],
+            closed_log: None,
         }
         .encode(),
     );

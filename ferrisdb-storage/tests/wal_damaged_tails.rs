@@ -1,9 +1,12 @@
-//! What a crash can leave at the end of a log (zeros, garbage, a torn record)
-//! is a torn tail; the same damage with valid records after it is corruption.
+//! What a crash can leave at the end of an unsealed log (zeros, garbage, a
+//! torn record) is a torn tail; damage that a later record's durable length
+//! covers is corruption, and so is anything after a seal.
 
 mod common;
 
-use common::{assert_prefix, error_offset, mem_fs, read_log, write_log, MemFsExt};
+use common::{
+    assert_prefix, error_offset, mem_fs, read_log, write_log, write_unsealed_log, MemFsExt,
+};
 use ferrisdb_storage::wal::format::{BLOCK_SIZE, FILE_HEADER_SIZE};
 use ferrisdb_storage::wal::{DamageKind, RecoveryMode, WALReader};
 use ferrisdb_storage::{Error, WriteBatch};
@@ -15,15 +18,15 @@ fn batches() -> Vec<WriteBatch> {
         .collect()
 }
 
-/// Appends `tail` to a good log and checks it reads as a torn tail.
+/// Appends `tail` to a good log that a crash left unsealed and checks it
+/// reads as a torn tail.
 fn assert_torn_tail(tail: &[u8]) {
     let batches = batches();
     let fs = mem_fs();
-    let (path, ends) = write_log(&fs, &batches);
+    let (path, ends) = write_unsealed_log(&fs, &batches);
     let mut data = fs.contents(&path);
-    // The closed log ends with its seal, after the last record.
     let log_end = data.len() as u64;
-    assert!(log_end > *ends.last().unwrap());
+    assert_eq!(log_end, *ends.last().unwrap());
     data.extend_from_slice(tail);
     fs.set_contents(&path, data);
 
@@ -64,7 +67,7 @@ fn garbage_tails_are_torn_tails() {
 #[test]
 fn a_torn_record_followed_by_zeros_is_a_torn_tail() {
     let fs = mem_fs();
-    let (path, ends) = write_log(&fs, &[WriteBatch::new().put("x", vec![1; 500])]);
+    let (path, ends) = write_unsealed_log(&fs, &[WriteBatch::new().put("x", vec![1; 500])]);
     let record = fs.contents(&path)[FILE_HEADER_SIZE..ends[0] as usize].to_vec();
     let mut tail = record[..record.len() / 2].to_vec();
     tail.resize(tail.len() + 4096, 0);
@@ -140,4 +143,27 @@ fn a_damaged_header_before_valid_records_is_corruption() {
     let back = read_log(&*fs, &path, RecoveryMode::PointInTimeRecovery);
     assert!(back.error.is_none() && back.records.is_empty());
     assert_eq!(back.damage.unwrap().kind, DamageKind::Corruption);
+}
+
+#[test]
+fn anything_after_the_seal_of_a_closed_log_is_corruption() {
+    let fs = mem_fs();
+    let (path, ends) = write_log(&fs, &batches());
+    let sealed = fs.contents(&path);
+    for tail in [vec![0u8; 10], vec![0xab; 3], vec![0; BLOCK_SIZE]] {
+        let mut data = sealed.clone();
+        data.extend_from_slice(&tail);
+        fs.set_contents(&path, data);
+        let back = read_log(&*fs, &path, RecoveryMode::TolerateCorruptedTail);
+        let err = back.error.expect("a sealed log has no torn tail");
+        assert_eq!(error_offset(&err), Some(sealed.len() as u64), "{err}");
+        assert_eq!(
+            back.records.len(),
+            ends.len(),
+            "every record before the seal"
+        );
+        let back = read_log(&*fs, &path, RecoveryMode::PointInTimeRecovery);
+        assert!(back.error.is_none());
+        assert_eq!(back.records.len(), ends.len());
+    }
 }

@@ -52,8 +52,12 @@ fn crashed() -> (FaultFileSystem, PathBuf, Vec<u64>) {
     // Every byte was handed to the OS (SyncMode::Normal); the crash comes
     // before the seal a clean close appends.
     let unsealed = fs.read_all(&log).unwrap();
+    let manifest = dir().join("MANIFEST");
+    let unclosed = fs.read_all(&manifest).unwrap();
     drop(db);
+    // Nor did the close record the log's final length in the manifest.
     replace(&fs, &log, unsealed);
+    replace(&fs, &manifest, unclosed);
     let offsets = WALReader::open(&fs, &log, RecoveryMode::AbsoluteConsistency)
         .unwrap()
         .map(|r| r.unwrap().offset)

@@ -11,7 +11,7 @@ use rand::SeedableRng;
 
 /// Checks the log `full` cut at `cut` under every mode.
 fn check_cut(fs: &MemFs, full: &[u8], ends: &[u64], batches: &[WriteBatch], cut: usize) {
-    let path = common::dir().join("000002.wal");
+    let path = common::dir().join("000001.wal");
     fs.set_contents(&path, full[..cut].to_vec());
     let complete = ends.iter().filter(|&&end| end <= cut as u64).count();
     // A record's end is a clean end, and so is the end of the whole log,

@@ -1,9 +1,10 @@
 //! Explicit flushes and checkpoints.
 
 use std::path::Path;
+use std::sync::atomic::Ordering;
 
 use super::{lock, Inner};
-use crate::manifest;
+use crate::manifest::{self, ClosedLog};
 use crate::sstable::table_file_name;
 use crate::wal;
 use crate::{Error, Result};
@@ -46,14 +47,30 @@ impl Inner {
         // The copy of the log must include writes still buffered in the
         // process (SyncMode::None).
         write.wal.flush()?;
-        let manifest_state = lock(&self.manifest);
+        let live_log = write.wal.current_file_number();
+        // Held until the copy's manifest is written: no flush or compaction
+        // changes the set of tables meanwhile.
+        let guard = lock(&self.manifest);
+        let mut manifest_state = guard.clone();
         for table in &manifest_state.tables {
             let name = table_file_name(table.file_number);
             fs.hard_link(&self.dir.join(&name), &target.join(&name))?;
         }
         for (number, path) in wal::wal_files(fs, &self.dir)? {
             if number >= manifest_state.log_number {
-                let bytes = fs.read_all(&path)?;
+                let mut bytes = fs.read_all(&path)?;
+                if number == live_log {
+                    // The copy is synced whole: seal it, and record its
+                    // length, as a clean close does, so damage in the copy
+                    // is corruption, never a torn tail. (Older logs were
+                    // sealed when the log rotated.)
+                    let len = bytes.len() as u64;
+                    bytes.extend_from_slice(&wal::framed_seal(number, len));
+                    manifest_state.closed_log = Some(ClosedLog {
+                        number,
+                        length: bytes.len() as u64,
+                    });
+                }
                 let name = path.file_name().map(ToOwned::to_owned).unwrap_or_default();
                 let mut copy = fs.create(&target.join(name))?;
                 copy.append(&bytes)?;
@@ -61,6 +78,9 @@ impl Inner {
             }
         }
         fs.sync_dir(target)?;
-        manifest::store(fs, target, &manifest_state)
+        manifest_state.next_file_number = self.next_file_number.load(Ordering::Relaxed);
+        manifest::store(fs, target, &manifest_state)?;
+        drop(guard);
+        Ok(())
     }
 }

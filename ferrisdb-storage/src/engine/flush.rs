@@ -92,6 +92,9 @@ impl Inner {
             .map(|t| t.record.max_timestamp)
             .fold(next.last_timestamp, Timestamp::max);
         next.next_file_number = self.next_file_number.load(Ordering::Relaxed);
+        // The log a clean close recorded is replayed at open and retired by
+        // this manifest or an earlier one since.
+        next.closed_log = None;
         manifest::store(self.fs.as_ref(), &self.dir, &next)?;
         *state = next;
         self.modify_current(install);

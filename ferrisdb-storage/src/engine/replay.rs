@@ -11,6 +11,7 @@
 //! has no hole.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::stats::Counters;
@@ -18,10 +19,11 @@ use super::write::{apply, charge};
 use super::{lock, Inner, SuperVersion};
 use crate::fs::FileSystem;
 use crate::manifest::format::MAX_TIMESTAMP;
+use crate::manifest::{self, ClosedLog};
 use crate::memtable::MemTable;
 use crate::wal::format::FILE_HEADER_SIZE;
-use crate::wal::{RecoveryMode, WALReader};
-use crate::{Error, Result};
+use crate::wal::{wal_file_name, RecoveryMode, WALReader, WalPosition, WalRecord};
+use crate::{Error, Result, Timestamp};
 
 impl Inner {
     /// Replays `logs` into level-0 tables, then records them in the manifest
@@ -39,21 +41,27 @@ impl Inner {
         // The log cut short as a torn tail, if any: only the newest log that
         // holds writes may end in one.
         let mut torn: Option<(PathBuf, u64)> = None;
-        for (index, (number, path)) in logs.iter().enumerate() {
-            let mut reader = open_log(self.fs.as_ref(), path, mode)?;
-            for record in reader.by_ref() {
-                let record = record?;
-                // New writes take the timestamp after the last one replayed.
-                if record.timestamp > MAX_TIMESTAMP {
-                    return Err(Error::corruption(
-                        path,
-                        record.offset,
-                        format!(
-                            "record timestamp {} is above the largest {MAX_TIMESTAMP}",
-                            record.timestamp
-                        ),
-                    ));
+        let closed = lock(&self.manifest).closed_log;
+        if let Some(closed) = closed.filter(|c| !logs.iter().any(|(n, _)| *n == c.number)) {
+            self.lost_end_of_closed_log(closed, &self.dir.join(wal_file_name(closed.number)), 0)?;
+        }
+        let mut replayed_up_to = None;
+        'logs: for (index, (number, path)) in logs.iter().enumerate() {
+            let mut reader = match open_log(self.fs.as_ref(), path, mode) {
+                Ok(reader) => reader,
+                Err(error)
+                    if mode == RecoveryMode::PointInTimeRecovery && error.is_corruption() =>
+                {
+                    // A header past reading: the point in time ends before
+                    // this log.
+                    tracing::warn!(log = number, %error, "a log's header is damaged");
+                    self.drop_logs(&logs[index..])?;
+                    break;
                 }
+                Err(error) => return Err(error),
+            };
+            while let Some(record) = reader.next() {
+                let record = record?;
                 if let Some((torn_path, offset)) = &torn {
                     return Err(Error::corruption(
                         torn_path,
@@ -65,6 +73,19 @@ impl Inner {
                         ),
                     ));
                 }
+                if let Err(error) = check_timestamp(path, &record, replayed_up_to) {
+                    if mode != RecoveryMode::PointInTimeRecovery {
+                        return Err(error);
+                    }
+                    // The point in time ends before this record.
+                    tracing::warn!(%error, "stopped replaying at a record out of order");
+                    let rest = reader.by_ref().filter(Result::is_ok).count() as u64;
+                    let bytes = reader.file_len() - record.offset;
+                    self.count_dropped(bytes, 1 + rest + reader.dropped_records());
+                    self.drop_logs(&logs[index + 1..])?;
+                    break 'logs;
+                }
+                replayed_up_to = Some(record.timestamp);
                 let needed = charge(&record.batch);
                 if memtable.memory_usage().saturating_add(needed) > memtable.max_size() {
                     if !memtable.is_empty() {
@@ -82,6 +103,13 @@ impl Inner {
                 last_timestamp = last_timestamp.max(record.timestamp);
                 records += 1;
             }
+            if let Some(closed) = closed.filter(|c| c.number == *number) {
+                if reader.file_len() < closed.length {
+                    self.lost_end_of_closed_log(closed, path, reader.file_len())?;
+                    self.drop_logs(&logs[index + 1..])?;
+                    break;
+                }
+            }
             let Some(damage) = reader.damage() else {
                 continue;
             };
@@ -97,16 +125,7 @@ impl Inner {
             if mode == RecoveryMode::PointInTimeRecovery {
                 // A consistent point in time has no hole: every later log
                 // goes too.
-                for (later, path) in &logs[index + 1..] {
-                    let (bytes, count) = count_log(self.fs.as_ref(), path)?;
-                    self.count_dropped(bytes, count);
-                    tracing::warn!(
-                        log = later,
-                        dropped_bytes = bytes,
-                        dropped_records = count,
-                        "dropped a log after the point in time recovery stopped at"
-                    );
-                }
+                self.drop_logs(&logs[index + 1..])?;
                 break;
             }
             torn = Some((path.clone(), damage.offset));
@@ -146,10 +165,94 @@ impl Inner {
 }
 
 impl Inner {
+    /// Records in the manifest the log a clean close just sealed, and its
+    /// length, so the next `open` notices if the log loses its end: cut at
+    /// a record boundary, seal and all, it shows no damage of its own.
+    pub(crate) fn record_clean_close(&self, end: WalPosition) -> Result<()> {
+        let closed = ClosedLog {
+            number: end.file_number,
+            length: end.offset,
+        };
+        let mut state = lock(&self.manifest);
+        if state.closed_log == Some(closed) {
+            return Ok(());
+        }
+        let mut next = state.clone();
+        next.closed_log = Some(closed);
+        next.next_file_number = self.next_file_number.load(Ordering::Relaxed);
+        manifest::store(self.fs.as_ref(), &self.dir, &next)?;
+        *state = next;
+        Ok(())
+    }
+
+    /// The log a clean close recorded is shorter than it was (`len` bytes,
+    /// 0 when missing): a corruption error, or under point in time recovery
+    /// the point in time ends with what is left of it, and the rest counts
+    /// as dropped.
+    fn lost_end_of_closed_log(&self, closed: ClosedLog, path: &Path, len: u64) -> Result<()> {
+        let reason = format!(
+            "this log was closed cleanly at {} bytes but holds {len}: its end is lost",
+            closed.length
+        );
+        if self.config.wal_recovery_mode != RecoveryMode::PointInTimeRecovery {
+            return Err(Error::corruption(path, len, reason));
+        }
+        tracing::warn!(
+            log = closed.number,
+            reason,
+            "dropped the lost end of a closed log"
+        );
+        self.count_dropped(closed.length - len, 0);
+        Ok(())
+    }
+
     fn count_dropped(&self, bytes: u64, records: u64) {
         Counters::add(&self.counters.recovery_dropped_wal_bytes, bytes);
         Counters::add(&self.counters.recovery_dropped_wal_records, records);
     }
+
+    /// Drops `logs` whole, after the point in time recovery stopped at,
+    /// counting their bytes after the header and the valid batches they hold
+    /// (none readable when a header is damaged: then the whole file counts).
+    fn drop_logs(&self, logs: &[(u64, PathBuf)]) -> Result<()> {
+        for (number, path) in logs {
+            let (bytes, records) = match count_log(self.fs.as_ref(), path) {
+                Ok(counted) => counted,
+                Err(error) if error.is_corruption() => (self.fs.open(path)?.len(), 0),
+                Err(error) => return Err(error),
+            };
+            self.count_dropped(bytes, records);
+            tracing::warn!(
+                log = number,
+                dropped_bytes = bytes,
+                dropped_records = records,
+                "dropped a log after the point in time recovery stopped at"
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Checks that `record`, of the log at `path`, can be replayed after the
+/// record with timestamp `previous`: timestamps only grow along the logs (a
+/// writer takes them in log order), and stay within what the engine hands
+/// out, since new writes take the timestamp after the last one replayed.
+fn check_timestamp(path: &Path, record: &WalRecord, previous: Option<Timestamp>) -> Result<()> {
+    let reason = if record.timestamp > MAX_TIMESTAMP {
+        format!(
+            "record timestamp {} is above the largest {MAX_TIMESTAMP}",
+            record.timestamp
+        )
+    } else if let Some(previous) = previous.filter(|&p| record.timestamp <= p) {
+        format!(
+            "record timestamp {} does not follow the timestamp {previous} before it: a \
+             log's timestamps only grow",
+            record.timestamp
+        )
+    } else {
+        return Ok(());
+    };
+    Err(Error::corruption(path, record.offset, reason))
 }
 
 /// Opens a log of this database for replay.

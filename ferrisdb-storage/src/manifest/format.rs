@@ -14,9 +14,14 @@ pub const MANIFEST_TEMP_FILE_NAME: &str = "MANIFEST.tmp";
 /// The first eight bytes of every manifest. On-disk: never change.
 pub const MAGIC: [u8; 8] = *b"FDBMANIF";
 
-/// The format version this code writes and reads. On-disk: never change the
+/// The format version this code writes. Version 2 ends the body with the
+/// closed log (its number and final length). On-disk: never change the
 /// meaning of a version; add a new one.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The first format version, still read: its body ends with the tables.
+/// On-disk: never change.
+pub const FORMAT_VERSION_1: u32 = 1;
 
 /// Offset of the magic number. On-disk: never change.
 pub const MAGIC_OFFSET: usize = 0;

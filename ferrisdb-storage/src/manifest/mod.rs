@@ -27,7 +27,7 @@ mod state;
 
 use std::path::Path;
 
-pub use state::{ManifestState, TableRecord};
+pub use state::{ClosedLog, ManifestState, TableRecord};
 
 use crate::fs::FileSystem;
 use crate::{Error, Result};
@@ -135,6 +135,10 @@ mod tests {
                     max_timestamp: 2_000,
                 },
             ],
+            closed_log: Some(ClosedLog {
+                number: 9,
+                length: 4_096,
+            }),
         }
     }
 
@@ -148,6 +152,54 @@ mod tests {
             let bytes = state.encode();
             assert_eq!(ManifestState::decode(&bytes, &path()).unwrap(), state);
         }
+    }
+
+    /// The worked example of `docs/format/manifest.md`, as version 2 writes
+    /// it and as version 1 wrote it.
+    #[test]
+    fn the_worked_examples_decode() {
+        let body = "05042a00000000000000010003d2090201\
+                    01612a00000000000000\
+                    01622900000000000000\
+                    2900000000000000\
+                    2a00000000000000";
+        let hex = |s: &str| -> Vec<u8> {
+            (0..s.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+                .collect()
+        };
+        let table = TableRecord {
+            level: 0,
+            file_number: 3,
+            file_size: 1234,
+            entry_count: 2,
+            tombstone_count: 1,
+            smallest: InternalKey::new("a", 42),
+            largest: InternalKey::new("b", 41),
+            min_timestamp: 41,
+            max_timestamp: 42,
+        };
+        let expected = ManifestState {
+            next_file_number: 5,
+            log_number: 4,
+            last_timestamp: 42,
+            tables: vec![table],
+            closed_log: None,
+        };
+        let version_2 = hex(&format!(
+            "4644424d414e49460200000037000000{body}0000e3143997"
+        ));
+        let version_1 = hex(&format!("4644424d414e49460100000035000000{body}2325bc11"));
+        assert_eq!(expected.encode(), version_2);
+        assert_eq!(
+            ManifestState::decode(&version_2, &path()).unwrap(),
+            expected
+        );
+        assert_eq!(
+            ManifestState::decode(&version_1, &path()).unwrap(),
+            expected
+        );
     }
 
     #[test]
@@ -175,13 +227,15 @@ mod tests {
     fn huge_table_count_is_rejected_without_allocating() {
         let mut state = sample();
         state.tables.clear();
+        state.closed_log = None;
         let mut bytes = state.encode();
-        // Patch the table count (the last body byte, a one-byte varint 0) to a
-        // ten-byte varint claiming u64::MAX tables, then fix lengths and crc.
+        // Patch the table count (the body byte before the two of the absent
+        // closed log, a one-byte varint 0) to a ten-byte varint claiming
+        // u64::MAX tables, then fix lengths and crc.
         let body_end = bytes.len() - format::CHECKSUM_LEN;
-        bytes.truncate(body_end - 1);
+        bytes.truncate(body_end - 3);
         bytes.extend_from_slice(&[0xff; 9]);
-        bytes.push(0x01);
+        bytes.extend_from_slice(&[0x01, 0, 0]);
         let body_len = (bytes.len() - format::HEADER_LEN) as u32;
         bytes[format::BODY_LEN_OFFSET..format::HEADER_LEN].copy_from_slice(&body_len.to_le_bytes());
         let crc = crc32fast::hash(&bytes);

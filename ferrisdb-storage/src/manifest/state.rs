@@ -5,8 +5,9 @@ use std::path::Path;
 use ferrisdb_core::coding::{put_fixed32, put_fixed64, put_varint64, DecodeError, Decoder};
 
 use super::format::{
-    BODY_LEN_OFFSET, CHECKSUM_LEN, FORMAT_VERSION, HEADER_LEN, MAGIC, MAX_BODY_LEN,
-    MAX_FILE_NUMBER, MAX_TIMESTAMP, MIN_FILE_LEN, MIN_TABLE_RECORD_LEN, VERSION_OFFSET,
+    BODY_LEN_OFFSET, CHECKSUM_LEN, FORMAT_VERSION, FORMAT_VERSION_1, HEADER_LEN, MAGIC,
+    MAX_BODY_LEN, MAX_FILE_NUMBER, MAX_TIMESTAMP, MIN_FILE_LEN, MIN_TABLE_RECORD_LEN,
+    VERSION_OFFSET,
 };
 use crate::compaction::NUM_LEVELS;
 use crate::{Error, InternalKey, Result, Timestamp};
@@ -48,6 +49,20 @@ pub struct ManifestState {
     pub last_timestamp: Timestamp,
     /// Every live table, in level order, then as the engine keeps them.
     pub tables: Vec<TableRecord>,
+    /// The log a clean close sealed, with its final length, so `open` can
+    /// tell that log cut short at a record boundary (which no damage inside
+    /// it shows) from a complete one. `None` once any later manifest is
+    /// written: the next open replays and retires that log.
+    pub closed_log: Option<ClosedLog>,
+}
+
+/// A log that a clean close finished, and its length then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClosedLog {
+    /// The log's file number.
+    pub number: u64,
+    /// Its length in bytes when it was sealed.
+    pub length: u64,
 }
 
 impl ManifestState {
@@ -69,6 +84,10 @@ impl ManifestState {
             put_fixed64(&mut body, table.min_timestamp);
             put_fixed64(&mut body, table.max_timestamp);
         }
+        // Version 2: the closed log, number 0 for none.
+        let closed = self.closed_log.map_or((0, 0), |c| (c.number, c.length));
+        put_varint64(&mut body, closed.0);
+        put_varint64(&mut body, closed.1);
 
         let mut file = Vec::with_capacity(HEADER_LEN + body.len() + CHECKSUM_LEN);
         file.extend_from_slice(&MAGIC);
@@ -115,13 +134,13 @@ impl ManifestState {
         let version = header
             .fixed32("format version")
             .map_err(|e| e.in_file(path, 0))?;
-        if version != FORMAT_VERSION {
+        if !(FORMAT_VERSION_1..=FORMAT_VERSION).contains(&version) {
             return Err(Error::corruption(
                 path,
                 VERSION_OFFSET as u64,
                 format!(
                     "manifest format version {version} is not supported \
-                     (this build reads version {FORMAT_VERSION}); use a newer FerrisDB"
+                     (this build reads versions up to {FORMAT_VERSION}); use a newer FerrisDB"
                 ),
             ));
         }
@@ -154,11 +173,11 @@ impl ManifestState {
                 actual,
             });
         }
-        Self::decode_body(&bytes[HEADER_LEN..crc_offset])
+        Self::decode_body(&bytes[HEADER_LEN..crc_offset], version)
             .map_err(|e| e.in_file(path, HEADER_LEN as u64))
     }
 
-    fn decode_body(body: &[u8]) -> std::result::Result<ManifestState, DecodeError> {
+    fn decode_body(body: &[u8], version: u32) -> std::result::Result<ManifestState, DecodeError> {
         let mut d = Decoder::new(body);
         let at = d.position();
         let next_file_number = d.varint64("next file number")?;
@@ -243,9 +262,22 @@ impl ManifestState {
                 max_timestamp,
             });
         }
+        let closed_log = if version == FORMAT_VERSION_1 {
+            None
+        } else {
+            let number = d.varint64("closed log number")?;
+            let length = d.varint64("closed log length")?;
+            if number != 0 && (number < log_number || number >= next_file_number) {
+                return Err(d.error(format!(
+                    "closed log {number} is outside the needed logs {log_number} .. \
+                     {next_file_number}"
+                )));
+            }
+            (number != 0).then_some(ClosedLog { number, length })
+        };
         if !d.is_empty() {
             return Err(d.error(format!(
-                "{} unexpected bytes after the tables",
+                "{} unexpected bytes after the manifest's last field",
                 d.remaining()
             )));
         }
@@ -254,6 +286,7 @@ impl ManifestState {
             log_number,
             last_timestamp,
             tables,
+            closed_log,
         })
     }
 }

@@ -263,7 +263,8 @@ impl StorageEngine {
             let _ = thread.join();
         }
         let wal = Arc::clone(&lock(&self.inner.write).wal);
-        wal.seal()
+        let end = wal.seal()?;
+        self.inner.record_clean_close(end)
     }
 }
 

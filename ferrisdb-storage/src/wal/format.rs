@@ -53,11 +53,16 @@ pub const TYPE_LAST: u8 = 4; // on-disk: never change
 
 /// Offset of the kind byte in a version-2 record's payload.
 pub const RECORD_KIND_OFFSET: usize = 0; // on-disk: never change
-/// Offset of the varint64 durable length in a version-2 record's payload:
-/// every byte of the file before it was synced when the record was framed.
-pub const RECORD_DURABLE_OFFSET: usize = RECORD_KIND_OFFSET + 1; // on-disk: never change
-/// The longest record prefix: the kind byte and a ten-byte varint64.
-pub const MAX_RECORD_PREFIX_LEN: usize = RECORD_DURABLE_OFFSET + 10; // on-disk: never change
+/// Offset of the varint64 number of the file the record belongs to, in a
+/// version-2 record's payload: a page of another log that a crash leaves in
+/// this file is never taken for one of its records.
+pub const RECORD_LOG_NUMBER_OFFSET: usize = RECORD_KIND_OFFSET + 1; // on-disk: never change
+/// The most bytes a varint64 takes.
+pub const MAX_VARINT64_LEN: usize = 10; // on-disk: never change
+/// The longest record prefix: the kind byte and two varint64s, the log
+/// number and then the durable length (every byte of the file before it was
+/// synced when the record was framed).
+pub const MAX_RECORD_PREFIX_LEN: usize = RECORD_LOG_NUMBER_OFFSET + 2 * MAX_VARINT64_LEN; // on-disk: never change
 
 /// Kind of a record that holds a write batch after its durable length.
 pub const RECORD_KIND_BATCH: u8 = 1; // on-disk: never change

@@ -10,7 +10,7 @@
 use ferrisdb_core::coding::put_fixed32;
 
 use super::format::{
-    BLOCK_SIZE, FRAGMENT_HEADER_SIZE, FRAGMENT_LENGTH_OFFSET, FRAGMENT_TYPE_OFFSET,
+    BLOCK_SIZE, FORMAT_VERSION, FRAGMENT_HEADER_SIZE, FRAGMENT_LENGTH_OFFSET, FRAGMENT_TYPE_OFFSET,
     MIN_FRAGMENT_SIZE, TYPE_FIRST, TYPE_FULL, TYPE_LAST, TYPE_MIDDLE,
 };
 
@@ -21,12 +21,23 @@ pub(crate) fn framed_len_upper_bound(payload_len: usize) -> u64 {
     (payload_len + fragments * (FRAGMENT_HEADER_SIZE + MIN_FRAGMENT_SIZE)) as u64
 }
 
-/// Frames `payload` as one record starting at file offset `offset`, appending
-/// the fragments (and any block padding) to `out`. Returns the offset just
-/// past the record.
+/// Frames `payload` as one record starting at file offset `offset`, in the
+/// format this build writes, appending the fragments (and any block padding)
+/// to `out`. Returns the offset just past the record.
 ///
 /// REQUIRES: `payload` is not empty.
-pub(crate) fn frame_record(payload: &[u8], mut offset: u64, out: &mut Vec<u8>) -> u64 {
+pub(crate) fn frame_record(payload: &[u8], offset: u64, out: &mut Vec<u8>) -> u64 {
+    frame_record_as(FORMAT_VERSION, payload, offset, out)
+}
+
+/// [`frame_record`] as format `version` frames it (tests write version-1
+/// logs with it).
+pub(crate) fn frame_record_as(
+    version: u32,
+    payload: &[u8],
+    mut offset: u64,
+    out: &mut Vec<u8>,
+) -> u64 {
     debug_assert!(!payload.is_empty(), "a WAL record has a payload");
     let mut rest = payload;
     let mut first = true;
@@ -47,7 +58,7 @@ pub(crate) fn frame_record(payload: &[u8], mut offset: u64, out: &mut Vec<u8>) -
             (false, true) => TYPE_LAST,
         };
         let (data, remainder) = rest.split_at(take);
-        put_fixed32(out, fragment_crc(kind, data));
+        put_fixed32(out, fragment_crc(version, offset, kind, data));
         // `take` < BLOCK_SIZE, which fits in 16 bits.
         out.extend_from_slice(&(take as u16).to_le_bytes());
         out.push(kind);
@@ -61,33 +72,87 @@ pub(crate) fn frame_record(payload: &[u8], mut offset: u64, out: &mut Vec<u8>) -
     }
 }
 
-/// The CRC32 stored in a fragment header: over the type byte and the payload.
-pub(crate) fn fragment_crc(kind: u8, data: &[u8]) -> u32 {
+/// The CRC32 stored in the header of a fragment at file offset `offset`:
+/// over the offset (fixed64, from format version 2 on), the type byte and
+/// the data. Covering the offset ties a fragment to its place: a copy of a
+/// fragment anywhere else (in a value that holds log bytes, in a stale page
+/// of another log) does not check out there.
+pub(crate) fn fragment_crc(version: u32, offset: u64, kind: u8, data: &[u8]) -> u32 {
     let mut hasher = crc32fast::Hasher::new();
+    if version >= FORMAT_VERSION {
+        hasher.update(&offset.to_le_bytes());
+    }
     hasher.update(&[kind]);
     hasher.update(data);
     hasher.finalize()
 }
 
-/// Whether `bytes` start with a fragment that checks out.
-pub(crate) fn is_valid_fragment(bytes: &[u8]) -> bool {
-    if bytes.len() < FRAGMENT_HEADER_SIZE {
-        return false;
+/// A fragment header that follows the framing rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FragmentHeader {
+    /// The CRC32 stored in the header.
+    pub(crate) crc: u32,
+    /// FULL, FIRST, MIDDLE or LAST.
+    pub(crate) kind: u8,
+    /// Offset, from the start of the fragment, just past its data.
+    pub(crate) end: usize,
+}
+
+impl FragmentHeader {
+    /// The fragment's data, in `here` (which starts with the fragment).
+    pub(crate) fn data<'a>(&self, here: &'a [u8]) -> &'a [u8] {
+        &here[FRAGMENT_HEADER_SIZE..self.end]
     }
-    let kind = bytes[FRAGMENT_TYPE_OFFSET];
-    if !(TYPE_FULL..=TYPE_LAST).contains(&kind) {
-        return false;
+
+    /// Whether the stored CRC matches the data in `here`, for a fragment at
+    /// file offset `offset` of a file of format `version`.
+    pub(crate) fn checks_out(&self, here: &[u8], version: u32, offset: u64) -> bool {
+        fragment_crc(version, offset, self.kind, self.data(here)) == self.crc
     }
+}
+
+/// Reads the fragment header at the start of `here`, the bytes of a block
+/// from offset `off` in it to the end of the block or file, and checks it
+/// against the rules [`frame_record`] follows, not yet the CRC: a known type,
+/// a non-zero length that fits the block and the file, a FIRST or MIDDLE
+/// filling the rest of its block, a MIDDLE or LAST at a block's start.
+/// Returns why not otherwise.
+///
+/// REQUIRES: `here` holds at least [`FRAGMENT_HEADER_SIZE`] bytes and the
+/// block has at least [`MIN_FRAGMENT_SIZE`] bytes from `off`.
+pub(crate) fn check_header(here: &[u8], off: usize) -> Result<FragmentHeader, String> {
+    let room = BLOCK_SIZE - off;
+    let crc = u32::from_le_bytes([here[0], here[1], here[2], here[3]]);
     let length = usize::from(u16::from_le_bytes([
-        bytes[FRAGMENT_LENGTH_OFFSET],
-        bytes[FRAGMENT_LENGTH_OFFSET + 1],
+        here[FRAGMENT_LENGTH_OFFSET],
+        here[FRAGMENT_LENGTH_OFFSET + 1],
     ]));
-    let end = FRAGMENT_HEADER_SIZE + length;
-    if length == 0 || end > bytes.len() {
-        return false;
+    let kind = here[FRAGMENT_TYPE_OFFSET];
+    if here[..FRAGMENT_HEADER_SIZE].iter().all(|&b| b == 0) {
+        return Err("zero-filled fragment header".into());
     }
-    let stored = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-    fragment_crc(kind, &bytes[FRAGMENT_HEADER_SIZE..end]) == stored
+    if !(TYPE_FULL..=TYPE_LAST).contains(&kind) {
+        return Err(format!("unknown fragment type {kind}"));
+    }
+    if length == 0 {
+        return Err("empty fragment".into());
+    }
+    let end = FRAGMENT_HEADER_SIZE + length;
+    if end > room {
+        return Err(format!("fragment length {length} overflows its block"));
+    }
+    if matches!(kind, TYPE_FIRST | TYPE_MIDDLE) && end != room {
+        return Err(format!(
+            "a fragment of type {kind} that does not fill the rest of its block"
+        ));
+    }
+    if matches!(kind, TYPE_MIDDLE | TYPE_LAST) && off != 0 {
+        return Err(format!("a fragment of type {kind} inside a block"));
+    }
+    if end > here.len() {
+        return Err(format!("file ends inside a fragment of {length} bytes"));
+    }
+    Ok(FragmentHeader { crc, kind, end })
 }
 
 #[cfg(test)]
@@ -101,7 +166,8 @@ mod tests {
         let end = frame_record(b"abc", FILE_HEADER_SIZE as u64, &mut out);
         assert_eq!(end, (FILE_HEADER_SIZE + FRAGMENT_HEADER_SIZE + 3) as u64);
         assert_eq!(&out[4..7], &[3, 0, TYPE_FULL]);
-        assert_eq!(out[0..4], fragment_crc(TYPE_FULL, b"abc").to_le_bytes());
+        let crc = fragment_crc(FORMAT_VERSION, FILE_HEADER_SIZE as u64, TYPE_FULL, b"abc");
+        assert_eq!(out[0..4], crc.to_le_bytes());
     }
 
     #[test]
@@ -119,16 +185,52 @@ mod tests {
         assert!(out.len() as u64 <= framed_len_upper_bound(payload.len()));
     }
 
+    fn valid(here: &[u8], off: usize) -> bool {
+        check_header(here, off).is_ok_and(|h| h.checks_out(here, FORMAT_VERSION, off as u64))
+    }
+
     #[test]
     fn a_framed_fragment_is_valid_and_any_flip_makes_it_invalid() {
         let mut out = Vec::new();
-        frame_record(b"hello", 0, &mut out);
-        assert!(is_valid_fragment(&out));
+        frame_record(b"hello", FILE_HEADER_SIZE as u64, &mut out);
+        assert!(valid(&out, FILE_HEADER_SIZE));
         for i in 0..out.len() {
             let mut damaged = out.clone();
             damaged[i] ^= 0x01;
-            assert!(!is_valid_fragment(&damaged), "flip at {i} went unnoticed");
+            assert!(
+                !valid(&damaged, FILE_HEADER_SIZE),
+                "flip at {i} went unnoticed"
+            );
         }
-        assert!(!is_valid_fragment(&out[..out.len() - 1]));
+        assert!(!valid(&out[..out.len() - 1], FILE_HEADER_SIZE));
+    }
+
+    #[test]
+    fn every_fragment_frame_record_writes_follows_the_framing_rules() {
+        let payload = vec![5u8; 3 * BLOCK_SIZE];
+        for start in [FILE_HEADER_SIZE, BLOCK_SIZE - 9, BLOCK_SIZE - 8, 100] {
+            let mut out = vec![0; start];
+            let end = frame_record(&payload, start as u64, &mut out) as usize;
+            let mut at = start;
+            while at < end {
+                let off = at % BLOCK_SIZE;
+                if BLOCK_SIZE - off < MIN_FRAGMENT_SIZE {
+                    at += BLOCK_SIZE - off;
+                    continue;
+                }
+                let header = check_header(&out[at..], off).unwrap();
+                assert!(header.checks_out(&out[at..], FORMAT_VERSION, at as u64));
+                at += header.end;
+            }
+            assert_eq!(at, end);
+        }
+        // A FIRST that stops short of its block's end is not one the writer
+        // makes.
+        let mut out = Vec::new();
+        frame_record(&payload, FILE_HEADER_SIZE as u64, &mut out);
+        let short = (BLOCK_SIZE - FILE_HEADER_SIZE - FRAGMENT_HEADER_SIZE - 1) as u16;
+        out[FRAGMENT_LENGTH_OFFSET..FRAGMENT_LENGTH_OFFSET + 2]
+            .copy_from_slice(&short.to_le_bytes());
+        assert!(check_header(&out, FILE_HEADER_SIZE).is_err());
     }
 }

@@ -19,6 +19,8 @@ mod files;
 pub mod format;
 mod fragment;
 mod payload;
+
+pub(crate) use payload::framed_seal;
 mod reader;
 mod writer;
 

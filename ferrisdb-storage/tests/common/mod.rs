@@ -94,6 +94,20 @@ pub fn write_log(fs: &Arc<MemFs>, batches: &[WriteBatch]) -> (PathBuf, Vec<u64>)
     (dir().join("000001.wal"), ends)
 }
 
+/// Like [`write_log`], but the writer is dropped without its seal, as a
+/// crash leaves a log: every record reached the OS, nothing says the log is
+/// finished.
+pub fn write_unsealed_log(fs: &Arc<MemFs>, batches: &[WriteBatch]) -> (PathBuf, Vec<u64>) {
+    let w = writer(fs.clone(), WalOptions::default());
+    let ends = batches
+        .iter()
+        .zip(1..)
+        .map(|(b, ts)| w.append(b, ts).unwrap().offset)
+        .collect();
+    drop(w);
+    (dir().join("000001.wal"), ends)
+}
+
 /// What reading a log gave.
 #[derive(Debug)]
 pub struct ReadBack {

@@ -9,10 +9,11 @@ use ferrisdb_core::{Error, Result};
 use super::records::Stop;
 use super::{WALReader, WalRecord};
 use crate::wal::format::{
-    BLOCK_SIZE, FILE_HEADER_SIZE, FORMAT_VERSION, FRAGMENT_TYPE_OFFSET, TYPE_FIRST, TYPE_FULL,
+    BLOCK_SIZE, FILE_HEADER_SIZE, FORMAT_VERSION, FORMAT_VERSION_1, FRAGMENT_HEADER_SIZE,
+    MIN_FRAGMENT_SIZE, TYPE_FIRST, TYPE_FULL,
 };
-use crate::wal::fragment::is_valid_fragment;
-use crate::wal::payload::Payload;
+use crate::wal::fragment::{check_header, FragmentHeader};
+use crate::wal::payload::{self, Payload};
 
 /// What a [`WALReader`] (and recovery, through
 /// [`StorageConfig::wal_recovery_mode`](crate::StorageConfig::wal_recovery_mode))
@@ -31,6 +32,7 @@ use crate::wal::payload::Payload;
 /// corruption. (Version-1 logs carry no durable lengths: there, damage is
 /// corruption when any valid fragment follows it.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum RecoveryMode {
     /// The default. A torn tail ends the log at the first damage, dropping
     /// whatever follows, with a warning, counted in
@@ -109,7 +111,18 @@ struct After {
     records: u64,
     /// The largest durable length those records (and seals) claim.
     durable: u64,
+    /// The scan stopped at its work limit before the end of the file.
+    gave_up_at: Option<u64>,
 }
+
+/// The scan after damage reads and checksums at most this many times the
+/// file's length (plus [`SCAN_SLACK`]). What a crash or a failing disk
+/// leaves costs a small fraction of it: garbage rarely passes the cheap tests
+/// before a checksum, and each valid record is read once. Only a file
+/// crafted to nest fragments in one another gets there.
+const SCAN_WORK_PER_BYTE: u64 = 4;
+/// Work the scan may always do, however short the file.
+const SCAN_SLACK: u64 = 1 << 20;
 
 impl WALReader {
     /// Decides what damage means under the reader's mode; ends the iteration.
@@ -124,9 +137,11 @@ impl WALReader {
             Err(e) => return Some(Err(e)),
         };
         self.durable = self.durable.max(after.durable);
+        let claimed = after.durable > found.offset;
         let corrupt = found.certain
+            || after.gave_up_at.is_some()
             || match self.header {
-                Some(header) if header.version >= FORMAT_VERSION => after.durable > found.offset,
+                Some(header) if header.version >= FORMAT_VERSION => claimed,
                 // A version-1 log claims nothing, and a damaged header (synced
                 // before any record is written) cannot say which version
                 // follows: valid data after the damage proves it corruption.
@@ -140,10 +155,16 @@ impl WALReader {
             DamageKind::TornTail
         };
         let mut reason = found.reason;
-        if corrupt && after.durable > found.offset {
+        if claimed {
             reason.push_str(&format!(
                 " (a later record shows the first {} bytes of this log were synced)",
                 after.durable
+            ));
+        }
+        if let Some(at) = after.gave_up_at {
+            reason.push_str(&format!(
+                " (so much of the log after it looks valid that the scan for records stopped \
+                 at byte {at}: it cannot tell a torn tail from corruption)"
             ));
         }
         let error = match found.checksum {
@@ -170,41 +191,97 @@ impl WALReader {
     /// Scans every byte from `offset` to the end of the file for fragments
     /// that check out, and reads each record that starts at one (resuming
     /// after it), so damage anywhere (a zeroed range across a block boundary
-    /// included) cannot hide a valid record behind it.
+    /// included) cannot hide a valid record behind it. Only fragments that
+    /// follow the framing rules and whose data can begin a payload of this
+    /// log have their checksum computed; the work is bounded (see
+    /// [`SCAN_WORK_PER_BYTE`]).
     fn scan_after(&mut self, offset: u64) -> Result<After> {
         let mut after = After::default();
+        let budget = self
+            .len
+            .saturating_mul(SCAN_WORK_PER_BYTE)
+            .saturating_add(SCAN_SLACK);
+        let mut work = 0u64;
         let mut at = offset.max(FILE_HEADER_SIZE as u64);
         while at < self.len {
+            if work > budget {
+                after.gave_up_at = Some(at);
+                break;
+            }
             let index = at / BLOCK_SIZE as u64;
             if self.block_index != Some(index) {
                 self.block = self.read_block(index)?;
                 self.block_index = Some(index);
+                work += self.block.len() as u64;
             }
-            let here = &self.block[(at - index * BLOCK_SIZE as u64) as usize..];
-            if is_valid_fragment(here) {
-                after.valid_fragment = true;
-                if matches!(here[FRAGMENT_TYPE_OFFSET], TYPE_FULL | TYPE_FIRST) {
-                    self.pos = at;
-                    match self.read_record() {
-                        Ok(Some((_, payload))) => {
-                            let durable = match payload {
-                                Payload::Batch { durable, .. } => {
-                                    after.records += 1;
-                                    durable.unwrap_or(0)
-                                }
-                                Payload::Seal { durable } => durable,
-                            };
-                            after.durable = after.durable.max(durable);
-                            at = self.pos;
-                            continue;
-                        }
-                        Err(Stop::Io(e)) => return Err(e),
-                        Ok(None) | Err(Stop::Damage(..)) => {}
+            let off = (at - index * BLOCK_SIZE as u64) as usize;
+            let here = &self.block[off..];
+            let starts_record = match self.candidate(here, off, at) {
+                Some(header) => {
+                    work += header.end as u64;
+                    // A damaged header cannot say which version's CRC the
+                    // fragments use: either will do.
+                    let checks_out = match self.header {
+                        Some(h) => header.checks_out(here, h.version, at),
+                        None => [FORMAT_VERSION, FORMAT_VERSION_1]
+                            .into_iter()
+                            .any(|version| header.checks_out(here, version, at)),
+                    };
+                    if !checks_out {
+                        at += 1;
+                        continue;
                     }
+                    after.valid_fragment = true;
+                    matches!(header.kind, TYPE_FULL | TYPE_FIRST)
+                }
+                None => false,
+            };
+            if starts_record {
+                self.pos = at;
+                let parsed = self.read_record();
+                work += self.pos.saturating_sub(at);
+                match parsed {
+                    Ok(Some((_, payload))) => {
+                        let durable = match payload {
+                            Payload::Batch { durable, .. } => {
+                                after.records += 1;
+                                durable.unwrap_or(0)
+                            }
+                            Payload::Seal { durable } => durable,
+                        };
+                        after.durable = after.durable.max(durable);
+                        at = self.pos;
+                        continue;
+                    }
+                    Err(Stop::Io(e)) => return Err(e),
+                    Ok(None) | Err(Stop::Damage(..)) => {}
                 }
             }
             at += 1;
         }
         Ok(after)
+    }
+
+    /// The header of a fragment at `here` (offset `off` in its block, `at` in
+    /// the file) worth checksumming in the scan after damage: one that
+    /// follows the framing rules, and, if it starts a record, whose data can
+    /// begin a payload of this log. Continuation fragments only count where
+    /// the log carries no durable lengths (version 1, or a damaged header).
+    fn candidate(&self, here: &[u8], off: usize, at: u64) -> Option<FragmentHeader> {
+        if BLOCK_SIZE - off < MIN_FRAGMENT_SIZE || here.len() < FRAGMENT_HEADER_SIZE {
+            return None;
+        }
+        let header = check_header(here, off).ok()?;
+        let claims = self.header.is_some_and(|h| h.version >= FORMAT_VERSION);
+        let plausible =
+            |version| payload::plausible_start(header.data(here), version, self.log_number, at);
+        let keep = match header.kind {
+            TYPE_FULL | TYPE_FIRST => match self.header {
+                Some(h) => plausible(h.version),
+                None => plausible(FORMAT_VERSION) || plausible(FORMAT_VERSION_1),
+            },
+            _ => !claims,
+        };
+        keep.then_some(header)
     }
 }

@@ -9,8 +9,10 @@ use std::path::{Path, PathBuf};
 
 use ferrisdb_core::{Error, Result};
 
-use super::files::{HeaderError, WalHeader};
-use super::format::{BLOCK_SIZE, FILE_HEADER_SIZE, FORMAT_VERSION, MAGIC};
+use super::files::{parse_wal_file_name, HeaderError, WalHeader};
+use super::format::{
+    BLOCK_SIZE, FILE_HEADER_SIZE, FORMAT_VERSION, HEADER_FILE_NUMBER_OFFSET, MAGIC,
+};
 use crate::fs::{FileSystem, RandomAccessFile};
 
 mod damage;
@@ -51,6 +53,9 @@ pub struct WALReader {
     durable: u64,
     /// A seal was read: the writer finished this file.
     sealed: bool,
+    /// The file's number: its header's, or its name's when the header is
+    /// damaged. Every version-2 record carries it.
+    log_number: u64,
 }
 
 impl WALReader {
@@ -81,6 +86,11 @@ impl WALReader {
             damage: None,
             durable: 0,
             sealed: false,
+            log_number: path
+                .file_name()
+                .and_then(|name| name.to_str())
+                .and_then(parse_wal_file_name)
+                .unwrap_or(0),
         };
         let mut head = vec![0; len.min(FILE_HEADER_SIZE as u64) as usize];
         reader.file.read_exact_at(0, &mut head)?;
@@ -99,8 +109,22 @@ impl WALReader {
             Found::new(0, "file ends inside its header")
         } else {
             match WalHeader::decode(&head) {
+                Ok(header) if reader.log_number != 0 && header.file_number != reader.log_number => {
+                    // A copy of another log under this name: replaying it
+                    // would repeat that log's writes and lose this one's.
+                    let mut found = Found::new(
+                        HEADER_FILE_NUMBER_OFFSET as u64,
+                        format!(
+                            "the header names log {}, but the file is named for log {}",
+                            header.file_number, reader.log_number
+                        ),
+                    );
+                    found.certain = true;
+                    found
+                }
                 Ok(header) => {
                     reader.header = Some(header);
+                    reader.log_number = header.file_number;
                     return Ok(reader);
                 }
                 Err(HeaderError::NotWal) if !all_zero => return Err(not_wal()),

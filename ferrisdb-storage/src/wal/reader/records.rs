@@ -5,10 +5,10 @@ use ferrisdb_core::{Error, Result, Timestamp};
 
 use super::{Found, WALReader};
 use crate::wal::format::{
-    BLOCK_SIZE, FRAGMENT_HEADER_SIZE, FRAGMENT_LENGTH_OFFSET, FRAGMENT_TYPE_OFFSET,
-    MIN_FRAGMENT_SIZE, TYPE_FIRST, TYPE_FULL, TYPE_LAST, TYPE_MIDDLE,
+    BLOCK_SIZE, FRAGMENT_HEADER_SIZE, MIN_FRAGMENT_SIZE, TYPE_FIRST, TYPE_FULL, TYPE_LAST,
+    TYPE_MIDDLE,
 };
-use crate::wal::fragment::fragment_crc;
+use crate::wal::fragment::{check_header, fragment_crc};
 use crate::wal::payload::{self, Payload};
 use crate::WriteBatch;
 
@@ -79,39 +79,15 @@ impl WALReader {
                     start,
                 ));
             }
-            let stored = u32::from_le_bytes([here[0], here[1], here[2], here[3]]);
-            let length = usize::from(u16::from_le_bytes([
-                here[FRAGMENT_LENGTH_OFFSET],
-                here[FRAGMENT_LENGTH_OFFSET + 1],
-            ]));
-            let kind = here[FRAGMENT_TYPE_OFFSET];
-            if here[..FRAGMENT_HEADER_SIZE].iter().all(|&b| b == 0) {
-                return Err(Stop::Damage(
-                    Found::new(pos, "zero-filled fragment header"),
-                    start,
-                ));
-            }
-            if !(TYPE_FULL..=TYPE_LAST).contains(&kind) {
-                let reason = format!("unknown fragment type {kind}");
-                return Err(Stop::Damage(Found::new(pos, reason), start));
-            }
-            if length == 0 {
-                return Err(Stop::Damage(Found::new(pos, "empty fragment"), start));
-            }
-            let Some(end) = FRAGMENT_HEADER_SIZE
-                .checked_add(length)
-                .filter(|&e| e <= room)
-            else {
-                let reason = format!("fragment length {length} overflows its block");
-                return Err(Stop::Damage(Found::new(pos, reason), start));
+            let header = match check_header(here, off) {
+                Ok(header) => header,
+                Err(reason) => return Err(Stop::Damage(Found::new(pos, reason), start)),
             };
-            if end > here.len() {
-                let reason = format!("file ends inside a fragment of {length} bytes");
-                return Err(Stop::Damage(Found::new(pos, reason), start));
-            }
-            let data = &here[FRAGMENT_HEADER_SIZE..end];
-            let actual = fragment_crc(kind, data);
-            if actual != stored {
+            let (kind, end) = (header.kind, header.end);
+            let data = header.data(here);
+            let actual = fragment_crc(self.version(), pos, kind, data);
+            if actual != header.crc {
+                let stored = header.crc;
                 let mut found = Found::new(
                     pos,
                     format!("checksum mismatch: stored {stored:#010x}, computed {actual:#010x}"),
@@ -144,7 +120,7 @@ impl WALReader {
                     &self.scratch[..]
                 }
             };
-            return match payload::decode(payload, self.version(), start) {
+            return match payload::decode(payload, self.version(), self.log_number, start) {
                 Ok(decoded) => Ok(Some((start, decoded))),
                 Err(e) => {
                     let mut found = Found::new(start, format!("invalid record payload: {e}"));
@@ -180,6 +156,19 @@ impl Iterator for WALReader {
                 Ok(Some((_, Payload::Seal { durable }))) => {
                     self.durable = self.durable.max(durable);
                     self.sealed = true;
+                    if self.pos < self.len {
+                        // The writer appends nothing after a seal, and the
+                        // sealed file was synced whole: no crash adds bytes.
+                        let mut found = Found::new(
+                            self.pos,
+                            format!(
+                                "{} bytes after the seal that finished this log",
+                                self.len - self.pos
+                            ),
+                        );
+                        found.certain = true;
+                        return self.on_damage(found, self.pos);
+                    }
                 }
                 Ok(None) => self.done = true,
                 Err(Stop::Damage(found, start)) => return self.on_damage(found, start),

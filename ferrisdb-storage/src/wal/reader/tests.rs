@@ -5,7 +5,7 @@
 use super::*;
 use crate::fs::{FaultFileSystem, FileSystem};
 use crate::wal::format::FORMAT_VERSION_1;
-use crate::wal::fragment::frame_record;
+use crate::wal::fragment::frame_record_as;
 use crate::wal::WalHeader;
 use crate::WriteBatch;
 
@@ -40,7 +40,12 @@ fn version_1_log(batches: &[WriteBatch]) -> (Vec<u8>, Vec<u64>) {
     for (batch, timestamp) in batches.iter().zip(1..) {
         let offset = bytes.len() as u64;
         let mut framed = Vec::new();
-        frame_record(&batch.encode(timestamp), offset, &mut framed);
+        frame_record_as(
+            FORMAT_VERSION_1,
+            &batch.encode(timestamp),
+            offset,
+            &mut framed,
+        );
         bytes.extend_from_slice(&framed);
         ends.push(bytes.len() as u64);
     }

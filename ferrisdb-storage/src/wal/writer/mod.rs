@@ -200,7 +200,12 @@ impl WALWriter {
         {
             st = self.rotate_locked(st)?.0;
         }
-        let start = fill_prefix(&mut payload, RECORD_KIND_BATCH, st.durable_len());
+        let start = fill_prefix(
+            &mut payload,
+            RECORD_KIND_BATCH,
+            st.file_number,
+            st.durable_len(),
+        );
         let start_len = st.len;
         st.len = frame_record(&payload[start..], start_len, &mut st.buffer);
         st.bytes_written += st.len - start_len;
@@ -267,21 +272,22 @@ impl WALWriter {
     /// (synced too), and closes the file. Recovery then knows the whole file
     /// was durable, so damage anywhere in it is corruption, not a torn tail.
     /// Later appends fail with [`Error::Closed`]; sealing again does nothing.
+    /// Returns where the log ends: the number and final length of its file.
     ///
     /// # Errors
     ///
     /// The I/O error of a failed write or sync, or the earlier failure that
     /// stopped the writer.
-    pub fn seal(&self) -> Result<()> {
+    pub fn seal(&self) -> Result<WalPosition> {
         let st = self.lock()?;
-        if st.closed && st.failed.is_none() {
-            return Ok(());
+        if !st.closed || st.failed.is_some() {
+            st.check_usable()?;
+            let mut st = self.seal_locked(st)?;
+            st.closed = true;
+            st.file = None;
+            return Ok(st.end());
         }
-        st.check_usable()?;
-        let mut st = self.seal_locked(st)?;
-        st.closed = true;
-        st.file = None;
-        Ok(())
+        Ok(st.end())
     }
 
     /// [`seal`](Self::seal)s the log and drops the writer.
@@ -290,7 +296,7 @@ impl WALWriter {
     ///
     /// As [`seal`](Self::seal).
     pub fn close(self) -> Result<()> {
-        self.seal()
+        self.seal().map(drop)
     }
 
     fn check_limits(&self, batch: &WriteBatch) -> Result<()> {

@@ -15,7 +15,6 @@ use super::{WALWriter, WalPosition};
 use crate::fs::WritableFile;
 use crate::wal::files::{wal_file_name, WalHeader};
 use crate::wal::format::FILE_HEADER_SIZE;
-use crate::wal::fragment::frame_record;
 use crate::wal::payload;
 
 #[derive(Debug)]
@@ -152,7 +151,9 @@ impl WALWriter {
     ) -> Result<MutexGuard<'a, State>> {
         let mut st = self.sync_locked(st)?;
         let start_len = st.len;
-        st.len = frame_record(&payload::seal(start_len), start_len, &mut st.buffer);
+        let seal = payload::framed_seal(st.file_number, start_len);
+        st.buffer.extend_from_slice(&seal);
+        st.len += seal.len() as u64;
         st.bytes_written += st.len - start_len;
         self.sync_locked(st)
     }
@@ -188,6 +189,15 @@ impl WALWriter {
 }
 
 impl State {
+    /// Where the log ends now: the current file and its length, buffered
+    /// records included.
+    pub(super) fn end(&self) -> WalPosition {
+        WalPosition {
+            file_number: self.file_number,
+            offset: self.len,
+        }
+    }
+
     /// The durable length a record framed now claims: how much of the
     /// current file a completed sync covers (its header at least, synced
     /// when the file was created).

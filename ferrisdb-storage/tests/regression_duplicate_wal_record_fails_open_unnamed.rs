@@ -1,0 +1,71 @@
+//! Regression (found by the review of issue 14): a log holding a record
+//! twice made `open` fail in every mode with the MemTable's "duplicate
+//! entry" `InvalidArgument`, which names neither the log nor the offset, and
+//! point-in-time recovery could not open the database either.
+//!
+//! A copy of a record at another offset no longer checks out (a fragment's
+//! CRC covers its offset), so the log here is written whole by a `WALWriter`
+//! that is given the same timestamp twice: every fragment is valid, and only
+//! the timestamps, which a log never repeats or lowers, show the damage.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
+use ferrisdb_storage::wal::{wal_files, RecoveryMode, WALWriter, WalOptions};
+use ferrisdb_storage::{Error, StorageConfig, StorageEngine, WriteBatch};
+
+fn config(fs: &FaultFileSystem, mode: RecoveryMode) -> StorageConfig {
+    StorageConfig {
+        wal_recovery_mode: mode,
+        file_system: Arc::new(fs.clone()),
+        ..StorageConfig::new(PathBuf::from("/db"))
+    }
+}
+
+#[test]
+fn regression_duplicate_wal_record_fails_open_unnamed() {
+    let fs = FaultFileSystem::new();
+    drop(StorageEngine::open(config(&fs, RecoveryMode::default())).unwrap());
+    let (number, log) = wal_files(&fs, &PathBuf::from("/db"))
+        .unwrap()
+        .pop()
+        .unwrap();
+    // The log again, with the third write logged twice.
+    fs.remove(&log).unwrap();
+    let writer = WALWriter::create(
+        Arc::new(fs.clone()),
+        "/db",
+        number,
+        Arc::new(AtomicU64::new(number + 1)),
+        WalOptions::default(),
+    )
+    .unwrap();
+    let mut offsets = Vec::new();
+    for timestamp in [1, 2, 3, 4, 5, 3] {
+        let batch = WriteBatch::new().put(format!("k{timestamp}"), "v");
+        offsets.push(writer.append(&batch, timestamp).unwrap());
+    }
+    writer.close().unwrap();
+    let repeated_at = offsets[4].offset;
+
+    let name = log.file_name().unwrap().to_string_lossy().into_owned();
+    for mode in [
+        RecoveryMode::TolerateCorruptedTail,
+        RecoveryMode::AbsoluteConsistency,
+    ] {
+        let err = StorageEngine::open(config(&fs.fork(), mode)).unwrap_err();
+        assert!(err.is_corruption(), "{mode:?}: {err}");
+        assert!(err.to_string().contains(&name), "{mode:?}: {err}");
+        let Error::Corruption { offset, .. } = err else {
+            panic!("{err}")
+        };
+        assert_eq!(offset, repeated_at, "{mode:?}");
+    }
+    let db = StorageEngine::open(config(&fs, RecoveryMode::PointInTimeRecovery)).unwrap();
+    for timestamp in 1..=5 {
+        assert!(db.get(format!("k{timestamp}")).unwrap().is_some());
+    }
+    assert_eq!(db.stats().recovery_dropped_wal_records, 1);
+}
