@@ -5,10 +5,16 @@
 //!
 //! Damage ends a log as the reader's mode decides (see
 //! `docs/deep-dive/wal-crash-recovery.md`). Two rules belong to the engine,
-//! since they span logs: a torn tail is accepted only in the newest log that
-//! holds writes (a log is sealed before the next one starts), and point in
-//! time recovery drops every log after the one it stopped in, so what it opens
-//! has no hole.
+//! since they span logs:
+//!
+//! - Only the newest log that holds writes may end early: in a torn tail, or
+//!   without its seal. Every other log was sealed, in full and durably,
+//!   before the next one started, so a crash cannot have shortened it; an
+//!   older log cut exactly at a record boundary reads without damage, and
+//!   only its missing seal tells that its last records are gone.
+//! - Point in time recovery drops every log after the one it stopped in
+//!   (at damage, or at the end of a log without its seal), so what it opens
+//!   has no hole.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,7 +25,7 @@ use super::{lock, Inner, SuperVersion};
 use crate::fs::FileSystem;
 use crate::manifest::format::MAX_TIMESTAMP;
 use crate::memtable::MemTable;
-use crate::wal::format::FILE_HEADER_SIZE;
+use crate::wal::format::{FILE_HEADER_SIZE, FORMAT_VERSION_1};
 use crate::wal::{RecoveryMode, WALReader};
 use crate::{Error, Result};
 
@@ -36,9 +42,9 @@ impl Inner {
         ));
         let mut records = 0u64;
         let mode = self.config.wal_recovery_mode;
-        // The log cut short as a torn tail, if any: only the newest log that
-        // holds writes may end in one.
-        let mut torn: Option<(PathBuf, u64)> = None;
+        // The log that ended early (its path, the offset, how), if any: only
+        // the newest log that holds writes may.
+        let mut ended_early: Option<(PathBuf, u64, &str)> = None;
         for (index, (number, path)) in logs.iter().enumerate() {
             let mut reader = open_log(self.fs.as_ref(), path, mode)?;
             for record in reader.by_ref() {
@@ -54,13 +60,14 @@ impl Inner {
                         ),
                     ));
                 }
-                if let Some((torn_path, offset)) = &torn {
+                if let Some((early_path, offset, how)) = &ended_early {
                     return Err(Error::corruption(
-                        torn_path,
+                        early_path,
                         *offset,
                         format!(
-                            "this log is damaged past its durable length, as a crash leaves \
-                             only the newest log, but the later log {} holds writes",
+                            "this log {how}, as a crash leaves only the newest log, but the \
+                             later log {} holds writes: a log is sealed before the next one \
+                             starts, so this one was complete and lost its end",
                             path.display()
                         ),
                     ));
@@ -82,18 +89,22 @@ impl Inner {
                 last_timestamp = last_timestamp.max(record.timestamp);
                 records += 1;
             }
-            let Some(damage) = reader.damage() else {
+            let end = if let Some(damage) = reader.damage() {
+                self.count_dropped(reader.dropped_bytes(), reader.dropped_records());
+                tracing::warn!(
+                    log = number,
+                    %damage,
+                    dropped_bytes = reader.dropped_bytes(),
+                    dropped_records = reader.dropped_records(),
+                    ?mode,
+                    "cut a damaged log short at its first damage"
+                );
+                (damage.offset, "is damaged past its durable length")
+            } else if unsealed(&reader) {
+                (reader.file_len(), "ends without its seal")
+            } else {
                 continue;
             };
-            self.count_dropped(reader.dropped_bytes(), reader.dropped_records());
-            tracing::warn!(
-                log = number,
-                %damage,
-                dropped_bytes = reader.dropped_bytes(),
-                dropped_records = reader.dropped_records(),
-                ?mode,
-                "cut a damaged log short at its first damage"
-            );
             if mode == RecoveryMode::PointInTimeRecovery {
                 // A consistent point in time has no hole: every later log
                 // goes too.
@@ -109,7 +120,7 @@ impl Inner {
                 }
                 break;
             }
-            torn = Some((path.clone(), damage.offset));
+            ended_early = Some((path.clone(), end.0, end.1));
         }
         if !memtable.is_empty() {
             tables.push(self.write_table(&memtable)?);
@@ -150,6 +161,15 @@ impl Inner {
         Counters::add(&self.counters.recovery_dropped_wal_bytes, bytes);
         Counters::add(&self.counters.recovery_dropped_wal_records, records);
     }
+}
+
+/// Whether a log read to its end without damage lacks the seal its writer
+/// appends when it finishes the file. Version-1 logs carry no seal.
+fn unsealed(reader: &WALReader) -> bool {
+    !reader.is_sealed()
+        && reader
+            .header()
+            .is_some_and(|h| h.version > FORMAT_VERSION_1)
 }
 
 /// Opens a log of this database for replay.
