@@ -118,7 +118,10 @@ pub(crate) struct Inner {
     pub(crate) config: StorageConfig,
     pub(crate) fs: SharedFileSystem,
     pub(crate) dir: PathBuf,
-    pub(crate) _lock: Box<dyn FileLock>,
+    /// The directory's lock, held from `open` until `close` releases it
+    /// (`release_lock`), not for as long as this state lives: a `Snapshot`
+    /// that outlives `close` keeps the state alive, only to read.
+    pub(crate) lock_file: Mutex<Option<Box<dyn FileLock>>>,
     pub(crate) current: RwLock<Arc<SuperVersion>>,
     pub(crate) write: Mutex<WriteState>,
     /// The newest timestamp whose write is complete in the MemTable (and,
@@ -225,6 +228,19 @@ impl Inner {
     pub(crate) fn notify_background(&self) {
         let _background = lock(&self.background);
         self.background_changed.notify_all();
+    }
+
+    /// Releases the directory's lock, so the database can be opened again.
+    ///
+    /// REQUIRES: nothing writes through this state any more: the background
+    /// threads are joined and the log is sealed or failed. A `Snapshot` or
+    /// `Scan` still alive only reads the MemTables and the open table files
+    /// it holds, which never change. An obsolete table it lets go of deletes
+    /// a file the manifest no longer lists, and a new instance numbers its
+    /// files above every number in the directory and the manifest, so that
+    /// name is never reused.
+    pub(crate) fn release_lock(&self) {
+        lock(&self.lock_file).take();
     }
 
     /// A fresh file number, for a log or a table.

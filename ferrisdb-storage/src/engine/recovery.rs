@@ -149,7 +149,7 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
         fs,
         dir,
         config,
-        _lock: lock,
+        lock_file: Mutex::new(Some(lock)),
     });
     inner.replay(&logs, log_number)?;
     Ok(inner)

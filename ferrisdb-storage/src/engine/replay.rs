@@ -4,11 +4,21 @@
 //! those tables and retires the logs.
 //!
 //! Damage ends a log as the reader's mode decides (see
-//! `docs/deep-dive/wal-crash-recovery.md`). Two rules belong to the engine,
-//! since they span logs: a torn tail is accepted only in the newest log that
-//! holds writes (a log is sealed before the next one starts), and point in
-//! time recovery drops every log after the one it stopped in, so what it opens
-//! has no hole.
+//! `docs/deep-dive/wal-crash-recovery.md`). The rules that span logs belong
+//! to the engine:
+//!
+//! - Only the newest log that holds writes may end early: in a torn tail, or
+//!   without its seal. Every other log was sealed, in full and durably,
+//!   before the next one started, so a crash cannot have shortened it; an
+//!   older log cut exactly at a record boundary reads without damage, and
+//!   only its missing seal tells that its last records are gone.
+//! - The log a clean close sealed must be as long as the manifest recorded
+//!   (`closed_log`): cut at a record boundary, seal and all, it shows no
+//!   damage of its own.
+//! - Timestamps only grow from record to record.
+//! - Point in time recovery drops every log after the one it stopped in (at
+//!   damage, at the end of a log without its seal, at a record out of
+//!   order), so what it opens has no hole.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -21,7 +31,7 @@ use crate::fs::FileSystem;
 use crate::manifest::format::MAX_TIMESTAMP;
 use crate::manifest::{self, ClosedLog};
 use crate::memtable::MemTable;
-use crate::wal::format::FILE_HEADER_SIZE;
+use crate::wal::format::{FILE_HEADER_SIZE, FORMAT_VERSION_1};
 use crate::wal::{wal_file_name, RecoveryMode, WALReader, WalPosition, WalRecord};
 use crate::{Error, Result, Timestamp};
 
@@ -38,9 +48,9 @@ impl Inner {
         ));
         let mut records = 0u64;
         let mode = self.config.wal_recovery_mode;
-        // The log cut short as a torn tail, if any: only the newest log that
-        // holds writes may end in one.
-        let mut torn: Option<(PathBuf, u64)> = None;
+        // The log that ended early (its path, the offset, how), if any: only
+        // the newest log that holds writes may.
+        let mut ended_early: Option<(PathBuf, u64, &str)> = None;
         let closed = lock(&self.manifest).closed_log;
         if let Some(closed) = closed.filter(|c| !logs.iter().any(|(n, _)| *n == c.number)) {
             self.lost_end_of_closed_log(closed, &self.dir.join(wal_file_name(closed.number)), 0)?;
@@ -62,13 +72,14 @@ impl Inner {
             };
             while let Some(record) = reader.next() {
                 let record = record?;
-                if let Some((torn_path, offset)) = &torn {
+                if let Some((early_path, offset, how)) = &ended_early {
                     return Err(Error::corruption(
-                        torn_path,
+                        early_path,
                         *offset,
                         format!(
-                            "this log is damaged past its durable length, as a crash leaves \
-                             only the newest log, but the later log {} holds writes",
+                            "this log {how}, as a crash leaves only the newest log, but the \
+                             later log {} holds writes: a log is sealed before the next one \
+                             starts, so this one was complete and lost its end",
                             path.display()
                         ),
                     ));
@@ -110,25 +121,29 @@ impl Inner {
                     break;
                 }
             }
-            let Some(damage) = reader.damage() else {
+            let end = if let Some(damage) = reader.damage() {
+                self.count_dropped(reader.dropped_bytes(), reader.dropped_records());
+                tracing::warn!(
+                    log = number,
+                    %damage,
+                    dropped_bytes = reader.dropped_bytes(),
+                    dropped_records = reader.dropped_records(),
+                    ?mode,
+                    "cut a damaged log short at its first damage"
+                );
+                (damage.offset, "is damaged past its durable length")
+            } else if unsealed(&reader) {
+                (reader.file_len(), "ends without its seal")
+            } else {
                 continue;
             };
-            self.count_dropped(reader.dropped_bytes(), reader.dropped_records());
-            tracing::warn!(
-                log = number,
-                %damage,
-                dropped_bytes = reader.dropped_bytes(),
-                dropped_records = reader.dropped_records(),
-                ?mode,
-                "cut a damaged log short at its first damage"
-            );
             if mode == RecoveryMode::PointInTimeRecovery {
                 // A consistent point in time has no hole: every later log
                 // goes too.
                 self.drop_logs(&logs[index + 1..])?;
                 break;
             }
-            torn = Some((path.clone(), damage.offset));
+            ended_early = Some((path.clone(), end.0, end.1));
         }
         if !memtable.is_empty() {
             tables.push(self.write_table(&memtable)?);
@@ -231,6 +246,15 @@ impl Inner {
         }
         Ok(())
     }
+}
+
+/// Whether a log read to its end without damage lacks the seal its writer
+/// appends when it finishes the file. Version-1 logs carry no seal.
+fn unsealed(reader: &WALReader) -> bool {
+    !reader.is_sealed()
+        && reader
+            .header()
+            .is_some_and(|h| h.version > FORMAT_VERSION_1)
 }
 
 /// Checks that `record`, of the log at `path`, can be replayed after the

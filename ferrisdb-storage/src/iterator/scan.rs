@@ -25,6 +25,10 @@ use crate::{Key, Operation, Result, Timestamp, Value};
 ///
 /// Items are `Result`s: reading a table can fail (an I/O error, a damaged
 /// block). After an error the scan is finished.
+///
+/// A scan holds the MemTables and open table files it reads, so it may
+/// outlive the engine that made it: after `close`, and after the database
+/// was reopened and compacted, it keeps returning the view it was made at.
 #[derive(Debug)]
 pub struct Scan {
     front: End,

@@ -245,8 +245,24 @@ impl StorageEngine {
 
     /// Stops background work and finishes the log: syncs it and seals it, so
     /// the next `open` knows all of it was durable and treats any damage in
-    /// it as corruption. Dropping the engine does the same, but cannot report
-    /// an error.
+    /// it as corruption. Then releases the directory's lock, even if sealing
+    /// failed: the database can be opened again, in this process or another.
+    /// Dropping the engine does the same, but cannot report an error.
+    ///
+    /// A [`Snapshot`] or [`Scan`](crate::Scan) still alive keeps working
+    /// after `close`, and blocks nothing: it reads the view it was taken at
+    /// from the MemTables and open table files it holds, which never change.
+    /// A reopened instance may meanwhile write, flush and compact, deleting
+    /// tables the old reader still reads through its open files; their
+    /// memory and disk space are freed when it is dropped. (RocksDB refuses
+    /// to close while snapshots are unreleased; a Rust snapshot is an owned
+    /// value that may outlive its engine, so it keeps what it reads.)
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io) if the final sync or the seal failed
+    /// (the next `open` still recovers every acknowledged write), or the
+    /// error of an earlier failure that stopped the log.
     pub fn close(self) -> Result<()> {
         self.shutdown()
     }
@@ -263,8 +279,16 @@ impl StorageEngine {
             let _ = thread.join();
         }
         let wal = Arc::clone(&lock(&self.inner.write).wal);
-        let end = wal.seal()?;
-        self.inner.record_clean_close(end)
+        // The seal, then its length in the manifest, both before the lock
+        // goes: no other instance may open the directory meanwhile.
+        let closed = wal
+            .seal()
+            .and_then(|end| self.inner.record_clean_close(end));
+        // Nothing writes through `inner` any more: the threads are joined,
+        // and the log is sealed, or failed and refuses everything. A live
+        // snapshot may keep `inner`, but not the directory.
+        self.inner.release_lock();
+        closed
     }
 }
 

@@ -86,6 +86,13 @@ impl StorageEngine {
 ///
 /// Made by [`StorageEngine::snapshot`]. While it lives, compaction keeps every
 /// version it can see.
+///
+/// A snapshot may outlive its engine. After [`StorageEngine::close`] (or a
+/// drop) it keeps reading its view from the MemTables and open table files it
+/// holds, and it does not hold the directory's lock: the database can be
+/// reopened meanwhile, and what the new instance writes or compacts away
+/// changes nothing the snapshot returns. Until dropped it keeps that memory,
+/// and the disk space of tables deleted since.
 #[derive(Debug)]
 pub struct Snapshot {
     inner: Arc<Inner>,
