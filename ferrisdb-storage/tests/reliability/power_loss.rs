@@ -22,13 +22,14 @@ use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use ferrisdb_storage::fs::{CrashKind, CrashModel, CrashReport, FaultFileSystem};
-use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode};
+use ferrisdb_storage::{CompressionType, StorageConfig, StorageEngine, SyncMode};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::*;
 
-/// Workloads the crash points cycle through.
+/// Workloads the crash points cycle through; the last runs with
+/// [`workload_config`]'s larger logs.
 pub const WORKLOADS: u64 = 3;
 
 /// The seed of a second crash's state is the first's, with this mixed in.
@@ -60,6 +61,25 @@ pub fn crash_config(fs: &FaultFileSystem, mode: SyncMode) -> StorageConfig {
     }
 }
 
+/// The settings for workload `workload`: [`crash_config`], and for the
+/// last workload 128 KiB MemTables and logs (a log spans four 32 KiB WAL
+/// blocks, so lost pages fall at and across block boundaries), LZ4 tables,
+/// no bloom filters and up to three frozen MemTables.
+pub fn workload_config(fs: &FaultFileSystem, mode: SyncMode, workload: u64) -> StorageConfig {
+    let config = crash_config(fs, mode);
+    if workload != WORKLOADS - 1 {
+        return config;
+    }
+    StorageConfig {
+        memtable_size: 128 << 10,
+        wal_max_file_size: 128 << 10,
+        compression: CompressionType::Lz4,
+        bloom_filter_bits_per_key: 0,
+        max_immutable_memtables: 3,
+        ..config
+    }
+}
+
 /// Workload `seed`: writes, reads, flushes and a `sync_wal` after one write
 /// in twelve or so.
 pub fn crash_ops(seed: u64) -> Vec<Op> {
@@ -70,7 +90,7 @@ pub fn crash_ops(seed: u64) -> Vec<Op> {
 /// close that succeeds makes every write durable).
 fn run_until_dead(fs: &FaultFileSystem, seed: u64, mode: SyncMode) -> History {
     let mut history = History::default();
-    match StorageEngine::open(crash_config(fs, mode)) {
+    match StorageEngine::open(workload_config(fs, mode, seed)) {
         Ok(db) => {
             run(&db, &crash_ops(seed), &mut history, true);
             match db.close() {
@@ -227,7 +247,7 @@ fn check_state(
     if seed.is_multiple_of(3) {
         let j = rebooted.total_operations() + 1 + seed / 3 % 40;
         rebooted.crash_after(j);
-        if let Ok(db) = StorageEngine::open(crash_config(&rebooted, plan.mode)) {
+        if let Ok(db) = StorageEngine::open(workload_config(&rebooted, plan.mode, workload)) {
             drop(db);
         }
         let (again, report) = rebooted.crash_with(CrashModel::new(seed ^ SECOND_CRASH));
@@ -240,7 +260,12 @@ fn check_state(
         _ => history.durable,
     };
     let result = catch_unwind(AssertUnwindSafe(|| {
-        verify(&rebooted, history, must, plan.mode)
+        verify(
+            &rebooted,
+            history,
+            must,
+            workload_config(&rebooted, plan.mode, workload),
+        )
     }));
     let describe = |reports: &[CrashReport]| {
         let shown: Vec<String> = reports.iter().map(ToString::to_string).collect();
@@ -291,9 +316,9 @@ fn verify(
     fs: &FaultFileSystem,
     history: &History,
     must: usize,
-    mode: SyncMode,
+    config: StorageConfig,
 ) -> Result<(usize, bool), String> {
-    let db = StorageEngine::open(crash_config(fs, mode)).map_err(|e| format!("reopen: {e}"))?;
+    let db = StorageEngine::open(config).map_err(|e| format!("reopen: {e}"))?;
     let recovered = read_all(&db).map_err(|e| format!("read: {e}"))?;
     let m = history.check_from(&recovered, must)?;
     let cut = db.stats().recovery_dropped_wal_records > 0;
