@@ -56,7 +56,15 @@ fn stale_pages_of_a_deleted_log_in_a_torn_tail_are_not_corruption() {
     }
     let (_, log) = wal_files(&fs, &dir()).unwrap().pop().unwrap();
     let synced = fs.read_all(&log).unwrap();
+    // The power goes before any close: keep the manifest of before it (a
+    // close records the sealed log's length there).
+    let manifest = dir().join("MANIFEST");
+    let unclosed = fs.read_all(&manifest).unwrap();
     drop(db);
+    let mut file = fs.create(&manifest).unwrap();
+    file.append(&unclosed).unwrap();
+    file.sync().unwrap();
+    drop(file);
 
     // The power goes during a fourth write: the file grew by two pages, and
     // the disk blocks behind them still hold the deleted log's bytes at those

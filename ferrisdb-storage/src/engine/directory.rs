@@ -7,7 +7,7 @@
 //! | the directory holds | `open` |
 //! | --- | --- |
 //! | a `MANIFEST` | opens the database (fails if `error_if_exists`) |
-//! | nothing of a database: it is missing, or holds only `LOCK`, a `MANIFEST.tmp`, or files FerrisDB does not write | makes a new database (fails if not `create_if_missing`) |
+//! | nothing of a database: it is missing, or holds only `LOCK`, a `MANIFEST.tmp`, a `*.wal.tmp` (a log's header, no write), or files FerrisDB does not write | makes a new database (fails if not `create_if_missing`) |
 //! | tables, logs or `*.sst.tmp` files, but no `MANIFEST` | fails with a corruption error naming the missing `MANIFEST`; deletes nothing |
 //!
 //! The last row is a database whose manifest was lost (deleted by hand, or

@@ -44,6 +44,8 @@
 //!     `MANIFEST` in force is the one before it.
 //!   - `*.sst.tmp`: a table write cut short before its rename; no manifest
 //!     ever lists a temporary name.
+//!   - `*.wal.tmp`: a new log cut short before its rename; it holds only a
+//!     header (a log takes writes once renamed).
 //!   - a log numbered below `log_number`: the manifest records that its
 //!     writes are in tables.
 //!   - a table the manifest does not list. It is either the input of a
@@ -263,7 +265,10 @@ fn check_record(record: &TableRecord, reader: &SSTableReader) -> Result<()> {
 fn remove_leftovers(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> Result<()> {
     let live: BTreeSet<u64> = state.tables.iter().map(|t| t.file_number).collect();
     for name in fs.list(dir)? {
-        let orphan = if name == MANIFEST_TEMP_FILE_NAME || name.ends_with(".sst.tmp") {
+        let orphan = if name == MANIFEST_TEMP_FILE_NAME
+            || name.ends_with(".sst.tmp")
+            || name.ends_with(".wal.tmp")
+        {
             true
         } else if let Some(number) = parse_table_file_name(&name) {
             !live.contains(&number)

@@ -120,6 +120,20 @@ impl Inner {
                     self.drop_logs(&logs[index + 1..])?;
                     break;
                 }
+                if reader.file_len() > closed.length && mode != RecoveryMode::PointInTimeRecovery {
+                    // The close synced the seal before recording the length:
+                    // no crash since can have added bytes.
+                    return Err(Error::corruption(
+                        path,
+                        closed.length,
+                        format!(
+                            "this log was closed cleanly at {} bytes but holds {}: bytes \
+                             were added after its seal",
+                            closed.length,
+                            reader.file_len()
+                        ),
+                    ));
+                }
             }
             let end = if let Some(damage) = reader.damage() {
                 self.count_dropped(reader.dropped_bytes(), reader.dropped_records());

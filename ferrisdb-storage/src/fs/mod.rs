@@ -30,7 +30,10 @@ use std::sync::Arc;
 
 use crate::Result;
 
-pub use fault::{FaultFileSystem, FaultKind, HeldSyncs, OpKind};
+pub use fault::{
+    CrashKind, CrashModel, CrashReport, FaultFileSystem, FaultKind, HeldSyncs, OpKind, PageFate,
+    PAGE_SIZE, SECTOR_SIZE,
+};
 pub use os::OsFileSystem;
 
 /// The file operations the engine uses. Implementations must be shareable

@@ -6,7 +6,7 @@ use ferrisdb_core::coding::{put_fixed32, put_fixed64, Decoder};
 
 use super::format::{
     FILE_EXTENSION, FILE_HEADER_SIZE, FILE_NUMBER_DIGITS, FORMAT_VERSION, FORMAT_VERSION_1,
-    HEADER_CRC_OFFSET, MAGIC,
+    HEADER_CRC_OFFSET, MAGIC, TEMP_FILE_SUFFIX,
 };
 use crate::fs::FileSystem;
 use crate::Result;
@@ -17,6 +17,12 @@ pub fn wal_file_name(number: u64) -> String {
         "{number:0width$}.{FILE_EXTENSION}",
         width = FILE_NUMBER_DIGITS
     )
+}
+
+/// The name WAL file number `number` has until its header is durable:
+/// `000042.wal.tmp`.
+pub(crate) fn wal_temp_file_name(number: u64) -> String {
+    format!("{}{TEMP_FILE_SUFFIX}", wal_file_name(number))
 }
 
 /// The number of a WAL file name such as `000042.wal`, or `None` for any

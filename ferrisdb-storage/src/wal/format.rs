@@ -23,6 +23,10 @@ pub const HEADER_CRC_OFFSET: usize = HEADER_FILE_NUMBER_OFFSET + 8; // on-disk: 
 /// Size of the file header; the first fragment starts right after it.
 pub const FILE_HEADER_SIZE: usize = HEADER_CRC_OFFSET + 4; // on-disk: never change
 
+/// Suffix of a WAL file's name while its header is written:
+/// `000042.wal.tmp`. It is renamed once the header is durable.
+pub const TEMP_FILE_SUFFIX: &str = ".tmp"; // on-disk: never change
+
 /// Size of a block. Fragments never cross a block boundary; block `i` covers
 /// file bytes `[i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE)`, the file header
 /// included in block 0.

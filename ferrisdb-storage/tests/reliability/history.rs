@@ -22,6 +22,10 @@ pub struct History {
     pub initial: State,
     /// The attempts.
     pub attempts: Vec<Attempt>,
+    /// How many attempts a completed `sync_wal`, `flush` or `close` made
+    /// durable: the first `durable` are there after a crash in any sync
+    /// mode.
+    pub durable: usize,
 }
 
 impl History {
@@ -50,11 +54,21 @@ impl History {
     /// reflects; on failure a description naming the acknowledged writes that
     /// are missing or wrong.
     pub fn check(&self, recovered: &State) -> Result<usize, String> {
-        let must = self
-            .attempts
+        self.check_from(recovered, self.last_acknowledged().max(self.durable))
+    }
+
+    /// The number of attempts up to the last acknowledged one.
+    pub fn last_acknowledged(&self) -> usize {
+        self.attempts
             .iter()
             .rposition(|a| a.acknowledged)
-            .map_or(0, |i| i + 1);
+            .map_or(0, |i| i + 1)
+    }
+
+    /// Like [`check`](Self::check), but with the state after `W1 ..= Wm`
+    /// for any `m >= must` (`SyncMode::Normal` keeps only the writes a
+    /// `sync_wal` made durable: `must` is [`durable`](Self::durable)).
+    pub fn check_from(&self, recovered: &State, must: usize) -> Result<usize, String> {
         let mut candidates: Vec<State> = vec![self.initial.clone()];
         for m in 0..=self.attempts.len() {
             if m >= must && candidates.iter().any(|c| c == recovered) {
@@ -101,10 +115,13 @@ impl History {
             })
             .collect();
         Err(format!(
-            "recovered state is no prefix of the history ({} attempts, {} acknowledged, last \
-             acknowledged #{must}); first differences from the state after #{must}: {diffs:#?}",
+            "recovered state is no prefix of the history at or after #{must} ({} attempts, {} \
+             acknowledged, the last #{}, {} durable by sync_wal or flush); first differences \
+             from the state after #{must}: {diffs:#?}",
             self.attempts.len(),
             self.acknowledged(),
+            self.last_acknowledged(),
+            self.durable,
         ))
     }
 }

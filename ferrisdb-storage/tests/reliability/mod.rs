@@ -22,12 +22,14 @@
 //! scenario's knobs from the environment. [`workload`] generates and runs
 //! workloads, [`history`] judges a recovered state against what was
 //! acknowledged, and [`checks`] holds the other checks after a run or a
-//! recovery.
+//! recovery. [`power_loss`] drives the scenarios over the crash model's
+//! states (`FaultFileSystem::crash_with`).
 
 #![allow(dead_code)]
 
 mod checks;
 mod history;
+mod power_loss;
 mod workload;
 
 use std::path::PathBuf;
@@ -41,6 +43,8 @@ use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode};
 pub use checks::*;
 #[allow(unused_imports)]
 pub use history::*;
+#[allow(unused_imports)]
+pub use power_loss::*;
 #[allow(unused_imports)]
 pub use workload::*;
 

@@ -25,6 +25,23 @@ pub enum Op {
     Get(Vec<u8>),
     /// `StorageEngine::flush`: freeze the MemTable and wait for its table.
     Flush,
+    /// `StorageEngine::sync_wal`: make every acknowledged write durable.
+    SyncWal,
+}
+
+/// The sizes of a workload's writes.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    /// Writes in the workload.
+    pub writes: usize,
+    /// Keys written, `key0000` on.
+    pub keys: u64,
+    /// A value is padded with up to this many bytes (exclusive)...
+    pub max_pad: usize,
+    /// ...or, with this chance, with `large_pad` bytes.
+    pub large: f64,
+    /// The padding of a large value.
+    pub large_pad: usize,
 }
 
 fn key(i: u64) -> Vec<u8> {
@@ -41,6 +58,28 @@ pub fn workload(seed: u64, writes: usize, keys: u64) -> Vec<Op> {
 /// [`workload`], with `large` the chance of a value larger than a whole
 /// MemTable.
 pub fn workload_with(seed: u64, writes: usize, keys: u64, large: f64) -> Vec<Op> {
+    workload_shaped(
+        seed,
+        Shape {
+            writes,
+            keys,
+            max_pad: 120,
+            large,
+            // Larger than a whole MemTable of the scenarios' config (4 KiB).
+            large_pad: 5000,
+        },
+    )
+}
+
+/// A seeded workload of the given shape, as [`workload`] describes.
+pub fn workload_shaped(seed: u64, shape: Shape) -> Vec<Op> {
+    let Shape {
+        writes,
+        keys,
+        max_pad,
+        large,
+        large_pad,
+    } = shape;
     let mut rng = StdRng::seed_from_u64(seed);
     let mut ops = Vec::new();
     let mut written = 0;
@@ -61,11 +100,11 @@ pub fn workload_with(seed: u64, writes: usize, keys: u64, large: f64) -> Vec<Op>
                             (k, None)
                         } else {
                             // Now and then a value larger than a whole
-                            // MemTable (4 KiB), which gets one of its own.
+                            // MemTable, which gets one of its own.
                             let pad = if rng.random_bool(large) {
-                                5000
+                                large_pad
                             } else {
-                                rng.random_range(0..120)
+                                rng.random_range(0..max_pad)
                             };
                             let mut v =
                                 format!("{}@{written}:", String::from_utf8_lossy(&k)).into_bytes();
@@ -80,6 +119,21 @@ pub fn workload_with(seed: u64, writes: usize, keys: u64, large: f64) -> Vec<Op>
         }
     }
     ops
+}
+
+/// `ops` with a [`Op::SyncWal`] after each write with chance `chance`
+/// (seeded apart from the workload, which stays as it was).
+pub fn with_sync_wal(ops: Vec<Op>, seed: u64, chance: f64) -> Vec<Op> {
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed_5a11);
+    let mut out = Vec::with_capacity(ops.len() + ops.len() / 4);
+    for op in ops {
+        let write = matches!(op, Op::Write(_));
+        out.push(op);
+        if write && rng.random_bool(chance) {
+            out.push(Op::SyncWal);
+        }
+    }
+    out
 }
 
 /// Applies a batch to a model state.
@@ -149,7 +203,13 @@ pub fn run(
                 }
                 Err(e) => Err(e),
             },
-            Op::Flush => db.flush(),
+            // Both make every write before them durable, in any sync mode.
+            Op::Flush => db
+                .flush()
+                .map(|()| history.durable = history.attempts.len()),
+            Op::SyncWal => db
+                .sync_wal()
+                .map(|()| history.durable = history.attempts.len()),
         };
         if let Err(e) = result {
             assert_engine_error(&e);

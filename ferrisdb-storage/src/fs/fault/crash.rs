@@ -48,7 +48,8 @@ impl FaultFileSystem {
 
     /// An independent copy of the file system as a running process sees it:
     /// every file with all its bytes (synced or not), the directories, the
-    /// durable listings; no locks, no fault rules, no corruption. Changes to
+    /// durable listings and the name changes not yet durable; no locks, no
+    /// fault rules, no corruption. Changes to
     /// one do not show in the other.
     pub fn fork(&self) -> FaultFileSystem {
         let state = lock(&self.state);
@@ -83,10 +84,16 @@ impl FaultFileSystem {
                 (dir.clone(), listing)
             })
             .collect();
+        let pending = state
+            .pending
+            .iter()
+            .map(|op| op.copy_with(&mut copy_of))
+            .collect();
         FaultFileSystem {
             state: Arc::new(Mutex::new(State {
                 live,
                 durable,
+                pending,
                 dirs: state.dirs.clone(),
                 unsynced_dirs: state.unsynced_dirs.clone(),
                 torn_writes: state.torn_writes.clone(),

@@ -6,6 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use super::crash_model::NameOpKind;
 use super::{lock, lock_inode, FaultFileSystem, Inode, InodeRef, OpKind};
 use crate::fs::{parent_dir, FileLock, FileSystem, RandomAccessFile, WritableFile};
 use crate::{Error, Result};
@@ -19,6 +20,10 @@ impl FileSystem for FaultFileSystem {
         }
         let inode = Arc::new(Mutex::new(Inode::default()));
         state.live.insert(path.to_path_buf(), Arc::clone(&inode));
+        state.record_names(
+            NameOpKind::Create,
+            vec![(path.into(), Some(Arc::clone(&inode)))],
+        );
         Ok(Box::new(FaultWritableFile {
             fs: self.clone(),
             inode,
@@ -47,7 +52,11 @@ impl FileSystem for FaultFileSystem {
             .live
             .remove(from)
             .ok_or_else(|| Self::not_found(from))?;
-        state.live.insert(to.to_path_buf(), inode);
+        state.live.insert(to.to_path_buf(), Arc::clone(&inode));
+        state.record_names(
+            NameOpKind::Rename,
+            vec![(from.into(), None), (to.into(), Some(inode))],
+        );
         Ok(())
     }
 
@@ -59,7 +68,8 @@ impl FileSystem for FaultFileSystem {
             .get(from)
             .cloned()
             .ok_or_else(|| Self::not_found(from))?;
-        state.live.insert(to.to_path_buf(), inode);
+        state.live.insert(to.to_path_buf(), Arc::clone(&inode));
+        state.record_names(NameOpKind::Link, vec![(to.into(), Some(inode))]);
         Ok(())
     }
 
@@ -69,8 +79,9 @@ impl FileSystem for FaultFileSystem {
         state
             .live
             .remove(path)
-            .map(|_| ())
-            .ok_or_else(|| Self::not_found(path))
+            .ok_or_else(|| Self::not_found(path))?;
+        state.record_names(NameOpKind::Remove, vec![(path.into(), None)]);
+        Ok(())
     }
 
     fn sync_dir(&self, dir: &Path) -> Result<()> {
@@ -86,6 +97,7 @@ impl FileSystem for FaultFileSystem {
             .map(|(path, inode)| (path.clone(), Arc::clone(inode)))
             .collect();
         state.durable.insert(dir.to_path_buf(), listing);
+        state.names_synced(dir);
         if let Some(unsynced) = state.unsynced_dirs.as_mut() {
             unsynced.retain(|d| parent_dir(d) != dir);
         }

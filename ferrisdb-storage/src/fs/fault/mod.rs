@@ -23,6 +23,15 @@
 //! the file system holds what a machine would find after rebooting, and a test
 //! opens the database again to check that nothing acknowledged is missing.
 //!
+//! [`crash_with`](FaultFileSystem::crash_with) leaves any state a real file
+//! system may leave, not only prefixes: unsynced 4 KiB pages kept, zeroed,
+//! torn or garbage in any combination (a later page kept while an earlier
+//! one is lost), garbage past the end, and each unsynced creation, rename,
+//! link, removal and directory surviving or not, independently of the others
+//! and of the data. A [`CrashModel`]'s seed picks the state and a
+//! [`CrashReport`] says what it was (see `crash_model.rs` for the model and
+//! why it is sound).
+//!
 //! It can also fail the Nth operation ([`FaultFileSystem::fail_at`]), once or
 //! from then on, with `EIO` or `ENOSPC` (optionally only on files whose name
 //! contains a pattern, [`FaultFileSystem::fail_path_at`]), and flip a byte of
@@ -136,6 +145,11 @@ struct State {
     failed: u64,
     corrupt: Option<(PathBuf, u64)>,
     torn_writes: Option<StdRng>,
+    /// Name changes (creations, renames, links, removals) not yet made
+    /// durable by a directory sync, in the order they happened: what
+    /// [`crash_with`](FaultFileSystem::crash_with) may keep in any
+    /// combination.
+    pending: Vec<crash_model::NameOp>,
     /// Set by a crash: the machine is off, every operation fails.
     dead: bool,
     /// Every operation since the file system was made, failed ones included.
@@ -273,10 +287,18 @@ impl FaultFileSystem {
 }
 
 mod crash;
+mod crash_model;
 mod files;
 mod gate;
+mod pages;
+mod report;
 
+pub use crash_model::{CrashKind, CrashModel};
 pub use gate::HeldSyncs;
+pub use pages::{PageFate, PAGE_SIZE, SECTOR_SIZE};
+pub use report::CrashReport;
 
+#[cfg(test)]
+mod crash_model_tests;
 #[cfg(test)]
 mod tests;

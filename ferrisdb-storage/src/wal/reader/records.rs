@@ -157,16 +157,19 @@ impl Iterator for WALReader {
                     self.durable = self.durable.max(durable);
                     self.sealed = true;
                     if self.pos < self.len {
-                        // The writer appends nothing after a seal, and the
-                        // sealed file was synced whole: no crash adds bytes.
-                        let mut found = Found::new(
+                        // The writer appends nothing after a seal. A crash
+                        // before the seal's own sync completed may still
+                        // leave garbage past it, which the rules for damage
+                        // tell from corruption; the engine, which knows from
+                        // the manifest whether a close finished, refuses it
+                        // then.
+                        let found = Found::new(
                             self.pos,
                             format!(
                                 "{} bytes after the seal that finished this log",
                                 self.len - self.pos
                             ),
                         );
-                        found.certain = true;
                         return self.on_damage(found, self.pos);
                     }
                 }

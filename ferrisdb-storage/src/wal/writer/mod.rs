@@ -87,8 +87,9 @@ pub struct WalPosition {
 /// # Files
 ///
 /// Every new file (the first one and each rotation) gets its header written
-/// and synced, then its directory synced, in every mode: its name survives a
-/// power loss. Rotation (at [`WalOptions::max_file_size`], or by
+/// and synced under a temporary name (`NNNNNN.wal.tmp`), then is renamed and
+/// its directory synced, in every mode: its name survives a power loss, and
+/// never without its header. Rotation (at [`WalOptions::max_file_size`], or by
 /// [`rotate`](Self::rotate)) and [`seal`](Self::seal) finish the file in
 /// every mode: they flush and sync it, append a *seal* record and sync
 /// again, so a finished WAL file is complete on disk and says so.

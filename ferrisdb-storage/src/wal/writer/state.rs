@@ -13,7 +13,7 @@ use ferrisdb_core::{Error, Result};
 
 use super::{WALWriter, WalPosition};
 use crate::fs::WritableFile;
-use crate::wal::files::{wal_file_name, WalHeader};
+use crate::wal::files::{wal_file_name, wal_temp_file_name, WalHeader};
 use crate::wal::format::FILE_HEADER_SIZE;
 use crate::wal::payload;
 
@@ -239,15 +239,67 @@ pub(super) fn append_all(file: &mut dyn WritableFile, bytes: &[u8]) -> Result<()
 
 /// Creates WAL file `number` in `dir` with its header, and makes both the
 /// header and the file's name durable.
+///
+/// The header is written and synced under the temporary name
+/// `NNNNNN.wal.tmp`, which is then renamed and the directory synced, as
+/// tables and the manifest are. A creation reaches the disk on the file
+/// system's own schedule, so a file created under its final name could
+/// survive a power loss with its name but without its header (zeros, or
+/// garbage on a file system that writes metadata before data), a log no
+/// recovery mode reads; a rename of a synced file brings its contents along.
+/// `open` deletes a leftover `NNNNNN.wal.tmp`, which holds no write.
 pub(super) fn new_file(
     fs: &dyn crate::fs::FileSystem,
     dir: &Path,
     number: u64,
 ) -> Result<(Box<dyn WritableFile>, PathBuf)> {
     let path = dir.join(wal_file_name(number));
-    let mut file = fs.create(&path)?;
+    let temp = dir.join(wal_temp_file_name(number));
+    let mut file = fs.create(&temp)?;
     file.append(&WalHeader::new(number).encode())?;
     file.sync()?;
+    fs.rename(&temp, &path)?;
     fs.sync_dir(dir)?;
-    Ok((file, path))
+    let file = Renamed {
+        file,
+        path: path.clone(),
+    };
+    Ok((Box::new(file), path))
+}
+
+/// A file created under a temporary name and renamed since: its errors
+/// name the file as it is called now.
+#[derive(Debug)]
+struct Renamed {
+    file: Box<dyn WritableFile>,
+    path: PathBuf,
+}
+
+impl Renamed {
+    fn named(&self, result: Result<()>) -> Result<()> {
+        result.map_err(|e| match e {
+            Error::Io { source, .. } => Error::io(&self.path, source),
+            e => e,
+        })
+    }
+}
+
+impl WritableFile for Renamed {
+    fn append(&mut self, data: &[u8]) -> Result<()> {
+        let result = self.file.append(data);
+        self.named(result)
+    }
+
+    fn sync(&mut self) -> Result<()> {
+        let result = self.file.sync();
+        self.named(result)
+    }
+
+    fn len(&self) -> u64 {
+        self.file.len()
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
 }
