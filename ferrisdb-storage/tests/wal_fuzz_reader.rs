@@ -1,4 +1,4 @@
-//! Review of issue 14: seeded mutations of a sealed multi-block log, read in
+//! Seeded mutations of a sealed multi-block log, read in
 //! every recovery mode.
 //!
 //! Checks, for each mutated log: no mode panics; a mode returns only records
@@ -10,7 +10,7 @@
 //! crafted fragments (kinds, durable lengths, seals with trailing bytes,
 //! huge varints), are checked for panics only.
 //!
-//! `FERRISDB_REVIEW_FUZZ_CASES` (default 150) sets the number of mutations.
+//! `FERRISDB_WAL_FUZZ_CASES` (default 150) sets the number of mutations.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
@@ -125,7 +125,7 @@ enum Mutation {
 
 #[test]
 fn mutated_logs_never_panic_never_invent_records_and_damage_before_the_seal_is_corruption() {
-    let cases = std::env::var("FERRISDB_REVIEW_FUZZ_CASES")
+    let cases = std::env::var("FERRISDB_WAL_FUZZ_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(150u64);

@@ -1,4 +1,4 @@
-//! Review of issue 14 (bug 4, recovery modes): a checkpoint's copy of the
+//! Regression, found by the adversarial review of issue 14 (bug 4, recovery modes): a checkpoint's copy of the
 //! live log is synced whole but not sealed, so damage in it is taken for a
 //! torn tail.
 //!

@@ -1,4 +1,4 @@
-//! Review of issue 14 (recovery modes): a crash whose unsynced tail holds
+//! Regression, found by the adversarial review of issue 14 (recovery modes): a crash whose unsynced tail holds
 //! stale pages of an older, deleted log is refused as corruption.
 //!
 //! The recovery modes rest on this model (`docs/format/wal.md`, "Reading

@@ -1,4 +1,4 @@
-//! Review of issue 14 (recovery modes): `PointInTimeRecovery` does not
+//! Regression, found by the adversarial review of issue 14 (recovery modes): `PointInTimeRecovery` does not
 //! "always open" when a log's magic is damaged.
 //!
 //! `docs/deep-dive/wal-crash-recovery.md` promises that point-in-time

@@ -1,4 +1,4 @@
-//! Review of issue 14 (recovery modes): the scan for records after damage
+//! Regression, found by the adversarial review of issue 14 (recovery modes): the scan for records after damage
 //! costs quadratic work on a crafted log.
 //!
 //! After damage, `WALReader` tries every byte offset to the end of the file
@@ -15,7 +15,7 @@
 //!
 //! The failing test counts the bytes the reader reads (a deterministic proxy
 //! for its work) on a crafted log of a few blocks. Set
-//! `FERRISDB_REVIEW_SCAN_MIB=64` (with `--release --nocapture`) to time the
+//! `FERRISDB_WAL_SCAN_MIB=64` (with `--release --nocapture`) to time the
 //! scan on 64 MiB garbage logs of several kinds and crafted logs of
 //! growing size.
 
@@ -175,11 +175,11 @@ fn reading_a_damaged_log_reads_each_byte_a_bounded_number_of_times() {
     );
 }
 
-/// Times the scan; run with `FERRISDB_REVIEW_SCAN_MIB=64 cargo test --release
+/// Times the scan; run with `FERRISDB_WAL_SCAN_MIB=64 cargo test --release
 /// -p ferrisdb-storage --test review_wal_scan_after_damage_is_quadratic -- --nocapture`.
 #[test]
 fn measure_the_scan_when_asked() {
-    let Some(mib) = std::env::var("FERRISDB_REVIEW_SCAN_MIB")
+    let Some(mib) = std::env::var("FERRISDB_WAL_SCAN_MIB")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
     else {

@@ -1,4 +1,4 @@
-//! Review of issue 14 (recovery modes): a log whose header names another
+//! Regression, found by the adversarial review of issue 14 (recovery modes): a log whose header names another
 //! file number is replayed as if it were the log its name says.
 //!
 //! `docs/format/wal.md` ("Why this design") says the header's file number

@@ -1,4 +1,4 @@
-//! Review of issue 14 (recovery modes): a crash that tears a write whose
+//! Regression, found by the adversarial review of issue 14 (recovery modes): a crash that tears a write whose
 //! value holds the bytes of a FerrisDB log is refused as corruption.
 //!
 //! A torn tail is told from corruption by the durable lengths of the valid

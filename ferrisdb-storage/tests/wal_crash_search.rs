@@ -1,4 +1,4 @@
-//! Review of issue 14 (recovery modes): a seeded search of crash points for
+//! A seeded search of crash points for
 //! `SyncMode::Normal` and `None` (with `sync_wal()` now and then) and `Full`,
 //! under three crash models, with the default recovery mode.
 //!
@@ -19,7 +19,7 @@
 //! under `Full`; acknowledged before the last completed `sync_wal()` under
 //! `Normal`) and the writes attempted.
 //!
-//! `FERRISDB_REVIEW_CRASH_POINTS` (default 24) sets the points per sync mode
+//! `FERRISDB_WAL_CRASH_POINTS` (default 24) sets the points per sync mode
 //! and log size; run thousands with `--release`.
 
 use std::collections::BTreeMap;
@@ -278,7 +278,7 @@ fn search(setup: Setup, points: u64) -> (u64, u64, u64) {
 
 #[test]
 fn default_mode_opens_every_crash_with_a_prefix_holding_every_durable_write() {
-    let points = std::env::var("FERRISDB_REVIEW_CRASH_POINTS")
+    let points = std::env::var("FERRISDB_WAL_CRASH_POINTS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(24);
@@ -300,7 +300,7 @@ fn default_mode_opens_every_crash_with_a_prefix_holding_every_durable_write() {
 /// every acknowledged put must be there.
 #[test]
 fn group_commit_claims_survive_every_crash_model() {
-    let points = std::env::var("FERRISDB_REVIEW_CRASH_POINTS")
+    let points = std::env::var("FERRISDB_WAL_CRASH_POINTS")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(24);

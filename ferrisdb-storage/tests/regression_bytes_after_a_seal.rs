@@ -1,4 +1,4 @@
-//! Review of issue 14 (bug 4): bytes after the seal of a closed log are
+//! Regression, found by the adversarial review of issue 14 (bug 4): bytes after the seal of a closed log are
 //! taken for a torn tail, or replayed.
 //!
 //! `docs/format/wal.md` says "a sealed file has no torn tail: any damage in

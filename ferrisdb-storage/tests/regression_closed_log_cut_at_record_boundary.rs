@@ -1,4 +1,4 @@
-//! Review of issue 14 (bug 4): the end of a cleanly closed log, cut off at
+//! Regression, found by the adversarial review of issue 14 (bug 4): the end of a cleanly closed log, cut off at
 //! a record boundary, is not noticed in any mode.
 //!
 //! Bug 4 asks that "a log that was closed or synced to a known length has
