@@ -8,7 +8,7 @@
 //!      holds none, or fail if it holds tables or logs (directory.rs)
 //!   3. check the manifest against the directory: open every listed table
 //!      (a missing, resized or damaged one is an error) and find the log
-//!      numbered log_number; refuse a table or log named beyond
+//!      numbered log_number; refuse a table or log named at or beyond
 //!      MAX_FILE_NUMBER, and a table unlike its manifest record
 //!   4. delete what a crash left behind (see "What open deletes")
 //!   5. replay the logs from log_number on, in order, into MemTables; write
@@ -65,7 +65,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 
 use super::snapshots::SnapshotList;
@@ -75,7 +75,7 @@ use super::{directory, Background, Inner, SuperVersion, WriteState};
 use crate::compaction::{self, RateLimiter};
 use crate::fs::{FileSystem, SharedFileSystem};
 use crate::manifest::format::{MANIFEST_TEMP_FILE_NAME, MAX_FILE_NUMBER};
-use crate::manifest::{ManifestState, TableRecord};
+use crate::manifest::{self, ManifestState, TableRecord};
 use crate::memtable::MemTable;
 use crate::sstable::{parse_table_file_name, table_file_name, BlockCache, SSTableReader};
 use crate::wal::{self, wal_file_name, WALWriter, WalOptions};
@@ -97,18 +97,21 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
     let version = open_tables(&fs, &dir, &state, &block_cache)?;
     check_oldest_log(fs.as_ref(), &dir, &state)?;
     // Numbers continue above everything in the directory, even files a crash
-    // left unlisted, so a new file never reuses a name. Both are at most
-    // MAX_FILE_NUMBER, so the sum cannot overflow. Checked before anything is
-    // removed: a file named beyond the numbers FerrisDB uses is not one of
-    // its leftovers.
+    // left unlisted, so a new file never reuses a name. The highest is below
+    // MAX_FILE_NUMBER, so the sum cannot overflow. Checked, and the new log's
+    // number taken, before anything is removed: a file named beyond the
+    // numbers FerrisDB gives out is not one of its leftovers, and a database
+    // whose numbers are used up fails to open having deleted nothing.
     let highest = highest_file_number(fs.as_ref(), &dir)?;
+    let next = state.next_file_number.max(highest + 1);
+    manifest::check_room_to_open(&dir, next)?;
+    let next_file_number = Arc::new(AtomicU64::new(next));
+    let log_number = manifest::take_file_number(&next_file_number, &dir, true)?;
     remove_leftovers(fs.as_ref(), &dir, &state)?;
-    let next_file_number = Arc::new(AtomicU64::new(state.next_file_number.max(highest + 1)));
     let logs: Vec<_> = wal::wal_files(fs.as_ref(), &dir)?
         .into_iter()
         .filter(|(number, _)| *number >= state.log_number)
         .collect();
-    let log_number = next_file_number.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let wal = WALWriter::create(
         Arc::clone(&fs),
         dir.clone(),
@@ -138,6 +141,7 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
         }),
         visible: AtomicU64::new(state.last_timestamp),
         next_file_number,
+        opening: AtomicBool::new(true),
         manifest: Mutex::new(state),
         background: Mutex::new(Background::default()),
         background_changed: Condvar::new(),
@@ -152,6 +156,7 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
         _lock: lock,
     });
     inner.replay(&logs, log_number)?;
+    inner.opening.store(false, Ordering::Relaxed);
     Ok(inner)
 }
 
@@ -282,11 +287,11 @@ fn remove_leftovers(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> R
 
 /// The highest file number of any table or log in `dir`, or 0.
 ///
-/// A table or log named with a number above [`MAX_FILE_NUMBER`] is an
-/// [`Error::Corruption`] naming it: FerrisDB never gives out such a number,
-/// and counting on from it would overflow. (A name whose number does not fit
-/// in 64 bits is not a table or log name at all, and is ignored like any
-/// other foreign file.)
+/// A table or log named with [`MAX_FILE_NUMBER`] or a larger number is an
+/// [`Error::Corruption`] naming it: FerrisDB gives out only numbers below it,
+/// and counting on from it would record a next file number no `open`
+/// accepts. (A name whose number does not fit in 64 bits is not a table or
+/// log name at all, and is ignored like any other foreign file.)
 fn highest_file_number(fs: &dyn FileSystem, dir: &Path) -> Result<u64> {
     let mut highest = 0;
     for name in fs.list(dir)? {
@@ -294,14 +299,14 @@ fn highest_file_number(fs: &dyn FileSystem, dir: &Path) -> Result<u64> {
         else {
             continue;
         };
-        if number > MAX_FILE_NUMBER {
+        if number >= MAX_FILE_NUMBER {
             return Err(Error::corruption(
                 dir.join(&name),
                 0,
                 format!(
-                    "file number {number} is above the largest FerrisDB gives out \
-                     ({MAX_FILE_NUMBER}): this file was not written by FerrisDB; move it out of \
-                     the database directory"
+                    "file number {number} is not below MAX_FILE_NUMBER ({MAX_FILE_NUMBER}), \
+                     under which FerrisDB gives out every number: this file was not written by \
+                     FerrisDB; move it out of the database directory"
                 ),
             ));
         }
