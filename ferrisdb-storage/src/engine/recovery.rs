@@ -7,7 +7,8 @@
 //!   2. read the manifest; without one, make a new database if the directory
 //!      holds none, or fail if it holds tables or logs (directory.rs)
 //!   3. check the manifest against the directory: open every listed table
-//!      (a missing, resized or damaged one is an error) and find the log
+//!      (a missing, resized or damaged one is an error; so is a table listed
+//!      twice, or overlapping another in a level below 0) and find the log
 //!      numbered log_number; refuse a table or log named at or beyond
 //!      MAX_FILE_NUMBER, and a table unlike its manifest record
 //!   4. delete what a crash left behind (see "What open deletes")
@@ -74,7 +75,7 @@ use super::version::{Table, Version};
 use super::{directory, Background, Inner, SuperVersion, WriteState};
 use crate::compaction::{self, RateLimiter};
 use crate::fs::{FileSystem, SharedFileSystem};
-use crate::manifest::format::{MANIFEST_TEMP_FILE_NAME, MAX_FILE_NUMBER};
+use crate::manifest::format::{MANIFEST_FILE_NAME, MANIFEST_TEMP_FILE_NAME, MAX_FILE_NUMBER};
 use crate::manifest::{self, ManifestState, TableRecord};
 use crate::memtable::MemTable;
 use crate::sstable::{parse_table_file_name, table_file_name, BlockCache, SSTableReader};
@@ -160,8 +161,9 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
     Ok(inner)
 }
 
-/// Opens every table the manifest lists, by level: each must exist, have the
-/// size the manifest records and open.
+/// Opens every table the manifest lists, by level: each must be listed once,
+/// exist, have the size the manifest records and open, and each level below
+/// 0 must be sorted by key with disjoint ranges.
 fn open_tables(
     fs: &SharedFileSystem,
     dir: &Path,
@@ -169,7 +171,14 @@ fn open_tables(
     block_cache: &Arc<BlockCache>,
 ) -> Result<Version> {
     let mut levels: Vec<Vec<Arc<Table>>> = Vec::new();
+    let mut listed = BTreeSet::new();
     for record in &state.tables {
+        if !listed.insert(record.file_number) {
+            return Err(damaged_manifest(
+                dir,
+                format!("it lists table {} twice", record.file_number),
+            ));
+        }
         let path = dir.join(table_file_name(record.file_number));
         if !fs.exists(&path)? {
             return Err(Error::corruption(
@@ -190,11 +199,41 @@ fn open_tables(
     // The manifest lists tables in read order: level 0 newest first (a
     // size-tiered merge output is newer than the runs after it but may have
     // a higher file number than newer flushes, so the list order is the
-    // truth), deeper levels by key, which sorting re-checks cheaply.
-    for level in levels.iter_mut().skip(1) {
-        level.sort_by(|a, b| a.record.smallest.cmp(&b.record.smallest));
+    // truth), each deeper level one sorted run: by key, with disjoint
+    // user-key ranges (an output is split only between two user keys). Every
+    // version keeps that shape, and reads rely on it: a point read looks in
+    // the one table of a deeper level whose range holds the key, and a scan
+    // reads the level as one run.
+    for (level, tables) in levels.iter().enumerate().skip(1) {
+        for pair in tables.windows(2) {
+            let (a, b) = (&pair[0].record, &pair[1].record);
+            if a.largest.user_key >= b.smallest.user_key {
+                return Err(damaged_manifest(
+                    dir,
+                    format!(
+                        "level {level} lists table {} (keys {} to {}) before table {} (keys {} \
+                         to {}), but the tables of a level below 0 are sorted by key with \
+                         disjoint ranges",
+                        a.file_number, a.smallest, a.largest, b.file_number, b.smallest, b.largest
+                    ),
+                ));
+            }
+        }
     }
     Ok(Version { levels })
+}
+
+/// A corruption error naming the manifest of `dir`, which lists what the
+/// engine never writes (`reason`).
+fn damaged_manifest(dir: &Path, reason: String) -> Error {
+    Error::corruption(
+        dir.join(MANIFEST_FILE_NAME),
+        0,
+        format!(
+            "the manifest is damaged: {reason}; nothing was deleted; restore the MANIFEST from a \
+             backup"
+        ),
+    )
 }
 
 /// Checks that the log numbered `log_number`, the oldest the manifest needs,

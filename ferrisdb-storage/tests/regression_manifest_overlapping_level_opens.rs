@@ -1,14 +1,16 @@
-//! Review finding: `open` checks each manifest record's numbers against what
-//! the engine can hold (levels, file numbers, timestamps) and each listed
-//! table against its file, but not the shape every version keeps: a level
-//! below 0 is one sorted run of tables with disjoint key ranges. A manifest
-//! (crafted, or damaged with a good checksum) that lists two overlapping
-//! tables in level 1 opens without an error, and reads then silently miss
-//! data: a point read looks in the one level-1 table whose range comes first
-//! and never in the other, so a key written and flushed reads as absent.
+//! Bug (found by the review of issue 14): `open` checked each manifest
+//! record's numbers against what the engine can hold (levels, file numbers,
+//! timestamps) and each listed table against its file, but not the shape
+//! every version keeps: a level below 0 is one sorted run of tables with
+//! disjoint key ranges. A manifest (crafted, or damaged with a good checksum)
+//! that lists two overlapping tables in level 1 opened without an error, and
+//! reads then silently missed data: a point read looks in the one level-1
+//! table whose range comes first and never in the other, so a key written and
+//! flushed read as absent.
 //!
 //! A manifest the engine cannot have written must be a corruption error
-//! naming it, not a silently smaller database.
+//! naming it, not a silently smaller database. Now `open` checks that every
+//! level below 0 is listed in key order with disjoint user-key ranges.
 
 mod reliability;
 
@@ -17,7 +19,7 @@ use ferrisdb_storage::{StorageConfig, StorageEngine};
 use reliability::{config, db_dir, fresh_fs};
 
 #[test]
-fn review_open_manifest_overlapping_level_opens() {
+fn regression_manifest_overlapping_level_opens() {
     let fs = fresh_fs();
     let open = || {
         StorageEngine::open(StorageConfig {
