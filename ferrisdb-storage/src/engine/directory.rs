@@ -77,19 +77,14 @@ pub(crate) fn load_or_create(fs: &dyn FileSystem, config: &StorageConfig) -> Res
     }
     let files = database_files(fs, dir)?;
     if !files.is_empty() {
-        let shown = files.len().min(3);
-        let more = match files.len() - shown {
-            0 => String::new(),
-            n => format!(" and {n} more"),
-        };
         return Err(Error::corruption(
             dir.join(MANIFEST_FILE_NAME),
             0,
             format!(
-                "the manifest is missing, yet the directory holds tables or logs ({}{more}), \
+                "the manifest is missing, yet the directory holds tables or logs ({}), \
                  so it is not opened as a new database and nothing in it is deleted; restore \
                  MANIFEST from a backup, or move those files away to make a new database here",
-                files[..shown].join(", ")
+                some_of(&files)
             ),
         ));
     }
@@ -111,12 +106,22 @@ fn database_files(fs: &dyn FileSystem, dir: &Path) -> Result<Vec<String>> {
     Ok(fs
         .list(dir)?
         .into_iter()
-        .filter(|name| {
-            name.ends_with(".sst.tmp")
-                || parse_table_file_name(name).is_some()
-                || wal::parse_wal_file_name(name).is_some()
-        })
+        .filter(|name| is_table_file(name) || wal::parse_wal_file_name(name).is_some())
         .collect())
+}
+
+/// The first few of `names`, for an error message.
+pub(crate) fn some_of(names: &[String]) -> String {
+    let shown = names.len().min(3);
+    match names.len() - shown {
+        0 => names.join(", "),
+        more => format!("{} and {more} more", names[..shown].join(", ")),
+    }
+}
+
+/// Whether `name` is a table's, finished or being written.
+pub(crate) fn is_table_file(name: &str) -> bool {
+    name.ends_with(".sst.tmp") || parse_table_file_name(name).is_some()
 }
 
 fn no_database(dir: &Path) -> Error {

@@ -36,9 +36,12 @@
 //!   without it is durable, and logs below a new `log_number` only after the
 //!   manifest raising it is, so the log numbered `log_number` exists as long
 //!   as that manifest is the newest (a log's name is durable before a
-//!   manifest can name it). A manifest older than the directory's files
-//!   (restored from a backup, copied from elsewhere) usually lists a table a
-//!   compaction has since removed, or names a log a flush has since deleted,
+//!   manifest can name it). A new database's manifest (`log_number` 0) is the
+//!   newest only while the directory holds no table, finished or not: the
+//!   first `open` records a log number before it takes a write. A manifest
+//!   older than the directory's files (restored from a backup, copied from
+//!   elsewhere) usually lists a table a compaction has since removed, names a
+//!   log a flush has since deleted, or is a new database's beside tables,
 //!   and the open fails having deleted nothing.
 //! - Then, as crash leftovers:
 //!   - `MANIFEST.tmp`: a manifest write cut short before its rename; the
@@ -238,10 +241,34 @@ fn damaged_manifest(dir: &Path, reason: String) -> Error {
 
 /// Checks that the log numbered `log_number`, the oldest the manifest needs,
 /// exists: it does as long as the manifest is the newest one (see "What
-/// `open` deletes"). A manifest of a new database needs no log yet (0).
+/// `open` deletes").
+///
+/// A manifest of a new database needs no log yet (`log_number` 0), and is
+/// the newest only while the directory holds no table: it is written before
+/// the database's first log, and the first `open` records a log number before
+/// it accepts a write, so a table (even one being written) is something a
+/// later manifest must account for. Logs are no such sign: an interrupted
+/// first `open` leaves an empty one, and replay keeps whatever a log holds.
 fn check_oldest_log(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> Result<()> {
     if state.log_number == 0 {
-        return Ok(());
+        let tables: Vec<String> = fs
+            .list(dir)?
+            .into_iter()
+            .filter(|name| directory::is_table_file(name))
+            .collect();
+        if tables.is_empty() {
+            return Ok(());
+        }
+        return Err(Error::corruption(
+            dir.join(MANIFEST_FILE_NAME),
+            0,
+            format!(
+                "the manifest is a new database's (log number 0, written before its first log), \
+                 but the directory holds tables ({}): the manifest is older than the directory's \
+                 other files; nothing was deleted; restore the newest MANIFEST from a backup",
+                directory::some_of(&tables)
+            ),
+        ));
     }
     let path = dir.join(wal_file_name(state.log_number));
     if fs.exists(&path)? {

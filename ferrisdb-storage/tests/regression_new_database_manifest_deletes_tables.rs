@@ -1,14 +1,19 @@
-//! Review finding: `open` deletes the tables a manifest does not list once
-//! the manifest "fits the directory", and the only staleness check is that
-//! the log numbered `log_number` exists. A manifest with `log_number = 0`
-//! (the first manifest of a new database, written before its first log) is
-//! let through without any check. Put over a database's `MANIFEST` (a
-//! manifest restored or copied from a database that was just being made),
-//! it opens the database empty and deletes every table as a crash leftover:
-//! tables numbered far above its `next_file_number` of 1, whose data no log
-//! holds. `open` must never delete a file it cannot account for; this one
-//! should fail with a corruption error and delete nothing, as a stale
-//! manifest with a missing log does (`regression_stale_manifest_deletes_tables`).
+//! Bug (found by the review of issue 14): `open` deletes the tables a
+//! manifest does not list once the manifest "fits the directory", and the
+//! only staleness check was that the log numbered `log_number` exists. A
+//! manifest with `log_number = 0` (the first manifest of a new database,
+//! written before its first log) was let through without any check. Put over
+//! a database's `MANIFEST` (a manifest restored or copied from a database
+//! that was just being made), it opened the database empty and deleted every
+//! table as a crash leftover: tables numbered far above its
+//! `next_file_number` of 1, whose data no log holds. `open` must never delete
+//! a file it cannot account for; this one should fail with a corruption error
+//! and delete nothing, as a stale manifest with a missing log does
+//! (`regression_stale_manifest_deletes_tables`).
+//!
+//! Now a new database's manifest is taken for the newest only while the
+//! directory holds no table: the first `open` records a log number before it
+//! takes a write, so a table is something a later manifest accounts for.
 
 mod reliability;
 
@@ -18,7 +23,7 @@ use ferrisdb_storage::{StorageConfig, StorageEngine};
 use reliability::{config, db_dir, fresh_fs};
 
 #[test]
-fn review_open_new_database_manifest_deletes_tables() {
+fn regression_new_database_manifest_deletes_tables() {
     let fs = fresh_fs();
     let open = || {
         StorageEngine::open(StorageConfig {
