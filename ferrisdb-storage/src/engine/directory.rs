@@ -28,7 +28,7 @@ use std::path::Path;
 
 use crate::fs::FileSystem;
 use crate::manifest::{self, format::MANIFEST_FILE_NAME, ManifestState};
-use crate::sstable::parse_table_file_name;
+use crate::sstable::{parse_table_file_name, parse_temp_table_file_name};
 use crate::wal;
 use crate::{Error, Result, StorageConfig};
 
@@ -121,7 +121,7 @@ pub(crate) fn some_of(names: &[String]) -> String {
 
 /// Whether `name` is a table's, finished or being written.
 pub(crate) fn is_table_file(name: &str) -> bool {
-    name.ends_with(".sst.tmp") || parse_table_file_name(name).is_some()
+    parse_table_file_name(name).is_some() || parse_temp_table_file_name(name).is_some()
 }
 
 fn no_database(dir: &Path) -> Error {

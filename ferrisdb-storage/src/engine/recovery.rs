@@ -46,8 +46,9 @@
 //! - Then, as crash leftovers:
 //!   - `MANIFEST.tmp`: a manifest write cut short before its rename; the
 //!     `MANIFEST` in force is the one before it.
-//!   - `*.sst.tmp`: a table write cut short before its rename; no manifest
-//!     ever lists a temporary name.
+//!   - `NNNNNN.sst.tmp` (exactly a table's name, then `.tmp`): a table
+//!     write cut short before its rename; no manifest ever lists a temporary
+//!     name.
 //!   - a log numbered below `log_number`: the manifest records that its
 //!     writes are in tables.
 //!   - a table the manifest does not list. It is either the input of a
@@ -81,7 +82,9 @@ use crate::fs::{FileSystem, SharedFileSystem};
 use crate::manifest::format::{MANIFEST_FILE_NAME, MANIFEST_TEMP_FILE_NAME, MAX_FILE_NUMBER};
 use crate::manifest::{self, ManifestState, TableRecord};
 use crate::memtable::MemTable;
-use crate::sstable::{parse_table_file_name, table_file_name, BlockCache, SSTableReader};
+use crate::sstable::{
+    parse_table_file_name, parse_temp_table_file_name, table_file_name, BlockCache, SSTableReader,
+};
 use crate::wal::{self, wal_file_name, WALWriter, WalOptions};
 use crate::{Error, Result, StorageConfig};
 
@@ -334,14 +337,13 @@ fn check_record(record: &TableRecord, reader: &SSTableReader) -> Result<()> {
 fn remove_leftovers(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> Result<()> {
     let live: BTreeSet<u64> = state.tables.iter().map(|t| t.file_number).collect();
     for name in fs.list(dir)? {
-        let orphan = if name == MANIFEST_TEMP_FILE_NAME || name.ends_with(".sst.tmp") {
-            true
-        } else if let Some(number) = parse_table_file_name(&name) {
+        // Only names the engine writes: any other file is someone else's.
+        let orphan = if let Some(number) = parse_table_file_name(&name) {
             !live.contains(&number)
         } else if let Some(number) = wal::parse_wal_file_name(&name) {
             number < state.log_number
         } else {
-            false
+            name == MANIFEST_TEMP_FILE_NAME || parse_temp_table_file_name(&name).is_some()
         };
         if orphan {
             tracing::info!(file = %name, "removing a file left behind by a crash");

@@ -1,11 +1,15 @@
-//! Review finding: "What `open` deletes" (engine/recovery.rs) promises that
-//! `open` never deletes "a file whose name the engine does not write". But
-//! the leftover rules match names loosely: any name ending in `.sst.tmp` is
-//! taken for an interrupted table write, and `parse_table_file_name`
-//! accepts any run of six or more digits, so `0000099.sst` (a leading zero
-//! the engine never writes: it writes `000099.sst`) is taken for table 99
-//! and, being unlisted, deleted. Both files below are a user's, and both are
-//! deleted by a plain `open`.
+//! Bug (found by the review of issue 14): "What `open` deletes"
+//! (engine/recovery.rs) promises that `open` never deletes "a file whose
+//! name the engine does not write". But the leftover rules matched names
+//! loosely: any name ending in `.sst.tmp` was taken for an interrupted table
+//! write, and `parse_table_file_name` accepted any run of six or more digits,
+//! so `0000099.sst` (a leading zero the engine never writes: it writes
+//! `000099.sst`) was taken for table 99 and, being unlisted, deleted. Both
+//! files below are a user's, and both were deleted by a plain `open`.
+//!
+//! Now the table, temporary table and log name parsers accept exactly the
+//! names the engine writes (the number formatted back must give the name),
+//! and `open` deletes only such names.
 
 mod reliability;
 
@@ -13,7 +17,7 @@ use ferrisdb_storage::fs::FileSystem;
 use reliability::{db_dir, fresh_fs, open};
 
 #[test]
-fn review_open_deletes_names_the_engine_never_writes() {
+fn regression_open_deletes_names_the_engine_never_writes() {
     let fs = fresh_fs();
     let db = open(&fs).unwrap();
     db.put("k", "v").unwrap();
