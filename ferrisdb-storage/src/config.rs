@@ -102,8 +102,10 @@ pub struct StorageConfig {
     pub compaction_style: CompactionStyle,
     /// Turns background compaction off: tables accumulate until
     /// [`StorageEngine::compact`](crate::StorageEngine::compact) is called,
-    /// and writes never stall on level 0 (as in RocksDB). For bulk loads
-    /// followed by one compaction, and for experiments. Default `false`.
+    /// writes never stall on level 0, and
+    /// [`wait_for_compactions`](crate::StorageEngine::wait_for_compactions)
+    /// waits for the flushes only (as in RocksDB). For bulk loads followed by
+    /// one compaction, and for experiments. Default `false`.
     pub disable_auto_compactions: bool,
     /// Leveled: level 0 is compacted into level 1 once it holds this many
     /// tables. Default 4.

@@ -158,6 +158,16 @@ impl StorageEngine {
 
     /// Waits until background work is done: every frozen MemTable flushed and
     /// no compaction left to do. Useful before measuring, or in tests.
+    ///
+    /// With [`disable_auto_compactions`](StorageConfig::disable_auto_compactions)
+    /// no compaction runs in the background, so this returns once the
+    /// flushes are done and no compaction is running, however many tables
+    /// await a [`compact`](Self::compact) (as RocksDB's `WaitForCompact`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Background`](crate::Error::Background) once a failure stopped
+    /// the database.
     pub fn wait_for_compactions(&self) -> Result<()> {
         self.inner.wait_until_quiet()
     }

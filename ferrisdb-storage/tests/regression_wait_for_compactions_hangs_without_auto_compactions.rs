@@ -1,10 +1,13 @@
-//! Review finding: with `disable_auto_compactions = true`, no background
-//! compaction ever runs, yet `wait_for_compactions()` waits until the
-//! strategy has nothing left to do (`wait_until_quiet` asks
-//! `needs_compaction`). Once level 0 reaches its trigger (leveled) or a tier
-//! of similar runs exists (size-tiered), nothing can ever make it quiet, and
-//! the call blocks forever; a bulk load that flushes and then waits, as the
-//! setting's docs suggest for bulk loads, hangs.
+//! Bug (found by the review of issue 14): with `disable_auto_compactions =
+//! true`, no background compaction ever runs, yet `wait_for_compactions()`
+//! waited until the strategy had nothing left to do (`wait_until_quiet`
+//! asked `needs_compaction`). Once level 0 reached its trigger (leveled) or a
+//! tier of similar runs existed (size-tiered), nothing could ever make it
+//! quiet, and the call blocked forever; a bulk load that flushes and then
+//! waits, as the setting's docs suggest for bulk loads, hung.
+//!
+//! Now, without automatic compactions, it returns once the flushes are done
+//! and no compaction is running, as RocksDB's `WaitForCompact` does.
 //!
 //! The call runs on another thread; a correct engine returns at once (no
 //! background work can run), so the generous bound only decides how long a
