@@ -34,11 +34,17 @@ use crate::{Error, Result, StorageConfig};
 
 /// Creates the data directory if it is missing and the configuration allows
 /// a new database; called before the directory's lock is taken.
+///
+/// Without `create_if_missing`, a directory holding no file of a database
+/// fails here, before the lock (a `LOCK` file on most file systems) is
+/// taken, so the failed `open` leaves it as it was. Whether a database is
+/// there is asked again under the lock (`load_or_create`).
 pub(crate) fn prepare(fs: &dyn FileSystem, config: &StorageConfig) -> Result<()> {
     let dir = &config.data_dir;
     if !config.create_if_missing && !fs.exists(dir)? {
         return Err(no_database(dir));
     }
+    // Creates nothing for a directory that exists; checks it can be one.
     crate::fs::create_dir_all_durable(fs, dir).map_err(|e| match e {
         // Only a path that cannot be a directory is the caller's mistake; a
         // failing disk is an I/O error, which the caller may retry.
@@ -54,7 +60,14 @@ pub(crate) fn prepare(fs: &dyn FileSystem, config: &StorageConfig) -> Result<()>
             "data_dir {} cannot be used as a database directory: {e}",
             dir.display()
         )),
-    })
+    })?;
+    if !config.create_if_missing
+        && !fs.exists(&dir.join(MANIFEST_FILE_NAME))?
+        && database_files(fs, dir)?.is_empty()
+    {
+        return Err(no_database(dir));
+    }
+    Ok(())
 }
 
 /// The manifest of the database in `config.data_dir`, after making a new
