@@ -102,8 +102,10 @@ pub struct StorageConfig {
     pub compaction_style: CompactionStyle,
     /// Turns background compaction off: tables accumulate until
     /// [`StorageEngine::compact`](crate::StorageEngine::compact) is called,
-    /// and writes never stall on level 0 (as in RocksDB). For bulk loads
-    /// followed by one compaction, and for experiments. Default `false`.
+    /// writes never stall on level 0, and
+    /// [`wait_for_compactions`](crate::StorageEngine::wait_for_compactions)
+    /// waits for the flushes only (as in RocksDB). For bulk loads followed by
+    /// one compaction, and for experiments. Default `false`.
     pub disable_auto_compactions: bool,
     /// Leveled: level 0 is compacted into level 1 once it holds this many
     /// tables. Default 4.
@@ -123,7 +125,8 @@ pub struct StorageConfig {
     /// 64 MiB.
     pub target_file_size: u64,
     /// Size-tiered: a tier of similar-sized tables is merged once it holds
-    /// this many. Default 4.
+    /// this many. At most `level0_stop_writes_trigger`, or writes could stop
+    /// with no merge to start. Default 4.
     pub min_merge_width: usize,
     /// Size-tiered: when all tables but the oldest take more than this
     /// percentage of the oldest's size, everything is merged, which bounds
@@ -270,6 +273,26 @@ impl StorageConfig {
         check(self.min_merge_width >= 2, || {
             "min_merge_width must be at least 2".into()
         })?;
+        // Writes stop at level0_stop_writes_trigger level-0 runs until
+        // compaction brings the count down. Size-tiered merges at least
+        // min_merge_width runs (or all of them, once space amplification
+        // passes its limit, which equal runs may never do), so with fewer
+        // runs than that nothing is ever picked and writes wait forever.
+        // (Leveled's equivalent, level0_file_num_compaction_trigger at most
+        // the stop trigger, is checked above.)
+        check(
+            self.compaction_style != CompactionStyle::SizeTiered
+                || self.min_merge_width <= self.level0_stop_writes_trigger,
+            || {
+                format!(
+                    "size-tiered compaction needs min_merge_width ({}) <= \
+                     level0_stop_writes_trigger ({}): writes stop at that many level-0 runs, \
+                     and no merge of fewer than min_merge_width runs is ever picked, so they \
+                     would wait forever",
+                    self.min_merge_width, self.level0_stop_writes_trigger
+                )
+            },
+        )?;
         check(self.background_threads >= 1, || {
             "background_threads must be at least 1".into()
         })?;
@@ -330,5 +353,24 @@ mod tests {
             assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
             assert!(err.to_string().contains(name), "{name}: {err}");
         }
+    }
+
+    #[test]
+    fn size_tiered_merges_no_wider_than_the_stop_trigger() {
+        let mut config = StorageConfig {
+            compaction_style: CompactionStyle::SizeTiered,
+            min_merge_width: 36,
+            ..StorageConfig::default()
+        };
+        config.validate().unwrap();
+        config.min_merge_width = 37;
+        let err = config.validate().unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+        for name in ["min_merge_width", "level0_stop_writes_trigger"] {
+            assert!(err.to_string().contains(name), "{name}: {err}");
+        }
+        // Leveled does not use the setting.
+        config.compaction_style = CompactionStyle::Leveled;
+        config.validate().unwrap();
     }
 }

@@ -111,7 +111,9 @@ impl Inner {
     }
 
     /// Waits until no MemTable waits for a flush, no compaction runs and the
-    /// strategy finds nothing to do.
+    /// strategy finds nothing to do; with `disable_auto_compactions`, no
+    /// compaction is ever started in the background, so only the first two
+    /// (as RocksDB's `WaitForCompact`).
     pub(crate) fn wait_until_quiet(&self) -> Result<()> {
         let mut background = lock(&self.background);
         loop {
@@ -122,6 +124,7 @@ impl Inner {
             let quiet = background.compactions_running == 0
                 && current.frozen.is_empty()
                 && (background.manual_compaction
+                    || self.config.disable_auto_compactions
                     || !self
                         .strategy
                         .needs_compaction(&current.version.level_records()));

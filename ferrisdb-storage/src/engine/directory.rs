@@ -28,17 +28,23 @@ use std::path::Path;
 
 use crate::fs::FileSystem;
 use crate::manifest::{self, format::MANIFEST_FILE_NAME, ManifestState};
-use crate::sstable::parse_table_file_name;
+use crate::sstable::{parse_table_file_name, parse_temp_table_file_name};
 use crate::wal;
 use crate::{Error, Result, StorageConfig};
 
 /// Creates the data directory if it is missing and the configuration allows
 /// a new database; called before the directory's lock is taken.
+///
+/// Without `create_if_missing`, a directory holding no file of a database
+/// fails here, before the lock (a `LOCK` file on most file systems) is
+/// taken, so the failed `open` leaves it as it was. Whether a database is
+/// there is asked again under the lock (`load_or_create`).
 pub(crate) fn prepare(fs: &dyn FileSystem, config: &StorageConfig) -> Result<()> {
     let dir = &config.data_dir;
     if !config.create_if_missing && !fs.exists(dir)? {
         return Err(no_database(dir));
     }
+    // Creates nothing for a directory that exists; checks it can be one.
     crate::fs::create_dir_all_durable(fs, dir).map_err(|e| match e {
         // Only a path that cannot be a directory is the caller's mistake; a
         // failing disk is an I/O error, which the caller may retry.
@@ -54,7 +60,14 @@ pub(crate) fn prepare(fs: &dyn FileSystem, config: &StorageConfig) -> Result<()>
             "data_dir {} cannot be used as a database directory: {e}",
             dir.display()
         )),
-    })
+    })?;
+    if !config.create_if_missing
+        && !fs.exists(&dir.join(MANIFEST_FILE_NAME))?
+        && database_files(fs, dir)?.is_empty()
+    {
+        return Err(no_database(dir));
+    }
+    Ok(())
 }
 
 /// The manifest of the database in `config.data_dir`, after making a new
@@ -77,19 +90,14 @@ pub(crate) fn load_or_create(fs: &dyn FileSystem, config: &StorageConfig) -> Res
     }
     let files = database_files(fs, dir)?;
     if !files.is_empty() {
-        let shown = files.len().min(3);
-        let more = match files.len() - shown {
-            0 => String::new(),
-            n => format!(" and {n} more"),
-        };
         return Err(Error::corruption(
             dir.join(MANIFEST_FILE_NAME),
             0,
             format!(
-                "the manifest is missing, yet the directory holds tables or logs ({}{more}), \
+                "the manifest is missing, yet the directory holds tables or logs ({}), \
                  so it is not opened as a new database and nothing in it is deleted; restore \
                  MANIFEST from a backup, or move those files away to make a new database here",
-                files[..shown].join(", ")
+                some_of(&files)
             ),
         ));
     }
@@ -111,12 +119,22 @@ fn database_files(fs: &dyn FileSystem, dir: &Path) -> Result<Vec<String>> {
     Ok(fs
         .list(dir)?
         .into_iter()
-        .filter(|name| {
-            name.ends_with(".sst.tmp")
-                || parse_table_file_name(name).is_some()
-                || wal::parse_wal_file_name(name).is_some()
-        })
+        .filter(|name| is_table_file(name) || wal::parse_wal_file_name(name).is_some())
         .collect())
+}
+
+/// The first few of `names`, for an error message.
+pub(crate) fn some_of(names: &[String]) -> String {
+    let shown = names.len().min(3);
+    match names.len() - shown {
+        0 => names.join(", "),
+        more => format!("{} and {more} more", names[..shown].join(", ")),
+    }
+}
+
+/// Whether `name` is a table's, finished or being written.
+pub(crate) fn is_table_file(name: &str) -> bool {
+    parse_table_file_name(name).is_some() || parse_temp_table_file_name(name).is_some()
 }
 
 fn no_database(dir: &Path) -> Error {

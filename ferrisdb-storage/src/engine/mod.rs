@@ -55,12 +55,12 @@ mod write;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
 
 use crate::compaction::{CompactionStrategy, RateLimiter};
 use crate::fs::{FileLock, SharedFileSystem};
-use crate::manifest::ManifestState;
+use crate::manifest::{self, ManifestState};
 use crate::memtable::MemTable;
 use crate::sstable::BlockCache;
 use crate::wal::WALWriter;
@@ -129,6 +129,9 @@ pub(crate) struct Inner {
     /// it); reads and new snapshots use it. Never moves back.
     pub(crate) visible: AtomicU64,
     pub(crate) next_file_number: Arc<AtomicU64>,
+    /// Set while `open` replays the logs: its tables may take the file
+    /// numbers kept for `open` (see [`manifest::FILE_NUMBERS_KEPT_FOR_OPEN`]).
+    pub(crate) opening: AtomicBool,
     pub(crate) manifest: Mutex<ManifestState>,
     pub(crate) background: Mutex<Background>,
     /// Signalled when a flush finishes, work arrives, or shutdown begins.
@@ -243,11 +246,14 @@ impl Inner {
         lock(&self.lock_file).take();
     }
 
-    /// A fresh file number, for a log or a table.
-    pub(crate) fn new_file_number(&self) -> u64 {
-        // Relaxed: uniqueness needs only the atomicity of the add; the number
-        // orders nothing else.
-        self.next_file_number.fetch_add(1, Ordering::Relaxed)
+    /// A fresh file number, for a table (the log writer takes its own from
+    /// the same counter); a corruption error once they are used up (see
+    /// [`manifest::take_file_number`]).
+    pub(crate) fn new_file_number(&self) -> Result<u64> {
+        // Relaxed: only the thread running `open` sets or clears it, before
+        // any other thread starts.
+        let for_open = self.opening.load(Ordering::Relaxed);
+        manifest::take_file_number(&self.next_file_number, &self.dir, for_open)
     }
 
     /// Fails with the background error, if there is one.

@@ -53,7 +53,7 @@ impl<'a> TableOutput<'a> {
             }
         }
         if self.current.is_none() {
-            let number = self.inner.new_file_number();
+            let number = self.inner.new_file_number()?;
             let path = self.inner.dir.join(table_file_name(number));
             let writer = SSTableWriter::create(
                 Arc::clone(&self.inner.fs),

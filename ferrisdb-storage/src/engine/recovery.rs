@@ -7,8 +7,9 @@
 //!   2. read the manifest; without one, make a new database if the directory
 //!      holds none, or fail if it holds tables or logs (directory.rs)
 //!   3. check the manifest against the directory: open every listed table
-//!      (a missing, resized or damaged one is an error) and find the log
-//!      numbered log_number; refuse a table or log named beyond
+//!      (a missing, resized or damaged one is an error; so is a table listed
+//!      twice, or overlapping another in a level below 0) and find the log
+//!      numbered log_number; refuse a table or log named at or beyond
 //!      MAX_FILE_NUMBER, and a table unlike its manifest record
 //!   4. delete what a crash left behind (see "What open deletes")
 //!   5. replay the logs from log_number on, in order, into MemTables; write
@@ -35,17 +36,22 @@
 //!   without it is durable, and logs below a new `log_number` only after the
 //!   manifest raising it is, so the log numbered `log_number` exists as long
 //!   as that manifest is the newest (a log's name is durable before a
-//!   manifest can name it). A manifest older than the directory's files
-//!   (restored from a backup, copied from elsewhere) usually lists a table a
-//!   compaction has since removed, or names a log a flush has since deleted,
+//!   manifest can name it). A new database's manifest (`log_number` 0) is the
+//!   newest only while the directory holds no table, finished or not: the
+//!   first `open` records a log number before it takes a write. A manifest
+//!   older than the directory's files (restored from a backup, copied from
+//!   elsewhere) usually lists a table a compaction has since removed, names a
+//!   log a flush has since deleted, or is a new database's beside tables,
 //!   and the open fails having deleted nothing.
 //! - Then, as crash leftovers:
 //!   - `MANIFEST.tmp`: a manifest write cut short before its rename; the
 //!     `MANIFEST` in force is the one before it.
-//!   - `*.sst.tmp`: a table write cut short before its rename; no manifest
-//!     ever lists a temporary name.
-//!   - `*.wal.tmp`: a new log cut short before its rename; it holds only a
-//!     header (a log takes writes once renamed).
+//!   - `NNNNNN.sst.tmp` (exactly a table's name, then `.tmp`): a table
+//!     write cut short before its rename; no manifest ever lists a temporary
+//!     name.
+//!   - `NNNNNN.wal.tmp` (exactly a log's name, then `.tmp`): a new log cut
+//!     short before its rename; it holds only a header (a log takes writes
+//!     once renamed).
 //!   - a log numbered below `log_number`: the manifest records that its
 //!     writes are in tables.
 //!   - a table the manifest does not list. It is either the input of a
@@ -67,7 +73,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 
 use super::snapshots::SnapshotList;
@@ -76,10 +82,12 @@ use super::version::{Table, Version};
 use super::{directory, Background, Inner, SuperVersion, WriteState};
 use crate::compaction::{self, RateLimiter};
 use crate::fs::{FileSystem, SharedFileSystem};
-use crate::manifest::format::{MANIFEST_TEMP_FILE_NAME, MAX_FILE_NUMBER};
-use crate::manifest::{ManifestState, TableRecord};
+use crate::manifest::format::{MANIFEST_FILE_NAME, MANIFEST_TEMP_FILE_NAME, MAX_FILE_NUMBER};
+use crate::manifest::{self, ManifestState, TableRecord};
 use crate::memtable::MemTable;
-use crate::sstable::{parse_table_file_name, table_file_name, BlockCache, SSTableReader};
+use crate::sstable::{
+    parse_table_file_name, parse_temp_table_file_name, table_file_name, BlockCache, SSTableReader,
+};
 use crate::wal::{self, wal_file_name, WALWriter, WalOptions};
 use crate::{Error, Result, StorageConfig};
 
@@ -99,18 +107,21 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
     let version = open_tables(&fs, &dir, &state, &block_cache)?;
     check_oldest_log(fs.as_ref(), &dir, &state)?;
     // Numbers continue above everything in the directory, even files a crash
-    // left unlisted, so a new file never reuses a name. Both are at most
-    // MAX_FILE_NUMBER, so the sum cannot overflow. Checked before anything is
-    // removed: a file named beyond the numbers FerrisDB uses is not one of
-    // its leftovers.
+    // left unlisted, so a new file never reuses a name. The highest is below
+    // MAX_FILE_NUMBER, so the sum cannot overflow. Checked, and the new log's
+    // number taken, before anything is removed: a file named beyond the
+    // numbers FerrisDB gives out is not one of its leftovers, and a database
+    // whose numbers are used up fails to open having deleted nothing.
     let highest = highest_file_number(fs.as_ref(), &dir)?;
+    let next = state.next_file_number.max(highest + 1);
+    manifest::check_room_to_open(&dir, next)?;
+    let next_file_number = Arc::new(AtomicU64::new(next));
+    let log_number = manifest::take_file_number(&next_file_number, &dir, true)?;
     remove_leftovers(fs.as_ref(), &dir, &state)?;
-    let next_file_number = Arc::new(AtomicU64::new(state.next_file_number.max(highest + 1)));
     let logs: Vec<_> = wal::wal_files(fs.as_ref(), &dir)?
         .into_iter()
         .filter(|(number, _)| *number >= state.log_number)
         .collect();
-    let log_number = next_file_number.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let wal = WALWriter::create(
         Arc::clone(&fs),
         dir.clone(),
@@ -140,6 +151,7 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
         }),
         visible: AtomicU64::new(state.last_timestamp),
         next_file_number,
+        opening: AtomicBool::new(true),
         manifest: Mutex::new(state),
         background: Mutex::new(Background::default()),
         background_changed: Condvar::new(),
@@ -154,11 +166,13 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
         lock_file: Mutex::new(Some(lock)),
     });
     inner.replay(&logs, log_number)?;
+    inner.opening.store(false, Ordering::Relaxed);
     Ok(inner)
 }
 
-/// Opens every table the manifest lists, by level: each must exist, have the
-/// size the manifest records and open.
+/// Opens every table the manifest lists, by level: each must be listed once,
+/// exist, have the size the manifest records and open, and each level below
+/// 0 must be sorted by key with disjoint ranges.
 fn open_tables(
     fs: &SharedFileSystem,
     dir: &Path,
@@ -166,7 +180,14 @@ fn open_tables(
     block_cache: &Arc<BlockCache>,
 ) -> Result<Version> {
     let mut levels: Vec<Vec<Arc<Table>>> = Vec::new();
+    let mut listed = BTreeSet::new();
     for record in &state.tables {
+        if !listed.insert(record.file_number) {
+            return Err(damaged_manifest(
+                dir,
+                format!("it lists table {} twice", record.file_number),
+            ));
+        }
         let path = dir.join(table_file_name(record.file_number));
         if !fs.exists(&path)? {
             return Err(Error::corruption(
@@ -187,19 +208,73 @@ fn open_tables(
     // The manifest lists tables in read order: level 0 newest first (a
     // size-tiered merge output is newer than the runs after it but may have
     // a higher file number than newer flushes, so the list order is the
-    // truth), deeper levels by key, which sorting re-checks cheaply.
-    for level in levels.iter_mut().skip(1) {
-        level.sort_by(|a, b| a.record.smallest.cmp(&b.record.smallest));
+    // truth), each deeper level one sorted run: by key, with disjoint
+    // user-key ranges (an output is split only between two user keys). Every
+    // version keeps that shape, and reads rely on it: a point read looks in
+    // the one table of a deeper level whose range holds the key, and a scan
+    // reads the level as one run.
+    for (level, tables) in levels.iter().enumerate().skip(1) {
+        for pair in tables.windows(2) {
+            let (a, b) = (&pair[0].record, &pair[1].record);
+            if a.largest.user_key >= b.smallest.user_key {
+                return Err(damaged_manifest(
+                    dir,
+                    format!(
+                        "level {level} lists table {} (keys {} to {}) before table {} (keys {} \
+                         to {}), but the tables of a level below 0 are sorted by key with \
+                         disjoint ranges",
+                        a.file_number, a.smallest, a.largest, b.file_number, b.smallest, b.largest
+                    ),
+                ));
+            }
+        }
     }
     Ok(Version { levels })
 }
 
+/// A corruption error naming the manifest of `dir`, which lists what the
+/// engine never writes (`reason`).
+fn damaged_manifest(dir: &Path, reason: String) -> Error {
+    Error::corruption(
+        dir.join(MANIFEST_FILE_NAME),
+        0,
+        format!(
+            "the manifest is damaged: {reason}; nothing was deleted; restore the MANIFEST from a \
+             backup"
+        ),
+    )
+}
+
 /// Checks that the log numbered `log_number`, the oldest the manifest needs,
 /// exists: it does as long as the manifest is the newest one (see "What
-/// `open` deletes"). A manifest of a new database needs no log yet (0).
+/// `open` deletes").
+///
+/// A manifest of a new database needs no log yet (`log_number` 0), and is
+/// the newest only while the directory holds no table: it is written before
+/// the database's first log, and the first `open` records a log number before
+/// it accepts a write, so a table (even one being written) is something a
+/// later manifest must account for. Logs are no such sign: an interrupted
+/// first `open` leaves an empty one, and replay keeps whatever a log holds.
 fn check_oldest_log(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> Result<()> {
     if state.log_number == 0 {
-        return Ok(());
+        let tables: Vec<String> = fs
+            .list(dir)?
+            .into_iter()
+            .filter(|name| directory::is_table_file(name))
+            .collect();
+        if tables.is_empty() {
+            return Ok(());
+        }
+        return Err(Error::corruption(
+            dir.join(MANIFEST_FILE_NAME),
+            0,
+            format!(
+                "the manifest is a new database's (log number 0, written before its first log), \
+                 but the directory holds tables ({}): the manifest is older than the directory's \
+                 other files; nothing was deleted; restore the newest MANIFEST from a backup",
+                directory::some_of(&tables)
+            ),
+        ));
     }
     let path = dir.join(wal_file_name(state.log_number));
     if fs.exists(&path)? {
@@ -265,17 +340,15 @@ fn check_record(record: &TableRecord, reader: &SSTableReader) -> Result<()> {
 fn remove_leftovers(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> Result<()> {
     let live: BTreeSet<u64> = state.tables.iter().map(|t| t.file_number).collect();
     for name in fs.list(dir)? {
-        let orphan = if name == MANIFEST_TEMP_FILE_NAME
-            || name.ends_with(".sst.tmp")
-            || name.ends_with(".wal.tmp")
-        {
-            true
-        } else if let Some(number) = parse_table_file_name(&name) {
+        // Only names the engine writes: any other file is someone else's.
+        let orphan = if let Some(number) = parse_table_file_name(&name) {
             !live.contains(&number)
         } else if let Some(number) = wal::parse_wal_file_name(&name) {
             number < state.log_number
         } else {
-            false
+            name == MANIFEST_TEMP_FILE_NAME
+                || parse_temp_table_file_name(&name).is_some()
+                || wal::parse_wal_temp_file_name(&name).is_some()
         };
         if orphan {
             tracing::info!(file = %name, "removing a file left behind by a crash");
@@ -287,11 +360,11 @@ fn remove_leftovers(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> R
 
 /// The highest file number of any table or log in `dir`, or 0.
 ///
-/// A table or log named with a number above [`MAX_FILE_NUMBER`] is an
-/// [`Error::Corruption`] naming it: FerrisDB never gives out such a number,
-/// and counting on from it would overflow. (A name whose number does not fit
-/// in 64 bits is not a table or log name at all, and is ignored like any
-/// other foreign file.)
+/// A table or log named with [`MAX_FILE_NUMBER`] or a larger number is an
+/// [`Error::Corruption`] naming it: FerrisDB gives out only numbers below it,
+/// and counting on from it would record a next file number no `open`
+/// accepts. (A name whose number does not fit in 64 bits is not a table or
+/// log name at all, and is ignored like any other foreign file.)
 fn highest_file_number(fs: &dyn FileSystem, dir: &Path) -> Result<u64> {
     let mut highest = 0;
     for name in fs.list(dir)? {
@@ -299,14 +372,14 @@ fn highest_file_number(fs: &dyn FileSystem, dir: &Path) -> Result<u64> {
         else {
             continue;
         };
-        if number > MAX_FILE_NUMBER {
+        if number >= MAX_FILE_NUMBER {
             return Err(Error::corruption(
                 dir.join(&name),
                 0,
                 format!(
-                    "file number {number} is above the largest FerrisDB gives out \
-                     ({MAX_FILE_NUMBER}): this file was not written by FerrisDB; move it out of \
-                     the database directory"
+                    "file number {number} is not below MAX_FILE_NUMBER ({MAX_FILE_NUMBER}), \
+                     under which FerrisDB gives out every number: this file was not written by \
+                     FerrisDB; move it out of the database directory"
                 ),
             ));
         }

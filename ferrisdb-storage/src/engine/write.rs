@@ -6,7 +6,7 @@
 //!   ├─ lock `write`
 //!   │    ├─ make room: freeze a full MemTable, start a new log,
 //!   │    │             stall while too many frozen MemTables wait
-//!   │    ├─ ts = last + 1
+//!   │    ├─ ts = last + 1 (refused past MAX_TIMESTAMP)
 //!   │    ├─ append (batch, ts) to the WAL          (to the OS, or buffered)
 //!   │    ├─ insert every entry into the active MemTable at ts
 //!   │    └─ Normal, None: publish ts: readers may now see it
@@ -39,6 +39,7 @@ use std::time::Instant;
 
 use super::stats::Counters;
 use super::{lock, Frozen, Inner, SuperVersion, WriteState};
+use crate::manifest::format::{MANIFEST_FILE_NAME, MAX_TIMESTAMP};
 use crate::memtable::MemTable;
 use crate::{Error, Operation, Result, SyncMode, Timestamp, WriteBatch};
 
@@ -55,7 +56,7 @@ impl Inner {
             return Ok(self.visible_timestamp());
         }
         let current = self.make_room(&mut state, needed)?;
-        let timestamp = state.last_timestamp + 1;
+        let timestamp = self.next_timestamp(state.last_timestamp)?;
         let position = state.wal.append_no_sync(batch, timestamp)?;
         // The log holds the record from here on: its timestamp is used up
         // whatever happens next, so no later record reuses it.
@@ -88,6 +89,32 @@ impl Inner {
             self.publish_durable(timestamp);
         }
         Ok(timestamp)
+    }
+
+    /// The timestamp of the write after `last`: where timestamps are given
+    /// out, and so where their limit is kept. None is above
+    /// [`MAX_TIMESTAMP`], the largest a manifest or log record may hold, so
+    /// every write the engine logs is one a later `open` replays.
+    ///
+    /// Once they are used up, every write fails with a corruption error
+    /// naming the manifest (reads still work): no database makes 2^63
+    /// writes, so a last timestamp this high comes from a damaged manifest
+    /// or log record.
+    fn next_timestamp(&self, last: Timestamp) -> Result<Timestamp> {
+        last.checked_add(1)
+            .filter(|&next| next <= MAX_TIMESTAMP)
+            .ok_or_else(|| {
+                Error::corruption(
+                    self.dir.join(MANIFEST_FILE_NAME),
+                    0,
+                    format!(
+                        "timestamps are used up: the last is {last}, and a database records \
+                         none above MAX_TIMESTAMP ({MAX_TIMESTAMP}); no database makes that many \
+                         writes, so the manifest's last timestamp, or a log record's, is \
+                         damaged; the write is refused, reads still work"
+                    ),
+                )
+            })
     }
 
     /// Publishes every write up to `timestamp`, under `SyncMode::Full` once

@@ -55,15 +55,16 @@ pub const MAX_FILE_LEN: usize = HEADER_LEN + MAX_BODY_LEN + CHECKSUM_LEN;
 /// claiming more records than the body holds is damage.
 pub const MIN_TABLE_RECORD_LEN: usize = 5 + 2 * (1 + 8) + 2 * 8;
 
-/// The largest file number a database uses, for logs and tables alike; a
-/// manifest whose next file number is above it is damaged, and `open`
-/// refuses a log or table file named with a larger number. Numbers are given
-/// out one at a time from at most this, so the counter never reaches
-/// `u64::MAX` and never wraps around to reuse an old name.
+/// The bound on file numbers, for logs and tables alike: every number given
+/// out is below it (`manifest::take_file_number`), so the next file number a
+/// manifest records is at most this. A manifest whose next file number is
+/// above it is damaged, and `open` refuses a log or table file named with it
+/// or a larger number. So the counter never reaches `u64::MAX` and never
+/// wraps around to reuse an old name.
 pub const MAX_FILE_NUMBER: u64 = i64::MAX as u64;
 
 /// The largest timestamp a database records, in its manifest or its logs.
-/// Every write takes the next timestamp, so from at most this the counter
-/// never reaches `u64::MAX` and never wraps around to sort new writes below
-/// old ones.
+/// Every write takes the next timestamp, and none above this is given out,
+/// so the counter never reaches `u64::MAX` and never wraps around to sort
+/// new writes below old ones.
 pub const MAX_TIMESTAMP: u64 = i64::MAX as u64;

@@ -26,12 +26,13 @@ pub mod format;
 mod state;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use state::{ClosedLog, ManifestState, TableRecord};
 
 use crate::fs::FileSystem;
 use crate::{Error, Result};
-use format::{MANIFEST_FILE_NAME, MANIFEST_TEMP_FILE_NAME, MAX_FILE_LEN};
+use format::{MANIFEST_FILE_NAME, MANIFEST_TEMP_FILE_NAME, MAX_FILE_LEN, MAX_FILE_NUMBER};
 
 /// Reads the manifest of `dir`, or `None` for a directory without one (a new
 /// database).
@@ -97,6 +98,79 @@ pub fn store(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> Result<(
     drop(file);
     fs.rename(&temp, &dir.join(MANIFEST_FILE_NAME))?;
     fs.sync_dir(dir)
+}
+
+/// File numbers below [`format::MAX_FILE_NUMBER`] that only `open` gives
+/// out: 2^32, about as many as a database makes in decades of flushes.
+///
+/// A running database stops giving out numbers this far below the limit, so
+/// one whose numbers ran out still opens (its new log, and the tables its
+/// replay writes, take numbers from here) and reads back every write it
+/// acknowledged; `open` refuses a database that has used half of them, so
+/// one that opens leaves room for billions of opens again.
+pub const FILE_NUMBERS_KEPT_FOR_OPEN: u64 = 1 << 32;
+
+/// The file numbers are given out `for_open` (a new log or a replayed table
+/// of `open`) or by the running database.
+fn file_number_limit(for_open: bool) -> u64 {
+    if for_open {
+        MAX_FILE_NUMBER
+    } else {
+        MAX_FILE_NUMBER - FILE_NUMBERS_KEPT_FOR_OPEN
+    }
+}
+
+/// Gives out the next file number of the database in `dir` from `counter`,
+/// the next-file-number counter its logs and tables share (and its manifest
+/// records); `for_open` when `open` takes it.
+///
+/// This is where file numbers are given out, and so where their limits are
+/// kept: every number is below [`format::MAX_FILE_NUMBER`], so the counter
+/// never passes it and no manifest, log or table the engine writes is one a
+/// later `open` refuses; and the last [`FILE_NUMBERS_KEPT_FOR_OPEN`] of them
+/// go only to `open`.
+///
+/// # Errors
+///
+/// [`Error::Corruption`] naming the manifest once the numbers are used up,
+/// without changing the counter. No database uses 2^63 file numbers: a counter
+/// this high comes from a damaged manifest's next file number or a file
+/// named near the limit.
+pub(crate) fn take_file_number(counter: &AtomicU64, dir: &Path, for_open: bool) -> Result<u64> {
+    let limit = file_number_limit(for_open);
+    // Relaxed: uniqueness needs only the atomicity of each update; the number
+    // orders nothing else.
+    counter
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |next| {
+            (next < limit).then_some(next + 1)
+        })
+        .map_err(|next| numbers_used_up(dir, next, limit))
+}
+
+/// Checks, at `open`, that the database in `dir`, whose next file number is
+/// `next`, has at least half of [`FILE_NUMBERS_KEPT_FOR_OPEN`] left.
+///
+/// # Errors
+///
+/// [`Error::Corruption`] naming the manifest otherwise.
+pub(crate) fn check_room_to_open(dir: &Path, next: u64) -> Result<()> {
+    let limit = MAX_FILE_NUMBER - FILE_NUMBERS_KEPT_FOR_OPEN / 2;
+    if next < limit {
+        return Ok(());
+    }
+    Err(numbers_used_up(dir, next, limit))
+}
+
+fn numbers_used_up(dir: &Path, next: u64, limit: u64) -> Error {
+    Error::corruption(
+        dir.join(MANIFEST_FILE_NAME),
+        0,
+        format!(
+            "file numbers are used up: the next would be {next}, at or past {limit} (near \
+             MAX_FILE_NUMBER, {MAX_FILE_NUMBER}); no database uses that many, so the \
+             manifest's next file number, or the number in a table or log name, is damaged"
+        ),
+    )
 }
 
 #[cfg(test)]
@@ -273,6 +347,39 @@ mod tests {
         let err = ManifestState::decode(&[b'x'; 64], &path()).unwrap_err();
         assert!(matches!(err, Error::Corruption { offset: 0, .. }), "{err}");
         assert!(err.to_string().contains("not a FerrisDB manifest"), "{err}");
+    }
+
+    #[test]
+    fn file_numbers_stop_at_their_limits_and_the_last_go_to_open() {
+        let dir = Path::new("/db");
+        let running_limit = MAX_FILE_NUMBER - FILE_NUMBERS_KEPT_FOR_OPEN;
+        let counter = AtomicU64::new(running_limit - 1);
+        assert_eq!(
+            take_file_number(&counter, dir, false).unwrap(),
+            running_limit - 1
+        );
+        let err = take_file_number(&counter, dir, false).unwrap_err();
+        assert!(
+            err.is_corruption() && err.to_string().contains("MANIFEST"),
+            "{err}"
+        );
+        assert_eq!(counter.load(Ordering::Relaxed), running_limit);
+        assert_eq!(
+            take_file_number(&counter, dir, true).unwrap(),
+            running_limit
+        );
+
+        counter.store(MAX_FILE_NUMBER - 1, Ordering::Relaxed);
+        assert_eq!(
+            take_file_number(&counter, dir, true).unwrap(),
+            MAX_FILE_NUMBER - 1
+        );
+        assert!(take_file_number(&counter, dir, true).is_err());
+        assert_eq!(counter.load(Ordering::Relaxed), MAX_FILE_NUMBER);
+
+        let half = MAX_FILE_NUMBER - FILE_NUMBERS_KEPT_FOR_OPEN / 2;
+        check_room_to_open(dir, half - 1).unwrap();
+        assert!(check_room_to_open(dir, half).unwrap_err().is_corruption());
     }
 
     /// Bug: `store` wrote a manifest larger than `load` reads, so the

@@ -15,7 +15,7 @@
 
 use ferrisdb_core::coding::DecodeError;
 
-use super::format::{BLOOM_HASH_SEED, BLOOM_MAX_HASHES, BLOOM_MIN_BITS};
+use super::format::{BLOOM_HASH_SEED, BLOOM_MAX_HASHES, BLOOM_MIN_BITS, MAX_FILTER_BITS};
 
 const P1: u64 = 0x9E37_79B1_85EB_CA87;
 const P2: u64 = 0xC2B2_AE3D_27D4_EB4F;
@@ -122,14 +122,17 @@ impl FilterBuilder {
     }
 
     /// The filter block for the keys added, `bits_per_key` bits each (at least
-    /// [`BLOOM_MIN_BITS`] in all).
+    /// [`BLOOM_MIN_BITS`] and at most [`MAX_FILTER_BITS`] in all: past it,
+    /// each key gets fewer bits, which only raises the false positives).
     pub(crate) fn finish(&self, bits_per_key: usize) -> Vec<u8> {
         let k = num_hashes(bits_per_key);
+        let most = usize::try_from(MAX_FILTER_BITS).unwrap_or(usize::MAX);
         let bits = self
             .hashes
             .len()
             .saturating_mul(bits_per_key)
-            .max(BLOOM_MIN_BITS);
+            .max(BLOOM_MIN_BITS)
+            .min(most);
         let bytes = bits.div_ceil(8);
         let nbits = (bytes * 8) as u64;
         let mut out = vec![0u8; bytes + 1];

@@ -19,7 +19,7 @@ use ferrisdb_core::{Error, Result};
 
 use super::format::{
     BLOCK_TRAILER_LEN, FOOTER_CHECKSUM_OFFSET, FOOTER_LEN, FOOTER_MAGIC_OFFSET, FORMAT_VERSION,
-    TABLE_MAGIC,
+    MAX_FILTER_BLOCK_LEN, MAX_INDEX_BLOCK_LEN, MAX_PROPERTIES_BLOCK_LEN, TABLE_MAGIC,
 };
 
 /// Where a block is in its file: the offset of its contents and their size
@@ -86,7 +86,9 @@ impl Footer {
     }
 
     /// Decodes the footer read from `footer_offset` of `file`, checking magic,
-    /// checksum and version, and that every handle ends by `footer_offset`.
+    /// checksum and version, and that every handle ends by `footer_offset`
+    /// and is no larger than its block's limit (`MAX_INDEX_BLOCK_LEN`,
+    /// `MAX_FILTER_BLOCK_LEN`, `MAX_PROPERTIES_BLOCK_LEN`).
     pub(crate) fn decode(bytes: &[u8], file: &Path, footer_offset: u64) -> Result<Footer> {
         let corrupt =
             |at: usize, reason: String| Error::corruption(file, footer_offset + at as u64, reason);
@@ -132,15 +134,31 @@ impl Footer {
                 .fixed64("handle size")
                 .map_err(|e| e.in_file(file, footer_offset))?;
             *handle = BlockHandle { offset, size };
+            let name = ["index", "filter", "properties"][i];
             match handle.end() {
                 Some(end) if end <= footer_offset => {}
                 _ => {
-                    let name = ["index", "filter", "properties"][i];
                     return Err(corrupt(
                         start,
                         format!("{name} block at {offset} of {size} bytes runs past the footer at {footer_offset}"),
                     ));
                 }
+            }
+            // The block is read whole before its checksum can be checked,
+            // and a sparse file makes any size within it cheap to claim.
+            let most = [
+                MAX_INDEX_BLOCK_LEN,
+                MAX_FILTER_BLOCK_LEN,
+                MAX_PROPERTIES_BLOCK_LEN,
+            ][i];
+            if size > most {
+                return Err(corrupt(
+                    start,
+                    format!(
+                        "{name} block at {offset} of {size} bytes is larger than any table's \
+                         {name} block ({most} bytes at most)"
+                    ),
+                ));
             }
         }
         let version = d
@@ -191,6 +209,37 @@ mod tests {
         }
         // Handles past the footer are rejected even with a good checksum.
         assert!(Footer::decode(&bytes, path, 124).is_err());
+    }
+
+    #[test]
+    fn handles_larger_than_their_block_can_be_are_rejected() {
+        use crate::sstable::format::{
+            MAX_FILTER_BLOCK_LEN, MAX_INDEX_BLOCK_LEN, MAX_PROPERTIES_BLOCK_LEN,
+        };
+        let path = Path::new("x.sst");
+        let footer_offset = 1 << 40;
+        let small = BlockHandle { offset: 0, size: 1 };
+        let at_most = [
+            MAX_INDEX_BLOCK_LEN,
+            MAX_FILTER_BLOCK_LEN,
+            MAX_PROPERTIES_BLOCK_LEN,
+        ];
+        for (which, most) in at_most.into_iter().enumerate() {
+            let with = |size: u64| {
+                let mut handles = [small; 3];
+                handles[which] = BlockHandle { offset: 0, size };
+                Footer {
+                    index: handles[0],
+                    filter: handles[1],
+                    properties: handles[2],
+                }
+                .encode()
+            };
+            assert!(Footer::decode(&with(most), path, footer_offset).is_ok());
+            let err = Footer::decode(&with(most + 1), path, footer_offset).unwrap_err();
+            assert!(err.is_corruption(), "{err}");
+            assert!(err.to_string().contains("x.sst"), "{err}");
+        }
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! format is specified in `docs/format/sstable.md`; offsets are built from one
 //! another so the layout is stated once.
 
+use ferrisdb_core::coding::MAX_VARINT64_LEN;
+
 /// The last 8 bytes of every table: `"FerrisST"` read as a little-endian u64.
 pub const TABLE_MAGIC: u64 = u64::from_le_bytes(*b"FerrisST"); // on-disk: never change
 
@@ -92,6 +94,36 @@ pub const BLOOM_MIN_BITS: usize = 64; // on-disk: never change
 pub const BLOOM_MAX_HASHES: u8 = 30; // on-disk: never change
 /// Seed of the 64-bit hash (XXH64) of user keys in the filter.
 pub const BLOOM_HASH_SEED: u64 = 0; // on-disk: never change
+
+// ---------------------------------------------------------------------------
+// Metadata block limits.
+//
+// The reader keeps a table's filter, index and properties in memory, and must
+// allocate each block whole before its checksum can be verified. A table's
+// file size bounds nothing on a sparse file (a crafted table of 1 TiB costs no
+// disk), so each block has a limit of its own, derived from the format: the
+// writer never writes a larger one, and the footer decoder refuses a handle
+// claiming more. (Data blocks are bounded by MAX_UNCOMPRESSED_BLOCK_LEN: a
+// block is stored compressed only when that makes it smaller.)
+
+/// Most bytes of an index block's contents: 4 GiB less a byte. Its entries
+/// are found through fixed32 restart offsets, so the block cannot grow past
+/// what a u32 addresses; the writer refuses to finish a table whose index
+/// would (more than 100 GiB of data in 4 KiB blocks with 100-byte keys).
+pub const MAX_INDEX_BLOCK_LEN: u64 = u32::MAX as u64; // on-disk: never change
+/// Most bits in a filter: 2^35, 4 GiB of bits, 10 bits per key for 3.4
+/// billion keys. The writer gives a table with more keys fewer bits per key
+/// rather than exceed it: more false positives, never a wrong answer.
+pub const MAX_FILTER_BITS: u64 = 1 << 35; // on-disk: never change
+/// Most bytes of a filter block's contents: the bits and the hash count.
+pub const MAX_FILTER_BLOCK_LEN: u64 = MAX_FILTER_BITS / 8 + 1;
+/// Most bytes of a properties block's contents: nine varints, two internal
+/// keys (a length varint, at most [`MAX_KEY_SIZE`] bytes, a fixed64
+/// timestamp) and two fixed64 timestamps. The writer refuses longer keys, so
+/// it never writes more.
+pub const MAX_PROPERTIES_BLOCK_LEN: u64 = (9 * MAX_VARINT64_LEN
+    + 2 * (MAX_VARINT32_LEN + MAX_KEY_SIZE + TIMESTAMP_LEN)
+    + 2 * TIMESTAMP_LEN) as u64;
 
 // ---------------------------------------------------------------------------
 // Footer: the last FOOTER_LEN bytes of the file, all fixed width.

@@ -54,12 +54,25 @@ pub fn table_file_name(number: u64) -> String {
 
 /// The file number of a table file name such as `000042.sst`, or `None` for
 /// any other name (temporary files included).
+///
+/// Only names [`table_file_name`] writes are accepted: `open` deletes a
+/// table the manifest does not list, so a name the engine never writes
+/// (`0000042.sst`, with a zero past the padding) must stay someone else's
+/// file.
 pub fn parse_table_file_name(name: &str) -> Option<u64> {
     let digits = name.strip_suffix(TABLE_FILE_EXTENSION)?.strip_suffix('.')?;
-    if digits.len() < FILE_NUMBER_DIGITS || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    digits.parse().ok()
+    let number = digits.parse().ok()?;
+    (table_file_name(number) == name).then_some(number)
+}
+
+/// The file number of the temporary name a table is written under, such as
+/// `000042.sst.tmp` (exactly a name [`table_file_name`] writes, then
+/// [`TEMP_FILE_SUFFIX`]), or `None` for any other name.
+pub fn parse_temp_table_file_name(name: &str) -> Option<u64> {
+    parse_table_file_name(name.strip_suffix(TEMP_FILE_SUFFIX)?)
 }
 
 /// The temporary name a table is written under: `path` + `.tmp`.
@@ -87,6 +100,10 @@ mod tests {
             "00004x.sst",
             "000042sst",
             ".sst",
+            "0000042.sst",
+            "01234567.sst",
+            "+00042.sst",
+            "18446744073709551616.sst",
         ] {
             assert_eq!(parse_table_file_name(bad), None, "{bad}");
         }
@@ -94,5 +111,15 @@ mod tests {
             temp_file_name(Path::new("/db/000042.sst")),
             Path::new("/db/000042.sst.tmp")
         );
+        assert_eq!(parse_temp_table_file_name("000042.sst.tmp"), Some(42));
+        for bad in [
+            "000042.sst",
+            "notes.sst.tmp",
+            "0000042.sst.tmp",
+            "000042.sst.tmp.tmp",
+            "000042.wal.tmp",
+        ] {
+            assert_eq!(parse_temp_table_file_name(bad), None, "{bad}");
+        }
     }
 }

@@ -148,6 +148,28 @@ mod tests {
     }
 
     #[test]
+    fn the_largest_properties_fit_their_block_limit() {
+        use crate::sstable::format::{MAX_KEY_SIZE, MAX_PROPERTIES_BLOCK_LEN};
+        let key = InternalKey::new(vec![0xff; MAX_KEY_SIZE], u64::MAX);
+        let largest = TableProperties {
+            entry_count: u64::MAX,
+            tombstone_count: u64::MAX,
+            key_count: u64::MAX,
+            smallest_key: key.clone(),
+            largest_key: key,
+            min_timestamp: u64::MAX,
+            max_timestamp: u64::MAX,
+            raw_key_size: u64::MAX,
+            raw_value_size: u64::MAX,
+            data_block_count: u64::MAX,
+            data_size: u64::MAX,
+            index_size: u64::MAX,
+            filter_size: u64::MAX,
+        };
+        assert!(largest.encode().len() as u64 <= MAX_PROPERTIES_BLOCK_LEN);
+    }
+
+    #[test]
     fn inconsistent_counts_are_rejected() {
         let mut p = sample();
         p.tombstone_count = 11;

@@ -19,7 +19,10 @@ use super::block_builder::BlockBuilder;
 use super::block_io::write_block;
 use super::bloom::FilterBuilder;
 use super::footer::{BlockHandle, Footer};
-use super::format::{BLOCK_TRAILER_LEN, MAX_KEY_SIZE, MAX_UNCOMPRESSED_BLOCK_LEN, MAX_VALUE_SIZE};
+use super::format::{
+    BLOCK_TRAILER_LEN, MAX_INDEX_BLOCK_LEN, MAX_KEY_SIZE, MAX_UNCOMPRESSED_BLOCK_LEN,
+    MAX_VALUE_SIZE,
+};
 use super::properties::TableProperties;
 use super::temp_file_name;
 use crate::fs::{SharedFileSystem, WritableFile};
@@ -278,6 +281,19 @@ impl SSTableWriter {
         let mut handle_bytes = Vec::with_capacity(20);
         handle.encode_varint_into(&mut handle_bytes);
         let (key, ts) = self.data_block.last_key();
+        let grown = self.index_block.estimated_size() as u64
+            + BlockBuilder::entry_size_bound(key.len(), handle_bytes.len()) as u64;
+        if grown > MAX_INDEX_BLOCK_LEN {
+            // Its restart offsets are fixed32: a larger index would not
+            // read back.
+            self.failed = true;
+            return Err(Error::InvalidArgument(format!(
+                "table {} would need an index block of more than {MAX_INDEX_BLOCK_LEN} bytes \
+                 (MAX_INDEX_BLOCK_LEN), more than a table holds: write smaller tables \
+                 (target_file_size), larger blocks (block_size) or shorter keys",
+                self.path.display()
+            )));
+        }
         self.index_block.add(key, ts, Operation::Put, &handle_bytes);
         self.data_block.reset();
         Ok(())

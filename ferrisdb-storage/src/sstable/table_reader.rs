@@ -16,7 +16,7 @@ use super::block_io::read_block;
 use super::bloom::BloomFilter;
 use super::cache::{next_file_id, BlockCache};
 use super::footer::{BlockHandle, Footer};
-use super::format::FOOTER_LEN;
+use super::format::{FOOTER_LEN, MAX_UNCOMPRESSED_BLOCK_LEN};
 use super::index_search::IndexSearch;
 use super::iterator::TableIterator;
 use super::properties::TableProperties;
@@ -329,8 +329,9 @@ impl SSTableReader {
 }
 
 /// Decodes the index block into its entries, checking that the blocks are in
-/// order, contiguous from offset 0 to the data size, and that last keys
-/// strictly increase and agree with the properties.
+/// order, contiguous from offset 0 to the data size, no larger than a data
+/// block can be, and that last keys strictly increase and agree with the
+/// properties.
 fn decode_index(
     block: Arc<Block>,
     path: &Path,
@@ -346,14 +347,18 @@ fn decode_index(
             DecodeError::new(0, format!("index entry {}: {}", index.len(), e.reason()))
                 .in_file(path, block_offset)
         })?;
+        // A data block is stored compressed only when that makes it
+        // smaller, so none is larger than MAX_UNCOMPRESSED_BLOCK_LEN; a
+        // larger claim would be allocated whole at its first read.
         if handle.offset != expected_offset
             || !matches!(handle.end(), Some(end) if end <= props.data_size)
+            || handle.size > MAX_UNCOMPRESSED_BLOCK_LEN as u64
         {
             return Err(Error::corruption(
                 path,
                 block_offset,
                 format!(
-                    "index entry {} points to a block at {} of {} bytes; expected one at {expected_offset} within {} bytes of data",
+                    "index entry {} points to a block at {} of {} bytes; expected one at {expected_offset} within {} bytes of data, of at most {MAX_UNCOMPRESSED_BLOCK_LEN} bytes",
                     index.len(),
                     handle.offset,
                     handle.size,

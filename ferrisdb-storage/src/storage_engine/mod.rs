@@ -76,7 +76,9 @@ impl StorageEngine {
     ///   open engine, in this process or another, holds the directory.
     /// - A corruption error naming the file: a damaged manifest, table or
     ///   log; a listed table or the oldest needed log missing; tables or logs
-    ///   without a `MANIFEST`. Such an `open` deletes nothing.
+    ///   without a `MANIFEST`; a table or log named with a number FerrisDB
+    ///   never gives out, or file numbers used up. Such an `open` deletes
+    ///   nothing.
     /// - [`Error::Io`](crate::Error::Io): the file system failed.
     pub fn open(config: StorageConfig) -> Result<StorageEngine> {
         let inner = engine::open(config)?;
@@ -131,6 +133,9 @@ impl StorageEngine {
     /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a key or
     /// value over the limits; [`Error::Io`](crate::Error::Io) if the log
     /// write or sync failed (the outcome is then unknown, see above);
+    /// a corruption error naming the `MANIFEST` once the database's
+    /// timestamps are used up (past `MAX_TIMESTAMP`, which only a damaged
+    /// manifest or log leads to; nothing is written);
     /// [`Error::Background`](crate::Error::Background) once an earlier
     /// failure stopped the database, until it is reopened.
     pub fn write(&self, batch: WriteBatch) -> Result<Timestamp> {
@@ -153,6 +158,16 @@ impl StorageEngine {
 
     /// Waits until background work is done: every frozen MemTable flushed and
     /// no compaction left to do. Useful before measuring, or in tests.
+    ///
+    /// With [`disable_auto_compactions`](StorageConfig::disable_auto_compactions)
+    /// no compaction runs in the background, so this returns once the
+    /// flushes are done and no compaction is running, however many tables
+    /// await a [`compact`](Self::compact) (as RocksDB's `WaitForCompact`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Background`](crate::Error::Background) once a failure stopped
+    /// the database.
     pub fn wait_for_compactions(&self) -> Result<()> {
         self.inner.wait_until_quiet()
     }

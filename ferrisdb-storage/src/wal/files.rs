@@ -25,14 +25,23 @@ pub(crate) fn wal_temp_file_name(number: u64) -> String {
     format!("{}{TEMP_FILE_SUFFIX}", wal_file_name(number))
 }
 
+/// The number of a new log's temporary name, `000042.wal.tmp` (exactly what
+/// [`wal_temp_file_name`] writes), or `None` for any other name.
+pub(crate) fn parse_wal_temp_file_name(name: &str) -> Option<u64> {
+    parse_wal_file_name(name.strip_suffix(TEMP_FILE_SUFFIX)?)
+}
+
 /// The number of a WAL file name such as `000042.wal`, or `None` for any
-/// other name (at least six digits, no sign, the `.wal` extension).
+/// other name: only names [`wal_file_name`] writes (`0000042.wal`, with a
+/// zero past the padding, is someone else's file, which `open` must neither
+/// replay nor delete).
 pub fn parse_wal_file_name(name: &str) -> Option<u64> {
     let digits = name.strip_suffix(FILE_EXTENSION)?.strip_suffix('.')?;
-    if digits.len() < FILE_NUMBER_DIGITS || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    digits.parse().ok()
+    let number = digits.parse().ok()?;
+    (wal_file_name(number) == name).then_some(number)
 }
 
 /// The WAL files of `dir` as `(number, path)`, in ascending number order.
@@ -137,6 +146,7 @@ mod tests {
             "+00001.wal",
             "000001wal",
             ".wal",
+            "0000001.wal",
         ] {
             assert_eq!(parse_wal_file_name(bad), None, "{bad}");
         }

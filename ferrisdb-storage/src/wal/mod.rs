@@ -24,6 +24,7 @@ pub(crate) use payload::framed_seal;
 mod reader;
 mod writer;
 
+pub(crate) use files::parse_wal_temp_file_name;
 pub use files::{parse_wal_file_name, wal_file_name, wal_files, WalHeader};
 pub use reader::{DamageKind, RecoveryMode, WALReader, WalDamage, WalRecord};
 pub use writer::{WALWriter, WalOptions, WalPosition};

@@ -5,7 +5,6 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
 use std::sync::MutexGuard;
 use std::time::Duration;
 
@@ -163,8 +162,10 @@ impl WALWriter {
         &self,
         st: MutexGuard<'a, State>,
     ) -> Result<(MutexGuard<'a, State>, u64)> {
+        // Taken first: when the numbers are used up, the file stays unsealed
+        // and the writer usable.
+        let number = crate::manifest::take_file_number(&self.next_file_number, &self.dir, false)?;
         let mut st = self.seal_locked(st)?;
-        let number = self.next_file_number.fetch_add(1, Ordering::SeqCst);
         let created = new_file(&*self.fs, &self.dir, number);
         let (file, path) = match created {
             Ok(created) => created,
