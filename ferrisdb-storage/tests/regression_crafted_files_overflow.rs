@@ -14,11 +14,13 @@
 
 mod reliability;
 
-use std::alloc::{GlobalAlloc, Layout, System};
+mod capped_alloc;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
+use capped_alloc::Capped;
 use ferrisdb_core::coding::{put_fixed32, put_fixed64, put_varint64};
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, OsFileSystem};
 use ferrisdb_storage::manifest::{self, format as mf};
@@ -26,47 +28,6 @@ use ferrisdb_storage::sstable::{SSTableReader, SSTableWriter, TableOptions};
 use ferrisdb_storage::wal::{WALWriter, WalHeader, WalOptions};
 use ferrisdb_storage::{InternalKey, Operation, StorageConfig, StorageEngine, WriteBatch};
 use reliability::{config, db_dir, fresh_fs, open};
-
-/// The largest single allocation this binary allows.
-const ALLOCATION_CAP: usize = 256 << 20;
-
-/// The system allocator, refusing allocations over [`ALLOCATION_CAP`]: the
-/// process aborts with "memory allocation of N bytes failed".
-struct Capped;
-
-// SAFETY: every call is forwarded to `System` unchanged, or refused with a
-// null pointer, which `GlobalAlloc` allows.
-unsafe impl GlobalAlloc for Capped {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if layout.size() > ALLOCATION_CAP {
-            return std::ptr::null_mut();
-        }
-        // SAFETY: the caller upholds `alloc`'s contract, passed on as is.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        if layout.size() > ALLOCATION_CAP {
-            return std::ptr::null_mut();
-        }
-        // SAFETY: as for `alloc`.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System` through this allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if new_size > ALLOCATION_CAP {
-            return std::ptr::null_mut();
-        }
-        // SAFETY: `ptr` came from `System` through this allocator; the
-        // caller upholds the rest of `realloc`'s contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
 
 #[global_allocator]
 static ALLOCATOR: Capped = Capped;

@@ -19,28 +19,25 @@
 //! scan on 64 MiB garbage logs of several kinds and crafted logs of
 //! growing size.
 
+mod wrapped_fs;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use ferrisdb_storage::fs::{FaultFileSystem, FileLock, FileSystem, RandomAccessFile, WritableFile};
+use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, RandomAccessFile};
 use ferrisdb_storage::wal::format::{BLOCK_SIZE, FILE_HEADER_SIZE};
 use ferrisdb_storage::wal::{RecoveryMode, WALReader, WalHeader};
 use ferrisdb_storage::Result;
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
+use wrapped_fs::WrappedFs;
 
 const TYPE_FIRST: u8 = 2;
 const TYPE_MIDDLE: u8 = 3;
 
-/// A file system that counts the bytes read from its files.
-#[derive(Debug, Default)]
-struct CountingFs {
-    inner: FaultFileSystem,
-    read: Arc<AtomicU64>,
-}
-
+/// A file that counts the bytes read from it.
 #[derive(Debug)]
 struct CountingFile {
     inner: Box<dyn RandomAccessFile>,
@@ -60,47 +57,11 @@ impl RandomAccessFile for CountingFile {
     }
 }
 
-impl FileSystem for CountingFs {
-    fn create(&self, path: &Path) -> Result<Box<dyn WritableFile>> {
-        self.inner.create(path)
-    }
-    fn open(&self, path: &Path) -> Result<Box<dyn RandomAccessFile>> {
-        Ok(Box::new(CountingFile {
-            inner: self.inner.open(path)?,
-            read: Arc::clone(&self.read),
-        }))
-    }
-    fn rename(&self, from: &Path, to: &Path) -> Result<()> {
-        self.inner.rename(from, to)
-    }
-    fn hard_link(&self, from: &Path, to: &Path) -> Result<()> {
-        self.inner.hard_link(from, to)
-    }
-    fn remove(&self, path: &Path) -> Result<()> {
-        self.inner.remove(path)
-    }
-    fn sync_dir(&self, dir: &Path) -> Result<()> {
-        self.inner.sync_dir(dir)
-    }
-    fn list(&self, dir: &Path) -> Result<Vec<String>> {
-        self.inner.list(dir)
-    }
-    fn create_dir_all(&self, dir: &Path) -> Result<()> {
-        self.inner.create_dir_all(dir)
-    }
-    fn exists(&self, path: &Path) -> Result<bool> {
-        self.inner.exists(path)
-    }
-    fn lock(&self, path: &Path) -> Result<Box<dyn FileLock>> {
-        self.inner.lock(path)
-    }
-}
-
 fn path() -> PathBuf {
     PathBuf::from("/db/000001.wal")
 }
 
-fn store(fs: &CountingFs, bytes: &[u8]) {
+fn store(fs: &WrappedFs, bytes: &[u8]) {
     fs.create_dir_all(Path::new("/db")).unwrap();
     let mut file = fs.create(&path()).unwrap();
     file.append(bytes).unwrap();
@@ -152,13 +113,23 @@ fn nested_log(blocks: usize, firsts: usize) -> Vec<u8> {
 
 /// Reads the log in `mode` to its end; returns the bytes read and the time.
 fn scan(bytes: &[u8]) -> (u64, std::time::Duration) {
-    let fs = CountingFs::default();
+    let read = Arc::new(AtomicU64::new(0));
+    let counter = Arc::clone(&read);
+    let fs = WrappedFs {
+        opened: Box::new(move |inner| {
+            Box::new(CountingFile {
+                inner,
+                read: Arc::clone(&counter),
+            })
+        }),
+        ..WrappedFs::new(FaultFileSystem::new())
+    };
     store(&fs, bytes);
     let started = Instant::now();
     let mut reader = WALReader::open(&fs, &path(), RecoveryMode::PointInTimeRecovery).unwrap();
     assert_eq!(reader.by_ref().count(), 0);
     assert!(reader.damage().is_some());
-    (fs.read.load(Ordering::Relaxed), started.elapsed())
+    (read.load(Ordering::Relaxed), started.elapsed())
 }
 
 #[test]

@@ -21,54 +21,18 @@
 //! This binary's allocator refuses any single allocation over 256 MiB, so the
 //! failure is an abort at once rather than a machine out of memory.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+mod capped_alloc;
+
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::Arc;
 
+use capped_alloc::Capped;
 use ferrisdb_core::coding::{put_fixed32, put_fixed64, put_varint64};
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, OsFileSystem, SharedFileSystem};
 use ferrisdb_storage::sstable::format::{FORMAT_VERSION, TABLE_MAGIC};
 use ferrisdb_storage::sstable::{SSTableReader, SSTableWriter, TableOptions};
 use ferrisdb_storage::{InternalKey, Operation};
-
-const ALLOCATION_CAP: usize = 256 << 20;
-
-struct Capped;
-
-// SAFETY: every call is forwarded to `System` unchanged, or refused with a
-// null pointer, which `GlobalAlloc` allows.
-unsafe impl GlobalAlloc for Capped {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if layout.size() > ALLOCATION_CAP {
-            return std::ptr::null_mut();
-        }
-        // SAFETY: the caller upholds `alloc`'s contract, passed on as is.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        if layout.size() > ALLOCATION_CAP {
-            return std::ptr::null_mut();
-        }
-        // SAFETY: as for `alloc`.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System` through this allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if new_size > ALLOCATION_CAP {
-            return std::ptr::null_mut();
-        }
-        // SAFETY: `ptr` came from `System` through this allocator; the
-        // caller upholds the rest of `realloc`'s contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
 
 #[global_allocator]
 static ALLOCATOR: Capped = Capped;
