@@ -15,7 +15,8 @@
 //! - The log a clean close sealed must be as long as the manifest recorded
 //!   (`closed_log`): cut at a record boundary, seal and all, it shows no
 //!   damage of its own.
-//! - Timestamps only grow from record to record.
+//! - Timestamps count up by one from record to record, across logs: a gap
+//!   is a missing log.
 //! - Point in time recovery drops every log after the one it stopped in (at
 //!   damage, at the end of a log without its seal, at a record out of
 //!   order), so what it opens has no hole.
@@ -272,19 +273,23 @@ fn unsealed(reader: &WALReader) -> bool {
 }
 
 /// Checks that `record`, of the log at `path`, can be replayed after the
-/// record with timestamp `previous`: timestamps only grow along the logs (a
-/// writer takes them in log order), and stay within what the engine hands
-/// out, since new writes take the timestamp after the last one replayed.
+/// record with timestamp `previous`: each write takes the next timestamp, in
+/// log order, so along the logs from `log_number` on they count up by one
+/// (a gap is a missing log or part of one, which no crash leaves: a log's
+/// name is durable before it takes a write, and logs are deleted only below
+/// `log_number`), and they stay within what the engine hands out, since new
+/// writes take the timestamp after the last one replayed.
 fn check_timestamp(path: &Path, record: &WalRecord, previous: Option<Timestamp>) -> Result<()> {
     let reason = if record.timestamp > MAX_TIMESTAMP {
         format!(
             "record timestamp {} is above the largest {MAX_TIMESTAMP}",
             record.timestamp
         )
-    } else if let Some(previous) = previous.filter(|&p| record.timestamp <= p) {
+    } else if let Some(previous) = previous.filter(|&p| record.timestamp != p + 1) {
         format!(
-            "record timestamp {} does not follow the timestamp {previous} before it: a \
-             log's timestamps only grow",
+            "record timestamp {} does not follow the timestamp {previous} before it: each \
+             write takes the next timestamp, so a write between them is missing (a lost \
+             log, or part of one) or one was logged twice",
             record.timestamp
         )
     } else {

@@ -283,6 +283,11 @@ impl StorageEngine {
     }
 
     fn shutdown(&self) -> Result<()> {
+        if self.inner.lock_released() {
+            // Closed already (`close`, then its `Drop`): the lock is gone, so
+            // nothing may be written, not even a retry of what failed.
+            return Ok(());
+        }
         {
             let mut background = lock(&self.inner.background);
             background.shutting_down = true;

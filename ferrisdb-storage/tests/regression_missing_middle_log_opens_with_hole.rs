@@ -1,4 +1,4 @@
-//! Review 2: a log between two others that is missing (deleted by hand, or
+//! Regression, found by the second adversarial review of issue 14: a log between two others that is missing (deleted by hand, or
 //! lost with a directory entry by a disk or a tool) is not noticed. `open`
 //! replays the logs around it and succeeds, without the acknowledged writes
 //! the missing log held while the writes of the later logs are there: a
@@ -62,7 +62,7 @@ fn missing(db: &StorageEngine) -> Vec<usize> {
 }
 
 #[test]
-fn review2_missing_middle_log_opens_with_hole_in_the_default_mode() {
+fn regression_missing_middle_log_opens_with_hole_in_the_default_mode() {
     let fs = database_without_its_second_log();
     match StorageEngine::open(config(&fs, RecoveryMode::default())) {
         Ok(db) => {
@@ -79,7 +79,7 @@ fn review2_missing_middle_log_opens_with_hole_in_the_default_mode() {
 }
 
 #[test]
-fn review2_missing_middle_log_point_in_time_is_not_a_prefix() {
+fn regression_missing_middle_log_point_in_time_is_not_a_prefix() {
     let fs = database_without_its_second_log();
     let db = StorageEngine::open(config(&fs, RecoveryMode::PointInTimeRecovery)).unwrap();
     let gone = missing(&db);

@@ -1,4 +1,4 @@
-//! Review 2: `close` can write the manifest after it released the
+//! Regression, found by the second adversarial review of issue 14: `close` can write the manifest after it released the
 //! directory's lock.
 //!
 //! `close(self)` runs `shutdown` (seal, `record_clean_close`, release the
@@ -78,7 +78,7 @@ impl FileSystem for Probe {
 }
 
 #[test]
-fn review2_close_writes_manifest_after_releasing_lock() {
+fn regression_close_writes_manifest_after_releasing_lock() {
     let probe = Arc::new(Probe::default());
     let config = StorageConfig {
         file_system: probe.clone(),
