@@ -7,6 +7,8 @@
 //! from a whole one. The byte layout is in `docs/format/wal.md`; the
 //! constants in [`format`](super::format).
 
+use std::fmt;
+
 use ferrisdb_core::coding::put_fixed32;
 
 use super::format::{
@@ -111,16 +113,52 @@ impl FragmentHeader {
     }
 }
 
+/// Why a fragment header breaks the framing rules. Its `Display` is the
+/// reason a damage report gives; the scan after damage, which tries every
+/// byte, only asks whether there is one, without formatting it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HeaderProblem {
+    ZeroFilled,
+    UnknownType(u8),
+    Empty,
+    OverflowsBlock(usize),
+    DoesNotFillBlock(u8),
+    InsideBlock(u8),
+    PastEndOfFile(usize),
+}
+
+impl fmt::Display for HeaderProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            HeaderProblem::ZeroFilled => write!(f, "zero-filled fragment header"),
+            HeaderProblem::UnknownType(kind) => write!(f, "unknown fragment type {kind}"),
+            HeaderProblem::Empty => write!(f, "empty fragment"),
+            HeaderProblem::OverflowsBlock(length) => {
+                write!(f, "fragment length {length} overflows its block")
+            }
+            HeaderProblem::DoesNotFillBlock(kind) => write!(
+                f,
+                "a fragment of type {kind} that does not fill the rest of its block"
+            ),
+            HeaderProblem::InsideBlock(kind) => {
+                write!(f, "a fragment of type {kind} inside a block")
+            }
+            HeaderProblem::PastEndOfFile(length) => {
+                write!(f, "file ends inside a fragment of {length} bytes")
+            }
+        }
+    }
+}
+
 /// Reads the fragment header at the start of `here`, the bytes of a block
 /// from offset `off` in it to the end of the block or file, and checks it
 /// against the rules [`frame_record`] follows, not yet the CRC: a known type,
 /// a non-zero length that fits the block and the file, a FIRST or MIDDLE
 /// filling the rest of its block, a MIDDLE or LAST at a block's start.
-/// Returns why not otherwise.
 ///
 /// REQUIRES: `here` holds at least [`FRAGMENT_HEADER_SIZE`] bytes and the
 /// block has at least [`MIN_FRAGMENT_SIZE`] bytes from `off`.
-pub(crate) fn check_header(here: &[u8], off: usize) -> Result<FragmentHeader, String> {
+pub(crate) fn check_header(here: &[u8], off: usize) -> Result<FragmentHeader, HeaderProblem> {
     let room = BLOCK_SIZE - off;
     let crc = u32::from_le_bytes([here[0], here[1], here[2], here[3]]);
     let length = usize::from(u16::from_le_bytes([
@@ -128,29 +166,28 @@ pub(crate) fn check_header(here: &[u8], off: usize) -> Result<FragmentHeader, St
         here[FRAGMENT_LENGTH_OFFSET + 1],
     ]));
     let kind = here[FRAGMENT_TYPE_OFFSET];
-    if here[..FRAGMENT_HEADER_SIZE].iter().all(|&b| b == 0) {
-        return Err("zero-filled fragment header".into());
-    }
     if !(TYPE_FULL..=TYPE_LAST).contains(&kind) {
-        return Err(format!("unknown fragment type {kind}"));
+        return Err(if here[..FRAGMENT_HEADER_SIZE].iter().all(|&b| b == 0) {
+            HeaderProblem::ZeroFilled
+        } else {
+            HeaderProblem::UnknownType(kind)
+        });
     }
     if length == 0 {
-        return Err("empty fragment".into());
+        return Err(HeaderProblem::Empty);
     }
     let end = FRAGMENT_HEADER_SIZE + length;
     if end > room {
-        return Err(format!("fragment length {length} overflows its block"));
+        return Err(HeaderProblem::OverflowsBlock(length));
     }
     if matches!(kind, TYPE_FIRST | TYPE_MIDDLE) && end != room {
-        return Err(format!(
-            "a fragment of type {kind} that does not fill the rest of its block"
-        ));
+        return Err(HeaderProblem::DoesNotFillBlock(kind));
     }
     if matches!(kind, TYPE_MIDDLE | TYPE_LAST) && off != 0 {
-        return Err(format!("a fragment of type {kind} inside a block"));
+        return Err(HeaderProblem::InsideBlock(kind));
     }
     if end > here.len() {
-        return Err(format!("file ends inside a fragment of {length} bytes"));
+        return Err(HeaderProblem::PastEndOfFile(length));
     }
     Ok(FragmentHeader { crc, kind, end })
 }

@@ -81,7 +81,9 @@ impl WALReader {
             }
             let header = match check_header(here, off) {
                 Ok(header) => header,
-                Err(reason) => return Err(Stop::Damage(Found::new(pos, reason), start)),
+                Err(problem) => {
+                    return Err(Stop::Damage(Found::new(pos, problem.to_string()), start))
+                }
             };
             let (kind, end) = (header.kind, header.end);
             let data = header.data(here);
