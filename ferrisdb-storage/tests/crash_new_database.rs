@@ -78,6 +78,7 @@ fn a_crash_while_making_a_new_database_leaves_a_database_or_nothing() {
         assert_eq!(history.acknowledged(), WRITES, "crash-free run");
         fs.total_operations()
     };
+    eprintln!("operations of making a database and writing to it: {total}");
     let (mut empty, mut databases) = (0, 0);
     for k in 1..=total {
         let fs = fresh_fs();
