@@ -12,86 +12,53 @@
 //! alone does) has it replaced by this stale one, which lists tables and
 //! logs the new instance may since have deleted.
 //!
-//! The test wraps the fault file system: the first manifest write of
-//! `close` fails, and every manifest write checks, as it starts, that the
-//! directory's lock is held (another holder could not take it).
+//! The first manifest write of `close` fails (an injected fault), and every
+//! manifest write checks, as it starts, that the directory's lock is held
+//! (another holder could not take it).
 
-use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+mod wrapped_fs;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use ferrisdb_storage::fs::{FaultFileSystem, FileLock, FileSystem, RandomAccessFile, WritableFile};
-use ferrisdb_storage::{Error, Result, StorageConfig, StorageEngine};
-
-#[derive(Debug, Default)]
-struct Probe {
-    inner: FaultFileSystem,
-    /// Fail the next manifest write.
-    fail_next: AtomicBool,
-    /// Manifest writes started while the lock was free.
-    unlocked_writes: AtomicUsize,
-}
-
-impl FileSystem for Probe {
-    fn create(&self, path: &Path) -> Result<Box<dyn WritableFile>> {
-        if path.file_name().is_some_and(|n| n == "MANIFEST.tmp") {
-            if self.fail_next.swap(false, Ordering::SeqCst) {
-                return Err(Error::io(path, std::io::Error::other("injected EIO")));
-            }
-            match self.inner.lock(&path.with_file_name("LOCK")) {
-                Ok(_free) => {
-                    self.unlocked_writes.fetch_add(1, Ordering::SeqCst);
-                }
-                Err(Error::DatabaseLocked { .. }) => {}
-                Err(other) => panic!("{other}"),
-            }
-        }
-        self.inner.create(path)
-    }
-    fn open(&self, path: &Path) -> Result<Box<dyn RandomAccessFile>> {
-        self.inner.open(path)
-    }
-    fn rename(&self, from: &Path, to: &Path) -> Result<()> {
-        self.inner.rename(from, to)
-    }
-    fn hard_link(&self, from: &Path, to: &Path) -> Result<()> {
-        self.inner.hard_link(from, to)
-    }
-    fn remove(&self, path: &Path) -> Result<()> {
-        self.inner.remove(path)
-    }
-    fn sync_dir(&self, dir: &Path) -> Result<()> {
-        self.inner.sync_dir(dir)
-    }
-    fn list(&self, dir: &Path) -> Result<Vec<String>> {
-        self.inner.list(dir)
-    }
-    fn create_dir_all(&self, dir: &Path) -> Result<()> {
-        self.inner.create_dir_all(dir)
-    }
-    fn exists(&self, path: &Path) -> Result<bool> {
-        self.inner.exists(path)
-    }
-    fn lock(&self, path: &Path) -> Result<Box<dyn FileLock>> {
-        self.inner.lock(path)
-    }
-}
+use ferrisdb_storage::fs::{FaultFileSystem, FaultKind, FileSystem, OpKind};
+use ferrisdb_storage::{Error, StorageConfig, StorageEngine};
+use wrapped_fs::WrappedFs;
 
 #[test]
 fn regression_close_writes_manifest_after_releasing_lock() {
-    let probe = Arc::new(Probe::default());
+    let inner = FaultFileSystem::new();
+    // Manifest writes started while the lock was free.
+    let unlocked_writes = Arc::new(AtomicUsize::new(0));
+    let (probe, counter) = (inner.clone(), Arc::clone(&unlocked_writes));
+    let fs = Arc::new(WrappedFs {
+        before_create: Box::new(move |path| {
+            if path.file_name().is_some_and(|n| n == "MANIFEST.tmp") {
+                match probe.lock(&path.with_file_name("LOCK")) {
+                    Ok(_free) => {
+                        counter.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Err(Error::DatabaseLocked { .. }) => {}
+                    Err(other) => panic!("{other}"),
+                }
+            }
+            Ok(())
+        }),
+        ..WrappedFs::new(inner.clone())
+    });
     let config = StorageConfig {
-        file_system: probe.clone(),
+        file_system: fs,
         ..StorageConfig::new("/db")
     };
-    let db = StorageEngine::open(config.clone()).unwrap();
+    let db = StorageEngine::open(config).unwrap();
     db.put("key", "value").unwrap();
-    assert_eq!(probe.unlocked_writes.load(Ordering::SeqCst), 0);
+    assert_eq!(unlocked_writes.load(Ordering::SeqCst), 0);
 
-    probe.fail_next.store(true, Ordering::SeqCst);
+    // The next manifest write, close's, fails once.
+    inner.fail_path_at(1, false, &[OpKind::Create], FaultKind::Io, "MANIFEST.tmp");
     let closed = db.close();
     assert!(closed.is_err(), "close reports its failed manifest write");
-    let unlocked = probe.unlocked_writes.load(Ordering::SeqCst);
+    let unlocked = unlocked_writes.load(Ordering::SeqCst);
     assert_eq!(
         unlocked, 0,
         "close (its Drop, retrying the failed record_clean_close) wrote the manifest {unlocked} \

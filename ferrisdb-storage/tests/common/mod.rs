@@ -84,12 +84,7 @@ pub fn writer(fs: SharedFileSystem, options: WalOptions) -> WALWriter {
 /// Writes `batches` (timestamps 1, 2, ...) to file 1 and returns its path and
 /// the offset just past each record.
 pub fn write_log(fs: &Arc<MemFs>, batches: &[WriteBatch]) -> (PathBuf, Vec<u64>) {
-    let w = writer(fs.clone(), WalOptions::default());
-    let ends = batches
-        .iter()
-        .zip(1..)
-        .map(|(b, ts)| w.append(b, ts).unwrap().offset)
-        .collect();
+    let (w, ends) = append_batches(fs, batches);
     w.close().unwrap();
     (dir().join("000001.wal"), ends)
 }
@@ -98,14 +93,21 @@ pub fn write_log(fs: &Arc<MemFs>, batches: &[WriteBatch]) -> (PathBuf, Vec<u64>)
 /// crash leaves a log: every record reached the OS, nothing says the log is
 /// finished.
 pub fn write_unsealed_log(fs: &Arc<MemFs>, batches: &[WriteBatch]) -> (PathBuf, Vec<u64>) {
+    let (w, ends) = append_batches(fs, batches);
+    drop(w);
+    (dir().join("000001.wal"), ends)
+}
+
+/// A writer for file 1 holding `batches` (timestamps 1, 2, ...), and the
+/// offset just past each record.
+fn append_batches(fs: &Arc<MemFs>, batches: &[WriteBatch]) -> (WALWriter, Vec<u64>) {
     let w = writer(fs.clone(), WalOptions::default());
     let ends = batches
         .iter()
         .zip(1..)
         .map(|(b, ts)| w.append(b, ts).unwrap().offset)
         .collect();
-    drop(w);
-    (dir().join("000001.wal"), ends)
+    (w, ends)
 }
 
 /// What reading a log gave.

@@ -1,6 +1,8 @@
-//! A file system for scenarios that watch reads: every call goes to an
-//! in-memory [`FaultFileSystem`], and the files it opens pass through the
-//! scenario's wrapper first.
+//! A file system for scenarios that watch file operations: every call goes
+//! to an in-memory [`FaultFileSystem`], after the scenario's hook on each
+//! create, and the files it opens pass through the scenario's wrapper.
+
+#![allow(dead_code)]
 
 use std::fmt;
 use std::path::Path;
@@ -8,13 +10,17 @@ use std::path::Path;
 use ferrisdb_storage::fs::{FaultFileSystem, FileLock, FileSystem, RandomAccessFile, WritableFile};
 use ferrisdb_storage::Result;
 
+/// Runs before each create with its path; an error fails the create.
+pub type BeforeCreate = Box<dyn Fn(&Path) -> Result<()> + Send + Sync>;
 /// Wraps a file the inner file system opened.
 pub type WrapOpened =
     Box<dyn Fn(Box<dyn RandomAccessFile>) -> Box<dyn RandomAccessFile> + Send + Sync>;
 
-/// [`FaultFileSystem`] with a wrapper around the files it opens.
+/// [`FaultFileSystem`] with a hook on its creates and a wrapper around the
+/// files it opens.
 pub struct WrappedFs {
     pub inner: FaultFileSystem,
+    pub before_create: BeforeCreate,
     pub opened: WrapOpened,
 }
 
@@ -23,6 +29,7 @@ impl WrappedFs {
     pub fn new(inner: FaultFileSystem) -> Self {
         WrappedFs {
             inner,
+            before_create: Box::new(|_| Ok(())),
             opened: Box::new(|file| file),
         }
     }
@@ -38,6 +45,7 @@ impl fmt::Debug for WrappedFs {
 
 impl FileSystem for WrappedFs {
     fn create(&self, path: &Path) -> Result<Box<dyn WritableFile>> {
+        (self.before_create)(path)?;
         self.inner.create(path)
     }
     fn open(&self, path: &Path) -> Result<Box<dyn RandomAccessFile>> {
