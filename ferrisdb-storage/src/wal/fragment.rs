@@ -8,6 +8,7 @@
 //! constants in [`format`](super::format).
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use ferrisdb_core::coding::put_fixed32;
 
@@ -79,8 +80,12 @@ pub(crate) fn frame_record_as(
 /// the data. Covering the offset ties a fragment to its place: a copy of a
 /// fragment anywhere else (in a value that holds log bytes, in a stale page
 /// of another log) does not check out there.
+#[inline]
 pub(crate) fn fragment_crc(version: u32, offset: u64, kind: u8, data: &[u8]) -> u32 {
-    let mut hasher = crc32fast::Hasher::new();
+    // A copy of one hasher made once: `Hasher::new` detects the CPU's CRC
+    // instructions every time, a fixed cost that shows for small records.
+    static NEW_HASHER: OnceLock<crc32fast::Hasher> = OnceLock::new();
+    let mut hasher = NEW_HASHER.get_or_init(crc32fast::Hasher::new).clone();
     if version >= FORMAT_VERSION {
         hasher.update(&offset.to_le_bytes());
     }
