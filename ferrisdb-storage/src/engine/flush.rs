@@ -82,22 +82,35 @@ impl Inner {
         log_number: Option<u64>,
         install: impl FnOnce(&SuperVersion) -> SuperVersion,
     ) -> Result<()> {
+        self.store_manifest(state, |next| {
+            next.tables = version.records();
+            if let Some(log_number) = log_number {
+                next.log_number = log_number;
+            }
+            next.last_timestamp = version
+                .tables()
+                .map(|t| t.record.max_timestamp)
+                .fold(next.last_timestamp, Timestamp::max);
+            // The log a clean close recorded is replayed at open and retired
+            // by this manifest or an earlier one since.
+            next.closed_log = None;
+        })?;
+        self.modify_current(install);
+        Ok(())
+    }
+
+    /// Writes `state` changed by `change`, with the current next file
+    /// number, as the new manifest, and keeps it as `state` once durable.
+    pub(crate) fn store_manifest(
+        &self,
+        state: &mut ManifestState,
+        change: impl FnOnce(&mut ManifestState),
+    ) -> Result<()> {
         let mut next = state.clone();
-        next.tables = version.records();
-        if let Some(log_number) = log_number {
-            next.log_number = log_number;
-        }
-        next.last_timestamp = version
-            .tables()
-            .map(|t| t.record.max_timestamp)
-            .fold(next.last_timestamp, Timestamp::max);
+        change(&mut next);
         next.next_file_number = self.next_file_number.load(Ordering::Relaxed);
-        // The log a clean close recorded is replayed at open and retired by
-        // this manifest or an earlier one since.
-        next.closed_log = None;
         manifest::store(self.fs.as_ref(), &self.dir, &next)?;
         *state = next;
-        self.modify_current(install);
         Ok(())
     }
 

@@ -22,7 +22,6 @@
 //!   order), so what it opens has no hole.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::stats::Counters;
@@ -30,7 +29,7 @@ use super::write::{apply, charge};
 use super::{lock, Inner, SuperVersion};
 use crate::fs::FileSystem;
 use crate::manifest::format::MAX_TIMESTAMP;
-use crate::manifest::{self, ClosedLog};
+use crate::manifest::ClosedLog;
 use crate::memtable::MemTable;
 use crate::wal::format::{FILE_HEADER_SIZE, FORMAT_VERSION_1};
 use crate::wal::{wal_file_name, RecoveryMode, WALReader, WalPosition, WalRecord};
@@ -203,16 +202,9 @@ impl Inner {
             number: end.file_number,
             length: end.offset,
         };
-        let mut state = lock(&self.manifest);
-        if state.closed_log == Some(closed) {
-            return Ok(());
-        }
-        let mut next = state.clone();
-        next.closed_log = Some(closed);
-        next.next_file_number = self.next_file_number.load(Ordering::Relaxed);
-        manifest::store(self.fs.as_ref(), &self.dir, &next)?;
-        *state = next;
-        Ok(())
+        self.store_manifest(&mut lock(&self.manifest), |next| {
+            next.closed_log = Some(closed);
+        })
     }
 
     /// The log a clean close recorded is shorter than it was (`len` bytes,
