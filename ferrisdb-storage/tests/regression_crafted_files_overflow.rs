@@ -26,8 +26,8 @@ use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, OsFileSystem};
 use ferrisdb_storage::manifest::{self, format as mf};
 use ferrisdb_storage::sstable::{SSTableReader, SSTableWriter, TableOptions};
 use ferrisdb_storage::wal::{WALWriter, WalHeader, WalOptions};
-use ferrisdb_storage::{InternalKey, Operation, StorageConfig, StorageEngine, WriteBatch};
-use reliability::{config, db_dir, fresh_fs, open};
+use ferrisdb_storage::{InternalKey, Operation, StorageEngine, WriteBatch};
+use reliability::{db_dir, fresh_fs, open, open_without_compactions};
 
 #[global_allocator]
 static ALLOCATOR: Capped = Capped;
@@ -121,11 +121,7 @@ fn a_manifest_table_at_a_level_the_engine_does_not_have() {
 fn a_manifest_recording_table_sizes_whose_sum_overflows() {
     let fs = database_with_a_table();
     // No compaction may merge the two tables before the manifest is read.
-    let db = StorageEngine::open(StorageConfig {
-        disable_auto_compactions: true,
-        ..config(&fs)
-    })
-    .unwrap();
+    let db = open_without_compactions(&fs).unwrap();
     db.put("k2", "v").unwrap();
     db.flush().unwrap();
     db.close().unwrap();

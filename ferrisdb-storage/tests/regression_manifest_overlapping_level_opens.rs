@@ -15,18 +15,12 @@
 mod reliability;
 
 use ferrisdb_storage::manifest;
-use ferrisdb_storage::{StorageConfig, StorageEngine};
-use reliability::{config, db_dir, fresh_fs};
+use reliability::{db_dir, fresh_fs, open_without_compactions};
 
 #[test]
 fn regression_manifest_overlapping_level_opens() {
     let fs = fresh_fs();
-    let open = || {
-        StorageEngine::open(StorageConfig {
-            disable_auto_compactions: true,
-            ..config(&fs)
-        })
-    };
+    let open = || open_without_compactions(&fs);
     let db = open().unwrap();
     // Table one covers a..m, table two c..z; "c" is only in table two.
     db.put("a", "1").unwrap();

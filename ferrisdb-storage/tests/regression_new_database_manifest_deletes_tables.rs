@@ -19,18 +19,12 @@ mod reliability;
 
 use ferrisdb_storage::fs::FileSystem;
 use ferrisdb_storage::manifest::{self, ManifestState};
-use ferrisdb_storage::{StorageConfig, StorageEngine};
-use reliability::{config, db_dir, fresh_fs};
+use reliability::{db_dir, fresh_fs, open_without_compactions};
 
 #[test]
 fn regression_new_database_manifest_deletes_tables() {
     let fs = fresh_fs();
-    let open = || {
-        StorageEngine::open(StorageConfig {
-            disable_auto_compactions: true,
-            ..config(&fs)
-        })
-    };
+    let open = || open_without_compactions(&fs);
     let db = open().unwrap();
     db.put("flushed", "in a table").unwrap();
     db.flush().unwrap();

@@ -87,6 +87,15 @@ pub fn open(fs: &FaultFileSystem) -> ferrisdb_storage::Result<StorageEngine> {
     StorageEngine::open(config(fs))
 }
 
+/// Opens the database as [`open`] does, but without automatic compactions:
+/// the tables a scenario flushes stay as they are until it reads them.
+pub fn open_without_compactions(fs: &FaultFileSystem) -> ferrisdb_storage::Result<StorageEngine> {
+    StorageEngine::open(StorageConfig {
+        disable_auto_compactions: true,
+        ..config(fs)
+    })
+}
+
 /// An environment variable as a number, or `default`.
 pub fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)
