@@ -4,7 +4,7 @@
 //! `cargo bench -p ferrisdb-benches`. This library holds the helpers they share and the
 //! peer comparison of `cargo bench --bench compare` ([`compare`]).
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod compare;

@@ -1,0 +1,128 @@
+//! What an engine must provide to be measured ([`Engine`], [`Opener`]), and
+//! the two profiles every engine is measured in ([`Profile`],
+//! [`OpenOptions`]).
+//!
+//! The suite speaks to every engine through these two traits, so a workload
+//! is written once and runs the same operations, in the same order, on
+//! FerrisDB, fjall and RocksDB.
+
+use std::path::Path;
+use std::time::Duration;
+
+/// Errors of any engine.
+pub type PeerError = Box<dyn std::error::Error + Send + Sync>;
+/// Results of any engine.
+pub type PeerResult<T> = Result<T, PeerError>;
+
+/// The settings an engine is opened with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Profile {
+    /// Each engine as its users get it: only the directory, the WAL on
+    /// without a sync per write, and compression as the workload asks.
+    Defaults,
+    /// The same MemTable memory, block cache, bloom bits, block size,
+    /// background threads and compression for every engine, and MemTable
+    /// filters off in all ([`EQUAL`]).
+    Equal,
+}
+
+impl Profile {
+    /// Both profiles.
+    pub const ALL: [Profile; 2] = [Profile::Defaults, Profile::Equal];
+
+    /// The profile's name in the CSV and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Defaults => "defaults",
+            Profile::Equal => "equal",
+        }
+    }
+
+    /// The profile called `name`.
+    pub fn from_name(name: &str) -> Option<Profile> {
+        Profile::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
+/// The settings of [`Profile::Equal`], the same for every engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EqualSettings {
+    /// MemTable memory in all, active and frozen: two MemTables of half
+    /// this size each.
+    pub memtable_total: usize,
+    /// Block cache bytes.
+    pub block_cache: usize,
+    /// Bloom filter bits per key.
+    pub bloom_bits: u32,
+    /// Data block size, before compression.
+    pub block_size: usize,
+    /// Threads for flushes and compactions.
+    pub background_threads: usize,
+    /// Whether MemTables keep a filter of their keys.
+    pub memtable_filter: bool,
+}
+
+/// The equal profile: 64 MiB of MemTables (2 x 32 MiB), a 64 MiB block
+/// cache, 10 bloom bits per key, 4 KiB blocks, 2 background threads and no
+/// MemTable filter. Compression is the workload's: none, or LZ4 for the
+/// compressible-values workload.
+pub const EQUAL: EqualSettings = EqualSettings {
+    memtable_total: 64 << 20,
+    block_cache: 64 << 20,
+    bloom_bits: 10,
+    block_size: 4096,
+    background_threads: 2,
+    memtable_filter: false,
+};
+
+/// How a database is opened for one workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// The profile.
+    pub profile: Profile,
+    /// Every write waits until it is durable (fdatasync); otherwise each
+    /// write is handed to the OS before it returns (it survives a killed
+    /// process, not a power loss).
+    pub sync: bool,
+    /// Table blocks are compressed with LZ4; otherwise not compressed.
+    pub lz4: bool,
+}
+
+/// An open database of one engine, as the workloads use it. Every method
+/// may be called from many threads at once.
+pub trait Engine: Sync {
+    /// Stores `value` under `key`.
+    fn put(&self, key: &[u8], value: &[u8]) -> PeerResult<()>;
+    /// Deletes `key`.
+    fn delete(&self, key: &[u8]) -> PeerResult<()>;
+    /// The length of the value of `key`, if present (engines may avoid a
+    /// copy where their API allows).
+    fn get(&self, key: &[u8]) -> PeerResult<Option<usize>>;
+    /// Reads up to `limit` entries in key order from the first key at or
+    /// after `start`; returns the entries read.
+    fn seek(&self, start: &[u8], limit: usize) -> PeerResult<usize>;
+    /// Reads every entry in key order; returns the entries and their bytes.
+    fn scan_all(&self) -> PeerResult<(u64, u64)>;
+    /// Flushes the MemTables and waits until no flush or compaction is
+    /// running or pending, so what follows measures a settled tree.
+    fn settle(&self) -> PeerResult<()>;
+    /// Closes the database, making every write durable.
+    fn close(self: Box<Self>) -> PeerResult<()>;
+}
+
+/// Opens databases of one engine.
+pub trait Opener {
+    /// The engine's name, for the CSV and the tables.
+    fn name(&self) -> &'static str;
+    /// The engine's version, as its crate reports it.
+    fn version(&self) -> &'static str;
+    /// Opens (creating) a database in `dir`.
+    fn open(&self, dir: &Path, options: &OpenOptions) -> PeerResult<Box<dyn Engine>>;
+    /// Every setting the database in `dir` (opened with `options`) uses,
+    /// spelled out for the published results: RocksDB's OPTIONS file, the
+    /// others' configuration printed field by field.
+    fn describe(&self, dir: &Path, options: &OpenOptions) -> PeerResult<String>;
+}
+
+/// How long [`Engine::settle`] implementations poll between checks.
+pub const SETTLE_POLL: Duration = Duration::from_millis(20);
