@@ -1,0 +1,279 @@
+//! The suite's driver: every (engine, profile, group) of every run as its
+//! own child process, in an order shuffled afresh for each run, so that no
+//! engine always runs first, last, or after the same neighbour; the
+//! records gathered into `records.jsonl`, then the raw CSV, the summary and
+//! the charts.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use ferrisdb_tools::bench::data::Rng;
+
+use super::cgroup::MemoryLimit;
+use super::engine::{PeerResult, Profile};
+use super::record::Record;
+use super::workloads::Group;
+
+/// One child process of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    /// The binary the child runs (the A or B build in an A/B check).
+    pub binary: PathBuf,
+    /// Engine name given to the child.
+    pub engine: String,
+    /// The name the records get (the engine, or `a`/`b`).
+    pub label: String,
+    /// Profile.
+    pub profile: Profile,
+    /// Group.
+    pub group: Group,
+    /// Run number, from 1.
+    pub run: u32,
+}
+
+/// Shuffles `items` in place (Fisher-Yates) with `rng`.
+pub fn shuffle<T>(items: &mut [T], rng: &mut Rng) {
+    for i in (1..items.len()).rev() {
+        let j = rng.below(i as u64 + 1) as usize;
+        items.swap(i, j);
+    }
+}
+
+/// The plan: for each run, every slot of `cells` once, in an order shuffled
+/// by `seed` for that run.
+pub fn plan(cells: &[Slot], runs: u32, seed: u64) -> Vec<Slot> {
+    let mut rng = Rng::new(seed);
+    let mut out = Vec::new();
+    for run in 1..=runs {
+        let mut round: Vec<Slot> = cells
+            .iter()
+            .cloned()
+            .map(|mut s| {
+                s.run = run;
+                s
+            })
+            .collect();
+        shuffle(&mut round, &mut rng);
+        out.extend(round);
+    }
+    out
+}
+
+/// Where and how the children run.
+#[derive(Debug)]
+pub struct Runner<'a> {
+    /// Scale name given to the children.
+    pub scale: String,
+    /// Seed of the keys and values, the same for every child.
+    pub seed: u64,
+    /// Directory under which each child makes its databases.
+    pub db_root: PathBuf,
+    /// The results directory.
+    pub out: PathBuf,
+    /// The memory limit every child runs in, if set.
+    pub limit: Option<&'a MemoryLimit>,
+    /// Drop the page cache before each child (needs root), so each starts
+    /// cold.
+    pub drop_caches: bool,
+}
+
+impl Runner<'_> {
+    /// Runs the slots in order, appending each record to
+    /// `records.jsonl` and each failure to `failures.txt`; returns the
+    /// records. A failed child is reported and the suite goes on.
+    ///
+    /// # Errors
+    /// Only errors writing the results directory.
+    pub fn run_all(&self, slots: &[Slot]) -> PeerResult<Vec<Record>> {
+        std::fs::create_dir_all(&self.out)?;
+        let mut jsonl = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.out.join("records.jsonl"))?;
+        let mut order = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.out.join("order.txt"))?;
+        let mut records = Vec::new();
+        for (index, slot) in slots.iter().enumerate() {
+            let number = index as u32 + 1;
+            let line = format!(
+                "{number:>4}/{} run {} {} {} {}",
+                slots.len(),
+                slot.run,
+                slot.label,
+                slot.profile.name(),
+                slot.group.name()
+            );
+            eprintln!("== {line}");
+            writeln!(order, "{line}")?;
+            match self.run_one(slot, number) {
+                Ok(found) => {
+                    for mut record in found {
+                        record.engine = slot.label.clone();
+                        eprintln!(
+                            "   {:<18} {:>12.0} ops/s  p99 {:>9.1} us  settle {:>6.2} s",
+                            record.workload, record.ops_per_sec, record.p99_us, record.settle_secs
+                        );
+                        writeln!(jsonl, "{}", serde_json::to_string(&record)?)?;
+                        records.push(record);
+                    }
+                }
+                Err(e) => {
+                    eprintln!("   FAILED: {e}");
+                    let mut failures = std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(self.out.join("failures.txt"))?;
+                    writeln!(failures, "{line}: {e}")?;
+                }
+            }
+        }
+        Ok(records)
+    }
+
+    /// Runs one child and parses its records.
+    fn run_one(&self, slot: &Slot, number: u32) -> PeerResult<Vec<Record>> {
+        // Write back every dirty page of earlier children, so their
+        // writeback does not land in this child's time.
+        sync_all();
+        if self.drop_caches {
+            let _ = std::fs::write("/proc/sys/vm/drop_caches", "3");
+        }
+        let dir = self.db_root.join(format!(
+            "{}-{}-{}-{}",
+            slot.label,
+            slot.profile.name(),
+            slot.group.name(),
+            slot.run
+        ));
+        let mut child = Command::new(&slot.binary)
+            .arg("child")
+            .args(["--engine", &slot.engine])
+            .args(["--profile", slot.profile.name()])
+            .args(["--group", slot.group.name()])
+            .args(["--scale", &self.scale])
+            .args(["--run", &slot.run.to_string()])
+            .args(["--slot", &number.to_string()])
+            .args(["--seed", &self.seed.to_string()])
+            .arg("--dir")
+            .arg(&dir)
+            .arg("--settings")
+            .arg(self.out.join("settings"))
+            .arg("--wait-for-start")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("{}: {e}", slot.binary.display()))?;
+        if let Some(limit) = self.limit {
+            if let Err(e) = limit.add_process(child.id()) {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(e.into());
+            }
+        }
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        writeln!(stdin, "start")?;
+        drop(stdin);
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut records = Vec::new();
+        for line in BufReader::new(stdout).lines() {
+            let line = line?;
+            if !line.trim().is_empty() {
+                records.push(serde_json::from_str::<Record>(&line)?);
+            }
+        }
+        let output = child.wait_with_output()?;
+        let _ = std::fs::remove_dir_all(&dir);
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            return Err(format!(
+                "child exited with {} after {} records: {}",
+                output.status,
+                records.len(),
+                stderr.trim()
+            )
+            .into());
+        }
+        Ok(records)
+    }
+}
+
+/// Flushes the system's dirty pages (`sync(2)`).
+fn sync_all() {
+    let _ = Command::new("sync").status();
+}
+
+/// Writes the raw CSV, the timelines, the summary and the charts of
+/// `records` into `out`.
+///
+/// # Errors
+/// Errors writing the files.
+pub fn write_reports(records: &[Record], out: &Path) -> PeerResult<()> {
+    use super::{chart, report};
+    std::fs::write(out.join("runs.csv"), report::raw_csv(records))?;
+    std::fs::write(out.join("timelines.csv"), report::timeline_csv(records))?;
+    std::fs::write(
+        out.join("summary.md"),
+        report::summary_markdown(records, "ferrisdb"),
+    )?;
+    let mut charts = Vec::new();
+    for r in records {
+        let key = (r.scale.clone(), r.profile.clone(), r.workload.clone());
+        if matches!(r.workload.as_str(), "overwrite" | "readwhilewriting") && !charts.contains(&key)
+        {
+            charts.push(key);
+        }
+    }
+    for (scale, profile, workload) in charts {
+        if let Some(svg) = chart::timeline_svg(records, &scale, &profile, &workload) {
+            let name = format!("timeline-{scale}-{profile}-{workload}.svg");
+            std::fs::write(out.join(name), svg)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot(engine: &str, group: Group) -> Slot {
+        Slot {
+            binary: PathBuf::from("x"),
+            engine: engine.into(),
+            label: engine.into(),
+            profile: Profile::Equal,
+            group,
+            run: 0,
+        }
+    }
+
+    #[test]
+    fn every_run_holds_every_cell_once_in_varying_orders() {
+        let cells = vec![
+            slot("ferrisdb", Group::Random),
+            slot("fjall", Group::Random),
+            slot("rocksdb", Group::Random),
+            slot("ferrisdb", Group::Ycsb),
+        ];
+        let plan = plan(&cells, 5, 9);
+        assert_eq!(plan.len(), 20);
+        let mut firsts = Vec::new();
+        for run in 1..=5u32 {
+            let round: Vec<&Slot> = plan.iter().filter(|s| s.run == run).collect();
+            assert_eq!(round.len(), 4);
+            for cell in &cells {
+                let same = |s: &&&Slot| s.engine == cell.engine && s.group == cell.group;
+                assert_eq!(round.iter().filter(same).count(), 1);
+            }
+            firsts.push(round[0].engine.clone());
+        }
+        firsts.sort();
+        firsts.dedup();
+        assert!(firsts.len() > 1, "the same engine went first in every run");
+        assert_eq!(plan, super::plan(&cells, 5, 9), "the plan is seeded");
+    }
+}

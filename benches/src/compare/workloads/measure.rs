@@ -1,0 +1,217 @@
+//! The harness that times one workload: client threads started together,
+//! every operation's latency in an HDR histogram, a one-second throughput
+//! timeline, and the time writers spent in stalls.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+
+use crate::compare::engine::PeerResult;
+
+/// A write that takes this long or longer counts as stalled: far above a
+/// MemTable insert (about a microsecond), and what RocksDB's slowdown adds
+/// per write (1 ms) when it delays writers.
+pub const STALL_THRESHOLD: Duration = Duration::from_millis(1);
+
+/// What one operation did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A read that found its key (or a scan that read entries).
+    Found,
+    /// A read that did not find its key.
+    Missing,
+    /// A write.
+    Written,
+}
+
+/// The figures of one timed workload.
+#[derive(Debug)]
+pub struct Measured {
+    /// Operations done by every thread.
+    pub ops: u64,
+    /// Reads that found their key.
+    pub found: u64,
+    /// Wall-clock time from the start signal until the last thread ended.
+    pub elapsed: Duration,
+    /// Latency of every operation, in nanoseconds.
+    pub latency: Histogram<u64>,
+    /// Time spent in writes of [`STALL_THRESHOLD`] or longer.
+    pub stalled: Duration,
+    /// Operations completed in each second from the start.
+    pub timeline: Vec<u64>,
+}
+
+/// One thread's operation counter, on its own cache line so that the
+/// timeline costs the threads no shared writes.
+#[repr(align(128))]
+#[derive(Debug, Default)]
+struct Counter(AtomicU64);
+
+/// Runs `threads` threads that each call `op(thread, i)` for `i` in
+/// `0..ops_per_thread`, timing each call, until every thread is done or
+/// one fails (the first error is returned). `stop` ends the threads early
+/// when set by another thread (readwhilewriting's writer).
+pub fn measure<F>(threads: usize, ops_per_thread: u64, op: F) -> PeerResult<Measured>
+where
+    F: Fn(usize, u64) -> PeerResult<Outcome> + Sync,
+{
+    measure_until(threads, ops_per_thread, &AtomicBool::new(false), op)
+}
+
+/// [`measure`], where `stop` ends every thread early once set.
+pub fn measure_until<F>(
+    threads: usize,
+    ops_per_thread: u64,
+    stop: &AtomicBool,
+    op: F,
+) -> PeerResult<Measured>
+where
+    F: Fn(usize, u64) -> PeerResult<Outcome> + Sync,
+{
+    let counters: Vec<Counter> = (0..threads).map(|_| Counter::default()).collect();
+    let barrier = Barrier::new(threads + 1);
+    let running = AtomicBool::new(true);
+    let (results, start, elapsed, timeline) = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|thread| {
+                let (op, barrier, counter) = (&op, &barrier, &counters[thread]);
+                scope.spawn(move || {
+                    let mut latency = Histogram::<u64>::new(3).expect("3 significant figures");
+                    let (mut found, mut stalled) = (0u64, Duration::ZERO);
+                    barrier.wait();
+                    for i in 0..ops_per_thread {
+                        // Relaxed is enough: the flag only ends the loop
+                        // early, and no data is published through it.
+                        if stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        let begin = Instant::now();
+                        let outcome = op(thread, i)?;
+                        let took = begin.elapsed();
+                        latency.saturating_record(took.as_nanos() as u64);
+                        match outcome {
+                            Outcome::Found => found += 1,
+                            Outcome::Missing => {}
+                            Outcome::Written if took >= STALL_THRESHOLD => stalled += took,
+                            Outcome::Written => {}
+                        }
+                        // Relaxed: the sampler reads an approximate count
+                        // once a second; the exact total comes from the
+                        // histogram after the join.
+                        counter.0.fetch_add(1, Ordering::Relaxed);
+                    }
+                    PeerResult::Ok((latency, found, stalled))
+                })
+            })
+            .collect();
+        let sampler = scope.spawn(|| sample(&counters, &running));
+        barrier.wait();
+        let start = Instant::now();
+        let results: Vec<_> = handles
+            .into_iter()
+            .map(|h| h.join().expect("a workload thread panicked"))
+            .collect();
+        let elapsed = start.elapsed();
+        running.store(false, Ordering::Relaxed);
+        let timeline = sampler.join().expect("the sampler panicked");
+        (results, start, elapsed, timeline)
+    });
+    let _ = start;
+    let mut total = Histogram::<u64>::new(3).expect("3 significant figures");
+    let (mut found, mut stalled) = (0, Duration::ZERO);
+    for result in results {
+        let (latency, f, s) = result?;
+        total.add(&latency).expect("auto-resizing histograms merge");
+        found += f;
+        stalled += s;
+    }
+    Ok(Measured {
+        ops: total.len(),
+        found,
+        elapsed,
+        latency: total,
+        stalled,
+        timeline,
+    })
+}
+
+/// Samples the threads' counters once a second until `running` clears;
+/// returns the operations of each second (the last one partial).
+fn sample(counters: &[Counter], running: &AtomicBool) -> Vec<u64> {
+    let total = || -> u64 { counters.iter().map(|c| c.0.load(Ordering::Relaxed)).sum() };
+    let start = Instant::now();
+    let (mut timeline, mut last) = (Vec::new(), 0);
+    let mut next = Duration::from_secs(1);
+    loop {
+        // Short sleeps, so the sampler notices the end within 10 ms.
+        std::thread::sleep(Duration::from_millis(10));
+        let done = !running.load(Ordering::Relaxed);
+        if start.elapsed() >= next || done {
+            let now = total();
+            timeline.push(now - last);
+            last = now;
+            next += Duration::from_secs(1);
+        }
+        if done {
+            return timeline;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_is_counted_once() {
+        let m = measure(3, 1000, |thread, i| {
+            Ok(if (thread as u64 + i) % 2 == 0 {
+                Outcome::Found
+            } else {
+                Outcome::Missing
+            })
+        })
+        .unwrap();
+        assert_eq!(m.ops, 3000);
+        assert_eq!(m.found, 1500);
+        assert_eq!(m.timeline.iter().sum::<u64>(), 3000);
+        assert_eq!(m.stalled, Duration::ZERO);
+    }
+
+    #[test]
+    fn slow_writes_count_as_stalls_and_errors_surface() {
+        let m = measure(1, 3, |_, i| {
+            if i == 1 {
+                std::thread::sleep(STALL_THRESHOLD * 2);
+            }
+            Ok(Outcome::Written)
+        })
+        .unwrap();
+        assert!(m.stalled >= STALL_THRESHOLD * 2, "{:?}", m.stalled);
+        assert!(m.stalled < m.elapsed + Duration::from_millis(1));
+        let err = measure(2, 10, |_, i| {
+            if i == 5 {
+                Err("boom".into())
+            } else {
+                Ok(Outcome::Written)
+            }
+        })
+        .unwrap_err();
+        assert_eq!(err.to_string(), "boom");
+    }
+
+    #[test]
+    fn the_stop_flag_ends_threads_early() {
+        let stop = AtomicBool::new(false);
+        let m = measure_until(2, u64::MAX, &stop, |_, i| {
+            if i == 99 {
+                stop.store(true, Ordering::Relaxed);
+            }
+            Ok(Outcome::Missing)
+        })
+        .unwrap();
+        assert!(m.ops >= 100 && m.ops < 1_000_000, "{}", m.ops);
+    }
+}
