@@ -5,11 +5,14 @@
 //! - [`engine`]: what an engine provides ([`Engine`], [`Opener`]) and the
 //!   two profiles ([`Profile`]; [`EQUAL`] spells out the equal one);
 //! - `ferrisdb.rs`, `fjall.rs`, `rocks.rs`: the three engines;
-//! - [`record`]: one measured cell ([`Record`]).
+//! - [`record`]: one measured cell ([`Record`]);
+//! - [`stats`]: medians and bootstrap confidence intervals of ratios.
+
 
 pub mod engine;
 mod ferrisdb;
 pub mod record;
+pub mod stats;
 
 pub use engine::{
     Engine, EqualSettings, OpenOptions, Opener, PeerError, PeerResult, Profile, EQUAL,
