@@ -6,13 +6,16 @@
 //!   two profiles ([`Profile`]; [`EQUAL`] spells out the equal one);
 //! - `ferrisdb.rs`, `fjall.rs`, `rocks.rs`: the three engines;
 //! - [`record`]: one measured cell ([`Record`]);
-//! - [`stats`]: medians and bootstrap confidence intervals of ratios.
-
+//! - [`stats`]: medians and bootstrap confidence intervals of ratios;
+//! - [`report`], [`summary`]: the CSVs, the Markdown summary and the A/B
+//!   table made from the records.
 
 pub mod engine;
 mod ferrisdb;
 pub mod record;
+pub mod report;
 pub mod stats;
+pub mod summary;
 
 pub use engine::{
     Engine, EqualSettings, OpenOptions, Opener, PeerError, PeerResult, Profile, EQUAL,
