@@ -8,8 +8,10 @@
 //! - [`record`]: one measured cell ([`Record`]);
 //! - [`stats`]: medians and bootstrap confidence intervals of ratios;
 //! - [`report`], [`summary`]: the CSVs, the Markdown summary and the A/B
-//!   table made from the records.
+//!   table made from the records;
+//! - [`chart`]: the timeline of a cell as an SVG line chart.
 
+pub mod chart;
 pub mod engine;
 mod ferrisdb;
 pub mod record;
