@@ -12,7 +12,8 @@
 //! - [`child`]: one process of the suite; [`driver`]: the plan and the
 //!   processes; [`cli`]: the command line of `ferrisdb-compare`;
 //! - [`stats`]: medians and bootstrap intervals; [`report`]: the CSV and
-//!   the summary; [`chart`]: the throughput timelines as SVG.
+//!   the A/B table; [`summary`]: the Markdown summary; [`chart`]: the
+//!   throughput timelines as SVG.
 
 pub mod cgroup;
 pub mod chart;
@@ -28,6 +29,7 @@ pub mod report;
 #[cfg(feature = "rocksdb")]
 mod rocks;
 pub mod stats;
+pub mod summary;
 pub mod workloads;
 
 pub use engine::{
