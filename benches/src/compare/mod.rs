@@ -5,10 +5,16 @@
 //! - [`engine`]: what an engine provides ([`Engine`], [`Opener`]) and the
 //!   two profiles ([`Profile`]; [`EQUAL`] spells out the equal one);
 //! - `ferrisdb.rs`, `fjall.rs`, `rocks.rs`: the three engines;
-//! - [`record`]: one measured cell ([`Record`]).
+//! - [`record`]: one measured cell ([`Record`]);
+//! - [`metrics`]: a process's CPU time, device writes and peak memory, and a
+//!   directory's size;
+//! - [`cgroup`]: the memory limit ([`cgroup::MemoryLimit`]) of a child
+//!   process, page cache included.
 
+pub mod cgroup;
 pub mod engine;
 mod ferrisdb;
+pub mod metrics;
 pub mod record;
 
 pub use engine::{
