@@ -45,9 +45,17 @@ pub struct BenchArgs {
     #[arg(long = "key_size", default_value_t = 16)]
     pub key_size: usize,
 
-    /// Bytes per value (random bytes, so compression gains nothing).
+    /// Bytes per value; see `--compression_ratio` for what they hold.
     #[arg(long = "value_size", default_value_t = 100)]
     pub value_size: usize,
+
+    /// How compressible values are, as db_bench's flag: the fraction of each
+    /// 100-byte piece that is random, the rest repeating it, in 0 ..= 1.
+    /// The default, 1.0, keeps random bytes that compression cannot shrink;
+    /// db_bench's default is 0.5 (half-compressible text), so pass
+    /// `--compression_ratio=0.5` to match it when compression is on.
+    #[arg(long = "compression_ratio", default_value_t = 1.0)]
+    pub compression_ratio: f64,
 
     /// Concurrent threads per benchmark, each doing `--num` (or `--reads`)
     /// operations; readwhilewriting adds one writer.
@@ -145,6 +153,12 @@ impl BenchArgs {
                 "ferrisdb-bench: --key_size must be in 1 ..= 65536".into(),
             ));
         }
+        if !(0.0..=1.0).contains(&args.compression_ratio) {
+            return Err((
+                1,
+                "ferrisdb-bench: --compression_ratio must be in 0 ..= 1".into(),
+            ));
+        }
         if args.num > 0 && digits(args.num - 1) > args.key_size {
             return Err((
                 1,
@@ -197,6 +211,12 @@ impl BenchArgs {
             warnings.extend(apply_compaction_style(&mut config, style));
         }
         (config, warnings)
+    }
+
+    /// Whether values are db_bench's compressible text rather than random
+    /// bytes: `--compression_ratio` below 1.
+    pub fn compressible_values(&self) -> bool {
+        self.compression_ratio < 1.0
     }
 
     /// The sync mode of the log for every benchmark but fillsync.
@@ -285,6 +305,24 @@ mod tests {
         assert_eq!(args.reads(), 1_000_000);
         assert!(!args.sync && !args.use_existing_db && !args.histogram);
         assert_eq!(args.compression_type, CompressionType::None);
+        assert_eq!(args.compression_ratio, 1.0);
+        assert!(!args.compressible_values());
+    }
+
+    #[test]
+    fn compression_ratio_is_a_fraction() {
+        let args = parse(&["--compression_ratio=0.5"]).unwrap();
+        assert_eq!(args.compression_ratio, 0.5);
+        assert!(args.compressible_values());
+        assert!(parse(&["--compression_ratio=0"])
+            .unwrap()
+            .compressible_values());
+        for bad in ["1.5", "-0.1", "NaN", "half"] {
+            let (code, message) = parse(&[&format!("--compression_ratio={bad}")]).unwrap_err();
+            assert_eq!(code, 1, "{bad}");
+            assert!(message.contains("compression_ratio"), "{bad}: {message}");
+            assert!(!message.contains('\n'), "{bad}: {message}");
+        }
     }
 
     #[test]

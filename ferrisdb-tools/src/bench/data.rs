@@ -3,8 +3,9 @@
 //!
 //! Keys are `db_bench`'s: the zero-padded decimal index of the entry, `--key_size`
 //! bytes long (`0000000000000042`). Values are `--value_size` bytes cut from a
-//! 1 MiB buffer of random bytes at a moving offset; `db_bench` uses
-//! compressible data instead, which only matters with compression on.
+//! 1 MiB buffer at a moving offset: random bytes ([`ValueSource::new`]), or
+//! `db_bench`'s partly repeated printable text
+//! ([`ValueSource::compressible`]), which only matters with compression on.
 
 /// SplitMix64: a small, fast, seeded generator; benchmarks need
 /// repeatability, not cryptography.
@@ -57,13 +58,18 @@ pub fn make_key(index: u64, key_size: usize) -> Vec<u8> {
     key
 }
 
-/// Values of one size cut from a fixed buffer of random bytes, like
-/// `db_bench`'s `RandomGenerator`, so making a value costs no allocation.
+/// The length of `db_bench`'s compressible pieces.
+const PIECE: usize = 100;
+
+/// Values of one size cut from a fixed buffer, like `db_bench`'s
+/// `RandomGenerator`, so making a value costs no allocation.
 #[derive(Debug, Clone)]
 pub struct ValueSource {
     data: Vec<u8>,
     position: usize,
     size: usize,
+    /// How far the next value starts from this one.
+    step: usize,
 }
 
 impl ValueSource {
@@ -79,6 +85,42 @@ impl ValueSource {
             data,
             position: 0,
             size,
+            step: size.max(1) + 13,
+        }
+    }
+
+    /// A source of `size`-byte values as compressible as `db_bench`'s with
+    /// `--compression_ratio=ratio`: its `RandomGenerator` fills 1 MiB with
+    /// 100-byte pieces (RocksDB's `test::CompressibleString`), each
+    /// `100 * ratio` random printable characters (`' ' + rnd % 95`, as
+    /// `test::RandomString`) repeated to fill the piece. A compressor then
+    /// stores about `ratio` of each piece: 0.5, db_bench's default, halves
+    /// the data; 1.0 is random printable text, which LZ4 does not shrink.
+    /// `ratio` is clamped so a piece has 1 to 100 random characters, as in
+    /// db_bench. Values follow each other in the buffer, as db_bench's do,
+    /// so a value is not cut off from the text it repeats. The bytes differ
+    /// from db_bench's (another generator); their compressibility does not.
+    pub fn compressible(size: usize, ratio: f64, rng: &mut Rng) -> Self {
+        let len = (1 << 20).max(size) + size;
+        // `as` maps NaN to 0; the clamp then gives db_bench's minimum of 1.
+        let random = ((PIECE as f64 * ratio) as usize).clamp(1, PIECE);
+        let mut data = Vec::with_capacity(len + PIECE);
+        let mut piece = [0u8; PIECE];
+        while data.len() < len {
+            for byte in &mut piece[..random] {
+                *byte = b' ' + rng.below(95) as u8;
+            }
+            for i in random..PIECE {
+                piece[i] = piece[i - random];
+            }
+            data.extend_from_slice(&piece);
+        }
+        data.truncate(len);
+        ValueSource {
+            data,
+            position: 0,
+            size,
+            step: size.max(1),
         }
     }
 
@@ -88,7 +130,7 @@ impl ValueSource {
             self.position = 0;
         }
         let start = self.position;
-        self.position += self.size.max(1) + 13;
+        self.position += self.step;
         &self.data[start..start + self.size]
     }
 }
@@ -134,5 +176,34 @@ mod tests {
         }
         let mut empty = ValueSource::new(0, &mut rng);
         assert!(empty.next_value().is_empty());
+        let mut text = ValueSource::compressible(100, 0.5, &mut rng);
+        let value = text.next_value();
+        assert_eq!(value.len(), 100);
+        assert!(value.iter().all(|b| (b' '..=b'~').contains(b)), "{value:?}");
+    }
+
+    /// LZ4's compressed size of 1 MiB of `values`' values, as a fraction.
+    fn lz4_fraction(values: &mut ValueSource) -> f64 {
+        let mut raw = Vec::with_capacity(1 << 20);
+        while raw.len() < 1 << 20 {
+            raw.extend_from_slice(values.next_value());
+        }
+        lz4_flex::compress(&raw).len() as f64 / raw.len() as f64
+    }
+
+    #[test]
+    fn compressible_values_compress_as_db_bench_ones() {
+        let mut rng = Rng::new(301);
+        let half = lz4_fraction(&mut ValueSource::compressible(100, 0.5, &mut rng));
+        assert!((0.45..=0.60).contains(&half), "ratio 0.5: {half}");
+        let text = lz4_fraction(&mut ValueSource::compressible(100, 1.0, &mut rng));
+        assert!(text > 0.95, "ratio 1.0: {text}");
+        let random = lz4_fraction(&mut ValueSource::new(100, &mut rng));
+        assert!(random > 0.95, "random bytes: {random}");
+        // Lower ratios compress further; a piece keeps one random byte.
+        let tenth = lz4_fraction(&mut ValueSource::compressible(100, 0.1, &mut rng));
+        assert!(tenth < 0.2, "ratio 0.1: {tenth}");
+        let zero = ValueSource::compressible(10, 0.0, &mut rng);
+        assert!(zero.data[..PIECE].iter().all(|&b| b == zero.data[0]));
     }
 }

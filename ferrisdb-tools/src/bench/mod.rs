@@ -69,11 +69,21 @@ fn print_header(args: &BenchArgs, out: &mut dyn Write) -> std::io::Result<()> {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     )?;
     writeln!(out, "Keys:       {} bytes each", args.key_size)?;
-    writeln!(
-        out,
-        "Values:     {} bytes each (random bytes, incompressible)",
-        args.value_size
-    )?;
+    if args.compressible_values() {
+        // db_bench's line: the size the compressor is expected to reach.
+        writeln!(
+            out,
+            "Values:     {} bytes each ({} bytes after compression)",
+            args.value_size,
+            (args.value_size as f64 * args.compression_ratio + 0.5) as u64
+        )?;
+    } else {
+        writeln!(
+            out,
+            "Values:     {} bytes each (random bytes, incompressible)",
+            args.value_size
+        )?;
+    }
     writeln!(out, "Entries:    {}", args.num)?;
     writeln!(out, "RawSize:    {raw:.1} MB (estimated)")?;
     writeln!(out, "Compression: {:?}", args.compression_type)?;

@@ -77,6 +77,17 @@ impl<'a> Meter<'a> {
     }
 }
 
+/// The values of `--value_size` and `--compression_ratio`: random bytes at
+/// 1 (the values of every run before the flag existed), db_bench's
+/// compressible text below.
+fn value_source(args: &BenchArgs, rng: &mut Rng) -> ValueSource {
+    if args.compressible_values() {
+        ValueSource::compressible(args.value_size, args.compression_ratio, rng)
+    } else {
+        ValueSource::new(args.value_size, rng)
+    }
+}
+
 /// Runs `bench` on `threads` threads, each started at once behind a
 /// barrier; returns the wall-clock time from the first start to the last
 /// end, and each thread's outcome.
@@ -99,7 +110,7 @@ pub(super) fn run_workload(
         let writer = (bench == Benchmark::ReadWhileWriting).then(|| {
             scope.spawn(|| {
                 let mut rng = Rng::new(derive_seed(seed, u64::MAX));
-                let mut values = ValueSource::new(args.value_size, &mut rng);
+                let mut values = value_source(args, &mut rng);
                 let mut key = vec![0; args.key_size];
                 while !stop_writer.load(Ordering::Relaxed) {
                     fill_key(&mut key, rng.below(num));
@@ -114,7 +125,7 @@ pub(super) fn run_workload(
                 let barrier = &barrier;
                 scope.spawn(move || {
                     let mut rng = Rng::new(derive_seed(seed, thread as u64));
-                    let values = ValueSource::new(args.value_size, &mut rng);
+                    let values = value_source(args, &mut rng);
                     barrier.wait();
                     let meter = Meter::new(histogram, progress);
                     run_thread(db, args, bench, num, reads, rng, values, meter)
