@@ -122,9 +122,16 @@ impl fmt::Display for Interval {
         if !self.is_defined() {
             return f.write_str("—");
         }
+        if self.high.is_infinite() {
+            return write!(f, "{:.2} [too few runs]", self.median);
+        }
         write!(f, "{:.2} [{:.2}, {:.2}]", self.median, self.low, self.high)
     }
 }
+
+/// Samples a side needs before its interval is computed: with one or two
+/// runs, resampling only replays them.
+pub const MIN_SAMPLES: usize = 3;
 
 /// The ratio `median(ours) / median(theirs)` with a percentile bootstrap 95%
 /// confidence interval: each of `resamples` resamples draws `ours.len()`
@@ -132,11 +139,11 @@ impl fmt::Display for Interval {
 /// takes the ratio of their medians; the bounds are the 2.5th and 97.5th
 /// percentiles of those ratios. The same `seed` gives the same interval.
 ///
-/// With one sample on each side every resample is that sample, so the
-/// interval is the single ratio (`low == median == high`): one run shows no
-/// spread, and the verdict then rests on that one ratio. With no samples on
-/// either side (or no resamples) the result is [`Interval::NAN`], whose
-/// verdict is a tie. A zero median of `theirs` gives an infinite or NaN
+/// With fewer than [`MIN_SAMPLES`] samples on a side the spread is unknown
+/// (one run says nothing of the next), so the bounds are infinite: the
+/// ratio is shown, and the verdict is a tie. With no samples on either side
+/// (or no resamples) the result is [`Interval::NAN`], whose verdict is a
+/// tie too. A zero median of `theirs` gives an infinite or NaN
 /// ratio, as IEEE division does.
 pub fn ratio_interval(ours: &[f64], theirs: &[f64], resamples: usize, seed: u64) -> Interval {
     if ours.is_empty() || theirs.is_empty() {
@@ -145,6 +152,13 @@ pub fn ratio_interval(ours: &[f64], theirs: &[f64], resamples: usize, seed: u64)
     let ratio = median(ours) / median(theirs);
     if resamples == 0 {
         return Interval::NAN;
+    }
+    if ours.len() < MIN_SAMPLES || theirs.len() < MIN_SAMPLES {
+        return Interval {
+            low: 0.0,
+            median: ratio,
+            high: f64::INFINITY,
+        };
     }
     let mut rng = Rng::new(seed);
     let (mut a, mut b) = (vec![0.0; ours.len()], vec![0.0; theirs.len()]);
@@ -226,13 +240,16 @@ mod tests {
     }
 
     #[test]
-    fn one_sample_gives_a_degenerate_interval() {
+    fn too_few_runs_give_the_ratio_and_no_verdict() {
         let i = ratio_interval(&[150.0], &[100.0], DEFAULT_RESAMPLES, 3);
-        assert_eq!((i.low, i.median, i.high), (1.5, 1.5, 1.5));
-        assert_eq!(i.verdict(true), Verdict::Win);
-        let mixed = ratio_interval(&[150.0], &[90.0, 100.0, 110.0], 500, 3);
-        assert_eq!(mixed.median, 1.5);
-        assert!(mixed.low < mixed.high, "{mixed:?}");
+        assert_eq!(i.median, 1.5);
+        assert_eq!(i.verdict(true), Verdict::Tie);
+        assert_eq!(i.to_string(), "1.50 [too few runs]");
+        let two = ratio_interval(&[150.0, 151.0], &[90.0, 100.0, 110.0], 500, 3);
+        assert_eq!(two.verdict(true), Verdict::Tie);
+        let three = ratio_interval(&[150.0, 151.0, 152.0], &[90.0, 100.0, 110.0], 500, 3);
+        assert!(three.low < three.high && three.high.is_finite(), "{three:?}");
+        assert_eq!(three.verdict(true), Verdict::Win);
     }
 
     #[test]

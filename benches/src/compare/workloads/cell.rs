@@ -58,6 +58,7 @@ impl Context {
     /// Times `per_thread` calls of `op` on each of `threads` threads, and
     /// the settle after them if `writes.settle`, with the CPU time, device
     /// writes and peak memory of the whole process over both.
+    #[allow(clippy::too_many_arguments)]
     pub fn cell<F>(
         &self,
         engine: &dyn Opener,

@@ -339,7 +339,7 @@ fn fill_sync(engine: &dyn Opener, ctx: &Context, emit: &mut dyn FnMut(Record)) -
 fn coprime_step(num: u64) -> u64 {
     [1_000_003u64, 998_244_353, 2_147_483_647]
         .into_iter()
-        .find(|p| num % p != 0)
+        .find(|p| !num.is_multiple_of(*p))
         .unwrap_or(1)
 }
 

@@ -78,7 +78,7 @@ where
             .map(|thread| {
                 let (op, barrier, counter) = (&op, &barrier, &counters[thread]);
                 scope.spawn(move || {
-                    let mut latency = Histogram::<u64>::new(3).expect("3 significant figures");
+                    let mut latency = histogram();
                     let (mut found, mut stalled) = (0u64, Duration::ZERO);
                     barrier.wait();
                     for i in 0..ops_per_thread {
@@ -119,7 +119,7 @@ where
         (results, start, elapsed, timeline)
     });
     let _ = start;
-    let mut total = Histogram::<u64>::new(3).expect("3 significant figures");
+    let mut total = histogram();
     let (mut found, mut stalled) = (0, Duration::ZERO);
     for result in results {
         let (latency, f, s) = result?;
@@ -135,6 +135,13 @@ where
         stalled,
         timeline,
     })
+}
+
+/// A histogram of nanoseconds from 1 ns to an hour, 3 significant digits:
+/// fixed bounds, so recording never allocates (an auto-resizing one would
+/// saturate at its first bound under `saturating_record`).
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 3_600_000_000_000, 3).expect("valid bounds")
 }
 
 /// Samples the threads' counters once a second until `running` clears;
@@ -167,7 +174,7 @@ mod tests {
     #[test]
     fn every_operation_is_counted_once() {
         let m = measure(3, 1000, |thread, i| {
-            Ok(if (thread as u64 + i) % 2 == 0 {
+            Ok(if (thread as u64 + i).is_multiple_of(2) {
                 Outcome::Found
             } else {
                 Outcome::Missing
@@ -178,6 +185,19 @@ mod tests {
         assert_eq!(m.found, 1500);
         assert_eq!(m.timeline.iter().sum::<u64>(), 3000);
         assert_eq!(m.stalled, Duration::ZERO);
+    }
+
+    #[test]
+    fn latencies_are_recorded_at_their_size() {
+        let m = measure(1, 2, |_, i| {
+            if i == 1 {
+                std::thread::sleep(Duration::from_millis(3));
+            }
+            Ok(Outcome::Found)
+        })
+        .unwrap();
+        assert!(m.latency.max() >= 3_000_000, "{}", m.latency.max());
+        assert!(m.latency.value_at_quantile(0.99) >= 3_000_000);
     }
 
     #[test]
