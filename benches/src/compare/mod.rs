@@ -9,8 +9,10 @@
 
 pub mod engine;
 mod ferrisdb;
+mod fjall;
 pub mod record;
 
+pub use self::fjall::FjallOpener;
 pub use engine::{
     Engine, EqualSettings, OpenOptions, Opener, PeerError, PeerResult, Profile, EQUAL,
 };
