@@ -23,7 +23,7 @@ pub struct ChildArgs {
     /// Group: fillseq, random, fillsync, ycsb or compressible.
     #[arg(long)]
     pub group: String,
-    /// Scale: small, large or ab.
+    /// Scale: small, large, ab or tiny.
     #[arg(long)]
     pub scale: String,
     /// Run number, from 1.
@@ -62,7 +62,7 @@ pub fn run_child(args: &ChildArgs, out: &mut dyn Write) -> PeerResult<()> {
         )
     })?;
     let scale = Scale::from_name(&args.scale)
-        .ok_or_else(|| format!("unknown scale '{}': use small, large or ab", args.scale))?;
+        .ok_or_else(|| format!("unknown scale '{}': use small, large, ab or tiny", args.scale))?;
     if args.wait_for_start {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;

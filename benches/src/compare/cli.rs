@@ -96,6 +96,9 @@ pub struct AbArgs {
     /// Profile.
     #[arg(long, default_value = "equal")]
     pub profile: String,
+    /// Scale: ab (300k keys), small or large.
+    #[arg(long, default_value = "ab")]
+    pub scale: String,
     /// Seed.
     #[arg(long, default_value_t = 301)]
     pub seed: u64,
@@ -225,7 +228,7 @@ fn ab(args: &AbArgs) -> PeerResult<()> {
     }
     let _ = std::fs::remove_file(args.out.join("records.jsonl"));
     let runner = Runner {
-        scale: "ab".into(),
+        scale: args.scale.clone(),
         seed: args.seed,
         db_root: args.out.join("db"),
         out: args.out.clone(),

@@ -25,7 +25,7 @@ pub use groups::run_group;
 /// The sizes of one scale of the comparison.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scale {
-    /// `small`, `large` or `ab`.
+    /// `small`, `large`, `ab` or `tiny`.
     pub name: String,
     /// Entries of the fills.
     pub num: u64,
@@ -86,12 +86,27 @@ impl Scale {
         }
     }
 
+    /// A few thousand keys: for the suite's own tests, which check that
+    /// every command runs, not how fast.
+    pub fn tiny() -> Scale {
+        Scale {
+            name: "tiny".into(),
+            num: 2_000,
+            reads: 2_000,
+            ycsb_ops: 1_000,
+            sync_writes: 10,
+            key_size: 16,
+            value_size: 100,
+        }
+    }
+
     /// The scale called `name`.
     pub fn from_name(name: &str) -> Option<Scale> {
         match name {
             "small" => Some(Scale::small()),
             "large" => Some(Scale::large()),
             "ab" => Some(Scale::ab()),
+            "tiny" => Some(Scale::tiny()),
             _ => None,
         }
     }
