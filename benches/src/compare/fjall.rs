@@ -1,12 +1,10 @@
 //! fjall 3.1.13 as a measured engine: one database with one keyspace,
 //! "default".
 //!
-//! [`Profile::Defaults`] changes only compression: data blocks and journal
-//! entries are not compressed unless the workload asks for LZ4, so every
-//! engine is compared uncompressed (fjall alone would otherwise compress
-//! data blocks from L2 down with LZ4, and journal entries of 4 KiB or more).
-//! With LZ4 every level's data blocks are LZ4 (fjall's default leaves L0 and
-//! L1 uncompressed), like RocksDB's `compression = LZ4` and FerrisDB's.
+//! [`Profile::Defaults`] is fjall as its users get it: data blocks of
+//! levels 2 and below compressed with LZ4, journal entries of 4 KiB or more
+//! too. Only the compressible-values workload changes it: then every
+//! level's data blocks are LZ4, as in the other engines.
 //!
 //! [`Profile::Equal`] sets, from [`EQUAL`]:
 //! - MemTables: `max_memtable_size` is half of `EQUAL.memtable_total`, so
@@ -67,11 +65,9 @@ impl FjallOpener {
     /// The database settings of `options` for a database in `dir`.
     fn database(dir: &Path, options: &OpenOptions) -> DatabaseBuilder<Database> {
         let mut builder = Database::builder(dir);
-        if !options.lz4 || options.profile == Profile::Equal {
-            builder = builder.journal_compression(CompressionType::None);
-        }
         if options.profile == Profile::Equal {
             builder = builder
+                .journal_compression(CompressionType::None)
                 .cache_size(EQUAL.block_cache as u64)
                 .worker_threads(EQUAL.background_threads);
         }
@@ -80,13 +76,13 @@ impl FjallOpener {
 
     /// The keyspace settings of `options`.
     fn keyspace(options: &OpenOptions) -> KeyspaceCreateOptions {
-        let compression = if options.lz4 {
-            CompressionPolicy::all(CompressionType::Lz4)
-        } else {
-            CompressionPolicy::disabled()
-        };
-        let mut keyspace =
-            KeyspaceCreateOptions::default().data_block_compression_policy(compression);
+        let mut keyspace = KeyspaceCreateOptions::default();
+        if options.lz4 {
+            keyspace =
+                keyspace.data_block_compression_policy(CompressionPolicy::all(CompressionType::Lz4));
+        } else if options.profile == Profile::Equal {
+            keyspace = keyspace.data_block_compression_policy(CompressionPolicy::disabled());
+        }
         if options.profile == Profile::Equal {
             let bloom = BloomConstructionPolicy::BitsPerKey(EQUAL.bloom_bits as f32);
             keyspace = keyspace
@@ -152,7 +148,7 @@ impl Opener for FjallOpener {
     fn describe(&self, dir: &Path, options: &OpenOptions) -> PeerResult<String> {
         let db = Self::database(dir, options).into_config();
         let ks = Self::keyspace(options);
-        let journal = if !options.lz4 || options.profile == Profile::Equal {
+        let journal = if options.profile == Profile::Equal {
             "None"
         } else {
             "Lz4 for entries of 4096 bytes or more (fjall default)"
