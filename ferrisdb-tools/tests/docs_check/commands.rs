@@ -14,6 +14,7 @@ const OUR_TOOLS: &[&str] = &[
     "bulk_insert",
     "ferrisdb-bench",
     "ferrisdb-stress",
+    "ferrisdb-compare",
 ];
 
 /// Splits a shell line into words: quotes group, `#` starts a comment, and
