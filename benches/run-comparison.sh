@@ -9,8 +9,8 @@
 # for every engine (RocksDB then uses SSE4.2 for its CRC32C), with RocksDB
 # unless COMPARE_ROCKSDB=0. RocksDB's C++ takes 15-30 minutes to build on 2
 # cores; the build lives in CARGO_TARGET_DIR (default target/compare-build),
-# so it happens once. Results: target/compare/<scale>/ (records.jsonl adds up
-# over invocations: remove the directory to start afresh).
+# so it happens once. Results: target/compare/<scale>/, written afresh by each
+# invocation (copy a directory away to keep it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCALE="${1:-small}"

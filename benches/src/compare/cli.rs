@@ -146,6 +146,9 @@ fn run(args: &RunArgs) -> PeerResult<()> {
         .unwrap_or_else(|| PathBuf::from("target/compare").join(&args.scale));
     let db_root = args.db.clone().unwrap_or_else(|| out.join("db"));
     let binary = std::env::current_exe()?;
+    if args.runs == 0 {
+        return Err("--runs must be at least 1".into());
+    }
     for engine in &args.engines {
         super::opener(engine)?;
     }
@@ -197,6 +200,13 @@ fn run(args: &RunArgs) -> PeerResult<()> {
             format!("{} bytes (cgroup {})\n", limit.limit_bytes(), limit.kind()),
         )?;
     }
+    // Each invocation starts its records afresh: medians never mix two
+    // invocations (and so, perhaps, two commits).
+    std::fs::create_dir_all(&out)?;
+    for stale in ["records.jsonl", "order.txt", "failures.txt", "runs.csv", "summary.md"] {
+        let _ = std::fs::remove_file(out.join(stale));
+    }
+    let _ = std::fs::remove_dir_all(out.join("settings"));
     let runner = Runner {
         scale: args.scale.clone(),
         seed: args.seed,
@@ -226,7 +236,10 @@ fn ab(args: &AbArgs) -> PeerResult<()> {
             });
         }
     }
-    let _ = std::fs::remove_file(args.out.join("records.jsonl"));
+    std::fs::create_dir_all(&args.out)?;
+    for stale in ["records.jsonl", "order.txt", "failures.txt"] {
+        let _ = std::fs::remove_file(args.out.join(stale));
+    }
     let runner = Runner {
         scale: args.scale.clone(),
         seed: args.seed,

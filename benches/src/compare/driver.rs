@@ -6,12 +6,12 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use ferrisdb_tools::bench::data::Rng;
 
 use super::cgroup::MemoryLimit;
-use super::engine::{PeerResult, Profile};
+use super::engine::{PeerError, PeerResult, Profile};
 use super::record::Record;
 use super::workloads::Group;
 
@@ -81,7 +81,8 @@ pub struct Runner<'a> {
 impl Runner<'_> {
     /// Runs the slots in order, appending each record to
     /// `records.jsonl` and each failure to `failures.txt`; returns the
-    /// records. A failed child is reported and the suite goes on.
+    /// records. A failed child is reported, the records it printed before
+    /// failing are kept, and the suite goes on.
     ///
     /// # Errors
     /// Only errors writing the results directory.
@@ -108,19 +109,19 @@ impl Runner<'_> {
             );
             eprintln!("== {line}");
             writeln!(order, "{line}")?;
-            match self.run_one(slot, number) {
-                Ok(found) => {
-                    for mut record in found {
-                        record.engine = slot.label.clone();
-                        eprintln!(
-                            "   {:<18} {:>12.0} ops/s  p99 {:>9.1} us  settle {:>6.2} s",
-                            record.workload, record.ops_per_sec, record.p99_us, record.settle_secs
-                        );
-                        writeln!(jsonl, "{}", serde_json::to_string(&record)?)?;
-                        records.push(record);
-                    }
-                }
-                Err(e) => {
+            let (found, failure) = self.run_one(slot, number);
+            for mut record in found {
+                record.engine = slot.label.clone();
+                eprintln!(
+                    "   {:<18} {:>12.0} ops/s  p99 {:>9.1} us  settle {:>6.2} s",
+                    record.workload, record.ops_per_sec, record.p99_us, record.settle_secs
+                );
+                writeln!(jsonl, "{}", serde_json::to_string(&record)?)?;
+                records.push(record);
+            }
+            match failure {
+                None => {}
+                Some(e) => {
                     eprintln!("   FAILED: {e}");
                     let mut failures = std::fs::OpenOptions::new()
                         .create(true)
@@ -133,8 +134,10 @@ impl Runner<'_> {
         Ok(records)
     }
 
-    /// Runs one child and parses its records.
-    fn run_one(&self, slot: &Slot, number: u32) -> PeerResult<Vec<Record>> {
+    /// Runs one child and parses its records: the records it printed
+    /// before any failure, and the failure. The child is always waited for
+    /// and its directory removed.
+    fn run_one(&self, slot: &Slot, number: u32) -> (Vec<Record>, Option<PeerError>) {
         // Write back every dirty page of earlier children, so their
         // writeback does not land in this child's time.
         sync_all();
@@ -148,7 +151,7 @@ impl Runner<'_> {
             slot.group.name(),
             slot.run
         ));
-        let mut child = Command::new(&slot.binary)
+        let spawned = Command::new(&slot.binary)
             .arg("child")
             .args(["--engine", &slot.engine])
             .args(["--profile", slot.profile.name()])
@@ -165,39 +168,71 @@ impl Runner<'_> {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("{}: {e}", slot.binary.display()))?;
+            .spawn();
+        let mut child = match spawned {
+            Ok(child) => child,
+            Err(e) => return (Vec::new(), Some(format!("{}: {e}", slot.binary.display()).into())),
+        };
+        // Drain stderr on its own thread from the start, so a child that
+        // writes much there never blocks while its stdout is read.
+        let stderr = child.stderr.take();
+        let reader = std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut stderr) = stderr {
+                let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+            }
+            text
+        });
+        let (records, failure) = self.talk_to(&mut child);
+        if failure.is_some() {
+            let _ = child.kill();
+        }
+        let status = child.wait();
+        let stderr = reader.join().unwrap_or_default();
+        let _ = std::fs::remove_dir_all(&dir);
+        let failure = failure.or_else(|| match status {
+            Ok(status) if status.success() => None,
+            Ok(status) => Some(
+                format!(
+                    "child exited with {status} after {} records: {}",
+                    records.len(),
+                    stderr.trim()
+                )
+                .into(),
+            ),
+            Err(e) => Some(e.into()),
+        });
+        (records, failure)
+    }
+
+    /// Lets the child start (in the memory limit, if any) and reads its
+    /// records until its stdout closes or a line is not a record.
+    fn talk_to(&self, child: &mut Child) -> (Vec<Record>, Option<PeerError>) {
         if let Some(limit) = self.limit {
             if let Err(e) = limit.add_process(child.id()) {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(e.into());
+                return (Vec::new(), Some(e.into()));
             }
         }
-        let mut stdin = child.stdin.take().expect("stdin is piped");
-        writeln!(stdin, "start")?;
-        drop(stdin);
-        let stdout = child.stdout.take().expect("stdout is piped");
+        if let Some(mut stdin) = child.stdin.take() {
+            if let Err(e) = writeln!(stdin, "start") {
+                return (Vec::new(), Some(e.into()));
+            }
+        }
         let mut records = Vec::new();
+        let Some(stdout) = child.stdout.take() else {
+            return (records, Some("the child's stdout is not piped".into()));
+        };
         for line in BufReader::new(stdout).lines() {
-            let line = line?;
-            if !line.trim().is_empty() {
-                records.push(serde_json::from_str::<Record>(&line)?);
+            let parsed = line
+                .map_err(PeerError::from)
+                .and_then(|l| Ok((!l.trim().is_empty()).then(|| serde_json::from_str(&l)).transpose()?));
+            match parsed {
+                Ok(Some(record)) => records.push(record),
+                Ok(None) => {}
+                Err(e) => return (records, Some(format!("a line of the child's output: {e}").into())),
             }
         }
-        let output = child.wait_with_output()?;
-        let _ = std::fs::remove_dir_all(&dir);
-        if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            return Err(format!(
-                "child exited with {} after {} records: {}",
-                output.status,
-                records.len(),
-                stderr.trim()
-            )
-            .into());
-        }
-        Ok(records)
+        (records, None)
     }
 }
 

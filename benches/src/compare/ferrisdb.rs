@@ -35,7 +35,10 @@ impl FerrisDbOpener {
             config.block_cache_size = EQUAL.block_cache;
             config.bloom_filter_bits_per_key = EQUAL.bloom_bits as usize;
             config.block_size = EQUAL.block_size;
-            config.background_threads = EQUAL.background_threads;
+            // FerrisDB always runs one flush thread beside its compaction
+            // threads; RocksDB's jobs and fjall's workers do both kinds of
+            // work, so FerrisDB gets one compaction thread fewer.
+            config.background_threads = EQUAL.background_threads - 1;
             config.memtable_filter = EQUAL.memtable_filter;
         }
         config

@@ -80,9 +80,9 @@ pub fn peak_rss_bytes() -> Option<u64> {
     ferrisdb_tools::bench::workloads::peak_rss_bytes()
 }
 
-/// Total size of the regular files under `path`, recursively: their
-/// apparent size (the length `ls -l` shows), not the blocks they occupy, so
-/// sparse or preallocated files count their length. Symbolic links are
+/// Disk space of the regular files under `path`, recursively: the blocks
+/// they occupy (`du`), not their length, so a sparse file (fjall sizes its
+/// journals to 64 MiB up front) counts only what it holds. Symbolic links are
 /// neither followed nor counted, so a link out of the directory adds
 /// nothing. A file removed while the walk runs is skipped, since engines
 /// delete files in the background.
@@ -96,7 +96,9 @@ pub fn dir_bytes(path: &Path) -> io::Result<u64> {
             Err(e) => return Err(e),
         };
         if metadata.is_file() {
-            total += metadata.len();
+            // Blocks allocated, not the length: fjall sizes its journals up
+            // front as sparse files, whose length is not disk space.
+            total += std::os::unix::fs::MetadataExt::blocks(&metadata) * 512;
         } else if metadata.is_dir() {
             match dir_bytes(&entry.path()) {
                 Ok(bytes) => total += bytes,
@@ -161,8 +163,17 @@ mod tests {
             std::os::unix::fs::symlink(outside.path().join("big"), root.join("link")).unwrap();
             std::os::unix::fs::symlink(outside.path(), root.join("dirlink")).unwrap();
         }
-        assert_eq!(dir_bytes(root).unwrap(), 10 + 2_000 + 300 + 5_000);
+        let blocks = |p: &str| {
+            std::os::unix::fs::MetadataExt::blocks(&fs::metadata(root.join(p)).unwrap()) * 512
+        };
+        let expected = blocks("a") + blocks("b") + blocks("sub/c") + blocks("sub/deeper/d");
+        assert!(expected >= 10 + 2_000 + 300 + 5_000);
+        assert_eq!(dir_bytes(root).unwrap(), expected);
         assert!(dir_bytes(&root.join("missing")).is_err());
+        // A sparse file counts the space it takes, not its length.
+        let sparse = fs::File::create(root.join("sparse")).unwrap();
+        sparse.set_len(64 << 20).unwrap();
+        assert!(dir_bytes(root).unwrap() < expected + (1 << 20));
     }
 
     #[cfg(target_os = "linux")]

@@ -211,8 +211,9 @@ pub(crate) fn test_record(
     }
 }
 
-/// Three runs of one engine and cell at the same figure (so intervals are
-/// exact), for the tests of the report, the summary and the chart.
+/// [`MIN_SAMPLES`](super::stats::MIN_SAMPLES) runs of one engine and cell at
+/// the same figure (so intervals are exact), for the tests of the report,
+/// the summary and the chart.
 #[cfg(test)]
 pub(crate) fn test_runs(
     scale: &str,
@@ -221,7 +222,7 @@ pub(crate) fn test_runs(
     workload: &str,
     ops: f64,
 ) -> Vec<Record> {
-    (1..=3)
+    (1..=super::stats::MIN_SAMPLES as u32)
         .map(|run| test_record(scale, engine, profile, run, workload, ops))
         .collect()
 }
@@ -251,7 +252,7 @@ mod tests {
         let mut records = runs("small", "fjall", "equal", "fillseq", 10.0);
         records[1].timeline = vec![4, 6];
         let raw = raw_csv(&records);
-        assert_eq!(raw.lines().count(), 4);
+        assert_eq!(raw.lines().count(), 1 + records.len());
         assert_eq!(raw.lines().next(), Some(Record::CSV_HEADER));
         assert_eq!(raw.lines().nth(2), Some(records[1].csv_row().as_str()));
         assert_eq!(
@@ -283,7 +284,7 @@ mod tests {
                 "2,000",
                 "2.00 [2.00, 2.00]",
                 "win",
-                "3/3"
+                "5/5"
             ]
         );
         assert!(lines[3].starts_with("readrandom/4t"), "{text}");

@@ -131,7 +131,7 @@ impl fmt::Display for Interval {
 
 /// Samples a side needs before its interval is computed: with one or two
 /// runs, resampling only replays them.
-pub const MIN_SAMPLES: usize = 3;
+pub const MIN_SAMPLES: usize = 5;
 
 /// The ratio `median(ours) / median(theirs)` with a percentile bootstrap 95%
 /// confidence interval: each of `resamples` resamples draws `ours.len()`
@@ -245,11 +245,13 @@ mod tests {
         assert_eq!(i.median, 1.5);
         assert_eq!(i.verdict(true), Verdict::Tie);
         assert_eq!(i.to_string(), "1.50 [too few runs]");
-        let two = ratio_interval(&[150.0, 151.0], &[90.0, 100.0, 110.0], 500, 3);
-        assert_eq!(two.verdict(true), Verdict::Tie);
-        let three = ratio_interval(&[150.0, 151.0, 152.0], &[90.0, 100.0, 110.0], 500, 3);
-        assert!(three.low < three.high && three.high.is_finite(), "{three:?}");
-        assert_eq!(three.verdict(true), Verdict::Win);
+        let ours = [150.0, 151.0, 152.0, 149.0, 150.5];
+        let theirs = [90.0, 100.0, 110.0, 95.0, 105.0];
+        let four = ratio_interval(&ours[..4], &theirs, 500, 3);
+        assert_eq!(four.verdict(true), Verdict::Tie);
+        let five = ratio_interval(&ours, &theirs, 500, 3);
+        assert!(five.low < five.high && five.high.is_finite(), "{five:?}");
+        assert_eq!(five.verdict(true), Verdict::Win);
     }
 
     #[test]

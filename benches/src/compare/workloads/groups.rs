@@ -1,11 +1,12 @@
 //! The workloads of each [`Group`], in the order they run on its database.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use ferrisdb_tools::bench::data::{fill_key, Rng, ValueSource};
 
 use super::cell::{space_amp, Context, Writes};
-use super::measure::{measure_until, Outcome};
+use super::measure::{measure, measure_until, Outcome, STALL_THRESHOLD};
 use super::ycsb::{Action, Ycsb, Zipfian};
 use super::Group;
 use crate::compare::engine::{Engine, Opener, PeerResult};
@@ -224,11 +225,13 @@ fn random(
         })?);
     }
     let start = ctx.begin();
+    let entries = AtomicU64::new(0);
     let mut scanned = measure_until(1, 1, &AtomicBool::new(false), |_, _| {
-        db.scan_all()?;
+        // Relaxed: read after the scan's thread joined.
+        entries.store(db.scan_all()?.0, Ordering::Relaxed);
         Ok(Outcome::Found)
     })?;
-    let entries = db.scan_all()?.0;
+    let entries = entries.load(Ordering::Relaxed);
     scanned.timeline.clear();
     let mut r = ctx.finish(engine, db, "readseq", 1, scanned, Writes::default(), start)?;
     r.ops = entries;
@@ -270,6 +273,7 @@ fn read_while_writing(
     let (read_seed, write_seed) = (ctx.seed_of("rww-read"), ctx.seed_of("rww-write"));
     let done = AtomicBool::new(false);
     let written = AtomicU64::new(0);
+    let stalled = AtomicU64::new(0);
     let start = ctx.begin();
     let (measured, writer) = std::thread::scope(|scope| {
         let writer = scope.spawn(|| -> PeerResult<()> {
@@ -281,7 +285,13 @@ fn read_while_writing(
                 let mut rng = Context::rng(write_seed, 0, i);
                 let index = rng.below(s.num);
                 fill_key(&mut key, index);
+                let begin = Instant::now();
                 db.put(&key, values.pick(&mut rng))?;
+                let took = begin.elapsed();
+                if took >= STALL_THRESHOLD {
+                    // Relaxed: read after the writer joined.
+                    stalled.fetch_add(took.as_nanos() as u64, Ordering::Relaxed);
+                }
                 live.set(index, true);
                 i += 1;
             }
@@ -308,6 +318,8 @@ fn read_while_writing(
         settle: true,
     };
     let mut r = ctx.finish(engine, db, "readwhilewriting", 1, measured, writes, start)?;
+    // The readers never stall on writes; the writer's stalls are the cell's.
+    r.stall_secs = Duration::from_nanos(stalled.load(Ordering::Relaxed)).as_secs_f64();
     r.note = format!("{}; writer: {puts} puts", r.note);
     Ok(r)
 }
@@ -369,11 +381,9 @@ fn ycsb(engine: &dyn Opener, ctx: &Context, emit: &mut dyn FnMut(Record)) -> Pee
     let inserted = AtomicU64::new(0);
     for workload in Ycsb::ORDER {
         let seed = ctx.seed_of(workload.name());
-        let writes = Writes {
-            user_bytes: 0,
-            settle: true,
-        };
-        let mut r = ctx.cell(engine, db, workload.name(), 1, s.ycsb_ops, writes, |t, i| {
+        let puts = AtomicU64::new(0);
+        let start = ctx.begin();
+        let measured = measure(1, s.ycsb_ops, |t, i| {
             let mut rng = Context::rng(seed, t, i);
             let action = workload.action(&mut rng);
             let mut key = [0u8; 64];
@@ -393,6 +403,7 @@ fn ycsb(engine: &dyn Opener, ctx: &Context, emit: &mut dyn FnMut(Record)) -> Pee
                 },
                 Action::Update | Action::Insert => {
                     db.put(key, values.pick(&mut rng))?;
+                    puts.fetch_add(1, Ordering::Relaxed);
                     Outcome::Written
                 }
                 Action::Scan(entries) => {
@@ -402,10 +413,17 @@ fn ycsb(engine: &dyn Opener, ctx: &Context, emit: &mut dyn FnMut(Record)) -> Pee
                 Action::ReadModifyWrite => {
                     db.get(key)?;
                     db.put(key, values.pick(&mut rng))?;
+                    puts.fetch_add(1, Ordering::Relaxed);
                     Outcome::Written
                 }
             })
         })?;
+        // Relaxed: read after the client thread joined.
+        let writes = Writes {
+            user_bytes: puts.load(Ordering::Relaxed) * s.entry_bytes(),
+            settle: true,
+        };
+        let mut r = ctx.finish(engine, db, workload.name(), 1, measured, writes, start)?;
         r.note = String::new();
         emit(r);
     }

@@ -51,7 +51,7 @@ struct Counter(AtomicU64);
 
 /// Runs `threads` threads that each call `op(thread, i)` for `i` in
 /// `0..ops_per_thread`, timing each call, until every thread is done or
-/// one fails (the first error is returned). `stop` ends the threads early
+/// one fails (then the others stop too, and the first error is returned). `stop` ends the threads early
 /// when set by another thread (readwhilewriting's writer).
 pub fn measure<F>(threads: usize, ops_per_thread: u64, op: F) -> PeerResult<Measured>
 where
@@ -71,24 +71,33 @@ where
     F: Fn(usize, u64) -> PeerResult<Outcome> + Sync,
 {
     let counters: Vec<Counter> = (0..threads).map(|_| Counter::default()).collect();
-    let barrier = Barrier::new(threads + 1);
+    // The threads, the sampler and this thread start together.
+    let barrier = Barrier::new(threads + 2);
+    let failed = AtomicBool::new(false);
     let running = AtomicBool::new(true);
     let (results, start, elapsed, timeline) = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|thread| {
-                let (op, barrier, counter) = (&op, &barrier, &counters[thread]);
+                let (op, barrier, counter, failed) =
+                    (&op, &barrier, &counters[thread], &failed);
                 scope.spawn(move || {
                     let mut latency = histogram();
                     let (mut found, mut stalled) = (0u64, Duration::ZERO);
                     barrier.wait();
                     for i in 0..ops_per_thread {
-                        // Relaxed is enough: the flag only ends the loop
-                        // early, and no data is published through it.
-                        if stop.load(Ordering::Relaxed) {
+                        // Relaxed is enough: the flags only end the loop
+                        // early, and no data is published through them.
+                        if stop.load(Ordering::Relaxed) || failed.load(Ordering::Relaxed) {
                             break;
                         }
                         let begin = Instant::now();
-                        let outcome = op(thread, i)?;
+                        let outcome = match op(thread, i) {
+                            Ok(outcome) => outcome,
+                            Err(e) => {
+                                failed.store(true, Ordering::Relaxed);
+                                return Err(e);
+                            }
+                        };
                         let took = begin.elapsed();
                         latency.saturating_record(took.as_nanos() as u64);
                         match outcome {
@@ -106,7 +115,10 @@ where
                 })
             })
             .collect();
-        let sampler = scope.spawn(|| sample(&counters, &running));
+        let sampler = scope.spawn(|| {
+            barrier.wait();
+            sample(&counters, &running)
+        });
         barrier.wait();
         let start = Instant::now();
         let results: Vec<_> = handles

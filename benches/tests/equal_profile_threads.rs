@@ -1,4 +1,5 @@
-//! Review finding on the `equal` profile's background threads. It counts
+//! Regression: the `equal` profile gave FerrisDB a flush thread beside its
+//! compaction threads, one background thread more than the peers. It counts
 //! the threads of this process, so it lives alone in its own test binary:
 //! no other test starts threads meanwhile.
 

@@ -1,5 +1,6 @@
-//! Review finding on `ferrisdb-compare run` run twice into one results
-//! directory (what `benches/run-comparison.sh` does on every invocation).
+//! Regression: `ferrisdb-compare run` run twice into one results directory
+//! (what `benches/run-comparison.sh` does on every invocation) mixed both
+//! invocations' records in one median.
 
 use std::collections::HashSet;
 use std::process::Command;
