@@ -201,7 +201,7 @@ fn random(
         emit(read_random(engine, db, ctx, "readrandom-lz4", 1, false)?);
         return handle.close();
     }
-    let mut r = write_random(engine, db, ctx, "overwrite", &values, Some(&live), 1, s.num)?;
+    let mut r = write_random(engine, db, ctx, "overwrite", &values, Some(&live), 1, s.rewrites)?;
     r.space_amp = space_amp(&dir, live.count() * s.entry_bytes())?;
     emit(r);
     for threads in [1, 2, 4, 8] {
@@ -243,10 +243,10 @@ fn random(
     emit(read_while_writing(engine, db, ctx, &values, &live)?);
     let seed = ctx.seed_of("deleterandom");
     let writes = Writes {
-        user_bytes: s.num * s.key_size as u64,
+        user_bytes: s.rewrites * s.key_size as u64,
         settle: true,
     };
-    let mut r = ctx.cell(engine, db, "deleterandom", 1, s.num, writes, |t, i| {
+    let mut r = ctx.cell(engine, db, "deleterandom", 1, s.rewrites, writes, |t, i| {
         let index = Context::rng(seed, t, i).below(s.num);
         let mut key = [0u8; 64];
         let key = &mut key[..s.key_size];

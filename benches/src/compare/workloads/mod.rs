@@ -29,6 +29,8 @@ pub struct Scale {
     pub name: String,
     /// Entries of the fills.
     pub num: u64,
+    /// Writes of overwrite and deletes of deleterandom.
+    pub rewrites: u64,
     /// Reads of each read workload, split over its threads.
     pub reads: u64,
     /// Operations of each YCSB workload.
@@ -47,6 +49,7 @@ impl Scale {
         Scale {
             name: "small".into(),
             num: 1_000_000,
+            rewrites: 1_000_000,
             reads: 1_000_000,
             ycsb_ops: 500_000,
             sync_writes: 1_000,
@@ -60,11 +63,13 @@ impl Scale {
     /// limit cannot be smaller, since RocksDB's and FerrisDB's default
     /// MemTables alone take 128 and 192 MiB; larger values keep the fills
     /// within minutes on 2 cores. Reads are fewer, since most go to the
-    /// disk.
+    /// disk; overwrite and deleterandom write a fifth of the keys, which
+    /// keeps a run of the three engines and two profiles near an hour.
     pub fn large() -> Scale {
         Scale {
             name: "large".into(),
             num: 5_000_000,
+            rewrites: 1_000_000,
             reads: 100_000,
             ycsb_ops: 100_000,
             sync_writes: 500,
@@ -78,6 +83,7 @@ impl Scale {
         Scale {
             name: "ab".into(),
             num: 300_000,
+            rewrites: 300_000,
             reads: 300_000,
             ycsb_ops: 150_000,
             sync_writes: 300,
@@ -92,6 +98,7 @@ impl Scale {
         Scale {
             name: "tiny".into(),
             num: 2_000,
+            rewrites: 2_000,
             reads: 2_000,
             ycsb_ops: 1_000,
             sync_writes: 10,
