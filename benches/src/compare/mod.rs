@@ -11,6 +11,8 @@ pub mod engine;
 mod ferrisdb;
 mod fjall;
 pub mod record;
+#[cfg(feature = "rocksdb")]
+mod rocks;
 
 pub use self::fjall::FjallOpener;
 pub use engine::{
@@ -18,3 +20,5 @@ pub use engine::{
 };
 pub use ferrisdb::FerrisDbOpener;
 pub use record::Record;
+#[cfg(feature = "rocksdb")]
+pub use rocks::RocksOpener;
