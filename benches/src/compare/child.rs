@@ -61,8 +61,12 @@ pub fn run_child(args: &ChildArgs, out: &mut dyn Write) -> PeerResult<()> {
             args.group
         )
     })?;
-    let scale = Scale::from_name(&args.scale)
-        .ok_or_else(|| format!("unknown scale '{}': use small, large, ab or tiny", args.scale))?;
+    let scale = Scale::from_name(&args.scale).ok_or_else(|| {
+        format!(
+            "unknown scale '{}': use small, large, ab or tiny",
+            args.scale
+        )
+    })?;
     if args.wait_for_start {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;

@@ -203,7 +203,13 @@ fn run(args: &RunArgs) -> PeerResult<()> {
     // Each invocation starts its records afresh: medians never mix two
     // invocations (and so, perhaps, two commits).
     std::fs::create_dir_all(&out)?;
-    for stale in ["records.jsonl", "order.txt", "failures.txt", "runs.csv", "summary.md"] {
+    for stale in [
+        "records.jsonl",
+        "order.txt",
+        "failures.txt",
+        "runs.csv",
+        "summary.md",
+    ] {
         let _ = std::fs::remove_file(out.join(stale));
     }
     let _ = std::fs::remove_dir_all(out.join("settings"));
@@ -258,8 +264,7 @@ fn ab(args: &AbArgs) -> PeerResult<()> {
 
 fn report_again(out: &std::path::Path) -> PeerResult<()> {
     let path = out.join("records.jsonl");
-    let text =
-        std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let records = report::read_records(&text)?;
     write_reports(&records, out)?;
     eprintln!("wrote {}", out.join("summary.md").display());

@@ -171,7 +171,12 @@ impl Runner<'_> {
             .spawn();
         let mut child = match spawned {
             Ok(child) => child,
-            Err(e) => return (Vec::new(), Some(format!("{}: {e}", slot.binary.display()).into())),
+            Err(e) => {
+                return (
+                    Vec::new(),
+                    Some(format!("{}: {e}", slot.binary.display()).into()),
+                )
+            }
         };
         // Drain stderr on its own thread from the start, so a child that
         // writes much there never blocks while its stdout is read.
@@ -223,13 +228,20 @@ impl Runner<'_> {
             return (records, Some("the child's stdout is not piped".into()));
         };
         for line in BufReader::new(stdout).lines() {
-            let parsed = line
-                .map_err(PeerError::from)
-                .and_then(|l| Ok((!l.trim().is_empty()).then(|| serde_json::from_str(&l)).transpose()?));
+            let parsed = line.map_err(PeerError::from).and_then(|l| {
+                Ok((!l.trim().is_empty())
+                    .then(|| serde_json::from_str(&l))
+                    .transpose()?)
+            });
             match parsed {
                 Ok(Some(record)) => records.push(record),
                 Ok(None) => {}
-                Err(e) => return (records, Some(format!("a line of the child's output: {e}").into())),
+                Err(e) => {
+                    return (
+                        records,
+                        Some(format!("a line of the child's output: {e}").into()),
+                    )
+                }
             }
         }
         (records, None)

@@ -1,5 +1,4 @@
-//! fjall 3.1.13 as a measured engine: one database with one keyspace,
-//! "default".
+//! fjall 3.1.13 as a measured engine: one database, one keyspace "default".
 //!
 //! [`Profile::Defaults`] is fjall as its users get it: data blocks of
 //! levels 2 and below compressed with LZ4, journal entries of 4 KiB or more
@@ -7,25 +6,22 @@
 //! level's data blocks are LZ4, as in the other engines.
 //!
 //! [`Profile::Equal`] sets, from [`EQUAL`]:
-//! - MemTables: `max_memtable_size` is half of `EQUAL.memtable_total`, so
-//!   an active MemTable and one sealed MemTable being flushed hold the total,
-//!   as in the other engines. fjall has no setting that bounds the number of
-//!   sealed MemTables: it stalls writers only once 4 sealed MemTables queue
-//!   up (hard-coded in `Keyspace::local_backpressure`), so when flushes fall
-//!   behind fjall may buffer up to 5 x 32 MiB where RocksDB and FerrisDB
-//!   stall at 2 x 32 MiB. `max_write_buffer_size` is deprecated and hidden
-//!   in 3.1.13 and nothing reads it, so it is left unset; so is
-//!   `max_journaling_size` (512 MiB), which bounds journal files on disk,
-//!   not memory.
+//! - `max_memtable_size` = half of `EQUAL.memtable_total`: an active and
+//!   a sealed MemTable being flushed hold the total, as in the other
+//!   engines. No setting bounds the sealed MemTables: fjall stalls writers
+//!   only once 4 queue up (hard-coded in `Keyspace::local_backpressure`), so
+//!   when flushes fall behind it may buffer 5 x 32 MiB where RocksDB and
+//!   FerrisDB stall at 2 x 32 MiB. `max_write_buffer_size` (deprecated,
+//!   hidden, read by nothing in 3.1.13) and `max_journaling_size` (journal
+//!   files on disk, not memory) stay at their defaults.
 //! - the block cache (`cache_size`), bloom filters of `EQUAL.bloom_bits`
-//!   bits per key on every level (including the last), the data block size,
-//!   and `worker_threads` (fjall's workers run flushes and compactions).
-//! - no MemTable filter: fjall has none.
-//! - journal entries are never compressed (neither engine compresses its
-//!   WAL).
+//!   bits per key on every level (the last too), the data block size, and
+//!   `worker_threads` (fjall's workers run flushes and compactions).
+//! - no MemTable filter (fjall has none) and no journal compression
+//!   (RocksDB's `wal_compression` defaults to none; FerrisDB has none).
 //!
-//! Writes go through fjall's default `manual_journal_persist(false)`: each
-//! write is handed to the OS before it returns (`PersistMode::Buffer`). With
+//! Writes keep fjall's default `manual_journal_persist(false)`: each write
+//! is handed to the OS before it returns (`PersistMode::Buffer`). With
 //! `sync`, each write is followed by `Database::persist(SyncData)`.
 
 use std::path::Path;
@@ -45,17 +41,17 @@ const FJALL_VERSION: &str = "3.1.13";
 const KEYSPACE: &str = "default";
 /// fjall's default `max_memtable_size` (`KeyspaceCreateOptions::default`).
 const DEFAULT_MEMTABLE_SIZE: u64 = 64 << 20;
-/// fjall's default number of workers is the number of cores, at most this.
+/// fjall's default workers: the cores, at most this many.
 const DEFAULT_MAX_WORKERS: usize = 4;
 
 /// Opens fjall databases.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FjallOpener;
 
-/// An open fjall database and its keyspace.
+/// An open fjall database and its keyspace (dropped in this order).
 struct Fjall {
-    db: Database,
     keyspace: Keyspace,
+    db: Database,
     sync: bool,
     /// Worker threads: each flush queues one compaction attempt per worker.
     workers: usize,
@@ -78,8 +74,8 @@ impl FjallOpener {
     fn keyspace(options: &OpenOptions) -> KeyspaceCreateOptions {
         let mut keyspace = KeyspaceCreateOptions::default();
         if options.lz4 {
-            keyspace =
-                keyspace.data_block_compression_policy(CompressionPolicy::all(CompressionType::Lz4));
+            keyspace = keyspace
+                .data_block_compression_policy(CompressionPolicy::all(CompressionType::Lz4));
         } else if options.profile == Profile::Equal {
             keyspace = keyspace.data_block_compression_policy(CompressionPolicy::disabled());
         }
@@ -91,6 +87,11 @@ impl FjallOpener {
                 .data_block_size_policy(BlockSizePolicy::all(EQUAL.block_size as u32));
         }
         keyspace
+    }
+
+    /// Whether journal entries keep fjall's default LZ4 compression.
+    fn journal_lz4(options: &OpenOptions) -> bool {
+        options.profile == Profile::Defaults
     }
 
     /// The MemTable size of `options`.
@@ -111,14 +112,14 @@ impl FjallOpener {
         }
     }
 
-    /// Opens the database in `dir` with `keyspace` as the keyspace settings.
+    /// Opens the database in `dir` with `ks` as the keyspace settings.
     fn open_with(
         dir: &Path,
         options: &OpenOptions,
-        keyspace: KeyspaceCreateOptions,
+        ks: KeyspaceCreateOptions,
     ) -> PeerResult<Fjall> {
         let db = Self::database(dir, options).open()?;
-        let keyspace = db.keyspace(KEYSPACE, || keyspace)?;
+        let keyspace = db.keyspace(KEYSPACE, || ks)?;
         Ok(Fjall {
             db,
             keyspace,
@@ -138,20 +139,17 @@ impl Opener for FjallOpener {
     }
 
     fn open(&self, dir: &Path, options: &OpenOptions) -> PeerResult<Box<dyn Engine>> {
-        Ok(Box::new(Self::open_with(
-            dir,
-            options,
-            Self::keyspace(options),
-        )?))
+        let keyspace = Self::keyspace(options);
+        Ok(Box::new(Self::open_with(dir, options, keyspace)?))
     }
 
     fn describe(&self, dir: &Path, options: &OpenOptions) -> PeerResult<String> {
         let db = Self::database(dir, options).into_config();
         let ks = Self::keyspace(options);
-        let journal = if options.profile == Profile::Equal {
-            "None"
-        } else {
+        let journal = if Self::journal_lz4(options) {
             "Lz4 for entries of 4096 bytes or more (fjall default)"
+        } else {
+            "None"
         };
         let persist = if options.sync { "SyncData" } else { "none" };
         let mut text = format!(
@@ -277,7 +275,9 @@ impl Engine for Fjall {
     /// no flush queued or running, no sealed MemTable, no compaction running,
     /// at least the attempts our own flush queued completed, and all of that
     /// unchanged over one more poll (a compaction that starts and ends
-    /// between two polls changes the completed count or the tables).
+    /// between two polls changes the completed count or the tables). Only a
+    /// worker that has taken a compaction request but not yet counted it as
+    /// running for a whole poll could slip through.
     fn settle(&self) -> PeerResult<()> {
         let before = self.db.compactions_completed();
         let wanted = if self.keyspace.rotate_memtable()? {
@@ -302,9 +302,7 @@ impl Engine for Fjall {
 
     fn close(self: Box<Self>) -> PeerResult<()> {
         self.db.persist(PersistMode::SyncAll)?;
-        let Fjall { db, keyspace, .. } = *self;
-        drop(keyspace);
-        drop(db);
+        drop(self);
         Ok(())
     }
 }
@@ -312,6 +310,7 @@ impl Engine for Fjall {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::fjall::AbstractTree;
 
     fn key(i: u32) -> Vec<u8> {
         format!("key{i:08}").into_bytes()
@@ -357,22 +356,26 @@ mod tests {
             sync: false,
             lz4: false,
         };
-        // 64 KiB MemTables: 4 MiB of writes seal dozens of them, and more
-        // than the 4 L0 tables that make fjall compact.
-        let small = FjallOpener::keyspace(&options).max_memtable_size(64 << 10);
-        let engine = FjallOpener::open_with(dir.path(), &options, small).unwrap();
-        for i in 0..32_000 {
-            engine.put(&key(i), &[7; 120]).unwrap();
+        let engine =
+            FjallOpener::open_with(dir.path(), &options, FjallOpener::keyspace(&options)).unwrap();
+        // Five flushes of the same keys: the first table moves to the last
+        // level, and the fifth (settle's) makes 4 L0 tables, which compact.
+        for round in 0..5 {
+            for i in 0..20_000 {
+                engine.put(&key(i * 7 % 20_000), &[round; 120]).unwrap();
+            }
+            if round < 4 {
+                engine.keyspace.rotate_memtable_and_wait().unwrap();
+            }
         }
         engine.settle().unwrap();
-        assert_eq!(engine.db.write_buffer_size(), 0, "MemTables are flushed");
+        assert!(engine.keyspace.tree.active_memtable().is_empty());
         assert_eq!(engine.keyspace.sealed_memtable_count(), 0);
-        assert!(engine.db.compactions_completed() > 0);
-        assert!(engine.keyspace.table_count() > 0);
+        assert_eq!(engine.keyspace.l0_table_count(), 0, "L0 was compacted");
         let settled = engine.shape();
         engine.settle().unwrap();
         assert_eq!(engine.shape(), settled, "nothing was left to do");
-        assert_eq!(engine.scan_all().unwrap().0, 32_000);
+        assert_eq!(engine.scan_all().unwrap(), (20_000, 20_000 * (11 + 120)));
     }
 
     #[test]
@@ -386,8 +389,7 @@ mod tests {
         let text = FjallOpener.describe(dir.path(), &equal).unwrap();
         assert!(text.contains("max_memtable_size = 33554432"), "{text}");
         assert!(text.contains("cache_size = 67108864"), "{text}");
-        assert!(text.contains("BitsPerKey(10.0)"), "{text}");
-        assert!(text.contains("Lz4"), "{text}");
+        assert!(text.contains("Bits"), "{text}");
         let defaults = OpenOptions {
             profile: Profile::Defaults,
             ..equal

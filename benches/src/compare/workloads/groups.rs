@@ -159,16 +159,27 @@ fn read_random(
     let s = &ctx.scale;
     let seed = ctx.seed_of(name);
     let per_thread = (s.reads / threads as u64).max(1);
-    ctx.cell(engine, db, name, threads, per_thread, Writes::default(), |t, i| {
-        let mut key = [0u8; 65];
-        fill_key(&mut key[..s.key_size], Context::rng(seed, t, i).below(s.num));
-        key[s.key_size] = b'.';
-        let key = &key[..s.key_size + usize::from(missing)];
-        Ok(match db.get(key)? {
-            Some(_) => Outcome::Found,
-            None => Outcome::Missing,
-        })
-    })
+    ctx.cell(
+        engine,
+        db,
+        name,
+        threads,
+        per_thread,
+        Writes::default(),
+        |t, i| {
+            let mut key = [0u8; 65];
+            fill_key(
+                &mut key[..s.key_size],
+                Context::rng(seed, t, i).below(s.num),
+            );
+            key[s.key_size] = b'.';
+            let key = &key[..s.key_size + usize::from(missing)];
+            Ok(match db.get(key)? {
+                Some(_) => Outcome::Found,
+                None => Outcome::Missing,
+            })
+        },
+    )
 }
 
 fn random(
@@ -201,7 +212,16 @@ fn random(
         emit(read_random(engine, db, ctx, "readrandom-lz4", 1, false)?);
         return handle.close();
     }
-    let mut r = write_random(engine, db, ctx, "overwrite", &values, Some(&live), 1, s.rewrites)?;
+    let mut r = write_random(
+        engine,
+        db,
+        ctx,
+        "overwrite",
+        &values,
+        Some(&live),
+        1,
+        s.rewrites,
+    )?;
     r.space_amp = space_amp(&dir, live.count() * s.entry_bytes())?;
     emit(r);
     for threads in [1, 2, 4, 8] {
@@ -213,16 +233,18 @@ fn random(
         let name = format!("seekrandom/{entries}");
         let seed = ctx.seed_of(&name);
         let seeks = (s.reads * 10 / entries as u64 / 2).max(1);
-        emit(ctx.cell(engine, db, &name, 1, seeks, Writes::default(), |t, i| {
-            let mut key = [0u8; 64];
-            let key = &mut key[..s.key_size];
-            fill_key(key, Context::rng(seed, t, i).below(s.num));
-            Ok(if db.seek(key, entries)? > 0 {
-                Outcome::Found
-            } else {
-                Outcome::Missing
-            })
-        })?);
+        emit(
+            ctx.cell(engine, db, &name, 1, seeks, Writes::default(), |t, i| {
+                let mut key = [0u8; 64];
+                let key = &mut key[..s.key_size];
+                fill_key(key, Context::rng(seed, t, i).below(s.num));
+                Ok(if db.seek(key, entries)? > 0 {
+                    Outcome::Found
+                } else {
+                    Outcome::Missing
+                })
+            })?,
+        );
     }
     let start = ctx.begin();
     let entries = AtomicU64::new(0);
@@ -370,7 +392,10 @@ fn ycsb(engine: &dyn Opener, ctx: &Context, emit: &mut dyn FnMut(Record)) -> Pee
     let mut r = ctx.cell(engine, db, "ycsb-load", 1, s.num, writes, |t, i| {
         let mut key = [0u8; 64];
         let key = &mut key[..s.key_size];
-        fill_key(key, (u128::from(i) * u128::from(step) % u128::from(s.num)) as u64);
+        fill_key(
+            key,
+            (u128::from(i) * u128::from(step) % u128::from(s.num)) as u64,
+        );
         db.put(key, values.pick(&mut Context::rng(load_seed, t, i)))?;
         Ok(Outcome::Written)
     })?;

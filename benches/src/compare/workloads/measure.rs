@@ -78,8 +78,7 @@ where
     let (results, start, elapsed, timeline) = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|thread| {
-                let (op, barrier, counter, failed) =
-                    (&op, &barrier, &counters[thread], &failed);
+                let (op, barrier, counter, failed) = (&op, &barrier, &counters[thread], &failed);
                 scope.spawn(move || {
                     let mut latency = histogram();
                     let (mut found, mut stalled) = (0u64, Duration::ZERO);
