@@ -3,72 +3,14 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use ferrisdb_tools::bench::data::{fill_key, Rng, ValueSource};
+use ferrisdb_tools::bench::data::fill_key;
 
 use super::cell::{space_amp, Context, Writes};
-use super::measure::{measure, measure_until, Outcome, STALL_THRESHOLD};
-use super::ycsb::{Action, Ycsb, Zipfian};
+use super::measure::{measure_until, Outcome, STALL_THRESHOLD};
+use super::values::{Live, Values};
 use super::Group;
 use crate::compare::engine::{Engine, Opener, PeerResult};
 use crate::compare::record::Record;
-
-/// Values cut from a fixed buffer at offsets chosen per operation, so
-/// threads share the buffer and no value costs an allocation.
-struct Values {
-    data: Vec<u8>,
-    size: usize,
-}
-
-impl Values {
-    /// `ratio` 1.0 gives random bytes; 0.5 gives `db_bench`'s
-    /// half-compressible values.
-    fn new(size: usize, ratio: f64, seed: u64) -> Values {
-        let mut rng = Rng::new(seed);
-        let mut source = if ratio >= 1.0 {
-            ValueSource::new(size, &mut rng)
-        } else {
-            ValueSource::compressible(size, ratio, &mut rng)
-        };
-        let mut data = Vec::with_capacity((1 << 20) + 2 * size);
-        while data.len() < (1 << 20) + size {
-            data.extend_from_slice(source.next_value());
-            if size == 0 {
-                break;
-            }
-        }
-        Values { data, size }
-    }
-
-    /// The value for a draw of `rng`.
-    fn pick(&self, rng: &mut Rng) -> &[u8] {
-        let offset = rng.below((self.data.len() - self.size) as u64) as usize;
-        &self.data[offset..offset + self.size]
-    }
-}
-
-/// Which keys of `0..num` hold a value, for the space amplification.
-struct Live(Vec<AtomicU64>);
-
-impl Live {
-    fn new(num: u64) -> Live {
-        Live((0..num.div_ceil(64)).map(|_| AtomicU64::new(0)).collect())
-    }
-    fn set(&self, index: u64, present: bool) {
-        let (word, bit) = ((index / 64) as usize, 1u64 << (index % 64));
-        // Relaxed: the bits are read only after the writing threads joined.
-        if present {
-            self.0[word].fetch_or(bit, Ordering::Relaxed);
-        } else {
-            self.0[word].fetch_and(!bit, Ordering::Relaxed);
-        }
-    }
-    fn count(&self) -> u64 {
-        self.0
-            .iter()
-            .map(|w| u64::from(w.load(Ordering::Relaxed).count_ones()))
-            .sum()
-    }
-}
 
 /// Runs `group` on `engine` in `ctx.dirs.root`, giving each workload's
 /// record to `emit` as it ends, and removes the directory.
@@ -86,7 +28,7 @@ pub fn run_group(
         Group::Random => random(engine, ctx, emit, false),
         Group::Compressible => random(engine, ctx, emit, true),
         Group::FillSync => fill_sync(engine, ctx, emit),
-        Group::Ycsb => ycsb(engine, ctx, emit),
+        Group::Ycsb => super::ycsb::run(engine, ctx, emit),
     };
     let _ = std::fs::remove_dir_all(&ctx.dirs.root);
     result
@@ -367,90 +309,4 @@ fn fill_sync(engine: &dyn Opener, ctx: &Context, emit: &mut dyn FnMut(Record)) -
         std::fs::remove_dir_all(&dir)?;
     }
     Ok(())
-}
-
-/// A step coprime with `num`, so `i * step % num` visits every index once.
-fn coprime_step(num: u64) -> u64 {
-    [1_000_003u64, 998_244_353, 2_147_483_647]
-        .into_iter()
-        .find(|p| !num.is_multiple_of(*p))
-        .unwrap_or(1)
-}
-
-fn ycsb(engine: &dyn Opener, ctx: &Context, emit: &mut dyn FnMut(Record)) -> PeerResult<()> {
-    let s = &ctx.scale;
-    let dir = ctx.dirs.root.join("db");
-    let handle = ctx.open(engine, &dir, false, false)?;
-    let db = &*handle;
-    let values = Values::new(s.value_size, 1.0, ctx.seed_of("values"));
-    let step = coprime_step(s.num);
-    let load_seed = ctx.seed_of("ycsb-load");
-    let writes = Writes {
-        user_bytes: s.num * s.entry_bytes(),
-        settle: true,
-    };
-    let mut r = ctx.cell(engine, db, "ycsb-load", 1, s.num, writes, |t, i| {
-        let mut key = [0u8; 64];
-        let key = &mut key[..s.key_size];
-        fill_key(
-            key,
-            (u128::from(i) * u128::from(step) % u128::from(s.num)) as u64,
-        );
-        db.put(key, values.pick(&mut Context::rng(load_seed, t, i)))?;
-        Ok(Outcome::Written)
-    })?;
-    r.space_amp = space_amp(&dir, s.num * s.entry_bytes())?;
-    emit(r);
-    let zipf = Zipfian::new(s.num);
-    // Keys inserted by D and E follow the loaded ones.
-    let inserted = AtomicU64::new(0);
-    for workload in Ycsb::ORDER {
-        let seed = ctx.seed_of(workload.name());
-        let puts = AtomicU64::new(0);
-        let start = ctx.begin();
-        let measured = measure(1, s.ycsb_ops, |t, i| {
-            let mut rng = Context::rng(seed, t, i);
-            let action = workload.action(&mut rng);
-            let mut key = [0u8; 64];
-            let key = &mut key[..s.key_size];
-            // Relaxed: one client thread; the count only names new keys.
-            let latest = s.num + inserted.load(Ordering::Relaxed);
-            let index = match (workload, action) {
-                (_, Action::Insert) => s.num + inserted.fetch_add(1, Ordering::Relaxed),
-                (Ycsb::D, _) => latest - 1 - zipf.next(&mut rng).min(latest - 1),
-                _ => zipf.next_scrambled(&mut rng),
-            };
-            fill_key(key, index);
-            Ok(match action {
-                Action::Read => match db.get(key)? {
-                    Some(_) => Outcome::Found,
-                    None => Outcome::Missing,
-                },
-                Action::Update | Action::Insert => {
-                    db.put(key, values.pick(&mut rng))?;
-                    puts.fetch_add(1, Ordering::Relaxed);
-                    Outcome::Written
-                }
-                Action::Scan(entries) => {
-                    db.seek(key, entries)?;
-                    Outcome::Found
-                }
-                Action::ReadModifyWrite => {
-                    db.get(key)?;
-                    db.put(key, values.pick(&mut rng))?;
-                    puts.fetch_add(1, Ordering::Relaxed);
-                    Outcome::Written
-                }
-            })
-        })?;
-        // Relaxed: read after the client thread joined.
-        let writes = Writes {
-            user_bytes: puts.load(Ordering::Relaxed) * s.entry_bytes(),
-            settle: true,
-        };
-        let mut r = ctx.finish(engine, db, workload.name(), 1, measured, writes, start)?;
-        r.note = String::new();
-        emit(r);
-    }
-    handle.close()
 }

@@ -10,11 +10,13 @@
 //! - `measure.rs`: the timing harness (threads, histogram, timeline);
 //! - `cell.rs`: one workload timed with the process's metrics, as a
 //!   [`Record`](crate::compare::Record);
-//! - `groups.rs`: the groups' workloads; `ycsb.rs`: YCSB's key choosers.
+//! - `groups.rs`: the groups' workloads; `ycsb.rs`: YCSB's key choosers
+//!   and workloads; `values.rs`: the values written and the keys live.
 
 mod cell;
 mod groups;
 pub mod measure;
+mod values;
 pub mod ycsb;
 
 use std::path::PathBuf;

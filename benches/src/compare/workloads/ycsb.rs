@@ -6,7 +6,15 @@
 //! clustered at its start. Workload D reads the latest inserts
 //! (`SkewedLatestGenerator`).
 
-use ferrisdb_tools::bench::data::Rng;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use ferrisdb_tools::bench::data::{fill_key, Rng};
+
+use super::cell::{space_amp, Context, Writes};
+use super::measure::{measure, Outcome};
+use super::values::Values;
+use crate::compare::engine::{Opener, PeerResult};
+use crate::compare::record::Record;
 
 /// YCSB's Zipfian constant.
 pub const ZIPFIAN_CONSTANT: f64 = 0.99;
@@ -142,6 +150,97 @@ impl Ycsb {
             Ycsb::F => Action::ReadModifyWrite,
         }
     }
+}
+
+/// A step coprime with `num`, so `i * step % num` visits every index once.
+fn coprime_step(num: u64) -> u64 {
+    [1_000_003u64, 998_244_353, 2_147_483_647]
+        .into_iter()
+        .find(|p| !num.is_multiple_of(*p))
+        .unwrap_or(1)
+}
+
+/// YCSB's load of every key in a scattered order, then A, B, C, F, D and E
+/// on the loaded database.
+///
+/// # Errors
+/// The first error of the engine or of the file system.
+pub fn run(engine: &dyn Opener, ctx: &Context, emit: &mut dyn FnMut(Record)) -> PeerResult<()> {
+    let s = &ctx.scale;
+    let dir = ctx.dirs.root.join("db");
+    let handle = ctx.open(engine, &dir, false, false)?;
+    let db = &*handle;
+    let values = Values::new(s.value_size, 1.0, ctx.seed_of("values"));
+    let step = coprime_step(s.num);
+    let load_seed = ctx.seed_of("ycsb-load");
+    let writes = Writes {
+        user_bytes: s.num * s.entry_bytes(),
+        settle: true,
+    };
+    let mut r = ctx.cell(engine, db, "ycsb-load", 1, s.num, writes, |t, i| {
+        let mut key = [0u8; 64];
+        let key = &mut key[..s.key_size];
+        fill_key(
+            key,
+            (u128::from(i) * u128::from(step) % u128::from(s.num)) as u64,
+        );
+        db.put(key, values.pick(&mut Context::rng(load_seed, t, i)))?;
+        Ok(Outcome::Written)
+    })?;
+    r.space_amp = space_amp(&dir, s.num * s.entry_bytes())?;
+    emit(r);
+    let zipf = Zipfian::new(s.num);
+    // Keys inserted by D and E follow the loaded ones.
+    let inserted = AtomicU64::new(0);
+    for workload in Ycsb::ORDER {
+        let seed = ctx.seed_of(workload.name());
+        let puts = AtomicU64::new(0);
+        let start = ctx.begin();
+        let measured = measure(1, s.ycsb_ops, |t, i| {
+            let mut rng = Context::rng(seed, t, i);
+            let action = workload.action(&mut rng);
+            let mut key = [0u8; 64];
+            let key = &mut key[..s.key_size];
+            // Relaxed: one client thread; the count only names new keys.
+            let latest = s.num + inserted.load(Ordering::Relaxed);
+            let index = match (workload, action) {
+                (_, Action::Insert) => s.num + inserted.fetch_add(1, Ordering::Relaxed),
+                (Ycsb::D, _) => latest - 1 - zipf.next(&mut rng).min(latest - 1),
+                _ => zipf.next_scrambled(&mut rng),
+            };
+            fill_key(key, index);
+            Ok(match action {
+                Action::Read => match db.get(key)? {
+                    Some(_) => Outcome::Found,
+                    None => Outcome::Missing,
+                },
+                Action::Update | Action::Insert => {
+                    db.put(key, values.pick(&mut rng))?;
+                    puts.fetch_add(1, Ordering::Relaxed);
+                    Outcome::Written
+                }
+                Action::Scan(entries) => {
+                    db.seek(key, entries)?;
+                    Outcome::Found
+                }
+                Action::ReadModifyWrite => {
+                    db.get(key)?;
+                    db.put(key, values.pick(&mut rng))?;
+                    puts.fetch_add(1, Ordering::Relaxed);
+                    Outcome::Written
+                }
+            })
+        })?;
+        // Relaxed: read after the client thread joined.
+        let writes = Writes {
+            user_bytes: puts.load(Ordering::Relaxed) * s.entry_bytes(),
+            settle: true,
+        };
+        let mut r = ctx.finish(engine, db, workload.name(), 1, measured, writes, start)?;
+        r.note = String::new();
+        emit(r);
+    }
+    handle.close()
 }
 
 #[cfg(test)]
