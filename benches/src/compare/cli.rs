@@ -66,10 +66,10 @@ pub struct RunArgs {
     /// Seed of the order and of the keys and values.
     #[arg(long, default_value_t = 301)]
     pub seed: u64,
-    /// The results directory (default target/compare/<scale>).
+    /// The results directory (default `target/compare/<scale>`).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Where the databases are made (default <out>/db).
+    /// Where the databases are made (default `<out>/db`).
     #[arg(long)]
     pub db: Option<PathBuf>,
     /// Memory limit of every child, page cache included, in MiB; 0 for
