@@ -3,7 +3,8 @@
 #   benches/run-comparison.sh small    # 1M keys, in RAM, 5 runs per cell
 #   benches/run-comparison.sh large    # 5M keys of 516 bytes under a 512 MiB memory limit
 # Extra flags go to `ferrisdb-compare run` (see --help): --runs, --engines,
-# --profiles, --groups, --memory-limit-mib, --out, --db.
+# --profiles, --groups, --memory-limit-mib, --db. OUT=dir sets the results
+# directory.
 #
 # Builds ferrisdb-compare in release mode with the native CPU's instructions
 # for every engine (RocksDB then uses SSE4.2 for its CRC32C), with RocksDB
@@ -20,7 +21,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target/compare-build}"
 FEATURES=(--features rocksdb)
 if [ "${COMPARE_ROCKSDB:-1}" = 0 ]; then FEATURES=(); fi
 cargo build --release -p ferrisdb-benches --bin ferrisdb-compare "${FEATURES[@]}"
-OUT="target/compare/$SCALE"
+OUT="${OUT:-target/compare/$SCALE}"
 mkdir -p "$OUT"
 {
     echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"

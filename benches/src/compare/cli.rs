@@ -16,7 +16,7 @@ use super::workloads::Group;
 /// FerrisDB, fjall and RocksDB under the same workloads, each engine in its
 /// own process, in a shuffled and interleaved order.
 #[derive(Debug, Parser)]
-#[command(name = "ferrisdb-compare", version)]
+#[command(name = "ferrisdb-compare", version, args_override_self = true)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]

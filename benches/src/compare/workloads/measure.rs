@@ -75,7 +75,7 @@ where
     let barrier = Barrier::new(threads + 2);
     let failed = AtomicBool::new(false);
     let running = AtomicBool::new(true);
-    let (results, start, elapsed, timeline) = std::thread::scope(|scope| {
+    let (results, timeline) = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|thread| {
                 let (op, barrier, counter, failed) = (&op, &barrier, &counters[thread], &failed);
@@ -83,6 +83,7 @@ where
                     let mut latency = histogram();
                     let (mut found, mut stalled) = (0u64, Duration::ZERO);
                     barrier.wait();
+                    let began = Instant::now();
                     for i in 0..ops_per_thread {
                         // Relaxed is enough: the flags only end the loop
                         // early, and no data is published through them.
@@ -110,7 +111,7 @@ where
                         // histogram after the join.
                         counter.0.fetch_add(1, Ordering::Relaxed);
                     }
-                    PeerResult::Ok((latency, found, stalled))
+                    PeerResult::Ok((latency, found, stalled, began, Instant::now()))
                 })
             })
             .collect();
@@ -119,25 +120,33 @@ where
             sample(&counters, &running)
         });
         barrier.wait();
-        let start = Instant::now();
         let results: Vec<_> = handles
             .into_iter()
             .map(|h| h.join().expect("a workload thread panicked"))
             .collect();
-        let elapsed = start.elapsed();
         running.store(false, Ordering::Relaxed);
         let timeline = sampler.join().expect("the sampler panicked");
-        (results, start, elapsed, timeline)
+        (results, timeline)
     });
-    let _ = start;
     let mut total = histogram();
     let (mut found, mut stalled) = (0, Duration::ZERO);
+    // The workload's time runs from the first thread's start to the last
+    // one's end, as the threads saw them: the releasing thread may be
+    // scheduled only after a short workload ended.
+    let mut span: Option<(Instant, Instant)> = None;
     for result in results {
-        let (latency, f, s) = result?;
-        total.add(&latency).expect("auto-resizing histograms merge");
+        let (latency, f, s, began, ended) = result?;
+        span = Some(match span {
+            Some((first, last)) => (first.min(began), last.max(ended)),
+            None => (began, ended),
+        });
+        total
+            .add(&latency)
+            .expect("histograms of equal bounds merge");
         found += f;
         stalled += s;
     }
+    let elapsed = span.map_or(Duration::ZERO, |(first, last)| last - first);
     Ok(Measured {
         ops: total.len(),
         found,
@@ -208,6 +217,9 @@ mod tests {
         })
         .unwrap();
         assert!(m.latency.max() >= 3_000_000, "{}", m.latency.max());
+        // The elapsed time covers the threads' work, however late the
+        // releasing thread runs.
+        assert!(m.elapsed >= Duration::from_millis(3), "{:?}", m.elapsed);
         assert!(m.latency.value_at_quantile(0.99) >= 3_000_000);
     }
 
