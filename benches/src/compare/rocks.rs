@@ -2,9 +2,9 @@
 //! default column family.
 //!
 //! [`Profile::Defaults`] is `Options::default()` with `create_if_missing`
-//! and the WAL on: RocksDB as its users get it, with Snappy compression (the
-//! `rocksdb` crate's default features build it in), or LZ4 when the
-//! workload is the compressible one (on every level: `bottommost_compression`
+//! and the WAL on: RocksDB as its users get it. Its compression is then LZ4
+//! on every level (RocksDB 11 defaults to LZ4 when built with it, as the
+//! `rocksdb` crate's default features build it; `bottommost_compression`
 //! stays unset, so it follows `compression`). Nothing else is set: the block
 //! cache is RocksDB's own 32 MiB LRU cache, there is no bloom filter, 64 MiB
 //! write buffers, two of them, and `max_background_jobs` = 2.
@@ -356,7 +356,7 @@ mod tests {
         let other = tempfile::tempdir().unwrap();
         let text = RocksOpener.describe(other.path(), &defaults).unwrap();
         assert!(text.contains("write_buffer_size=67108864"), "{text}");
-        assert!(text.contains("compression=kSnappyCompression"), "{text}");
+        assert!(text.contains("compression=kLZ4Compression"), "{text}");
         assert!(text.contains("filter_policy=nullptr"), "{text}");
     }
 
