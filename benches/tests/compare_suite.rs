@@ -6,6 +6,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use ferrisdb_benches::compare::workloads::WORKLOADS;
+
 fn compare(args: &[&str]) -> std::process::Output {
     let output = Command::new(env!("CARGO_BIN_EXE_ferrisdb-compare"))
         .args(args)
@@ -75,6 +77,17 @@ fn run_measures_every_cell_of_every_run_and_reports_it() {
         "{summary}"
     );
     assert!(summary.contains("| readwhilewriting |"), "{summary}");
+    // The summary lists workloads in a fixed order, defaults first, and
+    // that order names every workload the suite runs.
+    let defaults = summary.find("profile `defaults`").unwrap();
+    let equal = summary.find("profile `equal`").unwrap();
+    assert!(defaults < equal);
+    let at = |w: &str| summary[defaults..equal].find(&format!("| {w} |")).unwrap();
+    assert!(at("fillseq") < at("fillrandom") && at("deleterandom") < at("ycsb-e"));
+    for row in &rows {
+        let workload = row.split(',').nth(6).unwrap();
+        assert!(WORKLOADS.contains(&workload), "{workload} is not in WORKLOADS");
+    }
     let order = read(&out.join("order.txt"));
     assert_eq!(order.lines().count(), 2 * 2 * 5 * 3);
     for file in [

@@ -13,7 +13,7 @@ use ferrisdb_tools::bench::data::Rng;
 use super::cgroup::MemoryLimit;
 use super::engine::{PeerError, PeerResult, Profile};
 use super::record::Record;
-use super::workloads::Group;
+use super::workloads::{Group, WORKLOADS};
 
 /// One child process of the plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -260,6 +260,25 @@ fn sync_all() {
 /// Errors writing the files.
 pub fn write_reports(records: &[Record], out: &Path) -> PeerResult<()> {
     use super::{chart, report};
+    // Records come in the shuffled order the processes ran in; the reports
+    // list workloads in a fixed order, the defaults profile first.
+    let rank = |name: &str| {
+        WORKLOADS
+            .iter()
+            .position(|w| *w == name)
+            .unwrap_or(WORKLOADS.len())
+    };
+    let mut sorted = records.to_vec();
+    sorted.sort_by(|a, b| {
+        (&a.scale, &a.profile, rank(&a.workload), &a.engine, a.run).cmp(&(
+            &b.scale,
+            &b.profile,
+            rank(&b.workload),
+            &b.engine,
+            b.run,
+        ))
+    });
+    let records = &sorted[..];
     std::fs::write(out.join("runs.csv"), report::raw_csv(records))?;
     std::fs::write(out.join("timelines.csv"), report::timeline_csv(records))?;
     std::fs::write(

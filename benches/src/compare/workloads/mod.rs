@@ -126,6 +126,36 @@ impl Scale {
     }
 }
 
+/// Every workload's name, in the order the reports list them.
+pub const WORKLOADS: [&str; 26] = [
+    "fillseq",
+    "fillrandom",
+    "overwrite",
+    "readrandom/1t",
+    "readrandom/2t",
+    "readrandom/4t",
+    "readrandom/8t",
+    "readmissing",
+    "seekrandom/10",
+    "seekrandom/100",
+    "readseq",
+    "readwhilewriting",
+    "deleterandom",
+    "fillsync/1t",
+    "fillsync/4t",
+    "fillsync/8t",
+    "fillsync/16t",
+    "ycsb-load",
+    "ycsb-a",
+    "ycsb-b",
+    "ycsb-c",
+    "ycsb-f",
+    "ycsb-d",
+    "ycsb-e",
+    "fillrandom-lz4",
+    "readrandom-lz4",
+];
+
 /// Workloads that share one database, run by one process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Group {
