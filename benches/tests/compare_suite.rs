@@ -86,7 +86,10 @@ fn run_measures_every_cell_of_every_run_and_reports_it() {
     assert!(at("fillseq") < at("fillrandom") && at("deleterandom") < at("ycsb-e"));
     for row in &rows {
         let workload = row.split(',').nth(6).unwrap();
-        assert!(WORKLOADS.contains(&workload), "{workload} is not in WORKLOADS");
+        assert!(
+            WORKLOADS.contains(&workload),
+            "{workload} is not in WORKLOADS"
+        );
     }
     let order = read(&out.join("order.txt"));
     assert_eq!(order.lines().count(), 2 * 2 * 5 * 3);

@@ -281,10 +281,17 @@ pub fn write_reports(records: &[Record], out: &Path) -> PeerResult<()> {
     let records = &sorted[..];
     std::fs::write(out.join("runs.csv"), report::raw_csv(records))?;
     std::fs::write(out.join("timelines.csv"), report::timeline_csv(records))?;
-    std::fs::write(
-        out.join("summary.md"),
-        report::summary_markdown(records, "ferrisdb"),
-    )?;
+    let mut summary = report::summary_markdown(records, "ferrisdb");
+    // A process that failed is part of the result: say which, and why.
+    if let Ok(failures) = std::fs::read_to_string(out.join("failures.txt")) {
+        summary.push_str(
+            "\n## Failed processes\n\nTheir records before the failure are kept above.\n\n",
+        );
+        for line in failures.lines() {
+            summary.push_str(&format!("- `{}`\n", line.trim()));
+        }
+    }
+    std::fs::write(out.join("summary.md"), summary)?;
     let mut charts = Vec::new();
     for r in records {
         let key = (r.scale.clone(), r.profile.clone(), r.workload.clone());
@@ -315,6 +322,17 @@ mod tests {
             group,
             run: 0,
         }
+    }
+
+    #[test]
+    fn the_summary_names_the_failed_processes() {
+        let dir = tempfile::tempdir().unwrap();
+        let line = "   4/15 run 1 fjall equal ycsb: child exited with signal: 9 (SIGKILL)";
+        std::fs::write(dir.path().join("failures.txt"), format!("{line}\n")).unwrap();
+        write_reports(&[], dir.path()).unwrap();
+        let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+        assert!(summary.contains("## Failed processes"), "{summary}");
+        assert!(summary.contains("fjall equal ycsb: child exited with signal: 9"), "{summary}");
     }
 
     #[test]
