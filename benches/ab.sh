@@ -32,9 +32,15 @@ build() {
     fi
     (cd "$src" && cargo build --release -q -p ferrisdb-benches --bin ferrisdb-compare) >&2
     cp "$CARGO_TARGET_DIR/release/ferrisdb-compare" "$WORK/bin/$label"
+    # The build stays in target/ab/build; the checkout is not needed again.
+    if [ "$src" != "$ROOT" ]; then git worktree remove --force "$src" >&2; fi
     echo "$WORK/bin/$label"
 }
 BIN_A="$(build "$A" a)"
 BIN_B="$(build "$B" b)"
-echo "A = $A ($(git rev-parse --short "$( [ "$A" = . ] && echo HEAD || echo "$A")")), B = $B"
+describe() {
+    if [ "$1" = . ]; then echo "the working tree (on $(git rev-parse --short HEAD))"
+    else echo "$1 ($(git rev-parse --short "$1"))"; fi
+}
+echo "A = $(describe "$A"), B = $(describe "$B")"
 "$BIN_B" ab --a "$BIN_A" --b "$BIN_B" --out "$WORK/results" "$@"

@@ -332,7 +332,10 @@ mod tests {
         write_reports(&[], dir.path()).unwrap();
         let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
         assert!(summary.contains("## Failed processes"), "{summary}");
-        assert!(summary.contains("fjall equal ycsb: child exited with signal: 9"), "{summary}");
+        assert!(
+            summary.contains("fjall equal ycsb: child exited with signal: 9"),
+            "{summary}"
+        );
     }
 
     #[test]
