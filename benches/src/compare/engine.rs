@@ -130,3 +130,35 @@ pub trait Opener {
 
 /// How long [`Engine::settle`] implementations poll between checks.
 pub const SETTLE_POLL: Duration = Duration::from_millis(20);
+
+/// What every engine must do alike, checked by each engine's tests: put,
+/// get, delete, seek, settle, scan, close and reopen, in every profile,
+/// with and without sync and LZ4.
+#[cfg(test)]
+pub(crate) fn check_round_trip(opener: &dyn Opener) {
+    let key = |i: u32| format!("key{i:08}").into_bytes();
+    for profile in Profile::ALL {
+        for (sync, lz4) in [(false, false), (true, false), (false, true)] {
+            let options = OpenOptions { profile, sync, lz4 };
+            let dir = tempfile::tempdir().unwrap();
+            let engine = opener.open(dir.path(), &options).unwrap();
+            for i in 0..200 {
+                engine.put(&key(i), &[i as u8; 100]).unwrap();
+            }
+            engine.delete(&key(10)).unwrap();
+            assert_eq!(engine.get(&key(5)).unwrap(), Some(100));
+            assert_eq!(engine.get(&key(10)).unwrap(), None);
+            assert_eq!(engine.seek(&key(8), 5).unwrap(), 5);
+            assert_eq!(engine.seek(&key(198), 5).unwrap(), 2);
+            engine.settle().unwrap();
+            assert_eq!(engine.scan_all().unwrap(), (199, 199 * (11 + 100)));
+            engine.close().unwrap();
+
+            let engine = opener.open(dir.path(), &options).unwrap();
+            assert_eq!(engine.get(&key(199)).unwrap(), Some(100));
+            assert_eq!(engine.get(&key(10)).unwrap(), None);
+            assert_eq!(engine.scan_all().unwrap().0, 199);
+            engine.close().unwrap();
+        }
+    }
+}

@@ -110,3 +110,27 @@ impl Engine for FerrisDb {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_in_every_profile() {
+        crate::compare::engine::check_round_trip(&FerrisDbOpener);
+    }
+
+    #[test]
+    fn the_equal_profile_counts_the_flush_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = OpenOptions {
+            profile: Profile::Equal,
+            sync: false,
+            lz4: false,
+        };
+        let config = FerrisDbOpener::config(dir.path(), &options);
+        assert_eq!(config.background_threads + 1, EQUAL.background_threads);
+        assert_eq!(config.memtable_size * 2, EQUAL.memtable_total);
+        assert!(!config.memtable_filter);
+    }
+}

@@ -263,36 +263,9 @@ mod tests {
         format!("key{i:08}").into_bytes()
     }
 
-    /// Writes, reads, scans, deletes, settles, closes and reopens.
-    fn round_trip(options: OpenOptions) {
-        let dir = tempfile::tempdir().unwrap();
-        let engine = RocksOpener.open(dir.path(), &options).unwrap();
-        for i in 0..200 {
-            engine.put(&key(i), &[i as u8; 100]).unwrap();
-        }
-        engine.delete(&key(10)).unwrap();
-        assert_eq!(engine.get(&key(5)).unwrap(), Some(100));
-        assert_eq!(engine.get(&key(10)).unwrap(), None);
-        assert_eq!(engine.seek(&key(8), 5).unwrap(), 5);
-        assert_eq!(engine.seek(&key(198), 5).unwrap(), 2);
-        engine.settle().unwrap();
-        assert_eq!(engine.scan_all().unwrap(), (199, 199 * (11 + 100)));
-        engine.close().unwrap();
-
-        let engine = RocksOpener.open(dir.path(), &options).unwrap();
-        assert_eq!(engine.get(&key(199)).unwrap(), Some(100));
-        assert_eq!(engine.get(&key(10)).unwrap(), None);
-        assert_eq!(engine.scan_all().unwrap().0, 199);
-        engine.close().unwrap();
-    }
-
     #[test]
     fn round_trip_in_every_profile() {
-        for profile in Profile::ALL {
-            for (sync, lz4) in [(false, false), (true, false), (false, true)] {
-                round_trip(OpenOptions { profile, sync, lz4 });
-            }
-        }
+        crate::compare::engine::check_round_trip(&RocksOpener);
     }
 
     #[test]
