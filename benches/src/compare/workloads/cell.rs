@@ -106,7 +106,7 @@ impl Context {
         let end = metrics::usage();
         let ops = m.ops.max(1);
         let secs = m.elapsed.as_secs_f64().max(1e-9);
-        let us = |q: f64| m.latency.value_at_quantile(q) as f64 / 1000.0;
+        let us = |percent: f64| m.latency.percentile(percent) as f64 / 1000.0;
         let device_write_amp = if writes.user_bytes > 0 {
             end.write_bytes.saturating_sub(start.write_bytes) as f64 / writes.user_bytes as f64
         } else {
@@ -129,9 +129,9 @@ impl Context {
             ops: m.ops,
             secs,
             ops_per_sec: m.ops as f64 / secs,
-            p50_us: us(0.5),
-            p99_us: us(0.99),
-            p999_us: us(0.999),
+            p50_us: us(50.0),
+            p99_us: us(99.0),
+            p999_us: us(99.9),
             max_us: m.latency.max() as f64 / 1000.0,
             cpu_us_per_op: end.cpu.saturating_sub(start.cpu).as_secs_f64() * 1e6 / ops as f64,
             peak_rss_bytes: metrics::peak_rss_bytes().unwrap_or(0),

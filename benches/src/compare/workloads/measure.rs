@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-use hdrhistogram::Histogram;
+use ferrisdb_tools::bench::histogram::Histogram;
 
 use crate::compare::engine::PeerResult;
 
@@ -36,7 +36,7 @@ pub struct Measured {
     /// Wall-clock time from the start signal until the last thread ended.
     pub elapsed: Duration,
     /// Latency of every operation, in nanoseconds.
-    pub latency: Histogram<u64>,
+    pub latency: Histogram,
     /// Time spent in writes of [`STALL_THRESHOLD`] or longer.
     pub stalled: Duration,
     /// Operations completed in each second from the start.
@@ -80,7 +80,7 @@ where
             .map(|thread| {
                 let (op, barrier, counter, failed) = (&op, &barrier, &counters[thread], &failed);
                 scope.spawn(move || {
-                    let mut latency = histogram();
+                    let mut latency = Histogram::new();
                     let (mut found, mut stalled) = (0u64, Duration::ZERO);
                     barrier.wait();
                     let began = Instant::now();
@@ -99,7 +99,7 @@ where
                             }
                         };
                         let took = begin.elapsed();
-                        latency.saturating_record(took.as_nanos() as u64);
+                        latency.record(took.as_nanos() as u64);
                         match outcome {
                             Outcome::Found => found += 1,
                             Outcome::Missing => {}
@@ -128,7 +128,7 @@ where
         let timeline = sampler.join().expect("the sampler panicked");
         (results, timeline)
     });
-    let mut total = histogram();
+    let mut total = Histogram::new();
     let (mut found, mut stalled) = (0, Duration::ZERO);
     // The workload's time runs from the first thread's start to the last
     // one's end, as the threads saw them: the releasing thread may be
@@ -140,28 +140,19 @@ where
             Some((first, last)) => (first.min(began), last.max(ended)),
             None => (began, ended),
         });
-        total
-            .add(&latency)
-            .expect("histograms of equal bounds merge");
+        total.merge(&latency);
         found += f;
         stalled += s;
     }
     let elapsed = span.map_or(Duration::ZERO, |(first, last)| last - first);
     Ok(Measured {
-        ops: total.len(),
+        ops: total.count(),
         found,
         elapsed,
         latency: total,
         stalled,
         timeline,
     })
-}
-
-/// A histogram of nanoseconds from 1 ns to an hour, 3 significant digits:
-/// fixed bounds, so recording never allocates (an auto-resizing one would
-/// saturate at its first bound under `saturating_record`).
-fn histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 3_600_000_000_000, 3).expect("valid bounds")
 }
 
 /// Samples the threads' counters once a second until `running` clears;
@@ -220,7 +211,7 @@ mod tests {
         // The elapsed time covers the threads' work, however late the
         // releasing thread runs.
         assert!(m.elapsed >= Duration::from_millis(3), "{:?}", m.elapsed);
-        assert!(m.latency.value_at_quantile(0.99) >= 3_000_000);
+        assert!(m.latency.percentile(99.0) >= 3_000_000);
     }
 
     #[test]
