@@ -171,48 +171,34 @@ fn run(args: &RunArgs) -> PeerResult<()> {
     }
     let default_limit = if args.scale == "large" { 512 } else { 0 };
     let limit_mib = args.memory_limit_mib.unwrap_or(default_limit);
-    let limit = if limit_mib > 0 {
+    let (limit, note) = if limit_mib > 0 {
         match MemoryLimit::create("ferrisdb-compare", limit_mib << 20) {
             Ok(limit) => {
                 eprintln!(
                     "memory limit: {limit_mib} MiB, page cache included (cgroup {})",
                     limit.kind()
                 );
-                Some(limit)
+                let note = format!("{} bytes (cgroup {})\n", limit.limit_bytes(), limit.kind());
+                (Some(limit), Some(note))
             }
             Err(e) => {
                 eprintln!(
                     "MEMORY LIMIT NOT SET: {e}\nThe runs go on without a limit: the page cache \
                      holds what it can, so these figures are NOT larger-than-memory figures."
                 );
-                std::fs::create_dir_all(&out)?;
-                std::fs::write(out.join("memory-limit.txt"), format!("not set: {e}\n"))?;
-                None
+                (None, Some(format!("not set: {e}\n")))
             }
         }
     } else {
-        None
+        (None, None)
     };
-    if let Some(limit) = &limit {
-        std::fs::create_dir_all(&out)?;
-        std::fs::write(
-            out.join("memory-limit.txt"),
-            format!("{} bytes (cgroup {})\n", limit.limit_bytes(), limit.kind()),
-        )?;
-    }
-    // Each invocation starts its records afresh: medians never mix two
-    // invocations (and so, perhaps, two commits).
     std::fs::create_dir_all(&out)?;
-    for stale in [
-        "records.jsonl",
-        "order.txt",
-        "failures.txt",
-        "runs.csv",
-        "summary.md",
-    ] {
-        let _ = std::fs::remove_file(out.join(stale));
+    match note {
+        Some(note) => std::fs::write(out.join("memory-limit.txt"), note)?,
+        None => {
+            let _ = std::fs::remove_file(out.join("memory-limit.txt"));
+        }
     }
-    let _ = std::fs::remove_dir_all(out.join("settings"));
     let runner = Runner {
         scale: args.scale.clone(),
         seed: args.seed,
@@ -241,10 +227,6 @@ fn ab(args: &AbArgs) -> PeerResult<()> {
                 run: 0,
             });
         }
-    }
-    std::fs::create_dir_all(&args.out)?;
-    for stale in ["records.jsonl", "order.txt", "failures.txt"] {
-        let _ = std::fs::remove_file(args.out.join(stale));
     }
     let runner = Runner {
         scale: args.scale.clone(),

@@ -79,23 +79,31 @@ pub struct Runner<'a> {
 }
 
 impl Runner<'_> {
-    /// Runs the slots in order, appending each record to
-    /// `records.jsonl` and each failure to `failures.txt`; returns the
-    /// records. A failed child is reported, the records it printed before
-    /// failing are kept, and the suite goes on.
+    /// Runs the slots in order, writing each record to `records.jsonl` and
+    /// each failure to `failures.txt`; returns the records. A failed child
+    /// is reported, the records it printed before failing are kept, and the
+    /// suite goes on.
+    ///
+    /// The results directory starts afresh: what an earlier invocation left
+    /// there (records, order, failures, settings, reports) is removed, so
+    /// medians never mix two invocations, and so perhaps two commits.
     ///
     /// # Errors
     /// Only errors writing the results directory.
     pub fn run_all(&self, slots: &[Slot]) -> PeerResult<Vec<Record>> {
         std::fs::create_dir_all(&self.out)?;
-        let mut jsonl = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.out.join("records.jsonl"))?;
-        let mut order = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.out.join("order.txt"))?;
+        for stale in [
+            "failures.txt",
+            "runs.csv",
+            "timelines.csv",
+            "summary.md",
+            "summary.txt",
+        ] {
+            let _ = std::fs::remove_file(self.out.join(stale));
+        }
+        let _ = std::fs::remove_dir_all(self.out.join("settings"));
+        let mut jsonl = std::fs::File::create(self.out.join("records.jsonl"))?;
+        let mut order = std::fs::File::create(self.out.join("order.txt"))?;
         let mut records = Vec::new();
         for (index, slot) in slots.iter().enumerate() {
             let number = index as u32 + 1;
