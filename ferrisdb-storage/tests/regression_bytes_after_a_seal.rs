@@ -10,28 +10,19 @@
 //! write, in every mode.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
 use ferrisdb_storage::wal::{wal_files, RecoveryMode, WALReader};
-use ferrisdb_storage::{StorageConfig, StorageEngine, WriteBatch};
+use ferrisdb_storage::{StorageEngine, WriteBatch};
 
-fn dir() -> PathBuf {
-    PathBuf::from("/db")
-}
+mod common;
 
-fn config(fs: &FaultFileSystem, mode: RecoveryMode) -> StorageConfig {
-    StorageConfig {
-        wal_recovery_mode: mode,
-        file_system: Arc::new(fs.clone()),
-        ..StorageConfig::new(dir())
-    }
-}
+use common::{dir, fault_config};
 
 /// A closed database holding `k0`..`k4` in its one, sealed, log.
 fn closed() -> (FaultFileSystem, PathBuf) {
     let fs = FaultFileSystem::new();
-    let db = StorageEngine::open(config(&fs, RecoveryMode::default())).unwrap();
+    let db = StorageEngine::open(fault_config(&fs, RecoveryMode::default())).unwrap();
     for i in 0..5 {
         db.put(format!("k{i}"), "v").unwrap();
     }
@@ -66,7 +57,7 @@ fn garbage_after_the_seal_is_corruption() {
         RecoveryMode::TolerateCorruptedTail,
         RecoveryMode::AbsoluteConsistency,
     ] {
-        match StorageEngine::open(config(&fs.fork(), mode)) {
+        match StorageEngine::open(fault_config(&fs.fork(), mode)) {
             Err(e) => assert!(e.is_corruption(), "{mode:?}: {e}"),
             Ok(_) => panic!("{mode:?} opened a closed log with garbage after its seal"),
         }
@@ -93,7 +84,7 @@ fn a_record_after_the_seal_is_not_replayed() {
         RecoveryMode::TolerateCorruptedTail,
         RecoveryMode::AbsoluteConsistency,
     ] {
-        match StorageEngine::open(config(&fs.fork(), mode)) {
+        match StorageEngine::open(fault_config(&fs.fork(), mode)) {
             Err(e) => assert!(e.is_corruption(), "{mode:?}: {e}"),
             Ok(db) => assert!(
                 db.get("k0").unwrap().is_some(),

@@ -13,29 +13,18 @@
 //! second candidate, the final length of each closed log kept where
 //! recovery finds it, would catch this.)
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
 use ferrisdb_storage::wal::{wal_files, RecoveryMode, WALReader};
-use ferrisdb_storage::{StorageConfig, StorageEngine};
+use ferrisdb_storage::StorageEngine;
 
-fn dir() -> PathBuf {
-    PathBuf::from("/db")
-}
+mod common;
 
-fn config(fs: &FaultFileSystem, mode: RecoveryMode) -> StorageConfig {
-    StorageConfig {
-        wal_recovery_mode: mode,
-        file_system: Arc::new(fs.clone()),
-        ..StorageConfig::new(dir())
-    }
-}
+use common::{dir, fault_config};
 
 #[test]
 fn a_closed_log_cut_at_a_record_boundary_is_damage() {
     let fs = FaultFileSystem::new();
-    let db = StorageEngine::open(config(&fs, RecoveryMode::default())).unwrap();
+    let db = StorageEngine::open(fault_config(&fs, RecoveryMode::default())).unwrap();
     db.put("victim", "old value").unwrap();
     db.flush().unwrap();
     for i in 0..5 {
@@ -62,7 +51,7 @@ fn a_closed_log_cut_at_a_record_boundary_is_damage() {
         RecoveryMode::AbsoluteConsistency,
         RecoveryMode::PointInTimeRecovery,
     ] {
-        match StorageEngine::open(config(&fs.fork(), mode)) {
+        match StorageEngine::open(fault_config(&fs.fork(), mode)) {
             Err(e) if mode != RecoveryMode::PointInTimeRecovery => {
                 assert!(e.is_corruption(), "{mode:?}: {e}")
             }

@@ -8,30 +8,22 @@
 //! that is given the same timestamp twice: every fragment is valid, and only
 //! the timestamps, which a log never repeats or lowers, show the damage.
 
-use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
 use ferrisdb_storage::wal::{wal_files, RecoveryMode, WALWriter, WalOptions};
-use ferrisdb_storage::{Error, StorageConfig, StorageEngine, WriteBatch};
+use ferrisdb_storage::{Error, StorageEngine, WriteBatch};
 
-fn config(fs: &FaultFileSystem, mode: RecoveryMode) -> StorageConfig {
-    StorageConfig {
-        wal_recovery_mode: mode,
-        file_system: Arc::new(fs.clone()),
-        ..StorageConfig::new(PathBuf::from("/db"))
-    }
-}
+mod common;
+
+use common::{dir, fault_config};
 
 #[test]
 fn regression_duplicate_wal_record_fails_open_unnamed() {
     let fs = FaultFileSystem::new();
-    drop(StorageEngine::open(config(&fs, RecoveryMode::default())).unwrap());
-    let (number, log) = wal_files(&fs, &PathBuf::from("/db"))
-        .unwrap()
-        .pop()
-        .unwrap();
+    drop(StorageEngine::open(fault_config(&fs, RecoveryMode::default())).unwrap());
+    let (number, log) = wal_files(&fs, &dir()).unwrap().pop().unwrap();
     // The log again, with the third write logged twice.
     fs.remove(&log).unwrap();
     let writer = WALWriter::create(
@@ -55,7 +47,7 @@ fn regression_duplicate_wal_record_fails_open_unnamed() {
         RecoveryMode::TolerateCorruptedTail,
         RecoveryMode::AbsoluteConsistency,
     ] {
-        let err = StorageEngine::open(config(&fs.fork(), mode)).unwrap_err();
+        let err = StorageEngine::open(fault_config(&fs.fork(), mode)).unwrap_err();
         assert!(err.is_corruption(), "{mode:?}: {err}");
         assert!(err.to_string().contains(&name), "{mode:?}: {err}");
         let Error::Corruption { offset, .. } = err else {
@@ -63,7 +55,7 @@ fn regression_duplicate_wal_record_fails_open_unnamed() {
         };
         assert_eq!(offset, repeated_at, "{mode:?}");
     }
-    let db = StorageEngine::open(config(&fs, RecoveryMode::PointInTimeRecovery)).unwrap();
+    let db = StorageEngine::open(fault_config(&fs, RecoveryMode::PointInTimeRecovery)).unwrap();
     for timestamp in 1..=5 {
         assert!(db.get(format!("k{timestamp}")).unwrap().is_some());
     }

@@ -17,23 +17,22 @@
 //! gap is visible at open: the first record after it does not follow the
 //! last one before it.
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
 use ferrisdb_storage::wal::{wal_files, RecoveryMode};
 use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode};
+
+mod common;
+
+use common::{dir, fault_config};
 
 const PUTS: usize = 60;
 
 fn config(fs: &FaultFileSystem, mode: RecoveryMode) -> StorageConfig {
     StorageConfig {
-        wal_recovery_mode: mode,
         wal_sync_mode: SyncMode::Full,
         // Several logs; the MemTable never fills, so none is retired.
         wal_max_file_size: 8 << 10,
-        file_system: Arc::new(fs.clone()),
-        ..StorageConfig::new(PathBuf::from("/db"))
+        ..fault_config(fs, mode)
     }
 }
 
@@ -49,7 +48,7 @@ fn database_without_its_second_log() -> FaultFileSystem {
         db.put(key(i), vec![b'v'; 500]).unwrap();
     }
     db.close().unwrap();
-    let logs = wal_files(&fs, &PathBuf::from("/db")).unwrap();
+    let logs = wal_files(&fs, &dir()).unwrap();
     assert!(logs.len() >= 3, "{logs:?}");
     fs.remove(&logs[1].1).unwrap();
     fs

@@ -13,22 +13,19 @@
 //! damage), since counting what it drops opens that log too.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
 use ferrisdb_storage::wal::{wal_files, RecoveryMode, WALReader};
 use ferrisdb_storage::{StorageConfig, StorageEngine};
 
-fn dir() -> PathBuf {
-    PathBuf::from("/db")
-}
+mod common;
+
+use common::{dir, fault_config};
 
 fn config(fs: &FaultFileSystem, mode: RecoveryMode) -> StorageConfig {
     StorageConfig {
-        wal_recovery_mode: mode,
         wal_max_file_size: 4 << 10,
-        file_system: Arc::new(fs.clone()),
-        ..StorageConfig::new(dir())
+        ..fault_config(fs, mode)
     }
 }
 

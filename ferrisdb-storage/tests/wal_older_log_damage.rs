@@ -22,29 +22,26 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
 use ferrisdb_storage::wal::format::BLOCK_SIZE;
 use ferrisdb_storage::wal::{wal_files, RecoveryMode, WALReader};
 use ferrisdb_storage::{Error, StorageConfig, StorageEngine, SyncMode};
 
-const PUTS: usize = 150;
+mod common;
 
-fn dir() -> PathBuf {
-    PathBuf::from("/db")
-}
+use common::{dir, fault_config};
+
+const PUTS: usize = 150;
 
 fn config(fs: &FaultFileSystem, mode: RecoveryMode) -> StorageConfig {
     StorageConfig {
-        wal_recovery_mode: mode,
         wal_sync_mode: SyncMode::Full,
         // Logs past one 32 KiB block, so an older log has a block boundary
         // with records on both sides; the default MemTable never fills, so
         // no flush retires a log.
         wal_max_file_size: 40 << 10,
-        file_system: Arc::new(fs.clone()),
-        ..StorageConfig::new(dir())
+        ..fault_config(fs, mode)
     }
 }
 

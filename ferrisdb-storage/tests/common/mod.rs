@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FaultKind, FileSystem, OpKind, SharedFileSystem};
 use ferrisdb_storage::wal::{RecoveryMode, WALReader, WALWriter, WalDamage, WalOptions, WalRecord};
-use ferrisdb_storage::{Error, WriteBatch};
+use ferrisdb_storage::{Error, StorageConfig, WriteBatch};
 use rand::Rng;
 
 /// The WAL scenarios' file system: FerrisDB's in-memory [`FaultFileSystem`].
@@ -56,6 +56,16 @@ impl MemFsExt for MemFs {
 /// The directory every in-memory log lives in.
 pub fn dir() -> PathBuf {
     PathBuf::from("/db")
+}
+
+/// A database in [`dir`] on `fs` that recovers its logs in `mode`; the
+/// scenarios that need more logs set `wal_max_file_size` over it.
+pub fn fault_config(fs: &FaultFileSystem, mode: RecoveryMode) -> StorageConfig {
+    StorageConfig {
+        wal_recovery_mode: mode,
+        file_system: Arc::new(fs.clone()),
+        ..StorageConfig::new(dir())
+    }
 }
 
 /// A batch of up to `max_entries` random puts and deletes.
