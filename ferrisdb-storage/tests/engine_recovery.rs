@@ -5,14 +5,13 @@ use ferrisdb_storage::fs::OsFileSystem;
 use ferrisdb_storage::wal::{RecoveryMode, WALReader};
 use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode, WriteBatch};
 
+/// The database's logs, oldest first.
 fn wal_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut logs: Vec<_> = std::fs::read_dir(dir)
+    ferrisdb_storage::wal::wal_files(&ferrisdb_storage::fs::OsFileSystem, dir)
         .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "wal"))
-        .collect();
-    logs.sort();
-    logs
+        .into_iter()
+        .map(|(_, path)| path)
+        .collect()
 }
 
 #[test]

@@ -11,16 +11,17 @@
 
 use std::path::{Path, PathBuf};
 
+use ferrisdb_storage::fs::OsFileSystem;
+use ferrisdb_storage::wal::wal_files;
 use ferrisdb_storage::{Error, StorageConfig, StorageEngine};
 
+/// The database's logs, oldest first.
 fn logs(dir: &Path) -> Vec<PathBuf> {
-    let mut logs: Vec<PathBuf> = std::fs::read_dir(dir)
+    wal_files(&OsFileSystem, dir)
         .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "wal"))
-        .collect();
-    logs.sort();
-    logs
+        .into_iter()
+        .map(|(_, path)| path)
+        .collect()
 }
 
 fn key(i: usize) -> String {
