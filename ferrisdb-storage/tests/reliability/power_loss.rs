@@ -86,6 +86,15 @@ pub fn crash_ops(seed: u64) -> Vec<Op> {
     with_sync_wal(workload_shaped(seed, shape()), seed, 0.08)
 }
 
+/// A fresh file system that crashes after its `k`-th operation, and the
+/// history of `workload` run on it until then.
+fn crashed_after(k: u64, workload: u64, mode: SyncMode) -> (FaultFileSystem, History) {
+    let fs = fresh_fs();
+    fs.crash_after(k);
+    let history = run_until_dead(&fs, workload, mode);
+    (fs, history)
+}
+
 /// Runs workload `seed` until the machine dies, then closes the engine (a
 /// close that succeeds makes every write durable).
 fn run_until_dead(fs: &FaultFileSystem, seed: u64, mode: SyncMode) -> History {
@@ -177,9 +186,7 @@ pub fn power_loss(plan: Plan) -> Figures {
     watch_panics();
     let mut figures = Figures::default();
     if let Some((workload, k, seed)) = replay() {
-        let fs = fresh_fs();
-        fs.crash_after(k);
-        let history = run_until_dead(&fs, workload, plan.mode);
+        let (fs, history) = crashed_after(k, workload, plan.mode);
         check_state(
             &plan,
             &fs,
@@ -207,9 +214,7 @@ pub fn power_loss(plan: Plan) -> Figures {
         let stride = total as f64 / (plan.points / WORKLOADS).max(1) as f64;
         let base = ((point / WORKLOADS) as f64 * stride) as u64;
         let k = (base + rng.random_range(0..stride.ceil().max(1.0) as u64)).clamp(1, total);
-        let fs = fresh_fs();
-        fs.crash_after(k);
-        let history = run_until_dead(&fs, workload, plan.mode);
+        let (fs, history) = crashed_after(k, workload, plan.mode);
         for state in 0..plan.states {
             let seed = plan
                 .base_seed
