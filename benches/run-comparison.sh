@@ -3,8 +3,10 @@
 #   benches/run-comparison.sh small    # 1M keys, in RAM, 5 runs per cell
 #   benches/run-comparison.sh large    # 5M keys of 516 bytes under a 512 MiB memory limit
 # Extra flags go to `ferrisdb-compare run` (see --help): --runs, --engines,
-# --profiles, --groups, --memory-limit-mib, --db. OUT=dir sets the results
-# directory.
+# --profiles, --groups, --memory-limit-mib, --db, --first-run. OUT=dir sets
+# the results directory. To add runs 2 to 5 to an earlier run 1, run with
+# `--first-run 2 --runs 4` into a second directory, concatenate the two
+# records.jsonl files and run `ferrisdb-compare report --out <merged dir>`.
 #
 # Builds ferrisdb-compare in release mode with the native CPU's instructions
 # for every engine (RocksDB then uses SSE4.2 for its CRC32C), with RocksDB

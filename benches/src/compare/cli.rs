@@ -53,6 +53,11 @@ pub struct RunArgs {
     /// Runs of every cell.
     #[arg(long, default_value_t = 5)]
     pub runs: u32,
+    /// The number of the first run: with `--first-run 2 --runs 4`, this
+    /// invocation makes runs 2 to 5, to be merged with an earlier run 1
+    /// (concatenate the two `records.jsonl` files, then `report`).
+    #[arg(long, default_value_t = 1)]
+    pub first_run: u32,
     /// Engines, comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = default_engines())]
     pub engines: Vec<String>,
@@ -146,9 +151,13 @@ fn run(args: &RunArgs) -> PeerResult<()> {
         .unwrap_or_else(|| PathBuf::from("target/compare").join(&args.scale));
     let db_root = args.db.clone().unwrap_or_else(|| out.join("db"));
     let binary = std::env::current_exe()?;
-    if args.runs == 0 {
-        return Err("--runs must be at least 1".into());
+    if args.runs == 0 || args.first_run == 0 {
+        return Err("--runs and --first-run must be at least 1".into());
     }
+    let last_run = args
+        .first_run
+        .checked_add(args.runs - 1)
+        .ok_or("--first-run plus --runs is too large")?;
     for engine in &args.engines {
         super::opener(engine)?;
     }
@@ -207,7 +216,7 @@ fn run(args: &RunArgs) -> PeerResult<()> {
         limit: limit.as_ref(),
         drop_caches: limit.is_some(),
     };
-    let slots = plan(&cells, args.runs, args.seed);
+    let slots = plan(&cells, args.first_run..=last_run, args.seed);
     runner.run_all(&slots)?;
     report_again(&out)
 }
@@ -236,7 +245,7 @@ fn ab(args: &AbArgs) -> PeerResult<()> {
         limit: None,
         drop_caches: false,
     };
-    let records = runner.run_all(&plan(&cells, args.pairs, args.seed))?;
+    let records = runner.run_all(&plan(&cells, 1..=args.pairs, args.seed))?;
     std::fs::write(args.out.join("runs.csv"), report::raw_csv(&records))?;
     let summary = report::ab_summary(&records);
     std::fs::write(args.out.join("summary.txt"), &summary)?;

@@ -5,6 +5,7 @@
 //! the charts.
 
 use std::io::{BufRead, BufReader, Write};
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -40,12 +41,14 @@ pub fn shuffle<T>(items: &mut [T], rng: &mut Rng) {
     }
 }
 
-/// The plan: for each run, every slot of `cells` once, in an order shuffled
-/// by `seed` for that run.
-pub fn plan(cells: &[Slot], runs: u32, seed: u64) -> Vec<Slot> {
-    let mut rng = Rng::new(seed);
+/// The plan: for each run of `runs`, every slot of `cells` once, in an order
+/// shuffled by `seed` and the run's number. A run's order depends on nothing
+/// else, so runs 2 to 5 made by a later invocation (`--first-run 2`) hold the
+/// same orders as in one invocation of five runs.
+pub fn plan(cells: &[Slot], runs: RangeInclusive<u32>, seed: u64) -> Vec<Slot> {
     let mut out = Vec::new();
-    for run in 1..=runs {
+    for run in runs {
+        let mut rng = Rng::new(seed ^ u64::from(run).wrapping_mul(0x9e37_79b9_7f4a_7c15));
         let mut round: Vec<Slot> = cells
             .iter()
             .cloned()
@@ -354,7 +357,7 @@ mod tests {
             slot("rocksdb", Group::Random),
             slot("ferrisdb", Group::Ycsb),
         ];
-        let plan = plan(&cells, 5, 9);
+        let plan = plan(&cells, 1..=5, 9);
         assert_eq!(plan.len(), 20);
         let mut firsts = Vec::new();
         for run in 1..=5u32 {
@@ -369,6 +372,11 @@ mod tests {
         firsts.sort();
         firsts.dedup();
         assert!(firsts.len() > 1, "the same engine went first in every run");
-        assert_eq!(plan, super::plan(&cells, 5, 9), "the plan is seeded");
+        assert_eq!(plan, super::plan(&cells, 1..=5, 9), "the plan is seeded");
+        assert_eq!(
+            plan[8..],
+            super::plan(&cells, 3..=5, 9)[..],
+            "runs 3 to 5 made later hold the orders they hold in one invocation"
+        );
     }
 }
