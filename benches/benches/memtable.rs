@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use crossbeam_skiplist::SkipMap;
-use ferrisdb_storage::memtable::MemTable;
+use ferrisdb_storage::internals::memtable::MemTable;
 use ferrisdb_storage::{InternalKey, Operation};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;

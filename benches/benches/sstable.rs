@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use ferrisdb_storage::fs::os_file_system;
-use ferrisdb_storage::sstable::{
-    table_file_name, BlockCache, SSTableReader, SSTableWriter, TableOptions,
+use ferrisdb_storage::internals::sstable::{
+    table_file_name, BlockCache, TableReader, TableBuilder, TableOptions,
 };
 use ferrisdb_storage::Operation;
 use rand::rngs::StdRng;
@@ -31,7 +31,7 @@ fn key(i: u64) -> [u8; 16] {
 
 fn build(path: &Path, values: &[u8]) -> u64 {
     let fs = os_file_system();
-    let mut w = SSTableWriter::create(fs, path, TableOptions::default()).unwrap();
+    let mut w = TableBuilder::create(fs, path, TableOptions::default()).unwrap();
     for i in 0..ENTRIES {
         let start = (i as usize * 7) % (values.len() - VALUE_LEN);
         w.add_parts(
@@ -75,7 +75,7 @@ fn sstable(c: &mut Criterion) {
     build(&path, &values);
     let fs = os_file_system();
     let cache = Arc::new(BlockCache::new(512 << 20));
-    let table = SSTableReader::open(&fs, &path, Some(cache.clone())).unwrap();
+    let table = TableReader::open(&fs, &path, Some(cache.clone())).unwrap();
     // Warm the cache with a scan.
     let mut it = table.iter();
     it.seek_to_first().unwrap();

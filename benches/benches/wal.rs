@@ -15,7 +15,7 @@ use criterion::{criterion_group, Criterion, Throughput};
 use ferrisdb_storage::fs::{
     os_file_system, FileLock, FileSystem, RandomAccessFile, SharedFileSystem, WritableFile,
 };
-use ferrisdb_storage::wal::{WALWriter, WalOptions};
+use ferrisdb_storage::internals::wal::{WalWriter, WalOptions};
 use ferrisdb_storage::{Result, SyncMode, WriteBatch};
 
 /// Files go under the target directory: a real disk, not a tmpfs where
@@ -24,12 +24,12 @@ fn bench_dir() -> tempfile::TempDir {
     tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temporary directory")
 }
 
-fn writer(dir: &Path, mode: SyncMode) -> WALWriter {
+fn writer(dir: &Path, mode: SyncMode) -> WalWriter {
     let options = WalOptions {
         sync_mode: mode,
         ..WalOptions::default()
     };
-    WALWriter::create(
+    WalWriter::create(
         os_file_system(),
         dir,
         1,
@@ -41,7 +41,9 @@ fn writer(dir: &Path, mode: SyncMode) -> WALWriter {
 
 /// A typical small write: one 16-byte key and a 100-byte value.
 fn batch(i: u64) -> WriteBatch {
-    WriteBatch::new().put(format!("key{i:013}"), [7u8; 100])
+    let mut batch = WriteBatch::new();
+    batch.put(format!("key{i:013}"), [7u8; 100]);
+    batch
 }
 
 fn append_per_sync_mode(c: &mut Criterion) {
@@ -140,7 +142,7 @@ fn full_sync_throughput(threads: u64, duration: Duration) -> (f64, f64) {
         ..WalOptions::default()
     };
     let writer = Arc::new(
-        WALWriter::create(fs, dir.path(), 1, Arc::new(AtomicU64::new(2)), options)
+        WalWriter::create(fs, dir.path(), 1, Arc::new(AtomicU64::new(2)), options)
             .expect("create WAL"),
     );
     let syncs_at_start = syncs.load(Ordering::Relaxed);

@@ -62,25 +62,38 @@ pub enum Error {
         actual: u32,
     },
 
-    /// The MemTable has no room for the entry; nothing was inserted.
+    /// A key is longer than the database accepts; nothing was written.
     ///
-    /// The engine handles this by switching to a fresh MemTable; a direct user
-    /// of a MemTable should flush it and retry in a new one.
+    /// The limit is `StorageConfig::max_key_size` (at most `MAX_KEY_SIZE`).
     #[error(
-        "memtable full: the entry needs {needed} bytes but only {available} of \
-         {limit} remain; flush it and write to a new memtable"
+        "key of {len} bytes is over the limit of {limit} bytes (max_key_size); nothing was \
+         written: shorten the key, or open the database with a larger max_key_size"
     )]
-    MemTableFull {
-        /// Bytes the rejected entry would take.
-        needed: usize,
-        /// Bytes still free when it was rejected.
-        available: usize,
-        /// The MemTable's size limit.
+    KeyTooLarge {
+        /// The length of the key that was refused.
+        len: usize,
+        /// The largest key the database accepts.
         limit: usize,
     },
 
-    /// The caller passed something FerrisDB does not accept: a key over the
-    /// size limit, keys out of order, an invalid setting.
+    /// A value is longer than the database accepts; nothing was written.
+    ///
+    /// The limit is `StorageConfig::max_value_size` (at most
+    /// `MAX_VALUE_SIZE`).
+    #[error(
+        "value of {len} bytes is over the limit of {limit} bytes (max_value_size); nothing was \
+         written: split the value, or open the database with a larger max_value_size"
+    )]
+    ValueTooLarge {
+        /// The length of the value that was refused.
+        len: usize,
+        /// The largest value the database accepts.
+        limit: usize,
+    },
+
+    /// The caller passed something FerrisDB does not accept: an invalid
+    /// setting (the message names it), a checkpoint into a directory that is
+    /// not empty, keys given to a table builder out of order.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
 
@@ -180,6 +193,20 @@ mod tests {
         let source = std::error::Error::source(&err).expect("source");
         assert!(source.to_string().to_lowercase().contains("permission"));
         assert!(!err.is_corruption());
+    }
+
+    #[test]
+    fn size_errors_carry_the_length_and_the_limit() {
+        let err = Error::ValueTooLarge {
+            len: 20 << 20,
+            limit: 16 << 20,
+        };
+        let msg = err.to_string();
+        assert!(msg.contains("20971520") && msg.contains("16777216"), "{msg}");
+        assert!(msg.contains("max_value_size"), "{msg}");
+        assert!(matches!(err, Error::ValueTooLarge { len, .. } if len == 20 << 20));
+        let msg = Error::KeyTooLarge { len: 70_000, limit: 65_536 }.to_string();
+        assert!(msg.contains("70000") && msg.contains("max_key_size"), "{msg}");
     }
 
     #[test]

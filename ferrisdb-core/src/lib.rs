@@ -5,6 +5,8 @@
 //!
 //! - [`Key`], [`Value`] and [`Timestamp`]: user data and the version stamp the
 //!   engine gives every write.
+//! - [`Slice`]: the bytes a read returns, shared with the block they were read
+//!   from instead of copied.
 //! - [`Operation`]: whether an entry stores a value or deletes one (a tombstone).
 //! - [`InternalKey`]: a user key with its timestamp, ordered so that the newest
 //!   version of a key comes first. Every sorted structure in the engine (the
@@ -24,12 +26,14 @@ mod escape;
 mod internal_key;
 mod operation;
 mod options;
+mod slice;
 
 pub use error::{Error, Result};
 pub use escape::escape_bytes;
 pub use internal_key::{compare_user_keys, InternalKey};
 pub use operation::Operation;
-pub use options::{CompressionType, SyncMode};
+pub use options::{CompressionType, ReadOptions, SyncMode, WriteOptions};
+pub use slice::Slice;
 
 /// A user key: any sequence of bytes, compared bytewise.
 pub type Key = Vec<u8>;

@@ -1,4 +1,6 @@
-//! Settings whose meaning is shared by several parts of the engine.
+//! Settings whose meaning is shared by several parts of the engine, and the
+//! per-call options of reads and writes ([`WriteOptions`], [`ReadOptions`]),
+//! which override a few engine-wide settings for one call, as RocksDB's do.
 
 /// How far a write is pushed towards stable storage before it is acknowledged.
 ///
@@ -44,4 +46,81 @@ pub enum CompressionType {
     /// smaller, so turning this on never makes a table bigger than a few bytes
     /// per block.
     Lz4,
+}
+
+/// How one write is made durable.
+///
+/// Build it with struct-update syntax, `WriteOptions { sync: ..,
+/// ..WriteOptions::default() }`, so that fields added later keep their
+/// defaults in your code.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// How far this write is pushed towards stable storage before it is
+    /// acknowledged. `None` (the default) uses the engine's
+    /// `StorageConfig::wal_sync_mode`.
+    ///
+    /// With `Some(SyncMode::Full)` the write is on stable storage before the
+    /// call returns, and readers see it only then, as under an engine-wide
+    /// `Full`. Writes are published in the order of their timestamps, so a
+    /// write acknowledged after a `Full` write that is still syncing waits
+    /// for that sync before it returns: no reader sees a later write while an
+    /// earlier one may still be lost.
+    ///
+    /// With `Some(SyncMode::Normal)` or `Some(SyncMode::None)` in a `Full`
+    /// engine, the write is acknowledged before it is durable: a power loss
+    /// (or, for `None`, a crash of the process) may lose it and every write
+    /// after it, but never a write before it (the log is replayed as a
+    /// prefix).
+    pub sync: Option<SyncMode>,
+}
+
+impl WriteOptions {
+    /// Options for a write that is durable (synced to stable storage) when
+    /// acknowledged: `sync: Some(SyncMode::Full)`.
+    pub fn durable() -> Self {
+        WriteOptions {
+            sync: Some(SyncMode::Full),
+        }
+    }
+}
+
+/// How one read or scan uses the block cache and checks what it reads.
+///
+/// Build it with struct-update syntax, as [`WriteOptions`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Whether blocks this read loads from disk are put in the block cache.
+    /// Default `true`. Turn it off for a one-off scan over much of the
+    /// database, so it does not evict the blocks other reads need (blocks
+    /// already cached are still used).
+    pub fill_cache: bool,
+    /// Whether each block read from disk has its checksum verified. Default
+    /// `true`. Turning it off saves a CRC32C per block read from disk (a
+    /// block found in the cache was verified when it was loaded), and a
+    /// damaged block is then no longer reported as such: the read may return
+    /// wrong data or fail with a corruption error where the damage breaks
+    /// the block's structure. Decoding stays bounds-checked either way.
+    pub verify_checksums: bool,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            fill_cache: true,
+            verify_checksums: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_keep_the_engine_behaviour() {
+        assert_eq!(WriteOptions::default().sync, None);
+        assert_eq!(WriteOptions::durable().sync, Some(SyncMode::Full));
+        let read = ReadOptions::default();
+        assert!(read.fill_cache && read.verify_checksums);
+    }
 }

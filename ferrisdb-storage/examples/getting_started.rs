@@ -35,7 +35,7 @@ fn main() -> Result<()> {
     println!("put user:1 at timestamp {ts}");
 
     // Read: `None` when the key is absent or deleted.
-    assert_eq!(db.get("user:1")?, Some(b"alice".to_vec()));
+    assert_eq!(db.get("user:1")?, Some("alice".into()));
     assert_eq!(db.get("user:9")?, None);
 
     // Delete writes a tombstone that hides every older version.
@@ -43,18 +43,18 @@ fn main() -> Result<()> {
     assert_eq!(db.get("order:7")?, None);
 
     // A batch is atomic: after a crash all of its writes are there or none.
-    db.write(
-        WriteBatch::new()
-            .put("user:3", "carol")
-            .put("user:1", "alice@example.com")
-            .delete("user:2"),
-    )?;
+    let mut batch = WriteBatch::new();
+    batch
+        .put("user:3", "carol")
+        .put("user:1", "alice@example.com")
+        .delete("user:2");
+    db.write(batch)?;
 
     // A snapshot is a consistent view: later writes are invisible through it.
-    let snapshot = db.snapshot();
+    let snapshot = db.snapshot()?;
     db.put("user:1", "alice (renamed)")?;
-    assert_eq!(snapshot.get("user:1")?, Some(b"alice@example.com".to_vec()));
-    assert_eq!(db.get("user:1")?, Some(b"alice (renamed)".to_vec()));
+    assert_eq!(snapshot.get("user:1")?, Some("alice@example.com".into()));
+    assert_eq!(db.get("user:1")?, Some("alice (renamed)".into()));
     drop(snapshot); // lets compaction drop the versions only it could see
 
     // Scan a key range in order (any `..` range works; `.rev()` goes backwards),
@@ -73,7 +73,7 @@ fn main() -> Result<()> {
     // the log: every acknowledged write is still there.
     db.close()?;
     let db = StorageEngine::open(StorageConfig::new(&dir))?;
-    assert_eq!(db.get("user:3")?, Some(b"carol".to_vec()));
+    assert_eq!(db.get("user:3")?, Some("carol".into()));
     println!("reopened {}: user:3 = carol", dir.display());
     db.close()
 }

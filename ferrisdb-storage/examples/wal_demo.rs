@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::os_file_system;
-use ferrisdb_storage::wal::{WALWriter, WalOptions};
+use ferrisdb_storage::internals::wal::{WalWriter, WalOptions};
 use ferrisdb_storage::{Result, WriteBatch};
 
 fn main() -> Result<()> {
@@ -15,14 +15,16 @@ fn main() -> Result<()> {
         .unwrap_or_else(|| "./data".to_string());
     let fs = os_file_system();
     fs.create_dir_all(dir.as_ref())?;
-    let writer = WALWriter::create(
+    let writer = WalWriter::create(
         fs,
         &dir,
         1,
         Arc::new(AtomicU64::new(2)),
         WalOptions::default(),
     )?;
-    writer.append(&WriteBatch::new().put("k1", "v1").delete("k2"), 7)?;
+    let mut batch = WriteBatch::new();
+    batch.put("k1", "v1").delete("k2");
+    writer.append(&batch, 7)?;
     writer.close()?;
     println!("wrote {dir}/000001.wal");
     Ok(())

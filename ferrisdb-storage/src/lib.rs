@@ -9,6 +9,49 @@
 //!
 //! See `docs/architecture.md` in the repository for the crates, the modules and
 //! the data flow of a write and a read.
+//!
+//! ```
+//! use ferrisdb_storage::{Slice, StorageConfig, StorageEngine, SyncMode, WriteBatch, WriteOptions};
+//!
+//! # fn main() -> ferrisdb_storage::Result<()> {
+//! # let dir = tempfile::tempdir().unwrap();
+//! let db = StorageEngine::open(StorageConfig::new(dir.path()))?;
+//!
+//! // A batch is built in place and written atomically, with one timestamp.
+//! let mut batch = WriteBatch::new();
+//! batch.put("fruit:apple", "red").put("fruit:kiwi", "green");
+//! for (name, colour) in [("fruit:lime", "green"), ("fruit:plum", "purple")] {
+//!     batch.put(name, colour);
+//! }
+//! batch.delete("fruit:kiwi");
+//! db.write(batch)?;
+//!
+//! // This one write is on stable storage before `put_opt` returns, whatever
+//! // the engine's default sync mode.
+//! let durable = WriteOptions { sync: Some(SyncMode::Full), ..WriteOptions::default() };
+//! db.put_opt("fruit:fig", "violet", &durable)?;
+//!
+//! // Values come back as `Slice`s: once the value's block is cached, a read
+//! // shares its bytes instead of copying them, and cloning a `Slice` copies
+//! // nothing either.
+//! db.flush()?;
+//! let apple: Slice = db.get("fruit:apple")?.expect("written above");
+//! assert_eq!(apple, "red");
+//! assert_eq!(&apple[..], b"red");
+//!
+//! // `iter` walks every key, forwards or, with `.rev()`, backwards.
+//! let keys: Vec<Slice> = db.iter()?.map(|item| item.map(|(k, _)| k)).collect::<Result<_, _>>()?;
+//! assert_eq!(keys, ["fruit:apple", "fruit:fig", "fruit:lime", "fruit:plum"]);
+//! let (last, _) = db.iter()?.next_back().transpose()?.expect("not empty");
+//! assert_eq!(last, "fruit:plum");
+//!
+//! // Handles are cheap clones of one database; `close` closes it for all.
+//! let other = db.clone();
+//! db.close()?;
+//! assert!(matches!(other.get("fruit:apple"), Err(ferrisdb_storage::Error::Closed)));
+//! # Ok(())
+//! # }
+//! ```
 
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
@@ -17,9 +60,11 @@ mod compaction;
 mod config;
 mod engine;
 pub mod fs;
-pub mod iterator;
-pub mod manifest;
-pub mod memtable;
+#[doc(hidden)]
+pub mod internals;
+mod iterator;
+mod manifest;
+mod memtable;
 pub mod sstable;
 mod storage_engine;
 pub mod wal;
@@ -29,13 +74,15 @@ pub use compaction::CompactionStyle;
 pub use config::StorageConfig;
 pub use engine::stats::{EngineStats, LevelStats};
 pub use ferrisdb_core::{
-    CompressionType, Error, InternalKey, Key, Operation, Result, SyncMode, Timestamp, Value,
+    CompressionType, Error, Operation, ReadOptions, Result, Slice, SyncMode, Timestamp,
+    WriteOptions,
 };
 pub use iterator::scan::Scan;
+pub use manifest::TableRecord;
 pub use sstable::format::{MAX_KEY_SIZE, MAX_VALUE_SIZE};
 pub use storage_engine::{Snapshot, StorageEngine};
 pub use wal::RecoveryMode;
-pub use write_batch::WriteBatch;
+pub use write_batch::{Iter as WriteBatchIter, WriteBatch};
 
 /// The Rust code of the repository's `README.md`, compiled and run as a
 /// doctest so the front page cannot go stale.

@@ -30,26 +30,38 @@ const HEADER_MAX_LEN: usize = 8 + 5;
 
 /// An ordered group of puts and deletes, written atomically.
 ///
-/// Built by value:
+/// Its methods take `&mut self` and return `&mut Self`, so calls chain and
+/// loops work alike:
 ///
 /// ```
 /// use ferrisdb_storage::{Operation, WriteBatch};
 ///
-/// let batch = WriteBatch::new().put("user:1", "ada").delete("user:2");
-/// assert_eq!(batch.len(), 2);
+/// let mut batch = WriteBatch::new();
+/// batch.put("user:1", "ada").delete("user:2");
+/// for i in 3..5 {
+///     batch.put(format!("user:{i}"), "new");
+/// }
+/// assert_eq!(batch.len(), 4);
 /// let entries: Vec<_> = batch.iter().collect();
 /// assert_eq!(entries[0], (Operation::Put, &b"user:1"[..], &b"ada"[..]));
 /// assert_eq!(entries[1], (Operation::Delete, &b"user:2"[..], &b""[..]));
+///
+/// // Puts from any iterator of pairs:
+/// let batch: WriteBatch = [("a", "1"), ("b", "2")].into_iter().collect();
+/// assert_eq!(batch.len(), 2);
 /// ```
 ///
 /// Entries are kept in the order they were added; when one batch writes a key
-/// twice, the later entry wins on replay. Every entry of a batch is stamped
-/// with the batch's single timestamp.
+/// twice, the later entry wins. Every entry of a batch is stamped with the
+/// batch's single timestamp. Keys and values are checked against the
+/// database's limits when the batch is written, not when it is built.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WriteBatch {
     /// The encoded entries, without the batch header.
     entries: Vec<u8>,
-    count: u32,
+    /// The number of entries; above `u32::MAX` the batch cannot be encoded
+    /// and [`check_count`](Self::check_count) refuses it.
+    count: u64,
 }
 
 impl WriteBatch {
@@ -58,18 +70,21 @@ impl WriteBatch {
         Self::default()
     }
 
+    /// An empty batch with room for `bytes` bytes of keys and values before
+    /// it reallocates.
+    pub fn with_capacity(bytes: usize) -> Self {
+        WriteBatch {
+            entries: Vec::with_capacity(bytes),
+            count: 0,
+        }
+    }
+
     /// Adds a put of `value` under `key`.
-    ///
-    /// REQUIRES: the batch holds fewer than `u32::MAX` entries.
-    pub fn put(mut self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Self {
-        debug_assert!(
-            self.count < u32::MAX,
-            "a batch holds at most u32::MAX entries"
-        );
+    pub fn put(&mut self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> &mut Self {
         let (key, value) = (key.as_ref(), value.as_ref());
         // One allocation for the entry instead of a regrowth per field: the
-        // op byte, two varint lengths of at most 5 bytes each, the payload.
-        self.entries.reserve(1 + 5 + key.len() + 5 + value.len());
+        // op byte, two varint lengths of at most 10 bytes each, the payload.
+        self.entries.reserve(1 + 10 + key.len() + 10 + value.len());
         self.entries.push(Operation::Put.as_byte());
         put_length_prefixed(&mut self.entries, key);
         put_length_prefixed(&mut self.entries, value);
@@ -77,16 +92,11 @@ impl WriteBatch {
         self
     }
 
-    /// Adds a delete of `key`.
-    ///
-    /// REQUIRES: the batch holds fewer than `u32::MAX` entries.
-    pub fn delete(mut self, key: impl AsRef<[u8]>) -> Self {
-        debug_assert!(
-            self.count < u32::MAX,
-            "a batch holds at most u32::MAX entries"
-        );
+    /// Adds a delete of `key` (a tombstone: the key reads as absent from this
+    /// batch on).
+    pub fn delete(&mut self, key: impl AsRef<[u8]>) -> &mut Self {
         let key = key.as_ref();
-        self.entries.reserve(1 + 5 + key.len());
+        self.entries.reserve(1 + 10 + key.len());
         self.entries.push(Operation::Delete.as_byte());
         put_length_prefixed(&mut self.entries, key);
         self.count += 1;
@@ -95,7 +105,7 @@ impl WriteBatch {
 
     /// The number of entries.
     pub fn len(&self) -> usize {
-        self.count as usize
+        usize::try_from(self.count).unwrap_or(usize::MAX)
     }
 
     /// Whether the batch has no entries.
@@ -112,9 +122,13 @@ impl WriteBatch {
         }
     }
 
-    /// Checks one entry's key and value against the size limits, with
-    /// [`Error::InvalidArgument`] naming the limit that is exceeded. The WAL
-    /// writer and the engine both apply this one rule.
+    /// Checks one entry's key and value against the size limits:
+    /// [`Error::KeyTooLarge`] or [`Error::ValueTooLarge`] with the length and
+    /// the limit. The WAL writer and the engine both apply this one rule.
+    ///
+    /// # Errors
+    ///
+    /// As above, when a limit is exceeded.
     pub fn check_entry_size(
         key: &[u8],
         value: &[u8],
@@ -122,15 +136,33 @@ impl WriteBatch {
         max_value_size: usize,
     ) -> Result<()> {
         if key.len() > max_key_size {
-            return Err(Error::InvalidArgument(format!(
-                "key of {} bytes is over max_key_size ({max_key_size} bytes)",
-                key.len()
-            )));
+            return Err(Error::KeyTooLarge {
+                len: key.len(),
+                limit: max_key_size,
+            });
         }
         if value.len() > max_value_size {
+            return Err(Error::ValueTooLarge {
+                len: value.len(),
+                limit: max_value_size,
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks that the batch's entry count fits its encoding (a `u32`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for a batch of more than `u32::MAX`
+    /// entries; split it.
+    pub fn check_count(&self) -> Result<()> {
+        if self.count > u64::from(u32::MAX) {
             return Err(Error::InvalidArgument(format!(
-                "value of {} bytes is over max_value_size ({max_value_size} bytes)",
-                value.len()
+                "a batch of {} entries is over the limit of {} entries: split it into \
+                 smaller batches",
+                self.count,
+                u32::MAX
             )));
         }
         Ok(())
@@ -152,7 +184,9 @@ impl WriteBatch {
     pub fn encode_into(&self, timestamp: Timestamp, buf: &mut Vec<u8>) {
         buf.reserve(self.approximate_size());
         put_fixed64(buf, timestamp);
-        put_varint64(buf, u64::from(self.count));
+        // `check_count` keeps the count within a u32 for every batch the
+        // engine writes; `decode` refuses a larger one.
+        put_varint64(buf, self.count);
         buf.extend_from_slice(&self.entries);
     }
 
@@ -198,9 +232,27 @@ impl WriteBatch {
             timestamp,
             WriteBatch {
                 entries: input[entries_start..].to_vec(),
-                count,
+                count: u64::from(count),
             },
         ))
+    }
+}
+
+impl<K: AsRef<[u8]>, V: AsRef<[u8]>> Extend<(K, V)> for WriteBatch {
+    /// Adds a put for each `(key, value)` pair, in order.
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, pairs: I) {
+        for (key, value) in pairs {
+            self.put(key, value);
+        }
+    }
+}
+
+impl<K: AsRef<[u8]>, V: AsRef<[u8]>> FromIterator<(K, V)> for WriteBatch {
+    /// A batch of a put for each `(key, value)` pair, in order.
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(pairs: I) -> Self {
+        let mut batch = WriteBatch::new();
+        batch.extend(pairs);
+        batch
     }
 }
 
@@ -217,7 +269,7 @@ impl<'a> IntoIterator for &'a WriteBatch {
 #[derive(Debug, Clone)]
 pub struct Iter<'a> {
     decoder: Decoder<'a>,
-    left: u32,
+    left: u64,
 }
 
 impl<'a> Iter<'a> {
@@ -253,7 +305,8 @@ impl<'a> Iterator for Iter<'a> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.left as usize, Some(self.left as usize))
+        let left = usize::try_from(self.left).unwrap_or(usize::MAX);
+        (left, Some(left))
     }
 }
 
@@ -267,11 +320,11 @@ mod tests {
         for _ in 0..rng.random_range(0..20) {
             let key: Vec<u8> = (0..rng.random_range(0..40)).map(|_| rng.random()).collect();
             if rng.random_bool(0.3) {
-                batch = batch.delete(&key);
+                batch.delete(&key);
             } else {
                 let len = rng.random_range(0..300);
                 let value: Vec<u8> = (0..len).map(|_| rng.random()).collect();
-                batch = batch.put(&key, &value);
+                batch.put(&key, &value);
             }
         }
         batch
@@ -313,7 +366,8 @@ mod tests {
     #[test]
     fn every_truncation_is_an_error() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(5);
-        let batch = random_batch(&mut rng).put("last", "entry");
+        let mut batch = random_batch(&mut rng);
+        batch.put("last", "entry");
         let encoded = batch.encode(9);
         for cut in 0..encoded.len() {
             assert!(
@@ -359,8 +413,35 @@ mod tests {
 
     #[test]
     fn clear_keeps_nothing() {
-        let mut batch = WriteBatch::new().put("a", "b");
+        let mut batch = WriteBatch::new();
+        batch.put("a", "b");
         batch.clear();
         assert_eq!(batch, WriteBatch::new());
+    }
+
+    #[test]
+    fn extend_and_collect_add_puts_in_order() {
+        let mut batch: WriteBatch = vec![("a", "1"), ("b", "2")].into_iter().collect();
+        batch.extend([(b"c".to_vec(), b"3".to_vec())]);
+        batch.delete("a");
+        let entries: Vec<_> = batch.iter().collect();
+        assert_eq!(
+            entries,
+            [
+                (Operation::Put, &b"a"[..], &b"1"[..]),
+                (Operation::Put, &b"b"[..], &b"2"[..]),
+                (Operation::Put, &b"c"[..], &b"3"[..]),
+                (Operation::Delete, &b"a"[..], &b""[..]),
+            ]
+        );
+    }
+
+    #[test]
+    fn sizes_over_the_limits_are_structured_errors() {
+        let err = WriteBatch::check_entry_size(&[0; 5], b"", 4, 10).unwrap_err();
+        assert!(matches!(err, Error::KeyTooLarge { len: 5, limit: 4 }), "{err}");
+        let err = WriteBatch::check_entry_size(b"k", &[0; 11], 4, 10).unwrap_err();
+        assert!(matches!(err, Error::ValueTooLarge { len: 11, limit: 10 }), "{err}");
+        assert!(WriteBatch::check_entry_size(&[0; 4], &[0; 10], 4, 10).is_ok());
     }
 }

@@ -1,7 +1,7 @@
 //! Leveled compaction keeps every level below 0 sorted and disjoint, and once
 //! quiet, every level within its size target.
 
-use ferrisdb_storage::manifest::TableRecord;
+use ferrisdb_storage::internals::manifest::TableRecord;
 use ferrisdb_storage::{CompactionStyle, StorageConfig, StorageEngine};
 use rand::{Rng, SeedableRng};
 

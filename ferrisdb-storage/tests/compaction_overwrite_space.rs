@@ -18,12 +18,15 @@ fn overwrite_then_compact(style: CompactionStyle) {
     .unwrap();
     for round in 0..ROUNDS {
         for chunk in (0..KEYS).collect::<Vec<_>>().chunks(100) {
-            let batch = chunk.iter().fold(WriteBatch::new(), |batch, i| {
-                batch.put(
-                    format!("key{i:06}"),
-                    format!("round{round:03}-{}", "v".repeat(40)),
-                )
-            });
+            let batch: WriteBatch = chunk
+                .iter()
+                .map(|i| {
+                    (
+                        format!("key{i:06}"),
+                        format!("round{round:03}-{}", "v".repeat(40)),
+                    )
+                })
+                .collect();
             db.write(batch).unwrap();
         }
     }

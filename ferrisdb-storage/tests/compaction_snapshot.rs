@@ -19,7 +19,7 @@ fn snapshot_survives_compaction(style: CompactionStyle) {
         db.put(format!("key{i:04}"), format!("old{i}")).unwrap();
     }
     db.delete("key0007").unwrap();
-    let snapshot = db.snapshot();
+    let snapshot = db.snapshot().unwrap();
     for round in 0..5 {
         for i in 0..1_000 {
             db.put(format!("key{i:04}"), format!("new{round}-{i}"))
@@ -47,7 +47,7 @@ fn snapshot_survives_compaction(style: CompactionStyle) {
             "{style:?}: current read of {key}"
         );
     }
-    let seen = snapshot.scan::<&str, _>(..).unwrap().count();
+    let seen = snapshot.iter().unwrap().count();
     assert_eq!(seen, 999, "{style:?}: the snapshot's scan");
 
     // Without the snapshot, a second compaction may drop the old versions.

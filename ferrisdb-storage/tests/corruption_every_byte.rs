@@ -40,7 +40,7 @@ fn fixture() -> Fixture {
 }
 
 fn newest_log(fs: &FaultFileSystem) -> PathBuf {
-    ferrisdb_storage::wal::wal_files(fs, &db_dir())
+    ferrisdb_storage::internals::wal::wal_files(fs, &db_dir())
         .unwrap()
         .pop()
         .unwrap()

@@ -76,7 +76,7 @@ fn reader(
             }
             continue;
         }
-        let snapshot = db.snapshot();
+        let snapshot = db.snapshot().unwrap();
         if let Ok(scan) = snapshot.scan_prefix("key") {
             for (_, value) in scan.flatten() {
                 note(&mut seen, &value);

@@ -124,12 +124,12 @@ fn write_round(db: &StorageEngine, model: &mut Model, round: usize, first: usize
 /// key ever written.
 fn snapshot_view(snapshot: &Snapshot) -> Model {
     let view: Model = snapshot
-        .scan::<&[u8], _>(..)
+        .iter()
         .unwrap()
         .map(|item| item.unwrap())
         .collect();
     let backwards: Vec<_> = snapshot
-        .scan::<&[u8], _>(..)
+        .iter()
         .unwrap()
         .rev()
         .map(|item| item.unwrap())
@@ -199,11 +199,11 @@ fn readers_outlive_their_instance(disk: Disk, ending: Ending) {
         model.insert(key, b"in the memtable".to_vec());
     }
     let seen = model.clone();
-    let snapshot = db.snapshot();
+    let snapshot = db.snapshot().unwrap();
     let tables_seen = disk.tables();
     assert!(!tables_seen.is_empty(), "the view is in tables too");
-    let scan = OpenScan::start(db.scan::<&[u8], _>(..).unwrap(), 10);
-    let snapshot_scan = OpenScan::start(snapshot.scan::<&[u8], _>(..).unwrap(), 10);
+    let scan = OpenScan::start(db.iter().unwrap(), 10);
+    let snapshot_scan = OpenScan::start(snapshot.iter().unwrap(), 10);
     let prefix_scan = OpenScan::start(snapshot.scan_prefix("key1").unwrap(), 3);
     // The first instance moves on: the snapshot's tables become obsolete.
     write_round(&db, &mut model, 2, 1);
@@ -287,7 +287,7 @@ fn snapshots_of_several_instances_outlive_them() {
             let db = disk.open();
             assert_eq!(read_all(&db).unwrap(), model, "generation {generation}");
             write_round(&db, &mut model, generation + 1, generation % 3);
-            alive.push((db.snapshot(), model.clone()));
+            alive.push((db.snapshot().unwrap(), model.clone()));
             write_round(&db, &mut model, generation + 10, (generation + 1) % 3);
             db.wait_for_compactions().unwrap();
             for (n, (snapshot, seen)) in alive.iter().enumerate() {

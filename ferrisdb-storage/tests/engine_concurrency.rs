@@ -47,13 +47,13 @@ fn scans_are_sorted_and_atomic_under_concurrent_writes() {
                 let mut scans = 0;
                 for i in 0..ROUNDS {
                     let items: Vec<_> = if (i + r) % 2 == 0 {
-                        db.scan::<&str, _>(..)
+                        db.iter()
                             .unwrap()
                             .map(Result::unwrap)
                             .collect()
                     } else {
                         let mut items: Vec<_> = db
-                            .scan::<&str, _>(..)
+                            .iter()
                             .unwrap()
                             .rev()
                             .map(Result::unwrap)
@@ -83,7 +83,7 @@ fn scans_are_sorted_and_atomic_under_concurrent_writes() {
     }
     // Afterwards every slot holds the last round some writer wrote to it.
     let all: Vec<_> = db
-        .scan::<&str, _>(..)
+        .iter()
         .unwrap()
         .map(Result::unwrap)
         .collect();

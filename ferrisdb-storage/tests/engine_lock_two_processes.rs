@@ -32,7 +32,7 @@ fn config(dir: &Path) -> StorageConfig {
 
 fn count(db: &StorageEngine) -> usize {
     let mut n = 0;
-    for item in db.scan::<&[u8], _>(..).unwrap() {
+    for item in db.iter().unwrap() {
         item.unwrap();
         n += 1;
     }

@@ -97,11 +97,11 @@ fn run(seed: u64, operations: usize, style: CompactionStyle) {
                 for _ in 0..rng.random_range(1..8) {
                     let key = random_key(&mut rng);
                     if rng.random_bool(0.3) {
-                        batch = batch.delete(&key);
+                        batch.delete(&key);
                         model.remove(&key);
                     } else {
                         let value = random_value(&mut rng);
-                        batch = batch.put(&key, &value);
+                        batch.put(&key, &value);
                         model.insert(key, value);
                     }
                 }
@@ -130,7 +130,7 @@ fn run(seed: u64, operations: usize, style: CompactionStyle) {
             }
             85..=88 => {
                 if snapshots.len() < 4 {
-                    snapshots.push((db.snapshot(), model.clone()));
+                    snapshots.push((db.snapshot().unwrap(), model.clone()));
                 } else {
                     let (snapshot, frozen) = snapshots.remove(rng.random_range(0..snapshots.len()));
                     let key = random_key(&mut rng);
@@ -140,7 +140,7 @@ fn run(seed: u64, operations: usize, style: CompactionStyle) {
                         "{context}: snapshot get"
                     );
                     let got: Vec<_> = snapshot
-                        .scan::<Vec<u8>, _>(..)
+                        .iter()
                         .unwrap()
                         .map(Result::unwrap)
                         .collect();
@@ -167,7 +167,7 @@ fn run(seed: u64, operations: usize, style: CompactionStyle) {
         }
     }
     let all: Vec<_> = db
-        .scan::<Vec<u8>, _>(..)
+        .iter()
         .unwrap()
         .map(Result::unwrap)
         .collect();

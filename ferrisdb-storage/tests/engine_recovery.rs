@@ -2,12 +2,12 @@
 //! in the log comes back whole or not at all.
 
 use ferrisdb_storage::fs::OsFileSystem;
-use ferrisdb_storage::wal::{RecoveryMode, WALReader};
+use ferrisdb_storage::internals::wal::{RecoveryMode, WalReader};
 use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode, WriteBatch};
 
 /// The database's logs, oldest first.
 fn wal_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    ferrisdb_storage::wal::wal_files(&ferrisdb_storage::fs::OsFileSystem, dir)
+    ferrisdb_storage::internals::wal::wal_files(&ferrisdb_storage::fs::OsFileSystem, dir)
         .unwrap()
         .into_iter()
         .map(|(_, path)| path)
@@ -68,7 +68,7 @@ fn a_batch_cut_anywhere_in_the_log_is_all_or_nothing() {
     let db = StorageEngine::open(config.clone()).unwrap();
     let mut batch = WriteBatch::new();
     for i in 0..20 {
-        batch = batch.put(format!("batch{i:02}"), vec![b'x'; 100]);
+        batch.put(format!("batch{i:02}"), vec![b'x'; 100]);
     }
     db.write(batch).unwrap();
     // The manifest before the close: a crash would leave this one, without
@@ -83,7 +83,7 @@ fn a_batch_cut_anywhere_in_the_log_is_all_or_nothing() {
     // starts, which is the durable length the seal claims. A cut inside the
     // seal loses nothing.
     let mut reader =
-        WALReader::open(&OsFileSystem, &log, RecoveryMode::AbsoluteConsistency).unwrap();
+        WalReader::open(&OsFileSystem, &log, RecoveryMode::AbsoluteConsistency).unwrap();
     assert_eq!(reader.by_ref().count(), 1);
     assert!(reader.is_sealed());
     let batch_end = reader.durable_len() as usize;

@@ -28,7 +28,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ferrisdb_storage::fs::{FaultFileSystem, FaultKind, OpKind};
-use ferrisdb_storage::wal::{wal_files, RecoveryMode, WALReader};
+use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode, WalReader};
 use ferrisdb_storage::{Error, StorageConfig, StorageEngine, SyncMode, WriteBatch};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -71,9 +71,7 @@ fn writer(db: &StorageEngine, t: usize, seed: u64) -> Vec<Attempt> {
                 (key, value)
             })
             .collect();
-        let batch = pairs
-            .iter()
-            .fold(WriteBatch::new(), |b, (k, v)| b.put(k, v));
+        let batch: WriteBatch = pairs.iter().cloned().collect();
         let result = db.write(batch).map(|_| ()).map_err(|e| {
             assert!(
                 matches!(e, Error::Io { .. } | Error::Background(_)),
@@ -98,7 +96,7 @@ fn writer(db: &StorageEngine, t: usize, seed: u64) -> Vec<Attempt> {
 fn log_order(fs: &FaultFileSystem) -> Vec<Vec<Vec<u8>>> {
     let mut order = Vec::new();
     for (_, path) in wal_files(fs, &db_dir()).unwrap() {
-        let reader = WALReader::open(fs, &path, RecoveryMode::PointInTimeRecovery).unwrap();
+        let reader = WalReader::open(fs, &path, RecoveryMode::PointInTimeRecovery).unwrap();
         for record in reader {
             let batch = record.unwrap().batch;
             order.push(batch.iter().map(|(_, k, _)| k.to_vec()).collect());
@@ -189,7 +187,7 @@ fn check_stopped(db: &StorageEngine, attempts: &[Attempt], context: &str) {
         acked,
         "{context}: reads after the failure"
     );
-    let snapshot = db.snapshot();
+    let snapshot = db.snapshot().unwrap();
     for attempt in attempts {
         for (k, v) in &attempt.pairs {
             let expected = attempt.result.is_ok().then_some(v);

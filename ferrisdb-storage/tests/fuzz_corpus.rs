@@ -14,9 +14,9 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, SharedFileSystem};
-use ferrisdb_storage::manifest::{ManifestState, TableRecord};
-use ferrisdb_storage::sstable::{SSTableReader, SSTableWriter, TableOptions};
-use ferrisdb_storage::wal::{WALWriter, WalOptions};
+use ferrisdb_storage::internals::manifest::{ManifestState, TableRecord};
+use ferrisdb_storage::internals::sstable::{TableReader, TableBuilder, TableOptions};
+use ferrisdb_storage::internals::wal::{WalWriter, WalOptions};
 use ferrisdb_storage::{CompressionType, InternalKey, Operation, WriteBatch};
 
 type Target = (&'static str, fn(&[u8]));
@@ -58,7 +58,7 @@ fn wal_seed(batches: &[WriteBatch]) -> Vec<u8> {
     let fs = FaultFileSystem::new();
     let dir = Path::new("/s");
     fs.create_dir_all(dir).unwrap();
-    let writer = WALWriter::create(
+    let writer = WalWriter::create(
         Arc::new(fs.clone()),
         dir,
         1,
@@ -74,7 +74,7 @@ fn wal_seed(batches: &[WriteBatch]) -> Vec<u8> {
 }
 
 /// A table of `n` keys, and its bytes.
-fn table_seed(n: u32, compression: CompressionType) -> (Vec<u8>, Arc<SSTableReader>) {
+fn table_seed(n: u32, compression: CompressionType) -> (Vec<u8>, Arc<TableReader>) {
     let fs = FaultFileSystem::new();
     let dir = Path::new("/s");
     fs.create_dir_all(dir).unwrap();
@@ -85,7 +85,7 @@ fn table_seed(n: u32, compression: CompressionType) -> (Vec<u8>, Arc<SSTableRead
         compression,
         ..TableOptions::default()
     };
-    let mut writer = SSTableWriter::create(Arc::clone(&shared), &path, options).unwrap();
+    let mut writer = TableBuilder::create(Arc::clone(&shared), &path, options).unwrap();
     for i in 0..n {
         let key = InternalKey::new(format!("key{i:04}"), u64::from(n - i));
         let op = if i % 7 == 3 {
@@ -98,7 +98,7 @@ fn table_seed(n: u32, compression: CompressionType) -> (Vec<u8>, Arc<SSTableRead
             .unwrap();
     }
     writer.finish().unwrap();
-    let reader = SSTableReader::open(&shared, &path, None).unwrap();
+    let reader = TableReader::open(&shared, &path, None).unwrap();
     (fs.read_all(&path).unwrap(), reader)
 }
 
@@ -114,16 +114,16 @@ fn regenerate_seed_corpus() {
         "wal_reader",
         "small",
         &wal_seed(&[
-            WriteBatch::new().put("a", "1"),
-            WriteBatch::new().put("b", "2").delete("a"),
+            WriteBatch::new().put("a", "1").clone(),
+            WriteBatch::new().put("b", "2").delete("a").clone(),
         ]),
     );
     write(
         "wal_reader",
         "spanning",
         &wal_seed(&[
-            WriteBatch::new().put("big", vec![b'x'; 40_000]),
-            WriteBatch::new().delete("big"),
+            WriteBatch::new().put("big", vec![b'x'; 40_000]).clone(),
+            WriteBatch::new().delete("big").clone(),
         ]),
     );
     write("wal_reader", "empty_log", &wal_seed(&[]));

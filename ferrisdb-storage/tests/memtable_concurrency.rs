@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use ferrisdb_storage::memtable::MemTable;
+use ferrisdb_storage::internals::memtable::MemTable;
 use ferrisdb_storage::{InternalKey, Operation};
 
 const WRITERS: u64 = 4;

@@ -4,14 +4,14 @@
 //! key, a map from timestamp to `Some(value)` or `None` (a tombstone). Few
 //! keys and a small timestamp range make many versions per key, duplicate
 //! (key, timestamp) pairs, and reads between versions common. A small size
-//! limit makes the table fill up part-way, so `MemTableFull` is exercised too.
+//! limit makes the table fill up part-way, so `InsertError::Full` is exercised too.
 
 use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ferrisdb_storage::memtable::MemTable;
-use ferrisdb_storage::{Error, Key, Operation, Timestamp, Value};
+use ferrisdb_storage::internals::memtable::{InsertError, MemTable};
+use ferrisdb_core::{Key, Operation, Timestamp, Value};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -83,12 +83,12 @@ fn run(seed: u64, ops: usize, max_size: usize) {
                 };
                 match model.entry(key).or_default().entry(ts) {
                     Entry::Occupied(_) => assert!(
-                        matches!(result, Err(Error::InvalidArgument(_))),
+                        matches!(result, Err(InsertError::Duplicate(_))),
                         "{result:?}"
                     ),
                     Entry::Vacant(_) if used + size > max_size => {
                         assert!(
-                            matches!(result, Err(Error::MemTableFull { .. })),
+                            matches!(result, Err(InsertError::Full { .. })),
                             "{result:?}"
                         );
                         rejected_full += 1;

@@ -8,8 +8,7 @@
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use ferrisdb_storage::memtable::MemTable;
-use ferrisdb_storage::Error;
+use ferrisdb_storage::internals::memtable::{InsertError, MemTable};
 
 #[test]
 fn memtable_racing_writers_never_overcommit_or_drift() {
@@ -31,7 +30,7 @@ fn memtable_racing_writers_never_overcommit_or_drift() {
                     let size = MemTable::entry_size(key.len(), value.len());
                     match table.put(key.clone(), value, 1) {
                         Ok(()) => accepted.push((key, size)),
-                        Err(Error::MemTableFull {
+                        Err(InsertError::Full {
                             needed,
                             available,
                             limit: reported,

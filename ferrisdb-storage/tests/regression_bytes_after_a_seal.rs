@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::wal::{wal_files, RecoveryMode, WALReader};
+use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode, WalReader};
 use ferrisdb_storage::{StorageEngine, WriteBatch};
 
 mod common;
@@ -28,7 +28,7 @@ fn closed() -> (FaultFileSystem, PathBuf) {
     }
     db.close().unwrap();
     let (_, log) = wal_files(&fs, &dir()).unwrap().pop().unwrap();
-    let mut reader = WALReader::open(&fs, &log, RecoveryMode::AbsoluteConsistency).unwrap();
+    let mut reader = WalReader::open(&fs, &log, RecoveryMode::AbsoluteConsistency).unwrap();
     assert_eq!(reader.by_ref().count(), 5);
     assert!(reader.is_sealed());
     (fs, log)
@@ -48,7 +48,7 @@ fn garbage_after_the_seal_is_corruption() {
     append(&fs, &log, &[0x5a; 40]);
     // The reader alone ends the log at the garbage, every record before the
     // seal returned: a crash while the seal's own sync ran could leave it.
-    let mut reader = WALReader::open(&fs, &log, RecoveryMode::TolerateCorruptedTail).unwrap();
+    let mut reader = WalReader::open(&fs, &log, RecoveryMode::TolerateCorruptedTail).unwrap();
     assert_eq!(reader.by_ref().filter(Result::is_ok).count(), 5);
     assert!(reader.damage().is_some(), "the garbage is seen");
     // The engine knows the close finished (the manifest recorded the sealed

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::wal::{wal_files, RecoveryMode, WALReader};
+use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode, WalReader};
 use ferrisdb_storage::{StorageConfig, StorageEngine};
 
 fn config(fs: &FaultFileSystem, dir: &str) -> StorageConfig {
@@ -39,7 +39,7 @@ fn damage_in_a_checkpoint_log_copy_is_corruption() {
         .unwrap()
         .pop()
         .unwrap();
-    let offsets: Vec<u64> = WALReader::open(&fs, &log, RecoveryMode::AbsoluteConsistency)
+    let offsets: Vec<u64> = WalReader::open(&fs, &log, RecoveryMode::AbsoluteConsistency)
         .unwrap()
         .map(|r| r.unwrap().offset)
         .collect();

@@ -14,7 +14,7 @@
 //! recovery finds it, would catch this.)
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::wal::{wal_files, RecoveryMode, WALReader};
+use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode, WalReader};
 use ferrisdb_storage::StorageEngine;
 
 mod common;
@@ -34,7 +34,7 @@ fn a_closed_log_cut_at_a_record_boundary_is_damage() {
     db.close().unwrap();
 
     let (_, log) = wal_files(&fs, &dir()).unwrap().pop().unwrap();
-    let mut reader = WALReader::open(&fs, &log, RecoveryMode::AbsoluteConsistency).unwrap();
+    let mut reader = WalReader::open(&fs, &log, RecoveryMode::AbsoluteConsistency).unwrap();
     let last = reader.by_ref().last().unwrap().unwrap();
     assert!(reader.is_sealed(), "close sealed the log");
     // The delete's record and the seal after it are cut off.

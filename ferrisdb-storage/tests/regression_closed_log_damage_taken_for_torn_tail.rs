@@ -11,8 +11,8 @@
 use std::path::{Path, PathBuf};
 
 use ferrisdb_storage::fs::OsFileSystem;
-use ferrisdb_storage::wal::format::BLOCK_SIZE;
-use ferrisdb_storage::wal::{RecoveryMode, WALReader};
+use ferrisdb_storage::internals::wal::format::BLOCK_SIZE;
+use ferrisdb_storage::internals::wal::{RecoveryMode, WalReader};
 use ferrisdb_storage::{Error, StorageConfig, StorageEngine};
 
 fn only_log(dir: &Path) -> PathBuf {
@@ -27,7 +27,7 @@ fn only_log(dir: &Path) -> PathBuf {
 
 /// The offset of every record of a log.
 fn record_offsets(log: &Path) -> Vec<u64> {
-    WALReader::open(&OsFileSystem, log, RecoveryMode::AbsoluteConsistency)
+    WalReader::open(&OsFileSystem, log, RecoveryMode::AbsoluteConsistency)
         .unwrap()
         .map(|r| r.unwrap().offset)
         .collect()

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::FaultFileSystem;
-use ferrisdb_storage::manifest::TableRecord;
+use ferrisdb_storage::internals::manifest::TableRecord;
 use ferrisdb_storage::{CompactionStyle, Snapshot, StorageConfig, StorageEngine};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -55,14 +55,14 @@ fn contents(scan: ferrisdb_storage::Scan) -> Model {
 }
 
 fn assert_holds(db: &StorageEngine, model: &Model, context: &str) {
-    assert_same(&contents(db.scan::<&str, _>(..).unwrap()), model, context);
+    assert_same(&contents(db.iter().unwrap()), model, context);
     for (k, v) in model.iter().take(5) {
         assert_eq!(db.get(k).unwrap().as_ref(), Some(v), "{context}: get");
     }
 }
 
 fn assert_snapshot_holds(snapshot: &Snapshot, model: &Model, context: &str) {
-    let seen = contents(snapshot.scan::<&str, _>(..).unwrap());
+    let seen = contents(snapshot.iter().unwrap());
     assert_same(&seen, model, &format!("{context}, the snapshot"));
 }
 
@@ -108,7 +108,7 @@ fn delete_under(
     let db = open(fs, style);
     let context = format!("reopened {style:?}");
     assert_holds(&db, model, &context);
-    let snapshot = db.snapshot();
+    let snapshot = db.snapshot().unwrap();
     let before = model.clone();
     for i in (offset..keys).step_by(3) {
         db.delete(key(i)).unwrap();
@@ -235,7 +235,7 @@ fn random_switches(seed: u64, operations: usize) {
             86..=88 => db.compact().unwrap(),
             89..=92 => match snapshot.take() {
                 Some((s, frozen)) => assert_snapshot_holds(&s, &frozen, &context),
-                None => snapshot = Some((db.snapshot(), model.clone())),
+                None => snapshot = Some((db.snapshot().unwrap(), model.clone())),
             },
             _ => {
                 if let Some((s, frozen)) = snapshot.take() {

@@ -23,9 +23,9 @@ use std::sync::Arc;
 use capped_alloc::Capped;
 use ferrisdb_core::coding::{put_fixed32, put_fixed64, put_varint64};
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, OsFileSystem};
-use ferrisdb_storage::manifest::{self, format as mf};
-use ferrisdb_storage::sstable::{SSTableReader, SSTableWriter, TableOptions};
-use ferrisdb_storage::wal::{WALWriter, WalHeader, WalOptions};
+use ferrisdb_storage::internals::manifest::{self, format as mf};
+use ferrisdb_storage::internals::sstable::{TableReader, TableBuilder, TableOptions};
+use ferrisdb_storage::internals::wal::{WalWriter, WalHeader, WalOptions};
 use ferrisdb_storage::{InternalKey, Operation, StorageEngine, WriteBatch};
 use reliability::{db_dir, fresh_fs, open, open_without_compactions};
 
@@ -147,7 +147,7 @@ fn a_manifest_with_the_largest_timestamp() {
 fn a_log_record_with_the_largest_timestamp() {
     let fs = database_with_a_table();
     let number = 1_000;
-    let writer = WALWriter::create(
+    let writer = WalWriter::create(
         Arc::new(fs.clone()),
         db_dir(),
         number,
@@ -229,7 +229,7 @@ fn a_table_whose_data_runs_past_its_file() {
     fs.create_dir_all(&db_dir()).unwrap();
     let path = db_dir().join("000001.sst");
     let shared: ferrisdb_storage::fs::SharedFileSystem = Arc::new(fs.clone());
-    let mut writer = SSTableWriter::create(shared.clone(), &path, TableOptions::default()).unwrap();
+    let mut writer = TableBuilder::create(shared.clone(), &path, TableOptions::default()).unwrap();
     writer
         .add(&InternalKey::new("k", 1), Operation::Put, b"v")
         .unwrap();
@@ -297,7 +297,7 @@ fn a_table_whose_data_runs_past_its_file() {
     file.append(&table).unwrap();
     drop(file);
 
-    match SSTableReader::open(&shared, &path, None) {
+    match TableReader::open(&shared, &path, None) {
         Err(e) => {
             assert!(e.is_corruption(), "{e}");
             assert!(e.to_string().contains("000001.sst"), "{e}");

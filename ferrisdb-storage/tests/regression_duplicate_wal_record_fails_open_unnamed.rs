@@ -4,7 +4,7 @@
 //! point-in-time recovery could not open the database either.
 //!
 //! A copy of a record at another offset no longer checks out (a fragment's
-//! CRC covers its offset), so the log here is written whole by a `WALWriter`
+//! CRC covers its offset), so the log here is written whole by a `WalWriter`
 //! that is given the same timestamp twice: every fragment is valid, and only
 //! the timestamps, which a log never repeats or lowers, show the damage.
 
@@ -12,7 +12,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::wal::{wal_files, RecoveryMode, WALWriter, WalOptions};
+use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode, WalWriter, WalOptions};
 use ferrisdb_storage::{Error, StorageEngine, WriteBatch};
 
 mod common;
@@ -26,7 +26,7 @@ fn regression_duplicate_wal_record_fails_open_unnamed() {
     let (number, log) = wal_files(&fs, &dir()).unwrap().pop().unwrap();
     // The log again, with the third write logged twice.
     fs.remove(&log).unwrap();
-    let writer = WALWriter::create(
+    let writer = WalWriter::create(
         Arc::new(fs.clone()),
         "/db",
         number,
@@ -36,7 +36,7 @@ fn regression_duplicate_wal_record_fails_open_unnamed() {
     .unwrap();
     let mut offsets = Vec::new();
     for timestamp in [1, 2, 3, 4, 5, 3] {
-        let batch = WriteBatch::new().put(format!("k{timestamp}"), "v");
+        let batch = WriteBatch::new().put(format!("k{timestamp}"), "v").clone();
         offsets.push(writer.append(&batch, timestamp).unwrap());
     }
     writer.close().unwrap();

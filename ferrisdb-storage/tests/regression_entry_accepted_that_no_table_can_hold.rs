@@ -14,7 +14,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, SharedFileSystem};
-use ferrisdb_storage::sstable::{SSTableReader, SSTableWriter, TableOptions};
+use ferrisdb_storage::internals::sstable::{TableReader, TableBuilder, TableOptions};
 use ferrisdb_storage::{
     CompressionType, Error, Operation, StorageConfig, StorageEngine, MAX_KEY_SIZE, MAX_VALUE_SIZE,
 };
@@ -104,7 +104,7 @@ fn the_largest_entry_compressed_reads_back() {
         compression: CompressionType::Lz4,
         ..TableOptions::default()
     };
-    let mut writer = SSTableWriter::create(fs.clone(), "/t/000001.sst", options).unwrap();
+    let mut writer = TableBuilder::create(fs.clone(), "/t/000001.sst", options).unwrap();
     let key = vec![b'k'; MAX_KEY_SIZE];
     let value = vec![b'v'; MAX_VALUE_SIZE];
     writer.add_parts(&key, 1, Operation::Put, &value).unwrap();
@@ -115,7 +115,7 @@ fn the_largest_entry_compressed_reads_back() {
         "the block was not compressed: {} bytes",
         meta.file_size
     );
-    let reader = SSTableReader::open(&fs, "/t/000001.sst", None).unwrap();
+    let reader = TableReader::open(&fs, "/t/000001.sst", None).unwrap();
     let entry = reader.get(&key, 1).unwrap().expect("the entry");
     assert!(entry.value == value);
 }

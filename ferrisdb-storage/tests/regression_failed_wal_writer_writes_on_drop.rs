@@ -2,7 +2,7 @@
 //!
 //! While one thread's group-commit sync was failing, another thread framed
 //! its record into the writer's buffer. The sync failure marked the writer
-//! failed and the second thread got an error, but `WALWriter::drop` then
+//! failed and the second thread got an error, but `WalWriter::drop` then
 //! handed the buffered record to the OS: after a hole where the failed sync's
 //! bytes may be lost, a valid record of a write that was refused.
 
@@ -11,7 +11,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FaultKind, FileSystem, OpKind};
-use ferrisdb_storage::wal::{RecoveryMode, WALReader, WALWriter, WalOptions};
+use ferrisdb_storage::internals::wal::{RecoveryMode, WalReader, WalWriter, WalOptions};
 use ferrisdb_storage::{SyncMode, WriteBatch};
 
 #[test]
@@ -19,7 +19,7 @@ fn a_record_buffered_while_a_sync_fails_never_reaches_the_file() {
     let fs = FaultFileSystem::new();
     let dir = PathBuf::from("/db");
     fs.create_dir_all(&dir).unwrap();
-    let writer = WALWriter::create(
+    let writer = WalWriter::create(
         Arc::new(fs.clone()),
         &dir,
         1,
@@ -50,7 +50,7 @@ fn a_record_buffered_while_a_sync_fails_never_reaches_the_file() {
     drop(writer);
 
     let log = dir.join("000001.wal");
-    let timestamps: Vec<u64> = WALReader::open(&fs, &log, RecoveryMode::PointInTimeRecovery)
+    let timestamps: Vec<u64> = WalReader::open(&fs, &log, RecoveryMode::PointInTimeRecovery)
         .unwrap()
         .map(|r| r.unwrap().timestamp)
         .collect();

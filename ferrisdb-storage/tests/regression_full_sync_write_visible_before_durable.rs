@@ -39,14 +39,14 @@ fn regression_full_sync_write_visible_before_durable() {
             "get saw a write before its sync"
         );
         let keys: Vec<Vec<u8>> = db
-            .scan::<&[u8], _>(..)
+            .iter()
             .unwrap()
             .map(|p| p.unwrap().0)
             .collect();
         assert_eq!(keys, [b"a".to_vec()], "scan saw a write before its sync");
         let prefixed = db.scan_prefix("k").unwrap().count();
         assert_eq!(prefixed, 0, "scan_prefix saw a write before its sync");
-        let snapshot = db.snapshot();
+        let snapshot = db.snapshot().unwrap();
         assert_eq!(
             snapshot.get("k").unwrap(),
             None,

@@ -32,10 +32,10 @@
 mod reliability;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::manifest::{
+use ferrisdb_storage::internals::manifest::{
     self, format::MAX_FILE_NUMBER, format::MAX_TIMESTAMP, FILE_NUMBERS_KEPT_FOR_OPEN,
 };
-use ferrisdb_storage::wal::WalHeader;
+use ferrisdb_storage::internals::wal::WalHeader;
 use ferrisdb_storage::StorageEngine;
 use reliability::{db_dir, fresh_fs, open};
 

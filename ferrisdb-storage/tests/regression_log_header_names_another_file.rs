@@ -3,7 +3,7 @@
 //!
 //! `docs/format/wal.md` ("Why this design") says the header's file number
 //! "ties the content to its name", and the header check is where recovery
-//! would notice a log that is not the one it expects. Neither `WALReader`
+//! would notice a log that is not the one it expects. Neither `WalReader`
 //! nor recovery compares the two. A log replaced by a copy of another one
 //! (a mistaken restore, a file system that put the wrong blocks under a
 //! name) replays the other log's writes again and silently loses its own,
@@ -12,7 +12,7 @@
 //! `InvalidArgument` "duplicate entry", which names neither file nor offset.)
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::wal::{wal_files, RecoveryMode, WALReader};
+use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode, WalReader};
 use ferrisdb_storage::{StorageConfig, StorageEngine};
 
 mod common;
@@ -50,7 +50,7 @@ fn a_log_whose_header_names_another_file_is_not_replayed_silently() {
     file.sync().unwrap();
     drop(file);
     // The reader itself refuses it, naming both numbers.
-    let err = WALReader::open(&fs, &newest, RecoveryMode::AbsoluteConsistency).unwrap_err();
+    let err = WalReader::open(&fs, &newest, RecoveryMode::AbsoluteConsistency).unwrap_err();
     assert!(err.is_corruption(), "{err}");
     assert!(
         err.to_string()

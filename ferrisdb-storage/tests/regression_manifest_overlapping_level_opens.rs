@@ -14,7 +14,7 @@
 
 mod reliability;
 
-use ferrisdb_storage::manifest;
+use ferrisdb_storage::internals::manifest;
 use reliability::{db_dir, fresh_fs, open_without_compactions};
 
 #[test]

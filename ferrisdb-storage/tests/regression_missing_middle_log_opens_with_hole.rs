@@ -18,7 +18,7 @@
 //! last one before it.
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::wal::{wal_files, RecoveryMode};
+use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode};
 use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode};
 
 mod common;

@@ -18,7 +18,7 @@
 mod reliability;
 
 use ferrisdb_storage::fs::FileSystem;
-use ferrisdb_storage::manifest::{self, ManifestState};
+use ferrisdb_storage::internals::manifest::{self, ManifestState};
 use reliability::{db_dir, fresh_fs, open_without_compactions};
 
 #[test]

@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 
 use ferrisdb_storage::fs::OsFileSystem;
-use ferrisdb_storage::wal::wal_files;
+use ferrisdb_storage::internals::wal::wal_files;
 use ferrisdb_storage::{Error, StorageConfig, StorageEngine};
 
 /// The database's logs, oldest first.

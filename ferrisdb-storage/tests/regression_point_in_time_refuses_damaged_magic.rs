@@ -4,7 +4,7 @@
 //! `docs/deep-dive/wal-crash-recovery.md` promises that point-in-time
 //! recovery "always opens, at the last consistent point", and the corruption
 //! error that `open` gives for a damaged log tells the user to switch to it.
-//! But `WALReader::open` rejects a log whose first bytes are not the magic
+//! But `WalReader::open` rejects a log whose first bytes are not the magic
 //! ("not a FerrisDB WAL file") in every mode, and recovery turns that into a
 //! corruption error, so one flipped bit in the first eight bytes of any log
 //! makes the database unopenable in every mode, point in time included: the
@@ -15,7 +15,7 @@
 use std::path::{Path, PathBuf};
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::wal::{wal_files, RecoveryMode, WALReader};
+use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode, WalReader};
 use ferrisdb_storage::{StorageConfig, StorageEngine};
 
 mod common;
@@ -79,7 +79,7 @@ fn point_in_time_opens_when_a_log_after_the_damage_has_a_damaged_magic() {
     // Corruption in the middle of the first log: point in time stops there
     // and drops every later log.
     let first = &logs[0];
-    let second_record = WALReader::open(&fs, first, RecoveryMode::AbsoluteConsistency)
+    let second_record = WalReader::open(&fs, first, RecoveryMode::AbsoluteConsistency)
         .unwrap()
         .nth(1)
         .unwrap()

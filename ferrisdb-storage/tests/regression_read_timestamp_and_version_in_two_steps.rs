@@ -98,7 +98,7 @@ fn scan_prefix_sees_the_version_of_its_timestamp() {
 #[test]
 fn snapshot_keeps_the_version_of_its_timestamp() {
     let found = read_across_a_compaction(|db| {
-        let snapshot = db.snapshot();
+        let snapshot = db.snapshot().unwrap();
         // The snapshot is used after the compaction, and must still see the
         // version of its timestamp.
         snapshot.get("k").unwrap()

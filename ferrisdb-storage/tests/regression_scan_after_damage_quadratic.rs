@@ -1,7 +1,7 @@
 //! Regression, found by the adversarial review of issue 14 (recovery modes): the scan for records after damage
 //! costs quadratic work on a crafted log.
 //!
-//! After damage, `WALReader` tries every byte offset to the end of the file
+//! After damage, `WalReader` tries every byte offset to the end of the file
 //! and, at each one holding a CRC-valid FULL or FIRST fragment, reads the
 //! whole record that starts there; when that record turns out broken it
 //! moves on by one byte. FIRST fragments can nest (a fragment's header may lie
@@ -27,8 +27,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, RandomAccessFile};
-use ferrisdb_storage::wal::format::{BLOCK_SIZE, FILE_HEADER_SIZE};
-use ferrisdb_storage::wal::{RecoveryMode, WALReader, WalHeader};
+use ferrisdb_storage::internals::wal::format::{BLOCK_SIZE, FILE_HEADER_SIZE};
+use ferrisdb_storage::internals::wal::{RecoveryMode, WalReader, WalHeader};
 use ferrisdb_storage::Result;
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
@@ -126,7 +126,7 @@ fn scan(bytes: &[u8]) -> (u64, std::time::Duration) {
     };
     store(&fs, bytes);
     let started = Instant::now();
-    let mut reader = WALReader::open(&fs, &path(), RecoveryMode::PointInTimeRecovery).unwrap();
+    let mut reader = WalReader::open(&fs, &path(), RecoveryMode::PointInTimeRecovery).unwrap();
     assert_eq!(reader.by_ref().count(), 0);
     assert!(reader.damage().is_some());
     (read.load(Ordering::Relaxed), started.elapsed())

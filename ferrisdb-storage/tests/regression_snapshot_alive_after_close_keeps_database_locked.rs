@@ -19,7 +19,7 @@ fn regression_snapshot_alive_after_close_keeps_database_locked() {
     };
     let db = StorageEngine::open(config.clone()).unwrap();
     db.put("key", "old").unwrap();
-    let snapshot = db.snapshot();
+    let snapshot = db.snapshot().unwrap();
     db.put("key", "new").unwrap();
     db.close().unwrap();
 

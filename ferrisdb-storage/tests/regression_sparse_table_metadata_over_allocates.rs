@@ -1,7 +1,7 @@
 //! Bug (found by the review of issue 14): a table's metadata blocks
 //! (properties, filter, index) were bounded only by the table's file size. A
 //! sparse file costs nothing on disk, so a crafted table of 1 TiB whose footer
-//! points a metadata block at most of the file made `SSTableReader::open`
+//! points a metadata block at most of the file made `TableReader::open`
 //! (and so `StorageEngine::open` on a database listing it) allocate a
 //! terabyte: the process aborted with "memory allocation of ... bytes failed"
 //! instead of returning an error. The manifest has the same exposure and is
@@ -30,8 +30,8 @@ use std::sync::Arc;
 use capped_alloc::Capped;
 use ferrisdb_core::coding::{put_fixed32, put_fixed64, put_varint64};
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, OsFileSystem, SharedFileSystem};
-use ferrisdb_storage::sstable::format::{FORMAT_VERSION, TABLE_MAGIC};
-use ferrisdb_storage::sstable::{SSTableReader, SSTableWriter, TableOptions};
+use ferrisdb_storage::internals::sstable::format::{FORMAT_VERSION, TABLE_MAGIC};
+use ferrisdb_storage::internals::sstable::{TableReader, TableBuilder, TableOptions};
 use ferrisdb_storage::{InternalKey, Operation};
 
 #[global_allocator]
@@ -46,11 +46,11 @@ fn small_table() -> Vec<u8> {
     small_table_and_reader().0
 }
 
-fn small_table_and_reader() -> (Vec<u8>, Arc<SSTableReader>) {
+fn small_table_and_reader() -> (Vec<u8>, Arc<TableReader>) {
     let fs = FaultFileSystem::new();
     fs.create_dir_all(Path::new("/t")).unwrap();
     let shared: SharedFileSystem = Arc::new(fs.clone());
-    let mut writer = SSTableWriter::create(
+    let mut writer = TableBuilder::create(
         Arc::clone(&shared),
         "/t/000001.sst",
         TableOptions::default(),
@@ -66,7 +66,7 @@ fn small_table_and_reader() -> (Vec<u8>, Arc<SSTableReader>) {
             .unwrap();
     }
     writer.finish().unwrap();
-    let reader = SSTableReader::open(&shared, "/t/000001.sst", None).unwrap();
+    let reader = TableReader::open(&shared, "/t/000001.sst", None).unwrap();
     assert_eq!(reader.index().len(), 1);
     (fs.read_all(Path::new("/t/000001.sst")).unwrap(), reader)
 }
@@ -191,7 +191,7 @@ fn assert_refused(which: usize, name: &str) {
 
 fn assert_path_refused(path: &Path, name: &str) {
     let fs: SharedFileSystem = Arc::new(OsFileSystem);
-    match SSTableReader::open(&fs, path, None) {
+    match TableReader::open(&fs, path, None) {
         Err(e) => {
             assert!(e.is_corruption(), "{name}: {e}");
             assert!(e.to_string().contains("000001.sst"), "{name}: {e}");

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::wal::{wal_files, RecoveryMode};
+use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode};
 use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode};
 
 fn dir() -> PathBuf {

@@ -2,7 +2,7 @@
 //! false-positive rate within twice the configured target.
 
 use ferrisdb_storage::fs::os_file_system;
-use ferrisdb_storage::sstable::{table_file_name, SSTableReader, SSTableWriter, TableOptions};
+use ferrisdb_storage::internals::sstable::{table_file_name, TableReader, TableBuilder, TableOptions};
 use ferrisdb_storage::Operation;
 
 #[test]
@@ -11,7 +11,7 @@ fn no_false_negatives_and_false_positives_within_twice_the_target() {
     let fs = os_file_system();
     let path = dir.path().join(table_file_name(7));
     let keys = 50_000u32;
-    let mut w = SSTableWriter::create(fs.clone(), &path, TableOptions::default()).unwrap();
+    let mut w = TableBuilder::create(fs.clone(), &path, TableOptions::default()).unwrap();
     for i in 0..keys {
         // Two versions of each key: the filter counts user keys once.
         let key = format!("user:{i:08}");
@@ -22,7 +22,7 @@ fn no_false_negatives_and_false_positives_within_twice_the_target() {
     }
     let meta = w.finish().unwrap();
     assert_eq!(meta.properties.key_count, u64::from(keys));
-    let table = SSTableReader::open(&fs, &path, None).unwrap();
+    let table = TableReader::open(&fs, &path, None).unwrap();
 
     for i in 0..keys {
         assert!(

@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use ferrisdb_storage::fs::os_file_system;
-use ferrisdb_storage::sstable::{
-    table_file_name, SSTableReader, SSTableWriter, TableEntry, TableOptions,
+use ferrisdb_storage::internals::sstable::{
+    table_file_name, TableReader, TableBuilder, TableEntry, TableOptions,
 };
 use ferrisdb_storage::{CompressionType, InternalKey, Operation, Result};
 
@@ -42,7 +42,7 @@ fn build(dir: &Path, compression: CompressionType) -> Vec<u8> {
         compression,
         bloom_bits_per_key: 10,
     };
-    let mut w = SSTableWriter::create(os_file_system(), &path, options).unwrap();
+    let mut w = TableBuilder::create(os_file_system(), &path, options).unwrap();
     for (k, op, v) in entries() {
         w.add(&k, op, &v).unwrap();
     }
@@ -54,7 +54,7 @@ fn build(dir: &Path, compression: CompressionType) -> Vec<u8> {
 /// failed, after checking that every successful read returned the truth.
 fn read_everything(path: &Path, want: &Entries) -> bool {
     let fs = os_file_system();
-    let table = match SSTableReader::open(&fs, path, None) {
+    let table = match TableReader::open(&fs, path, None) {
         Ok(t) => t,
         Err(e) => {
             assert!(

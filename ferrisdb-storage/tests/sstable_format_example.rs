@@ -2,14 +2,14 @@
 //! written today must equal the one the specification shows.
 
 use ferrisdb_storage::fs::os_file_system;
-use ferrisdb_storage::sstable::{table_file_name, SSTableWriter, TableOptions};
+use ferrisdb_storage::internals::sstable::{table_file_name, TableBuilder, TableOptions};
 use ferrisdb_storage::Operation;
 
 /// Writes the example table and returns its bytes.
 fn example_table() -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(table_file_name(7));
-    let mut w = SSTableWriter::create(os_file_system(), &path, TableOptions::default()).unwrap();
+    let mut w = TableBuilder::create(os_file_system(), &path, TableOptions::default()).unwrap();
     w.add_parts(b"apple", 2, Operation::Put, b"red").unwrap();
     w.add_parts(b"apple", 1, Operation::Delete, b"").unwrap();
     w.add_parts(b"apricot", 5, Operation::Put, b"ok").unwrap();

@@ -6,8 +6,8 @@ use std::ops::{Bound, RangeBounds};
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{os_file_system, SharedFileSystem};
-use ferrisdb_storage::sstable::{
-    table_file_name, BlockCache, SSTableReader, SSTableWriter, TableEntry, TableOptions,
+use ferrisdb_storage::internals::sstable::{
+    table_file_name, BlockCache, TableReader, TableBuilder, TableEntry, TableOptions,
 };
 use ferrisdb_storage::{CompressionType, Error, InternalKey, Operation};
 use rand::rngs::StdRng;
@@ -54,7 +54,7 @@ fn write(
     options: TableOptions,
 ) -> std::path::PathBuf {
     let path = dir.join(table_file_name(n));
-    let mut w = SSTableWriter::create(fs.clone(), &path, options).unwrap();
+    let mut w = TableBuilder::create(fs.clone(), &path, options).unwrap();
     for (k, (op, v)) in model {
         w.add(k, *op, v).unwrap();
     }
@@ -77,7 +77,7 @@ fn model_get(model: &Model, key: &[u8], ts: u64) -> Option<TableEntry> {
         })
 }
 
-fn check_table(table: &Arc<SSTableReader>, model: &Model, rng: &mut StdRng) {
+fn check_table(table: &Arc<TableReader>, model: &Model, rng: &mut StdRng) {
     // Gets of every key at several timestamps, and of absent keys.
     let user_keys: Vec<&[u8]> = model.keys().map(|k| k.user_key.as_slice()).collect();
     for key in &user_keys {
@@ -226,9 +226,9 @@ fn random_tables_round_trip_with_every_layout() {
             bloom_bits_per_key: 10,
         };
         let path = write(&fs, dir.path(), n as u64, &model, options);
-        let with_cache = SSTableReader::open(&fs, &path, Some(cache.clone())).unwrap();
+        let with_cache = TableReader::open(&fs, &path, Some(cache.clone())).unwrap();
         check_table(&with_cache, &model, &mut rng);
-        let without_cache = SSTableReader::open(&fs, &path, None).unwrap();
+        let without_cache = TableReader::open(&fs, &path, None).unwrap();
         check_table(&without_cache, &model, &mut rng);
         assert_eq!(with_cache.verify().unwrap(), model.len() as u64);
         let props = with_cache.properties();
@@ -255,7 +255,7 @@ fn versions_of_one_key_spanning_blocks_are_found_in_one_block() {
         block_size: 48,
         ..TableOptions::default()
     };
-    let mut w = SSTableWriter::create(fs.clone(), &path, options).unwrap();
+    let mut w = TableBuilder::create(fs.clone(), &path, options).unwrap();
     w.add_parts(b"a", 1, Operation::Put, b"a1").unwrap();
     for ts in (1..=40u64).rev() {
         w.add_parts(b"key", ts * 10, Operation::Put, format!("v{ts}").as_bytes())
@@ -264,7 +264,7 @@ fn versions_of_one_key_spanning_blocks_are_found_in_one_block() {
     w.add_parts(b"z", 1, Operation::Put, b"z1").unwrap();
     w.finish().unwrap();
     let cache = Arc::new(BlockCache::new(1 << 20));
-    let table = SSTableReader::open(&fs, &path, Some(cache.clone())).unwrap();
+    let table = TableReader::open(&fs, &path, Some(cache.clone())).unwrap();
     assert!(table.index().len() > 5);
     for ts in [400, 399, 255, 10, 11] {
         let before = cache.hits() + cache.misses();
@@ -286,14 +286,14 @@ fn absent_keys_mostly_read_no_block() {
     let dir = tempfile::tempdir().unwrap();
     let fs = os_file_system();
     let path = dir.path().join(table_file_name(2));
-    let mut w = SSTableWriter::create(fs.clone(), &path, TableOptions::default()).unwrap();
+    let mut w = TableBuilder::create(fs.clone(), &path, TableOptions::default()).unwrap();
     for i in 0..5000u32 {
         w.add_parts(format!("key{i:06}").as_bytes(), 1, Operation::Put, b"v")
             .unwrap();
     }
     w.finish().unwrap();
     let cache = Arc::new(BlockCache::new(1 << 20));
-    let table = SSTableReader::open(&fs, &path, Some(cache.clone())).unwrap();
+    let table = TableReader::open(&fs, &path, Some(cache.clone())).unwrap();
     for i in 0..5000u32 {
         assert_eq!(
             table.get(format!("nokey{i}").as_bytes(), u64::MAX).unwrap(),
@@ -309,7 +309,7 @@ fn out_of_order_keys_are_invalid_argument_and_writer_stays_usable() {
     let dir = tempfile::tempdir().unwrap();
     let fs = os_file_system();
     let path = dir.path().join(table_file_name(3));
-    let mut w = SSTableWriter::create(fs.clone(), &path, TableOptions::default()).unwrap();
+    let mut w = TableBuilder::create(fs.clone(), &path, TableOptions::default()).unwrap();
     w.add_parts(b"b", 5, Operation::Put, b"x").unwrap();
     for (key, ts) in [(&b"b"[..], 5), (b"b", 6), (b"a", 1)] {
         let err = w.add_parts(key, ts, Operation::Put, b"y").unwrap_err();
@@ -327,7 +327,7 @@ fn temp_file_until_finish_and_empty_tables_are_rejected() {
     let fs = os_file_system();
     let path = dir.path().join(table_file_name(4));
     let temp = dir.path().join("000004.sst.tmp");
-    let w = SSTableWriter::create(fs.clone(), &path, TableOptions::default()).unwrap();
+    let w = TableBuilder::create(fs.clone(), &path, TableOptions::default()).unwrap();
     assert!(temp.exists() && !path.exists());
     let err = w.finish().unwrap_err();
     assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
@@ -336,7 +336,7 @@ fn temp_file_until_finish_and_empty_tables_are_rejected() {
         "an empty table leaves no file"
     );
 
-    let mut w = SSTableWriter::create(fs.clone(), &path, TableOptions::default()).unwrap();
+    let mut w = TableBuilder::create(fs.clone(), &path, TableOptions::default()).unwrap();
     w.add_parts(b"k", 1, Operation::Put, b"v").unwrap();
     drop(w);
     assert!(
@@ -344,7 +344,7 @@ fn temp_file_until_finish_and_empty_tables_are_rejected() {
         "an abandoned writer leaves no file"
     );
 
-    let mut w = SSTableWriter::create(fs.clone(), &path, TableOptions::default()).unwrap();
+    let mut w = TableBuilder::create(fs.clone(), &path, TableOptions::default()).unwrap();
     w.add_parts(b"k", 1, Operation::Put, b"v").unwrap();
     w.finish().unwrap();
     assert!(!temp.exists() && path.exists());

@@ -4,8 +4,8 @@
 mod common;
 
 use common::{assert_prefix, error_offset, mem_fs, read_log, write_log, MemFs, MemFsExt};
-use ferrisdb_storage::wal::format::BLOCK_SIZE;
-use ferrisdb_storage::wal::{DamageKind, RecoveryMode};
+use ferrisdb_storage::internals::wal::format::BLOCK_SIZE;
+use ferrisdb_storage::internals::wal::{DamageKind, RecoveryMode};
 use ferrisdb_storage::WriteBatch;
 
 /// Flips every bit of `full[start..end]` and checks each mode; `damaged_at`
@@ -55,7 +55,7 @@ fn flip_every_bit(
 #[test]
 fn every_bit_of_a_record_in_the_middle_of_a_log() {
     let batches: Vec<_> = (0..6u8)
-        .map(|i| WriteBatch::new().put([b'k', i], [i; 20]).delete([b'd', i]))
+        .map(|i| WriteBatch::new().put([b'k', i], [i; 20]).delete([b'd', i]).clone())
         .collect();
     let fs = mem_fs();
     let (path, ends) = write_log(&fs, &batches);
@@ -67,9 +67,9 @@ fn every_bit_of_a_record_in_the_middle_of_a_log() {
 #[test]
 fn bits_of_a_middle_fragment_of_a_split_record() {
     let batches = vec![
-        WriteBatch::new().put("a", "1"),
-        WriteBatch::new().put("big", vec![7u8; 2 * BLOCK_SIZE]),
-        WriteBatch::new().put("b", "2"),
+        WriteBatch::new().put("a", "1").clone(),
+        WriteBatch::new().put("big", vec![7u8; 2 * BLOCK_SIZE]).clone(),
+        WriteBatch::new().put("b", "2").clone(),
     ];
     let fs = mem_fs();
     let (path, ends) = write_log(&fs, &batches);

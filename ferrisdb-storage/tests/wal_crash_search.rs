@@ -27,7 +27,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::wal::parse_wal_file_name;
+use ferrisdb_storage::internals::wal::parse_wal_file_name;
 use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode, WriteBatch};
 use rand::rngs::StdRng;
 use rand::{Rng, RngCore, SeedableRng};
@@ -149,7 +149,7 @@ fn run(fs: &FaultFileSystem, setup: Setup, ops: &[Op]) -> Run {
 }
 
 fn read_all(db: &StorageEngine) -> State {
-    db.scan::<&[u8], _>(..)
+    db.iter()
         .unwrap()
         .map(|item| item.unwrap())
         .collect()

@@ -7,14 +7,14 @@ mod common;
 use common::{
     assert_prefix, error_offset, mem_fs, read_log, write_log, write_unsealed_log, MemFsExt,
 };
-use ferrisdb_storage::wal::format::{BLOCK_SIZE, FILE_HEADER_SIZE};
-use ferrisdb_storage::wal::{DamageKind, RecoveryMode, WALReader};
+use ferrisdb_storage::internals::wal::format::{BLOCK_SIZE, FILE_HEADER_SIZE};
+use ferrisdb_storage::internals::wal::{DamageKind, RecoveryMode, WalReader};
 use ferrisdb_storage::{Error, WriteBatch};
 use rand::{Rng, SeedableRng};
 
 fn batches() -> Vec<WriteBatch> {
     (0..10u8)
-        .map(|i| WriteBatch::new().put([i], vec![i; 100 + usize::from(i)]))
+        .map(|i| WriteBatch::new().put([i], vec![i; 100 + usize::from(i)]).clone())
         .collect()
 }
 
@@ -67,7 +67,7 @@ fn garbage_tails_are_torn_tails() {
 #[test]
 fn a_torn_record_followed_by_zeros_is_a_torn_tail() {
     let fs = mem_fs();
-    let (path, ends) = write_unsealed_log(&fs, &[WriteBatch::new().put("x", vec![1; 500])]);
+    let (path, ends) = write_unsealed_log(&fs, &[WriteBatch::new().put("x", vec![1; 500]).clone()]);
     let record = fs.contents(&path)[FILE_HEADER_SIZE..ends[0] as usize].to_vec();
     let mut tail = record[..record.len() / 2].to_vec();
     tail.resize(tail.len() + 4096, 0);
@@ -109,7 +109,7 @@ fn a_file_that_is_not_a_wal_is_rejected_in_every_mode() {
             RecoveryMode::AbsoluteConsistency,
             RecoveryMode::PointInTimeRecovery,
         ] {
-            let err = WALReader::open(&*fs, &path, mode).unwrap_err();
+            let err = WalReader::open(&*fs, &path, mode).unwrap_err();
             assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
             assert!(err.to_string().contains("not a FerrisDB WAL file"), "{err}");
         }
@@ -126,7 +126,7 @@ fn a_crash_before_the_header_was_written_leaves_an_empty_log() {
         assert!(back.error.is_none(), "{:?}", back.error);
         assert!(back.records.is_empty());
         assert_eq!(back.dropped, content.len() as u64);
-        let err = WALReader::open(&*fs, &path, RecoveryMode::AbsoluteConsistency).unwrap_err();
+        let err = WalReader::open(&*fs, &path, RecoveryMode::AbsoluteConsistency).unwrap_err();
         assert!(err.is_corruption(), "{err}");
     }
 }
@@ -138,7 +138,7 @@ fn a_damaged_header_before_valid_records_is_corruption() {
     let mut data = fs.contents(&path);
     data[10] ^= 0x40; // inside the format version
     fs.set_contents(&path, data);
-    let err = WALReader::open(&*fs, &path, RecoveryMode::TolerateCorruptedTail).unwrap_err();
+    let err = WalReader::open(&*fs, &path, RecoveryMode::TolerateCorruptedTail).unwrap_err();
     assert!(err.to_string().contains("header checksum"), "{err}");
     let back = read_log(&*fs, &path, RecoveryMode::PointInTimeRecovery);
     assert!(back.error.is_none() && back.records.is_empty());

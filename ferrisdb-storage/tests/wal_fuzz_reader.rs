@@ -17,8 +17,8 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::wal::{
-    DamageKind, RecoveryMode, WALReader, WALWriter, WalOptions, WalRecord,
+use ferrisdb_storage::internals::wal::{
+    DamageKind, RecoveryMode, WalReader, WalWriter, WalOptions, WalRecord,
 };
 use ferrisdb_storage::{SyncMode, WriteBatch};
 use rand::rngs::StdRng;
@@ -40,7 +40,7 @@ fn store(fs: &FaultFileSystem, bytes: &[u8]) {
 fn original(rng: &mut StdRng) -> (Vec<u8>, Vec<WalRecord>, u64) {
     let fs = FaultFileSystem::new();
     fs.create_dir_all(Path::new("/db")).unwrap();
-    let writer = WALWriter::create(
+    let writer = WalWriter::create(
         Arc::new(fs.clone()),
         "/db",
         1,
@@ -60,7 +60,7 @@ fn original(rng: &mut StdRng) -> (Vec<u8>, Vec<WalRecord>, u64) {
         };
         let batch = WriteBatch::new()
             .put(format!("key{ts}"), vec![(ts % 251) as u8; len])
-            .delete(format!("gone{ts}"));
+            .delete(format!("gone{ts}")).clone();
         end = writer.append(&batch, ts).unwrap().offset;
         if rng.random_bool(0.2) {
             writer.sync().unwrap();
@@ -68,7 +68,7 @@ fn original(rng: &mut StdRng) -> (Vec<u8>, Vec<WalRecord>, u64) {
     }
     writer.close().unwrap();
     let bytes = fs.read_all(&path()).unwrap();
-    let records: Vec<WalRecord> = WALReader::open(&fs, &path(), RecoveryMode::AbsoluteConsistency)
+    let records: Vec<WalRecord> = WalReader::open(&fs, &path(), RecoveryMode::AbsoluteConsistency)
         .unwrap()
         .map(|r| r.unwrap())
         .collect();
@@ -187,7 +187,7 @@ fn mutated_logs_never_panic_never_invent_records_and_damage_before_the_seal_is_c
             RecoveryMode::PointInTimeRecovery,
         ] {
             let context = format!("case {case}: {mutation:?} at {at}, {mode:?}");
-            let mut reader = match WALReader::open(&fs, &path(), mode) {
+            let mut reader = match WalReader::open(&fs, &path(), mode) {
                 Ok(reader) => reader,
                 Err(_) => continue,
             };

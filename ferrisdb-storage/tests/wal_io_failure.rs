@@ -3,7 +3,7 @@
 mod common;
 
 use common::{mem_fs, MemFsExt};
-use ferrisdb_storage::wal::WalOptions;
+use ferrisdb_storage::internals::wal::WalOptions;
 use ferrisdb_storage::{Error, SyncMode, WriteBatch};
 
 #[test]
@@ -15,7 +15,7 @@ fn a_failed_write_poisons_the_writer_for_good() {
             ..WalOptions::default()
         };
         let writer = common::writer(fs.clone(), options);
-        let batch = WriteBatch::new().put("k", "v");
+        let batch = WriteBatch::new().put("k", "v").clone();
         writer.append(&batch, 1).unwrap();
 
         fs.fail_io(true);
@@ -64,6 +64,6 @@ fn creating_a_writer_on_a_failing_disk_is_an_error() {
     fs.fail_io(true);
     let next = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(2));
     let result =
-        ferrisdb_storage::wal::WALWriter::create(fs, common::dir(), 1, next, WalOptions::default());
+        ferrisdb_storage::internals::wal::WalWriter::create(fs, common::dir(), 1, next, WalOptions::default());
     assert!(result.is_err());
 }

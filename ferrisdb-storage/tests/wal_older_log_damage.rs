@@ -24,8 +24,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::wal::format::BLOCK_SIZE;
-use ferrisdb_storage::wal::{wal_files, RecoveryMode, WALReader};
+use ferrisdb_storage::internals::wal::format::BLOCK_SIZE;
+use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode, WalReader};
 use ferrisdb_storage::{Error, StorageConfig, StorageEngine, SyncMode};
 
 mod common;
@@ -61,7 +61,7 @@ struct Log {
 
 impl Log {
     fn read(fs: &FaultFileSystem, path: &Path) -> Log {
-        let mut reader = WALReader::open(fs, path, RecoveryMode::AbsoluteConsistency).unwrap();
+        let mut reader = WalReader::open(fs, path, RecoveryMode::AbsoluteConsistency).unwrap();
         let records = reader
             .by_ref()
             .map(|r| {
@@ -250,7 +250,7 @@ fn file_and_offset(err: &Error) -> (&Path, u64) {
 }
 
 fn present(db: &StorageEngine) -> BTreeSet<String> {
-    db.scan::<&[u8], _>(..)
+    db.iter()
         .unwrap()
         .map(|item| String::from_utf8(item.unwrap().0).unwrap())
         .collect()

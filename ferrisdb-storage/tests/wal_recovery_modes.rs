@@ -12,7 +12,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::wal::{wal_files, RecoveryMode, WALReader, WALWriter, WalOptions};
+use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode, WalReader, WalWriter, WalOptions};
 use ferrisdb_storage::{StorageConfig, StorageEngine, WriteBatch};
 
 mod common;
@@ -50,7 +50,7 @@ fn crashed() -> (FaultFileSystem, PathBuf, Vec<u64>) {
     // Nor did the close record the log's final length in the manifest.
     replace(&fs, &log, unsealed);
     replace(&fs, &manifest, unclosed);
-    let offsets = WALReader::open(&fs, &log, RecoveryMode::AbsoluteConsistency)
+    let offsets = WalReader::open(&fs, &log, RecoveryMode::AbsoluteConsistency)
         .unwrap()
         .map(|r| r.unwrap().offset)
         .collect();
@@ -150,7 +150,7 @@ fn a_torn_log_followed_by_a_log_holding_writes_is_corruption() {
     // A later log with a write in it: no crash leaves that, since a log is
     // sealed before the next one starts.
     let (number, _) = wal_files(&fs, &dir()).unwrap().pop().unwrap();
-    let writer = WALWriter::create(
+    let writer = WalWriter::create(
         Arc::new(fs.clone()),
         dir(),
         number + 1,
@@ -192,7 +192,7 @@ fn point_in_time_drops_every_log_after_damage_in_a_sealed_one() {
     let logs = wal_files(&fs, &dir()).unwrap();
     assert!(logs.len() >= 3, "{} logs", logs.len());
     let first = &logs[0].1;
-    let offsets: Vec<u64> = WALReader::open(&fs, first, RecoveryMode::AbsoluteConsistency)
+    let offsets: Vec<u64> = WalReader::open(&fs, first, RecoveryMode::AbsoluteConsistency)
         .unwrap()
         .map(|r| r.unwrap().offset)
         .collect();

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use common::{assert_prefix, dir, mem_fs, read_log, write_log, MemFsExt};
 use ferrisdb_storage::fs::os_file_system;
-use ferrisdb_storage::wal::format::{BLOCK_SIZE, FILE_HEADER_SIZE};
-use ferrisdb_storage::wal::{wal_files, RecoveryMode, WALReader, WALWriter, WalOptions};
+use ferrisdb_storage::internals::wal::format::{BLOCK_SIZE, FILE_HEADER_SIZE};
+use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode, WalReader, WalWriter, WalOptions};
 use ferrisdb_storage::{SyncMode, WriteBatch};
 use rand::SeedableRng;
 
@@ -47,9 +47,9 @@ fn random_batches_round_trip_in_every_recovery_mode() {
 fn a_batch_larger_than_a_block_is_split_and_reassembled() {
     let big = vec![0xabu8; 3 * BLOCK_SIZE + 100];
     let batches = vec![
-        WriteBatch::new().put("small", "1"),
-        WriteBatch::new().put("big", &big).delete("gone"),
-        WriteBatch::new().put("after", "2"),
+        WriteBatch::new().put("small", "1").clone(),
+        WriteBatch::new().put("big", &big).delete("gone").clone(),
+        WriteBatch::new().put("after", "2").clone(),
     ];
     let fs = mem_fs();
     let (path, ends) = write_log(&fs, &batches);
@@ -75,7 +75,7 @@ fn rotation_spreads_batches_over_numbered_files_read_back_in_order() {
         max_file_size: 4096,
         ..WalOptions::default()
     };
-    let writer = WALWriter::create(fs.clone(), dir(), 7, counter.clone(), options).unwrap();
+    let writer = WalWriter::create(fs.clone(), dir(), 7, counter.clone(), options).unwrap();
     for (ts, batch) in (1..).zip(&batches) {
         writer.append(batch, ts).unwrap();
     }
@@ -93,7 +93,7 @@ fn rotation_spreads_batches_over_numbered_files_read_back_in_order() {
     );
     let mut records = Vec::new();
     for (number, path) in &files {
-        let reader = WALReader::open(&*fs, path, RecoveryMode::AbsoluteConsistency).unwrap();
+        let reader = WalReader::open(&*fs, path, RecoveryMode::AbsoluteConsistency).unwrap();
         assert_eq!(reader.header().unwrap().file_number, *number);
         // Only a record bigger than the limit may exceed it; these are small.
         assert!(
@@ -109,7 +109,7 @@ fn rotation_spreads_batches_over_numbered_files_read_back_in_order() {
     // Every finished file ends with its seal, claiming all of it durable;
     // the manual rotation's file holds nothing else.
     for (_, path) in &files {
-        let mut reader = WALReader::open(&*fs, path, RecoveryMode::AbsoluteConsistency).unwrap();
+        let mut reader = WalReader::open(&*fs, path, RecoveryMode::AbsoluteConsistency).unwrap();
         let count = reader.by_ref().count();
         assert!(reader.is_sealed(), "{path:?}");
         assert!(reader.durable_len() > FILE_HEADER_SIZE as u64 || count == 0);
@@ -133,7 +133,7 @@ fn concurrent_full_appends_are_all_recovered_in_order_per_thread() {
             let writer = writer.clone();
             std::thread::spawn(move || {
                 for i in 0..200u64 {
-                    let batch = WriteBatch::new().put(t.to_be_bytes(), i.to_be_bytes());
+                    let batch = WriteBatch::new().put(t.to_be_bytes(), i.to_be_bytes()).clone();
                     writer.append(&batch, t * 1000 + i).unwrap();
                 }
             })
@@ -160,7 +160,7 @@ fn concurrent_full_appends_are_all_recovered_in_order_per_thread() {
 
 #[test]
 fn sync_modes_decide_when_bytes_reach_the_file() {
-    let batch = WriteBatch::new().put("k", "v");
+    let batch = WriteBatch::new().put("k", "v").clone();
     let path = dir().join("000001.wal");
     for (mode, visible_at_once) in [
         (SyncMode::None, false),
@@ -217,7 +217,7 @@ fn the_os_file_system_round_trips_with_every_sync_mode() {
             ..WalOptions::default()
         };
         let writer =
-            WALWriter::create(fs.clone(), tmp.path(), number, counter.clone(), options).unwrap();
+            WalWriter::create(fs.clone(), tmp.path(), number, counter.clone(), options).unwrap();
         for ts in 0..10 {
             writer
                 .append(&WriteBatch::new().put(format!("{mode:?}"), [ts as u8]), ts)
@@ -228,7 +228,7 @@ fn the_os_file_system_round_trips_with_every_sync_mode() {
     let files = wal_files(&*fs, tmp.path()).unwrap();
     assert_eq!(files.len(), 3);
     for (_, path) in files {
-        let records: Vec<_> = WALReader::open(&*fs, &path, RecoveryMode::AbsoluteConsistency)
+        let records: Vec<_> = WalReader::open(&*fs, &path, RecoveryMode::AbsoluteConsistency)
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();

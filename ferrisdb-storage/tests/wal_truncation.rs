@@ -4,8 +4,8 @@
 mod common;
 
 use common::{assert_prefix, mem_fs, read_log, write_log, MemFs, MemFsExt};
-use ferrisdb_storage::wal::format::{BLOCK_SIZE, FILE_HEADER_SIZE};
-use ferrisdb_storage::wal::{DamageKind, RecoveryMode};
+use ferrisdb_storage::internals::wal::format::{BLOCK_SIZE, FILE_HEADER_SIZE};
+use ferrisdb_storage::internals::wal::{DamageKind, RecoveryMode};
 use ferrisdb_storage::WriteBatch;
 use rand::SeedableRng;
 
@@ -80,7 +80,7 @@ fn cuts_around_block_boundaries_of_a_multi_block_log() {
     let mut batches = Vec::new();
     for i in 0..24 {
         batches.push(if i % 8 == 3 {
-            WriteBatch::new().put("big", vec![i as u8; BLOCK_SIZE + 5000])
+            WriteBatch::new().put("big", vec![i as u8; BLOCK_SIZE + 5000]).clone()
         } else {
             common::random_batch(&mut rng, 4, 1500)
         });

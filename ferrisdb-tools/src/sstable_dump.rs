@@ -14,7 +14,7 @@ use ferrisdb_core::{Error, Operation};
 
 use crate::render::{json_string, render_bytes};
 use ferrisdb_storage::fs::SharedFileSystem;
-use ferrisdb_storage::sstable::SSTableReader;
+use ferrisdb_storage::sstable::TableReader;
 
 /// The table is readable (and, with `--verify`, every check passed).
 pub const EXIT_OK: i32 = 0;
@@ -89,7 +89,7 @@ pub fn run(fs: &SharedFileSystem, args: &DumpArgs, out: &mut dyn Write) -> io::R
     } else {
         writeln!(p.out, "table: {}", args.path.display())?;
     }
-    let table = match SSTableReader::open(fs, &args.path, None) {
+    let table = match TableReader::open(fs, &args.path, None) {
         Ok(t) => t,
         Err(e) => return p.failure(&e, true),
     };
@@ -115,7 +115,7 @@ pub fn run(fs: &SharedFileSystem, args: &DumpArgs, out: &mut dyn Write) -> io::R
     Ok(EXIT_OK)
 }
 
-fn print_metadata(p: &mut Printer<'_>, table: &Arc<SSTableReader>) -> io::Result<()> {
+fn print_metadata(p: &mut Printer<'_>, table: &Arc<TableReader>) -> io::Result<()> {
     let props = table.properties();
     let filter = table.filter();
     let fp_rate = filter.estimated_false_positive_rate(props.key_count);
@@ -190,7 +190,7 @@ fn print_metadata(p: &mut Printer<'_>, table: &Arc<SSTableReader>) -> io::Result
 }
 
 /// Prints every entry; the inner `Err` is damage met on the way.
-fn print_entries(p: &mut Printer<'_>, table: &Arc<SSTableReader>) -> io::Result<Result<(), Error>> {
+fn print_entries(p: &mut Printer<'_>, table: &Arc<TableReader>) -> io::Result<Result<(), Error>> {
     if p.args.json {
         write!(p.out, ",\"entries\":[")?;
     } else {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use ferrisdb_core::Operation;
 use ferrisdb_storage::fs::{os_file_system, FileSystem};
-use ferrisdb_storage::wal::{wal_files, DamageKind, RecoveryMode, WALReader, WalDamage};
+use ferrisdb_storage::wal::{wal_files, DamageKind, RecoveryMode, WalReader, WalDamage};
 
 use crate::render::{json_string, render_bytes};
 
@@ -161,7 +161,7 @@ fn read_file(
     // Point-in-time recovery prints everything before the first damage and
     // reports the damage instead of failing.
     let mut reader =
-        WALReader::open(fs, path, RecoveryMode::PointInTimeRecovery).map_err(|e| e.to_string())?;
+        WalReader::open(fs, path, RecoveryMode::PointInTimeRecovery).map_err(|e| e.to_string())?;
     summary.files += 1;
     summary.bytes += reader.file_len();
     if !args.json {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ferrisdb_storage::fs::os_file_system;
-use ferrisdb_storage::sstable::{table_file_name, SSTableWriter, TableOptions};
+use ferrisdb_storage::internals::sstable::{table_file_name, TableBuilder, TableOptions};
 use ferrisdb_storage::Operation;
 use ferrisdb_tools::sstable_dump::{run, DumpArgs, EXIT_DAMAGED, EXIT_ERROR, EXIT_OK};
 
@@ -15,7 +15,7 @@ fn write_table(dir: &Path) -> PathBuf {
         block_size: 128,
         ..TableOptions::default()
     };
-    let mut w = SSTableWriter::create(os_file_system(), &path, options).unwrap();
+    let mut w = TableBuilder::create(os_file_system(), &path, options).unwrap();
     for i in 0..20u32 {
         let key = format!("key{i:02}");
         w.add_parts(

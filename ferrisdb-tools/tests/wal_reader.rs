@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::os_file_system;
-use ferrisdb_storage::wal::{WALWriter, WalOptions};
+use ferrisdb_storage::internals::wal::{WalWriter, WalOptions};
 use ferrisdb_storage::WriteBatch;
 use ferrisdb_tools::wal_reader::{
     run, WalReaderArgs, EXIT_CORRUPTION, EXIT_ERROR, EXIT_OK, EXIT_TORN_TAIL,
@@ -15,7 +15,7 @@ use ferrisdb_tools::wal_reader::{
 /// Writes three batches to `dir/000001.wal`; returns its path and the offset
 /// just past each record.
 fn write_log(dir: &Path) -> (PathBuf, Vec<u64>) {
-    let writer = WALWriter::create(
+    let writer = WalWriter::create(
         os_file_system(),
         dir,
         1,
@@ -26,9 +26,9 @@ fn write_log(dir: &Path) -> (PathBuf, Vec<u64>) {
     let batches = [
         WriteBatch::new()
             .put("user:1", "ada")
-            .put("user:2", "bob\n"),
-        WriteBatch::new().delete("user:2"),
-        WriteBatch::new().put("blob", vec![0xffu8; 100]),
+            .put("user:2", "bob\n").clone(),
+        WriteBatch::new().delete("user:2").clone(),
+        WriteBatch::new().put("blob", vec![0xffu8; 100]).clone(),
     ];
     let ends = (10..)
         .zip(&batches)

@@ -12,10 +12,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, SharedFileSystem};
-use ferrisdb_storage::manifest::ManifestState;
-use ferrisdb_storage::sstable::block::{Block, BlockCursor};
-use ferrisdb_storage::sstable::SSTableReader;
-use ferrisdb_storage::wal::{RecoveryMode, WALReader};
+use ferrisdb_storage::internals::manifest::ManifestState;
+use ferrisdb_storage::internals::sstable::block::{Block, BlockCursor};
+use ferrisdb_storage::internals::sstable::TableReader;
+use ferrisdb_storage::internals::wal::{RecoveryMode, WalReader};
 
 /// The most steps a walk over decoded entries takes, so a bug that loops is
 /// a finding rather than a hang.
@@ -41,7 +41,7 @@ pub fn wal_reader(data: &[u8]) {
         RecoveryMode::AbsoluteConsistency,
         RecoveryMode::PointInTimeRecovery,
     ] {
-        let Ok(mut reader) = WALReader::open(&fs, &path, mode) else {
+        let Ok(mut reader) = WalReader::open(&fs, &path, mode) else {
             continue;
         };
         for (steps, record) in reader.by_ref().enumerate() {
@@ -86,7 +86,7 @@ pub fn block_decoder(data: &[u8]) {
 pub fn table_reader(data: &[u8]) {
     let (fs, path) = file_with("000001.sst", data);
     let fs: SharedFileSystem = Arc::new(fs);
-    let Ok(reader) = SSTableReader::open(&fs, &path, None) else {
+    let Ok(reader) = TableReader::open(&fs, &path, None) else {
         return;
     };
     let _ = reader.verify();

@@ -91,7 +91,7 @@ impl Engine for FerrisDb {
 
     fn scan_all(&self) -> PeerResult<(u64, u64)> {
         let (mut entries, mut bytes) = (0, 0);
-        for item in self.0.scan::<&[u8], _>(..)? {
+        for item in self.0.iter()? {
             let (k, v) = item?;
             entries += 1;
             bytes += (k.len() + v.len()) as u64;

@@ -10,7 +10,7 @@ use super::version::Table;
 use crate::iterator::Cursor;
 use crate::memtable::{MemTable, MemTableIter};
 use crate::sstable::TableIterator;
-use crate::{InternalKey, Operation, Result, Timestamp};
+use crate::{InternalKey, Operation, ReadOptions, Result, Slice, Timestamp};
 
 /// A MemTable as a [`Cursor`]. Its moves never fail.
 pub(crate) struct MemTableCursor(MemTableIter);
@@ -78,9 +78,9 @@ pub(crate) struct TableCursor {
 }
 
 impl TableCursor {
-    pub(crate) fn new(table: &Arc<Table>) -> Self {
+    pub(crate) fn new(table: &Arc<Table>, options: &ReadOptions) -> Self {
         TableCursor {
-            iter: table.reader.iter(),
+            iter: table.reader.iter_with(options),
             _table: Arc::clone(table),
         }
     }
@@ -130,6 +130,9 @@ impl Cursor for TableCursor {
     fn value(&self) -> &[u8] {
         self.iter.value()
     }
+    fn value_slice(&self) -> Slice {
+        self.iter.value_slice()
+    }
 }
 
 /// The tables of one level below 0, seen as one [`Cursor`].
@@ -141,6 +144,8 @@ impl Cursor for TableCursor {
 /// the target. (LevelDB's "two-level iterator" over a level's files.)
 pub(crate) struct LevelCursor {
     tables: Vec<Arc<Table>>,
+    /// How the tables' cursors read their blocks.
+    options: ReadOptions,
     /// The table `current` walks, when positioned.
     index: usize,
     current: Option<TableCursor>,
@@ -150,12 +155,13 @@ impl LevelCursor {
     /// A cursor over `tables`.
     ///
     /// REQUIRES: `tables` are sorted by key with disjoint ranges.
-    pub(crate) fn new(tables: Vec<Arc<Table>>) -> Self {
+    pub(crate) fn new(tables: Vec<Arc<Table>>, options: ReadOptions) -> Self {
         debug_assert!(tables
             .windows(2)
             .all(|w| w[0].record.largest < w[1].record.smallest));
         LevelCursor {
             tables,
+            options,
             index: 0,
             current: None,
         }
@@ -170,7 +176,7 @@ impl LevelCursor {
         self.current = None;
         self.index = index;
         if let Some(table) = self.tables.get(index) {
-            let mut cursor = TableCursor::new(table);
+            let mut cursor = TableCursor::new(table, &self.options);
             position(&mut cursor)?;
             self.current = Some(cursor);
         }
@@ -264,6 +270,9 @@ impl Cursor for LevelCursor {
     fn value(&self) -> &[u8] {
         self.cursor().value()
     }
+    fn value_slice(&self) -> Slice {
+        self.cursor().value_slice()
+    }
 }
 
 #[cfg(test)]
@@ -271,14 +280,14 @@ mod tests {
     use super::*;
     use crate::fs::{FaultFileSystem, FileSystem, SharedFileSystem};
     use crate::manifest::TableRecord;
-    use crate::sstable::{SSTableReader, SSTableWriter, TableOptions};
+    use crate::sstable::{TableReader, TableBuilder, TableOptions};
     use std::path::Path;
 
     /// A table holding `keys`, each at timestamps 2 and 1.
     fn table(fs: &SharedFileSystem, number: u64, keys: &[&str]) -> Arc<Table> {
         let path = Path::new("/db").join(format!("{number:06}.sst"));
         let mut writer =
-            SSTableWriter::create(Arc::clone(fs), &path, TableOptions::default()).unwrap();
+            TableBuilder::create(Arc::clone(fs), &path, TableOptions::default()).unwrap();
         for key in keys {
             for ts in [2, 1] {
                 writer
@@ -287,7 +296,7 @@ mod tests {
             }
         }
         let meta = writer.finish().unwrap();
-        let reader = SSTableReader::open(fs, &path, None).unwrap();
+        let reader = TableReader::open(fs, &path, None).unwrap();
         let record = TableRecord {
             level: 1,
             file_number: number,
@@ -334,7 +343,7 @@ mod tests {
             .flatten()
             .flat_map(|k| [(k.to_string(), 2), (k.to_string(), 1)])
             .collect();
-        let mut cursor = LevelCursor::new(tables);
+        let mut cursor = LevelCursor::new(tables, ReadOptions::default());
 
         cursor.seek_to_first().unwrap();
         assert_eq!(collect(&mut cursor, true), all);

@@ -63,7 +63,7 @@ use crate::fs::{FileLock, SharedFileSystem};
 use crate::manifest::{self, ManifestState};
 use crate::memtable::MemTable;
 use crate::sstable::BlockCache;
-use crate::wal::WALWriter;
+use crate::wal::{WalPosition, WalWriter};
 use crate::{Error, Result, StorageConfig, Timestamp};
 
 pub(crate) use recovery::open;
@@ -93,8 +93,12 @@ pub(crate) struct SuperVersion {
 /// The writer's side: the log and the timestamp counter.
 #[derive(Debug)]
 pub(crate) struct WriteState {
-    pub(crate) wal: Arc<WALWriter>,
+    pub(crate) wal: Arc<WalWriter>,
     pub(crate) last_timestamp: Timestamp,
+    /// The newest write made under `SyncMode::Full` (engine-wide or per
+    /// write) and where its log record ends: until it is published, a later
+    /// write waits for its sync before publishing (see `write.rs`).
+    pub(crate) last_full: Option<(Timestamp, WalPosition)>,
 }
 
 /// What the background thread and stalled writers coordinate on.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::version::Table;
 use super::Inner;
 use crate::manifest::TableRecord;
-use crate::sstable::{table_file_name, SSTableReader, SSTableWriter};
+use crate::sstable::{table_file_name, TableReader, TableBuilder};
 use crate::{Operation, Result, Timestamp};
 
 /// Turns a stream of entries, in [`InternalKey`](crate::InternalKey) order,
@@ -18,7 +18,7 @@ pub(crate) struct TableOutput<'a> {
     inner: &'a Inner,
     level: u32,
     split_at: Option<u64>,
-    current: Option<(u64, SSTableWriter)>,
+    current: Option<(u64, TableBuilder)>,
     last_key: Vec<u8>,
     finished: Vec<Arc<Table>>,
 }
@@ -55,7 +55,7 @@ impl<'a> TableOutput<'a> {
         if self.current.is_none() {
             let number = self.inner.new_file_number()?;
             let path = self.inner.dir.join(table_file_name(number));
-            let writer = SSTableWriter::create(
+            let writer = TableBuilder::create(
                 Arc::clone(&self.inner.fs),
                 path,
                 self.inner.table_options(),
@@ -75,7 +75,7 @@ impl<'a> TableOutput<'a> {
             return Ok(());
         };
         let meta = writer.finish()?;
-        let reader = SSTableReader::open(
+        let reader = TableReader::open(
             &self.inner.fs,
             &meta.path,
             Some(Arc::clone(&self.inner.block_cache)),

@@ -86,9 +86,9 @@ use crate::manifest::format::{MANIFEST_FILE_NAME, MANIFEST_TEMP_FILE_NAME, MAX_F
 use crate::manifest::{self, ManifestState, TableRecord};
 use crate::memtable::MemTable;
 use crate::sstable::{
-    parse_table_file_name, parse_temp_table_file_name, table_file_name, BlockCache, SSTableReader,
+    parse_table_file_name, parse_temp_table_file_name, table_file_name, BlockCache, TableReader,
 };
-use crate::wal::{self, wal_file_name, WALWriter, WalOptions};
+use crate::wal::{self, wal_file_name, WalWriter, WalOptions};
 use crate::{Error, Result, StorageConfig};
 
 /// The name of the lock file in the data directory.
@@ -122,7 +122,7 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
         .into_iter()
         .filter(|(number, _)| *number >= state.log_number)
         .collect();
-    let wal = WALWriter::create(
+    let wal = WalWriter::create(
         Arc::clone(&fs),
         dir.clone(),
         log_number,
@@ -148,6 +148,7 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
         write: Mutex::new(WriteState {
             wal: Arc::new(wal),
             last_timestamp: state.last_timestamp,
+            last_full: None,
         }),
         visible: AtomicU64::new(state.last_timestamp),
         next_file_number,
@@ -196,7 +197,7 @@ fn open_tables(
                 "the manifest lists this table but the file is missing; restore it from a backup",
             ));
         }
-        let reader = SSTableReader::open(fs, &path, Some(Arc::clone(block_cache)))?;
+        let reader = TableReader::open(fs, &path, Some(Arc::clone(block_cache)))?;
         check_record(record, &reader)?;
         // The manifest's decoder bounds levels by NUM_LEVELS.
         let level = record.level as usize;
@@ -292,7 +293,7 @@ fn check_oldest_log(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> R
 /// Checks that the table `reader` opened is the one `record` of the manifest
 /// describes. Compaction sums the sizes and counts the manifest records, so
 /// they must be the table's own.
-fn check_record(record: &TableRecord, reader: &SSTableReader) -> Result<()> {
+fn check_record(record: &TableRecord, reader: &TableReader) -> Result<()> {
     let props = reader.properties();
     let matches = record.file_size == reader.file_size()
         && record.entry_count == props.entry_count

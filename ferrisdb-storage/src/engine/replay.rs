@@ -32,7 +32,7 @@ use crate::manifest::format::MAX_TIMESTAMP;
 use crate::manifest::ClosedLog;
 use crate::memtable::MemTable;
 use crate::wal::format::{FILE_HEADER_SIZE, FORMAT_VERSION_1};
-use crate::wal::{wal_file_name, RecoveryMode, WALReader, WalPosition, WalRecord};
+use crate::wal::{wal_file_name, RecoveryMode, WalReader, WalPosition, WalRecord};
 use crate::{Error, Result, Timestamp};
 
 impl Inner {
@@ -257,7 +257,7 @@ impl Inner {
 
 /// Whether a log read to its end without damage lacks the seal its writer
 /// appends when it finishes the file. Version-1 logs carry no seal.
-fn unsealed(reader: &WALReader) -> bool {
+fn unsealed(reader: &WalReader) -> bool {
     !reader.is_sealed()
         && reader
             .header()
@@ -291,8 +291,8 @@ fn check_timestamp(path: &Path, record: &WalRecord, previous: Option<Timestamp>)
 }
 
 /// Opens a log of this database for replay.
-fn open_log(fs: &dyn FileSystem, path: &Path, mode: RecoveryMode) -> Result<WALReader> {
-    WALReader::open(fs, path, mode).map_err(|e| match e {
+fn open_log(fs: &dyn FileSystem, path: &Path, mode: RecoveryMode) -> Result<WalReader> {
+    WalReader::open(fs, path, mode).map_err(|e| match e {
         // A log of this database that no longer reads as a log (its magic
         // damaged) is corruption of that file, not a mistake of the caller's.
         // (A log of a newer format version lands here too; the reason still

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use crate::fs::SharedFileSystem;
 use crate::iterator::Cursor;
 use crate::manifest::TableRecord;
-use crate::sstable::{SSTableReader, TableEntry};
-use crate::{Result, Timestamp};
+use crate::sstable::{TableReader, TableEntry};
+use crate::{ReadOptions, Result, Timestamp};
 
 use super::cursors::{LevelCursor, TableCursor};
 
@@ -21,7 +21,7 @@ use super::cursors::{LevelCursor, TableCursor};
 #[derive(Debug)]
 pub(crate) struct Table {
     pub(crate) record: TableRecord,
-    pub(crate) reader: Arc<SSTableReader>,
+    pub(crate) reader: Arc<TableReader>,
     fs: SharedFileSystem,
     /// Set once a durable manifest no longer lists the table; the file is
     /// deleted when the last reference drops.
@@ -31,7 +31,7 @@ pub(crate) struct Table {
 impl Table {
     pub(crate) fn new(
         record: TableRecord,
-        reader: Arc<SSTableReader>,
+        reader: Arc<TableReader>,
         fs: SharedFileSystem,
     ) -> Self {
         Table {
@@ -193,14 +193,20 @@ impl Version {
     }
 
     /// The newest version of `user_key` at or below `timestamp` in any table,
-    /// or `None`. A tombstone is returned as such: it hides older tables.
-    pub(crate) fn get(&self, user_key: &[u8], timestamp: Timestamp) -> Result<Option<TableEntry>> {
+    /// or `None`, reading blocks as `options` says. A tombstone is returned
+    /// as such: it hides older tables.
+    pub(crate) fn get(
+        &self,
+        user_key: &[u8],
+        timestamp: Timestamp,
+        options: &ReadOptions,
+    ) -> Result<Option<TableEntry>> {
         for (level, tables) in self.levels.iter().enumerate() {
             if level == 0 {
                 // Overlapping ranges: every table that covers the key, newest
                 // first; the first one that has a visible version wins.
                 for table in tables.iter().filter(|t| t.covers(user_key)) {
-                    if let Some(found) = table.reader.get(user_key, timestamp)? {
+                    if let Some(found) = table.reader.get_with(user_key, timestamp, options)? {
                         return Ok(Some(found));
                     }
                 }
@@ -209,7 +215,7 @@ impl Version {
                 let index =
                     tables.partition_point(|t| t.record.largest.user_key.as_slice() < user_key);
                 if let Some(table) = tables.get(index).filter(|t| t.covers(user_key)) {
-                    if let Some(found) = table.reader.get(user_key, timestamp)? {
+                    if let Some(found) = table.reader.get_with(user_key, timestamp, options)? {
                         return Ok(Some(found));
                     }
                 }
@@ -220,14 +226,15 @@ impl Version {
 
     /// Cursors over every table, in read order, for a merge: one per table
     /// of level 0 (their ranges overlap), one per deeper level (a sorted run).
-    pub(crate) fn cursors(&self, into: &mut Vec<Box<dyn Cursor>>) {
+    /// They read blocks as `options` says.
+    pub(crate) fn cursors(&self, options: &ReadOptions, into: &mut Vec<Box<dyn Cursor>>) {
         for (level, tables) in self.levels.iter().enumerate() {
             if level == 0 {
                 for table in tables {
-                    into.push(Box::new(TableCursor::new(table)));
+                    into.push(Box::new(TableCursor::new(table, options)));
                 }
             } else if !tables.is_empty() {
-                into.push(Box::new(LevelCursor::new(tables.clone())));
+                into.push(Box::new(LevelCursor::new(tables.clone(), options.clone())));
             }
         }
     }

@@ -15,6 +15,9 @@
 //!                      publish ts; if it failed, stop the engine instead
 //! ```
 //!
+//! The mode is the write's own (`WriteOptions::sync`) or, by default, the
+//! engine's (`StorageConfig::wal_sync_mode`).
+//!
 //! # Publishing under `SyncMode::Full`
 //!
 //! A `Full` write must not be readable before it is durable: a reader could
@@ -30,6 +33,18 @@
 //! Freezing a MemTable also publishes (see `freeze`), so that a frozen
 //! MemTable, and so every table, holds only published timestamps, which the
 //! reads rely on (`Inner::read_view`).
+//!
+//! # Mixed modes
+//!
+//! Publishing is a watermark: publishing timestamp `t` makes every write up
+//! to `t` visible. So a `Normal` or `None` write that comes after a `Full`
+//! write still syncing must not publish at once, or it would expose the
+//! `Full` write before it is durable. It waits for that write's sync instead
+//! (sharing it, by group commit), then publishes: writes become visible in
+//! timestamp order, as in RocksDB, where a write group waits for the sync of
+//! the group before it. `WriteState::last_full` remembers the newest `Full`
+//! write; once `visible` has reached its timestamp, every earlier write is
+//! durable and published, and later writes publish at once again.
 
 use std::collections::HashSet;
 use std::io;
@@ -41,13 +56,16 @@ use super::stats::Counters;
 use super::{lock, Frozen, Inner, SuperVersion, WriteState};
 use crate::manifest::format::{MANIFEST_FILE_NAME, MAX_TIMESTAMP};
 use crate::memtable::MemTable;
-use crate::{Error, Operation, Result, SyncMode, Timestamp, WriteBatch};
+use crate::{Error, Operation, Result, SyncMode, Timestamp, WriteBatch, WriteOptions};
 
 impl Inner {
-    /// Writes `batch` atomically and returns its timestamp.
-    pub(crate) fn write(&self, batch: &WriteBatch) -> Result<Timestamp> {
+    /// Writes `batch` atomically, as `options` say, and returns its
+    /// timestamp.
+    pub(crate) fn write(&self, batch: &WriteBatch, options: &WriteOptions) -> Result<Timestamp> {
+        batch.check_count()?;
         let needed = self.check_sizes(batch)?;
         self.check_background()?;
+        let mode = options.sync.unwrap_or(self.config.wal_sync_mode);
 
         let mut state = lock(&self.write);
         if batch.is_empty() {
@@ -57,7 +75,7 @@ impl Inner {
         }
         let current = self.make_room(&mut state, needed)?;
         let timestamp = self.next_timestamp(state.last_timestamp)?;
-        let position = state.wal.append_no_sync(batch, timestamp)?;
+        let position = state.wal.append_with(batch, timestamp, mode)?;
         // The log holds the record from here on: its timestamp is used up
         // whatever happens next, so no later record reuses it.
         state.last_timestamp = timestamp;
@@ -69,20 +87,33 @@ impl Inner {
             )));
             return Err(error);
         }
-        let full_sync = self.config.wal_sync_mode == SyncMode::Full;
-        if !full_sync {
+        // The sync this write waits for before it is published: its own
+        // under `Full`; otherwise that of the newest `Full` write not yet
+        // published, which publishing this one would expose (see the module
+        // docs); none when there is no such write.
+        let wait_for = if mode == SyncMode::Full {
+            state.last_full = Some((timestamp, position));
+            Some(position)
+        } else {
+            state
+                .last_full
+                .filter(|&(full, _)| self.visible.load(Ordering::Acquire) < full)
+                .map(|(_, full_position)| full_position)
+        };
+        if wait_for.is_none() {
             // Release: a reader that loads this timestamp with Acquire also
-            // sees the MemTable inserts above. Stored under the mutex, so
-            // timestamps are published in order.
-            self.visible.store(timestamp, Ordering::Release);
+            // sees the MemTable inserts above. Under the mutex, and every
+            // earlier write is published, so timestamps are published in
+            // order.
+            self.visible.fetch_max(timestamp, Ordering::Release);
         }
-        let wal = full_sync.then(|| Arc::clone(&state.wal));
+        let wal = wait_for.map(|at| (Arc::clone(&state.wal), at));
         drop(state);
 
         Counters::add(&self.counters.user_bytes, batch.approximate_size() as u64);
-        if let Some(wal) = wal {
+        if let Some((wal, at)) = wal {
             // Published only once durable: see the module docs.
-            if let Err(error) = wal.sync_to(position) {
+            if let Err(error) = wal.sync_to(at) {
                 self.stop_after_failed_sync(&error);
                 return Err(error);
             }

@@ -12,7 +12,7 @@
 pub mod merge;
 pub mod scan;
 
-use crate::{Operation, Result, Timestamp};
+use crate::{Operation, Result, Slice, Timestamp};
 
 /// A position in a sequence of entries sorted by [`InternalKey`] order (user
 /// key ascending, timestamp descending).
@@ -60,6 +60,12 @@ pub trait Cursor: Send {
 
     /// The value of the current entry (empty for a tombstone).
     fn value(&self) -> &[u8];
+    /// The value of the current entry as a [`Slice`] a reader can keep. A
+    /// cursor over shared buffers (a table's cached blocks) returns a slice
+    /// of them without copying; the default copies [`value`](Self::value).
+    fn value_slice(&self) -> Slice {
+        Slice::copy_from_slice(self.value())
+    }
 }
 
 /// A cursor over entries held in a sorted vector, for tests of the code that

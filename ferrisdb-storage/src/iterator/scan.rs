@@ -18,7 +18,7 @@ use std::ops::Bound;
 use ferrisdb_core::compare_user_keys;
 
 use super::merge::{Direction, MergingCursor};
-use crate::{Key, Operation, Result, Timestamp, Value};
+use crate::{Key, Operation, Result, Slice, Timestamp};
 
 /// An iterator over the live `(key, value)` pairs of a key range, as of one
 /// snapshot, in key order from the front and in reverse from the back.
@@ -83,7 +83,7 @@ impl Scan {
         self.snapshot
     }
 
-    fn next_forward(&mut self) -> Result<Option<(Key, Value)>> {
+    fn next_forward(&mut self) -> Result<Option<(Slice, Slice)>> {
         let front = &mut self.front;
         if !front.positioned {
             front.positioned = true;
@@ -108,12 +108,12 @@ impl Scan {
             let skip_key = matches!(&self.start, Bound::Excluded(s) if *s == key);
             // Versions of `key` arrive newest first: the first one at or below
             // the snapshot is the visible one; the rest are older and hidden.
-            let mut visible: Option<Option<Value>> = None;
+            let mut visible: Option<Option<Slice>> = None;
             while front.cursor.valid() && same_key(front.cursor.current().user_key(), &key) {
                 let entry = front.cursor.current();
                 if visible.is_none() && entry.timestamp() <= self.snapshot {
                     visible = Some(match entry.operation() {
-                        Operation::Put => Some(entry.value().to_vec()),
+                        Operation::Put => Some(entry.value_slice()),
                         Operation::Delete => None,
                     });
                 }
@@ -121,13 +121,13 @@ impl Scan {
             }
             if let (false, Some(Some(value))) = (skip_key, visible) {
                 remember(&mut front.last_yielded, &key);
-                return Ok(Some((key, value)));
+                return Ok(Some((Slice::from(key), value)));
             }
         }
         Ok(None)
     }
 
-    fn next_backward(&mut self) -> Result<Option<(Key, Value)>> {
+    fn next_backward(&mut self) -> Result<Option<(Slice, Slice)>> {
         let back = &mut self.back;
         if !back.positioned {
             back.positioned = true;
@@ -152,12 +152,12 @@ impl Scan {
             let skip_key = matches!(&self.end, Bound::Excluded(e) if *e == key);
             // Walking backwards, versions of `key` arrive oldest first: the
             // last one at or below the snapshot is the visible one.
-            let mut visible: Option<Option<Value>> = None;
+            let mut visible: Option<Option<Slice>> = None;
             while back.cursor.valid() && same_key(back.cursor.current().user_key(), &key) {
                 let entry = back.cursor.current();
                 if entry.timestamp() <= self.snapshot {
                     visible = Some(match entry.operation() {
-                        Operation::Put => Some(entry.value().to_vec()),
+                        Operation::Put => Some(entry.value_slice()),
                         Operation::Delete => None,
                     });
                 }
@@ -165,13 +165,16 @@ impl Scan {
             }
             if let (false, Some(Some(value))) = (skip_key, visible) {
                 remember(&mut back.last_yielded, &key);
-                return Ok(Some((key, value)));
+                return Ok(Some((Slice::from(key), value)));
             }
         }
         Ok(None)
     }
 
-    fn finish(&mut self, step: Result<Option<(Key, Value)>>) -> Option<Result<(Key, Value)>> {
+    fn finish(
+        &mut self,
+        step: Result<Option<(Slice, Slice)>>,
+    ) -> Option<Result<(Slice, Slice)>> {
         match step {
             Ok(Some(item)) => Some(Ok(item)),
             Ok(None) => {
@@ -222,7 +225,9 @@ fn within_start(start: &Bound<Key>, key: &[u8]) -> bool {
 }
 
 impl Iterator for Scan {
-    type Item = Result<(Key, Value)>;
+    /// A key and its value, both [`Slice`]s; a value read from a cached
+    /// block shares it instead of being copied.
+    type Item = Result<(Slice, Slice)>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
@@ -255,6 +260,8 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use std::collections::BTreeMap;
 
+    use crate::Value;
+
     type Entry = (InternalKey, Operation, Vec<u8>);
 
     /// Random writes to few keys, split over a few sources, with the model of
@@ -278,6 +285,11 @@ mod tests {
             states.push(state);
         }
         (sources, states)
+    }
+
+    fn owned(item: Result<(Slice, Slice)>) -> (Key, Value) {
+        let (key, value) = item.unwrap();
+        (key.to_vec(), value.to_vec())
     }
 
     fn scan(sources: &[Vec<Entry>], snapshot: u64, start: Bound<Key>, end: Bound<Key>) -> Scan {
@@ -320,13 +332,13 @@ mod tests {
                 .collect();
 
             let forward: Vec<_> = scan(&sources, snapshot as u64, start.clone(), end.clone())
-                .map(Result::unwrap)
+                .map(owned)
                 .collect();
             assert_eq!(forward, expected);
 
             let mut backward: Vec<_> = scan(&sources, snapshot as u64, start.clone(), end.clone())
                 .rev()
-                .map(Result::unwrap)
+                .map(owned)
                 .collect();
             backward.reverse();
             assert_eq!(backward, expected);
@@ -341,7 +353,7 @@ mod tests {
                     (s.next_back(), &mut tail)
                 };
                 match item {
-                    Some(kv) => side.push(kv.unwrap()),
+                    Some(kv) => side.push(owned(kv)),
                     None => break,
                 }
             }

@@ -36,7 +36,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use ferrisdb_core::{Error, InternalKey, Key, Operation, Result, Timestamp, Value};
+use ferrisdb_core::{Error, InternalKey, Key, Operation, Result, Slice, Timestamp, Value};
 
 pub use iter::MemTableIter;
 pub use skip_list::{Entries, EntryRef};
@@ -53,6 +53,65 @@ use skip_list::{SkipList, LINK_SIZE, NODE_HEADER_SIZE};
 /// charge independent of the random height so the accounting is exact and
 /// reproducible.
 pub const ENTRY_OVERHEAD: usize = NODE_HEADER_SIZE + 2 * LINK_SIZE;
+
+/// Why [`MemTable::insert`] refused an entry; nothing was inserted.
+///
+/// The engine never lets these reach a user: it makes room before it
+/// inserts, and gives each write a fresh timestamp. If one does occur, the
+/// engine reports it as a bug ([`Error::InvalidArgument`] through `From`)
+/// and stops taking writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InsertError {
+    /// The entry does not fit: flush this MemTable and write to a new one.
+    Full {
+        /// Bytes the rejected entry would take.
+        needed: usize,
+        /// Bytes still free when it was rejected.
+        available: usize,
+        /// The MemTable's size limit.
+        limit: usize,
+    },
+    /// The MemTable already holds a version of this key at this timestamp;
+    /// versions are immutable.
+    Duplicate(InternalKey),
+    /// A key or value longer than `u32::MAX` bytes, which a node cannot hold.
+    TooLong {
+        /// `"key"` or `"value"`.
+        what: &'static str,
+        /// Its length.
+        len: usize,
+    },
+}
+
+impl fmt::Display for InsertError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InsertError::Full {
+                needed,
+                available,
+                limit,
+            } => write!(
+                f,
+                "memtable full: the entry needs {needed} bytes but only {available} of {limit} \
+                 remain"
+            ),
+            InsertError::Duplicate(key) => {
+                write!(f, "duplicate entry: the memtable already holds {key}")
+            }
+            InsertError::TooLong { what, len } => write!(
+                f,
+                "{what} of {len} bytes is over the memtable's limit of {} bytes",
+                u32::MAX
+            ),
+        }
+    }
+}
+
+impl From<InsertError> for Error {
+    fn from(error: InsertError) -> Self {
+        Error::InvalidArgument(format!("{error} (a bug in FerrisDB: please report it)"))
+    }
+}
 
 /// A concurrent, multi-version, sorted in-memory table with a size limit.
 ///
@@ -104,12 +163,13 @@ impl MemTable {
     ///
     /// # Errors
     ///
-    /// - [`Error::MemTableFull`] if the entry does not fit; nothing is
+    /// - [`InsertError::Full`] if the entry does not fit; nothing is
     ///   inserted.
-    /// - [`Error::InvalidArgument`] if the table already has a version of
-    ///   `key` at `timestamp` (the table is unchanged), or the key or the value
-    ///   is longer than `u32::MAX` bytes.
-    pub fn put(&self, key: Key, value: Value, timestamp: Timestamp) -> Result<()> {
+    /// - [`InsertError::Duplicate`] if the table already has a version of
+    ///   `key` at `timestamp` (the table is unchanged).
+    /// - [`InsertError::TooLong`] if the key or the value is longer than
+    ///   `u32::MAX` bytes.
+    pub fn put(&self, key: Key, value: Value, timestamp: Timestamp) -> Result<(), InsertError> {
         self.insert(&key, &value, timestamp, Operation::Put)
     }
 
@@ -118,7 +178,7 @@ impl MemTable {
     /// # Errors
     ///
     /// As for [`put`](Self::put).
-    pub fn delete(&self, key: Key, timestamp: Timestamp) -> Result<()> {
+    pub fn delete(&self, key: Key, timestamp: Timestamp) -> Result<(), InsertError> {
         self.insert(&key, &[], timestamp, Operation::Delete)
     }
 
@@ -130,13 +190,16 @@ impl MemTable {
     /// # Errors
     ///
     /// As for [`put`](Self::put).
-    pub fn insert(&self, key: &[u8], value: &[u8], ts: Timestamp, op: Operation) -> Result<()> {
+    pub fn insert(
+        &self,
+        key: &[u8],
+        value: &[u8],
+        ts: Timestamp,
+        op: Operation,
+    ) -> Result<(), InsertError> {
         for (what, len) in [("key", key.len()), ("value", value.len())] {
             if u32::try_from(len).is_err() {
-                return Err(Error::InvalidArgument(format!(
-                    "{what} of {len} bytes is over the limit of {} bytes",
-                    u32::MAX
-                )));
+                return Err(InsertError::TooLong { what, len });
             }
         }
         let needed = Self::entry_size(key.len(), value.len());
@@ -162,11 +225,8 @@ impl MemTable {
         }
     }
 
-    fn duplicate(key: &[u8], ts: Timestamp) -> Error {
-        Error::InvalidArgument(format!(
-            "duplicate entry: the memtable already holds {}",
-            InternalKey::new(key, ts)
-        ))
+    fn duplicate(key: &[u8], ts: Timestamp) -> InsertError {
+        InsertError::Duplicate(InternalKey::new(key, ts))
     }
 
     /// Adds `needed` to the memory counter unless that would pass `max_size`.
@@ -175,13 +235,13 @@ impl MemTable {
     /// add-then-check, two writers could both overshoot, both back off, and
     /// both fail although one of them fit; and the counter would show bytes no
     /// entry holds in between.
-    fn reserve(&self, needed: usize) -> Result<()> {
+    fn reserve(&self, needed: usize) -> Result<(), InsertError> {
         // Relaxed: see `insert`; the CAS makes check-and-add one atomic step.
         let mut current = self.memory_usage.load(Ordering::Relaxed);
         loop {
             let available = self.max_size.saturating_sub(current);
             if needed > available {
-                return Err(Error::MemTableFull {
+                return Err(InsertError::Full {
                     needed,
                     available,
                     limit: self.max_size,
@@ -206,13 +266,13 @@ impl MemTable {
     /// deleted as of `timestamp`, and the caller must not look for it in older
     /// tables. `None` means this table knows nothing about the key at that
     /// timestamp.
-    pub fn get(&self, key: &[u8], timestamp: Timestamp) -> Option<(Value, Operation)> {
+    pub fn get(&self, key: &[u8], timestamp: Timestamp) -> Option<(Slice, Operation)> {
         if self.filter.as_ref().is_some_and(|f| !f.may_contain(key)) {
             return None;
         }
         self.list
             .get(key, timestamp)
-            .map(|entry| (entry.value.to_vec(), entry.operation))
+            .map(|entry| (Slice::copy_from_slice(entry.value), entry.operation))
     }
 
     /// The live key-value pairs with `start <= key < end` as of `timestamp`,

@@ -53,7 +53,7 @@ fn duplicate_is_rejected_and_its_bytes_returned() {
     let used = table.memory_usage();
     assert_eq!(used, MemTable::entry_size(1, 1));
     let err = put(&table, "k", "other", 7).unwrap_err();
-    assert!(matches!(err, Error::InvalidArgument(ref m) if m.contains("duplicate")));
+    assert!(matches!(err, InsertError::Duplicate(_)));
     assert!(table.delete(b"k".to_vec(), 7).is_err());
     assert_eq!(table.memory_usage(), used);
     assert_eq!(table.entry_count(), 1);
@@ -68,7 +68,7 @@ fn full_table_rejects_and_inserts_nothing() {
     put(&table, "k02", "value", 1).unwrap();
     assert!(table.is_full());
     match put(&table, "k03", "value", 1).unwrap_err() {
-        Error::MemTableFull {
+        InsertError::Full {
             needed,
             available,
             limit,
@@ -82,7 +82,7 @@ fn full_table_rejects_and_inserts_nothing() {
     assert_eq!(table.get(b"k03", 1), None);
     // A duplicate is reported as one even when the table is full.
     let err = put(&table, "k01", "value", 1).unwrap_err();
-    assert!(matches!(err, Error::InvalidArgument(ref m) if m.contains("duplicate")));
+    assert!(matches!(err, InsertError::Duplicate(_)));
 }
 
 #[test]

@@ -61,16 +61,31 @@ pub(crate) fn write_block(
 }
 
 /// Reads the block at `handle` of `file`, checks that it ends by `limit`,
-/// verifies its checksum and decompresses it.
+/// verifies its checksum (unless `verify` is off, for a read whose
+/// `ReadOptions::verify_checksums` is) and decompresses it.
 pub(crate) fn read_block(
     file: &dyn RandomAccessFile,
     path: &Path,
     handle: BlockHandle,
     limit: u64,
+    verify: Verify,
 ) -> Result<Vec<u8>> {
     let mut buf = vec![0u8; stored_len(path, handle, limit)?];
     file.read_exact_at(handle.offset, &mut buf)?;
-    decode_block(buf, path, handle)
+    decode_block(buf, path, handle, verify)
+}
+
+/// Whether a block's checksum is verified as it is read.
+///
+/// A data block read for a user whose `ReadOptions::verify_checksums` is off
+/// skips it; the footer, index, filter and properties, and every block
+/// compaction reads, are always verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verify {
+    /// Compute the CRC and refuse a mismatch.
+    Checksum,
+    /// Trust the bytes; decoding stays bounds-checked.
+    Skip,
 }
 
 /// The bytes the block at `handle` takes in the file (contents and trailer),
@@ -95,7 +110,12 @@ pub(crate) fn stored_len(path: &Path, handle: BlockHandle, limit: u64) -> Result
 
 /// Verifies and decompresses `buf`, the stored bytes of the block at `handle`
 /// (as long as [`stored_len`] says), and returns its contents.
-pub(crate) fn decode_block(mut buf: Vec<u8>, path: &Path, handle: BlockHandle) -> Result<Vec<u8>> {
+pub(crate) fn decode_block(
+    mut buf: Vec<u8>,
+    path: &Path,
+    handle: BlockHandle,
+    verify: Verify,
+) -> Result<Vec<u8>> {
     let corrupt = |offset: u64, reason: String| Error::corruption(path, offset, reason);
     let Some(size) = buf.len().checked_sub(BLOCK_TRAILER_LEN) else {
         return Err(corrupt(
@@ -104,7 +124,10 @@ pub(crate) fn decode_block(mut buf: Vec<u8>, path: &Path, handle: BlockHandle) -
         ));
     };
     let stored = u32::from_le_bytes([buf[size + 1], buf[size + 2], buf[size + 3], buf[size + 4]]);
-    let actual = crc32fast::hash(&buf[..size + 1]);
+    let actual = match verify {
+        Verify::Checksum => crc32fast::hash(&buf[..size + 1]),
+        Verify::Skip => stored,
+    };
     if stored != actual {
         return Err(Error::ChecksumMismatch {
             file: path.to_path_buf(),

@@ -4,11 +4,11 @@
 use std::ops::Bound;
 use std::sync::Arc;
 
-use ferrisdb_core::{InternalKey, Operation, Result, Timestamp};
+use ferrisdb_core::{InternalKey, Operation, Result, Slice, Timestamp};
 
 use super::block::BlockCursor;
 use super::readahead::Readahead;
-use super::table_reader::{SSTableReader, TableEntry};
+use super::table_reader::{BlockRead, TableEntry, TableReader};
 
 /// A cursor over every entry of a table in [`InternalKey`] order.
 ///
@@ -18,28 +18,29 @@ use super::table_reader::{SSTableReader, TableEntry};
 /// is invalid. Accessors require [`valid`](Self::valid).
 #[derive(Debug)]
 pub struct TableIterator {
-    table: Arc<SSTableReader>,
+    table: Arc<TableReader>,
     block_index: usize,
     cursor: Option<BlockCursor>,
-    /// Whether blocks read from the file are added to the block cache.
-    fill_cache: bool,
+    /// Whether blocks read from the file are added to the block cache and
+    /// have their checksums verified.
+    how: BlockRead,
     /// Reads the file in large pieces while the cursor moves forwards.
     readahead: Readahead,
 }
 
 impl TableIterator {
-    pub(crate) fn new(table: Arc<SSTableReader>, fill_cache: bool) -> Self {
+    pub(crate) fn new(table: Arc<TableReader>, how: BlockRead) -> Self {
         TableIterator {
             table,
             block_index: 0,
             cursor: None,
-            fill_cache,
+            how,
             readahead: Readahead::default(),
         }
     }
 
     /// The table being iterated.
-    pub fn table(&self) -> &Arc<SSTableReader> {
+    pub fn table(&self) -> &Arc<TableReader> {
         &self.table
     }
 
@@ -75,6 +76,12 @@ impl TableIterator {
         self.current().value()
     }
 
+    /// The current entry's value as a [`Slice`] sharing its block's bytes
+    /// (no copy). REQUIRES: `valid()`.
+    pub fn value_slice(&self) -> Slice {
+        self.current().value_slice()
+    }
+
     /// The current entry's key as an [`InternalKey`]. REQUIRES: `valid()`.
     pub fn internal_key(&self) -> InternalKey {
         InternalKey::new(self.user_key(), self.timestamp())
@@ -90,7 +97,7 @@ impl TableIterator {
             .then_some(&mut self.readahead);
         let block = self
             .table
-            .read_data_block(index, self.fill_cache, readahead)?;
+            .read_data_block(index, self.how, readahead)?;
         Ok(self.cursor.insert(BlockCursor::new(block)))
     }
 
@@ -193,7 +200,7 @@ impl TableIterator {
 }
 
 /// The entries of a table whose user keys are in a range, in order; made by
-/// [`SSTableReader::range`]. Yields `(key, entry)`; stops after the first error.
+/// [`TableReader::range`]. Yields `(key, entry)`; stops after the first error.
 #[derive(Debug)]
 pub struct TableRange {
     iter: TableIterator,
@@ -203,7 +210,7 @@ pub struct TableRange {
     done: bool,
 }
 
-impl SSTableReader {
+impl TableReader {
     /// Every entry (all versions) whose user key is within `start..end`, in
     /// [`InternalKey`] order.
     pub fn range(self: &Arc<Self>, start: Bound<&[u8]>, end: Bound<&[u8]>) -> TableRange {
@@ -269,7 +276,7 @@ impl Iterator for TableRange {
         let entry = TableEntry {
             timestamp: self.iter.timestamp(),
             operation: self.iter.operation(),
-            value: self.iter.value().to_vec(),
+            value: self.iter.value_slice(),
         };
         Some(Ok((self.iter.internal_key(), entry)))
     }

@@ -18,7 +18,7 @@ use std::path::Path;
 
 use ferrisdb_core::Result;
 
-use super::block_io::{decode_block, stored_len};
+use super::block_io::{decode_block, stored_len, Verify};
 use super::footer::BlockHandle;
 use crate::fs::RandomAccessFile;
 
@@ -70,6 +70,7 @@ impl Readahead {
         path: &Path,
         handle: BlockHandle,
         limit: u64,
+        verify: Verify,
     ) -> Result<Vec<u8>> {
         let len = stored_len(path, handle, limit)?;
         let from = match self.position_of(handle.offset, len) {
@@ -79,7 +80,7 @@ impl Readahead {
                 0
             }
         };
-        decode_block(self.window[from..from + len].to_vec(), path, handle)
+        decode_block(self.window[from..from + len].to_vec(), path, handle, verify)
     }
 
     /// Where `len` bytes at file offset `offset` start in the window, if the
@@ -127,7 +128,7 @@ mod tests {
 
     use super::*;
     use crate::fs::{FaultFileSystem, FaultKind, FileSystem, OpKind};
-    use crate::sstable::block_io::read_block;
+    use crate::sstable::block_io::{read_block, Verify};
     use crate::sstable::format::COMPRESSION_NONE;
 
     /// A file of `count` stored blocks of 1,000 to 5,000 bytes, block `i`
@@ -190,8 +191,10 @@ mod tests {
         let limit = file.len();
         let mut readahead = Readahead::default();
         for &handle in &handles {
-            let alone = read_block(file, file.path(), handle, limit).unwrap();
-            let cut = readahead.read(file, file.path(), handle, limit).unwrap();
+            let alone = read_block(file, file.path(), handle, limit, Verify::Checksum).unwrap();
+            let cut = readahead
+                .read(file, file.path(), handle, limit, Verify::Checksum)
+                .unwrap();
             assert_eq!(cut, alone, "block at {}", handle.offset);
         }
         // 200 single reads, plus the refills: ~600 KB in windows growing to
@@ -209,9 +212,9 @@ mod tests {
         let limit = file.len();
         let mut readahead = Readahead::default();
         for &handle in &handles[..12] {
-            readahead.read(file, file.path(), handle, limit).unwrap();
+            readahead.read(file, file.path(), handle, limit, Verify::Checksum).unwrap();
         }
-        match readahead.read(file, file.path(), damaged, limit) {
+        match readahead.read(file, file.path(), damaged, limit, Verify::Checksum) {
             Err(Error::ChecksumMismatch { offset, file, .. }) => {
                 assert_eq!(offset, damaged.offset);
                 assert_eq!(file, PathBuf::from("db/000007.sst"));
@@ -219,7 +222,7 @@ mod tests {
             other => panic!("expected a checksum mismatch, got {other:?}"),
         }
         // The blocks after it are intact and still readable.
-        let next = readahead.read(file, file.path(), handles[13], limit);
+        let next = readahead.read(file, file.path(), handles[13], limit, Verify::Checksum);
         assert!(next.is_ok());
     }
 
@@ -234,7 +237,7 @@ mod tests {
             .read(file, file.path(), handles[0], limit)
             .unwrap();
         // Block 0's window ends before block 5; the refill for it fails.
-        let err = readahead.read(file, file.path(), handles[5], limit);
+        let err = readahead.read(file, file.path(), handles[5], limit, Verify::Checksum);
         assert!(matches!(err, Err(Error::Io { .. })), "{err:?}");
         assert!(readahead.window.is_empty());
         let again = readahead
@@ -249,7 +252,7 @@ mod tests {
         let file = file.as_ref();
         let mut readahead = Readahead::default();
         let limit = handles[2].offset;
-        let err = readahead.read(file, file.path(), handles[2], limit);
+        let err = readahead.read(file, file.path(), handles[2], limit, Verify::Checksum);
         assert!(matches!(err, Err(Error::Corruption { .. })), "{err:?}");
         assert_eq!(fs.operations(), 0);
     }

@@ -1,4 +1,4 @@
-//! [`SSTableWriter`]: turns sorted entries into a table file.
+//! [`TableBuilder`]: turns sorted entries into a table file.
 //!
 //! ```text
 //! table := data_block+ filter_block index_block properties_block footer
@@ -6,7 +6,7 @@
 //!
 //! The writer cuts a data block when it reaches `block_size`, records the
 //! block's last key and handle in the index, adds each distinct user key to
-//! the bloom filter, and on [`finish`](SSTableWriter::finish) writes the
+//! the bloom filter, and on [`finish`](TableBuilder::finish) writes the
 //! filter, index, properties and footer. It writes to `NNNNNN.sst.tmp`,
 //! fsyncs, and renames to the real name, so a crash never leaves a partial
 //! table under a real name.
@@ -55,7 +55,7 @@ impl Default for TableOptions {
     }
 }
 
-/// What [`SSTableWriter::finish`] wrote.
+/// What [`TableBuilder::finish`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableMeta {
     /// The table's (final) path.
@@ -71,7 +71,7 @@ pub struct TableMeta {
 /// Dropping a writer without calling [`finish`](Self::finish) removes the
 /// temporary file (best effort).
 #[derive(Debug)]
-pub struct SSTableWriter {
+pub struct TableBuilder {
     fs: SharedFileSystem,
     path: PathBuf,
     temp_path: PathBuf,
@@ -96,7 +96,7 @@ pub struct SSTableWriter {
     failed: bool,
 }
 
-impl SSTableWriter {
+impl TableBuilder {
     /// Starts a table that will be published at `path` (normally
     /// [`table_file_name`](super::table_file_name)). Writes go to
     /// `path` + `.tmp` until [`finish`](Self::finish).
@@ -104,7 +104,7 @@ impl SSTableWriter {
         fs: SharedFileSystem,
         path: impl Into<PathBuf>,
         options: TableOptions,
-    ) -> Result<SSTableWriter> {
+    ) -> Result<TableBuilder> {
         if options.block_size == 0 || options.block_size > MAX_UNCOMPRESSED_BLOCK_LEN / 2 {
             return Err(Error::InvalidArgument(format!(
                 "block_size {} must be between 1 and {}",
@@ -120,7 +120,7 @@ impl SSTableWriter {
         let path = path.into();
         let temp_path = temp_file_name(&path);
         let file = fs.create(&temp_path)?;
-        Ok(SSTableWriter {
+        Ok(TableBuilder {
             fs,
             path,
             temp_path,
@@ -360,14 +360,14 @@ impl SSTableWriter {
     }
 }
 
-/// Which block [`SSTableWriter::write`] writes.
+/// Which block [`TableBuilder::write`] writes.
 enum Which {
     Data,
     Index,
     Other(Vec<u8>),
 }
 
-impl Drop for SSTableWriter {
+impl Drop for TableBuilder {
     fn drop(&mut self) {
         // Not finished (or finishing failed): remove the temporary file.
         if self.file.is_some() || self.failed {

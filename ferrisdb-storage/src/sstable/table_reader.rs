@@ -1,4 +1,4 @@
-//! [`SSTableReader`]: point reads and cursors over one table file.
+//! [`TableReader`]: point reads and cursors over one table file.
 //!
 //! Opening reads and verifies the footer, the index, the filter and the
 //! properties, and keeps them in memory. A point read consults the bloom
@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ferrisdb_core::coding::DecodeError;
-use ferrisdb_core::{Error, InternalKey, Operation, Result, Timestamp, Value};
+use ferrisdb_core::{Error, InternalKey, Operation, ReadOptions, Result, Slice, Timestamp};
 
 use super::block::{Block, BlockCursor};
-use super::block_io::read_block;
+use super::block_io::{read_block, Verify};
 use super::bloom::BloomFilter;
 use super::cache::{next_file_id, BlockCache};
 use super::footer::{BlockHandle, Footer};
@@ -23,15 +23,46 @@ use super::properties::TableProperties;
 use super::readahead::Readahead;
 use crate::fs::{RandomAccessFile, SharedFileSystem};
 
-/// One version found by [`SSTableReader::get`].
+/// One version found by [`TableReader::get`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableEntry {
     /// The version's timestamp.
     pub timestamp: Timestamp,
     /// Whether it is a value or a tombstone.
     pub operation: Operation,
-    /// The value (empty for a tombstone).
-    pub value: Value,
+    /// The value (empty for a tombstone), sharing the block it was read
+    /// from.
+    pub value: Slice,
+}
+
+/// How a data block is read: whether a block read from the file is added to
+/// the cache, and whether its checksum is verified (from a read's
+/// [`ReadOptions`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BlockRead {
+    pub(crate) fill_cache: bool,
+    pub(crate) verify: Verify,
+}
+
+impl BlockRead {
+    /// What a read with default options does: cache and verify.
+    pub(crate) const CACHED: BlockRead = BlockRead {
+        fill_cache: true,
+        verify: Verify::Checksum,
+    };
+}
+
+impl From<&ReadOptions> for BlockRead {
+    fn from(options: &ReadOptions) -> Self {
+        BlockRead {
+            fill_cache: options.fill_cache,
+            verify: if options.verify_checksums {
+                Verify::Checksum
+            } else {
+                Verify::Skip
+            },
+        }
+    }
 }
 
 /// One entry of the index: a data block and the last key in it.
@@ -43,9 +74,9 @@ pub struct IndexEntry {
     pub handle: BlockHandle,
 }
 
-/// An open, immutable table. Share it as `Arc<SSTableReader>`.
+/// An open, immutable table. Share it as `Arc<TableReader>`.
 #[derive(Debug)]
-pub struct SSTableReader {
+pub struct TableReader {
     file: Box<dyn RandomAccessFile>,
     path: Arc<PathBuf>,
     file_size: u64,
@@ -59,7 +90,7 @@ pub struct SSTableReader {
     properties: TableProperties,
 }
 
-impl SSTableReader {
+impl TableReader {
     /// Opens the table at `path`, reading and verifying its footer, index,
     /// filter and properties. Data blocks are read on demand through `cache`
     /// (or read every time without one).
@@ -67,7 +98,7 @@ impl SSTableReader {
         fs: &SharedFileSystem,
         path: impl AsRef<Path>,
         cache: Option<Arc<BlockCache>>,
-    ) -> Result<Arc<SSTableReader>> {
+    ) -> Result<Arc<TableReader>> {
         let path = path.as_ref();
         let file = fs.open(path)?;
         let file_size = file.len();
@@ -86,7 +117,7 @@ impl SSTableReader {
         let footer = Footer::decode(&footer_bytes, path, footer_offset)?;
 
         let shared_path = Arc::new(path.to_path_buf());
-        let props_bytes = read_block(file.as_ref(), path, footer.properties, footer_offset)?;
+        let props_bytes = read_block(file.as_ref(), path, footer.properties, footer_offset, Verify::Checksum)?;
         let properties = TableProperties::decode(&props_bytes)
             .map_err(|e| e.in_file(path, footer.properties.offset))?;
         // Data blocks are read up to `data_size`: it must end where the
@@ -108,10 +139,10 @@ impl SSTableReader {
                 ),
             ));
         }
-        let filter_bytes = read_block(file.as_ref(), path, footer.filter, footer_offset)?;
+        let filter_bytes = read_block(file.as_ref(), path, footer.filter, footer_offset, Verify::Checksum)?;
         let filter =
             BloomFilter::decode(filter_bytes).map_err(|e| e.in_file(path, footer.filter.offset))?;
-        let index_bytes = read_block(file.as_ref(), path, footer.index, footer_offset)?;
+        let index_bytes = read_block(file.as_ref(), path, footer.index, footer_offset, Verify::Checksum)?;
         let index_block = Arc::new(Block::new(
             index_bytes,
             shared_path.clone(),
@@ -123,7 +154,7 @@ impl SSTableReader {
             IndexSearch::new(index.iter().map(|e| &e.last_key)).ok_or_else(|| {
                 Error::corruption(path, footer.index.offset, "index keys exceed 4 GiB")
             })?;
-        Ok(Arc::new(SSTableReader {
+        Ok(Arc::new(TableReader {
             file,
             path: shared_path,
             file_size,
@@ -175,21 +206,43 @@ impl SSTableReader {
 
     /// The newest version of `user_key` with a timestamp at or below
     /// `timestamp` (a value or a tombstone), or `None`. Reads at most one
-    /// data block, and none when the bloom filter rules the key out.
+    /// data block, and none when the bloom filter rules the key out. The
+    /// value shares the block's bytes (no copy).
+    ///
+    /// # Errors
+    ///
+    /// A corruption or checksum error naming the table and the block's
+    /// offset; [`Error::Io`] if the read failed.
     pub fn get(&self, user_key: &[u8], timestamp: Timestamp) -> Result<Option<TableEntry>> {
+        self.get_with(user_key, timestamp, &ReadOptions::default())
+    }
+
+    /// [`get`](Self::get), filling the cache and verifying checksums as
+    /// `options` says.
+    ///
+    /// # Errors
+    ///
+    /// As for [`get`](Self::get).
+    pub fn get_with(
+        &self,
+        user_key: &[u8],
+        timestamp: Timestamp,
+        options: &ReadOptions,
+    ) -> Result<Option<TableEntry>> {
         if !self.filter.may_contain(user_key) {
             return Ok(None);
         }
         let Some(block_index) = self.find_block(user_key, timestamp) else {
             return Ok(None);
         };
-        let mut cursor = BlockCursor::new(self.read_data_block(block_index, true, None)?);
+        let block = self.read_data_block(block_index, BlockRead::from(options), None)?;
+        let mut cursor = BlockCursor::new(block);
         cursor.seek(user_key, timestamp)?;
         if cursor.valid() && cursor.user_key() == user_key {
             return Ok(Some(TableEntry {
                 timestamp: cursor.timestamp(),
                 operation: cursor.operation(),
-                value: cursor.value().to_vec(),
+                value: cursor.value_slice(),
             }));
         }
         Ok(None)
@@ -207,12 +260,13 @@ impl SSTableReader {
     }
 
     /// The data block `block_index` of the index, from the cache or the file
-    /// (through `readahead`, for a cursor reading the table in order); with
-    /// `fill_cache`, a block read from the file is added to the cache.
+    /// (through `readahead`, for a cursor reading the table in order); as
+    /// `how` says, a block read from the file is added to the cache and has
+    /// its checksum verified.
     pub(crate) fn read_data_block(
         &self,
         block_index: usize,
-        fill_cache: bool,
+        how: BlockRead,
         readahead: Option<&mut Readahead>,
     ) -> Result<Arc<Block>> {
         let handle = self.index[block_index].handle;
@@ -225,24 +279,27 @@ impl SSTableReader {
         let block = Arc::new(match readahead {
             Some(readahead) => {
                 let limit = self.properties.data_size;
-                let bytes = readahead.read(self.file.as_ref(), &self.path, handle, limit)?;
+                let bytes =
+                    readahead.read(self.file.as_ref(), &self.path, handle, limit, how.verify)?;
                 Block::new(bytes, self.path.clone(), handle.offset)?
             }
-            None => self.load_block(handle)?,
+            None => self.load_block(handle, how.verify)?,
         });
-        if let (Some(cache), true) = (&self.cache, fill_cache) {
+        if let (Some(cache), true) = (&self.cache, how.fill_cache) {
             cache.insert(key, block.clone());
         }
         Ok(block)
     }
 
-    /// Reads and verifies the block at `handle`, bypassing the cache.
-    pub(crate) fn load_block(&self, handle: BlockHandle) -> Result<Block> {
+    /// Reads the block at `handle`, bypassing the cache, verifying its
+    /// checksum as `verify` says.
+    pub(crate) fn load_block(&self, handle: BlockHandle, verify: Verify) -> Result<Block> {
         let bytes = read_block(
             self.file.as_ref(),
             &self.path,
             handle,
             self.properties.data_size,
+            verify,
         )?;
         Block::new(bytes, self.path.clone(), handle.offset)
     }
@@ -250,14 +307,27 @@ impl SSTableReader {
     /// An owning cursor over the whole table, initially invalid: position it
     /// with a seek.
     pub fn iter(self: &Arc<Self>) -> TableIterator {
-        TableIterator::new(self.clone(), true)
+        TableIterator::new(self.clone(), BlockRead::CACHED)
+    }
+
+    /// Like [`iter`](Self::iter), reading blocks as `options` says: a scan
+    /// with `fill_cache` off leaves the cache as it found it.
+    pub fn iter_with(self: &Arc<Self>, options: &ReadOptions) -> TableIterator {
+        TableIterator::new(self.clone(), BlockRead::from(options))
     }
 
     /// Like [`iter`](Self::iter), but blocks it reads from the file are not
     /// added to the block cache: for a compaction, which reads every block
-    /// once and would otherwise evict the blocks readers need.
+    /// once and would otherwise evict the blocks readers need. Checksums are
+    /// always verified: compaction must not copy damage into a new table.
     pub fn iter_without_cache_fill(self: &Arc<Self>) -> TableIterator {
-        TableIterator::new(self.clone(), false)
+        TableIterator::new(
+            self.clone(),
+            BlockRead {
+                fill_cache: false,
+                verify: Verify::Checksum,
+            },
+        )
     }
 
     /// Reads every data block bypassing the cache, verifying checksums, entry
@@ -269,7 +339,7 @@ impl SSTableReader {
         let mut entries = 0u64;
         let mut tombstones = 0u64;
         for entry in &self.index {
-            let block = Arc::new(self.load_block(entry.handle)?);
+            let block = Arc::new(self.load_block(entry.handle, Verify::Checksum)?);
             let mut cursor = BlockCursor::new(block);
             cursor.seek_to_first()?;
             if let (Some(p), true) = (&previous, cursor.valid()) {

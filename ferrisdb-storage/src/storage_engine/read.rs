@@ -1,45 +1,97 @@
-//! The reads: [`StorageEngine::get`], [`scan`](StorageEngine::scan),
-//! [`scan_prefix`](StorageEngine::scan_prefix) and
-//! [`snapshot`](StorageEngine::snapshot), the [`Snapshot`] the last one
-//! returns, and the two read paths all of them share at a timestamp: the
-//! point lookup through MemTables and tables (`get_at`) and the merged scan
-//! (`scan_at`).
+//! The reads: [`StorageEngine::get`], [`iter`](StorageEngine::iter),
+//! [`scan`](StorageEngine::scan), [`scan_prefix`](StorageEngine::scan_prefix)
+//! (each with an `_opt` twin taking [`ReadOptions`]) and
+//! [`snapshot`](StorageEngine::snapshot), and the two read paths all of them
+//! and [`Snapshot`](super::Snapshot) share at a timestamp: the point lookup
+//! through MemTables and tables (`get_at`) and the merged scan (`scan_at`).
 
 use std::ops::{Bound, RangeBounds};
 use std::sync::Arc;
 
-use super::StorageEngine;
+use super::{Snapshot, StorageEngine};
 use crate::engine::cursors::MemTableCursor;
-use crate::engine::{Inner, SuperVersion};
+use crate::engine::SuperVersion;
 use crate::iterator::merge::{Direction, MergingCursor};
 use crate::iterator::scan::Scan;
 use crate::iterator::Cursor;
-use crate::{Key, Operation, Result, Timestamp, Value};
+use crate::{Key, Operation, ReadOptions, Result, Slice, Timestamp};
 
 impl StorageEngine {
     /// The value of `key`, or `None` if it is absent or deleted.
-    pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Value>> {
+    ///
+    /// The value is a [`Slice`]: served from the block cache, it shares the
+    /// cached block instead of copying it.
+    ///
+    /// # Errors
+    ///
+    /// A corruption or checksum error naming the table and offset of a
+    /// damaged block; [`Error::Io`](crate::Error::Io) if reading a table
+    /// failed; [`Error::Closed`](crate::Error::Closed) once the database is
+    /// closed.
+    pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Slice>> {
+        self.get_opt(key, &ReadOptions::default())
+    }
+
+    /// [`get`](Self::get), reading blocks as `options` says (whether they
+    /// fill the cache, whether their checksums are verified).
+    ///
+    /// # Errors
+    ///
+    /// As for [`get`](Self::get).
+    pub fn get_opt(&self, key: impl AsRef<[u8]>, options: &ReadOptions) -> Result<Option<Slice>> {
         // The timestamp and the super version in one step: see `read_view`.
-        let (timestamp, current) = self.inner.read_view();
+        let (timestamp, current) = self.inner()?.read_view();
         self.chose_timestamp();
-        get_at(&current, key.as_ref(), timestamp)
+        get_at(&current, key.as_ref(), timestamp, options)
     }
 
     /// A consistent read-only view of the database as of now.
     ///
     /// Writes after this call are invisible through it, and compaction keeps
     /// every version it can see for as long as it lives.
-    pub fn snapshot(&self) -> Snapshot {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Closed`](crate::Error::Closed) once the database is closed.
+    pub fn snapshot(&self) -> Result<Snapshot> {
+        let inner = self.inner()?;
         // Registered as it is taken, so no compaction can miss it.
-        let timestamp = self
-            .inner
-            .snapshots
-            .acquire(|| self.inner.visible_timestamp());
+        let timestamp = inner.snapshots.acquire(|| inner.visible_timestamp());
         self.chose_timestamp();
-        Snapshot {
-            inner: Arc::clone(&self.inner),
-            timestamp,
-        }
+        Ok(Snapshot::new(Arc::clone(inner), timestamp))
+    }
+
+    /// Every live pair of the database, in key order (and in reverse with
+    /// `.rev()`), as of the moment of the call.
+    ///
+    /// ```no_run
+    /// # let db: ferrisdb_storage::StorageEngine = unimplemented!();
+    /// for item in db.iter()? {
+    ///     let (key, value) = item?;
+    /// }
+    /// let last = db.iter()?.next_back().transpose()?;
+    /// # Ok::<(), ferrisdb_storage::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Closed`](crate::Error::Closed) once the database is closed;
+    /// the items are `Result`s for the errors of reading tables (see
+    /// [`Scan`]).
+    pub fn iter(&self) -> Result<Scan> {
+        self.iter_opt(&ReadOptions::default())
+    }
+
+    /// [`iter`](Self::iter), reading blocks as `options` says: a full scan
+    /// with `fill_cache: false` leaves the block cache to the other reads.
+    ///
+    /// # Errors
+    ///
+    /// As for [`iter`](Self::iter).
+    pub fn iter_opt(&self, options: &ReadOptions) -> Result<Scan> {
+        let (timestamp, current) = self.inner()?.read_view();
+        self.chose_timestamp();
+        Ok(scan_at(&current, timestamp, full_range(), options))
     }
 
     /// The live pairs whose keys fall in `range`, in key order (and in
@@ -52,91 +104,69 @@ impl StorageEngine {
     /// }
     /// # Ok::<(), ferrisdb_storage::Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// As for [`iter`](Self::iter).
     pub fn scan<K: AsRef<[u8]>, R: RangeBounds<K>>(&self, range: R) -> Result<Scan> {
-        let (timestamp, current) = self.inner.read_view();
+        self.scan_opt(range, &ReadOptions::default())
+    }
+
+    /// [`scan`](Self::scan), reading blocks as `options` says.
+    ///
+    /// # Errors
+    ///
+    /// As for [`iter`](Self::iter).
+    pub fn scan_opt<K: AsRef<[u8]>, R: RangeBounds<K>>(
+        &self,
+        range: R,
+        options: &ReadOptions,
+    ) -> Result<Scan> {
+        let (timestamp, current) = self.inner()?.read_view();
         self.chose_timestamp();
-        Ok(scan_at(
-            &current,
-            timestamp,
-            owned_bound(range.start_bound()),
-            owned_bound(range.end_bound()),
-        ))
+        Ok(scan_at(&current, timestamp, owned_range(&range), options))
     }
 
     /// The live pairs whose keys start with `prefix`, in key order.
+    ///
+    /// # Errors
+    ///
+    /// As for [`iter`](Self::iter).
     pub fn scan_prefix(&self, prefix: impl AsRef<[u8]>) -> Result<Scan> {
-        let (start, end) = prefix_bounds(prefix.as_ref());
-        let (timestamp, current) = self.inner.read_view();
-        self.chose_timestamp();
-        Ok(scan_at(&current, timestamp, start, end))
+        self.scan_prefix_opt(prefix, &ReadOptions::default())
     }
-}
 
-impl StorageEngine {
+    /// [`scan_prefix`](Self::scan_prefix), reading blocks as `options` says.
+    ///
+    /// # Errors
+    ///
+    /// As for [`iter`](Self::iter).
+    pub fn scan_prefix_opt(&self, prefix: impl AsRef<[u8]>, options: &ReadOptions) -> Result<Scan> {
+        let (timestamp, current) = self.inner()?.read_view();
+        self.chose_timestamp();
+        Ok(scan_at(&current, timestamp, prefix_bounds(prefix.as_ref()), options))
+    }
+
     /// Where a read has chosen its timestamp and not yet looked at any data:
     /// a pause point for tests, nothing in a real build.
     #[inline(always)]
     fn chose_timestamp(&self) {
         #[cfg(feature = "test-hooks")]
-        self.read_pause.reached();
+        self.handle.read_pause.reached();
     }
 }
 
-/// A consistent read-only view of the database at one timestamp.
-///
-/// Made by [`StorageEngine::snapshot`]. While it lives, compaction keeps every
-/// version it can see.
-///
-/// A snapshot may outlive its engine. After [`StorageEngine::close`] (or a
-/// drop) it keeps reading its view from the MemTables and open table files it
-/// holds, and it does not hold the directory's lock: the database can be
-/// reopened meanwhile, and what the new instance writes or compacts away
-/// changes nothing the snapshot returns. Until dropped it keeps that memory,
-/// and the disk space of tables deleted since.
-#[derive(Debug)]
-pub struct Snapshot {
-    inner: Arc<Inner>,
-    timestamp: Timestamp,
-}
-
-impl Snapshot {
-    /// The timestamp this snapshot reads at: it sees every write with a
-    /// timestamp at or below it.
-    pub fn timestamp(&self) -> Timestamp {
-        self.timestamp
-    }
-
-    /// The value of `key` as of the snapshot.
-    pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Value>> {
-        get_at(&self.inner.current(), key.as_ref(), self.timestamp)
-    }
-
-    /// The live pairs in `range` as of the snapshot.
-    pub fn scan<K: AsRef<[u8]>, R: RangeBounds<K>>(&self, range: R) -> Result<Scan> {
-        Ok(scan_at(
-            &self.inner.current(),
-            self.timestamp,
-            owned_bound(range.start_bound()),
-            owned_bound(range.end_bound()),
-        ))
-    }
-
-    /// The live pairs whose keys start with `prefix`, as of the snapshot.
-    pub fn scan_prefix(&self, prefix: impl AsRef<[u8]>) -> Result<Scan> {
-        let (start, end) = prefix_bounds(prefix.as_ref());
-        Ok(scan_at(&self.inner.current(), self.timestamp, start, end))
-    }
-}
-
-impl Drop for Snapshot {
-    fn drop(&mut self) {
-        self.inner.snapshots.release(self.timestamp);
-    }
-}
+/// A key range with owned bounds.
+pub(super) type KeyRange = (Bound<Key>, Bound<Key>);
 
 /// The newest visible version of `key` at `timestamp`: MemTables first, then
 /// tables, stopping at the first version or tombstone found.
-fn get_at(current: &SuperVersion, key: &[u8], timestamp: Timestamp) -> Result<Option<Value>> {
+pub(super) fn get_at(
+    current: &SuperVersion,
+    key: &[u8],
+    timestamp: Timestamp,
+    options: &ReadOptions,
+) -> Result<Option<Slice>> {
     let memtables =
         std::iter::once(&current.active).chain(current.frozen.iter().map(|f| &f.memtable));
     for memtable in memtables {
@@ -149,16 +179,18 @@ fn get_at(current: &SuperVersion, key: &[u8], timestamp: Timestamp) -> Result<Op
     }
     Ok(current
         .version
-        .get(key, timestamp)?
+        .get(key, timestamp, options)?
         .filter(|entry| entry.operation == Operation::Put)
         .map(|entry| entry.value))
 }
 
-fn scan_at(
+/// The scan of `range` at `timestamp` over every MemTable and table of
+/// `current`, its tables read as `options` says.
+pub(super) fn scan_at(
     current: &SuperVersion,
     timestamp: Timestamp,
-    start: Bound<Key>,
-    end: Bound<Key>,
+    (start, end): KeyRange,
+    options: &ReadOptions,
 ) -> Scan {
     let cursors = |direction| {
         let mut children: Vec<Box<dyn Cursor>> = Vec::new();
@@ -166,7 +198,7 @@ fn scan_at(
         for frozen in &current.frozen {
             children.push(Box::new(MemTableCursor::new(&frozen.memtable)));
         }
-        current.version.cursors(&mut children);
+        current.version.cursors(options, &mut children);
         MergingCursor::new(children, direction)
     };
     Scan::new(
@@ -178,18 +210,27 @@ fn scan_at(
     )
 }
 
-fn owned_bound<K: AsRef<[u8]>>(bound: Bound<&K>) -> Bound<Key> {
-    match bound {
-        Bound::Included(k) => Bound::Included(k.as_ref().to_vec()),
-        Bound::Excluded(k) => Bound::Excluded(k.as_ref().to_vec()),
-        Bound::Unbounded => Bound::Unbounded,
+/// Every key.
+pub(super) fn full_range() -> KeyRange {
+    (Bound::Unbounded, Bound::Unbounded)
+}
+
+/// `range` with its bounds copied.
+pub(super) fn owned_range<K: AsRef<[u8]>, R: RangeBounds<K>>(range: &R) -> KeyRange {
+    fn owned<K: AsRef<[u8]>>(bound: Bound<&K>) -> Bound<Key> {
+        match bound {
+            Bound::Included(k) => Bound::Included(k.as_ref().to_vec()),
+            Bound::Excluded(k) => Bound::Excluded(k.as_ref().to_vec()),
+            Bound::Unbounded => Bound::Unbounded,
+        }
     }
+    (owned(range.start_bound()), owned(range.end_bound()))
 }
 
 /// `[prefix, successor)`, where the successor is the prefix with its last
 /// non-0xff byte incremented (and the 0xff bytes after it dropped); a prefix
 /// of only 0xff bytes has no successor and the range is unbounded above.
-fn prefix_bounds(prefix: &[u8]) -> (Bound<Key>, Bound<Key>) {
+pub(super) fn prefix_bounds(prefix: &[u8]) -> KeyRange {
     let start = Bound::Included(prefix.to_vec());
     let mut successor = prefix.to_vec();
     while let Some(last) = successor.pop() {

@@ -188,7 +188,7 @@ mod tests {
 
     #[test]
     fn batches_and_seals_round_trip_with_their_durable_length() {
-        let batch = WriteBatch::new().put("k", "v").delete("d");
+        let batch = WriteBatch::new().put("k", "v").delete("d").clone();
         for durable in [24, 127, 128, 1 << 20, u64::MAX >> 1] {
             let mut buf = reserve_batch(&batch, 9);
             let start = fill_prefix(&mut buf, RECORD_KIND_BATCH, 7, durable);
@@ -213,7 +213,7 @@ mod tests {
 
     #[test]
     fn impossible_durable_lengths_kinds_and_log_numbers_are_damage() {
-        let batch = WriteBatch::new().put("k", "v");
+        let batch = WriteBatch::new().put("k", "v").clone();
         for (durable, start) in [(10, 100), (101, 100)] {
             let mut buf = reserve_batch(&batch, 1);
             let at = fill_prefix(&mut buf, RECORD_KIND_BATCH, 3, durable);
@@ -238,7 +238,7 @@ mod tests {
 
     #[test]
     fn version_1_payloads_are_bare_batches() {
-        let batch = WriteBatch::new().put("k", "v");
+        let batch = WriteBatch::new().put("k", "v").clone();
         assert!(plausible_start(&batch.encode(3), FORMAT_VERSION_1, 1, 24));
         assert!(!plausible_start(
             &WriteBatch::new().encode(3),

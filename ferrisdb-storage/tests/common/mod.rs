@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FaultKind, FileSystem, OpKind, SharedFileSystem};
-use ferrisdb_storage::wal::{RecoveryMode, WALReader, WALWriter, WalDamage, WalOptions, WalRecord};
+use ferrisdb_storage::internals::wal::{RecoveryMode, WalReader, WalWriter, WalDamage, WalOptions, WalRecord};
 use ferrisdb_storage::{Error, StorageConfig, WriteBatch};
 use rand::Rng;
 
@@ -74,21 +74,21 @@ pub fn random_batch(rng: &mut impl Rng, max_entries: usize, max_value: usize) ->
     for _ in 0..rng.random_range(1..=max_entries) {
         let key: Vec<u8> = (0..rng.random_range(1..16)).map(|_| rng.random()).collect();
         if rng.random_bool(0.2) {
-            batch = batch.delete(key);
+            batch.delete(key);
         } else {
             let value: Vec<u8> = (0..rng.random_range(0..=max_value))
                 .map(|_| rng.random())
                 .collect();
-            batch = batch.put(key, value);
+            batch.put(key, value);
         }
     }
     batch
 }
 
 /// A writer for file 1 of `dir()` on `fs`.
-pub fn writer(fs: SharedFileSystem, options: WalOptions) -> WALWriter {
+pub fn writer(fs: SharedFileSystem, options: WalOptions) -> WalWriter {
     let next = Arc::new(AtomicU64::new(2));
-    WALWriter::create(fs, dir(), 1, next, options).unwrap()
+    WalWriter::create(fs, dir(), 1, next, options).unwrap()
 }
 
 /// Writes `batches` (timestamps 1, 2, ...) to file 1 and returns its path and
@@ -110,7 +110,7 @@ pub fn write_unsealed_log(fs: &Arc<MemFs>, batches: &[WriteBatch]) -> (PathBuf, 
 
 /// A writer for file 1 holding `batches` (timestamps 1, 2, ...), and the
 /// offset just past each record.
-fn append_batches(fs: &Arc<MemFs>, batches: &[WriteBatch]) -> (WALWriter, Vec<u64>) {
+fn append_batches(fs: &Arc<MemFs>, batches: &[WriteBatch]) -> (WalWriter, Vec<u64>) {
     let w = writer(fs.clone(), WalOptions::default());
     let ends = batches
         .iter()
@@ -131,7 +131,7 @@ pub struct ReadBack {
 
 /// Reads every record of `path` under `mode`, stopping at the first error.
 pub fn read_log(fs: &dyn FileSystem, path: &Path, mode: RecoveryMode) -> ReadBack {
-    let mut reader = match WALReader::open(fs, path, mode) {
+    let mut reader = match WalReader::open(fs, path, mode) {
         Ok(r) => r,
         Err(e) => {
             return ReadBack {

@@ -8,9 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Once;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::sstable::parse_table_file_name;
-use ferrisdb_storage::wal::parse_wal_file_name;
-use ferrisdb_storage::{manifest, Error, StorageEngine};
+use ferrisdb_storage::internals::sstable::parse_table_file_name;
+use ferrisdb_storage::internals::wal::parse_wal_file_name;
+use ferrisdb_storage::internals::manifest;
+use ferrisdb_storage::{Error, StorageEngine};
 
 use super::{db_dir, open, State};
 
@@ -27,7 +28,7 @@ pub fn assert_engine_error(e: &Error) {
 /// and a backward scan.
 pub fn read_all(db: &StorageEngine) -> ferrisdb_storage::Result<State> {
     let mut state = State::new();
-    for item in db.scan::<&[u8], _>(..)? {
+    for item in db.iter()? {
         let (k, v) = item?;
         state.insert(k, v);
     }
@@ -35,7 +36,7 @@ pub fn read_all(db: &StorageEngine) -> ferrisdb_storage::Result<State> {
         assert_eq!(db.get(k)?.as_ref(), Some(v), "scan and get disagree");
     }
     let mut backwards = Vec::new();
-    for item in db.scan::<&[u8], _>(..)?.rev() {
+    for item in db.iter()?.rev() {
         backwards.push(item?);
     }
     backwards.reverse();
@@ -73,7 +74,7 @@ pub fn assert_no_orphans(fs: &FaultFileSystem, dir: &Path) {
         }
     }
     for n in live {
-        let name = ferrisdb_storage::sstable::table_file_name(n);
+        let name = ferrisdb_storage::internals::sstable::table_file_name(n);
         assert!(
             names.contains(&name),
             "the manifest lists missing table {name}"

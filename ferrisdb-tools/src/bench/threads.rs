@@ -234,7 +234,7 @@ fn run_thread(
             }
         }
         Benchmark::ReadSeq | Benchmark::ReadReverse => {
-            let scan = db.scan::<&[u8], _>(..)?;
+            let scan = db.iter()?;
             let mut read = |entry: Result<(Vec<u8>, Vec<u8>)>| -> Result<()> {
                 let (k, v) = entry?;
                 meter.done(k.len() + v.len());

@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use ferrisdb_core::coding::{DecodeError, Decoder};
-use ferrisdb_core::{InternalKey, Operation, Result, Timestamp};
+use ferrisdb_core::{InternalKey, Operation, Result, Slice, Timestamp};
 
 use super::Block;
 
@@ -82,6 +82,13 @@ impl BlockCursor {
     pub fn value(&self) -> &[u8] {
         debug_assert!(self.valid());
         &self.block.data[self.value.0..self.value.1]
+    }
+
+    /// The value of the current entry as a [`Slice`] sharing the block's
+    /// bytes: no copy, one reference count. REQUIRES: `valid()`.
+    pub fn value_slice(&self) -> Slice {
+        debug_assert!(self.valid());
+        self.block.slice(self.value.0, self.value.1)
     }
 
     fn invalidate(&mut self) {

@@ -14,17 +14,24 @@ mod cursor;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use bytes::Bytes;
 use ferrisdb_core::coding::DecodeError;
-use ferrisdb_core::{Error, Result};
+use ferrisdb_core::{Error, Result, Slice};
 
 use super::format::RESTART_ENTRY_LEN;
 
 pub use cursor::BlockCursor;
 
 /// The uncompressed contents of one block, shared by the cache and cursors.
+///
+/// The bytes are reference-counted, so a value read from the block is handed
+/// out as a [`Slice`] of them rather than copied; the block's memory is freed
+/// when the cache has evicted it and the last such slice is dropped.
 #[derive(Debug)]
 pub struct Block {
-    data: Vec<u8>,
+    data: Bytes,
+    /// Bytes of the allocation `data` lives in (its capacity as a `Vec`).
+    allocated: usize,
     restarts_start: usize,
     num_restarts: usize,
     file: Arc<PathBuf>,
@@ -75,8 +82,10 @@ impl Block {
         if restarts_start == 0 {
             return Err(corrupt(0, "block has restarts but no entries".to_string()));
         }
+        let allocated = data.capacity();
         Ok(Block {
-            data,
+            data: Bytes::from(data),
+            allocated,
             restarts_start,
             num_restarts,
             file,
@@ -87,14 +96,19 @@ impl Block {
     /// Decodes `data`, the uncompressed contents of the block at
     /// `file_offset` of `file` (its trailer already checked and removed),
     /// checking the restart array. For tools and fuzzing; the engine reads
-    /// blocks through [`SSTableReader`](super::SSTableReader).
+    /// blocks through [`TableReader`](super::TableReader).
     pub fn decode(data: Vec<u8>, file: &Path, file_offset: u64) -> Result<Block> {
         Block::new(data, Arc::new(file.to_path_buf()), file_offset)
     }
 
     /// Bytes this block holds in memory, as charged to the block cache.
     pub fn charge(&self) -> usize {
-        self.data.capacity() + std::mem::size_of::<Block>()
+        self.allocated + std::mem::size_of::<Block>()
+    }
+
+    /// The bytes at `start..end` of the block, shared with it (no copy).
+    fn slice(&self, start: usize, end: usize) -> Slice {
+        Slice::from(self.data.slice(start..end))
     }
 
     /// The file the block was read from.

@@ -1,4 +1,4 @@
-//! Recovery modes and damage: what a [`WALReader`] does when it finds damage,
+//! Recovery modes and damage: what a [`WalReader`] does when it finds damage,
 //! and how it tells a torn tail (what a crash leaves) from corruption, by the
 //! durable lengths the log's records claim.
 
@@ -7,7 +7,7 @@ use std::fmt;
 use ferrisdb_core::{Error, Result};
 
 use super::records::Stop;
-use super::{WALReader, WalRecord};
+use super::{WalReader, WalRecord};
 use crate::wal::format::{
     BLOCK_SIZE, FILE_HEADER_SIZE, FORMAT_VERSION, FORMAT_VERSION_1, FRAGMENT_HEADER_SIZE,
     MIN_FRAGMENT_SIZE, TYPE_FIRST, TYPE_FULL,
@@ -15,7 +15,7 @@ use crate::wal::format::{
 use crate::wal::fragment::{check_header, FragmentHeader};
 use crate::wal::payload::{self, Payload};
 
-/// What a [`WALReader`] (and recovery, through
+/// What a [`WalReader`] (and recovery, through
 /// [`StorageConfig::wal_recovery_mode`](crate::StorageConfig::wal_recovery_mode))
 /// does when it finds damage in a log. Named after RocksDB's WAL recovery
 /// modes.
@@ -36,7 +36,7 @@ use crate::wal::payload::{self, Payload};
 pub enum RecoveryMode {
     /// The default. A torn tail ends the log at the first damage, dropping
     /// whatever follows, with a warning, counted in
-    /// [`WALReader::dropped_bytes`] and [`WALReader::dropped_records`];
+    /// [`WalReader::dropped_bytes`] and [`WalReader::dropped_records`];
     /// corruption is an error. What a crash can leave is repaired, anything
     /// else is reported.
     #[default]
@@ -124,7 +124,7 @@ const SCAN_WORK_PER_BYTE: u64 = 4;
 /// Work the scan may always do, however short the file.
 const SCAN_SLACK: u64 = 1 << 20;
 
-impl WALReader {
+impl WalReader {
     /// Decides what damage means under the reader's mode; ends the iteration.
     pub(super) fn on_damage(
         &mut self,

@@ -1,4 +1,4 @@
-//! [`WALReader`]: iterates the batches of one WAL file, telling a torn tail
+//! [`WalReader`]: iterates the batches of one WAL file, telling a torn tail
 //! from corruption.
 //!
 //! This file holds the reader, its opening (the header check) and its block
@@ -32,7 +32,7 @@ pub use records::WalRecord;
 /// offset. Records are returned only once all their fragments passed their
 /// CRC: no mode ever returns altered bytes.
 #[derive(Debug)]
-pub struct WALReader {
+pub struct WalReader {
     file: Box<dyn RandomAccessFile>,
     path: PathBuf,
     mode: RecoveryMode,
@@ -58,7 +58,7 @@ pub struct WALReader {
     log_number: u64,
 }
 
-impl WALReader {
+impl WalReader {
     /// Opens the WAL file at `path` and checks its header.
     ///
     /// A file that does not start with the WAL magic is rejected with
@@ -67,10 +67,10 @@ impl WALReader {
     /// or zero-filled there (a crash right after creating it) is damage like
     /// any other: under `AbsoluteConsistency` this returns the error, otherwise
     /// the reader yields nothing.
-    pub fn open(fs: &dyn FileSystem, path: &Path, mode: RecoveryMode) -> Result<WALReader> {
+    pub fn open(fs: &dyn FileSystem, path: &Path, mode: RecoveryMode) -> Result<WalReader> {
         let file = fs.open(path)?;
         let len = file.len();
-        let mut reader = WALReader {
+        let mut reader = WalReader {
             file,
             path: path.to_path_buf(),
             mode,

@@ -1,9 +1,9 @@
 //! Reading records: walking the fragments of each block, checking each
-//! one's CRC, and joining them into the batches a [`WALReader`] yields.
+//! one's CRC, and joining them into the batches a [`WalReader`] yields.
 
 use ferrisdb_core::{Error, Result, Timestamp};
 
-use super::{Found, WALReader};
+use super::{Found, WalReader};
 use crate::wal::format::{
     BLOCK_SIZE, FRAGMENT_HEADER_SIZE, MIN_FRAGMENT_SIZE, TYPE_FIRST, TYPE_FULL, TYPE_LAST,
     TYPE_MIDDLE,
@@ -23,14 +23,14 @@ pub struct WalRecord {
     pub batch: WriteBatch,
 }
 
-/// Why [`WALReader::read_record`] stopped: damage (and the start of the
+/// Why [`WalReader::read_record`] stopped: damage (and the start of the
 /// record it hit), or a failed read.
 pub(super) enum Stop {
     Damage(Found, u64),
     Io(Error),
 }
 
-impl WALReader {
+impl WalReader {
     /// Reads the record at `self.pos` and its start, or the damage that ends
     /// the log.
     pub(super) fn read_record(&mut self) -> std::result::Result<Option<(u64, Payload)>, Stop> {
@@ -134,7 +134,7 @@ impl WALReader {
     }
 }
 
-impl Iterator for WALReader {
+impl Iterator for WalReader {
     type Item = Result<WalRecord>;
 
     fn next(&mut self) -> Option<Result<WalRecord>> {

@@ -52,8 +52,8 @@ fn version_1_log(batches: &[WriteBatch]) -> (Vec<u8>, Vec<u64>) {
     (bytes, ends)
 }
 
-fn read(fs: &FaultFileSystem, mode: RecoveryMode) -> (Vec<WalRecord>, WALReader) {
-    let mut reader = WALReader::open(fs, &path(), mode).unwrap();
+fn read(fs: &FaultFileSystem, mode: RecoveryMode) -> (Vec<WalRecord>, WalReader) {
+    let mut reader = WalReader::open(fs, &path(), mode).unwrap();
     let records = reader.by_ref().map(|r| r.unwrap()).collect();
     (records, reader)
 }
@@ -68,7 +68,7 @@ fn the_version_1_worked_example_still_reads() {
     assert_eq!(records[0].timestamp, 7);
     assert_eq!(
         records[0].batch,
-        WriteBatch::new().put("k1", "v1").delete("k2")
+        WriteBatch::new().put("k1", "v1").delete("k2").clone()
     );
     assert_eq!(reader.durable_len(), 0, "version 1 claims nothing");
     assert!(!reader.is_sealed());
@@ -77,7 +77,7 @@ fn the_version_1_worked_example_still_reads() {
 #[test]
 fn a_version_1_torn_tail_is_cut_and_damage_before_valid_data_is_corruption() {
     let batches: Vec<WriteBatch> = (0..6u8)
-        .map(|i| WriteBatch::new().put([i], vec![i; 200]))
+        .map(|i| WriteBatch::new().put([i], vec![i; 200]).clone())
         .collect();
     let (bytes, ends) = version_1_log(&batches);
     let fs = FaultFileSystem::new();
@@ -92,7 +92,7 @@ fn a_version_1_torn_tail_is_cut_and_damage_before_valid_data_is_corruption() {
     let mut damaged = bytes.clone();
     damaged[ends[1] as usize..ends[2] as usize].fill(0);
     store(&fs, &damaged);
-    let mut reader = WALReader::open(&fs, &path(), RecoveryMode::TolerateCorruptedTail).unwrap();
+    let mut reader = WalReader::open(&fs, &path(), RecoveryMode::TolerateCorruptedTail).unwrap();
     assert_eq!(reader.by_ref().take(2).count(), 2);
     let err = reader.next().unwrap().unwrap_err();
     assert!(err.is_corruption(), "{err}");

@@ -11,14 +11,14 @@
 use std::time::{Duration, Instant};
 
 use super::state::{append_all, Failure};
-use super::{WALWriter, WalPosition};
+use super::{WalWriter, WalPosition};
 use ferrisdb_core::{Error, Result};
 
 /// The longest a sync leader waits for the writers of the last group to
 /// append again before it syncs without them.
 const MAX_GATHER: Duration = Duration::from_millis(1);
 
-impl WALWriter {
+impl WalWriter {
     /// Returns once every record up to `pos` is on stable storage, syncing if
     /// no other thread's sync covers it. Threads waiting at the same time
     /// share one sync.

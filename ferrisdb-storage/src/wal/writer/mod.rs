@@ -1,4 +1,4 @@
-//! [`WALWriter`]: appends batches, rotates files, syncs with group commit.
+//! [`WalWriter`]: appends batches, rotates files, syncs with group commit.
 //!
 //! This file holds the writer's options and public methods. Its state behind
 //! the lock, and the flushing and rotation done while holding it, are in
@@ -26,7 +26,7 @@ use state::{new_file, State};
 /// holds this many bytes, so memory stays bounded.
 const NONE_MODE_BUFFER_LIMIT: usize = 1 << 20;
 
-/// Settings of a [`WALWriter`].
+/// Settings of a [`WalWriter`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WalOptions {
     /// How far each append is pushed towards the disk before it returns.
@@ -106,7 +106,7 @@ pub struct WalPosition {
 /// an error naming the first failure, so no write is acknowledged after it.
 /// Reopen the database to recover from the log.
 #[derive(Debug)]
-pub struct WALWriter {
+pub struct WalWriter {
     fs: SharedFileSystem,
     dir: PathBuf,
     next_file_number: Arc<AtomicU64>,
@@ -118,7 +118,7 @@ pub struct WALWriter {
     appended: Condvar,
 }
 
-impl WALWriter {
+impl WalWriter {
     /// Creates WAL file `file_number` in `dir` (which must exist) and a writer
     /// that appends to it. Rotation takes later numbers from
     /// `next_file_number`, the counter the engine shares between WAL files and
@@ -129,7 +129,7 @@ impl WALWriter {
         file_number: u64,
         next_file_number: Arc<AtomicU64>,
         options: WalOptions,
-    ) -> Result<WALWriter> {
+    ) -> Result<WalWriter> {
         if options.max_file_size <= FILE_HEADER_SIZE as u64 {
             return Err(Error::InvalidArgument(format!(
                 "WalOptions::max_file_size must exceed the {FILE_HEADER_SIZE}-byte file header, \
@@ -143,7 +143,7 @@ impl WALWriter {
             file_number,
             offset: FILE_HEADER_SIZE as u64,
         };
-        Ok(WALWriter {
+        Ok(WalWriter {
             fs,
             dir,
             next_file_number,
@@ -187,6 +187,20 @@ impl WALWriter {
     /// into the process buffer, under `Normal` it is also handed to the OS.
     /// Follow with [`sync_to`](Self::sync_to) for durability.
     pub fn append_no_sync(&self, batch: &WriteBatch, timestamp: Timestamp) -> Result<WalPosition> {
+        self.append_with(batch, timestamp, self.options.sync_mode)
+    }
+
+    /// [`append_no_sync`](Self::append_no_sync) for one write whose sync
+    /// mode is `mode` rather than the log's (a per-write
+    /// `WriteOptions::sync`): under `Normal` the buffer, this record and
+    /// every one before it, is handed to the OS; under `None` and `Full` the
+    /// record stays buffered until a sync, a flush or a full buffer.
+    pub fn append_with(
+        &self,
+        batch: &WriteBatch,
+        timestamp: Timestamp,
+        mode: SyncMode,
+    ) -> Result<WalPosition> {
         self.check_limits(batch)?;
         // Encoded before taking the lock, with room for the record's prefix,
         // whose durable length is only known under the lock.
@@ -218,7 +232,7 @@ impl WALWriter {
             file_number: st.file_number,
             offset: st.len,
         };
-        match self.options.sync_mode {
+        match mode {
             SyncMode::Normal => {
                 drop(self.flush_locked(st)?);
             }
@@ -312,9 +326,9 @@ impl WALWriter {
     }
 }
 
-impl Drop for WALWriter {
+impl Drop for WalWriter {
     /// Hands buffered records to the OS, best effort; use
-    /// [`close`](WALWriter::close) to see errors and sync.
+    /// [`close`](WalWriter::close) to see errors and sync.
     ///
     /// A writer that failed writes nothing more: its file may already end in
     /// a hole where a write failed, and records after the hole would turn a
@@ -347,13 +361,13 @@ mod tests {
         };
         let counter = Arc::new(AtomicU64::new(2));
         let writer =
-            WALWriter::create(crate::fs::os_file_system(), dir.path(), 1, counter, options)
+            WalWriter::create(crate::fs::os_file_system(), dir.path(), 1, counter, options)
                 .unwrap();
         let before = writer.bytes_written();
         for batch in [
-            WriteBatch::new().put("12345", "v"),
-            WriteBatch::new().put("k", "123456789"),
-            WriteBatch::new().put("k", "v").delete("12345"),
+            WriteBatch::new().put("12345", "v").clone(),
+            WriteBatch::new().put("k", "123456789").clone(),
+            WriteBatch::new().put("k", "v").delete("12345").clone(),
         ] {
             let err = writer.append(&batch, 1).unwrap_err();
             assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
@@ -369,7 +383,7 @@ mod tests {
     fn sync_to_a_position_past_the_end_is_rejected() {
         let dir = tempfile::tempdir().unwrap();
         let counter = Arc::new(AtomicU64::new(2));
-        let writer = WALWriter::create(
+        let writer = WalWriter::create(
             crate::fs::os_file_system(),
             dir.path(),
             1,

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use ferrisdb_core::{Error, Result};
 
-use super::{WALWriter, WalPosition};
+use super::{WalWriter, WalPosition};
 use crate::fs::WritableFile;
 use crate::wal::files::{wal_file_name, wal_temp_file_name, WalHeader};
 use crate::wal::format::FILE_HEADER_SIZE;
@@ -82,7 +82,7 @@ impl Failure {
     }
 }
 
-impl WALWriter {
+impl WalWriter {
     pub(super) fn lock(&self) -> Result<MutexGuard<'_, State>> {
         // A panic while holding the lock may have left the state half-updated.
         self.state.lock().map_err(|_| Error::Closed)

@@ -1,0 +1,72 @@
+//! The engine's internal parts, for FerrisDB's own benches, fuzz targets,
+//! tests and tools. **Unstable**: anything here may change or go in any
+//! release, without notice; do not use it from another crate.
+//!
+//! The public API is the crate root ([`StorageEngine`](crate::StorageEngine),
+//! [`WriteBatch`](crate::WriteBatch), [`Slice`](crate::Slice), the options
+//! and stats types), the reader APIs of [`wal`](crate::wal) and
+//! [`sstable`](crate::sstable), and [`fs`](crate::fs). This module mirrors
+//! the crate's internal modules, so a test reaches the log writer as
+//! `ferrisdb_storage::internals::wal::WalWriter`.
+
+/// The write-ahead log: writer, reader, file names and on-disk constants.
+pub mod wal {
+    /// The log's on-disk constants.
+    pub mod format {
+        pub use crate::wal::format::*;
+    }
+
+    pub use crate::wal::files::*;
+    pub use crate::wal::reader::*;
+    pub use crate::wal::writer::*;
+}
+
+/// Tables: builder, reader, blocks, bloom filters, the block cache, file
+/// names and on-disk constants.
+pub mod sstable {
+    /// Decoded blocks and their cursor.
+    pub mod block {
+        pub use crate::sstable::block::*;
+    }
+    /// The table's on-disk constants.
+    pub mod format {
+        pub use crate::sstable::format::*;
+    }
+
+    pub use crate::sstable::bloom::*;
+    pub use crate::sstable::cache::*;
+    pub use crate::sstable::footer::*;
+    pub use crate::sstable::iterator::*;
+    pub use crate::sstable::names::*;
+    pub use crate::sstable::properties::*;
+    pub use crate::sstable::table_builder::*;
+    pub use crate::sstable::table_reader::*;
+}
+
+/// The manifest: the database's list of live tables and logs.
+pub mod manifest {
+    /// The manifest's on-disk constants.
+    pub mod format {
+        pub use crate::manifest::format::*;
+    }
+    pub use crate::manifest::{
+        load, store, ClosedLog, ManifestState, TableRecord, FILE_NUMBERS_KEPT_FOR_OPEN,
+    };
+}
+
+/// The MemTable and its skip list.
+pub mod memtable {
+    /// The lock-free skip list under the MemTable.
+    pub mod skip_list {
+        pub use crate::memtable::skip_list::*;
+    }
+    pub use crate::memtable::{
+        Entries, EntryRef, InsertError, MemTable, MemTableIter, ENTRY_OVERHEAD,
+    };
+}
+
+/// Cursors and the merge behind scans and compaction.
+pub mod iterator {
+    pub use crate::iterator::merge::{Direction, MergingCursor};
+    pub use crate::iterator::Cursor;
+}

@@ -1,0 +1,165 @@
+//! What an operator or a test asks of the database besides reads and
+//! writes: [`flush`](StorageEngine::flush),
+//! [`compact`](StorageEngine::compact),
+//! [`wait_for_compactions`](StorageEngine::wait_for_compactions),
+//! [`sync_wal`](StorageEngine::sync_wal),
+//! [`checkpoint`](StorageEngine::checkpoint), and the reports
+//! ([`stats`](StorageEngine::stats), [`live_tables`](StorageEngine::live_tables),
+//! [`space_amplification`](StorageEngine::space_amplification)).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::StorageEngine;
+use crate::engine::lock;
+use crate::engine::stats::{Counters, EngineStats, LevelStats};
+use crate::manifest::TableRecord;
+use crate::Result;
+
+impl StorageEngine {
+    /// Turns the active MemTable into a table and waits until every frozen
+    /// MemTable is flushed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io) or a corruption error if writing the
+    /// table or the manifest failed (which also stops the database:
+    /// [`Error::Background`](crate::Error::Background) from then on);
+    /// [`Error::Closed`](crate::Error::Closed) once the database is closed.
+    pub fn flush(&self) -> Result<()> {
+        self.inner()?.flush_all()
+    }
+
+    /// Compacts the whole database and returns when done: every table is
+    /// merged into the deepest level the compaction style uses, keeping only
+    /// the versions live snapshots can see and dropping tombstones with
+    /// nothing left to hide.
+    ///
+    /// # Errors
+    ///
+    /// As for [`flush`](Self::flush); a damaged table's corruption error
+    /// names it.
+    pub fn compact(&self) -> Result<()> {
+        self.inner()?.compact_all()
+    }
+
+    /// Waits until background work is done: every frozen MemTable flushed and
+    /// no compaction left to do. Useful before measuring, or in tests.
+    ///
+    /// With [`disable_auto_compactions`](crate::StorageConfig::disable_auto_compactions)
+    /// no compaction runs in the background, so this returns once the
+    /// flushes are done and no compaction is running, however many tables
+    /// await a [`compact`](Self::compact) (as RocksDB's `WaitForCompact`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Background`](crate::Error::Background) once a failure stopped
+    /// the database; [`Error::Closed`](crate::Error::Closed) once it is
+    /// closed.
+    pub fn wait_for_compactions(&self) -> Result<()> {
+        self.inner()?.wait_until_quiet()
+    }
+
+    /// Makes every acknowledged write durable now (an fsync of the log),
+    /// whatever the sync mode.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io) if the sync failed;
+    /// [`Error::Closed`](crate::Error::Closed) once the database is closed.
+    pub fn sync_wal(&self) -> Result<()> {
+        let wal = Arc::clone(&lock(&self.inner()?.write).wal);
+        wal.sync()
+    }
+
+    /// Writes a consistent copy of the database to `dir`, which must not
+    /// exist or be empty: hard links for tables, copies for the rest, and a
+    /// manifest last, once the rest is durable. `open` accepts the copy as a
+    /// database of its own. A crash midway leaves a directory without a
+    /// manifest, which `open` refuses with a corruption error (deleting
+    /// nothing) if it holds any table or log: delete it and checkpoint again.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) if `dir`
+    /// holds files; [`Error::Io`](crate::Error::Io) if copying or linking
+    /// failed (the copy is then incomplete: delete it);
+    /// [`Error::Closed`](crate::Error::Closed) once the database is closed.
+    pub fn checkpoint(&self, dir: impl AsRef<Path>) -> Result<()> {
+        self.inner()?.checkpoint(dir.as_ref())
+    }
+
+    /// Every live table as the manifest records it (level, file number,
+    /// size, key range, entry and tombstone counts), in read order: level 0
+    /// newest first, then each deeper level by key. After a close, the
+    /// tables the database closed with.
+    pub fn live_tables(&self) -> Vec<TableRecord> {
+        self.handle.inner.current().version.records()
+    }
+
+    /// Space amplification: bytes of live tables on disk divided by the bytes
+    /// of live data (the keys and values a full scan returns). Scans the
+    /// whole database, so it costs as much as reading it. Returns 0 for an
+    /// empty database.
+    ///
+    /// # Errors
+    ///
+    /// As for a scan ([`iter`](Self::iter)).
+    pub fn space_amplification(&self) -> Result<f64> {
+        let on_disk: u64 = self.live_tables().iter().map(|t| t.file_size).sum();
+        let mut live = 0u64;
+        for item in self.iter()? {
+            let (key, value) = item?;
+            live += (key.len() + value.len()) as u64;
+        }
+        Ok(if live == 0 {
+            0.0
+        } else {
+            on_disk as f64 / live as f64
+        })
+    }
+
+    /// The engine's counters: MemTables, tables per level, bytes written,
+    /// write amplification, block cache hits, stalls. After a close, the
+    /// counters the database closed with.
+    pub fn stats(&self) -> EngineStats {
+        let inner = &self.handle.inner;
+        let current = inner.current();
+        let counters = &inner.counters;
+        let wal_bytes = lock(&inner.write).wal.bytes_written();
+        EngineStats {
+            memtable_bytes: current.active.memory_usage(),
+            immutable_memtable_bytes: current
+                .frozen
+                .iter()
+                .map(|f| f.memtable.memory_usage())
+                .sum(),
+            immutable_memtables: current.frozen.len(),
+            levels: current
+                .version
+                .levels
+                .iter()
+                .map(|tables| LevelStats {
+                    tables: tables.len(),
+                    bytes: tables.iter().map(|t| t.record.file_size).sum(),
+                })
+                .collect(),
+            wal_bytes_written: wal_bytes,
+            user_bytes_written: Counters::get(&counters.user_bytes),
+            flush_bytes_written: Counters::get(&counters.flush_bytes),
+            compaction_bytes_written: Counters::get(&counters.compaction_bytes),
+            compaction_bytes_read: Counters::get(&counters.compaction_bytes_read),
+            flushes: Counters::get(&counters.flushes),
+            compactions: Counters::get(&counters.compactions),
+            compaction_time: Duration::from_nanos(Counters::get(&counters.compaction_nanos)),
+            block_cache_hits: inner.block_cache.hits(),
+            block_cache_misses: inner.block_cache.misses(),
+            live_snapshots: inner.snapshots.timestamps().len(),
+            stalls: Counters::get(&counters.stalls),
+            stall_time: Duration::from_nanos(Counters::get(&counters.stall_nanos)),
+            recovery_dropped_wal_bytes: Counters::get(&counters.recovery_dropped_wal_bytes),
+            recovery_dropped_wal_records: Counters::get(&counters.recovery_dropped_wal_records),
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! The writes: [`StorageEngine::put`], [`delete`](StorageEngine::delete) and
+//! [`write`](StorageEngine::write), each with an `_opt` twin that takes
+//! [`WriteOptions`] for that one call.
+
+use std::borrow::Borrow;
+
+use super::StorageEngine;
+use crate::{Result, Timestamp, WriteBatch, WriteOptions};
+
+impl StorageEngine {
+    /// Stores `value` under `key`; returns the write's timestamp.
+    ///
+    /// # Errors
+    ///
+    /// As for [`write`](Self::write).
+    pub fn put(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Result<Timestamp> {
+        self.put_opt(key, value, &WriteOptions::default())
+    }
+
+    /// [`put`](Self::put) with `options` for this write, such as its own
+    /// sync mode:
+    ///
+    /// ```no_run
+    /// # use ferrisdb_storage::{StorageEngine, SyncMode, WriteOptions};
+    /// # let db: StorageEngine = unimplemented!();
+    /// // On stable storage before it returns, whatever the engine's mode.
+    /// db.put_opt("order:17", "paid", &WriteOptions { sync: Some(SyncMode::Full) })?;
+    /// # Ok::<(), ferrisdb_storage::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As for [`write`](Self::write).
+    pub fn put_opt(
+        &self,
+        key: impl AsRef<[u8]>,
+        value: impl AsRef<[u8]>,
+        options: &WriteOptions,
+    ) -> Result<Timestamp> {
+        let mut batch = WriteBatch::new();
+        batch.put(key, value);
+        self.write_opt(batch, options)
+    }
+
+    /// Deletes `key` (writes a tombstone); returns the write's timestamp.
+    ///
+    /// # Errors
+    ///
+    /// As for [`write`](Self::write).
+    pub fn delete(&self, key: impl AsRef<[u8]>) -> Result<Timestamp> {
+        self.delete_opt(key, &WriteOptions::default())
+    }
+
+    /// [`delete`](Self::delete) with `options` for this write.
+    ///
+    /// # Errors
+    ///
+    /// As for [`write`](Self::write).
+    pub fn delete_opt(&self, key: impl AsRef<[u8]>, options: &WriteOptions) -> Result<Timestamp> {
+        let mut batch = WriteBatch::new();
+        batch.delete(key);
+        self.write_opt(batch, options)
+    }
+
+    /// Applies every write of `batch` atomically, with one timestamp: after a
+    /// crash either all of them are there or none. Within a batch, a later
+    /// write to a key replaces an earlier one. Takes the batch by value or by
+    /// reference (`db.write(&batch)` leaves it to be cleared and reused).
+    ///
+    /// Readers see the batch once it is acknowledged as the sync mode
+    /// demands; under [`SyncMode::Full`](crate::SyncMode::Full), only once it
+    /// is durable. If its log sync fails, the batch never becomes visible in
+    /// this process and the database stops accepting writes; after a reopen
+    /// the batch may be there or not (its bytes may have reached the disk).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::KeyTooLarge`](crate::Error::KeyTooLarge) or
+    ///   [`Error::ValueTooLarge`](crate::Error::ValueTooLarge) for an entry
+    ///   over the limits, and
+    ///   [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a
+    ///   batch of more than `u32::MAX` entries: nothing is written.
+    /// - [`Error::Io`](crate::Error::Io) if the log write or sync failed
+    ///   (the outcome is then unknown, see above).
+    /// - A corruption error naming the `MANIFEST` once the database's
+    ///   timestamps are used up (past `MAX_TIMESTAMP`, which only a damaged
+    ///   manifest or log leads to; nothing is written).
+    /// - [`Error::Background`](crate::Error::Background) once an earlier
+    ///   failure stopped the database, until it is reopened.
+    /// - [`Error::Closed`](crate::Error::Closed) once the database is closed.
+    pub fn write(&self, batch: impl Borrow<WriteBatch>) -> Result<Timestamp> {
+        self.write_opt(batch, &WriteOptions::default())
+    }
+
+    /// [`write`](Self::write) with `options` for this batch: its sync mode
+    /// ([`WriteOptions::sync`]) overrides the engine's for this write only.
+    ///
+    /// # Errors
+    ///
+    /// As for [`write`](Self::write).
+    pub fn write_opt(
+        &self,
+        batch: impl Borrow<WriteBatch>,
+        options: &WriteOptions,
+    ) -> Result<Timestamp> {
+        self.inner()?.write(batch.borrow(), options)
+    }
+}
