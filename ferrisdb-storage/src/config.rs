@@ -216,6 +216,16 @@ impl StorageConfig {
         check((256..=(4 << 20)).contains(&self.block_size), || {
             format!("block_size {} is outside 256 ..= 4 MiB", self.block_size)
         })?;
+        if let CompressionType::Zstd { level } = self.compression {
+            let levels = zstd::compression_level_range();
+            check(levels.contains(&level), || {
+                format!(
+                    "compression: zstd level {level} is outside {}..={}; 3 is zstd's default",
+                    levels.start(),
+                    levels.end()
+                )
+            })?;
+        }
         check(self.bloom_filter_bits_per_key <= 64, || {
             format!(
                 "bloom_filter_bits_per_key {} is above 64; 10 gives about 1% false positives",

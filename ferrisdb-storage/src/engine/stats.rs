@@ -6,6 +6,7 @@ use std::time::Duration;
 
 /// Tables and bytes of one level.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct LevelStats {
     /// Number of tables.
     pub tables: usize,
@@ -16,6 +17,7 @@ pub struct LevelStats {
 /// A snapshot of the engine's counters, from
 /// [`StorageEngine::stats`](crate::StorageEngine::stats).
 #[derive(Debug, Clone, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct EngineStats {
     /// Bytes held by the active MemTable.
     pub memtable_bytes: usize,

@@ -1,11 +1,13 @@
 //! Writing a block with its trailer, and reading it back verified.
 //!
 //! ```text
-//! stored_block := contents: bytes[size]   // as is, or LZ4 (below)
-//!                 compression: u8         // 0 none, 1 LZ4
+//! stored_block := contents: bytes[size]   // as is, or compressed (below)
+//!                 compression: u8         // 0 none, 1 LZ4, 2 zstd
 //!                 checksum: fixed32       // CRC32 of contents and compression
 //! lz4_contents := uncompressed_len: varint64
 //!                 lz4_block: bytes        // LZ4 block format
+//! zstd_contents := uncompressed_len: varint64
+//!                  zstd_frame: bytes      // one zstd frame
 //! ```
 //!
 //! The checksum is verified before anything in the block is interpreted.
@@ -17,7 +19,7 @@ use ferrisdb_core::{CompressionType, Error, Result};
 
 use super::footer::BlockHandle;
 use super::format::{
-    BLOCK_TRAILER_LEN, COMPRESSION_LZ4, COMPRESSION_NONE, MAX_LZ4_EXPANSION,
+    BLOCK_TRAILER_LEN, COMPRESSION_LZ4, COMPRESSION_NONE, COMPRESSION_ZSTD, MAX_LZ4_EXPANSION,
     MAX_UNCOMPRESSED_BLOCK_LEN,
 };
 use crate::fs::{RandomAccessFile, WritableFile};
@@ -34,19 +36,36 @@ pub(crate) fn write_block(
 ) -> Result<BlockHandle> {
     scratch.clear();
     let mut kind = COMPRESSION_NONE;
-    if compression == CompressionType::Lz4 {
-        put_varint64(scratch, contents.len() as u64);
-        let prefix = scratch.len();
-        scratch.resize(
-            prefix + lz4_flex::block::get_maximum_output_size(contents.len()),
-            0,
-        );
-        match lz4_flex::block::compress_into(contents, &mut scratch[prefix..]) {
-            Ok(n) if prefix + n < contents.len() - contents.len() / 8 => {
-                scratch.truncate(prefix + n);
-                kind = COMPRESSION_LZ4;
+    // Worth storing compressed only if it saves at least an eighth.
+    let worth = |compressed: usize| compressed < contents.len() - contents.len() / 8;
+    match compression {
+        CompressionType::None => {}
+        CompressionType::Lz4 => {
+            put_varint64(scratch, contents.len() as u64);
+            let prefix = scratch.len();
+            scratch.resize(
+                prefix + lz4_flex::block::get_maximum_output_size(contents.len()),
+                0,
+            );
+            match lz4_flex::block::compress_into(contents, &mut scratch[prefix..]) {
+                Ok(n) if worth(prefix + n) => {
+                    scratch.truncate(prefix + n);
+                    kind = COMPRESSION_LZ4;
+                }
+                _ => scratch.clear(),
             }
-            _ => scratch.clear(),
+        }
+        CompressionType::Zstd { level } => {
+            put_varint64(scratch, contents.len() as u64);
+            let prefix = scratch.len();
+            scratch.resize(prefix + zstd::zstd_safe::compress_bound(contents.len()), 0);
+            match zstd::bulk::compress_to_buffer(contents, &mut scratch[prefix..], level) {
+                Ok(n) if worth(prefix + n) => {
+                    scratch.truncate(prefix + n);
+                    kind = COMPRESSION_ZSTD;
+                }
+                _ => scratch.clear(),
+            }
         }
     }
     if kind == COMPRESSION_NONE {
@@ -171,6 +190,39 @@ pub(crate) fn decode_block(
                 Err(e) => Err(corrupt(
                     handle.offset,
                     format!("LZ4 block does not decompress: {e}"),
+                )),
+            }
+        }
+        COMPRESSION_ZSTD => {
+            let mut d = Decoder::new(&buf[..size]);
+            let claimed = d
+                .varint64("uncompressed length")
+                .map_err(|e| e.in_file(path, handle.offset))?;
+            let compressed = &buf[d.position()..size];
+            // zstd can expand without bound (a run of one byte), so only the
+            // format's block limit bounds the claim.
+            let len = match usize::try_from(claimed) {
+                Ok(len) if len <= MAX_UNCOMPRESSED_BLOCK_LEN => len,
+                _ => {
+                    return Err(corrupt(
+                        handle.offset,
+                        format!(
+                            "zstd block of {} bytes claims {claimed} bytes uncompressed",
+                            compressed.len()
+                        ),
+                    ))
+                }
+            };
+            let mut out = vec![0u8; len];
+            match zstd::bulk::decompress_to_buffer(compressed, &mut out) {
+                Ok(n) if n == len => Ok(out),
+                Ok(n) => Err(corrupt(
+                    handle.offset,
+                    format!("zstd block decompressed to {n} bytes, expected {len}"),
+                )),
+                Err(e) => Err(corrupt(
+                    handle.offset,
+                    format!("zstd block does not decompress: {e}"),
                 )),
             }
         }

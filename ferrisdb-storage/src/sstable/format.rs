@@ -31,6 +31,11 @@ pub const COMPRESSION_NONE: u8 = 0; // on-disk: never change
 /// Compression byte of a block compressed with LZ4 (block format), preceded by
 /// its uncompressed length as a varint.
 pub const COMPRESSION_LZ4: u8 = 1; // on-disk: never change
+/// Compression byte of a block compressed with zstd (one frame), preceded by
+/// its uncompressed length as a varint. Tables of format version 1 written
+/// before zstd existed never hold it; a reader older than zstd refuses it as
+/// an unknown compression byte naming the block.
+pub const COMPRESSION_ZSTD: u8 = 2; // on-disk: never change
 
 /// Bytes of the compression byte.
 pub const COMPRESSION_BYTE_LEN: usize = 1; // on-disk: never change

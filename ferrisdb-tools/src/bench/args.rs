@@ -269,8 +269,9 @@ fn parse_compression(text: &str) -> Result<CompressionType, String> {
     match text.to_ascii_lowercase().as_str() {
         "none" | "no" | "0" => Ok(CompressionType::None),
         "lz4" => Ok(CompressionType::Lz4),
+        "zstd" => Ok(CompressionType::zstd()),
         _ => Err(format!(
-            "compression '{text}' is not supported by FerrisDB: use none or lz4"
+            "compression '{text}' is not supported by FerrisDB: use none, lz4 or zstd"
         )),
     }
 }
