@@ -65,6 +65,7 @@ pub mod internals;
 mod iterator;
 mod manifest;
 mod memtable;
+mod telemetry;
 pub mod sstable;
 mod storage_engine;
 pub mod wal;

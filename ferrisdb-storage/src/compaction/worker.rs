@@ -153,6 +153,7 @@ impl Inner {
                 let outputs = self.merge(&base, &inputs, *output_level)?;
                 let written: u64 = outputs.iter().map(|t| t.record.file_size).sum();
                 Counters::add(&self.counters.compaction_bytes, written);
+                crate::telemetry::compacted(written);
                 self.install(|version| version.replace(&inputs, outputs, *output_level))?
             }
             CompactionChoice::Move { table, to_level } => {

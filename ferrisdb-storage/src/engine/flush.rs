@@ -67,6 +67,7 @@ impl Inner {
             .pop()
             .expect("a non-empty MemTable makes one table");
         Counters::add(&self.counters.flush_bytes, table.record.file_size);
+        crate::telemetry::flushed(table.record.file_size);
         Ok(table)
     }
 

@@ -56,6 +56,7 @@ use super::stats::Counters;
 use super::{lock, Frozen, Inner, SuperVersion, WriteState};
 use crate::manifest::format::{MANIFEST_FILE_NAME, MAX_TIMESTAMP};
 use crate::memtable::MemTable;
+use crate::telemetry;
 use crate::{Error, Operation, Result, SyncMode, Timestamp, WriteBatch, WriteOptions};
 
 impl Inner {
@@ -255,10 +256,9 @@ impl Inner {
                 Counters::add(&self.counters.stalls, 1);
                 let started = Instant::now();
                 std::thread::sleep(std::time::Duration::from_millis(1));
-                Counters::add(
-                    &self.counters.stall_nanos,
-                    started.elapsed().as_nanos() as u64,
-                );
+                let waited = started.elapsed();
+                Counters::add(&self.counters.stall_nanos, waited.as_nanos() as u64);
+                telemetry::stalled(waited);
                 continue;
             }
             if fits {
@@ -279,10 +279,9 @@ impl Inner {
             break self.current();
         };
         if let Some(since) = stalled_since {
-            Counters::add(
-                &self.counters.stall_nanos,
-                since.elapsed().as_nanos() as u64,
-            );
+            let waited = since.elapsed();
+            Counters::add(&self.counters.stall_nanos, waited.as_nanos() as u64);
+            telemetry::stalled(waited);
         }
         Ok(current)
     }

@@ -14,6 +14,7 @@ use crate::engine::SuperVersion;
 use crate::iterator::merge::{Direction, MergingCursor};
 use crate::iterator::scan::Scan;
 use crate::iterator::Cursor;
+use crate::telemetry;
 use crate::{Key, Operation, ReadOptions, Result, Slice, Timestamp};
 
 impl StorageEngine {
@@ -39,10 +40,13 @@ impl StorageEngine {
     ///
     /// As for [`get`](Self::get).
     pub fn get_opt(&self, key: impl AsRef<[u8]>, options: &ReadOptions) -> Result<Option<Slice>> {
+        let started = telemetry::start();
         // The timestamp and the super version in one step: see `read_view`.
         let (timestamp, current) = self.inner()?.read_view();
         self.chose_timestamp();
-        get_at(&current, key.as_ref(), timestamp, options)
+        let value = get_at(&current, key.as_ref(), timestamp, options)?;
+        telemetry::get_done(started, value.is_some());
+        Ok(value)
     }
 
     /// A consistent read-only view of the database as of now.
@@ -192,6 +196,7 @@ pub(super) fn scan_at(
     (start, end): KeyRange,
     options: &ReadOptions,
 ) -> Scan {
+    telemetry::scan_opened();
     let cursors = |direction| {
         let mut children: Vec<Box<dyn Cursor>> = Vec::new();
         children.push(Box::new(MemTableCursor::new(&current.active)));

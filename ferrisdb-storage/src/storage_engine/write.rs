@@ -5,6 +5,7 @@
 use std::borrow::Borrow;
 
 use super::StorageEngine;
+use crate::telemetry;
 use crate::{Result, Timestamp, WriteBatch, WriteOptions};
 
 impl StorageEngine {
@@ -103,6 +104,10 @@ impl StorageEngine {
         batch: impl Borrow<WriteBatch>,
         options: &WriteOptions,
     ) -> Result<Timestamp> {
-        self.inner()?.write(batch.borrow(), options)
+        let started = telemetry::start();
+        let batch = batch.borrow();
+        let timestamp = self.inner()?.write(batch, options)?;
+        telemetry::write_done(started, batch.approximate_size());
+        Ok(timestamp)
     }
 }
