@@ -38,36 +38,9 @@ pub fn render_bytes(bytes: &[u8], as_hex: bool, whole: bool, quote: bool) -> Str
     text
 }
 
-/// `text` as a JSON string literal, quotes included.
-pub fn json_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn json_strings_escape_quotes_backslashes_and_controls() {
-        assert_eq!(json_string(r#"a"b\c"#), r#""a\"b\\c""#);
-        assert_eq!(json_string("x\n\u{1}"), r#""x\n\u0001""#);
-    }
 
     #[test]
     fn hex_is_lowercase_pairs() {

@@ -14,7 +14,7 @@ use ferrisdb_core::Operation;
 use ferrisdb_storage::fs::{os_file_system, FileSystem};
 use ferrisdb_storage::wal::{wal_files, DamageKind, RecoveryMode, WalReader, WalDamage};
 
-use crate::render::{json_string, render_bytes};
+use crate::render::render_bytes;
 
 /// Every file was read to its end.
 pub const EXIT_OK: i32 = 0;
@@ -90,17 +90,82 @@ impl SizeStats {
         format!("min {} avg {avg:.1} max {} bytes", self.min, self.max)
     }
 
-    fn json(&self) -> String {
+    fn json(&self) -> SizesJson {
         let avg = if self.count == 0 {
             0.0
         } else {
             self.total as f64 / self.count as f64
         };
-        format!(
-            r#"{{"count":{},"min":{},"avg":{avg:.1},"max":{},"total":{}}}"#,
-            self.count, self.min, self.max, self.total
-        )
+        SizesJson {
+            count: self.count,
+            min: self.min,
+            // One decimal, as the text output prints it.
+            avg: (avg * 10.0).round() / 10.0,
+            max: self.max,
+            total: self.total,
+        }
     }
+}
+
+/// `--json`: one record.
+#[derive(Debug, serde::Serialize)]
+struct RecordJson {
+    file: String,
+    offset: u64,
+    timestamp: u64,
+    count: usize,
+    entries: Vec<EntryJson>,
+}
+
+/// `--json`: one entry of a record; a delete has no value.
+#[derive(Debug, serde::Serialize)]
+struct EntryJson {
+    op: String,
+    key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<String>,
+}
+
+/// `--json`: the last line.
+#[derive(Debug, serde::Serialize)]
+struct SummaryLineJson {
+    summary: SummaryJson,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct SummaryJson {
+    files: u64,
+    bytes: u64,
+    records: u64,
+    puts: u64,
+    deletes: u64,
+    key_sizes: SizesJson,
+    value_sizes: SizesJson,
+    damage: Vec<DamageJson>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct SizesJson {
+    count: u64,
+    min: u64,
+    avg: f64,
+    max: u64,
+    total: u64,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct DamageJson {
+    file: String,
+    offset: u64,
+    kind: &'static str,
+    reason: String,
+    dropped_bytes: u64,
+}
+
+/// One JSON object on a line of its own.
+fn json_line(out: &mut dyn Write, value: &impl serde::Serialize) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, value).map_err(std::io::Error::from)?;
+    writeln!(out)
 }
 
 /// Runs the tool: prints to `out`, reports fatal errors as one line on `err`,
@@ -197,27 +262,21 @@ fn read_file(
             entries.push((op, key, value));
         }
         if args.json {
-            let entries: Vec<String> = entries
-                .iter()
-                .map(|(op, key, value)| match value {
-                    Some(v) => format!(
-                        r#"{{"op":"{op}","key":{},"value":{}}}"#,
-                        json_string(key),
-                        json_string(v)
-                    ),
-                    None => format!(r#"{{"op":"{op}","key":{}}}"#, json_string(key)),
-                })
-                .collect();
-            writeln!(
-                out,
-                r#"{{"file":{},"offset":{},"timestamp":{},"count":{},"entries":[{}]}}"#,
-                json_string(&path.display().to_string()),
-                record.offset,
-                record.timestamp,
-                record.batch.len(),
-                entries.join(",")
-            )
-            .map_err(io_err)?;
+            let line = RecordJson {
+                file: path.display().to_string(),
+                offset: record.offset,
+                timestamp: record.timestamp,
+                count: record.batch.len(),
+                entries: entries
+                    .into_iter()
+                    .map(|(op, key, value)| EntryJson {
+                        op: op.to_string(),
+                        key,
+                        value,
+                    })
+                    .collect(),
+            };
+            json_line(out, &line).map_err(io_err)?;
         } else {
             for (op, key, value) in &entries {
                 let value = value
@@ -258,34 +317,33 @@ fn read_file(
 
 fn print_summary(args: &WalReaderArgs, out: &mut dyn Write, s: &Summary) -> std::io::Result<()> {
     if args.json {
-        let damage: Vec<String> = s
+        let damage = s
             .damage
             .iter()
-            .map(|(file, d, dropped)| {
-                format!(
-                    r#"{{"file":{},"offset":{},"kind":"{}","reason":{},"dropped_bytes":{dropped}}}"#,
-                    json_string(&file.display().to_string()),
-                    d.offset,
-                    match d.kind {
-                        DamageKind::TornTail => "torn_tail",
-                        DamageKind::Corruption => "corruption",
-                    },
-                    json_string(&d.reason)
-                )
+            .map(|(file, d, dropped)| DamageJson {
+                file: file.display().to_string(),
+                offset: d.offset,
+                kind: match d.kind {
+                    DamageKind::TornTail => "torn_tail",
+                    DamageKind::Corruption => "corruption",
+                },
+                reason: d.reason.clone(),
+                dropped_bytes: *dropped,
             })
             .collect();
-        return writeln!(
-            out,
-            r#"{{"summary":{{"files":{},"bytes":{},"records":{},"puts":{},"deletes":{},"key_sizes":{},"value_sizes":{},"damage":[{}]}}}}"#,
-            s.files,
-            s.bytes,
-            s.records,
-            s.puts,
-            s.deletes,
-            s.keys.json(),
-            s.values.json(),
-            damage.join(",")
-        );
+        let line = SummaryLineJson {
+            summary: SummaryJson {
+                files: s.files,
+                bytes: s.bytes,
+                records: s.records,
+                puts: s.puts,
+                deletes: s.deletes,
+                key_sizes: s.keys.json(),
+                value_sizes: s.values.json(),
+                damage,
+            },
+        };
+        return json_line(out, &line);
     }
     writeln!(out, "-- summary")?;
     writeln!(
