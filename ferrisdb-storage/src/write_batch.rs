@@ -203,6 +203,12 @@ impl WriteBatch {
     /// Every byte is checked: a truncated or damaged input is an error naming
     /// the offset within `input`, never a panic, and the batch never allocates
     /// more than `input.len()` bytes.
+    ///
+    /// # Errors
+    ///
+    /// A [`DecodeError`] naming the offset of the first byte that does not
+    /// follow the encoding: a truncated field, an unknown operation, fewer
+    /// entries than the count declares, or bytes after the last entry.
     pub fn decode(input: &[u8]) -> Result<(Timestamp, WriteBatch), DecodeError> {
         let mut dec = Decoder::new(input);
         let timestamp = dec.fixed64("batch timestamp")?;
