@@ -79,9 +79,9 @@ pub struct WriteOptions {
     /// With `Some(SyncMode::Full)` the write is on stable storage before the
     /// call returns, and readers see it only then, as under an engine-wide
     /// `Full`. Writes are published in the order of their timestamps, so a
-    /// write acknowledged after a `Full` write that is still syncing waits
-    /// for that sync before it returns: no reader sees a later write while an
-    /// earlier one may still be lost.
+    /// write made while a `Full` write is still syncing waits for that sync
+    /// before it returns: no reader sees a later write while a `Full` write
+    /// before it may still be lost.
     ///
     /// With `Some(SyncMode::Normal)` or `Some(SyncMode::None)` in a `Full`
     /// engine, the write is acknowledged before it is durable: a power loss

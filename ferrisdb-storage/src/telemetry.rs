@@ -22,24 +22,22 @@
 
 use std::time::Duration;
 
-/// When an operation started, if anyone measures it.
-#[cfg(feature = "metrics")]
-pub(crate) type Start = std::time::Instant;
-/// When an operation started: nothing, without the `metrics` feature.
-#[cfg(not(feature = "metrics"))]
-pub(crate) type Start = ();
-
-/// The start of an operation to be timed.
-#[cfg(feature = "metrics")]
-#[inline(always)]
-pub(crate) fn start() -> Start {
-    std::time::Instant::now()
+/// When an operation started, if anyone measures it: empty without the
+/// `metrics` feature.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Start {
+    #[cfg(feature = "metrics")]
+    at: std::time::Instant,
 }
 
-/// The start of an operation to be timed: nothing to note.
-#[cfg(not(feature = "metrics"))]
+/// The start of an operation to be timed.
 #[inline(always)]
-pub(crate) fn start() -> Start {}
+pub(crate) fn start() -> Start {
+    Start {
+        #[cfg(feature = "metrics")]
+        at: std::time::Instant::now(),
+    }
+}
 
 /// A write of `bytes` bytes, started at `started`, was acknowledged.
 #[inline(always)]
@@ -48,7 +46,7 @@ pub(crate) fn write_done(started: Start, bytes: usize) {
     {
         metrics::counter!("ferrisdb_writes_total").increment(1);
         metrics::counter!("ferrisdb_write_bytes_total").increment(bytes as u64);
-        metrics::histogram!("ferrisdb_write_seconds").record(started.elapsed().as_secs_f64());
+        metrics::histogram!("ferrisdb_write_seconds").record(started.at.elapsed().as_secs_f64());
     }
     #[cfg(not(feature = "metrics"))]
     let _ = (started, bytes);
@@ -61,7 +59,7 @@ pub(crate) fn get_done(started: Start, found: bool) {
     {
         let found = if found { "true" } else { "false" };
         metrics::counter!("ferrisdb_gets_total", "found" => found).increment(1);
-        metrics::histogram!("ferrisdb_get_seconds").record(started.elapsed().as_secs_f64());
+        metrics::histogram!("ferrisdb_get_seconds").record(started.at.elapsed().as_secs_f64());
     }
     #[cfg(not(feature = "metrics"))]
     let _ = (started, found);

@@ -3,7 +3,7 @@
 use ferrisdb_storage::{Error, StorageConfig, StorageEngine};
 
 #[test]
-fn keys_and_values_over_the_limits_are_invalid_arguments() {
+fn keys_and_values_over_the_limits_are_refused_with_their_length_and_limit() {
     let dir = tempfile::tempdir().unwrap();
     let db = StorageEngine::open(StorageConfig {
         max_key_size: 16,
@@ -12,9 +12,10 @@ fn keys_and_values_over_the_limits_are_invalid_arguments() {
     })
     .unwrap();
     let err = db.put(vec![b'k'; 17], "v").unwrap_err();
-    assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+    assert!(matches!(err, Error::KeyTooLarge { len: 17, limit: 16 }), "{err}");
     assert!(err.to_string().contains("max_key_size"), "{err}");
     let err = db.put("k", vec![0; 65]).unwrap_err();
+    assert!(matches!(err, Error::ValueTooLarge { len: 65, limit: 64 }), "{err}");
     assert!(err.to_string().contains("max_value_size"), "{err}");
     // Nothing was written by the rejected calls; the limits themselves pass.
     assert_eq!(db.get("k").unwrap(), None);

@@ -82,6 +82,10 @@ fn verify_checksums_off_reads_a_damaged_block_that_the_default_refuses() {
     assert_eq!(value.len(), "value-value-value".len());
     assert_ne!(value, "value-value-value", "the flipped byte reads back flipped");
     assert_eq!(&value[..6], b"value-");
+    // The unchecked block did not enter the cache: a checked read still
+    // reads the file, and still refuses it.
+    let err = db.get("key").unwrap_err();
+    assert!(matches!(err, Error::ChecksumMismatch { .. }), "{err}");
 }
 
 fn read_file(fs: &FaultFileSystem, path: &std::path::Path) -> Vec<u8> {

@@ -166,3 +166,8 @@ fn every_flipped_byte_and_truncation_is_detected_uncompressed() {
 fn every_flipped_byte_and_truncation_is_detected_lz4() {
     every_damage_is_detected(CompressionType::Lz4);
 }
+
+#[test]
+fn every_flipped_byte_and_truncation_is_detected_zstd() {
+    every_damage_is_detected(CompressionType::zstd());
+}

@@ -216,6 +216,9 @@ fn random_tables_round_trip_with_every_layout() {
         (4096, 16, CompressionType::None),
         (4096, 16, CompressionType::Lz4),
         (1 << 16, 3, CompressionType::Lz4),
+        (4096, 16, CompressionType::zstd()),
+        (1 << 16, 3, CompressionType::Zstd { level: 19 }),
+        (256, 4, CompressionType::Zstd { level: -5 }),
     ];
     for (n, (block_size, restart_interval, compression)) in layouts.into_iter().enumerate() {
         let model = random_model(&mut rng, 150);

@@ -85,9 +85,16 @@ impl Inner {
     pub(crate) fn compact_all(&self) -> Result<()> {
         self.flush_all()?;
         let mut background = lock(&self.background);
-        while background.manual_compaction || background.compactions_running > 0 {
+        loop {
             if let Some(error) = &background.error {
                 return Err(Error::Background(Arc::clone(error)));
+            }
+            // A close has begun: it waits for this call, so stop here.
+            if background.shutting_down {
+                return Err(Error::Closed);
+            }
+            if !background.manual_compaction && background.compactions_running == 0 {
+                break;
             }
             background = self
                 .background_changed
@@ -142,6 +149,8 @@ impl Inner {
     pub(crate) fn compact_choice(&self, choice: &CompactionChoice) -> Result<()> {
         let started = Instant::now();
         let _span = tracing::info_span!("compaction", ?choice).entered();
+        // Bytes of new tables: a merge writes them, a move or a drop none.
+        let mut written = 0;
         let replaced = match choice {
             CompactionChoice::Nothing => return Ok(()),
             CompactionChoice::Merge {
@@ -151,9 +160,8 @@ impl Inner {
                 let inputs: HashSet<u64> = inputs.iter().copied().collect();
                 let base = Arc::clone(&self.current().version);
                 let outputs = self.merge(&base, &inputs, *output_level)?;
-                let written: u64 = outputs.iter().map(|t| t.record.file_size).sum();
+                written = outputs.iter().map(|t| t.record.file_size).sum();
                 Counters::add(&self.counters.compaction_bytes, written);
-                crate::telemetry::compacted(written);
                 self.install(|version| version.replace(&inputs, outputs, *output_level))?
             }
             CompactionChoice::Move { table, to_level } => {
@@ -180,6 +188,8 @@ impl Inner {
             table.mark_obsolete();
         }
         Counters::add(&self.counters.compactions, 1);
+        // Counted as `stats().compactions` counts them: moves and drops too.
+        crate::telemetry::compacted(written);
         Counters::add(
             &self.counters.compaction_nanos,
             started.elapsed().as_nanos() as u64,

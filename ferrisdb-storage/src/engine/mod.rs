@@ -250,12 +250,6 @@ impl Inner {
         lock(&self.lock_file).take();
     }
 
-    /// Whether [`release_lock`](Self::release_lock) ran: this instance is
-    /// closed and may touch the directory no more.
-    pub(crate) fn lock_released(&self) -> bool {
-        lock(&self.lock_file).is_none()
-    }
-
     /// A fresh file number, for a table (the log writer takes its own from
     /// the same counter); a corruption error once they are used up (see
     /// [`manifest::take_file_number`]).

@@ -373,7 +373,11 @@ pub(crate) fn apply(memtable: &MemTable, batch: &WriteBatch, timestamp: Timestam
         // The common case, a single put or delete: nothing to deduplicate.
         return batch
             .iter()
-            .try_for_each(|(op, key, value)| memtable.insert(key, value, timestamp, op));
+            .try_for_each(|(op, key, value)| {
+                memtable
+                    .insert(key, value, timestamp, op)
+                    .map_err(Error::from)
+            });
     }
     let entries: Vec<(Operation, &[u8], &[u8])> = batch.iter().collect();
     let mut seen: HashSet<&[u8]> = HashSet::with_capacity(entries.len());

@@ -285,7 +285,10 @@ impl TableReader {
             }
             None => self.load_block(handle, how.verify)?,
         });
-        if let (Some(cache), true) = (&self.cache, how.fill_cache) {
+        // A block whose checksum was skipped stays out of the cache: every
+        // other reader (compaction included) trusts what it finds there.
+        let verified = how.verify == Verify::Checksum;
+        if let (Some(cache), true, true) = (&self.cache, how.fill_cache, verified) {
             cache.insert(key, block.clone());
         }
         Ok(block)

@@ -41,7 +41,8 @@ impl StorageEngine {
     /// As for [`flush`](Self::flush); a damaged table's corruption error
     /// names it.
     pub fn compact(&self) -> Result<()> {
-        self.inner()?.compact_all()
+        let (_open, inner) = self.inner_gated()?;
+        inner.compact_all()
     }
 
     /// Waits until background work is done: every frozen MemTable flushed and
@@ -87,7 +88,8 @@ impl StorageEngine {
     /// failed (the copy is then incomplete: delete it);
     /// [`Error::Closed`](crate::Error::Closed) once the database is closed.
     pub fn checkpoint(&self, dir: impl AsRef<Path>) -> Result<()> {
-        self.inner()?.checkpoint(dir.as_ref())
+        let (_open, inner) = self.inner_gated()?;
+        inner.checkpoint(dir.as_ref())
     }
 
     /// Every live table as the manifest records it (level, file number,

@@ -32,7 +32,7 @@ mod snapshot;
 mod write;
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::thread::JoinHandle;
 
 use crate::engine::{self, lock, Inner};
@@ -81,6 +81,11 @@ struct Handle {
     /// Set as a close starts: from then on, calls are refused with
     /// [`Error::Closed`].
     closed: AtomicBool,
+    /// Held (shared) by the calls that write files on the caller's thread
+    /// outside the log, `compact` and `checkpoint`; a close takes it
+    /// exclusively, so none of them is still writing when the directory's
+    /// lock goes.
+    gate: RwLock<()>,
     /// Where reads stop for a test that asks them to (`pause_next_read`).
     #[cfg(feature = "test-hooks")]
     read_pause: pause::PausePoint,
@@ -116,6 +121,7 @@ impl StorageEngine {
                 inner: Arc::clone(&inner),
                 threads: Mutex::new(Some(Vec::new())),
                 closed: AtomicBool::new(false),
+                gate: RwLock::new(()),
                 #[cfg(feature = "test-hooks")]
                 read_pause: pause::PausePoint::default(),
             }),
@@ -146,15 +152,30 @@ impl StorageEngine {
     /// The engine behind this handle, unless the database is closed.
     ///
     /// Relaxed is enough: the flag only turns calls away early. A call that
-    /// passes it while a close runs meets the closed state below (a sealed
-    /// log refuses appends, a stalled writer or a flush waiting for the
-    /// background threads gets [`Error::Closed`]), or completes before the
-    /// log is sealed, which makes it durable.
+    /// passes it while a close runs is safe without it: a write meets the
+    /// sealed log (which refuses appends with [`Error::Closed`]) or is
+    /// appended before the seal, which makes it durable; a stalled writer, a
+    /// flush or a wait for the background threads gets [`Error::Closed`]; a
+    /// read reads files that stay open while it holds them. The calls that
+    /// write other files go through [`inner_gated`](Self::inner_gated).
     fn inner(&self) -> Result<&Arc<Inner>> {
         if self.handle.closed.load(Ordering::Relaxed) {
             return Err(Error::Closed);
         }
         Ok(&self.handle.inner)
+    }
+
+    /// [`inner`](Self::inner) for a call that writes tables, a manifest or
+    /// a copy on the caller's thread (`compact`, `checkpoint`): the guard
+    /// keeps a close waiting until the call is done, and the flag is checked
+    /// under it, so no such call starts once a close has begun.
+    fn inner_gated(&self) -> Result<(RwLockReadGuard<'_, ()>, &Arc<Inner>)> {
+        let guard = self
+            .handle
+            .gate
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Ok((guard, self.inner()?))
     }
 
     /// Stops background work and finishes the log: syncs it and seals it, so
@@ -200,6 +221,13 @@ impl Handle {
             background.shutting_down = true;
             self.inner.background_changed.notify_all();
         }
+        // Wait for a `compact` or `checkpoint` under way on another handle:
+        // told to shut down above, a compaction waiting for its turn stops,
+        // and one that is merging finishes its merge first.
+        let _gate = self
+            .gate
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         for thread in running {
             // A panic in a background thread has already been reported by the
             // panic hook; the log still holds every acknowledged write.

@@ -115,10 +115,10 @@ impl StorageEngine {
     /// released or dropped.
     #[doc(hidden)]
     pub fn pause_next_read(&self) -> ReadPause<'_> {
-        *self.read_pause.phase() = Phase::Armed;
-        self.read_pause.armed.store(true, Ordering::Release);
+        *self.handle.read_pause.phase() = Phase::Armed;
+        self.handle.read_pause.armed.store(true, Ordering::Release);
         ReadPause {
-            point: &self.read_pause,
+            point: &self.handle.read_pause,
         }
     }
 }

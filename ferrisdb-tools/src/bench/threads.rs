@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-use ferrisdb_storage::{Error, Result, StorageEngine};
+use ferrisdb_storage::{Error, Result, Slice, StorageEngine};
 
 use super::args::BenchArgs;
 use super::data::{derive_seed, fill_key, Rng, ValueSource};
@@ -235,7 +235,7 @@ fn run_thread(
         }
         Benchmark::ReadSeq | Benchmark::ReadReverse => {
             let scan = db.iter()?;
-            let mut read = |entry: Result<(Vec<u8>, Vec<u8>)>| -> Result<()> {
+            let mut read = |entry: Result<(Slice, Slice)>| -> Result<()> {
                 let (k, v) = entry?;
                 meter.done(k.len() + v.len());
                 Ok(())
