@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::FaultFileSystem;
-use ferrisdb_storage::{Error, StorageConfig, StorageEngine, WriteBatch, WriteOptions};
+use ferrisdb_storage::{Error, Slice, StorageConfig, StorageEngine, WriteBatch, WriteOptions};
 
 fn config(fs: &FaultFileSystem) -> StorageConfig {
     StorageConfig {
@@ -94,35 +94,65 @@ fn dropping_the_last_handle_closes_the_database() {
 }
 
 #[test]
-fn handles_on_other_threads_see_closed_not_a_panic() {
+fn writes_and_compactions_racing_close_see_closed_and_lose_nothing() {
     let fs = FaultFileSystem::new();
-    let db = StorageEngine::open(config(&fs)).unwrap();
-    let workers: Vec<_> = (0..4)
-        .map(|t| {
-            let db = db.clone();
-            std::thread::spawn(move || {
-                let mut acknowledged = Vec::new();
-                for i in 0..10_000 {
-                    let key = format!("t{t}-{i:05}");
-                    match db.put(&key, "v") {
-                        Ok(_) => acknowledged.push(key),
-                        Err(Error::Closed) => return acknowledged,
-                        Err(other) => panic!("a write racing close failed with {other}"),
+    let db = StorageEngine::open(StorageConfig {
+        memtable_size: 64 << 10,
+        ..config(&fs)
+    })
+    .unwrap();
+    // Every writer has 200 writes acknowledged before the close starts, so
+    // the close overlaps writers that are still writing.
+    let started = std::sync::Barrier::new(5);
+    let acknowledged: Vec<String> = std::thread::scope(|s| {
+        let writers: Vec<_> = (0..4)
+            .map(|t| {
+                let db = db.clone();
+                let started = &started;
+                s.spawn(move || {
+                    let mut acknowledged = Vec::new();
+                    for i in 0..100_000 {
+                        let key = format!("t{t}-{i:06}");
+                        match db.put(&key, [b'v'; 100]) {
+                            Ok(_) => acknowledged.push(key),
+                            Err(Error::Closed) => break,
+                            Err(other) => panic!("a write racing close failed with {other}"),
+                        }
+                        if i == 199 {
+                            started.wait();
+                        }
                     }
-                }
-                acknowledged
+                    acknowledged
+                })
             })
-        })
-        .collect();
-    std::thread::sleep(std::time::Duration::from_millis(5));
-    db.close().unwrap();
-    let acknowledged: Vec<String> = workers
-        .into_iter()
-        .flat_map(|w| w.join().expect("a writer panicked"))
-        .collect();
-    // Every write acknowledged before or during the close is there.
+            .collect();
+        let compactor = {
+            let db = db.clone();
+            s.spawn(move || loop {
+                match db.compact() {
+                    Ok(()) => {}
+                    Err(Error::Closed) => return,
+                    Err(other) => panic!("a compaction racing close failed with {other}"),
+                }
+            })
+        };
+        started.wait();
+        db.clone().close().unwrap();
+        compactor.join().expect("the compactor panicked");
+        writers
+            .into_iter()
+            .flat_map(|w| w.join().expect("a writer panicked"))
+            .collect()
+    });
+    assert!(acknowledged.len() >= 800);
+    // Every write acknowledged before or during the close is there, and the
+    // reopened database is consistent (a compaction after the close would
+    // have left its manifest and tables at odds).
+    drop(db);
     let reopened = StorageEngine::open(config(&fs)).unwrap();
     for key in &acknowledged {
-        assert_eq!(reopened.get(key).unwrap(), Some("v".into()), "{key} lost");
+        assert_eq!(reopened.get(key).unwrap(), Some(Slice::from(vec![b'v'; 100])), "{key} lost");
     }
+    reopened.compact().unwrap();
+    assert_eq!(reopened.iter().unwrap().count(), acknowledged.len());
 }
