@@ -20,6 +20,9 @@
 //!    `bulk_insert`, `ferrisdb-bench`, `ferrisdb-stress`) are checked the same
 //!    way.
 //! 3. **A relative link names a file that does not exist.**
+//! 4. **Pasted output does not say its commit.** A `text` block right after
+//!    a command block shows what the command printed, and must be stamped
+//!    with the commit it came from ([`outputs`]).
 //!
 //! After a change moves the code an excerpt shows, re-sync the docs with
 //! `FERRISDB_DOCS_BLESS=1 cargo test -p ferrisdb-tools --test docs_check`: it
@@ -34,6 +37,7 @@ mod checker;
 mod commands;
 mod excerpts;
 mod markdown;
+mod outputs;
 mod workspace;
 
 use std::path::Path;
@@ -54,7 +58,9 @@ impl Workspace {
     fn check_doc(&self, name: &str, text: &str) -> (Vec<String>, String) {
         let mut problems = Vec::new();
         let mut replacements: Vec<(usize, usize, Vec<String>)> = Vec::new(); // (first, count, lines)
-        for block in fenced_blocks(text) {
+        let blocks = fenced_blocks(text);
+        problems.extend(outputs::unstamped_outputs(name, text, &blocks));
+        for block in blocks {
             if let Some((path, start, end)) = block.lines.first().and_then(|l| excerpt_reference(l))
             {
                 let at = block.fence_line + 1;
