@@ -24,7 +24,6 @@
 
 use std::fs::{File, OpenOptions};
 use std::io;
-use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 const MAGIC: &[u8; 8] = b"FDBSTRS1";
@@ -104,12 +103,12 @@ impl ExpectedState {
             let mut header = Vec::with_capacity(HEADER_LEN as usize);
             header.extend_from_slice(MAGIC);
             header.extend_from_slice(&keys.to_le_bytes());
-            file.write_all_at(&header, 0)?;
+            write_all_at(&file, &header, 0)?;
             file.set_len(len)?;
             file.sync_all()?;
         }
         let mut header = [0u8; HEADER_LEN as usize];
-        file.read_exact_at(&mut header, 0)?;
+        read_exact_at(&file, &mut header, 0)?;
         let stored_keys = u64::from_le_bytes(header[8..16].try_into().expect("8 bytes"));
         if &header[..8] != MAGIC || stored_keys != keys || file.metadata()?.len() != len {
             return Err(io::Error::new(
@@ -131,8 +130,7 @@ impl ExpectedState {
     /// `(pending, done)` of key `k`.
     pub fn get(&self, k: u64) -> io::Result<(Value, Value)> {
         let mut slot = [0u8; SLOT_LEN as usize];
-        self.file
-            .read_exact_at(&mut slot, HEADER_LEN + k * SLOT_LEN)?;
+        read_exact_at(&self.file, &mut slot, HEADER_LEN + k * SLOT_LEN)?;
         let pending = u32::from_le_bytes(slot[..4].try_into().expect("4 bytes"));
         let done = u32::from_le_bytes(slot[4..].try_into().expect("4 bytes"));
         Ok((pending, done))
@@ -140,14 +138,12 @@ impl ExpectedState {
 
     /// Records that a write of `value` to key `k` is about to start.
     pub fn set_pending(&self, k: u64, value: Value) -> io::Result<()> {
-        self.file
-            .write_all_at(&value.to_le_bytes(), HEADER_LEN + k * SLOT_LEN)
+        write_all_at(&self.file, &value.to_le_bytes(), HEADER_LEN + k * SLOT_LEN)
     }
 
     /// Records that the write of `value` to key `k` was acknowledged.
     pub fn set_done(&self, k: u64, value: Value) -> io::Result<()> {
-        self.file
-            .write_all_at(&value.to_le_bytes(), HEADER_LEN + k * SLOT_LEN + 4)
+        write_all_at(&self.file, &value.to_le_bytes(), HEADER_LEN + k * SLOT_LEN + 4)
     }
 
     /// Sets both slots of key `k`: after verification, the state found.
@@ -155,7 +151,7 @@ impl ExpectedState {
         let mut slot = [0u8; SLOT_LEN as usize];
         slot[..4].copy_from_slice(&value.to_le_bytes());
         slot[4..].copy_from_slice(&value.to_le_bytes());
-        self.file.write_all_at(&slot, HEADER_LEN + k * SLOT_LEN)
+        write_all_at(&self.file, &slot, HEADER_LEN + k * SLOT_LEN)
     }
 
     /// Makes the file durable (at the end of a verification).
@@ -163,6 +159,50 @@ impl ExpectedState {
         self.file.sync_all()
     }
 }
+
+/// `pwrite` of all of `bytes` at `offset`.
+#[cfg(unix)]
+fn write_all_at(file: &File, bytes: &[u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, bytes, offset)
+}
+
+/// `pread` of exactly `buf.len()` bytes at `offset`.
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+/// Positioned write of all of `bytes` at `offset` (untested: CI runs Linux).
+#[cfg(windows)]
+fn write_all_at(file: &File, mut bytes: &[u8], mut offset: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !bytes.is_empty() {
+        let n = file.seek_write(bytes, offset)?;
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        bytes = &bytes[n..];
+        offset += n as u64;
+    }
+    Ok(())
+}
+
+/// Positioned read of exactly `buf.len()` bytes at `offset` (untested: CI
+/// runs Linux).
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        let n = file.seek_read(buf, offset)?;
+        if n == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        buf = &mut buf[n..];
+        offset += n as u64;
+    }
+    Ok(())
+}
+
 
 #[cfg(test)]
 mod tests {
