@@ -50,7 +50,7 @@ fn the_defaults_create_a_missing_database_and_open_an_existing_one() {
     db.put("k", "v").unwrap();
     drop(db);
     let db = open_with(&fs, true, false).unwrap();
-    assert_eq!(db.get("k").unwrap(), Some(b"v".to_vec()));
+    assert_eq!(db.get("k").unwrap(), Some("v".into()));
 }
 
 #[test]
@@ -74,7 +74,7 @@ fn without_create_if_missing_an_existing_database_opens() {
     let fs = fresh_fs();
     open_with(&fs, true, false).unwrap().put("k", "v").unwrap();
     let db = open_with(&fs, false, false).unwrap();
-    assert_eq!(db.get("k").unwrap(), Some(b"v".to_vec()));
+    assert_eq!(db.get("k").unwrap(), Some("v".into()));
 }
 
 #[test]
@@ -85,7 +85,7 @@ fn with_error_if_exists_an_existing_database_is_an_error_and_is_left_alone() {
     assert_invalid_argument(open_with(&fs, true, true), "error_if_exists");
     assert_eq!(fs.list(&db_dir()).unwrap(), before);
     let db = open_with(&fs, true, false).unwrap();
-    assert_eq!(db.get("k").unwrap(), Some(b"v".to_vec()));
+    assert_eq!(db.get("k").unwrap(), Some("v".into()));
 }
 
 #[test]

@@ -70,7 +70,7 @@ fn a_flipped_byte_in_the_final_record_of_a_closed_log_is_corruption() {
         ..config
     })
     .unwrap();
-    assert_eq!(db.get("key").unwrap(), Some(b"old value".to_vec()));
+    assert_eq!(db.get("key").unwrap(), Some("old value".into()));
     assert!(db.stats().recovery_dropped_wal_bytes > 0);
 }
 

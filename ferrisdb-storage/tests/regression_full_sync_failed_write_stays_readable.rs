@@ -62,10 +62,10 @@ fn regression_full_sync_failed_write_stays_readable() {
     let keys: Vec<Vec<u8>> = db
         .iter()
         .unwrap()
-        .map(|p| p.unwrap().0)
+        .map(|p| p.unwrap().0.to_vec())
         .collect();
     assert_eq!(keys, [b"a".to_vec()], "scan saw it");
-    assert_eq!(db.get("a").unwrap(), Some(b"durable".to_vec()));
+    assert_eq!(db.get("a").unwrap(), Some("durable".into()));
 
     // The engine stopped: writes are refused with an error that says to
     // reopen, and nothing makes the failed write visible.
@@ -77,15 +77,15 @@ fn regression_full_sync_failed_write_stays_readable() {
     assert!(db.flush().is_err(), "a flush after the failure");
     assert!(db.sync_wal().is_err(), "a log sync after the failure");
     assert_eq!(db.get("k").unwrap(), None);
-    assert_eq!(db.get("a").unwrap(), Some(b"durable".to_vec()));
+    assert_eq!(db.get("a").unwrap(), Some("durable".into()));
     drop(db);
 
     // Reopening recovers: acknowledged writes are there; the failed one may
     // be (its record reached the file) or not.
     let db = open(&fs);
-    assert_eq!(db.get("a").unwrap(), Some(b"durable".to_vec()));
+    assert_eq!(db.get("a").unwrap(), Some("durable".into()));
     let failed = db.get("k").unwrap();
     assert!(failed.is_none() || failed.as_deref() == Some(&b"lost"[..]));
     db.put("k2", "v").unwrap();
-    assert_eq!(db.get("k2").unwrap(), Some(b"v".to_vec()));
+    assert_eq!(db.get("k2").unwrap(), Some("v".into()));
 }

@@ -28,7 +28,7 @@ fn regression_full_sync_write_visible_before_durable() {
         let writer = s.spawn(|| {
             db.put("k", "v").unwrap();
             // Read-your-writes: once acknowledged, the writer sees it.
-            assert_eq!(db.get("k").unwrap(), Some(b"v".to_vec()));
+            assert_eq!(db.get("k").unwrap(), Some("v".into()));
         });
         held.wait_until_held(1);
 
@@ -41,7 +41,7 @@ fn regression_full_sync_write_visible_before_durable() {
         let keys: Vec<Vec<u8>> = db
             .iter()
             .unwrap()
-            .map(|p| p.unwrap().0)
+            .map(|p| p.unwrap().0.to_vec())
             .collect();
         assert_eq!(keys, [b"a".to_vec()], "scan saw a write before its sync");
         let prefixed = db.scan_prefix("k").unwrap().count();
@@ -62,6 +62,6 @@ fn regression_full_sync_write_visible_before_durable() {
         // A snapshot taken before the write became visible stays without it.
         assert_eq!(snapshot.get("k").unwrap(), None);
     });
-    assert_eq!(db.get("k").unwrap(), Some(b"v".to_vec()));
-    assert_eq!(db.get("a").unwrap(), Some(b"durable".to_vec()));
+    assert_eq!(db.get("k").unwrap(), Some("v".into()));
+    assert_eq!(db.get("a").unwrap(), Some("durable".into()));
 }

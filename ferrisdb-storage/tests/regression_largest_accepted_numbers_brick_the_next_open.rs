@@ -104,9 +104,9 @@ fn a_database_whose_numbers_run_out_while_it_runs() {
         });
         assert_eq!(
             db.get("acknowledged").unwrap(),
-            Some(b"before the numbers ran out".to_vec())
+            Some("before the numbers ran out".into())
         );
-        assert_eq!(db.get("k").unwrap(), Some(b"v".to_vec()));
+        assert_eq!(db.get("k").unwrap(), Some("v".into()));
         db.close().unwrap();
     }
 }

@@ -29,7 +29,7 @@ fn regression_manifest_overlapping_level_opens() {
     db.put("c", "2").unwrap();
     db.put("z", "2").unwrap();
     db.flush().unwrap();
-    assert_eq!(db.get("c").unwrap(), Some(b"2".to_vec()));
+    assert_eq!(db.get("c").unwrap(), Some("2".into()));
     db.close().unwrap();
 
     let mut state = manifest::load(&fs, &db_dir()).unwrap().unwrap();

@@ -27,7 +27,7 @@ fn regression_new_database_directory_not_durable() {
     let db = open(&rebooted).unwrap();
     assert_eq!(
         db.get("acknowledged").unwrap(),
-        Some(b"under Full".to_vec()),
+        Some("under Full".into()),
         "the database directory was lost"
     );
     let copy = StorageEngine::open(StorageConfig {
@@ -37,7 +37,7 @@ fn regression_new_database_directory_not_durable() {
     .unwrap();
     assert_eq!(
         copy.get("acknowledged").unwrap(),
-        Some(b"under Full".to_vec()),
+        Some("under Full".into()),
         "the checkpoint directory was lost"
     );
 }

@@ -25,9 +25,9 @@ fn regression_snapshot_alive_after_close_keeps_database_locked() {
 
     let db = StorageEngine::open(config)
         .unwrap_or_else(|e| panic!("reopening after close, with a snapshot alive: {e}"));
-    assert_eq!(db.get("key").unwrap(), Some(b"new".to_vec()));
-    assert_eq!(snapshot.get("key").unwrap(), Some(b"old".to_vec()));
+    assert_eq!(db.get("key").unwrap(), Some("new".into()));
+    assert_eq!(snapshot.get("key").unwrap(), Some("old".into()));
     drop(snapshot);
     db.put("key", "newer").unwrap();
-    assert_eq!(db.get("key").unwrap(), Some(b"newer".to_vec()));
+    assert_eq!(db.get("key").unwrap(), Some("newer".into()));
 }
