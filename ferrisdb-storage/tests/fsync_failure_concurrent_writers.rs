@@ -190,8 +190,8 @@ fn check_stopped(db: &StorageEngine, attempts: &[Attempt], context: &str) {
     let snapshot = db.snapshot().unwrap();
     for attempt in attempts {
         for (k, v) in &attempt.pairs {
-            let expected = attempt.result.is_ok().then_some(v);
-            assert_eq!(snapshot.get(k).unwrap().as_ref(), expected, "{context}");
+            let expected = attempt.result.is_ok().then_some(&v[..]);
+            assert_eq!(snapshot.get(k).unwrap().as_deref(), expected, "{context}");
         }
     }
 }

@@ -123,7 +123,7 @@ fn run(fs: &FaultFileSystem, setup: Setup, ops: &[Op]) -> Run {
                 out.writes.push(changes.clone());
                 let mut batch = WriteBatch::new();
                 for (k, v) in changes {
-                    batch = match v {
+                    match v {
                         Some(v) => batch.put(k, v),
                         None => batch.delete(k),
                     };
@@ -354,8 +354,8 @@ fn group_commit_claims_survive_every_crash_model() {
             .unwrap_or_else(|e| panic!("crash after {k} of {total}, {model:?}: open failed: {e}"));
         for (key, value) in &acked {
             assert_eq!(
-                db.get(key).unwrap().as_ref(),
-                Some(value),
+                db.get(key).unwrap().as_deref(),
+                Some(&value[..]),
                 "crash after {k} of {total}, {model:?}: acknowledged {} lost",
                 String::from_utf8_lossy(key)
             );

@@ -30,14 +30,15 @@ pub fn read_all(db: &StorageEngine) -> ferrisdb_storage::Result<State> {
     let mut state = State::new();
     for item in db.iter()? {
         let (k, v) = item?;
-        state.insert(k, v);
+        state.insert(k.to_vec(), v.to_vec());
     }
     for (k, v) in &state {
-        assert_eq!(db.get(k)?.as_ref(), Some(v), "scan and get disagree");
+        assert_eq!(db.get(k)?.as_deref(), Some(&v[..]), "scan and get disagree");
     }
     let mut backwards = Vec::new();
     for item in db.iter()?.rev() {
-        backwards.push(item?);
+        let (k, v) = item?;
+        backwards.push((k.to_vec(), v.to_vec()));
     }
     backwards.reverse();
     assert!(

@@ -150,7 +150,7 @@ pub fn apply(state: &mut State, batch: &[Change]) {
 pub fn to_batch(changes: &[Change]) -> WriteBatch {
     let mut batch = WriteBatch::new();
     for (k, v) in changes {
-        batch = match v {
+        match v {
             Some(v) => batch.put(k, v),
             None => batch.delete(k),
         };
@@ -193,8 +193,8 @@ pub fn run(
                 Ok(found) => {
                     if !history.any_failed() {
                         assert_eq!(
-                            found.as_ref(),
-                            model.get(k),
+                            found.as_deref(),
+                            model.get(k).map(Vec::as_slice),
                             "read of {} disagrees with the model",
                             String::from_utf8_lossy(k)
                         );
