@@ -40,7 +40,7 @@ fn overwrite_then_compact(style: CompactionStyle) {
     assert_eq!(entries, u64::from(KEYS), "{style:?}: one version per key");
     assert_eq!(
         db.get("key000042").unwrap(),
-        Some(format!("round{:03}-{}", ROUNDS - 1, "v".repeat(40)).into_bytes())
+        Some(format!("round{:03}-{}", ROUNDS - 1, "v".repeat(40)).into())
     );
 }
 

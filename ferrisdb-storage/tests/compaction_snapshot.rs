@@ -36,14 +36,14 @@ fn snapshot_survives_compaction(style: CompactionStyle) {
         let key = format!("key{i:04}");
         let old = (i != 7).then(|| format!("old{i}").into_bytes());
         assert_eq!(
-            snapshot.get(&key).unwrap(),
-            old,
+            snapshot.get(&key).unwrap().as_deref(),
+            old.as_deref(),
             "{style:?}: snapshot read of {key}"
         );
         let now = (i % 2 == 1).then(|| format!("new4-{i}").into_bytes());
         assert_eq!(
-            db.get(&key).unwrap(),
-            now,
+            db.get(&key).unwrap().as_deref(),
+            now.as_deref(),
             "{style:?}: current read of {key}"
         );
     }

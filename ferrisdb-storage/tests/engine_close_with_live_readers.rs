@@ -22,7 +22,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use ferrisdb_storage::fs::FaultFileSystem;
-use ferrisdb_storage::{Error, Scan, Snapshot, StorageConfig, StorageEngine};
+use ferrisdb_storage::{Error, Scan, Slice, Snapshot, StorageConfig, StorageEngine};
 use reliability::{assert_no_orphans, db_dir, panics, read_all, watch_panics};
 
 /// Longer than any passing case takes by far: only a guard against hanging.
@@ -120,19 +120,25 @@ fn write_round(db: &StorageEngine, model: &mut Model, round: usize, first: usize
     db.compact().unwrap();
 }
 
+/// A scan's item as owned bytes, as the model holds them.
+fn owned(item: ferrisdb_storage::Result<(Slice, Slice)>) -> (Vec<u8>, Vec<u8>) {
+    let (key, value) = item.unwrap();
+    (key.to_vec(), value.to_vec())
+}
+
 /// Everything `snapshot` shows, by scans both ways and point reads of every
 /// key ever written.
 fn snapshot_view(snapshot: &Snapshot) -> Model {
     let view: Model = snapshot
         .iter()
         .unwrap()
-        .map(|item| item.unwrap())
+        .map(owned)
         .collect();
     let backwards: Vec<_> = snapshot
         .iter()
         .unwrap()
         .rev()
-        .map(|item| item.unwrap())
+        .map(owned)
         .collect();
     assert!(
         backwards.into_iter().rev().eq(view.clone()),
@@ -141,8 +147,8 @@ fn snapshot_view(snapshot: &Snapshot) -> Model {
     for i in 0..KEYS {
         let key = format!("key{i:03}").into_bytes();
         assert_eq!(
-            snapshot.get(&key).unwrap().as_ref(),
-            view.get(&key),
+            snapshot.get(&key).unwrap().as_deref(),
+            view.get(&key).map(Vec::as_slice),
             "get {i}"
         );
     }
@@ -158,19 +164,19 @@ struct OpenScan {
 
 impl OpenScan {
     fn start(mut scan: Scan, taken: usize) -> OpenScan {
-        let front = scan.by_ref().take(taken).map(|i| i.unwrap()).collect();
+        let front = scan.by_ref().take(taken).map(owned).collect();
         let back = scan
             .by_ref()
             .rev()
             .take(taken)
-            .map(|i| i.unwrap())
+            .map(owned)
             .collect();
         OpenScan { scan, front, back }
     }
 
     /// Reads the rest: the whole range, in order.
     fn finish(self) -> Model {
-        let middle: Vec<_> = self.scan.map(|i| i.unwrap()).collect();
+        let middle: Vec<_> = self.scan.map(owned).collect();
         let items: Vec<_> = self
             .front
             .into_iter()

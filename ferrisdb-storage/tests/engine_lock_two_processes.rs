@@ -138,7 +138,7 @@ fn use_it(db: &StorageEngine, from: usize, to: usize) {
     for i in 0..to {
         assert_eq!(
             db.get(format!("key{i:04}")).unwrap(),
-            Some(vec![b'v'; 300]),
+            Some(vec![b'v'; 300].into()),
             "key{i:04}"
         );
     }

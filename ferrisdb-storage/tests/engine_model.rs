@@ -9,7 +9,9 @@
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
-use ferrisdb_storage::{CompactionStyle, Snapshot, StorageConfig, StorageEngine, WriteBatch};
+use ferrisdb_storage::{
+    CompactionStyle, Slice, Snapshot, StorageConfig, StorageEngine, WriteBatch,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -38,6 +40,12 @@ fn random_key(rng: &mut StdRng) -> Vec<u8> {
 fn random_value(rng: &mut StdRng) -> Vec<u8> {
     let len = rng.random_range(0..40);
     (0..len).map(|_| rng.random_range(b'a'..=b'z')).collect()
+}
+
+/// A scan's item as owned bytes, as the model holds them.
+fn owned(item: ferrisdb_storage::Result<(Slice, Slice)>) -> (Vec<u8>, Vec<u8>) {
+    let (key, value) = item.unwrap();
+    (key.to_vec(), value.to_vec())
 }
 
 fn random_bound(rng: &mut StdRng) -> Bound<Vec<u8>> {
@@ -110,8 +118,8 @@ fn run(seed: u64, operations: usize, style: CompactionStyle) {
             53..=74 => {
                 let key = random_key(&mut rng);
                 assert_eq!(
-                    db.get(&key).unwrap(),
-                    model.get(&key).cloned(),
+                    db.get(&key).unwrap().as_deref(),
+                    model.get(&key).map(Vec::as_slice),
                     "{context}: get"
                 );
             }
@@ -120,9 +128,9 @@ fn run(seed: u64, operations: usize, style: CompactionStyle) {
                 let expected = model_range(&model, &start, &end);
                 let scan = db.scan((start.clone(), end.clone())).unwrap();
                 let got: Vec<_> = if rng.random_bool(0.5) {
-                    scan.map(Result::unwrap).collect()
+                    scan.map(owned).collect()
                 } else {
-                    let mut got: Vec<_> = scan.rev().map(Result::unwrap).collect();
+                    let mut got: Vec<_> = scan.rev().map(owned).collect();
                     got.reverse();
                     got
                 };
@@ -135,14 +143,14 @@ fn run(seed: u64, operations: usize, style: CompactionStyle) {
                     let (snapshot, frozen) = snapshots.remove(rng.random_range(0..snapshots.len()));
                     let key = random_key(&mut rng);
                     assert_eq!(
-                        snapshot.get(&key).unwrap(),
-                        frozen.get(&key).cloned(),
+                        snapshot.get(&key).unwrap().as_deref(),
+                        frozen.get(&key).map(Vec::as_slice),
                         "{context}: snapshot get"
                     );
                     let got: Vec<_> = snapshot
                         .iter()
                         .unwrap()
-                        .map(Result::unwrap)
+                        .map(owned)
                         .collect();
                     assert_eq!(
                         got,
@@ -169,7 +177,7 @@ fn run(seed: u64, operations: usize, style: CompactionStyle) {
     let all: Vec<_> = db
         .iter()
         .unwrap()
-        .map(Result::unwrap)
+        .map(owned)
         .collect();
     assert_eq!(
         all,

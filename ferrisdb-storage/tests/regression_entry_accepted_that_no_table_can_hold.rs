@@ -86,10 +86,10 @@ fn the_largest_entry_accepted_is_flushed_compacted_and_read_back() {
         db.put(&key, &value).unwrap();
         db.flush().unwrap();
         db.compact().unwrap();
-        assert_eq!(db.get(&key).unwrap().as_ref(), Some(&value));
+        assert_eq!(db.get(&key).unwrap().as_deref(), Some(&value[..]));
     }
     let db = StorageEngine::open(limits()).unwrap_or_else(|e| panic!("reopen failed: {e}"));
-    assert_eq!(db.get(&key).unwrap().as_ref(), Some(&value));
+    assert_eq!(db.get(&key).unwrap().as_deref(), Some(&value[..]));
     assert_eq!(db.live_tables().len(), 1);
 }
 

@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::FaultFileSystem;
-use ferrisdb_storage::{StorageConfig, StorageEngine, Value};
+use ferrisdb_storage::{Slice, StorageConfig, StorageEngine};
 
 /// An engine on an in-memory file system that compacts only when asked.
 fn open() -> StorageEngine {
@@ -29,8 +29,8 @@ fn open() -> StorageEngine {
 /// version, flushes and compacts (which drops `old` unless someone can still
 /// see it), then lets the read finish and returns what it read.
 fn read_across_a_compaction(
-    read: impl FnOnce(&StorageEngine) -> Option<Value> + Send,
-) -> Option<Value> {
+    read: impl FnOnce(&StorageEngine) -> Option<Slice> + Send,
+) -> Option<Slice> {
     let db = open();
     db.put("k", "old").unwrap();
     db.flush().unwrap();

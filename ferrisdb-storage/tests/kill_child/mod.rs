@@ -95,8 +95,8 @@ pub fn kill_rounds(
         let db = StorageEngine::open(config(dir.path())).unwrap();
         for key in &acknowledged {
             assert_eq!(
-                db.get(key).unwrap(),
-                Some(value_for(key)),
+                db.get(key).unwrap().as_deref(),
+                Some(&value_for(key)[..]),
                 "round {round}: lost {key}"
             );
         }
