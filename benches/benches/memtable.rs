@@ -16,8 +16,9 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use crossbeam_skiplist::SkipMap;
+use ferrisdb_core::InternalKey;
 use ferrisdb_storage::internals::memtable::MemTable;
-use ferrisdb_storage::{InternalKey, Operation};
+use ferrisdb_storage::Operation;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;

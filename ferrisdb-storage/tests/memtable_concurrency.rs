@@ -14,8 +14,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 
+use ferrisdb_core::InternalKey;
 use ferrisdb_storage::internals::memtable::MemTable;
-use ferrisdb_storage::{InternalKey, Operation};
+use ferrisdb_storage::Operation;
 
 const WRITERS: u64 = 4;
 const READERS: usize = 4;

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferrisdb_storage::internals::memtable::{InsertError, MemTable};
-use ferrisdb_core::{Key, Operation, Timestamp, Value};
+use ferrisdb_core::{Key, Operation, Slice, Timestamp, Value};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -22,11 +22,11 @@ fn random_key(rng: &mut StdRng) -> Key {
     (0..len).map(|_| rng.random_range(b'a'..=b'e')).collect()
 }
 
-fn model_get(model: &Model, key: &[u8], ts: Timestamp) -> Option<(Value, Operation)> {
+fn model_get(model: &Model, key: &[u8], ts: Timestamp) -> Option<(Slice, Operation)> {
     let (_, version) = model.get(key)?.range(..=ts).next_back()?;
     Some(match version {
-        Some(value) => (value.clone(), Operation::Put),
-        None => (Vec::new(), Operation::Delete),
+        Some(value) => (Slice::from(value.clone()), Operation::Put),
+        None => (Slice::new(), Operation::Delete),
     })
 }
 

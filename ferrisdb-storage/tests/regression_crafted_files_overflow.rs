@@ -21,12 +21,13 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use capped_alloc::Capped;
+use ferrisdb_core::InternalKey;
 use ferrisdb_core::coding::{put_fixed32, put_fixed64, put_varint64};
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, OsFileSystem};
 use ferrisdb_storage::internals::manifest::{self, format as mf};
 use ferrisdb_storage::internals::sstable::{TableReader, TableBuilder, TableOptions};
 use ferrisdb_storage::internals::wal::{WalWriter, WalHeader, WalOptions};
-use ferrisdb_storage::{InternalKey, Operation, StorageEngine, WriteBatch};
+use ferrisdb_storage::{Operation, StorageEngine, WriteBatch};
 use reliability::{db_dir, fresh_fs, open, open_without_compactions};
 
 #[global_allocator]

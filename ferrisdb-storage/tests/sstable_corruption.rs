@@ -5,11 +5,12 @@
 
 use std::path::Path;
 
+use ferrisdb_core::InternalKey;
 use ferrisdb_storage::fs::os_file_system;
 use ferrisdb_storage::internals::sstable::{
     table_file_name, TableReader, TableBuilder, TableEntry, TableOptions,
 };
-use ferrisdb_storage::{CompressionType, InternalKey, Operation, Result};
+use ferrisdb_storage::{CompressionType, Operation, Result};
 
 type Entries = Vec<(InternalKey, Operation, Vec<u8>)>;
 
@@ -77,7 +78,7 @@ fn read_everything(path: &Path, want: &Entries) -> bool {
                 let expected = TableEntry {
                     timestamp: k.timestamp,
                     operation: *op,
-                    value: v.clone(),
+                    value: v.clone().into(),
                 };
                 assert_eq!(got, Some(expected), "wrong data for {k}");
             }

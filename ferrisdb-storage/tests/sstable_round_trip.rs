@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 use std::ops::{Bound, RangeBounds};
 use std::sync::Arc;
 
+use ferrisdb_core::InternalKey;
 use ferrisdb_storage::fs::{os_file_system, SharedFileSystem};
 use ferrisdb_storage::internals::sstable::{
     table_file_name, BlockCache, TableReader, TableBuilder, TableEntry, TableOptions,
 };
-use ferrisdb_storage::{CompressionType, Error, InternalKey, Operation};
+use ferrisdb_storage::{CompressionType, Error, Operation};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -73,7 +74,7 @@ fn model_get(model: &Model, key: &[u8], ts: u64) -> Option<TableEntry> {
         .map(|(k, (op, v))| TableEntry {
             timestamp: k.timestamp,
             operation: *op,
-            value: v.clone(),
+            value: v.clone().into(),
         })
 }
 
@@ -194,7 +195,7 @@ fn check_table(table: &Arc<TableReader>, model: &Model, rng: &mut StdRng) {
                         TableEntry {
                             timestamp: k.timestamp,
                             operation: *op,
-                            value: v.clone(),
+                            value: v.clone().into(),
                         },
                     )
                 })

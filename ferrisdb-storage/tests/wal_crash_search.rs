@@ -151,7 +151,10 @@ fn run(fs: &FaultFileSystem, setup: Setup, ops: &[Op]) -> Run {
 fn read_all(db: &StorageEngine) -> State {
     db.iter()
         .unwrap()
-        .map(|item| item.unwrap())
+        .map(|item| {
+            let (k, v) = item.unwrap();
+            (k.to_vec(), v.to_vec())
+        })
         .collect()
 }
 

@@ -252,7 +252,7 @@ fn file_and_offset(err: &Error) -> (&Path, u64) {
 fn present(db: &StorageEngine) -> BTreeSet<String> {
     db.iter()
         .unwrap()
-        .map(|item| String::from_utf8(item.unwrap().0).unwrap())
+        .map(|item| String::from_utf8(item.unwrap().0.into_vec()).unwrap())
         .collect()
 }
 
