@@ -111,11 +111,11 @@ fn worker(
                     let present = rng.random_bool(0.85);
                     let value = make_value(next, present);
                     expected.set_pending(k, value)?;
-                    batch = if present {
-                        batch.put(key_bytes(k), encode_value(k, value, args.value_size))
+                    if present {
+                        batch.put(key_bytes(k), encode_value(k, value, args.value_size));
                     } else {
-                        batch.delete(key_bytes(k))
-                    };
+                        batch.delete(key_bytes(k));
+                    }
                     writes.push((k, value));
                 }
                 db.write(batch)?;
