@@ -12,7 +12,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use ferrisdb_storage::fs::os_file_system;
 use ferrisdb_storage::internals::sstable::{
-    table_file_name, BlockCache, TableReader, TableBuilder, TableOptions,
+    table_file_name, BlockCache, TableBuilder, TableOptions, TableReader,
 };
 use ferrisdb_storage::Operation;
 use rand::rngs::StdRng;

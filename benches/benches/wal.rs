@@ -15,7 +15,7 @@ use criterion::{criterion_group, Criterion, Throughput};
 use ferrisdb_storage::fs::{
     os_file_system, FileLock, FileSystem, RandomAccessFile, SharedFileSystem, WritableFile,
 };
-use ferrisdb_storage::internals::wal::{WalWriter, WalOptions};
+use ferrisdb_storage::internals::wal::{WalOptions, WalWriter};
 use ferrisdb_storage::{Result, SyncMode, WriteBatch};
 
 /// Files go under the target directory: a real disk, not a tmpfs where

@@ -202,11 +202,21 @@ mod tests {
             limit: 16 << 20,
         };
         let msg = err.to_string();
-        assert!(msg.contains("20971520") && msg.contains("16777216"), "{msg}");
+        assert!(
+            msg.contains("20971520") && msg.contains("16777216"),
+            "{msg}"
+        );
         assert!(msg.contains("max_value_size"), "{msg}");
         assert!(matches!(err, Error::ValueTooLarge { len, .. } if len == 20 << 20));
-        let msg = Error::KeyTooLarge { len: 70_000, limit: 65_536 }.to_string();
-        assert!(msg.contains("70000") && msg.contains("max_key_size"), "{msg}");
+        let msg = Error::KeyTooLarge {
+            len: 70_000,
+            limit: 65_536,
+        }
+        .to_string();
+        assert!(
+            msg.contains("70000") && msg.contains("max_key_size"),
+            "{msg}"
+        );
     }
 
     #[test]

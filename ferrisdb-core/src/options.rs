@@ -67,9 +67,8 @@ impl CompressionType {
 
 /// How one write is made durable.
 ///
-/// Build it with struct-update syntax, `WriteOptions { sync: ..,
-/// ..WriteOptions::default() }`, so that fields added later keep their
-/// defaults in your code.
+/// `WriteOptions::default()` is the engine's behaviour: set only what this
+/// write changes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WriteOptions {
     /// How far this write is pushed towards stable storage before it is
@@ -103,7 +102,9 @@ impl WriteOptions {
 
 /// How one read or scan uses the block cache and checks what it reads.
 ///
-/// Build it with struct-update syntax, as [`WriteOptions`].
+/// Build it with struct-update syntax, `ReadOptions { fill_cache: false,
+/// ..ReadOptions::default() }`, so that your code keeps working as fields are
+/// added.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadOptions {
     /// Whether blocks this read loads from disk are put in the block cache.

@@ -24,7 +24,7 @@ use crate::escape::escape_bytes;
 /// returns it.
 ///
 /// It dereferences to `[u8]`, so it can be used wherever a `&[u8]` is
-/// expected; [`to_vec`](<[u8]>::to_vec) makes an owned copy when one is
+/// expected; `to_vec` makes an owned copy when one is
 /// needed. Cloning it, or taking a sub-slice with [`slice`](Self::slice),
 /// copies no bytes: both share the same buffer.
 ///
@@ -228,7 +228,11 @@ mod tests {
         let whole = Slice::from(b"key:value".to_vec());
         let value = whole.slice(4..);
         assert_eq!(value, *b"value");
-        assert_eq!(value.as_ptr(), whole[4..].as_ptr(), "a sub-slice copies nothing");
+        assert_eq!(
+            value.as_ptr(),
+            whole[4..].as_ptr(),
+            "a sub-slice copies nothing"
+        );
         let copy = value.clone();
         assert_eq!(copy.as_ptr(), value.as_ptr(), "a clone copies nothing");
         assert_eq!(copy, Slice::copy_from_slice(b"value"));
@@ -238,7 +242,8 @@ mod tests {
     fn order_and_hash_are_those_of_the_bytes() {
         let (a, b) = (Slice::from("a"), Slice::from("ab"));
         assert!(a < b, "shorter prefix first, as in byte order");
-        assert!(Slice::from(vec![0xff]) > b, "bytes compare unsigned");
+        let high = Slice::from(vec![0xff]);
+        assert!(high > b, "bytes compare unsigned");
         assert_eq!(hash(&Slice::from("ab")), hash(&b.clone()));
         let set: BTreeSet<Slice> = ["b", "a", "c"].into_iter().map(Slice::from).collect();
         let order: Vec<&[u8]> = set.iter().map(|s| &s[..]).collect();
@@ -250,7 +255,10 @@ mod tests {
 
     #[test]
     fn debug_escapes_what_is_not_printable() {
-        assert_eq!(format!("{:?}", Slice::from(b"ab\x01".to_vec())), r#"b"ab\x01""#);
+        assert_eq!(
+            format!("{:?}", Slice::from(b"ab\x01".to_vec())),
+            r#"b"ab\x01""#
+        );
         assert_eq!(format!("{:?}", Slice::new()), r#"b"""#);
     }
 

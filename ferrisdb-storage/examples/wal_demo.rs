@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::os_file_system;
-use ferrisdb_storage::internals::wal::{WalWriter, WalOptions};
+use ferrisdb_storage::internals::wal::{WalOptions, WalWriter};
 use ferrisdb_storage::{Result, WriteBatch};
 
 fn main() -> Result<()> {

@@ -28,7 +28,7 @@
 //!
 //! // This one write is on stable storage before `put_opt` returns, whatever
 //! // the engine's default sync mode.
-//! let durable = WriteOptions { sync: Some(SyncMode::Full), ..WriteOptions::default() };
+//! let durable = WriteOptions { sync: Some(SyncMode::Full) };
 //! db.put_opt("fruit:fig", "violet", &durable)?;
 //!
 //! // Values come back as `Slice`s: once the value's block is cached, a read
@@ -55,6 +55,10 @@
 
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]
+// The internal modules' docs (reachable through the hidden `internals`) are
+// written for the engine's maintainers and link to the private modules they
+// explain.
+#![allow(rustdoc::private_intra_doc_links)]
 
 mod compaction;
 mod config;
@@ -65,9 +69,9 @@ pub mod internals;
 mod iterator;
 mod manifest;
 mod memtable;
-mod telemetry;
 pub mod sstable;
 mod storage_engine;
+mod telemetry;
 pub mod wal;
 mod write_batch;
 
@@ -80,7 +84,7 @@ pub use ferrisdb_core::{
 };
 pub use iterator::scan::Scan;
 // The core vocabulary, for the crate's own modules (`crate::Key`, ...).
-pub(crate) use ferrisdb_core::{InternalKey, Key, Value};
+pub(crate) use ferrisdb_core::{InternalKey, Key};
 pub use manifest::TableRecord;
 pub use sstable::format::{MAX_KEY_SIZE, MAX_VALUE_SIZE};
 pub use storage_engine::{Snapshot, StorageEngine};

@@ -445,9 +445,15 @@ mod tests {
     #[test]
     fn sizes_over_the_limits_are_structured_errors() {
         let err = WriteBatch::check_entry_size(&[0; 5], b"", 4, 10).unwrap_err();
-        assert!(matches!(err, Error::KeyTooLarge { len: 5, limit: 4 }), "{err}");
+        assert!(
+            matches!(err, Error::KeyTooLarge { len: 5, limit: 4 }),
+            "{err}"
+        );
         let err = WriteBatch::check_entry_size(b"k", &[0; 11], 4, 10).unwrap_err();
-        assert!(matches!(err, Error::ValueTooLarge { len: 11, limit: 10 }), "{err}");
+        assert!(
+            matches!(err, Error::ValueTooLarge { len: 11, limit: 10 }),
+            "{err}"
+        );
         assert!(WriteBatch::check_entry_size(&[0; 4], &[0; 10], 4, 10).is_ok());
     }
 }

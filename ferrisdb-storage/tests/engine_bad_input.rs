@@ -12,10 +12,16 @@ fn keys_and_values_over_the_limits_are_refused_with_their_length_and_limit() {
     })
     .unwrap();
     let err = db.put(vec![b'k'; 17], "v").unwrap_err();
-    assert!(matches!(err, Error::KeyTooLarge { len: 17, limit: 16 }), "{err}");
+    assert!(
+        matches!(err, Error::KeyTooLarge { len: 17, limit: 16 }),
+        "{err}"
+    );
     assert!(err.to_string().contains("max_key_size"), "{err}");
     let err = db.put("k", vec![0; 65]).unwrap_err();
-    assert!(matches!(err, Error::ValueTooLarge { len: 65, limit: 64 }), "{err}");
+    assert!(
+        matches!(err, Error::ValueTooLarge { len: 65, limit: 64 }),
+        "{err}"
+    );
     assert!(err.to_string().contains("max_value_size"), "{err}");
     // Nothing was written by the rejected calls; the limits themselves pass.
     assert_eq!(db.get("k").unwrap(), None);

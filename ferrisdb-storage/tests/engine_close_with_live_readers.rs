@@ -129,17 +129,8 @@ fn owned(item: ferrisdb_storage::Result<(Slice, Slice)>) -> (Vec<u8>, Vec<u8>) {
 /// Everything `snapshot` shows, by scans both ways and point reads of every
 /// key ever written.
 fn snapshot_view(snapshot: &Snapshot) -> Model {
-    let view: Model = snapshot
-        .iter()
-        .unwrap()
-        .map(owned)
-        .collect();
-    let backwards: Vec<_> = snapshot
-        .iter()
-        .unwrap()
-        .rev()
-        .map(owned)
-        .collect();
+    let view: Model = snapshot.iter().unwrap().map(owned).collect();
+    let backwards: Vec<_> = snapshot.iter().unwrap().rev().map(owned).collect();
     assert!(
         backwards.into_iter().rev().eq(view.clone()),
         "scan directions disagree"
@@ -165,12 +156,7 @@ struct OpenScan {
 impl OpenScan {
     fn start(mut scan: Scan, taken: usize) -> OpenScan {
         let front = scan.by_ref().take(taken).map(owned).collect();
-        let back = scan
-            .by_ref()
-            .rev()
-            .take(taken)
-            .map(owned)
-            .collect();
+        let back = scan.by_ref().rev().take(taken).map(owned).collect();
         OpenScan { scan, front, back }
     }
 

@@ -47,17 +47,10 @@ fn scans_are_sorted_and_atomic_under_concurrent_writes() {
                 let mut scans = 0;
                 for i in 0..ROUNDS {
                     let items: Vec<_> = if (i + r) % 2 == 0 {
-                        db.iter()
-                            .unwrap()
-                            .map(Result::unwrap)
-                            .collect()
+                        db.iter().unwrap().map(Result::unwrap).collect()
                     } else {
-                        let mut items: Vec<_> = db
-                            .iter()
-                            .unwrap()
-                            .rev()
-                            .map(Result::unwrap)
-                            .collect();
+                        let mut items: Vec<_> =
+                            db.iter().unwrap().rev().map(Result::unwrap).collect();
                         items.reverse();
                         items
                     };
@@ -82,11 +75,7 @@ fn scans_are_sorted_and_atomic_under_concurrent_writes() {
         assert_eq!(r.join().unwrap(), ROUNDS);
     }
     // Afterwards every slot holds the last round some writer wrote to it.
-    let all: Vec<_> = db
-        .iter()
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let all: Vec<_> = db.iter().unwrap().map(Result::unwrap).collect();
     assert_eq!(all.len(), 40);
     assert!(
         db.stats().flushes > 0,

@@ -36,7 +36,10 @@ fn every_call_of_every_handle_fails_with_closed_after_close() {
     closed(other.get("k"), "get");
     closed(other.get_opt("k", &Default::default()), "get_opt");
     closed(other.put("k", "v2"), "put");
-    closed(other.put_opt("k", "v2", &WriteOptions::default()), "put_opt");
+    closed(
+        other.put_opt("k", "v2", &WriteOptions::default()),
+        "put_opt",
+    );
     closed(other.delete("k"), "delete");
     let mut batch = WriteBatch::new();
     batch.put("a", "1");
@@ -151,7 +154,11 @@ fn writes_and_compactions_racing_close_see_closed_and_lose_nothing() {
     drop(db);
     let reopened = StorageEngine::open(config(&fs)).unwrap();
     for key in &acknowledged {
-        assert_eq!(reopened.get(key).unwrap(), Some(Slice::from(vec![b'v'; 100])), "{key} lost");
+        assert_eq!(
+            reopened.get(key).unwrap(),
+            Some(Slice::from(vec![b'v'; 100])),
+            "{key} lost"
+        );
     }
     reopened.compact().unwrap();
     assert_eq!(reopened.iter().unwrap().count(), acknowledged.len());

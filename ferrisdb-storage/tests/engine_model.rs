@@ -147,11 +147,7 @@ fn run(seed: u64, operations: usize, style: CompactionStyle) {
                         frozen.get(&key).map(Vec::as_slice),
                         "{context}: snapshot get"
                     );
-                    let got: Vec<_> = snapshot
-                        .iter()
-                        .unwrap()
-                        .map(owned)
-                        .collect();
+                    let got: Vec<_> = snapshot.iter().unwrap().map(owned).collect();
                     assert_eq!(
                         got,
                         model_range(&frozen, &Bound::Unbounded, &Bound::Unbounded),
@@ -174,11 +170,7 @@ fn run(seed: u64, operations: usize, style: CompactionStyle) {
             }
         }
     }
-    let all: Vec<_> = db
-        .iter()
-        .unwrap()
-        .map(owned)
-        .collect();
+    let all: Vec<_> = db.iter().unwrap().map(owned).collect();
     assert_eq!(
         all,
         model_range(&model, &Bound::Unbounded, &Bound::Unbounded),

@@ -111,11 +111,7 @@ fn a_batch_cut_anywhere_in_the_log_is_all_or_nothing() {
         std::fs::write(target.join("MANIFEST"), &crashed_manifest).unwrap();
 
         let db = StorageEngine::open(StorageConfig::new(&target)).unwrap();
-        assert_eq!(
-            db.get("before").unwrap(),
-            Some("kept".into()),
-            "cut {cut}"
-        );
+        assert_eq!(db.get("before").unwrap(), Some("kept".into()), "cut {cut}");
         let present = (0..20)
             .filter(|i| db.get(format!("batch{i:02}")).unwrap().is_some())
             .count();

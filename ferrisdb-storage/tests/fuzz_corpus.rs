@@ -16,8 +16,8 @@ use std::sync::Arc;
 use ferrisdb_core::InternalKey;
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, SharedFileSystem};
 use ferrisdb_storage::internals::manifest::{ManifestState, TableRecord};
-use ferrisdb_storage::internals::sstable::{TableReader, TableBuilder, TableOptions};
-use ferrisdb_storage::internals::wal::{WalWriter, WalOptions};
+use ferrisdb_storage::internals::sstable::{TableBuilder, TableOptions, TableReader};
+use ferrisdb_storage::internals::wal::{WalOptions, WalWriter};
 use ferrisdb_storage::{CompressionType, Operation, WriteBatch};
 
 type Target = (&'static str, fn(&[u8]));

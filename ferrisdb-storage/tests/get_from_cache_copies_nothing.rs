@@ -75,7 +75,10 @@ fn a_cached_get_allocates_no_copy_of_the_value() {
 
     // The first get loads the block into the cache, which allocates it.
     let first = allocated_by(|| assert_eq!(db.get("big").unwrap().unwrap(), value));
-    assert!(first >= VALUE_LEN, "loading the block allocated only {first} bytes");
+    assert!(
+        first >= VALUE_LEN,
+        "loading the block allocated only {first} bytes"
+    );
 
     // The second is served from the cache: no allocation as large as the
     // value, so the value was not copied.

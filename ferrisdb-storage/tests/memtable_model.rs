@@ -10,8 +10,8 @@ use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ferrisdb_storage::internals::memtable::{InsertError, MemTable};
 use ferrisdb_core::{Key, Operation, Slice, Timestamp, Value};
+use ferrisdb_storage::internals::memtable::{InsertError, MemTable};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 

@@ -26,7 +26,8 @@ fn fill_cache_off_leaves_the_cache_as_it_was() {
     let fs = FaultFileSystem::new();
     let db = open(&fs);
     for i in 0..200 {
-        db.put(format!("key{i:03}"), format!("value{i:03}")).unwrap();
+        db.put(format!("key{i:03}"), format!("value{i:03}"))
+            .unwrap();
     }
     db.flush().unwrap();
     let cold = ReadOptions {
@@ -35,7 +36,10 @@ fn fill_cache_off_leaves_the_cache_as_it_was() {
     };
 
     let before = db.stats();
-    assert_eq!(db.get_opt("key007", &cold).unwrap(), Some("value007".into()));
+    assert_eq!(
+        db.get_opt("key007", &cold).unwrap(),
+        Some("value007".into())
+    );
     let scanned = db.iter_opt(&cold).unwrap().count();
     assert_eq!(scanned, 200);
     let after_cold = db.stats();
@@ -78,9 +82,15 @@ fn verify_checksums_off_reads_a_damaged_block_that_the_default_refuses() {
         verify_checksums: false,
         ..ReadOptions::default()
     };
-    let value = db.get_opt("key", &trusting).unwrap().expect("the key is there");
+    let value = db
+        .get_opt("key", &trusting)
+        .unwrap()
+        .expect("the key is there");
     assert_eq!(value.len(), "value-value-value".len());
-    assert_ne!(value, "value-value-value", "the flipped byte reads back flipped");
+    assert_ne!(
+        value, "value-value-value",
+        "the flipped byte reads back flipped"
+    );
     assert_eq!(&value[..6], b"value-");
     // The unchecked block did not enter the cache: a checked read still
     // reads the file, and still refuses it.

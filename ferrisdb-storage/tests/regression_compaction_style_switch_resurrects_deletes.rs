@@ -61,7 +61,11 @@ fn contents(scan: ferrisdb_storage::Scan) -> Model {
 fn assert_holds(db: &StorageEngine, model: &Model, context: &str) {
     assert_same(&contents(db.iter().unwrap()), model, context);
     for (k, v) in model.iter().take(5) {
-        assert_eq!(db.get(k).unwrap().as_deref(), Some(&v[..]), "{context}: get");
+        assert_eq!(
+            db.get(k).unwrap().as_deref(),
+            Some(&v[..]),
+            "{context}: get"
+        );
     }
 }
 

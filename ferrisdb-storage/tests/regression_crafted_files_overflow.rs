@@ -21,12 +21,12 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use capped_alloc::Capped;
-use ferrisdb_core::InternalKey;
 use ferrisdb_core::coding::{put_fixed32, put_fixed64, put_varint64};
+use ferrisdb_core::InternalKey;
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, OsFileSystem};
 use ferrisdb_storage::internals::manifest::{self, format as mf};
-use ferrisdb_storage::internals::sstable::{TableReader, TableBuilder, TableOptions};
-use ferrisdb_storage::internals::wal::{WalWriter, WalHeader, WalOptions};
+use ferrisdb_storage::internals::sstable::{TableBuilder, TableOptions, TableReader};
+use ferrisdb_storage::internals::wal::{WalHeader, WalOptions, WalWriter};
 use ferrisdb_storage::{Operation, StorageEngine, WriteBatch};
 use reliability::{db_dir, fresh_fs, open, open_without_compactions};
 
@@ -157,7 +157,7 @@ fn a_log_record_with_the_largest_timestamp() {
     )
     .unwrap();
     writer
-        .append(&WriteBatch::new().put("k", "from the log"), u64::MAX)
+        .append(WriteBatch::new().put("k", "from the log"), u64::MAX)
         .unwrap();
     writer.close().unwrap();
     fs.sync_dir(&db_dir()).unwrap();

@@ -12,7 +12,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode, WalWriter, WalOptions};
+use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode, WalOptions, WalWriter};
 use ferrisdb_storage::{Error, StorageEngine, WriteBatch};
 
 mod common;

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, SharedFileSystem};
-use ferrisdb_storage::internals::sstable::{TableReader, TableBuilder, TableOptions};
+use ferrisdb_storage::internals::sstable::{TableBuilder, TableOptions, TableReader};
 use ferrisdb_storage::{
     CompressionType, Error, Operation, StorageConfig, StorageEngine, MAX_KEY_SIZE, MAX_VALUE_SIZE,
 };

@@ -11,7 +11,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FaultKind, FileSystem, OpKind};
-use ferrisdb_storage::internals::wal::{RecoveryMode, WalReader, WalWriter, WalOptions};
+use ferrisdb_storage::internals::wal::{RecoveryMode, WalOptions, WalReader, WalWriter};
 use ferrisdb_storage::{SyncMode, WriteBatch};
 
 #[test]
@@ -36,11 +36,11 @@ fn a_record_buffered_while_a_sync_fails_never_reaches_the_file() {
     std::thread::scope(|s| {
         let held = fs.hold_syncs(".wal");
         // The first writer leads a sync, which waits, held.
-        let leader = s.spawn(|| writer.append(&WriteBatch::new().put("first", "1"), 1));
+        let leader = s.spawn(|| writer.append(WriteBatch::new().put("first", "1"), 1));
         held.wait_until_held(1);
         // Meanwhile a second write is framed into the buffer.
         let position = writer
-            .append_no_sync(&WriteBatch::new().put("second", "2"), 2)
+            .append_no_sync(WriteBatch::new().put("second", "2"), 2)
             .unwrap();
         // The sync fails: both writers are refused.
         held.release();

@@ -53,17 +53,17 @@ fn regression_full_sync_failed_write_stays_readable() {
         None,
         "get saw a write whose sync failed"
     );
-    assert_eq!(db.snapshot().unwrap().get("k").unwrap(), None, "a snapshot saw it");
+    assert_eq!(
+        db.snapshot().unwrap().get("k").unwrap(),
+        None,
+        "a snapshot saw it"
+    );
     assert_eq!(
         db.scan_prefix("k").unwrap().count(),
         0,
         "scan_prefix saw it"
     );
-    let keys: Vec<Vec<u8>> = db
-        .iter()
-        .unwrap()
-        .map(|p| p.unwrap().0.to_vec())
-        .collect();
+    let keys: Vec<Vec<u8>> = db.iter().unwrap().map(|p| p.unwrap().0.to_vec()).collect();
     assert_eq!(keys, [b"a".to_vec()], "scan saw it");
     assert_eq!(db.get("a").unwrap(), Some("durable".into()));
 

@@ -38,11 +38,7 @@ fn regression_full_sync_write_visible_before_durable() {
             None,
             "get saw a write before its sync"
         );
-        let keys: Vec<Vec<u8>> = db
-            .iter()
-            .unwrap()
-            .map(|p| p.unwrap().0.to_vec())
-            .collect();
+        let keys: Vec<Vec<u8>> = db.iter().unwrap().map(|p| p.unwrap().0.to_vec()).collect();
         assert_eq!(keys, [b"a".to_vec()], "scan saw a write before its sync");
         let prefixed = db.scan_prefix("k").unwrap().count();
         assert_eq!(prefixed, 0, "scan_prefix saw a write before its sync");

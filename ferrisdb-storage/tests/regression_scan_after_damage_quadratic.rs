@@ -28,7 +28,7 @@ use std::time::Instant;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, RandomAccessFile};
 use ferrisdb_storage::internals::wal::format::{BLOCK_SIZE, FILE_HEADER_SIZE};
-use ferrisdb_storage::internals::wal::{RecoveryMode, WalReader, WalHeader};
+use ferrisdb_storage::internals::wal::{RecoveryMode, WalHeader, WalReader};
 use ferrisdb_storage::Result;
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};

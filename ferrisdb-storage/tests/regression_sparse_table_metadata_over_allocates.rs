@@ -28,11 +28,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use capped_alloc::Capped;
-use ferrisdb_core::InternalKey;
 use ferrisdb_core::coding::{put_fixed32, put_fixed64, put_varint64};
+use ferrisdb_core::InternalKey;
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, OsFileSystem, SharedFileSystem};
 use ferrisdb_storage::internals::sstable::format::{FORMAT_VERSION, TABLE_MAGIC};
-use ferrisdb_storage::internals::sstable::{TableReader, TableBuilder, TableOptions};
+use ferrisdb_storage::internals::sstable::{TableBuilder, TableOptions, TableReader};
 use ferrisdb_storage::Operation;
 
 #[global_allocator]

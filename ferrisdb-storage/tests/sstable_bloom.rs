@@ -2,7 +2,9 @@
 //! false-positive rate within twice the configured target.
 
 use ferrisdb_storage::fs::os_file_system;
-use ferrisdb_storage::internals::sstable::{table_file_name, TableReader, TableBuilder, TableOptions};
+use ferrisdb_storage::internals::sstable::{
+    table_file_name, TableBuilder, TableOptions, TableReader,
+};
 use ferrisdb_storage::Operation;
 
 #[test]

@@ -8,7 +8,7 @@ use std::path::Path;
 use ferrisdb_core::InternalKey;
 use ferrisdb_storage::fs::os_file_system;
 use ferrisdb_storage::internals::sstable::{
-    table_file_name, TableReader, TableBuilder, TableEntry, TableOptions,
+    table_file_name, TableBuilder, TableEntry, TableOptions, TableReader,
 };
 use ferrisdb_storage::{CompressionType, Operation, Result};
 

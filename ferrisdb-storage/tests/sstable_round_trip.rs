@@ -8,7 +8,7 @@ use std::sync::Arc;
 use ferrisdb_core::InternalKey;
 use ferrisdb_storage::fs::{os_file_system, SharedFileSystem};
 use ferrisdb_storage::internals::sstable::{
-    table_file_name, BlockCache, TableReader, TableBuilder, TableEntry, TableOptions,
+    table_file_name, BlockCache, TableBuilder, TableEntry, TableOptions, TableReader,
 };
 use ferrisdb_storage::{CompressionType, Error, Operation};
 use rand::rngs::StdRng;
@@ -188,7 +188,9 @@ fn check_table(table: &Arc<TableReader>, model: &Model, rng: &mut StdRng) {
                 table.range(start, end).map(Result::unwrap).collect();
             let want: Vec<(InternalKey, TableEntry)> = model
                 .iter()
-                .filter(|(k, _)| RangeBounds::contains(&(start, end), &k.user_key.as_slice()))
+                .filter(|(k, _)| {
+                    RangeBounds::<&[u8]>::contains(&(start, end), &k.user_key.as_slice())
+                })
                 .map(|(k, (op, v))| {
                     (
                         k.clone(),

@@ -13,7 +13,9 @@ use metrics_util::debugging::{DebugValue, DebuggingRecorder};
 fn writes_gets_and_scans_are_counted_and_timed() {
     let recorder = DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
-    recorder.install().expect("the only recorder of this test binary");
+    recorder
+        .install()
+        .expect("the only recorder of this test binary");
 
     let dir = tempfile::tempdir().unwrap();
     let db = StorageEngine::open(StorageConfig::new(dir.path())).unwrap();
@@ -29,7 +31,10 @@ fn writes_gets_and_scans_are_counted_and_timed() {
     let mut histograms: HashMap<String, usize> = HashMap::new();
     for (key, _, _, value) in snapshotter.snapshot().into_vec() {
         let key = key.key();
-        let labels: Vec<String> = key.labels().map(|l| format!("{}={}", l.key(), l.value())).collect();
+        let labels: Vec<String> = key
+            .labels()
+            .map(|l| format!("{}={}", l.key(), l.value()))
+            .collect();
         let name = if labels.is_empty() {
             key.name().to_string()
         } else {
@@ -45,12 +50,20 @@ fn writes_gets_and_scans_are_counted_and_timed() {
             DebugValue::Gauge(_) => {}
         }
     }
-    assert_eq!(counters.get("ferrisdb_writes_total"), Some(&10), "{counters:?}");
+    assert_eq!(
+        counters.get("ferrisdb_writes_total"),
+        Some(&10),
+        "{counters:?}"
+    );
     assert!(counters["ferrisdb_write_bytes_total"] >= 10 * 3);
     assert_eq!(counters.get("ferrisdb_gets_total{found=true}"), Some(&1));
     assert_eq!(counters.get("ferrisdb_gets_total{found=false}"), Some(&1));
     assert!(counters["ferrisdb_scans_total"] >= 1);
-    assert_eq!(histograms.get("ferrisdb_write_seconds"), Some(&10), "{histograms:?}");
+    assert_eq!(
+        histograms.get("ferrisdb_write_seconds"),
+        Some(&10),
+        "{histograms:?}"
+    );
     assert_eq!(histograms.get("ferrisdb_get_seconds"), Some(&2));
     assert_eq!(counters.get("ferrisdb_flushes_total"), Some(&1));
 

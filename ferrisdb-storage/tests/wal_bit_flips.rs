@@ -55,7 +55,12 @@ fn flip_every_bit(
 #[test]
 fn every_bit_of_a_record_in_the_middle_of_a_log() {
     let batches: Vec<_> = (0..6u8)
-        .map(|i| WriteBatch::new().put([b'k', i], [i; 20]).delete([b'd', i]).clone())
+        .map(|i| {
+            WriteBatch::new()
+                .put([b'k', i], [i; 20])
+                .delete([b'd', i])
+                .clone()
+        })
         .collect();
     let fs = mem_fs();
     let (path, ends) = write_log(&fs, &batches);
@@ -68,7 +73,9 @@ fn every_bit_of_a_record_in_the_middle_of_a_log() {
 fn bits_of_a_middle_fragment_of_a_split_record() {
     let batches = vec![
         WriteBatch::new().put("a", "1").clone(),
-        WriteBatch::new().put("big", vec![7u8; 2 * BLOCK_SIZE]).clone(),
+        WriteBatch::new()
+            .put("big", vec![7u8; 2 * BLOCK_SIZE])
+            .clone(),
         WriteBatch::new().put("b", "2").clone(),
     ];
     let fs = mem_fs();

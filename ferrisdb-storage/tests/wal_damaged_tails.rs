@@ -14,7 +14,11 @@ use rand::{Rng, SeedableRng};
 
 fn batches() -> Vec<WriteBatch> {
     (0..10u8)
-        .map(|i| WriteBatch::new().put([i], vec![i; 100 + usize::from(i)]).clone())
+        .map(|i| {
+            WriteBatch::new()
+                .put([i], vec![i; 100 + usize::from(i)])
+                .clone()
+        })
         .collect()
 }
 

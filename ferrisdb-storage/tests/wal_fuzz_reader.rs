@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
 use ferrisdb_storage::internals::wal::{
-    DamageKind, RecoveryMode, WalReader, WalWriter, WalOptions, WalRecord,
+    DamageKind, RecoveryMode, WalOptions, WalReader, WalRecord, WalWriter,
 };
 use ferrisdb_storage::{SyncMode, WriteBatch};
 use rand::rngs::StdRng;
@@ -60,7 +60,8 @@ fn original(rng: &mut StdRng) -> (Vec<u8>, Vec<WalRecord>, u64) {
         };
         let batch = WriteBatch::new()
             .put(format!("key{ts}"), vec![(ts % 251) as u8; len])
-            .delete(format!("gone{ts}")).clone();
+            .delete(format!("gone{ts}"))
+            .clone();
         end = writer.append(&batch, ts).unwrap().offset;
         if rng.random_bool(0.2) {
             writer.sync().unwrap();

@@ -52,9 +52,7 @@ fn a_failed_rotation_poisons_the_writer() {
     fs.fail_io(true);
     assert!(writer.rotate().is_err());
     fs.fail_io(false);
-    let err = writer
-        .append(&WriteBatch::new().delete("k"), 1)
-        .unwrap_err();
+    let err = writer.append(WriteBatch::new().delete("k"), 1).unwrap_err();
     assert!(err.to_string().contains("earlier failure"), "{err}");
 }
 
@@ -63,7 +61,12 @@ fn creating_a_writer_on_a_failing_disk_is_an_error() {
     let fs = mem_fs();
     fs.fail_io(true);
     let next = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(2));
-    let result =
-        ferrisdb_storage::internals::wal::WalWriter::create(fs, common::dir(), 1, next, WalOptions::default());
+    let result = ferrisdb_storage::internals::wal::WalWriter::create(
+        fs,
+        common::dir(),
+        1,
+        next,
+        WalOptions::default(),
+    );
     assert!(result.is_err());
 }

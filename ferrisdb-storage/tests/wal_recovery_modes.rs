@@ -12,7 +12,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode, WalReader, WalWriter, WalOptions};
+use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode, WalOptions, WalReader, WalWriter};
 use ferrisdb_storage::{StorageConfig, StorageEngine, WriteBatch};
 
 mod common;
@@ -159,7 +159,7 @@ fn a_torn_log_followed_by_a_log_holding_writes_is_corruption() {
     )
     .unwrap();
     writer
-        .append(&WriteBatch::new().put(key(11), "later"), 100)
+        .append(WriteBatch::new().put(key(11), "later"), 100)
         .unwrap();
     writer.flush().unwrap();
     drop(writer);

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use common::{assert_prefix, dir, mem_fs, read_log, write_log, MemFsExt};
 use ferrisdb_storage::fs::os_file_system;
 use ferrisdb_storage::internals::wal::format::{BLOCK_SIZE, FILE_HEADER_SIZE};
-use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode, WalReader, WalWriter, WalOptions};
+use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode, WalOptions, WalReader, WalWriter};
 use ferrisdb_storage::{SyncMode, WriteBatch};
 use rand::SeedableRng;
 
@@ -133,7 +133,9 @@ fn concurrent_full_appends_are_all_recovered_in_order_per_thread() {
             let writer = writer.clone();
             std::thread::spawn(move || {
                 for i in 0..200u64 {
-                    let batch = WriteBatch::new().put(t.to_be_bytes(), i.to_be_bytes()).clone();
+                    let batch = WriteBatch::new()
+                        .put(t.to_be_bytes(), i.to_be_bytes())
+                        .clone();
                     writer.append(&batch, t * 1000 + i).unwrap();
                 }
             })
@@ -194,7 +196,7 @@ fn dropping_a_none_mode_writer_hands_its_buffer_to_the_os() {
         ..WalOptions::default()
     };
     let writer = common::writer(fs.clone(), options);
-    let pos = writer.append(&WriteBatch::new().delete("k"), 5).unwrap();
+    let pos = writer.append(WriteBatch::new().delete("k"), 5).unwrap();
     drop(writer);
     assert_eq!(
         fs.contents(&dir().join("000001.wal")).len() as u64,
@@ -220,7 +222,7 @@ fn the_os_file_system_round_trips_with_every_sync_mode() {
             WalWriter::create(fs.clone(), tmp.path(), number, counter.clone(), options).unwrap();
         for ts in 0..10 {
             writer
-                .append(&WriteBatch::new().put(format!("{mode:?}"), [ts as u8]), ts)
+                .append(WriteBatch::new().put(format!("{mode:?}"), [ts as u8]), ts)
                 .unwrap();
         }
         writer.close().unwrap();

@@ -80,7 +80,9 @@ fn cuts_around_block_boundaries_of_a_multi_block_log() {
     let mut batches = Vec::new();
     for i in 0..24 {
         batches.push(if i % 8 == 3 {
-            WriteBatch::new().put("big", vec![i as u8; BLOCK_SIZE + 5000]).clone()
+            WriteBatch::new()
+                .put("big", vec![i as u8; BLOCK_SIZE + 5000])
+                .clone()
         } else {
             common::random_batch(&mut rng, 4, 1500)
         });

@@ -24,10 +24,7 @@ fn open(fs: &FaultFileSystem, mode: SyncMode) -> StorageEngine {
 }
 
 fn with_sync(mode: SyncMode) -> WriteOptions {
-    WriteOptions {
-        sync: Some(mode),
-        ..WriteOptions::default()
-    }
+    WriteOptions { sync: Some(mode) }
 }
 
 #[test]
@@ -35,14 +32,23 @@ fn a_full_write_in_a_normal_engine_survives_power_loss_with_its_prefix() {
     let fs = FaultFileSystem::new();
     let db = open(&fs, SyncMode::Normal);
     db.put("before", "1").unwrap();
-    db.put_opt("durable", "2", &with_sync(SyncMode::Full)).unwrap();
+    db.put_opt("durable", "2", &with_sync(SyncMode::Full))
+        .unwrap();
     db.put("after", "3").unwrap();
     let rebooted = fs.crash();
     drop(db);
 
     let db = open(&rebooted, SyncMode::Normal);
-    assert_eq!(db.get("before").unwrap(), Some("1".into()), "the prefix was lost");
-    assert_eq!(db.get("durable").unwrap(), Some("2".into()), "a Full write was lost");
+    assert_eq!(
+        db.get("before").unwrap(),
+        Some("1".into()),
+        "the prefix was lost"
+    );
+    assert_eq!(
+        db.get("durable").unwrap(),
+        Some("2".into()),
+        "a Full write was lost"
+    );
     assert_eq!(
         db.get("after").unwrap(),
         None,
@@ -55,14 +61,23 @@ fn a_normal_write_in_a_full_engine_is_not_synced() {
     let fs = FaultFileSystem::new();
     let db = open(&fs, SyncMode::Full);
     db.put("synced", "1").unwrap();
-    db.put_opt("fast", "2", &with_sync(SyncMode::Normal)).unwrap();
-    assert_eq!(db.get("fast").unwrap(), Some("2".into()), "read your writes");
+    db.put_opt("fast", "2", &with_sync(SyncMode::Normal))
+        .unwrap();
+    assert_eq!(
+        db.get("fast").unwrap(),
+        Some("2".into()),
+        "read your writes"
+    );
     let rebooted = fs.crash();
     drop(db);
 
     let db = open(&rebooted, SyncMode::Full);
     assert_eq!(db.get("synced").unwrap(), Some("1".into()));
-    assert_eq!(db.get("fast").unwrap(), None, "a Normal write was synced anyway");
+    assert_eq!(
+        db.get("fast").unwrap(),
+        None,
+        "a Normal write was synced anyway"
+    );
 }
 
 #[test]
@@ -79,7 +94,8 @@ fn a_write_after_a_syncing_full_write_waits_and_stays_invisible() {
         // A `None` write stays in the log's buffer, so nothing in the log
         // makes it wait for the held sync: only the publishing order does.
         let normal = s.spawn(|| {
-            db.put_opt("normal", "2", &with_sync(SyncMode::None)).unwrap();
+            db.put_opt("normal", "2", &with_sync(SyncMode::None))
+                .unwrap();
             normal_done.store(true, Ordering::SeqCst);
             // Read your writes: acknowledged means visible to the writer.
             assert_eq!(db.get("normal").unwrap(), Some("2".into()));
@@ -90,8 +106,16 @@ fn a_write_after_a_syncing_full_write_waits_and_stays_invisible() {
         // at for a while; a wrong implementation fails within it.)
         let until = Instant::now() + Duration::from_millis(200);
         while Instant::now() < until {
-            assert_eq!(db.get("full").unwrap(), None, "a Full write visible before its sync");
-            assert_eq!(db.get("normal").unwrap(), None, "a later write exposed first");
+            assert_eq!(
+                db.get("full").unwrap(),
+                None,
+                "a Full write visible before its sync"
+            );
+            assert_eq!(
+                db.get("normal").unwrap(),
+                None,
+                "a later write exposed first"
+            );
             assert!(
                 !normal_done.load(Ordering::SeqCst),
                 "a write after a syncing Full write was acknowledged first"

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use ferrisdb_core::Operation;
 use ferrisdb_storage::fs::{os_file_system, FileSystem};
-use ferrisdb_storage::wal::{wal_files, DamageKind, RecoveryMode, WalReader, WalDamage};
+use ferrisdb_storage::wal::{wal_files, DamageKind, RecoveryMode, WalDamage, WalReader};
 
 use crate::render::render_bytes;
 

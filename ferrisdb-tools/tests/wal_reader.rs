@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::os_file_system;
-use ferrisdb_storage::internals::wal::{WalWriter, WalOptions};
+use ferrisdb_storage::internals::wal::{WalOptions, WalWriter};
 use ferrisdb_storage::WriteBatch;
 use ferrisdb_tools::wal_reader::{
     run, WalReaderArgs, EXIT_CORRUPTION, EXIT_ERROR, EXIT_OK, EXIT_TORN_TAIL,
@@ -26,7 +26,8 @@ fn write_log(dir: &Path) -> (PathBuf, Vec<u64>) {
     let batches = [
         WriteBatch::new()
             .put("user:1", "ada")
-            .put("user:2", "bob\n").clone(),
+            .put("user:2", "bob\n")
+            .clone(),
         WriteBatch::new().delete("user:2").clone(),
         WriteBatch::new().put("blob", vec![0xffu8; 100]).clone(),
     ];

@@ -280,7 +280,7 @@ mod tests {
     use super::*;
     use crate::fs::{FaultFileSystem, FileSystem, SharedFileSystem};
     use crate::manifest::TableRecord;
-    use crate::sstable::{TableReader, TableBuilder, TableOptions};
+    use crate::sstable::{TableBuilder, TableOptions, TableReader};
     use std::path::Path;
 
     /// A table holding `keys`, each at timestamps 2 and 1.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::version::Table;
 use super::Inner;
 use crate::manifest::TableRecord;
-use crate::sstable::{table_file_name, TableReader, TableBuilder};
+use crate::sstable::{table_file_name, TableBuilder, TableReader};
 use crate::{Operation, Result, Timestamp};
 
 /// Turns a stream of entries, in [`InternalKey`](crate::InternalKey) order,
@@ -55,11 +55,8 @@ impl<'a> TableOutput<'a> {
         if self.current.is_none() {
             let number = self.inner.new_file_number()?;
             let path = self.inner.dir.join(table_file_name(number));
-            let writer = TableBuilder::create(
-                Arc::clone(&self.inner.fs),
-                path,
-                self.inner.table_options(),
-            )?;
+            let writer =
+                TableBuilder::create(Arc::clone(&self.inner.fs), path, self.inner.table_options())?;
             self.current = Some((number, writer));
         }
         if new_key {

@@ -88,7 +88,7 @@ use crate::memtable::MemTable;
 use crate::sstable::{
     parse_table_file_name, parse_temp_table_file_name, table_file_name, BlockCache, TableReader,
 };
-use crate::wal::{self, wal_file_name, WalWriter, WalOptions};
+use crate::wal::{self, wal_file_name, WalOptions, WalWriter};
 use crate::{Error, Result, StorageConfig};
 
 /// The name of the lock file in the data directory.

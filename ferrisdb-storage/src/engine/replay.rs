@@ -32,7 +32,7 @@ use crate::manifest::format::MAX_TIMESTAMP;
 use crate::manifest::ClosedLog;
 use crate::memtable::MemTable;
 use crate::wal::format::{FILE_HEADER_SIZE, FORMAT_VERSION_1};
-use crate::wal::{wal_file_name, RecoveryMode, WalReader, WalPosition, WalRecord};
+use crate::wal::{wal_file_name, RecoveryMode, WalPosition, WalReader, WalRecord};
 use crate::{Error, Result, Timestamp};
 
 impl Inner {

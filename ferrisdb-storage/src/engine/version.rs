@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::fs::SharedFileSystem;
 use crate::iterator::Cursor;
 use crate::manifest::TableRecord;
-use crate::sstable::{TableReader, TableEntry};
+use crate::sstable::{TableEntry, TableReader};
 use crate::{ReadOptions, Result, Timestamp};
 
 use super::cursors::{LevelCursor, TableCursor};
@@ -29,11 +29,7 @@ pub(crate) struct Table {
 }
 
 impl Table {
-    pub(crate) fn new(
-        record: TableRecord,
-        reader: Arc<TableReader>,
-        fs: SharedFileSystem,
-    ) -> Self {
+    pub(crate) fn new(record: TableRecord, reader: Arc<TableReader>, fs: SharedFileSystem) -> Self {
         Table {
             record,
             reader,

@@ -55,7 +55,7 @@ use std::time::Instant;
 use super::stats::Counters;
 use super::{lock, Frozen, Inner, SuperVersion, WriteState};
 use crate::manifest::format::{MANIFEST_FILE_NAME, MAX_TIMESTAMP};
-use crate::memtable::MemTable;
+use crate::memtable::{InsertError, MemTable};
 use crate::telemetry;
 use crate::{Error, Operation, Result, SyncMode, Timestamp, WriteBatch, WriteOptions};
 
@@ -371,19 +371,19 @@ pub(crate) fn charge(batch: &WriteBatch) -> usize {
 pub(crate) fn apply(memtable: &MemTable, batch: &WriteBatch, timestamp: Timestamp) -> Result<()> {
     if batch.len() == 1 {
         // The common case, a single put or delete: nothing to deduplicate.
-        return batch
-            .iter()
-            .try_for_each(|(op, key, value)| {
-                memtable
-                    .insert(key, value, timestamp, op)
-                    .map_err(Error::from)
-            });
+        return batch.iter().try_for_each(|(op, key, value)| {
+            memtable
+                .insert(key, value, timestamp, op)
+                .map_err(InsertError::into_error)
+        });
     }
     let entries: Vec<(Operation, &[u8], &[u8])> = batch.iter().collect();
     let mut seen: HashSet<&[u8]> = HashSet::with_capacity(entries.len());
     for &(operation, key, value) in entries.iter().rev() {
         if seen.insert(key) {
-            memtable.insert(key, value, timestamp, operation)?;
+            memtable
+                .insert(key, value, timestamp, operation)
+                .map_err(InsertError::into_error)?;
         }
     }
     Ok(())

@@ -171,10 +171,7 @@ impl Scan {
         Ok(None)
     }
 
-    fn finish(
-        &mut self,
-        step: Result<Option<(Slice, Slice)>>,
-    ) -> Option<Result<(Slice, Slice)>> {
+    fn finish(&mut self, step: Result<Option<(Slice, Slice)>>) -> Option<Result<(Slice, Slice)>> {
         match step {
             Ok(Some(item)) => Some(Ok(item)),
             Ok(None) => {
@@ -260,7 +257,7 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use std::collections::BTreeMap;
 
-    use crate::Value;
+    use ferrisdb_core::Value;
 
     type Entry = (InternalKey, Operation, Vec<u8>);
 

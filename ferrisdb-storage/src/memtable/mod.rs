@@ -58,8 +58,8 @@ pub const ENTRY_OVERHEAD: usize = NODE_HEADER_SIZE + 2 * LINK_SIZE;
 ///
 /// The engine never lets these reach a user: it makes room before it
 /// inserts, and gives each write a fresh timestamp. If one does occur, the
-/// engine reports it as a bug ([`Error::InvalidArgument`] through `From`)
-/// and stops taking writes.
+/// engine reports it as a bug ([`Error::InvalidArgument`]) and stops taking
+/// writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InsertError {
     /// The entry does not fit: flush this MemTable and write to a new one.
@@ -107,9 +107,12 @@ impl fmt::Display for InsertError {
     }
 }
 
-impl From<InsertError> for Error {
-    fn from(error: InsertError) -> Self {
-        Error::InvalidArgument(format!("{error} (a bug in FerrisDB: please report it)"))
+impl InsertError {
+    /// The engine's error for an insert it should never have made: reported
+    /// as a bug. (A method, not a `From` impl, so that no `?` of a user's
+    /// turns ambiguous.)
+    pub(crate) fn into_error(self) -> Error {
+        Error::InvalidArgument(format!("{self} (a bug in FerrisDB: please report it)"))
     }
 }
 

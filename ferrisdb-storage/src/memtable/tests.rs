@@ -2,7 +2,7 @@
 
 use super::*;
 
-fn put(table: &MemTable, key: &str, value: &str, ts: Timestamp) -> Result<()> {
+fn put(table: &MemTable, key: &str, value: &str, ts: Timestamp) -> Result<(), InsertError> {
     table.put(key.into(), value.into(), ts)
 }
 
@@ -13,9 +13,9 @@ fn get_returns_newest_version_at_or_below_timestamp() {
     put(&table, "k", "v2", 20).unwrap();
     table.delete(b"k".to_vec(), 30).unwrap();
     assert_eq!(table.get(b"k", 5), None);
-    assert_eq!(table.get(b"k", 10), Some((b"v1".to_vec(), Operation::Put)));
-    assert_eq!(table.get(b"k", 25), Some((b"v2".to_vec(), Operation::Put)));
-    assert_eq!(table.get(b"k", 30), Some((vec![], Operation::Delete)));
+    assert_eq!(table.get(b"k", 10), Some(("v1".into(), Operation::Put)));
+    assert_eq!(table.get(b"k", 25), Some(("v2".into(), Operation::Put)));
+    assert_eq!(table.get(b"k", 30), Some((Slice::new(), Operation::Delete)));
     assert_eq!(table.get(b"j", 99), None);
     assert_eq!(table.get(b"kk", 99), None);
     assert_eq!(table.entry_count(), 3);
@@ -57,7 +57,7 @@ fn duplicate_is_rejected_and_its_bytes_returned() {
     assert!(table.delete(b"k".to_vec(), 7).is_err());
     assert_eq!(table.memory_usage(), used);
     assert_eq!(table.entry_count(), 1);
-    assert_eq!(table.get(b"k", 7), Some((b"v".to_vec(), Operation::Put)));
+    assert_eq!(table.get(b"k", 7), Some(("v".into(), Operation::Put)));
 }
 
 #[test]

@@ -95,9 +95,7 @@ impl TableIterator {
             .readahead
             .note_load(index)
             .then_some(&mut self.readahead);
-        let block = self
-            .table
-            .read_data_block(index, self.how, readahead)?;
+        let block = self.table.read_data_block(index, self.how, readahead)?;
         Ok(self.cursor.insert(BlockCursor::new(block)))
     }
 

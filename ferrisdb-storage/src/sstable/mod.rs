@@ -48,4 +48,4 @@ pub use table_reader::{IndexEntry, TableEntry, TableReader};
 pub(crate) use names::{
     parse_table_file_name, parse_temp_table_file_name, table_file_name, temp_file_name,
 };
-pub(crate) use table_builder::{TableBuilder, TableMeta, TableOptions};
+pub(crate) use table_builder::{TableBuilder, TableOptions};

@@ -212,7 +212,9 @@ mod tests {
         let limit = file.len();
         let mut readahead = Readahead::default();
         for &handle in &handles[..12] {
-            readahead.read(file, file.path(), handle, limit, Verify::Checksum).unwrap();
+            readahead
+                .read(file, file.path(), handle, limit, Verify::Checksum)
+                .unwrap();
         }
         match readahead.read(file, file.path(), damaged, limit, Verify::Checksum) {
             Err(Error::ChecksumMismatch { offset, file, .. }) => {
@@ -234,14 +236,14 @@ mod tests {
         let limit = file.len();
         let mut readahead = Readahead::default();
         readahead
-            .read(file, file.path(), handles[0], limit)
+            .read(file, file.path(), handles[0], limit, Verify::Checksum)
             .unwrap();
         // Block 0's window ends before block 5; the refill for it fails.
         let err = readahead.read(file, file.path(), handles[5], limit, Verify::Checksum);
         assert!(matches!(err, Err(Error::Io { .. })), "{err:?}");
         assert!(readahead.window.is_empty());
         let again = readahead
-            .read(file, file.path(), handles[5], limit)
+            .read(file, file.path(), handles[5], limit, Verify::Checksum)
             .unwrap();
         assert_eq!(again, vec![5u8; handles[5].size as usize]);
     }

@@ -117,7 +117,13 @@ impl TableReader {
         let footer = Footer::decode(&footer_bytes, path, footer_offset)?;
 
         let shared_path = Arc::new(path.to_path_buf());
-        let props_bytes = read_block(file.as_ref(), path, footer.properties, footer_offset, Verify::Checksum)?;
+        let props_bytes = read_block(
+            file.as_ref(),
+            path,
+            footer.properties,
+            footer_offset,
+            Verify::Checksum,
+        )?;
         let properties = TableProperties::decode(&props_bytes)
             .map_err(|e| e.in_file(path, footer.properties.offset))?;
         // Data blocks are read up to `data_size`: it must end where the
@@ -139,10 +145,22 @@ impl TableReader {
                 ),
             ));
         }
-        let filter_bytes = read_block(file.as_ref(), path, footer.filter, footer_offset, Verify::Checksum)?;
+        let filter_bytes = read_block(
+            file.as_ref(),
+            path,
+            footer.filter,
+            footer_offset,
+            Verify::Checksum,
+        )?;
         let filter =
             BloomFilter::decode(filter_bytes).map_err(|e| e.in_file(path, footer.filter.offset))?;
-        let index_bytes = read_block(file.as_ref(), path, footer.index, footer_offset, Verify::Checksum)?;
+        let index_bytes = read_block(
+            file.as_ref(),
+            path,
+            footer.index,
+            footer_offset,
+            Verify::Checksum,
+        )?;
         let index_block = Arc::new(Block::new(
             index_bytes,
             shared_path.clone(),

@@ -148,7 +148,12 @@ impl StorageEngine {
     pub fn scan_prefix_opt(&self, prefix: impl AsRef<[u8]>, options: &ReadOptions) -> Result<Scan> {
         let (timestamp, current) = self.inner()?.read_view();
         self.chose_timestamp();
-        Ok(scan_at(&current, timestamp, prefix_bounds(prefix.as_ref()), options))
+        Ok(scan_at(
+            &current,
+            timestamp,
+            prefix_bounds(prefix.as_ref()),
+            options,
+        ))
     }
 
     /// Where a read has chosen its timestamp and not yet looked at any data:

@@ -79,7 +79,12 @@ impl Snapshot {
     ///
     /// As for [`iter`](Self::iter).
     pub fn iter_opt(&self, options: &ReadOptions) -> Result<Scan> {
-        Ok(scan_at(&self.inner.current(), self.timestamp, full_range(), options))
+        Ok(scan_at(
+            &self.inner.current(),
+            self.timestamp,
+            full_range(),
+            options,
+        ))
     }
 
     /// The live pairs in `range` as of the snapshot.
@@ -102,7 +107,12 @@ impl Snapshot {
         options: &ReadOptions,
     ) -> Result<Scan> {
         let range = owned_range(&range);
-        Ok(scan_at(&self.inner.current(), self.timestamp, range, options))
+        Ok(scan_at(
+            &self.inner.current(),
+            self.timestamp,
+            range,
+            options,
+        ))
     }
 
     /// The live pairs whose keys start with `prefix`, as of the snapshot.
@@ -121,7 +131,12 @@ impl Snapshot {
     /// As for [`iter`](Self::iter).
     pub fn scan_prefix_opt(&self, prefix: impl AsRef<[u8]>, options: &ReadOptions) -> Result<Scan> {
         let range = prefix_bounds(prefix.as_ref());
-        Ok(scan_at(&self.inner.current(), self.timestamp, range, options))
+        Ok(scan_at(
+            &self.inner.current(),
+            self.timestamp,
+            range,
+            options,
+        ))
     }
 }
 

@@ -8,7 +8,9 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FaultKind, FileSystem, OpKind, SharedFileSystem};
-use ferrisdb_storage::internals::wal::{RecoveryMode, WalReader, WalWriter, WalDamage, WalOptions, WalRecord};
+use ferrisdb_storage::internals::wal::{
+    RecoveryMode, WalDamage, WalOptions, WalReader, WalRecord, WalWriter,
+};
 use ferrisdb_storage::{Error, StorageConfig, WriteBatch};
 use rand::Rng;
 

@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Once;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
+use ferrisdb_storage::internals::manifest;
 use ferrisdb_storage::internals::sstable::parse_table_file_name;
 use ferrisdb_storage::internals::wal::parse_wal_file_name;
-use ferrisdb_storage::internals::manifest;
 use ferrisdb_storage::{Error, StorageEngine};
 
 use super::{db_dir, open, State};

@@ -93,7 +93,10 @@ fn fill(fs: &SharedFileSystem, args: &DumpArgs, dump: &mut Dump) -> Result<(), E
     let table = TableReader::open(fs, &args.path, None)?;
     let props = table.properties();
     let key = |user_key: &[u8], timestamp: u64| {
-        format!("{}@{timestamp}", render_bytes(user_key, args.hex, true, false))
+        format!(
+            "{}@{timestamp}",
+            render_bytes(user_key, args.hex, true, false)
+        )
     };
     let mut properties = serde_json::Map::new();
     for (name, value) in property_numbers(&table) {

@@ -143,7 +143,11 @@ impl ExpectedState {
 
     /// Records that the write of `value` to key `k` was acknowledged.
     pub fn set_done(&self, k: u64, value: Value) -> io::Result<()> {
-        write_all_at(&self.file, &value.to_le_bytes(), HEADER_LEN + k * SLOT_LEN + 4)
+        write_all_at(
+            &self.file,
+            &value.to_le_bytes(),
+            HEADER_LEN + k * SLOT_LEN + 4,
+        )
     }
 
     /// Sets both slots of key `k`: after verification, the state found.
@@ -202,7 +206,6 @@ fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result
     }
     Ok(())
 }
-
 
 #[cfg(test)]
 mod tests {

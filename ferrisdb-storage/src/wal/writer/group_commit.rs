@@ -11,7 +11,7 @@
 use std::time::{Duration, Instant};
 
 use super::state::{append_all, Failure};
-use super::{WalWriter, WalPosition};
+use super::{WalPosition, WalWriter};
 use ferrisdb_core::{Error, Result};
 
 /// The longest a sync leader waits for the writers of the last group to

@@ -377,7 +377,7 @@ mod tests {
         }
         assert_eq!(writer.bytes_written(), before);
         writer
-            .append(&WriteBatch::new().put("1234", "12345678"), 1)
+            .append(WriteBatch::new().put("1234", "12345678"), 1)
             .unwrap();
         assert!(writer.bytes_written() > before);
     }
@@ -394,7 +394,7 @@ mod tests {
             WalOptions::default(),
         )
         .unwrap();
-        let pos = writer.append(&WriteBatch::new().put("a", "b"), 1).unwrap();
+        let pos = writer.append(WriteBatch::new().put("a", "b"), 1).unwrap();
         writer.sync_to(pos).unwrap();
         let beyond = WalPosition {
             offset: pos.offset + 1,

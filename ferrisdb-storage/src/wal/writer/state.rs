@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use ferrisdb_core::{Error, Result};
 
-use super::{WalWriter, WalPosition};
+use super::{WalPosition, WalWriter};
 use crate::fs::WritableFile;
 use crate::wal::files::{wal_file_name, wal_temp_file_name, WalHeader};
 use crate::wal::format::FILE_HEADER_SIZE;
