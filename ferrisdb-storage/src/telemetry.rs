@@ -7,7 +7,7 @@
 //! | name | kind | what |
 //! |---|---|---|
 //! | `ferrisdb_writes_total` | counter | batches written (`put`, `delete` and `write` each count one) |
-//! | `ferrisdb_write_bytes_total` | counter | bytes of keys and values written |
+//! | `ferrisdb_write_bytes_total` | counter | bytes of the batches written, as encoded: keys, values and about two bytes of framing per entry |
 //! | `ferrisdb_write_seconds` | histogram | time of a write, from the call to its acknowledgement |
 //! | `ferrisdb_gets_total` | counter | point reads, labelled `found` = `true` or `false` |
 //! | `ferrisdb_get_seconds` | histogram | time of a point read |

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::FaultFileSystem;
-use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode, WriteBatch};
+use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode, WriteBatch, WriteOptions};
 
 #[test]
 fn regression_full_sync_write_visible_before_durable() {
@@ -48,9 +48,14 @@ fn regression_full_sync_write_visible_before_durable() {
             None,
             "a snapshot saw a write before its sync"
         );
-        // An empty batch writes nothing and returns the newest published
-        // timestamp, not the one whose sync is still running.
-        let empty = db.write(WriteBatch::new()).unwrap();
+        // An empty batch that asks for no sync writes nothing and returns
+        // the newest published timestamp, not the one whose sync is still
+        // running. (An empty durable batch waits for that sync instead:
+        // regression_empty_durable_batch_synced_nothing.)
+        let no_sync = WriteOptions {
+            sync: Some(SyncMode::Normal),
+        };
+        let empty = db.write_opt(WriteBatch::new(), &no_sync).unwrap();
         assert_eq!(empty, snapshot.timestamp(), "an empty write ran ahead");
 
         held.release();

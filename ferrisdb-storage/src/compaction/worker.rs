@@ -135,7 +135,11 @@ impl Inner {
                     || !self
                         .strategy
                         .needs_compaction(&current.version.level_records()));
-            if quiet || background.shutting_down {
+            // A close has begun: the work left will never be done here.
+            if background.shutting_down {
+                return Err(Error::Closed);
+            }
+            if quiet {
                 return Ok(());
             }
             background = self

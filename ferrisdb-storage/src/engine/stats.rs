@@ -29,7 +29,8 @@ pub struct EngineStats {
     pub levels: Vec<LevelStats>,
     /// Bytes written to write-ahead logs since open (record framing included).
     pub wal_bytes_written: u64,
-    /// Bytes of keys and values the user wrote since open.
+    /// Bytes the user wrote since open, as batches are encoded: keys,
+    /// values, and a few bytes of framing per entry and per batch.
     pub user_bytes_written: u64,
     /// Bytes of tables written by MemTable flushes since open.
     pub flush_bytes_written: u64,

@@ -70,9 +70,23 @@ impl Inner {
 
         let mut state = lock(&self.write);
         if batch.is_empty() {
-            // Nothing to write: the newest published timestamp, never one
-            // whose sync is still running or failed.
-            return Ok(self.visible_timestamp());
+            if mode != SyncMode::Full {
+                // Nothing to write: the newest published timestamp, never
+                // one whose sync is still running or failed.
+                return Ok(self.visible_timestamp());
+            }
+            // An empty durable write makes every write before it durable
+            // (as RocksDB's and LevelDB's do), so its timestamp can be
+            // trusted to have survived a power loss.
+            let last = state.last_timestamp;
+            let wal = Arc::clone(&state.wal);
+            drop(state);
+            if let Err(error) = wal.sync() {
+                self.stop_after_failed_sync(&error);
+                return Err(error);
+            }
+            self.publish_durable(last);
+            return Ok(last);
         }
         let current = self.make_room(&mut state, needed)?;
         let timestamp = self.next_timestamp(state.last_timestamp)?;
