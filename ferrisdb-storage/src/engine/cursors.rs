@@ -308,7 +308,9 @@ mod tests {
             min_timestamp: 1,
             max_timestamp: 2,
         };
-        Arc::new(Table::new(record, reader, Arc::clone(fs)))
+        // No directory lock: these tables are never made obsolete.
+        let unlocked = Arc::new(std::sync::Mutex::new(None));
+        Arc::new(Table::new(record, reader, Arc::clone(fs), unlocked))
     }
 
     fn collect(cursor: &mut LevelCursor, forward: bool) -> Vec<(String, u64)> {

@@ -71,6 +71,11 @@ use snapshots::SnapshotList;
 use stats::Counters;
 use version::Version;
 
+/// The directory's lock file while this engine holds it, `None` once
+/// released. Shared with every [`Table`](version::Table), which deletes its
+/// obsolete file only while the lock is held and holds this mutex while it
+/// does, so no file is deleted once another instance may own the directory.
+pub(crate) type DirectoryLock = Arc<Mutex<Option<Box<dyn FileLock>>>>;
 /// A frozen MemTable waiting for its flush, and the first log holding its
 /// writes.
 #[derive(Debug, Clone)]
@@ -125,7 +130,7 @@ pub(crate) struct Inner {
     /// The directory's lock, held from `open` until `close` releases it
     /// (`release_lock`), not for as long as this state lives: a `Snapshot`
     /// that outlives `close` keeps the state alive, only to read.
-    pub(crate) lock_file: Mutex<Option<Box<dyn FileLock>>>,
+    pub(crate) lock_file: DirectoryLock,
     pub(crate) current: RwLock<Arc<SuperVersion>>,
     pub(crate) write: Mutex<WriteState>,
     /// The newest timestamp whose write is complete in the MemTable (and,

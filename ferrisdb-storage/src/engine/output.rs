@@ -93,6 +93,7 @@ impl<'a> TableOutput<'a> {
             record,
             reader,
             Arc::clone(&self.inner.fs),
+            Arc::clone(&self.inner.lock_file),
         )));
         Ok(())
     }

@@ -79,7 +79,7 @@ use std::sync::{Arc, Condvar, Mutex, RwLock};
 use super::snapshots::SnapshotList;
 use super::stats::Counters;
 use super::version::{Table, Version};
-use super::{directory, Background, Inner, SuperVersion, WriteState};
+use super::{directory, Background, DirectoryLock, Inner, SuperVersion, WriteState};
 use crate::compaction::{self, RateLimiter};
 use crate::fs::{FileSystem, SharedFileSystem};
 use crate::manifest::format::{MANIFEST_FILE_NAME, MANIFEST_TEMP_FILE_NAME, MAX_FILE_NUMBER};
@@ -101,10 +101,10 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
     let dir = config.data_dir.clone();
     let _span = tracing::info_span!("open", dir = %dir.display()).entered();
     directory::prepare(fs.as_ref(), &config)?;
-    let lock = fs.lock(&dir.join(LOCK_FILE_NAME))?;
+    let lock: DirectoryLock = Arc::new(Mutex::new(Some(fs.lock(&dir.join(LOCK_FILE_NAME))?)));
     let state = directory::load_or_create(fs.as_ref(), &config)?;
     let block_cache = Arc::new(BlockCache::new(config.block_cache_size));
-    let version = open_tables(&fs, &dir, &state, &block_cache)?;
+    let version = open_tables(&fs, &dir, &state, &block_cache, &lock)?;
     check_oldest_log(fs.as_ref(), &dir, &state)?;
     // Numbers continue above everything in the directory, even files a crash
     // left unlisted, so a new file never reuses a name. The highest is below
@@ -164,7 +164,7 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
         fs,
         dir,
         config,
-        lock_file: Mutex::new(Some(lock)),
+        lock_file: lock,
     });
     inner.replay(&logs, log_number)?;
     inner.opening.store(false, Ordering::Relaxed);
@@ -179,6 +179,7 @@ fn open_tables(
     dir: &Path,
     state: &ManifestState,
     block_cache: &Arc<BlockCache>,
+    dir_lock: &DirectoryLock,
 ) -> Result<Version> {
     let mut levels: Vec<Vec<Arc<Table>>> = Vec::new();
     let mut listed = BTreeSet::new();
@@ -204,7 +205,12 @@ fn open_tables(
         if levels.len() <= level {
             levels.resize_with(level + 1, Vec::new);
         }
-        levels[level].push(Arc::new(Table::new(record.clone(), reader, Arc::clone(fs))));
+        levels[level].push(Arc::new(Table::new(
+            record.clone(),
+            reader,
+            Arc::clone(fs),
+            Arc::clone(dir_lock),
+        )));
     }
     // The manifest lists tables in read order: level 0 newest first (a
     // size-tiered merge output is newer than the runs after it but may have

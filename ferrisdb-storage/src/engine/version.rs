@@ -16,6 +16,7 @@ use crate::sstable::{TableEntry, TableReader};
 use crate::{ReadOptions, Result, Timestamp};
 
 use super::cursors::{LevelCursor, TableCursor};
+use super::{lock, DirectoryLock};
 
 /// A live table: what the manifest records of it, and the open reader.
 #[derive(Debug)]
@@ -23,17 +24,26 @@ pub(crate) struct Table {
     pub(crate) record: TableRecord,
     pub(crate) reader: Arc<TableReader>,
     fs: SharedFileSystem,
+    /// The engine's hold on the directory: an obsolete file is deleted only
+    /// while it lasts.
+    dir_lock: DirectoryLock,
     /// Set once a durable manifest no longer lists the table; the file is
     /// deleted when the last reference drops.
     obsolete: AtomicBool,
 }
 
 impl Table {
-    pub(crate) fn new(record: TableRecord, reader: Arc<TableReader>, fs: SharedFileSystem) -> Self {
+    pub(crate) fn new(
+        record: TableRecord,
+        reader: Arc<TableReader>,
+        fs: SharedFileSystem,
+        dir_lock: DirectoryLock,
+    ) -> Self {
         Table {
             record,
             reader,
             fs,
+            dir_lock,
             obsolete: AtomicBool::new(false),
         }
     }
@@ -44,7 +54,12 @@ impl Table {
             level,
             ..self.record.clone()
         };
-        Table::new(record, Arc::clone(&self.reader), Arc::clone(&self.fs))
+        Table::new(
+            record,
+            Arc::clone(&self.reader),
+            Arc::clone(&self.fs),
+            Arc::clone(&self.dir_lock),
+        )
     }
 
     /// Deletes the file once nobody reads it any more.
@@ -62,7 +77,16 @@ impl Table {
 
 impl Drop for Table {
     fn drop(&mut self) {
-        if self.obsolete.load(Ordering::Relaxed) {
+        if !self.obsolete.load(Ordering::Relaxed) {
+            return;
+        }
+        // Only while this engine holds the directory, and holding the lock's
+        // mutex so a close cannot release it meanwhile: a reader that
+        // outlives `close` must not delete a file of a database another
+        // instance may have opened since (the next open of this one deletes
+        // what is left).
+        let held = lock(&self.dir_lock);
+        if held.is_some() {
             if let Err(error) = self.fs.remove(self.reader.path()) {
                 tracing::warn!(%error, "could not delete an obsolete table; the next open will");
             }

@@ -191,7 +191,10 @@ impl StorageEngine {
     /// from the MemTables and open table files it holds, which never change.
     /// A reopened instance may meanwhile write, flush and compact, deleting
     /// tables the old reader still reads through its open files; their
-    /// memory and disk space are freed when it is dropped. (RocksDB refuses
+    /// memory and disk space are freed when it is dropped. The old reader
+    /// itself deletes no file once the database is closed: a table that the
+    /// closed engine had compacted away is deleted by the next `open`.
+    /// (RocksDB refuses
     /// to close while snapshots are unreleased; a Rust snapshot is an owned
     /// value that may outlive its engine, so it keeps what it reads.)
     ///
