@@ -160,75 +160,71 @@ pub(crate) fn decode_block(
             buf.truncate(size);
             Ok(buf)
         }
-        COMPRESSION_LZ4 => {
-            let mut d = Decoder::new(&buf[..size]);
-            let claimed = d
-                .varint64("uncompressed length")
-                .map_err(|e| e.in_file(path, handle.offset))?;
-            let compressed = &buf[d.position()..size];
-            let bound =
-                MAX_UNCOMPRESSED_BLOCK_LEN.min(compressed.len().saturating_mul(MAX_LZ4_EXPANSION));
-            let len = match usize::try_from(claimed) {
-                Ok(len) if len <= bound => len,
-                _ => {
-                    return Err(corrupt(
-                        handle.offset,
-                        format!(
-                            "LZ4 block of {} bytes claims {claimed} bytes uncompressed",
-                            compressed.len()
-                        ),
-                    ))
-                }
-            };
-            let mut out = vec![0u8; len];
-            match lz4_flex::block::decompress_into(compressed, &mut out) {
-                Ok(n) if n == len => Ok(out),
-                Ok(n) => Err(corrupt(
-                    handle.offset,
-                    format!("LZ4 block decompressed to {n} bytes, expected {len}"),
-                )),
-                Err(e) => Err(corrupt(
-                    handle.offset,
-                    format!("LZ4 block does not decompress: {e}"),
-                )),
-            }
-        }
-        COMPRESSION_ZSTD => {
-            let mut d = Decoder::new(&buf[..size]);
-            let claimed = d
-                .varint64("uncompressed length")
-                .map_err(|e| e.in_file(path, handle.offset))?;
-            let compressed = &buf[d.position()..size];
-            // zstd can expand without bound (a run of one byte), so only the
-            // format's block limit bounds the claim.
-            let len = match usize::try_from(claimed) {
-                Ok(len) if len <= MAX_UNCOMPRESSED_BLOCK_LEN => len,
-                _ => {
-                    return Err(corrupt(
-                        handle.offset,
-                        format!(
-                            "zstd block of {} bytes claims {claimed} bytes uncompressed",
-                            compressed.len()
-                        ),
-                    ))
-                }
-            };
-            let mut out = vec![0u8; len];
-            match zstd::bulk::decompress_to_buffer(compressed, &mut out) {
-                Ok(n) if n == len => Ok(out),
-                Ok(n) => Err(corrupt(
-                    handle.offset,
-                    format!("zstd block decompressed to {n} bytes, expected {len}"),
-                )),
-                Err(e) => Err(corrupt(
-                    handle.offset,
-                    format!("zstd block does not decompress: {e}"),
-                )),
-            }
-        }
+        COMPRESSION_LZ4 => decompress(
+            &buf[..size],
+            path,
+            handle,
+            "LZ4",
+            |compressed| {
+                MAX_UNCOMPRESSED_BLOCK_LEN.min(compressed.len().saturating_mul(MAX_LZ4_EXPANSION))
+            },
+            |compressed, out| {
+                lz4_flex::block::decompress_into(compressed, out).map_err(|e| e.to_string())
+            },
+        ),
+        // zstd can expand without bound (a run of one byte), so only the
+        // format's block limit bounds the claim.
+        COMPRESSION_ZSTD => decompress(
+            &buf[..size],
+            path,
+            handle,
+            "zstd",
+            |_| MAX_UNCOMPRESSED_BLOCK_LEN,
+            |compressed, out| {
+                zstd::bulk::decompress_to_buffer(compressed, out).map_err(|e| e.to_string())
+            },
+        ),
         other => Err(corrupt(
             handle.offset + handle.size,
             format!("unknown compression byte {other:#04x}"),
         )),
+    }
+}
+
+/// Decompresses `contents` (the varint uncompressed length, then the
+/// compressed bytes) of the block at `handle` with `codec`, into exactly the
+/// claimed length. The claim is checked against `bound` (of the compressed
+/// bytes) before anything is allocated, so a damaged length cannot make the
+/// reader allocate more than the format allows.
+fn decompress(
+    contents: &[u8],
+    path: &Path,
+    handle: BlockHandle,
+    name: &str,
+    bound: impl FnOnce(&[u8]) -> usize,
+    codec: impl FnOnce(&[u8], &mut [u8]) -> std::result::Result<usize, String>,
+) -> Result<Vec<u8>> {
+    let corrupt = |reason: String| Error::corruption(path, handle.offset, reason);
+    let mut d = Decoder::new(contents);
+    let claimed = d
+        .varint64("uncompressed length")
+        .map_err(|e| e.in_file(path, handle.offset))?;
+    let compressed = &contents[d.position()..];
+    let len = match usize::try_from(claimed) {
+        Ok(len) if len <= bound(compressed) => len,
+        _ => {
+            return Err(corrupt(format!(
+                "{name} block of {} bytes claims {claimed} bytes uncompressed",
+                compressed.len()
+            )))
+        }
+    };
+    let mut out = vec![0u8; len];
+    match codec(compressed, &mut out) {
+        Ok(n) if n == len => Ok(out),
+        Ok(n) => Err(corrupt(format!(
+            "{name} block decompressed to {n} bytes, expected {len}"
+        ))),
+        Err(e) => Err(corrupt(format!("{name} block does not decompress: {e}"))),
     }
 }
