@@ -93,9 +93,7 @@ impl StorageEngine {
     ///
     /// As for [`iter`](Self::iter).
     pub fn iter_opt(&self, options: &ReadOptions) -> Result<Scan> {
-        let (timestamp, current) = self.inner()?.read_view();
-        self.chose_timestamp();
-        Ok(scan_at(&current, timestamp, full_range(), options))
+        self.scan_now(full_range(), options)
     }
 
     /// The live pairs whose keys fall in `range`, in key order (and in
@@ -126,9 +124,7 @@ impl StorageEngine {
         range: R,
         options: &ReadOptions,
     ) -> Result<Scan> {
-        let (timestamp, current) = self.inner()?.read_view();
-        self.chose_timestamp();
-        Ok(scan_at(&current, timestamp, owned_range(&range), options))
+        self.scan_now(owned_range(&range), options)
     }
 
     /// The live pairs whose keys start with `prefix`, in key order.
@@ -146,14 +142,15 @@ impl StorageEngine {
     ///
     /// As for [`iter`](Self::iter).
     pub fn scan_prefix_opt(&self, prefix: impl AsRef<[u8]>, options: &ReadOptions) -> Result<Scan> {
+        self.scan_now(prefix_bounds(prefix.as_ref()), options)
+    }
+
+    /// The scan of `range` as of now: the one path of `iter_opt`, `scan_opt`
+    /// and `scan_prefix_opt`.
+    fn scan_now(&self, range: KeyRange, options: &ReadOptions) -> Result<Scan> {
         let (timestamp, current) = self.inner()?.read_view();
         self.chose_timestamp();
-        Ok(scan_at(
-            &current,
-            timestamp,
-            prefix_bounds(prefix.as_ref()),
-            options,
-        ))
+        Ok(scan_at(&current, timestamp, range, options))
     }
 
     /// Where a read has chosen its timestamp and not yet looked at any data:

@@ -3,7 +3,7 @@
 use std::ops::RangeBounds;
 use std::sync::Arc;
 
-use super::read::{full_range, get_at, owned_range, prefix_bounds, scan_at};
+use super::read::{full_range, get_at, owned_range, prefix_bounds, scan_at, KeyRange};
 use crate::engine::Inner;
 use crate::iterator::scan::Scan;
 use crate::{ReadOptions, Result, Slice, Timestamp};
@@ -79,12 +79,7 @@ impl Snapshot {
     ///
     /// As for [`iter`](Self::iter).
     pub fn iter_opt(&self, options: &ReadOptions) -> Result<Scan> {
-        Ok(scan_at(
-            &self.inner.current(),
-            self.timestamp,
-            full_range(),
-            options,
-        ))
+        Ok(self.scan_range(full_range(), options))
     }
 
     /// The live pairs in `range` as of the snapshot.
@@ -106,13 +101,7 @@ impl Snapshot {
         range: R,
         options: &ReadOptions,
     ) -> Result<Scan> {
-        let range = owned_range(&range);
-        Ok(scan_at(
-            &self.inner.current(),
-            self.timestamp,
-            range,
-            options,
-        ))
+        Ok(self.scan_range(owned_range(&range), options))
     }
 
     /// The live pairs whose keys start with `prefix`, as of the snapshot.
@@ -130,13 +119,13 @@ impl Snapshot {
     ///
     /// As for [`iter`](Self::iter).
     pub fn scan_prefix_opt(&self, prefix: impl AsRef<[u8]>, options: &ReadOptions) -> Result<Scan> {
-        let range = prefix_bounds(prefix.as_ref());
-        Ok(scan_at(
-            &self.inner.current(),
-            self.timestamp,
-            range,
-            options,
-        ))
+        Ok(self.scan_range(prefix_bounds(prefix.as_ref()), options))
+    }
+
+    /// The scan of `range` at the snapshot's timestamp: the one path of
+    /// `iter_opt`, `scan_opt` and `scan_prefix_opt`.
+    fn scan_range(&self, range: KeyRange, options: &ReadOptions) -> Scan {
+        scan_at(&self.inner.current(), self.timestamp, range, options)
     }
 }
 
