@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Parser;
-use ferrisdb_storage::{StorageConfig, StorageEngine};
+use ferrisdb_storage::{CompressionType, StorageConfig, StorageEngine};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
@@ -99,6 +99,9 @@ fn main() -> ferrisdb_storage::Result<()> {
         memtable_size: 1 << 30,
         // Tables pile up until the explicit `compact()` at the end.
         disable_auto_compactions: true,
+        // The values repeat one byte: compressed, the tables would be a
+        // fraction of the live data and hide the space amplification.
+        compression: CompressionType::None,
         ..StorageConfig::new(&args.db)
     })?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);

@@ -80,7 +80,11 @@ pub struct StorageConfig {
     /// Target size of a table's data blocks, before compression. Default
     /// 4 KiB.
     pub block_size: usize,
-    /// How table blocks are compressed. Default [`CompressionType::None`].
+    /// How table blocks are compressed. Default [`CompressionType::Lz4`]: on
+    /// values that do not compress, reads and writes stay as fast and
+    /// compactions take 9 to 16 % longer (each block is tried, then stored
+    /// as is); on half-compressible values the tables take 56 % of the space
+    /// (`docs/performance.md`, "Compression by default").
     pub compression: CompressionType,
     /// Bloom filter bits per key; 10 gives about 1% false positives, 0 turns
     /// filters off. Default 10.
@@ -155,7 +159,7 @@ impl Default for StorageConfig {
             max_immutable_memtables: 2,
             wal_max_file_size: 64 << 20,
             block_size: 4 << 10,
-            compression: CompressionType::None,
+            compression: CompressionType::Lz4,
             bloom_filter_bits_per_key: 10,
             block_cache_size: 64 << 20,
             max_key_size: 64 << 10,

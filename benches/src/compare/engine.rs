@@ -20,8 +20,9 @@ pub enum Profile {
     /// Each engine as its users get it: only the directory and the sync of
     /// writes are set (the WAL on, each write handed to the OS), and LZ4
     /// where the workload is the compressible one. Compression otherwise is
-    /// the engine's default: none in FerrisDB, LZ4 in RocksDB, LZ4 below
-    /// level 1 in fjall.
+    /// the engine's default: LZ4 in FerrisDB (none before issue 17: the
+    /// published runs of `docs/performance.md` predate the change), LZ4 in
+    /// RocksDB, LZ4 below level 1 in fjall.
     Defaults,
     /// The same MemTable memory, block cache, bloom bits, block size,
     /// background threads and compression for every engine, and MemTable

@@ -23,11 +23,11 @@ impl FerrisDbOpener {
         } else {
             SyncMode::Normal
         };
-        config.compression = if options.lz4 {
-            CompressionType::Lz4
-        } else {
-            CompressionType::None
-        };
+        if options.lz4 {
+            config.compression = CompressionType::Lz4;
+        } else if options.profile == Profile::Equal {
+            config.compression = CompressionType::None;
+        }
         if options.profile == Profile::Equal {
             // One active and one frozen MemTable share the budget.
             config.memtable_size = EQUAL.memtable_total / 2;

@@ -82,8 +82,9 @@ pub struct BenchArgs {
           require_equals = true, default_missing_value = "true", value_parser = parse_bool)]
     pub histogram: bool,
 
-    /// Table block compression: none or lz4.
-    #[arg(long = "compression_type", default_value = "none", value_parser = parse_compression)]
+    /// Table block compression: none, lz4 or zstd (level 3). The default is
+    /// the engine's, LZ4; `db_bench` compresses by default too (Snappy).
+    #[arg(long = "compression_type", default_value = "lz4", value_parser = parse_compression)]
     pub compression_type: CompressionType,
 
     /// MemTable size in bytes (FerrisDB's `memtable_size`).
@@ -305,7 +306,7 @@ mod tests {
         assert_eq!(args.threads, 1);
         assert_eq!(args.reads(), 1_000_000);
         assert!(!args.sync && !args.use_existing_db && !args.histogram);
-        assert_eq!(args.compression_type, CompressionType::None);
+        assert_eq!(args.compression_type, StorageConfig::default().compression);
         assert_eq!(args.compression_ratio, 1.0);
         assert!(!args.compressible_values());
     }
