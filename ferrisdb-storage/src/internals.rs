@@ -16,6 +16,9 @@ pub mod wal {
         pub use crate::wal::format::*;
     }
 
+    pub use crate::filename::{
+        parse_wal_file_name, parse_wal_temp_file_name, wal_file_name, wal_temp_file_name,
+    };
     pub use crate::wal::files::*;
     pub use crate::wal::reader::*;
     pub use crate::wal::writer::*;
@@ -33,14 +36,21 @@ pub mod sstable {
         pub use crate::sstable::format::*;
     }
 
+    pub use crate::filename::{
+        parse_table_file_name, parse_temp_table_file_name, table_file_name, temp_file_name,
+    };
     pub use crate::sstable::bloom::*;
     pub use crate::sstable::cache::*;
     pub use crate::sstable::footer::*;
     pub use crate::sstable::iterator::*;
-    pub use crate::sstable::names::*;
     pub use crate::sstable::properties::*;
     pub use crate::sstable::table_builder::*;
     pub use crate::sstable::table_reader::*;
+}
+
+/// The names of the files in a database directory.
+pub mod filename {
+    pub use crate::filename::*;
 }
 
 /// The manifest: the database's list of live tables and logs.

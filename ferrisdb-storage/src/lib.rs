@@ -63,6 +63,7 @@
 mod compaction;
 mod config;
 mod engine;
+mod filename;
 pub mod fs;
 #[doc(hidden)]
 pub mod internals;

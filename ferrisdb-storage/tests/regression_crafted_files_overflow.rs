@@ -24,6 +24,7 @@ use capped_alloc::Capped;
 use ferrisdb_core::coding::{put_fixed32, put_fixed64, put_varint64};
 use ferrisdb_core::InternalKey;
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, OsFileSystem};
+use ferrisdb_storage::internals::filename::MANIFEST_FILE_NAME;
 use ferrisdb_storage::internals::manifest::{self, format as mf};
 use ferrisdb_storage::internals::sstable::{TableBuilder, TableOptions, TableReader};
 use ferrisdb_storage::internals::wal::{WalHeader, WalOptions, WalWriter};
@@ -75,7 +76,7 @@ fn rewrite_manifest(fs: &FaultFileSystem, change: impl FnOnce(&mut manifest::Man
 }
 
 fn manifest_path() -> PathBuf {
-    db_dir().join(mf::MANIFEST_FILE_NAME)
+    db_dir().join(MANIFEST_FILE_NAME)
 }
 
 #[test]
@@ -194,7 +195,7 @@ fn a_manifest_larger_than_any_manifest_is_not_read() {
     // A sparse file of 1 TiB with a manifest header: nothing is allocated for
     // it, but reading it whole would take a terabyte.
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(mf::MANIFEST_FILE_NAME);
+    let path = dir.path().join(MANIFEST_FILE_NAME);
     let mut header = mf::MAGIC.to_vec();
     put_fixed32(&mut header, mf::FORMAT_VERSION);
     put_fixed32(&mut header, u32::MAX);

@@ -4,8 +4,8 @@ use std::path::Path;
 use std::sync::atomic::Ordering;
 
 use super::{lock, Inner};
+use crate::filename::table_file_name;
 use crate::manifest::{self, ClosedLog};
-use crate::sstable::table_file_name;
 use crate::wal;
 use crate::{Error, Result};
 

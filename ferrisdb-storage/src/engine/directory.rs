@@ -26,10 +26,9 @@
 
 use std::path::Path;
 
+use crate::filename::{parse_file_name, FileType, MANIFEST_FILE_NAME};
 use crate::fs::FileSystem;
-use crate::manifest::{self, format::MANIFEST_FILE_NAME, ManifestState};
-use crate::sstable::{parse_table_file_name, parse_temp_table_file_name};
-use crate::wal;
+use crate::manifest::{self, ManifestState};
 use crate::{Error, Result, StorageConfig};
 
 /// Creates the data directory if it is missing and the configuration allows
@@ -119,7 +118,12 @@ fn database_files(fs: &dyn FileSystem, dir: &Path) -> Result<Vec<String>> {
     Ok(fs
         .list(dir)?
         .into_iter()
-        .filter(|name| is_table_file(name) || wal::parse_wal_file_name(name).is_some())
+        .filter(|name| {
+            matches!(
+                parse_file_name(name),
+                Some(FileType::Table(_) | FileType::TempTable(_) | FileType::Wal(_))
+            )
+        })
         .collect())
 }
 
@@ -134,7 +138,10 @@ pub(crate) fn some_of(names: &[String]) -> String {
 
 /// Whether `name` is a table's, finished or being written.
 pub(crate) fn is_table_file(name: &str) -> bool {
-    parse_table_file_name(name).is_some() || parse_temp_table_file_name(name).is_some()
+    matches!(
+        parse_file_name(name),
+        Some(FileType::Table(_) | FileType::TempTable(_))
+    )
 }
 
 fn no_database(dir: &Path) -> Error {

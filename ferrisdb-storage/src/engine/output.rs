@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use super::version::Table;
 use super::Inner;
+use crate::filename::table_file_name;
 use crate::manifest::TableRecord;
-use crate::sstable::{table_file_name, TableBuilder, TableReader};
+use crate::sstable::{TableBuilder, TableReader};
 use crate::{Operation, Result, Timestamp};
 
 /// Turns a stream of entries, in [`InternalKey`](crate::InternalKey) order,

@@ -81,18 +81,16 @@ use super::stats::Counters;
 use super::version::{Table, Version};
 use super::{directory, Background, DirectoryLock, Inner, SuperVersion, WriteState};
 use crate::compaction::{self, RateLimiter};
+use crate::filename::{
+    parse_file_name, table_file_name, wal_file_name, FileType, LOCK_FILE_NAME, MANIFEST_FILE_NAME,
+};
 use crate::fs::{FileSystem, SharedFileSystem};
-use crate::manifest::format::{MANIFEST_FILE_NAME, MANIFEST_TEMP_FILE_NAME, MAX_FILE_NUMBER};
+use crate::manifest::format::MAX_FILE_NUMBER;
 use crate::manifest::{self, ManifestState, TableRecord};
 use crate::memtable::MemTable;
-use crate::sstable::{
-    parse_table_file_name, parse_temp_table_file_name, table_file_name, BlockCache, TableReader,
-};
-use crate::wal::{self, wal_file_name, WalOptions, WalWriter};
+use crate::sstable::{BlockCache, TableReader};
+use crate::wal::{self, WalOptions, WalWriter};
 use crate::{Error, Result, StorageConfig};
-
-/// The name of the lock file in the data directory.
-pub(crate) const LOCK_FILE_NAME: &str = "LOCK";
 
 /// Opens (or creates) the database `config` describes.
 pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
@@ -348,14 +346,11 @@ fn remove_leftovers(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> R
     let live: BTreeSet<u64> = state.tables.iter().map(|t| t.file_number).collect();
     for name in fs.list(dir)? {
         // Only names the engine writes: any other file is someone else's.
-        let orphan = if let Some(number) = parse_table_file_name(&name) {
-            !live.contains(&number)
-        } else if let Some(number) = wal::parse_wal_file_name(&name) {
-            number < state.log_number
-        } else {
-            name == MANIFEST_TEMP_FILE_NAME
-                || parse_temp_table_file_name(&name).is_some()
-                || wal::parse_wal_temp_file_name(&name).is_some()
+        let orphan = match parse_file_name(&name) {
+            Some(FileType::Table(number)) => !live.contains(&number),
+            Some(FileType::Wal(number)) => number < state.log_number,
+            Some(FileType::TempManifest | FileType::TempTable(_) | FileType::TempWal(_)) => true,
+            Some(FileType::Manifest | FileType::Lock) | None => false,
         };
         if orphan {
             tracing::info!(file = %name, "removing a file left behind by a crash");
@@ -375,7 +370,7 @@ fn remove_leftovers(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> R
 fn highest_file_number(fs: &dyn FileSystem, dir: &Path) -> Result<u64> {
     let mut highest = 0;
     for name in fs.list(dir)? {
-        let Some(number) = parse_table_file_name(&name).or_else(|| wal::parse_wal_file_name(&name))
+        let (Some(FileType::Table(number)) | Some(FileType::Wal(number))) = parse_file_name(&name)
         else {
             continue;
         };

@@ -27,12 +27,13 @@ use std::sync::Arc;
 use super::stats::Counters;
 use super::write::{apply, charge};
 use super::{lock, Inner, SuperVersion};
+use crate::filename::wal_file_name;
 use crate::fs::FileSystem;
 use crate::manifest::format::MAX_TIMESTAMP;
 use crate::manifest::ClosedLog;
 use crate::memtable::MemTable;
 use crate::wal::format::{FILE_HEADER_SIZE, FORMAT_VERSION_1};
-use crate::wal::{wal_file_name, RecoveryMode, WalPosition, WalReader, WalRecord};
+use crate::wal::{RecoveryMode, WalPosition, WalReader, WalRecord};
 use crate::{Error, Result, Timestamp};
 
 impl Inner {

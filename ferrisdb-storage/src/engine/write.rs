@@ -54,7 +54,8 @@ use std::time::Instant;
 
 use super::stats::Counters;
 use super::{lock, Frozen, Inner, SuperVersion, WriteState};
-use crate::manifest::format::{MANIFEST_FILE_NAME, MAX_TIMESTAMP};
+use crate::filename::MANIFEST_FILE_NAME;
+use crate::manifest::format::MAX_TIMESTAMP;
 use crate::memtable::{InsertError, MemTable};
 use crate::telemetry;
 use crate::{Error, Operation, Result, SyncMode, Timestamp, WriteBatch, WriteOptions};

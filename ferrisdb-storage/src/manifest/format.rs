@@ -4,13 +4,6 @@
 //! `docs/format/manifest.md`. Every constant here is part of the format:
 //! on-disk: never change.
 
-/// The manifest's file name in the data directory. On-disk: never change.
-pub const MANIFEST_FILE_NAME: &str = "MANIFEST";
-
-/// The name a new manifest is written under before it is renamed over
-/// [`MANIFEST_FILE_NAME`]. On-disk: never change.
-pub const MANIFEST_TEMP_FILE_NAME: &str = "MANIFEST.tmp";
-
 /// The first eight bytes of every manifest. On-disk: never change.
 pub const MAGIC: [u8; 8] = *b"FDBMANIF";
 

@@ -30,9 +30,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use state::{ClosedLog, ManifestState, TableRecord};
 
+use crate::filename::{MANIFEST_FILE_NAME, MANIFEST_TEMP_FILE_NAME};
 use crate::fs::FileSystem;
 use crate::{Error, Result};
-use format::{MANIFEST_FILE_NAME, MANIFEST_TEMP_FILE_NAME, MAX_FILE_LEN, MAX_FILE_NUMBER};
+use format::{MAX_FILE_LEN, MAX_FILE_NUMBER};
 
 /// Reads the manifest of `dir`, or `None` for a directory without one (a new
 /// database).

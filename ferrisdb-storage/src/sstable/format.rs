@@ -14,15 +14,6 @@ pub const TABLE_MAGIC: u64 = u64::from_le_bytes(*b"FerrisST"); // on-disk: never
 /// The format version written in the footer. Readers reject other versions.
 pub const FORMAT_VERSION: u32 = 1; // on-disk: never change
 
-/// Extension of a table file: `NNNNNN.sst`.
-pub const TABLE_FILE_EXTENSION: &str = "sst"; // on-disk: never change
-
-/// Suffix added to a table's name while it is written: `NNNNNN.sst.tmp`.
-pub const TEMP_FILE_SUFFIX: &str = ".tmp"; // on-disk: never change
-
-/// Digits of the zero-padded file number in a table's name.
-pub const FILE_NUMBER_DIGITS: usize = 6; // on-disk: never change
-
 // ---------------------------------------------------------------------------
 // Block trailer: every block is followed by a compression byte and a CRC32.
 

@@ -32,7 +32,6 @@ pub(crate) mod footer;
 pub(crate) mod format;
 mod index_search;
 pub(crate) mod iterator;
-pub(crate) mod names;
 pub(crate) mod properties;
 mod readahead;
 pub(crate) mod table_builder;
@@ -45,7 +44,4 @@ pub use iterator::{TableIterator, TableRange};
 pub use properties::TableProperties;
 pub use table_reader::{IndexEntry, TableEntry, TableReader};
 
-pub(crate) use names::{
-    parse_table_file_name, parse_temp_table_file_name, table_file_name, temp_file_name,
-};
 pub(crate) use table_builder::{TableBuilder, TableOptions};

@@ -24,7 +24,7 @@ use super::format::{
     MAX_VALUE_SIZE,
 };
 use super::properties::TableProperties;
-use super::temp_file_name;
+use crate::filename::temp_file_name;
 use crate::fs::{SharedFileSystem, WritableFile};
 
 /// How a table is laid out. Chosen per table when it is written; the reader

@@ -1,48 +1,13 @@
-//! WAL file names (`000001.wal`), the file header, and listing a directory.
+//! The file header of a log, and the logs of a directory.
 
 use std::path::{Path, PathBuf};
 
 use ferrisdb_core::coding::{put_fixed32, put_fixed64, Decoder};
 
-use super::format::{
-    FILE_EXTENSION, FILE_HEADER_SIZE, FILE_NUMBER_DIGITS, FORMAT_VERSION, FORMAT_VERSION_1,
-    HEADER_CRC_OFFSET, MAGIC, TEMP_FILE_SUFFIX,
-};
+use super::format::{FILE_HEADER_SIZE, FORMAT_VERSION, FORMAT_VERSION_1, HEADER_CRC_OFFSET, MAGIC};
+use crate::filename::parse_wal_file_name;
 use crate::fs::FileSystem;
 use crate::Result;
-
-/// The name of WAL file number `number`: `000042.wal`.
-pub fn wal_file_name(number: u64) -> String {
-    format!(
-        "{number:0width$}.{FILE_EXTENSION}",
-        width = FILE_NUMBER_DIGITS
-    )
-}
-
-/// The name WAL file number `number` has until its header is durable:
-/// `000042.wal.tmp`.
-pub(crate) fn wal_temp_file_name(number: u64) -> String {
-    format!("{}{TEMP_FILE_SUFFIX}", wal_file_name(number))
-}
-
-/// The number of a new log's temporary name, `000042.wal.tmp` (exactly what
-/// [`wal_temp_file_name`] writes), or `None` for any other name.
-pub(crate) fn parse_wal_temp_file_name(name: &str) -> Option<u64> {
-    parse_wal_file_name(name.strip_suffix(TEMP_FILE_SUFFIX)?)
-}
-
-/// The number of a WAL file name such as `000042.wal`, or `None` for any
-/// other name: only names [`wal_file_name`] writes (`0000042.wal`, with a
-/// zero past the padding, is someone else's file, which `open` must neither
-/// replay nor delete).
-pub fn parse_wal_file_name(name: &str) -> Option<u64> {
-    let digits = name.strip_suffix(FILE_EXTENSION)?.strip_suffix('.')?;
-    if !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let number = digits.parse().ok()?;
-    (wal_file_name(number) == name).then_some(number)
-}
 
 /// The WAL files of `dir` as `(number, path)`, in ascending number order.
 /// Other files are ignored.
@@ -131,26 +96,6 @@ impl WalHeader {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_round_trip() {
-        assert_eq!(wal_file_name(1), "000001.wal");
-        assert_eq!(wal_file_name(12_345_678), "12345678.wal");
-        for n in [0, 1, 999_999, 1_000_000, u64::MAX] {
-            assert_eq!(parse_wal_file_name(&wal_file_name(n)), Some(n));
-        }
-        for bad in [
-            "1.wal",
-            "000001.sst",
-            "00000a.wal",
-            "+00001.wal",
-            "000001wal",
-            ".wal",
-            "0000001.wal",
-        ] {
-            assert_eq!(parse_wal_file_name(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn header_round_trips_and_detects_damage() {

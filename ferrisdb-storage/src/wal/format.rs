@@ -23,10 +23,6 @@ pub const HEADER_CRC_OFFSET: usize = HEADER_FILE_NUMBER_OFFSET + 8; // on-disk: 
 /// Size of the file header; the first fragment starts right after it.
 pub const FILE_HEADER_SIZE: usize = HEADER_CRC_OFFSET + 4; // on-disk: never change
 
-/// Suffix of a WAL file's name while its header is written:
-/// `000042.wal.tmp`. It is renamed once the header is durable.
-pub const TEMP_FILE_SUFFIX: &str = ".tmp"; // on-disk: never change
-
 /// Size of a block. Fragments never cross a block boundary; block `i` covers
 /// file bytes `[i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE)`, the file header
 /// included in block 0.
@@ -73,8 +69,3 @@ pub const RECORD_KIND_BATCH: u8 = 1; // on-disk: never change
 /// Kind of the seal: the last record of a finished log (rotated or closed),
 /// holding nothing but its durable length, which is its own offset.
 pub const RECORD_KIND_SEAL: u8 = 2; // on-disk: never change
-
-/// File name extension of WAL files: `000001.wal`.
-pub const FILE_EXTENSION: &str = "wal"; // on-disk: never change
-/// Minimum number of digits of the file number in a WAL file name.
-pub const FILE_NUMBER_DIGITS: usize = 6; // on-disk: never change

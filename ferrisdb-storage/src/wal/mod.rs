@@ -28,6 +28,5 @@ pub(crate) mod writer;
 pub use files::{wal_files, WalHeader};
 pub use reader::{DamageKind, RecoveryMode, WalDamage, WalReader, WalRecord};
 
-pub(crate) use files::{parse_wal_file_name, parse_wal_temp_file_name, wal_file_name};
 pub(crate) use payload::framed_seal;
 pub(crate) use writer::{WalOptions, WalPosition, WalWriter};

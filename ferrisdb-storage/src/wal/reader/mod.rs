@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 
 use ferrisdb_core::{Error, Result};
 
-use super::files::{parse_wal_file_name, HeaderError, WalHeader};
+use super::files::{HeaderError, WalHeader};
 use super::format::{
     BLOCK_SIZE, FILE_HEADER_SIZE, FORMAT_VERSION, HEADER_FILE_NUMBER_OFFSET, MAGIC,
 };
+use crate::filename::parse_wal_file_name;
 use crate::fs::{FileSystem, RandomAccessFile};
 
 mod damage;

@@ -11,8 +11,9 @@ use std::time::Duration;
 use ferrisdb_core::{Error, Result};
 
 use super::{WalPosition, WalWriter};
+use crate::filename::{wal_file_name, wal_temp_file_name};
 use crate::fs::WritableFile;
-use crate::wal::files::{wal_file_name, wal_temp_file_name, WalHeader};
+use crate::wal::files::WalHeader;
 use crate::wal::format::FILE_HEADER_SIZE;
 use crate::wal::payload;
 
