@@ -34,7 +34,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::sstable::bloom::xxh64;
+use xxhash_rust::xxh64::xxh64;
 
 /// Bits set per key, all within one word: 2 is the best count for about 2.4
 /// bits per key (`ln 2 × bits per key`, rounded up).
