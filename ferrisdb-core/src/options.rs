@@ -38,15 +38,16 @@ pub enum SyncMode {
 /// so a database may hold tables written with different settings. A block is
 /// stored uncompressed when compression saves less than an eighth of it, so
 /// turning compression on never makes a table more than a few bytes per block
-/// bigger.
+/// bigger. The default is [`Lz4`](CompressionType::Lz4), as in the
+/// engine's `StorageConfig`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum CompressionType {
     /// Blocks are stored as they are.
-    #[default]
     None,
     /// Blocks are compressed with LZ4, a fast compressor that trades ratio for
     /// speed: it costs little on incompressible data and decompresses at
-    /// several GB/s.
+    /// several GB/s. The default.
+    #[default]
     Lz4,
     /// Blocks are compressed with zstd at `level`: smaller tables than LZ4
     /// for more CPU, above all when writing. Levels run from 1 (fastest) to
@@ -68,7 +69,9 @@ impl CompressionType {
 /// How one write is made durable.
 ///
 /// `WriteOptions::default()` is the engine's behaviour: set only what this
-/// write changes.
+/// write changes, with struct-update syntax, `WriteOptions { sync:
+/// Some(SyncMode::Full), ..WriteOptions::default() }`, so that your code
+/// keeps working as fields are added (or use [`WriteOptions::durable`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WriteOptions {
     /// How far this write is pushed towards stable storage before it is
@@ -113,7 +116,7 @@ pub struct ReadOptions {
     /// already cached are still used).
     pub fill_cache: bool,
     /// Whether each block read from disk has its checksum verified. Default
-    /// `true`. Turning it off saves a CRC32C per block read from disk (a
+    /// `true`. Turning it off saves a CRC32 per block read from disk (a
     /// block found in the cache was verified when it was loaded), and a
     /// damaged block is then no longer reported as such: the read may return
     /// wrong data or fail with a corruption error where the damage breaks

@@ -28,7 +28,7 @@
 //!
 //! // This one write is on stable storage before `put_opt` returns, whatever
 //! // the engine's default sync mode.
-//! let durable = WriteOptions { sync: Some(SyncMode::Full) };
+//! let durable = WriteOptions { sync: Some(SyncMode::Full), ..WriteOptions::default() };
 //! db.put_opt("fruit:fig", "violet", &durable)?;
 //!
 //! // Values come back as `Slice`s: once the value's block is cached, a read

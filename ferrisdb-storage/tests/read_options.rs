@@ -67,8 +67,8 @@ fn verify_checksums_off_reads_a_damaged_block_that_the_default_refuses() {
     db.flush().unwrap();
     let table = db.live_tables().remove(0);
     let path = std::path::Path::new("/db").join(format!("{:06}.sst", table.file_number));
-    // Flip a byte inside the value (stored as is: compression is off by
-    // default): the block still decodes, only its checksum tells.
+    // Flip a byte inside the value (stored as is: `open` turns compression
+    // off): the block still decodes, only its checksum tells.
     let bytes = read_file(&fs, &path);
     let offset = find(&bytes, b"value-value-value").expect("the value is stored uncompressed") + 6;
     fs.corrupt_reads(&path, offset as u64);

@@ -1,14 +1,13 @@
-//! Bug (API): LZ4 became the default compression (`StorageConfig::default()`
+//! Bug (API, fixed): LZ4 became the default compression (`StorageConfig::default()`
 //! has `compression: CompressionType::Lz4`, README and docs/performance.md
-//! say "LZ4 by default"), but `CompressionType`'s own `Default` still says
+//! say "LZ4 by default"), but `CompressionType`'s own `Default` said
 //! `None` (`ferrisdb-core/src/options.rs`, `#[default] None`). So code that
 //! builds its settings from the type's default, e.g.
 //! `compression: CompressionType::default()` or a config struct of its own
 //! with `#[derive(Default)]`, silently turns compression off. `SyncMode`'s
 //! `Default` (`Normal`) does match the engine's.
 //!
-//! Fix: make `Lz4` the `#[default]` variant (and say so in its docs), or
-//! drop the `Default` impl.
+//! The fix makes `Lz4` the `#[default]` variant, said in its docs.
 
 use ferrisdb_storage::{CompressionType, StorageConfig, SyncMode};
 

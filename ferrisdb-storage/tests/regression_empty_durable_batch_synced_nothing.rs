@@ -4,12 +4,12 @@
 //! and so is every write before it (the log is a prefix)". The returned
 //! timestamp is the batch's: every write up to it is durable.
 //!
-//! An empty batch written with `Full` returns a timestamp covering the
-//! earlier `Normal` writes but syncs nothing (engine/write.rs returns
+//! Bug: an empty batch written with `Full` returned a timestamp covering the
+//! earlier `Normal` writes but synced nothing (engine/write.rs returned
 //! `visible_timestamp()` before touching the log), so a power loss right
-//! after the acknowledged durable write loses writes at or below the
+//! after the acknowledged durable write lost writes at or below the
 //! timestamp it returned. RocksDB and LevelDB sync the log for an empty
-//! synced batch; here it is neither synced nor refused nor documented.
+//! synced batch, and so does FerrisDB now.
 
 use std::sync::Arc;
 

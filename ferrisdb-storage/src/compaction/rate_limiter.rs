@@ -6,8 +6,13 @@
 //! the caller sleep when the bucket is empty. Bursts of up to a tenth of a
 //! second's worth pass at once, so short compactions are not slowed.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// The longest nap of a waiting caller between two looks at its stop flag:
+/// how long a close may wait for a rate-limited compaction to notice it.
+const STOP_CHECK_INTERVAL: Duration = Duration::from_millis(10);
 
 /// Caps a byte rate shared by every thread that calls [`request`].
 ///
@@ -44,8 +49,10 @@ impl RateLimiter {
         self.bytes_per_second as f64 / 10.0
     }
 
-    /// Takes `bytes` from the bucket, sleeping as long as the rate demands.
-    pub(crate) fn request(&self, bytes: u64) {
+    /// Takes `bytes` from the bucket, sleeping as long as the rate demands,
+    /// or until `stop` is set (the debt then stays for the next caller, if
+    /// any).
+    pub(crate) fn request(&self, bytes: u64, stop: &AtomicBool) {
         let wait = {
             let mut bucket = self.bucket.lock().unwrap_or_else(|p| p.into_inner());
             let now = Instant::now();
@@ -58,8 +65,15 @@ impl RateLimiter {
             (bucket.available < 0.0)
                 .then(|| Duration::from_secs_f64(-bucket.available / self.bytes_per_second as f64))
         };
-        if let Some(wait) = wait {
-            std::thread::sleep(wait);
+        let Some(wait) = wait else { return };
+        let until = Instant::now() + wait;
+        // Relaxed: `stop` only cuts the nap short; nothing is read through it.
+        while !stop.load(Ordering::Relaxed) {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            std::thread::sleep(left.min(STOP_CHECK_INTERVAL));
         }
     }
 }
@@ -77,12 +91,21 @@ mod tests {
             let mut bucket = limiter.bucket.lock().unwrap();
             bucket.available = 0.0;
         }
-        limiter.request(10);
+        limiter.request(10, &AtomicBool::new(false));
         let debt = -limiter.bucket.lock().unwrap().available;
         assert!(
             (9.0..=10.0).contains(&debt),
             "debt {debt} after taking 10 bytes from an empty bucket"
         );
+    }
+
+    #[test]
+    fn a_set_stop_flag_ends_the_wait() {
+        // A thousand seconds of debt at one byte per second: without the
+        // flag this would sleep for all of it.
+        let limiter = RateLimiter::new(1);
+        limiter.request(1_000, &AtomicBool::new(true));
+        assert!(-limiter.bucket.lock().unwrap().available >= 999.0);
     }
 
     #[test]
@@ -92,7 +115,7 @@ mod tests {
             let mut bucket = limiter.bucket.lock().unwrap();
             bucket.refilled_at = Instant::now() - Duration::from_secs(60);
         }
-        limiter.request(0);
+        limiter.request(0, &AtomicBool::new(false));
         let available = limiter.bucket.lock().unwrap().available;
         assert!(
             available <= limiter.burst() + 1e-9,

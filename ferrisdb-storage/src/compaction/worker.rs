@@ -17,6 +17,7 @@
 //! orphans, deleted at the next open; after it, the inputs are the orphans.
 
 use std::collections::HashSet;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -40,9 +41,14 @@ impl Inner {
         while let Some(choice) = self.next_compaction() {
             let result = self.compact_choice(&choice);
             self.finish_compaction(&choice);
-            if let Err(error) = result {
-                self.set_background_error(error);
-                return;
+            match result {
+                Ok(()) => {}
+                // Stopped by `close`: nothing failed.
+                Err(Error::Closed) => return,
+                Err(error) => {
+                    self.set_background_error(error);
+                    return;
+                }
             }
         }
     }
@@ -110,8 +116,12 @@ impl Inner {
         lock(&self.background).manual_compaction = false;
         self.notify_background();
         // A failed compaction means the disk is failing (or full): like a
-        // failed background compaction, it stops writes until reopen.
+        // failed background compaction, it stops writes until reopen. One
+        // stopped by `close` failed nothing.
         result.or_else(|error| {
+            if matches!(error, Error::Closed) {
+                return Err(error);
+            }
             self.set_background_error(error);
             self.check_background()
         })
@@ -247,6 +257,10 @@ impl Inner {
         let mut versions: Vec<(Timestamp, Operation, Vec<u8>)> = Vec::new();
         let mut since_limit = 0u64;
         while cursor.valid() {
+            // Relaxed: a close seen one key late costs one key of work.
+            if self.stopping.load(Ordering::Relaxed) {
+                return Err(Error::Closed);
+            }
             let key = cursor.current().user_key().to_vec();
             versions.clear();
             while cursor.valid() && cursor.current().user_key() == key.as_slice() {
@@ -262,7 +276,7 @@ impl Inner {
             }
             if let Some(limiter) = &self.rate_limiter {
                 if since_limit >= RATE_LIMIT_CHUNK {
-                    limiter.request(since_limit);
+                    limiter.request(since_limit, &self.stopping);
                     since_limit = 0;
                 }
             }

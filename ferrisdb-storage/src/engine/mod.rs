@@ -150,6 +150,10 @@ pub(crate) struct Inner {
     pub(crate) block_cache: Arc<BlockCache>,
     pub(crate) strategy: Box<dyn CompactionStrategy>,
     pub(crate) rate_limiter: Option<RateLimiter>,
+    /// Set when `close` begins, so a merge under way stops at its next key
+    /// instead of running to its end. A copy of `background.shutting_down`
+    /// that the merge loop reads without taking the `background` lock.
+    pub(crate) stopping: AtomicBool,
 }
 
 /// Locks a mutex, recovering the data if a thread panicked while holding it.

@@ -159,6 +159,7 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
         block_cache,
         strategy: compaction::strategy_for(&config),
         rate_limiter: config.compaction_rate_limit.map(RateLimiter::new),
+        stopping: AtomicBool::new(false),
         fs,
         dir,
         config,

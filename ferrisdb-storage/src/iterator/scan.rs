@@ -54,7 +54,7 @@ impl Scan {
     ///
     /// REQUIRES: `forward` and `backward` merge the same sources and walk in
     /// the directions their names say.
-    pub fn new(
+    pub(crate) fn new(
         forward: MergingCursor,
         backward: MergingCursor,
         snapshot: Timestamp,

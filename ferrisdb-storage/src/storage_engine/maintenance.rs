@@ -23,9 +23,11 @@ impl StorageEngine {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`](crate::Error::Io) or a corruption error if writing the
-    /// table or the manifest failed (which also stops the database:
-    /// [`Error::Background`](crate::Error::Background) from then on);
+    /// [`Error::Background`](crate::Error::Background) wrapping the cause
+    /// (an [`Error::Io`](crate::Error::Io) or a corruption error naming the
+    /// file) if the flush thread failed to write a table or the manifest, for
+    /// this call or an earlier one: the failure stops the database, and every
+    /// write, flush and compaction returns it until the database is reopened;
     /// [`Error::Closed`](crate::Error::Closed) once the database is closed.
     pub fn flush(&self) -> Result<()> {
         self.inner()?.flush_all()
@@ -38,8 +40,13 @@ impl StorageEngine {
     ///
     /// # Errors
     ///
-    /// As for [`flush`](Self::flush); a damaged table's corruption error
-    /// names it.
+    /// As for [`flush`](Self::flush), which it starts with; a merge that
+    /// fails (a damaged table, whose corruption error names it, or a failed
+    /// write) stops the database the same way, and this call returns the
+    /// [`Error::Background`](crate::Error::Background) wrapping it.
+    /// [`Error::Closed`](crate::Error::Closed) if the database is closed
+    /// before or while this call merges: `close` stops the merge, deletes
+    /// its unfinished tables and keeps the inputs.
     pub fn compact(&self) -> Result<()> {
         let (_open, inner) = self.inner_gated()?;
         inner.compact_all()

@@ -222,11 +222,15 @@ impl Handle {
         {
             let mut background = lock(&self.inner.background);
             background.shutting_down = true;
+            // Relaxed: the flag only asks merges to stop early; what they
+            // leave is ordered by the joins and the gate below.
+            self.inner.stopping.store(true, Ordering::Relaxed);
             self.inner.background_changed.notify_all();
         }
         // Wait for a `compact` or `checkpoint` under way on another handle:
         // told to shut down above, a compaction waiting for its turn stops,
-        // and one that is merging finishes its merge first.
+        // and one that is merging stops at its next key (its unfinished
+        // outputs are deleted, and the manifest never names them).
         let _gate = self
             .gate
             .write()

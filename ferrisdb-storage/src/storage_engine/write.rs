@@ -25,7 +25,7 @@ impl StorageEngine {
     /// # use ferrisdb_storage::{StorageEngine, SyncMode, WriteOptions};
     /// # let db: StorageEngine = unimplemented!();
     /// // On stable storage before it returns, whatever the engine's mode.
-    /// let durable = WriteOptions { sync: Some(SyncMode::Full) };
+    /// let durable = WriteOptions { sync: Some(SyncMode::Full), ..WriteOptions::default() };
     /// db.put_opt("order:17", "paid", &durable)?;
     /// # Ok::<(), ferrisdb_storage::Error>(())
     /// ```
