@@ -23,6 +23,7 @@
 pub mod coding;
 mod error;
 mod escape;
+pub mod hash;
 mod internal_key;
 mod operation;
 mod options;

@@ -212,12 +212,15 @@ impl Version {
         self.replace(&HashSet::from([number]), moved, level)
     }
 
-    /// The newest version of `user_key` at or below `timestamp` in any table,
-    /// or `None`, reading blocks as `options` says. A tombstone is returned
-    /// as such: it hides older tables.
+    /// The newest version of `user_key` (whose [`key_hash`] is `hash`) at or
+    /// below `timestamp` in any table, or `None`, reading blocks as `options`
+    /// says. A tombstone is returned as such: it hides older tables.
+    ///
+    /// [`key_hash`]: ferrisdb_core::hash::key_hash
     pub(crate) fn get(
         &self,
         user_key: &[u8],
+        hash: u64,
         timestamp: Timestamp,
         options: &ReadOptions,
     ) -> Result<Option<TableEntry>> {
@@ -226,7 +229,10 @@ impl Version {
                 // Overlapping ranges: every table that covers the key, newest
                 // first; the first one that has a visible version wins.
                 for table in tables.iter().filter(|t| t.covers(user_key)) {
-                    if let Some(found) = table.reader.get_with(user_key, timestamp, options)? {
+                    if let Some(found) = table
+                        .reader
+                        .get_hashed(user_key, hash, timestamp, options)?
+                    {
                         return Ok(Some(found));
                     }
                 }
@@ -235,7 +241,10 @@ impl Version {
                 let index =
                     tables.partition_point(|t| t.record.largest.user_key.as_slice() < user_key);
                 if let Some(table) = tables.get(index).filter(|t| t.covers(user_key)) {
-                    if let Some(found) = table.reader.get_with(user_key, timestamp, options)? {
+                    if let Some(found) = table
+                        .reader
+                        .get_hashed(user_key, hash, timestamp, options)?
+                    {
                         return Ok(Some(found));
                     }
                 }

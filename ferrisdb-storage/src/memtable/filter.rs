@@ -34,7 +34,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use xxhash_rust::xxh64::xxh64;
+use ferrisdb_core::hash::key_hash;
 
 /// Bits set per key, all within one word: 2 is the best count for about 2.4
 /// bits per key (`ln 2 × bits per key`, rounded up).
@@ -46,8 +46,6 @@ pub const CAPACITY_PER_FILTER_BYTE: usize = 512;
 /// tests make with `usize::MAX`): past this, a bigger filter would not fit a
 /// CPU cache anyway.
 pub const MAX_FILTER_BYTES: usize = 4 << 20;
-/// The hash seed; in memory only, so any value works.
-const SEED: u64 = 0x6d65_6d74_6162_6c65;
 
 /// A concurrent blocked bloom filter over user keys.
 #[derive(Debug)]
@@ -67,22 +65,23 @@ impl KeyFilter {
 
     /// Records `key`.
     pub(crate) fn insert(&self, key: &[u8]) {
-        let (word, mask) = self.locate(key);
+        let (word, mask) = self.locate(key_hash(key));
         // Relaxed: see the module docs; the entry itself is published later,
         // by the skip list's CAS and the engine's `visible`.
         word.fetch_or(mask, Ordering::Relaxed);
     }
 
-    /// Whether `key` may have been inserted: `false` means certainly not.
-    pub(crate) fn may_contain(&self, key: &[u8]) -> bool {
-        let (word, mask) = self.locate(key);
+    /// Whether the key whose [`key_hash`] is `hash` may have been inserted:
+    /// `false` means certainly not. The read hashes its key once for this
+    /// filter and the tables' bloom filters.
+    pub(crate) fn may_contain(&self, hash: u64) -> bool {
+        let (word, mask) = self.locate(hash);
         // Relaxed: see the module docs.
         word.load(Ordering::Relaxed) & mask == mask
     }
 
-    /// The word of `key` and the bits of `key` in it.
-    fn locate(&self, key: &[u8]) -> (&AtomicU64, u64) {
-        let hash = xxh64(key, SEED);
+    /// The word of the key whose hash is `hash`, and its bits in it.
+    fn locate(&self, hash: u64) -> (&AtomicU64, u64) {
         // The low half picks the word (multiply-shift, no division)...
         let index = ((hash & 0xffff_ffff) * self.words.len() as u64) >> 32;
         // ...and a remix of the whole hash gives the bit positions in it.
@@ -112,7 +111,7 @@ mod tests {
             filter.insert(&key(i));
         }
         for i in (0..count).map(|i| i * 7) {
-            assert!(filter.may_contain(&key(i)), "lost key {i}");
+            assert!(filter.may_contain(key_hash(&key(i))), "lost key {i}");
         }
     }
 
@@ -130,7 +129,7 @@ mod tests {
         }
         let trials = if cfg!(miri) { 2_000u64 } else { 100_000 };
         let hits = (0..trials)
-            .filter(|t| filter.may_contain(&key(1_000_000_000 + t)))
+            .filter(|t| filter.may_contain(key_hash(&key(1_000_000_000 + t))))
             .count();
         let rate = hits as f64 / trials as f64;
         assert!(rate < 0.36, "false positive rate {rate}");
@@ -140,9 +139,9 @@ mod tests {
     #[test]
     fn a_tiny_memtable_still_gets_one_word() {
         let filter = KeyFilter::for_capacity(100);
-        assert!(!filter.may_contain(b"k"));
+        assert!(!filter.may_contain(key_hash(b"k")));
         filter.insert(b"k");
-        assert!(filter.may_contain(b"k"));
+        assert!(filter.may_contain(key_hash(b"k")));
     }
 
     /// Regression: `MemTable::new(usize::MAX)` (an unbounded MemTable, as the
@@ -157,7 +156,7 @@ mod tests {
         let filter = KeyFilter::for_capacity(usize::MAX);
         assert_eq!(filter.words.len() * 8, MAX_FILTER_BYTES);
         filter.insert(b"k");
-        assert!(filter.may_contain(b"k"));
+        assert!(filter.may_contain(key_hash(b"k")));
     }
 
     #[test]
@@ -179,7 +178,7 @@ mod tests {
         }
         for t in 0..4u64 {
             for i in 0..PER_THREAD {
-                assert!(filter.may_contain(&key(t * 1_000_000 + i)));
+                assert!(filter.may_contain(key_hash(&key(t * 1_000_000 + i))));
             }
         }
     }

@@ -32,6 +32,7 @@ mod filter;
 mod iter;
 pub mod skip_list;
 
+use ferrisdb_core::hash::key_hash;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -270,7 +271,18 @@ impl MemTable {
     /// tables. `None` means this table knows nothing about the key at that
     /// timestamp.
     pub fn get(&self, key: &[u8], timestamp: Timestamp) -> Option<(Slice, Operation)> {
-        if self.filter.as_ref().is_some_and(|f| !f.may_contain(key)) {
+        self.get_hashed(key, key_hash(key), timestamp)
+    }
+
+    /// [`get`](Self::get) of the key whose [`key_hash`] is `hash`: a read
+    /// hashes its key once for every filter it asks.
+    pub fn get_hashed(
+        &self,
+        key: &[u8],
+        hash: u64,
+        timestamp: Timestamp,
+    ) -> Option<(Slice, Operation)> {
+        if self.filter.as_ref().is_some_and(|f| !f.may_contain(hash)) {
             return None;
         }
         self.list

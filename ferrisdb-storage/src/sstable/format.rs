@@ -88,8 +88,8 @@ pub const MAX_VALUE_SIZE: usize = MAX_UNCOMPRESSED_BLOCK_LEN - MAX_KEY_SIZE - MA
 pub const BLOOM_MIN_BITS: usize = 64; // on-disk: never change
 /// Most hash functions a filter may use; a stored count above it is damage.
 pub const BLOOM_MAX_HASHES: u8 = 30; // on-disk: never change
-/// Seed of the 64-bit hash (XXH64) of user keys in the filter.
-pub const BLOOM_HASH_SEED: u64 = 0; // on-disk: never change
+                                     // The hash of user keys in the filter is `ferrisdb_core::hash::key_hash`
+                                     // (XXH64, seed `KEY_HASH_SEED`), on disk too.
 
 // ---------------------------------------------------------------------------
 // Metadata block limits.

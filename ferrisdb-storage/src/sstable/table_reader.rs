@@ -5,6 +5,7 @@
 //! filter, picks exactly one data block by binary search over the index's
 //! last keys, and reads that block through the shared [`BlockCache`].
 
+use ferrisdb_core::hash::key_hash;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -247,7 +248,18 @@ impl TableReader {
         timestamp: Timestamp,
         options: &ReadOptions,
     ) -> Result<Option<TableEntry>> {
-        if !self.filter.may_contain(user_key) {
+        self.get_hashed(user_key, key_hash(user_key), timestamp, options)
+    }
+
+    /// [`get_with`](Self::get_with) of the key whose [`key_hash`] is `hash`.
+    pub(crate) fn get_hashed(
+        &self,
+        user_key: &[u8],
+        hash: u64,
+        timestamp: Timestamp,
+        options: &ReadOptions,
+    ) -> Result<Option<TableEntry>> {
+        if !self.filter.may_contain_hash(hash) {
             return Ok(None);
         }
         let Some(block_index) = self.find_block(user_key, timestamp) else {

@@ -5,6 +5,7 @@
 //! and [`Snapshot`](super::Snapshot) share at a timestamp: the point lookup
 //! through MemTables and tables (`get_at`) and the merged scan (`scan_at`).
 
+use ferrisdb_core::hash::key_hash;
 use std::ops::{Bound, RangeBounds};
 use std::sync::Arc;
 
@@ -173,10 +174,12 @@ pub(super) fn get_at(
     timestamp: Timestamp,
     options: &ReadOptions,
 ) -> Result<Option<Slice>> {
+    // Hashed once for every filter on the way, the MemTables' and the tables'.
+    let hash = key_hash(key);
     let memtables =
         std::iter::once(&current.active).chain(current.frozen.iter().map(|f| &f.memtable));
     for memtable in memtables {
-        if let Some((value, operation)) = memtable.get(key, timestamp) {
+        if let Some((value, operation)) = memtable.get_hashed(key, hash, timestamp) {
             return Ok(match operation {
                 Operation::Put => Some(value),
                 Operation::Delete => None,
@@ -185,7 +188,7 @@ pub(super) fn get_at(
     }
     Ok(current
         .version
-        .get(key, timestamp, options)?
+        .get(key, hash, timestamp, options)?
         .filter(|entry| entry.operation == Operation::Put)
         .map(|entry| entry.value))
 }
