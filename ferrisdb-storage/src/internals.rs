@@ -42,6 +42,7 @@ pub mod sstable {
     pub use crate::sstable::bloom::*;
     pub use crate::sstable::cache::*;
     pub use crate::sstable::footer::*;
+    pub use crate::sstable::index::*;
     pub use crate::sstable::iterator::*;
     pub use crate::sstable::properties::*;
     pub use crate::sstable::table_builder::*;

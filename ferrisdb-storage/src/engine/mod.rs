@@ -48,6 +48,7 @@ mod flush;
 pub(crate) mod output;
 mod recovery;
 mod replay;
+mod room;
 pub(crate) mod snapshots;
 pub mod stats;
 pub(crate) mod version;

@@ -15,7 +15,7 @@
 use std::path::Path;
 
 use ferrisdb_core::coding::{put_fixed32, put_varint64, Decoder};
-use ferrisdb_core::{CompressionType, Error, Result};
+use ferrisdb_core::{CompressionType, Error, ReadOptions, Result};
 
 use super::footer::BlockHandle;
 use super::format::{
@@ -23,6 +23,36 @@ use super::format::{
     MAX_UNCOMPRESSED_BLOCK_LEN,
 };
 use crate::fs::{RandomAccessFile, WritableFile};
+
+/// How a data block is read: whether a block read from the file is added to
+/// the cache, and whether its checksum is verified (from a read's
+/// [`ReadOptions`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BlockRead {
+    pub(crate) fill_cache: bool,
+    pub(crate) verify: Verify,
+}
+
+impl BlockRead {
+    /// What a read with default options does: cache and verify.
+    pub(crate) const CACHED: BlockRead = BlockRead {
+        fill_cache: true,
+        verify: Verify::Checksum,
+    };
+}
+
+impl From<&ReadOptions> for BlockRead {
+    fn from(options: &ReadOptions) -> Self {
+        BlockRead {
+            fill_cache: options.fill_cache,
+            verify: if options.verify_checksums {
+                Verify::Checksum
+            } else {
+                Verify::Skip
+            },
+        }
+    }
+}
 
 /// Appends `contents` at `offset` of `file` (the file's current length),
 /// compressed when `compression` asks for it and it saves at least 1/8 of the

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use ferrisdb_core::{InternalKey, Operation, Result, Slice, Timestamp};
 
 use super::block::BlockCursor;
+use super::block_io::BlockRead;
 use super::readahead::Readahead;
-use super::table_reader::{BlockRead, TableEntry, TableReader};
+use super::table_reader::{TableEntry, TableReader};
 
 /// A cursor over every entry of a table in [`InternalKey`] order.
 ///

@@ -30,6 +30,7 @@ pub(crate) mod bloom;
 pub(crate) mod cache;
 pub(crate) mod footer;
 pub(crate) mod format;
+pub(crate) mod index;
 mod index_search;
 pub(crate) mod iterator;
 pub(crate) mod properties;
@@ -40,8 +41,9 @@ pub(crate) mod table_reader;
 pub use bloom::BloomFilter;
 pub use cache::BlockCache;
 pub use footer::{BlockHandle, Footer};
+pub use index::IndexEntry;
 pub use iterator::{TableIterator, TableRange};
 pub use properties::TableProperties;
-pub use table_reader::{IndexEntry, TableEntry, TableReader};
+pub use table_reader::{TableEntry, TableReader};
 
 pub(crate) use table_builder::{TableBuilder, TableOptions};

@@ -5,19 +5,19 @@
 //! filter, picks exactly one data block by binary search over the index's
 //! last keys, and reads that block through the shared [`BlockCache`].
 
-use ferrisdb_core::hash::key_hash;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ferrisdb_core::coding::DecodeError;
+use ferrisdb_core::hash::key_hash;
 use ferrisdb_core::{Error, InternalKey, Operation, ReadOptions, Result, Slice, Timestamp};
 
 use super::block::{Block, BlockCursor};
-use super::block_io::{read_block, Verify};
+use super::block_io::{read_block, BlockRead, Verify};
 use super::bloom::BloomFilter;
 use super::cache::{next_file_id, BlockCache};
 use super::footer::{BlockHandle, Footer};
-use super::format::{FOOTER_LEN, MAX_UNCOMPRESSED_BLOCK_LEN};
+use super::format::FOOTER_LEN;
+use super::index::{decode_index, IndexEntry};
 use super::index_search::IndexSearch;
 use super::iterator::TableIterator;
 use super::properties::TableProperties;
@@ -34,45 +34,6 @@ pub struct TableEntry {
     /// The value (empty for a tombstone), sharing the block it was read
     /// from.
     pub value: Slice,
-}
-
-/// How a data block is read: whether a block read from the file is added to
-/// the cache, and whether its checksum is verified (from a read's
-/// [`ReadOptions`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct BlockRead {
-    pub(crate) fill_cache: bool,
-    pub(crate) verify: Verify,
-}
-
-impl BlockRead {
-    /// What a read with default options does: cache and verify.
-    pub(crate) const CACHED: BlockRead = BlockRead {
-        fill_cache: true,
-        verify: Verify::Checksum,
-    };
-}
-
-impl From<&ReadOptions> for BlockRead {
-    fn from(options: &ReadOptions) -> Self {
-        BlockRead {
-            fill_cache: options.fill_cache,
-            verify: if options.verify_checksums {
-                Verify::Checksum
-            } else {
-                Verify::Skip
-            },
-        }
-    }
-}
-
-/// One entry of the index: a data block and the last key in it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IndexEntry {
-    /// The last key of the block.
-    pub last_key: InternalKey,
-    /// Where the block is.
-    pub handle: BlockHandle,
 }
 
 /// An open, immutable table. Share it as `Arc<TableReader>`.
@@ -429,68 +390,4 @@ impl TableReader {
         }
         Ok(entries)
     }
-}
-
-/// Decodes the index block into its entries, checking that the blocks are in
-/// order, contiguous from offset 0 to the data size, no larger than a data
-/// block can be, and that last keys strictly increase and agree with the
-/// properties.
-fn decode_index(
-    block: Arc<Block>,
-    path: &Path,
-    props: &TableProperties,
-) -> Result<Vec<IndexEntry>> {
-    let block_offset = block.file_offset();
-    let mut cursor = BlockCursor::new(block);
-    let mut index: Vec<IndexEntry> = Vec::new();
-    let mut expected_offset = 0u64;
-    cursor.seek_to_first()?;
-    while cursor.valid() {
-        let handle = BlockHandle::decode_varint(cursor.value()).map_err(|e| {
-            DecodeError::new(0, format!("index entry {}: {}", index.len(), e.reason()))
-                .in_file(path, block_offset)
-        })?;
-        // A data block is stored compressed only when that makes it
-        // smaller, so none is larger than MAX_UNCOMPRESSED_BLOCK_LEN; a
-        // larger claim would be allocated whole at its first read.
-        if handle.offset != expected_offset
-            || !matches!(handle.end(), Some(end) if end <= props.data_size)
-            || handle.size > MAX_UNCOMPRESSED_BLOCK_LEN as u64
-        {
-            return Err(Error::corruption(
-                path,
-                block_offset,
-                format!(
-                    "index entry {} points to a block at {} of {} bytes; expected one at {expected_offset} within {} bytes of data, of at most {MAX_UNCOMPRESSED_BLOCK_LEN} bytes",
-                    index.len(),
-                    handle.offset,
-                    handle.size,
-                    props.data_size
-                ),
-            ));
-        }
-        expected_offset = handle.end().unwrap_or(u64::MAX);
-        index.push(IndexEntry {
-            last_key: InternalKey::new(cursor.user_key(), cursor.timestamp()),
-            handle,
-        });
-        cursor.next()?;
-    }
-    let consistent = expected_offset == props.data_size
-        && index.len() as u64 == props.data_block_count
-        && index.last().map(|e| &e.last_key) == Some(&props.largest_key);
-    if !consistent {
-        return Err(Error::corruption(
-            path,
-            block_offset,
-            format!(
-                "index of {} blocks ending at {expected_offset} disagrees with the properties ({} blocks, {} bytes of data, largest key {})",
-                index.len(),
-                props.data_block_count,
-                props.data_size,
-                props.largest_key
-            ),
-        ));
-    }
-    Ok(index)
 }

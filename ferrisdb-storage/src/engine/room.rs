@@ -1,0 +1,173 @@
+//! Making room for a write: freezing a full MemTable (it starts a new log
+//! and goes to the flush thread), and slowing down or stalling writers while
+//! too many frozen MemTables or level-0 tables wait for the background.
+//!
+//! Called by the write path (`write.rs`) under the write mutex; the rules
+//! are RocksDB's: past `level0_slowdown_writes_trigger` each write is delayed
+//! once, past `level0_stop_writes_trigger` (or with every frozen MemTable
+//! slot taken) writers wait until a flush or a compaction catches up.
+
+use std::sync::{Arc, MutexGuard};
+use std::time::Instant;
+
+use super::stats::Counters;
+use super::{lock, Frozen, Inner, SuperVersion, WriteState};
+use crate::memtable::MemTable;
+use crate::telemetry;
+use crate::{Error, Result};
+
+impl Inner {
+    /// Ensures the active MemTable can take `needed` more bytes, freezing it
+    /// and stalling as necessary:
+    ///
+    /// - level 0 at `level0_stop_writes_trigger` tables, or
+    ///   `max_immutable_memtables` frozen MemTables: wait for the background
+    ///   threads to catch up;
+    /// - level 0 at `level0_slowdown_writes_trigger`: sleep 1 ms once per
+    ///   write, so compaction gets ahead before writes have to stop.
+    ///
+    /// The write mutex stays held while waiting, so other writers queue behind
+    /// this one instead of piling onto the condition variable.
+    ///
+    /// Returns the super version whose active MemTable has the room. Only
+    /// writers, under the write mutex, replace the active MemTable, so it
+    /// stays the active one until the mutex is released, even if the flush
+    /// thread installs a new super version meanwhile.
+    pub(super) fn make_room(
+        &self,
+        state: &mut MutexGuard<'_, WriteState>,
+        needed: usize,
+    ) -> Result<Arc<SuperVersion>> {
+        let mut stalled_since: Option<Instant> = None;
+        let mut slowed_down = false;
+        let current = loop {
+            let current = self.current();
+            // Without background compaction, nothing would ever bring level 0
+            // down: it must not stall writes (RocksDB's rule too).
+            let level0 = if self.config.disable_auto_compactions {
+                0
+            } else {
+                current.version.level0_len()
+            };
+            let too_many_frozen = current.frozen.len() >= self.config.max_immutable_memtables;
+            let active = &current.active;
+            let fits = active.memory_usage().saturating_add(needed) <= active.max_size();
+            if level0 >= self.config.level0_stop_writes_trigger || (!fits && too_many_frozen) {
+                stalled_since.get_or_insert_with(|| {
+                    tracing::warn!(
+                        level0,
+                        frozen = current.frozen.len(),
+                        "write stall: waiting for background work"
+                    );
+                    Counters::add(&self.counters.stalls, 1);
+                    Instant::now()
+                });
+                self.wait_for_background(|now| {
+                    now.version.level0_len() >= self.config.level0_stop_writes_trigger
+                        || (!fits && now.frozen.len() >= self.config.max_immutable_memtables)
+                })?;
+                continue;
+            }
+            if level0 >= self.config.level0_slowdown_writes_trigger && !slowed_down {
+                slowed_down = true;
+                Counters::add(&self.counters.stalls, 1);
+                let started = Instant::now();
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                let waited = started.elapsed();
+                Counters::add(&self.counters.stall_nanos, waited.as_nanos() as u64);
+                telemetry::stalled(waited);
+                continue;
+            }
+            if fits {
+                break current;
+            }
+            if active.is_empty() {
+                // A batch larger than a whole MemTable: give it a MemTable of
+                // its own size rather than freezing an empty one.
+                self.modify_current(|now| SuperVersion {
+                    active: Arc::new(MemTable::with_filter(needed, self.config.memtable_filter)),
+                    active_log: now.active_log,
+                    frozen: now.frozen.clone(),
+                    version: Arc::clone(&now.version),
+                });
+            } else {
+                self.freeze(state, &current, needed)?;
+            }
+            break self.current();
+        };
+        if let Some(since) = stalled_since {
+            let waited = since.elapsed();
+            Counters::add(&self.counters.stall_nanos, waited.as_nanos() as u64);
+            telemetry::stalled(waited);
+        }
+        Ok(current)
+    }
+
+    /// Waits until `still_blocked` is false for the current super version, or
+    /// fails with the background error or [`Error::Closed`].
+    pub(crate) fn wait_for_background(
+        &self,
+        still_blocked: impl Fn(&SuperVersion) -> bool,
+    ) -> Result<()> {
+        let mut background = lock(&self.background);
+        loop {
+            if let Some(error) = &background.error {
+                return Err(Error::Background(Arc::clone(error)));
+            }
+            if background.shutting_down {
+                return Err(Error::Closed);
+            }
+            if !still_blocked(&self.current()) {
+                return Ok(());
+            }
+            background = self
+                .background_changed
+                .wait(background)
+                .unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// Freezes the active MemTable and starts a new one with a new log.
+    ///
+    /// `needed` sizes the new MemTable when a single batch is larger than
+    /// `memtable_size`, so any batch within the key and value limits fits.
+    ///
+    /// REQUIRES: the active MemTable is not empty.
+    pub(crate) fn freeze(
+        &self,
+        state: &mut MutexGuard<'_, WriteState>,
+        current: &SuperVersion,
+        needed: usize,
+    ) -> Result<()> {
+        debug_assert!(!current.active.is_empty(), "froze an empty MemTable");
+        let log_number = state.wal.rotate()?;
+        // The rotation synced every record appended so far (and fails after
+        // any earlier failure of the log), so every write up to the last
+        // timestamp is durable: publish them before the MemTable is frozen.
+        // Under SyncMode::Full writers may not have published theirs yet;
+        // otherwise this changes nothing. So a frozen MemTable, and every
+        // table made from it, holds only published timestamps.
+        self.publish_durable(state.last_timestamp);
+        let memtable_size = self.config.memtable_size.max(needed);
+        self.modify_current(|now| {
+            let mut frozen = Vec::with_capacity(now.frozen.len() + 1);
+            frozen.push(Frozen {
+                memtable: Arc::clone(&now.active),
+                log_number: now.active_log,
+            });
+            frozen.extend(now.frozen.iter().cloned());
+            SuperVersion {
+                active: Arc::new(MemTable::with_filter(
+                    memtable_size,
+                    self.config.memtable_filter,
+                )),
+                active_log: log_number,
+                frozen,
+                version: Arc::clone(&now.version),
+            }
+        });
+        tracing::debug!(log_number, "froze the active MemTable");
+        self.notify_background();
+        Ok(())
+    }
+}

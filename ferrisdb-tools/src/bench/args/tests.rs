@@ -1,0 +1,136 @@
+//! Unit tests of the command line: db_bench's flags and their checks.
+
+use super::*;
+
+fn parse(flags: &[&str]) -> Result<BenchArgs, (i32, String)> {
+    BenchArgs::try_parse_args(std::iter::once("ferrisdb-bench").chain(flags.iter().copied()))
+}
+
+#[test]
+fn defaults_match_db_bench() {
+    let args = parse(&[]).unwrap();
+    assert_eq!(args.num, 1_000_000);
+    assert_eq!(args.key_size, 16);
+    assert_eq!(args.value_size, 100);
+    assert_eq!(args.threads, 1);
+    assert_eq!(args.reads(), 1_000_000);
+    assert!(!args.sync && !args.use_existing_db && !args.histogram);
+    assert_eq!(args.compression_type, StorageConfig::default().compression);
+    assert_eq!(args.compression_ratio, 1.0);
+    assert!(!args.compressible_values());
+}
+
+#[test]
+fn compression_ratio_is_a_fraction() {
+    let args = parse(&["--compression_ratio=0.5"]).unwrap();
+    assert_eq!(args.compression_ratio, 0.5);
+    assert!(args.compressible_values());
+    assert!(parse(&["--compression_ratio=0"])
+        .unwrap()
+        .compressible_values());
+    for bad in ["1.5", "-0.1", "NaN", "half"] {
+        let (code, message) = parse(&[&format!("--compression_ratio={bad}")]).unwrap_err();
+        assert_eq!(code, 1, "{bad}");
+        assert!(message.contains("compression_ratio"), "{bad}: {message}");
+        assert!(!message.contains('\n'), "{bad}: {message}");
+    }
+}
+
+#[test]
+fn db_bench_spellings_are_accepted() {
+    let args = parse(&[
+        "--benchmarks=fillseq,readrandom",
+        "--num=1000",
+        "--reads=50",
+        "--key_size=20",
+        "--value_size=400",
+        "--threads=8",
+        "--db=/tmp/x",
+        "--use_existing_db=1",
+        "--sync=true",
+        "--histogram",
+        "--compression_type=lz4",
+        "--write_buffer_size=1048576",
+        "--bloom_bits=0",
+        "--cache_size=4096",
+        "--compaction_style=1",
+    ])
+    .unwrap();
+    assert_eq!(
+        args.benchmark_list().unwrap(),
+        vec![Benchmark::FillSeq, Benchmark::ReadRandom]
+    );
+    assert_eq!((args.num, args.reads(), args.threads), (1000, 50, 8));
+    assert_eq!((args.key_size, args.value_size), (20, 400));
+    assert!(args.use_existing_db && args.sync && args.histogram);
+    assert_eq!(args.compaction_style, Some(CompactionStyle::SizeTiered));
+    let (config, warnings) = args.storage_config(args.sync_mode());
+    assert_eq!(config.wal_sync_mode, SyncMode::Full);
+    assert_eq!(config.memtable_size, 1 << 20);
+    assert_eq!(config.bloom_filter_bits_per_key, 0);
+    assert_eq!(config.block_cache_size, 4096);
+    assert_eq!(config.compression, CompressionType::Lz4);
+    assert_eq!(config.compaction_style, CompactionStyle::SizeTiered);
+    assert!(warnings.is_empty(), "{warnings:?}");
+}
+
+#[test]
+fn a_repeated_flag_takes_its_last_value() {
+    let args = parse(&["--num=1000000", "--sync=0", "--num=1000", "--sync=1"]).unwrap();
+    assert_eq!(args.num, 1000);
+    assert!(args.sync);
+}
+
+#[test]
+fn negative_defaults_mean_the_engine_default() {
+    let args = parse(&["--bloom_bits=-1", "--cache_size=-1", "--reads=-1"]).unwrap();
+    let (config, warnings) = args.storage_config(SyncMode::Normal);
+    assert_eq!(config.bloom_filter_bits_per_key, 10);
+    assert_eq!(config.block_cache_size, 64 << 20);
+    assert_eq!(args.reads(), args.num);
+    assert!(warnings.is_empty());
+}
+
+#[test]
+fn unknown_flags_and_benchmarks_are_one_line_errors() {
+    let (code, message) = parse(&["--bogus=3"]).unwrap_err();
+    assert_eq!(code, 1);
+    assert_eq!(
+        message,
+        "ferrisdb-bench: unknown flag '--bogus' (see --help)"
+    );
+
+    let (code, message) = parse(&["--benchmarks=fillseq,nosuch"]).unwrap_err();
+    assert_eq!(code, 1);
+    assert_eq!(message, "ferrisdb-bench: unknown benchmark 'nosuch'");
+
+    for bad in [
+        "--num=many",
+        "--compression_type=snappy",
+        "--sync=maybe",
+        "--threads=0",
+        "--compaction_style=fifo",
+    ] {
+        let (code, message) = parse(&[bad]).unwrap_err();
+        assert_eq!(code, 1, "{bad}");
+        assert!(!message.contains('\n'), "{bad}: {message}");
+        assert!(message.starts_with("ferrisdb-bench: "), "{bad}: {message}");
+    }
+}
+
+#[test]
+fn help_is_not_an_error() {
+    let (code, text) = parse(&["--help"]).unwrap_err();
+    assert_eq!(code, 0);
+    assert!(text.contains("--benchmarks"), "{text}");
+}
+
+#[test]
+fn keys_must_fit_the_entry_count() {
+    assert!(parse(&["--num=1000", "--key_size=3"]).is_ok());
+    let (code, message) = parse(&["--num=1001", "--key_size=3"]).unwrap_err();
+    assert_eq!(code, 1);
+    assert!(message.contains("key_size"), "{message}");
+    assert_eq!(digits(0), 1);
+    assert_eq!(digits(999_999), 6);
+}
