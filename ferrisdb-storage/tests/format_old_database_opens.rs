@@ -57,6 +57,14 @@ fn copy_fixture(to: &Path) {
     }
 }
 
+/// Every key and value a full scan of `db` returns.
+fn contents(db: &StorageEngine) -> BTreeMap<Vec<u8>, Vec<u8>> {
+    db.iter()
+        .unwrap()
+        .map(|item| item.map(|(k, v)| (k.to_vec(), v.to_vec())).unwrap())
+        .collect()
+}
+
 /// The compression byte of a table's first data block (0 none, 1 LZ4).
 fn first_block_compression(path: &Path) -> u8 {
     let reader = TableReader::open(&os_file_system(), path, None).unwrap();
@@ -78,12 +86,7 @@ fn a_database_written_before_zstd_reads_as_it_was_written() {
     let expected = model();
 
     let db = StorageEngine::open(StorageConfig::new(dir.path())).unwrap();
-    let scanned: BTreeMap<Vec<u8>, Vec<u8>> = db
-        .iter()
-        .unwrap()
-        .map(|item| item.map(|(k, v)| (k.to_vec(), v.to_vec())).unwrap())
-        .collect();
-    assert_eq!(scanned, expected);
+    assert_eq!(contents(&db), expected);
     for i in 0..330 {
         let key = format!("key{i:04}").into_bytes();
         let got = db.get(&key).unwrap().map(|v| v.to_vec());
@@ -95,11 +98,6 @@ fn a_database_written_before_zstd_reads_as_it_was_written() {
     db.compact().unwrap();
     db.close().unwrap();
     let db = StorageEngine::open(StorageConfig::new(dir.path())).unwrap();
-    let after: BTreeMap<Vec<u8>, Vec<u8>> = db
-        .iter()
-        .unwrap()
-        .map(|item| item.map(|(k, v)| (k.to_vec(), v.to_vec())).unwrap())
-        .collect();
-    assert_eq!(after, expected);
+    assert_eq!(contents(&db), expected);
     db.close().unwrap();
 }

@@ -2,6 +2,9 @@
 //! the one data block of a table holding `key@1 Put` with a value of 64
 //! bytes `a`, written with LZ4 and with zstd level 3.
 
+mod common;
+
+use common::hex_lines;
 use ferrisdb_storage::fs::os_file_system;
 use ferrisdb_storage::internals::sstable::{table_file_name, TableBuilder, TableOptions};
 use ferrisdb_storage::sstable::TableReader;
@@ -25,17 +28,6 @@ fn example_block(compression: CompressionType) -> (Vec<u8>, Vec<u8>) {
     let bytes = std::fs::read(&path).unwrap();
     let block = bytes[handle.offset as usize..(handle.offset + handle.size + 5) as usize].to_vec();
     (block, value)
-}
-
-fn hex_lines(bytes: &[u8]) -> String {
-    bytes
-        .chunks(16)
-        .enumerate()
-        .map(|(i, chunk)| {
-            let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
-            format!("{:04x}: {}\n", i * 16, hex.join(" "))
-        })
-        .collect()
 }
 
 /// The hex lines between `marker` and the end of its code block in the spec.

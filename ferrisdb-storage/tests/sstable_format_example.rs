@@ -1,6 +1,9 @@
 //! The worked example of `docs/format/sstable.md`, byte for byte: a table
 //! written today must equal the one the specification shows.
 
+mod common;
+
+use common::hex_lines;
 use ferrisdb_storage::fs::os_file_system;
 use ferrisdb_storage::internals::sstable::{table_file_name, TableBuilder, TableOptions};
 use ferrisdb_storage::Operation;
@@ -15,17 +18,6 @@ fn example_table() -> Vec<u8> {
     w.add_parts(b"apricot", 5, Operation::Put, b"ok").unwrap();
     w.finish().unwrap();
     std::fs::read(path).unwrap()
-}
-
-fn hex_lines(bytes: &[u8]) -> String {
-    bytes
-        .chunks(16)
-        .enumerate()
-        .map(|(i, chunk)| {
-            let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
-            format!("{:04x}: {}\n", i * 16, hex.join(" "))
-        })
-        .collect()
 }
 
 #[test]

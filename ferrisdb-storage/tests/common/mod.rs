@@ -1,5 +1,6 @@
-//! Helpers shared by the WAL scenarios: an in-memory file system that can be
-//! told to fail, and functions to write and read back logs.
+//! Helpers shared by the scenarios: an in-memory file system that can be
+//! told to fail, functions to write and read back logs, and the hex dump
+//! the format specifications' worked examples use.
 
 #![allow(dead_code)]
 
@@ -183,4 +184,17 @@ pub fn assert_prefix(records: &[WalRecord], batches: &[WriteBatch], n: usize, co
         );
         assert_eq!(r.batch, batches[i], "{context}: batch {i}");
     }
+}
+
+/// `bytes` as the format specifications print them: 16 per line, each line
+/// led by its offset (`0010: 01 72 ...`).
+pub fn hex_lines(bytes: &[u8]) -> String {
+    bytes
+        .chunks(16)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+            format!("{:04x}: {}\n", i * 16, hex.join(" "))
+        })
+        .collect()
 }
