@@ -55,25 +55,22 @@ impl Inner {
 
     /// Waits for work and claims its tables; `None` at shutdown.
     fn next_compaction(&self) -> Option<CompactionChoice> {
-        let mut background = lock(&self.background);
-        loop {
-            if background.shutting_down || background.error.is_some() {
+        self.wait_background(|background| {
+            if background.stopped().is_some() {
+                return Some(None);
+            }
+            if background.manual_compaction || self.config.disable_auto_compactions {
                 return None;
             }
-            if !background.manual_compaction && !self.config.disable_auto_compactions {
-                let levels = self.current().version.level_records();
-                let choice = self.strategy.pick(&levels, &background.busy);
-                if choice != CompactionChoice::Nothing {
-                    background.busy.extend(choice.tables());
-                    background.compactions_running += 1;
-                    return Some(choice);
-                }
+            let levels = self.current().version.level_records();
+            let choice = self.strategy.pick(&levels, &background.busy);
+            if choice == CompactionChoice::Nothing {
+                return None;
             }
-            background = self
-                .background_changed
-                .wait(background)
-                .unwrap_or_else(|p| p.into_inner());
-        }
+            background.busy.extend(choice.tables());
+            background.compactions_running += 1;
+            Some(Some(choice))
+        })
     }
 
     fn finish_compaction(&self, choice: &CompactionChoice) {
@@ -90,25 +87,17 @@ impl Inner {
     /// meanwhile.
     pub(crate) fn compact_all(&self) -> Result<()> {
         self.flush_all()?;
-        let mut background = lock(&self.background);
-        loop {
-            if let Some(error) = &background.error {
-                return Err(Error::Background(Arc::clone(error)));
+        self.wait_background(|background| {
+            // A close that has begun waits for this call, so stop here.
+            if let Some(stop) = background.stopped() {
+                return Some(Err(stop));
             }
-            // A close has begun: it waits for this call, so stop here.
-            if background.shutting_down {
-                return Err(Error::Closed);
+            if background.manual_compaction || background.compactions_running > 0 {
+                return None;
             }
-            if !background.manual_compaction && background.compactions_running == 0 {
-                break;
-            }
-            background = self
-                .background_changed
-                .wait(background)
-                .unwrap_or_else(|p| p.into_inner());
-        }
-        background.manual_compaction = true;
-        drop(background);
+            background.manual_compaction = true;
+            Some(Ok(()))
+        })?;
 
         let levels = self.current().version.level_records();
         let result = self.compact_choice(&self.strategy.full(&levels));
@@ -132,10 +121,10 @@ impl Inner {
     /// compaction is ever started in the background, so only the first two
     /// (as RocksDB's `WaitForCompact`).
     pub(crate) fn wait_until_quiet(&self) -> Result<()> {
-        let mut background = lock(&self.background);
-        loop {
-            if let Some(error) = &background.error {
-                return Err(Error::Background(Arc::clone(error)));
+        self.wait_background(|background| {
+            // After a close has begun, the work left will never be done.
+            if let Some(stop) = background.stopped() {
+                return Some(Err(stop));
             }
             let current = self.current();
             let quiet = background.compactions_running == 0
@@ -145,18 +134,8 @@ impl Inner {
                     || !self
                         .strategy
                         .needs_compaction(&current.version.level_records()));
-            // A close has begun: the work left will never be done here.
-            if background.shutting_down {
-                return Err(Error::Closed);
-            }
-            if quiet {
-                return Ok(());
-            }
-            background = self
-                .background_changed
-                .wait(background)
-                .unwrap_or_else(|p| p.into_inner());
-        }
+            quiet.then_some(Ok(()))
+        })
     }
 
     /// Carries out one choice.

@@ -181,20 +181,14 @@ impl Inner {
     /// on, and reopening the database retries from the logs.
     pub(crate) fn run_flush_thread(self: Arc<Self>) {
         loop {
-            {
-                let mut background = lock(&self.background);
-                while !background.shutting_down
-                    && background.error.is_none()
-                    && self.current().frozen.is_empty()
-                {
-                    background = self
-                        .background_changed
-                        .wait(background)
-                        .unwrap_or_else(|p| p.into_inner());
+            let has_work = self.wait_background(|background| {
+                if background.stopped().is_some() {
+                    return Some(false);
                 }
-                if background.shutting_down || background.error.is_some() {
-                    return;
-                }
+                (!self.current().frozen.is_empty()).then_some(true)
+            });
+            if !has_work {
+                return;
             }
             if let Err(error) = self.flush_oldest() {
                 self.set_background_error(error);

@@ -122,6 +122,17 @@ pub(crate) struct Background {
     pub(crate) manual_compaction: bool,
 }
 
+impl Background {
+    /// Why waiting work must give up: the failure that stopped the engine,
+    /// or a close that has begun.
+    pub(crate) fn stopped(&self) -> Option<Error> {
+        if let Some(error) = &self.error {
+            return Some(Error::Background(Arc::clone(error)));
+        }
+        self.shutting_down.then_some(Error::Closed)
+    }
+}
+
 /// The engine's shared state.
 #[derive(Debug)]
 pub(crate) struct Inner {
@@ -237,6 +248,28 @@ impl Inner {
             background.error = Some(Arc::new(error));
         }
         self.background_changed.notify_all();
+    }
+
+    /// Waits on `background_changed` until `step` returns `Some`, and returns
+    /// what it returned. `step` runs under the `background` lock, at once and
+    /// after every change; what it changes in the state it is given is
+    /// decided and done under that one lock. The one wait loop of the
+    /// engine: the flush and compaction threads, stalled writers, `compact`
+    /// and `wait_for_compactions` all wait through it.
+    pub(crate) fn wait_background<T>(
+        &self,
+        mut step: impl FnMut(&mut Background) -> Option<T>,
+    ) -> T {
+        let mut background = lock(&self.background);
+        loop {
+            if let Some(done) = step(&mut background) {
+                return done;
+            }
+            background = self
+                .background_changed
+                .wait(background)
+                .unwrap_or_else(|p| p.into_inner());
+        }
     }
 
     /// Wakes the flush thread and stalled writers. The notification is sent

@@ -11,10 +11,10 @@ use std::sync::{Arc, MutexGuard};
 use std::time::Instant;
 
 use super::stats::Counters;
-use super::{lock, Frozen, Inner, SuperVersion, WriteState};
+use super::{Frozen, Inner, SuperVersion, WriteState};
 use crate::memtable::MemTable;
 use crate::telemetry;
-use crate::{Error, Result};
+use crate::Result;
 
 impl Inner {
     /// Ensures the active MemTable can take `needed` more bytes, freezing it
@@ -109,22 +109,12 @@ impl Inner {
         &self,
         still_blocked: impl Fn(&SuperVersion) -> bool,
     ) -> Result<()> {
-        let mut background = lock(&self.background);
-        loop {
-            if let Some(error) = &background.error {
-                return Err(Error::Background(Arc::clone(error)));
+        self.wait_background(|background| {
+            if let Some(stop) = background.stopped() {
+                return Some(Err(stop));
             }
-            if background.shutting_down {
-                return Err(Error::Closed);
-            }
-            if !still_blocked(&self.current()) {
-                return Ok(());
-            }
-            background = self
-                .background_changed
-                .wait(background)
-                .unwrap_or_else(|p| p.into_inner());
-        }
+            (!still_blocked(&self.current())).then_some(Ok(()))
+        })
     }
 
     /// Freezes the active MemTable and starts a new one with a new log.
