@@ -287,13 +287,14 @@ impl FaultFileSystem {
 }
 
 mod crash;
+mod crash_kinds;
 mod crash_model;
 mod files;
 mod gate;
 mod pages;
 mod report;
 
-pub use crash_model::{CrashKind, CrashModel};
+pub use crash_kinds::{CrashKind, CrashModel};
 pub use gate::HeldSyncs;
 pub use pages::{PageFate, PAGE_SIZE, SECTOR_SIZE};
 pub use report::CrashReport;

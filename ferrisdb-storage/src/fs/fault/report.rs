@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::PathBuf;
 
-use super::crash_model::{CrashKind, CrashModel};
+use super::crash_kinds::{CrashKind, CrashModel};
 use super::pages::{FileCrash, PageFate};
 
 /// What [`FaultFileSystem::crash_with`](crate::fs::FaultFileSystem::crash_with) did: every choice it made about
