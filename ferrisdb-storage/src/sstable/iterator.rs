@@ -4,10 +4,10 @@
 use std::ops::Bound;
 use std::sync::Arc;
 
-use ferrisdb_core::{InternalKey, Operation, Result, Slice, Timestamp};
+use ferrisdb_core::{InternalKey, Operation, ReadOptions, Result, Slice, Timestamp};
 
 use super::block::BlockCursor;
-use super::block_io::BlockRead;
+use super::block_io::{BlockRead, Verify};
 use super::readahead::Readahead;
 use super::table_reader::{TableEntry, TableReader};
 
@@ -209,7 +209,35 @@ pub struct TableRange {
     done: bool,
 }
 
+/// The cursors a table makes of itself: this module adds them to
+/// [`TableReader`], which knows nothing of them.
 impl TableReader {
+    /// An owning cursor over the whole table, initially invalid: position it
+    /// with a seek.
+    pub fn iter(self: &Arc<Self>) -> TableIterator {
+        TableIterator::new(self.clone(), BlockRead::CACHED)
+    }
+
+    /// Like [`iter`](Self::iter), reading blocks as `options` says: a scan
+    /// with `fill_cache` off leaves the cache as it found it.
+    pub fn iter_with(self: &Arc<Self>, options: &ReadOptions) -> TableIterator {
+        TableIterator::new(self.clone(), BlockRead::from(options))
+    }
+
+    /// Like [`iter`](Self::iter), but blocks it reads from the file are not
+    /// added to the block cache: for a compaction, which reads every block
+    /// once and would otherwise evict the blocks readers need. Checksums are
+    /// always verified: compaction must not copy damage into a new table.
+    pub fn iter_without_cache_fill(self: &Arc<Self>) -> TableIterator {
+        TableIterator::new(
+            self.clone(),
+            BlockRead {
+                fill_cache: false,
+                verify: Verify::Checksum,
+            },
+        )
+    }
+
     /// Every entry (all versions) whose user key is within `start..end`, in
     /// [`InternalKey`] order.
     pub fn range(self: &Arc<Self>, start: Bound<&[u8]>, end: Bound<&[u8]>) -> TableRange {

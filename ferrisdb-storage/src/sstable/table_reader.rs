@@ -19,7 +19,6 @@ use super::footer::{BlockHandle, Footer};
 use super::format::FOOTER_LEN;
 use super::index::{decode_index, IndexEntry};
 use super::index_search::IndexSearch;
-use super::iterator::TableIterator;
 use super::properties::TableProperties;
 use super::readahead::Readahead;
 use crate::fs::{RandomAccessFile, SharedFileSystem};
@@ -296,32 +295,6 @@ impl TableReader {
             verify,
         )?;
         Block::new(bytes, self.path.clone(), handle.offset)
-    }
-
-    /// An owning cursor over the whole table, initially invalid: position it
-    /// with a seek.
-    pub fn iter(self: &Arc<Self>) -> TableIterator {
-        TableIterator::new(self.clone(), BlockRead::CACHED)
-    }
-
-    /// Like [`iter`](Self::iter), reading blocks as `options` says: a scan
-    /// with `fill_cache` off leaves the cache as it found it.
-    pub fn iter_with(self: &Arc<Self>, options: &ReadOptions) -> TableIterator {
-        TableIterator::new(self.clone(), BlockRead::from(options))
-    }
-
-    /// Like [`iter`](Self::iter), but blocks it reads from the file are not
-    /// added to the block cache: for a compaction, which reads every block
-    /// once and would otherwise evict the blocks readers need. Checksums are
-    /// always verified: compaction must not copy damage into a new table.
-    pub fn iter_without_cache_fill(self: &Arc<Self>) -> TableIterator {
-        TableIterator::new(
-            self.clone(),
-            BlockRead {
-                fill_cache: false,
-                verify: Verify::Checksum,
-            },
-        )
     }
 
     /// Reads every data block bypassing the cache, verifying checksums, entry
