@@ -43,8 +43,10 @@ impl Inner {
             self.finish_compaction(&choice);
             match result {
                 Ok(()) => {}
-                // Stopped by `close`: nothing failed.
-                Err(Error::Closed) => return,
+                // Stopped by `close`: nothing failed. (Only a merge told to
+                // stop returns `Closed`; the flag check keeps any other
+                // `Closed` a failure.)
+                Err(Error::Closed) if self.stopping.load(Ordering::Relaxed) => return,
                 Err(error) => {
                     self.set_background_error(error);
                     return;
@@ -108,7 +110,7 @@ impl Inner {
         // failed background compaction, it stops writes until reopen. One
         // stopped by `close` failed nothing.
         result.or_else(|error| {
-            if matches!(error, Error::Closed) {
+            if matches!(error, Error::Closed) && self.stopping.load(Ordering::Relaxed) {
                 return Err(error);
             }
             self.set_background_error(error);
