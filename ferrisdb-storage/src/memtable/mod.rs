@@ -32,11 +32,11 @@ mod filter;
 mod iter;
 pub mod skip_list;
 
-use ferrisdb_core::hash::key_hash;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use ferrisdb_core::hash::key_hash;
 use ferrisdb_core::{Error, InternalKey, Key, Operation, Result, Slice, Timestamp, Value};
 
 pub use iter::MemTableIter;

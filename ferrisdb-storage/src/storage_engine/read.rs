@@ -5,9 +5,10 @@
 //! and [`Snapshot`](super::Snapshot) share at a timestamp: the point lookup
 //! through MemTables and tables (`get_at`) and the merged scan (`scan_at`).
 
-use ferrisdb_core::hash::key_hash;
 use std::ops::{Bound, RangeBounds};
 use std::sync::Arc;
+
+use ferrisdb_core::hash::key_hash;
 
 use super::{Snapshot, StorageEngine};
 use crate::engine::cursors::MemTableCursor;
