@@ -68,11 +68,13 @@ pub mod fs;
 #[doc(hidden)]
 pub mod internals;
 mod iterator;
+mod lock;
 mod manifest;
 mod memtable;
 pub mod sstable;
 mod storage_engine;
 mod telemetry;
+mod versions;
 pub mod wal;
 mod write_batch;
 

@@ -10,10 +10,14 @@
 //! The *decision* is a [`CompactionStrategy`]: it looks at the current
 //! tables (their levels, sizes and key ranges, as the manifest records them)
 //! and returns a
-//! [`CompactionChoice`], without doing any I/O. The *work* is done by the
-//! worker (`worker.rs`), which carries out any choice: merge tables into a
-//! level (`merge.rs`), move a table down, or drop obsolete tables, and then
-//! installs the result through the manifest. A strategy is therefore a small,
+//! [`CompactionChoice`], without doing any I/O. The *work* is done by a
+//! job (`job.rs`), which carries out any choice: merge tables into a level
+//! (`merge.rs` holds the rule for which versions a merge keeps), move a
+//! table down, or drop obsolete tables, and then installs the result through
+//! the [`VersionSet`](crate::versions::VersionSet). A job is given a narrow
+//! [`CompactionContext`] (the versions, the options, the snapshots, a rate
+//! limiter and a stop flag); the engine decides when it runs
+//! (`engine/compactions.rs`). A strategy is therefore a small,
 //! pure, unit-testable file, one per [`CompactionStyle`]:
 //!
 //! - [`CompactionStyle::Leveled`] (`leveled.rs`): level 0 holds flushed
@@ -36,19 +40,20 @@
 //! tombstones, only when no table that may hold older data
 //! ([`older_tables`]) overlaps it, in any level.
 
+mod job;
 mod leveled;
 mod merge;
 mod rate_limiter;
 mod size_tiered;
-pub(crate) mod worker;
 
 use std::collections::HashSet;
 use std::fmt;
 
-use crate::engine::version::{older_tables, ranges_meet};
 use crate::manifest::TableRecord;
+use crate::versions::{older_tables, ranges_meet};
 use crate::StorageConfig;
 
+pub(crate) use job::{run, CompactionContext};
 pub(crate) use rate_limiter::RateLimiter;
 
 /// How the engine merges tables in the background.
@@ -82,8 +87,7 @@ pub enum CompactionStyle {
     Leveled,
 }
 
-/// The number of levels a leveled database has: 0 through 6.
-pub(crate) const NUM_LEVELS: usize = 7;
+pub(crate) use crate::manifest::format::NUM_LEVELS;
 
 /// What a strategy decided.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,6 @@
 //! Explicit flushes and checkpoints.
 
 use std::path::Path;
-use std::sync::atomic::Ordering;
 
 use super::{lock, Inner};
 use crate::filename::table_file_name;
@@ -16,7 +15,7 @@ impl Inner {
         self.check_background()?;
         {
             let mut state = lock(&self.write);
-            let current = self.current();
+            let current = self.versions.current();
             if !current.active.is_empty() {
                 self.freeze(&mut state, &current, 0)?;
             }
@@ -50,7 +49,7 @@ impl Inner {
         let live_log = write.wal.current_file_number();
         // Held until the copy's manifest is written: no flush or compaction
         // changes the set of tables meanwhile.
-        let guard = lock(&self.manifest);
+        let guard = self.versions.manifest();
         let mut manifest_state = guard.clone();
         for table in &manifest_state.tables {
             let name = table_file_name(table.file_number);
@@ -78,7 +77,7 @@ impl Inner {
             }
         }
         fs.sync_dir(target)?;
-        manifest_state.next_file_number = self.next_file_number.load(Ordering::Relaxed);
+        manifest_state.next_file_number = self.versions.next_file_number();
         manifest::store(fs, target, &manifest_state)?;
         drop(guard);
         Ok(())

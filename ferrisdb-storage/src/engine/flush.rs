@@ -10,26 +10,24 @@
 //! 1. write the table under a temporary name, fsync it, rename it, fsync the
 //!    directory (the table writer and this module);
 //! 2. write a manifest that lists it and moves `log_number` past the
-//!    MemTable's logs, durably (`manifest::store`);
-//! 3. install the new version for readers and drop the frozen MemTable;
+//!    MemTable's logs, durably, and
+//! 3. install the new version for readers and drop the frozen MemTable, as
+//!    one edit (`VersionSet::log_and_apply`);
 //! 4. delete the logs the manifest no longer needs.
 //!
 //! A crash between any two steps leaves either an unlisted table (an orphan,
 //! deleted at the next open, while the logs still hold its data) or a listed
 //! table with logs that are no longer replayed.
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::output::TableOutput;
 use super::stats::Counters;
-use super::version::{Table, Version};
-use super::{lock, Inner, SuperVersion};
-use crate::manifest::{self, ManifestState};
+use super::Inner;
 use crate::memtable::MemTable;
 use crate::sstable::TableOptions;
+use crate::versions::{Table, TableOutput, VersionEdit};
 use crate::wal;
-use crate::{Result, Timestamp};
+use crate::Result;
 
 impl Inner {
     /// The table options every table of this engine is written with.
@@ -50,7 +48,7 @@ impl Inner {
     /// REQUIRES: `memtable` is not empty and no longer written to.
     pub(crate) fn write_table(&self, memtable: &Arc<MemTable>) -> Result<Arc<Table>> {
         debug_assert!(!memtable.is_empty(), "flush of an empty MemTable");
-        let mut output = TableOutput::new(self, 0, None);
+        let mut output = TableOutput::new(&self.versions, self.table_options(), 0, None);
         let mut iter = memtable.iter();
         iter.seek_to_first();
         while iter.valid() {
@@ -71,81 +69,28 @@ impl Inner {
         Ok(table)
     }
 
-    /// Records `version` (and, if given, a new oldest needed log) in a
-    /// durable manifest, then lets `install` put it in place for readers.
-    ///
-    /// REQUIRES: the caller holds the `manifest` lock (`state`), so versions
-    /// change one at a time.
-    pub(crate) fn commit_version(
-        &self,
-        state: &mut ManifestState,
-        version: &Version,
-        log_number: Option<u64>,
-        install: impl FnOnce(&SuperVersion) -> SuperVersion,
-    ) -> Result<()> {
-        self.store_manifest(state, |next| {
-            next.tables = version.records();
-            if let Some(log_number) = log_number {
-                next.log_number = log_number;
-            }
-            next.last_timestamp = version
-                .tables()
-                .map(|t| t.record.max_timestamp)
-                .fold(next.last_timestamp, Timestamp::max);
-            // The log a clean close recorded is replayed at open and retired
-            // by this manifest or an earlier one since.
-            next.closed_log = None;
-        })?;
-        self.modify_current(install);
-        Ok(())
-    }
-
-    /// Writes `state` changed by `change`, with the current next file
-    /// number, as the new manifest, and keeps it as `state` once durable.
-    pub(crate) fn store_manifest(
-        &self,
-        state: &mut ManifestState,
-        change: impl FnOnce(&mut ManifestState),
-    ) -> Result<()> {
-        let mut next = state.clone();
-        change(&mut next);
-        next.next_file_number = self.next_file_number.load(Ordering::Relaxed);
-        manifest::store(self.fs.as_ref(), &self.dir, &next)?;
-        *state = next;
-        Ok(())
-    }
-
     /// Flushes the oldest frozen MemTable, if there is one. Returns whether
     /// there was.
     pub(crate) fn flush_oldest(&self) -> Result<bool> {
-        let Some(oldest) = self.current().frozen.last().cloned() else {
+        let Some(oldest) = self.versions.current().frozen.last().cloned() else {
             return Ok(false);
         };
         let _span = tracing::info_span!("flush", log = oldest.log_number).entered();
         let table = self.write_table(&oldest.memtable)?;
 
-        let mut manifest_state = lock(&self.manifest);
         // Every log from the next newer MemTable on is still needed. Writers
         // may freeze more MemTables meanwhile; they go in front, so the one
         // just newer than `oldest` does not change.
-        let current = self.current();
-        let newer = &current.frozen[..current.frozen.len() - 1];
-        let log_number = newer.last().map_or(current.active_log, |f| f.log_number);
-        let version = Arc::new(current.version.with_flushed(Arc::clone(&table)));
-        self.commit_version(&mut manifest_state, &version, Some(log_number), |now| {
-            SuperVersion {
-                active: Arc::clone(&now.active),
-                active_log: now.active_log,
-                frozen: now
-                    .frozen
-                    .iter()
-                    .filter(|f| !Arc::ptr_eq(&f.memtable, &oldest.memtable))
-                    .cloned()
-                    .collect(),
-                version: Arc::clone(&version),
+        let flushed = [Arc::clone(&oldest.memtable)];
+        let mut log_number = 0;
+        self.versions.log_and_apply(|now| {
+            log_number = now.log_needed_after(&flushed);
+            VersionEdit::Flushed {
+                tables: vec![Arc::clone(&table)],
+                memtables: flushed.to_vec(),
+                log_number,
             }
         })?;
-        drop(manifest_state);
 
         Counters::add(&self.counters.flushes, 1);
         tracing::info!(
@@ -185,7 +130,7 @@ impl Inner {
                 if background.stopped().is_some() {
                     return Some(false);
                 }
-                (!self.current().frozen.is_empty()).then_some(true)
+                (!self.versions.current().frozen.is_empty()).then_some(true)
             });
             if !has_work {
                 return;

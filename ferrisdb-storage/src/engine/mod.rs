@@ -42,59 +42,32 @@
 //!   `write` never blocks the flush or compaction it waits for.
 
 mod checkpoint;
-pub(crate) mod cursors;
+mod compactions;
 mod directory;
 mod flush;
-pub(crate) mod output;
 mod recovery;
 mod replay;
 mod room;
 pub(crate) mod snapshots;
 pub mod stats;
-pub(crate) mod version;
 mod write;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Condvar, Mutex};
 
 use crate::compaction::{CompactionStrategy, RateLimiter};
-use crate::fs::{FileLock, SharedFileSystem};
-use crate::manifest::{self, ManifestState};
-use crate::memtable::MemTable;
+use crate::fs::SharedFileSystem;
 use crate::sstable::BlockCache;
+use crate::versions::VersionSet;
 use crate::wal::{WalPosition, WalWriter};
 use crate::{Error, Result, StorageConfig, Timestamp};
 
+pub(crate) use crate::lock::lock;
 pub(crate) use recovery::open;
 use snapshots::SnapshotList;
 use stats::Counters;
-use version::Version;
-
-/// The directory's lock file while this engine holds it, `None` once
-/// released. Shared with every [`Table`](version::Table), which deletes its
-/// obsolete file only while the lock is held and holds this mutex while it
-/// does, so no file is deleted once another instance may own the directory.
-pub(crate) type DirectoryLock = Arc<Mutex<Option<Box<dyn FileLock>>>>;
-/// A frozen MemTable waiting for its flush, and the first log holding its
-/// writes.
-#[derive(Debug, Clone)]
-pub(crate) struct Frozen {
-    pub(crate) memtable: Arc<MemTable>,
-    pub(crate) log_number: u64,
-}
-
-/// Everything a read needs, swapped whole when it changes.
-#[derive(Debug)]
-pub(crate) struct SuperVersion {
-    pub(crate) active: Arc<MemTable>,
-    /// The first log that holds writes of `active`.
-    pub(crate) active_log: u64,
-    /// Frozen MemTables, newest first.
-    pub(crate) frozen: Vec<Frozen>,
-    pub(crate) version: Arc<Version>,
-}
 
 /// The writer's side: the log and the timestamp counter.
 #[derive(Debug)]
@@ -139,21 +112,12 @@ pub(crate) struct Inner {
     pub(crate) config: StorageConfig,
     pub(crate) fs: SharedFileSystem,
     pub(crate) dir: PathBuf,
-    /// The directory's lock, held from `open` until `close` releases it
-    /// (`release_lock`), not for as long as this state lives: a `Snapshot`
-    /// that outlives `close` keeps the state alive, only to read.
-    pub(crate) lock_file: DirectoryLock,
-    pub(crate) current: RwLock<Arc<SuperVersion>>,
+    pub(crate) versions: VersionSet,
     pub(crate) write: Mutex<WriteState>,
     /// The newest timestamp whose write is complete in the MemTable (and,
     /// under `SyncMode::Full`, durable in the log, with every write before
     /// it); reads and new snapshots use it. Never moves back.
     pub(crate) visible: AtomicU64,
-    pub(crate) next_file_number: Arc<AtomicU64>,
-    /// Set while `open` replays the logs: its tables may take the file
-    /// numbers kept for `open` (see [`manifest::FILE_NUMBERS_KEPT_FOR_OPEN`]).
-    pub(crate) opening: AtomicBool,
-    pub(crate) manifest: Mutex<ManifestState>,
     pub(crate) background: Mutex<Background>,
     /// Signalled when a flush finishes, work arrives, or shutdown begins.
     pub(crate) background_changed: Condvar,
@@ -168,33 +132,7 @@ pub(crate) struct Inner {
     pub(crate) stopping: AtomicBool,
 }
 
-/// Locks a mutex, recovering the data if a thread panicked while holding it.
-///
-/// Every critical section in the engine leaves its data consistent before it
-/// can panic (they only swap whole values in), so a poisoned lock holds valid
-/// state, and refusing it would turn one failed thread into a dead database.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 impl Inner {
-    /// The current super version.
-    pub(crate) fn current(&self) -> Arc<SuperVersion> {
-        let guard = self.current.read().unwrap_or_else(|p| p.into_inner());
-        Arc::clone(&guard)
-    }
-
-    /// Replaces the current super version with `change(current)`, as one
-    /// step: writers (freezing MemTables) and the flush thread (dropping them,
-    /// adding tables) change different parts of it concurrently, and a
-    /// read-then-install in two steps would let one undo the other.
-    pub(crate) fn modify_current(&self, change: impl FnOnce(&SuperVersion) -> SuperVersion) {
-        let mut guard = self.current.write().unwrap_or_else(|p| p.into_inner());
-        *guard = Arc::new(change(&guard));
-    }
-
     /// The newest timestamp a new read may see. `Acquire` pairs with the
     /// writers' `Release` publication: the MemTable inserts of every write up
     /// to this timestamp are visible to the reading thread.
@@ -224,9 +162,8 @@ impl Inner {
     /// result the super version already holds, and the read would miss the
     /// version it should see. This costs nothing over the two steps: the
     /// read lock was taken anyway, the load just moved inside it.
-    pub(crate) fn read_view(&self) -> (Timestamp, Arc<SuperVersion>) {
-        let guard = self.current.read().unwrap_or_else(|p| p.into_inner());
-        (self.visible_timestamp(), Arc::clone(&guard))
+    pub(crate) fn read_view(&self) -> (Timestamp, Arc<crate::versions::SuperVersion>) {
+        self.versions.current_with(|| self.visible_timestamp())
     }
 
     /// The error that stopped the engine, if any.
@@ -278,29 +215,6 @@ impl Inner {
     pub(crate) fn notify_background(&self) {
         let _background = lock(&self.background);
         self.background_changed.notify_all();
-    }
-
-    /// Releases the directory's lock, so the database can be opened again.
-    ///
-    /// REQUIRES: nothing writes through this state any more: the background
-    /// threads are joined and the log is sealed or failed. A `Snapshot` or
-    /// `Scan` still alive only reads the MemTables and the open table files
-    /// it holds, which never change. An obsolete table it lets go of deletes
-    /// a file the manifest no longer lists, and a new instance numbers its
-    /// files above every number in the directory and the manifest, so that
-    /// name is never reused.
-    pub(crate) fn release_lock(&self) {
-        lock(&self.lock_file).take();
-    }
-
-    /// A fresh file number, for a table (the log writer takes its own from
-    /// the same counter); a corruption error once they are used up (see
-    /// [`manifest::take_file_number`]).
-    pub(crate) fn new_file_number(&self) -> Result<u64> {
-        // Relaxed: only the thread running `open` sets or clears it, before
-        // any other thread starts.
-        let for_open = self.opening.load(Ordering::Relaxed);
-        manifest::take_file_number(&self.next_file_number, &self.dir, for_open)
     }
 
     /// Fails with the background error, if there is one.

@@ -73,22 +73,23 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::{Arc, Condvar, Mutex};
 
 use super::snapshots::SnapshotList;
 use super::stats::Counters;
-use super::version::{Table, Version};
-use super::{directory, Background, DirectoryLock, Inner, SuperVersion, WriteState};
+use super::{directory, Background, Inner, WriteState};
 use crate::compaction::{self, RateLimiter};
 use crate::filename::{
     parse_file_name, table_file_name, wal_file_name, FileType, LOCK_FILE_NAME, MANIFEST_FILE_NAME,
 };
-use crate::fs::{FileSystem, SharedFileSystem};
+use crate::fs::FileSystem;
+use crate::lock::DirectoryLock;
 use crate::manifest::format::MAX_FILE_NUMBER;
 use crate::manifest::{self, ManifestState, TableRecord};
 use crate::memtable::MemTable;
 use crate::sstable::{BlockCache, TableReader};
+use crate::versions::{SuperVersion, Table, Version, VersionSet};
 use crate::wal::{self, WalOptions, WalWriter};
 use crate::{Error, Result, StorageConfig};
 
@@ -102,7 +103,6 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
     let lock: DirectoryLock = Arc::new(Mutex::new(Some(fs.lock(&dir.join(LOCK_FILE_NAME))?)));
     let state = directory::load_or_create(fs.as_ref(), &config)?;
     let block_cache = Arc::new(BlockCache::new(config.block_cache_size));
-    let version = open_tables(&fs, &dir, &state, &block_cache, &lock)?;
     check_oldest_log(fs.as_ref(), &dir, &state)?;
     // Numbers continue above everything in the directory, even files a crash
     // left unlisted, so a new file never reuses a name. The highest is below
@@ -115,6 +115,18 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
     manifest::check_room_to_open(&dir, next)?;
     let next_file_number = Arc::new(AtomicU64::new(next));
     let log_number = manifest::take_file_number(&next_file_number, &dir, true)?;
+    let active = MemTable::with_filter(config.memtable_size, config.memtable_filter);
+    let versions = VersionSet::new(
+        Arc::clone(&fs),
+        dir.clone(),
+        lock,
+        Arc::clone(&block_cache),
+        state.clone(),
+        Arc::clone(&next_file_number),
+        SuperVersion::new(Arc::new(active), log_number, Arc::default()),
+    );
+    let version = Arc::new(open_tables(&versions, &state)?);
+    versions.modify_current(|now| now.with_version(version, &[]));
     remove_leftovers(fs.as_ref(), &dir, &state)?;
     let logs: Vec<_> = wal::wal_files(fs.as_ref(), &dir)?
         .into_iter()
@@ -134,24 +146,13 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
     )?;
 
     let inner = Arc::new(Inner {
-        current: RwLock::new(Arc::new(SuperVersion {
-            active: Arc::new(MemTable::with_filter(
-                config.memtable_size,
-                config.memtable_filter,
-            )),
-            active_log: log_number,
-            frozen: Vec::new(),
-            version: Arc::new(version),
-        })),
+        versions,
         write: Mutex::new(WriteState {
             wal: Arc::new(wal),
             last_timestamp: state.last_timestamp,
             last_full: None,
         }),
         visible: AtomicU64::new(state.last_timestamp),
-        next_file_number,
-        opening: AtomicBool::new(true),
-        manifest: Mutex::new(state),
         background: Mutex::new(Background::default()),
         background_changed: Condvar::new(),
         snapshots: SnapshotList::default(),
@@ -163,23 +164,17 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
         fs,
         dir,
         config,
-        lock_file: lock,
     });
     inner.replay(&logs, log_number)?;
-    inner.opening.store(false, Ordering::Relaxed);
+    inner.versions.finish_opening();
     Ok(inner)
 }
 
 /// Opens every table the manifest lists, by level: each must be listed once,
 /// exist, have the size the manifest records and open, and each level below
 /// 0 must be sorted by key with disjoint ranges.
-fn open_tables(
-    fs: &SharedFileSystem,
-    dir: &Path,
-    state: &ManifestState,
-    block_cache: &Arc<BlockCache>,
-    dir_lock: &DirectoryLock,
-) -> Result<Version> {
+fn open_tables(versions: &VersionSet, state: &ManifestState) -> Result<Version> {
+    let (fs, dir) = (&versions.fs, versions.dir.as_path());
     let mut levels: Vec<Vec<Arc<Table>>> = Vec::new();
     let mut listed = BTreeSet::new();
     for record in &state.tables {
@@ -197,19 +192,14 @@ fn open_tables(
                 "the manifest lists this table but the file is missing; restore it from a backup",
             ));
         }
-        let reader = TableReader::open(fs, &path, Some(Arc::clone(block_cache)))?;
-        check_record(record, &reader)?;
+        let table = versions.open_table(record.clone())?;
+        check_record(record, &table.reader)?;
         // The manifest's decoder bounds levels by NUM_LEVELS.
         let level = record.level as usize;
         if levels.len() <= level {
             levels.resize_with(level + 1, Vec::new);
         }
-        levels[level].push(Arc::new(Table::new(
-            record.clone(),
-            reader,
-            Arc::clone(fs),
-            Arc::clone(dir_lock),
-        )));
+        levels[level].push(table);
     }
     // The manifest lists tables in read order: level 0 newest first (a
     // size-tiered merge output is newer than the runs after it but may have

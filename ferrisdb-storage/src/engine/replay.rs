@@ -26,12 +26,13 @@ use std::sync::Arc;
 
 use super::stats::Counters;
 use super::write::{apply, charge};
-use super::{lock, Inner, SuperVersion};
+use super::{lock, Inner};
 use crate::filename::wal_file_name;
 use crate::fs::FileSystem;
 use crate::manifest::format::MAX_TIMESTAMP;
 use crate::manifest::ClosedLog;
 use crate::memtable::MemTable;
+use crate::versions::VersionEdit;
 use crate::wal::format::{FILE_HEADER_SIZE, FORMAT_VERSION_1};
 use crate::wal::{RecoveryMode, WalPosition, WalReader, WalRecord};
 use crate::{Error, Result, Timestamp};
@@ -41,7 +42,7 @@ impl Inner {
     /// with `log_number` as the oldest log still needed, and deletes the
     /// replayed logs.
     pub(super) fn replay(&self, logs: &[(u64, PathBuf)], log_number: u64) -> Result<()> {
-        let mut last_timestamp = lock(&self.manifest).last_timestamp;
+        let mut last_timestamp = self.versions.manifest().last_timestamp;
         let mut tables = Vec::new();
         let mut memtable = Arc::new(MemTable::with_filter(
             self.config.memtable_size,
@@ -52,7 +53,7 @@ impl Inner {
         // The log that ended early (its path, the offset, how), if any: only
         // the newest log that holds writes may.
         let mut ended_early: Option<(PathBuf, u64, &str)> = None;
-        let closed = lock(&self.manifest).closed_log;
+        let closed = self.versions.manifest().closed_log;
         if let Some(closed) = closed.filter(|c| !logs.iter().any(|(n, _)| *n == c.number)) {
             self.lost_end_of_closed_log(closed, &self.dir.join(wal_file_name(closed.number)), 0)?;
         }
@@ -170,19 +171,12 @@ impl Inner {
             "replayed the logs"
         );
 
-        let mut state = lock(&self.manifest);
-        let mut version = self.current().version.as_ref().clone();
-        for table in tables {
-            version = version.with_flushed(table);
-        }
-        let version = Arc::new(version);
-        self.commit_version(&mut state, &version, Some(log_number), |now| SuperVersion {
-            active: Arc::clone(&now.active),
-            active_log: now.active_log,
-            frozen: Vec::new(),
-            version: Arc::clone(&version),
+        // Oldest first: each goes to the front of level 0.
+        self.versions.log_and_apply(|_| VersionEdit::Flushed {
+            tables,
+            memtables: Vec::new(),
+            log_number,
         })?;
-        drop(state);
 
         let mut write = lock(&self.write);
         write.last_timestamp = last_timestamp;
@@ -203,9 +197,7 @@ impl Inner {
             number: end.file_number,
             length: end.offset,
         };
-        self.store_manifest(&mut lock(&self.manifest), |next| {
-            next.closed_log = Some(closed);
-        })
+        self.versions.record_closed_log(closed)
     }
 
     /// The log a clean close recorded is shorter than it was (`len` bytes,

@@ -11,9 +11,10 @@ use std::sync::{Arc, MutexGuard};
 use std::time::Instant;
 
 use super::stats::Counters;
-use super::{Frozen, Inner, SuperVersion, WriteState};
+use super::{Inner, WriteState};
 use crate::memtable::MemTable;
 use crate::telemetry;
+use crate::versions::SuperVersion;
 use crate::Result;
 
 impl Inner {
@@ -41,7 +42,7 @@ impl Inner {
         let mut stalled_since: Option<Instant> = None;
         let mut slowed_down = false;
         let current = loop {
-            let current = self.current();
+            let current = self.versions.current();
             // Without background compaction, nothing would ever bring level 0
             // down: it must not stall writes (RocksDB's rule too).
             let level0 = if self.config.disable_auto_compactions {
@@ -84,16 +85,12 @@ impl Inner {
             if active.is_empty() {
                 // A batch larger than a whole MemTable: give it a MemTable of
                 // its own size rather than freezing an empty one.
-                self.modify_current(|now| SuperVersion {
-                    active: Arc::new(MemTable::with_filter(needed, self.config.memtable_filter)),
-                    active_log: now.active_log,
-                    frozen: now.frozen.clone(),
-                    version: Arc::clone(&now.version),
-                });
+                let big = Arc::new(MemTable::with_filter(needed, self.config.memtable_filter));
+                self.versions.modify_current(|now| now.with_active(big));
             } else {
                 self.freeze(state, &current, needed)?;
             }
-            break self.current();
+            break self.versions.current();
         };
         if let Some(since) = stalled_since {
             let waited = since.elapsed();
@@ -113,7 +110,7 @@ impl Inner {
             if let Some(stop) = background.stopped() {
                 return Some(Err(stop));
             }
-            (!still_blocked(&self.current())).then_some(Ok(()))
+            (!still_blocked(&self.versions.current())).then_some(Ok(()))
         })
     }
 
@@ -139,23 +136,12 @@ impl Inner {
         // table made from it, holds only published timestamps.
         self.publish_durable(state.last_timestamp);
         let memtable_size = self.config.memtable_size.max(needed);
-        self.modify_current(|now| {
-            let mut frozen = Vec::with_capacity(now.frozen.len() + 1);
-            frozen.push(Frozen {
-                memtable: Arc::clone(&now.active),
-                log_number: now.active_log,
-            });
-            frozen.extend(now.frozen.iter().cloned());
-            SuperVersion {
-                active: Arc::new(MemTable::with_filter(
-                    memtable_size,
-                    self.config.memtable_filter,
-                )),
-                active_log: log_number,
-                frozen,
-                version: Arc::clone(&now.version),
-            }
-        });
+        let next = Arc::new(MemTable::with_filter(
+            memtable_size,
+            self.config.memtable_filter,
+        ));
+        self.versions
+            .modify_current(|now| now.with_frozen_active(next, log_number));
         tracing::debug!(log_number, "froze the active MemTable");
         self.notify_background();
         Ok(())

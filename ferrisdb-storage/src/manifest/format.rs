@@ -48,6 +48,10 @@ pub const MAX_FILE_LEN: usize = HEADER_LEN + MAX_BODY_LEN + CHECKSUM_LEN;
 /// claiming more records than the body holds is damage.
 pub const MIN_TABLE_RECORD_LEN: usize = 5 + 2 * (1 + 8) + 2 * 8;
 
+/// The number of levels a database has, 0 through 6: a table record's level
+/// is below it, for either compaction style. On-disk: never change.
+pub const NUM_LEVELS: usize = 7;
+
 /// The bound on file numbers, for logs and tables alike: every number given
 /// out is below it (`manifest::take_file_number`), so the next file number a
 /// manifest records is at most this. A manifest whose next file number is

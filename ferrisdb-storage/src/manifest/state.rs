@@ -4,12 +4,12 @@ use std::path::Path;
 
 use ferrisdb_core::coding::{put_fixed32, put_fixed64, put_varint64, DecodeError, Decoder};
 
+use super::format::NUM_LEVELS;
 use super::format::{
     BODY_LEN_OFFSET, CHECKSUM_LEN, FORMAT_VERSION, FORMAT_VERSION_1, HEADER_LEN, MAGIC,
     MAX_BODY_LEN, MAX_FILE_NUMBER, MAX_TIMESTAMP, MIN_FILE_LEN, MIN_TABLE_RECORD_LEN,
     VERSION_OFFSET,
 };
-use crate::compaction::NUM_LEVELS;
 use crate::{Error, InternalKey, Result, Timestamp};
 
 /// One live table, as the manifest records it.

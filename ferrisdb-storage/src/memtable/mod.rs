@@ -28,6 +28,7 @@
 //! borrowing iterator) or [`MemTable::iter`] (an owning two-way cursor that
 //! keeps the table alive through an `Arc`).
 
+mod cursor;
 mod filter;
 mod iter;
 pub mod skip_list;
@@ -39,6 +40,7 @@ use std::sync::Arc;
 use ferrisdb_core::hash::key_hash;
 use ferrisdb_core::{Error, InternalKey, Key, Operation, Result, Slice, Timestamp, Value};
 
+pub(crate) use cursor::MemTableCursor;
 pub use iter::MemTableIter;
 pub use skip_list::{Entries, EntryRef};
 

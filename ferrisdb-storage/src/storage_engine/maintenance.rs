@@ -104,7 +104,7 @@ impl StorageEngine {
     /// newest first, then each deeper level by key. After a close, the
     /// tables the database closed with.
     pub fn live_tables(&self) -> Vec<TableRecord> {
-        self.handle.inner.current().version.records()
+        self.handle.inner.versions.current().version.records()
     }
 
     /// Space amplification: bytes of live tables on disk divided by the bytes
@@ -134,7 +134,7 @@ impl StorageEngine {
     /// counters the database closed with.
     pub fn stats(&self) -> EngineStats {
         let inner = &self.handle.inner;
-        let current = inner.current();
+        let current = inner.versions.current();
         let counters = &inner.counters;
         let wal_bytes = lock(&inner.write).wal.bytes_written();
         EngineStats {

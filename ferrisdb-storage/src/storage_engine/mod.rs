@@ -249,7 +249,7 @@ impl Handle {
         // Nothing writes through `inner` any more: the threads are joined,
         // and the log is sealed, or failed and refuses everything. A live
         // snapshot may keep `inner`, but not the directory.
-        self.inner.release_lock();
+        self.inner.versions.release_lock();
         closed
     }
 }

@@ -11,12 +11,12 @@ use std::sync::Arc;
 use ferrisdb_core::hash::key_hash;
 
 use super::{Snapshot, StorageEngine};
-use crate::engine::cursors::MemTableCursor;
-use crate::engine::SuperVersion;
 use crate::iterator::merge::{Direction, MergingCursor};
 use crate::iterator::scan::Scan;
 use crate::iterator::Cursor;
+use crate::memtable::MemTableCursor;
 use crate::telemetry;
+use crate::versions::SuperVersion;
 use crate::{Key, Operation, ReadOptions, Result, Slice, Timestamp};
 
 impl StorageEngine {

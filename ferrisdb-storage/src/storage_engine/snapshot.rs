@@ -58,7 +58,12 @@ impl Snapshot {
     ///
     /// As for [`get`](Self::get).
     pub fn get_opt(&self, key: impl AsRef<[u8]>, options: &ReadOptions) -> Result<Option<Slice>> {
-        get_at(&self.inner.current(), key.as_ref(), self.timestamp, options)
+        get_at(
+            &self.inner.versions.current(),
+            key.as_ref(),
+            self.timestamp,
+            options,
+        )
     }
 
     /// Every live pair as of the snapshot, in key order (and in reverse with
@@ -125,7 +130,12 @@ impl Snapshot {
     /// The scan of `range` at the snapshot's timestamp: the one path of
     /// `iter_opt`, `scan_opt` and `scan_prefix_opt`.
     fn scan_range(&self, range: KeyRange, options: &ReadOptions) -> Scan {
-        scan_at(&self.inner.current(), self.timestamp, range, options)
+        scan_at(
+            &self.inner.versions.current(),
+            self.timestamp,
+            range,
+            options,
+        )
     }
 }
 

@@ -2,11 +2,10 @@
 
 use std::sync::Arc;
 
-use super::version::Table;
-use super::Inner;
+use super::{Table, VersionSet};
 use crate::filename::table_file_name;
 use crate::manifest::TableRecord;
-use crate::sstable::{TableBuilder, TableReader};
+use crate::sstable::{TableBuilder, TableOptions};
 use crate::{Operation, Result, Timestamp};
 
 /// Turns a stream of entries, in [`InternalKey`](crate::InternalKey) order,
@@ -16,7 +15,8 @@ use crate::{Operation, Result, Timestamp};
 /// but only between two user keys: every version of a key stays in one table,
 /// so the tables of a level have disjoint user-key ranges.
 pub(crate) struct TableOutput<'a> {
-    inner: &'a Inner,
+    versions: &'a VersionSet,
+    options: TableOptions,
     level: u32,
     split_at: Option<u64>,
     current: Option<(u64, TableBuilder)>,
@@ -25,10 +25,17 @@ pub(crate) struct TableOutput<'a> {
 }
 
 impl<'a> TableOutput<'a> {
-    /// Outputs at `level`, split at `split_at` bytes if given.
-    pub(crate) fn new(inner: &'a Inner, level: u32, split_at: Option<u64>) -> Self {
+    /// Outputs of `versions` at `level`, written with `options`, split at
+    /// `split_at` bytes if given.
+    pub(crate) fn new(
+        versions: &'a VersionSet,
+        options: TableOptions,
+        level: u32,
+        split_at: Option<u64>,
+    ) -> Self {
         TableOutput {
-            inner,
+            versions,
+            options,
             level,
             split_at,
             current: None,
@@ -54,10 +61,9 @@ impl<'a> TableOutput<'a> {
             }
         }
         if self.current.is_none() {
-            let number = self.inner.new_file_number()?;
-            let path = self.inner.dir.join(table_file_name(number));
-            let writer =
-                TableBuilder::create(Arc::clone(&self.inner.fs), path, self.inner.table_options())?;
+            let number = self.versions.new_file_number()?;
+            let path = self.versions.dir.join(table_file_name(number));
+            let writer = TableBuilder::create(Arc::clone(&self.versions.fs), path, self.options)?;
             self.current = Some((number, writer));
         }
         if new_key {
@@ -73,11 +79,6 @@ impl<'a> TableOutput<'a> {
             return Ok(());
         };
         let meta = writer.finish()?;
-        let reader = TableReader::open(
-            &self.inner.fs,
-            &meta.path,
-            Some(Arc::clone(&self.inner.block_cache)),
-        )?;
         let props = &meta.properties;
         let record = TableRecord {
             level: self.level,
@@ -90,12 +91,7 @@ impl<'a> TableOutput<'a> {
             min_timestamp: props.min_timestamp,
             max_timestamp: props.max_timestamp,
         };
-        self.finished.push(Arc::new(Table::new(
-            record,
-            reader,
-            Arc::clone(&self.inner.fs),
-            Arc::clone(&self.inner.lock_file),
-        )));
+        self.finished.push(self.versions.open_table(record)?);
         Ok(())
     }
 
@@ -104,7 +100,7 @@ impl<'a> TableOutput<'a> {
     pub(crate) fn finish(mut self) -> Result<Vec<Arc<Table>>> {
         self.finish_current()?;
         if !self.finished.is_empty() {
-            self.inner.fs.sync_dir(&self.inner.dir)?;
+            self.versions.fs.sync_dir(&self.versions.dir)?;
         }
         Ok(std::mem::take(&mut self.finished))
     }

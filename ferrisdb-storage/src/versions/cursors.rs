@@ -1,74 +1,12 @@
-//! The MemTable's and the tables' own cursors, seen as [`Cursor`]s.
-//!
-//! The MemTable and the tables each have a two-way cursor shaped by their
-//! storage (an in-memory skip list, blocks on disk). The merge wants one
-//! interface, so these adapters translate; they add no buffering.
+//! A live table's and a level's cursors, seen as [`Cursor`]s: what a merge
+//! reads from the tables of a [`Version`](super::Version).
 
 use std::sync::Arc;
 
-use super::version::Table;
+use super::table::Table;
 use crate::iterator::Cursor;
-use crate::memtable::{MemTable, MemTableIter};
 use crate::sstable::TableIterator;
 use crate::{InternalKey, Operation, ReadOptions, Result, Slice, Timestamp};
-
-/// A MemTable as a [`Cursor`]. Its moves never fail.
-pub(crate) struct MemTableCursor(MemTableIter);
-
-impl MemTableCursor {
-    pub(crate) fn new(memtable: &Arc<MemTable>) -> Self {
-        MemTableCursor(memtable.iter())
-    }
-}
-
-impl Cursor for MemTableCursor {
-    fn valid(&self) -> bool {
-        self.0.valid()
-    }
-    fn seek_to_first(&mut self) -> Result<()> {
-        self.0.seek_to_first();
-        Ok(())
-    }
-    fn seek_to_last(&mut self) -> Result<()> {
-        self.0.seek_to_last();
-        Ok(())
-    }
-    fn seek(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
-        self.0.seek(user_key, timestamp);
-        Ok(())
-    }
-    fn seek_for_prev(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
-        // The first entry at or after the target; if it is past the target,
-        // the one before it is the last entry at or before it.
-        self.0.seek(user_key, timestamp);
-        if !self.0.valid() {
-            self.0.seek_to_last();
-        } else if self.0.user_key() != user_key || self.0.timestamp() != timestamp {
-            self.0.prev();
-        }
-        Ok(())
-    }
-    fn next(&mut self) -> Result<()> {
-        self.0.next();
-        Ok(())
-    }
-    fn prev(&mut self) -> Result<()> {
-        self.0.prev();
-        Ok(())
-    }
-    fn user_key(&self) -> &[u8] {
-        self.0.user_key()
-    }
-    fn timestamp(&self) -> Timestamp {
-        self.0.timestamp()
-    }
-    fn operation(&self) -> Operation {
-        self.0.operation()
-    }
-    fn value(&self) -> &[u8] {
-        self.0.value()
-    }
-}
 
 /// A table as a [`Cursor`]. It holds the table, so a compaction that replaces
 /// the table cannot delete its file while the cursor reads it.

@@ -2,102 +2,18 @@
 //!
 //! Tables never change, and neither does a [`Version`]: a flush or a
 //! compaction builds a new one and installs it. A reader that took the old one
-//! keeps reading the old tables. A table that a compaction replaced is marked
-//! obsolete and its file is deleted when the last reader lets go of it.
+//! keeps reading the old tables.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use crate::fs::SharedFileSystem;
-use crate::iterator::Cursor;
-use crate::manifest::TableRecord;
-use crate::sstable::{TableEntry, TableReader};
-use crate::{ReadOptions, Result, Timestamp};
-
 use super::cursors::{LevelCursor, TableCursor};
-use super::{lock, DirectoryLock};
-
-/// A live table: what the manifest records of it, and the open reader.
-#[derive(Debug)]
-pub(crate) struct Table {
-    pub(crate) record: TableRecord,
-    pub(crate) reader: Arc<TableReader>,
-    fs: SharedFileSystem,
-    /// The engine's hold on the directory: an obsolete file is deleted only
-    /// while it lasts.
-    dir_lock: DirectoryLock,
-    /// Set once a durable manifest no longer lists the table; the file is
-    /// deleted when the last reference drops.
-    obsolete: AtomicBool,
-}
-
-impl Table {
-    pub(crate) fn new(
-        record: TableRecord,
-        reader: Arc<TableReader>,
-        fs: SharedFileSystem,
-        dir_lock: DirectoryLock,
-    ) -> Self {
-        Table {
-            record,
-            reader,
-            fs,
-            dir_lock,
-            obsolete: AtomicBool::new(false),
-        }
-    }
-
-    /// The same file, recorded at another level (a move needs no rewrite).
-    fn moved_to(&self, level: u32) -> Table {
-        let record = TableRecord {
-            level,
-            ..self.record.clone()
-        };
-        Table::new(
-            record,
-            Arc::clone(&self.reader),
-            Arc::clone(&self.fs),
-            Arc::clone(&self.dir_lock),
-        )
-    }
-
-    /// Deletes the file once nobody reads it any more.
-    pub(crate) fn mark_obsolete(&self) {
-        // Relaxed: the flag is read in `drop`, which runs after every other
-        // reference is gone; the `Arc` count's synchronization orders it.
-        self.obsolete.store(true, Ordering::Relaxed);
-    }
-
-    /// Whether `user_key` lies inside the table's key range.
-    fn covers(&self, user_key: &[u8]) -> bool {
-        covers(&self.record, user_key)
-    }
-}
-
-impl Drop for Table {
-    fn drop(&mut self) {
-        if !self.obsolete.load(Ordering::Relaxed) {
-            return;
-        }
-        // Only while this engine holds the directory, and holding the lock's
-        // mutex so a close cannot release it meanwhile: a reader that
-        // outlives `close` must not delete a file of a database another
-        // instance may have opened since (the next open of this one deletes
-        // what is left).
-        let held = lock(&self.dir_lock);
-        if held.is_some() {
-            if let Err(error) = self.fs.remove(self.reader.path()) {
-                tracing::warn!(%error, "could not delete an obsolete table; the next open will");
-            }
-        }
-    }
-}
-
-fn covers(record: &TableRecord, user_key: &[u8]) -> bool {
-    record.smallest.user_key.as_slice() <= user_key
-        && user_key <= record.largest.user_key.as_slice()
-}
+use super::table::{covers, Table};
+use crate::iterator::Cursor;
+use crate::manifest::format::NUM_LEVELS;
+use crate::manifest::TableRecord;
+use crate::sstable::TableEntry;
+use crate::{ReadOptions, Result, Timestamp};
 
 /// The live tables, level by level.
 ///
@@ -130,7 +46,7 @@ impl Version {
             .iter()
             .map(|l| l.iter().map(|t| t.record.clone()).collect())
             .collect();
-        levels.resize_with(crate::compaction::NUM_LEVELS.max(levels.len()), Vec::new);
+        levels.resize_with(NUM_LEVELS.max(levels.len()), Vec::new);
         levels
     }
 

@@ -1,0 +1,36 @@
+//! The versions: which tables are live, by level, and how that changes.
+//!
+//! LevelDB's `VersionSet`, in one module:
+//!
+//! - `table.rs`: a live table (its manifest record and open reader), whose
+//!   file is deleted once no version lists it and nobody reads it;
+//! - `version.rs`: a [`Version`], the live tables by level at one moment,
+//!   and point reads over them;
+//! - `cursors.rs`: a table's and a level's cursors, for merges;
+//! - `super_version.rs`: a [`SuperVersion`], what a read needs (MemTables
+//!   and a version), and the builders of the next one;
+//! - `edit.rs`: a [`VersionEdit`], one change a flush, compaction or
+//!   recovery makes;
+//! - `version_set.rs`: the [`VersionSet`], the one owner of the current
+//!   super version, the manifest and the file numbers, and
+//!   [`VersionSet::log_and_apply`], through which every change goes;
+//! - `output.rs`: writing sorted entries out as new tables.
+//!
+//! Nothing here names the engine: flushes, compactions and recovery change
+//! the tree through this module.
+
+mod cursors;
+mod edit;
+mod output;
+mod super_version;
+mod table;
+mod version;
+mod version_set;
+
+pub(crate) use cursors::TableCursor;
+pub(crate) use edit::VersionEdit;
+pub(crate) use output::TableOutput;
+pub(crate) use super_version::SuperVersion;
+pub(crate) use table::Table;
+pub(crate) use version::{any_covers, older_tables, ranges_meet, Version};
+pub(crate) use version_set::VersionSet;

@@ -1,0 +1,209 @@
+//! The version set: the one owner of the live tables, the manifest that
+//! records them, and the file numbers (LevelDB's `VersionSet`).
+//!
+//! Flushes, compactions and recovery change the tree only through
+//! [`VersionSet::log_and_apply`]: under the `manifest` lock it applies an
+//! edit to the current version, writes the result to the manifest, durably,
+//! and only then installs it for readers. So versions change one at a time,
+//! and a reader never sees a table the manifest does not list.
+//!
+//! Lock order (see `engine/mod.rs` for the engine's other locks):
+//! `manifest` before `current`; `current` is a leaf, held only to clone or
+//! swap an `Arc`.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use super::{SuperVersion, Table, VersionEdit};
+use crate::filename::table_file_name;
+use crate::fs::SharedFileSystem;
+use crate::lock::{lock, DirectoryLock};
+use crate::manifest::{self, ClosedLog, ManifestState, TableRecord};
+use crate::sstable::BlockCache;
+use crate::{Result, Timestamp};
+
+/// The live tables and everything that records them.
+#[derive(Debug)]
+pub(crate) struct VersionSet {
+    pub(crate) fs: SharedFileSystem,
+    pub(crate) dir: PathBuf,
+    /// The directory's lock, held from `open` until `close` releases it
+    /// (`release_lock`), not for as long as this state lives: a `Snapshot`
+    /// that outlives `close` keeps the state alive, only to read.
+    dir_lock: DirectoryLock,
+    /// The cache every table's blocks go through.
+    block_cache: Arc<BlockCache>,
+    /// The state of the durable manifest. Its lock serializes changes to
+    /// the set of tables.
+    manifest: Mutex<ManifestState>,
+    /// The next file number, for tables and logs alike.
+    next_file_number: Arc<AtomicU64>,
+    /// Set while `open` replays the logs: its tables may take the file
+    /// numbers kept for `open` (see [`manifest::FILE_NUMBERS_KEPT_FOR_OPEN`]).
+    opening: AtomicBool,
+    current: RwLock<Arc<SuperVersion>>,
+}
+
+impl VersionSet {
+    /// The versions of a database being opened, starting from `current`,
+    /// with the manifest `state` read from `dir`.
+    pub(crate) fn new(
+        fs: SharedFileSystem,
+        dir: PathBuf,
+        dir_lock: DirectoryLock,
+        block_cache: Arc<BlockCache>,
+        state: ManifestState,
+        next_file_number: Arc<AtomicU64>,
+        current: SuperVersion,
+    ) -> Self {
+        VersionSet {
+            fs,
+            dir,
+            dir_lock,
+            block_cache,
+            manifest: Mutex::new(state),
+            next_file_number,
+            opening: AtomicBool::new(true),
+            current: RwLock::new(Arc::new(current)),
+        }
+    }
+
+    /// The current super version.
+    pub(crate) fn current(&self) -> Arc<SuperVersion> {
+        let guard = self.current.read().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(&guard)
+    }
+
+    /// `load()` and the current super version, taken as one step: under the
+    /// read lock that installing a new super version takes for writing (see
+    /// `Inner::read_view` for why reads need this).
+    pub(crate) fn current_with<T>(&self, load: impl FnOnce() -> T) -> (T, Arc<SuperVersion>) {
+        let guard = self.current.read().unwrap_or_else(|p| p.into_inner());
+        (load(), Arc::clone(&guard))
+    }
+
+    /// Replaces the current super version with `change(current)`, as one
+    /// step: writers (freezing MemTables) and flushes (dropping them, adding
+    /// tables) change different parts of it concurrently, and a
+    /// read-then-install in two steps would let one undo the other.
+    pub(crate) fn modify_current(&self, change: impl FnOnce(&SuperVersion) -> SuperVersion) {
+        let mut guard = self.current.write().unwrap_or_else(|p| p.into_inner());
+        *guard = Arc::new(change(&guard));
+    }
+
+    /// Applies the edit `make` returns for the current super version, durably,
+    /// and returns the tables it removed (a moved table is not removed: its
+    /// file stays).
+    ///
+    /// The edit is recorded in a durable manifest (with the next file number,
+    /// and the newest timestamp of any table) before the new version is
+    /// installed for readers; if writing the manifest fails, nothing changes.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error of writing the manifest.
+    pub(crate) fn log_and_apply(
+        &self,
+        make: impl FnOnce(&SuperVersion) -> VersionEdit,
+    ) -> Result<Vec<Arc<Table>>> {
+        let mut state = lock(&self.manifest);
+        // No other version change runs while the manifest lock is held, so
+        // the version read here is the one the edit replaces.
+        let before = self.current();
+        let edit = make(&before);
+        let after = Arc::new(edit.apply(&before.version));
+        self.store(&mut state, |next| {
+            next.tables = after.records();
+            if let Some(log_number) = edit.log_number() {
+                next.log_number = log_number;
+            }
+            next.last_timestamp = after
+                .tables()
+                .map(|t| t.record.max_timestamp)
+                .fold(next.last_timestamp, Timestamp::max);
+            // The log a clean close recorded is replayed at open and retired
+            // by this manifest or an earlier one since.
+            next.closed_log = None;
+        })?;
+        self.modify_current(|now| now.with_version(Arc::clone(&after), edit.flushed()));
+        let kept: HashSet<u64> = after.tables().map(|t| t.record.file_number).collect();
+        Ok(before
+            .version
+            .tables()
+            .filter(|t| !kept.contains(&t.record.file_number))
+            .cloned()
+            .collect())
+    }
+
+    /// Records in the manifest the log a clean close just sealed, and its
+    /// length.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error of writing the manifest.
+    pub(crate) fn record_closed_log(&self, closed: ClosedLog) -> Result<()> {
+        self.store(&mut lock(&self.manifest), |next| {
+            next.closed_log = Some(closed);
+        })
+    }
+
+    /// The manifest's state, locked: no version changes while it is held.
+    pub(crate) fn manifest(&self) -> MutexGuard<'_, ManifestState> {
+        lock(&self.manifest)
+    }
+
+    /// Writes `state` changed by `change`, with the current next file
+    /// number, as the new manifest, and keeps it as `state` once durable.
+    fn store(
+        &self,
+        state: &mut ManifestState,
+        change: impl FnOnce(&mut ManifestState),
+    ) -> Result<()> {
+        let mut next = state.clone();
+        change(&mut next);
+        next.next_file_number = self.next_file_number();
+        manifest::store(self.fs.as_ref(), &self.dir, &next)?;
+        *state = next;
+        Ok(())
+    }
+
+    /// The next file number that will be given out.
+    pub(crate) fn next_file_number(&self) -> u64 {
+        // Relaxed: a manifest records it under the manifest lock after the
+        // files it names were made; the number orders nothing else.
+        self.next_file_number.load(Ordering::Relaxed)
+    }
+
+    /// A fresh file number, for a table or a log; a corruption error once
+    /// they are used up (see [`manifest::take_file_number`]).
+    pub(crate) fn new_file_number(&self) -> Result<u64> {
+        // Relaxed: only the thread running `open` sets or clears it, before
+        // any other thread starts.
+        let for_open = self.opening.load(Ordering::Relaxed);
+        manifest::take_file_number(&self.next_file_number, &self.dir, for_open)
+    }
+
+    /// Ends `open`: from now on the file numbers kept for it are refused.
+    pub(crate) fn finish_opening(&self) {
+        self.opening.store(false, Ordering::Relaxed);
+    }
+
+    /// Opens the table `record` describes as a live table of this database.
+    ///
+    /// # Errors
+    ///
+    /// The error of opening the table file.
+    pub(crate) fn open_table(&self, record: TableRecord) -> Result<Arc<Table>> {
+        let path = self.dir.join(table_file_name(record.file_number));
+        Table::open(&self.fs, &path, record, &self.block_cache, &self.dir_lock)
+    }
+
+    /// Releases the directory's lock, so the database can be opened again;
+    /// an obsolete table let go of after this leaves its file for the next
+    /// open to delete.
+    pub(crate) fn release_lock(&self) {
+        lock(&self.dir_lock).take();
+    }
+}
