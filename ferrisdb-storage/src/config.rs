@@ -92,6 +92,12 @@ pub struct StorageConfig {
     /// Bytes of uncompressed blocks kept in the shared block cache. Default
     /// 64 MiB.
     pub block_cache_size: usize,
+    /// The most table files kept open at once (RocksDB's `max_open_files`),
+    /// at least 1. A database with more tables closes the least recently
+    /// read ones and reopens them when read again, which costs reading the
+    /// table's footer, index and filter. Default 1000. Use `usize::MAX`
+    /// for no limit.
+    pub max_open_files: usize,
     /// The longest key accepted, in bytes: 1 to [`MAX_KEY_SIZE`] (1 MiB), the
     /// longest a table holds. Default 64 KiB.
     pub max_key_size: usize,
@@ -162,6 +168,7 @@ impl Default for StorageConfig {
             compression: CompressionType::Lz4,
             bloom_filter_bits_per_key: 10,
             block_cache_size: 64 << 20,
+            max_open_files: 1000,
             max_key_size: 64 << 10,
             max_value_size: 16 << 20,
             compaction_style: CompactionStyle::Leveled,
@@ -207,6 +214,9 @@ impl StorageConfig {
                 "memtable_size {} is below the minimum of 4096 bytes",
                 self.memtable_size
             )
+        })?;
+        check(self.max_open_files >= 1, || {
+            "max_open_files is 0: give at least 1 (usize::MAX for no limit)".into()
         })?;
         check(self.max_immutable_memtables >= 1, || {
             "max_immutable_memtables must be at least 1".into()

@@ -86,10 +86,10 @@ use crate::filename::{
 use crate::fs::FileSystem;
 use crate::lock::DirectoryLock;
 use crate::manifest::format::MAX_FILE_NUMBER;
-use crate::manifest::{self, ManifestState, TableRecord};
+use crate::manifest::{self, ManifestState};
 use crate::memtable::MemTable;
-use crate::sstable::{BlockCache, TableReader};
-use crate::versions::{SuperVersion, Table, Version, VersionSet};
+use crate::sstable::BlockCache;
+use crate::versions::{SuperVersion, Table, TableCache, Version, VersionSet};
 use crate::wal::{self, WalOptions, WalWriter};
 use crate::{Error, Result, StorageConfig};
 
@@ -120,7 +120,11 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
         Arc::clone(&fs),
         dir.clone(),
         lock,
-        Arc::clone(&block_cache),
+        Arc::new(TableCache::new(
+            Arc::clone(&fs),
+            Arc::clone(&block_cache),
+            config.max_open_files,
+        )),
         state.clone(),
         Arc::clone(&next_file_number),
         SuperVersion::new(Arc::new(active), log_number, Arc::default()),
@@ -192,8 +196,8 @@ fn open_tables(versions: &VersionSet, state: &ManifestState) -> Result<Version> 
                 "the manifest lists this table but the file is missing; restore it from a backup",
             ));
         }
+        // Opening checks the table is the one the record describes.
         let table = versions.open_table(record.clone())?;
-        check_record(record, &table.reader)?;
         // The manifest's decoder bounds levels by NUM_LEVELS.
         let level = record.level as usize;
         if levels.len() <= level {
@@ -282,47 +286,6 @@ fn check_oldest_log(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> R
         "the manifest needs this log (its oldest unflushed writes) but the file is missing: \
          the manifest may be older than the directory's other files, or the log was \
          deleted; nothing was deleted; restore the log, or the newest MANIFEST, from a backup",
-    ))
-}
-
-/// Checks that the table `reader` opened is the one `record` of the manifest
-/// describes. Compaction sums the sizes and counts the manifest records, so
-/// they must be the table's own.
-fn check_record(record: &TableRecord, reader: &TableReader) -> Result<()> {
-    let props = reader.properties();
-    let matches = record.file_size == reader.file_size()
-        && record.entry_count == props.entry_count
-        && record.tombstone_count == props.tombstone_count
-        && record.smallest == props.smallest_key
-        && record.largest == props.largest_key
-        && record.min_timestamp == props.min_timestamp
-        && record.max_timestamp == props.max_timestamp;
-    if matches {
-        return Ok(());
-    }
-    Err(Error::corruption(
-        reader.path(),
-        0,
-        format!(
-            "the manifest records this table as {} bytes of {} entries ({} tombstones) from {} \
-             to {}, timestamps {} to {}, but it is {} bytes of {} entries ({} tombstones) from \
-             {} to {}, timestamps {} to {}: it is not the table the manifest lists; restore it \
-             from a backup",
-            record.file_size,
-            record.entry_count,
-            record.tombstone_count,
-            record.smallest,
-            record.largest,
-            record.min_timestamp,
-            record.max_timestamp,
-            reader.file_size(),
-            props.entry_count,
-            props.tombstone_count,
-            props.smallest_key,
-            props.largest_key,
-            props.min_timestamp,
-            props.max_timestamp,
-        ),
     ))
 }
 

@@ -48,6 +48,9 @@ pub struct EngineStats {
     pub block_cache_hits: u64,
     /// Block cache lookups that had to read the block from disk.
     pub block_cache_misses: u64,
+    /// Table files open now, at most `max_open_files` beyond those being
+    /// read this instant.
+    pub open_table_files: usize,
     /// Snapshots alive now; compaction keeps every version they can see.
     pub live_snapshots: usize,
     /// Times a writer had to wait for a flush (a write stall).
@@ -118,8 +121,8 @@ impl fmt::Display for EngineStats {
         writeln!(f, "Write amplification: {:.2}", self.write_amplification())?;
         writeln!(
             f,
-            "Block cache: {} hits, {} misses",
-            self.block_cache_hits, self.block_cache_misses
+            "Block cache: {} hits, {} misses; {} table files open",
+            self.block_cache_hits, self.block_cache_misses, self.open_table_files
         )?;
         writeln!(
             f,

@@ -39,6 +39,7 @@ pub(crate) mod table_builder;
 pub(crate) mod table_reader;
 
 pub use bloom::BloomFilter;
+pub(crate) use cache::next_file_id;
 pub use cache::BlockCache;
 pub use footer::{BlockHandle, Footer};
 pub use index::IndexEntry;

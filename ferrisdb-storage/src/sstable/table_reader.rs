@@ -55,12 +55,29 @@ impl TableReader {
     /// Opens the table at `path`, reading and verifying its footer, index,
     /// filter and properties. Data blocks are read on demand through `cache`
     /// (or read every time without one).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Corruption`] or [`Error::ChecksumMismatch`] naming the file
+    /// and offset of a damaged footer, index, filter or properties block;
+    /// [`Error::Io`] if reading fails.
     pub fn open(
         fs: &SharedFileSystem,
         path: impl AsRef<Path>,
         cache: Option<Arc<BlockCache>>,
     ) -> Result<Arc<TableReader>> {
-        let path = path.as_ref();
+        Self::open_with_cache_id(fs, path.as_ref(), cache, next_file_id())
+    }
+
+    /// [`open`](Self::open), with the id that keys the file's blocks in
+    /// `cache`: a file reopened with its first id finds the blocks it
+    /// cached before.
+    pub(crate) fn open_with_cache_id(
+        fs: &SharedFileSystem,
+        path: &Path,
+        cache: Option<Arc<BlockCache>>,
+        file_id: u64,
+    ) -> Result<Arc<TableReader>> {
         let file = fs.open(path)?;
         let file_size = file.len();
         if file_size < FOOTER_LEN as u64 {
@@ -137,7 +154,7 @@ impl TableReader {
             file,
             path: shared_path,
             file_size,
-            file_id: next_file_id(),
+            file_id,
             cache,
             footer,
             index,

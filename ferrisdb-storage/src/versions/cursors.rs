@@ -9,17 +9,24 @@ use crate::sstable::TableIterator;
 use crate::{InternalKey, Operation, ReadOptions, Result, Slice, Timestamp};
 
 /// A table as a [`Cursor`]. It holds the table, so a compaction that replaces
-/// the table cannot delete its file while the cursor reads it.
+/// the table cannot delete its file while the cursor reads it, and its
+/// reader, so the table cache cannot close the file either.
+///
+/// The reader is taken at the first positioning, which may fail (the table
+/// cache reopens a file it closed): creating a cursor never does.
 pub(crate) struct TableCursor {
-    iter: TableIterator,
-    _table: Arc<Table>,
+    table: Arc<Table>,
+    /// How blocks are read: `None` leaves the block cache alone.
+    options: Option<ReadOptions>,
+    iter: Option<TableIterator>,
 }
 
 impl TableCursor {
     pub(crate) fn new(table: &Arc<Table>, options: &ReadOptions) -> Self {
         TableCursor {
-            iter: table.reader.iter_with(options),
-            _table: Arc::clone(table),
+            table: Arc::clone(table),
+            options: Some(options.clone()),
+            iter: None,
         }
     }
 
@@ -28,48 +35,68 @@ impl TableCursor {
     /// blocks readers need (and grow memory by the cache size for nothing).
     pub(crate) fn without_cache_fill(table: &Arc<Table>) -> Self {
         TableCursor {
-            iter: table.reader.iter_without_cache_fill(),
-            _table: Arc::clone(table),
+            table: Arc::clone(table),
+            options: None,
+            iter: None,
         }
+    }
+
+    /// The table's iterator, created at the first positioning.
+    fn positioned(&mut self) -> Result<&mut TableIterator> {
+        if self.iter.is_none() {
+            let reader = self.table.reader()?;
+            self.iter = Some(match &self.options {
+                Some(options) => reader.iter_with(options),
+                None => reader.iter_without_cache_fill(),
+            });
+        }
+        Ok(self.iter.as_mut().expect("created above"))
+    }
+
+    /// The iterator, for a method that REQUIRES `valid()`.
+    fn on_entry(&self) -> &TableIterator {
+        self.iter
+            .as_ref()
+            .expect("an entry is read only while the cursor is valid")
     }
 }
 
 impl Cursor for TableCursor {
     fn valid(&self) -> bool {
-        self.iter.valid()
+        self.iter.as_ref().is_some_and(TableIterator::valid)
     }
     fn seek_to_first(&mut self) -> Result<()> {
-        self.iter.seek_to_first()
+        self.positioned()?.seek_to_first()
     }
     fn seek_to_last(&mut self) -> Result<()> {
-        self.iter.seek_to_last()
+        self.positioned()?.seek_to_last()
     }
     fn seek(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
-        self.iter.seek(user_key, timestamp)
+        self.positioned()?.seek(user_key, timestamp)
     }
     fn seek_for_prev(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
-        self.iter.seek_for_prev(user_key, timestamp)
+        self.positioned()?.seek_for_prev(user_key, timestamp)
     }
     fn next(&mut self) -> Result<()> {
-        self.iter.next()
+        self.positioned()?.next()
     }
     fn prev(&mut self) -> Result<()> {
-        self.iter.prev()
+        self.positioned()?.prev()
     }
     fn user_key(&self) -> &[u8] {
-        self.iter.user_key()
+        self.on_entry().user_key()
     }
     fn timestamp(&self) -> Timestamp {
-        self.iter.timestamp()
+        self.on_entry().timestamp()
     }
     fn operation(&self) -> Operation {
-        self.iter.operation()
+        self.on_entry().operation()
     }
     fn value(&self) -> &[u8] {
-        self.iter.value()
+        self.on_entry().value()
     }
     fn value_slice(&self) -> Slice {
-        self.iter.value_slice()
+        self.on_entry().value_slice()
     }
 }
 
@@ -218,7 +245,8 @@ mod tests {
     use super::*;
     use crate::fs::{FaultFileSystem, FileSystem, SharedFileSystem};
     use crate::manifest::TableRecord;
-    use crate::sstable::{TableBuilder, TableOptions, TableReader};
+    use crate::sstable::{BlockCache, TableBuilder, TableOptions};
+    use crate::versions::TableCache;
     use std::path::Path;
 
     /// A table holding `keys`, each at timestamps 2 and 1.
@@ -234,7 +262,6 @@ mod tests {
             }
         }
         let meta = writer.finish().unwrap();
-        let reader = TableReader::open(fs, &path, None).unwrap();
         let record = TableRecord {
             level: 1,
             file_number: number,
@@ -246,9 +273,15 @@ mod tests {
             min_timestamp: 1,
             max_timestamp: 2,
         };
-        // No directory lock: these tables are never made obsolete.
+        // No directory lock: these tables are never made obsolete. A cache
+        // of two files for three tables: the level cursor reopens files.
         let unlocked = Arc::new(std::sync::Mutex::new(None));
-        Arc::new(Table::new(record, reader, Arc::clone(fs), unlocked))
+        let cache = Arc::new(TableCache::new(
+            Arc::clone(fs),
+            Arc::new(BlockCache::new(1 << 20)),
+            2,
+        ));
+        Table::open(&cache, fs, &path, record, &unlocked).unwrap()
     }
 
     fn collect(cursor: &mut LevelCursor, forward: bool) -> Vec<(String, u64)> {

@@ -4,6 +4,8 @@
 //!
 //! - `table.rs`: a live table (its manifest record and open reader), whose
 //!   file is deleted once no version lists it and nobody reads it;
+//! - `table_cache.rs`: at most `max_open_files` table files open, closing
+//!   the least recently used;
 //! - `version.rs`: a [`Version`], the live tables by level at one moment,
 //!   and point reads over them;
 //! - `cursors.rs`: a table's and a level's cursors, for merges;
@@ -24,6 +26,7 @@ mod edit;
 mod output;
 mod super_version;
 mod table;
+mod table_cache;
 mod version;
 mod version_set;
 
@@ -32,5 +35,6 @@ pub(crate) use edit::VersionEdit;
 pub(crate) use output::TableOutput;
 pub(crate) use super_version::SuperVersion;
 pub(crate) use table::Table;
+pub(crate) use table_cache::TableCache;
 pub(crate) use version::{any_covers, older_tables, ranges_meet, Version};
 pub(crate) use version_set::VersionSet;

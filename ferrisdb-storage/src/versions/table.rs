@@ -8,17 +8,19 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use super::table_cache::{TableCache, TableFile};
 use crate::fs::SharedFileSystem;
 use crate::lock::{lock, DirectoryLock};
 use crate::manifest::TableRecord;
-use crate::sstable::{BlockCache, TableReader};
+use crate::sstable::TableReader;
 use crate::Result;
 
-/// A live table: what the manifest records of it, and the open reader.
+/// A live table: what the manifest records of it, and its file.
 #[derive(Debug)]
 pub(crate) struct Table {
     pub(crate) record: TableRecord,
-    pub(crate) reader: Arc<TableReader>,
+    /// The file, open or closed by the table cache.
+    file: Arc<TableFile>,
     fs: SharedFileSystem,
     /// The engine's hold on the directory: an obsolete file is deleted only
     /// while it lasts.
@@ -29,41 +31,60 @@ pub(crate) struct Table {
 }
 
 impl Table {
-    pub(crate) fn new(
+    fn new(
         record: TableRecord,
-        reader: Arc<TableReader>,
+        file: Arc<TableFile>,
         fs: SharedFileSystem,
         dir_lock: DirectoryLock,
     ) -> Self {
         Table {
             record,
-            reader,
+            file,
             fs,
             dir_lock,
             obsolete: AtomicBool::new(false),
         }
     }
 
-    /// Opens the table file at `path`, which `record` describes, reading its
-    /// blocks through `block_cache`.
+    /// Opens the table file at `path`, which `record` describes, through
+    /// `cache`.
     ///
     /// # Errors
     ///
     /// The error of opening the table file.
     pub(super) fn open(
+        cache: &Arc<TableCache>,
         fs: &SharedFileSystem,
         path: &Path,
         record: TableRecord,
-        block_cache: &Arc<BlockCache>,
         dir_lock: &DirectoryLock,
     ) -> Result<Arc<Table>> {
-        let reader = TableReader::open(fs, path, Some(Arc::clone(block_cache)))?;
+        let file = cache.open(path, &record)?;
         Ok(Arc::new(Table::new(
             record,
-            reader,
+            file,
             Arc::clone(fs),
             Arc::clone(dir_lock),
         )))
+    }
+
+    /// The table's reader, for a cursor: it keeps the file open while held.
+    ///
+    /// # Errors
+    ///
+    /// The error of reopening the file, if the table cache closed it.
+    pub(crate) fn reader(&self) -> Result<Arc<TableReader>> {
+        self.file.reader()
+    }
+
+    /// `read` of the table's reader, without cloning it: for a point read.
+    ///
+    /// # Errors
+    ///
+    /// The error of reopening the file, if the table cache closed it, or
+    /// `read`'s.
+    pub(crate) fn with_reader<T>(&self, read: impl FnOnce(&TableReader) -> Result<T>) -> Result<T> {
+        self.file.with_reader(read)
     }
 
     /// The same file, recorded at another level (a move needs no rewrite).
@@ -74,7 +95,7 @@ impl Table {
         };
         Table::new(
             record,
-            Arc::clone(&self.reader),
+            Arc::clone(&self.file),
             Arc::clone(&self.fs),
             Arc::clone(&self.dir_lock),
         )
@@ -105,7 +126,7 @@ impl Drop for Table {
         // what is left).
         let held = lock(&self.dir_lock);
         if held.is_some() {
-            if let Err(error) = self.fs.remove(self.reader.path()) {
+            if let Err(error) = self.fs.remove(self.file.path()) {
                 tracing::warn!(%error, "could not delete an obsolete table; the next open will");
             }
         }

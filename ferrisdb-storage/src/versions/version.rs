@@ -145,9 +145,8 @@ impl Version {
                 // Overlapping ranges: every table that covers the key, newest
                 // first; the first one that has a visible version wins.
                 for table in tables.iter().filter(|t| t.covers(user_key)) {
-                    if let Some(found) = table
-                        .reader
-                        .get_hashed(user_key, hash, timestamp, options)?
+                    if let Some(found) =
+                        table.with_reader(|r| r.get_hashed(user_key, hash, timestamp, options))?
                     {
                         return Ok(Some(found));
                     }
@@ -157,9 +156,8 @@ impl Version {
                 let index =
                     tables.partition_point(|t| t.record.largest.user_key.as_slice() < user_key);
                 if let Some(table) = tables.get(index).filter(|t| t.covers(user_key)) {
-                    if let Some(found) = table
-                        .reader
-                        .get_hashed(user_key, hash, timestamp, options)?
+                    if let Some(found) =
+                        table.with_reader(|r| r.get_hashed(user_key, hash, timestamp, options))?
                     {
                         return Ok(Some(found));
                     }

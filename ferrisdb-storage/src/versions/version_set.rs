@@ -16,12 +16,11 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use super::{SuperVersion, Table, VersionEdit};
+use super::{SuperVersion, Table, TableCache, VersionEdit};
 use crate::filename::table_file_name;
 use crate::fs::SharedFileSystem;
 use crate::lock::{lock, DirectoryLock};
 use crate::manifest::{self, ClosedLog, ManifestState, TableRecord};
-use crate::sstable::BlockCache;
 use crate::{Result, Timestamp};
 
 /// The live tables and everything that records them.
@@ -33,8 +32,8 @@ pub(crate) struct VersionSet {
     /// (`release_lock`), not for as long as this state lives: a `Snapshot`
     /// that outlives `close` keeps the state alive, only to read.
     dir_lock: DirectoryLock,
-    /// The cache every table's blocks go through.
-    block_cache: Arc<BlockCache>,
+    /// The open table files.
+    table_cache: Arc<TableCache>,
     /// The state of the durable manifest. Its lock serializes changes to
     /// the set of tables.
     manifest: Mutex<ManifestState>,
@@ -53,7 +52,7 @@ impl VersionSet {
         fs: SharedFileSystem,
         dir: PathBuf,
         dir_lock: DirectoryLock,
-        block_cache: Arc<BlockCache>,
+        table_cache: Arc<TableCache>,
         state: ManifestState,
         next_file_number: Arc<AtomicU64>,
         current: SuperVersion,
@@ -62,7 +61,7 @@ impl VersionSet {
             fs,
             dir,
             dir_lock,
-            block_cache,
+            table_cache,
             manifest: Mutex::new(state),
             next_file_number,
             opening: AtomicBool::new(true),
@@ -197,7 +196,12 @@ impl VersionSet {
     /// The error of opening the table file.
     pub(crate) fn open_table(&self, record: TableRecord) -> Result<Arc<Table>> {
         let path = self.dir.join(table_file_name(record.file_number));
-        Table::open(&self.fs, &path, record, &self.block_cache, &self.dir_lock)
+        Table::open(&self.table_cache, &self.fs, &path, record, &self.dir_lock)
+    }
+
+    /// How many table files are open.
+    pub(crate) fn open_table_files(&self) -> usize {
+        self.table_cache.open_files()
     }
 
     /// Releases the directory's lock, so the database can be opened again;

@@ -1,0 +1,280 @@
+//! The table cache: at most `max_open_files` table files open at once, as
+//! LevelDB's and RocksDB's `TableCache`.
+//!
+//! Each table file has one [`TableFile`], shared by every live table that
+//! lists it (a moved table is the same file at another level). It holds the
+//! file's reader while open. A read finds it without a lock, in an
+//! [`ArcSwapOption`]; when more files are open than allowed, the cache closes
+//! the least recently used ones, CLOCK-style: a file read since the hand last
+//! passed gets a second chance. A closed file is reopened by its next read.
+//! A reader in use stays open until its user lets go, so the cap bounds the
+//! files kept open for later, not those being read this instant.
+//!
+//! Every change of a file between open and closed, and the count of open
+//! files, happens under the `ring` lock, so the count is exact.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+use arc_swap::ArcSwapOption;
+
+use crate::fs::SharedFileSystem;
+use crate::lock::lock;
+use crate::manifest::TableRecord;
+use crate::sstable::{next_file_id, BlockCache, TableReader};
+use crate::{Error, Result};
+
+/// The open table files, and which to close next.
+#[derive(Debug)]
+pub(crate) struct TableCache {
+    fs: SharedFileSystem,
+    block_cache: Arc<BlockCache>,
+    capacity: usize,
+    ring: Mutex<Ring>,
+}
+
+#[derive(Debug, Default)]
+struct Ring {
+    /// Files in the order they were opened; the front is the next to be
+    /// considered for closing. Files dropped since are skipped.
+    files: VecDeque<Weak<TableFile>>,
+    /// How many files are open.
+    open: usize,
+}
+
+/// One table file: its path and, while open, its reader.
+#[derive(Debug)]
+pub(crate) struct TableFile {
+    path: PathBuf,
+    /// What the manifest records of the file: every open checks the file
+    /// matches it.
+    record: TableRecord,
+    /// The block cache's id for this file: the same across reopens, so its
+    /// cached blocks stay valid.
+    cache_id: u64,
+    reader: ArcSwapOption<TableReader>,
+    /// Read since the clock hand last passed.
+    referenced: AtomicBool,
+    /// Serializes reopening, so a file is opened once however many readers
+    /// find it closed.
+    opening: Mutex<()>,
+    cache: Arc<TableCache>,
+}
+
+impl TableCache {
+    /// A cache keeping at most `capacity` (at least 1) files open, reading
+    /// blocks through `block_cache`.
+    pub(crate) fn new(fs: SharedFileSystem, block_cache: Arc<BlockCache>, capacity: usize) -> Self {
+        TableCache {
+            fs,
+            block_cache,
+            capacity: capacity.max(1),
+            ring: Mutex::new(Ring::default()),
+        }
+    }
+
+    /// Opens the table file at `path`, which `record` describes, verifying
+    /// its footer, index, filter and properties, and that it is the table
+    /// `record` describes.
+    ///
+    /// # Errors
+    ///
+    /// The error of opening the table; [`Error::Corruption`] naming the file
+    /// if it is not the table `record` describes.
+    pub(crate) fn open(
+        self: &Arc<Self>,
+        path: &Path,
+        record: &TableRecord,
+    ) -> Result<Arc<TableFile>> {
+        let cache_id = next_file_id();
+        let reader = self.open_reader(path, record, cache_id)?;
+        let file = Arc::new(TableFile {
+            path: path.to_path_buf(),
+            record: record.clone(),
+            cache_id,
+            reader: ArcSwapOption::empty(),
+            referenced: AtomicBool::new(true),
+            opening: Mutex::new(()),
+            cache: Arc::clone(self),
+        });
+        self.install(&file, reader);
+        Ok(file)
+    }
+
+    /// How many table files are open.
+    pub(crate) fn open_files(&self) -> usize {
+        lock(&self.ring).open
+    }
+
+    fn open_reader(
+        &self,
+        path: &Path,
+        record: &TableRecord,
+        cache_id: u64,
+    ) -> Result<Arc<TableReader>> {
+        let reader = TableReader::open_with_cache_id(
+            &self.fs,
+            path,
+            Some(Arc::clone(&self.block_cache)),
+            cache_id,
+        )?;
+        check_record(record, &reader)?;
+        Ok(reader)
+    }
+
+    /// Makes `reader` the open reader of `file`, then closes files until no
+    /// more than `capacity` are open.
+    fn install(&self, file: &Arc<TableFile>, reader: Arc<TableReader>) {
+        // Files this closes may be dropped here, and a dropped file takes the
+        // ring lock: they are let go of after it is released.
+        let mut let_go = Vec::new();
+        let mut ring = lock(&self.ring);
+        if file.reader.swap(Some(reader)).is_none() {
+            ring.open += 1;
+        }
+        // It was opened to be read: it counts as read, so the hand closes an
+        // older file first. Relaxed: as in `TableFile::reader`.
+        file.referenced.store(true, Ordering::Relaxed);
+        ring.files.push_back(Arc::downgrade(file));
+        // Each pass of the hand clears the bits it passes, so at most two
+        // passes close enough files.
+        while ring.open > self.capacity {
+            let Some(candidate) = ring.files.pop_front() else {
+                break;
+            };
+            let Some(candidate) = candidate.upgrade() else {
+                continue;
+            };
+            // Relaxed: the bit is a hint for which file to close; a read that
+            // races with the hand costs at most a reopen.
+            if candidate.referenced.swap(false, Ordering::Relaxed) {
+                ring.files.push_back(Arc::downgrade(&candidate));
+            } else if candidate.reader.swap(None).is_some() {
+                ring.open -= 1;
+            }
+            let_go.push(candidate);
+        }
+        // Dropped files leave entries behind; sweep them once they dominate.
+        if ring.files.len() > 2 * self.capacity {
+            ring.files.retain(|f| f.strong_count() > 0);
+        }
+        drop(ring);
+        drop(let_go);
+    }
+}
+
+impl TableFile {
+    /// The file's reader, reopening the file if the cache closed it.
+    ///
+    /// # Errors
+    ///
+    /// The error of reopening the table.
+    pub(crate) fn reader(self: &Arc<Self>) -> Result<Arc<TableReader>> {
+        // Relaxed: a hint for the clock hand. Set only when clear, so reads
+        // of a busy table do not keep writing its cache line.
+        if !self.referenced.load(Ordering::Relaxed) {
+            self.referenced.store(true, Ordering::Relaxed);
+        }
+        if let Some(reader) = self.reader.load_full() {
+            return Ok(reader);
+        }
+        let _opening = lock(&self.opening);
+        if let Some(reader) = self.reader.load_full() {
+            return Ok(reader);
+        }
+        let reader = self
+            .cache
+            .open_reader(&self.path, &self.record, self.cache_id)?;
+        self.cache.install(self, Arc::clone(&reader));
+        Ok(reader)
+    }
+
+    /// `read` of the file's reader, reopening the file if the cache closed
+    /// it. The common case takes no lock and touches no shared count: the
+    /// reader is borrowed, not cloned.
+    ///
+    /// # Errors
+    ///
+    /// The error of reopening the table, or `read`'s.
+    pub(crate) fn with_reader<T>(
+        self: &Arc<Self>,
+        read: impl FnOnce(&TableReader) -> Result<T>,
+    ) -> Result<T> {
+        let guard = self.reader.load();
+        match guard.as_ref() {
+            Some(reader) => {
+                // Relaxed: as in `reader`.
+                if !self.referenced.load(Ordering::Relaxed) {
+                    self.referenced.store(true, Ordering::Relaxed);
+                }
+                read(reader)
+            }
+            None => {
+                drop(guard);
+                read(&*self.reader()?)
+            }
+        }
+    }
+
+    /// The file's path.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for TableFile {
+    fn drop(&mut self) {
+        let mut ring = lock(&self.cache.ring);
+        if self.reader.swap(None).is_some() {
+            ring.open -= 1;
+        }
+    }
+}
+
+/// Checks that the table `reader` opened is the one `record` of the manifest
+/// describes: at `open`, compaction sums the sizes and counts the manifest
+/// records, so they must be the table's own; at a reopen, the file must
+/// still be the one first opened (a scan alive after `close` may reopen a
+/// file whose name a restored backup has reused since).
+fn check_record(record: &TableRecord, reader: &TableReader) -> Result<()> {
+    let props = reader.properties();
+    let matches = record.file_size == reader.file_size()
+        && record.entry_count == props.entry_count
+        && record.tombstone_count == props.tombstone_count
+        && record.smallest == props.smallest_key
+        && record.largest == props.largest_key
+        && record.min_timestamp == props.min_timestamp
+        && record.max_timestamp == props.max_timestamp;
+    if matches {
+        return Ok(());
+    }
+    Err(Error::corruption(
+        reader.path(),
+        0,
+        format!(
+            "the manifest records this table as {} bytes of {} entries ({} tombstones) from {} \
+             to {}, timestamps {} to {}, but it is {} bytes of {} entries ({} tombstones) from \
+             {} to {}, timestamps {} to {}: it is not the table the manifest lists; restore it \
+             from a backup",
+            record.file_size,
+            record.entry_count,
+            record.tombstone_count,
+            record.smallest,
+            record.largest,
+            record.min_timestamp,
+            record.max_timestamp,
+            reader.file_size(),
+            props.entry_count,
+            props.tombstone_count,
+            props.smallest_key,
+            props.largest_key,
+            props.min_timestamp,
+            props.max_timestamp,
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests;

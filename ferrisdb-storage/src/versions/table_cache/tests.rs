@@ -1,0 +1,204 @@
+use std::path::PathBuf;
+
+use super::*;
+use crate::fs::{FaultFileSystem, FileSystem};
+use crate::sstable::{TableBuilder, TableOptions};
+use crate::Operation;
+
+/// `count` tables in an in-memory directory, table `n` holding key `n`
+/// with value `value n`, and their records.
+fn tables(count: u64) -> (SharedFileSystem, Vec<(PathBuf, TableRecord)>) {
+    let fault = FaultFileSystem::new();
+    fault.create_dir_all(Path::new("/db")).unwrap();
+    let fs: SharedFileSystem = Arc::new(fault);
+    let paths = (0..count)
+        .map(|n| {
+            let path = PathBuf::from(format!("/db/{n:06}.sst"));
+            let mut builder =
+                TableBuilder::create(Arc::clone(&fs), &path, TableOptions::default()).unwrap();
+            let key = format!("key{n}");
+            builder
+                .add_parts(
+                    key.as_bytes(),
+                    1,
+                    Operation::Put,
+                    format!("value {n}").as_bytes(),
+                )
+                .unwrap();
+            let meta = builder.finish().unwrap();
+            let props = &meta.properties;
+            let record = TableRecord {
+                level: 0,
+                file_number: n,
+                file_size: meta.file_size,
+                entry_count: props.entry_count,
+                tombstone_count: props.tombstone_count,
+                smallest: props.smallest_key.clone(),
+                largest: props.largest_key.clone(),
+                min_timestamp: props.min_timestamp,
+                max_timestamp: props.max_timestamp,
+            };
+            (path, record)
+        })
+        .collect();
+    (fs, paths)
+}
+
+fn cache(fs: &SharedFileSystem, capacity: usize) -> Arc<TableCache> {
+    Arc::new(TableCache::new(
+        Arc::clone(fs),
+        Arc::new(BlockCache::new(1 << 20)),
+        capacity,
+    ))
+}
+
+fn read(file: &Arc<TableFile>, n: u64) -> Vec<u8> {
+    let key = format!("key{n}");
+    file.with_reader(|r| r.get(key.as_bytes(), 1))
+        .unwrap()
+        .expect("the table holds its key")
+        .value
+        .to_vec()
+}
+
+#[test]
+fn no_more_files_stay_open_than_the_capacity_and_closed_ones_reopen() {
+    let (fs, paths) = tables(10);
+    let cache = cache(&fs, 3);
+    let files: Vec<_> = paths
+        .iter()
+        .map(|p| cache.open(&p.0, &p.1).unwrap())
+        .collect();
+    assert_eq!(cache.open_files(), 3);
+    let open = files.iter().filter(|f| f.reader.load().is_some()).count();
+    assert_eq!(open, 3, "the count matches the files holding a reader");
+    for round in 0..3 {
+        for (n, file) in files.iter().enumerate() {
+            assert_eq!(
+                read(file, n as u64),
+                format!("value {n}").as_bytes(),
+                "round {round}"
+            );
+            assert!(cache.open_files() <= 3);
+        }
+    }
+}
+
+#[test]
+fn the_least_recently_read_file_is_closed_first() {
+    let (fs, paths) = tables(4);
+    let cache = cache(&fs, 2);
+    let first = cache.open(&paths[0].0, &paths[0].1).unwrap();
+    let second = cache.open(&paths[1].0, &paths[1].1).unwrap();
+    // A new file counts as read: the oldest goes to make room for it.
+    let third = cache.open(&paths[2].0, &paths[2].1).unwrap();
+    assert!(first.reader.load().is_none(), "the oldest file is closed");
+    assert!(second.reader.load().is_some() && third.reader.load().is_some());
+    // The second is read again; the third is not since the hand passed.
+    read(&second, 1);
+    let fourth = cache.open(&paths[3].0, &paths[3].1).unwrap();
+    assert!(second.reader.load().is_some(), "the file read stays open");
+    assert!(third.reader.load().is_none(), "the file not read is closed");
+    assert!(fourth.reader.load().is_some());
+    assert_eq!(cache.open_files(), 2);
+}
+
+#[test]
+fn dropped_files_are_no_longer_counted() {
+    let (fs, paths) = tables(4);
+    let cache = cache(&fs, 8);
+    let files: Vec<_> = paths
+        .iter()
+        .map(|p| cache.open(&p.0, &p.1).unwrap())
+        .collect();
+    assert_eq!(cache.open_files(), 4);
+    drop(files);
+    assert_eq!(cache.open_files(), 0);
+}
+
+#[test]
+fn a_reopened_file_finds_the_blocks_it_cached() {
+    let (fs, paths) = tables(2);
+    let block_cache = Arc::new(BlockCache::new(1 << 20));
+    let cache = Arc::new(TableCache::new(
+        Arc::clone(&fs),
+        Arc::clone(&block_cache),
+        1,
+    ));
+    let first = cache.open(&paths[0].0, &paths[0].1).unwrap();
+    read(&first, 0);
+    let misses = block_cache.misses();
+    let _second = cache.open(&paths[1].0, &paths[1].1).unwrap();
+    assert!(first.reader.load().is_none(), "closed to make room");
+    read(&first, 0);
+    assert_eq!(
+        block_cache.misses(),
+        misses,
+        "the reopened file hit its cached block"
+    );
+}
+
+#[test]
+fn a_reader_in_use_outlives_its_file_being_closed() {
+    let (fs, paths) = tables(2);
+    let cache = cache(&fs, 1);
+    let first = cache.open(&paths[0].0, &paths[0].1).unwrap();
+    let held = first.reader().unwrap();
+    let _second = cache.open(&paths[1].0, &paths[1].1).unwrap();
+    assert!(first.reader.load().is_none());
+    let value = held.get(b"key0", 1).unwrap().unwrap().value;
+    assert_eq!(&value[..], b"value 0");
+}
+
+#[test]
+fn concurrent_reads_of_more_files_than_the_capacity_all_succeed() {
+    let (fs, paths) = tables(16);
+    let cache = cache(&fs, 4);
+    let files: Vec<_> = paths
+        .iter()
+        .map(|p| cache.open(&p.0, &p.1).unwrap())
+        .collect();
+    std::thread::scope(|scope| {
+        for thread in 0..4u64 {
+            let files = &files;
+            scope.spawn(move || {
+                for i in 0..400u64 {
+                    let n = (i * 7 + thread * 5) % 16;
+                    assert_eq!(read(&files[n as usize], n), format!("value {n}").as_bytes());
+                }
+            });
+        }
+    });
+    assert!(cache.open_files() <= 4, "{} open", cache.open_files());
+    let open = files.iter().filter(|f| f.reader.load().is_some()).count();
+    assert_eq!(open, cache.open_files());
+}
+
+#[test]
+fn a_missing_file_is_an_error_not_a_panic() {
+    let (fs, paths) = tables(2);
+    let cache = cache(&fs, 1);
+    let first = cache.open(&paths[0].0, &paths[0].1).unwrap();
+    let _second = cache.open(&paths[1].0, &paths[1].1).unwrap();
+    fs.remove(&paths[0].0).unwrap();
+    let error = first.reader().unwrap_err();
+    assert!(error.to_string().contains("000000.sst"), "{error}");
+}
+
+#[test]
+fn a_reopened_file_that_is_no_longer_the_table_is_refused() {
+    let (fs, paths) = tables(2);
+    let cache = cache(&fs, 1);
+    let first = cache.open(&paths[0].0, &paths[0].1).unwrap();
+    let _second = cache.open(&paths[1].0, &paths[1].1).unwrap();
+    // Another table under the first one's name, as a restored backup of
+    // another database could leave it.
+    let other = fs.read_all(&paths[1].0).unwrap();
+    fs.remove(&paths[0].0).unwrap();
+    let mut file = fs.create(&paths[0].0).unwrap();
+    file.append(&other).unwrap();
+    file.sync().unwrap();
+    let error = first.reader().unwrap_err();
+    assert!(error.is_corruption(), "{error}");
+    assert!(error.to_string().contains("not the table"), "{error}");
+}
