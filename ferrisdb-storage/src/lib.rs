@@ -78,8 +78,7 @@ mod versions;
 pub mod wal;
 mod write_batch;
 
-pub use compaction::CompactionStyle;
-pub use config::StorageConfig;
+pub use config::{CompactionStyle, LeveledOptions, SizeTieredOptions, StorageConfig};
 pub use engine::stats::{EngineStats, LevelStats};
 pub use ferrisdb_core::{
     CompressionType, Error, Operation, ReadOptions, Result, Slice, SyncMode, Timestamp,

@@ -1,14 +1,13 @@
 //! Deleting every key and compacting leaves no tombstone for data that no
 //! longer exists, and no data.
 
-use ferrisdb_storage::{CompactionStyle, StorageConfig, StorageEngine};
+use ferrisdb_storage::{CompactionStyle, LeveledOptions, StorageConfig, StorageEngine};
 
 fn delete_all_then_compact(style: CompactionStyle) {
     let dir = tempfile::tempdir().unwrap();
     let db = StorageEngine::open(StorageConfig {
         compaction_style: style,
         memtable_size: 64 << 10,
-        max_bytes_for_level_base: 64 << 10,
         target_file_size: 32 << 10,
         ..StorageConfig::new(dir.path())
     })
@@ -49,10 +48,13 @@ fn delete_all_then_compact(style: CompactionStyle) {
 
 #[test]
 fn leveled_drops_all_tombstones_and_data() {
-    delete_all_then_compact(CompactionStyle::Leveled);
+    delete_all_then_compact(CompactionStyle::Leveled(LeveledOptions {
+        max_bytes_for_level_base: 64 << 10,
+        ..LeveledOptions::default()
+    }));
 }
 
 #[test]
 fn size_tiered_drops_all_tombstones_and_data() {
-    delete_all_then_compact(CompactionStyle::SizeTiered);
+    delete_all_then_compact(CompactionStyle::size_tiered());
 }

@@ -2,7 +2,7 @@
 //! quiet, every level within its size target.
 
 use ferrisdb_storage::internals::manifest::TableRecord;
-use ferrisdb_storage::{CompactionStyle, StorageConfig, StorageEngine};
+use ferrisdb_storage::{CompactionStyle, LeveledOptions, StorageConfig, StorageEngine};
 use rand::{Rng, SeedableRng};
 
 const LEVEL_BASE: u64 = 16 << 10;
@@ -27,11 +27,12 @@ fn check_levels(tables: &[TableRecord], context: &str) {
 fn levels_stay_sorted_disjoint_and_within_their_targets() {
     let dir = tempfile::tempdir().unwrap();
     let db = StorageEngine::open(StorageConfig {
-        compaction_style: CompactionStyle::Leveled,
+        compaction_style: CompactionStyle::Leveled(LeveledOptions {
+            level0_file_num_compaction_trigger: 2,
+            max_bytes_for_level_base: LEVEL_BASE,
+            max_bytes_for_level_multiplier: MULTIPLIER,
+        }),
         memtable_size: 8 << 10,
-        level0_file_num_compaction_trigger: 2,
-        max_bytes_for_level_base: LEVEL_BASE,
-        max_bytes_for_level_multiplier: MULTIPLIER,
         target_file_size: 4 << 10,
         ..StorageConfig::new(dir.path())
     })

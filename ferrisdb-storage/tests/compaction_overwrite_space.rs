@@ -1,7 +1,7 @@
 //! Overwriting the same keys many times, then compacting, leaves about one
 //! version of each key on disk.
 
-use ferrisdb_storage::{CompactionStyle, StorageConfig, StorageEngine, WriteBatch};
+use ferrisdb_storage::{CompactionStyle, LeveledOptions, StorageConfig, StorageEngine, WriteBatch};
 
 const KEYS: u32 = 10_000;
 const ROUNDS: u32 = 50;
@@ -11,7 +11,6 @@ fn overwrite_then_compact(style: CompactionStyle) {
     let db = StorageEngine::open(StorageConfig {
         compaction_style: style,
         memtable_size: 1 << 20,
-        max_bytes_for_level_base: 1 << 20,
         target_file_size: 512 << 10,
         ..StorageConfig::new(dir.path())
     })
@@ -46,10 +45,13 @@ fn overwrite_then_compact(style: CompactionStyle) {
 
 #[test]
 fn leveled_keeps_one_version_per_key_after_compact() {
-    overwrite_then_compact(CompactionStyle::Leveled);
+    overwrite_then_compact(CompactionStyle::Leveled(LeveledOptions {
+        max_bytes_for_level_base: 1 << 20,
+        ..LeveledOptions::default()
+    }));
 }
 
 #[test]
 fn size_tiered_keeps_one_version_per_key_after_compact() {
-    overwrite_then_compact(CompactionStyle::SizeTiered);
+    overwrite_then_compact(CompactionStyle::size_tiered());
 }

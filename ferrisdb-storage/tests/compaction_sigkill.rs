@@ -6,17 +6,18 @@ mod kill_child;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use ferrisdb_storage::{CompactionStyle, StorageConfig, StorageEngine, SyncMode};
+use ferrisdb_storage::{CompactionStyle, LeveledOptions, StorageConfig, StorageEngine, SyncMode};
 
 fn config(dir: &Path) -> StorageConfig {
     StorageConfig {
         wal_sync_mode: SyncMode::Normal,
-        compaction_style: CompactionStyle::Leveled,
         // Tiny MemTables and levels: compactions run all the time.
+        compaction_style: CompactionStyle::Leveled(LeveledOptions {
+            level0_file_num_compaction_trigger: 2,
+            max_bytes_for_level_base: 32 << 10,
+            max_bytes_for_level_multiplier: 4,
+        }),
         memtable_size: 16 << 10,
-        level0_file_num_compaction_trigger: 2,
-        max_bytes_for_level_base: 32 << 10,
-        max_bytes_for_level_multiplier: 4,
         target_file_size: 8 << 10,
         ..StorageConfig::new(dir)
     }

@@ -1,17 +1,16 @@
 //! A snapshot taken before overwrites still reads its values after
 //! compaction.
 
-use ferrisdb_storage::{CompactionStyle, StorageConfig, StorageEngine};
+use ferrisdb_storage::{
+    CompactionStyle, LeveledOptions, SizeTieredOptions, StorageConfig, StorageEngine,
+};
 
 fn snapshot_survives_compaction(style: CompactionStyle) {
     let dir = tempfile::tempdir().unwrap();
     let db = StorageEngine::open(StorageConfig {
         compaction_style: style,
         memtable_size: 16 << 10,
-        level0_file_num_compaction_trigger: 2,
-        max_bytes_for_level_base: 32 << 10,
         target_file_size: 8 << 10,
-        min_merge_width: 2,
         ..StorageConfig::new(dir.path())
     })
     .unwrap();
@@ -62,10 +61,17 @@ fn snapshot_survives_compaction(style: CompactionStyle) {
 
 #[test]
 fn leveled_keeps_versions_a_snapshot_sees() {
-    snapshot_survives_compaction(CompactionStyle::Leveled);
+    snapshot_survives_compaction(CompactionStyle::Leveled(LeveledOptions {
+        level0_file_num_compaction_trigger: 2,
+        max_bytes_for_level_base: 32 << 10,
+        ..LeveledOptions::default()
+    }));
 }
 
 #[test]
 fn size_tiered_keeps_versions_a_snapshot_sees() {
-    snapshot_survives_compaction(CompactionStyle::SizeTiered);
+    snapshot_survives_compaction(CompactionStyle::SizeTiered(SizeTieredOptions {
+        min_merge_width: 2,
+        ..SizeTieredOptions::default()
+    }));
 }

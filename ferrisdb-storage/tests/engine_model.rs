@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use ferrisdb_storage::{
-    CompactionStyle, Slice, Snapshot, StorageConfig, StorageEngine, WriteBatch,
+    CompactionStyle, LeveledOptions, SizeTieredOptions, Slice, Snapshot, StorageConfig,
+    StorageEngine, WriteBatch,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -23,14 +24,23 @@ fn config(dir: &std::path::Path, style: CompactionStyle) -> StorageConfig {
         block_size: 256,
         max_immutable_memtables: 2,
         compaction_style: style,
-        level0_file_num_compaction_trigger: 2,
-        max_bytes_for_level_base: 8 << 10,
-        max_bytes_for_level_multiplier: 4,
         target_file_size: 4 << 10,
-        min_merge_width: 3,
         ..StorageConfig::new(dir)
     }
 }
+
+/// Leveled compaction with tiny levels, so that it runs often.
+const LEVELED: CompactionStyle = CompactionStyle::Leveled(LeveledOptions {
+    level0_file_num_compaction_trigger: 2,
+    max_bytes_for_level_base: 8 << 10,
+    max_bytes_for_level_multiplier: 4,
+});
+
+/// Size-tiered compaction merging tiers of 3 runs.
+const SIZE_TIERED: CompactionStyle = CompactionStyle::SizeTiered(SizeTieredOptions {
+    min_merge_width: 3,
+    max_size_amplification_percent: 200,
+});
 
 fn random_key(rng: &mut StdRng) -> Vec<u8> {
     // Few keys, so most operations hit existing keys and versions pile up.
@@ -191,13 +201,13 @@ fn run(seed: u64, operations: usize, style: CompactionStyle) {
 #[test]
 fn engine_agrees_with_a_btreemap_model_under_leveled_compaction() {
     for seed in 0..4 {
-        run(seed, 2_000, CompactionStyle::Leveled);
+        run(seed, 2_000, LEVELED);
     }
 }
 
 #[test]
 fn engine_agrees_with_a_btreemap_model_under_size_tiered_compaction() {
     for seed in 100..104 {
-        run(seed, 2_000, CompactionStyle::SizeTiered);
+        run(seed, 2_000, SIZE_TIERED);
     }
 }

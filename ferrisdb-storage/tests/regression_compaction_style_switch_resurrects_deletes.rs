@@ -15,11 +15,24 @@ use std::sync::Arc;
 
 use ferrisdb_storage::fs::FaultFileSystem;
 use ferrisdb_storage::internals::manifest::TableRecord;
-use ferrisdb_storage::{CompactionStyle, Snapshot, StorageConfig, StorageEngine};
+use ferrisdb_storage::{
+    CompactionStyle, LeveledOptions, SizeTieredOptions, Snapshot, StorageConfig, StorageEngine,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use CompactionStyle::{Leveled, SizeTiered};
+/// Leveled compaction with tiny levels, so it runs every few dozen writes.
+const LEVELED: CompactionStyle = CompactionStyle::Leveled(LeveledOptions {
+    level0_file_num_compaction_trigger: 2,
+    max_bytes_for_level_base: 8 << 10,
+    max_bytes_for_level_multiplier: 2,
+});
+
+/// Size-tiered compaction merging as few runs as it can.
+const SIZE_TIERED: CompactionStyle = CompactionStyle::SizeTiered(SizeTieredOptions {
+    min_merge_width: 2,
+    max_size_amplification_percent: 200,
+});
 
 type Model = BTreeMap<Vec<u8>, Vec<u8>>;
 
@@ -30,11 +43,7 @@ fn open(fs: &FaultFileSystem, style: CompactionStyle) -> StorageEngine {
         compaction_style: style,
         memtable_size: 4 << 10,
         block_size: 256,
-        level0_file_num_compaction_trigger: 2,
-        max_bytes_for_level_base: 8 << 10,
-        max_bytes_for_level_multiplier: 2,
         target_file_size: 4 << 10,
-        min_merge_width: 2,
         file_system: Arc::new(fs.clone()),
         ..StorageConfig::new("/db")
     })
@@ -133,7 +142,7 @@ fn delete_under(
     // nothing left to merge.
     let tables = db.live_tables();
     assert!(
-        style == Leveled || one_sorted_run(&tables),
+        style == LEVELED || one_sorted_run(&tables),
         "{context}: compact() left more than one sorted run: {tables:?}"
     );
     drop(snapshot);
@@ -175,15 +184,15 @@ fn build(fs: &FaultFileSystem, style: CompactionStyle, keys: usize, rounds: usiz
 #[test]
 fn leveled_then_size_tiered_keeps_deletes() {
     let fs = FaultFileSystem::new();
-    let mut model = build(&fs, Leveled, 300, 2);
-    let db = open(&fs, Leveled);
+    let mut model = build(&fs, LEVELED, 300, 2);
+    let db = open(&fs, LEVELED);
     db.compact().unwrap();
     assert!(db.live_tables().iter().all(|t| t.level > 0));
     db.close().unwrap();
 
-    delete_under(&fs, SizeTiered, &mut model, 300, 0);
-    delete_under(&fs, Leveled, &mut model, 300, 1);
-    delete_under(&fs, SizeTiered, &mut model, 300, 2);
+    delete_under(&fs, SIZE_TIERED, &mut model, 300, 0);
+    delete_under(&fs, LEVELED, &mut model, 300, 1);
+    delete_under(&fs, SIZE_TIERED, &mut model, 300, 2);
 }
 
 #[test]
@@ -191,11 +200,11 @@ fn size_tiered_then_leveled_keeps_deletes() {
     let fs = FaultFileSystem::new();
     // Several rounds of overwrites, so leveled takes over runs size-tiered
     // merged, newer ones holding tombstones over older ones.
-    let mut model = build(&fs, SizeTiered, 300, 4);
+    let mut model = build(&fs, SIZE_TIERED, 300, 4);
 
-    delete_under(&fs, Leveled, &mut model, 300, 0);
-    delete_under(&fs, SizeTiered, &mut model, 300, 1);
-    delete_under(&fs, Leveled, &mut model, 300, 2);
+    delete_under(&fs, LEVELED, &mut model, 300, 0);
+    delete_under(&fs, SIZE_TIERED, &mut model, 300, 1);
+    delete_under(&fs, LEVELED, &mut model, 300, 2);
 }
 
 /// One random sequence: puts, deletes (alone and in runs that flush a table
@@ -205,9 +214,9 @@ fn random_switches(seed: u64, operations: usize) {
     let fs = FaultFileSystem::new();
     let mut rng = StdRng::seed_from_u64(seed);
     let mut style = if seed.is_multiple_of(2) {
-        Leveled
+        LEVELED
     } else {
-        SizeTiered
+        SIZE_TIERED
     };
     let mut db = open(&fs, style);
     let mut model = Model::new();
@@ -256,10 +265,10 @@ fn random_switches(seed: u64, operations: usize) {
                 db.wait_for_compactions().unwrap();
                 assert_holds(&db, &model, &context);
                 db.close().unwrap();
-                style = if style == Leveled {
-                    SizeTiered
+                style = if style == LEVELED {
+                    SIZE_TIERED
                 } else {
-                    Leveled
+                    LEVELED
                 };
                 db = open(&fs, style);
             }

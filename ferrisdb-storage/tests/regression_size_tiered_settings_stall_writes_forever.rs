@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ferrisdb_storage::fs::FaultFileSystem;
-use ferrisdb_storage::{CompactionStyle, StorageConfig, StorageEngine};
+use ferrisdb_storage::{CompactionStyle, SizeTieredOptions, StorageConfig, StorageEngine};
 
 #[test]
 fn regression_size_tiered_settings_stall_writes_forever() {
@@ -40,9 +40,10 @@ fn the_widest_accepted_merge_brings_level_0_down() {
 /// more: the write must return (or the settings be refused).
 fn writes_after_a_full_level_0(min_merge_width: usize) {
     let config = StorageConfig {
-        compaction_style: CompactionStyle::SizeTiered,
-        min_merge_width,
-        max_size_amplification_percent: 100_000,
+        compaction_style: CompactionStyle::SizeTiered(SizeTieredOptions {
+            min_merge_width,
+            max_size_amplification_percent: 100_000,
+        }),
         file_system: Arc::new(FaultFileSystem::new()),
         ..StorageConfig::new("/db")
     };

@@ -18,7 +18,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ferrisdb_storage::fs::FaultFileSystem;
-use ferrisdb_storage::{CompactionStyle, StorageConfig, StorageEngine};
+use ferrisdb_storage::{
+    CompactionStyle, LeveledOptions, SizeTieredOptions, StorageConfig, StorageEngine,
+};
 
 fn waits_forever(style: CompactionStyle) {
     let fs = FaultFileSystem::new();
@@ -26,8 +28,6 @@ fn waits_forever(style: CompactionStyle) {
         StorageEngine::open(StorageConfig {
             compaction_style: style,
             disable_auto_compactions: true,
-            level0_file_num_compaction_trigger: 2,
-            min_merge_width: 2,
             file_system: Arc::new(fs),
             ..StorageConfig::new("/db")
         })
@@ -54,10 +54,16 @@ fn waits_forever(style: CompactionStyle) {
 
 #[test]
 fn leveled() {
-    waits_forever(CompactionStyle::Leveled);
+    waits_forever(CompactionStyle::Leveled(LeveledOptions {
+        level0_file_num_compaction_trigger: 2,
+        ..LeveledOptions::default()
+    }));
 }
 
 #[test]
 fn size_tiered() {
-    waits_forever(CompactionStyle::SizeTiered);
+    waits_forever(CompactionStyle::SizeTiered(SizeTieredOptions {
+        min_merge_width: 2,
+        ..SizeTieredOptions::default()
+    }));
 }

@@ -30,8 +30,9 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use super::{drop_dead_tables, CompactionChoice, CompactionStrategy, NUM_LEVELS};
+use crate::config::LeveledOptions;
 use crate::manifest::TableRecord;
-use crate::{InternalKey, StorageConfig};
+use crate::InternalKey;
 
 /// The leveled strategy.
 #[derive(Debug)]
@@ -45,11 +46,11 @@ pub(crate) struct Leveled {
 }
 
 impl Leveled {
-    pub(crate) fn new(config: &StorageConfig) -> Self {
+    pub(crate) fn new(options: &LeveledOptions) -> Self {
         Leveled {
-            level0_trigger: config.level0_file_num_compaction_trigger,
-            level_base: config.max_bytes_for_level_base,
-            multiplier: config.max_bytes_for_level_multiplier,
+            level0_trigger: options.level0_file_num_compaction_trigger,
+            level_base: options.max_bytes_for_level_base,
+            multiplier: options.max_bytes_for_level_multiplier,
             cursor: Mutex::new(vec![None; NUM_LEVELS]),
         }
     }
@@ -221,11 +222,10 @@ mod tests {
     use crate::compaction::test_support::{levels, table};
 
     fn strategy() -> Leveled {
-        Leveled::new(&StorageConfig {
+        Leveled::new(&LeveledOptions {
             level0_file_num_compaction_trigger: 2,
             max_bytes_for_level_base: 1000,
             max_bytes_for_level_multiplier: 10,
-            ..StorageConfig::default()
         })
     }
 

@@ -18,7 +18,10 @@
 //! [`CompactionContext`] (the versions, the options, the snapshots, a rate
 //! limiter and a stop flag); the engine decides when it runs
 //! (`engine/compactions.rs`). A strategy is therefore a small,
-//! pure, unit-testable file, one per [`CompactionStyle`]:
+//! pure, unit-testable file, one per [`CompactionStyle`], built by
+//! [`strategy_for`] from the style's own settings. Those settings live with
+//! the rest of the configuration (`config/`), which this module imports and
+//! which names nothing here:
 //!
 //! - [`CompactionStyle::Leveled`] (`leveled.rs`): level 0 holds flushed
 //!   tables; levels 1 and below each hold one sorted run of non-overlapping
@@ -49,43 +52,12 @@ mod size_tiered;
 use std::collections::HashSet;
 use std::fmt;
 
+use crate::config::{CompactionStyle, StrategyOptions};
 use crate::manifest::TableRecord;
 use crate::versions::{older_tables, ranges_meet};
-use crate::StorageConfig;
 
 pub(crate) use job::{run, CompactionContext};
 pub(crate) use rate_limiter::RateLimiter;
-
-/// How the engine merges tables in the background.
-///
-/// Leveled keeps one sorted run per level below level 0, each level ten
-/// times the size of the one above: a read touches at most one table per
-/// level and little space is wasted, but each byte is rewritten about once
-/// per level. Size-tiered merges sorted runs of similar size: each byte is
-/// rewritten fewer times, at the price of more tables per read and more space.
-///
-/// The style can change from one open to the next: a database written under
-/// one style opens under the other with every delete and snapshot kept. The
-/// new style takes over gradually, as its compactions run; a
-/// [`StorageEngine::compact`](crate::StorageEngine::compact) right after
-/// the switch reshapes everything at once. Leveled merges everything into
-/// its deepest level, as always; size-tiered sees each level below 0 as one
-/// sorted run older than level 0, and merges all runs into one, in the
-/// deepest level that holds data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum CompactionStyle {
-    /// Sorted runs of similar size are merged once `min_merge_width` of them
-    /// exist; everything is merged when space amplification passes
-    /// `max_size_amplification_percent`. Less write amplification; more
-    /// tables per read, more space.
-    SizeTiered,
-    /// Level 0 is merged into level 1 once it holds
-    /// `level0_file_num_compaction_trigger` tables; each deeper level is kept
-    /// under `max_bytes_for_level_base * multiplier^(n-1)` bytes. Fewer tables
-    /// per read and little wasted space; more write amplification.
-    #[default]
-    Leveled,
-}
 
 pub(crate) use crate::manifest::format::NUM_LEVELS;
 
@@ -165,11 +137,14 @@ pub(crate) fn hides_nothing(levels: &[Vec<TableRecord>], table: &TableRecord) ->
     !hidden
 }
 
-/// The strategy for `config.compaction_style`.
-pub(crate) fn strategy_for(config: &StorageConfig) -> Box<dyn CompactionStrategy> {
-    match config.compaction_style {
-        CompactionStyle::Leveled => Box::new(leveled::Leveled::new(config)),
-        CompactionStyle::SizeTiered => Box::new(size_tiered::SizeTiered::new(config)),
+/// The strategy of `options.style`, with that style's settings.
+pub(crate) fn strategy_for(options: &StrategyOptions) -> Box<dyn CompactionStrategy> {
+    match &options.style {
+        CompactionStyle::Leveled(leveled) => Box::new(leveled::Leveled::new(leveled)),
+        CompactionStyle::SizeTiered(size_tiered) => Box::new(size_tiered::SizeTiered::new(
+            size_tiered,
+            options.level0_slowdown_writes_trigger,
+        )),
     }
 }
 

@@ -39,8 +39,8 @@
 use std::collections::HashSet;
 
 use super::{drop_dead_tables, CompactionChoice, CompactionStrategy};
+use crate::config::SizeTieredOptions;
 use crate::manifest::TableRecord;
-use crate::StorageConfig;
 
 /// Runs whose size is within this factor of the tier's average belong to it.
 const SIMILAR_LOW: f64 = 0.5;
@@ -89,11 +89,14 @@ fn sorted_runs<'a>(levels: &'a [Vec<TableRecord>], busy: &HashSet<u64>) -> Vec<R
 }
 
 impl SizeTiered {
-    pub(crate) fn new(config: &StorageConfig) -> Self {
+    /// The strategy with `options`, merging the newest runs whatever their
+    /// sizes once level 0 holds `max_runs` of them (the level-0 count at
+    /// which writes slow down).
+    pub(crate) fn new(options: &SizeTieredOptions, max_runs: usize) -> Self {
         SizeTiered {
-            min_merge_width: config.min_merge_width,
-            max_size_amplification_percent: config.max_size_amplification_percent,
-            max_runs: config.level0_slowdown_writes_trigger,
+            min_merge_width: options.min_merge_width,
+            max_size_amplification_percent: options.max_size_amplification_percent,
+            max_runs,
         }
     }
 
@@ -202,11 +205,11 @@ mod tests {
     use crate::compaction::test_support::{levels, table};
 
     fn strategy() -> SizeTiered {
-        SizeTiered::new(&StorageConfig {
+        let options = SizeTieredOptions {
             min_merge_width: 4,
             max_size_amplification_percent: 200,
-            ..StorageConfig::default()
-        })
+        };
+        SizeTiered::new(&options, 20)
     }
 
     fn runs(sizes: &[u64]) -> Vec<Vec<TableRecord>> {

@@ -132,7 +132,7 @@ impl Inner {
         let started = Instant::now();
         let context = CompactionContext {
             versions: &self.versions,
-            table_options: self.table_options(),
+            table_options: self.table_options,
             target_file_size: self.config.target_file_size,
             snapshots: self.snapshots.timestamps(),
             rate_limiter: self.rate_limiter.as_ref(),

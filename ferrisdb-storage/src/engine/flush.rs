@@ -24,22 +24,11 @@ use std::sync::Arc;
 use super::stats::Counters;
 use super::Inner;
 use crate::memtable::MemTable;
-use crate::sstable::TableOptions;
 use crate::versions::{Table, TableOutput, VersionEdit};
 use crate::wal;
 use crate::Result;
 
 impl Inner {
-    /// The table options every table of this engine is written with.
-    pub(crate) fn table_options(&self) -> TableOptions {
-        TableOptions {
-            block_size: self.config.block_size,
-            compression: self.config.compression,
-            bloom_bits_per_key: self.config.bloom_filter_bits_per_key,
-            ..TableOptions::default()
-        }
-    }
-
     /// Writes `memtable` to a new level-0 table and opens it.
     ///
     /// The table is durable (synced, renamed, directory synced) but not yet in
@@ -48,7 +37,7 @@ impl Inner {
     /// REQUIRES: `memtable` is not empty and no longer written to.
     pub(crate) fn write_table(&self, memtable: &Arc<MemTable>) -> Result<Arc<Table>> {
         debug_assert!(!memtable.is_empty(), "flush of an empty MemTable");
-        let mut output = TableOutput::new(&self.versions, self.table_options(), 0, None);
+        let mut output = TableOutput::new(&self.versions, self.table_options, 0, None);
         let mut iter = memtable.iter();
         iter.seek_to_first();
         while iter.valid() {

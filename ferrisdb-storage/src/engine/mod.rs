@@ -59,7 +59,7 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use crate::compaction::{CompactionStrategy, RateLimiter};
 use crate::fs::SharedFileSystem;
-use crate::sstable::BlockCache;
+use crate::sstable::{BlockCache, TableOptions};
 use crate::versions::VersionSet;
 use crate::wal::{WalPosition, WalWriter};
 use crate::{Error, Result, StorageConfig, Timestamp};
@@ -124,6 +124,9 @@ pub(crate) struct Inner {
     pub(crate) snapshots: SnapshotList,
     pub(crate) counters: Counters,
     pub(crate) block_cache: Arc<BlockCache>,
+    /// The layout of every table a flush or a compaction writes, derived
+    /// from the config at open.
+    pub(crate) table_options: TableOptions,
     pub(crate) strategy: Box<dyn CompactionStrategy>,
     pub(crate) rate_limiter: Option<RateLimiter>,
     /// Set when `close` begins, so a merge under way stops at its next key

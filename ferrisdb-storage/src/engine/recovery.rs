@@ -90,12 +90,12 @@ use crate::manifest::{self, ManifestState};
 use crate::memtable::MemTable;
 use crate::sstable::BlockCache;
 use crate::versions::{SuperVersion, Table, TableCache, Version, VersionSet};
-use crate::wal::{self, WalOptions, WalWriter};
+use crate::wal::{self, WalWriter};
 use crate::{Error, Result, StorageConfig};
 
 /// Opens (or creates) the database `config` describes.
 pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
-    config.validate()?;
+    let layers = config.layer_options()?;
     let fs = Arc::clone(&config.file_system);
     let dir = config.data_dir.clone();
     let _span = tracing::info_span!("open", dir = %dir.display()).entered();
@@ -141,12 +141,7 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
         dir.clone(),
         log_number,
         Arc::clone(&next_file_number),
-        WalOptions {
-            sync_mode: config.wal_sync_mode,
-            max_file_size: config.wal_max_file_size,
-            max_key_size: config.max_key_size,
-            max_value_size: config.max_value_size,
-        },
+        layers.wal,
     )?;
 
     let inner = Arc::new(Inner {
@@ -162,7 +157,8 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
         snapshots: SnapshotList::default(),
         counters: Counters::default(),
         block_cache,
-        strategy: compaction::strategy_for(&config),
+        table_options: layers.table,
+        strategy: compaction::strategy_for(&layers.strategy),
         rate_limiter: config.compaction_rate_limit.map(RateLimiter::new),
         stopping: AtomicBool::new(false),
         fs,

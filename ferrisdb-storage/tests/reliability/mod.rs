@@ -36,7 +36,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, OpKind};
-use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode};
+use ferrisdb_storage::{CompactionStyle, LeveledOptions, StorageConfig, StorageEngine, SyncMode};
 
 // Not every scenario uses something of every module.
 #[allow(unused_imports)]
@@ -72,14 +72,22 @@ pub fn config(fs: &FaultFileSystem) -> StorageConfig {
         // The smallest logs, so the log also rotates inside a MemTable's life.
         wal_max_file_size: 4 << 10,
         block_size: 512,
-        // Tiny levels, so crash points and faults also land in compactions.
-        level0_file_num_compaction_trigger: 2,
-        max_bytes_for_level_base: 8 << 10,
-        max_bytes_for_level_multiplier: 2,
+        compaction_style: tiny_levels(8 << 10),
         target_file_size: 4 << 10,
         file_system: Arc::new(fs.clone()),
         ..StorageConfig::new(db_dir())
     }
+}
+
+/// Leveled compaction with a level 1 of `level_base` bytes and each level
+/// twice the one above: tiny levels, so crash points and faults also land in
+/// compactions.
+pub fn tiny_levels(level_base: u64) -> CompactionStyle {
+    CompactionStyle::Leveled(LeveledOptions {
+        level0_file_num_compaction_trigger: 2,
+        max_bytes_for_level_base: level_base,
+        max_bytes_for_level_multiplier: 2,
+    })
 }
 
 /// Opens the database of the scenarios on `fs`.

@@ -56,7 +56,7 @@ pub fn crash_config(fs: &FaultFileSystem, mode: SyncMode) -> StorageConfig {
         memtable_size: 32 << 10,
         wal_max_file_size: 32 << 10,
         target_file_size: 16 << 10,
-        max_bytes_for_level_base: 64 << 10,
+        compaction_style: tiny_levels(64 << 10),
         ..config(fs)
     }
 }

@@ -120,8 +120,9 @@ pub struct BenchArgs {
 }
 
 /// Maps `--compaction_style` onto `config`: db_bench's `0` (level) is
-/// [`CompactionStyle::Leveled`], `1` (universal) is
-/// [`CompactionStyle::SizeTiered`]. Returns a warning to print, if any.
+/// [`CompactionStyle::leveled`], `1` (universal) is
+/// [`CompactionStyle::size_tiered`], each with its default settings. Returns
+/// a warning to print, if any.
 pub fn apply_compaction_style(
     config: &mut StorageConfig,
     style: CompactionStyle,
@@ -279,9 +280,9 @@ fn parse_compression(text: &str) -> Result<CompressionType, String> {
 
 fn parse_compaction_style(text: &str) -> Result<CompactionStyle, String> {
     match text.to_ascii_lowercase().as_str() {
-        "0" | "level" | "leveled" => Ok(CompactionStyle::Leveled),
+        "0" | "level" | "leveled" => Ok(CompactionStyle::leveled()),
         "1" | "universal" | "size_tiered" | "sizetiered" | "tiered" => {
-            Ok(CompactionStyle::SizeTiered)
+            Ok(CompactionStyle::size_tiered())
         }
         _ => Err(format!(
             "compaction style '{text}' is unknown: use level (0) or universal/size_tiered (1)"

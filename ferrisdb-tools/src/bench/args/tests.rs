@@ -63,14 +63,14 @@ fn db_bench_spellings_are_accepted() {
     assert_eq!((args.num, args.reads(), args.threads), (1000, 50, 8));
     assert_eq!((args.key_size, args.value_size), (20, 400));
     assert!(args.use_existing_db && args.sync && args.histogram);
-    assert_eq!(args.compaction_style, Some(CompactionStyle::SizeTiered));
+    assert_eq!(args.compaction_style, Some(CompactionStyle::size_tiered()));
     let (config, warnings) = args.storage_config(args.sync_mode());
     assert_eq!(config.wal_sync_mode, SyncMode::Full);
     assert_eq!(config.memtable_size, 1 << 20);
     assert_eq!(config.bloom_filter_bits_per_key, 0);
     assert_eq!(config.block_cache_size, 4096);
     assert_eq!(config.compression, CompressionType::Lz4);
-    assert_eq!(config.compaction_style, CompactionStyle::SizeTiered);
+    assert_eq!(config.compaction_style, CompactionStyle::size_tiered());
     assert!(warnings.is_empty(), "{warnings:?}");
 }
 

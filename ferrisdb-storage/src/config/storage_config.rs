@@ -1,0 +1,231 @@
+//! [`StorageConfig`]: the settings of a database.
+
+use std::path::PathBuf;
+
+use super::compaction_style::CompactionStyle;
+use crate::fs::{os_file_system, SharedFileSystem};
+use crate::wal::RecoveryMode;
+use crate::{CompressionType, SyncMode};
+
+/// The settings of a database, given to
+/// [`StorageEngine::open`](crate::StorageEngine::open).
+///
+/// A struct of public fields with sensible defaults: set the ones you care
+/// about and keep the rest.
+///
+/// ```
+/// use ferrisdb_storage::{StorageConfig, SyncMode};
+///
+/// let config = StorageConfig {
+///     wal_sync_mode: SyncMode::Full,
+///     memtable_size: 16 << 20,
+///     ..StorageConfig::new("/tmp/my-app-db")
+/// };
+/// assert_eq!(config.block_size, 4096);
+/// ```
+///
+/// Invalid combinations are rejected by `open` with
+/// [`Error::InvalidArgument`](crate::Error::InvalidArgument).
+#[derive(Debug, Clone)]
+pub struct StorageConfig {
+    /// The database directory. Default `./data`.
+    pub data_dir: PathBuf,
+    /// Whether `open` makes a new database when `data_dir` holds none: when
+    /// the directory is missing, or holds no file of a database (nothing but
+    /// the `LOCK` file, a `MANIFEST.tmp` a crash during the first manifest
+    /// write left, or files FerrisDB does not write, which it leaves alone).
+    /// With `false`, such an `open` fails with
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) and creates
+    /// nothing. Default `true`, as in RocksDB.
+    ///
+    /// A directory that holds tables or logs but no `MANIFEST` is never taken
+    /// for a new database: `open` fails with a corruption error naming the
+    /// missing `MANIFEST`, and deletes nothing.
+    pub create_if_missing: bool,
+    /// Whether `open` fails, with
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument), when
+    /// `data_dir` already holds a database, so a new database is never mixed
+    /// up with an old one. Default `false`, as in RocksDB.
+    pub error_if_exists: bool,
+    /// How far each write is pushed towards the disk before it is
+    /// acknowledged. Default [`SyncMode::Normal`]: survives a killed process.
+    pub wal_sync_mode: SyncMode,
+    /// What `open` does with a damaged write-ahead log. Default
+    /// [`RecoveryMode::TolerateCorruptedTail`]: damage a crash can leave (past
+    /// the log's durable length, in the newest log that holds writes) is cut
+    /// off with a warning and counted in
+    /// [`EngineStats::recovery_dropped_wal_bytes`](crate::EngineStats::recovery_dropped_wal_bytes);
+    /// damage to bytes that were synced is an
+    /// [`Error::Corruption`](crate::Error::Corruption).
+    /// [`RecoveryMode::PointInTimeRecovery`] opens at the last consistent
+    /// point before any damage, dropping every write after it (later logs
+    /// included), and reports what it dropped;
+    /// [`RecoveryMode::AbsoluteConsistency`] refuses any damage. See
+    /// `docs/deep-dive/wal-crash-recovery.md`.
+    pub wal_recovery_mode: RecoveryMode,
+    /// Bytes a MemTable may hold before it is frozen and flushed. Default
+    /// 64 MiB.
+    pub memtable_size: usize,
+    /// Whether each MemTable keeps a small bloom filter of its keys (one byte
+    /// per 512 bytes of `memtable_size`, at most 4 MiB), so a get for a key the MemTable
+    /// lacks usually skips the search. Right after heavy writes that made
+    /// `readrandom` about 1.4 times faster, with writes within a few percent.
+    /// Default `true`; RocksDB's `memtable_whole_key_filtering` is the same
+    /// idea, off by default there.
+    pub memtable_filter: bool,
+    /// Frozen MemTables that may wait for their flush before writers stall.
+    /// Default 2.
+    pub max_immutable_memtables: usize,
+    /// A write-ahead log file is rotated when it passes this size. Default
+    /// 64 MiB; the engine also starts a new log with every new MemTable.
+    pub wal_max_file_size: u64,
+    /// Target size of a table's data blocks, before compression. Default
+    /// 4 KiB.
+    pub block_size: usize,
+    /// How table blocks are compressed. Default [`CompressionType::Lz4`]: on
+    /// values that do not compress, reads and writes stay as fast and
+    /// compactions take 9 to 16 % longer (each block is tried, then stored
+    /// as is); on half-compressible values the tables take 56 % of the space
+    /// (`docs/performance.md`, "Compression by default").
+    pub compression: CompressionType,
+    /// Bloom filter bits per key; 10 gives about 1% false positives, 0 turns
+    /// filters off. Default 10.
+    pub bloom_filter_bits_per_key: usize,
+    /// Bytes of uncompressed blocks kept in the shared block cache. Default
+    /// 64 MiB.
+    pub block_cache_size: usize,
+    /// The most table files kept open at once (RocksDB's `max_open_files`),
+    /// at least 1. A database with more tables closes the least recently
+    /// read ones and reopens them when read again, which costs reading the
+    /// table's footer, index and filter. Default 1000. Use `usize::MAX`
+    /// for no limit.
+    pub max_open_files: usize,
+    /// The longest key a write may carry, in bytes: 1 to
+    /// [`MAX_KEY_SIZE`](crate::MAX_KEY_SIZE) (1 MiB), the longest a table
+    /// holds. Default 64 KiB. Every write is checked against it once, before
+    /// it is logged; a longer key fails with
+    /// [`Error::KeyTooLarge`](crate::Error::KeyTooLarge).
+    pub max_key_size: usize,
+    /// The longest value a write may carry, in bytes: at most
+    /// [`MAX_VALUE_SIZE`](crate::MAX_VALUE_SIZE) (63 MiB less 32 bytes), the
+    /// longest a table holds. Default 16 MiB. Every write is checked against
+    /// it once, before it is logged; a longer value fails with
+    /// [`Error::ValueTooLarge`](crate::Error::ValueTooLarge).
+    pub max_value_size: usize,
+    /// How tables are merged in the background, with the settings only that
+    /// style uses. Default [`CompactionStyle::leveled()`]: best for reads and
+    /// space; [`CompactionStyle::size_tiered()`] writes less, for
+    /// write-heavy work. It may change from one open to the next: either
+    /// style opens a database the other wrote (see [`CompactionStyle`]).
+    pub compaction_style: CompactionStyle,
+    /// Turns background compaction off: tables accumulate until
+    /// [`StorageEngine::compact`](crate::StorageEngine::compact) is called,
+    /// writes never stall on level 0, and
+    /// [`wait_for_compactions`](crate::StorageEngine::wait_for_compactions)
+    /// waits for the flushes only (as in RocksDB). For bulk loads followed by
+    /// one compaction, and for experiments. Default `false`.
+    pub disable_auto_compactions: bool,
+    /// Writes are slowed down (1 ms each) while level 0 holds this many tables
+    /// (or, size-tiered, sorted runs); size-tiered compaction then merges the
+    /// newest runs whatever their sizes. Default 20. At least 1, and at most
+    /// `level0_stop_writes_trigger`.
+    pub level0_slowdown_writes_trigger: usize,
+    /// Writes wait while level 0 holds this many tables, until compaction
+    /// catches up. Default 36.
+    pub level0_stop_writes_trigger: usize,
+    /// The size at which compaction starts a new output table (below level
+    /// 0). Default 64 MiB.
+    pub target_file_size: u64,
+    /// Threads that run compactions. Default 2.
+    pub background_threads: usize,
+    /// The most bytes per second compaction may write, so it cannot starve
+    /// foreground writes of disk bandwidth. Default `None`: unlimited.
+    pub compaction_rate_limit: Option<u64>,
+    /// The file system all I/O goes through. Default: the operating system's.
+    /// Tests replace it to inject faults and simulate crashes.
+    pub file_system: SharedFileSystem,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        StorageConfig {
+            data_dir: PathBuf::from("./data"),
+            create_if_missing: true,
+            error_if_exists: false,
+            wal_sync_mode: SyncMode::Normal,
+            wal_recovery_mode: RecoveryMode::TolerateCorruptedTail,
+            memtable_size: 64 << 20,
+            memtable_filter: true,
+            max_immutable_memtables: 2,
+            wal_max_file_size: 64 << 20,
+            block_size: 4 << 10,
+            compression: CompressionType::Lz4,
+            bloom_filter_bits_per_key: 10,
+            block_cache_size: 64 << 20,
+            max_open_files: 1000,
+            max_key_size: 64 << 10,
+            max_value_size: 16 << 20,
+            compaction_style: CompactionStyle::leveled(),
+            disable_auto_compactions: false,
+            level0_slowdown_writes_trigger: 20,
+            level0_stop_writes_trigger: 36,
+            target_file_size: 64 << 20,
+            background_threads: 2,
+            compaction_rate_limit: None,
+            file_system: os_file_system(),
+        }
+    }
+}
+
+impl StorageConfig {
+    /// The default configuration for a database in `data_dir`.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        StorageConfig {
+            data_dir: data_dir.into(),
+            ..StorageConfig::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The defaults the field docs (and `docs/getting-started.md`) state.
+    #[test]
+    fn defaults_are_the_documented_values() {
+        let config = StorageConfig::default();
+        assert_eq!(config.data_dir, PathBuf::from("./data"));
+        assert!(config.create_if_missing);
+        assert!(!config.error_if_exists);
+        assert_eq!(config.wal_sync_mode, SyncMode::Normal);
+        assert_eq!(
+            config.wal_recovery_mode,
+            RecoveryMode::TolerateCorruptedTail
+        );
+        assert_eq!(config.memtable_size, 64 << 20);
+        assert!(config.memtable_filter);
+        assert_eq!(config.max_immutable_memtables, 2);
+        assert_eq!(config.wal_max_file_size, 64 << 20);
+        assert_eq!(config.block_size, 4 << 10);
+        assert_eq!(config.compression, CompressionType::Lz4);
+        assert_eq!(config.bloom_filter_bits_per_key, 10);
+        assert_eq!(config.block_cache_size, 64 << 20);
+        assert_eq!(config.max_key_size, 64 << 10);
+        assert_eq!(config.max_value_size, 16 << 20);
+        assert_eq!(config.compaction_style, CompactionStyle::leveled());
+        assert!(!config.disable_auto_compactions);
+        assert_eq!(config.level0_slowdown_writes_trigger, 20);
+        assert_eq!(config.level0_stop_writes_trigger, 36);
+        assert_eq!(config.target_file_size, 64 << 20);
+        assert_eq!(config.background_threads, 2);
+        assert_eq!(config.compaction_rate_limit, None);
+    }
+
+    #[test]
+    fn new_sets_only_the_directory() {
+        let config = StorageConfig::new("/tmp/x");
+        assert_eq!(config.data_dir, PathBuf::from("/tmp/x"));
+        assert_eq!(config.block_size, StorageConfig::default().block_size);
+    }
+}
