@@ -14,7 +14,7 @@ use ferrisdb_storage::fs::os_file_system;
 use ferrisdb_storage::internals::sstable::{
     table_file_name, BlockCache, TableBuilder, TableOptions, TableReader,
 };
-use ferrisdb_storage::Operation;
+use ferrisdb_storage::{CompressionType, Operation};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -31,7 +31,12 @@ fn key(i: u64) -> [u8; 16] {
 
 fn build(path: &Path, values: &[u8]) -> u64 {
     let fs = os_file_system();
-    let mut w = TableBuilder::create(fs, path, TableOptions::default()).unwrap();
+    // Uncompressed: the numbers measure the table format and its reader.
+    let options = TableOptions {
+        compression: CompressionType::None,
+        ..TableOptions::default()
+    };
+    let mut w = TableBuilder::create(fs, path, options).unwrap();
     for i in 0..ENTRIES {
         let start = (i as usize * 7) % (values.len() - VALUE_LEN);
         w.add_parts(

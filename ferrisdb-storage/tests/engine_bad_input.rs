@@ -1,6 +1,6 @@
 //! Bad input gives a clear error, never a panic or lost data.
 
-use ferrisdb_storage::{Error, StorageConfig, StorageEngine};
+use ferrisdb_storage::{Error, StorageConfig, StorageEngine, WriteBatch};
 
 #[test]
 fn keys_and_values_over_the_limits_are_refused_with_their_length_and_limit() {
@@ -26,6 +26,33 @@ fn keys_and_values_over_the_limits_are_refused_with_their_length_and_limit() {
     // Nothing was written by the rejected calls; the limits themselves pass.
     assert_eq!(db.get("k").unwrap(), None);
     db.put(vec![b'k'; 16], vec![0; 64]).unwrap();
+}
+
+/// The engine checks the limits once, before the batch is logged: a batch
+/// with one entry over them writes none of its entries, not even to the log
+/// a reopen replays.
+#[test]
+fn a_batch_with_one_entry_over_the_limits_is_not_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = StorageConfig {
+        max_value_size: 64,
+        ..StorageConfig::new(dir.path())
+    };
+    let db = StorageEngine::open(config.clone()).unwrap();
+    let mut batch = WriteBatch::new();
+    batch.put("fits", "v").put("too long", vec![0; 65]);
+    let err = db.write(batch).unwrap_err();
+    assert!(
+        matches!(err, Error::ValueTooLarge { len: 65, limit: 64 }),
+        "{err}"
+    );
+    db.put("after", "v").unwrap();
+    db.close().unwrap();
+
+    let db = StorageEngine::open(config).unwrap();
+    assert_eq!(db.get("fits").unwrap(), None);
+    assert_eq!(db.get("too long").unwrap(), None);
+    assert_eq!(db.get("after").unwrap().unwrap(), "v");
 }
 
 #[test]

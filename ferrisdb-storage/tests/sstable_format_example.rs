@@ -6,13 +6,18 @@ mod common;
 use common::hex_lines;
 use ferrisdb_storage::fs::os_file_system;
 use ferrisdb_storage::internals::sstable::{table_file_name, TableBuilder, TableOptions};
-use ferrisdb_storage::Operation;
+use ferrisdb_storage::{CompressionType, Operation};
 
 /// Writes the example table and returns its bytes.
 fn example_table() -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(table_file_name(7));
-    let mut w = TableBuilder::create(os_file_system(), &path, TableOptions::default()).unwrap();
+    // The specification's settings: the defaults, with no compression.
+    let options = TableOptions {
+        compression: CompressionType::None,
+        ..TableOptions::default()
+    };
+    let mut w = TableBuilder::create(os_file_system(), &path, options).unwrap();
     w.add_parts(b"apple", 2, Operation::Put, b"red").unwrap();
     w.add_parts(b"apple", 1, Operation::Delete, b"").unwrap();
     w.add_parts(b"apricot", 5, Operation::Put, b"ok").unwrap();

@@ -2,8 +2,9 @@
 //! [`StorageConfig`], derived in one place.
 //!
 //! `open` calls [`StorageConfig::layer_options`] once and hands each part to
-//! its layer, so a layer never reads a setting of the config itself, and
-//! never sees a value [`StorageConfig::validate`] has not checked.
+//! its layer, so a layer never reads a setting of the config itself, never
+//! keeps a default or a limit of its own for one, and never sees a value
+//! [`StorageConfig::validate`] has not checked.
 
 use super::compaction_style::CompactionStyle;
 use super::storage_config::StorageConfig;
@@ -46,8 +47,6 @@ impl StorageConfig {
             wal: WalOptions {
                 sync_mode: self.wal_sync_mode,
                 max_file_size: self.wal_max_file_size,
-                max_key_size: self.max_key_size,
-                max_value_size: self.max_value_size,
             },
             table: TableOptions {
                 block_size: self.block_size,
@@ -97,6 +96,14 @@ mod tests {
         );
         assert_eq!(options.strategy.style, style);
         assert_eq!(options.strategy.level0_slowdown_writes_trigger, 8);
+    }
+
+    #[test]
+    fn the_default_config_derives_each_layer_s_defaults() {
+        let options = StorageConfig::default().layer_options().unwrap();
+        assert_eq!(options.wal, WalOptions::default());
+        assert_eq!(options.table, TableOptions::default());
+        assert_eq!(options.strategy.style, CompactionStyle::default());
     }
 
     #[test]

@@ -18,11 +18,16 @@
 //! - `layer_options.rs`: the options of each layer, derived from a checked
 //!   config by [`StorageConfig::layer_options`], which `open` calls once.
 //!
-//! What a table can hold ([`MAX_KEY_SIZE`](crate::MAX_KEY_SIZE),
+//! Each default and each limit has one home. A layer's own option struct
+//! ([`WalOptions`](crate::wal::WalOptions),
+//! [`TableOptions`](crate::sstable::TableOptions)) holds the defaults of its
+//! settings and [`StorageConfig::default`] takes them from there; what a
+//! table can hold ([`MAX_KEY_SIZE`](crate::MAX_KEY_SIZE),
 //! [`MAX_VALUE_SIZE`](crate::MAX_VALUE_SIZE)) is the table format's, and the
-//! configured key and value limits are checked against it here. This module
-//! names no module above the formats: the engine and compaction import it,
-//! never the other way round.
+//! configured key and value limits are checked against it here, then
+//! enforced on every write by the engine alone. This module names no module
+//! above the formats: the engine and compaction import it, never the other
+//! way round.
 
 mod compaction_style;
 mod layer_options;

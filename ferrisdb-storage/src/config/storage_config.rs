@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use super::compaction_style::CompactionStyle;
 use crate::fs::{os_file_system, SharedFileSystem};
-use crate::wal::RecoveryMode;
+use crate::sstable::TableOptions;
+use crate::wal::{RecoveryMode, WalOptions};
 use crate::{CompressionType, SyncMode};
 
 /// The settings of a database, given to
@@ -148,19 +149,23 @@ pub struct StorageConfig {
 
 impl Default for StorageConfig {
     fn default() -> Self {
+        // The log's and the tables' settings default to what those layers
+        // default to, so each default has one home.
+        let wal = WalOptions::default();
+        let table = TableOptions::default();
         StorageConfig {
             data_dir: PathBuf::from("./data"),
             create_if_missing: true,
             error_if_exists: false,
-            wal_sync_mode: SyncMode::Normal,
+            wal_sync_mode: wal.sync_mode,
             wal_recovery_mode: RecoveryMode::TolerateCorruptedTail,
             memtable_size: 64 << 20,
             memtable_filter: true,
             max_immutable_memtables: 2,
-            wal_max_file_size: 64 << 20,
-            block_size: 4 << 10,
-            compression: CompressionType::Lz4,
-            bloom_filter_bits_per_key: 10,
+            wal_max_file_size: wal.max_file_size,
+            block_size: table.block_size,
+            compression: table.compression,
+            bloom_filter_bits_per_key: table.bloom_bits_per_key,
             block_cache_size: 64 << 20,
             max_open_files: 1000,
             max_key_size: 64 << 10,
@@ -191,7 +196,8 @@ impl StorageConfig {
 mod tests {
     use super::*;
 
-    /// The defaults the field docs (and `docs/getting-started.md`) state.
+    /// The defaults the field docs (and `docs/getting-started.md`) state,
+    /// whichever layer they come from.
     #[test]
     fn defaults_are_the_documented_values() {
         let config = StorageConfig::default();

@@ -29,6 +29,10 @@ use crate::fs::{SharedFileSystem, WritableFile};
 
 /// How a table is laid out. Chosen per table when it is written; the reader
 /// needs none of it.
+///
+/// The defaults are the engine's: `StorageConfig` takes its table settings'
+/// defaults from here, and the engine derives the options of every table it
+/// writes from its config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TableOptions {
     /// Target uncompressed size of a data block in bytes (default 4096). A
@@ -37,7 +41,7 @@ pub struct TableOptions {
     /// Entries between restart points, where a key is stored whole
     /// (default 16). Smaller means faster seeks and larger blocks.
     pub restart_interval: usize,
-    /// Compression of data blocks (default none).
+    /// Compression of data blocks (default [`CompressionType`]'s, LZ4).
     pub compression: CompressionType,
     /// Bloom filter bits per distinct user key (default 10, about 1% false
     /// positives).
@@ -49,7 +53,7 @@ impl Default for TableOptions {
         TableOptions {
             block_size: 4096,
             restart_interval: 16,
-            compression: CompressionType::None,
+            compression: CompressionType::default(),
             bloom_bits_per_key: 10,
         }
     }

@@ -124,7 +124,8 @@ impl WriteBatch {
 
     /// Checks one entry's key and value against the size limits:
     /// [`Error::KeyTooLarge`] or [`Error::ValueTooLarge`] with the length and
-    /// the limit. The WAL writer and the engine both apply this one rule.
+    /// the limit. The engine applies it to every write, once, with
+    /// `StorageConfig::max_key_size` and `max_value_size`.
     ///
     /// # Errors
     ///

@@ -34,21 +34,15 @@ pub struct WalOptions {
     /// A new file is started when the next record would take the current one
     /// past this size. A record larger than the limit gets a file of its own.
     pub max_file_size: u64,
-    /// Appends with a longer key are rejected with `InvalidArgument`.
-    pub max_key_size: usize,
-    /// Appends with a longer value are rejected with `InvalidArgument`.
-    pub max_value_size: usize,
 }
 
 impl Default for WalOptions {
-    /// `Normal` sync, 64 MiB files, keys up to 64 KiB, values up to
-    /// [`MAX_VALUE_SIZE`](crate::MAX_VALUE_SIZE), the longest a table holds.
+    /// [`SyncMode`]'s default (`Normal`), 64 MiB files: the engine's
+    /// defaults, which `StorageConfig` takes from here.
     fn default() -> Self {
         WalOptions {
-            sync_mode: SyncMode::Normal,
+            sync_mode: SyncMode::default(),
             max_file_size: 64 << 20,
-            max_key_size: 64 << 10,
-            max_value_size: crate::MAX_VALUE_SIZE,
         }
     }
 }
@@ -173,8 +167,9 @@ impl WalWriter {
     /// mode's promise holds (see the type's docs). Returns where the record
     /// ends.
     ///
-    /// A key or value over the limits of [`WalOptions`] is rejected with
-    /// [`Error::InvalidArgument`] and nothing is written.
+    /// The log takes any batch: the engine checks each key and value against
+    /// its limits (`StorageConfig::max_key_size`, `max_value_size`) once,
+    /// before it appends.
     pub fn append(&self, batch: &WriteBatch, timestamp: Timestamp) -> Result<WalPosition> {
         let pos = self.append_no_sync(batch, timestamp)?;
         if self.options.sync_mode == SyncMode::Full {
@@ -201,7 +196,6 @@ impl WalWriter {
         timestamp: Timestamp,
         mode: SyncMode,
     ) -> Result<WalPosition> {
-        self.check_limits(batch)?;
         // Encoded before taking the lock, with room for the record's prefix,
         // whose durable length is only known under the lock.
         let mut payload = reserve_batch(batch, timestamp);
@@ -312,17 +306,6 @@ impl WalWriter {
     /// As [`seal`](Self::seal).
     pub fn close(self) -> Result<()> {
         self.seal().map(drop)
-    }
-
-    fn check_limits(&self, batch: &WriteBatch) -> Result<()> {
-        batch.iter().try_for_each(|(_, key, value)| {
-            WriteBatch::check_entry_size(
-                key,
-                value,
-                self.options.max_key_size,
-                self.options.max_value_size,
-            )
-        })
     }
 }
 

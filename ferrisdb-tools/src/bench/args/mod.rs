@@ -87,20 +87,25 @@ pub struct BenchArgs {
     #[arg(long = "compression_type", default_value = "lz4", value_parser = parse_compression)]
     pub compression_type: CompressionType,
 
-    /// MemTable size in bytes (FerrisDB's `memtable_size`).
-    #[arg(long = "write_buffer_size", default_value_t = 64 << 20)]
+    /// MemTable size in bytes (FerrisDB's `memtable_size`); by default the
+    /// engine's, 64 MiB.
+    #[arg(long = "write_buffer_size", default_value_t = StorageConfig::default().memtable_size)]
     pub write_buffer_size: usize,
 
     /// MemTables in memory at most, active one included (RocksDB's flag);
-    /// FerrisDB keeps `max_write_buffer_number - 1` frozen ones.
-    #[arg(long = "max_write_buffer_number", default_value_t = 3)]
+    /// FerrisDB keeps `max_write_buffer_number - 1` frozen ones. By default
+    /// the engine's, 3 (2 frozen).
+    #[arg(
+        long = "max_write_buffer_number",
+        default_value_t = StorageConfig::default().max_immutable_memtables + 1
+    )]
     pub max_write_buffer_number: usize,
 
     /// Bloom filter bits per key; 0 turns filters off, negative means the
-    /// engine's default (10).
+    /// engine's default (10), which is also the flag's default.
     #[arg(
         long = "bloom_bits",
-        default_value_t = 10,
+        default_value_t = engine_bloom_bits(),
         allow_negative_numbers = true
     )]
     pub bloom_bits: i64,
@@ -149,10 +154,14 @@ impl BenchArgs {
         if args.threads == 0 {
             return Err((1, "ferrisdb-bench: --threads must be at least 1".into()));
         }
-        if args.key_size == 0 || args.key_size > 64 << 10 {
+        let max_key_size = StorageConfig::default().max_key_size;
+        if args.key_size == 0 || args.key_size > max_key_size {
             return Err((
                 1,
-                "ferrisdb-bench: --key_size must be in 1 ..= 65536".into(),
+                format!(
+                    "ferrisdb-bench: --key_size must be in 1 ..= {max_key_size}, the engine's \
+                     max_key_size"
+                ),
             ));
         }
         if !(0.0..=1.0).contains(&args.compression_ratio) {
@@ -229,6 +238,11 @@ impl BenchArgs {
             SyncMode::Normal
         }
     }
+}
+
+/// The engine's default bloom filter bits per key, as the flag's type.
+fn engine_bloom_bits() -> i64 {
+    i64::try_from(StorageConfig::default().bloom_filter_bits_per_key).unwrap_or(i64::MAX)
 }
 
 /// Number of decimal digits of `n` (1 for 0).

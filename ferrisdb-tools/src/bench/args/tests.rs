@@ -21,6 +21,34 @@ fn defaults_match_db_bench() {
 }
 
 #[test]
+fn the_engine_s_flags_default_to_the_engine_s_settings() {
+    let args = parse(&[]).unwrap();
+    let (config, warnings) = args.storage_config(SyncMode::Normal);
+    let engine = StorageConfig::default();
+    assert_eq!(config.memtable_size, engine.memtable_size);
+    assert_eq!(
+        config.max_immutable_memtables,
+        engine.max_immutable_memtables
+    );
+    assert_eq!(
+        config.bloom_filter_bits_per_key,
+        engine.bloom_filter_bits_per_key
+    );
+    assert_eq!(config.block_cache_size, engine.block_cache_size);
+    assert_eq!(config.compaction_style, engine.compaction_style);
+    assert!(warnings.is_empty(), "{warnings:?}");
+}
+
+#[test]
+fn keys_longer_than_the_engine_takes_are_refused() {
+    let longest = StorageConfig::default().max_key_size;
+    assert!(parse(&[&format!("--key_size={longest}")]).is_ok());
+    let (code, message) = parse(&[&format!("--key_size={}", longest + 1)]).unwrap_err();
+    assert_eq!(code, 1);
+    assert!(message.contains("max_key_size"), "{message}");
+}
+
+#[test]
 fn compression_ratio_is_a_fraction() {
     let args = parse(&["--compression_ratio=0.5"]).unwrap();
     assert_eq!(args.compression_ratio, 0.5);
