@@ -306,8 +306,11 @@ fn the_check_finds_a_cycle_through_a_group_a_super_path_and_a_reexport() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path();
     std::fs::create_dir_all(src.join("engine")).unwrap();
-    std::fs::write(src.join("lib.rs"), "mod engine;\nmod config;\npub use config::Config;\n")
-        .unwrap();
+    std::fs::write(
+        src.join("lib.rs"),
+        "mod engine;\nmod config;\npub use config::Config;\n",
+    )
+    .unwrap();
     std::fs::write(src.join("engine/mod.rs"), "mod flush;\nmod write;\n").unwrap();
     // write -> flush through `super::`, flush -> write through a group.
     std::fs::write(src.join("engine/write.rs"), "use super::flush::Flush;\n").unwrap();
