@@ -1,8 +1,11 @@
 //! Helpers shared by the scenarios: an in-memory file system that can be
-//! told to fail, functions to write and read back logs, and the hex dump
-//! the format specifications' worked examples use.
+//! told to fail, functions to write and read back logs, the hex dump the
+//! format specifications' worked examples use, and ([`old_database`]) the
+//! checks of the databases older FerrisDBs wrote.
 
 #![allow(dead_code)]
+
+pub mod old_database;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
