@@ -4,6 +4,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::Unsupported;
+
 /// The result of every fallible FerrisDB function.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -60,6 +62,24 @@ pub enum Error {
         expected: u32,
         /// The checksum of the bytes actually read.
         actual: u32,
+    },
+
+    /// The database was written by a newer FerrisDB: its manifest declares a
+    /// format version or a feature this FerrisDB does not support (see
+    /// [`Unsupported`]). The database is not damaged: nothing in it was read
+    /// past the manifest or changed; open it with a FerrisDB that supports
+    /// it.
+    #[error(
+        "the database of {} needs a newer FerrisDB: {unsupported}; the database is not damaged \
+         and nothing in it was changed: open it with a FerrisDB that supports its format (the \
+         format versions and feature flags are listed in docs/format/README.md)",
+        file.display()
+    )]
+    UnsupportedFormat {
+        /// The manifest that declares the format.
+        file: PathBuf,
+        /// What it declares that this FerrisDB does not support.
+        unsupported: Unsupported,
     },
 
     /// A key is longer than the database accepts; nothing was written.
@@ -217,6 +237,22 @@ mod tests {
             msg.contains("70000") && msg.contains("max_key_size"),
             "{msg}"
         );
+    }
+
+    #[test]
+    fn an_unsupported_format_names_the_manifest_and_is_not_corruption() {
+        let err = Error::UnsupportedFormat {
+            file: "/db/MANIFEST".into(),
+            unsupported: Unsupported::Version {
+                found: 9,
+                newest_supported: 3,
+            },
+        };
+        let msg = err.to_string();
+        assert!(msg.contains("/db/MANIFEST"), "{msg}");
+        assert!(msg.contains("newer FerrisDB"), "{msg}");
+        assert!(msg.contains("version is 9"), "{msg}");
+        assert!(!err.is_corruption());
     }
 
     #[test]

@@ -13,7 +13,9 @@
 //!   MemTable, SSTables, merges) is ordered by it.
 //! - [`SyncMode`] and [`CompressionType`]: settings whose meaning is shared by
 //!   the write-ahead log, the tables and the engine.
-//! - [`Error`] and [`Result`]: the one error type every public function returns.
+//! - [`Error`] and [`Result`]: the one error type every public function returns,
+//!   with [`Unsupported`] and [`FeatureClass`] saying what a database written
+//!   by a newer FerrisDB needs.
 //! - [`coding`]: bounds-checked little-endian and varint encoding, used by every
 //!   on-disk format.
 
@@ -23,6 +25,7 @@
 pub mod coding;
 mod error;
 mod escape;
+mod format_support;
 pub mod hash;
 mod internal_key;
 mod operation;
@@ -31,6 +34,7 @@ mod slice;
 
 pub use error::{Error, Result};
 pub use escape::escape_bytes;
+pub use format_support::{FeatureClass, Unsupported};
 pub use internal_key::{compare_user_keys, InternalKey};
 pub use operation::Operation;
 pub use options::{CompressionType, ReadOptions, SyncMode, WriteOptions};
