@@ -61,7 +61,8 @@ pub mod manifest {
         pub use crate::manifest::format::*;
     }
     pub use crate::manifest::{
-        load, store, ClosedLog, ManifestState, TableRecord, FILE_NUMBERS_KEPT_FOR_OPEN,
+        load, store, ClosedLog, FeatureRecord, Features, ManifestState, TableRecord,
+        FILE_NUMBERS_KEPT_FOR_OPEN,
     };
 }
 

@@ -81,8 +81,8 @@ mod write_batch;
 pub use config::{CompactionStyle, LeveledOptions, SizeTieredOptions, StorageConfig};
 pub use engine::stats::{EngineStats, LevelStats};
 pub use ferrisdb_core::{
-    CompressionType, Error, Operation, ReadOptions, Result, Slice, SyncMode, Timestamp,
-    WriteOptions,
+    CompressionType, Error, FeatureClass, Operation, ReadOptions, Result, Slice, SyncMode,
+    Timestamp, Unsupported, WriteOptions,
 };
 pub use iterator::scan::Scan;
 // The core vocabulary, for the crate's own modules (`crate::Key`, ...).

@@ -15,10 +15,10 @@ use std::sync::Arc;
 
 use ferrisdb_core::InternalKey;
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, SharedFileSystem};
-use ferrisdb_storage::internals::manifest::{ManifestState, TableRecord};
+use ferrisdb_storage::internals::manifest::{Features, ManifestState, TableRecord};
 use ferrisdb_storage::internals::sstable::{TableBuilder, TableOptions, TableReader};
 use ferrisdb_storage::internals::wal::{WalOptions, WalWriter};
-use ferrisdb_storage::{CompressionType, Operation, WriteBatch};
+use ferrisdb_storage::{CompressionType, FeatureClass, Operation, WriteBatch};
 
 type Target = (&'static str, fn(&[u8]));
 
@@ -179,6 +179,23 @@ fn regenerate_seed_corpus() {
             last_timestamp: 9,
             tables: vec![record(0, 7), record(1, 3)],
             closed_log: None,
+            features: Features::default(),
+        }
+        .encode(),
+    );
+    let mut features = Features::default();
+    features.add_record(FeatureClass::Compatible, 3, b"kept".to_vec());
+    features.declare(FeatureClass::Compatible, 9);
+    write(
+        "manifest_decoder",
+        "features",
+        &ManifestState {
+            next_file_number: 4,
+            log_number: 3,
+            last_timestamp: 9,
+            tables: vec![record(0, 2)],
+            closed_log: None,
+            features,
         }
         .encode(),
     );

@@ -170,7 +170,7 @@ fn a_manifest_claiming_more_tables_than_its_bytes_hold() {
     let fs = database_with_a_table();
     // A body of 4 MiB whose table count is its length: every table takes
     // far more than one byte, so the count is damage.
-    let mut body = Vec::new();
+    let mut body = vec![0; mf::FEATURE_FLAGS_LEN]; // no features
     put_varint64(&mut body, 10); // next file number
     put_varint64(&mut body, 0); // log number
     put_fixed64(&mut body, 0); // last timestamp

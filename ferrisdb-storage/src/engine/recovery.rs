@@ -5,7 +5,10 @@
 //!   1. validate the config; create the directory (if create_if_missing);
 //!      take the LOCK file
 //!   2. read the manifest; without one, make a new database if the directory
-//!      holds none, or fail if it holds tables or logs (directory.rs)
+//!      holds none, or fail if it holds tables or logs (directory.rs); refuse
+//!      a database of a newer format version or with a feature this code
+//!      cannot ignore (Error::UnsupportedFormat), before any other file is
+//!      read
 //!   3. check the manifest against the directory: open every listed table
 //!      (a missing, resized or damaged one is an error; so is a table listed
 //!      twice, or overlapping another in a level below 0) and find the log

@@ -7,14 +7,68 @@
 /// The first eight bytes of every manifest. On-disk: never change.
 pub const MAGIC: [u8; 8] = *b"FDBMANIF";
 
-/// The format version this code writes. Version 2 ends the body with the
-/// closed log (its number and final length). On-disk: never change the
-/// meaning of a version; add a new one.
-pub const FORMAT_VERSION: u32 = 2;
+/// The database format version this code writes, in the header of every
+/// manifest it writes. It names the formats of every file of the database
+/// (manifest, logs, tables), so a FerrisDB checks it, and the feature flags
+/// after it, before it reads any other file. Version 3 starts the body with
+/// the feature flags and ends it with the feature records. Bump it for a
+/// change of any file's format that an older FerrisDB would misread
+/// (`docs/format/README.md` says when, and how to declare a feature
+/// instead). On-disk: never change the meaning of a version; add a new one.
+pub const FORMAT_VERSION: u32 = FORMAT_VERSION_3;
 
 /// The first format version, still read: its body ends with the tables.
 /// On-disk: never change.
 pub const FORMAT_VERSION_1: u32 = 1;
+
+/// The second format version, still read: its body ends with the closed log
+/// (its number and final length). On-disk: never change.
+pub const FORMAT_VERSION_2: u32 = 2;
+
+/// The first format version with feature flags, at the start of the body,
+/// and feature records, at its end. Every later version keeps them there.
+/// On-disk: never change.
+pub const FORMAT_VERSION_3: u32 = 3;
+
+/// Size of the feature flags at the start of a version-3 body: compatible,
+/// read-only compatible and incompatible, a fixed64 each, in that order.
+/// On-disk: never change.
+pub const FEATURE_FLAGS_LEN: usize = 3 * 8;
+
+/// The class byte of a feature record of a compatible feature: a FerrisDB
+/// that does not know the feature reads and writes the database, and keeps
+/// the flag and the feature's records as they are. On-disk: never change.
+pub const FEATURE_CLASS_COMPAT: u8 = 0;
+
+/// The class byte of a feature record of a read-only compatible feature: a
+/// FerrisDB that does not know it could read the database but must not
+/// write it. On-disk: never change.
+pub const FEATURE_CLASS_RO_COMPAT: u8 = 1;
+
+/// The class byte of a feature record of an incompatible feature: a
+/// FerrisDB that does not know it must not open the database. On-disk:
+/// never change.
+pub const FEATURE_CLASS_INCOMPAT: u8 = 2;
+
+/// The number of features of each class: bit `n` of a class's flags is its
+/// feature `n`. On-disk: never change.
+pub const FEATURE_BITS: u8 = 64;
+
+// The features this code knows, by class. A feature takes the next free bit
+// of its class in a constant of its own (`INCOMPAT_RANGE_DELETES: u64 = 1 <<
+// 0`, say), listed in docs/format/README.md, and joins its class's set below.
+// A bit's meaning never changes, and a bit is never reused.
+
+/// The compatible features this code knows: none yet.
+pub const COMPAT_SUPPORTED: u64 = 0;
+
+/// The read-only compatible features this code knows: none yet. A manifest
+/// declaring another one is refused.
+pub const RO_COMPAT_SUPPORTED: u64 = 0;
+
+/// The incompatible features this code knows: none yet. A manifest declaring
+/// another one is refused.
+pub const INCOMPAT_SUPPORTED: u64 = 0;
 
 /// Offset of the magic number. On-disk: never change.
 pub const MAGIC_OFFSET: usize = 0;

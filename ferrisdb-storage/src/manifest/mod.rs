@@ -21,13 +21,24 @@
 //! new one. There is no state in between, so a reader of the directory always
 //! sees either the old or the new set of tables. The byte layout is specified
 //! in `docs/format/manifest.md`.
+//!
+//! # Format version and features
+//!
+//! The manifest's header carries the database's format version, and its body
+//! starts with the database's feature flags (`features.rs`): the formats of
+//! every file of the database, which `open` checks before it reads any other
+//! file. A database written by a newer FerrisDB in a way this code would
+//! misread is refused with [`Error::UnsupportedFormat`], never read as
+//! corruption. The policy is `docs/format/README.md`.
 
+mod features;
 pub mod format;
 mod state;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+pub use features::{FeatureRecord, Features};
 pub use state::{ClosedLog, ManifestState, TableRecord};
 
 use crate::filename::{MANIFEST_FILE_NAME, MANIFEST_TEMP_FILE_NAME};
@@ -38,10 +49,16 @@ use format::{MAX_FILE_LEN, MAX_FILE_NUMBER};
 /// Reads the manifest of `dir`, or `None` for a directory without one (a new
 /// database).
 ///
+/// This is the first file `open` reads, and it reads no other before the
+/// manifest's format version and feature flags pass (see [`Features`]).
+///
 /// # Errors
 ///
-/// [`Error::Corruption`] or [`Error::ChecksumMismatch`] naming the manifest
-/// and the offset for a damaged manifest, including one larger than
+/// [`Error::UnsupportedFormat`] naming the manifest for a database that
+/// needs a newer FerrisDB: a format version above [`format::FORMAT_VERSION`]
+/// or an incompatible or read-only compatible feature this code does not
+/// know. [`Error::Corruption`] or [`Error::ChecksumMismatch`] naming the
+/// manifest and the offset for a damaged manifest, including one larger than
 /// [`format::MAX_FILE_LEN`], which is refused before it is read;
 /// [`Error::Io`] if reading fails.
 pub fn load(fs: &dyn FileSystem, dir: &Path) -> Result<Option<ManifestState>> {
@@ -174,5 +191,7 @@ fn numbers_used_up(dir: &Path, next: u64, limit: u64) -> Error {
     )
 }
 
+#[cfg(test)]
+mod features_tests;
 #[cfg(test)]
 mod tests;

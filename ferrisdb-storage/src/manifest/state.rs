@@ -4,11 +4,11 @@ use std::path::Path;
 
 use ferrisdb_core::coding::{put_fixed32, put_fixed64, put_varint64, DecodeError, Decoder};
 
-use super::format::NUM_LEVELS;
+use super::features::{Features, Support, THIS_CODE};
 use super::format::{
-    BODY_LEN_OFFSET, CHECKSUM_LEN, FORMAT_VERSION, FORMAT_VERSION_1, HEADER_LEN, MAGIC,
-    MAX_BODY_LEN, MAX_FILE_NUMBER, MAX_TIMESTAMP, MIN_FILE_LEN, MIN_TABLE_RECORD_LEN,
-    VERSION_OFFSET,
+    BODY_LEN_OFFSET, CHECKSUM_LEN, FORMAT_VERSION, FORMAT_VERSION_1, FORMAT_VERSION_3, HEADER_LEN,
+    MAGIC, MAX_BODY_LEN, MAX_FILE_NUMBER, MAX_TIMESTAMP, MIN_FILE_LEN, MIN_TABLE_RECORD_LEN,
+    NUM_LEVELS, VERSION_OFFSET,
 };
 use crate::{Error, InternalKey, Result, Timestamp};
 
@@ -54,6 +54,9 @@ pub struct ManifestState {
     /// it shows) from a complete one. `None` once any later manifest is
     /// written: the next open replays and retires that log.
     pub closed_log: Option<ClosedLog>,
+    /// The features the database uses, and their records; none in a
+    /// manifest of version 1 or 2.
+    pub features: Features,
 }
 
 /// A log that a clean close finished, and its length then.
@@ -69,6 +72,9 @@ impl ManifestState {
     /// The whole manifest file for this state: header, body, checksum.
     pub fn encode(&self) -> Vec<u8> {
         let mut body = Vec::new();
+        // Version 3: the feature flags come first, so a reader checks them
+        // before anything a feature may change.
+        self.features.encode_flags(&mut body);
         put_varint64(&mut body, self.next_file_number);
         put_varint64(&mut body, self.log_number);
         put_fixed64(&mut body, self.last_timestamp);
@@ -88,6 +94,8 @@ impl ManifestState {
         let closed = self.closed_log.map_or((0, 0), |c| (c.number, c.length));
         put_varint64(&mut body, closed.0);
         put_varint64(&mut body, closed.1);
+        // Version 3: the feature records end the body.
+        self.features.encode_records(&mut body);
 
         let mut file = Vec::with_capacity(HEADER_LEN + body.len() + CHECKSUM_LEN);
         file.extend_from_slice(&MAGIC);
@@ -106,13 +114,27 @@ impl ManifestState {
     /// Every length is checked before it is used, and every number against
     /// what the engine can hold (levels below the number of levels, file
     /// numbers up to [`MAX_FILE_NUMBER`], timestamps up to
-    /// [`MAX_TIMESTAMP`]).
+    /// [`MAX_TIMESTAMP`]). The format version and the feature flags are
+    /// checked once the checksum matches and before the rest of the body is
+    /// read.
     ///
     /// # Errors
     ///
+    /// [`Error::UnsupportedFormat`] naming `path` for a format version newer
+    /// than [`FORMAT_VERSION`], or an incompatible or read-only compatible
+    /// feature this code does not know (see `docs/format/README.md`).
     /// Damage is an [`Error::Corruption`] or [`Error::ChecksumMismatch`]
     /// naming `path` and the offset.
     pub fn decode(bytes: &[u8], path: &Path) -> Result<ManifestState> {
+        Self::decode_for(bytes, path, &THIS_CODE)
+    }
+
+    /// [`decode`](Self::decode) by code that reads what `support` says.
+    pub(super) fn decode_for(
+        bytes: &[u8],
+        path: &Path,
+        support: &Support,
+    ) -> Result<ManifestState> {
         if bytes.len() < MIN_FILE_LEN {
             return Err(Error::corruption(
                 path,
@@ -131,19 +153,12 @@ impl ManifestState {
             ));
         }
         let mut header = Decoder::new(&bytes[VERSION_OFFSET..HEADER_LEN]);
+        // The version is checked once the checksum matches, so a damaged
+        // version is damage, not a newer format: every version keeps this
+        // header and the checksum.
         let version = header
             .fixed32("format version")
             .map_err(|e| e.in_file(path, 0))?;
-        if !(FORMAT_VERSION_1..=FORMAT_VERSION).contains(&version) {
-            return Err(Error::corruption(
-                path,
-                VERSION_OFFSET as u64,
-                format!(
-                    "manifest format version {version} is not supported \
-                     (this build reads versions up to {FORMAT_VERSION}); use a newer FerrisDB"
-                ),
-            ));
-        }
         let body_len = header
             .fixed32("body length")
             .map_err(|e| e.in_file(path, 0))? as usize;
@@ -173,12 +188,34 @@ impl ManifestState {
                 actual,
             });
         }
-        Self::decode_body(&bytes[HEADER_LEN..crc_offset], version)
-            .map_err(|e| e.in_file(path, HEADER_LEN as u64))
+        support.check_version(version, path, VERSION_OFFSET as u64)?;
+        let in_body = |e: DecodeError| e.in_file(path, HEADER_LEN as u64);
+        let mut d = Decoder::new(&bytes[HEADER_LEN..crc_offset]);
+        let mut features = Features::default();
+        if version >= FORMAT_VERSION_3 {
+            features = Features::decode_flags(&mut d).map_err(in_body)?;
+            support.check_features(&features, path)?;
+        }
+        let mut state = Self::decode_body(&mut d, version).map_err(in_body)?;
+        if version >= FORMAT_VERSION_3 {
+            features.decode_records(&mut d).map_err(in_body)?;
+        }
+        if !d.is_empty() {
+            return Err(in_body(d.error(format!(
+                "{} unexpected bytes after the manifest's last field",
+                d.remaining()
+            ))));
+        }
+        state.features = features;
+        Ok(state)
     }
 
-    fn decode_body(body: &[u8], version: u32) -> std::result::Result<ManifestState, DecodeError> {
-        let mut d = Decoder::new(body);
+    /// The fields of every version, after the feature flags and before the
+    /// feature records of version 3.
+    fn decode_body(
+        d: &mut Decoder<'_>,
+        version: u32,
+    ) -> std::result::Result<ManifestState, DecodeError> {
         let at = d.position();
         let next_file_number = d.varint64("next file number")?;
         if next_file_number > MAX_FILE_NUMBER {
@@ -228,8 +265,8 @@ impl ManifestState {
             let file_size = d.varint64("table file size")?;
             let entry_count = d.varint64("table entry count")?;
             let tombstone_count = d.varint64("table tombstone count")?;
-            let smallest = InternalKey::decode_from(&mut d)?;
-            let largest = InternalKey::decode_from(&mut d)?;
+            let smallest = InternalKey::decode_from(d)?;
+            let largest = InternalKey::decode_from(d)?;
             let min_timestamp = d.fixed64("table min timestamp")?;
             let max_timestamp = d.fixed64("table max timestamp")?;
             if tombstone_count > entry_count {
@@ -275,18 +312,13 @@ impl ManifestState {
             }
             (number != 0).then_some(ClosedLog { number, length })
         };
-        if !d.is_empty() {
-            return Err(d.error(format!(
-                "{} unexpected bytes after the manifest's last field",
-                d.remaining()
-            )));
-        }
         Ok(ManifestState {
             next_file_number,
             log_number,
             last_timestamp,
             tables,
             closed_log,
+            features: Features::default(),
         })
     }
 }

@@ -108,6 +108,11 @@ impl StorageEngine {
     ///   [`error_if_exists`](StorageConfig::error_if_exists) on.
     /// - [`Error::DatabaseLocked`]: another open engine, in this process or
     ///   another, holds the directory.
+    /// - [`Error::UnsupportedFormat`]: a newer FerrisDB wrote the database in
+    ///   a format this one does not support (a newer format version, or a
+    ///   feature it does not know and may not ignore); the error names the
+    ///   manifest and what it needs, and the `open` reads no other file and
+    ///   changes nothing.
     /// - A corruption error naming the file: a damaged manifest, table or
     ///   log; a listed table or the oldest needed log missing; tables or logs
     ///   without a `MANIFEST`; a table or log named with a number FerrisDB

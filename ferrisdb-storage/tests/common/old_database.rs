@@ -7,6 +7,7 @@ use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
 use ferrisdb_storage::fs::os_file_system;
+use ferrisdb_storage::internals::manifest::format;
 use ferrisdb_storage::sstable::TableReader;
 use ferrisdb_storage::{Result, Slice, StorageConfig, StorageEngine};
 
@@ -126,7 +127,8 @@ fn assert_same(got: Pairs, want: Pairs, what: &str) {
 }
 
 /// Opens a copy of the fixture `name` with today's code and checks it holds
-/// `expected` (see [`assert_reads_as`]); then compacts it, which rewrites
+/// `expected` (see [`assert_reads_as`]) and that the open upgraded its
+/// manifest to today's format version; then compacts it, which rewrites
 /// every old table in today's format, and checks it again after a reopen.
 pub fn assert_fixture_reads_as(name: &str, expected: &Model, key_count: u32) {
     let dir = tempfile::tempdir().unwrap();
@@ -134,6 +136,13 @@ pub fn assert_fixture_reads_as(name: &str, expected: &Model, key_count: u32) {
 
     let db = StorageEngine::open(StorageConfig::new(dir.path())).unwrap();
     assert_reads_as(&db, expected, key_count);
+    // The manifest the open wrote is of today's format version: the
+    // database is upgraded.
+    let manifest = std::fs::read(dir.path().join("MANIFEST")).unwrap();
+    assert_eq!(
+        manifest[format::VERSION_OFFSET..format::BODY_LEN_OFFSET],
+        format::FORMAT_VERSION.to_le_bytes()
+    );
     db.compact().unwrap();
     db.close().unwrap();
 

@@ -1,0 +1,69 @@
+//! The worked examples of `docs/format/manifest.md`, byte for byte: a
+//! manifest as version 3 writes it, and the same one declaring a compatible
+//! feature with a record.
+
+mod common;
+
+use common::hex_lines;
+use ferrisdb_core::InternalKey;
+use ferrisdb_storage::internals::manifest::{Features, ManifestState, TableRecord};
+use ferrisdb_storage::FeatureClass;
+
+/// The example database: next file number 5, log 4 still needed, and the
+/// level-0 table `000003.sst` of 1234 bytes holding `a@42` (a tombstone) and
+/// `b@41`.
+fn example(features: Features) -> ManifestState {
+    ManifestState {
+        next_file_number: 5,
+        log_number: 4,
+        last_timestamp: 42,
+        tables: vec![TableRecord {
+            level: 0,
+            file_number: 3,
+            file_size: 1234,
+            entry_count: 2,
+            tombstone_count: 1,
+            smallest: InternalKey::new("a", 42),
+            largest: InternalKey::new("b", 41),
+            min_timestamp: 41,
+            max_timestamp: 42,
+        }],
+        closed_log: None,
+        features,
+    }
+}
+
+/// The hex lines between `marker` and the end of its code block in the spec.
+fn spec_hex(marker: &str) -> &'static str {
+    let doc = include_str!("../../docs/format/manifest.md");
+    let start = doc.find(marker).expect("marker in the doc") + marker.len() + "\n```text\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    &doc[start..end]
+}
+
+fn check(state: &ManifestState, marker: &str) {
+    let bytes = state.encode();
+    let got = hex_lines(&bytes);
+    assert_eq!(
+        got,
+        spec_hex(marker),
+        "the example {marker} in docs/format/manifest.md is out of date:\n{got}"
+    );
+    let path = std::path::Path::new("/db/MANIFEST");
+    assert_eq!(&ManifestState::decode(&bytes, path).unwrap(), state);
+}
+
+#[test]
+fn a_version_3_manifest_matches_the_specification() {
+    check(
+        &example(Features::default()),
+        "<!-- manifest-example-hex -->",
+    );
+}
+
+#[test]
+fn a_manifest_with_a_feature_record_matches_the_specification() {
+    let mut features = Features::default();
+    features.add_record(FeatureClass::Compatible, 5, b"hi".to_vec());
+    check(&example(features), "<!-- manifest-feature-example-hex -->");
+}
