@@ -18,7 +18,7 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use super::merge::retained;
+use super::drop_rule::DropRule;
 use super::{hides_nothing, CompactionChoice, RateLimiter};
 use crate::iterator::merge::{Direction, MergingCursor};
 use crate::iterator::Cursor;
@@ -26,7 +26,7 @@ use crate::sstable::TableOptions;
 use crate::versions::{
     any_covers, Table, TableCursor, TableOutput, Version, VersionEdit, VersionSet,
 };
-use crate::{Error, Operation, Result, Timestamp};
+use crate::{Error, Result, Timestamp};
 
 /// Bytes of output between two requests to the rate limiter.
 const RATE_LIMIT_CHUNK: u64 = 64 << 10;
@@ -43,7 +43,7 @@ pub(crate) struct CompactionContext<'a> {
     pub(crate) snapshots: Vec<Timestamp>,
     /// Paces a merge's writes, if set.
     pub(crate) rate_limiter: Option<&'a RateLimiter>,
-    /// Set when the engine closes: a merge stops at its next key with
+    /// Set when the engine closes: a merge stops at its next version with
     /// [`Error::Closed`].
     pub(crate) stop: &'a AtomicBool,
 }
@@ -143,26 +143,26 @@ fn merge(
     // Level 0 outputs are one sorted run; deeper levels split by size.
     let split = (output_level > 0).then_some(context.target_file_size);
     let mut output = TableOutput::new(context.versions, context.table_options, output_level, split);
-    let mut versions: Vec<(Timestamp, Operation, Vec<u8>)> = Vec::new();
+    let mut rule = DropRule::new(&context.snapshots, |key: &[u8]| any_covers(&older, key));
     let mut since_limit = 0u64;
     while cursor.valid() {
-        // Relaxed: a close seen one key late costs one key of work.
+        // Relaxed: a close seen one version late costs one version of work.
         if context.stop.load(Ordering::Relaxed) {
             return Err(Error::Closed);
         }
-        let key = cursor.current().user_key().to_vec();
-        versions.clear();
-        while cursor.valid() && cursor.current().user_key() == key.as_slice() {
-            let entry = cursor.current();
-            versions.push((entry.timestamp(), entry.operation(), entry.value().to_vec()));
-            cursor.advance()?;
-        }
-        let stamps: Vec<(Timestamp, Operation)> = versions.iter().map(|v| (v.0, v.1)).collect();
-        for index in retained(&stamps, &context.snapshots, any_covers(&older, &key)) {
-            let (timestamp, operation, value) = &versions[index];
-            output.add(&key, *timestamp, *operation, value)?;
-            since_limit += (key.len() + value.len()) as u64;
-        }
+        let entry = cursor.current();
+        // The value goes from the input block to the output table unbuffered.
+        rule.offer(
+            entry.user_key(),
+            entry.timestamp(),
+            entry.operation(),
+            entry.value(),
+            &mut |key, timestamp, operation, value| {
+                since_limit += (key.len() + value.len()) as u64;
+                output.add(key, timestamp, operation, value)
+            },
+        )?;
+        cursor.advance()?;
         if let Some(limiter) = context.rate_limiter {
             if since_limit >= RATE_LIMIT_CHUNK {
                 limiter.request(since_limit, context.stop);

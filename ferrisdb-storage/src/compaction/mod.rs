@@ -12,7 +12,7 @@
 //! and returns a
 //! [`CompactionChoice`], without doing any I/O. The *work* is done by a
 //! job (`job.rs`), which carries out any choice: merge tables into a level
-//! (`merge.rs` holds the rule for which versions a merge keeps), move a
+//! (`drop_rule.rs` holds the rule for which versions a merge keeps), move a
 //! table down, or drop obsolete tables, and then installs the result through
 //! the [`VersionSet`](crate::versions::VersionSet). A job is given a narrow
 //! [`CompactionContext`] (the versions, the options, the snapshots, a rate
@@ -43,9 +43,9 @@
 //! tombstones, only when no table that may hold older data
 //! ([`older_tables`]) overlaps it, in any level.
 
+mod drop_rule;
 mod job;
 mod leveled;
-mod merge;
 mod rate_limiter;
 mod size_tiered;
 

@@ -129,7 +129,7 @@ pub(crate) struct Inner {
     pub(crate) table_options: TableOptions,
     pub(crate) strategy: Box<dyn CompactionStrategy>,
     pub(crate) rate_limiter: Option<RateLimiter>,
-    /// Set when `close` begins, so a merge under way stops at its next key
+    /// Set when `close` begins, so a merge under way stops at its next version
     /// instead of running to its end. A copy of `background.shutting_down`
     /// that the merge loop reads without taking the `background` lock.
     pub(crate) stopping: AtomicBool,

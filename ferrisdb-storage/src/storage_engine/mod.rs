@@ -234,7 +234,7 @@ impl Handle {
         }
         // Wait for a `compact` or `checkpoint` under way on another handle:
         // told to shut down above, a compaction waiting for its turn stops,
-        // and one that is merging stops at its next key (its unfinished
+        // and one that is merging stops at its next version (its unfinished
         // outputs are deleted, and the manifest never names them).
         let _gate = self
             .gate
