@@ -43,13 +43,7 @@ impl Inner {
         let mut slowed_down = false;
         let current = loop {
             let current = self.versions.current();
-            // Without background compaction, nothing would ever bring level 0
-            // down: it must not stall writes (RocksDB's rule too).
-            let level0 = if self.config.disable_auto_compactions {
-                0
-            } else {
-                current.version.level0_len()
-            };
+            let level0 = self.level0_for_stalls(&current);
             let too_many_frozen = current.frozen.len() >= self.config.max_immutable_memtables;
             let active = &current.active;
             let fits = active.memory_usage().saturating_add(needed) <= active.max_size();
@@ -64,7 +58,7 @@ impl Inner {
                     Instant::now()
                 });
                 self.wait_for_background(|now| {
-                    now.version.level0_len() >= self.config.level0_stop_writes_trigger
+                    self.level0_for_stalls(now) >= self.config.level0_stop_writes_trigger
                         || (!fits && now.frozen.len() >= self.config.max_immutable_memtables)
                 })?;
                 continue;
@@ -98,6 +92,18 @@ impl Inner {
             telemetry::stalled(waited);
         }
         Ok(current)
+    }
+
+    /// The level-0 table count that slows and stops writes: the real one, or
+    /// 0 without background compaction, since nothing would ever bring level
+    /// 0 down (RocksDB's rule too). One function for the stall and the wait,
+    /// so a writer never waits for a count its stall did not consider.
+    fn level0_for_stalls(&self, current: &SuperVersion) -> usize {
+        if self.config.disable_auto_compactions {
+            0
+        } else {
+            current.version.level0_len()
+        }
     }
 
     /// Waits until `still_blocked` is false for the current super version, or
