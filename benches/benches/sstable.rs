@@ -14,6 +14,7 @@ use ferrisdb_storage::fs::os_file_system;
 use ferrisdb_storage::internals::sstable::{
     table_file_name, BlockCache, TableBuilder, TableOptions, TableReader,
 };
+use ferrisdb_storage::sstable::Cursor;
 use ferrisdb_storage::{CompressionType, Operation};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

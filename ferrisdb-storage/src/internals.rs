@@ -43,9 +43,9 @@ pub mod sstable {
     pub use crate::sstable::cache::*;
     pub use crate::sstable::footer::*;
     pub use crate::sstable::index::*;
-    pub use crate::sstable::iterator::*;
     pub use crate::sstable::properties::*;
     pub use crate::sstable::table_builder::*;
+    pub use crate::sstable::table_cursor::*;
     pub use crate::sstable::table_reader::*;
 }
 
@@ -73,12 +73,14 @@ pub mod memtable {
         pub use crate::memtable::skip_list::*;
     }
     pub use crate::memtable::{
-        Entries, EntryRef, InsertError, MemTable, MemTableIter, ENTRY_OVERHEAD,
+        Entries, EntryRef, InsertError, MemTable, MemTableCursor, ENTRY_OVERHEAD,
     };
 }
 
-/// Cursors and the merge behind scans and compaction.
+/// The cursor contract, the two-level cursor, and the merge behind scans
+/// and compaction.
 pub mod iterator {
-    pub use crate::iterator::merge::{Direction, MergingCursor};
+    pub use crate::iterator::merge::MergingCursor;
+    pub use crate::iterator::two_level::{TwoLevelCursor, TwoLevelIndex};
     pub use crate::iterator::Cursor;
 }

@@ -15,6 +15,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 
 use ferrisdb_core::InternalKey;
+use ferrisdb_storage::internals::iterator::Cursor;
 use ferrisdb_storage::internals::memtable::MemTable;
 use ferrisdb_storage::Operation;
 
@@ -90,7 +91,7 @@ fn check_reader_view(table: &MemTable) {
 
 fn check_backward_walk(table: &Arc<MemTable>) {
     let mut iter = table.iter();
-    iter.seek_to_last();
+    iter.seek_to_last().unwrap();
     let mut later: Option<InternalKey> = None;
     while iter.valid() {
         let current = InternalKey::new(iter.user_key(), iter.timestamp());
@@ -98,7 +99,7 @@ fn check_backward_walk(table: &Arc<MemTable>) {
             assert!(&current < later, "backward walk out of order");
         }
         later = Some(current);
-        iter.prev();
+        iter.prev().unwrap();
     }
 }
 

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ferrisdb_core::{Key, Operation, Slice, Timestamp, Value};
+use ferrisdb_storage::internals::iterator::Cursor;
 use ferrisdb_storage::internals::memtable::{InsertError, MemTable};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -139,7 +140,7 @@ fn run(seed: u64, ops: usize, max_size: usize) {
 
     // The owning cursor, backwards, sees the same entries reversed.
     let mut iter = table.iter();
-    iter.seek_to_last();
+    iter.seek_to_last().unwrap();
     let mut backward = Vec::new();
     while iter.valid() {
         backward.push((
@@ -148,7 +149,7 @@ fn run(seed: u64, ops: usize, max_size: usize) {
             iter.operation(),
             iter.value().to_vec(),
         ));
-        iter.prev();
+        iter.prev().unwrap();
     }
     backward.reverse();
     assert_eq!(backward, expected);

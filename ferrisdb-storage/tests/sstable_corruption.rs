@@ -10,6 +10,7 @@ use ferrisdb_storage::fs::os_file_system;
 use ferrisdb_storage::internals::sstable::{
     table_file_name, TableBuilder, TableEntry, TableOptions, TableReader,
 };
+use ferrisdb_storage::sstable::Cursor;
 use ferrisdb_storage::{CompressionType, Operation, Result};
 
 type Entries = Vec<(InternalKey, Operation, Vec<u8>)>;

@@ -10,6 +10,7 @@ use ferrisdb_storage::fs::{os_file_system, SharedFileSystem};
 use ferrisdb_storage::internals::sstable::{
     table_file_name, BlockCache, TableBuilder, TableEntry, TableOptions, TableReader,
 };
+use ferrisdb_storage::sstable::Cursor;
 use ferrisdb_storage::{CompressionType, Error, Operation};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

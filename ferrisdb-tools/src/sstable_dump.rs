@@ -16,7 +16,7 @@ mod json;
 
 use crate::render::render_bytes;
 use ferrisdb_storage::fs::SharedFileSystem;
-use ferrisdb_storage::sstable::TableReader;
+use ferrisdb_storage::sstable::{Cursor, TableReader};
 
 /// The table is readable (and, with `--verify`, every check passed).
 pub const EXIT_OK: i32 = 0;

@@ -12,6 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, SharedFileSystem};
+use ferrisdb_storage::internals::iterator::Cursor;
 use ferrisdb_storage::internals::manifest::ManifestState;
 use ferrisdb_storage::internals::sstable::block::{Block, BlockCursor};
 use ferrisdb_storage::internals::sstable::TableReader;

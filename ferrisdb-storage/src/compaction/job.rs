@@ -20,11 +20,11 @@ use std::sync::Arc;
 
 use super::drop_rule::DropRule;
 use super::{hides_nothing, CompactionChoice, RateLimiter};
-use crate::iterator::merge::{Direction, MergingCursor};
+use crate::iterator::merge::MergingCursor;
 use crate::iterator::Cursor;
 use crate::sstable::TableOptions;
 use crate::versions::{
-    any_covers, Table, TableCursor, TableOutput, Version, VersionEdit, VersionSet,
+    any_covers, LevelCursor, Table, TableOutput, Version, VersionEdit, VersionSet,
 };
 use crate::{Error, Result, Timestamp};
 
@@ -135,10 +135,10 @@ fn merge(
     let older = base.older_than(inputs);
     let children: Vec<Box<dyn Cursor>> = tables
         .iter()
-        .map(|t| Box::new(TableCursor::without_cache_fill(t)) as Box<dyn Cursor>)
+        .map(|t| Box::new(LevelCursor::without_cache_fill(t)) as Box<dyn Cursor>)
         .collect();
-    let mut cursor = MergingCursor::new(children, Direction::Forward);
-    cursor.position(None)?;
+    let mut cursor = MergingCursor::new(children);
+    cursor.seek_to_first()?;
 
     // Level 0 outputs are one sorted run; deeper levels split by size.
     let split = (output_level > 0).then_some(context.target_file_size);
@@ -150,19 +150,18 @@ fn merge(
         if context.stop.load(Ordering::Relaxed) {
             return Err(Error::Closed);
         }
-        let entry = cursor.current();
         // The value goes from the input block to the output table unbuffered.
         rule.offer(
-            entry.user_key(),
-            entry.timestamp(),
-            entry.operation(),
-            entry.value(),
+            cursor.user_key(),
+            cursor.timestamp(),
+            cursor.operation(),
+            cursor.value(),
             &mut |key, timestamp, operation, value| {
                 since_limit += (key.len() + value.len()) as u64;
                 output.add(key, timestamp, operation, value)
             },
         )?;
-        cursor.advance()?;
+        cursor.next()?;
         if let Some(limiter) = context.rate_limiter {
             if since_limit >= RATE_LIMIT_CHUNK {
                 limiter.request(since_limit, context.stop);

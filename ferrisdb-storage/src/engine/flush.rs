@@ -38,16 +38,13 @@ impl Inner {
     pub(crate) fn write_table(&self, memtable: &Arc<MemTable>) -> Result<Arc<Table>> {
         debug_assert!(!memtable.is_empty(), "flush of an empty MemTable");
         let mut output = TableOutput::new(&self.versions, self.table_options, 0, None);
-        let mut iter = memtable.iter();
-        iter.seek_to_first();
-        while iter.valid() {
+        for entry in memtable.entries() {
             output.add(
-                iter.user_key(),
-                iter.timestamp(),
-                iter.operation(),
-                iter.value(),
+                entry.user_key,
+                entry.timestamp,
+                entry.operation,
+                entry.value,
             )?;
-            iter.next();
         }
         let table = output
             .finish()?

@@ -10,8 +10,6 @@
 //! - `recovery.rs`: opening a database, checking the manifest against the
 //!   directory, cleaning up after a crash;
 //! - `replay.rs`: replaying the logs under the configured recovery mode;
-//! - `version.rs`: the live tables by level, and point reads over them;
-//! - `cursors.rs`: the MemTable's and tables' cursors as merge inputs;
 //! - `snapshots.rs`, `stats.rs`, `checkpoint.rs`.
 //!
 //! # Concurrency

@@ -6,11 +6,12 @@
 //! always presenting the child with the smallest (or, walking backwards, the
 //! largest) entry.
 //!
-//! A merging cursor moves in one direction only, chosen when it is built. A
-//! user scan that is consumed from both ends uses two of them, one per end,
-//! which keeps each simple: no child ever has to turn around, the subtle part
-//! of a bidirectional merge (LevelDB's `MergingIterator` re-seeks every child
-//! when the direction changes).
+//! A merging cursor is a [`Cursor`] and moves both ways. Walking one way
+//! needs nothing but the children's steps that way; turning around is the
+//! subtle part, done as LevelDB's `MergingIterator` does it: every child but
+//! the current one is re-sought to stand just past the current entry in the
+//! new direction. A user scan consumed from both ends uses two merging
+//! cursors, one per end, so neither ever turns.
 //!
 //! Children are compared by a linear pass, as LevelDB does: a read merges a
 //! handful of sources (MemTables, level-0 tables, one table per deeper level),
@@ -21,25 +22,27 @@
 use std::cmp::Ordering;
 
 use super::Cursor;
-use crate::{InternalKey, Result};
+use crate::{InternalKey, Operation, Result, Slice, Timestamp};
 
-/// Which way a [`MergingCursor`] walks.
+/// Which way a [`MergingCursor`] is walking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
+enum Direction {
     /// Smallest entry first.
     Forward,
     /// Largest entry first.
     Backward,
 }
 
-/// Many cursors merged into one sorted sequence, walked in one direction.
+/// Many cursors merged into one sorted sequence.
 ///
 /// Children are given newest source first. Sources never hold the same
 /// `(user_key, timestamp)` twice in a consistent database; if they do, the
-/// child given first wins the tie, so the newest source is seen first.
+/// child given first wins the tie in either direction, so the newest source
+/// is seen first, and turning around on a tied entry skips the other copies.
 pub struct MergingCursor {
     children: Vec<Box<dyn Cursor>>,
     direction: Direction,
+    /// The child whose entry the cursor is on.
     current: Option<usize>,
 }
 
@@ -54,47 +57,56 @@ impl std::fmt::Debug for MergingCursor {
 }
 
 impl MergingCursor {
-    /// Merges `children` (newest source first), walking in `direction`. The
-    /// cursor is not valid until it is positioned.
-    pub fn new(children: Vec<Box<dyn Cursor>>, direction: Direction) -> Self {
+    /// Merges `children` (newest source first). The cursor is not valid
+    /// until it is positioned.
+    pub fn new(children: Vec<Box<dyn Cursor>>) -> Self {
         MergingCursor {
             children,
-            direction,
+            direction: Direction::Forward,
             current: None,
         }
     }
 
-    /// The direction this cursor walks.
-    pub fn direction(&self) -> Direction {
-        self.direction
-    }
-
-    /// Whether the cursor is on an entry.
-    pub fn valid(&self) -> bool {
-        self.current.is_some()
-    }
-
-    /// Positions every child at the start of the walk: the first entry at or
-    /// after `(user_key, timestamp)` forwards, the last at or before it
-    /// backwards; `None` starts at the first (or last) entry.
-    pub fn position(&mut self, from: Option<(&[u8], u64)>) -> Result<()> {
+    /// Positions every child with `position` to walk in `direction`.
+    fn position_all(
+        &mut self,
+        direction: Direction,
+        mut position: impl FnMut(&mut dyn Cursor) -> Result<()>,
+    ) -> Result<()> {
+        self.direction = direction;
+        self.current = None;
         for child in &mut self.children {
-            match (self.direction, from) {
-                (Direction::Forward, None) => child.seek_to_first()?,
-                (Direction::Forward, Some((key, ts))) => child.seek(key, ts)?,
-                (Direction::Backward, None) => child.seek_to_last()?,
-                (Direction::Backward, Some((key, ts))) => child.seek_for_prev(key, ts)?,
-            }
+            position(child.as_mut())?;
         }
         self.pick();
         Ok(())
     }
 
-    /// Moves one entry on in the cursor's direction.
-    ///
-    /// REQUIRES: `self.valid()`.
-    pub fn advance(&mut self) -> Result<()> {
-        debug_assert!(self.valid(), "advance on an invalid merging cursor");
+    /// Turns the walk around: every child but the current one moves to its
+    /// first entry past the current entry in direction `to`.
+    fn turn(&mut self, to: Direction) -> Result<()> {
+        let Some(index) = self.current else {
+            return Ok(());
+        };
+        let (before, rest) = self.children.split_at_mut(index);
+        let (held, after) = rest
+            .split_first_mut()
+            .expect("the current child is one of the children");
+        let (key, timestamp) = (held.user_key(), held.timestamp());
+        for child in before.iter_mut().chain(after) {
+            if let Err(e) = step_past(child.as_mut(), key, timestamp, to) {
+                self.current = None;
+                return Err(e);
+            }
+        }
+        self.direction = to;
+        Ok(())
+    }
+
+    /// Moves the current child one entry on in the cursor's direction, then
+    /// picks the child that comes next.
+    fn step(&mut self) -> Result<()> {
+        debug_assert!(self.valid(), "a step of an invalid merging cursor");
         if let Some(index) = self.current {
             let child = &mut self.children[index];
             let moved = match self.direction {
@@ -108,14 +120,6 @@ impl MergingCursor {
         }
         self.pick();
         Ok(())
-    }
-
-    /// The child the cursor is on.
-    ///
-    /// REQUIRES: `self.valid()`.
-    pub fn current(&self) -> &dyn Cursor {
-        let index = self.current.expect("REQUIRES: the merging cursor is valid");
-        self.children[index].as_ref()
     }
 
     /// Chooses the child whose entry comes next in the walk.
@@ -148,82 +152,121 @@ impl MergingCursor {
         }
         self.current = best;
     }
+
+    /// The child the cursor is on.
+    fn held(&self) -> &dyn Cursor {
+        let index = self.current.expect("REQUIRES: the merging cursor is valid");
+        self.children[index].as_ref()
+    }
+}
+
+/// Moves `child` to its first entry strictly after `(key, timestamp)`
+/// walking `to` (forwards: the first entry after it; backwards: the last
+/// entry before it).
+fn step_past(
+    child: &mut dyn Cursor,
+    key: &[u8],
+    timestamp: Timestamp,
+    to: Direction,
+) -> Result<()> {
+    match to {
+        Direction::Forward => child.seek(key, timestamp)?,
+        Direction::Backward => child.seek_for_prev(key, timestamp)?,
+    }
+    if child.valid() && child.timestamp() == timestamp && child.user_key() == key {
+        match to {
+            Direction::Forward => child.next()?,
+            Direction::Backward => child.prev()?,
+        }
+    }
+    Ok(())
+}
+
+impl Cursor for MergingCursor {
+    fn valid(&self) -> bool {
+        self.current.is_some()
+    }
+
+    fn seek_to_first(&mut self) -> Result<()> {
+        self.position_all(Direction::Forward, |c| c.seek_to_first())
+    }
+
+    fn seek_to_last(&mut self) -> Result<()> {
+        self.position_all(Direction::Backward, |c| c.seek_to_last())
+    }
+
+    fn seek(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
+        self.position_all(Direction::Forward, |c| c.seek(user_key, timestamp))
+    }
+
+    fn seek_for_prev(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
+        self.position_all(Direction::Backward, |c| {
+            c.seek_for_prev(user_key, timestamp)
+        })
+    }
+
+    fn next(&mut self) -> Result<()> {
+        if self.direction == Direction::Backward {
+            self.turn(Direction::Forward)?;
+        }
+        self.step()
+    }
+
+    fn prev(&mut self) -> Result<()> {
+        if self.direction == Direction::Forward {
+            self.turn(Direction::Backward)?;
+        }
+        self.step()
+    }
+
+    fn user_key(&self) -> &[u8] {
+        self.held().user_key()
+    }
+
+    fn timestamp(&self) -> Timestamp {
+        self.held().timestamp()
+    }
+
+    fn operation(&self) -> Operation {
+        self.held().operation()
+    }
+
+    fn value(&self) -> &[u8] {
+        self.held().value()
+    }
+
+    fn value_slice(&self) -> Slice {
+        self.held().value_slice()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::iterator::vec_cursor::VecCursor;
-    use crate::Operation;
+    use crate::iterator::model::{random_run, walk_against_model, Entry, VecCursor};
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
 
-    type Entry = (InternalKey, Operation, Vec<u8>);
-
-    fn random_sources(rng: &mut StdRng) -> Vec<Vec<Entry>> {
-        let mut ts = 0;
-        (0..rng.random_range(0..5))
-            .map(|_| {
-                (0..rng.random_range(0..20))
-                    .map(|_| {
-                        ts += 1;
-                        let key = vec![rng.random_range(b'a'..b'f')];
-                        (InternalKey::new(key, ts), Operation::Put, vec![ts as u8])
-                    })
-                    .collect()
-            })
-            .collect()
-    }
-
-    fn collect(
-        sources: &[Vec<Entry>],
-        direction: Direction,
-        from: Option<(&[u8], u64)>,
-    ) -> Vec<InternalKey> {
+    fn merged(sources: &[Vec<Entry>]) -> MergingCursor {
         let children = sources
             .iter()
             .map(|s| Box::new(VecCursor::new(s.clone())) as Box<dyn Cursor>)
             .collect();
-        let mut merged = MergingCursor::new(children, direction);
-        merged.position(from).unwrap();
-        let mut out = Vec::new();
-        while merged.valid() {
-            let c = merged.current();
-            out.push(InternalKey::new(c.user_key(), c.timestamp()));
-            merged.advance().unwrap();
-        }
-        out
+        MergingCursor::new(children)
     }
 
     #[test]
-    fn merge_equals_sorting_the_union_both_ways_and_from_any_seek() {
+    fn merge_walks_like_the_sorted_union_with_any_moves() {
         let mut rng = StdRng::seed_from_u64(11);
-        for _ in 0..300 {
-            let sources = random_sources(&mut rng);
-            let mut all: Vec<InternalKey> = sources.iter().flatten().map(|e| e.0.clone()).collect();
-            all.sort();
-            assert_eq!(collect(&sources, Direction::Forward, None), all);
-            let reversed: Vec<_> = all.iter().rev().cloned().collect();
-            assert_eq!(collect(&sources, Direction::Backward, None), reversed);
-
-            let key = [rng.random_range(b'a'..b'g')];
-            let ts = rng.random_range(0..40);
-            let target = InternalKey::new(key.to_vec(), ts);
-            let from_fwd: Vec<_> = all.iter().filter(|k| **k >= target).cloned().collect();
-            assert_eq!(
-                collect(&sources, Direction::Forward, Some((&key, ts))),
-                from_fwd
-            );
-            let from_back: Vec<_> = all
-                .iter()
-                .rev()
-                .filter(|k| **k <= target)
-                .cloned()
-                .collect();
-            assert_eq!(
-                collect(&sources, Direction::Backward, Some((&key, ts))),
-                from_back
-            );
+        for _ in 0..200 {
+            // One run dealt out to up to four sources, some of them empty.
+            let all = random_run(&mut rng, 0..40);
+            let mut sources = vec![Vec::new(); rng.random_range(1..5)];
+            for entry in &all {
+                let source = rng.random_range(0..sources.len());
+                sources[source].push(entry.clone());
+            }
+            walk_against_model(&mut merged(&sources), &all, &mut rng, 100);
         }
     }
 
@@ -231,14 +274,61 @@ mod tests {
     fn on_a_tie_the_newer_source_comes_first() {
         let newer = vec![(InternalKey::new("k", 5), Operation::Put, b"new".to_vec())];
         let older = vec![(InternalKey::new("k", 5), Operation::Put, b"old".to_vec())];
-        for direction in [Direction::Forward, Direction::Backward] {
-            let children: Vec<Box<dyn Cursor>> = vec![
-                Box::new(VecCursor::new(newer.clone())),
-                Box::new(VecCursor::new(older.clone())),
-            ];
-            let mut merged = MergingCursor::new(children, direction);
-            merged.position(None).unwrap();
-            assert_eq!(merged.current().value(), b"new");
+        let mut cursor = merged(&[newer, older]);
+        cursor.seek_to_first().unwrap();
+        assert_eq!(cursor.value(), b"new");
+        cursor.seek_to_last().unwrap();
+        assert_eq!(cursor.value(), b"new");
+    }
+
+    /// A child whose every move fails.
+    struct Failing;
+
+    impl Cursor for Failing {
+        fn valid(&self) -> bool {
+            false
         }
+        fn seek_to_first(&mut self) -> Result<()> {
+            Err(crate::Error::corruption("t.sst", 7, "damaged"))
+        }
+        fn seek_to_last(&mut self) -> Result<()> {
+            self.seek_to_first()
+        }
+        fn seek(&mut self, _: &[u8], _: Timestamp) -> Result<()> {
+            self.seek_to_first()
+        }
+        fn next(&mut self) -> Result<()> {
+            self.seek_to_first()
+        }
+        fn prev(&mut self) -> Result<()> {
+            self.seek_to_first()
+        }
+        fn user_key(&self) -> &[u8] {
+            unreachable!("never valid")
+        }
+        fn timestamp(&self) -> Timestamp {
+            unreachable!("never valid")
+        }
+        fn operation(&self) -> Operation {
+            unreachable!("never valid")
+        }
+        fn value(&self) -> &[u8] {
+            unreachable!("never valid")
+        }
+        fn value_slice(&self) -> Slice {
+            unreachable!("never valid")
+        }
+    }
+
+    #[test]
+    fn a_child_error_surfaces_and_leaves_the_cursor_invalid() {
+        let entries = vec![(InternalKey::new("k", 5), Operation::Put, b"v".to_vec())];
+        let children: Vec<Box<dyn Cursor>> =
+            vec![Box::new(VecCursor::new(entries)), Box::new(Failing)];
+        let mut cursor = MergingCursor::new(children);
+        assert!(cursor.seek_to_first().unwrap_err().is_corruption());
+        assert!(!cursor.valid());
+        assert!(cursor.seek_for_prev(b"k", 9).unwrap_err().is_corruption());
+        assert!(!cursor.valid());
     }
 }

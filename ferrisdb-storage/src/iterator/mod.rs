@@ -1,18 +1,34 @@
 //! Cursors over sorted entries, and the merge that turns many into one view.
 //!
-//! Every sorted source in the engine (a MemTable, a table) offers a
-//! [`Cursor`]: a position in a sequence of entries in [`InternalKey`] order
-//! that can move both ways and seek. A read that spans sources builds one
-//! cursor per source and merges them ([`merge`]); the user-facing scan
-//! ([`scan`]) walks the merged sequence and keeps, for each user key, only the
-//! newest version visible at its snapshot, hiding tombstones.
+//! Every sorted source in the engine is a [`Cursor`]: a position in a
+//! sequence of entries in [`InternalKey`] order that can move both ways and
+//! seek. Each source has one cursor type, which implements the trait itself:
+//!
+//! - a MemTable's `MemTableCursor` (`memtable/cursor.rs`);
+//! - a block's `BlockCursor` (`sstable/block/cursor.rs`);
+//! - a table's `TableCursor` and a level's `LevelCursor`, both a
+//!   [`TwoLevelCursor`](two_level::TwoLevelCursor) ([`two_level`]): an index
+//!   of sorted parts (a table's data blocks, a level's tables) and a cursor
+//!   over the part it is in;
+//! - the [`MergingCursor`](merge::MergingCursor) over all of them ([`merge`]).
+//!
+//! The user-facing scan ([`scan`]) walks a merge and keeps, for each user
+//! key, only the newest version visible at its snapshot, hiding tombstones.
+//!
+//! Cursors are generic where they nest (a level's cursor holds its table's
+//! cursor, which holds its block's), so a step costs no dynamic dispatch
+//! below the merge; the merge holds its children as `Box<dyn Cursor>`, one
+//! kind of child per source.
 //!
 //! [`InternalKey`]: crate::InternalKey
 
 pub mod merge;
+#[cfg(test)]
+pub(crate) mod model;
 pub mod scan;
+pub mod two_level;
 
-use crate::{Operation, Result, Slice, Timestamp};
+use crate::{InternalKey, Operation, Result, Slice, Timestamp};
 
 /// A position in a sequence of entries sorted by [`InternalKey`] order (user
 /// key ascending, timestamp descending).
@@ -28,25 +44,66 @@ pub trait Cursor: Send {
     fn valid(&self) -> bool;
 
     /// Moves to the first entry.
+    ///
+    /// # Errors
+    ///
+    /// The error of reading the source (an I/O error, a damaged block); the
+    /// cursor is then not valid.
     fn seek_to_first(&mut self) -> Result<()>;
 
     /// Moves to the last entry.
+    ///
+    /// # Errors
+    ///
+    /// As for [`seek_to_first`](Self::seek_to_first).
     fn seek_to_last(&mut self) -> Result<()>;
 
     /// Moves to the first entry at or after `(user_key, timestamp)`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`seek_to_first`](Self::seek_to_first).
     fn seek(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()>;
 
     /// Moves to the last entry at or before `(user_key, timestamp)`.
-    fn seek_for_prev(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()>;
+    ///
+    /// The default seeks to the first entry at or after the target and, if
+    /// that is past it, steps back one entry (or goes to the last entry when
+    /// nothing is at or after the target). A source that can find the entry
+    /// directly overrides it.
+    ///
+    /// # Errors
+    ///
+    /// As for [`seek`](Self::seek).
+    fn seek_for_prev(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
+        self.seek(user_key, timestamp)?;
+        if !self.valid() {
+            return self.seek_to_last();
+        }
+        if InternalKey::compare_parts(self.user_key(), self.timestamp(), user_key, timestamp)
+            .is_gt()
+        {
+            self.prev()?;
+        }
+        Ok(())
+    }
 
     /// Moves to the next entry.
     ///
     /// REQUIRES: `self.valid()`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`seek_to_first`](Self::seek_to_first).
     fn next(&mut self) -> Result<()>;
 
     /// Moves to the previous entry.
     ///
     /// REQUIRES: `self.valid()`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`seek_to_first`](Self::seek_to_first).
     fn prev(&mut self) -> Result<()>;
 
     /// The user key of the current entry.
@@ -55,92 +112,21 @@ pub trait Cursor: Send {
     /// The timestamp of the current entry.
     fn timestamp(&self) -> Timestamp;
 
+    /// The current entry's key as an owned [`InternalKey`] (a copy of the
+    /// user key: for tools and tests, not for a walk over many entries).
+    fn internal_key(&self) -> InternalKey {
+        InternalKey::new(self.user_key(), self.timestamp())
+    }
+
     /// Whether the current entry is a value or a tombstone.
     fn operation(&self) -> Operation;
 
     /// The value of the current entry (empty for a tombstone).
     fn value(&self) -> &[u8];
+
     /// The value of the current entry as a [`Slice`] a reader can keep. A
     /// cursor over shared buffers (a table's cached blocks) returns a slice
-    /// of them without copying; the default copies [`value`](Self::value).
-    fn value_slice(&self) -> Slice {
-        Slice::copy_from_slice(self.value())
-    }
-}
-
-/// A cursor over entries held in a sorted vector, for tests of the code that
-/// consumes cursors.
-#[cfg(test)]
-pub(crate) mod vec_cursor {
-    use super::Cursor;
-    use crate::{InternalKey, Operation, Result, Timestamp};
-
-    /// Entries as `(key, op, value)`, sorted by key.
-    #[derive(Debug, Clone)]
-    pub(crate) struct VecCursor {
-        entries: Vec<(InternalKey, Operation, Vec<u8>)>,
-        /// `entries.len()` means "not valid".
-        pos: usize,
-    }
-
-    impl VecCursor {
-        pub(crate) fn new(mut entries: Vec<(InternalKey, Operation, Vec<u8>)>) -> Self {
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            let pos = entries.len();
-            VecCursor { entries, pos }
-        }
-
-        fn target(user_key: &[u8], timestamp: Timestamp) -> InternalKey {
-            InternalKey::new(user_key, timestamp)
-        }
-    }
-
-    impl Cursor for VecCursor {
-        fn valid(&self) -> bool {
-            self.pos < self.entries.len()
-        }
-        fn seek_to_first(&mut self) -> Result<()> {
-            self.pos = 0;
-            Ok(())
-        }
-        fn seek_to_last(&mut self) -> Result<()> {
-            self.pos = self
-                .entries
-                .len()
-                .checked_sub(1)
-                .unwrap_or(self.entries.len());
-            Ok(())
-        }
-        fn seek(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
-            let target = Self::target(user_key, timestamp);
-            self.pos = self.entries.partition_point(|e| e.0 < target);
-            Ok(())
-        }
-        fn seek_for_prev(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
-            let target = Self::target(user_key, timestamp);
-            let after = self.entries.partition_point(|e| e.0 <= target);
-            self.pos = after.checked_sub(1).unwrap_or(self.entries.len());
-            Ok(())
-        }
-        fn next(&mut self) -> Result<()> {
-            self.pos += 1;
-            Ok(())
-        }
-        fn prev(&mut self) -> Result<()> {
-            self.pos = self.pos.checked_sub(1).unwrap_or(self.entries.len());
-            Ok(())
-        }
-        fn user_key(&self) -> &[u8] {
-            &self.entries[self.pos].0.user_key
-        }
-        fn timestamp(&self) -> Timestamp {
-            self.entries[self.pos].0.timestamp
-        }
-        fn operation(&self) -> Operation {
-            self.entries[self.pos].1
-        }
-        fn value(&self) -> &[u8] {
-            &self.entries[self.pos].2
-        }
-    }
+    /// of them without copying; only a cursor whose entries live in memory
+    /// that is not shared that way (a MemTable's arena) copies.
+    fn value_slice(&self) -> Slice;
 }

@@ -17,7 +17,8 @@ use std::ops::Bound;
 
 use ferrisdb_core::compare_user_keys;
 
-use super::merge::{Direction, MergingCursor};
+use super::merge::MergingCursor;
+use super::Cursor;
 use crate::{Key, Operation, Result, Slice, Timestamp};
 
 /// An iterator over the live `(key, value)` pairs of a key range, as of one
@@ -49,11 +50,10 @@ struct End {
 
 impl Scan {
     /// A scan of `[start, end]` (as the bounds say) at `snapshot`, over two
-    /// merged views of the same sources: `forward` walking forwards and
-    /// `backward` walking backwards.
+    /// merged views of the same sources: `forward` for the front end,
+    /// walked forwards, and `backward` for the back end, walked backwards.
     ///
-    /// REQUIRES: `forward` and `backward` merge the same sources and walk in
-    /// the directions their names say.
+    /// REQUIRES: `forward` and `backward` merge the same sources.
     pub(crate) fn new(
         forward: MergingCursor,
         backward: MergingCursor,
@@ -61,8 +61,6 @@ impl Scan {
         start: Bound<Key>,
         end: Bound<Key>,
     ) -> Scan {
-        debug_assert_eq!(forward.direction(), Direction::Forward);
-        debug_assert_eq!(backward.direction(), Direction::Backward);
         let end_of = |cursor| End {
             cursor,
             positioned: false,
@@ -88,15 +86,15 @@ impl Scan {
         if !front.positioned {
             front.positioned = true;
             match &self.start {
-                Bound::Unbounded => front.cursor.position(None)?,
+                Bound::Unbounded => front.cursor.seek_to_first()?,
                 // The newest possible version of `key` is the first entry of it.
                 Bound::Included(key) | Bound::Excluded(key) => {
-                    front.cursor.position(Some((key, Timestamp::MAX)))?
+                    front.cursor.seek(key, Timestamp::MAX)?
                 }
             }
         }
         while front.cursor.valid() {
-            let key = front.cursor.current().user_key().to_vec();
+            let key = front.cursor.user_key().to_vec();
             if !within_end(&self.end, &key) {
                 break;
             }
@@ -109,15 +107,15 @@ impl Scan {
             // Versions of `key` arrive newest first: the first one at or below
             // the snapshot is the visible one; the rest are older and hidden.
             let mut visible: Option<Option<Slice>> = None;
-            while front.cursor.valid() && same_key(front.cursor.current().user_key(), &key) {
-                let entry = front.cursor.current();
+            while front.cursor.valid() && same_key(front.cursor.user_key(), &key) {
+                let entry = &front.cursor;
                 if visible.is_none() && entry.timestamp() <= self.snapshot {
                     visible = Some(match entry.operation() {
                         Operation::Put => Some(entry.value_slice()),
                         Operation::Delete => None,
                     });
                 }
-                front.cursor.advance()?;
+                front.cursor.next()?;
             }
             if let (false, Some(Some(value))) = (skip_key, visible) {
                 remember(&mut front.last_yielded, &key);
@@ -132,15 +130,13 @@ impl Scan {
         if !back.positioned {
             back.positioned = true;
             match &self.end {
-                Bound::Unbounded => back.cursor.position(None)?,
+                Bound::Unbounded => back.cursor.seek_to_last()?,
                 // The oldest possible version of `key` is the last entry of it.
-                Bound::Included(key) | Bound::Excluded(key) => {
-                    back.cursor.position(Some((key, 0)))?
-                }
+                Bound::Included(key) | Bound::Excluded(key) => back.cursor.seek_for_prev(key, 0)?,
             }
         }
         while back.cursor.valid() {
-            let key = back.cursor.current().user_key().to_vec();
+            let key = back.cursor.user_key().to_vec();
             if !within_start(&self.start, &key) {
                 break;
             }
@@ -153,15 +149,15 @@ impl Scan {
             // Walking backwards, versions of `key` arrive oldest first: the
             // last one at or below the snapshot is the visible one.
             let mut visible: Option<Option<Slice>> = None;
-            while back.cursor.valid() && same_key(back.cursor.current().user_key(), &key) {
-                let entry = back.cursor.current();
+            while back.cursor.valid() && same_key(back.cursor.user_key(), &key) {
+                let entry = &back.cursor;
                 if entry.timestamp() <= self.snapshot {
                     visible = Some(match entry.operation() {
                         Operation::Put => Some(entry.value_slice()),
                         Operation::Delete => None,
                     });
                 }
-                back.cursor.advance()?;
+                back.cursor.prev()?;
             }
             if let (false, Some(Some(value))) = (skip_key, visible) {
                 remember(&mut back.last_yielded, &key);
@@ -250,16 +246,13 @@ impl std::iter::FusedIterator for Scan {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::iterator::vec_cursor::VecCursor;
-    use crate::iterator::Cursor;
+    use crate::iterator::model::{Entry, VecCursor};
     use crate::InternalKey;
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
     use std::collections::BTreeMap;
 
     use ferrisdb_core::Value;
-
-    type Entry = (InternalKey, Operation, Vec<u8>);
 
     /// Random writes to few keys, split over a few sources, with the model of
     /// the newest visible state at every timestamp.
@@ -290,20 +283,14 @@ mod tests {
     }
 
     fn scan(sources: &[Vec<Entry>], snapshot: u64, start: Bound<Key>, end: Bound<Key>) -> Scan {
-        let cursors = |direction| {
+        let cursor = || {
             let children = sources
                 .iter()
                 .map(|s| Box::new(VecCursor::new(s.clone())) as Box<dyn Cursor>)
                 .collect();
-            MergingCursor::new(children, direction)
+            MergingCursor::new(children)
         };
-        Scan::new(
-            cursors(Direction::Forward),
-            cursors(Direction::Backward),
-            snapshot,
-            start,
-            end,
-        )
+        Scan::new(cursor(), cursor(), snapshot, start, end)
     }
 
     fn random_bound(rng: &mut StdRng) -> Bound<Key> {

@@ -25,12 +25,11 @@
 //!   duplicate gives its reservation back.
 //!
 //! Reading in order, for a flush or a merge, uses [`MemTable::entries`] (a
-//! borrowing iterator) or [`MemTable::iter`] (an owning two-way cursor that
-//! keeps the table alive through an `Arc`).
+//! borrowing iterator) or [`MemTable::iter`] (an owning two-way
+//! [`MemTableCursor`] that keeps the table alive through an `Arc`).
 
 mod cursor;
 mod filter;
-mod iter;
 pub mod skip_list;
 
 use std::fmt;
@@ -40,8 +39,7 @@ use std::sync::Arc;
 use ferrisdb_core::hash::key_hash;
 use ferrisdb_core::{Error, InternalKey, Key, Operation, Result, Slice, Timestamp, Value};
 
-pub(crate) use cursor::MemTableCursor;
-pub use iter::MemTableIter;
+pub use cursor::MemTableCursor;
 pub use skip_list::{Entries, EntryRef};
 
 use filter::KeyFilter;
@@ -323,8 +321,8 @@ impl MemTable {
 
     /// An owning two-way cursor over every entry, not yet positioned. It
     /// keeps the table alive, so it can outlive the borrow it was made from.
-    pub fn iter(self: &Arc<Self>) -> MemTableIter {
-        MemTableIter::new(Arc::clone(self))
+    pub fn iter(self: &Arc<Self>) -> MemTableCursor {
+        MemTableCursor::new(self)
     }
 
     /// Bytes charged for the entries in the table (and for inserts in flight).

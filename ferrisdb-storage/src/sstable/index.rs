@@ -12,6 +12,7 @@ use super::block::{Block, BlockCursor};
 use super::footer::BlockHandle;
 use super::format::MAX_UNCOMPRESSED_BLOCK_LEN;
 use super::properties::TableProperties;
+use crate::iterator::Cursor;
 
 /// One entry of the index: a data block and the last key in it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -20,8 +20,9 @@
 //! in `format.rs`. Decoded blocks are shared through a [`BlockCache`].
 //!
 //! The public part of this module is the reader, for tools that inspect
-//! tables ([`TableReader`] and the types it returns); the builder and the
-//! rest are the engine's own.
+//! tables ([`TableReader`] and the types it returns, among them the
+//! [`TableCursor`], moved by the methods of the [`Cursor`] trait); the
+//! builder and the rest are the engine's own.
 
 pub(crate) mod block;
 mod block_builder;
@@ -32,19 +33,20 @@ pub(crate) mod footer;
 pub(crate) mod format;
 pub(crate) mod index;
 mod index_search;
-pub(crate) mod iterator;
 pub(crate) mod properties;
 mod readahead;
 pub(crate) mod table_builder;
+pub(crate) mod table_cursor;
 pub(crate) mod table_reader;
 
+pub use crate::iterator::Cursor;
 pub use bloom::BloomFilter;
 pub(crate) use cache::next_file_id;
 pub use cache::BlockCache;
 pub use footer::{BlockHandle, Footer};
 pub use index::IndexEntry;
-pub use iterator::{TableIterator, TableRange};
 pub use properties::TableProperties;
+pub use table_cursor::{TableBlocks, TableCursor, TableRange};
 pub use table_reader::{TableEntry, TableReader};
 
 pub(crate) use table_builder::{TableBuilder, TableOptions};

@@ -22,6 +22,7 @@ use super::index_search::IndexSearch;
 use super::properties::TableProperties;
 use super::readahead::Readahead;
 use crate::fs::{RandomAccessFile, SharedFileSystem};
+use crate::iterator::Cursor;
 
 /// One version found by [`TableReader::get`].
 #[derive(Debug, Clone, PartialEq, Eq)]

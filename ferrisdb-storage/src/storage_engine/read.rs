@@ -11,7 +11,7 @@ use std::sync::Arc;
 use ferrisdb_core::hash::key_hash;
 
 use super::{Snapshot, StorageEngine};
-use crate::iterator::merge::{Direction, MergingCursor};
+use crate::iterator::merge::MergingCursor;
 use crate::iterator::scan::Scan;
 use crate::iterator::Cursor;
 use crate::memtable::MemTableCursor;
@@ -203,22 +203,17 @@ pub(super) fn scan_at(
     options: &ReadOptions,
 ) -> Scan {
     telemetry::scan_opened();
-    let cursors = |direction| {
+    // One merge per end of the scan, so neither ever turns around.
+    let merge = || {
         let mut children: Vec<Box<dyn Cursor>> = Vec::new();
         children.push(Box::new(MemTableCursor::new(&current.active)));
         for frozen in &current.frozen {
             children.push(Box::new(MemTableCursor::new(&frozen.memtable)));
         }
         current.version.cursors(options, &mut children);
-        MergingCursor::new(children, direction)
+        MergingCursor::new(children)
     };
-    Scan::new(
-        cursors(Direction::Forward),
-        cursors(Direction::Backward),
-        timestamp,
-        start,
-        end,
-    )
+    Scan::new(merge(), merge(), timestamp, start, end)
 }
 
 /// Every key.

@@ -1,287 +1,171 @@
-//! A live table's and a level's cursors, seen as [`Cursor`]s: what a merge
-//! reads from the tables of a [`Version`](super::Version).
+//! The cursors over live tables: what a merge reads from the tables of a
+//! [`Version`](super::Version).
+//!
+//! A level below 0 is a sorted run of tables with disjoint key ranges, so
+//! its cursor is a [`TwoLevelCursor`] over [`LevelTables`]: a merge has one
+//! child per level instead of one per table, and a seek opens only the table
+//! that can hold the target. A single table (of level 0, or a compaction's
+//! input) is read as a level of one table, with the same cursor.
+//!
+//! The cursor holds its tables, so a compaction that replaces one cannot
+//! delete its file while the cursor reads it, and the reader of the table it
+//! is in, so the table cache cannot close that file either. It takes a
+//! table's reader when it first enters the table: the table cache may have
+//! to reopen the file, which can fail, and making a cursor never does.
 
 use std::sync::Arc;
 
 use super::table::Table;
-use crate::iterator::Cursor;
-use crate::sstable::TableIterator;
-use crate::{InternalKey, Operation, ReadOptions, Result, Slice, Timestamp};
+use crate::iterator::two_level::{TwoLevelCursor, TwoLevelIndex};
+use crate::sstable::TableCursor;
+use crate::{InternalKey, ReadOptions, Result, Timestamp};
 
-/// A table as a [`Cursor`]. It holds the table, so a compaction that replaces
-/// the table cannot delete its file while the cursor reads it, and its
-/// reader, so the table cache cannot close the file either.
-///
-/// The reader is taken at the first positioning, which may fail (the table
-/// cache reopens a file it closed): creating a cursor never does.
-pub(crate) struct TableCursor {
-    table: Arc<Table>,
-    /// How blocks are read: `None` leaves the block cache alone.
-    options: Option<ReadOptions>,
-    iter: Option<TableIterator>,
-}
+/// A cursor over live tables with disjoint key ranges, as one sorted run.
+pub(crate) type LevelCursor = TwoLevelCursor<LevelTables>;
 
-impl TableCursor {
-    pub(crate) fn new(table: &Arc<Table>, options: &ReadOptions) -> Self {
-        TableCursor {
-            table: Arc::clone(table),
-            options: Some(options.clone()),
-            iter: None,
-        }
-    }
-
-    /// A cursor that leaves the block cache alone, for compactions: they read
-    /// each block once, and filling the cache with them would evict the
-    /// blocks readers need (and grow memory by the cache size for nothing).
-    pub(crate) fn without_cache_fill(table: &Arc<Table>) -> Self {
-        TableCursor {
-            table: Arc::clone(table),
-            options: None,
-            iter: None,
-        }
-    }
-
-    /// The table's iterator, created at the first positioning.
-    fn positioned(&mut self) -> Result<&mut TableIterator> {
-        if self.iter.is_none() {
-            let reader = self.table.reader()?;
-            self.iter = Some(match &self.options {
-                Some(options) => reader.iter_with(options),
-                None => reader.iter_without_cache_fill(),
-            });
-        }
-        Ok(self.iter.as_mut().expect("created above"))
-    }
-
-    /// The iterator, for a method that REQUIRES `valid()`.
-    fn on_entry(&self) -> &TableIterator {
-        self.iter
-            .as_ref()
-            .expect("an entry is read only while the cursor is valid")
-    }
-}
-
-impl Cursor for TableCursor {
-    fn valid(&self) -> bool {
-        self.iter.as_ref().is_some_and(TableIterator::valid)
-    }
-    fn seek_to_first(&mut self) -> Result<()> {
-        self.positioned()?.seek_to_first()
-    }
-    fn seek_to_last(&mut self) -> Result<()> {
-        self.positioned()?.seek_to_last()
-    }
-    fn seek(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
-        self.positioned()?.seek(user_key, timestamp)
-    }
-    fn seek_for_prev(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
-        self.positioned()?.seek_for_prev(user_key, timestamp)
-    }
-    fn next(&mut self) -> Result<()> {
-        self.positioned()?.next()
-    }
-    fn prev(&mut self) -> Result<()> {
-        self.positioned()?.prev()
-    }
-    fn user_key(&self) -> &[u8] {
-        self.on_entry().user_key()
-    }
-    fn timestamp(&self) -> Timestamp {
-        self.on_entry().timestamp()
-    }
-    fn operation(&self) -> Operation {
-        self.on_entry().operation()
-    }
-    fn value(&self) -> &[u8] {
-        self.on_entry().value()
-    }
-    fn value_slice(&self) -> Slice {
-        self.on_entry().value_slice()
-    }
-}
-
-/// The tables of one level below 0, seen as one [`Cursor`].
-///
-/// Their key ranges are disjoint and sorted, so the level is a single sorted
-/// run: the cursor walks one table at a time and moves to the neighbouring
-/// table when it runs off an end. A merge then has one child per level
-/// instead of one per table, and a seek opens only the table that can hold
-/// the target. (LevelDB's "two-level iterator" over a level's files.)
-pub(crate) struct LevelCursor {
+/// Live tables sorted by key with disjoint ranges, as the index of a
+/// [`LevelCursor`].
+pub(crate) struct LevelTables {
     tables: Vec<Arc<Table>>,
-    /// How the tables' cursors read their blocks.
-    options: ReadOptions,
-    /// The table `current` walks, when positioned.
-    index: usize,
-    current: Option<TableCursor>,
+    /// How the tables' cursors read their blocks: `None` is a compaction's
+    /// read, which leaves the block cache alone.
+    options: Option<ReadOptions>,
 }
 
 impl LevelCursor {
-    /// A cursor over `tables`.
+    /// A cursor over the tables of one level, reading blocks as `options`
+    /// says.
     ///
     /// REQUIRES: `tables` are sorted by key with disjoint ranges.
-    pub(crate) fn new(tables: Vec<Arc<Table>>, options: ReadOptions) -> Self {
+    pub(crate) fn over(tables: Vec<Arc<Table>>, options: ReadOptions) -> Self {
+        Self::reading(tables, Some(options))
+    }
+
+    /// A cursor over one table, reading blocks as `options` says.
+    pub(crate) fn of_table(table: &Arc<Table>, options: &ReadOptions) -> Self {
+        Self::reading(vec![Arc::clone(table)], Some(options.clone()))
+    }
+
+    /// A cursor over one table that leaves the block cache alone, for
+    /// compactions: they read each block once, and filling the cache with
+    /// them would evict the blocks readers need (and grow memory by the
+    /// cache size for nothing).
+    pub(crate) fn without_cache_fill(table: &Arc<Table>) -> Self {
+        Self::reading(vec![Arc::clone(table)], None)
+    }
+
+    fn reading(tables: Vec<Arc<Table>>, options: Option<ReadOptions>) -> Self {
         debug_assert!(tables
             .windows(2)
             .all(|w| w[0].record.largest < w[1].record.smallest));
-        LevelCursor {
-            tables,
-            options,
-            index: 0,
-            current: None,
-        }
-    }
-
-    /// Opens table `index` and positions it with `position`.
-    fn open(
-        &mut self,
-        index: usize,
-        position: impl FnOnce(&mut TableCursor) -> Result<()>,
-    ) -> Result<()> {
-        self.current = None;
-        self.index = index;
-        if let Some(table) = self.tables.get(index) {
-            let mut cursor = TableCursor::new(table, &self.options);
-            position(&mut cursor)?;
-            self.current = Some(cursor);
-        }
-        Ok(())
-    }
-
-    /// While the current table is exhausted, moves to the next one's start.
-    fn skip_forward(&mut self) -> Result<()> {
-        while self.current.as_ref().is_some_and(|c| !c.valid()) {
-            self.open(self.index + 1, |c| c.seek_to_first())?;
-        }
-        Ok(())
-    }
-
-    /// While the current table is exhausted, moves to the previous one's end.
-    fn skip_backward(&mut self) -> Result<()> {
-        while self.current.as_ref().is_some_and(|c| !c.valid()) {
-            match self.index.checked_sub(1) {
-                Some(previous) => self.open(previous, |c| c.seek_to_last())?,
-                None => self.current = None,
-            }
-        }
-        Ok(())
-    }
-
-    fn cursor(&self) -> &TableCursor {
-        self.current
-            .as_ref()
-            .expect("REQUIRES: the level cursor is valid")
+        TwoLevelCursor::new(LevelTables { tables, options })
     }
 }
 
-impl Cursor for LevelCursor {
-    fn valid(&self) -> bool {
-        self.current.as_ref().is_some_and(|c| c.valid())
+impl TwoLevelIndex for LevelTables {
+    type Part = TableCursor;
+
+    fn len(&self) -> usize {
+        self.tables.len()
     }
-    fn seek_to_first(&mut self) -> Result<()> {
-        self.open(0, |c| c.seek_to_first())?;
-        self.skip_forward()
-    }
-    fn seek_to_last(&mut self) -> Result<()> {
-        match self.tables.len().checked_sub(1) {
-            Some(last) => self.open(last, |c| c.seek_to_last())?,
-            None => self.current = None,
-        }
-        self.skip_backward()
-    }
-    fn seek(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
+
+    fn find(&self, user_key: &[u8], timestamp: Timestamp) -> Option<usize> {
         // The first table whose last entry is at or after the target.
-        let index = self.tables.partition_point(|t| {
+        let at = self.tables.partition_point(|t| {
             let last = &t.record.largest;
             InternalKey::compare_parts(&last.user_key, last.timestamp, user_key, timestamp).is_lt()
         });
-        self.open(index, |c| c.seek(user_key, timestamp))?;
-        self.skip_forward()
+        (at < self.tables.len()).then_some(at)
     }
-    fn seek_for_prev(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
-        // The last table whose first entry is at or before the target.
+
+    fn find_for_prev(&self, user_key: &[u8], timestamp: Timestamp) -> Option<usize> {
+        // The last table whose first entry is at or before the target: a
+        // target in the gap before a table opens only the table before it.
         let after = self.tables.partition_point(|t| {
             let first = &t.record.smallest;
             InternalKey::compare_parts(&first.user_key, first.timestamp, user_key, timestamp)
                 .is_le()
         });
-        match after.checked_sub(1) {
-            Some(index) => self.open(index, |c| c.seek_for_prev(user_key, timestamp))?,
-            None => self.current = None,
-        }
-        self.skip_backward()
+        after.checked_sub(1)
     }
-    fn next(&mut self) -> Result<()> {
-        if let Some(cursor) = &mut self.current {
-            cursor.next()?;
-        }
-        self.skip_forward()
-    }
-    fn prev(&mut self) -> Result<()> {
-        if let Some(cursor) = &mut self.current {
-            cursor.prev()?;
-        }
-        self.skip_backward()
-    }
-    fn user_key(&self) -> &[u8] {
-        self.cursor().user_key()
-    }
-    fn timestamp(&self) -> Timestamp {
-        self.cursor().timestamp()
-    }
-    fn operation(&self) -> Operation {
-        self.cursor().operation()
-    }
-    fn value(&self) -> &[u8] {
-        self.cursor().value()
-    }
-    fn value_slice(&self) -> Slice {
-        self.cursor().value_slice()
+
+    fn open(&mut self, at: usize) -> Result<TableCursor> {
+        let reader = self.tables[at].reader()?;
+        Ok(match &self.options {
+            Some(options) => reader.iter_with(options),
+            None => reader.iter_without_cache_fill(),
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::fs::{FaultFileSystem, FileSystem, SharedFileSystem};
-    use crate::manifest::TableRecord;
-    use crate::sstable::{BlockCache, TableBuilder, TableOptions};
-    use crate::versions::TableCache;
     use std::path::Path;
 
-    /// A table holding `keys`, each at timestamps 2 and 1.
-    fn table(fs: &SharedFileSystem, number: u64, keys: &[&str]) -> Arc<Table> {
-        let path = Path::new("/db").join(format!("{number:06}.sst"));
-        let mut writer =
-            TableBuilder::create(Arc::clone(fs), &path, TableOptions::default()).unwrap();
-        for key in keys {
-            for ts in [2, 1] {
-                writer
-                    .add_parts(key.as_bytes(), ts, Operation::Put, key.as_bytes())
-                    .unwrap();
-            }
-        }
-        let meta = writer.finish().unwrap();
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    use super::*;
+    use crate::fs::SharedFileSystem;
+    use crate::iterator::model::{random_run, walk_against_model, Entry};
+    use crate::iterator::Cursor;
+    use crate::manifest::TableRecord;
+    use crate::sstable::table_cursor::tests::{file_system, write_table};
+    use crate::sstable::BlockCache;
+    use crate::versions::TableCache;
+    use crate::Operation;
+
+    /// A table cache of two files: a level of more tables reopens files.
+    fn table_cache(fs: &SharedFileSystem) -> Arc<TableCache> {
+        let blocks = Arc::new(BlockCache::new(1 << 20));
+        Arc::new(TableCache::new(Arc::clone(fs), blocks, 2))
+    }
+
+    /// A live table holding `entries` (at least one).
+    fn table(
+        cache: &Arc<TableCache>,
+        fs: &SharedFileSystem,
+        number: u64,
+        entries: &[Entry],
+    ) -> Arc<Table> {
+        let written = write_table(fs, number, entries, 48);
+        let properties = written.properties();
         let record = TableRecord {
             level: 1,
             file_number: number,
-            file_size: meta.file_size,
-            entry_count: meta.properties.entry_count,
-            tombstone_count: 0,
-            smallest: meta.properties.smallest_key.clone(),
-            largest: meta.properties.largest_key.clone(),
-            min_timestamp: 1,
-            max_timestamp: 2,
+            file_size: written.file_size(),
+            entry_count: properties.entry_count,
+            tombstone_count: properties.tombstone_count,
+            smallest: properties.smallest_key.clone(),
+            largest: properties.largest_key.clone(),
+            min_timestamp: properties.min_timestamp,
+            max_timestamp: properties.max_timestamp,
         };
-        // No directory lock: these tables are never made obsolete. A cache
-        // of two files for three tables: the level cursor reopens files.
+        // No directory lock: these tables are never made obsolete.
         let unlocked = Arc::new(std::sync::Mutex::new(None));
-        let cache = Arc::new(TableCache::new(
-            Arc::clone(fs),
-            Arc::new(BlockCache::new(1 << 20)),
-            2,
-        ));
-        Table::open(&cache, fs, &path, record, &unlocked).unwrap()
+        Table::open(cache, fs, written.path(), record, &unlocked).unwrap()
+    }
+
+    /// One random run cut into up to five tables (none: an empty level).
+    fn random_level(
+        rng: &mut StdRng,
+        cache: &Arc<TableCache>,
+        fs: &SharedFileSystem,
+        first: u64,
+    ) -> (Vec<Arc<Table>>, Vec<Entry>) {
+        let all = random_run(rng, 0..60);
+        let mut cuts: Vec<usize> = (0..rng.random_range(0..5))
+            .map(|_| rng.random_range(0..=all.len()))
+            .collect();
+        cuts.extend([0, all.len()]);
+        cuts.sort();
+        cuts.dedup();
+        let tables = cuts
+            .windows(2)
+            .zip(first..)
+            .map(|(w, number)| table(cache, fs, number, &all[w[0]..w[1]]))
+            .collect();
+        (tables, all)
     }
 
     fn collect(cursor: &mut LevelCursor, forward: bool) -> Vec<(String, u64)> {
@@ -302,21 +186,34 @@ mod tests {
 
     #[test]
     fn a_level_cursor_walks_its_tables_as_one_sorted_run() {
-        let fault = FaultFileSystem::new();
-        fault.create_dir_all(Path::new("/db")).unwrap();
-        let fs: SharedFileSystem = Arc::new(fault);
+        let (_, fs) = file_system();
+        let cache = table_cache(&fs);
         let keys = [["b", "c"], ["e", "f"], ["h", "i"]];
         let tables: Vec<_> = keys
             .iter()
             .zip(1..)
-            .map(|(k, n)| table(&fs, n, k))
+            .map(|(k, n)| {
+                let entries: Vec<Entry> = k
+                    .iter()
+                    .flat_map(|k| {
+                        [2, 1].map(|ts| {
+                            (
+                                InternalKey::new(*k, ts),
+                                Operation::Put,
+                                k.as_bytes().to_vec(),
+                            )
+                        })
+                    })
+                    .collect();
+                table(&cache, &fs, n, &entries)
+            })
             .collect();
         let all: Vec<(String, u64)> = keys
             .iter()
             .flatten()
             .flat_map(|k| [(k.to_string(), 2), (k.to_string(), 1)])
             .collect();
-        let mut cursor = LevelCursor::new(tables, ReadOptions::default());
+        let mut cursor = LevelCursor::over(tables, ReadOptions::default());
 
         cursor.seek_to_first().unwrap();
         assert_eq!(collect(&mut cursor, true), all);
@@ -356,5 +253,63 @@ mod tests {
                 "seek_for_prev {target}@{ts}"
             );
         }
+    }
+
+    #[test]
+    fn a_level_cursor_moves_like_the_model_of_its_tables() {
+        let mut rng = StdRng::seed_from_u64(12);
+        let (_, fs) = file_system();
+        let cache = table_cache(&fs);
+        for round in 0..60 {
+            let (tables, all) = random_level(&mut rng, &cache, &fs, round * 10 + 1);
+            let mut cursor = LevelCursor::over(tables.clone(), ReadOptions::default());
+            walk_against_model(&mut cursor, &all, &mut rng, 150);
+            for table in &tables {
+                let entries: Vec<Entry> = all
+                    .iter()
+                    .filter(|e| table.record.smallest <= e.0 && e.0 <= table.record.largest)
+                    .cloned()
+                    .collect();
+                let mut cursor = LevelCursor::without_cache_fill(table);
+                walk_against_model(&mut cursor, &entries, &mut rng, 30);
+            }
+        }
+    }
+
+    #[test]
+    fn a_damaged_table_is_an_error_not_the_end_of_the_level() {
+        let (fault, fs) = file_system();
+        let cache = table_cache(&fs);
+        let entries = |keys: &[&str]| -> Vec<Entry> {
+            let put = |k: &&str| {
+                (
+                    InternalKey::new(*k, 1),
+                    Operation::Put,
+                    k.as_bytes().to_vec(),
+                )
+            };
+            keys.iter().map(put).collect()
+        };
+        let tables = vec![
+            table(&cache, &fs, 1, &entries(&["a", "b"])),
+            table(&cache, &fs, 2, &entries(&["d", "e"])),
+            table(&cache, &fs, 3, &entries(&["g", "h"])),
+        ];
+        fault.corrupt_reads(&Path::new("/db").join("000002.sst"), 1);
+        let mut cursor = LevelCursor::over(tables, ReadOptions::default());
+
+        cursor.seek_to_first().unwrap();
+        cursor.next().unwrap();
+        assert!(cursor.next().unwrap_err().is_corruption());
+        assert!(!cursor.valid());
+        cursor.seek_to_last().unwrap();
+        cursor.prev().unwrap();
+        assert!(cursor.prev().unwrap_err().is_corruption());
+        assert!(!cursor.valid());
+        assert!(cursor.seek(b"c", 1).is_err());
+        assert!(cursor.seek_for_prev(b"f", 1).is_err());
+        // The tables around it still read.
+        cursor.seek_for_prev(b"c", 1).unwrap();
+        assert_eq!(cursor.user_key(), b"b");
     }
 }

@@ -8,7 +8,8 @@
 //!   the least recently used;
 //! - `version.rs`: a [`Version`], the live tables by level at one moment,
 //!   and point reads over them;
-//! - `cursors.rs`: a table's and a level's cursors, for merges;
+//! - `cursors.rs`: the cursor over a level's tables (or one table), for
+//!   merges;
 //! - `super_version.rs`: a [`SuperVersion`], what a read needs (MemTables
 //!   and a version), and the builders of the next one;
 //! - `edit.rs`: a [`VersionEdit`], one change a flush, compaction or
@@ -30,7 +31,7 @@ mod table_cache;
 mod version;
 mod version_set;
 
-pub(crate) use cursors::TableCursor;
+pub(crate) use cursors::LevelCursor;
 pub(crate) use edit::VersionEdit;
 pub(crate) use output::TableOutput;
 pub(crate) use super_version::SuperVersion;

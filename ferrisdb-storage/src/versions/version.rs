@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::cursors::{LevelCursor, TableCursor};
+use super::cursors::LevelCursor;
 use super::table::{covers, Table};
 use crate::iterator::Cursor;
 use crate::manifest::format::NUM_LEVELS;
@@ -174,10 +174,10 @@ impl Version {
         for (level, tables) in self.levels.iter().enumerate() {
             if level == 0 {
                 for table in tables {
-                    into.push(Box::new(TableCursor::new(table, options)));
+                    into.push(Box::new(LevelCursor::of_table(table, options)));
                 }
             } else if !tables.is_empty() {
-                into.push(Box::new(LevelCursor::new(tables.clone(), options.clone())));
+                into.push(Box::new(LevelCursor::over(tables.clone(), options.clone())));
             }
         }
     }

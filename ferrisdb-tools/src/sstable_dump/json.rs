@@ -13,7 +13,7 @@ use std::io::{self, Write};
 
 use ferrisdb_core::{Error, Operation};
 use ferrisdb_storage::fs::SharedFileSystem;
-use ferrisdb_storage::sstable::TableReader;
+use ferrisdb_storage::sstable::{Cursor, TableReader};
 use serde::Serialize;
 
 use super::{outcome, property_numbers, DumpArgs, EXIT_OK};

@@ -12,6 +12,7 @@ use ferrisdb_core::coding::{DecodeError, Decoder};
 use ferrisdb_core::{InternalKey, Operation, Result, Slice, Timestamp};
 
 use super::Block;
+use crate::iterator::Cursor;
 
 /// One decoded entry: where it is, and where its parts are.
 #[derive(Debug, Clone, Copy)]
@@ -53,42 +54,6 @@ impl BlockCursor {
             operation: Operation::Put,
             value: (0, 0),
         }
-    }
-
-    /// Whether the cursor is on an entry.
-    pub fn valid(&self) -> bool {
-        self.current < self.block.restarts_start
-    }
-
-    /// The user key of the current entry. REQUIRES: `valid()`.
-    pub fn user_key(&self) -> &[u8] {
-        debug_assert!(self.valid());
-        &self.key
-    }
-
-    /// The timestamp of the current entry. REQUIRES: `valid()`.
-    pub fn timestamp(&self) -> Timestamp {
-        debug_assert!(self.valid());
-        self.timestamp
-    }
-
-    /// The operation of the current entry. REQUIRES: `valid()`.
-    pub fn operation(&self) -> Operation {
-        debug_assert!(self.valid());
-        self.operation
-    }
-
-    /// The value of the current entry, pointing into the block. REQUIRES: `valid()`.
-    pub fn value(&self) -> &[u8] {
-        debug_assert!(self.valid());
-        &self.block.data[self.value.0..self.value.1]
-    }
-
-    /// The value of the current entry as a [`Slice`] sharing the block's
-    /// bytes: no copy, one reference count. REQUIRES: `valid()`.
-    pub fn value_slice(&self) -> Slice {
-        debug_assert!(self.valid());
-        self.block.slice(self.value.0, self.value.1)
     }
 
     fn invalidate(&mut self) {
@@ -174,14 +139,21 @@ impl BlockCursor {
         // `parse_at` checked shared <= 0 against the empty key.
         Ok(())
     }
+}
 
-    /// Moves to the first entry.
-    pub fn seek_to_first(&mut self) -> Result<()> {
+/// The moves decode entries as they go; `seek` binary-searches the restart
+/// points, `prev` re-decodes from the restart point before the entry (a block
+/// has no back links), and `seek_for_prev` is the trait's seek-then-step-back.
+impl Cursor for BlockCursor {
+    fn valid(&self) -> bool {
+        self.current < self.block.restarts_start
+    }
+
+    fn seek_to_first(&mut self) -> Result<()> {
         self.seek_to_restart(0)
     }
 
-    /// Moves to the last entry.
-    pub fn seek_to_last(&mut self) -> Result<()> {
+    fn seek_to_last(&mut self) -> Result<()> {
         self.seek_to_restart(self.block.num_restarts - 1)?;
         while self.next < self.block.restarts_start {
             self.parse_at(self.next, true)?;
@@ -189,51 +161,7 @@ impl BlockCursor {
         Ok(())
     }
 
-    /// Moves to the next entry, or becomes invalid after the last.
-    /// REQUIRES: `valid()`.
-    // A fallible cursor move, not `Iterator::next`: the engine's merge
-    // drives cursors by `valid`/`next`, as in LevelDB.
-    #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> Result<()> {
-        debug_assert!(self.valid());
-        if self.next >= self.block.restarts_start {
-            self.invalidate();
-            return Ok(());
-        }
-        self.parse_at(self.next, true)
-    }
-
-    /// Moves to the previous entry, or becomes invalid before the first.
-    /// REQUIRES: `valid()`.
-    pub fn prev(&mut self) -> Result<()> {
-        debug_assert!(self.valid());
-        let original = self.current;
-        if original == 0 {
-            self.invalidate();
-            return Ok(());
-        }
-        // The last restart point strictly before the current entry.
-        let restart = (0..self.block.num_restarts)
-            .rev()
-            .find(|&i| self.block.restart_point(i) < original)
-            .unwrap_or(0);
-        self.seek_to_restart(restart)?;
-        while self.next < original {
-            self.parse_at(self.next, true)?;
-        }
-        if self.next != original {
-            let at = self.current;
-            self.invalidate();
-            return Err(self
-                .block
-                .corruption(DecodeError::new(at, "entries overlap a restart point")));
-        }
-        Ok(())
-    }
-
-    /// Moves to the first entry at or after `(user_key, timestamp)` in
-    /// [`InternalKey`] order, or becomes invalid if there is none.
-    pub fn seek(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
+    fn seek(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
         // Binary search for the last restart whose key is before the target.
         let (mut left, mut right) = (0, self.block.num_restarts - 1);
         while left < right {
@@ -259,5 +187,66 @@ impl BlockCursor {
                 return Ok(());
             }
         }
+    }
+
+    fn next(&mut self) -> Result<()> {
+        debug_assert!(self.valid());
+        if self.next >= self.block.restarts_start {
+            self.invalidate();
+            return Ok(());
+        }
+        self.parse_at(self.next, true)
+    }
+
+    fn prev(&mut self) -> Result<()> {
+        debug_assert!(self.valid());
+        let original = self.current;
+        if original == 0 {
+            self.invalidate();
+            return Ok(());
+        }
+        // The last restart point strictly before the current entry.
+        let restart = (0..self.block.num_restarts)
+            .rev()
+            .find(|&i| self.block.restart_point(i) < original)
+            .unwrap_or(0);
+        self.seek_to_restart(restart)?;
+        while self.next < original {
+            self.parse_at(self.next, true)?;
+        }
+        if self.next != original {
+            let at = self.current;
+            self.invalidate();
+            return Err(self
+                .block
+                .corruption(DecodeError::new(at, "entries overlap a restart point")));
+        }
+        Ok(())
+    }
+
+    fn user_key(&self) -> &[u8] {
+        debug_assert!(self.valid());
+        &self.key
+    }
+
+    fn timestamp(&self) -> Timestamp {
+        debug_assert!(self.valid());
+        self.timestamp
+    }
+
+    fn operation(&self) -> Operation {
+        debug_assert!(self.valid());
+        self.operation
+    }
+
+    fn value(&self) -> &[u8] {
+        debug_assert!(self.valid());
+        &self.block.data[self.value.0..self.value.1]
+    }
+
+    /// A slice sharing the block's bytes: no copy, one reference count.
+    fn value_slice(&self) -> Slice {
+        debug_assert!(self.valid());
+        self.block.slice(self.value.0, self.value.1)
     }
 }

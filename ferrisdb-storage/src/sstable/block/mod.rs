@@ -142,6 +142,7 @@ mod tests {
 
     use super::super::block_builder::BlockBuilder;
     use super::*;
+    use crate::iterator::Cursor;
 
     fn build(keys: &[(&str, u64)], interval: usize) -> Arc<Block> {
         let mut b = BlockBuilder::new(interval);
@@ -211,6 +212,26 @@ mod tests {
             assert_eq!((c.user_key(), c.timestamp()), (&b"a"[..], 3));
             c.seek(b"c", 6).unwrap();
             assert!(!c.valid());
+        }
+    }
+
+    #[test]
+    fn moves_like_the_model_of_its_entries() {
+        use crate::iterator::model::{random_run, walk_against_model};
+        use rand::rngs::StdRng;
+        use rand::{Rng, SeedableRng};
+
+        let mut rng = StdRng::seed_from_u64(4);
+        for _ in 0..200 {
+            let entries = random_run(&mut rng, 1..60);
+            let mut b = BlockBuilder::new(rng.random_range(1..6));
+            for (key, op, value) in &entries {
+                b.add(&key.user_key, key.timestamp, *op, value);
+            }
+            let data = b.finish().to_vec();
+            let block = Block::new(data, Arc::new(PathBuf::from("t.sst")), 0).unwrap();
+            let mut cursor = BlockCursor::new(Arc::new(block));
+            walk_against_model(&mut cursor, &entries, &mut rng, 100);
         }
     }
 
