@@ -10,14 +10,21 @@
 //! - `recovery.rs`: opening a database, checking the manifest against the
 //!   directory, cleaning up after a crash;
 //! - `replay.rs`: replaying the logs under the configured recovery mode;
+//! - `compactions.rs`: when compactions run (the threads, a manual
+//!   `compact`, waiting until quiet); the work is `compaction`'s;
+//! - `room.rs`: making room for a write (stalls, freezing the MemTable);
 //! - `snapshots.rs`, `stats.rs`, `checkpoint.rs`.
+//!
+//! Which tables are live, and every change to them, belongs to the
+//! [`versions`](crate::versions) module.
 //!
 //! # Concurrency
 //!
-//! - The *super version* (`current`) is what a reader needs: the active
-//!   MemTable, the frozen ones, and the [`Version`](version::Version) of
-//!   tables. It is immutable and replaced whole under a short write lock, by a
-//!   function of the one it replaces (`modify_current`), so concurrent
+//! - The *super version* (`versions.current`) is what a reader needs: the
+//!   active MemTable, the frozen ones, and the
+//!   [`Version`](crate::versions::Version) of tables. It is immutable and
+//!   replaced whole under a short write lock, by a function of the one it
+//!   replaces (`VersionSet::modify_current`), so concurrent
 //!   changes compose; a reader clones the `Arc`, loading its read timestamp
 //!   under the same read lock (`read_view`), and reads without any lock.
 //! - Writers are serialized by the `write` mutex, which owns the WAL writer
@@ -29,8 +36,9 @@
 //!   concurrent writers share it (group commit), and the write is published
 //!   only after it, with `fetch_max`: a reader never sees a write that is not
 //!   yet durable, or whose sync failed (see `write.rs`).
-//! - The `manifest` mutex serializes changes to the set of tables (flushes,
-//!   later compactions), so each is written to the manifest and installed in
+//! - The `manifest` mutex of the [`VersionSet`] serializes changes to the
+//!   set of tables (flushes, compactions, recovery): each goes through
+//!   `log_and_apply`, which writes it to the manifest and installs it in
 //!   `current` as one step.
 //! - The `background` mutex and its condition variable coordinate the flush
 //!   thread, the compaction threads, stalled writers and shutdown.
