@@ -19,7 +19,7 @@
 use std::fmt;
 use std::path::Path;
 
-use crate::Error;
+use crate::{Error, Unsupported};
 
 /// The longest encoding of a `u64` varint: ceil(64 / 7) bytes.
 pub const MAX_VARINT64_LEN: usize = 10;
@@ -28,19 +28,42 @@ pub const MAX_VARINT64_LEN: usize = 10;
 ///
 /// The offset is relative to the start of the slice given to the decoder; the
 /// caller adds the position of that slice in its file.
+///
+/// Most decode errors are damage. One made by [`unsupported`](Self::unsupported)
+/// is not: the input follows its format but holds something only a newer
+/// version of FerrisDB reads, and [`in_file`](Self::in_file) turns it into
+/// [`Error::UnsupportedFormat`] instead of [`Error::Corruption`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError {
     offset: usize,
     reason: String,
+    unsupported: bool,
 }
 
 impl DecodeError {
-    /// A decode failure at `offset` for `reason`.
+    /// A decode failure at `offset` for `reason`: damaged input.
     pub fn new(offset: usize, reason: impl Into<String>) -> Self {
         DecodeError {
             offset,
             reason: reason.into(),
+            unsupported: false,
         }
+    }
+
+    /// Input at `offset` that follows its format but holds what a newer
+    /// version writes and this one cannot read; `what` names it.
+    pub fn unsupported(offset: usize, what: impl Into<String>) -> Self {
+        DecodeError {
+            offset,
+            reason: what.into(),
+            unsupported: true,
+        }
+    }
+
+    /// Whether the input is not damaged but written by a newer version (see
+    /// [`unsupported`](Self::unsupported)).
+    pub fn is_unsupported(&self) -> bool {
+        self.unsupported
     }
 
     /// The offset, within the decoded slice, where decoding failed.
@@ -53,12 +76,25 @@ impl DecodeError {
         &self.reason
     }
 
-    /// Names the file: the slice started at `base_offset` of `file`.
+    /// Names the file: the slice started at `base_offset` of `file`. An
+    /// [`Error::Corruption`], or [`Error::UnsupportedFormat`] for an error
+    /// made by [`unsupported`](Self::unsupported).
     pub fn in_file(self, file: &Path, base_offset: u64) -> Error {
-        Error::Corruption {
-            file: file.to_path_buf(),
-            offset: base_offset.saturating_add(self.offset as u64),
-            reason: self.reason,
+        let file = file.to_path_buf();
+        let offset = base_offset.saturating_add(self.offset as u64);
+        let reason = self.reason;
+        if self.unsupported {
+            let unsupported = Unsupported::Record {
+                offset,
+                what: reason,
+            };
+            Error::UnsupportedFormat { file, unsupported }
+        } else {
+            Error::Corruption {
+                file,
+                offset,
+                reason,
+            }
         }
     }
 }
@@ -91,6 +127,21 @@ pub fn put_varint64(buf: &mut Vec<u8>, mut value: u64) {
         value >>= 7;
     }
     buf.push(value as u8);
+}
+
+/// Writes `value` as a varint at the start of `out` and returns its length,
+/// for a header built on the stack. Panics if `out` is shorter than
+/// [`varint64_len`]`(value)`.
+#[inline]
+pub fn encode_varint64(out: &mut [u8], mut value: u64) -> usize {
+    let mut len = 0;
+    while value >= 0x80 {
+        out[len] = (value as u8) | 0x80;
+        value >>= 7;
+        len += 1;
+    }
+    out[len] = value as u8;
+    len + 1
 }
 
 /// The number of bytes [`put_varint64`] writes for `value`.
@@ -254,6 +305,9 @@ mod tests {
             let mut buf = Vec::new();
             put_varint64(&mut buf, value);
             assert_eq!(buf.len(), varint64_len(value), "length of {value}");
+            let mut out = [0; MAX_VARINT64_LEN];
+            let len = encode_varint64(&mut out, value);
+            assert_eq!(out[..len], buf);
             let mut dec = Decoder::new(&buf);
             assert_eq!(dec.varint64("v").unwrap(), value);
             assert!(dec.is_empty());
@@ -307,5 +361,19 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn an_unsupported_input_is_not_corruption() {
+        let err = DecodeError::unsupported(13, "a range delete");
+        assert!(err.is_unsupported() && err.offset() == 13);
+        match err.in_file(Path::new("/db/000002.wal"), 100) {
+            Error::UnsupportedFormat {
+                unsupported: Unsupported::Record { offset, what },
+                ..
+            } => assert_eq!((offset, what.as_str()), (113, "a range delete")),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(!DecodeError::new(0, "bad").is_unsupported());
     }
 }

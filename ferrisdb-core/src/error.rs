@@ -65,10 +65,10 @@ pub enum Error {
     },
 
     /// The database was written by a newer FerrisDB: its manifest declares a
-    /// format version or a feature this FerrisDB does not support (see
-    /// [`Unsupported`]). The database is not damaged: nothing in it was read
-    /// past the manifest or changed; open it with a FerrisDB that supports
-    /// it.
+    /// format version or a feature this FerrisDB does not support, or a file
+    /// of it holds a record only a newer FerrisDB reads (see
+    /// [`Unsupported`]). The database is not damaged, and nothing of it is
+    /// dropped or changed; open it with a FerrisDB that supports it.
     #[error(
         "the database of {} needs a newer FerrisDB: {unsupported}; the database is not damaged \
          and nothing in it was changed: open it with a FerrisDB that supports its format (the \
@@ -76,7 +76,8 @@ pub enum Error {
         file.display()
     )]
     UnsupportedFormat {
-        /// The manifest that declares the format.
+        /// The file that declares the format (the manifest), or holds what
+        /// this FerrisDB cannot read (a log).
         file: PathBuf,
         /// What it declares that this FerrisDB does not support.
         unsupported: Unsupported,

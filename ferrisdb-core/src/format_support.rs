@@ -65,6 +65,15 @@ pub enum Unsupported {
         /// The flags of the features of `class` this FerrisDB knows.
         supported: u64,
     },
+    /// A file holds, at `offset`, a record this FerrisDB cannot read, which
+    /// only a newer one writes: an entry of a keyspace other than the
+    /// default one, a range delete (`what` says which).
+    Record {
+        /// The byte offset of the record in the file.
+        offset: u64,
+        /// What the record holds.
+        what: String,
+    },
 }
 
 impl fmt::Display for Unsupported {
@@ -101,6 +110,10 @@ impl fmt::Display for Unsupported {
                 }
                 Ok(())
             }
+            Unsupported::Record { offset, ref what } => write!(
+                f,
+                "its record at byte {offset} holds {what}, which this FerrisDB cannot read"
+            ),
         }
     }
 }
