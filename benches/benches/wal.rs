@@ -25,21 +25,12 @@ fn bench_dir() -> tempfile::TempDir {
 }
 
 fn writer(dir: &Path, mode: SyncMode) -> WalWriter {
-    let options = WalOptions {
-        sync_mode: mode,
-        ..WalOptions::default()
-    };
-    WalWriter::create(
-        os_file_system(),
-        dir,
-        1,
-        Arc::new(AtomicU64::new(2)),
-        options,
-    )
-    .expect("create WAL")
+    let options = WalOptions { sync_mode: mode };
+    WalWriter::create(os_file_system(), dir, 1, options).expect("create WAL")
 }
 
-/// A typical small write: one 16-byte key and a 100-byte value.
+/// A typical small write: one 16-byte key and a 100-byte value, encoded
+/// per append.
 fn batch(i: u64) -> WriteBatch {
     let mut batch = WriteBatch::new();
     batch.put(format!("key{i:013}"), [7u8; 100]);
@@ -56,7 +47,7 @@ fn append_per_sync_mode(c: &mut Criterion) {
         group.bench_function(format!("{mode:?}"), |b| {
             b.iter(|| {
                 ts += 1;
-                writer.append(&batch(ts), ts).expect("append")
+                writer.append(&[&batch(ts).encode(ts)]).expect("append")
             })
         });
     }
@@ -139,12 +130,8 @@ fn full_sync_throughput(threads: u64, duration: Duration) -> (f64, f64) {
     });
     let options = WalOptions {
         sync_mode: SyncMode::Full,
-        ..WalOptions::default()
     };
-    let writer = Arc::new(
-        WalWriter::create(fs, dir.path(), 1, Arc::new(AtomicU64::new(2)), options)
-            .expect("create WAL"),
-    );
+    let writer = Arc::new(WalWriter::create(fs, dir.path(), 1, options).expect("create WAL"));
     let syncs_at_start = syncs.load(Ordering::Relaxed);
     let start = Instant::now();
     let handles: Vec<_> = (0..threads)
@@ -154,7 +141,7 @@ fn full_sync_throughput(threads: u64, duration: Duration) -> (f64, f64) {
                 let mut done = 0u64;
                 while start.elapsed() < duration {
                     let ts = t << 40 | done;
-                    writer.append(&batch(ts), ts).expect("append");
+                    writer.append(&[&batch(ts).encode(ts)]).expect("append");
                     done += 1;
                 }
                 done

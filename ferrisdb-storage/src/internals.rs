@@ -22,6 +22,18 @@ pub mod wal {
     pub use crate::wal::files::*;
     pub use crate::wal::reader::*;
     pub use crate::wal::writer::*;
+    pub use crate::wal::PayloadKind;
+}
+
+/// Write batches as the log holds them: their encoding, and the first
+/// encoding older logs hold.
+pub mod write_batch {
+    /// The batch encoding's on-disk constants.
+    pub mod format {
+        pub use crate::write_batch::format::*;
+    }
+    pub use crate::write_batch::entries::{decode_payload, Entries};
+    pub use crate::write_batch::logged::{decode_legacy, decode_logged, error_in_log, Logged};
 }
 
 /// Tables: builder, reader, blocks, bloom filters, the block cache, file

@@ -26,75 +26,22 @@
 //! 3. `compression: None`, `disable_auto_compactions`: round 3, `flush`,
 //!    round 4, `close`.
 //!
-//! The rounds wrote what [`model`] describes, in its order, with the same
-//! keys and values.
+//! The rounds wrote what `common::four_rounds::model` describes, in its
+//! order, with the same keys and values.
 
 mod common;
 
-use common::old_database::{
-    assert_fixture_reads_as, first_block_compression, fixture, key, value, Model,
-};
-use ferrisdb_storage::internals::manifest::{ClosedLog, ManifestState};
+use common::four_rounds::{assert_layout, model};
+use common::old_database::assert_fixture_reads_as;
 
 const FIXTURE: &str = "db-e827e06";
 
-/// What the writer wrote, in order, applied to a map.
-fn model() -> Model {
-    let mut map = Model::new();
-    for i in 0..300 {
-        map.insert(key(i), value(1, i));
-    }
-    for i in 100..250 {
-        map.insert(key(i), value(2, i));
-    }
-    for i in (0..300).step_by(7) {
-        map.remove(&key(i));
-    }
-    for i in 200..280 {
-        map.insert(key(i), value(3, i));
-    }
-    for i in (1..300).step_by(11) {
-        map.remove(&key(i));
-    }
-    for i in 270..320 {
-        map.insert(key(i), value(4, i));
-    }
-    map.remove(&key(2));
-    map.remove(&key(275));
-    map.insert(key(14), value(4, 14));
-    map
-}
-
 /// The fixture is what the module docs say: a table per level, each with
-/// its own compression, tombstones in the newer two, and a sealed log.
+/// its own compression, tombstones in the newer two, and a sealed log, under
+/// a manifest of version 2.
 #[test]
 fn the_fixture_holds_three_levels_three_compressions_and_a_closed_log() {
-    let dir = fixture(FIXTURE);
-    let path = dir.join("MANIFEST");
-    let bytes = std::fs::read(&path).unwrap();
-    assert_eq!(&bytes[8..12], &2u32.to_le_bytes(), "manifest version 2");
-    let state = ManifestState::decode(&bytes, &path).unwrap();
-
-    let tables: Vec<(u32, u64, bool)> = state
-        .tables
-        .iter()
-        .map(|t| (t.level, t.file_number, t.tombstone_count > 0))
-        .collect();
-    assert_eq!(tables, [(0, 12, true), (1, 9, true), (2, 4, false)]);
-    for (number, compression) in [(12, 0), (9, 2), (4, 1)] {
-        let table = dir.join(format!("{number:06}.sst"));
-        assert_eq!(first_block_compression(&table), compression, "{number}");
-    }
-
-    let log_len = std::fs::metadata(dir.join("000011.wal")).unwrap().len();
-    assert_eq!(state.log_number, 11);
-    assert_eq!(
-        state.closed_log,
-        Some(ClosedLog {
-            number: 11,
-            length: log_len
-        })
-    );
+    assert_layout(FIXTURE, 2, 2);
 }
 
 #[test]

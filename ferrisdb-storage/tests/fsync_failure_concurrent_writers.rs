@@ -98,7 +98,7 @@ fn log_order(fs: &FaultFileSystem) -> Vec<Vec<Vec<u8>>> {
     for (_, path) in wal_files(fs, &db_dir()).unwrap() {
         let reader = WalReader::open(fs, &path, RecoveryMode::PointInTimeRecovery).unwrap();
         for record in reader {
-            let batch = record.unwrap().batch;
+            let (_, batch) = WriteBatch::decode(&record.unwrap().payload).unwrap();
             order.push(batch.iter().map(|(_, k, _)| k.to_vec()).collect());
         }
     }

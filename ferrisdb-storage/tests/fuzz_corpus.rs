@@ -10,7 +10,6 @@
 mod decoders;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use ferrisdb_core::InternalKey;
@@ -59,16 +58,9 @@ fn wal_seed(batches: &[WriteBatch]) -> Vec<u8> {
     let fs = FaultFileSystem::new();
     let dir = Path::new("/s");
     fs.create_dir_all(dir).unwrap();
-    let writer = WalWriter::create(
-        Arc::new(fs.clone()),
-        dir,
-        1,
-        Arc::new(AtomicU64::new(2)),
-        WalOptions::default(),
-    )
-    .unwrap();
+    let writer = WalWriter::create(Arc::new(fs.clone()), dir, 1, WalOptions::default()).unwrap();
     for (batch, ts) in batches.iter().zip(1..) {
-        writer.append(batch, ts).unwrap();
+        writer.append(&[&batch.encode(ts)]).unwrap();
     }
     writer.close().unwrap();
     fs.read_all(&dir.join("000001.wal")).unwrap()

@@ -1,5 +1,5 @@
 //! The worked examples of `docs/format/manifest.md`, byte for byte: a
-//! manifest as version 3 writes it, and the same one declaring a compatible
+//! manifest as version 4 writes it, and the same one declaring a compatible
 //! feature with a record.
 
 mod common;
@@ -54,7 +54,7 @@ fn check(state: &ManifestState, marker: &str) {
 }
 
 #[test]
-fn a_version_3_manifest_matches_the_specification() {
+fn a_manifest_of_this_version_matches_the_specification() {
     check(
         &example(Features::default()),
         "<!-- manifest-example-hex -->",

@@ -17,7 +17,6 @@ mod reliability;
 mod capped_alloc;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use capped_alloc::Capped;
@@ -153,12 +152,11 @@ fn a_log_record_with_the_largest_timestamp() {
         Arc::new(fs.clone()),
         db_dir(),
         number,
-        Arc::new(AtomicU64::new(number + 1)),
         WalOptions::default(),
     )
     .unwrap();
     writer
-        .append(WriteBatch::new().put("k", "from the log"), u64::MAX)
+        .append(&[&WriteBatch::new().put("k", "from the log").encode(u64::MAX)])
         .unwrap();
     writer.close().unwrap();
     fs.sync_dir(&db_dir()).unwrap();

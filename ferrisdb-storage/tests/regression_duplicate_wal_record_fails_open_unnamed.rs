@@ -8,7 +8,6 @@
 //! that is given the same timestamp twice: every fragment is valid, and only
 //! the timestamps, which a log never repeats or lowers, show the damage.
 
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
@@ -26,18 +25,12 @@ fn regression_duplicate_wal_record_fails_open_unnamed() {
     let (number, log) = wal_files(&fs, &dir()).unwrap().pop().unwrap();
     // The log again, with the third write logged twice.
     fs.remove(&log).unwrap();
-    let writer = WalWriter::create(
-        Arc::new(fs.clone()),
-        "/db",
-        number,
-        Arc::new(AtomicU64::new(number + 1)),
-        WalOptions::default(),
-    )
-    .unwrap();
+    let writer =
+        WalWriter::create(Arc::new(fs.clone()), "/db", number, WalOptions::default()).unwrap();
     let mut offsets = Vec::new();
     for timestamp in [1, 2, 3, 4, 5, 3] {
         let batch = WriteBatch::new().put(format!("k{timestamp}"), "v").clone();
-        offsets.push(writer.append(&batch, timestamp).unwrap());
+        offsets.push(writer.append(&[&batch.encode(timestamp)]).unwrap());
     }
     writer.close().unwrap();
     let repeated_at = offsets[4].offset;

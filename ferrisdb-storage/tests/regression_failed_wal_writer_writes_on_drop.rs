@@ -7,7 +7,6 @@
 //! bytes may be lost, a valid record of a write that was refused.
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FaultKind, FileSystem, OpKind};
@@ -23,24 +22,23 @@ fn a_record_buffered_while_a_sync_fails_never_reaches_the_file() {
         Arc::new(fs.clone()),
         &dir,
         1,
-        Arc::new(AtomicU64::new(2)),
         WalOptions {
             sync_mode: SyncMode::Full,
-            ..WalOptions::default()
         },
     )
     .unwrap();
     // The next sync of the log fails, once.
     fs.fail_path_at(1, false, &[OpKind::Sync], FaultKind::Io, ".wal");
 
+    let first = WriteBatch::new().put("first", "1").encode(1);
     std::thread::scope(|s| {
         let held = fs.hold_syncs(".wal");
         // The first writer leads a sync, which waits, held.
-        let leader = s.spawn(|| writer.append(WriteBatch::new().put("first", "1"), 1));
+        let leader = s.spawn(|| writer.append(&[&first]));
         held.wait_until_held(1);
         // Meanwhile a second write is framed into the buffer.
         let position = writer
-            .append_no_sync(WriteBatch::new().put("second", "2"), 2)
+            .append_no_sync(&[&WriteBatch::new().put("second", "2").encode(2)])
             .unwrap();
         // The sync fails: both writers are refused.
         held.release();
@@ -52,7 +50,7 @@ fn a_record_buffered_while_a_sync_fails_never_reaches_the_file() {
     let log = dir.join("000001.wal");
     let timestamps: Vec<u64> = WalReader::open(&fs, &log, RecoveryMode::PointInTimeRecovery)
         .unwrap()
-        .map(|r| r.unwrap().timestamp)
+        .map(|r| WriteBatch::decode(&r.unwrap().payload).unwrap().0)
         .collect();
     assert!(
         !timestamps.contains(&2),

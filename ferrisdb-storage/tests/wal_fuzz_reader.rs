@@ -13,7 +13,6 @@
 //! `FERRISDB_WAL_FUZZ_CASES` (default 150) sets the number of mutations.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
@@ -44,10 +43,8 @@ fn original(rng: &mut StdRng) -> (Vec<u8>, Vec<WalRecord>, u64) {
         Arc::new(fs.clone()),
         "/db",
         1,
-        Arc::new(AtomicU64::new(2)),
         WalOptions {
             sync_mode: SyncMode::Normal,
-            ..WalOptions::default()
         },
     )
     .unwrap();
@@ -62,7 +59,7 @@ fn original(rng: &mut StdRng) -> (Vec<u8>, Vec<WalRecord>, u64) {
             .put(format!("key{ts}"), vec![(ts % 251) as u8; len])
             .delete(format!("gone{ts}"))
             .clone();
-        end = writer.append(&batch, ts).unwrap().offset;
+        end = writer.append(&[&batch.encode(ts)]).unwrap().offset;
         if rng.random_bool(0.2) {
             writer.sync().unwrap();
         }

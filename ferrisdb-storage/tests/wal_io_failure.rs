@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{mem_fs, MemFsExt};
+use common::{append, mem_fs, MemFsExt};
 use ferrisdb_storage::internals::wal::WalOptions;
 use ferrisdb_storage::{Error, SyncMode, WriteBatch};
 
@@ -10,16 +10,13 @@ use ferrisdb_storage::{Error, SyncMode, WriteBatch};
 fn a_failed_write_poisons_the_writer_for_good() {
     for mode in [SyncMode::Normal, SyncMode::Full] {
         let fs = mem_fs();
-        let options = WalOptions {
-            sync_mode: mode,
-            ..WalOptions::default()
-        };
+        let options = WalOptions { sync_mode: mode };
         let writer = common::writer(fs.clone(), options);
         let batch = WriteBatch::new().put("k", "v").clone();
-        writer.append(&batch, 1).unwrap();
+        append(&writer, &batch, 1).unwrap();
 
         fs.fail_io(true);
-        let err = writer.append(&batch, 2).unwrap_err();
+        let err = append(&writer, &batch, 2).unwrap_err();
         assert!(
             err.to_string().contains("injected I/O error"),
             "{mode:?}: {err}"
@@ -29,10 +26,10 @@ fn a_failed_write_poisons_the_writer_for_good() {
         // call left behind: it refuses everything.
         fs.fail_io(false);
         for result in [
-            writer.append(&batch, 3).map(drop),
+            append(&writer, &batch, 3).map(drop),
             writer.sync(),
             writer.flush(),
-            writer.rotate().map(drop),
+            writer.rotate(2).map(drop),
         ] {
             let err = result.unwrap_err();
             assert!(matches!(err, Error::Io { .. }), "{err}");
@@ -50,9 +47,9 @@ fn a_failed_rotation_poisons_the_writer() {
     let fs = mem_fs();
     let writer = common::writer(fs.clone(), WalOptions::default());
     fs.fail_io(true);
-    assert!(writer.rotate().is_err());
+    assert!(writer.rotate(2).is_err());
     fs.fail_io(false);
-    let err = writer.append(WriteBatch::new().delete("k"), 1).unwrap_err();
+    let err = append(&writer, WriteBatch::new().delete("k"), 1).unwrap_err();
     assert!(err.to_string().contains("earlier failure"), "{err}");
 }
 
@@ -60,12 +57,10 @@ fn a_failed_rotation_poisons_the_writer() {
 fn creating_a_writer_on_a_failing_disk_is_an_error() {
     let fs = mem_fs();
     fs.fail_io(true);
-    let next = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(2));
     let result = ferrisdb_storage::internals::wal::WalWriter::create(
         fs,
         common::dir(),
         1,
-        next,
         WalOptions::default(),
     );
     assert!(result.is_err());

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
 use ferrisdb_storage::internals::wal::format::BLOCK_SIZE;
 use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode, WalReader};
-use ferrisdb_storage::{Error, StorageConfig, StorageEngine, SyncMode};
+use ferrisdb_storage::{Error, StorageConfig, StorageEngine, SyncMode, WriteBatch};
 
 mod common;
 
@@ -66,7 +66,8 @@ impl Log {
             .by_ref()
             .map(|r| {
                 let r = r.unwrap();
-                let (_, k, _) = r.batch.iter().next().unwrap();
+                let (_, batch) = WriteBatch::decode(&r.payload).unwrap();
+                let (_, k, _) = batch.iter().next().unwrap();
                 (r.offset, String::from_utf8(k.to_vec()).unwrap())
             })
             .collect();

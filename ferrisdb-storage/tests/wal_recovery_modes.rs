@@ -8,7 +8,6 @@
 //! Damage inside it is corruption.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
@@ -154,12 +153,11 @@ fn a_torn_log_followed_by_a_log_holding_writes_is_corruption() {
         Arc::new(fs.clone()),
         dir(),
         number + 1,
-        Arc::new(AtomicU64::new(number + 2)),
         WalOptions::default(),
     )
     .unwrap();
     writer
-        .append(WriteBatch::new().put(key(11), "later"), 100)
+        .append(&[&WriteBatch::new().put(key(11), "later").encode(100)])
         .unwrap();
     writer.flush().unwrap();
     drop(writer);

@@ -12,9 +12,15 @@ use std::path::{Path, PathBuf};
 
 use ferrisdb_core::Operation;
 use ferrisdb_storage::fs::{os_file_system, FileSystem};
-use ferrisdb_storage::wal::{wal_files, DamageKind, RecoveryMode, WalDamage, WalReader};
+use ferrisdb_storage::internals::write_batch::{decode_logged, error_in_log};
+use ferrisdb_storage::wal::{
+    wal_files, DamageKind, PayloadKind, RecoveryMode, WalDamage, WalReader,
+};
 
 use crate::render::render_bytes;
+use json::{json_line, DamageJson, EntryJson, RecordJson, SizesJson, SummaryJson, SummaryLineJson};
+
+mod json;
 
 /// Every file was read to its end.
 pub const EXIT_OK: i32 = 0;
@@ -107,67 +113,6 @@ impl SizeStats {
     }
 }
 
-/// `--json`: one record.
-#[derive(Debug, serde::Serialize)]
-struct RecordJson {
-    file: String,
-    offset: u64,
-    timestamp: u64,
-    count: usize,
-    entries: Vec<EntryJson>,
-}
-
-/// `--json`: one entry of a record; a delete has no value.
-#[derive(Debug, serde::Serialize)]
-struct EntryJson {
-    op: String,
-    key: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    value: Option<String>,
-}
-
-/// `--json`: the last line.
-#[derive(Debug, serde::Serialize)]
-struct SummaryLineJson {
-    summary: SummaryJson,
-}
-
-#[derive(Debug, serde::Serialize)]
-struct SummaryJson {
-    files: u64,
-    bytes: u64,
-    records: u64,
-    puts: u64,
-    deletes: u64,
-    key_sizes: SizesJson,
-    value_sizes: SizesJson,
-    damage: Vec<DamageJson>,
-}
-
-#[derive(Debug, serde::Serialize)]
-struct SizesJson {
-    count: u64,
-    min: u64,
-    avg: f64,
-    max: u64,
-    total: u64,
-}
-
-#[derive(Debug, serde::Serialize)]
-struct DamageJson {
-    file: String,
-    offset: u64,
-    kind: &'static str,
-    reason: String,
-    dropped_bytes: u64,
-}
-
-/// One JSON object on a line of its own.
-fn json_line(out: &mut dyn Write, value: &impl serde::Serialize) -> std::io::Result<()> {
-    serde_json::to_writer(&mut *out, value).map_err(std::io::Error::from)?;
-    writeln!(out)
-}
-
 /// Runs the tool: prints to `out`, reports fatal errors as one line on `err`,
 /// and returns the exit code.
 pub fn run(args: &WalReaderArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
@@ -241,11 +186,31 @@ fn read_file(
         )
         .map_err(io_err)?;
     }
-    for record in reader.by_ref() {
+    while let Some(record) = reader.next() {
         let record = record.map_err(|e| e.to_string())?;
+        let legacy = record.kind == PayloadKind::LegacyBatch;
+        let (timestamp, batch) = match decode_logged(&record.payload, legacy) {
+            Ok(decoded) => decoded,
+            Err(e) if e.is_unsupported() => {
+                return Err(error_in_log(path, record.offset, e).to_string());
+            }
+            Err(e) => {
+                // Its fragments checked out, so the bytes are as written and
+                // are not a batch: corruption, which ends the file as
+                // point-in-time recovery ends it.
+                let damage = WalDamage {
+                    offset: record.offset,
+                    reason: format!("the record's payload is not a valid batch: {e}"),
+                    kind: DamageKind::Corruption,
+                };
+                let dropped = reader.file_len() - record.offset;
+                summary.damage.push((path.to_path_buf(), damage, dropped));
+                return finish_file(&reader, args, out);
+            }
+        };
         summary.records += 1;
         let mut entries = Vec::new();
-        for (op, key, value) in record.batch.iter() {
+        for (op, key, value) in batch.entries().iter() {
             summary.keys.add(key.len());
             match op {
                 Operation::Put => {
@@ -265,8 +230,8 @@ fn read_file(
             let line = RecordJson {
                 file: path.display().to_string(),
                 offset: record.offset,
-                timestamp: record.timestamp,
-                count: record.batch.len(),
+                timestamp,
+                count: batch.entries().len(),
                 entries: entries
                     .into_iter()
                     .map(|(op, key, value)| EntryJson {
@@ -284,35 +249,45 @@ fn read_file(
                     .map_or(String::new(), |v| format!(" value={v}"));
                 writeln!(
                     out,
-                    "@{} ts={} {op} key={key}{value}",
-                    record.offset, record.timestamp
+                    "@{} ts={timestamp} {op} key={key}{value}",
+                    record.offset
                 )
                 .map_err(io_err)?;
             }
         }
-    }
-    if !args.json {
-        // A sealed log was finished by its writer; the durable length is how
-        // much of it a completed sync covered, so damage before it is
-        // corruption, and after it what a crash leaves.
-        let state = if reader.is_sealed() {
-            "sealed"
-        } else {
-            "not sealed"
-        };
-        writeln!(
-            out,
-            "-- {state}; durable length {} bytes",
-            reader.durable_len()
-        )
-        .map_err(io_err)?;
     }
     if let Some(damage) = reader.damage() {
         summary
             .damage
             .push((path.to_path_buf(), damage.clone(), reader.dropped_bytes()));
     }
-    Ok(())
+    finish_file(&reader, args, out)
+}
+
+/// The line after a file's records: whether it is sealed, and its durable
+/// length.
+fn finish_file(
+    reader: &WalReader,
+    args: &WalReaderArgs,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    if args.json {
+        return Ok(());
+    }
+    // A sealed log was finished by its writer; the durable length is how
+    // much of it a completed sync covered, so damage before it is
+    // corruption, and after it what a crash leaves.
+    let state = if reader.is_sealed() {
+        "sealed"
+    } else {
+        "not sealed"
+    };
+    writeln!(
+        out,
+        "-- {state}; durable length {} bytes",
+        reader.durable_len()
+    )
+    .map_err(|e| format!("cannot write output: {e}"))
 }
 
 fn print_summary(args: &WalReaderArgs, out: &mut dyn Write, s: &Summary) -> std::io::Result<()> {

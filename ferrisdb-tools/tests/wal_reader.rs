@@ -2,8 +2,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::AtomicU64;
-use std::sync::Arc;
 
 use ferrisdb_storage::fs::os_file_system;
 use ferrisdb_storage::internals::wal::{WalOptions, WalWriter};
@@ -15,14 +13,7 @@ use ferrisdb_tools::wal_reader::{
 /// Writes three batches to `dir/000001.wal`; returns its path and the offset
 /// just past each record.
 fn write_log(dir: &Path) -> (PathBuf, Vec<u64>) {
-    let writer = WalWriter::create(
-        os_file_system(),
-        dir,
-        1,
-        Arc::new(AtomicU64::new(2)),
-        WalOptions::default(),
-    )
-    .unwrap();
+    let writer = WalWriter::create(os_file_system(), dir, 1, WalOptions::default()).unwrap();
     let batches = [
         WriteBatch::new()
             .put("user:1", "ada")
@@ -33,7 +24,7 @@ fn write_log(dir: &Path) -> (PathBuf, Vec<u64>) {
     ];
     let ends = (10..)
         .zip(&batches)
-        .map(|(ts, b)| writer.append(b, ts).unwrap().offset)
+        .map(|(ts, b)| writer.append(&[&b.encode(ts)]).unwrap().offset)
         .collect();
     writer.close().unwrap();
     (dir.join("000001.wal"), ends)
@@ -156,6 +147,41 @@ fn a_corrupt_log_reports_the_offset() {
             ends[0]
         )),
         "{out}"
+    );
+}
+
+#[test]
+fn a_log_of_an_older_format_prints_its_batches() {
+    // Written by commit 9b3ca9e, in WAL format version 2.
+    let old = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../ferrisdb-storage/tests/fixtures/db-9b3ca9e/000006.wal");
+    let (code, out, err) = run_to_strings(&args(&old));
+    assert_eq!(code, EXIT_OK, "{out}{err}");
+    assert!(
+        out.contains(r#"PUT key="key0250" value="round 3 value"#),
+        "{out}"
+    );
+    assert!(out.contains(r#"DELETE key="key0001""#), "{out}");
+    assert!(out.contains("records: 71, puts: 70, deletes: 1"), "{out}");
+}
+
+#[test]
+fn a_record_only_a_newer_version_reads_is_an_error_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let writer = WalWriter::create(os_file_system(), tmp.path(), 1, WalOptions::default()).unwrap();
+    let mut payload = WriteBatch::new().put("k", "v").encode(1);
+    payload[10] = 5; // the keyspace of the first entry, after a 9-byte header
+    writer.append(&[&payload]).unwrap();
+    writer.close().unwrap();
+    let (code, out, err) = run_to_strings(&args(tmp.path()));
+    assert_eq!(code, EXIT_ERROR, "{out}{err}");
+    assert!(
+        err.contains("keyspace 5") && err.contains("needs a newer FerrisDB"),
+        "{err}"
+    );
+    assert!(
+        err.contains("000001.wal") && err.contains("record at byte 24"),
+        "{err}"
     );
 }
 

@@ -46,7 +46,6 @@ impl StorageConfig {
         Ok(LayerOptions {
             wal: WalOptions {
                 sync_mode: self.wal_sync_mode,
-                max_file_size: self.wal_max_file_size,
             },
             table: TableOptions {
                 block_size: self.block_size,
@@ -76,7 +75,6 @@ mod tests {
         });
         let config = StorageConfig {
             wal_sync_mode: SyncMode::Full,
-            wal_max_file_size: 1 << 20,
             block_size: 16 << 10,
             compression: CompressionType::zstd(),
             bloom_filter_bits_per_key: 0,
@@ -86,7 +84,6 @@ mod tests {
         };
         let options = config.layer_options().unwrap();
         assert_eq!(options.wal.sync_mode, SyncMode::Full);
-        assert_eq!(options.wal.max_file_size, 1 << 20);
         assert_eq!(options.table.block_size, 16 << 10);
         assert_eq!(options.table.compression, CompressionType::zstd());
         assert_eq!(options.table.bloom_bits_per_key, 0);

@@ -77,8 +77,9 @@ pub struct StorageConfig {
     /// Frozen MemTables that may wait for their flush before writers stall.
     /// Default 2.
     pub max_immutable_memtables: usize,
-    /// A write-ahead log file is rotated when it passes this size. Default
-    /// 64 MiB; the engine also starts a new log with every new MemTable.
+    /// The engine starts a new write-ahead log file before a record would
+    /// take the current one past this size, and with every new MemTable.
+    /// Default 64 MiB.
     pub wal_max_file_size: u64,
     /// Target size of a table's data blocks, before compression. Default
     /// 4 KiB.
@@ -162,7 +163,8 @@ impl Default for StorageConfig {
             memtable_size: 64 << 20,
             memtable_filter: true,
             max_immutable_memtables: 2,
-            wal_max_file_size: wal.max_file_size,
+            // The engine's own setting: it decides when a log ends.
+            wal_max_file_size: 64 << 20,
             block_size: table.block_size,
             compression: table.compression,
             bloom_filter_bits_per_key: table.bloom_bits_per_key,

@@ -12,7 +12,8 @@
 //! - `replay.rs`: replaying the logs under the configured recovery mode;
 //! - `compactions.rs`: when compactions run (the threads, a manual
 //!   `compact`, waiting until quiet); the work is `compaction`'s;
-//! - `room.rs`: making room for a write (stalls, freezing the MemTable);
+//! - `room.rs`: making room for a write (stalls, freezing the MemTable,
+//!   starting a new log: the one place the logs rotate);
 //! - `snapshots.rs`, `stats.rs`, `checkpoint.rs`.
 //!
 //! Which tables are live, and every change to them, belongs to the
@@ -79,6 +80,10 @@ use stats::Counters;
 #[derive(Debug)]
 pub(crate) struct WriteState {
     pub(crate) wal: Arc<WalWriter>,
+    /// The length of the log file being written, as the last append or
+    /// rotation returned it (only writers, under this mutex, append or
+    /// rotate): what `make_room` checks against `wal_max_file_size`.
+    pub(crate) log_len: u64,
     pub(crate) last_timestamp: Timestamp,
     /// The newest write made under `SyncMode::Full` (engine-wide or per
     /// write) and where its log record ends: until it is published, a later

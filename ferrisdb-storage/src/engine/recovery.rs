@@ -93,6 +93,7 @@ use crate::manifest::{self, ManifestState};
 use crate::memtable::MemTable;
 use crate::sstable::BlockCache;
 use crate::versions::{SuperVersion, Table, TableCache, Version, VersionSet};
+use crate::wal::format::FILE_HEADER_SIZE;
 use crate::wal::{self, WalWriter};
 use crate::{Error, Result, StorageConfig};
 
@@ -139,18 +140,13 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
         .into_iter()
         .filter(|(number, _)| *number >= state.log_number)
         .collect();
-    let wal = WalWriter::create(
-        Arc::clone(&fs),
-        dir.clone(),
-        log_number,
-        Arc::clone(&next_file_number),
-        layers.wal,
-    )?;
+    let wal = WalWriter::create(Arc::clone(&fs), dir.clone(), log_number, layers.wal)?;
 
     let inner = Arc::new(Inner {
         versions,
         write: Mutex::new(WriteState {
             wal: Arc::new(wal),
+            log_len: FILE_HEADER_SIZE as u64,
             last_timestamp: state.last_timestamp,
             last_full: None,
         }),

@@ -34,7 +34,8 @@ use crate::manifest::ClosedLog;
 use crate::memtable::MemTable;
 use crate::versions::VersionEdit;
 use crate::wal::format::{FILE_HEADER_SIZE, FORMAT_VERSION_1};
-use crate::wal::{RecoveryMode, WalPosition, WalReader, WalRecord};
+use crate::wal::{PayloadKind, RecoveryMode, WalPosition, WalReader};
+use crate::write_batch::logged::{decode_logged, error_in_log};
 use crate::{Error, Result, Timestamp};
 
 impl Inner {
@@ -86,20 +87,35 @@ impl Inner {
                         ),
                     ));
                 }
-                if let Err(error) = check_timestamp(path, &record, replayed_up_to) {
-                    if mode != RecoveryMode::PointInTimeRecovery {
-                        return Err(error);
+                let legacy = record.kind == PayloadKind::LegacyBatch;
+                let decoded = decode_logged(&record.payload, legacy)
+                    .map_err(|e| error_in_log(path, record.offset, e));
+                let checked = decoded.and_then(|(timestamp, batch)| {
+                    check_timestamp(path, record.offset, timestamp, replayed_up_to)?;
+                    Ok((timestamp, batch))
+                });
+                let (timestamp, batch) = match checked {
+                    Ok(checked) => checked,
+                    // What a newer version wrote is refused in every mode:
+                    // it is not damage, and never skipped.
+                    Err(error)
+                        if mode != RecoveryMode::PointInTimeRecovery || !error.is_corruption() =>
+                    {
+                        return Err(error)
                     }
-                    // The point in time ends before this record.
-                    tracing::warn!(%error, "stopped replaying at a record out of order");
-                    let rest = reader.by_ref().filter(Result::is_ok).count() as u64;
-                    let bytes = reader.file_len() - record.offset;
-                    self.count_dropped(bytes, 1 + rest + reader.dropped_records());
-                    self.drop_logs(&logs[index + 1..])?;
-                    break 'logs;
-                }
-                replayed_up_to = Some(record.timestamp);
-                let needed = charge(&record.batch);
+                    Err(error) => {
+                        // The point in time ends before this record.
+                        tracing::warn!(%error, "stopped replaying at an invalid record");
+                        let rest = reader.by_ref().filter(Result::is_ok).count() as u64;
+                        let bytes = reader.file_len() - record.offset;
+                        self.count_dropped(bytes, 1 + rest + reader.dropped_records());
+                        self.drop_logs(&logs[index + 1..])?;
+                        break 'logs;
+                    }
+                };
+                replayed_up_to = Some(timestamp);
+                let entries = batch.entries();
+                let needed = charge(entries);
                 if memtable.memory_usage().saturating_add(needed) > memtable.max_size() {
                     if !memtable.is_empty() {
                         tables.push(self.write_table(&memtable)?);
@@ -112,8 +128,8 @@ impl Inner {
                         self.config.memtable_filter,
                     ));
                 }
-                apply(&memtable, &record.batch, record.timestamp)?;
-                last_timestamp = last_timestamp.max(record.timestamp);
+                apply(&memtable, entries, timestamp)?;
+                last_timestamp = last_timestamp.max(timestamp);
                 records += 1;
             }
             if let Some(closed) = closed.filter(|c| c.number == *number) {
@@ -257,30 +273,32 @@ fn unsealed(reader: &WalReader) -> bool {
             .is_some_and(|h| h.version > FORMAT_VERSION_1)
 }
 
-/// Checks that `record`, of the log at `path`, can be replayed after the
-/// record with timestamp `previous`: each write takes the next timestamp, in
-/// log order, so along the logs from `log_number` on they count up by one
-/// (a gap is a missing log or part of one, which no crash leaves: a log's
-/// name is durable before it takes a write, and logs are deleted only below
-/// `log_number`), and they stay within what the engine hands out, since new
-/// writes take the timestamp after the last one replayed.
-fn check_timestamp(path: &Path, record: &WalRecord, previous: Option<Timestamp>) -> Result<()> {
-    let reason = if record.timestamp > MAX_TIMESTAMP {
+/// Checks that the record at `offset` of the log at `path`, of `timestamp`,
+/// can be replayed after the record with timestamp `previous`: each write
+/// takes the next timestamp, in log order, so along the logs from
+/// `log_number` on they count up by one (a gap is a missing log or part of
+/// one, which no crash leaves: a log's name is durable before it takes a
+/// write, and logs are deleted only below `log_number`), and they stay
+/// within what the engine hands out, since new writes take the timestamp
+/// after the last one replayed.
+fn check_timestamp(
+    path: &Path,
+    offset: u64,
+    timestamp: Timestamp,
+    previous: Option<Timestamp>,
+) -> Result<()> {
+    let reason = if timestamp > MAX_TIMESTAMP {
+        format!("record timestamp {timestamp} is above the largest {MAX_TIMESTAMP}")
+    } else if let Some(previous) = previous.filter(|&p| timestamp != p + 1) {
         format!(
-            "record timestamp {} is above the largest {MAX_TIMESTAMP}",
-            record.timestamp
-        )
-    } else if let Some(previous) = previous.filter(|&p| record.timestamp != p + 1) {
-        format!(
-            "record timestamp {} does not follow the timestamp {previous} before it: each \
-             write takes the next timestamp, so a write between them is missing (a lost \
-             log, or part of one) or one was logged twice",
-            record.timestamp
+            "record timestamp {timestamp} does not follow the timestamp {previous} before it: \
+             each write takes the next timestamp, so a write between them is missing (a lost \
+             log, or part of one) or one was logged twice"
         )
     } else {
         return Ok(());
     };
-    Err(Error::corruption(path, record.offset, reason))
+    Err(Error::corruption(path, offset, reason))
 }
 
 /// Opens a log of this database for replay.

@@ -1,6 +1,13 @@
 //! Making room for a write: freezing a full MemTable (it starts a new log
-//! and goes to the flush thread), and slowing down or stalling writers while
-//! too many frozen MemTables or level-0 tables wait for the background.
+//! and goes to the flush thread), starting a new log when the current one is
+//! full, and slowing down or stalling writers while too many frozen
+//! MemTables or level-0 tables wait for the background.
+//!
+//! The engine owns its logs' numbering and rotation; the log writer only
+//! appends. A log starts with every new MemTable, so each MemTable's writes
+//! begin in a log of their own, and, within one MemTable, when a record
+//! would take the log past `StorageConfig::wal_max_file_size`
+//! ([`Inner::start_new_log`] is the one place either happens).
 //!
 //! Called by the write path (`write.rs`) under the write mutex; the rules
 //! are RocksDB's: past `level0_slowdown_writes_trigger` each write is delayed
@@ -15,6 +22,8 @@ use super::{Inner, WriteState};
 use crate::memtable::MemTable;
 use crate::telemetry;
 use crate::versions::SuperVersion;
+use crate::wal::format::FILE_HEADER_SIZE;
+use crate::wal::len_after_append;
 use crate::Result;
 
 impl Inner {
@@ -34,10 +43,15 @@ impl Inner {
     /// writers, under the write mutex, replace the active MemTable, so it
     /// stays the active one until the mutex is released, even if the flush
     /// thread installs a new super version meanwhile.
+    ///
+    /// Then, if a record of `payload_len` bytes would take the log past
+    /// `wal_max_file_size`, starts a new log (one without records takes any
+    /// record, however large).
     pub(super) fn make_room(
         &self,
         state: &mut MutexGuard<'_, WriteState>,
         needed: usize,
+        payload_len: usize,
     ) -> Result<Arc<SuperVersion>> {
         let mut stalled_since: Option<Instant> = None;
         let mut slowed_down = false;
@@ -91,6 +105,12 @@ impl Inner {
             Counters::add(&self.counters.stall_nanos, waited.as_nanos() as u64);
             telemetry::stalled(waited);
         }
+        let len = state.log_len;
+        if len > FILE_HEADER_SIZE as u64
+            && len_after_append(len, payload_len) > self.config.wal_max_file_size
+        {
+            self.start_new_log(state)?;
+        }
         Ok(current)
     }
 
@@ -104,6 +124,17 @@ impl Inner {
         } else {
             current.version.level0_len()
         }
+    }
+
+    /// Finishes the current log (synced and sealed) and continues in a new
+    /// one, whose number it returns: the one place the engine's logs rotate.
+    pub(crate) fn start_new_log(&self, state: &mut WriteState) -> Result<u64> {
+        // Taken first: when the numbers are used up, the log stays unsealed
+        // and usable.
+        let number = self.versions.new_file_number()?;
+        let start = state.wal.rotate(number)?;
+        state.log_len = start.offset;
+        Ok(number)
     }
 
     /// Waits until `still_blocked` is false for the current super version, or
@@ -133,7 +164,7 @@ impl Inner {
         needed: usize,
     ) -> Result<()> {
         debug_assert!(!current.active.is_empty(), "froze an empty MemTable");
-        let log_number = state.wal.rotate()?;
+        let log_number = self.start_new_log(state)?;
         // The rotation synced every record appended so far (and fails after
         // any earlier failure of the log), so every write up to the last
         // timestamp is durable: publish them before the MemTable is frozen.

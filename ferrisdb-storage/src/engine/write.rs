@@ -2,12 +2,14 @@
 //!
 //! ```text
 //! write(batch)
-//!   ├─ check sizes and the background error        (no lock)
+//!   ├─ check limits and the background error       (no lock)
 //!   ├─ lock `write`
 //!   │    ├─ make room: freeze a full MemTable, start a new log,
-//!   │    │             stall while too many frozen MemTables wait
+//!   │    │             stall while too many frozen MemTables wait;
+//!   │    │             start a new log when this record would overfill it
 //!   │    ├─ ts = last + 1 (refused past MAX_TIMESTAMP)
-//!   │    ├─ append (batch, ts) to the WAL          (to the OS, or buffered)
+//!   │    ├─ append the batch's bytes, stamped with ts, to the WAL
+//!   │    │                                         (to the OS, or buffered)
 //!   │    ├─ insert every entry into the active MemTable at ts
 //!   │    └─ Normal, None: publish ts: readers may now see it
 //!   ├─ unlock
@@ -56,14 +58,14 @@ use super::{lock, Inner};
 use crate::filename::MANIFEST_FILE_NAME;
 use crate::manifest::format::MAX_TIMESTAMP;
 use crate::memtable::{InsertError, MemTable};
+use crate::write_batch::Entries;
 use crate::{Error, Operation, Result, SyncMode, Timestamp, WriteBatch, WriteOptions};
 
 impl Inner {
     /// Writes `batch` atomically, as `options` say, and returns its
     /// timestamp.
     pub(crate) fn write(&self, batch: &WriteBatch, options: &WriteOptions) -> Result<Timestamp> {
-        batch.check_count()?;
-        let needed = self.check_sizes(batch)?;
+        let needed = self.check_limits(batch)?;
         self.check_background()?;
         let mode = options.sync.unwrap_or(self.config.wal_sync_mode);
 
@@ -87,13 +89,18 @@ impl Inner {
             self.publish_durable(last);
             return Ok(last);
         }
-        let current = self.make_room(&mut state, needed)?;
+        let current = self.make_room(&mut state, needed, batch.approximate_size())?;
         let timestamp = self.next_timestamp(state.last_timestamp)?;
-        let position = state.wal.append_with(batch, timestamp, mode)?;
+        // The batch's own bytes, after a header on the stack: the record is
+        // not re-encoded, and copied once, into the log's buffer.
+        let position = state
+            .wal
+            .append_with(&batch.stamped(timestamp).parts(), mode)?;
+        state.log_len = position.offset;
         // The log holds the record from here on: its timestamp is used up
         // whatever happens next, so no later record reuses it.
         state.last_timestamp = timestamp;
-        if let Err(error) = apply(&current.active, batch, timestamp) {
+        if let Err(error) = apply(&current.active, batch.entries(), timestamp) {
             // The log and the MemTable disagree; a reopen replays the log.
             self.set_background_error(Error::InvalidArgument(format!(
                 "a logged write could not be applied to the MemTable ({error}); reopen the \
@@ -196,10 +203,12 @@ impl Inner {
         self.set_background_error(Error::io(path, io::Error::new(kind, reason)));
     }
 
-    /// Checks every key and value against the size limits and returns the
-    /// bytes the batch will take in a MemTable (its [`charge`]), in one pass
-    /// over the encoded batch.
-    fn check_sizes(&self, batch: &WriteBatch) -> Result<usize> {
+    /// Checks `batch` against the limits of a write (its entry count, and
+    /// every key and value against the size limits: the one place they are
+    /// enforced) and returns the bytes the batch will take in a MemTable
+    /// (its [`charge`]), in one pass over the encoded batch.
+    fn check_limits(&self, batch: &WriteBatch) -> Result<usize> {
+        batch.check_count()?;
         let mut needed: usize = 0;
         for (_, key, value) in batch.iter() {
             WriteBatch::check_entry_size(
@@ -214,29 +223,30 @@ impl Inner {
     }
 }
 
-/// The bytes `batch` will take in a MemTable.
-pub(crate) fn charge(batch: &WriteBatch) -> usize {
-    batch
+/// The bytes `entries` will take in a MemTable.
+pub(crate) fn charge(entries: Entries<'_>) -> usize {
+    entries
         .iter()
         .map(|(_, key, value)| MemTable::entry_size(key.len(), value.len()))
         .fold(0, usize::saturating_add)
 }
 
-/// Inserts every entry of `batch` into `memtable` at `timestamp`.
+/// Inserts every one of `entries`, a batch's, into `memtable` at
+/// `timestamp`.
 ///
 /// All entries of a batch share one timestamp, so when a batch writes the same
 /// key twice only the last write is kept, as if the batch's writes were
 /// applied in order.
-pub(crate) fn apply(memtable: &MemTable, batch: &WriteBatch, timestamp: Timestamp) -> Result<()> {
-    if batch.len() == 1 {
+pub(crate) fn apply(memtable: &MemTable, entries: Entries<'_>, timestamp: Timestamp) -> Result<()> {
+    if entries.len() == 1 {
         // The common case, a single put or delete: nothing to deduplicate.
-        return batch.iter().try_for_each(|(op, key, value)| {
+        return entries.iter().try_for_each(|(op, key, value)| {
             memtable
                 .insert(key, value, timestamp, op)
                 .map_err(InsertError::into_error)
         });
     }
-    let entries: Vec<(Operation, &[u8], &[u8])> = batch.iter().collect();
+    let entries: Vec<(Operation, &[u8], &[u8])> = entries.iter().collect();
     let mut seen: HashSet<&[u8]> = HashSet::with_capacity(entries.len());
     for &(operation, key, value) in entries.iter().rev() {
         if seen.insert(key) {

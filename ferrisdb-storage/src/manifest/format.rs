@@ -11,11 +11,12 @@ pub const MAGIC: [u8; 8] = *b"FDBMANIF";
 /// manifest it writes. It names the formats of every file of the database
 /// (manifest, logs, tables), so a FerrisDB checks it, and the feature flags
 /// after it, before it reads any other file. Version 3 starts the body with
-/// the feature flags and ends it with the feature records. Bump it for a
+/// the feature flags and ends it with the feature records; version 4 logs
+/// batches whose entries carry a keyspace id. Bump it for a
 /// change of any file's format that an older FerrisDB would misread
 /// (`docs/format/README.md` says when, and how to declare a feature
 /// instead). On-disk: never change the meaning of a version; add a new one.
-pub const FORMAT_VERSION: u32 = FORMAT_VERSION_3;
+pub const FORMAT_VERSION: u32 = FORMAT_VERSION_4;
 
 /// The first format version, still read: its body ends with the tables.
 /// On-disk: never change.
@@ -29,6 +30,13 @@ pub const FORMAT_VERSION_2: u32 = 2;
 /// and feature records, at its end. Every later version keeps them there.
 /// On-disk: never change.
 pub const FORMAT_VERSION_3: u32 = 3;
+
+/// The first format version whose logs (WAL format version 3) hold records
+/// of kind DATA, batches whose entries carry a keyspace id and may use the
+/// range-delete tag reserved for later (`docs/format/wal.md`): an older
+/// FerrisDB would refuse such a log as damage. The manifest is laid out as
+/// in version 3. On-disk: never change.
+pub const FORMAT_VERSION_4: u32 = 4;
 
 /// Size of the feature flags at the start of a version-3 body: compatible,
 /// read-only compatible and incompatible, a fixed64 each, in that order.

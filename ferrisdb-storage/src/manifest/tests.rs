@@ -54,11 +54,12 @@ fn encode_decode_round_trips() {
     }
 }
 
-/// The worked example of `docs/format/manifest.md` as versions 2 and 1
-/// wrote it (without feature flags) still decodes; the version-3 bytes are
-/// checked by `tests/manifest_format_example.rs`.
+/// The worked example of `docs/format/manifest.md` as versions 3, 2 and 1
+/// wrote it (version 3 with no features, the others without feature flags)
+/// still decodes; the version-4 bytes are checked by
+/// `tests/manifest_format_example.rs`.
 #[test]
-fn the_worked_example_of_versions_2_and_1_decodes() {
+fn the_worked_example_of_versions_3_2_and_1_decodes() {
     let body = "05042a00000000000000010003d2090201\
                 01612a00000000000000\
                 01622900000000000000\
@@ -93,6 +94,14 @@ fn the_worked_example_of_versions_2_and_1_decodes() {
         "4644424d414e49460200000037000000{body}0000e3143997"
     ));
     let version_1 = hex(&format!("4644424d414e49460100000035000000{body}2325bc11"));
+    let flags = "00".repeat(24);
+    let version_3 = hex(&format!(
+        "4644424d414e4946030000004f000000{flags}{body}0000c52bcca4"
+    ));
+    assert_eq!(
+        ManifestState::decode(&version_3, &path()).unwrap(),
+        expected
+    );
     assert_eq!(
         ManifestState::decode(&version_2, &path()).unwrap(),
         expected

@@ -6,10 +6,16 @@
 /// The first bytes of every WAL file.
 pub const MAGIC: [u8; 8] = *b"FDB-WAL\x00"; // on-disk: never change
 
-/// The format version this code writes. Version 2 records start with a kind
-/// byte and the log's durable length (see `docs/format/wal.md`).
-pub const FORMAT_VERSION: u32 = 2; // on-disk: never change
-/// The first format version, still read: its records hold a bare batch.
+/// The format version this code writes. Version 3 records carry the bytes
+/// given to the writer (kind DATA); the file header, the framing and the
+/// record prefix are version 2's (see `docs/format/wal.md`).
+pub const FORMAT_VERSION: u32 = 3; // on-disk: never change
+/// Version 2, still read: records start with a kind byte, the log's number
+/// and its durable length; its batch records hold a write batch in its
+/// first encoding.
+pub const FORMAT_VERSION_2: u32 = 2; // on-disk: never change
+/// The first format version, still read: its records hold a bare batch in
+/// its first encoding.
 pub const FORMAT_VERSION_1: u32 = 1; // on-disk: never change
 
 /// Offset of the magic in the file header.
@@ -28,8 +34,8 @@ pub const FILE_HEADER_SIZE: usize = HEADER_CRC_OFFSET + 4; // on-disk: never cha
 /// included in block 0.
 pub const BLOCK_SIZE: usize = 32 * 1024; // on-disk: never change
 
-/// Offset of the fixed32 CRC32 (of the type byte and the payload) in a
-/// fragment header.
+/// Offset of the fixed32 CRC32 (of the fragment's file offset from version 2
+/// on, its type byte and its data) in a fragment header.
 pub const FRAGMENT_CRC_OFFSET: usize = 0; // on-disk: never change
 /// Offset of the fixed16 payload length in a fragment header.
 pub const FRAGMENT_LENGTH_OFFSET: usize = FRAGMENT_CRC_OFFSET + 4; // on-disk: never change
@@ -51,11 +57,11 @@ pub const TYPE_MIDDLE: u8 = 3; // on-disk: never change
 /// Type byte of the last fragment of a split record.
 pub const TYPE_LAST: u8 = 4; // on-disk: never change
 
-/// Offset of the kind byte in a version-2 record's payload.
+/// Offset of the kind byte in a record's payload (from version 2 on).
 pub const RECORD_KIND_OFFSET: usize = 0; // on-disk: never change
 /// Offset of the varint64 number of the file the record belongs to, in a
-/// version-2 record's payload: a page of another log that a crash leaves in
-/// this file is never taken for one of its records.
+/// record's payload (from version 2 on): a page of another log that a crash
+/// leaves in this file is never taken for one of its records.
 pub const RECORD_LOG_NUMBER_OFFSET: usize = RECORD_KIND_OFFSET + 1; // on-disk: never change
 /// The most bytes a varint64 takes.
 pub const MAX_VARINT64_LEN: usize = 10; // on-disk: never change
@@ -64,8 +70,12 @@ pub const MAX_VARINT64_LEN: usize = 10; // on-disk: never change
 /// synced when the record was framed).
 pub const MAX_RECORD_PREFIX_LEN: usize = RECORD_LOG_NUMBER_OFFSET + 2 * MAX_VARINT64_LEN; // on-disk: never change
 
-/// Kind of a record that holds a write batch after its durable length.
-pub const RECORD_KIND_BATCH: u8 = 1; // on-disk: never change
+/// Kind of a record of version 2 that holds, after its durable length, a
+/// write batch in its first encoding. Read, never written.
+pub const RECORD_KIND_LEGACY_BATCH: u8 = 1; // on-disk: never change
 /// Kind of the seal: the last record of a finished log (rotated or closed),
 /// holding nothing but its durable length, which is its own offset.
 pub const RECORD_KIND_SEAL: u8 = 2; // on-disk: never change
+/// Kind of a record that holds, after its durable length, the bytes given
+/// to the writer, as they were given (from version 3 on).
+pub const RECORD_KIND_DATA: u8 = 3; // on-disk: never change

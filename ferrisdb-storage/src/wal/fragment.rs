@@ -1,20 +1,19 @@
 //! Fragments: how a record is framed inside the log's 32 KiB blocks.
 //!
-//! A record (one encoded write batch) is cut into fragments so that no
-//! fragment crosses a block boundary. Each fragment carries a CRC32 over its
-//! type and data, its length and its type (FULL, or FIRST, MIDDLE..., LAST),
-//! so a reader can resynchronize at any block start and tell a torn write
-//! from a whole one. The byte layout is in `docs/format/wal.md`; the
-//! constants in [`format`](super::format).
+//! A record (one payload) is cut into fragments so that no fragment crosses a
+//! block boundary. Each fragment carries a CRC32 over its offset, type and
+//! data, its length and its type (FULL, or FIRST, MIDDLE..., LAST), so a
+//! reader can resynchronize at any block start and tell a torn write from a
+//! whole one. The byte layout is in `docs/format/wal.md`; the constants in
+//! [`format`](super::format).
 
 use std::fmt;
 use std::sync::OnceLock;
 
-use ferrisdb_core::coding::put_fixed32;
-
 use super::format::{
-    BLOCK_SIZE, FORMAT_VERSION, FRAGMENT_HEADER_SIZE, FRAGMENT_LENGTH_OFFSET, FRAGMENT_TYPE_OFFSET,
-    MIN_FRAGMENT_SIZE, TYPE_FIRST, TYPE_FULL, TYPE_LAST, TYPE_MIDDLE,
+    BLOCK_SIZE, FORMAT_VERSION, FORMAT_VERSION_2, FRAGMENT_CRC_OFFSET, FRAGMENT_HEADER_SIZE,
+    FRAGMENT_LENGTH_OFFSET, FRAGMENT_TYPE_OFFSET, MIN_FRAGMENT_SIZE, TYPE_FIRST, TYPE_FULL,
+    TYPE_LAST, TYPE_MIDDLE,
 };
 
 /// An upper bound of the bytes [`frame_record`] writes for a payload of
@@ -24,25 +23,32 @@ pub(crate) fn framed_len_upper_bound(payload_len: usize) -> u64 {
     (payload_len + fragments * (FRAGMENT_HEADER_SIZE + MIN_FRAGMENT_SIZE)) as u64
 }
 
-/// Frames `payload` as one record starting at file offset `offset`, in the
-/// format this build writes, appending the fragments (and any block padding)
-/// to `out`. Returns the offset just past the record.
+/// Frames one record, whose payload is `head` followed by every slice of
+/// `body`, starting at file offset `offset`, in the format this build
+/// writes: appends the fragments (and any block padding) to `out`, copying
+/// each byte of the payload once, and returns the offset just past the
+/// record.
 ///
-/// REQUIRES: `payload` is not empty.
-pub(crate) fn frame_record(payload: &[u8], offset: u64, out: &mut Vec<u8>) -> u64 {
-    frame_record_as(FORMAT_VERSION, payload, offset, out)
+/// REQUIRES: the payload is not empty.
+pub(crate) fn frame_record(head: &[u8], body: &[&[u8]], offset: u64, out: &mut Vec<u8>) -> u64 {
+    frame_record_as(FORMAT_VERSION, head, body, offset, out)
 }
 
-/// [`frame_record`] as format `version` frames it (tests write version-1
-/// logs with it).
+/// [`frame_record`] as format `version` frames it (tests write older logs
+/// with it).
 pub(crate) fn frame_record_as(
     version: u32,
-    payload: &[u8],
+    head: &[u8],
+    body: &[&[u8]],
     mut offset: u64,
     out: &mut Vec<u8>,
 ) -> u64 {
-    debug_assert!(!payload.is_empty(), "a WAL record has a payload");
-    let mut rest = payload;
+    let mut rest = head.len() + body.iter().map(|part| part.len()).sum::<usize>();
+    debug_assert!(rest > 0, "a WAL record has a payload");
+    let mut pieces = Pieces {
+        current: head,
+        next: body,
+    };
     let mut first = true;
     loop {
         let left_in_block = BLOCK_SIZE - (offset % BLOCK_SIZE as u64) as usize;
@@ -52,25 +58,60 @@ pub(crate) fn frame_record_as(
             offset += left_in_block as u64;
             continue;
         }
-        let take = rest.len().min(left_in_block - FRAGMENT_HEADER_SIZE);
-        let last = take == rest.len();
+        let take = rest.min(left_in_block - FRAGMENT_HEADER_SIZE);
+        let last = take == rest;
         let kind = match (first, last) {
             (true, true) => TYPE_FULL,
             (true, false) => TYPE_FIRST,
             (false, false) => TYPE_MIDDLE,
             (false, true) => TYPE_LAST,
         };
-        let (data, remainder) = rest.split_at(take);
-        put_fixed32(out, fragment_crc(version, offset, kind, data));
+        // The header is filled in once the data, copied right after it, can
+        // be checksummed in one piece.
+        let at = out.len();
+        out.resize(at + FRAGMENT_HEADER_SIZE, 0);
+        pieces.copy_to(take, out);
+        let crc = fragment_crc(version, offset, kind, &out[at + FRAGMENT_HEADER_SIZE..]);
+        let header = &mut out[at..at + FRAGMENT_HEADER_SIZE];
+        header[FRAGMENT_CRC_OFFSET..FRAGMENT_LENGTH_OFFSET].copy_from_slice(&crc.to_le_bytes());
         // `take` < BLOCK_SIZE, which fits in 16 bits.
-        out.extend_from_slice(&(take as u16).to_le_bytes());
-        out.push(kind);
-        out.extend_from_slice(data);
+        header[FRAGMENT_LENGTH_OFFSET..FRAGMENT_TYPE_OFFSET]
+            .copy_from_slice(&(take as u16).to_le_bytes());
+        header[FRAGMENT_TYPE_OFFSET] = kind;
         offset += (FRAGMENT_HEADER_SIZE + take) as u64;
-        rest = remainder;
+        rest -= take;
         first = false;
         if last {
             return offset;
+        }
+    }
+}
+
+/// A payload given in pieces, consumed from the front.
+struct Pieces<'a> {
+    current: &'a [u8],
+    next: &'a [&'a [u8]],
+}
+
+impl Pieces<'_> {
+    /// Appends the next `n` bytes to `out`.
+    ///
+    /// REQUIRES: at least `n` bytes are left.
+    fn copy_to(&mut self, mut n: usize, out: &mut Vec<u8>) {
+        while n > 0 {
+            if self.current.is_empty() {
+                let Some((&part, rest)) = self.next.split_first() else {
+                    debug_assert!(false, "a payload shorter than its length");
+                    return;
+                };
+                self.current = part;
+                self.next = rest;
+                continue;
+            }
+            let (now, later) = self.current.split_at(n.min(self.current.len()));
+            out.extend_from_slice(now);
+            self.current = later;
+            n -= now.len();
         }
     }
 }
@@ -86,7 +127,7 @@ pub(crate) fn fragment_crc(version: u32, offset: u64, kind: u8, data: &[u8]) -> 
     // instructions every time, a fixed cost that shows for small records.
     static NEW_HASHER: OnceLock<crc32fast::Hasher> = OnceLock::new();
     let mut hasher = NEW_HASHER.get_or_init(crc32fast::Hasher::new).clone();
-    if version >= FORMAT_VERSION {
+    if version >= FORMAT_VERSION_2 {
         hasher.update(&offset.to_le_bytes());
     }
     hasher.update(&[kind]);
@@ -205,7 +246,7 @@ mod tests {
     #[test]
     fn small_record_is_one_full_fragment() {
         let mut out = Vec::new();
-        let end = frame_record(b"abc", FILE_HEADER_SIZE as u64, &mut out);
+        let end = frame_record(b"abc", &[], FILE_HEADER_SIZE as u64, &mut out);
         assert_eq!(end, (FILE_HEADER_SIZE + FRAGMENT_HEADER_SIZE + 3) as u64);
         assert_eq!(&out[4..7], &[3, 0, TYPE_FULL]);
         let crc = fragment_crc(FORMAT_VERSION, FILE_HEADER_SIZE as u64, TYPE_FULL, b"abc");
@@ -217,7 +258,7 @@ mod tests {
         let payload = vec![7u8; 2 * BLOCK_SIZE];
         let start = (BLOCK_SIZE - 5) as u64; // no room for a fragment: padded
         let mut out = Vec::new();
-        let end = frame_record(&payload, start, &mut out);
+        let end = frame_record(&payload, &[], start, &mut out);
         assert_eq!(end, start + out.len() as u64);
         assert_eq!(&out[..5], &[0; 5]);
         let second_block = &out[5..];
@@ -227,6 +268,20 @@ mod tests {
         assert!(out.len() as u64 <= framed_len_upper_bound(payload.len()));
     }
 
+    #[test]
+    fn a_payload_in_pieces_frames_as_the_same_payload_whole() {
+        let payload: Vec<u8> = (0..3 * BLOCK_SIZE).map(|i| (i % 251) as u8).collect();
+        for start in [FILE_HEADER_SIZE, BLOCK_SIZE - 9, 1000] {
+            let mut whole = Vec::new();
+            let end = frame_record(&payload, &[], start as u64, &mut whole);
+            let (head, rest) = payload.split_at(5);
+            let (a, b) = rest.split_at(BLOCK_SIZE);
+            let mut pieces = Vec::new();
+            let pieces_end = frame_record(head, &[a, &[], b], start as u64, &mut pieces);
+            assert_eq!((pieces_end, &pieces), (end, &whole), "from {start}");
+        }
+    }
+
     fn valid(here: &[u8], off: usize) -> bool {
         check_header(here, off).is_ok_and(|h| h.checks_out(here, FORMAT_VERSION, off as u64))
     }
@@ -234,7 +289,7 @@ mod tests {
     #[test]
     fn a_framed_fragment_is_valid_and_any_flip_makes_it_invalid() {
         let mut out = Vec::new();
-        frame_record(b"hello", FILE_HEADER_SIZE as u64, &mut out);
+        frame_record(b"hello", &[], FILE_HEADER_SIZE as u64, &mut out);
         assert!(valid(&out, FILE_HEADER_SIZE));
         for i in 0..out.len() {
             let mut damaged = out.clone();
@@ -252,7 +307,7 @@ mod tests {
         let payload = vec![5u8; 3 * BLOCK_SIZE];
         for start in [FILE_HEADER_SIZE, BLOCK_SIZE - 9, BLOCK_SIZE - 8, 100] {
             let mut out = vec![0; start];
-            let end = frame_record(&payload, start as u64, &mut out) as usize;
+            let end = frame_record(&payload, &[], start as u64, &mut out) as usize;
             let mut at = start;
             while at < end {
                 let off = at % BLOCK_SIZE;
@@ -269,7 +324,7 @@ mod tests {
         // A FIRST that stops short of its block's end is not one the writer
         // makes.
         let mut out = Vec::new();
-        frame_record(&payload, FILE_HEADER_SIZE as u64, &mut out);
+        frame_record(&payload, &[], FILE_HEADER_SIZE as u64, &mut out);
         let short = (BLOCK_SIZE - FILE_HEADER_SIZE - FRAGMENT_HEADER_SIZE - 1) as u16;
         out[FRAGMENT_LENGTH_OFFSET..FRAGMENT_LENGTH_OFFSET + 2]
             .copy_from_slice(&short.to_le_bytes());

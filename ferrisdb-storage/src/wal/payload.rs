@@ -1,88 +1,88 @@
 //! A record's payload: what the fragments of one record carry once joined.
 //!
-//! In format version 2 every payload starts with a kind byte, the number of
-//! the log it belongs to, and the log's *durable length*: how many bytes of
-//! this file were known to be on stable storage when the record was framed. A batch record continues with the
-//! encoded [`WriteBatch`]; the seal, the last record of a finished log, holds
-//! nothing more. Recovery uses the durable lengths to tell damage a crash can
-//! leave (beyond every durable length found) from damage it cannot (inside
-//! one). Version 1 payloads are a bare batch. The layout is in
-//! `docs/format/wal.md`; the constants in [`format`](super::format).
+//! From format version 2 on every payload starts with a *prefix*: a kind
+//! byte, the number of the log it belongs to, and the log's *durable
+//! length*, how many bytes of this file were known to be on stable storage
+//! when the record was framed. A data record continues with the bytes given
+//! to the writer, which the log never looks into; the seal, the last record
+//! of a finished log, holds nothing more. Recovery uses the durable lengths
+//! to tell damage a crash can leave (beyond every durable length found) from
+//! damage it cannot (inside one).
+//!
+//! Older logs hold write batches in their first encoding: version 2 in
+//! records of kind LEGACY_BATCH, version 1 as bare payloads without a
+//! prefix. They are handed on as they are, marked
+//! [`PayloadKind::LegacyBatch`]. The layout is in `docs/format/wal.md`; the
+//! constants in [`format`](super::format).
 
-use ferrisdb_core::coding::{DecodeError, Decoder};
-use ferrisdb_core::Timestamp;
+use ferrisdb_core::coding::{encode_varint64, DecodeError, Decoder};
 
 use super::format::{
-    FILE_HEADER_SIZE, FORMAT_VERSION_1, MAX_RECORD_PREFIX_LEN, MAX_VARINT64_LEN, RECORD_KIND_BATCH,
-    RECORD_KIND_SEAL,
+    FILE_HEADER_SIZE, FORMAT_VERSION_1, MAX_RECORD_PREFIX_LEN, MAX_VARINT64_LEN, RECORD_KIND_DATA,
+    RECORD_KIND_LEGACY_BATCH, RECORD_KIND_OFFSET, RECORD_KIND_SEAL,
 };
 use super::fragment::frame_record;
-use crate::WriteBatch;
 
-/// A decoded payload.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the payload of a [`WalRecord`](super::WalRecord) holds, as its
+/// record says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PayloadKind {
+    /// The bytes given to the writer: every record this version writes.
+    Data,
+    /// A write batch in its first encoding, from a log of format version 1
+    /// or 2, which logged batches themselves (`docs/format/wal.md`, "Older
+    /// versions").
+    LegacyBatch,
+}
+
+/// A decoded record payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Payload {
-    /// A write batch, with the durable length it claims (`None` in version 1).
-    Batch {
-        timestamp: Timestamp,
-        batch: WriteBatch,
+    /// A record holding bytes for the reader's caller, from offset `body` of
+    /// the payload on, with the durable length it claims (`None` in
+    /// version 1).
+    Data {
+        kind: PayloadKind,
         durable: Option<u64>,
+        body: usize,
     },
     /// The seal of a finished log, claiming every byte before it is durable.
     Seal { durable: u64 },
 }
 
-/// A batch encoded after room for the longest prefix, so the prefix can be
-/// filled in later, under the writer's lock, when the durable length is
-/// known, without copying the batch.
-pub(crate) fn reserve_batch(batch: &WriteBatch, timestamp: Timestamp) -> Vec<u8> {
-    let mut buf = Vec::with_capacity(MAX_RECORD_PREFIX_LEN + batch.approximate_size() + 16);
-    buf.resize(MAX_RECORD_PREFIX_LEN, 0);
-    batch.encode_into(timestamp, &mut buf);
-    buf
-}
-
-/// Writes the prefix (`kind`, `log_number`, `durable`) into the reserved
-/// room at the front of `buf`, right-aligned against the body, and returns
-/// where the payload starts.
-pub(crate) fn fill_prefix(buf: &mut [u8], kind: u8, log_number: u64, durable: u64) -> usize {
-    // Encoded by hand into a stack array: this runs under the writer's lock
-    // for every record, where an allocation would be waste.
-    let mut prefix = [0u8; MAX_RECORD_PREFIX_LEN];
-    prefix[0] = kind;
-    let mut len = 1;
-    for mut value in [log_number, durable] {
-        loop {
-            let byte = (value & 0x7f) as u8;
-            value >>= 7;
-            if value == 0 {
-                prefix[len] = byte;
-                len += 1;
-                break;
-            }
-            prefix[len] = byte | 0x80;
-            len += 1;
-        }
+/// Writes the prefix (`kind`, `log_number`, `durable`) into `out` and
+/// returns its length.
+pub(crate) fn encode_prefix(
+    out: &mut [u8; MAX_RECORD_PREFIX_LEN],
+    kind: u8,
+    log_number: u64,
+    durable: u64,
+) -> usize {
+    // Into a stack array: this runs under the writer's lock for every
+    // record, where an allocation would be waste.
+    out[RECORD_KIND_OFFSET] = kind;
+    let mut len = RECORD_KIND_OFFSET + 1;
+    for value in [log_number, durable] {
+        len += encode_varint64(&mut out[len..], value);
     }
-    let start = MAX_RECORD_PREFIX_LEN - len;
-    buf[start..MAX_RECORD_PREFIX_LEN].copy_from_slice(&prefix[..len]);
-    start
+    len
 }
 
 /// The framed seal of log `log_number` whose records end at `len` bytes: the
 /// bytes to append to finish it. Its durable length is `len`, its own
 /// offset, so append it only once those bytes are synced.
 pub(crate) fn framed_seal(log_number: u64, len: u64) -> Vec<u8> {
-    let mut buf = vec![0; MAX_RECORD_PREFIX_LEN];
-    let start = fill_prefix(&mut buf, RECORD_KIND_SEAL, log_number, len);
+    let mut prefix = [0; MAX_RECORD_PREFIX_LEN];
+    let prefix_len = encode_prefix(&mut prefix, RECORD_KIND_SEAL, log_number, len);
     let mut framed = Vec::new();
-    frame_record(&buf[start..], len, &mut framed);
+    frame_record(&prefix[..prefix_len], &[], len, &mut framed);
     framed
 }
 
 /// Whether `data`, the data of a fragment that starts a record at
 /// `record_start` in log `log_number` of format `version`, can begin a
-/// payload: for version 2 a known kind, this log's number and a durable
+/// payload: from version 2 on a known kind, this log's number and a durable
 /// length in range; for version 1 a batch of at least one entry whose first
 /// operation is known. A cheap test before the fragment's checksum, for the
 /// scan after damage; a fragment too short to tell passes.
@@ -94,6 +94,8 @@ pub(crate) fn plausible_start(
 ) -> bool {
     let mut dec = Decoder::new(data);
     if version == FORMAT_VERSION_1 {
+        // The first encoding of a batch: timestamp, varint count, then an
+        // entry starting with its operation (1 Put, 2 Delete).
         if dec.fixed64("batch timestamp").is_err() {
             return true;
         }
@@ -106,7 +108,10 @@ pub(crate) fn plausible_start(
     let Ok(kind) = dec.u8("record kind") else {
         return true;
     };
-    if kind != RECORD_KIND_BATCH && kind != RECORD_KIND_SEAL {
+    if !matches!(
+        kind,
+        RECORD_KIND_LEGACY_BATCH | RECORD_KIND_SEAL | RECORD_KIND_DATA
+    ) {
         return false;
     }
     match dec.varint64("log number") {
@@ -120,13 +125,15 @@ pub(crate) fn plausible_start(
     }
 }
 
-/// Decodes the payload of a record that starts at `record_start` in log
-/// `log_number`, a file of format `version`.
+/// Decodes the prefix of the payload of a record that starts at
+/// `record_start` in log `log_number`, a file of format `version`.
 ///
 /// Another log's number (a stale page a crash left in this file), a durable
 /// length below the file header (which is synced before any record is
 /// written) or beyond the record's own start (bytes not yet written cannot
-/// have been synced), an unknown kind and bytes after a seal are damage.
+/// have been synced), an unknown kind and bytes after a seal are damage. The
+/// bytes after the prefix of a data record are the caller's: they are not
+/// looked at.
 pub(crate) fn decode(
     data: &[u8],
     version: u32,
@@ -134,11 +141,10 @@ pub(crate) fn decode(
     record_start: u64,
 ) -> Result<Payload, DecodeError> {
     if version == FORMAT_VERSION_1 {
-        let (timestamp, batch) = WriteBatch::decode(data)?;
-        return Ok(Payload::Batch {
-            timestamp,
-            batch,
+        return Ok(Payload::Data {
+            kind: PayloadKind::LegacyBatch,
             durable: None,
+            body: 0,
         });
     }
     let mut dec = Decoder::new(data);
@@ -162,50 +168,58 @@ pub(crate) fn decode(
             ),
         ));
     }
-    match kind {
-        RECORD_KIND_BATCH => {
-            let body = &data[dec.position()..];
-            let (timestamp, batch) = WriteBatch::decode(body)
-                .map_err(|e| DecodeError::new(e.offset() + dec.position(), e.reason()))?;
-            Ok(Payload::Batch {
-                timestamp,
-                batch,
-                durable: Some(durable),
-            })
-        }
-        RECORD_KIND_SEAL if dec.is_empty() => Ok(Payload::Seal { durable }),
+    let data_kind = match kind {
+        RECORD_KIND_DATA => PayloadKind::Data,
+        RECORD_KIND_LEGACY_BATCH => PayloadKind::LegacyBatch,
+        RECORD_KIND_SEAL if dec.is_empty() => return Ok(Payload::Seal { durable }),
         RECORD_KIND_SEAL => {
-            Err(dec.error(format!("{} unexpected bytes after a seal", dec.remaining())))
+            return Err(dec.error(format!("{} unexpected bytes after a seal", dec.remaining())))
         }
-        other => Err(DecodeError::new(0, format!("unknown record kind {other}"))),
-    }
+        other => return Err(DecodeError::new(0, format!("unknown record kind {other}"))),
+    };
+    Ok(Payload::Data {
+        kind: data_kind,
+        durable: Some(durable),
+        body: dec.position(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wal::format::FORMAT_VERSION;
+    use crate::wal::format::{FORMAT_VERSION, FORMAT_VERSION_2};
+
+    /// A payload of `kind` with `body` after its prefix.
+    fn payload(kind: u8, log: u64, durable: u64, body: &[u8]) -> Vec<u8> {
+        let mut prefix = [0; MAX_RECORD_PREFIX_LEN];
+        let len = encode_prefix(&mut prefix, kind, log, durable);
+        [&prefix[..len], body].concat()
+    }
 
     #[test]
-    fn batches_and_seals_round_trip_with_their_durable_length() {
-        let batch = WriteBatch::new().put("k", "v").delete("d").clone();
+    fn data_records_and_seals_round_trip_with_their_durable_length() {
         for durable in [24, 127, 128, 1 << 20, u64::MAX >> 1] {
-            let mut buf = reserve_batch(&batch, 9);
-            let start = fill_prefix(&mut buf, RECORD_KIND_BATCH, 7, durable);
-            assert!(plausible_start(&buf[start..], FORMAT_VERSION, 7, u64::MAX));
-            let decoded = decode(&buf[start..], FORMAT_VERSION, 7, u64::MAX).unwrap();
+            for (kind, payload_kind) in [
+                (RECORD_KIND_DATA, PayloadKind::Data),
+                (RECORD_KIND_LEGACY_BATCH, PayloadKind::LegacyBatch),
+            ] {
+                let bytes = payload(kind, 7, durable, b"anything");
+                assert!(plausible_start(&bytes, FORMAT_VERSION, 7, u64::MAX));
+                let decoded = decode(&bytes, FORMAT_VERSION, 7, u64::MAX).unwrap();
+                let Payload::Data {
+                    kind: got,
+                    durable: Some(got_durable),
+                    body,
+                } = decoded
+                else {
+                    panic!("{decoded:?}");
+                };
+                assert_eq!((got, got_durable), (payload_kind, durable));
+                assert_eq!(&bytes[body..], b"anything");
+            }
+            let seal = payload(RECORD_KIND_SEAL, 7, durable, b"");
             assert_eq!(
-                decoded,
-                Payload::Batch {
-                    timestamp: 9,
-                    batch: batch.clone(),
-                    durable: Some(durable)
-                }
-            );
-            let mut seal = vec![0; MAX_RECORD_PREFIX_LEN];
-            let at = fill_prefix(&mut seal, RECORD_KIND_SEAL, 7, durable);
-            assert_eq!(
-                decode(&seal[at..], FORMAT_VERSION, 7, u64::MAX).unwrap(),
+                decode(&seal, FORMAT_VERSION_2, 7, u64::MAX).unwrap(),
                 Payload::Seal { durable }
             );
         }
@@ -213,46 +227,41 @@ mod tests {
 
     #[test]
     fn impossible_durable_lengths_kinds_and_log_numbers_are_damage() {
-        let batch = WriteBatch::new().put("k", "v").clone();
         for (durable, start) in [(10, 100), (101, 100)] {
-            let mut buf = reserve_batch(&batch, 1);
-            let at = fill_prefix(&mut buf, RECORD_KIND_BATCH, 3, durable);
-            assert!(!plausible_start(&buf[at..], FORMAT_VERSION, 3, start));
-            let err = decode(&buf[at..], FORMAT_VERSION, 3, start).unwrap_err();
+            let bytes = payload(RECORD_KIND_DATA, 3, durable, b"x");
+            assert!(!plausible_start(&bytes, FORMAT_VERSION, 3, start));
+            let err = decode(&bytes, FORMAT_VERSION, 3, start).unwrap_err();
             assert!(err.reason().contains("durable length"), "{err}");
         }
-        let mut buf = reserve_batch(&batch, 1);
-        let at = fill_prefix(&mut buf, RECORD_KIND_BATCH, 3, 24);
-        assert!(!plausible_start(&buf[at..], FORMAT_VERSION, 4, 100));
-        let err = decode(&buf[at..], FORMAT_VERSION, 4, 100).unwrap_err();
+        let bytes = payload(RECORD_KIND_DATA, 3, 24, b"x");
+        assert!(!plausible_start(&bytes, FORMAT_VERSION, 4, 100));
+        let err = decode(&bytes, FORMAT_VERSION, 4, 100).unwrap_err();
         assert!(err.reason().contains("a record of log 3 in log 4"), "{err}");
-        let mut buf = reserve_batch(&batch, 1);
-        let at = fill_prefix(&mut buf, 7, 3, 24);
-        assert!(!plausible_start(&buf[at..], FORMAT_VERSION, 3, 100));
-        assert!(decode(&buf[at..], FORMAT_VERSION, 3, 100).is_err());
-        let mut sealed = vec![0; MAX_RECORD_PREFIX_LEN];
-        let at = fill_prefix(&mut sealed, RECORD_KIND_SEAL, 3, 24);
-        sealed.push(0);
-        assert!(decode(&sealed[at..], FORMAT_VERSION, 3, 100).is_err());
+        let bytes = payload(7, 3, 24, b"x");
+        assert!(!plausible_start(&bytes, FORMAT_VERSION, 3, 100));
+        assert!(decode(&bytes, FORMAT_VERSION, 3, 100).is_err());
+        let sealed = payload(RECORD_KIND_SEAL, 3, 24, &[0]);
+        assert!(decode(&sealed, FORMAT_VERSION, 3, 100).is_err());
+        for cut in 0..payload(RECORD_KIND_SEAL, 300, 24, b"").len() {
+            let bytes = payload(RECORD_KIND_SEAL, 300, 24, b"");
+            assert!(decode(&bytes[..cut], FORMAT_VERSION, 300, 100).is_err());
+        }
     }
 
     #[test]
-    fn version_1_payloads_are_bare_batches() {
-        let batch = WriteBatch::new().put("k", "v").clone();
-        assert!(plausible_start(&batch.encode(3), FORMAT_VERSION_1, 1, 24));
-        assert!(!plausible_start(
-            &WriteBatch::new().encode(3),
-            FORMAT_VERSION_1,
-            1,
-            24
-        ));
-        let decoded = decode(&batch.encode(3), FORMAT_VERSION_1, 1, 24).unwrap();
+    fn version_1_payloads_are_bare_legacy_batches() {
+        // Timestamp 3, one entry: a put of "k" = "v".
+        let batch = [3, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, b'k', 1, b'v'];
+        assert!(plausible_start(&batch, FORMAT_VERSION_1, 1, 24));
+        let mut empty = batch;
+        empty[8] = 0;
+        assert!(!plausible_start(&empty[..9], FORMAT_VERSION_1, 1, 24));
         assert_eq!(
-            decoded,
-            Payload::Batch {
-                timestamp: 3,
-                batch,
-                durable: None
+            decode(&batch, FORMAT_VERSION_1, 1, 24).unwrap(),
+            Payload::Data {
+                kind: PayloadKind::LegacyBatch,
+                durable: None,
+                body: 0
             }
         );
     }

@@ -6,27 +6,30 @@
 //!
 //! # Encoding
 //!
-//! The encoded batch is the payload of a WAL record (see `docs/format/wal.md`):
-//!
-//! ```text
-//! batch := timestamp: fixed64   // the one timestamp of every entry
-//!          count: varint        // number of entries, fits in u32
-//!          entry * count
-//! entry := op: u8               // Operation: 0x01 Put, 0x02 Delete
-//!          key: length-prefixed // varint length, then the key bytes
-//!          value: length-prefixed // Put only: varint length, then the value
-//! ```
-//!
-//! [`WriteBatch::decode`] checks every length against the bytes that remain,
-//! rejects unknown operations, a count that does not match the entries and
-//! trailing bytes, and never allocates more than its input.
+//! A batch keeps its entries encoded as they are added, as LevelDB's
+//! `WriteBatch` keeps its `rep_`: the payload of its log record is a short
+//! header (the timestamp and the entry count), which the write path builds on
+//! the stack, followed by those bytes as they are. So a write is never
+//! re-encoded on its way to the log, and copied once, into the log's buffer.
+//! The layout (`entries.rs`) is
+//! specified in `docs/format/wal.md`; every entry carries a keyspace id, and
+//! a tag is reserved for range deletes, so the keyspaces and range deletes of
+//! a later version do not change the log's format: this version refuses them
+//! by name ([`DecodeError::unsupported`]). `logged.rs` reads a log record
+//! back as a batch, in this encoding or in the first one, which older logs
+//! hold.
 
-use ferrisdb_core::coding::{put_fixed64, put_length_prefixed, put_varint64, DecodeError, Decoder};
+pub(crate) mod entries;
+pub(crate) mod format;
+pub(crate) mod logged;
+
+use ferrisdb_core::coding::{encode_varint64, put_length_prefixed, put_varint64, DecodeError};
 use ferrisdb_core::{Error, Operation, Result, Timestamp};
 
-/// Bytes of the batch header: the fixed64 timestamp and at most a 5-byte
-/// varint count.
-const HEADER_MAX_LEN: usize = 8 + 5;
+pub use entries::{Entries, Iter};
+use format::{
+    COUNT_OFFSET, DEFAULT_KEYSPACE, MAX_HEADER_SIZE, TAG_DELETE, TAG_PUT, TIMESTAMP_OFFSET,
+};
 
 /// An ordered group of puts and deletes, written atomically.
 ///
@@ -57,7 +60,7 @@ const HEADER_MAX_LEN: usize = 8 + 5;
 /// database's limits when the batch is written, not when it is built.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WriteBatch {
-    /// The encoded entries, without the batch header.
+    /// The encoded entries, without the batch header (`entries.rs`).
     entries: Vec<u8>,
     /// The number of entries; above `u32::MAX` the batch cannot be encoded
     /// and [`check_count`](Self::check_count) refuses it.
@@ -83,9 +86,11 @@ impl WriteBatch {
     pub fn put(&mut self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> &mut Self {
         let (key, value) = (key.as_ref(), value.as_ref());
         // One allocation for the entry instead of a regrowth per field: the
-        // op byte, two varint lengths of at most 10 bytes each, the payload.
-        self.entries.reserve(1 + 10 + key.len() + 10 + value.len());
-        self.entries.push(Operation::Put.as_byte());
+        // tag, the keyspace, two varint lengths of at most 10 bytes each, the
+        // payload.
+        self.entries.reserve(2 + 10 + key.len() + 10 + value.len());
+        self.entries.push(TAG_PUT);
+        put_varint64(&mut self.entries, u64::from(DEFAULT_KEYSPACE));
         put_length_prefixed(&mut self.entries, key);
         put_length_prefixed(&mut self.entries, value);
         self.count += 1;
@@ -96,8 +101,9 @@ impl WriteBatch {
     /// batch on).
     pub fn delete(&mut self, key: impl AsRef<[u8]>) -> &mut Self {
         let key = key.as_ref();
-        self.entries.reserve(1 + 10 + key.len());
-        self.entries.push(Operation::Delete.as_byte());
+        self.entries.reserve(2 + 10 + key.len());
+        self.entries.push(TAG_DELETE);
+        put_varint64(&mut self.entries, u64::from(DEFAULT_KEYSPACE));
         put_length_prefixed(&mut self.entries, key);
         self.count += 1;
         self
@@ -116,9 +122,14 @@ impl WriteBatch {
     /// The entries in insertion order, as `(operation, key, value)`; the value
     /// of a delete is empty.
     pub fn iter(&self) -> Iter<'_> {
-        Iter {
-            decoder: Decoder::new(&self.entries),
-            left: self.count,
+        self.entries().iter()
+    }
+
+    /// The entries, borrowed: what the write path and recovery apply.
+    pub(crate) fn entries(&self) -> Entries<'_> {
+        Entries {
+            bytes: &self.entries,
+            count: self.count,
         }
     }
 
@@ -172,7 +183,7 @@ impl WriteBatch {
     /// An upper bound of the encoded size in bytes, timestamp and count
     /// included: what the batch costs in the log and in memory.
     pub fn approximate_size(&self) -> usize {
-        HEADER_MAX_LEN + self.entries.len()
+        MAX_HEADER_SIZE + self.entries.len()
     }
 
     /// Removes every entry, keeping the allocated memory.
@@ -181,14 +192,30 @@ impl WriteBatch {
         self.count = 0;
     }
 
-    /// Appends the encoding of the batch, stamped with `timestamp`, to `buf`.
-    pub fn encode_into(&self, timestamp: Timestamp, buf: &mut Vec<u8>) {
-        buf.reserve(self.approximate_size());
-        put_fixed64(buf, timestamp);
+    /// The payload of this batch's log record, stamped with `timestamp`: the
+    /// header, built here, and the entries, borrowed as they are.
+    pub(crate) fn stamped(&self, timestamp: Timestamp) -> Stamped<'_> {
         // `check_count` keeps the count within a u32 for every batch the
-        // engine writes; `decode` refuses a larger one.
-        put_varint64(buf, self.count);
-        buf.extend_from_slice(&self.entries);
+        // engine writes; `decode` refuses a count the entries do not match.
+        let count = u32::try_from(self.count).unwrap_or(u32::MAX);
+        let mut header = [0; MAX_HEADER_SIZE];
+        header[TIMESTAMP_OFFSET..COUNT_OFFSET].copy_from_slice(&timestamp.to_le_bytes());
+        let header_len = COUNT_OFFSET + encode_varint64(&mut header[COUNT_OFFSET..], count.into());
+        Stamped {
+            header,
+            header_len,
+            entries: &self.entries,
+        }
+    }
+
+    /// Appends the encoding of the batch, stamped with `timestamp`, to `buf`:
+    /// the payload of its log record.
+    pub fn encode_into(&self, timestamp: Timestamp, buf: &mut Vec<u8>) {
+        let stamped = self.stamped(timestamp);
+        buf.reserve(self.approximate_size());
+        for part in stamped.parts() {
+            buf.extend_from_slice(part);
+        }
     }
 
     /// The encoding of the batch, stamped with `timestamp`.
@@ -208,40 +235,34 @@ impl WriteBatch {
     /// # Errors
     ///
     /// A [`DecodeError`] naming the offset of the first byte that does not
-    /// follow the encoding: a truncated field, an unknown operation, fewer
-    /// entries than the count declares, or bytes after the last entry.
+    /// follow the encoding: a truncated field, an unknown tag, fewer entries
+    /// than the count declares, or bytes after the last entry. An entry only
+    /// a newer version reads (of another keyspace than the default one, or a
+    /// range delete) is an error too, with
+    /// [`is_unsupported`](DecodeError::is_unsupported): it is never skipped.
     pub fn decode(input: &[u8]) -> Result<(Timestamp, WriteBatch), DecodeError> {
-        let mut dec = Decoder::new(input);
-        let timestamp = dec.fixed64("batch timestamp")?;
-        let count = dec.varint32("batch entry count")?;
-        let entries_start = dec.position();
-        for index in 0..count {
-            if dec.is_empty() {
-                return Err(dec.error(format!(
-                    "batch declares {count} entries but ends after {index}"
-                )));
-            }
-            let op_at = dec.position();
-            let op = Operation::try_from(dec.u8("operation")?)
-                .map_err(|e| DecodeError::new(op_at, e.reason()))?;
-            dec.length_prefixed("key")?;
-            if op == Operation::Put {
-                dec.length_prefixed("value")?;
-            }
-        }
-        if !dec.is_empty() {
-            return Err(dec.error(format!(
-                "{} bytes after the last of {count} batch entries",
-                dec.remaining()
-            )));
-        }
-        Ok((
-            timestamp,
-            WriteBatch {
-                entries: input[entries_start..].to_vec(),
-                count: u64::from(count),
-            },
-        ))
+        let (timestamp, entries) = entries::decode_payload(input)?;
+        let batch = WriteBatch {
+            entries: entries.bytes.to_vec(),
+            count: entries.count,
+        };
+        Ok((timestamp, batch))
+    }
+}
+
+/// A batch's log record payload, from [`WriteBatch::stamped`]: a header on
+/// the stack and the batch's own bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stamped<'a> {
+    header: [u8; MAX_HEADER_SIZE],
+    header_len: usize,
+    entries: &'a [u8],
+}
+
+impl Stamped<'_> {
+    /// The payload in its two pieces, to be concatenated.
+    pub(crate) fn parts(&self) -> [&[u8]; 2] {
+        [&self.header[..self.header_len], self.entries]
     }
 }
 
@@ -269,51 +290,6 @@ impl<'a> IntoIterator for &'a WriteBatch {
 
     fn into_iter(self) -> Iter<'a> {
         self.iter()
-    }
-}
-
-/// The entries of a [`WriteBatch`], from [`WriteBatch::iter`].
-#[derive(Debug, Clone)]
-pub struct Iter<'a> {
-    decoder: Decoder<'a>,
-    left: u64,
-}
-
-impl<'a> Iter<'a> {
-    fn next_entry(&mut self) -> Result<(Operation, &'a [u8], &'a [u8]), DecodeError> {
-        let op = Operation::try_from(self.decoder.u8("operation")?)?;
-        let key = self.decoder.length_prefixed("key")?;
-        let value = match op {
-            Operation::Put => self.decoder.length_prefixed("value")?,
-            Operation::Delete => &[],
-        };
-        Ok((op, key, value))
-    }
-}
-
-impl<'a> Iterator for Iter<'a> {
-    type Item = (Operation, &'a [u8], &'a [u8]);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.left == 0 {
-            return None;
-        }
-        self.left -= 1;
-        // The entries were either built by put/delete or validated by decode,
-        // so this cannot fail; stop rather than panic if it ever does.
-        match self.next_entry() {
-            Ok(entry) => Some(entry),
-            Err(e) => {
-                debug_assert!(false, "invalid entries in a WriteBatch: {e}");
-                self.left = 0;
-                None
-            }
-        }
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = usize::try_from(self.left).unwrap_or(usize::MAX);
-        (left, Some(left))
     }
 }
 

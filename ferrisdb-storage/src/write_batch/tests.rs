@@ -1,6 +1,9 @@
-//! Unit tests of `WriteBatch`: building, encoding and decoding.
+//! Unit tests of `WriteBatch`: building, encoding and decoding, crafted
+//! payloads included, and the first encoding older logs hold.
 
 use super::*;
+use ferrisdb_core::coding::put_fixed64;
+use format::TAG_RANGE_DELETE;
 use rand::{Rng, SeedableRng};
 
 fn random_batch(rng: &mut impl Rng) -> WriteBatch {
@@ -47,8 +50,29 @@ fn known_encoding() {
     let bytes = WriteBatch::new().put("k", "v").delete("d").encode(0x0102);
     assert_eq!(
         bytes,
-        [2, 1, 0, 0, 0, 0, 0, 0, 2, 1, 1, b'k', 1, b'v', 2, 1, b'd']
+        [
+            2, 1, 0, 0, 0, 0, 0, 0, // timestamp
+            2, // count
+            TAG_PUT, 0, 1, b'k', 1, b'v', // put, keyspace 0
+            TAG_DELETE, 0, 1, b'd', // delete, keyspace 0
+        ]
     );
+}
+
+#[test]
+fn the_payload_is_the_header_then_the_batch_bytes_as_they_are() {
+    let mut batch = WriteBatch::new();
+    batch.put("key", "value").delete("gone");
+    let stamped = batch.stamped(42);
+    let [header, entries] = stamped.parts();
+    assert_eq!(entries.as_ptr(), batch.entries.as_ptr(), "not copied");
+    assert_eq!([header, entries].concat(), batch.encode(42));
+    assert!(batch.encode(42).len() <= batch.approximate_size());
+    // A count past one varint byte.
+    let many: WriteBatch = (0..300u32).map(|i| (i.to_be_bytes(), [])).collect();
+    let (timestamp, back) = WriteBatch::decode(&many.encode(1)).unwrap();
+    assert_eq!((timestamp, back.len()), (1, 300));
+    assert!(back.iter().eq(many.iter()));
 }
 
 #[test]
@@ -83,20 +107,114 @@ fn garbage_never_panics_and_trailing_bytes_are_rejected() {
     assert!(err.reason().contains("after the last"), "{err}");
 }
 
+/// A header claiming `count` entries at timestamp 1, then `entries`.
+fn payload(count: u32, entries: &[u8]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    put_fixed64(&mut bytes, 1);
+    put_varint64(&mut bytes, u64::from(count));
+    bytes.extend_from_slice(entries);
+    bytes
+}
+
 #[test]
-fn huge_count_is_rejected_without_allocating() {
-    let mut bytes = Vec::new();
-    put_fixed64(&mut bytes, 1);
-    put_varint64(&mut bytes, u64::from(u32::MAX));
-    let err = WriteBatch::decode(&bytes).unwrap_err();
+fn crafted_counts_and_lengths_are_errors_not_panics() {
+    let err = WriteBatch::decode(&payload(u32::MAX, &[])).unwrap_err();
     assert!(err.reason().contains("declares"), "{err}");
+    let mut wide = Vec::new();
+    put_fixed64(&mut wide, 1);
+    put_varint64(&mut wide, 1 << 32);
+    let err = WriteBatch::decode(&wide).unwrap_err();
+    assert!(
+        err.reason().contains("32 bits") && err.offset() == COUNT_OFFSET,
+        "{err}"
+    );
+    // A key length past the input, and one past u64 in a varint.
+    let err = WriteBatch::decode(&payload(1, &[TAG_DELETE, 0, 0xff, 0xff, 0xff, 0x0f, b'k']))
+        .unwrap_err();
+    assert!(err.reason().contains("claims"), "{err}");
+    let mut overlong = vec![TAG_PUT, 0];
+    overlong.extend([0xff; 10]);
+    assert!(WriteBatch::decode(&payload(1, &overlong)).is_err());
+    // A keyspace id wider than 32 bits is damage, not a keyspace.
+    let err = WriteBatch::decode(&payload(1, &[TAG_PUT, 0xff, 0xff, 0xff, 0xff, 0x1f, 0, 0]))
+        .unwrap_err();
+    assert!(
+        !err.is_unsupported() && err.reason().contains("32 bits"),
+        "{err}"
+    );
+    let err = WriteBatch::decode(&payload(1, &[0, 0, 1, b'k'])).unwrap_err();
+    assert!(
+        !err.is_unsupported() && err.reason().contains("tag 0"),
+        "{err}"
+    );
+    assert_eq!(err.offset(), COUNT_OFFSET + 1);
+}
+
+#[test]
+fn what_a_newer_version_writes_is_refused_by_name_never_skipped() {
+    let ok = WriteBatch::new().put("a", "1").encode(1);
+    let cases: [(&[u8], &str); 3] = [
+        (&[TAG_PUT, 7, 1, b'k', 1, b'v'], "keyspace 7"),
+        (&[TAG_RANGE_DELETE, 0, 1, b'a', 1, b'z'], "range delete"),
+        (&[9, 0, 1, b'k'], "unknown tag 9"),
+    ];
+    for (entry, what) in cases {
+        // After a valid entry, so the offset shows it is the entry's own.
+        let mut bytes = ok.clone();
+        bytes[COUNT_OFFSET] = 2;
+        bytes.extend_from_slice(entry);
+        let err = WriteBatch::decode(&bytes).unwrap_err();
+        assert!(err.is_unsupported(), "{what}: {err}");
+        assert!(err.reason().contains(what), "{err}");
+        let at = ok.len() + usize::from(entry[0] == TAG_PUT);
+        assert_eq!(err.offset(), at, "{what}");
+    }
+}
+
+/// The first encoding of a batch: varint count, no keyspace.
+fn legacy(timestamp: u64, entries: &[(Operation, &[u8], &[u8])]) -> Vec<u8> {
     let mut bytes = Vec::new();
-    put_fixed64(&mut bytes, 1);
-    put_varint64(&mut bytes, 1);
-    bytes.push(9);
-    let err = WriteBatch::decode(&bytes).unwrap_err();
-    assert!(err.reason().contains("unknown operation"), "{err}");
-    assert_eq!(err.offset(), 9);
+    put_fixed64(&mut bytes, timestamp);
+    put_varint64(&mut bytes, entries.len() as u64);
+    for &(op, key, value) in entries {
+        bytes.push(op.as_byte());
+        put_length_prefixed(&mut bytes, key);
+        if op == Operation::Put {
+            put_length_prefixed(&mut bytes, value);
+        }
+    }
+    bytes
+}
+
+#[test]
+fn the_first_encoding_converts_to_the_same_batch() {
+    let entries: [(Operation, &[u8], &[u8]); 3] = [
+        (Operation::Put, b"k1", b"v1"),
+        (Operation::Delete, b"k2", b""),
+        (Operation::Put, b"", &[7; 300]),
+    ];
+    let bytes = legacy(7, &entries);
+    let (timestamp, batch) = logged::decode_legacy(&bytes).unwrap();
+    assert_eq!(timestamp, 7);
+    assert!(batch.iter().eq(entries.iter().copied()));
+    let (_, logged) = logged::decode_logged(&bytes, true).unwrap();
+    assert!(logged.entries().iter().eq(entries.iter().copied()));
+    for cut in 0..bytes.len() {
+        assert!(
+            logged::decode_legacy(&bytes[..cut]).is_err(),
+            "cut at {cut}"
+        );
+    }
+    let mut unknown = legacy(1, &[(Operation::Delete, b"k", b"")]);
+    unknown[9] = 3;
+    let err = logged::decode_legacy(&unknown).unwrap_err();
+    assert!(
+        err.reason().contains("unknown operation") && err.offset() == 9,
+        "{err}"
+    );
+    let mut trailing = legacy(1, &[]);
+    trailing.push(0);
+    assert!(logged::decode_legacy(&trailing).is_err());
 }
 
 #[test]

@@ -5,17 +5,17 @@
 
 #![allow(dead_code)]
 
+pub mod four_rounds;
 pub mod old_database;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FaultKind, FileSystem, OpKind, SharedFileSystem};
 use ferrisdb_storage::internals::wal::{
-    RecoveryMode, WalDamage, WalOptions, WalReader, WalRecord, WalWriter,
+    PayloadKind, RecoveryMode, WalDamage, WalOptions, WalPosition, WalReader, WalRecord, WalWriter,
 };
-use ferrisdb_storage::{Error, StorageConfig, WriteBatch};
+use ferrisdb_storage::{Error, Result, StorageConfig, Timestamp, WriteBatch};
 use rand::Rng;
 
 /// The WAL scenarios' file system: FerrisDB's in-memory [`FaultFileSystem`].
@@ -93,8 +93,19 @@ pub fn random_batch(rng: &mut impl Rng, max_entries: usize, max_value: usize) ->
 
 /// A writer for file 1 of `dir()` on `fs`.
 pub fn writer(fs: SharedFileSystem, options: WalOptions) -> WalWriter {
-    let next = Arc::new(AtomicU64::new(2));
-    WalWriter::create(fs, dir(), 1, next, options).unwrap()
+    WalWriter::create(fs, dir(), 1, options).unwrap()
+}
+
+/// Appends `batch` stamped with `timestamp` to `writer`, as the engine logs
+/// a write.
+pub fn append(writer: &WalWriter, batch: &WriteBatch, timestamp: Timestamp) -> Result<WalPosition> {
+    writer.append(&[&batch.encode(timestamp)])
+}
+
+/// The timestamp and the batch a record written by [`append`] holds.
+pub fn decoded(record: &WalRecord) -> (Timestamp, WriteBatch) {
+    assert_eq!(record.kind, PayloadKind::Data, "a record of this version");
+    WriteBatch::decode(&record.payload).expect("a batch")
 }
 
 /// Writes `batches` (timestamps 1, 2, ...) to file 1 and returns its path and
@@ -121,7 +132,7 @@ fn append_batches(fs: &Arc<MemFs>, batches: &[WriteBatch]) -> (WalWriter, Vec<u6
     let ends = batches
         .iter()
         .zip(1..)
-        .map(|(b, ts)| w.append(b, ts).unwrap().offset)
+        .map(|(b, ts)| append(&w, b, ts).unwrap().offset)
         .collect();
     (w, ends)
 }
@@ -180,12 +191,13 @@ pub fn error_offset(err: &Error) -> Option<u64> {
 pub fn assert_prefix(records: &[WalRecord], batches: &[WriteBatch], n: usize, context: &str) {
     assert_eq!(records.len(), n, "{context}: record count");
     for (i, r) in records.iter().enumerate() {
+        let (timestamp, batch) = decoded(r);
         assert_eq!(
-            r.timestamp,
+            timestamp,
             i as u64 + 1,
             "{context}: timestamp of record {i}"
         );
-        assert_eq!(r.batch, batches[i], "{context}: batch {i}");
+        assert_eq!(batch, batches[i], "{context}: batch {i}");
     }
 }
 

@@ -6,11 +6,12 @@ use std::fmt;
 
 use ferrisdb_core::{Error, Result};
 
-use super::records::Stop;
+use super::assembler::Stop;
+use super::fragments::Found;
 use super::{WalReader, WalRecord};
 use crate::wal::format::{
-    BLOCK_SIZE, FILE_HEADER_SIZE, FORMAT_VERSION, FORMAT_VERSION_1, FRAGMENT_HEADER_SIZE,
-    MIN_FRAGMENT_SIZE, TYPE_FIRST, TYPE_FULL,
+    BLOCK_SIZE, FILE_HEADER_SIZE, FORMAT_VERSION, FORMAT_VERSION_1, FORMAT_VERSION_2,
+    FRAGMENT_HEADER_SIZE, MIN_FRAGMENT_SIZE, TYPE_FIRST, TYPE_FULL,
 };
 use crate::wal::fragment::{check_header, FragmentHeader};
 use crate::wal::payload::{self, Payload};
@@ -81,33 +82,12 @@ impl fmt::Display for WalDamage {
     }
 }
 
-/// The details of damage, before the mode decides what to do with it.
-pub(super) struct Found {
-    pub(super) offset: u64,
-    pub(super) reason: String,
-    /// `(stored, computed)` for a checksum mismatch.
-    pub(super) checksum: Option<(u32, u32)>,
-    /// Corruption whatever follows (a checksummed record that does not decode).
-    pub(super) certain: bool,
-}
-
-impl Found {
-    pub(super) fn new(offset: u64, reason: impl Into<String>) -> Self {
-        Found {
-            offset,
-            reason: reason.into(),
-            checksum: None,
-            certain: false,
-        }
-    }
-}
-
 /// What a scan of the bytes after damage found.
 #[derive(Debug, Default)]
 struct After {
     /// A fragment that checks out starts somewhere after the damage.
     valid_fragment: bool,
-    /// Valid batch records found.
+    /// Valid data records found.
     records: u64,
     /// The largest durable length those records (and seals) claim.
     durable: u64,
@@ -141,13 +121,13 @@ impl WalReader {
         let corrupt = found.certain
             || after.gave_up_at.is_some()
             || match self.header {
-                Some(header) if header.version >= FORMAT_VERSION => claimed,
+                Some(header) if header.version >= FORMAT_VERSION_2 => claimed,
                 // A version-1 log claims nothing, and a damaged header (synced
                 // before any record is written) cannot say which version
                 // follows: valid data after the damage proves it corruption.
                 _ => after.valid_fragment,
             };
-        self.dropped_bytes = self.len.saturating_sub(record_start);
+        self.dropped_bytes = self.fragments.len().saturating_sub(record_start);
         self.dropped_records = after.records;
         let kind = if corrupt {
             DamageKind::Corruption
@@ -197,25 +177,20 @@ impl WalReader {
     /// [`SCAN_WORK_PER_BYTE`]).
     fn scan_after(&mut self, offset: u64) -> Result<After> {
         let mut after = After::default();
-        let budget = self
-            .len
+        let len = self.fragments.len();
+        let budget = len
             .saturating_mul(SCAN_WORK_PER_BYTE)
             .saturating_add(SCAN_SLACK);
         let mut work = 0u64;
         let mut at = offset.max(FILE_HEADER_SIZE as u64);
-        while at < self.len {
+        while at < len {
             if work > budget {
                 after.gave_up_at = Some(at);
                 break;
             }
-            let index = at / BLOCK_SIZE as u64;
-            if self.block_index != Some(index) {
-                self.block = self.read_block(index)?;
-                self.block_index = Some(index);
-                work += self.block.len() as u64;
-            }
-            let off = (at - index * BLOCK_SIZE as u64) as usize;
-            let here = &self.block[off..];
+            let (off, read) = self.fragments.load_block(at)?;
+            work += read as u64;
+            let here = self.fragments.block_from(off);
             let starts_record = match self.candidate(here, off, at) {
                 Some(header) => {
                     work += header.end as u64;
@@ -237,20 +212,21 @@ impl WalReader {
                 None => false,
             };
             if starts_record {
-                self.pos = at;
+                self.fragments.seek(at);
                 let parsed = self.read_record();
-                work += self.pos.saturating_sub(at);
+                let pos = self.fragments.position();
+                work += pos.saturating_sub(at);
                 match parsed {
                     Ok(Some((_, payload))) => {
                         let durable = match payload {
-                            Payload::Batch { durable, .. } => {
+                            Payload::Data { durable, .. } => {
                                 after.records += 1;
                                 durable.unwrap_or(0)
                             }
                             Payload::Seal { durable } => durable,
                         };
                         after.durable = after.durable.max(durable);
-                        at = self.pos;
+                        at = pos;
                         continue;
                     }
                     Err(Stop::Io(e)) => return Err(e),
@@ -272,7 +248,7 @@ impl WalReader {
             return None;
         }
         let header = check_header(here, off).ok()?;
-        let claims = self.header.is_some_and(|h| h.version >= FORMAT_VERSION);
+        let claims = self.header.is_some_and(|h| h.version >= FORMAT_VERSION_2);
         let plausible =
             |version| payload::plausible_start(header.data(here), version, self.log_number, at);
         let keep = match header.kind {

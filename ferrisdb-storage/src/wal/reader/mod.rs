@@ -1,29 +1,31 @@
-//! [`WalReader`]: iterates the batches of one WAL file, telling a torn tail
+//! [`WalReader`]: iterates the records of one WAL file, telling a torn tail
 //! from corruption.
 //!
-//! This file holds the reader, its opening (the header check) and its block
-//! reads. Decoding fragments into records is in `records.rs`; deciding what
-//! damage means under a [`RecoveryMode`] is in `damage.rs`.
+//! Reading is in layers, one file each: `fragments.rs` reads blocks and
+//! yields checked fragments; `assembler.rs` joins fragments into records;
+//! `records.rs` decodes each record's prefix and yields the payloads;
+//! `damage.rs` decides what damage means under a [`RecoveryMode`]. This file
+//! holds the reader and its opening (the header check).
 
 use std::path::{Path, PathBuf};
 
-use ferrisdb_core::{Error, Result};
+use ferrisdb_core::{Error, Result, Unsupported};
 
 use super::files::{HeaderError, WalHeader};
-use super::format::{
-    BLOCK_SIZE, FILE_HEADER_SIZE, FORMAT_VERSION, HEADER_FILE_NUMBER_OFFSET, MAGIC,
-};
+use super::format::{FILE_HEADER_SIZE, FORMAT_VERSION, HEADER_FILE_NUMBER_OFFSET, MAGIC};
 use crate::filename::parse_wal_file_name;
-use crate::fs::{FileSystem, RandomAccessFile};
+use crate::fs::FileSystem;
 
+mod assembler;
 mod damage;
+mod fragments;
 mod records;
 
-use damage::Found;
 pub use damage::{DamageKind, RecoveryMode, WalDamage};
+use fragments::{Found, Fragments};
 pub use records::WalRecord;
 
-/// Reads the batches of one WAL file, in order, as an iterator of
+/// Reads the records of one WAL file, in order, as an iterator of
 /// `Result<WalRecord>`.
 ///
 /// The iterator ends at the end of the log, or at the first damage as the
@@ -31,20 +33,15 @@ pub use records::WalRecord;
 /// [`dropped_bytes`](Self::dropped_bytes)), or with one
 /// [`Error::Corruption`] / [`Error::ChecksumMismatch`] naming the file and the
 /// offset. Records are returned only once all their fragments passed their
-/// CRC: no mode ever returns altered bytes.
+/// CRC: no mode ever returns altered bytes. What a payload holds is its
+/// writer's business: the reader gives it back as it was appended.
 #[derive(Debug)]
 pub struct WalReader {
-    file: Box<dyn RandomAccessFile>,
+    fragments: Fragments,
     path: PathBuf,
     mode: RecoveryMode,
     header: Option<WalHeader>,
-    len: u64,
-    /// The block at `block_index`, as read from the file.
-    block: Vec<u8>,
-    block_index: Option<u64>,
-    /// Offset of the next fragment.
-    pos: u64,
-    /// Payload of a record split over fragments, gathered so far.
+    /// The payload of the record being read, joined from its fragments.
     scratch: Vec<u8>,
     done: bool,
     dropped_bytes: u64,
@@ -55,7 +52,7 @@ pub struct WalReader {
     /// A seal was read: the writer finished this file.
     sealed: bool,
     /// The file's number: its header's, or its name's when the header is
-    /// damaged. Every version-2 record carries it.
+    /// damaged. Every record from version 2 on carries it.
     log_number: u64,
 }
 
@@ -63,8 +60,9 @@ impl WalReader {
     /// Opens the WAL file at `path` and checks its header.
     ///
     /// A file that does not start with the WAL magic is rejected with
-    /// [`Error::InvalidArgument`] ("not a FerrisDB WAL file"), and so is a
-    /// format version this code cannot read. A file cut short inside its header
+    /// [`Error::InvalidArgument`] ("not a FerrisDB WAL file"), and a format
+    /// version this code cannot read with [`Error::UnsupportedFormat`]. A file cut
+    /// short inside its header
     /// or zero-filled there (a crash right after creating it) is damage like
     /// any other: under `AbsoluteConsistency` this returns the error, otherwise
     /// the reader yields nothing.
@@ -72,14 +70,10 @@ impl WalReader {
         let file = fs.open(path)?;
         let len = file.len();
         let mut reader = WalReader {
-            file,
+            fragments: Fragments::new(file, FILE_HEADER_SIZE as u64),
             path: path.to_path_buf(),
             mode,
             header: None,
-            len,
-            block: Vec::new(),
-            block_index: None,
-            pos: FILE_HEADER_SIZE as u64,
             scratch: Vec::new(),
             done: false,
             dropped_bytes: 0,
@@ -94,7 +88,7 @@ impl WalReader {
                 .unwrap_or(0),
         };
         let mut head = vec![0; len.min(FILE_HEADER_SIZE as u64) as usize];
-        reader.file.read_exact_at(0, &mut head)?;
+        reader.fragments.read_exact_at(0, &mut head)?;
         let not_wal = || {
             Error::InvalidArgument(format!(
                 "{} is not a FerrisDB WAL file (it does not start with the WAL magic)",
@@ -126,15 +120,19 @@ impl WalReader {
                 Ok(header) => {
                     reader.header = Some(header);
                     reader.log_number = header.file_number;
+                    reader.fragments.set_version(header.version);
                     return Ok(reader);
                 }
                 Err(HeaderError::NotWal) if !all_zero => return Err(not_wal()),
                 Err(HeaderError::NotWal) => Found::new(0, "zero-filled file header"),
                 Err(HeaderError::UnsupportedVersion(v)) => {
-                    return Err(Error::InvalidArgument(format!(
-                        "{} is a WAL file of format version {v}, which this build cannot read",
-                        path.display()
-                    )))
+                    return Err(Error::UnsupportedFormat {
+                        file: path.to_path_buf(),
+                        unsupported: Unsupported::Version {
+                            found: v,
+                            newest_supported: FORMAT_VERSION,
+                        },
+                    })
                 }
                 Err(HeaderError::Damaged(offset, reason)) => Found::new(offset as u64, reason),
             }
@@ -157,7 +155,7 @@ impl WalReader {
 
     /// The size of the file in bytes.
     pub fn file_len(&self) -> u64 {
-        self.len
+        self.fragments.len()
     }
 
     /// Bytes at the end of the file that were skipped as damage (from the
@@ -166,7 +164,7 @@ impl WalReader {
         self.dropped_bytes
     }
 
-    /// Valid batch records found after the damage that ended the log, which
+    /// Valid data records found after the damage that ended the log, which
     /// the reader did not return: the writes a quiet stop dropped. Set once
     /// the iterator has ended.
     pub fn dropped_records(&self) -> u64 {
@@ -196,14 +194,6 @@ impl WalReader {
     /// the header is damaged.
     fn version(&self) -> u32 {
         self.header.map_or(FORMAT_VERSION, |h| h.version)
-    }
-
-    fn read_block(&self, index: u64) -> Result<Vec<u8>> {
-        let start = index * BLOCK_SIZE as u64;
-        let end = start.saturating_add(BLOCK_SIZE as u64).min(self.len);
-        let mut block = vec![0; end.saturating_sub(start) as usize];
-        self.file.read_exact_at(start, &mut block)?;
-        Ok(block)
     }
 }
 

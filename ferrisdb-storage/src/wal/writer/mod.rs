@@ -1,21 +1,20 @@
-//! [`WalWriter`]: appends batches, rotates files, syncs with group commit.
+//! [`WalWriter`]: appends records, finishes a file and starts the next,
+//! syncs with group commit.
 //!
 //! This file holds the writer's options and public methods. Its state behind
 //! the lock, and the flushing and rotation done while holding it, are in
 //! `state.rs`; sharing syncs between threads is in `group_commit.rs`.
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
-use ferrisdb_core::{Error, Result, SyncMode, Timestamp};
+use ferrisdb_core::{Result, SyncMode};
 
-use super::format::{FILE_HEADER_SIZE, MAX_RECORD_PREFIX_LEN, RECORD_KIND_BATCH};
+use super::format::{FILE_HEADER_SIZE, MAX_RECORD_PREFIX_LEN, RECORD_KIND_DATA};
 use super::fragment::{frame_record, framed_len_upper_bound};
-use super::payload::{fill_prefix, reserve_batch};
+use super::payload::encode_prefix;
 use crate::fs::SharedFileSystem;
-use crate::WriteBatch;
 
 mod group_commit;
 mod state;
@@ -26,25 +25,22 @@ use state::{new_file, State};
 /// holds this many bytes, so memory stays bounded.
 const NONE_MODE_BUFFER_LIMIT: usize = 1 << 20;
 
-/// Settings of a [`WalWriter`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An upper bound of the length of a log file now `len` bytes long once a
+/// record of `payload_len` payload bytes, and the seal that finishes the
+/// file, are appended: what a caller that rotates at a size limit checks
+/// before the append.
+pub fn len_after_append(len: u64, payload_len: usize) -> u64 {
+    let record = framed_len_upper_bound(MAX_RECORD_PREFIX_LEN.saturating_add(payload_len));
+    let seal = framed_len_upper_bound(MAX_RECORD_PREFIX_LEN);
+    len.saturating_add(record).saturating_add(seal)
+}
+
+/// Settings of a [`WalWriter`]. The default, [`SyncMode`]'s (`Normal`), is
+/// the engine's, which `StorageConfig` takes from here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct WalOptions {
     /// How far each append is pushed towards the disk before it returns.
     pub sync_mode: SyncMode,
-    /// A new file is started when the next record would take the current one
-    /// past this size. A record larger than the limit gets a file of its own.
-    pub max_file_size: u64,
-}
-
-impl Default for WalOptions {
-    /// [`SyncMode`]'s default (`Normal`), 64 MiB files: the engine's
-    /// defaults, which `StorageConfig` takes from here.
-    fn default() -> Self {
-        WalOptions {
-            sync_mode: SyncMode::default(),
-            max_file_size: 64 << 20,
-        }
-    }
 }
 
 /// Where a record ends in the log: its file and the offset just past its last
@@ -57,7 +53,12 @@ pub struct WalPosition {
     pub offset: u64,
 }
 
-/// Appends write batches to numbered WAL files; safe to share between threads.
+/// Appends records to numbered WAL files; safe to share between threads.
+///
+/// A record's payload is bytes the caller gives, which the log never looks
+/// into; a reader gives them back as they were. The caller also numbers the
+/// files and decides when the log moves on to the next one
+/// ([`rotate`](Self::rotate)): the log is a plain appender of bytes.
 ///
 /// # Durability
 ///
@@ -83,10 +84,10 @@ pub struct WalPosition {
 /// Every new file (the first one and each rotation) gets its header written
 /// and synced under a temporary name (`NNNNNN.wal.tmp`), then is renamed and
 /// its directory synced, in every mode: its name survives a power loss, and
-/// never without its header. Rotation (at [`WalOptions::max_file_size`], or by
-/// [`rotate`](Self::rotate)) and [`seal`](Self::seal) finish the file in
-/// every mode: they flush and sync it, append a *seal* record and sync
-/// again, so a finished WAL file is complete on disk and says so.
+/// never without its header. [`rotate`](Self::rotate) and
+/// [`seal`](Self::seal) finish the file in every mode: they flush and sync
+/// it, append a *seal* record and sync again, so a finished WAL file is
+/// complete on disk and says so.
 ///
 /// Every record carries the file's durable length when it was framed (how
 /// many bytes a completed sync covered), so recovery can tell damage a crash
@@ -103,7 +104,6 @@ pub struct WalPosition {
 pub struct WalWriter {
     fs: SharedFileSystem,
     dir: PathBuf,
-    next_file_number: Arc<AtomicU64>,
     options: WalOptions,
     state: Mutex<State>,
     /// Signalled whenever a thread finishes I/O done outside the lock.
@@ -114,23 +114,17 @@ pub struct WalWriter {
 
 impl WalWriter {
     /// Creates WAL file `file_number` in `dir` (which must exist) and a writer
-    /// that appends to it. Rotation takes later numbers from
-    /// `next_file_number`, the counter the engine shares between WAL files and
-    /// tables.
+    /// that appends to it.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error of creating, writing, syncing or renaming the file.
     pub fn create(
         fs: SharedFileSystem,
         dir: impl Into<PathBuf>,
         file_number: u64,
-        next_file_number: Arc<AtomicU64>,
         options: WalOptions,
     ) -> Result<WalWriter> {
-        if options.max_file_size <= FILE_HEADER_SIZE as u64 {
-            return Err(Error::InvalidArgument(format!(
-                "WalOptions::max_file_size must exceed the {FILE_HEADER_SIZE}-byte file header, \
-                 got {}",
-                options.max_file_size
-            )));
-        }
         let dir = dir.into();
         let (file, path) = new_file(&*fs, &dir, file_number)?;
         let start = WalPosition {
@@ -140,7 +134,6 @@ impl WalWriter {
         Ok(WalWriter {
             fs,
             dir,
-            next_file_number,
             options,
             state: Mutex::new(State {
                 file_number,
@@ -163,26 +156,37 @@ impl WalWriter {
         })
     }
 
-    /// Appends `batch`, stamped with `timestamp`, and returns once the sync
-    /// mode's promise holds (see the type's docs). Returns where the record
-    /// ends.
+    /// Appends one record whose payload is the concatenation of `payload`'s
+    /// slices (so a caller can put a header before its bytes without copying
+    /// them), and returns once the sync mode's promise holds (see the type's
+    /// docs). Returns where the record ends.
     ///
-    /// The log takes any batch: the engine checks each key and value against
-    /// its limits (`StorageConfig::max_key_size`, `max_value_size`) once,
-    /// before it appends.
-    pub fn append(&self, batch: &WriteBatch, timestamp: Timestamp) -> Result<WalPosition> {
-        let pos = self.append_no_sync(batch, timestamp)?;
+    /// The log takes any payload: what it holds is checked by its caller
+    /// (the engine checks each key and value against its limits once,
+    /// before it appends).
+    ///
+    /// # Errors
+    ///
+    /// The I/O error of the write or sync, or the earlier failure that
+    /// stopped the writer; [`Error::Closed`](crate::Error::Closed) once
+    /// sealed.
+    pub fn append(&self, payload: &[&[u8]]) -> Result<WalPosition> {
+        let pos = self.append_no_sync(payload)?;
         if self.options.sync_mode == SyncMode::Full {
             self.sync_to(pos)?;
         }
         Ok(pos)
     }
 
-    /// Appends `batch` without syncing: under `None` and `Full` it is framed
-    /// into the process buffer, under `Normal` it is also handed to the OS.
-    /// Follow with [`sync_to`](Self::sync_to) for durability.
-    pub fn append_no_sync(&self, batch: &WriteBatch, timestamp: Timestamp) -> Result<WalPosition> {
-        self.append_with(batch, timestamp, self.options.sync_mode)
+    /// Appends a record without syncing: under `None` and `Full` it is
+    /// framed into the process buffer, under `Normal` it is also handed to
+    /// the OS. Follow with [`sync_to`](Self::sync_to) for durability.
+    ///
+    /// # Errors
+    ///
+    /// As [`append`](Self::append).
+    pub fn append_no_sync(&self, payload: &[&[u8]]) -> Result<WalPosition> {
+        self.append_with(payload, self.options.sync_mode)
     }
 
     /// [`append_no_sync`](Self::append_no_sync) for one write whose sync
@@ -190,33 +194,23 @@ impl WalWriter {
     /// `WriteOptions::sync`): under `Normal` the buffer, this record and
     /// every one before it, is handed to the OS; under `None` and `Full` the
     /// record stays buffered until a sync, a flush or a full buffer.
-    pub fn append_with(
-        &self,
-        batch: &WriteBatch,
-        timestamp: Timestamp,
-        mode: SyncMode,
-    ) -> Result<WalPosition> {
-        // Encoded before taking the lock, with room for the record's prefix,
-        // whose durable length is only known under the lock.
-        let mut payload = reserve_batch(batch, timestamp);
+    ///
+    /// # Errors
+    ///
+    /// As [`append`](Self::append).
+    pub fn append_with(&self, payload: &[&[u8]], mode: SyncMode) -> Result<WalPosition> {
         let mut st = self.lock()?;
         st.check_usable()?;
-        // Room for this record and for the seal that finishes the file.
-        let upper_bound = framed_len_upper_bound(payload.len())
-            .saturating_add(framed_len_upper_bound(MAX_RECORD_PREFIX_LEN));
-        if st.len > FILE_HEADER_SIZE as u64
-            && st.len.saturating_add(upper_bound) > self.options.max_file_size
-        {
-            st = self.rotate_locked(st)?.0;
-        }
-        let start = fill_prefix(
-            &mut payload,
-            RECORD_KIND_BATCH,
+        // The prefix holds the durable length, known only under the lock.
+        let mut prefix = [0; MAX_RECORD_PREFIX_LEN];
+        let prefix_len = encode_prefix(
+            &mut prefix,
+            RECORD_KIND_DATA,
             st.file_number,
             st.durable_len(),
         );
         let start_len = st.len;
-        st.len = frame_record(&payload[start..], start_len, &mut st.buffer);
+        st.len = frame_record(&prefix[..prefix_len], payload, start_len, &mut st.buffer);
         st.bytes_written += st.len - start_len;
         st.buffered_records += 1;
         if st.gathering && st.buffered_records >= st.last_group {
@@ -259,11 +253,20 @@ impl WalWriter {
     }
 
     /// Finishes the current file (flushed, synced and sealed) and continues
-    /// in a new one with the next file number, which it returns.
-    pub fn rotate(&self) -> Result<u64> {
+    /// in a new one, numbered `file_number`, which must be above the
+    /// current file's number (positions are ordered by file number). Returns
+    /// where the new file's records start.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a
+    /// number not above the current one (nothing is done); the I/O error of
+    /// finishing the current file or creating the new one, after which the
+    /// writer is stopped.
+    pub fn rotate(&self, file_number: u64) -> Result<WalPosition> {
         let st = self.lock()?;
         st.check_usable()?;
-        self.rotate_locked(st).map(|(_, number)| number)
+        self.rotate_locked(st, file_number).map(|st| st.end())
     }
 
     /// The number of the file being written.
@@ -280,7 +283,8 @@ impl WalWriter {
     /// Finishes the log: flushes and syncs every record, appends the seal
     /// (synced too), and closes the file. Recovery then knows the whole file
     /// was durable, so damage anywhere in it is corruption, not a torn tail.
-    /// Later appends fail with [`Error::Closed`]; sealing again does nothing.
+    /// Later appends fail with [`Error::Closed`](crate::Error::Closed); sealing
+    /// again does nothing.
     /// Returns where the log ends: the number and final length of its file.
     ///
     /// # Errors

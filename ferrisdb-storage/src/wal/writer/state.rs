@@ -158,14 +158,19 @@ impl WalWriter {
         self.sync_locked(st)
     }
 
-    /// Finishes the current file, then starts the next one.
+    /// Finishes the current file, then starts file `number`.
     pub(super) fn rotate_locked<'a>(
         &self,
         st: MutexGuard<'a, State>,
-    ) -> Result<(MutexGuard<'a, State>, u64)> {
-        // Taken first: when the numbers are used up, the file stays unsealed
-        // and the writer usable.
-        let number = crate::manifest::take_file_number(&self.next_file_number, &self.dir, false)?;
+        number: u64,
+    ) -> Result<MutexGuard<'a, State>> {
+        if number <= st.file_number {
+            return Err(Error::InvalidArgument(format!(
+                "cannot rotate the log from file {} to file {number}: log files are numbered \
+                 in the order they are written",
+                st.file_number
+            )));
+        }
         let mut st = self.seal_locked(st)?;
         let created = new_file(&*self.fs, &self.dir, number);
         let (file, path) = match created {
@@ -186,7 +191,7 @@ impl WalWriter {
             offset: st.len,
         };
         st.bytes_written += st.len;
-        Ok((st, number))
+        Ok(st)
     }
 }
 

@@ -1,20 +1,52 @@
 //! Unit tests of the log writer.
 
 use super::*;
+use crate::Error;
+
+fn writer(dir: &std::path::Path, number: u64) -> WalWriter {
+    WalWriter::create(
+        crate::fs::os_file_system(),
+        dir,
+        number,
+        WalOptions::default(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn rotation_takes_the_number_it_is_given_and_only_a_higher_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = writer(dir.path(), 5);
+    writer.append(&[b"one"]).unwrap();
+    for lower in [5, 4] {
+        let err = writer.rotate(lower).unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+    }
+    assert_eq!(writer.current_file_number(), 5, "nothing was done");
+    let start = writer.rotate(9).unwrap();
+    assert_eq!(
+        start,
+        WalPosition {
+            file_number: 9,
+            offset: FILE_HEADER_SIZE as u64
+        }
+    );
+    let end = writer.append(&[b"two", b"", b"pieces"]).unwrap();
+    assert_eq!(end.file_number, 9);
+    writer.close().unwrap();
+    let names: Vec<u64> = crate::wal::wal_files(&crate::fs::OsFileSystem, dir.path())
+        .unwrap()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(names, [5, 9]);
+}
 
 #[test]
 fn sync_to_a_position_past_the_end_is_rejected() {
     let dir = tempfile::tempdir().unwrap();
-    let counter = Arc::new(AtomicU64::new(2));
-    let writer = WalWriter::create(
-        crate::fs::os_file_system(),
-        dir.path(),
-        1,
-        counter,
-        WalOptions::default(),
-    )
-    .unwrap();
-    let pos = writer.append(WriteBatch::new().put("a", "b"), 1).unwrap();
+    let writer = writer(dir.path(), 1);
+    let pos = writer.append(&[b"a", b"b"]).unwrap();
     writer.sync_to(pos).unwrap();
     let beyond = WalPosition {
         offset: pos.offset + 1,

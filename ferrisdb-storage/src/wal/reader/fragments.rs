@@ -1,0 +1,183 @@
+//! The fragment reader: the physical layer of a log. It reads the file block
+//! by block and yields its fragments in order, each held to the framing
+//! rules and its CRC; a fragment that breaks them is damage, reported with
+//! its offset. It knows nothing of records: the assembler
+//! (`assembler.rs`) joins the fragments.
+
+use ferrisdb_core::{Error, Result};
+
+use crate::fs::RandomAccessFile;
+use crate::wal::format::{BLOCK_SIZE, FORMAT_VERSION, FRAGMENT_HEADER_SIZE, MIN_FRAGMENT_SIZE};
+use crate::wal::fragment::{check_header, fragment_crc};
+
+/// The details of damage found in a log, before the reader's mode decides
+/// what it means (`damage.rs`).
+#[derive(Debug)]
+pub(super) struct Found {
+    pub(super) offset: u64,
+    pub(super) reason: String,
+    /// `(stored, computed)` for a checksum mismatch.
+    pub(super) checksum: Option<(u32, u32)>,
+    /// Corruption whatever follows (a checksummed record whose prefix does not
+    /// decode, a header naming another log).
+    pub(super) certain: bool,
+}
+
+impl Found {
+    pub(super) fn new(offset: u64, reason: impl Into<String>) -> Self {
+        Found {
+            offset,
+            reason: reason.into(),
+            checksum: None,
+            certain: false,
+        }
+    }
+}
+
+/// One fragment, checked: its offset in the file, its type (FULL, FIRST,
+/// MIDDLE or LAST) and its data.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Fragment<'a> {
+    pub(super) offset: u64,
+    pub(super) kind: u8,
+    pub(super) data: &'a [u8],
+}
+
+/// Why the fragment reader stopped: damage, or a failed read.
+#[derive(Debug)]
+pub(super) enum Broken {
+    Damage(Found),
+    Io(Error),
+}
+
+/// Reads the fragments of one log file, from a position on.
+#[derive(Debug)]
+pub(super) struct Fragments {
+    file: Box<dyn RandomAccessFile>,
+    len: u64,
+    /// The format version whose CRC the fragments use: the header's, or this
+    /// build's when the header is damaged (versions 2 and up share it).
+    version: u32,
+    /// The block at `block_index`, as read from the file.
+    block: Vec<u8>,
+    block_index: Option<u64>,
+    /// Offset of the next fragment.
+    pos: u64,
+}
+
+impl Fragments {
+    /// A reader of `file` at offset `pos`.
+    pub(super) fn new(file: Box<dyn RandomAccessFile>, pos: u64) -> Self {
+        Fragments {
+            len: file.len(),
+            file,
+            version: FORMAT_VERSION,
+            block: Vec::new(),
+            block_index: None,
+            pos,
+        }
+    }
+
+    /// Fragments follow format `version` (the file header's).
+    pub(super) fn set_version(&mut self, version: u32) {
+        self.version = version;
+    }
+
+    /// The size of the file in bytes.
+    pub(super) fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// The offset of the next fragment.
+    pub(super) fn position(&self) -> u64 {
+        self.pos
+    }
+
+    /// Continues with the fragment at `pos`.
+    pub(super) fn seek(&mut self, pos: u64) {
+        self.pos = pos;
+    }
+
+    /// Reads `buf.len()` bytes at `offset`, past the block cache (for the
+    /// file header).
+    pub(super) fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
+        self.file.read_exact_at(offset, buf)
+    }
+
+    /// Loads the block that holds file offset `at` (at most one read) and
+    /// returns `at`'s offset in it and the bytes the read took (0 when the
+    /// block was loaded already). [`block_from`](Self::block_from) then
+    /// gives the bytes.
+    pub(super) fn load_block(&mut self, at: u64) -> Result<(usize, usize)> {
+        let index = at / BLOCK_SIZE as u64;
+        let mut read = 0;
+        if self.block_index != Some(index) {
+            let start = index * BLOCK_SIZE as u64;
+            let end = start.saturating_add(BLOCK_SIZE as u64).min(self.len);
+            self.block.clear();
+            self.block.resize(end.saturating_sub(start) as usize, 0);
+            self.block_index = None;
+            self.file.read_exact_at(start, &mut self.block)?;
+            self.block_index = Some(index);
+            read = self.block.len();
+        }
+        Ok(((at - index * BLOCK_SIZE as u64) as usize, read))
+    }
+
+    /// The loaded block's bytes from offset `off` in it to the end of the
+    /// block or the file.
+    pub(super) fn block_from(&self, off: usize) -> &[u8] {
+        self.block.get(off..).unwrap_or(&[])
+    }
+
+    /// The next fragment, skipping block trailers; `None` at the end of the
+    /// file. A trailer that is not zeros, a file that ends inside a trailer
+    /// or a fragment, a header that breaks the framing rules and a CRC that
+    /// does not match are damage at the offset where they start.
+    pub(super) fn next(&mut self) -> Result<Option<Fragment<'_>>, Broken> {
+        loop {
+            let pos = self.pos;
+            if pos >= self.len {
+                return Ok(None);
+            }
+            let (off, _) = self.load_block(pos).map_err(Broken::Io)?;
+            let room = BLOCK_SIZE - off;
+            let here = self.block_from(off);
+            let damage = |reason: String| Err(Broken::Damage(Found::new(pos, reason)));
+            if room < MIN_FRAGMENT_SIZE {
+                let trailer = &here[..here.len().min(room)];
+                if trailer.iter().any(|&b| b != 0) {
+                    return damage("non-zero bytes in a block trailer".into());
+                }
+                if trailer.len() < room {
+                    return damage("file ends inside a block trailer".into());
+                }
+                self.pos += room as u64;
+                continue;
+            }
+            if here.len() < FRAGMENT_HEADER_SIZE {
+                return damage("file ends inside a fragment header".into());
+            }
+            let header = match check_header(here, off) {
+                Ok(header) => header,
+                Err(problem) => return damage(problem.to_string()),
+            };
+            let actual = fragment_crc(self.version, pos, header.kind, header.data(here));
+            if actual != header.crc {
+                let stored = header.crc;
+                let mut found = Found::new(
+                    pos,
+                    format!("checksum mismatch: stored {stored:#010x}, computed {actual:#010x}"),
+                );
+                found.checksum = Some((stored, actual));
+                return Err(Broken::Damage(found));
+            }
+            self.pos += header.end as u64;
+            return Ok(Some(Fragment {
+                offset: pos,
+                kind: header.kind,
+                data: header.data(self.block_from(off)),
+            }));
+        }
+    }
+}

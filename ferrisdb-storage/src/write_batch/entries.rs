@@ -1,0 +1,192 @@
+//! A batch's encoded entries: reading one, iterating them, and checking a
+//! batch payload read from a log.
+//!
+//! ```text
+//! payload := timestamp: fixed64     // the one timestamp of every entry
+//!            count: varint32        // number of entries
+//!            entry * count
+//! entry   := tag: u8                // 1 Put, 2 Delete (3 range delete: reserved)
+//!            keyspace: varint32     // 0, the default keyspace (others reserved)
+//!            key: varint length, bytes
+//!            value: varint length, bytes   // Put only
+//! ```
+//!
+//! The layout is specified in `docs/format/wal.md`, the constants are in
+//! [`format`](super::format).
+
+use ferrisdb_core::coding::{DecodeError, Decoder};
+use ferrisdb_core::{Operation, Timestamp};
+
+use super::format::{
+    COUNT_OFFSET, DEFAULT_KEYSPACE, MAX_HEADER_SIZE, TAG_DELETE, TAG_PUT, TAG_RANGE_DELETE,
+    TIMESTAMP_OFFSET,
+};
+
+// The tags of a put and a delete are the operations' own bytes.
+const _: () = assert!(TAG_PUT == Operation::Put.as_byte());
+const _: () = assert!(TAG_DELETE == Operation::Delete.as_byte());
+const _: () = assert!(TIMESTAMP_OFFSET == 0 && COUNT_OFFSET == 8);
+
+/// The encoded entries of a batch and how many there are: a
+/// [`WriteBatch`](super::WriteBatch)'s own, or those of a payload
+/// [`decode_payload`] checked, borrowed from it.
+#[derive(Debug, Clone, Copy)]
+pub struct Entries<'a> {
+    pub(super) bytes: &'a [u8],
+    pub(super) count: u64,
+}
+
+impl<'a> Entries<'a> {
+    /// The entries in order, as `(operation, key, value)`; the value of a
+    /// delete is empty.
+    pub fn iter(&self) -> Iter<'a> {
+        Iter {
+            decoder: Decoder::new(self.bytes),
+            left: self.count,
+        }
+    }
+
+    /// The number of entries.
+    pub fn len(&self) -> usize {
+        usize::try_from(self.count).unwrap_or(usize::MAX)
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+}
+
+/// Reads the entry at `dec`'s position: its operation, key and value.
+///
+/// A tag or keyspace this version does not write is
+/// [`DecodeError::unsupported`] (a later version's keyspaces and range
+/// deletes); tag 0, never written, and a length past the input are damage.
+pub(super) fn read_entry<'a>(
+    dec: &mut Decoder<'a>,
+) -> Result<(Operation, &'a [u8], &'a [u8]), DecodeError> {
+    let tag_at = dec.position();
+    let op = match dec.u8("entry tag")? {
+        TAG_PUT => Operation::Put,
+        TAG_DELETE => Operation::Delete,
+        0 => {
+            return Err(DecodeError::new(
+                tag_at,
+                "entry tag 0, which is never written",
+            ))
+        }
+        TAG_RANGE_DELETE => {
+            return Err(DecodeError::unsupported(
+                tag_at,
+                format!("a range delete (entry tag {TAG_RANGE_DELETE})"),
+            ))
+        }
+        other => {
+            return Err(DecodeError::unsupported(
+                tag_at,
+                format!("an entry of unknown tag {other}"),
+            ))
+        }
+    };
+    let keyspace_at = dec.position();
+    let keyspace = dec.varint32("keyspace id")?;
+    if keyspace != DEFAULT_KEYSPACE {
+        return Err(DecodeError::unsupported(
+            keyspace_at,
+            format!("an entry of keyspace {keyspace}"),
+        ));
+    }
+    let key = dec.length_prefixed("key")?;
+    let value = match op {
+        Operation::Put => dec.length_prefixed("value")?,
+        Operation::Delete => &[],
+    };
+    Ok((op, key, value))
+}
+
+/// Checks a batch payload read from a log and returns its timestamp and its
+/// entries, borrowed from `input`.
+///
+/// Every byte is checked: a truncated or damaged input is an error naming the
+/// offset within `input`, never a panic, and nothing is allocated. What a
+/// later version writes (an entry of another keyspace, a range delete) is a
+/// [`DecodeError::unsupported`], never skipped.
+///
+/// # Errors
+///
+/// A [`DecodeError`] naming the offset of the first byte that does not
+/// follow the encoding: a truncated field, fewer entries than the count
+/// declares, bytes after the last entry; or an unsupported entry.
+pub fn decode_payload(input: &[u8]) -> Result<(Timestamp, Entries<'_>), DecodeError> {
+    let mut dec = Decoder::new(input);
+    let timestamp = dec.fixed64("batch timestamp")?;
+    let count = dec.varint32("batch entry count")?;
+    let header_len = dec.position();
+    debug_assert!(header_len <= MAX_HEADER_SIZE);
+    read_entries(&mut dec, count, |dec| read_entry(dec).map(drop))?;
+    let entries = Entries {
+        bytes: &input[header_len..],
+        count: u64::from(count),
+    };
+    Ok((timestamp, entries))
+}
+
+/// Reads the `count` entries that follow a batch header in `dec`, each with
+/// `read_one`, and checks that they are all there and that nothing follows
+/// them: the rule of every batch encoding.
+pub(super) fn read_entries<'a>(
+    dec: &mut Decoder<'a>,
+    count: u32,
+    mut read_one: impl FnMut(&mut Decoder<'a>) -> Result<(), DecodeError>,
+) -> Result<(), DecodeError> {
+    for index in 0..count {
+        if dec.is_empty() {
+            return Err(dec.error(format!(
+                "batch declares {count} entries but ends after {index}"
+            )));
+        }
+        read_one(dec)?;
+    }
+    if !dec.is_empty() {
+        return Err(dec.error(format!(
+            "{} bytes after the last of {count} batch entries",
+            dec.remaining()
+        )));
+    }
+    Ok(())
+}
+
+/// The entries of a [`WriteBatch`](super::WriteBatch), from
+/// [`WriteBatch::iter`](super::WriteBatch::iter).
+#[derive(Debug, Clone)]
+pub struct Iter<'a> {
+    decoder: Decoder<'a>,
+    left: u64,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (Operation, &'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        // The entries were either built by put/delete or checked by
+        // decode_payload, so this cannot fail; stop rather than panic if it
+        // ever does.
+        match read_entry(&mut self.decoder) {
+            Ok(entry) => Some(entry),
+            Err(e) => {
+                debug_assert!(false, "invalid entries in a WriteBatch: {e}");
+                self.left = 0;
+                None
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = usize::try_from(self.left).unwrap_or(usize::MAX);
+        (left, Some(left))
+    }
+}

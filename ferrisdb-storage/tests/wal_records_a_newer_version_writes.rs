@@ -1,0 +1,107 @@
+//! A log record holding what a newer version writes, an entry of another
+//! keyspace than the default one or a range delete, is refused at `open` in
+//! every recovery mode with `Error::UnsupportedFormat` naming the log and the
+//! record, never read as damage and never skipped; a record whose fragments
+//! check out but whose payload is not a batch is corruption, which
+//! point-in-time recovery stops before.
+//!
+//! The log is written whole by a `WalWriter` given crafted payloads: every
+//! fragment is valid, only the batch encoding says what is wrong.
+
+use std::sync::Arc;
+
+use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
+use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode, WalOptions, WalWriter};
+use ferrisdb_storage::internals::write_batch::format::{COUNT_OFFSET, TAG_RANGE_DELETE};
+use ferrisdb_storage::{Error, StorageEngine, Unsupported, WriteBatch};
+
+mod common;
+
+use common::{dir, fault_config};
+
+const MODES: [RecoveryMode; 3] = [
+    RecoveryMode::TolerateCorruptedTail,
+    RecoveryMode::AbsoluteConsistency,
+    RecoveryMode::PointInTimeRecovery,
+];
+
+/// A database whose log holds `k1` and `k2` (timestamps 1 and 2), then the
+/// payload `third` (at timestamp 3), then `k4`; the log's path and where the
+/// third record starts.
+fn database_with(third: &[u8]) -> (FaultFileSystem, std::path::PathBuf, u64) {
+    let fs = FaultFileSystem::new();
+    drop(StorageEngine::open(fault_config(&fs, RecoveryMode::default())).unwrap());
+    let (number, log) = wal_files(&fs, &dir()).unwrap().pop().unwrap();
+    fs.remove(&log).unwrap();
+    let writer =
+        WalWriter::create(Arc::new(fs.clone()), dir(), number, WalOptions::default()).unwrap();
+    let put = |key: &str, ts| WriteBatch::new().put(key, "v").encode(ts);
+    writer.append(&[&put("k1", 1)]).unwrap();
+    let third_at = writer.append(&[&put("k2", 2)]).unwrap().offset;
+    writer.append(&[third]).unwrap();
+    writer.append(&[&put("k4", 4)]).unwrap();
+    writer.close().unwrap();
+    (fs, log, third_at)
+}
+
+/// Where the first entry of a batch of fewer than 128 entries starts: after
+/// the timestamp and a one-byte count.
+const FIRST_ENTRY: usize = COUNT_OFFSET + 1;
+
+/// The batch `put("k3", "v")` at timestamp 3, with `change` made to its
+/// encoding.
+fn third(change: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    let mut bytes = WriteBatch::new().put("k3", "v").encode(3);
+    change(&mut bytes);
+    bytes
+}
+
+#[test]
+fn an_entry_of_another_keyspace_or_a_range_delete_is_refused_in_every_mode() {
+    let keyspace = third(|b| b[FIRST_ENTRY + 1] = 7);
+    let range_delete = third(|b| b[FIRST_ENTRY] = TAG_RANGE_DELETE);
+    for (payload, what) in [(keyspace, "keyspace 7"), (range_delete, "range delete")] {
+        let (fs, log, third_at) = database_with(&payload);
+        for mode in MODES {
+            let err = StorageEngine::open(fault_config(&fs.fork(), mode)).unwrap_err();
+            let Error::UnsupportedFormat {
+                ref file,
+                unsupported: Unsupported::Record { offset, .. },
+            } = err
+            else {
+                panic!("{what}, {mode:?}: not UnsupportedFormat: {err}")
+            };
+            assert_eq!((file, offset), (&log, third_at), "{what}, {mode:?}");
+            assert!(!err.is_corruption(), "{what}, {mode:?}");
+            let message = err.to_string();
+            assert!(message.contains(what), "{message}");
+            assert!(message.contains("needs a newer FerrisDB"), "{message}");
+        }
+    }
+}
+
+#[test]
+fn a_payload_that_is_not_a_batch_is_corruption_point_in_time_stops_before_it() {
+    // The count claims two entries; the payload holds one.
+    let payload = third(|b| b[COUNT_OFFSET] = 2);
+    let (fs, log, third_at) = database_with(&payload);
+    for mode in [
+        RecoveryMode::TolerateCorruptedTail,
+        RecoveryMode::AbsoluteConsistency,
+    ] {
+        let err = StorageEngine::open(fault_config(&fs.fork(), mode)).unwrap_err();
+        let Error::Corruption {
+            ref file, offset, ..
+        } = err
+        else {
+            panic!("{mode:?}: not corruption: {err}")
+        };
+        assert_eq!((file, offset), (&log, third_at), "{mode:?}");
+        assert!(err.to_string().contains("not a valid batch"), "{err}");
+    }
+    let db = StorageEngine::open(fault_config(&fs, RecoveryMode::PointInTimeRecovery)).unwrap();
+    for (key, present) in [("k1", true), ("k2", true), ("k3", false), ("k4", false)] {
+        assert_eq!(db.get(key).unwrap().is_some(), present, "{key}");
+    }
+    assert_eq!(db.stats().recovery_dropped_wal_records, 2);
+}
