@@ -16,7 +16,8 @@ use ferrisdb_storage::internals::iterator::Cursor;
 use ferrisdb_storage::internals::manifest::ManifestState;
 use ferrisdb_storage::internals::sstable::block::{Block, BlockCursor};
 use ferrisdb_storage::internals::sstable::TableReader;
-use ferrisdb_storage::internals::wal::{RecoveryMode, WalReader};
+use ferrisdb_storage::internals::wal::{PayloadKind, RecoveryMode, WalReader};
+use ferrisdb_storage::internals::write_batch::decode_logged;
 
 /// The most steps a walk over decoded entries takes, so a bug that loops is
 /// a finding rather than a hang.
@@ -34,7 +35,8 @@ fn file_with(name: &str, data: &[u8]) -> (FaultFileSystem, std::path::PathBuf) {
     (fs, path)
 }
 
-/// The WAL reader, in every recovery mode, over `data` as a log file.
+/// The WAL reader, in every recovery mode, over `data` as a log file, and
+/// the batch decoder over every payload it returns.
 pub fn wal_reader(data: &[u8]) {
     let (fs, path) = file_with("000001.wal", data);
     for mode in [
@@ -47,8 +49,14 @@ pub fn wal_reader(data: &[u8]) {
         };
         for (steps, record) in reader.by_ref().enumerate() {
             assert!(steps < MAX_STEPS, "the WAL reader does not end");
-            if record.is_err() {
+            let Ok(record) = record else {
                 break;
+            };
+            // Each payload through the batch decoder recovery uses.
+            let legacy = record.kind == PayloadKind::LegacyBatch;
+            if let Ok((_, batch)) = decode_logged(&record.payload, legacy) {
+                let entries = batch.entries();
+                assert_eq!(entries.iter().count(), entries.len());
             }
         }
         assert!(reader.dropped_bytes() <= data.len() as u64);
