@@ -119,6 +119,7 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
     manifest::check_room_to_open(&dir, next)?;
     let next_file_number = Arc::new(AtomicU64::new(next));
     let log_number = manifest::take_file_number(&next_file_number, &dir, true)?;
+    let (fs_for_cleanup, dir_for_cleanup) = (Arc::clone(&fs), dir.clone());
     let active = MemTable::with_filter(config.memtable_size, config.memtable_filter);
     let versions = VersionSet::new(
         Arc::clone(&fs),
@@ -140,33 +141,42 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
         .into_iter()
         .filter(|(number, _)| *number >= state.log_number)
         .collect();
-    let wal = WalWriter::create(Arc::clone(&fs), dir.clone(), log_number, layers.wal)?;
+    // From here on, what this open writes (its log, the tables replay
+    // makes) is taken back if it fails before a manifest records it.
+    let opened = (|| {
+        let wal = WalWriter::create(Arc::clone(&fs), dir.clone(), log_number, layers.wal)?;
 
-    let inner = Arc::new(Inner {
-        versions,
-        write: Mutex::new(WriteState {
-            wal: Arc::new(wal),
-            log_len: FILE_HEADER_SIZE as u64,
-            last_timestamp: state.last_timestamp,
-            last_full: None,
-        }),
-        visible: AtomicU64::new(state.last_timestamp),
-        background: Mutex::new(Background::default()),
-        background_changed: Condvar::new(),
-        snapshots: SnapshotList::default(),
-        counters: Counters::default(),
-        block_cache,
-        table_options: layers.table,
-        strategy: compaction::strategy_for(&layers.strategy),
-        rate_limiter: config.compaction_rate_limit.map(RateLimiter::new),
-        stopping: AtomicBool::new(false),
-        fs,
-        dir,
-        config,
-    });
-    inner.replay(&logs, log_number)?;
-    inner.versions.finish_opening();
-    Ok(inner)
+        let inner = Arc::new(Inner {
+            versions,
+            write: Mutex::new(WriteState {
+                wal: Arc::new(wal),
+                log_len: FILE_HEADER_SIZE as u64,
+                last_timestamp: state.last_timestamp,
+                last_full: None,
+            }),
+            visible: AtomicU64::new(state.last_timestamp),
+            background: Mutex::new(Background::default()),
+            background_changed: Condvar::new(),
+            snapshots: SnapshotList::default(),
+            counters: Counters::default(),
+            block_cache,
+            table_options: layers.table,
+            strategy: compaction::strategy_for(&layers.strategy),
+            rate_limiter: config.compaction_rate_limit.map(RateLimiter::new),
+            stopping: AtomicBool::new(false),
+            fs,
+            dir,
+            config,
+        });
+        inner.replay(&logs, log_number)?;
+        inner.versions.finish_opening();
+        Ok(inner)
+    })();
+    if opened.is_err() {
+        // `inner` is gone: its log is closed and its tables let go of.
+        remove_unrecorded(fs_for_cleanup.as_ref(), &dir_for_cleanup, next, log_number);
+    }
+    opened
 }
 
 /// Opens every table the manifest lists, by level: each must be listed once,
@@ -307,6 +317,36 @@ fn remove_leftovers(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> R
         }
     }
     fs.sync_dir(dir)
+}
+
+/// Removes what a failed `open` wrote that no manifest records: its new log
+/// `log_number` (empty: nothing is written to it before `open` returns) and
+/// the tables replay made, every one numbered from `first_new`. Whether a
+/// manifest records them is read from the manifest on disk, since a failed
+/// manifest write may or may not have replaced it: once it names the new log
+/// as the oldest needed, the log stays (the next `open` requires it), and so
+/// does every table it lists. Best effort: what is left is removed by the
+/// next `open`, as any leftover.
+fn remove_unrecorded(fs: &dyn FileSystem, dir: &Path, first_new: u64, log_number: u64) {
+    let Ok(Some(state)) = manifest::load(fs, dir) else {
+        return;
+    };
+    let listed: BTreeSet<u64> = state.tables.iter().map(|t| t.file_number).collect();
+    let Ok(names) = fs.list(dir) else {
+        return;
+    };
+    for name in names {
+        let unrecorded = match parse_file_name(&name) {
+            Some(FileType::Wal(number)) => number == log_number && state.log_number != number,
+            Some(FileType::Table(number)) => number >= first_new && !listed.contains(&number),
+            _ => false,
+        };
+        if unrecorded {
+            if let Err(error) = fs.remove(&dir.join(&name)) {
+                tracing::warn!(%error, file = %name, "could not remove a file of a failed open");
+            }
+        }
+    }
 }
 
 /// The highest file number of any table or log in `dir`, or 0.
