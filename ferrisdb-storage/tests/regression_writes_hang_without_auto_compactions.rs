@@ -5,6 +5,9 @@
 //! free" using the real level-0 count: once the flush freed the slot, level 0
 //! was still over the trigger, and the writer waited forever.
 //!
+//! `stats()` read the log's size under the write lock, so it also waited
+//! for the stalled writer; the log is now outside that lock.
+//!
 //! The flush is held at its table's sync (`hold_syncs`), so the writer is
 //! sure to find the frozen slot full, and the test lets the flush go only
 //! once the writer has logged its stall; the only timeout is the guard
@@ -89,6 +92,14 @@ fn regression_writes_hang_without_auto_compactions() {
     while !stalled.load(Ordering::SeqCst) {
         std::thread::yield_now();
     }
+    // Statistics do not wait for the writer stalled under the write lock.
+    let (stats_done, stats) = mpsc::channel();
+    let reader = db.clone();
+    std::thread::spawn(move || stats_done.send(reader.stats()).unwrap());
+    let stats = stats
+        .recv_timeout(Duration::from_secs(60))
+        .expect("stats() returned while a writer was stalled");
+    assert!(stats.stalls >= 1, "{stats:?}");
     held.release();
     finished
         .recv_timeout(Duration::from_secs(60))

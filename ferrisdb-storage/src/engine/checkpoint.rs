@@ -42,11 +42,12 @@ impl Inner {
             )));
         }
         crate::fs::create_dir_all_durable(fs, target)?;
-        let write = lock(&self.write);
+        // Held until the copy is made: no write goes to the log meanwhile.
+        let _write = lock(&self.write);
         // The copy of the log must include writes still buffered in the
         // process (SyncMode::None).
-        write.wal.flush()?;
-        let live_log = write.wal.current_file_number();
+        self.wal.flush()?;
+        let live_log = self.wal.current_file_number();
         // Held until the copy's manifest is written: no flush or compaction
         // changes the set of tables meanwhile.
         let guard = self.versions.manifest();

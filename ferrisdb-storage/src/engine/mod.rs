@@ -28,8 +28,10 @@
 //!   replaces (`VersionSet::modify_current`), so concurrent
 //!   changes compose; a reader clones the `Arc`, loading its read timestamp
 //!   under the same read lock (`read_view`), and reads without any lock.
-//! - Writers are serialized by the `write` mutex, which owns the WAL writer
-//!   and the last timestamp. Under it a writer takes the next timestamp,
+//! - Writers are serialized by the `write` mutex, which owns the last
+//!   timestamp; only under it is the log appended to or rotated (the log
+//!   itself is outside it, so a sync or `stats()` never waits for a writer
+//!   stalled under it). Under it a writer takes the next timestamp,
 //!   appends to the log and inserts into the MemTable, then publishes the
 //!   timestamp in `visible`. So timestamps are published in order, and a
 //!   reader that sees timestamp `t` sees every write up to `t`. Under
@@ -76,10 +78,9 @@ pub(crate) use recovery::open;
 use snapshots::SnapshotList;
 use stats::Counters;
 
-/// The writer's side: the log and the timestamp counter.
+/// The writer's side: where the log stands and the timestamp counter.
 #[derive(Debug)]
 pub(crate) struct WriteState {
-    pub(crate) wal: Arc<WalWriter>,
     /// The length of the log file being written, as the last append or
     /// rotation returned it (only writers, under this mutex, append or
     /// rotate): what `make_room` checks against `wal_max_file_size`.
@@ -124,6 +125,10 @@ pub(crate) struct Inner {
     pub(crate) fs: SharedFileSystem,
     pub(crate) dir: PathBuf,
     pub(crate) versions: VersionSet,
+    /// The write-ahead log. Only writers, under the `write` mutex, append to
+    /// it or rotate it; it is outside that mutex so that syncing it, and
+    /// reading its statistics, never wait for a writer stalled under it.
+    pub(crate) wal: Arc<WalWriter>,
     pub(crate) write: Mutex<WriteState>,
     /// The newest timestamp whose write is complete in the MemTable (and,
     /// under `SyncMode::Full`, durable in the log, with every write before

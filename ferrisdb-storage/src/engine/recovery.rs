@@ -148,8 +148,8 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
 
         let inner = Arc::new(Inner {
             versions,
+            wal: Arc::new(wal),
             write: Mutex::new(WriteState {
-                wal: Arc::new(wal),
                 log_len: FILE_HEADER_SIZE as u64,
                 last_timestamp: state.last_timestamp,
                 last_full: None,

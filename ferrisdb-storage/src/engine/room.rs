@@ -132,7 +132,7 @@ impl Inner {
         // Taken first: when the numbers are used up, the log stays unsealed
         // and usable.
         let number = self.versions.new_file_number()?;
-        let start = state.wal.rotate(number)?;
+        let start = self.wal.rotate(number)?;
         state.log_len = start.offset;
         Ok(number)
     }

@@ -80,7 +80,7 @@ impl Inner {
             // (as RocksDB's and LevelDB's do), so its timestamp can be
             // trusted to have survived a power loss.
             let last = state.last_timestamp;
-            let wal = Arc::clone(&state.wal);
+            let wal = Arc::clone(&self.wal);
             drop(state);
             if let Err(error) = wal.sync() {
                 self.stop_after_failed_sync(&error);
@@ -93,7 +93,7 @@ impl Inner {
         let timestamp = self.next_timestamp(state.last_timestamp)?;
         // The batch's own bytes, after a header on the stack: the record is
         // not re-encoded, and copied once, into the log's buffer.
-        let position = state
+        let position = self
             .wal
             .append_with(&batch.stamped(timestamp).parts(), mode)?;
         state.log_len = position.offset;
@@ -128,7 +128,7 @@ impl Inner {
             // order.
             self.visible.fetch_max(timestamp, Ordering::Release);
         }
-        let wal = wait_for.map(|at| (Arc::clone(&state.wal), at));
+        let wal = wait_for.map(|at| (Arc::clone(&self.wal), at));
         drop(state);
 
         Counters::add(&self.counters.user_bytes, batch.approximate_size() as u64);

@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::StorageEngine;
-use crate::engine::lock;
 use crate::engine::stats::{Counters, EngineStats, LevelStats};
 use crate::manifest::TableRecord;
 use crate::Result;
@@ -77,7 +76,7 @@ impl StorageEngine {
     /// [`Error::Io`](crate::Error::Io) if the sync failed;
     /// [`Error::Closed`](crate::Error::Closed) once the database is closed.
     pub fn sync_wal(&self) -> Result<()> {
-        let wal = Arc::clone(&lock(&self.inner()?.write).wal);
+        let wal = Arc::clone(&self.inner()?.wal);
         wal.sync()
     }
 
@@ -136,7 +135,7 @@ impl StorageEngine {
         let inner = &self.handle.inner;
         let current = inner.versions.current();
         let counters = &inner.counters;
-        let wal_bytes = lock(&inner.write).wal.bytes_written();
+        let wal_bytes = inner.wal.bytes_written();
         EngineStats {
             memtable_bytes: current.active.memory_usage(),
             immutable_memtable_bytes: current

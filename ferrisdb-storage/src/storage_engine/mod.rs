@@ -245,7 +245,7 @@ impl Handle {
             // panic hook; the log still holds every acknowledged write.
             let _ = thread.join();
         }
-        let wal = Arc::clone(&lock(&self.inner.write).wal);
+        let wal = Arc::clone(&self.inner.wal);
         // The seal, then its length in the manifest, both before the lock
         // goes: no other instance may open the directory meanwhile.
         let closed = wal
