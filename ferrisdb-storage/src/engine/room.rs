@@ -132,7 +132,9 @@ impl Inner {
         // Taken first: when the numbers are used up, the log stays unsealed
         // and usable.
         let number = self.versions.new_file_number()?;
-        let start = self.wal.rotate(number)?;
+        let start = self.wal.rotate(number).inspect_err(|error| {
+            self.stop_after_failed_log(error, "rotation");
+        })?;
         state.log_len = start.offset;
         Ok(number)
     }

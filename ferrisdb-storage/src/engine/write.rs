@@ -83,7 +83,7 @@ impl Inner {
             let wal = Arc::clone(&self.wal);
             drop(state);
             if let Err(error) = wal.sync() {
-                self.stop_after_failed_sync(&error);
+                self.stop_after_failed_log(&error, "sync");
                 return Err(error);
             }
             self.publish_durable(last);
@@ -93,9 +93,16 @@ impl Inner {
         let timestamp = self.next_timestamp(state.last_timestamp)?;
         // The batch's own bytes, after a header on the stack: the record is
         // not re-encoded, and copied once, into the log's buffer.
-        let position = self
+        let position = match self
             .wal
-            .append_with(&batch.stamped(timestamp).parts(), mode)?;
+            .append_with(&batch.stamped(timestamp).parts(), mode)
+        {
+            Ok(position) => position,
+            Err(error) => {
+                self.stop_after_failed_log(&error, "write");
+                return Err(error);
+            }
+        };
         state.log_len = position.offset;
         // The log holds the record from here on: its timestamp is used up
         // whatever happens next, so no later record reuses it.
@@ -135,7 +142,7 @@ impl Inner {
         if let Some((wal, at)) = wal {
             // Published only once durable: see the module docs.
             if let Err(error) = wal.sync_to(at) {
-                self.stop_after_failed_sync(&error);
+                self.stop_after_failed_log(&error, "sync");
                 return Err(error);
             }
             self.publish_durable(timestamp);
@@ -184,20 +191,27 @@ impl Inner {
         self.visible.fetch_max(timestamp, Ordering::Release);
     }
 
-    /// Stops the engine after the log sync of a write failed: that write and
-    /// those after it in the log were not acknowledged, may or may not have
-    /// reached the disk, and must stay invisible. The log writer refuses
-    /// every later sync, and the background error refuses every later write
-    /// (and stops flushes and compactions) until the database is reopened,
-    /// which replays whatever of them the log holds.
-    fn stop_after_failed_sync(&self, error: &Error) {
+    /// Stops the engine after the log's `what` (a write, a sync, a rotation)
+    /// failed: the write it was for, and those after it in the log, were not
+    /// acknowledged, may or may not have reached the disk, and must stay
+    /// invisible. The background error refuses every later write (and stops
+    /// flushes and compactions) until the database is reopened, which
+    /// replays whatever of them the log holds. This is the engine's one
+    /// sticky error: the log writer also refuses everything after its own
+    /// failure (records after a hole would read as damage), but the engine
+    /// has stopped before it asks again.
+    pub(crate) fn stop_after_failed_log(&self, error: &Error, what: &str) {
+        // A log that `close` sealed failed nothing.
+        if matches!(error, Error::Closed) {
+            return;
+        }
         // The kind is kept, so "disk full" still reads as such.
         let (path, kind) = match error {
             Error::Io { path, source } => (path.clone(), source.kind()),
             _ => (self.dir.clone(), io::ErrorKind::Other),
         };
         let reason = format!(
-            "a write-ahead log sync failed ({error}); the writes it was to make durable are \
+            "a write-ahead log {what} failed ({error}); the writes it was to make durable are \
              not visible, and whether they survive is known only after reopening"
         );
         self.set_background_error(Error::io(path, io::Error::new(kind, reason)));
