@@ -109,9 +109,9 @@ mod tests {
     use crate::fs::SharedFileSystem;
     use crate::iterator::model::{random_run, walk_against_model, Entry};
     use crate::iterator::Cursor;
-    use crate::manifest::TableRecord;
     use crate::sstable::table_cursor::tests::{file_system, write_table};
     use crate::sstable::BlockCache;
+    use crate::versions::output::table_record;
     use crate::versions::TableCache;
     use crate::Operation;
 
@@ -129,18 +129,7 @@ mod tests {
         entries: &[Entry],
     ) -> Arc<Table> {
         let written = write_table(fs, number, entries, 48);
-        let properties = written.properties();
-        let record = TableRecord {
-            level: 1,
-            file_number: number,
-            file_size: written.file_size(),
-            entry_count: properties.entry_count,
-            tombstone_count: properties.tombstone_count,
-            smallest: properties.smallest_key.clone(),
-            largest: properties.largest_key.clone(),
-            min_timestamp: properties.min_timestamp,
-            max_timestamp: properties.max_timestamp,
-        };
+        let record = table_record(1, number, written.file_size(), written.properties());
         // No directory lock: these tables are never made obsolete.
         let unlocked = Arc::new(std::sync::Mutex::new(None));
         Table::open(cache, fs, written.path(), record, &unlocked).unwrap()

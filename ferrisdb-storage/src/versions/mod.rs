@@ -24,7 +24,7 @@
 
 mod cursors;
 mod edit;
-mod output;
+pub(crate) mod output;
 mod super_version;
 mod table;
 mod table_cache;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::{Table, VersionSet};
 use crate::filename::table_file_name;
 use crate::manifest::TableRecord;
-use crate::sstable::{TableBuilder, TableOptions};
+use crate::sstable::{TableBuilder, TableOptions, TableProperties};
 use crate::{Operation, Result, Timestamp};
 
 /// Turns a stream of entries, in [`InternalKey`](crate::InternalKey) order,
@@ -79,18 +79,7 @@ impl<'a> TableOutput<'a> {
             return Ok(());
         };
         let meta = writer.finish()?;
-        let props = &meta.properties;
-        let record = TableRecord {
-            level: self.level,
-            file_number,
-            file_size: meta.file_size,
-            entry_count: props.entry_count,
-            tombstone_count: props.tombstone_count,
-            smallest: props.smallest_key.clone(),
-            largest: props.largest_key.clone(),
-            min_timestamp: props.min_timestamp,
-            max_timestamp: props.max_timestamp,
-        };
+        let record = table_record(self.level, file_number, meta.file_size, &meta.properties);
         self.finished.push(self.versions.open_table(record)?);
         Ok(())
     }
@@ -103,6 +92,27 @@ impl<'a> TableOutput<'a> {
             self.versions.fs.sync_dir(&self.versions.dir)?;
         }
         Ok(std::mem::take(&mut self.finished))
+    }
+}
+
+/// The manifest's record of table `file_number` at `level`, of `file_size`
+/// bytes, with `properties` as written in it.
+pub(crate) fn table_record(
+    level: u32,
+    file_number: u64,
+    file_size: u64,
+    properties: &TableProperties,
+) -> TableRecord {
+    TableRecord {
+        level,
+        file_number,
+        file_size,
+        entry_count: properties.entry_count,
+        tombstone_count: properties.tombstone_count,
+        smallest: properties.smallest_key.clone(),
+        largest: properties.largest_key.clone(),
+        min_timestamp: properties.min_timestamp,
+        max_timestamp: properties.max_timestamp,
     }
 }
 

@@ -3,6 +3,7 @@ use std::path::PathBuf;
 use super::*;
 use crate::fs::{FaultFileSystem, FileSystem};
 use crate::sstable::{TableBuilder, TableOptions};
+use crate::versions::output::table_record;
 use crate::Operation;
 
 /// `count` tables in an in-memory directory, table `n` holding key `n`
@@ -26,19 +27,7 @@ fn tables(count: u64) -> (SharedFileSystem, Vec<(PathBuf, TableRecord)>) {
                 )
                 .unwrap();
             let meta = builder.finish().unwrap();
-            let props = &meta.properties;
-            let record = TableRecord {
-                level: 0,
-                file_number: n,
-                file_size: meta.file_size,
-                entry_count: props.entry_count,
-                tombstone_count: props.tombstone_count,
-                smallest: props.smallest_key.clone(),
-                largest: props.largest_key.clone(),
-                min_timestamp: props.min_timestamp,
-                max_timestamp: props.max_timestamp,
-            };
-            (path, record)
+            (path, table_record(0, n, meta.file_size, &meta.properties))
         })
         .collect();
     (fs, paths)
