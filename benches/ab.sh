@@ -16,9 +16,13 @@ ROOT="$PWD"
 WORK="$ROOT/target/ab"
 mkdir -p "$WORK/bin"
 export RUSTFLAGS="${RUSTFLAGS:--C target-cpu=native}"
-export CARGO_TARGET_DIR="$WORK/build"
 build() {
     local rev="$1" label="$2" src
+    # One target directory per side: cargo keys a workspace crate's build by
+    # its name and version, not its path, and takes it as fresh when the
+    # sources it finds are older than the build, so with a shared directory
+    # the working tree (".") could be given the other commit's crates.
+    export CARGO_TARGET_DIR="$WORK/build-$label"
     if [ "$rev" = "." ]; then
         src="$ROOT"
     else
@@ -32,7 +36,8 @@ build() {
     fi
     (cd "$src" && cargo build --release -q -p ferrisdb-benches --bin ferrisdb-compare) >&2
     cp "$CARGO_TARGET_DIR/release/ferrisdb-compare" "$WORK/bin/$label"
-    # The build stays in target/ab/build; the checkout is not needed again.
+    # The build stays in target/ab/build-LABEL; the checkout is not needed
+    # again.
     if [ "$src" != "$ROOT" ]; then git worktree remove --force "$src" >&2; fi
     echo "$WORK/bin/$label"
 }
