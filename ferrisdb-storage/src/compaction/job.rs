@@ -62,8 +62,10 @@ pub(crate) struct CompactionDone {
 /// # Errors
 ///
 /// The I/O error of a merge or of writing the manifest, or [`Error::Closed`]
-/// when `context.stop` stopped a merge. Nothing changed then: a merge's
-/// outputs are deleted, and the current version stays.
+/// when `context.stop` stopped a merge. The current version stays then. A
+/// merge that fails deletes its outputs; once they are written, a failed
+/// manifest write leaves them, since the new manifest, listing them, may be
+/// in place: the next `open` removes them if it is not.
 pub(crate) fn run(
     choice: &CompactionChoice,
     context: &CompactionContext<'_>,

@@ -27,9 +27,13 @@ use crate::{Key, Operation, Result, Slice, Timestamp};
 /// Items are `Result`s: reading a table can fail (an I/O error, a damaged
 /// block). After an error the scan is finished.
 ///
-/// A scan holds the MemTables and open table files it reads, so it may
-/// outlive the engine that made it: after `close`, and after the database
-/// was reopened and compacted, it keeps returning the view it was made at.
+/// A scan holds the MemTables and tables it reads, so it may outlive the
+/// engine that made it: after `close` it keeps returning the view it was
+/// made at. It holds open the table file it is reading; one the table cache
+/// closed meanwhile (a database of more than `max_open_files` tables) is
+/// reopened by name, and checked to be the same table. So once the database
+/// was reopened and compacted, such a table may be gone, and the scan ends
+/// with an error naming it: never with another table's data.
 #[derive(Debug)]
 pub struct Scan {
     front: End,

@@ -144,9 +144,24 @@ impl StorageEngine {
 
     fn spawn(&self, name: String, body: fn(Arc<Inner>)) -> Result<()> {
         let inner = Arc::clone(&self.handle.inner);
+        let thread = name.clone();
         let handle = std::thread::Builder::new()
             .name(name)
-            .spawn(move || body(inner))
+            .spawn(move || {
+                // A panic (a bug) stops the engine as a failure does, instead
+                // of leaving the writers and `flush` waiting for a thread
+                // that is gone. The panic hook has already reported it.
+                let run = std::panic::AssertUnwindSafe(|| body(Arc::clone(&inner)));
+                if std::panic::catch_unwind(run).is_err() {
+                    inner.set_background_error(Error::io(
+                        &inner.dir,
+                        std::io::Error::other(format!(
+                            "the background thread {thread} panicked (a bug in FerrisDB; please \
+                             report it); reopen the database to recover from the log"
+                        )),
+                    ));
+                }
+            })
             .map_err(|e| Error::io(&self.handle.inner.dir, e))?;
         if let Some(threads) = lock(&self.handle.threads).as_mut() {
             threads.push(handle);

@@ -132,7 +132,7 @@ mod tests {
         let record = table_record(1, number, written.file_size(), written.properties());
         // No directory lock: these tables are never made obsolete.
         let unlocked = Arc::new(std::sync::Mutex::new(None));
-        Table::open(cache, fs, written.path(), record, &unlocked).unwrap()
+        Table::open(cache, written.path(), record, &unlocked).unwrap()
     }
 
     /// One random run cut into up to five tables (none: an empty level).

@@ -80,7 +80,17 @@ impl<'a> TableOutput<'a> {
         };
         let meta = writer.finish()?;
         let record = table_record(self.level, file_number, meta.file_size, &meta.properties);
-        self.finished.push(self.versions.open_table(record)?);
+        match self.versions.open_table(record) {
+            Ok(table) => self.finished.push(table),
+            Err(error) => {
+                // No manifest lists it: it goes, as the output's other tables
+                // do when it fails (and the next open removes it otherwise).
+                if let Err(remove) = self.versions.fs.remove(&meta.path) {
+                    tracing::warn!(%remove, "could not remove a table that failed to open");
+                }
+                return Err(error);
+            }
+        }
         Ok(())
     }
 

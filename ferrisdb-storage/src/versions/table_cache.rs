@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, Weak};
 use arc_swap::ArcSwapOption;
 
 use crate::fs::SharedFileSystem;
-use crate::lock::lock;
+use crate::lock::{lock, DirectoryLock};
 use crate::manifest::TableRecord;
 use crate::sstable::{next_file_id, BlockCache, TableReader};
 use crate::{Error, Result};
@@ -61,6 +61,12 @@ pub(crate) struct TableFile {
     /// find it closed.
     opening: Mutex<()>,
     cache: Arc<TableCache>,
+    /// Set once a durable manifest no longer lists the file; it is deleted
+    /// when the last table (in any version) and reader let go of it.
+    obsolete: AtomicBool,
+    /// The engine's hold on the directory: an obsolete file is deleted only
+    /// while it lasts.
+    dir_lock: DirectoryLock,
 }
 
 impl TableCache {
@@ -87,6 +93,7 @@ impl TableCache {
         self: &Arc<Self>,
         path: &Path,
         record: &TableRecord,
+        dir_lock: &DirectoryLock,
     ) -> Result<Arc<TableFile>> {
         let cache_id = next_file_id();
         let reader = self.open_reader(path, record, cache_id)?;
@@ -98,6 +105,8 @@ impl TableCache {
             referenced: AtomicBool::new(true),
             opening: Mutex::new(()),
             cache: Arc::clone(self),
+            obsolete: AtomicBool::new(false),
+            dir_lock: Arc::clone(dir_lock),
         });
         self.install(&file, reader);
         Ok(file)
@@ -157,7 +166,7 @@ impl TableCache {
             let_go.push(candidate);
         }
         // Dropped files leave entries behind; sweep them once they dominate.
-        if ring.files.len() > 2 * self.capacity {
+        if ring.files.len() > self.capacity.saturating_mul(2) {
             ring.files.retain(|f| f.strong_count() > 0);
         }
         drop(ring);
@@ -218,17 +227,35 @@ impl TableFile {
         }
     }
 
-    /// The file's path.
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
+    /// Deletes the file once no table lists it and nobody reads it.
+    pub(crate) fn mark_obsolete(&self) {
+        // Relaxed: the flag is read in `drop`, which runs after every other
+        // reference is gone; the `Arc` count's synchronization orders it.
+        self.obsolete.store(true, Ordering::Relaxed);
     }
 }
 
 impl Drop for TableFile {
     fn drop(&mut self) {
-        let mut ring = lock(&self.cache.ring);
-        if self.reader.swap(None).is_some() {
-            ring.open -= 1;
+        {
+            let mut ring = lock(&self.cache.ring);
+            if self.reader.swap(None).is_some() {
+                ring.open -= 1;
+            }
+        }
+        if !self.obsolete.load(Ordering::Relaxed) {
+            return;
+        }
+        // Only while this engine holds the directory, and holding the lock's
+        // mutex so a close cannot release it meanwhile: a reader that
+        // outlives `close` must not delete a file of a database another
+        // instance may have opened since (the next open of this one deletes
+        // what is left).
+        let held = lock(&self.dir_lock);
+        if held.is_some() {
+            if let Err(error) = self.cache.fs.remove(&self.path) {
+                tracing::warn!(%error, "could not delete an obsolete table; the next open will");
+            }
         }
     }
 }

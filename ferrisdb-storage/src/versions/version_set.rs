@@ -196,7 +196,7 @@ impl VersionSet {
     /// The error of opening the table file.
     pub(crate) fn open_table(&self, record: TableRecord) -> Result<Arc<Table>> {
         let path = self.dir.join(table_file_name(record.file_number));
-        Table::open(&self.table_cache, &self.fs, &path, record, &self.dir_lock)
+        Table::open(&self.table_cache, &path, record, &self.dir_lock)
     }
 
     /// How many table files are open.

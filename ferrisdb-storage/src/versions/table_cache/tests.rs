@@ -33,6 +33,11 @@ fn tables(count: u64) -> (SharedFileSystem, Vec<(PathBuf, TableRecord)>) {
     (fs, paths)
 }
 
+/// No directory lock: these files are never made obsolete.
+fn unlocked() -> DirectoryLock {
+    Arc::new(std::sync::Mutex::new(None))
+}
+
 fn cache(fs: &SharedFileSystem, capacity: usize) -> Arc<TableCache> {
     Arc::new(TableCache::new(
         Arc::clone(fs),
@@ -56,7 +61,7 @@ fn no_more_files_stay_open_than_the_capacity_and_closed_ones_reopen() {
     let cache = cache(&fs, 3);
     let files: Vec<_> = paths
         .iter()
-        .map(|p| cache.open(&p.0, &p.1).unwrap())
+        .map(|p| cache.open(&p.0, &p.1, &unlocked()).unwrap())
         .collect();
     assert_eq!(cache.open_files(), 3);
     let open = files.iter().filter(|f| f.reader.load().is_some()).count();
@@ -77,15 +82,15 @@ fn no_more_files_stay_open_than_the_capacity_and_closed_ones_reopen() {
 fn the_least_recently_read_file_is_closed_first() {
     let (fs, paths) = tables(4);
     let cache = cache(&fs, 2);
-    let first = cache.open(&paths[0].0, &paths[0].1).unwrap();
-    let second = cache.open(&paths[1].0, &paths[1].1).unwrap();
+    let first = cache.open(&paths[0].0, &paths[0].1, &unlocked()).unwrap();
+    let second = cache.open(&paths[1].0, &paths[1].1, &unlocked()).unwrap();
     // A new file counts as read: the oldest goes to make room for it.
-    let third = cache.open(&paths[2].0, &paths[2].1).unwrap();
+    let third = cache.open(&paths[2].0, &paths[2].1, &unlocked()).unwrap();
     assert!(first.reader.load().is_none(), "the oldest file is closed");
     assert!(second.reader.load().is_some() && third.reader.load().is_some());
     // The second is read again; the third is not since the hand passed.
     read(&second, 1);
-    let fourth = cache.open(&paths[3].0, &paths[3].1).unwrap();
+    let fourth = cache.open(&paths[3].0, &paths[3].1, &unlocked()).unwrap();
     assert!(second.reader.load().is_some(), "the file read stays open");
     assert!(third.reader.load().is_none(), "the file not read is closed");
     assert!(fourth.reader.load().is_some());
@@ -98,7 +103,7 @@ fn dropped_files_are_no_longer_counted() {
     let cache = cache(&fs, 8);
     let files: Vec<_> = paths
         .iter()
-        .map(|p| cache.open(&p.0, &p.1).unwrap())
+        .map(|p| cache.open(&p.0, &p.1, &unlocked()).unwrap())
         .collect();
     assert_eq!(cache.open_files(), 4);
     drop(files);
@@ -114,10 +119,10 @@ fn a_reopened_file_finds_the_blocks_it_cached() {
         Arc::clone(&block_cache),
         1,
     ));
-    let first = cache.open(&paths[0].0, &paths[0].1).unwrap();
+    let first = cache.open(&paths[0].0, &paths[0].1, &unlocked()).unwrap();
     read(&first, 0);
     let misses = block_cache.misses();
-    let _second = cache.open(&paths[1].0, &paths[1].1).unwrap();
+    let _second = cache.open(&paths[1].0, &paths[1].1, &unlocked()).unwrap();
     assert!(first.reader.load().is_none(), "closed to make room");
     read(&first, 0);
     assert_eq!(
@@ -131,9 +136,9 @@ fn a_reopened_file_finds_the_blocks_it_cached() {
 fn a_reader_in_use_outlives_its_file_being_closed() {
     let (fs, paths) = tables(2);
     let cache = cache(&fs, 1);
-    let first = cache.open(&paths[0].0, &paths[0].1).unwrap();
+    let first = cache.open(&paths[0].0, &paths[0].1, &unlocked()).unwrap();
     let held = first.reader().unwrap();
-    let _second = cache.open(&paths[1].0, &paths[1].1).unwrap();
+    let _second = cache.open(&paths[1].0, &paths[1].1, &unlocked()).unwrap();
     assert!(first.reader.load().is_none());
     let value = held.get(b"key0", 1).unwrap().unwrap().value;
     assert_eq!(&value[..], b"value 0");
@@ -145,7 +150,7 @@ fn concurrent_reads_of_more_files_than_the_capacity_all_succeed() {
     let cache = cache(&fs, 4);
     let files: Vec<_> = paths
         .iter()
-        .map(|p| cache.open(&p.0, &p.1).unwrap())
+        .map(|p| cache.open(&p.0, &p.1, &unlocked()).unwrap())
         .collect();
     std::thread::scope(|scope| {
         for thread in 0..4u64 {
@@ -167,8 +172,8 @@ fn concurrent_reads_of_more_files_than_the_capacity_all_succeed() {
 fn a_missing_file_is_an_error_not_a_panic() {
     let (fs, paths) = tables(2);
     let cache = cache(&fs, 1);
-    let first = cache.open(&paths[0].0, &paths[0].1).unwrap();
-    let _second = cache.open(&paths[1].0, &paths[1].1).unwrap();
+    let first = cache.open(&paths[0].0, &paths[0].1, &unlocked()).unwrap();
+    let _second = cache.open(&paths[1].0, &paths[1].1, &unlocked()).unwrap();
     fs.remove(&paths[0].0).unwrap();
     let error = first.reader().unwrap_err();
     assert!(error.to_string().contains("000000.sst"), "{error}");
@@ -178,8 +183,8 @@ fn a_missing_file_is_an_error_not_a_panic() {
 fn a_reopened_file_that_is_no_longer_the_table_is_refused() {
     let (fs, paths) = tables(2);
     let cache = cache(&fs, 1);
-    let first = cache.open(&paths[0].0, &paths[0].1).unwrap();
-    let _second = cache.open(&paths[1].0, &paths[1].1).unwrap();
+    let first = cache.open(&paths[0].0, &paths[0].1, &unlocked()).unwrap();
+    let _second = cache.open(&paths[1].0, &paths[1].1, &unlocked()).unwrap();
     // Another table under the first one's name, as a restored backup of
     // another database could leave it.
     let other = fs.read_all(&paths[1].0).unwrap();
