@@ -8,7 +8,6 @@
 //! [`space_amplification`](StorageEngine::space_amplification)).
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use super::StorageEngine;
@@ -73,11 +72,17 @@ impl StorageEngine {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`](crate::Error::Io) if the sync failed;
-    /// [`Error::Closed`](crate::Error::Closed) once the database is closed.
+    /// [`Error::Io`](crate::Error::Io) if the sync failed, which stops the
+    /// database as a failed write's sync does (later writes get
+    /// [`Error::Background`](crate::Error::Background) until it is
+    /// reopened); [`Error::Closed`](crate::Error::Closed) once the database
+    /// is closed.
     pub fn sync_wal(&self) -> Result<()> {
-        let wal = Arc::clone(&self.inner()?.wal);
-        wal.sync()
+        let inner = self.inner()?;
+        inner
+            .wal
+            .sync()
+            .inspect_err(|error| inner.stop_after_failed_log(error, "sync"))
     }
 
     /// Writes a consistent copy of the database to `dir`, which must not
