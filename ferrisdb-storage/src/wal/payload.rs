@@ -18,8 +18,8 @@
 use ferrisdb_core::coding::{encode_varint64, DecodeError, Decoder};
 
 use super::format::{
-    FILE_HEADER_SIZE, FORMAT_VERSION_1, MAX_RECORD_PREFIX_LEN, MAX_VARINT64_LEN, RECORD_KIND_DATA,
-    RECORD_KIND_LEGACY_BATCH, RECORD_KIND_OFFSET, RECORD_KIND_SEAL,
+    FILE_HEADER_SIZE, FORMAT_VERSION_1, FORMAT_VERSION_2, MAX_RECORD_PREFIX_LEN, MAX_VARINT64_LEN,
+    RECORD_KIND_DATA, RECORD_KIND_LEGACY_BATCH, RECORD_KIND_OFFSET, RECORD_KIND_SEAL,
 };
 use super::fragment::frame_record;
 
@@ -108,10 +108,13 @@ pub(crate) fn plausible_start(
     let Ok(kind) = dec.u8("record kind") else {
         return true;
     };
-    if !matches!(
-        kind,
-        RECORD_KIND_LEGACY_BATCH | RECORD_KIND_SEAL | RECORD_KIND_DATA
-    ) {
+    let known = match kind {
+        RECORD_KIND_SEAL => true,
+        RECORD_KIND_DATA => version > FORMAT_VERSION_2,
+        RECORD_KIND_LEGACY_BATCH => version == FORMAT_VERSION_2,
+        _ => false,
+    };
+    if !known {
         return false;
     }
     match dec.varint64("log number") {
@@ -169,8 +172,14 @@ pub(crate) fn decode(
         ));
     }
     let data_kind = match kind {
-        RECORD_KIND_DATA => PayloadKind::Data,
-        RECORD_KIND_LEGACY_BATCH => PayloadKind::LegacyBatch,
+        RECORD_KIND_DATA if version > FORMAT_VERSION_2 => PayloadKind::Data,
+        RECORD_KIND_LEGACY_BATCH if version == FORMAT_VERSION_2 => PayloadKind::LegacyBatch,
+        RECORD_KIND_DATA | RECORD_KIND_LEGACY_BATCH => {
+            return Err(DecodeError::new(
+                0,
+                format!("record kind {kind} is not one a version {version} log holds"),
+            ))
+        }
         RECORD_KIND_SEAL if dec.is_empty() => return Ok(Payload::Seal { durable }),
         RECORD_KIND_SEAL => {
             return Err(dec.error(format!("{} unexpected bytes after a seal", dec.remaining())))
@@ -199,13 +208,17 @@ mod tests {
     #[test]
     fn data_records_and_seals_round_trip_with_their_durable_length() {
         for durable in [24, 127, 128, 1 << 20, u64::MAX >> 1] {
-            for (kind, payload_kind) in [
-                (RECORD_KIND_DATA, PayloadKind::Data),
-                (RECORD_KIND_LEGACY_BATCH, PayloadKind::LegacyBatch),
+            for (kind, payload_kind, version) in [
+                (RECORD_KIND_DATA, PayloadKind::Data, FORMAT_VERSION),
+                (
+                    RECORD_KIND_LEGACY_BATCH,
+                    PayloadKind::LegacyBatch,
+                    FORMAT_VERSION_2,
+                ),
             ] {
                 let bytes = payload(kind, 7, durable, b"anything");
-                assert!(plausible_start(&bytes, FORMAT_VERSION, 7, u64::MAX));
-                let decoded = decode(&bytes, FORMAT_VERSION, 7, u64::MAX).unwrap();
+                assert!(plausible_start(&bytes, version, 7, u64::MAX));
+                let decoded = decode(&bytes, version, 7, u64::MAX).unwrap();
                 let Payload::Data {
                     kind: got,
                     durable: Some(got_durable),
@@ -246,6 +259,24 @@ mod tests {
             let bytes = payload(RECORD_KIND_SEAL, 300, 24, b"");
             assert!(decode(&bytes[..cut], FORMAT_VERSION, 300, 100).is_err());
         }
+    }
+
+    /// Regression (from the review of the WAL change): each log version
+    /// holds one kind of data record; the other is damage, not a batch to
+    /// decode in the wrong encoding.
+    #[test]
+    fn a_data_record_of_the_other_log_version_is_damage() {
+        for (kind, version) in [
+            (RECORD_KIND_LEGACY_BATCH, FORMAT_VERSION),
+            (RECORD_KIND_DATA, FORMAT_VERSION_2),
+        ] {
+            let bytes = payload(kind, 3, 24, b"x");
+            assert!(!plausible_start(&bytes, version, 3, 100));
+            let err = decode(&bytes, version, 3, 100).unwrap_err();
+            assert!(err.reason().contains("is not one a version"), "{err}");
+        }
+        let legacy = payload(RECORD_KIND_LEGACY_BATCH, 3, 24, b"x");
+        assert!(decode(&legacy, FORMAT_VERSION_2, 3, 100).is_ok());
     }
 
     #[test]
