@@ -11,33 +11,12 @@ use super::format::{
     BODY_LEN_OFFSET, CHECKSUM_LEN, FEATURE_FLAGS_LEN, FORMAT_VERSION, HEADER_LEN,
     INCOMPAT_SUPPORTED, MAGIC, RO_COMPAT_SUPPORTED, VERSION_OFFSET,
 };
+use super::tests::worked_example;
 use super::*;
-use crate::{Error, InternalKey};
+use crate::Error;
 
 fn path() -> PathBuf {
     PathBuf::from("/db/MANIFEST")
-}
-
-/// A database with a table, declaring `features`.
-fn state_with(features: Features) -> ManifestState {
-    ManifestState {
-        next_file_number: 5,
-        log_number: 4,
-        last_timestamp: 42,
-        tables: vec![TableRecord {
-            level: 0,
-            file_number: 3,
-            file_size: 1234,
-            entry_count: 2,
-            tombstone_count: 1,
-            smallest: InternalKey::new("a", 42),
-            largest: InternalKey::new("b", 41),
-            min_timestamp: 41,
-            max_timestamp: 42,
-        }],
-        closed_log: None,
-        features,
-    }
 }
 
 /// A manifest of `version` around `body`, with a matching length and
@@ -101,12 +80,12 @@ fn a_newer_version_needs_a_newer_ferrisdb_whatever_its_body() {
 
 #[test]
 fn a_damaged_version_is_damage_not_a_newer_format() {
-    let mut file = state_with(Features::default()).encode();
+    let mut file = worked_example(Features::default()).encode();
     file[VERSION_OFFSET] ^= 0x40;
     let err = ManifestState::decode(&file, &path()).unwrap_err();
     assert!(matches!(err, Error::ChecksumMismatch { .. }), "{err}");
 
-    let file = sealed(0, body(&state_with(Features::default()).encode()));
+    let file = sealed(0, body(&worked_example(Features::default()).encode()));
     let err = ManifestState::decode(&file, &path()).unwrap_err();
     assert!(
         matches!(err, Error::Corruption { offset, .. } if offset == VERSION_OFFSET as u64),
@@ -138,7 +117,7 @@ fn an_unknown_incompatible_feature_is_refused_before_the_rest_is_read() {
     // Code that knows the feature reads the database, and its records.
     let mut features = Features::default();
     features.add_record(FeatureClass::Incompatible, 7, b"payload".to_vec());
-    let state = state_with(features);
+    let state = worked_example(features);
     let knows = Support {
         incompat: 1 << 7,
         ..THIS_CODE
@@ -155,7 +134,7 @@ fn an_unknown_incompatible_feature_is_refused_before_the_rest_is_read() {
 fn an_unknown_read_only_compatible_feature_is_refused() {
     let mut features = Features::default();
     features.declare(FeatureClass::ReadOnlyCompatible, 63);
-    let state = state_with(features);
+    let state = worked_example(features);
     let err = ManifestState::decode(&state.encode(), &path()).unwrap_err();
     assert!(err.to_string().contains("must not write"), "{err}");
     assert_eq!(
@@ -180,7 +159,7 @@ fn an_unknown_read_only_compatible_feature_is_refused() {
     let mut features = Features::default();
     features.declare(FeatureClass::ReadOnlyCompatible, 1);
     features.declare(FeatureClass::Incompatible, 2);
-    let err = ManifestState::decode(&state_with(features).encode(), &path()).unwrap_err();
+    let err = ManifestState::decode(&worked_example(features).encode(), &path()).unwrap_err();
     assert!(matches!(
         unsupported(err),
         Unsupported::Features {
@@ -197,7 +176,7 @@ fn unknown_compatible_features_and_their_records_are_kept_byte_for_byte() {
     features.declare(FeatureClass::Compatible, 9);
     features.add_record(FeatureClass::Compatible, 63, Vec::new());
     features.add_record(FeatureClass::Compatible, 3, vec![0xff; 300]);
-    let file = state_with(features).encode();
+    let file = worked_example(features).encode();
     let state = ManifestState::decode(&file, &path()).unwrap();
     assert_eq!(
         state.features.flags(FeatureClass::Compatible),
@@ -213,7 +192,7 @@ fn unknown_compatible_features_and_their_records_are_kept_byte_for_byte() {
 
 #[test]
 fn a_record_of_a_feature_the_flags_do_not_declare_is_damage() {
-    let fields = body(&state_with(Features::default()).encode())[FEATURE_FLAGS_LEN..].to_vec();
+    let fields = body(&worked_example(Features::default()).encode())[FEATURE_FLAGS_LEN..].to_vec();
     let record_at = (HEADER_LEN + FEATURE_FLAGS_LEN + fields.len()) as u64;
     let cases: [(&str, &[u8], &str); 5] = [
         ("undeclared", b"\x00\x03\x01x", "do not declare"),
@@ -247,7 +226,7 @@ fn a_record_of_a_feature_the_flags_do_not_declare_is_damage() {
 fn every_truncation_and_flipped_byte_of_a_manifest_with_features_is_damage() {
     let mut features = Features::default();
     features.add_record(FeatureClass::Compatible, 0, b"kept".to_vec());
-    let file = state_with(features).encode();
+    let file = worked_example(features).encode();
     for cut in 0..file.len() {
         let err = ManifestState::decode(&file[..cut], &path()).unwrap_err();
         assert!(err.is_corruption(), "cut at {cut}: {err}");
@@ -267,7 +246,7 @@ fn crafted_bodies_give_errors_not_panics() {
     let mut features = Features::default();
     features.add_record(FeatureClass::Compatible, 1, b"abc".to_vec());
     features.declare(FeatureClass::Compatible, 2);
-    let valid = body(&state_with(features).encode()).to_vec();
+    let valid = body(&worked_example(features).encode()).to_vec();
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = move || {
         seed ^= seed << 13;
@@ -315,7 +294,7 @@ fn store_writes_what_load_reads_back_with_its_features() {
     fs.create_dir_all(dir).unwrap();
     let mut features = Features::default();
     features.add_record(FeatureClass::Compatible, 4, b"data".to_vec());
-    let state = state_with(features);
+    let state = worked_example(features);
     store(&fs, dir, &state).unwrap();
     assert_eq!(load(&fs, dir).unwrap(), Some(state));
     let bytes = fs.read_all(&dir.join("MANIFEST")).unwrap();

@@ -58,6 +58,29 @@ fn encode_decode_round_trips() {
 /// wrote it (version 3 with no features, the others without feature flags)
 /// still decodes; the version-4 bytes are checked by
 /// `tests/manifest_format_example.rs`.
+/// The state of the spec's worked example (one table, `a@42` to `b@41`),
+/// declaring `features`.
+pub(super) fn worked_example(features: Features) -> ManifestState {
+    ManifestState {
+        next_file_number: 5,
+        log_number: 4,
+        last_timestamp: 42,
+        tables: vec![TableRecord {
+            level: 0,
+            file_number: 3,
+            file_size: 1234,
+            entry_count: 2,
+            tombstone_count: 1,
+            smallest: InternalKey::new("a", 42),
+            largest: InternalKey::new("b", 41),
+            min_timestamp: 41,
+            max_timestamp: 42,
+        }],
+        closed_log: None,
+        features,
+    }
+}
+
 #[test]
 fn the_worked_example_of_versions_3_2_and_1_decodes() {
     let body = "05042a00000000000000010003d2090201\
@@ -71,25 +94,7 @@ fn the_worked_example_of_versions_3_2_and_1_decodes() {
             .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
             .collect()
     };
-    let table = TableRecord {
-        level: 0,
-        file_number: 3,
-        file_size: 1234,
-        entry_count: 2,
-        tombstone_count: 1,
-        smallest: InternalKey::new("a", 42),
-        largest: InternalKey::new("b", 41),
-        min_timestamp: 41,
-        max_timestamp: 42,
-    };
-    let expected = ManifestState {
-        next_file_number: 5,
-        log_number: 4,
-        last_timestamp: 42,
-        tables: vec![table],
-        closed_log: None,
-        features: Features::default(),
-    };
+    let expected = worked_example(Features::default());
     let version_2 = hex(&format!(
         "4644424d414e49460200000037000000{body}0000e3143997"
     ));
