@@ -144,7 +144,7 @@ impl TableCache {
             ring.open += 1;
         }
         // It was opened to be read: it counts as read, so the hand closes an
-        // older file first. Relaxed: as in `TableFile::reader`.
+        // older file first. Relaxed: as in `TableFile::mark_read`.
         file.referenced.store(true, Ordering::Relaxed);
         ring.files.push_back(Arc::downgrade(file));
         // Each pass of the hand clears the bits it passes, so at most two
@@ -181,11 +181,7 @@ impl TableFile {
     ///
     /// The error of reopening the table.
     pub(crate) fn reader(self: &Arc<Self>) -> Result<Arc<TableReader>> {
-        // Relaxed: a hint for the clock hand. Set only when clear, so reads
-        // of a busy table do not keep writing its cache line.
-        if !self.referenced.load(Ordering::Relaxed) {
-            self.referenced.store(true, Ordering::Relaxed);
-        }
+        self.mark_read();
         if let Some(reader) = self.reader.load_full() {
             return Ok(reader);
         }
@@ -214,16 +210,22 @@ impl TableFile {
         let guard = self.reader.load();
         match guard.as_ref() {
             Some(reader) => {
-                // Relaxed: as in `reader`.
-                if !self.referenced.load(Ordering::Relaxed) {
-                    self.referenced.store(true, Ordering::Relaxed);
-                }
+                self.mark_read();
                 read(reader)
             }
             None => {
                 drop(guard);
                 read(&*self.reader()?)
             }
+        }
+    }
+
+    /// Notes a read, for the clock hand. Relaxed: a hint for which file to
+    /// close. Set only when clear, so reads of a busy table do not keep
+    /// writing its cache line.
+    fn mark_read(&self) {
+        if !self.referenced.load(Ordering::Relaxed) {
+            self.referenced.store(true, Ordering::Relaxed);
         }
     }
 
