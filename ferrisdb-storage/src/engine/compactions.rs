@@ -129,6 +129,9 @@ impl Inner {
 
     /// Carries out one choice, and counts it.
     pub(crate) fn compact_choice(&self, choice: &CompactionChoice) -> Result<()> {
+        if *choice == CompactionChoice::Nothing {
+            return Ok(());
+        }
         let started = Instant::now();
         let context = CompactionContext {
             versions: &self.versions,
@@ -138,9 +141,6 @@ impl Inner {
             rate_limiter: self.rate_limiter.as_ref(),
             stop: &self.stopping,
         };
-        if *choice == CompactionChoice::Nothing {
-            return Ok(());
-        }
         let done = compaction::run(choice, &context)?;
         Counters::add(&self.counters.compaction_bytes_read, done.bytes_read);
         Counters::add(&self.counters.compaction_bytes, done.bytes_written);
