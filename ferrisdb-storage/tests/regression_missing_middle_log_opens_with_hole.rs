@@ -23,14 +23,14 @@ use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode};
 
 mod common;
 
-use common::{dir, fault_config};
+use common::{dir, fault_config, writes_left_in_logs, Ending};
 
 const PUTS: usize = 60;
 
 fn config(fs: &FaultFileSystem, mode: RecoveryMode) -> StorageConfig {
     StorageConfig {
         wal_sync_mode: SyncMode::Full,
-        // Several logs; the MemTable never fills, so none is retired.
+        // Several logs, all kept by `writes_left_in_logs`.
         wal_max_file_size: 8 << 10,
         ..fault_config(fs, mode)
     }
@@ -43,11 +43,12 @@ fn key(i: usize) -> String {
 /// A closed database over at least three logs, with its second log removed.
 fn database_without_its_second_log() -> FaultFileSystem {
     let fs = FaultFileSystem::new();
-    let db = StorageEngine::open(config(&fs, RecoveryMode::default())).unwrap();
-    for i in 0..PUTS {
-        db.put(key(i), vec![b'v'; 500]).unwrap();
-    }
-    db.close().unwrap();
+    let config = config(&fs, RecoveryMode::default());
+    let fs = writes_left_in_logs(&fs, config, Ending::Close, |db| {
+        for i in 0..PUTS {
+            db.put(key(i), vec![b'v'; 500]).unwrap();
+        }
+    });
     let logs = wal_files(&fs, &dir()).unwrap();
     assert!(logs.len() >= 3, "{logs:?}");
     fs.remove(&logs[1].1).unwrap();

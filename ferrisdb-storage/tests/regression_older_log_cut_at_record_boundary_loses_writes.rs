@@ -9,15 +9,19 @@
 //! older log without one is corruption, reported at the offset where its
 //! seal should be.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use ferrisdb_storage::fs::OsFileSystem;
-use ferrisdb_storage::internals::wal::wal_files;
+use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
+use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode};
 use ferrisdb_storage::{Error, StorageConfig, StorageEngine};
 
+mod common;
+
+use common::{dir, fault_config, writes_left_in_logs, Ending};
+
 /// The database's logs, oldest first.
-fn logs(dir: &Path) -> Vec<PathBuf> {
-    wal_files(&OsFileSystem, dir)
+fn logs(fs: &FaultFileSystem) -> Vec<PathBuf> {
+    wal_files(fs, &dir())
         .unwrap()
         .into_iter()
         .map(|(_, path)| path)
@@ -30,32 +34,36 @@ fn key(i: usize) -> String {
 
 #[test]
 fn regression_older_log_cut_at_record_boundary_loses_writes() {
-    let dir = tempfile::tempdir().unwrap();
+    let fs = FaultFileSystem::new();
     let config = StorageConfig {
-        // Small logs, so the puts below fill several; the MemTable never
-        // fills, so every log stays until the next open.
+        // Small logs, so the puts below fill several, all kept by
+        // `writes_left_in_logs`.
         wal_max_file_size: 8 << 10,
-        ..StorageConfig::new(dir.path())
+        ..fault_config(&fs, RecoveryMode::default())
     };
-    let db = StorageEngine::open(config.clone()).unwrap();
-    for i in 0..5 {
-        db.put(key(i), vec![b'v'; 500]).unwrap();
-    }
-    // The first log as it was after five puts: a prefix ending at a record
-    // boundary (every put is handed to the OS before it returns).
-    let first = logs(dir.path()).remove(0);
-    let cut = std::fs::read(&first).unwrap();
-    for i in 5..60 {
-        db.put(key(i), vec![b'v'; 500]).unwrap();
-    }
-    db.close().unwrap();
-    assert!(logs(dir.path()).len() >= 3, "{:?}", logs(dir.path()));
-    let whole = std::fs::read(&first).unwrap();
+    let mut cut = Vec::new();
+    let fs = writes_left_in_logs(&fs, config.clone(), Ending::Close, |db| {
+        for i in 0..5 {
+            db.put(key(i), vec![b'v'; 500]).unwrap();
+        }
+        // The first log as it was after five puts: a prefix ending at a
+        // record boundary (every put is handed to the file system before it
+        // returns).
+        cut = fs.read_all(&logs(&fs)[0]).unwrap();
+        for i in 5..60 {
+            db.put(key(i), vec![b'v'; 500]).unwrap();
+        }
+    });
+    let first = logs(&fs).remove(0);
+    assert!(logs(&fs).len() >= 3, "{:?}", logs(&fs));
+    let whole = fs.read_all(&first).unwrap();
     assert!(
         whole.len() > cut.len() + 1_000,
         "later puts went to the first log too"
     );
-    std::fs::write(&first, &cut).unwrap();
+    let mut file = fs.create(&first).unwrap();
+    file.append(&cut).unwrap();
+    file.sync().unwrap();
 
     match StorageEngine::open(config) {
         Ok(db) => {

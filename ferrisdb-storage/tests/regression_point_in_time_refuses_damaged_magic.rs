@@ -20,7 +20,7 @@ use ferrisdb_storage::{StorageConfig, StorageEngine};
 
 mod common;
 
-use common::{dir, fault_config};
+use common::{dir, fault_config, writes_left_in_logs, Ending};
 
 fn config(fs: &FaultFileSystem, mode: RecoveryMode) -> StorageConfig {
     StorageConfig {
@@ -40,11 +40,12 @@ fn rewrite(fs: &FaultFileSystem, path: &Path, change: impl FnOnce(&mut Vec<u8>))
 /// A closed database of `n01`..`n30` over several small logs.
 fn closed_database() -> (FaultFileSystem, Vec<PathBuf>) {
     let fs = FaultFileSystem::new();
-    let db = StorageEngine::open(config(&fs, RecoveryMode::default())).unwrap();
-    for i in 1..=30 {
-        db.put(format!("n{i:02}"), vec![i as u8; 500]).unwrap();
-    }
-    db.close().unwrap();
+    let config = config(&fs, RecoveryMode::default());
+    let fs = writes_left_in_logs(&fs, config, Ending::Close, |db| {
+        for i in 1..=30 {
+            db.put(format!("n{i:02}"), vec![i as u8; 500]).unwrap();
+        }
+    });
     let logs: Vec<PathBuf> = wal_files(&fs, &dir())
         .unwrap()
         .into_iter()

@@ -30,7 +30,7 @@ use ferrisdb_storage::{Error, StorageConfig, StorageEngine, SyncMode, WriteBatch
 
 mod common;
 
-use common::{dir, fault_config};
+use common::{dir, fault_config, writes_left_in_logs, Ending};
 
 const PUTS: usize = 150;
 
@@ -38,8 +38,7 @@ fn config(fs: &FaultFileSystem, mode: RecoveryMode) -> StorageConfig {
     StorageConfig {
         wal_sync_mode: SyncMode::Full,
         // Logs past one 32 KiB block, so an older log has a block boundary
-        // with records on both sides; the default MemTable never fills, so
-        // no flush retires a log.
+        // with records on both sides; `writes_left_in_logs` keeps them all.
         wal_max_file_size: 40 << 10,
         ..fault_config(fs, mode)
     }
@@ -90,33 +89,15 @@ impl Log {
     }
 }
 
-/// How the database stopped before the damage.
-#[derive(Debug, Clone, Copy)]
-enum Ending {
-    /// Power loss while open: the newest log has no seal.
-    Crash,
-    /// `close`: every log is sealed.
-    Close,
-}
-
 /// A database of `PUTS` puts over at least four logs, and its logs.
 fn database(ending: Ending) -> (FaultFileSystem, Vec<Log>) {
     let fs = FaultFileSystem::new();
-    let db = StorageEngine::open(config(&fs, RecoveryMode::default())).unwrap();
-    for i in 0..PUTS {
-        db.put(key(i), vec![b'v'; 900 + i]).unwrap();
-    }
-    let fs = match ending {
-        Ending::Crash => {
-            let rebooted = fs.crash();
-            drop(db);
-            rebooted
+    let config = config(&fs, RecoveryMode::default());
+    let fs = writes_left_in_logs(&fs, config, ending, |db| {
+        for i in 0..PUTS {
+            db.put(key(i), vec![b'v'; 900 + i]).unwrap();
         }
-        Ending::Close => {
-            db.close().unwrap();
-            fs
-        }
-    };
+    });
     let logs: Vec<Log> = wal_files(&fs, &dir())
         .unwrap()
         .iter()

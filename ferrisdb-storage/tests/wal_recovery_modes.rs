@@ -16,7 +16,7 @@ use ferrisdb_storage::{StorageConfig, StorageEngine, WriteBatch};
 
 mod common;
 
-use common::{dir, error_offset, fault_config};
+use common::{dir, error_offset, fault_config, writes_left_in_logs, Ending};
 
 const MODES: [RecoveryMode; 3] = [
     RecoveryMode::TolerateCorruptedTail,
@@ -182,11 +182,16 @@ fn point_in_time_drops_every_log_after_damage_in_a_sealed_one() {
         wal_max_file_size: 4 << 10,
         ..fault_config(&fs, mode)
     };
-    let db = StorageEngine::open(small_logs(RecoveryMode::default())).unwrap();
-    for i in 1..=30 {
-        db.put(format!("n{i:02}"), vec![i as u8; 500]).unwrap();
-    }
-    db.close().unwrap();
+    let fs = writes_left_in_logs(
+        &fs,
+        small_logs(RecoveryMode::default()),
+        Ending::Close,
+        |db| {
+            for i in 1..=30 {
+                db.put(format!("n{i:02}"), vec![i as u8; 500]).unwrap();
+            }
+        },
+    );
     let logs = wal_files(&fs, &dir()).unwrap();
     assert!(logs.len() >= 3, "{} logs", logs.len());
     let first = &logs[0].1;

@@ -77,9 +77,10 @@ pub struct StorageConfig {
     /// Frozen MemTables that may wait for their flush before writers stall.
     /// Default 2.
     pub max_immutable_memtables: usize,
-    /// The engine starts a new write-ahead log file before a record would
-    /// take the current one past this size, and with every new MemTable.
-    /// Default 64 MiB.
+    /// The active MemTable is frozen, and a new write-ahead log file
+    /// started, before a record would take the current log past this size
+    /// (a log holds the writes of one MemTable, so this also bounds the
+    /// bytes a MemTable may log). Default 64 MiB.
     pub wal_max_file_size: u64,
     /// Target size of a table's data blocks, before compression. Default
     /// 4 KiB.

@@ -1,13 +1,14 @@
 //! Making room for a write: freezing a full MemTable (it starts a new log
-//! and goes to the flush thread), starting a new log when the current one is
-//! full, and slowing down or stalling writers while too many frozen
-//! MemTables or level-0 tables wait for the background.
+//! and goes to the flush thread) and slowing down or stalling writers while
+//! too many frozen MemTables or level-0 tables wait for the background.
 //!
 //! The engine owns its logs' numbering and rotation; the log writer only
-//! appends. A log starts with every new MemTable, so each MemTable's writes
-//! begin in a log of their own, and, within one MemTable, when a record
-//! would take the log past `StorageConfig::wal_max_file_size`
-//! ([`Inner::start_new_log`] is the one place either happens).
+//! appends. Each log holds the writes of exactly one MemTable: a MemTable is
+//! full when the next record would take it past its size, or its log past
+//! `StorageConfig::wal_max_file_size`, and a new log starts with every new
+//! MemTable ([`Inner::start_new_log`] is the one place it happens). So a
+//! log is deleted as soon as its one MemTable is flushed, and recovery never
+//! has to split a log between MemTables.
 //!
 //! Called by the write path (`write.rs`) under the write mutex; the rules
 //! are RocksDB's: past `level0_slowdown_writes_trigger` each write is delayed
@@ -27,8 +28,9 @@ use crate::wal::len_after_append;
 use crate::Result;
 
 impl Inner {
-    /// Ensures the active MemTable can take `needed` more bytes, freezing it
-    /// and stalling as necessary:
+    /// Ensures the active MemTable can take `needed` more bytes, and its log
+    /// a record of `payload_len` bytes, freezing it and stalling as
+    /// necessary:
     ///
     /// - level 0 at `level0_stop_writes_trigger` tables, or
     ///   `max_immutable_memtables` frozen MemTables: wait for the background
@@ -43,10 +45,6 @@ impl Inner {
     /// writers, under the write mutex, replace the active MemTable, so it
     /// stays the active one until the mutex is released, even if the flush
     /// thread installs a new super version meanwhile.
-    ///
-    /// Then, if a record of `payload_len` bytes would take the log past
-    /// `wal_max_file_size`, starts a new log (one without records takes any
-    /// record, however large).
     pub(super) fn make_room(
         &self,
         state: &mut MutexGuard<'_, WriteState>,
@@ -60,7 +58,11 @@ impl Inner {
             let level0 = self.level0_for_stalls(&current);
             let too_many_frozen = current.frozen.len() >= self.config.max_immutable_memtables;
             let active = &current.active;
-            let fits = active.memory_usage().saturating_add(needed) <= active.max_size();
+            // A log without records takes any record, however large.
+            let log_full = state.log_len > FILE_HEADER_SIZE as u64
+                && len_after_append(state.log_len, payload_len) > self.config.wal_max_file_size;
+            let fits =
+                !log_full && active.memory_usage().saturating_add(needed) <= active.max_size();
             if level0 >= self.config.level0_stop_writes_trigger || (!fits && too_many_frozen) {
                 stalled_since.get_or_insert_with(|| {
                     tracing::warn!(
@@ -92,7 +94,8 @@ impl Inner {
             }
             if active.is_empty() {
                 // A batch larger than a whole MemTable: give it a MemTable of
-                // its own size rather than freezing an empty one.
+                // its own size rather than freezing an empty one. (An empty
+                // MemTable's log holds no records, so it is never full.)
                 let big = Arc::new(MemTable::with_filter(needed, self.config.memtable_filter));
                 self.versions.modify_current(|now| now.with_active(big));
             } else {
@@ -104,12 +107,6 @@ impl Inner {
             let waited = since.elapsed();
             Counters::add(&self.counters.stall_nanos, waited.as_nanos() as u64);
             telemetry::stalled(waited);
-        }
-        let len = state.log_len;
-        if len > FILE_HEADER_SIZE as u64
-            && len_after_append(len, payload_len) > self.config.wal_max_file_size
-        {
-            self.start_new_log(state)?;
         }
         Ok(current)
     }
@@ -127,7 +124,8 @@ impl Inner {
     }
 
     /// Finishes the current log (synced and sealed) and continues in a new
-    /// one, whose number it returns: the one place the engine's logs rotate.
+    /// one, whose number it returns: the one place the engine's logs rotate,
+    /// called whenever a new MemTable starts.
     pub(crate) fn start_new_log(&self, state: &mut WriteState) -> Result<u64> {
         // Taken first: when the numbers are used up, the log stays unsealed
         // and usable.

@@ -4,9 +4,9 @@
 //! write(batch)
 //!   ├─ check limits and the background error       (no lock)
 //!   ├─ lock `write`
-//!   │    ├─ make room: freeze a full MemTable, start a new log,
-//!   │    │             stall while too many frozen MemTables wait;
-//!   │    │             start a new log when this record would overfill it
+//!   │    ├─ make room: freeze a full MemTable (its size, or its log's
+//!   │    │             past wal_max_file_size) and start a new log;
+//!   │    │             stall while too many frozen MemTables wait
 //!   │    ├─ ts = last + 1 (refused past MAX_TIMESTAMP)
 //!   │    ├─ append the batch's bytes, stamped with ts, to the WAL
 //!   │    │                                         (to the OS, or buffered)

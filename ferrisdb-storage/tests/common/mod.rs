@@ -15,7 +15,7 @@ use ferrisdb_storage::fs::{FaultFileSystem, FaultKind, FileSystem, OpKind, Share
 use ferrisdb_storage::internals::wal::{
     PayloadKind, RecoveryMode, WalDamage, WalOptions, WalPosition, WalReader, WalRecord, WalWriter,
 };
-use ferrisdb_storage::{Error, Result, StorageConfig, Timestamp, WriteBatch};
+use ferrisdb_storage::{Error, Result, StorageConfig, StorageEngine, Timestamp, WriteBatch};
 use rand::Rng;
 
 /// The WAL scenarios' file system: FerrisDB's in-memory [`FaultFileSystem`].
@@ -65,12 +65,63 @@ pub fn dir() -> PathBuf {
 }
 
 /// A database in [`dir`] on `fs` that recovers its logs in `mode`; the
-/// scenarios that need more logs set `wal_max_file_size` over it.
+/// scenarios that need more logs set `wal_max_file_size` over it and write
+/// through [`writes_left_in_logs`].
 pub fn fault_config(fs: &FaultFileSystem, mode: RecoveryMode) -> StorageConfig {
     StorageConfig {
         wal_recovery_mode: mode,
         file_system: Arc::new(fs.clone()),
         ..StorageConfig::new(dir())
+    }
+}
+
+/// How a database stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Power loss while open: the newest log has no seal.
+    Crash,
+    /// `close`: every log is sealed, and the manifest records the newest
+    /// one's length.
+    Close,
+}
+
+/// Runs `write` on a database opened with `config` (on `fs`), then ends it
+/// as `ending` says, with every write still in its log: no MemTable is
+/// flushed. A log holds the writes of one MemTable and goes once that
+/// MemTable is flushed, so a scenario that needs several logs freezes
+/// MemTables (a small `wal_max_file_size` or `memtable_size`) while every
+/// table's sync is held; at the end the held flush fails (`Close`) or a
+/// crash leaves it out (`Crash`). Returns the file system as the ending
+/// left it.
+pub fn writes_left_in_logs(
+    fs: &FaultFileSystem,
+    config: StorageConfig,
+    ending: Ending,
+    write: impl FnOnce(&StorageEngine),
+) -> FaultFileSystem {
+    let held = fs.hold_syncs(".sst");
+    let db = StorageEngine::open(StorageConfig {
+        max_immutable_memtables: 1 << 10,
+        ..config
+    })
+    .unwrap();
+    write(&db);
+    match ending {
+        Ending::Crash => {
+            let rebooted = fs.crash();
+            held.release();
+            drop(db);
+            rebooted
+        }
+        Ending::Close => {
+            // The held flush fails, which stops the flush thread before it
+            // takes another MemTable; the close still seals the log.
+            fs.fail_path_at(1, true, &[OpKind::Sync], FaultKind::Io, ".sst");
+            held.release();
+            db.close().unwrap();
+            fs.heal();
+            fs.clone()
+        }
     }
 }
 
