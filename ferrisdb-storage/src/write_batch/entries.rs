@@ -120,9 +120,18 @@ pub(super) fn read_entry<'a>(
 pub fn decode_payload(input: &[u8]) -> Result<(Timestamp, Entries<'_>), DecodeError> {
     let mut dec = Decoder::new(input);
     let timestamp = dec.fixed64("batch timestamp")?;
+    let count_at = dec.position();
     let count = dec.varint32("batch entry count")?;
     let header_len = dec.position();
-    debug_assert!(header_len <= MAX_HEADER_SIZE);
+    if header_len > MAX_HEADER_SIZE {
+        // A varint may spell a small number in up to 10 bytes; no writer
+        // does, and the header must fit the space the write path keeps for
+        // it.
+        return Err(DecodeError::new(
+            count_at,
+            "the batch entry count is not in its shortest encoding",
+        ));
+    }
     read_entries(&mut dec, count, |dec| read_entry(dec).map(drop))?;
     let entries = Entries {
         bytes: &input[header_len..],
