@@ -128,6 +128,22 @@ pub(crate) fn plausible_start(
     }
 }
 
+/// Whether `data`, the payload of a record in log `log_number` (a file of
+/// format `version`), names another log: bytes a deleted log left on a
+/// page this file now holds, not a record of this log. (The record's CRC,
+/// which covers its offset, holds for the other log's record at the same
+/// offset.)
+pub(crate) fn names_another_log(data: &[u8], version: u32, log_number: u64) -> bool {
+    if version == FORMAT_VERSION_1 {
+        return false;
+    }
+    let mut dec = Decoder::new(data);
+    dec.u8("record kind").is_ok()
+        && dec
+            .varint64("log number")
+            .is_ok_and(|number| number != log_number)
+}
+
 /// Decodes the prefix of the payload of a record that starts at
 /// `record_start` in log `log_number`, a file of format `version`.
 ///
@@ -197,12 +213,24 @@ pub(crate) fn decode(
 mod tests {
     use super::*;
     use crate::wal::format::{FORMAT_VERSION, FORMAT_VERSION_2};
+    use ferrisdb_core::coding::put_varint64;
 
     /// A payload of `kind` with `body` after its prefix.
     fn payload(kind: u8, log: u64, durable: u64, body: &[u8]) -> Vec<u8> {
         let mut prefix = [0; MAX_RECORD_PREFIX_LEN];
         let len = encode_prefix(&mut prefix, kind, log, durable);
         [&prefix[..len], body].concat()
+    }
+
+    #[test]
+    fn a_record_of_another_log_is_told_from_other_bad_prefixes() {
+        let mut bytes = vec![RECORD_KIND_DATA];
+        put_varint64(&mut bytes, 9);
+        put_varint64(&mut bytes, FILE_HEADER_SIZE as u64);
+        assert!(names_another_log(&bytes, FORMAT_VERSION, 3));
+        assert!(!names_another_log(&bytes, FORMAT_VERSION, 9));
+        assert!(!names_another_log(&bytes, FORMAT_VERSION_1, 3));
+        assert!(!names_another_log(&bytes[..1], FORMAT_VERSION, 3));
     }
 
     #[test]

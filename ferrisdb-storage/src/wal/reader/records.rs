@@ -24,7 +24,9 @@ impl WalReader {
     /// Reads the record at the fragment reader's position and decodes its
     /// prefix; its payload is left in `self.scratch`. Returns its start, or
     /// the damage that ends the log. A record whose fragments all check out
-    /// but whose prefix is invalid is corruption, whatever follows it.
+    /// but whose prefix is invalid is corruption, whatever follows it,
+    /// unless it names another log: that is a stale page of a deleted log,
+    /// damage like any garbage (a torn tail past every durable length).
     pub(super) fn read_record(&mut self) -> std::result::Result<Option<(u64, Payload)>, Stop> {
         let Some(start) = next_record(&mut self.fragments, &mut self.scratch)? else {
             return Ok(None);
@@ -33,7 +35,8 @@ impl WalReader {
             Ok(decoded) => Ok(Some((start, decoded))),
             Err(e) => {
                 let mut found = Found::new(start, format!("invalid record payload: {e}"));
-                found.certain = true;
+                found.certain =
+                    !payload::names_another_log(&self.scratch, self.version(), self.log_number);
                 Err(Stop::Damage(found, start))
             }
         }
