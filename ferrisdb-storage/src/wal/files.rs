@@ -4,7 +4,10 @@ use std::path::{Path, PathBuf};
 
 use ferrisdb_core::coding::{put_fixed32, put_fixed64, Decoder};
 
-use super::format::{FILE_HEADER_SIZE, FORMAT_VERSION, FORMAT_VERSION_1, HEADER_CRC_OFFSET, MAGIC};
+use super::format::{
+    FILE_HEADER_SIZE, FORMAT_VERSION, FORMAT_VERSION_1, HEADER_CRC_OFFSET, HEADER_VERSION_OFFSET,
+    MAGIC,
+};
 use crate::filename::parse_wal_file_name;
 use crate::fs::FileSystem;
 use crate::Result;
@@ -38,7 +41,10 @@ pub(crate) enum HeaderError {
     /// The magic is right but the rest is damaged (offset within the header,
     /// reason).
     Damaged(usize, String),
-    /// A version this code cannot read.
+    /// A checksummed header that no FerrisDB writes (offset within the
+    /// header, reason): not a crash's damage.
+    Invalid(usize, String),
+    /// A newer version than this code reads.
     UnsupportedVersion(u32),
 }
 
@@ -83,7 +89,13 @@ impl WalHeader {
                 format!("header checksum mismatch: stored {stored:#010x}, computed {actual:#010x}"),
             ));
         }
-        if !(FORMAT_VERSION_1..=FORMAT_VERSION).contains(&version) {
+        if version < FORMAT_VERSION_1 {
+            return Err(HeaderError::Invalid(
+                HEADER_VERSION_OFFSET,
+                format!("log format version {version} is not one FerrisDB writes"),
+            ));
+        }
+        if version > FORMAT_VERSION {
             return Err(HeaderError::UnsupportedVersion(version));
         }
         Ok(WalHeader {

@@ -135,6 +135,11 @@ impl WalReader {
                     })
                 }
                 Err(HeaderError::Damaged(offset, reason)) => Found::new(offset as u64, reason),
+                Err(HeaderError::Invalid(offset, reason)) => {
+                    let mut found = Found::new(offset as u64, reason);
+                    found.certain = true;
+                    found
+                }
             }
         };
         match reader.on_damage(found, 0) {
