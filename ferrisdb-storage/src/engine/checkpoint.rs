@@ -45,8 +45,11 @@ impl Inner {
         // Held until the copy is made: no write goes to the log meanwhile.
         let _write = lock(&self.write);
         // The copy of the log must include writes still buffered in the
-        // process (SyncMode::None).
-        self.wal.flush()?;
+        // process (SyncMode::None). A failed flush of the log stops the
+        // engine, as a failed write of the log does.
+        self.wal
+            .flush()
+            .inspect_err(|error| self.stop_after_failed_log(error, "write"))?;
         let live_log = self.wal.current_file_number();
         // Held until the copy's manifest is written: no flush or compaction
         // changes the set of tables meanwhile.
