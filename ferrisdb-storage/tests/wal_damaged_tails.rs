@@ -1,6 +1,6 @@
 //! What a crash can leave at the end of an unsealed log (zeros, garbage, a
 //! torn record) is a torn tail; damage that a later record's durable length
-//! covers is corruption, and so is anything after a seal.
+//! covers is corruption; bytes after a seal end the log at the seal.
 
 mod common;
 
