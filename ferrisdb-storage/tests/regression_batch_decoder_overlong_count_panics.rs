@@ -9,16 +9,14 @@
 //! from disk (in every debug build, every test run). Now such a count is a
 //! decode error at its offset, and replay reports the log and offset.
 
-use std::sync::Arc;
-
-use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode, WalOptions, WalWriter};
+use ferrisdb_storage::fs::FaultFileSystem;
+use ferrisdb_storage::internals::wal::RecoveryMode;
 use ferrisdb_storage::internals::write_batch::{decode_logged, decode_payload};
 use ferrisdb_storage::{StorageEngine, WriteBatch};
 
 mod common;
 
-use common::{dir, fault_config};
+use common::{crafted_log, fault_config};
 
 /// A batch of one put, timestamp 7, whose count 1 is written as the 10-byte
 /// varint `81 80 80 80 80 80 80 80 80 00`.
@@ -60,11 +58,7 @@ fn decode_logged_and_write_batch_decode_of_an_overlong_count_do_not_panic() {
 #[test]
 fn open_of_a_log_holding_an_overlong_count_does_not_panic() {
     let fs = FaultFileSystem::new();
-    drop(StorageEngine::open(fault_config(&fs, RecoveryMode::default())).unwrap());
-    let (number, log) = wal_files(&fs, &dir()).unwrap().pop().unwrap();
-    fs.remove(&log).unwrap();
-    let writer =
-        WalWriter::create(Arc::new(fs.clone()), dir(), number, WalOptions::default()).unwrap();
+    let (writer, log) = crafted_log(&fs);
     let mut crafted = payload_with_overlong_count();
     crafted[..8].copy_from_slice(&1u64.to_le_bytes());
     writer.append(&[&crafted]).unwrap();

@@ -8,25 +8,19 @@
 //! that is given the same timestamp twice: every fragment is valid, and only
 //! the timestamps, which a log never repeats or lowers, show the damage.
 
-use std::sync::Arc;
-
-use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode, WalOptions, WalWriter};
+use ferrisdb_storage::fs::FaultFileSystem;
+use ferrisdb_storage::internals::wal::RecoveryMode;
 use ferrisdb_storage::{Error, StorageEngine, WriteBatch};
 
 mod common;
 
-use common::{dir, fault_config};
+use common::{crafted_log, fault_config};
 
 #[test]
 fn regression_duplicate_wal_record_fails_open_unnamed() {
     let fs = FaultFileSystem::new();
-    drop(StorageEngine::open(fault_config(&fs, RecoveryMode::default())).unwrap());
-    let (number, log) = wal_files(&fs, &dir()).unwrap().pop().unwrap();
     // The log again, with the third write logged twice.
-    fs.remove(&log).unwrap();
-    let writer =
-        WalWriter::create(Arc::new(fs.clone()), "/db", number, WalOptions::default()).unwrap();
+    let (writer, log) = crafted_log(&fs);
     let mut offsets = Vec::new();
     for timestamp in [1, 2, 3, 4, 5, 3] {
         let batch = WriteBatch::new().put(format!("k{timestamp}"), "v").clone();

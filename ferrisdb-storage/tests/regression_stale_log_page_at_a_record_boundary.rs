@@ -25,7 +25,7 @@ use ferrisdb_storage::{StorageEngine, SyncMode, WriteBatch};
 
 mod common;
 
-use common::{dir, fault_config};
+use common::{dir, fault_config, replace_file};
 
 const PAGE: u64 = 4096;
 
@@ -101,10 +101,7 @@ fn a_stale_page_of_another_log_starting_at_a_record_boundary_is_a_torn_tail() {
     let manifest = dir().join("MANIFEST");
     let unclosed = fs.read_all(&manifest).unwrap();
     drop(db);
-    let mut file = fs.create(&manifest).unwrap();
-    file.append(&unclosed).unwrap();
-    file.sync().unwrap();
-    drop(file);
+    replace_file(&fs, &manifest, &unclosed);
     let (number, path) = wal_files(&fs, &dir()).unwrap().pop().unwrap();
     fs.remove(&path).unwrap();
     // The live log: every record synced (SyncMode::Full acknowledged each),

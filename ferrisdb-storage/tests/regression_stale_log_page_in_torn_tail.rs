@@ -14,16 +14,15 @@
 //! damage offset, calls the torn tail corruption: the default mode refuses
 //! to open a database whose every acknowledged write is intact.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
 use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode};
 use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode};
 
-fn dir() -> PathBuf {
-    PathBuf::from("/db")
-}
+mod common;
+
+use common::{dir, replace_file};
 
 fn config(fs: &FaultFileSystem) -> StorageConfig {
     StorageConfig {
@@ -61,10 +60,7 @@ fn stale_pages_of_a_deleted_log_in_a_torn_tail_are_not_corruption() {
     let manifest = dir().join("MANIFEST");
     let unclosed = fs.read_all(&manifest).unwrap();
     drop(db);
-    let mut file = fs.create(&manifest).unwrap();
-    file.append(&unclosed).unwrap();
-    file.sync().unwrap();
-    drop(file);
+    replace_file(&fs, &manifest, &unclosed);
 
     // The power goes during a fourth write: the file grew by two pages, and
     // the disk blocks behind them still hold the deleted log's bytes at those

@@ -12,14 +12,14 @@
 //! "manifest format version 0 is not one FerrisDB writes"), and now the log
 //! says the same, naming the file and the offset of the version.
 
-use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
+use ferrisdb_storage::fs::FaultFileSystem;
 use ferrisdb_storage::internals::wal::format::{HEADER_CRC_OFFSET, HEADER_VERSION_OFFSET};
 use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode, WalHeader, WalReader};
 use ferrisdb_storage::{Error, StorageEngine};
 
 mod common;
 
-use common::{dir, fault_config};
+use common::{dir, fault_config, replace_file};
 
 /// The header of log `number` with format version 0 and a valid checksum.
 fn header_of_version_zero(number: u64) -> Vec<u8> {
@@ -35,11 +35,7 @@ fn a_log_of_version_zero_is_corruption_not_a_newer_format() {
     let fs = FaultFileSystem::new();
     drop(StorageEngine::open(fault_config(&fs, RecoveryMode::default())).unwrap());
     let (number, log) = wal_files(&fs, &dir()).unwrap().pop().unwrap();
-    fs.remove(&log).unwrap();
-    let mut file = fs.create(&log).unwrap();
-    file.append(&header_of_version_zero(number)).unwrap();
-    file.sync().unwrap();
-    drop(file);
+    replace_file(&fs, &log, &header_of_version_zero(number));
 
     let err = WalReader::open(&fs, &log, RecoveryMode::TolerateCorruptedTail).unwrap_err();
     assert!(

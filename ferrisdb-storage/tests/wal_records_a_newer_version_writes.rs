@@ -8,16 +8,14 @@
 //! The log is written whole by a `WalWriter` given crafted payloads: every
 //! fragment is valid, only the batch encoding says what is wrong.
 
-use std::sync::Arc;
-
-use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode, WalOptions, WalWriter};
+use ferrisdb_storage::fs::FaultFileSystem;
+use ferrisdb_storage::internals::wal::RecoveryMode;
 use ferrisdb_storage::internals::write_batch::format::{COUNT_OFFSET, TAG_RANGE_DELETE};
 use ferrisdb_storage::{Error, StorageEngine, Unsupported, WriteBatch};
 
 mod common;
 
-use common::{dir, fault_config};
+use common::{crafted_log, fault_config};
 
 const MODES: [RecoveryMode; 3] = [
     RecoveryMode::TolerateCorruptedTail,
@@ -30,11 +28,7 @@ const MODES: [RecoveryMode; 3] = [
 /// third record starts.
 fn database_with(third: &[u8]) -> (FaultFileSystem, std::path::PathBuf, u64) {
     let fs = FaultFileSystem::new();
-    drop(StorageEngine::open(fault_config(&fs, RecoveryMode::default())).unwrap());
-    let (number, log) = wal_files(&fs, &dir()).unwrap().pop().unwrap();
-    fs.remove(&log).unwrap();
-    let writer =
-        WalWriter::create(Arc::new(fs.clone()), dir(), number, WalOptions::default()).unwrap();
+    let (writer, log) = crafted_log(&fs);
     let put = |key: &str, ts| WriteBatch::new().put(key, "v").encode(ts);
     writer.append(&[&put("k1", 1)]).unwrap();
     let third_at = writer.append(&[&put("k2", 2)]).unwrap().offset;

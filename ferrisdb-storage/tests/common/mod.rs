@@ -75,6 +75,28 @@ pub fn fault_config(fs: &FaultFileSystem, mode: RecoveryMode) -> StorageConfig {
     }
 }
 
+/// A new database on `fs` (in [`dir`]) whose log is replaced by an empty
+/// one of the same number: returns a writer of it, for a scenario to write
+/// the records it crafts, and its path. The database opens with them next.
+pub fn crafted_log(fs: &FaultFileSystem) -> (WalWriter, PathBuf) {
+    drop(StorageEngine::open(fault_config(fs, RecoveryMode::default())).unwrap());
+    let (number, log) = ferrisdb_storage::internals::wal::wal_files(fs, &dir())
+        .unwrap()
+        .pop()
+        .unwrap();
+    fs.remove(&log).unwrap();
+    let writer =
+        WalWriter::create(Arc::new(fs.clone()), dir(), number, WalOptions::default()).unwrap();
+    (writer, log)
+}
+
+/// Replaces the file at `path` on `fs` with `bytes`, synced.
+pub fn replace_file(fs: &FaultFileSystem, path: &Path, bytes: &[u8]) {
+    let mut file = fs.create(path).unwrap();
+    file.append(bytes).unwrap();
+    file.sync().unwrap();
+}
+
 /// How a database stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ending {
