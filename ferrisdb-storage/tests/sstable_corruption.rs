@@ -1,7 +1,9 @@
 //! A small table damaged in every possible single-byte way: each byte
 //! flipped, and the file truncated at every length. Every read must return the
 //! right data or an error, never a panic and never wrong data; and since
-//! checksums cover every byte, every damage must be reported.
+//! checksums cover every byte, every damage must be reported. A table of a
+//! keyspace other than the default one (its properties carry an extension) is
+//! damaged the same way.
 
 use std::path::Path;
 
@@ -36,13 +38,14 @@ fn entries() -> Entries {
     out
 }
 
-fn build(dir: &Path, compression: CompressionType) -> Vec<u8> {
+fn build(dir: &Path, compression: CompressionType, keyspace: u32) -> Vec<u8> {
     let path = dir.join(table_file_name(1));
     let options = TableOptions {
         block_size: 40,
         restart_interval: 2,
         compression,
         bloom_bits_per_key: 10,
+        keyspace,
     };
     let mut w = TableBuilder::create(os_file_system(), &path, options).unwrap();
     for (k, op, v) in entries() {
@@ -120,9 +123,9 @@ fn read_everything(path: &Path, want: &Entries) -> bool {
     failed
 }
 
-fn every_damage_is_detected(compression: CompressionType) {
+fn every_damage_is_detected(compression: CompressionType, keyspace: u32) {
     let dir = tempfile::tempdir().unwrap();
-    let good = build(dir.path(), compression);
+    let good = build(dir.path(), compression, keyspace);
     assert!(
         (200..1500).contains(&good.len()),
         "table of {} bytes",
@@ -135,6 +138,8 @@ fn every_damage_is_detected(compression: CompressionType) {
         !read_everything(&path, &want),
         "the undamaged table reads cleanly"
     );
+    let table = TableReader::open(&os_file_system(), &path, None).unwrap();
+    assert_eq!(table.properties().keyspace, keyspace);
 
     for i in 0..good.len() {
         // One bit (a different one for consecutive bytes), then all bits.
@@ -161,15 +166,20 @@ fn every_damage_is_detected(compression: CompressionType) {
 
 #[test]
 fn every_flipped_byte_and_truncation_is_detected_uncompressed() {
-    every_damage_is_detected(CompressionType::None);
+    every_damage_is_detected(CompressionType::None, 0);
 }
 
 #[test]
 fn every_flipped_byte_and_truncation_is_detected_lz4() {
-    every_damage_is_detected(CompressionType::Lz4);
+    every_damage_is_detected(CompressionType::Lz4, 0);
 }
 
 #[test]
 fn every_flipped_byte_and_truncation_is_detected_zstd() {
-    every_damage_is_detected(CompressionType::zstd());
+    every_damage_is_detected(CompressionType::zstd(), 0);
+}
+
+#[test]
+fn every_flipped_byte_and_truncation_is_detected_in_a_keyspace_table() {
+    every_damage_is_detected(CompressionType::None, 1);
 }

@@ -231,6 +231,7 @@ fn random_tables_round_trip_with_every_layout() {
             restart_interval,
             compression,
             bloom_bits_per_key: 10,
+            keyspace: 0,
         };
         let path = write(&fs, dir.path(), n as u64, &model, options);
         let with_cache = TableReader::open(&fs, &path, Some(cache.clone())).unwrap();

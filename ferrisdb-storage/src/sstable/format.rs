@@ -115,11 +115,31 @@ pub const MAX_FILTER_BITS: u64 = 1 << 35; // on-disk: never change
 pub const MAX_FILTER_BLOCK_LEN: u64 = MAX_FILTER_BITS / 8 + 1;
 /// Most bytes of a properties block's contents: nine varints, two internal
 /// keys (a length varint, at most [`MAX_KEY_SIZE`] bytes, a fixed64
-/// timestamp) and two fixed64 timestamps. The writer refuses longer keys, so
-/// it never writes more.
+/// timestamp), two fixed64 timestamps and the extensions
+/// ([`MAX_PROPERTY_EXTENSIONS_LEN`]). The writer refuses longer keys, so it
+/// never writes more.
 pub const MAX_PROPERTIES_BLOCK_LEN: u64 = (9 * MAX_VARINT64_LEN
     + 2 * (MAX_VARINT32_LEN + MAX_KEY_SIZE + TIMESTAMP_LEN)
-    + 2 * TIMESTAMP_LEN) as u64;
+    + 2 * TIMESTAMP_LEN
+    + MAX_PROPERTY_EXTENSIONS_LEN) as u64;
+
+// ---------------------------------------------------------------------------
+// Properties extensions: optional tagged fields after the last fixed field
+// (`filter_size`), to the end of the block, tags strictly ascending:
+// `tag: varint32, len: varint32, value: [u8; len]`. A reader refuses a tag it
+// does not know as a later FerrisDB's field.
+
+/// The keyspace of a table whose properties have no keyspace extension: the
+/// default keyspace, which every table written before keyspaces belongs to.
+pub const DEFAULT_KEYSPACE: u32 = 0; // on-disk: never change
+/// Tag of the keyspace extension. Its value is the varint32 id the manifest
+/// gave the table's keyspace, never [`DEFAULT_KEYSPACE`]: a table of the
+/// default keyspace has no extension, so its bytes are those of a table
+/// written before keyspaces.
+pub const PROPERTY_TAG_KEYSPACE: u32 = 1; // on-disk: never change
+/// Most bytes of the extensions the writer writes: the keyspace's tag and
+/// length (one byte each, both below 128) and its id (a varint32).
+pub const MAX_PROPERTY_EXTENSIONS_LEN: usize = 1 + 1 + MAX_VARINT32_LEN; // on-disk: never change
 
 // ---------------------------------------------------------------------------
 // Footer: the last FOOTER_LEN bytes of the file, all fixed width.

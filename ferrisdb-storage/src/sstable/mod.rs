@@ -34,6 +34,7 @@ pub(crate) mod format;
 pub(crate) mod index;
 mod index_search;
 pub(crate) mod properties;
+mod property_extensions;
 mod readahead;
 pub(crate) mod table_builder;
 pub(crate) mod table_cursor;

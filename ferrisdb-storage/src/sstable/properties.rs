@@ -14,10 +14,17 @@
 //!               data_size: varint64          // stored bytes of data blocks
 //!               index_size: varint64         // stored bytes of the index
 //!               filter_size: varint64        // stored bytes of the filter
+//!               extension*                   // tagged, optional: the keyspace
 //! ```
+//!
+//! The extensions (`property_extensions.rs`) let a field be added without a
+//! new table format: a table that needs none has the bytes it had before
+//! they existed.
 
 use ferrisdb_core::coding::{put_fixed64, put_varint64, DecodeError, Decoder};
 use ferrisdb_core::{InternalKey, Timestamp};
+
+use super::property_extensions::PropertyExtensions;
 
 /// Statistics of a table, written by the writer and read at open.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +55,10 @@ pub struct TableProperties {
     pub index_size: u64,
     /// Bytes the filter block takes on disk, trailer included.
     pub filter_size: u64,
+    /// The id of the keyspace the table belongs to; 0, the default keyspace,
+    /// for a table without the keyspace extension (every table written
+    /// before keyspaces).
+    pub keyspace: u32,
 }
 
 impl TableProperties {
@@ -71,11 +82,17 @@ impl TableProperties {
         ] {
             put_varint64(&mut buf, v);
         }
+        let extensions = PropertyExtensions {
+            keyspace: self.keyspace,
+        };
+        extensions.encode_into(&mut buf);
         buf
     }
 
     /// Decodes a properties block, which must be consumed exactly and be
-    /// consistent (counts and key and timestamp ranges in order).
+    /// consistent (counts and key and timestamp ranges in order). An
+    /// extension this FerrisDB does not know is an error made by
+    /// [`DecodeError::unsupported`]; any other failure is damage.
     pub(crate) fn decode(input: &[u8]) -> Result<TableProperties, DecodeError> {
         let mut d = Decoder::new(input);
         let entry_count = d.varint64("entry count")?;
@@ -99,10 +116,9 @@ impl TableProperties {
             data_size: d.varint64("data size")?,
             index_size: d.varint64("index size")?,
             filter_size: d.varint64("filter size")?,
+            // Extensions run to the end of the block.
+            keyspace: PropertyExtensions::decode_from(&mut d)?.keyspace,
         };
-        if !d.is_empty() {
-            return Err(d.error("trailing bytes after properties"));
-        }
         let consistent = props.entry_count >= 1
             && props.tombstone_count <= props.entry_count
             && (1..=props.entry_count).contains(&props.key_count)
@@ -135,6 +151,7 @@ mod tests {
             data_size: 400,
             index_size: 40,
             filter_size: 10,
+            keyspace: 0,
         }
     }
 
@@ -145,6 +162,46 @@ mod tests {
         for cut in 0..bytes.len() {
             assert!(TableProperties::decode(&bytes[..cut]).is_err(), "cut {cut}");
         }
+    }
+
+    #[test]
+    fn a_keyspace_round_trips_after_the_bytes_of_the_default_keyspace() {
+        let default = sample().encode();
+        for keyspace in [1, 200, u32::MAX] {
+            let props = TableProperties {
+                keyspace,
+                ..sample()
+            };
+            let bytes = props.encode();
+            assert_eq!(
+                bytes[..default.len()],
+                default,
+                "the fields before are unchanged"
+            );
+            assert_eq!(TableProperties::decode(&bytes).unwrap(), props);
+            for cut in 0..bytes.len() {
+                let got = TableProperties::decode(&bytes[..cut]);
+                if cut == default.len() {
+                    // Without its extension the block is a default-keyspace
+                    // one: the footer's handle and the block's checksum fix
+                    // its length, so a table cannot lose the extension alone.
+                    assert_eq!(got.unwrap(), sample());
+                } else {
+                    let err = got.unwrap_err();
+                    assert!(!err.is_unsupported(), "cut {cut}: {err}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_unknown_extension_is_a_newer_format_at_its_offset() {
+        let mut bytes = sample().encode();
+        let at = bytes.len();
+        bytes.extend_from_slice(&[0x02, 0x01, 0x00]);
+        let err = TableProperties::decode(&bytes).unwrap_err();
+        assert!(err.is_unsupported(), "{err}");
+        assert_eq!(err.offset(), at);
     }
 
     #[test]
@@ -165,6 +222,7 @@ mod tests {
             data_size: u64::MAX,
             index_size: u64::MAX,
             filter_size: u64::MAX,
+            keyspace: u32::MAX,
         };
         assert!(largest.encode().len() as u64 <= MAX_PROPERTIES_BLOCK_LEN);
     }

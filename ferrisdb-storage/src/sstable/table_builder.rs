@@ -20,15 +20,15 @@ use super::block_io::write_block;
 use super::bloom::FilterBuilder;
 use super::footer::{BlockHandle, Footer};
 use super::format::{
-    BLOCK_TRAILER_LEN, MAX_INDEX_BLOCK_LEN, MAX_KEY_SIZE, MAX_UNCOMPRESSED_BLOCK_LEN,
-    MAX_VALUE_SIZE,
+    BLOCK_TRAILER_LEN, DEFAULT_KEYSPACE, MAX_INDEX_BLOCK_LEN, MAX_KEY_SIZE,
+    MAX_UNCOMPRESSED_BLOCK_LEN, MAX_VALUE_SIZE,
 };
 use super::properties::TableProperties;
 use crate::filename::temp_file_name;
 use crate::fs::{SharedFileSystem, WritableFile};
 
-/// How a table is laid out. Chosen per table when it is written; the reader
-/// needs none of it.
+/// How a table is laid out, and which keyspace it belongs to. Chosen per
+/// table when it is written; the reader needs none of it to read the table.
 ///
 /// The defaults are the engine's: `StorageConfig` takes its table settings'
 /// defaults from here, and the engine derives the options of every table it
@@ -46,6 +46,9 @@ pub struct TableOptions {
     /// Bloom filter bits per distinct user key (default 10, about 1% false
     /// positives).
     pub bloom_bits_per_key: usize,
+    /// The id of the keyspace the table belongs to (default 0, the default
+    /// keyspace), recorded in its properties (`TableProperties::keyspace`).
+    pub keyspace: u32,
 }
 
 impl Default for TableOptions {
@@ -55,6 +58,7 @@ impl Default for TableOptions {
             restart_interval: 16,
             compression: CompressionType::default(),
             bloom_bits_per_key: 10,
+            keyspace: DEFAULT_KEYSPACE,
         }
     }
 }
@@ -340,6 +344,7 @@ impl TableBuilder {
             data_size,
             index_size: index.size + BLOCK_TRAILER_LEN as u64,
             filter_size: filter.size + BLOCK_TRAILER_LEN as u64,
+            keyspace: self.options.keyspace,
         };
         let props_handle = self.write(Which::Other(properties.encode()), CompressionType::None)?;
         let footer = Footer {

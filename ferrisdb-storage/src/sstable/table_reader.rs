@@ -61,7 +61,8 @@ impl TableReader {
     ///
     /// [`Error::Corruption`] or [`Error::ChecksumMismatch`] naming the file
     /// and offset of a damaged footer, index, filter or properties block;
-    /// [`Error::Io`] if reading fails.
+    /// [`Error::UnsupportedFormat`] naming the file and offset of a property
+    /// only a later FerrisDB writes; [`Error::Io`] if reading fails.
     pub fn open(
         fs: &SharedFileSystem,
         path: impl AsRef<Path>,
