@@ -103,8 +103,9 @@ fn outcome(err: &Error) -> (&'static str, i32) {
     }
 }
 
-/// The table's numeric properties, named as both outputs print them.
-fn property_numbers(table: &TableReader) -> [(&'static str, u64); 12] {
+/// The table's numeric properties, named as both outputs print them, in
+/// the order of the properties block (the keyspace, 0 for `default`, last).
+fn property_numbers(table: &TableReader) -> [(&'static str, u64); 13] {
     let props = table.properties();
     [
         ("file_size", table.file_size()),
@@ -119,6 +120,7 @@ fn property_numbers(table: &TableReader) -> [(&'static str, u64); 12] {
         ("data_size", props.data_size),
         ("index_size", props.index_size),
         ("filter_size", props.filter_size),
+        ("keyspace", u64::from(props.keyspace)),
     ]
 }
 

@@ -10,9 +10,15 @@ use ferrisdb_storage::Operation;
 use ferrisdb_tools::sstable_dump::{run, DumpArgs, EXIT_DAMAGED, EXIT_ERROR, EXIT_OK};
 
 fn write_table(dir: &Path) -> PathBuf {
+    write_table_of(dir, 0)
+}
+
+/// The test table, written for `keyspace`.
+fn write_table_of(dir: &Path, keyspace: u32) -> PathBuf {
     let path = dir.join(table_file_name(3));
     let options = TableOptions {
         block_size: 128,
+        keyspace,
         ..TableOptions::default()
     };
     let mut w = TableBuilder::create(os_file_system(), &path, options).unwrap();
@@ -62,6 +68,7 @@ fn good_table_prints_properties_index_filter_entries_and_verifies() {
     for want in [
         "entry_count: 41",
         "tombstone_count: 20",
+        "keyspace: 0\n",
         "smallest_key: key00@7",
         "largest_key: q\"\\x01@1",
         "block 0: offset 0 size ",
@@ -107,6 +114,7 @@ fn json_output_is_one_escaped_object() {
     );
     assert_eq!(json.lines().count(), 1);
     assert!(json.contains("\"entry_count\":41,"), "{json}");
+    assert!(json.contains("\"keyspace\":0,"), "{json}");
     assert!(
         json.contains(r#"{"key":"q\"\\x01@1","op":"PUT","value":"\\xff"}"#),
         "{json}"
@@ -129,6 +137,21 @@ fn json_output_is_one_escaped_object() {
         assert!(depth >= 0);
     }
     assert_eq!((depth, in_string), (0, false));
+}
+
+#[test]
+fn a_table_of_another_keyspace_prints_its_id_in_text_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = DumpArgs {
+        path: write_table_of(dir.path(), 1),
+        ..DumpArgs::default()
+    };
+    let (code, text) = dump(&args);
+    assert_eq!(code, EXIT_OK, "{text}");
+    assert!(text.contains("\n  keyspace: 1\n"), "{text}");
+    let (code, json) = dump(&DumpArgs { json: true, ..args });
+    assert_eq!(code, EXIT_OK, "{json}");
+    assert!(json.contains(",\"keyspace\":1,"), "{json}");
 }
 
 #[test]
