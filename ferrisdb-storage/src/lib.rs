@@ -78,7 +78,9 @@ mod versions;
 pub mod wal;
 mod write_batch;
 
-pub use config::{CompactionStyle, LeveledOptions, SizeTieredOptions, StorageConfig};
+pub use config::{
+    CompactionStyle, KeyspaceOptions, LeveledOptions, SizeTieredOptions, StorageConfig,
+};
 pub use engine::stats::{EngineStats, LevelStats};
 pub use ferrisdb_core::{
     CompressionType, Error, FeatureClass, Operation, ReadOptions, Result, Slice, SyncMode,

@@ -1,12 +1,17 @@
 //! [`LayerOptions`]: what each layer of the engine receives from a
-//! [`StorageConfig`], derived in one place.
+//! [`StorageConfig`], and [`KeyspaceLayerOptions`]: what the layers of one
+//! keyspace receive from its [`KeyspaceOptions`], derived in one place.
 //!
 //! `open` calls [`StorageConfig::layer_options`] once and hands each part to
 //! its layer, so a layer never reads a setting of the config itself, never
 //! keeps a default or a limit of its own for one, and never sees a value
-//! [`StorageConfig::validate`] has not checked.
+//! [`StorageConfig::validate`] has not checked. The parts a keyspace has on
+//! its own (its tables' layout, its compaction strategy) come from
+//! [`KeyspaceOptions::layer_options`], for the database's own settings as
+//! for any keyspace's, so both go one way.
 
 use super::compaction_style::CompactionStyle;
+use super::keyspace_options::KeyspaceOptions;
 use super::storage_config::StorageConfig;
 use crate::sstable::TableOptions;
 use crate::wal::WalOptions;
@@ -23,6 +28,17 @@ pub(crate) struct LayerOptions {
     pub(crate) strategy: StrategyOptions,
 }
 
+/// The options of the layers one keyspace has on its own, from a checked
+/// [`KeyspaceOptions`] and the database's [`StorageConfig`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeyspaceLayerOptions {
+    /// The layout of every table a flush or a compaction of the keyspace
+    /// writes.
+    pub(crate) table: TableOptions,
+    /// What the keyspace's compaction strategy decides with.
+    pub(crate) strategy: StrategyOptions,
+}
+
 /// What a compaction strategy is built from: the style, with its own
 /// settings, and the level-0 count at which writes slow down, which
 /// size-tiered compaction must bring down whatever the runs' sizes.
@@ -35,18 +51,39 @@ pub(crate) struct StrategyOptions {
 }
 
 impl StorageConfig {
-    /// Checks the config ([`validate`](Self::validate)) and derives the
-    /// options of each layer from it.
+    /// Checks the config (as [`validate`](Self::validate) does) and derives
+    /// the options of each layer from it.
     ///
     /// # Errors
     ///
     /// As [`validate`](Self::validate).
     pub(crate) fn layer_options(&self) -> Result<LayerOptions> {
-        self.validate()?;
+        self.check_database()?;
+        let keyspace = KeyspaceOptions::from(self).layer_options(self)?;
         Ok(LayerOptions {
             wal: WalOptions {
                 sync_mode: self.wal_sync_mode,
             },
+            table: keyspace.table,
+            strategy: keyspace.strategy,
+        })
+    }
+}
+
+impl KeyspaceOptions {
+    /// Checks the options as a keyspace of `db` (a checked config), and
+    /// derives the options of the keyspace's layers: the settings the
+    /// keyspace has on its own, with the database's level-0 slowdown
+    /// trigger.
+    ///
+    /// # Errors
+    ///
+    /// As [`validate`](Self::validate), and
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a
+    /// compaction style the database's level-0 triggers do not allow.
+    pub(crate) fn layer_options(&self, db: &StorageConfig) -> Result<KeyspaceLayerOptions> {
+        self.validate_in(db)?;
+        Ok(KeyspaceLayerOptions {
             table: TableOptions {
                 block_size: self.block_size,
                 compression: self.compression,
@@ -55,7 +92,7 @@ impl StorageConfig {
             },
             strategy: StrategyOptions {
                 style: self.compaction_style,
-                level0_slowdown_writes_trigger: self.level0_slowdown_writes_trigger,
+                level0_slowdown_writes_trigger: db.level0_slowdown_writes_trigger,
             },
         })
     }
@@ -64,7 +101,7 @@ impl StorageConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SizeTieredOptions;
+    use crate::config::{LeveledOptions, SizeTieredOptions};
     use crate::{CompressionType, Error, SyncMode};
 
     #[test]
@@ -104,12 +141,111 @@ mod tests {
     }
 
     #[test]
-    fn an_invalid_config_derives_nothing() {
-        let config = StorageConfig {
+    fn an_invalid_config_derives_nothing_and_says_what_validate_says() {
+        let keyspace_setting = StorageConfig {
             block_size: 0,
             ..StorageConfig::default()
         };
-        let err = config.layer_options().unwrap_err();
+        let database_setting = StorageConfig {
+            max_immutable_memtables: 0,
+            ..StorageConfig::default()
+        };
+        let style_against_triggers = StorageConfig {
+            compaction_style: CompactionStyle::SizeTiered(SizeTieredOptions {
+                min_merge_width: 37,
+                ..SizeTieredOptions::default()
+            }),
+            ..StorageConfig::default()
+        };
+        for config in [keyspace_setting, database_setting, style_against_triggers] {
+            let err = config.layer_options().unwrap_err();
+            assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+            assert_eq!(err.to_string(), config.validate().unwrap_err().to_string());
+        }
+    }
+
+    /// A keyspace with the database's own settings gets the layers the
+    /// database's `default` keyspace gets, field by field as the config
+    /// names them.
+    #[test]
+    fn a_keyspace_from_a_config_derives_the_config_s_layers() {
+        let configs = [
+            StorageConfig::default(),
+            StorageConfig {
+                block_size: 16 << 10,
+                compression: CompressionType::Zstd { level: 9 },
+                bloom_filter_bits_per_key: 0,
+                memtable_size: 1 << 20,
+                memtable_filter: false,
+                compaction_style: CompactionStyle::SizeTiered(SizeTieredOptions {
+                    min_merge_width: 6,
+                    ..SizeTieredOptions::default()
+                }),
+                level0_slowdown_writes_trigger: 8,
+                ..StorageConfig::default()
+            },
+            StorageConfig {
+                compression: CompressionType::None,
+                compaction_style: CompactionStyle::leveled(),
+                level0_slowdown_writes_trigger: 4,
+                ..StorageConfig::default()
+            },
+        ];
+        for config in configs {
+            let keyspace = KeyspaceOptions::from(&config)
+                .layer_options(&config)
+                .unwrap();
+            let expected_table = TableOptions {
+                block_size: config.block_size,
+                compression: config.compression,
+                bloom_bits_per_key: config.bloom_filter_bits_per_key,
+                ..TableOptions::default()
+            };
+            let expected_strategy = StrategyOptions {
+                style: config.compaction_style,
+                level0_slowdown_writes_trigger: config.level0_slowdown_writes_trigger,
+            };
+            assert_eq!(keyspace.table, expected_table);
+            assert_eq!(keyspace.strategy, expected_strategy);
+            let layers = config.layer_options().unwrap();
+            assert_eq!(layers.table, keyspace.table);
+            assert_eq!(layers.strategy, keyspace.strategy);
+        }
+    }
+
+    /// A keyspace's own settings with the database's slowdown trigger.
+    #[test]
+    fn a_keyspace_s_layers_take_its_own_settings() {
+        let db = StorageConfig {
+            level0_slowdown_writes_trigger: 12,
+            ..StorageConfig::default()
+        };
+        let options = KeyspaceOptions {
+            compaction_style: CompactionStyle::size_tiered(),
+            compression: CompressionType::None,
+            bloom_filter_bits_per_key: 20,
+            block_size: 64 << 10,
+            ..KeyspaceOptions::default()
+        };
+        let layers = options.layer_options(&db).unwrap();
+        assert_eq!(layers.table.block_size, 64 << 10);
+        assert_eq!(layers.table.compression, CompressionType::None);
+        assert_eq!(layers.table.bloom_bits_per_key, 20);
+        assert_eq!(
+            layers.table.restart_interval,
+            TableOptions::default().restart_interval
+        );
+        assert_eq!(layers.strategy.style, CompactionStyle::size_tiered());
+        assert_eq!(layers.strategy.level0_slowdown_writes_trigger, 12);
+
+        let too_late = KeyspaceOptions {
+            compaction_style: CompactionStyle::Leveled(LeveledOptions {
+                level0_file_num_compaction_trigger: 13,
+                ..LeveledOptions::default()
+            }),
+            ..KeyspaceOptions::default()
+        };
+        let err = too_late.layer_options(&db).unwrap_err();
         assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
     }
 }

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use super::compaction_style::CompactionStyle;
+use super::keyspace_options::KeyspaceOptions;
 use crate::fs::{os_file_system, SharedFileSystem};
-use crate::sstable::TableOptions;
 use crate::wal::{RecoveryMode, WalOptions};
 use crate::{CompressionType, SyncMode};
 
@@ -24,6 +24,11 @@ use crate::{CompressionType, SyncMode};
 /// };
 /// assert_eq!(config.block_size, 4096);
 /// ```
+///
+/// The settings a keyspace has on its own (`compaction_style`,
+/// `compression`, `bloom_filter_bits_per_key`, `block_size`, `memtable_size`
+/// and `memtable_filter`) are the fields of [`KeyspaceOptions`] too, with the
+/// same defaults; `KeyspaceOptions::from(&config)` copies them.
 ///
 /// Invalid combinations are rejected by `open` with
 /// [`Error::InvalidArgument`](crate::Error::InvalidArgument).
@@ -151,29 +156,29 @@ pub struct StorageConfig {
 
 impl Default for StorageConfig {
     fn default() -> Self {
-        // The log's and the tables' settings default to what those layers
-        // default to, so each default has one home.
+        // The log's and the keyspace settings default to what the log and
+        // a keyspace default to, so each default has one home.
         let wal = WalOptions::default();
-        let table = TableOptions::default();
+        let keyspace = KeyspaceOptions::default();
         StorageConfig {
             data_dir: PathBuf::from("./data"),
             create_if_missing: true,
             error_if_exists: false,
             wal_sync_mode: wal.sync_mode,
             wal_recovery_mode: RecoveryMode::TolerateCorruptedTail,
-            memtable_size: 64 << 20,
-            memtable_filter: true,
+            memtable_size: keyspace.memtable_size,
+            memtable_filter: keyspace.memtable_filter,
             max_immutable_memtables: 2,
             // The engine's own setting: it decides when a log ends.
             wal_max_file_size: 64 << 20,
-            block_size: table.block_size,
-            compression: table.compression,
-            bloom_filter_bits_per_key: table.bloom_bits_per_key,
+            block_size: keyspace.block_size,
+            compression: keyspace.compression,
+            bloom_filter_bits_per_key: keyspace.bloom_filter_bits_per_key,
             block_cache_size: 64 << 20,
             max_open_files: 1000,
             max_key_size: 64 << 10,
             max_value_size: 16 << 20,
-            compaction_style: CompactionStyle::leveled(),
+            compaction_style: keyspace.compaction_style,
             disable_auto_compactions: false,
             level0_slowdown_writes_trigger: 20,
             level0_stop_writes_trigger: 36,
@@ -181,6 +186,21 @@ impl Default for StorageConfig {
             background_threads: 2,
             compaction_rate_limit: None,
             file_system: os_file_system(),
+        }
+    }
+}
+
+impl From<&StorageConfig> for KeyspaceOptions {
+    /// The database's own settings of a keyspace: the ones the `default`
+    /// keyspace uses.
+    fn from(config: &StorageConfig) -> Self {
+        KeyspaceOptions {
+            compaction_style: config.compaction_style,
+            compression: config.compression,
+            bloom_filter_bits_per_key: config.bloom_filter_bits_per_key,
+            block_size: config.block_size,
+            memtable_size: config.memtable_size,
+            memtable_filter: config.memtable_filter,
         }
     }
 }
@@ -229,6 +249,46 @@ mod tests {
         assert_eq!(config.target_file_size, 64 << 20);
         assert_eq!(config.background_threads, 2);
         assert_eq!(config.compaction_rate_limit, None);
+    }
+
+    #[test]
+    fn the_keyspace_settings_default_to_a_keyspace_s_defaults() {
+        let config = StorageConfig::default();
+        let keyspace = KeyspaceOptions::default();
+        assert_eq!(KeyspaceOptions::from(&config), keyspace);
+        assert_eq!(config.compaction_style, keyspace.compaction_style);
+        assert_eq!(config.compression, keyspace.compression);
+        assert_eq!(
+            config.bloom_filter_bits_per_key,
+            keyspace.bloom_filter_bits_per_key
+        );
+        assert_eq!(config.block_size, keyspace.block_size);
+        assert_eq!(config.memtable_size, keyspace.memtable_size);
+        assert_eq!(config.memtable_filter, keyspace.memtable_filter);
+    }
+
+    #[test]
+    fn a_keyspace_from_a_config_takes_its_keyspace_settings() {
+        let config = StorageConfig {
+            compaction_style: CompactionStyle::size_tiered(),
+            compression: CompressionType::Zstd { level: 7 },
+            bloom_filter_bits_per_key: 0,
+            block_size: 16 << 10,
+            memtable_size: 1 << 20,
+            memtable_filter: false,
+            ..StorageConfig::default()
+        };
+        assert_eq!(
+            KeyspaceOptions::from(&config),
+            KeyspaceOptions {
+                compaction_style: CompactionStyle::size_tiered(),
+                compression: CompressionType::Zstd { level: 7 },
+                bloom_filter_bits_per_key: 0,
+                block_size: 16 << 10,
+                memtable_size: 1 << 20,
+                memtable_filter: false,
+            }
+        );
     }
 
     #[test]

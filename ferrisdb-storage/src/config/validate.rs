@@ -3,49 +3,45 @@
 //! A setting is checked here, once, against the limits of the layer that
 //! uses it, so no layer accepts what a layer below it refuses: the key and
 //! value limits against what a table holds, the level-0 triggers against each
-//! other and against the style's own settings.
+//! other. The settings a keyspace has on its own are checked by
+//! [`KeyspaceOptions::validate_in`] (`validate_keyspace.rs`), on the
+//! database's own keyspace settings, so any keyspace is held to the same
+//! limits.
 
-use super::compaction_style::CompactionStyle;
-use super::leveled_options::LeveledOptions;
-use super::size_tiered_options::SizeTieredOptions;
+use super::keyspace_options::KeyspaceOptions;
 use super::storage_config::StorageConfig;
+use super::validate_keyspace::check;
 use crate::sstable::format::{MAX_KEY_SIZE, MAX_VALUE_SIZE};
-use crate::{CompressionType, Error, Result};
-
-/// `Ok` if `ok`, else [`Error::InvalidArgument`] with `message`.
-fn check(ok: bool, message: impl FnOnce() -> String) -> Result<()> {
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidArgument(message()))
-    }
-}
+use crate::Result;
 
 impl StorageConfig {
     /// Checks every setting, and the settings against each other;
     /// [`StorageEngine::open`](crate::StorageEngine::open) calls this first.
+    /// The settings a keyspace has on its own get the checks of
+    /// [`KeyspaceOptions::validate`], with the same messages.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidArgument`] for the first setting out of range, naming
-    /// it and the range it must be in.
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for the
+    /// first setting out of range, naming it and the range it must be in.
     pub fn validate(&self) -> Result<()> {
+        self.check_database()?;
+        KeyspaceOptions::from(self).validate_in(self)
+    }
+
+    /// The checks of the settings that are the database's alone, shared by
+    /// every keyspace. [`layer_options`](Self::layer_options) makes them
+    /// too, before it derives the keyspace settings' layers.
+    pub(super) fn check_database(&self) -> Result<()> {
         check(!self.data_dir.as_os_str().is_empty(), || {
             "data_dir is empty: give the directory the database lives in".into()
         })?;
         self.check_memory_and_log()?;
-        self.check_tables()?;
         self.check_entry_limits()?;
         self.check_compaction()
     }
 
     fn check_memory_and_log(&self) -> Result<()> {
-        check(self.memtable_size >= 4 << 10, || {
-            format!(
-                "memtable_size {} is below the minimum of 4096 bytes",
-                self.memtable_size
-            )
-        })?;
         check(self.max_open_files >= 1, || {
             "max_open_files is 0: give at least 1 (usize::MAX for no limit)".into()
         })?;
@@ -56,28 +52,6 @@ impl StorageConfig {
             format!(
                 "wal_max_file_size {} is below the minimum of 4096 bytes",
                 self.wal_max_file_size
-            )
-        })
-    }
-
-    fn check_tables(&self) -> Result<()> {
-        check((256..=(4 << 20)).contains(&self.block_size), || {
-            format!("block_size {} is outside 256 ..= 4 MiB", self.block_size)
-        })?;
-        if let CompressionType::Zstd { level } = self.compression {
-            let levels = zstd::compression_level_range();
-            check(levels.contains(&level), || {
-                format!(
-                    "compression: zstd level {level} is outside {}..={}; 3 is zstd's default",
-                    levels.start(),
-                    levels.end()
-                )
-            })?;
-        }
-        check(self.bloom_filter_bits_per_key <= 64, || {
-            format!(
-                "bloom_filter_bits_per_key {} is above 64; 10 gives about 1% false positives",
-                self.bloom_filter_bits_per_key
             )
         })
     }
@@ -102,6 +76,8 @@ impl StorageConfig {
         })
     }
 
+    /// The settings of compaction both styles use; the style itself is a
+    /// keyspace setting.
     fn check_compaction(&self) -> Result<()> {
         check(
             (1..=self.level0_stop_writes_trigger).contains(&self.level0_slowdown_writes_trigger),
@@ -113,10 +89,6 @@ impl StorageConfig {
                 )
             },
         )?;
-        match &self.compaction_style {
-            CompactionStyle::Leveled(options) => self.check_leveled(options)?,
-            CompactionStyle::SizeTiered(options) => self.check_size_tiered(options)?,
-        }
         check(self.target_file_size >= 4 << 10, || {
             format!(
                 "target_file_size {} is below the minimum of 4096 bytes",
@@ -131,60 +103,6 @@ impl StorageConfig {
                 .into()
         })
     }
-
-    fn check_leveled(&self, options: &LeveledOptions) -> Result<()> {
-        let trigger = options.level0_file_num_compaction_trigger;
-        check(
-            (1..=self.level0_slowdown_writes_trigger).contains(&trigger),
-            || {
-                format!(
-                    "compaction_style: LeveledOptions::level0_file_num_compaction_trigger \
-                     ({trigger}) must be in 1 ..= level0_slowdown_writes_trigger ({}), so level 0 \
-                     is compacted before writes slow down",
-                    self.level0_slowdown_writes_trigger
-                )
-            },
-        )?;
-        check(options.max_bytes_for_level_base >= 4 << 10, || {
-            format!(
-                "compaction_style: LeveledOptions::max_bytes_for_level_base {} is below the \
-                 minimum of 4096 bytes",
-                options.max_bytes_for_level_base
-            )
-        })?;
-        check(options.max_bytes_for_level_multiplier >= 2, || {
-            format!(
-                "compaction_style: LeveledOptions::max_bytes_for_level_multiplier {} must be at \
-                 least 2",
-                options.max_bytes_for_level_multiplier
-            )
-        })
-    }
-
-    /// Writes stop at `level0_stop_writes_trigger` level-0 runs until
-    /// compaction brings the count down. Size-tiered merges at least
-    /// `min_merge_width` runs (or all of them, once space amplification
-    /// passes its limit, which equal runs may never do), so with fewer runs
-    /// than that nothing is ever picked and writes wait forever. (Leveled's
-    /// equivalent, its compaction trigger at most the slowdown trigger, is
-    /// checked in [`check_leveled`](Self::check_leveled).)
-    fn check_size_tiered(&self, options: &SizeTieredOptions) -> Result<()> {
-        let width = options.min_merge_width;
-        check(width >= 2, || {
-            format!(
-                "compaction_style: SizeTieredOptions::min_merge_width {width} must be at least 2"
-            )
-        })?;
-        check(width <= self.level0_stop_writes_trigger, || {
-            format!(
-                "size-tiered compaction needs SizeTieredOptions::min_merge_width ({width}) <= \
-                 level0_stop_writes_trigger ({}): writes stop at that many level-0 runs, and no \
-                 merge of fewer than min_merge_width runs is ever picked, so they would wait \
-                 forever; lower min_merge_width or raise the trigger",
-                self.level0_stop_writes_trigger
-            )
-        })
-    }
 }
 
 #[cfg(test)]
@@ -192,6 +110,8 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
+    use crate::config::{CompactionStyle, LeveledOptions, SizeTieredOptions};
+    use crate::Error;
 
     fn refused(config: &StorageConfig) -> String {
         let err = config.validate().unwrap_err();
