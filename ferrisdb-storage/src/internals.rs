@@ -73,7 +73,8 @@ pub mod manifest {
         pub use crate::manifest::format::*;
     }
     pub use crate::manifest::{
-        load, store, ClosedLog, FeatureRecord, Features, ManifestState, TableRecord,
+        check_name, load, store, ClosedLog, FeatureRecord, Features, KeyspaceId, KeyspaceRecord,
+        KeyspacesState, ManifestState, StoredCompaction, StoredOptions, TableRecord,
         FILE_NUMBERS_KEPT_FOR_OPEN,
     };
 }

@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use ferrisdb_core::InternalKey;
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, SharedFileSystem};
-use ferrisdb_storage::internals::manifest::{Features, ManifestState, TableRecord};
+use ferrisdb_storage::internals::manifest::{
+    Features, KeyspacesState, ManifestState, StoredCompaction, StoredOptions, TableRecord,
+};
 use ferrisdb_storage::internals::sstable::{TableBuilder, TableOptions, TableReader};
 use ferrisdb_storage::internals::wal::{WalOptions, WalWriter};
 use ferrisdb_storage::{CompressionType, FeatureClass, Operation, WriteBatch};
@@ -172,23 +174,57 @@ fn regenerate_seed_corpus() {
             tables: vec![record(0, 7), record(1, 3)],
             closed_log: None,
             features: Features::default(),
+            keyspaces: KeyspacesState::none(8),
         }
         .encode(),
     );
     let mut features = Features::default();
     features.add_record(FeatureClass::Compatible, 3, b"kept".to_vec());
     features.declare(FeatureClass::Compatible, 9);
-    write(
-        "manifest_decoder",
-        "features",
-        &ManifestState {
-            next_file_number: 4,
-            log_number: 3,
-            last_timestamp: 9,
-            tables: vec![record(0, 2)],
-            closed_log: None,
-            features,
-        }
-        .encode(),
-    );
+    let features = ManifestState {
+        next_file_number: 4,
+        log_number: 3,
+        last_timestamp: 9,
+        tables: vec![record(0, 2)],
+        closed_log: None,
+        features,
+        keyspaces: KeyspacesState::none(3),
+    };
+    write("manifest_decoder", "features", &features.encode());
+    // Two keyspaces, one with tables, one size-tiered with zstd; id 2
+    // dropped; and the compatible feature's record after theirs.
+    let mut keyspaces = ManifestState {
+        next_file_number: 12,
+        ..features
+    };
+    let options = StoredOptions {
+        memtable_size: 1 << 20,
+        block_size: 4096,
+        bloom_bits_per_key: 10,
+        compression: CompressionType::Lz4,
+        compaction: StoredCompaction::Leveled {
+            level0_file_num_compaction_trigger: 4,
+            max_bytes_for_level_base: 1 << 20,
+            max_bytes_for_level_multiplier: 10,
+        },
+    };
+    let state = &mut keyspaces.keyspaces;
+    state.create("users", options.clone(), 3).unwrap();
+    let dropped = state.create("gone", options.clone(), 3).unwrap();
+    state.remove(dropped);
+    let log = StoredOptions {
+        compression: CompressionType::Zstd { level: -3 },
+        compaction: StoredCompaction::SizeTiered {
+            min_merge_width: 4,
+            max_size_amplification_percent: 200,
+        },
+        ..options
+    };
+    state.create("log", log, 5).unwrap();
+    state.records[0].tables = vec![record(0, 8), record(1, 6)];
+    state.default_log_number = 4;
+    let bytes = keyspaces.encode();
+    let path = Path::new("/s/MANIFEST");
+    assert_eq!(ManifestState::decode(&bytes, path).unwrap(), keyspaces);
+    write("manifest_decoder", "keyspaces", &bytes);
 }

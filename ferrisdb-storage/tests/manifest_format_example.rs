@@ -1,13 +1,16 @@
 //! The worked examples of `docs/format/manifest.md`, byte for byte: a
-//! manifest as version 4 writes it, and the same one declaring a compatible
-//! feature with a record.
+//! manifest as version 4 writes it, the same one declaring a compatible
+//! feature with a record, and the same one with a keyspace besides the
+//! default one. Each decodes to its state and encodes back to its bytes.
 
 mod common;
 
 use common::hex_lines;
 use ferrisdb_core::InternalKey;
-use ferrisdb_storage::internals::manifest::{Features, ManifestState, TableRecord};
-use ferrisdb_storage::FeatureClass;
+use ferrisdb_storage::internals::manifest::{
+    Features, KeyspacesState, ManifestState, StoredCompaction, StoredOptions, TableRecord,
+};
+use ferrisdb_storage::{CompressionType, FeatureClass};
 
 /// The example database: next file number 5, log 4 still needed, and the
 /// level-0 table `000003.sst` of 1234 bytes holding `a@42` (a tombstone) and
@@ -30,6 +33,7 @@ fn example(features: Features) -> ManifestState {
         }],
         closed_log: None,
         features,
+        keyspaces: KeyspacesState::none(4),
     }
 }
 
@@ -50,7 +54,13 @@ fn check(state: &ManifestState, marker: &str) {
         "the example {marker} in docs/format/manifest.md is out of date:\n{got}"
     );
     let path = std::path::Path::new("/db/MANIFEST");
-    assert_eq!(&ManifestState::decode(&bytes, path).unwrap(), state);
+    let decoded = ManifestState::decode(&bytes, path).unwrap();
+    assert_eq!(&decoded, state);
+    assert_eq!(
+        decoded.encode(),
+        bytes,
+        "what is read is written back as it was"
+    );
 }
 
 #[test]
@@ -66,4 +76,24 @@ fn a_manifest_with_a_feature_record_matches_the_specification() {
     let mut features = Features::default();
     features.add_record(FeatureClass::Compatible, 5, b"hi".to_vec());
     check(&example(features), "<!-- manifest-feature-example-hex -->");
+}
+
+#[test]
+fn a_manifest_with_a_keyspace_matches_the_specification() {
+    let mut state = example(Features::default());
+    // The library defaults, as `KeyspaceOptions::default()` stores them.
+    let options = StoredOptions {
+        memtable_size: 64 << 20,
+        block_size: 4096,
+        bloom_bits_per_key: 10,
+        compression: CompressionType::Lz4,
+        compaction: StoredCompaction::Leveled {
+            level0_file_num_compaction_trigger: 4,
+            max_bytes_for_level_base: 256 << 20,
+            max_bytes_for_level_multiplier: 10,
+        },
+    };
+    let id = state.keyspaces.create("users", options, 4).unwrap();
+    assert_eq!(id, 1);
+    check(&state, "<!-- manifest-keyspaces-example-hex -->");
 }

@@ -22,7 +22,8 @@ use super::format::{
 use crate::{Error, Result};
 
 /// The features a database uses, as its manifest declares them, and their
-/// records.
+/// records: all but those `ManifestState` keeps in fields of its own
+/// (`keyspaces`), whose flag and record it writes from those fields.
 ///
 /// A feature, once declared, stays declared: every manifest written after
 /// carries its flag, and its records, unchanged unless code that knows the
@@ -119,19 +120,41 @@ impl Features {
     }
 
     /// Appends the flags: compatible, read-only compatible, incompatible.
-    pub(super) fn encode_flags(&self, out: &mut Vec<u8>) {
-        for flags in self.flags {
+    /// The incompatible features `owned` (those `ManifestState` keeps in
+    /// fields of its own) are declared as `declared` says, whatever `self`
+    /// says.
+    pub(super) fn encode_flags(&self, out: &mut Vec<u8>, owned: u64, declared: u64) {
+        let mut flags = self.flags;
+        let incompat = &mut flags[class_index(FeatureClass::Incompatible)];
+        *incompat = *incompat & !owned | declared & owned;
+        for flags in flags {
             put_fixed64(out, flags);
         }
     }
 
-    /// Appends the records: class byte, bit byte, length-prefixed payload.
-    pub(super) fn encode_records(&self, out: &mut Vec<u8>) {
+    /// Appends the record of the incompatible feature `bit`.
+    pub(super) fn encode_record(out: &mut Vec<u8>, bit: u8, payload: &[u8]) {
+        out.push(FEATURE_CLASS_INCOMPAT);
+        out.push(bit);
+        put_length_prefixed(out, payload);
+    }
+
+    /// Appends the records: class byte, bit byte, length-prefixed payload;
+    /// but none of the incompatible features `owned`, which
+    /// `ManifestState` writes from fields of its own.
+    pub(super) fn encode_records(&self, out: &mut Vec<u8>, owned: u64) {
         for record in &self.records {
-            out.push(class_byte(record.class));
-            out.push(record.bit);
-            put_length_prefixed(out, &record.payload);
+            if !is_owned(record.class, record.bit, owned) {
+                out.push(class_byte(record.class));
+                out.push(record.bit);
+                put_length_prefixed(out, &record.payload);
+            }
         }
+    }
+
+    /// Forgets the incompatible features `owned`: `ManifestState` holds them.
+    pub(super) fn forget(&mut self, owned: u64) {
+        self.flags[class_index(FeatureClass::Incompatible)] &= !owned;
     }
 
     /// Reads the flags at the start of a version-3 body.
@@ -149,10 +172,15 @@ impl Features {
     /// Reads the records that end a version-3 body, up to its end. A record
     /// must belong to a declared feature: one of a feature the flags do not
     /// declare is damage, however its bytes look.
-    pub(super) fn decode_records(
+    ///
+    /// The records of the incompatible features `owned` are returned, in
+    /// order, for `ManifestState` to read, instead of kept.
+    pub(super) fn decode_records<'a>(
         &mut self,
-        d: &mut Decoder<'_>,
-    ) -> std::result::Result<(), DecodeError> {
+        d: &mut Decoder<'a>,
+        owned: u64,
+    ) -> std::result::Result<Vec<OwnedRecord<'a>>, DecodeError> {
+        let mut taken = Vec::new();
         while !d.is_empty() {
             let at = d.position();
             let byte = d.u8("feature record class")?;
@@ -169,15 +197,44 @@ impl Features {
                     ),
                 ));
             }
-            let payload = d.length_prefixed("feature record")?.to_vec();
-            self.records.push(FeatureRecord {
-                class,
-                bit,
-                payload,
-            });
+            let payload = d.length_prefixed("feature record")?;
+            if is_owned(class, bit, owned) {
+                taken.push(OwnedRecord {
+                    at,
+                    bit,
+                    payload_at: d.position() - payload.len(),
+                    payload,
+                });
+            } else {
+                self.records.push(FeatureRecord {
+                    class,
+                    bit,
+                    payload: payload.to_vec(),
+                });
+            }
         }
-        Ok(())
+        Ok(taken)
     }
+}
+
+/// Whether feature `bit` of `class` is one of the incompatible features
+/// `owned`.
+fn is_owned(class: FeatureClass, bit: u8, owned: u64) -> bool {
+    class == FeatureClass::Incompatible && bit < FEATURE_BITS && owned & (1 << bit) != 0
+}
+
+/// A record of a feature `ManifestState` keeps in fields of its own, where
+/// the decoder found it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct OwnedRecord<'a> {
+    /// The offset of the record's class byte.
+    pub at: usize,
+    /// The feature's bit among the incompatible features.
+    pub bit: u8,
+    /// The offset of its payload.
+    pub payload_at: usize,
+    /// Its payload.
+    pub payload: &'a [u8],
 }
 
 /// What a FerrisDB reads: the newest format version, and the features it

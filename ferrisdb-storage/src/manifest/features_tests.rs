@@ -22,7 +22,7 @@ fn path() -> PathBuf {
 /// A manifest of `version` around `body`, with a matching length and
 /// checksum: what a crafted or newer file looks like once its checksum is
 /// right.
-fn sealed(version: u32, body: &[u8]) -> Vec<u8> {
+pub(super) fn sealed(version: u32, body: &[u8]) -> Vec<u8> {
     let mut file = MAGIC.to_vec();
     file.extend_from_slice(&version.to_le_bytes());
     file.extend_from_slice(&(body.len() as u32).to_le_bytes());
@@ -33,7 +33,7 @@ fn sealed(version: u32, body: &[u8]) -> Vec<u8> {
 }
 
 /// The body of a manifest file.
-fn body(file: &[u8]) -> &[u8] {
+pub(super) fn body(file: &[u8]) -> &[u8] {
     &file[HEADER_LEN..file.len() - CHECKSUM_LEN]
 }
 

@@ -43,6 +43,10 @@ pub const FORMAT_VERSION_4: u32 = 4;
 /// On-disk: never change.
 pub const FEATURE_FLAGS_LEN: usize = 3 * 8;
 
+/// Offset of the incompatible feature flags in a version-3 body, after the
+/// compatible and read-only compatible ones. On-disk: never change.
+pub const INCOMPAT_FLAGS_OFFSET: usize = 2 * 8;
+
 /// The class byte of a feature record of a compatible feature: a FerrisDB
 /// that does not know the feature reads and writes the database, and keeps
 /// the flag and the feature's records as they are. On-disk: never change.
@@ -64,8 +68,19 @@ pub const FEATURE_BITS: u8 = 64;
 
 // The features this code knows, by class. A feature takes the next free bit
 // of its class in a constant of its own (`INCOMPAT_RANGE_DELETES: u64 = 1 <<
-// 0`, say), listed in docs/format/README.md, and joins its class's set below.
+// 1`, say), listed in docs/format/README.md, and joins its class's set below.
 // A bit's meaning never changes, and a bit is never reused.
+
+/// The bit of the incompatible feature `keyspaces`: the database has, or
+/// had, keyspaces other than the default one. Its record (class 2, bit 0)
+/// holds them (`docs/format/manifest.md`, "The keyspaces record"); their
+/// tables and log entries carry their ids, which an older FerrisDB would
+/// misread. On-disk: never change.
+pub const INCOMPAT_KEYSPACES_BIT: u8 = 0;
+
+/// The flag of the incompatible feature `keyspaces`
+/// ([`INCOMPAT_KEYSPACES_BIT`]). On-disk: never change.
+pub const INCOMPAT_KEYSPACES: u64 = 1 << INCOMPAT_KEYSPACES_BIT;
 
 /// The compatible features this code knows: none yet.
 pub const COMPAT_SUPPORTED: u64 = 0;
@@ -74,9 +89,9 @@ pub const COMPAT_SUPPORTED: u64 = 0;
 /// declaring another one is refused.
 pub const RO_COMPAT_SUPPORTED: u64 = 0;
 
-/// The incompatible features this code knows: none yet. A manifest declaring
-/// another one is refused.
-pub const INCOMPAT_SUPPORTED: u64 = 0;
+/// The incompatible features this code knows: `keyspaces`. A manifest
+/// declaring another one is refused.
+pub const INCOMPAT_SUPPORTED: u64 = INCOMPAT_KEYSPACES;
 
 /// Offset of the magic number. On-disk: never change.
 pub const MAGIC_OFFSET: usize = 0;
@@ -127,3 +142,78 @@ pub const MAX_FILE_NUMBER: u64 = i64::MAX as u64;
 /// so the counter never reaches `u64::MAX` and never wraps around to sort
 /// new writes below old ones.
 pub const MAX_TIMESTAMP: u64 = i64::MAX as u64;
+
+/// The id of the default keyspace: its tables are the body's main list, and
+/// its log entries carry keyspace 0. On-disk: never change.
+pub const DEFAULT_KEYSPACE_ID: u32 = 0;
+
+/// The name of the default keyspace, which the keyspaces record never lists.
+/// On-disk: never change.
+pub const DEFAULT_KEYSPACE_NAME: &str = "default";
+
+/// The first id given to a keyspace other than the default one; a
+/// `next_keyspace_id` of this value means none was ever made. On-disk: never
+/// change.
+pub const FIRST_KEYSPACE_ID: u32 = 1;
+
+/// The longest keyspace name, in bytes of UTF-8. On-disk: never change.
+pub const MAX_KEYSPACE_NAME_LEN: usize = 255;
+
+/// The fewest bytes a keyspace takes in the keyspaces record: one-byte
+/// varints for its id, its name's length, its log number, its options'
+/// length, their field count and its table count, and a name of one byte. A
+/// keyspace count claiming more than the record holds is damage.
+pub const MIN_KEYSPACE_RECORD_LEN: usize = 7;
+
+/// The fewest bytes an option field takes: its tag and a one-byte varint.
+pub const MIN_OPTION_FIELD_LEN: usize = 2;
+
+// The tags of a keyspace's stored options, each a u8 followed by a varint64
+// value, written in ascending order. A tag this code does not know is a
+// later FerrisDB's option. On-disk: never change.
+
+/// Option tag: the MemTable size in bytes. On-disk: never change.
+pub const OPTION_MEMTABLE_SIZE: u8 = 1;
+/// Option tag: the target size of a table's data blocks in bytes. On-disk:
+/// never change.
+pub const OPTION_BLOCK_SIZE: u8 = 2;
+/// Option tag: the bloom filter's bits per key, 0 for no filter. On-disk:
+/// never change.
+pub const OPTION_BLOOM_BITS_PER_KEY: u8 = 3;
+/// Option tag: the compression of table blocks, one of the `COMPRESSION_*`
+/// codes. On-disk: never change.
+pub const OPTION_COMPRESSION: u8 = 4;
+/// Option tag: the zstd level, an `i32` zigzag-encoded; present exactly when
+/// the compression is [`COMPRESSION_ZSTD`]. On-disk: never change.
+pub const OPTION_ZSTD_LEVEL: u8 = 5;
+/// Option tag: the compaction style, one of the `COMPACTION_*` codes. On-disk:
+/// never change.
+pub const OPTION_COMPACTION_STYLE: u8 = 6;
+/// Option tag (leveled only): level-0 tables that trigger a compaction.
+/// On-disk: never change.
+pub const OPTION_LEVEL0_FILE_NUM_COMPACTION_TRIGGER: u8 = 16;
+/// Option tag (leveled only): the target size of level 1 in bytes. On-disk:
+/// never change.
+pub const OPTION_MAX_BYTES_FOR_LEVEL_BASE: u8 = 17;
+/// Option tag (leveled only): the growth factor between levels. On-disk:
+/// never change.
+pub const OPTION_MAX_BYTES_FOR_LEVEL_MULTIPLIER: u8 = 18;
+/// Option tag (size-tiered only): runs of similar size merged together.
+/// On-disk: never change.
+pub const OPTION_MIN_MERGE_WIDTH: u8 = 32;
+/// Option tag (size-tiered only): the space amplification that triggers a
+/// full merge, in percent. On-disk: never change.
+pub const OPTION_MAX_SIZE_AMPLIFICATION_PERCENT: u8 = 33;
+
+/// Compression code: blocks stored as they are. On-disk: never change.
+pub const COMPRESSION_NONE: u64 = 0;
+/// Compression code: LZ4. On-disk: never change.
+pub const COMPRESSION_LZ4: u64 = 1;
+/// Compression code: zstd, at the level of [`OPTION_ZSTD_LEVEL`]. On-disk:
+/// never change.
+pub const COMPRESSION_ZSTD: u64 = 2;
+
+/// Compaction style code: leveled. On-disk: never change.
+pub const COMPACTION_LEVELED: u64 = 0;
+/// Compaction style code: size-tiered. On-disk: never change.
+pub const COMPACTION_SIZE_TIERED: u64 = 1;

@@ -30,16 +30,32 @@
 //! file. A database written by a newer FerrisDB in a way this code would
 //! misread is refused with [`Error::UnsupportedFormat`], never read as
 //! corruption. The policy is `docs/format/README.md`.
+//!
+//! # Keyspaces
+//!
+//! The body lists the default keyspace's tables. The other keyspaces, their
+//! options, tables and log numbers, and the next keyspace id, are
+//! [`KeyspacesState`], written as the record of the incompatible feature
+//! `keyspaces` once a keyspace besides the default one was made: a database
+//! that never made one keeps the manifest it had before keyspaces, byte for
+//! byte. [`ManifestState::all_tables`] lists every keyspace's tables, and
+//! [`check_name`] is the rule for keyspace names.
 
 mod features;
 pub mod format;
+mod keyspaces;
 mod state;
+mod stored_options;
+mod table_record;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use features::{FeatureRecord, Features};
-pub use state::{ClosedLog, ManifestState, TableRecord};
+pub use keyspaces::{check_name, KeyspaceId, KeyspaceRecord, KeyspacesState};
+pub use state::{ClosedLog, ManifestState};
+pub use stored_options::{StoredCompaction, StoredOptions};
+pub use table_record::TableRecord;
 
 use crate::filename::{MANIFEST_FILE_NAME, MANIFEST_TEMP_FILE_NAME};
 use crate::fs::FileSystem;
@@ -94,21 +110,14 @@ pub fn load(fs: &dyn FileSystem, dir: &Path) -> Result<Option<ManifestState>> {
 /// # Errors
 ///
 /// [`Error::InvalidArgument`] without writing anything when the manifest
-/// would be larger than [`load`] reads ([`format::MAX_FILE_LEN`]): writing it
-/// would leave a database that never opens again. Otherwise the I/O error
-/// of a failed write, sync or rename.
+/// would be larger than [`load`] reads ([`format::MAX_FILE_LEN`]), or would
+/// hold a keyspaces record that [`load`] refuses (a log number that is not
+/// the smallest of the keyspaces', say): writing it would leave a database
+/// that never opens again. Otherwise the I/O error of a failed write, sync
+/// or rename.
 pub fn store(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> Result<()> {
     let bytes = state.encode();
-    if bytes.len() > MAX_FILE_LEN {
-        return Err(Error::InvalidArgument(format!(
-            "the manifest of {} would be {} bytes, more than the {MAX_FILE_LEN} bytes a \
-             manifest may hold: {} tables with keys this long are more than one database can \
-             list; use shorter keys or a larger target_file_size",
-            dir.display(),
-            bytes.len(),
-            state.tables.len()
-        )));
-    }
+    check_opens(dir, state, &bytes)?;
     let temp = dir.join(MANIFEST_TEMP_FILE_NAME);
     let mut file = fs.create(&temp)?;
     file.append(&bytes)?;
@@ -116,6 +125,40 @@ pub fn store(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> Result<(
     drop(file);
     fs.rename(&temp, &dir.join(MANIFEST_FILE_NAME))?;
     fs.sync_dir(dir)
+}
+
+/// Checks that `bytes`, the manifest of `state` about to replace the one of
+/// `dir`, is one [`load`] reads.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`], as [`store`] says.
+fn check_opens(dir: &Path, state: &ManifestState, bytes: &[u8]) -> Result<()> {
+    if bytes.len() > MAX_FILE_LEN {
+        return Err(Error::InvalidArgument(format!(
+            "the manifest of {} would be {} bytes, more than the {MAX_FILE_LEN} bytes a \
+             manifest may hold: {} tables with keys this long are more than one database can \
+             list; use shorter keys or a larger target_file_size",
+            dir.display(),
+            bytes.len(),
+            state.all_tables().count()
+        )));
+    }
+    // The keyspaces record's rules tie together numbers that several parts
+    // of the engine keep (each keyspace's log number, its tables), so a
+    // manifest holding it is read back before it replaces the one in force.
+    // Without keyspaces this costs nothing.
+    if state.keyspaces.is_declared() {
+        let path = dir.join(MANIFEST_TEMP_FILE_NAME);
+        if let Err(err) = ManifestState::decode(bytes, &path) {
+            return Err(Error::InvalidArgument(format!(
+                "the new manifest of {} was not written, since opening the database would refuse \
+                 it: {err}",
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// File numbers below [`format::MAX_FILE_NUMBER`] that only `open` gives
@@ -193,5 +236,11 @@ fn numbers_used_up(dir: &Path, next: u64, limit: u64) -> Error {
 
 #[cfg(test)]
 mod features_tests;
+#[cfg(test)]
+mod keyspaces_decoder_tests;
+#[cfg(test)]
+mod keyspaces_state_tests;
+#[cfg(test)]
+mod keyspaces_tests;
 #[cfg(test)]
 mod tests;

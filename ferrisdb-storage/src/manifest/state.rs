@@ -3,37 +3,22 @@
 use std::path::Path;
 
 use ferrisdb_core::coding::{put_fixed32, put_fixed64, put_varint64, DecodeError, Decoder};
+use ferrisdb_core::FeatureClass;
 
-use super::features::{Features, Support, THIS_CODE};
+use super::features::{Features, OwnedRecord, Support, THIS_CODE};
 use super::format::{
-    BODY_LEN_OFFSET, CHECKSUM_LEN, FORMAT_VERSION, FORMAT_VERSION_1, FORMAT_VERSION_3, HEADER_LEN,
-    MAGIC, MAX_BODY_LEN, MAX_FILE_NUMBER, MAX_TIMESTAMP, MIN_FILE_LEN, MIN_TABLE_RECORD_LEN,
-    NUM_LEVELS, VERSION_OFFSET,
+    BODY_LEN_OFFSET, CHECKSUM_LEN, DEFAULT_KEYSPACE_ID, FORMAT_VERSION, FORMAT_VERSION_1,
+    FORMAT_VERSION_3, HEADER_LEN, INCOMPAT_FLAGS_OFFSET, INCOMPAT_KEYSPACES,
+    INCOMPAT_KEYSPACES_BIT, MAGIC, MAX_BODY_LEN, MAX_FILE_NUMBER, MAX_TIMESTAMP, MIN_FILE_LEN,
+    VERSION_OFFSET,
 };
-use crate::{Error, InternalKey, Result, Timestamp};
+use super::keyspaces::{KeyspaceId, KeyspacesState};
+use super::table_record::{encode_table_list, TableChecks, TableRecord};
+use crate::{Error, Result, Timestamp};
 
-/// One live table, as the manifest records it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableRecord {
-    /// The level the table belongs to; 0 holds freshly flushed tables.
-    pub level: u32,
-    /// The table's file number: its file is `NNNNNN.sst`.
-    pub file_number: u64,
-    /// The table's size in bytes.
-    pub file_size: u64,
-    /// Number of entries (versions and tombstones) in the table.
-    pub entry_count: u64,
-    /// How many of those entries are tombstones.
-    pub tombstone_count: u64,
-    /// The first entry of the table in [`InternalKey`] order.
-    pub smallest: InternalKey,
-    /// The last entry of the table in [`InternalKey`] order.
-    pub largest: InternalKey,
-    /// The smallest timestamp of any entry.
-    pub min_timestamp: Timestamp,
-    /// The largest timestamp of any entry.
-    pub max_timestamp: Timestamp,
-}
+/// The incompatible features whose flag and record `ManifestState` writes
+/// from fields of its own rather than from [`Features`].
+const OWNED: u64 = INCOMPAT_KEYSPACES;
 
 /// The durable state of a database: which tables exist and which write-ahead
 /// logs are still needed.
@@ -47,7 +32,8 @@ pub struct ManifestState {
     /// The largest timestamp stored in any table. Recovery resumes timestamps
     /// above the larger of this and the newest replayed log record.
     pub last_timestamp: Timestamp,
-    /// Every live table, in level order, then as the engine keeps them.
+    /// Every live table of the default keyspace, in level order, then as
+    /// the engine keeps them.
     pub tables: Vec<TableRecord>,
     /// The log a clean close sealed, with its final length, so `open` can
     /// tell that log cut short at a record boundary (which no damage inside
@@ -55,8 +41,14 @@ pub struct ManifestState {
     /// written: the next open replays and retires that log.
     pub closed_log: Option<ClosedLog>,
     /// The features the database uses, and their records; none in a
-    /// manifest of version 1 or 2.
+    /// manifest of version 1 or 2. All but `keyspaces`, which `keyspaces`
+    /// holds: [`encode`](Self::encode) declares it, and writes its record,
+    /// from there, whatever this says of it.
     pub features: Features,
+    /// The keyspaces besides the default one; none without the keyspaces
+    /// record, the default keyspace then needing the logs from `log_number`
+    /// on.
+    pub keyspaces: KeyspacesState,
 }
 
 /// A log that a clean close finished, and its length then.
@@ -69,33 +61,60 @@ pub struct ClosedLog {
 }
 
 impl ManifestState {
+    /// Every live table with its keyspace: the default keyspace's, then each
+    /// other keyspace's by ascending id.
+    pub fn all_tables(&self) -> impl Iterator<Item = (KeyspaceId, &TableRecord)> {
+        let default = self.tables.iter().map(|t| (DEFAULT_KEYSPACE_ID, t));
+        let others = self.keyspaces.records.iter().flat_map(|k| {
+            let id = k.id;
+            k.tables.iter().map(move |t| (id, t))
+        });
+        default.chain(others)
+    }
+
+    /// The feature flags of `class` the manifest of this state declares:
+    /// those of [`features`](Self::features), with `keyspaces` as
+    /// [`keyspaces`](Self::keyspaces) says.
+    pub fn feature_flags(&self, class: FeatureClass) -> u64 {
+        let flags = self.features.flags(class);
+        if class != FeatureClass::Incompatible {
+            return flags;
+        }
+        let declared = if self.keyspaces.is_declared() {
+            INCOMPAT_KEYSPACES
+        } else {
+            0
+        };
+        flags & !OWNED | declared
+    }
+
     /// The whole manifest file for this state: header, body, checksum.
+    ///
+    /// A state whose keyspaces are none (no keyspace besides the default
+    /// one was ever made) is written without the keyspaces record and its
+    /// flag, byte for byte as before keyspaces, so FerrisDBs that do not
+    /// know them still open the database.
     pub fn encode(&self) -> Vec<u8> {
         let mut body = Vec::new();
         // Version 3: the feature flags come first, so a reader checks them
         // before anything a feature may change.
-        self.features.encode_flags(&mut body);
+        let declared = self.feature_flags(FeatureClass::Incompatible);
+        self.features.encode_flags(&mut body, OWNED, declared);
         put_varint64(&mut body, self.next_file_number);
         put_varint64(&mut body, self.log_number);
         put_fixed64(&mut body, self.last_timestamp);
-        put_varint64(&mut body, self.tables.len() as u64);
-        for table in &self.tables {
-            put_varint64(&mut body, u64::from(table.level));
-            put_varint64(&mut body, table.file_number);
-            put_varint64(&mut body, table.file_size);
-            put_varint64(&mut body, table.entry_count);
-            put_varint64(&mut body, table.tombstone_count);
-            table.smallest.encode_into(&mut body);
-            table.largest.encode_into(&mut body);
-            put_fixed64(&mut body, table.min_timestamp);
-            put_fixed64(&mut body, table.max_timestamp);
-        }
+        encode_table_list(&mut body, &self.tables);
         // Version 2: the closed log, number 0 for none.
         let closed = self.closed_log.map_or((0, 0), |c| (c.number, c.length));
         put_varint64(&mut body, closed.0);
         put_varint64(&mut body, closed.1);
-        // Version 3: the feature records end the body.
-        self.features.encode_records(&mut body);
+        // Version 3: the feature records end the body, the keyspaces record
+        // first.
+        if self.keyspaces.is_declared() {
+            let payload = self.keyspaces.encode_payload();
+            Features::encode_record(&mut body, INCOMPAT_KEYSPACES_BIT, &payload);
+        }
+        self.features.encode_records(&mut body, OWNED);
 
         let mut file = Vec::with_capacity(HEADER_LEN + body.len() + CHECKSUM_LEN);
         file.extend_from_slice(&MAGIC);
@@ -196,9 +215,10 @@ impl ManifestState {
             features = Features::decode_flags(&mut d).map_err(in_body)?;
             support.check_features(&features, path)?;
         }
-        let mut state = Self::decode_body(&mut d, version).map_err(in_body)?;
+        let (mut state, mut tables) = Self::decode_body(&mut d, version).map_err(in_body)?;
+        let mut owned = Vec::new();
         if version >= FORMAT_VERSION_3 {
-            features.decode_records(&mut d).map_err(in_body)?;
+            owned = features.decode_records(&mut d, OWNED).map_err(in_body)?;
         }
         if !d.is_empty() {
             return Err(in_body(d.error(format!(
@@ -206,16 +226,21 @@ impl ManifestState {
                 d.remaining()
             ))));
         }
+        let declared = features.declares(FeatureClass::Incompatible, INCOMPAT_KEYSPACES_BIT);
+        state.keyspaces =
+            decode_keyspaces(declared, &owned, &state, &mut tables).map_err(in_body)?;
+        features.forget(OWNED);
         state.features = features;
         Ok(state)
     }
 
     /// The fields of every version, after the feature flags and before the
-    /// feature records of version 3.
+    /// feature records of version 3, and the checks of the tables listed so
+    /// far.
     fn decode_body(
         d: &mut Decoder<'_>,
         version: u32,
-    ) -> std::result::Result<ManifestState, DecodeError> {
+    ) -> std::result::Result<(ManifestState, TableChecks), DecodeError> {
         let at = d.position();
         let next_file_number = d.varint64("next file number")?;
         if next_file_number > MAX_FILE_NUMBER {
@@ -236,69 +261,8 @@ impl ManifestState {
                 format!("last timestamp {last_timestamp} is above the largest {MAX_TIMESTAMP}"),
             ));
         }
-        let count = d.varint64("table count")?;
-        // Checking the count against the bytes left first keeps a corrupt
-        // count from reserving a huge vector.
-        if count > (d.remaining() / MIN_TABLE_RECORD_LEN) as u64 {
-            return Err(d.error(format!(
-                "table count {count} cannot fit in {} bytes ({MIN_TABLE_RECORD_LEN} bytes or more \
-                 each)",
-                d.remaining()
-            )));
-        }
-        let mut tables = Vec::with_capacity(count as usize);
-        for _ in 0..count {
-            let at = d.position();
-            let level = d.varint32("table level")?;
-            // The engine keeps a vector per level: a level it does not have
-            // would be a table no read looks at, or a huge allocation.
-            if level as usize >= NUM_LEVELS {
-                return Err(DecodeError::new(
-                    at,
-                    format!(
-                        "table level {level} is not one of the levels 0 to {}",
-                        NUM_LEVELS - 1
-                    ),
-                ));
-            }
-            let file_number = d.varint64("table file number")?;
-            let file_size = d.varint64("table file size")?;
-            let entry_count = d.varint64("table entry count")?;
-            let tombstone_count = d.varint64("table tombstone count")?;
-            let smallest = InternalKey::decode_from(d)?;
-            let largest = InternalKey::decode_from(d)?;
-            let min_timestamp = d.fixed64("table min timestamp")?;
-            let max_timestamp = d.fixed64("table max timestamp")?;
-            if tombstone_count > entry_count {
-                return Err(d.error(format!(
-                    "table {file_number} claims {tombstone_count} tombstones among {entry_count} entries"
-                )));
-            }
-            if file_number >= next_file_number {
-                return Err(d.error(format!(
-                    "table {file_number} is not below the next file number {next_file_number}"
-                )));
-            }
-            // New writes take timestamps above `last_timestamp`: a table
-            // holding newer ones would hide them.
-            if max_timestamp > last_timestamp {
-                return Err(d.error(format!(
-                    "table {file_number} holds timestamps up to {max_timestamp}, above the last \
-                     timestamp {last_timestamp}"
-                )));
-            }
-            tables.push(TableRecord {
-                level,
-                file_number,
-                file_size,
-                entry_count,
-                tombstone_count,
-                smallest,
-                largest,
-                min_timestamp,
-                max_timestamp,
-            });
-        }
+        let mut checks = TableChecks::new(next_file_number, last_timestamp);
+        let tables = checks.decode_list(d)?;
         let closed_log = if version == FORMAT_VERSION_1 {
             None
         } else {
@@ -312,13 +276,47 @@ impl ManifestState {
             }
             (number != 0).then_some(ClosedLog { number, length })
         };
-        Ok(ManifestState {
+        let state = ManifestState {
             next_file_number,
             log_number,
             last_timestamp,
             tables,
             closed_log,
             features: Features::default(),
-        })
+            keyspaces: KeyspacesState::none(log_number),
+        };
+        Ok((state, checks))
+    }
+}
+
+/// The keyspaces of the manifest `state`, from the records of `keyspaces`
+/// the decoder took (`owned`), with `declared` the feature's flag.
+fn decode_keyspaces(
+    declared: bool,
+    owned: &[OwnedRecord<'_>],
+    state: &ManifestState,
+    tables: &mut TableChecks,
+) -> std::result::Result<KeyspacesState, DecodeError> {
+    // Every record was checked to be of a declared feature.
+    match owned {
+        [] if declared => Err(DecodeError::new(
+            INCOMPAT_FLAGS_OFFSET,
+            "the manifest declares the keyspaces feature (incompatible feature 0) but holds no \
+             keyspaces record",
+        )),
+        [] => Ok(KeyspacesState::none(state.log_number)),
+        [record] => KeyspacesState::decode_payload(
+            record.payload,
+            record.payload_at,
+            state.log_number,
+            tables,
+        ),
+        [_, second, ..] => Err(DecodeError::new(
+            second.at,
+            format!(
+                "a second record of the keyspaces feature (incompatible feature {}): it has one",
+                second.bit
+            ),
+        )),
     }
 }

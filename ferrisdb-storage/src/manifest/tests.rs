@@ -39,6 +39,7 @@ fn sample() -> ManifestState {
             length: 4_096,
         }),
         features: Features::default(),
+        keyspaces: KeyspacesState::none(9),
     }
 }
 
@@ -78,6 +79,7 @@ pub(super) fn worked_example(features: Features) -> ManifestState {
         }],
         closed_log: None,
         features,
+        keyspaces: KeyspacesState::none(4),
     }
 }
 
