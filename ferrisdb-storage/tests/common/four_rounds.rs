@@ -1,6 +1,7 @@
-//! The database of four rounds that the fixtures `db-e827e06` and
-//! `db-b95a38c` hold, written by the same sessions at each commit (see
-//! their tests' docs): what it holds, and how its files are laid out.
+//! The database of four rounds that the fixtures `db-e827e06`,
+//! `db-b95a38c` and `db-b436042` hold, written by the same sessions at each
+//! commit (see their tests' docs): what it holds, and how its files are laid
+//! out.
 
 use ferrisdb_storage::internals::manifest::{ClosedLog, ManifestState};
 
