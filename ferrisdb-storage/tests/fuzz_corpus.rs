@@ -207,6 +207,7 @@ fn regenerate_seed_corpus() {
             max_bytes_for_level_base: 1 << 20,
             max_bytes_for_level_multiplier: 10,
         },
+        memtable_filter: true,
     };
     let state = &mut keyspaces.keyspaces;
     state.create("users", options.clone(), 3).unwrap();
@@ -218,6 +219,7 @@ fn regenerate_seed_corpus() {
             min_merge_width: 4,
             max_size_amplification_percent: 200,
         },
+        memtable_filter: false,
         ..options
     };
     state.create("log", log, 5).unwrap();

@@ -92,6 +92,7 @@ fn a_manifest_with_a_keyspace_matches_the_specification() {
             max_bytes_for_level_base: 256 << 20,
             max_bytes_for_level_multiplier: 10,
         },
+        memtable_filter: true,
     };
     let id = state.keyspaces.create("users", options, 4).unwrap();
     assert_eq!(id, 1);

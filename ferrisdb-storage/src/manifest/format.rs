@@ -189,6 +189,9 @@ pub const OPTION_ZSTD_LEVEL: u8 = 5;
 /// Option tag: the compaction style, one of the `COMPACTION_*` codes. On-disk:
 /// never change.
 pub const OPTION_COMPACTION_STYLE: u8 = 6;
+/// Option tag: whether each MemTable keeps a bloom filter of its keys, one of
+/// the `MEMTABLE_FILTER_*` codes. On-disk: never change.
+pub const OPTION_MEMTABLE_FILTER: u8 = 7;
 /// Option tag (leveled only): level-0 tables that trigger a compaction.
 /// On-disk: never change.
 pub const OPTION_LEVEL0_FILE_NUM_COMPACTION_TRIGGER: u8 = 16;
@@ -217,3 +220,9 @@ pub const COMPRESSION_ZSTD: u64 = 2;
 pub const COMPACTION_LEVELED: u64 = 0;
 /// Compaction style code: size-tiered. On-disk: never change.
 pub const COMPACTION_SIZE_TIERED: u64 = 1;
+
+/// MemTable filter code: MemTables keep no filter. On-disk: never change.
+pub const MEMTABLE_FILTER_OFF: u64 = 0;
+/// MemTable filter code: each MemTable keeps a bloom filter of its keys.
+/// On-disk: never change.
+pub const MEMTABLE_FILTER_ON: u64 = 1;

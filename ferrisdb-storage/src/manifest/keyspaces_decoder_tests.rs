@@ -57,12 +57,13 @@ fn options(fields: &[(u8, u64)]) -> Vec<u8> {
 type Fields = Vec<(u8, u64)>;
 
 /// The default options' fields.
-const DEFAULTS: [(u8, u64); 8] = [
+const DEFAULTS: [(u8, u64); 9] = [
     (1, 64 << 20),
     (2, 4096),
     (3, 10),
     (4, 1),
     (6, 0),
+    (7, 1),
     (16, 4),
     (17, 256 << 20),
     (18, 10),
@@ -252,7 +253,7 @@ fn bytes_no_encoder_writes_are_damage() {
     trailing_options.insert(9 + options(&DEFAULTS).len(), 0);
     let mut trailing = payload_with(&keyspace_with_options(&options(&DEFAULTS)));
     trailing.push(0);
-    let cases: [(Vec<u8>, &str); 9] = [
+    let cases: [(Vec<u8>, &str); 10] = [
         (not_utf8, "not UTF-8"),
         (with(&|f| f.swap(0, 1)), "option tag 1 follows tag 2"),
         (with(&|f| f.insert(1, (1, 3))), "option tag 1 follows tag 1"),
@@ -264,9 +265,15 @@ fn bytes_no_encoder_writes_are_damage() {
         ),
         (
             with(&|f| {
-                f.remove(6);
+                f.remove(7);
             }),
             "max_bytes_for_level_base (tag 17)",
+        ),
+        (
+            with(&|f| {
+                f.remove(5);
+            }),
+            "lack their memtable filter (tag 7)",
         ),
         (with(&|f| f.insert(4, (5, 6))), "hold tag 5"),
         (with(&|f| f.push((32, 4))), "hold tag 32"),
@@ -290,17 +297,50 @@ fn bytes_no_encoder_writes_are_damage() {
     corruption_in_record(&file, at, "no zigzag-encoded 32-bit level");
 }
 
+/// The MemTable filter flag is 0 or 1: a flag has no third value a later
+/// FerrisDB could mean, so any other is damage, at the value's byte.
+#[test]
+fn the_memtable_filter_flag_is_0_or_1_and_anything_else_is_damage() {
+    let fields = |value| {
+        let mut fields = DEFAULTS.to_vec();
+        assert_eq!(fields[5].0, 7);
+        fields[5].1 = value;
+        fields
+    };
+    for (value, on) in [(0, false), (1, true)] {
+        let payload = payload_with(&keyspace_with_options(&options(&fields(value))));
+        let (file, _) = crafted(true, &[&payload]);
+        let state = ManifestState::decode(&file, &path()).unwrap();
+        assert_eq!(state.keyspaces.records[0].options.memtable_filter, on);
+    }
+    for value in [2, 0x80, u64::MAX] {
+        let fields = fields(value);
+        let bytes = options(&fields);
+        let payload = payload_with(&keyspace_with_options(&bytes));
+        let (file, record_at) = crafted(true, &[&payload]);
+        let what = format!("memtable filter flag {value} is neither 0 (off) nor 1 (on)");
+        corruption_in_record(&file, record_at, &what);
+        // The count and the five fields before it, then the tag.
+        let options_at = file.windows(bytes.len()).position(|w| w == bytes).unwrap();
+        let value_at = options_at + options(&fields[..5]).len() + 1;
+        match ManifestState::decode(&file, &path()).unwrap_err() {
+            Error::Corruption { offset, .. } => assert_eq!(offset, value_at as u64, "{value}"),
+            other => panic!("{value}: {other}"),
+        }
+    }
+}
+
 #[test]
 fn a_later_ferrisdb_s_option_is_unsupported_not_damage() {
     let with = |fields: &[(u8, u64)]| payload_with(&keyspace_with_options(&options(fields)));
     let mut unknown_tag = DEFAULTS.to_vec();
-    unknown_tag.insert(5, (7, 1));
+    unknown_tag.insert(6, (8, 1));
     let mut unknown_compression = DEFAULTS.to_vec();
     unknown_compression[3].1 = 9;
     let mut unknown_style = DEFAULTS.to_vec();
     unknown_style[4].1 = 2;
     for (fields, what) in [
-        (unknown_tag, "option of tag 7"),
+        (unknown_tag, "option of tag 8"),
         (unknown_compression, "compression code 9"),
         (unknown_style, "compaction style code 2"),
     ] {

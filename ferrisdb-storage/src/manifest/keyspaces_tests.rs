@@ -33,6 +33,7 @@ pub(super) fn default_options() -> StoredOptions {
             max_bytes_for_level_base: 256 << 20,
             max_bytes_for_level_multiplier: 10,
         },
+        memtable_filter: true,
     }
 }
 
@@ -77,6 +78,7 @@ pub(super) fn two_keyspaces() -> ManifestState {
                         min_merge_width: 4,
                         max_size_amplification_percent: 200,
                     },
+                    memtable_filter: false,
                     ..default_options()
                 },
                 tables: Vec::new(),
@@ -217,6 +219,7 @@ fn random_state(rng: &mut Rng) -> ManifestState {
                 bloom_bits_per_key: rng.below(30),
                 compression,
                 compaction,
+                memtable_filter: rng.below(2) == 0,
             },
             tables: (0..rng.below(3)).map(|_| random_table(rng)).collect(),
         });

@@ -11,11 +11,11 @@ use ferrisdb_core::CompressionType;
 
 use super::format::{
     COMPACTION_LEVELED, COMPACTION_SIZE_TIERED, COMPRESSION_LZ4, COMPRESSION_NONE,
-    COMPRESSION_ZSTD, MIN_OPTION_FIELD_LEN, OPTION_BLOCK_SIZE, OPTION_BLOOM_BITS_PER_KEY,
-    OPTION_COMPACTION_STYLE, OPTION_COMPRESSION, OPTION_LEVEL0_FILE_NUM_COMPACTION_TRIGGER,
-    OPTION_MAX_BYTES_FOR_LEVEL_BASE, OPTION_MAX_BYTES_FOR_LEVEL_MULTIPLIER,
-    OPTION_MAX_SIZE_AMPLIFICATION_PERCENT, OPTION_MEMTABLE_SIZE, OPTION_MIN_MERGE_WIDTH,
-    OPTION_ZSTD_LEVEL,
+    COMPRESSION_ZSTD, MEMTABLE_FILTER_OFF, MEMTABLE_FILTER_ON, MIN_OPTION_FIELD_LEN,
+    OPTION_BLOCK_SIZE, OPTION_BLOOM_BITS_PER_KEY, OPTION_COMPACTION_STYLE, OPTION_COMPRESSION,
+    OPTION_LEVEL0_FILE_NUM_COMPACTION_TRIGGER, OPTION_MAX_BYTES_FOR_LEVEL_BASE,
+    OPTION_MAX_BYTES_FOR_LEVEL_MULTIPLIER, OPTION_MAX_SIZE_AMPLIFICATION_PERCENT,
+    OPTION_MEMTABLE_FILTER, OPTION_MEMTABLE_SIZE, OPTION_MIN_MERGE_WIDTH, OPTION_ZSTD_LEVEL,
 };
 
 /// The options of a keyspace other than the default one, as its manifest
@@ -32,6 +32,8 @@ pub struct StoredOptions {
     pub compression: CompressionType,
     /// The compaction style and its options.
     pub compaction: StoredCompaction,
+    /// Whether each MemTable keeps a bloom filter of its keys.
+    pub memtable_filter: bool,
 }
 
 /// A keyspace's compaction style and its options, as stored.
@@ -83,13 +85,25 @@ impl StoredOptions {
                 fields.push((OPTION_ZSTD_LEVEL, zigzag(level)));
             }
         }
+        let style = match self.compaction {
+            StoredCompaction::Leveled { .. } => COMPACTION_LEVELED,
+            StoredCompaction::SizeTiered { .. } => COMPACTION_SIZE_TIERED,
+        };
+        let filter = match self.memtable_filter {
+            false => MEMTABLE_FILTER_OFF,
+            true => MEMTABLE_FILTER_ON,
+        };
+        fields.extend([
+            (OPTION_COMPACTION_STYLE, style),
+            (OPTION_MEMTABLE_FILTER, filter),
+        ]);
+        // The style's own options, whose tags follow the shared ones.
         match self.compaction {
             StoredCompaction::Leveled {
                 level0_file_num_compaction_trigger,
                 max_bytes_for_level_base,
                 max_bytes_for_level_multiplier,
             } => fields.extend([
-                (OPTION_COMPACTION_STYLE, COMPACTION_LEVELED),
                 (
                     OPTION_LEVEL0_FILE_NUM_COMPACTION_TRIGGER,
                     level0_file_num_compaction_trigger,
@@ -104,7 +118,6 @@ impl StoredOptions {
                 min_merge_width,
                 max_size_amplification_percent,
             } => fields.extend([
-                (OPTION_COMPACTION_STYLE, COMPACTION_SIZE_TIERED),
                 (OPTION_MIN_MERGE_WIDTH, min_merge_width),
                 (
                     OPTION_MAX_SIZE_AMPLIFICATION_PERCENT,
@@ -132,8 +145,8 @@ impl StoredOptions {
     /// A tag this code does not know, a compression or a compaction style
     /// code it does not know, is a later FerrisDB's option:
     /// [`DecodeError::unsupported`]. Tags out of order, a field missing or
-    /// one that does not go with the compression or style, and trailing
-    /// bytes are damage.
+    /// one that does not go with the compression or style, a MemTable
+    /// filter code other than 0 and 1, and trailing bytes are damage.
     pub(super) fn decode(bytes: &[u8]) -> std::result::Result<StoredOptions, DecodeError> {
         let mut d = Decoder::new(bytes);
         let count = d.varint32("option field count")?;
@@ -148,7 +161,7 @@ impl StoredOptions {
             ));
         }
         // Indexed by tag: a u8, so every tag has a slot.
-        let mut values: [Option<u64>; 256] = [None; 256];
+        let mut fields: [Option<Field>; 256] = [None; 256];
         let mut last: Option<u8> = None;
         for _ in 0..count {
             let at = d.position();
@@ -166,7 +179,9 @@ impl StoredOptions {
                     format!("a keyspace option of tag {tag}, a later FerrisDB's option"),
                 ));
             }
-            values[usize::from(tag)] = Some(d.varint64("option value")?);
+            let at = d.position();
+            let value = d.varint64("option value")?;
+            fields[usize::from(tag)] = Some(Field { at, value });
         }
         if !d.is_empty() {
             return Err(d.error(format!(
@@ -175,13 +190,14 @@ impl StoredOptions {
             )));
         }
         let end = d.position();
-        let mut fields = Fields { values, end };
+        let mut fields = Fields { fields, end };
         let options = StoredOptions {
             memtable_size: fields.take(OPTION_MEMTABLE_SIZE, "memtable size")?,
             block_size: fields.take(OPTION_BLOCK_SIZE, "block size")?,
             bloom_bits_per_key: fields.take(OPTION_BLOOM_BITS_PER_KEY, "bloom bits per key")?,
             compression: fields.compression()?,
             compaction: fields.compaction()?,
+            memtable_filter: fields.memtable_filter()?,
         };
         fields.none_left()?;
         Ok(options)
@@ -189,13 +205,14 @@ impl StoredOptions {
 }
 
 /// The option tags this code reads.
-const KNOWN_TAGS: [u8; 11] = [
+const KNOWN_TAGS: [u8; 12] = [
     OPTION_MEMTABLE_SIZE,
     OPTION_BLOCK_SIZE,
     OPTION_BLOOM_BITS_PER_KEY,
     OPTION_COMPRESSION,
     OPTION_ZSTD_LEVEL,
     OPTION_COMPACTION_STYLE,
+    OPTION_MEMTABLE_FILTER,
     OPTION_LEVEL0_FILE_NUM_COMPACTION_TRIGGER,
     OPTION_MAX_BYTES_FOR_LEVEL_BASE,
     OPTION_MAX_BYTES_FOR_LEVEL_MULTIPLIER,
@@ -203,18 +220,26 @@ const KNOWN_TAGS: [u8; 11] = [
     OPTION_MAX_SIZE_AMPLIFICATION_PERCENT,
 ];
 
-/// The fields read, taken one by one as the options are built; what is
-/// left over does not belong.
+/// A field read: its value, and where the value starts, where a value out
+/// of its range is reported.
+#[derive(Debug, Clone, Copy)]
+struct Field {
+    at: usize,
+    value: u64,
+}
+
+/// The fields read, by tag, taken one by one as the options are built; what
+/// is left over does not belong.
 struct Fields {
-    values: [Option<u64>; 256],
+    fields: [Option<Field>; 256],
     /// The end of the options: where a missing or stray field is reported.
     end: usize,
 }
 
 impl Fields {
-    /// The value of the field `tag`, which must be there.
-    fn take(&mut self, tag: u8, what: &str) -> std::result::Result<u64, DecodeError> {
-        self.values[usize::from(tag)].take().ok_or_else(|| {
+    /// The field `tag`, which must be there.
+    fn take_field(&mut self, tag: u8, what: &str) -> std::result::Result<Field, DecodeError> {
+        self.fields[usize::from(tag)].take().ok_or_else(|| {
             DecodeError::new(
                 self.end,
                 format!("the keyspace options lack their {what} (tag {tag})"),
@@ -222,15 +247,20 @@ impl Fields {
         })
     }
 
+    /// The value of the field `tag`, which must be there.
+    fn take(&mut self, tag: u8, what: &str) -> std::result::Result<u64, DecodeError> {
+        Ok(self.take_field(tag, what)?.value)
+    }
+
     fn compression(&mut self) -> std::result::Result<CompressionType, DecodeError> {
         match self.take(OPTION_COMPRESSION, "compression")? {
             COMPRESSION_NONE => Ok(CompressionType::None),
             COMPRESSION_LZ4 => Ok(CompressionType::Lz4),
             COMPRESSION_ZSTD => {
-                let value = self.take(OPTION_ZSTD_LEVEL, "zstd level")?;
+                let Field { at, value } = self.take_field(OPTION_ZSTD_LEVEL, "zstd level")?;
                 let level = unzigzag(value).ok_or_else(|| {
                     DecodeError::new(
-                        self.end,
+                        at,
                         format!("zstd level {value} is no zigzag-encoded 32-bit level"),
                     )
                 })?;
@@ -271,10 +301,24 @@ impl Fields {
         }
     }
 
+    /// The MemTable filter flag, 0 or 1. A flag has no third value a later
+    /// FerrisDB could mean, so any other is damage, not a newer option.
+    fn memtable_filter(&mut self) -> std::result::Result<bool, DecodeError> {
+        let Field { at, value } = self.take_field(OPTION_MEMTABLE_FILTER, "memtable filter")?;
+        match value {
+            MEMTABLE_FILTER_OFF => Ok(false),
+            MEMTABLE_FILTER_ON => Ok(true),
+            _ => Err(DecodeError::new(
+                at,
+                format!("the memtable filter flag {value} is neither 0 (off) nor 1 (on)"),
+            )),
+        }
+    }
+
     /// Checks that every field read went into the options: a zstd level
     /// without zstd, or a field of the other compaction style, is damage.
     fn none_left(&self) -> std::result::Result<(), DecodeError> {
-        match self.values.iter().position(Option::is_some) {
+        match self.fields.iter().position(Option::is_some) {
             None => Ok(()),
             Some(tag) => Err(DecodeError::new(
                 self.end,
