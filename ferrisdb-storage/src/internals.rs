@@ -79,6 +79,11 @@ pub mod manifest {
     };
 }
 
+/// The settings of a database and its keyspaces.
+pub mod config {
+    pub use crate::config::keyspace_options_from_stored;
+}
+
 /// The MemTable and its skip list.
 pub mod memtable {
     /// The lock-free skip list under the MemTable.

@@ -10,7 +10,7 @@ use ferrisdb_core::InternalKey;
 use ferrisdb_storage::internals::manifest::{
     Features, KeyspacesState, ManifestState, StoredCompaction, StoredOptions, TableRecord,
 };
-use ferrisdb_storage::{CompressionType, FeatureClass};
+use ferrisdb_storage::{CompressionType, FeatureClass, KeyspaceOptions};
 
 /// The example database: next file number 5, log 4 still needed, and the
 /// level-0 table `000003.sst` of 1234 bytes holding `a@42` (a tombstone) and
@@ -81,19 +81,24 @@ fn a_manifest_with_a_feature_record_matches_the_specification() {
 #[test]
 fn a_manifest_with_a_keyspace_matches_the_specification() {
     let mut state = example(Features::default());
-    // The library defaults, as `KeyspaceOptions::default()` stores them.
-    let options = StoredOptions {
-        memtable_size: 64 << 20,
-        block_size: 4096,
-        bloom_bits_per_key: 10,
-        compression: CompressionType::Lz4,
-        compaction: StoredCompaction::Leveled {
-            level0_file_num_compaction_trigger: 4,
-            max_bytes_for_level_base: 256 << 20,
-            max_bytes_for_level_multiplier: 10,
-        },
-        memtable_filter: true,
-    };
+    // The library defaults, as `KeyspaceOptions::default()` stores them: the
+    // values the spec's table lists.
+    let options = StoredOptions::from(&KeyspaceOptions::default());
+    assert_eq!(
+        options,
+        StoredOptions {
+            memtable_size: 64 << 20,
+            block_size: 4096,
+            bloom_bits_per_key: 10,
+            compression: CompressionType::Lz4,
+            compaction: StoredCompaction::Leveled {
+                level0_file_num_compaction_trigger: 4,
+                max_bytes_for_level_base: 256 << 20,
+                max_bytes_for_level_multiplier: 10,
+            },
+            memtable_filter: true,
+        }
+    );
     let id = state.keyspaces.create("users", options, 4).unwrap();
     assert_eq!(id, 1);
     check(&state, "<!-- manifest-keyspaces-example-hex -->");

@@ -12,8 +12,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, SharedFileSystem};
+use ferrisdb_storage::internals::config::keyspace_options_from_stored;
 use ferrisdb_storage::internals::iterator::Cursor;
-use ferrisdb_storage::internals::manifest::ManifestState;
+use ferrisdb_storage::internals::manifest::{ManifestState, StoredOptions};
 use ferrisdb_storage::internals::sstable::block::{Block, BlockCursor};
 use ferrisdb_storage::internals::sstable::TableReader;
 use ferrisdb_storage::internals::wal::{PayloadKind, RecoveryMode, WalReader};
@@ -124,11 +125,18 @@ pub fn table_reader(data: &[u8]) {
 }
 
 /// The manifest decoder over `data`; whatever decodes must encode back to a
-/// manifest that decodes to the same state.
+/// manifest that decodes to the same state, and a keyspace's options that
+/// the config accepts must store back as they were.
 pub fn manifest_decoder(data: &[u8]) {
     let path = Path::new("/fuzz/MANIFEST");
     if let Ok(state) = ManifestState::decode(data, path) {
         let again = ManifestState::decode(&state.encode(), path).expect("re-encoded manifest");
         assert_eq!(again, state, "manifest does not round-trip");
+        for record in &state.keyspaces.records {
+            if let Ok(options) = keyspace_options_from_stored(&record.options, &record.name, path) {
+                let stored = StoredOptions::from(&options);
+                assert_eq!(stored, record.options, "keyspace options do not round-trip");
+            }
+        }
     }
 }

@@ -24,6 +24,11 @@
 //!   database's level-0 triggers. `validate.rs`: [`StorageConfig::validate`],
 //!   the checks of the database's own settings, then those of its keyspace
 //!   settings. Each limit is checked in one function.
+//! - `stored_keyspace_options.rs`: a keyspace's options to and from what
+//!   the manifest stores of them (`StoredOptions`), the one place of that
+//!   conversion: [`keyspace_options_from_stored`] checks a stored value as
+//!   [`KeyspaceOptions::validate`] does, and one it refuses is damage of the
+//!   manifest.
 //! - `layer_options.rs`: the options of each layer, derived from a checked
 //!   config by [`StorageConfig::layer_options`], which `open` calls once; the
 //!   tables' and the strategy's go through [`KeyspaceOptions::layer_options`],
@@ -46,6 +51,7 @@ mod layer_options;
 mod leveled_options;
 mod size_tiered_options;
 mod storage_config;
+mod stored_keyspace_options;
 mod validate;
 mod validate_keyspace;
 
@@ -55,3 +61,4 @@ pub(crate) use layer_options::StrategyOptions;
 pub use leveled_options::LeveledOptions;
 pub use size_tiered_options::SizeTieredOptions;
 pub use storage_config::StorageConfig;
+pub use stored_keyspace_options::keyspace_options_from_stored;
