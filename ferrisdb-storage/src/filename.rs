@@ -4,7 +4,7 @@
 //! | name | file |
 //! |---|---|
 //! | `000042.wal` | write-ahead log number 42 |
-//! | `000042.wal.tmp` | log 42 until its header is durable |
+//! | `000042.wal.tmp` | log 42 until its header is durable (the log `open` starts: until the manifest retires the logs before it) |
 //! | `000042.sst` | table number 42 |
 //! | `000042.sst.tmp` | table 42 while it is written |
 //! | `MANIFEST`, `MANIFEST.tmp` | the list of live files, and its next version |

@@ -58,7 +58,7 @@ pub struct StorageConfig {
     pub wal_sync_mode: SyncMode,
     /// What `open` does with a damaged write-ahead log. Default
     /// [`RecoveryMode::TolerateCorruptedTail`]: damage a crash can leave (past
-    /// the log's durable length, in the newest log that holds writes) is cut
+    /// the log's durable length, in the newest log) is cut
     /// off with a warning and counted in
     /// [`EngineStats::recovery_dropped_wal_bytes`](crate::EngineStats::recovery_dropped_wal_bytes);
     /// damage to bytes that were synced is an

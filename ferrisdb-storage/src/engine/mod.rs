@@ -54,6 +54,7 @@ mod checkpoint;
 mod compactions;
 mod directory;
 mod flush;
+mod leftovers;
 mod recovery;
 mod replay;
 mod room;

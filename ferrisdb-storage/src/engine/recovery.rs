@@ -14,65 +14,33 @@
 //!      twice, or overlapping another in a level below 0) and find the log
 //!      numbered log_number; refuse a table or log named at or beyond
 //!      MAX_FILE_NUMBER, and a table unlike its manifest record
-//!   4. delete what a crash left behind (see "What open deletes")
-//!   5. replay the logs from log_number on, in order, into MemTables; write
+//!   4. delete what a crash left behind (`leftovers.rs`)
+//!   5. start a new log, under its temporary name (NNNNNN.wal.tmp)
+//!   6. replay the logs from log_number on, in order, into MemTables; write
 //!      each full MemTable, and the last one, to a level-0 table
-//!   6. start a new log; write a manifest listing the new tables with
-//!      log_number = the new log; delete the replayed logs
-//!   7. start the flush thread
+//!   7. write a manifest listing the new tables with log_number = the new
+//!      log; give the new log its name; delete the replayed logs
+//!   8. start the flush thread
 //! ```
 //!
 //! Flushing the replayed data at open (as RocksDB does by default) means a
-//! log is replayed at most once: after step 6 the data is in tables, and the
+//! log is replayed at most once: after step 7 the data is in tables, and the
 //! next open starts from the new, empty log.
 //!
-//! # What `open` deletes
+//! # A log after another
 //!
-//! `open` deletes a file only when the manifest accounts for it: the file is
-//! one the engine's own steps leave behind when a crash cuts them short, and
-//! whatever it holds is also where the manifest says the data is.
+//! Replay takes a log that ends without its seal, or in a torn tail, for
+//! what a crash leaves only when no log follows it (`replay.rs`): rotation
+//! seals a log, durably, before the next log gets its name, so any later log
+//! proves the earlier one was sealed, and an older log cut at a record
+//! boundary (which no damage inside it shows) is caught. The log `open`
+//! starts keeps that rule true: the logs it replays were left by a crash,
+//! unsealed, so it is named only once the manifest that retires them is
+//! durable (step 7). A power loss before that leaves the crashed logs and a
+//! `NNNNNN.wal.tmp` holding a header, which the next `open` deletes; one
+//! after it leaves a manifest naming a log that exists under its temporary
+//! name only, which the next `open` accepts (step 3) and names (step 4).
 //!
-//! - Without a manifest, nothing: the directory is not a database (step 2).
-//! - Before the checks of step 3 pass, nothing. The manifest is the newest
-//!   the engine wrote (it is replaced by an atomic rename) only if it fits
-//!   the directory: the engine deletes a listed table only after a manifest
-//!   without it is durable, and logs below a new `log_number` only after the
-//!   manifest raising it is, so the log numbered `log_number` exists as long
-//!   as that manifest is the newest (a log's name is durable before a
-//!   manifest can name it). A new database's manifest (`log_number` 0) is the
-//!   newest only while the directory holds no table, finished or not: the
-//!   first `open` records a log number before it takes a write. A manifest
-//!   older than the directory's files (restored from a backup, copied from
-//!   elsewhere) usually lists a table a compaction has since removed, names a
-//!   log a flush has since deleted, or is a new database's beside tables,
-//!   and the open fails having deleted nothing.
-//! - Then, as crash leftovers:
-//!   - `MANIFEST.tmp`: a manifest write cut short before its rename; the
-//!     `MANIFEST` in force is the one before it.
-//!   - `NNNNNN.sst.tmp` (exactly a table's name, then `.tmp`): a table
-//!     write cut short before its rename; no manifest ever lists a temporary
-//!     name.
-//!   - `NNNNNN.wal.tmp` (exactly a log's name, then `.tmp`): a new log cut
-//!     short before its rename; it holds only a header (a log takes writes
-//!     once renamed).
-//!   - a log numbered below `log_number`: the manifest records that its
-//!     writes are in tables.
-//!   - a table the manifest does not list. It is either the input of a
-//!     change the manifest records as done, whose deletion the crash cut off
-//!     (numbered below `next_file_number`; its data is in the change's listed
-//!     outputs), or the output of a
-//!     flush, compaction or replay that the crash cut off before a manifest
-//!     recorded it (its data is still in the logs from `log_number` on, or in
-//!     the listed tables it was merged from). Its number does not tell these
-//!     apart from a file the manifest cannot explain: an unrecorded output is
-//!     numbered at or above the manifest's `next_file_number` when it was
-//!     started after the manifest was written (the usual case: a flush's
-//!     table follows the manifest it would replace) and below it when a
-//!     change of another thread was recorded meanwhile. It is the checks of
-//!     step 3 that establish the manifest is the one these files answer to.
-//! - Never: a log numbered at or above `log_number` (replayed, and deleted
-//!   only once a manifest lists the tables replay wrote), or a file whose
-//!   name the engine does not write.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -81,10 +49,11 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use super::snapshots::SnapshotList;
 use super::stats::Counters;
-use super::{directory, Background, Inner, WriteState};
+use super::{directory, leftovers, Background, Inner, WriteState};
 use crate::compaction::{self, RateLimiter};
 use crate::filename::{
-    parse_file_name, table_file_name, wal_file_name, FileType, LOCK_FILE_NAME, MANIFEST_FILE_NAME,
+    parse_file_name, table_file_name, wal_file_name, wal_temp_file_name, FileType, LOCK_FILE_NAME,
+    MANIFEST_FILE_NAME,
 };
 use crate::fs::FileSystem;
 use crate::lock::DirectoryLock;
@@ -136,7 +105,7 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
     );
     let version = Arc::new(open_tables(&versions, &state)?);
     versions.modify_current(|now| now.with_version(version, &[]));
-    remove_leftovers(fs.as_ref(), &dir, &state)?;
+    leftovers::remove_leftovers(fs.as_ref(), &dir, &state)?;
     let logs: Vec<_> = wal::wal_files(fs.as_ref(), &dir)?
         .into_iter()
         .filter(|(number, _)| *number >= state.log_number)
@@ -144,7 +113,9 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
     // From here on, what this open writes (its log, the tables replay
     // makes) is taken back if it fails before a manifest records it.
     let opened = (|| {
-        let wal = WalWriter::create(Arc::clone(&fs), dir.clone(), log_number, layers.wal)?;
+        // Named only once the manifest retiring the replayed logs is durable
+        // (`replay`): see "A log after another" in the module docs.
+        let wal = WalWriter::create_unnamed(Arc::clone(&fs), dir.clone(), log_number, layers.wal)?;
 
         let inner = Arc::new(Inner {
             versions,
@@ -174,7 +145,7 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
     })();
     if opened.is_err() {
         // `inner` is gone: its log is closed and its tables let go of.
-        remove_unrecorded(fs_for_cleanup.as_ref(), &dir_for_cleanup, next, log_number);
+        leftovers::remove_unrecorded(fs_for_cleanup.as_ref(), &dir_for_cleanup, next, log_number);
     }
     opened
 }
@@ -251,8 +222,10 @@ fn damaged_manifest(dir: &Path, reason: String) -> Error {
 }
 
 /// Checks that the log numbered `log_number`, the oldest the manifest needs,
-/// exists: it does as long as the manifest is the newest one (see "What
-/// `open` deletes").
+/// exists: it does as long as the manifest is the newest one (see
+/// `leftovers.rs`), under its own name or, when a crash cut short the `open`
+/// that wrote the manifest, under its temporary one (see "A log after
+/// another").
 ///
 /// A manifest of a new database needs no log yet (`log_number` 0), and is
 /// the newest only while the directory holds no table: it is written before
@@ -282,7 +255,7 @@ fn check_oldest_log(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> R
         ));
     }
     let path = dir.join(wal_file_name(state.log_number));
-    if fs.exists(&path)? {
+    if fs.exists(&path)? || fs.exists(&dir.join(wal_temp_file_name(state.log_number)))? {
         return Ok(());
     }
     Err(Error::corruption(
@@ -292,61 +265,6 @@ fn check_oldest_log(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> R
          the manifest may be older than the directory's other files, or the log was \
          deleted; nothing was deleted; restore the log, or the newest MANIFEST, from a backup",
     ))
-}
-
-/// Deletes what an interrupted flush, compaction, manifest update or log
-/// cleanup left: temporary files, tables the manifest does not list, and logs
-/// below its `log_number`. None of them holds data the manifest and the
-/// needed logs do not (see "What `open` deletes").
-///
-/// REQUIRES: the manifest passed the checks of `open_tables` and
-/// `check_oldest_log`.
-fn remove_leftovers(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> Result<()> {
-    let live: BTreeSet<u64> = state.tables.iter().map(|t| t.file_number).collect();
-    for name in fs.list(dir)? {
-        // Only names the engine writes: any other file is someone else's.
-        let orphan = match parse_file_name(&name) {
-            Some(FileType::Table(number)) => !live.contains(&number),
-            Some(FileType::Wal(number)) => number < state.log_number,
-            Some(FileType::TempManifest | FileType::TempTable(_) | FileType::TempWal(_)) => true,
-            Some(FileType::Manifest | FileType::Lock) | None => false,
-        };
-        if orphan {
-            tracing::info!(file = %name, "removing a file left behind by a crash");
-            fs.remove(&dir.join(&name))?;
-        }
-    }
-    fs.sync_dir(dir)
-}
-
-/// Removes what a failed `open` wrote that no manifest records: its new log
-/// `log_number` (empty: nothing is written to it before `open` returns) and
-/// the tables replay made, every one numbered from `first_new`. Whether a
-/// manifest records them is read from the manifest on disk, since a failed
-/// manifest write may or may not have replaced it: once it names the new log
-/// as the oldest needed, the log stays (the next `open` requires it), and so
-/// does every table it lists. Best effort: what is left is removed by the
-/// next `open`, as any leftover.
-fn remove_unrecorded(fs: &dyn FileSystem, dir: &Path, first_new: u64, log_number: u64) {
-    let Ok(Some(state)) = manifest::load(fs, dir) else {
-        return;
-    };
-    let listed: BTreeSet<u64> = state.tables.iter().map(|t| t.file_number).collect();
-    let Ok(names) = fs.list(dir) else {
-        return;
-    };
-    for name in names {
-        let unrecorded = match parse_file_name(&name) {
-            Some(FileType::Wal(number)) => number == log_number && state.log_number != number,
-            Some(FileType::Table(number)) => number >= first_new && !listed.contains(&number),
-            _ => false,
-        };
-        if unrecorded {
-            if let Err(error) = fs.remove(&dir.join(&name)) {
-                tracing::warn!(%error, file = %name, "could not remove a file of a failed open");
-            }
-        }
-    }
 }
 
 /// The highest file number of any table or log in `dir`, or 0.

@@ -7,11 +7,14 @@
 //! `docs/deep-dive/wal-crash-recovery.md`). The rules that span logs belong
 //! to the engine:
 //!
-//! - Only the newest log that holds writes may end early: in a torn tail, or
-//!   without its seal. Every other log was sealed, in full and durably,
-//!   before the next one started, so a crash cannot have shortened it; an
-//!   older log cut exactly at a record boundary reads without damage, and
-//!   only its missing seal tells that its last records are gone.
+//! - Only the newest log may end early: in a torn tail, or without its seal.
+//!   Every other log was sealed, in full and durably, before the next one got
+//!   its name (by rotation; the log `open` starts is named only once the
+//!   manifest retiring the logs before it is durable: see `recovery.rs`), so
+//!   a crash cannot have shortened it, whether or not a later log holds
+//!   writes; an older log cut exactly at a record boundary reads without
+//!   damage, and only its missing seal tells that its last records are
+//!   gone.
 //! - The log a clean close sealed must be as long as the manifest recorded
 //!   (`closed_log`): cut at a record boundary, seal and all, it shows no
 //!   damage of its own.
@@ -52,7 +55,7 @@ impl Inner {
         let mut records = 0u64;
         let mode = self.config.wal_recovery_mode;
         // The log that ended early (its path, the offset, how), if any: only
-        // the newest log that holds writes may.
+        // the newest log may.
         let mut ended_early: Option<(PathBuf, u64, &str)> = None;
         let closed = self.versions.manifest().closed_log;
         if let Some(closed) = closed.filter(|c| !logs.iter().any(|(n, _)| *n == c.number)) {
@@ -60,6 +63,18 @@ impl Inner {
         }
         let mut replayed_up_to = None;
         'logs: for (index, (number, path)) in logs.iter().enumerate() {
+            if let Some((early_path, offset, how)) = ended_early {
+                return Err(Error::corruption(
+                    early_path,
+                    offset,
+                    format!(
+                        "this log {how}, as a crash leaves only the newest log, but a later log, \
+                         {}, exists: a log is sealed before the next one is named, so this one \
+                         was complete and lost its end",
+                        path.display()
+                    ),
+                ));
+            }
             let mut reader = match open_log(self.fs.as_ref(), path, mode) {
                 Ok(reader) => reader,
                 Err(error)
@@ -75,18 +90,6 @@ impl Inner {
             };
             while let Some(record) = reader.next() {
                 let record = record?;
-                if let Some((early_path, offset, how)) = &ended_early {
-                    return Err(Error::corruption(
-                        early_path,
-                        *offset,
-                        format!(
-                            "this log {how}, as a crash leaves only the newest log, but the \
-                             later log {} holds writes: a log is sealed before the next one \
-                             starts, so this one was complete and lost its end",
-                            path.display()
-                        ),
-                    ));
-                }
                 let legacy = record.kind == PayloadKind::LegacyBatch;
                 let decoded = decode_logged(&record.payload, legacy)
                     .map_err(|e| error_in_log(path, record.offset, e));
@@ -193,6 +196,9 @@ impl Inner {
             memtables: Vec::new(),
             log_number,
         })?;
+        // Only now that the manifest retires the replayed logs, some of them
+        // left unsealed by a crash, may a log follow them.
+        self.wal.name()?;
 
         let mut write = lock(&self.write);
         write.last_timestamp = last_timestamp;

@@ -7,11 +7,10 @@
 
 use std::path::PathBuf;
 use std::sync::{Condvar, Mutex};
-use std::time::Duration;
 
 use ferrisdb_core::{Result, SyncMode};
 
-use super::format::{FILE_HEADER_SIZE, MAX_RECORD_PREFIX_LEN, RECORD_KIND_DATA};
+use super::format::{MAX_RECORD_PREFIX_LEN, RECORD_KIND_DATA};
 use super::fragment::{frame_record, framed_len_upper_bound};
 use super::payload::encode_prefix;
 use crate::fs::SharedFileSystem;
@@ -19,7 +18,7 @@ use crate::fs::SharedFileSystem;
 mod group_commit;
 mod state;
 
-use state::{new_file, State};
+use state::{name_file, new_file, unnamed_file, State};
 
 /// Under [`SyncMode::None`], the process buffer is handed to the OS once it
 /// holds this many bytes, so memory stays bounded.
@@ -84,7 +83,9 @@ pub struct WalPosition {
 /// Every new file (the first one and each rotation) gets its header written
 /// and synced under a temporary name (`NNNNNN.wal.tmp`), then is renamed and
 /// its directory synced, in every mode: its name survives a power loss, and
-/// never without its header. [`rotate`](Self::rotate) and
+/// never without its header (a first file made by
+/// [`create_unnamed`](Self::create_unnamed) is renamed when
+/// [`name`](Self::name) is called). [`rotate`](Self::rotate) and
 /// [`seal`](Self::seal) finish the file in every mode: they flush and sync
 /// it, append a *seal* record and sync again, so a finished WAL file is
 /// complete on disk and says so.
@@ -126,34 +127,80 @@ impl WalWriter {
         options: WalOptions,
     ) -> Result<WalWriter> {
         let dir = dir.into();
-        let (file, path) = new_file(&*fs, &dir, file_number)?;
-        let start = WalPosition {
+        let created = new_file(&*fs, &dir, file_number)?;
+        Ok(Self::with_file(
+            fs,
+            dir,
             file_number,
-            offset: FILE_HEADER_SIZE as u64,
-        };
-        Ok(WalWriter {
+            options,
+            created,
+            false,
+        ))
+    }
+
+    /// [`create`](Self::create)s WAL file `file_number`, but leaves it under
+    /// its temporary name (`NNNNNN.wal.tmp`, header synced, the name made
+    /// durable) until [`name`](Self::name) gives it its own: a log that
+    /// does not yet count as one of the directory's logs. The engine's
+    /// `open` starts its log this way, and names it once the manifest that
+    /// retires the logs before it is durable. Name it before appending or
+    /// rotating.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error of creating, writing or syncing the file, or of syncing
+    /// the directory.
+    pub fn create_unnamed(
+        fs: SharedFileSystem,
+        dir: impl Into<PathBuf>,
+        file_number: u64,
+        options: WalOptions,
+    ) -> Result<WalWriter> {
+        let dir = dir.into();
+        let created = unnamed_file(&*fs, &dir, file_number)?;
+        fs.sync_dir(&dir)?;
+        Ok(Self::with_file(
+            fs,
+            dir,
+            file_number,
+            options,
+            created,
+            true,
+        ))
+    }
+
+    /// Gives the file [`create_unnamed`](Self::create_unnamed) made its own
+    /// name, durably (rename, then directory sync). Does nothing for a file
+    /// that has it.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error of the rename or the directory sync.
+    pub fn name(&self) -> Result<()> {
+        let mut st = self.lock()?;
+        if st.unnamed {
+            name_file(&*self.fs, &self.dir, st.file_number)?;
+            st.unnamed = false;
+        }
+        Ok(())
+    }
+
+    fn with_file(
+        fs: SharedFileSystem,
+        dir: PathBuf,
+        file_number: u64,
+        options: WalOptions,
+        created: (Box<dyn crate::fs::WritableFile>, PathBuf),
+        unnamed: bool,
+    ) -> WalWriter {
+        WalWriter {
             fs,
             dir,
             options,
-            state: Mutex::new(State {
-                file_number,
-                file: Some(file),
-                path,
-                buffer: Vec::new(),
-                len: start.offset,
-                synced: start,
-                io_busy: false,
-                buffered_records: 0,
-                last_group: 0,
-                last_sync: Duration::ZERO,
-                gathering: false,
-                failed: None,
-                closed: false,
-                bytes_written: start.offset,
-            }),
+            state: Mutex::new(State::new(file_number, created, unnamed)),
             io_done: Condvar::new(),
             appended: Condvar::new(),
-        })
+        }
     }
 
     /// Appends one record whose payload is the concatenation of `payload`'s
@@ -201,6 +248,7 @@ impl WalWriter {
     pub fn append_with(&self, payload: &[&[u8]], mode: SyncMode) -> Result<WalPosition> {
         let mut st = self.lock()?;
         st.check_usable()?;
+        debug_assert!(!st.unnamed, "appended to a log before naming it");
         // The prefix holds the durable length, known only under the lock.
         let mut prefix = [0; MAX_RECORD_PREFIX_LEN];
         let prefix_len = encode_prefix(

@@ -42,6 +42,8 @@ pub(super) struct State {
     pub(super) failed: Option<Failure>,
     pub(super) closed: bool,
     pub(super) bytes_written: u64,
+    /// The file still has its temporary name (`WalWriter::create_unnamed`).
+    pub(super) unnamed: bool,
 }
 
 /// The first I/O failure, kept to refuse later writes.
@@ -164,6 +166,7 @@ impl WalWriter {
         st: MutexGuard<'a, State>,
         number: u64,
     ) -> Result<MutexGuard<'a, State>> {
+        debug_assert!(!st.unnamed, "rotated a log before naming it");
         if number <= st.file_number {
             return Err(Error::InvalidArgument(format!(
                 "cannot rotate the log from file {} to file {number}: log files are numbered \
@@ -196,6 +199,36 @@ impl WalWriter {
 }
 
 impl State {
+    /// The state of a writer of the new file `file_number` (`created`: the
+    /// file and its name), with nothing appended after its header.
+    pub(super) fn new(
+        file_number: u64,
+        (file, path): (Box<dyn WritableFile>, PathBuf),
+        unnamed: bool,
+    ) -> State {
+        let start = WalPosition {
+            file_number,
+            offset: FILE_HEADER_SIZE as u64,
+        };
+        State {
+            file_number,
+            file: Some(file),
+            path,
+            buffer: Vec::new(),
+            len: start.offset,
+            synced: start,
+            io_busy: false,
+            buffered_records: 0,
+            last_group: 0,
+            last_sync: Duration::ZERO,
+            gathering: false,
+            failed: None,
+            closed: false,
+            bytes_written: start.offset,
+            unnamed,
+        }
+    }
+
     /// Where the log ends now: the current file and its length, buffered
     /// records included.
     pub(super) fn end(&self) -> WalPosition {
@@ -260,18 +293,36 @@ pub(super) fn new_file(
     dir: &Path,
     number: u64,
 ) -> Result<(Box<dyn WritableFile>, PathBuf)> {
+    let created = unnamed_file(fs, dir, number)?;
+    name_file(fs, dir, number)?;
+    Ok(created)
+}
+
+/// The first half of [`new_file`]: creates WAL file `number` under its
+/// temporary name with its header, synced. Returns the file, which
+/// reports errors under its final name, and that name.
+pub(super) fn unnamed_file(
+    fs: &dyn crate::fs::FileSystem,
+    dir: &Path,
+    number: u64,
+) -> Result<(Box<dyn WritableFile>, PathBuf)> {
     let path = dir.join(wal_file_name(number));
-    let temp = dir.join(wal_temp_file_name(number));
-    let mut file = fs.create(&temp)?;
+    let mut file = fs.create(&dir.join(wal_temp_file_name(number)))?;
     file.append(&WalHeader::new(number).encode())?;
     file.sync()?;
-    fs.rename(&temp, &path)?;
-    fs.sync_dir(dir)?;
     let file = Renamed {
         file,
         path: path.clone(),
     };
     Ok((Box::new(file), path))
+}
+
+/// The second half of [`new_file`]: renames WAL file `number` from its
+/// temporary name to its own, durably.
+pub(super) fn name_file(fs: &dyn crate::fs::FileSystem, dir: &Path, number: u64) -> Result<()> {
+    let path = dir.join(wal_file_name(number));
+    fs.rename(&dir.join(wal_temp_file_name(number)), &path)?;
+    fs.sync_dir(dir)
 }
 
 /// A file created under a temporary name and renamed since: its errors

@@ -1,6 +1,8 @@
 //! Unit tests of the log writer.
 
 use super::*;
+use crate::fs::FileSystem;
+use crate::wal::format::FILE_HEADER_SIZE;
 use crate::Error;
 
 fn writer(dir: &std::path::Path, number: u64) -> WalWriter {
@@ -56,4 +58,34 @@ fn sync_to_a_position_past_the_end_is_rejected() {
         writer.sync_to(beyond),
         Err(Error::InvalidArgument(_))
     ));
+}
+
+#[test]
+fn an_unnamed_log_is_no_log_of_the_directory_until_named() {
+    let fs = crate::fs::FaultFileSystem::new();
+    let dir = std::path::Path::new("/db");
+    fs.create_dir_all(dir).unwrap();
+    let shared: crate::fs::SharedFileSystem = std::sync::Arc::new(fs.clone());
+    let writer = WalWriter::create_unnamed(shared, dir, 7, WalOptions::default()).unwrap();
+    let logs = |fs: &crate::fs::FaultFileSystem| crate::wal::wal_files(fs, dir).unwrap().len();
+    assert_eq!(logs(&fs), 0);
+    // Its temporary name, with its header, survives a power loss.
+    let crashed = fs.fork().crash();
+    let temp = dir.join(crate::filename::wal_temp_file_name(7));
+    assert_eq!(crashed.read_all(&temp).unwrap().len(), FILE_HEADER_SIZE);
+
+    writer.name().unwrap();
+    writer.name().unwrap();
+    assert_eq!(logs(&fs.fork().crash()), 1, "the name is durable");
+    assert!(!fs.exists(&temp).unwrap());
+    writer.append(&[b"one"]).unwrap();
+    writer.close().unwrap();
+    let reader = crate::wal::WalReader::open(
+        &fs,
+        &dir.join(crate::filename::wal_file_name(7)),
+        crate::wal::RecoveryMode::AbsoluteConsistency,
+    )
+    .unwrap();
+    let records: Vec<_> = reader.map(|r| r.unwrap().payload).collect();
+    assert_eq!(records, [b"one".to_vec()]);
 }
