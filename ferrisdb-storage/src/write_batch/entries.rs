@@ -21,6 +21,7 @@ use super::format::{
     COUNT_OFFSET, DEFAULT_KEYSPACE, MAX_HEADER_SIZE, TAG_DELETE, TAG_PUT, TAG_RANGE_DELETE,
     TIMESTAMP_OFFSET,
 };
+use crate::sstable::format::{MAX_KEY_SIZE, MAX_VALUE_SIZE};
 
 // The tags of a put and a delete are the operations' own bytes.
 const _: () = assert!(TAG_PUT == Operation::Put.as_byte());
@@ -104,6 +105,28 @@ pub(super) fn read_entry<'a>(
     Ok((op, key, value))
 }
 
+/// Checks that the entry at `at`, of `key` and `value`, is one a write can
+/// log: its key and value within the largest a table holds
+/// ([`MAX_KEY_SIZE`], [`MAX_VALUE_SIZE`], the table format's, which every
+/// write's limits stay within). A longer one is damage, refused where the
+/// batch is decoded, not found by the flush of the replayed data.
+pub(super) fn check_entry_size(at: usize, key: &[u8], value: &[u8]) -> Result<(), DecodeError> {
+    let (what, len, limit, name) = if key.len() > MAX_KEY_SIZE {
+        ("key", key.len(), MAX_KEY_SIZE, "MAX_KEY_SIZE")
+    } else if value.len() > MAX_VALUE_SIZE {
+        ("value", value.len(), MAX_VALUE_SIZE, "MAX_VALUE_SIZE")
+    } else {
+        return Ok(());
+    };
+    Err(DecodeError::new(
+        at,
+        format!(
+            "an entry's {what} of {len} bytes is over {name} ({limit} bytes), the longest a \
+             table holds: no write logs one"
+        ),
+    ))
+}
+
 /// Checks a batch payload read from a log and returns its timestamp and its
 /// entries, borrowed from `input`.
 ///
@@ -116,7 +139,8 @@ pub(super) fn read_entry<'a>(
 ///
 /// A [`DecodeError`] naming the offset of the first byte that does not
 /// follow the encoding: a truncated field, fewer entries than the count
-/// declares, bytes after the last entry; or an unsupported entry.
+/// declares, bytes after the last entry, a key or value longer than a table
+/// holds ([`check_entry_size`]); or an unsupported entry.
 pub fn decode_payload(input: &[u8]) -> Result<(Timestamp, Entries<'_>), DecodeError> {
     let mut dec = Decoder::new(input);
     let timestamp = dec.fixed64("batch timestamp")?;
@@ -132,7 +156,11 @@ pub fn decode_payload(input: &[u8]) -> Result<(Timestamp, Entries<'_>), DecodeEr
             "the batch entry count is not in its shortest encoding",
         ));
     }
-    read_entries(&mut dec, count, |dec| read_entry(dec).map(drop))?;
+    read_entries(&mut dec, count, |dec| {
+        let at = dec.position();
+        let (_, key, value) = read_entry(dec)?;
+        check_entry_size(at, key, value)
+    })?;
     let entries = Entries {
         bytes: &input[header_len..],
         count: u64::from(count),

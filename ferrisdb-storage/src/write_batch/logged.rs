@@ -21,7 +21,7 @@ use std::path::Path;
 use ferrisdb_core::coding::{DecodeError, Decoder, MAX_VARINT64_LEN};
 use ferrisdb_core::{Error, Operation, Timestamp, Unsupported};
 
-use super::entries::{decode_payload, read_entries, Entries};
+use super::entries::{check_entry_size, decode_payload, read_entries, Entries};
 use super::WriteBatch;
 
 /// A batch read from a log record: borrowed from the record's payload, or,
@@ -97,7 +97,8 @@ pub fn error_in_log(path: &Path, offset: u64, error: DecodeError) -> Error {
 ///
 /// A [`DecodeError`] naming the offset of the first byte that does not
 /// follow the encoding: a truncated field, an unknown operation, fewer
-/// entries than the count declares, bytes after the last entry.
+/// entries than the count declares, bytes after the last entry, a key or
+/// value longer than a table holds.
 pub fn decode_legacy(input: &[u8]) -> Result<(Timestamp, WriteBatch), DecodeError> {
     let mut dec = Decoder::new(input);
     let timestamp = dec.fixed64("batch timestamp")?;
@@ -112,8 +113,13 @@ pub fn decode_legacy(input: &[u8]) -> Result<(Timestamp, WriteBatch), DecodeErro
         let op = Operation::try_from(dec.u8("operation")?)
             .map_err(|e| DecodeError::new(op_at, e.reason()))?;
         let key = dec.length_prefixed("key")?;
+        let value = match op {
+            Operation::Put => dec.length_prefixed("value")?,
+            Operation::Delete => &[],
+        };
+        check_entry_size(op_at, key, value)?;
         match op {
-            Operation::Put => batch.put(key, dec.length_prefixed("value")?),
+            Operation::Put => batch.put(key, value),
             Operation::Delete => batch.delete(key),
         };
         Ok(())

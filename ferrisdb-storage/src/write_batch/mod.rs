@@ -236,7 +236,9 @@ impl WriteBatch {
     ///
     /// A [`DecodeError`] naming the offset of the first byte that does not
     /// follow the encoding: a truncated field, an unknown tag, fewer entries
-    /// than the count declares, or bytes after the last entry. An entry only
+    /// than the count declares, bytes after the last entry, or a key or value
+    /// longer than a table holds ([`MAX_KEY_SIZE`](crate::MAX_KEY_SIZE),
+    /// [`MAX_VALUE_SIZE`](crate::MAX_VALUE_SIZE)). An entry only
     /// a newer version reads (of another keyspace than the default one, or a
     /// range delete) is an error too, with
     /// [`is_unsupported`](DecodeError::is_unsupported): it is never skipped.

@@ -256,3 +256,47 @@ fn sizes_over_the_limits_are_structured_errors() {
     );
     assert!(WriteBatch::check_entry_size(&[0; 4], &[0; 10], 4, 10).is_ok());
 }
+
+#[test]
+fn a_logged_key_or_value_longer_than_a_table_holds_is_damage() {
+    use crate::sstable::format::{MAX_KEY_SIZE, MAX_VALUE_SIZE};
+    let first = WriteBatch::new().delete("a").encode(1);
+    // The largest key a table holds decodes; one byte more is refused at
+    // the offset of its entry, the second.
+    for (len, refused) in [(MAX_KEY_SIZE, false), (MAX_KEY_SIZE + 1, true)] {
+        let key = vec![b'k'; len];
+        let mut batch = WriteBatch::new();
+        batch.delete("a").put(&key, "v");
+        let result = entries::decode_payload(&batch.encode(1)).map(drop);
+        let legacy_bytes = legacy(
+            1,
+            &[(Operation::Delete, b"a", b""), (Operation::Put, &key, b"v")],
+        );
+        let legacy_result = logged::decode_legacy(&legacy_bytes).map(drop);
+        if !refused {
+            result.unwrap();
+            legacy_result.unwrap();
+            continue;
+        }
+        let err = result.unwrap_err();
+        assert!(
+            !err.is_unsupported() && err.reason().contains("MAX_KEY_SIZE"),
+            "{err}"
+        );
+        assert_eq!(err.offset(), first.len());
+        let err = legacy_result.unwrap_err();
+        assert!(err.reason().contains("MAX_KEY_SIZE"), "{err}");
+        assert_eq!(err.offset(), COUNT_OFFSET + 1 + 3);
+    }
+    for (len, refused) in [(MAX_VALUE_SIZE, false), (MAX_VALUE_SIZE + 1, true)] {
+        let bytes = WriteBatch::new().put("k", vec![0; len]).encode(1);
+        match entries::decode_payload(&bytes) {
+            Ok(_) => assert!(!refused),
+            Err(err) => {
+                assert!(refused, "{err}");
+                assert!(err.reason().contains("MAX_VALUE_SIZE"), "{err}");
+                assert_eq!(err.offset(), COUNT_OFFSET + 1);
+            }
+        }
+    }
+}
