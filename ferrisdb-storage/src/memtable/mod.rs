@@ -201,6 +201,29 @@ impl MemTable {
         ts: Timestamp,
         op: Operation,
     ) -> Result<(), InsertError> {
+        if self.insert_first(key, value, ts, op)? {
+            Ok(())
+        } else {
+            Err(Self::duplicate(key, ts))
+        }
+    }
+
+    /// [`insert`](Self::insert), for a caller to whom a version of `key` at
+    /// `ts` already in the table is no error: returns whether the entry went
+    /// in (`false`: the table held one, and is unchanged). A batch's entries
+    /// share a timestamp, and the engine applies them last first, so the
+    /// table keeps the last entry of each key.
+    ///
+    /// # Errors
+    ///
+    /// As for [`put`](Self::put), but never [`InsertError::Duplicate`].
+    pub(crate) fn insert_first(
+        &self,
+        key: &[u8],
+        value: &[u8],
+        ts: Timestamp,
+        op: Operation,
+    ) -> Result<bool, InsertError> {
         for (what, len) in [("key", key.len()), ("value", value.len())] {
             if u32::try_from(len).is_err() {
                 return Err(InsertError::TooLong { what, len });
@@ -208,24 +231,24 @@ impl MemTable {
         }
         let needed = Self::entry_size(key.len(), value.len());
         if let Err(full) = self.reserve(needed) {
-            // A duplicate is the caller's bug whether or not there is room:
-            // say so rather than suggest a flush would help.
-            return Err(match self.list.get(key, ts) {
-                Some(entry) if entry.timestamp == ts => Self::duplicate(key, ts),
-                _ => full,
-            });
+            // A version already there says so whether or not there is room,
+            // rather than suggest a flush would help.
+            return match self.list.get(key, ts) {
+                Some(entry) if entry.timestamp == ts => Ok(false),
+                _ => Err(full),
+            };
         }
         // Before the entry is linked, so whoever can see it sees its bits.
         if let Some(filter) = &self.filter {
             filter.insert(key);
         }
         if self.list.insert(key, ts, op, value) {
-            Ok(())
+            Ok(true)
         } else {
             // Relaxed, like every access to the counter: it publishes no data,
             // and atomic read-modify-writes on one variable never lose updates.
             self.memory_usage.fetch_sub(needed, Ordering::Relaxed);
-            Err(Self::duplicate(key, ts))
+            Ok(false)
         }
     }
 

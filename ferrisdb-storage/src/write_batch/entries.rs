@@ -56,6 +56,33 @@ impl<'a> Entries<'a> {
     pub fn is_empty(&self) -> bool {
         self.count == 0
     }
+
+    /// The entries cut into runs of `len` (the last one shorter), in order,
+    /// each its own `Entries`: a caller walks a batch backwards a run at a
+    /// time, holding one run's entries, never a copy of every entry.
+    pub(crate) fn runs(&self, len: usize) -> Vec<Entries<'a>> {
+        let len = len.max(1) as u64;
+        let mut runs = Vec::with_capacity(usize::try_from(self.count.div_ceil(len)).unwrap_or(0));
+        let mut decoder = Decoder::new(self.bytes);
+        let mut left = self.count;
+        while left > 0 {
+            let start = decoder.position();
+            let count = left.min(len);
+            for _ in 0..count {
+                // As in `Iter::next`: the entries were built or checked.
+                if let Err(e) = read_entry(&mut decoder) {
+                    debug_assert!(false, "invalid entries in a WriteBatch: {e}");
+                    return runs;
+                }
+            }
+            runs.push(Entries {
+                bytes: &self.bytes[start..decoder.position()],
+                count,
+            });
+            left -= count;
+        }
+        runs
+    }
 }
 
 /// Reads the entry at `dec`'s position: its operation, key and value.

@@ -300,3 +300,19 @@ fn a_logged_key_or_value_longer_than_a_table_holds_is_damage() {
         }
     }
 }
+
+#[test]
+fn runs_cut_the_entries_in_order() {
+    let mut batch = WriteBatch::new();
+    for i in 0..10u8 {
+        batch.put([i], [i; 3]).delete([i]);
+    }
+    for len in [1, 3, 20, 21] {
+        let runs = batch.entries().runs(len);
+        assert_eq!(runs.len(), 20_usize.div_ceil(len), "runs of {len}");
+        assert!(runs.iter().all(|run| run.len() <= len && !run.is_empty()));
+        let joined: Vec<_> = runs.iter().flat_map(|run| run.iter()).collect();
+        assert_eq!(joined, batch.iter().collect::<Vec<_>>(), "runs of {len}");
+    }
+    assert!(WriteBatch::new().entries().runs(4).is_empty());
+}
