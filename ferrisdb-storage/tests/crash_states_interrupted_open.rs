@@ -9,9 +9,9 @@
 //! in the default mode and under absolute consistency (when the crashed log
 //! has no torn tail), must hold every acknowledged write.
 
-use std::path::Path;
-use std::sync::Arc;
+mod common;
 
+use common::{dir, fault_config};
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
 use ferrisdb_storage::internals::manifest;
 use ferrisdb_storage::internals::wal::{wal_files, WalReader};
@@ -25,10 +25,8 @@ fn key(i: usize) -> String {
 
 fn config(fs: &FaultFileSystem, mode: RecoveryMode) -> StorageConfig {
     StorageConfig {
-        file_system: Arc::new(fs.clone()),
         wal_sync_mode: SyncMode::Full,
-        wal_recovery_mode: mode,
-        ..StorageConfig::new("/db")
+        ..fault_config(fs, mode)
     }
 }
 
@@ -77,13 +75,13 @@ fn assert_opens_whole(fs: &FaultFileSystem, mode: RecoveryMode, context: &str) {
 /// there under its temporary name only, and whether a log to replay follows
 /// one that the crash left unsealed.
 fn left(fs: &FaultFileSystem) -> (bool, bool) {
-    let dir = Path::new("/db");
-    let state = manifest::load(fs, dir).unwrap().unwrap();
-    let names = fs.list(dir).unwrap();
+    let dir = dir();
+    let state = manifest::load(fs, &dir).unwrap().unwrap();
+    let names = fs.list(&dir).unwrap();
     let unnamed = !names.contains(&format!("{:06}.wal", state.log_number))
         && names.contains(&format!("{:06}.wal.tmp", state.log_number));
     // The logs replay reads: the others are leftovers.
-    let logs: Vec<_> = wal_files(fs, dir)
+    let logs: Vec<_> = wal_files(fs, &dir)
         .unwrap()
         .into_iter()
         .filter(|(number, _)| *number >= state.log_number)
@@ -101,7 +99,7 @@ fn a_power_loss_during_recovery_leaves_a_database_that_opens_whole() {
     let (mut unnamed_states, mut torn_logs) = (0, 0);
     for torn_seed in [None, Some(1), Some(2), Some(3)] {
         let base = crashed(torn_seed);
-        let (_, path) = wal_files(&base, Path::new("/db")).unwrap().pop().unwrap();
+        let (_, path) = wal_files(&base, &dir()).unwrap().pop().unwrap();
         let mut reader = WalReader::open(&base, &path, RecoveryMode::PointInTimeRecovery).unwrap();
         reader.by_ref().for_each(drop);
         torn_logs += usize::from(reader.damage().is_some());

@@ -10,13 +10,14 @@
 //! from FerrisDB's own encoders, so a reader that drifted from the spec
 //! fails here.
 
-use std::collections::BTreeMap;
-use std::path::Path;
-use std::sync::Arc;
+mod common;
 
+use std::collections::BTreeMap;
+
+use common::{dir, fault_config, replace_file};
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
 use ferrisdb_storage::internals::wal::wal_files;
-use ferrisdb_storage::{RecoveryMode, StorageConfig, StorageEngine};
+use ferrisdb_storage::{RecoveryMode, StorageEngine};
 
 /// 32 KiB blocks; a fragment header is a CRC (fixed32), a length (fixed16)
 /// and a type; fewer than 8 bytes left in a block are zeros.
@@ -116,12 +117,6 @@ fn version_1_manifest(next_file_number: u64, log_number: u64) -> Vec<u8> {
     out
 }
 
-fn store(fs: &FaultFileSystem, path: &Path, bytes: &[u8]) {
-    let mut file = fs.create(path).unwrap();
-    file.append(bytes).unwrap();
-    file.sync().unwrap();
-}
-
 #[test]
 fn a_version_1_log_replays_with_every_write() {
     let big = vec![b'b'; 3 * BLOCK + 100];
@@ -152,16 +147,12 @@ fn a_version_1_log_replays_with_every_write() {
     assert!(log.len() > 3 * BLOCK, "the big record spans four blocks");
 
     let fs = FaultFileSystem::new();
-    let dir = Path::new("/db");
-    fs.create_dir_all(dir).unwrap();
-    store(&fs, &dir.join("MANIFEST"), &version_1_manifest(3, 2));
-    store(&fs, &dir.join("000002.wal"), &log);
-    let config = StorageConfig {
-        file_system: Arc::new(fs.clone()),
-        // Nothing of the log may be dropped as damage.
-        wal_recovery_mode: RecoveryMode::AbsoluteConsistency,
-        ..StorageConfig::new(dir)
-    };
+    let dir = dir();
+    fs.create_dir_all(&dir).unwrap();
+    replace_file(&fs, &dir.join("MANIFEST"), &version_1_manifest(3, 2));
+    replace_file(&fs, &dir.join("000002.wal"), &log);
+    // Nothing of the log may be dropped as damage.
+    let config = fault_config(&fs, RecoveryMode::AbsoluteConsistency);
     let db = StorageEngine::open(config.clone()).unwrap();
     let read_back = |db: &StorageEngine, model: &BTreeMap<&[u8], &[u8]>| {
         let scanned: Vec<(Vec<u8>, Vec<u8>)> = db
@@ -183,7 +174,7 @@ fn a_version_1_log_replays_with_every_write() {
     read_back(&db, &model);
     // Every write is in a table now, and the version-1 log is retired: the
     // only log is the new one.
-    let logs = wal_files(&fs, dir).unwrap();
+    let logs = wal_files(&fs, &dir).unwrap();
     assert_eq!(logs.len(), 1);
     assert!(logs[0].0 > 2, "{logs:?}");
     assert_eq!(db.stats().recovery_dropped_wal_records, 0);

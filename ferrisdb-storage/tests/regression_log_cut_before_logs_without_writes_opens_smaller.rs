@@ -13,9 +13,11 @@
 //! naming the log and the offset where it now ends; point in time opens with
 //! the writes before the cut and drops the later log.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::{dir, fault_config, replace_file};
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
 use ferrisdb_storage::internals::wal::{wal_files, WalReader};
 use ferrisdb_storage::{Error, RecoveryMode, StorageConfig, StorageEngine, SyncMode};
@@ -29,15 +31,13 @@ fn key(i: usize) -> String {
 
 fn config(fs: &FaultFileSystem, mode: RecoveryMode) -> StorageConfig {
     StorageConfig {
-        file_system: Arc::new(fs.clone()),
         wal_sync_mode: SyncMode::Full,
-        wal_recovery_mode: mode,
-        ..StorageConfig::new("/db")
+        ..fault_config(fs, mode)
     }
 }
 
 fn logs(fs: &FaultFileSystem) -> Vec<PathBuf> {
-    wal_files(fs, Path::new("/db"))
+    wal_files(fs, &dir())
         .unwrap()
         .into_iter()
         .map(|(_, path)| path)
@@ -85,9 +85,7 @@ fn cut_older_log() -> (FaultFileSystem, PathBuf, u64) {
     assert_eq!(sealed(&crashed, &found[1]), (0, false));
 
     let bytes = crashed.read_all(&older).unwrap();
-    let mut file = crashed.create(&older).unwrap();
-    file.append(&bytes[..cut]).unwrap();
-    file.sync().unwrap();
+    replace_file(&crashed, &older, &bytes[..cut]);
     assert_eq!(sealed(&crashed, &older), (KEPT, false));
     (crashed, older, cut as u64)
 }

@@ -9,37 +9,20 @@
 //! could have logged: a corruption error naming the log and the record's
 //! offset; point in time recovery opens with the writes before it.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+mod common;
 
+use std::path::PathBuf;
+
+use common::{crafted_log, fault_config};
 use ferrisdb_storage::fs::FaultFileSystem;
-use ferrisdb_storage::internals::wal::{wal_files, WalOptions, WalWriter};
-use ferrisdb_storage::{
-    Error, RecoveryMode, StorageConfig, StorageEngine, SyncMode, WriteBatch, MAX_KEY_SIZE,
-};
+use ferrisdb_storage::{Error, RecoveryMode, StorageEngine, WriteBatch, MAX_KEY_SIZE};
 
-fn config(fs: &FaultFileSystem, mode: RecoveryMode) -> StorageConfig {
-    StorageConfig {
-        file_system: Arc::new(fs.clone()),
-        wal_sync_mode: SyncMode::Full,
-        wal_recovery_mode: mode,
-        ..StorageConfig::new("/db")
-    }
-}
-
-/// A crashed database whose log holds a put of `a`, a put of a key one byte
-/// over `MAX_KEY_SIZE`, and a put of `b`; returns the log and the offset of
-/// the second record.
+/// A database whose log holds a put of `a`, a put of a key one byte over
+/// `MAX_KEY_SIZE` (the batch's encoding checks no limit), and a put of `b`;
+/// returns its file system, the log and the offset of the second record.
 fn crafted() -> (FaultFileSystem, PathBuf, u64) {
     let fs = FaultFileSystem::new();
-    let db = StorageEngine::open(config(&fs, RecoveryMode::default())).unwrap();
-    db.put("a", "1").unwrap();
-    let fs = fs.crash();
-    drop(db);
-    let (number, log) = wal_files(&fs, Path::new("/db")).unwrap().pop().unwrap();
-    // The log again, written by hand: the batches' encoding checks no limit.
-    let writer =
-        WalWriter::create(Arc::new(fs.clone()), "/db", number, WalOptions::default()).unwrap();
+    let (writer, log) = crafted_log(&fs);
     let first = writer
         .append(&[&WriteBatch::new().put("a", "1").encode(1)])
         .unwrap();
@@ -61,7 +44,7 @@ fn regression_logged_key_over_limit_fails_flush() {
         RecoveryMode::AbsoluteConsistency,
     ] {
         let (fs, log, offset) = crafted();
-        match StorageEngine::open(config(&fs, mode)) {
+        match StorageEngine::open(fault_config(&fs, mode)) {
             Err(Error::Corruption {
                 file,
                 offset: at,
@@ -79,7 +62,7 @@ fn regression_logged_key_over_limit_fails_flush() {
 #[test]
 fn point_in_time_opens_with_the_writes_before_the_record() {
     let (fs, _, _) = crafted();
-    let db = StorageEngine::open(config(&fs, RecoveryMode::PointInTimeRecovery)).unwrap();
+    let db = StorageEngine::open(fault_config(&fs, RecoveryMode::PointInTimeRecovery)).unwrap();
     assert_eq!(db.get("a").unwrap().as_deref(), Some(&b"1"[..]));
     assert_eq!(db.get("b").unwrap(), None);
     assert_eq!(db.stats().recovery_dropped_wal_records, 2);

@@ -14,12 +14,14 @@
 //! bytes allocated while `open` replays such a record (a global allocator
 //! that keeps the peak; no timing).
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
+use common::fault_config;
 use ferrisdb_storage::fs::FaultFileSystem;
-use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode, WriteBatch};
+use ferrisdb_storage::{RecoveryMode, StorageConfig, StorageEngine, SyncMode, WriteBatch};
 
 /// The system allocator, counting the bytes allocated now and their peak.
 struct Counting;
@@ -79,12 +81,11 @@ const ENTRIES: usize = 500_000;
 
 fn config(fs: &FaultFileSystem) -> StorageConfig {
     StorageConfig {
-        file_system: Arc::new(fs.clone()),
         wal_sync_mode: SyncMode::Full,
         // The table replay writes stays as it is: a compaction would drop
         // its lone tombstone.
         disable_auto_compactions: true,
-        ..StorageConfig::new("/db")
+        ..fault_config(fs, RecoveryMode::default())
     }
 }
 
