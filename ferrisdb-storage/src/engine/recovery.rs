@@ -88,7 +88,10 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
     manifest::check_room_to_open(&dir, next)?;
     let next_file_number = Arc::new(AtomicU64::new(next));
     let log_number = manifest::take_file_number(&next_file_number, &dir, true)?;
-    let (fs_for_cleanup, dir_for_cleanup) = (Arc::clone(&fs), dir.clone());
+    // The lock too: held until a failed open has cleaned up, so no other
+    // open can take the numbers the cleanup removes.
+    let (fs_for_cleanup, dir_for_cleanup, lock_for_cleanup) =
+        (Arc::clone(&fs), dir.clone(), Arc::clone(&lock));
     let active = MemTable::with_filter(config.memtable_size, config.memtable_filter);
     let versions = VersionSet::new(
         Arc::clone(&fs),
@@ -147,6 +150,7 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
         // `inner` is gone: its log is closed and its tables let go of.
         leftovers::remove_unrecorded(fs_for_cleanup.as_ref(), &dir_for_cleanup, next, log_number);
     }
+    drop(lock_for_cleanup);
     opened
 }
 

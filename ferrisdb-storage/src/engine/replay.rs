@@ -64,16 +64,26 @@ impl Inner {
         let mut replayed_up_to = None;
         'logs: for (index, (number, path)) in logs.iter().enumerate() {
             if let Some((early_path, offset, how)) = ended_early {
-                return Err(Error::corruption(
-                    early_path,
-                    offset,
+                let reason = if holds_no_writes(self.fs.as_ref(), &logs[index..]) {
+                    // Lost bytes and the state an interrupted open of a
+                    // FerrisDB that named its log before replaying leaves
+                    // look alike; refused either way, with both ways out.
                     format!(
-                        "this log {how}, as a crash leaves only the newest log, but a later log, \
-                         {}, exists: a log is sealed before the next one is named, so this one \
-                         was complete and lost its end",
+                        "this log {how}, and every later log ({} on) holds no writes: either it \
+                         lost its end, or an open by an older FerrisDB (one that named its new \
+                         log before replaying) lost power while it ran, which leaves exactly \
+                         this with nothing lost: then PointInTimeRecovery opens it whole",
                         path.display()
-                    ),
-                ));
+                    )
+                } else {
+                    format!(
+                        "this log {how}, as a crash leaves only the newest log, but a later \
+                         log, {}, holds writes: a log is sealed before the next one is named, \
+                         so this one was complete and lost its end",
+                        path.display()
+                    )
+                };
+                return Err(Error::corruption(early_path, offset, reason));
             }
             let mut reader = match open_log(self.fs.as_ref(), path, mode) {
                 Ok(reader) => reader,
@@ -316,6 +326,15 @@ fn open_log(fs: &dyn FileSystem, path: &Path, mode: RecoveryMode) -> Result<WalR
         // says so.)
         Error::InvalidArgument(reason) => Error::corruption(path, 0, reason),
         e => e,
+    })
+}
+
+/// Whether no log of `logs` holds a record (one that does not read as a
+/// log counts as holding some: nothing is assumed of it).
+fn holds_no_writes(fs: &dyn FileSystem, logs: &[(u64, PathBuf)]) -> bool {
+    logs.iter().all(|(_, path)| {
+        open_log(fs, path, RecoveryMode::PointInTimeRecovery)
+            .is_ok_and(|mut reader| reader.next().is_none() && reader.dropped_records() == 0)
     })
 }
 

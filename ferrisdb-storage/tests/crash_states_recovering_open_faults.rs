@@ -1,4 +1,4 @@
-//! Review (issue 18): the `open` that recovers a crashed database, with
+//! The `open` that recovers a crashed database, with
 //! one I/O error injected at every operation of each kind (the rename that
 //! names its log, the directory syncs, ...), and with a power loss after
 //! every operation under the full crash model (unsynced name changes kept

@@ -1,4 +1,4 @@
-//! Review (issue 18): a batch that writes a key several times keeps the
+//! A batch that writes a key several times keeps the
 //! last write of the key, on the write path (MemTable), after a flush, after
 //! a clean reopen and after a crash (replay), against a `BTreeMap`. Batches
 //! span `apply`'s runs of 256 entries, use the empty key, mix puts and

@@ -1,17 +1,18 @@
-//! Review (issue 18): a database that an `open` of the FerrisDB before
-//! 40c89a2 left when it lost power. That `open` created its new log under
-//! its own name (`NNNNNN.wal`, header synced, name synced) before it
-//! replayed the crashed log, and retired the crashed log only in the
-//! manifest after the replay; a power loss in between left the crashed,
-//! unsealed log followed by a header-only log that no rotation made (the
-//! commit message of 40c89a2 says so). That FerrisDB opened this state with
-//! every acknowledged write.
+//! Regression (found by the review of issue 18): a database that an `open`
+//! of a FerrisDB before 40c89a2 left when it lost power. That `open`
+//! created its new log under its own name (`NNNNNN.wal`, header synced,
+//! name synced) before it replayed the crashed log, and retired the crashed
+//! log only in the manifest after the replay; a power loss in between left
+//! the crashed, unsealed log followed by a header-only log that no rotation
+//! made, with every acknowledged write in the crashed log.
 //!
-//! Since 40c89a2, replay refuses any log that ends without its seal when a
-//! later log exists, so this database, with every one of its acknowledged
-//! writes in the crashed log, no longer opens after the upgrade: a
-//! corruption error, in the default mode, telling the user the log "was
-//! complete and lost its end", which is untrue.
+//! Byte for byte that is also an older log that lost its end at a record
+//! boundary followed by an empty log (`regression_log_cut_before_logs_
+//! without_writes_opens_smaller.rs`), which must never open smaller. So
+//! the default mode still refuses it, but the error no longer says only
+//! that the log "was complete and lost its end": it names the interrupted
+//! open as the other cause and the way out, and that way out,
+//! `PointInTimeRecovery`, opens it with every write.
 
 mod common;
 
@@ -33,7 +34,7 @@ fn config(fs: &FaultFileSystem) -> StorageConfig {
 }
 
 #[test]
-fn a_power_loss_during_an_older_open_leaves_a_database_that_still_opens() {
+fn regression_old_interrupted_open_state_called_lost_end() {
     let fs = FaultFileSystem::new();
     let db = StorageEngine::open(config(&fs)).unwrap();
     for i in 0..WRITES {
@@ -66,9 +67,25 @@ fn a_power_loss_during_an_older_open_leaves_a_database_that_still_opens() {
         .exists(&dir().join(format!("{number:06}.wal")))
         .unwrap());
 
-    let db = StorageEngine::open(config(&rebooted))
-        .unwrap_or_else(|e| panic!("the database an interrupted open left does not open: {e}"));
+    let err = StorageEngine::open(config(&rebooted))
+        .map(drop)
+        .unwrap_err();
+    assert!(err.is_corruption(), "{err}");
+    let message = err.to_string();
+    for says in [
+        "holds no writes",
+        "older FerrisDB",
+        "PointInTimeRecovery opens it whole",
+    ] {
+        assert!(message.contains(says), "{message}");
+    }
+    let db = StorageEngine::open(StorageConfig {
+        wal_recovery_mode: RecoveryMode::PointInTimeRecovery,
+        ..config(&rebooted)
+    })
+    .unwrap();
     for i in 0..WRITES {
         assert!(db.get(format!("key{i}")).unwrap().is_some(), "lost key{i}");
     }
+    assert_eq!(db.stats().recovery_dropped_wal_records, 0);
 }
