@@ -142,6 +142,34 @@ pub enum Error {
     )]
     Background(#[source] Arc<Error>),
 
+    /// A keyspace handle, or a batch built with one, was used after its
+    /// keyspace was dropped (`StorageEngine::drop_keyspace`). Nothing was
+    /// written. The name may be created again, as a new and empty keyspace:
+    /// get a handle to it with `StorageEngine::keyspace`.
+    #[error(
+        "keyspace \"{name}\" was dropped: its handles, and batches built with them, can no \
+         longer be used, and nothing was written; to use the name again, get a new handle with \
+         StorageEngine::keyspace, which makes a new, empty keyspace"
+    )]
+    KeyspaceDropped {
+        /// The keyspace's name.
+        name: String,
+    },
+
+    /// No keyspace of this name exists, or a batch holds an entry of a
+    /// keyspace id the database never gave out (a batch decoded from bytes
+    /// of another database). Nothing was written.
+    #[error(
+        "keyspace \"{name}\" does not exist and nothing was written: get a handle with \
+         StorageEngine::keyspace, which makes a missing keyspace, and build batches with that \
+         handle (StorageEngine::keyspaces lists the existing names)"
+    )]
+    KeyspaceNotFound {
+        /// The keyspace's name; `#` and the id when only its id is known (an
+        /// entry of a batch decoded from bytes).
+        name: String,
+    },
+
     /// The object was closed (or failed and shut itself down) and accepts no
     /// more work; open it again.
     #[error(
@@ -254,6 +282,19 @@ mod tests {
         assert!(msg.contains("newer FerrisDB"), "{msg}");
         assert!(msg.contains("version is 9"), "{msg}");
         assert!(!err.is_corruption());
+    }
+
+    #[test]
+    fn keyspace_errors_name_the_keyspace_and_say_what_to_do() {
+        let msg = Error::KeyspaceDropped { name: "log".into() }.to_string();
+        assert!(msg.contains("\"log\" was dropped"), "{msg}");
+        assert!(msg.contains("StorageEngine::keyspace"), "{msg}");
+        let msg = Error::KeyspaceNotFound {
+            name: "users".into(),
+        }
+        .to_string();
+        assert!(msg.contains("\"users\" does not exist"), "{msg}");
+        assert!(msg.contains("StorageEngine::keyspaces"), "{msg}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! crate holds the vocabulary the rest of the engine speaks:
 //!
 //! - [`Key`], [`Value`] and [`Timestamp`]: user data and the version stamp the
-//!   engine gives every write.
+//!   engine gives every write; [`KeyspaceId`], which keyspace a key is in.
 //! - [`Slice`]: the bytes a read returns, shared with the block they were read
 //!   from instead of copied.
 //! - [`Operation`]: whether an entry stores a value or deletes one (a tombstone).
@@ -45,6 +45,17 @@ pub type Key = Vec<u8>;
 
 /// A user value: any sequence of bytes, possibly empty.
 pub type Value = Vec<u8>;
+
+/// The id of a keyspace: one of a database's independent sets of keys,
+/// each with its own MemTables and tables, written atomically together.
+///
+/// The database gives each keyspace an id when it makes it, never reused;
+/// the logs, the tables and the manifest name keyspaces by id, never by name.
+pub type KeyspaceId = u32;
+
+/// The id of the `default` keyspace, which every database has and which
+/// cannot be dropped: the keys `StorageEngine::put` and `get` use.
+pub const DEFAULT_KEYSPACE_ID: KeyspaceId = 0;
 
 /// The version stamp of a write.
 ///

@@ -27,6 +27,8 @@ use crate::sstable::format::{MAX_KEY_SIZE, MAX_VALUE_SIZE};
 const _: () = assert!(TAG_PUT == Operation::Put.as_byte());
 const _: () = assert!(TAG_DELETE == Operation::Delete.as_byte());
 const _: () = assert!(TIMESTAMP_OFFSET == 0 && COUNT_OFFSET == 8);
+// The on-disk id of the default keyspace is the engine's.
+const _: () = assert!(DEFAULT_KEYSPACE == ferrisdb_core::DEFAULT_KEYSPACE_ID);
 
 /// The encoded entries of a batch and how many there are: a
 /// [`WriteBatch`](super::WriteBatch)'s own, or those of a payload
