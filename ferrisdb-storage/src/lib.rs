@@ -88,7 +88,7 @@ pub use ferrisdb_core::{
 };
 pub use iterator::scan::Scan;
 // The core vocabulary, for the crate's own modules (`crate::Key`, ...).
-pub(crate) use ferrisdb_core::{InternalKey, Key};
+pub(crate) use ferrisdb_core::{InternalKey, Key, KeyspaceId, DEFAULT_KEYSPACE_ID};
 pub use manifest::TableRecord;
 pub use sstable::format::{MAX_KEY_SIZE, MAX_VALUE_SIZE};
 pub use storage_engine::{Snapshot, StorageEngine};

@@ -22,9 +22,8 @@ use super::drop_rule::DropRule;
 use super::{hides_nothing, CompactionChoice, RateLimiter};
 use crate::iterator::merge::MergingCursor;
 use crate::iterator::Cursor;
-use crate::sstable::TableOptions;
 use crate::versions::{
-    any_covers, LevelCursor, Table, TableOutput, Version, VersionEdit, VersionSet,
+    any_covers, KeyspaceVersions, LevelCursor, Table, TableOutput, Version, VersionEdit, VersionSet,
 };
 use crate::{Error, Result, Timestamp};
 
@@ -33,10 +32,12 @@ const RATE_LIMIT_CHUNK: u64 = 64 << 10;
 
 /// What a compaction needs from the engine, and nothing more.
 pub(crate) struct CompactionContext<'a> {
-    /// The live tables: the inputs come from, and the result goes to, here.
+    /// The manifest and the file numbers, through which the result is
+    /// installed.
     pub(crate) versions: &'a VersionSet,
-    /// How new tables are written.
-    pub(crate) table_options: TableOptions,
+    /// The keyspace compacted: the inputs come from, and the result goes
+    /// to, its tables; its settings say how new tables are written.
+    pub(crate) keyspace: &'a KeyspaceVersions,
     /// Outputs below level 0 are split at this size.
     pub(crate) target_file_size: u64,
     /// The timestamps of the live snapshots: a merge keeps what each reads.
@@ -71,7 +72,7 @@ pub(crate) fn run(
     context: &CompactionContext<'_>,
 ) -> Result<CompactionDone> {
     let _span = tracing::info_span!("compaction", ?choice).entered();
-    let versions = context.versions;
+    let (versions, ks) = (context.versions, context.keyspace);
     let mut done = CompactionDone::default();
     let replaced = match choice {
         CompactionChoice::Nothing => return Ok(done),
@@ -80,41 +81,47 @@ pub(crate) fn run(
             output_level,
         } => {
             let inputs: HashSet<u64> = inputs.iter().copied().collect();
-            let base = Arc::clone(&versions.current().version);
+            let base = Arc::clone(&ks.current().version);
             let tables = base.find(&inputs);
             done.bytes_read = tables.iter().map(|t| t.record.file_size).sum();
             let outputs = merge(context, &base, &tables, &inputs, *output_level)?;
             done.bytes_written = outputs.iter().map(|t| t.record.file_size).sum();
-            versions.log_and_apply(|_| VersionEdit::Replaced {
-                inputs,
-                outputs,
-                level: *output_level,
-            })?
+            versions
+                .log_and_apply(ks, |_| VersionEdit::Replaced {
+                    inputs,
+                    outputs,
+                    level: *output_level,
+                })?
+                .removed
         }
         CompactionChoice::Move { table, to_level } => {
-            versions.log_and_apply(|_| VersionEdit::Moved {
+            versions.log_and_apply(ks, |_| VersionEdit::Moved {
                 table: *table,
                 level: *to_level,
             })?;
             Vec::new()
         }
-        CompactionChoice::Drop { tables } => versions.log_and_apply(|now| {
-            // Asked again of the version being changed, with the same rule
-            // the strategies use: a table goes only while nothing older lies
-            // under its tombstones.
-            let levels = now.version.level_records();
-            let dead: HashSet<u64> = levels
-                .iter()
-                .flatten()
-                .filter(|t| tables.contains(&t.file_number) && hides_nothing(&levels, t))
-                .map(|t| t.file_number)
-                .collect();
-            VersionEdit::Replaced {
-                inputs: dead,
-                outputs: Vec::new(),
-                level: 0,
-            }
-        })?,
+        CompactionChoice::Drop { tables } => {
+            versions
+                .log_and_apply(ks, |now| {
+                    // Asked again of the version being changed, with the same rule
+                    // the strategies use: a table goes only while nothing older lies
+                    // under its tombstones.
+                    let levels = now.version.level_records();
+                    let dead: HashSet<u64> = levels
+                        .iter()
+                        .flatten()
+                        .filter(|t| tables.contains(&t.file_number) && hides_nothing(&levels, t))
+                        .map(|t| t.file_number)
+                        .collect();
+                    VersionEdit::Replaced {
+                        inputs: dead,
+                        outputs: Vec::new(),
+                        level: 0,
+                    }
+                })?
+                .removed
+        }
     };
     // The manifest that drops them is durable: the replaced tables may go
     // once their last reader does.
@@ -144,7 +151,8 @@ fn merge(
 
     // Level 0 outputs are one sorted run; deeper levels split by size.
     let split = (output_level > 0).then_some(context.target_file_size);
-    let mut output = TableOutput::new(context.versions, context.table_options, output_level, split);
+    let table_options = context.keyspace.settings().table;
+    let mut output = TableOutput::new(context.versions, table_options, output_level, split);
     let mut rule = DropRule::new(&context.snapshots, |key: &[u8]| any_covers(&older, key));
     let mut since_limit = 0u64;
     while cursor.valid() {

@@ -15,8 +15,8 @@
 //! (`drop_rule.rs` holds the rule for which versions a merge keeps), move a
 //! table down, or drop obsolete tables, and then installs the result through
 //! the [`VersionSet`](crate::versions::VersionSet). A job is given a narrow
-//! [`CompactionContext`] (the versions, the options, the snapshots, a rate
-//! limiter and a stop flag); the engine decides when it runs
+//! [`CompactionContext`] (the versions, the keyspace and so its options, the
+//! snapshots, a rate limiter and a stop flag); the engine decides when it runs
 //! (`engine/compactions.rs`). A strategy is therefore a small,
 //! pure, unit-testable file, one per [`CompactionStyle`], built by
 //! [`strategy_for`] from the style's own settings. Those settings live with

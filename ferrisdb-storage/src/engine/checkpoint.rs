@@ -13,14 +13,15 @@ impl Inner {
     /// every frozen MemTable is in a table.
     pub(crate) fn flush_all(&self) -> Result<()> {
         self.check_background()?;
+        let ks = &self.default;
         {
             let mut state = lock(&self.write);
-            let current = self.versions.current();
+            let current = ks.current();
             if !current.active.is_empty() {
-                self.freeze(&mut state, &current, 0)?;
+                self.freeze(&mut state, ks, &current, 0)?;
             }
         }
-        self.wait_for_background(|now| !now.frozen.is_empty())
+        self.wait_for_background(ks, |now| !now.frozen.is_empty())
     }
 
     /// Writes a consistent copy of the database into `target`.

@@ -51,7 +51,7 @@ impl Inner {
             if background.manual_compaction || self.config.disable_auto_compactions {
                 return None;
             }
-            let levels = self.versions.current().version.level_records();
+            let levels = self.default.current().version.level_records();
             let choice = self.strategy.pick(&levels, &background.busy);
             if choice == CompactionChoice::Nothing {
                 return None;
@@ -88,7 +88,7 @@ impl Inner {
             Some(Ok(()))
         })?;
 
-        let levels = self.versions.current().version.level_records();
+        let levels = self.default.current().version.level_records();
         let result = self.compact_choice(&self.strategy.full(&levels));
 
         lock(&self.background).manual_compaction = false;
@@ -115,7 +115,7 @@ impl Inner {
             if let Some(stop) = background.stopped() {
                 return Some(Err(stop));
             }
-            let current = self.versions.current();
+            let current = self.default.current();
             let quiet = background.compactions_running == 0
                 && current.frozen.is_empty()
                 && (background.manual_compaction
@@ -135,7 +135,7 @@ impl Inner {
         let started = Instant::now();
         let context = CompactionContext {
             versions: &self.versions,
-            table_options: self.table_options,
+            keyspace: &self.default,
             target_file_size: self.config.target_file_size,
             snapshots: self.snapshots.timestamps(),
             rate_limiter: self.rate_limiter.as_ref(),

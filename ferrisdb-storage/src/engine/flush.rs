@@ -24,20 +24,26 @@ use std::sync::Arc;
 use super::stats::Counters;
 use super::Inner;
 use crate::memtable::MemTable;
-use crate::versions::{Table, TableOutput, VersionEdit};
+use crate::versions::{KeyspaceVersions, Table, TableOutput, VersionEdit};
 use crate::wal;
 use crate::Result;
 
 impl Inner {
-    /// Writes `memtable` to a new level-0 table and opens it.
+    /// Writes `memtable`, of keyspace `ks`, to a new level-0 table and opens
+    /// it.
     ///
     /// The table is durable (synced, renamed, directory synced) but not yet in
     /// the manifest.
     ///
     /// REQUIRES: `memtable` is not empty and no longer written to.
-    pub(crate) fn write_table(&self, memtable: &Arc<MemTable>) -> Result<Arc<Table>> {
+    pub(crate) fn write_table(
+        &self,
+        ks: &KeyspaceVersions,
+        memtable: &Arc<MemTable>,
+    ) -> Result<Arc<Table>> {
         debug_assert!(!memtable.is_empty(), "flush of an empty MemTable");
-        let mut output = TableOutput::new(&self.versions, self.table_options, 0, None);
+        let table_options = ks.settings().table;
+        let mut output = TableOutput::new(&self.versions, table_options, 0, None);
         for entry in memtable.entries() {
             output.add(
                 entry.user_key,
@@ -58,24 +64,20 @@ impl Inner {
     /// Flushes the oldest frozen MemTable, if there is one. Returns whether
     /// there was.
     pub(crate) fn flush_oldest(&self) -> Result<bool> {
-        let Some(oldest) = self.versions.current().frozen.last().cloned() else {
+        let ks = &self.default;
+        let Some(oldest) = ks.current().frozen.last().cloned() else {
             return Ok(false);
         };
         let _span = tracing::info_span!("flush", log = oldest.log_number).entered();
-        let table = self.write_table(&oldest.memtable)?;
+        let table = self.write_table(ks, &oldest.memtable)?;
 
-        // Every log from the next newer MemTable on is still needed. Writers
-        // may freeze more MemTables meanwhile; they go in front, so the one
-        // just newer than `oldest` does not change.
-        let flushed = [Arc::clone(&oldest.memtable)];
-        let mut log_number = 0;
-        self.versions.log_and_apply(|now| {
-            log_number = now.log_needed_after(&flushed);
-            VersionEdit::Flushed {
-                tables: vec![Arc::clone(&table)],
-                memtables: flushed.to_vec(),
-                log_number,
-            }
+        // Every log from the next newer MemTable on is still needed, which
+        // `log_and_apply` works out. Writers may freeze more MemTables
+        // meanwhile; they go in front, so the one just newer than `oldest`
+        // does not change.
+        let applied = self.versions.log_and_apply(ks, |_| VersionEdit::Flushed {
+            tables: vec![Arc::clone(&table)],
+            memtables: vec![Arc::clone(&oldest.memtable)],
         })?;
 
         Counters::add(&self.counters.flushes, 1);
@@ -85,7 +87,7 @@ impl Inner {
             entries = table.record.entry_count,
             "flushed a MemTable to level 0"
         );
-        self.delete_logs_below(log_number);
+        self.delete_logs_below(applied.log_number);
         self.notify_background();
         Ok(true)
     }
@@ -116,7 +118,7 @@ impl Inner {
                 if background.stopped().is_some() {
                     return Some(false);
                 }
-                (!self.versions.current().frozen.is_empty()).then_some(true)
+                (!self.default.current().frozen.is_empty()).then_some(true)
             });
             if !has_work {
                 return;

@@ -21,11 +21,12 @@
 //!
 //! # Concurrency
 //!
-//! - The *super version* (`versions.current`) is what a reader needs: the
-//!   active MemTable, the frozen ones, and the
+//! - Each keyspace ([`KeyspaceVersions`]; `default`, the one `put` and
+//!   `get` use, is `Inner::default`) has its *super version* (`current`),
+//!   what a reader needs: the active MemTable, the frozen ones, and the
 //!   [`Version`](crate::versions::Version) of tables. It is immutable and
 //!   replaced whole under a short write lock, by a function of the one it
-//!   replaces (`VersionSet::modify_current`), so concurrent
+//!   replaces (`KeyspaceVersions::modify_current`), so concurrent
 //!   changes compose; a reader clones the `Arc`, loading its read timestamp
 //!   under the same read lock (`read_view`), and reads without any lock.
 //! - Writers are serialized by the `write` mutex, which owns the last
@@ -42,11 +43,12 @@
 //! - The `manifest` mutex of the [`VersionSet`] serializes changes to the
 //!   set of tables (flushes, compactions, recovery): each goes through
 //!   `log_and_apply`, which writes it to the manifest and installs it in
-//!   `current` as one step.
+//!   the keyspace's `current` as one step.
 //! - The `background` mutex and its condition variable coordinate the flush
 //!   thread, the compaction threads, stalled writers and shutdown.
-//! - Lock order: `write` → `manifest` → `background` → `current`. `current`
-//!   is a leaf: nothing is locked while it is held. Nothing waits on `write`
+//! - Lock order: `write` → `manifest` → `background` → `keyspaces` →
+//!   `current` (and a keyspace's `settings`). `keyspaces` and `current` are
+//!   leaves: nothing is locked while one is held. Nothing waits on `write`
 //!   or `manifest` while holding a later lock, so a writer stalled under
 //!   `write` never blocks the flush or compaction it waits for.
 
@@ -69,8 +71,8 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use crate::compaction::{CompactionStrategy, RateLimiter};
 use crate::fs::SharedFileSystem;
-use crate::sstable::{BlockCache, TableOptions};
-use crate::versions::VersionSet;
+use crate::sstable::BlockCache;
+use crate::versions::{KeyspaceVersions, SuperVersion, VersionSet};
 use crate::wal::{WalPosition, WalWriter};
 use crate::{Error, Result, StorageConfig, Timestamp};
 
@@ -126,6 +128,9 @@ pub(crate) struct Inner {
     pub(crate) fs: SharedFileSystem,
     pub(crate) dir: PathBuf,
     pub(crate) versions: VersionSet,
+    /// The `default` keyspace, which always exists: `db.put`, `get` and
+    /// batches of only its keys take it from here, with no lookup.
+    pub(crate) default: Arc<KeyspaceVersions>,
     /// The write-ahead log. Only writers, under the `write` mutex, append to
     /// it or rotate it; it is outside that mutex so that syncing it, and
     /// reading its statistics, never wait for a writer stalled under it.
@@ -141,9 +146,10 @@ pub(crate) struct Inner {
     pub(crate) snapshots: SnapshotList,
     pub(crate) counters: Counters,
     pub(crate) block_cache: Arc<BlockCache>,
-    /// The layout of every table a flush or a compaction writes, derived
-    /// from the config at open.
-    pub(crate) table_options: TableOptions,
+    /// The compaction strategy of `default`, built at open from its
+    /// settings. It lives as long as the keyspace, not one pick: leveled
+    /// compaction keeps, per level, where its last compaction ended, and the
+    /// next pick starts after it.
     pub(crate) strategy: Box<dyn CompactionStrategy>,
     pub(crate) rate_limiter: Option<RateLimiter>,
     /// Set when `close` begins, so a merge under way stops at its next version
@@ -160,10 +166,11 @@ impl Inner {
         self.visible.load(Ordering::Acquire)
     }
 
-    /// The timestamp a new read reads at and the super version it reads,
-    /// taken as one step: both under `current`'s read lock, which a flush or
-    /// compaction takes for writing to install what it made. So the super
-    /// version is the one that was current when the timestamp was loaded:
+    /// The timestamp a new read of keyspace `ks` reads at and the super
+    /// version it reads, taken as one step: both under the keyspace's
+    /// `current` read lock, which a flush or compaction of it takes for
+    /// writing to install what it made. So the super version is the one that
+    /// was current when the timestamp was loaded:
     ///
     /// - It holds every write up to the timestamp. A write goes into the
     ///   active MemTable of the current super version before it is
@@ -182,8 +189,8 @@ impl Inner {
     /// result the super version already holds, and the read would miss the
     /// version it should see. This costs nothing over the two steps: the
     /// read lock was taken anyway, the load just moved inside it.
-    pub(crate) fn read_view(&self) -> (Timestamp, Arc<crate::versions::SuperVersion>) {
-        self.versions.current_with(|| self.visible_timestamp())
+    pub(crate) fn read_view(&self, ks: &KeyspaceVersions) -> (Timestamp, Arc<SuperVersion>) {
+        ks.current_with(|| self.visible_timestamp())
     }
 
     /// The error that stopped the engine, if any.

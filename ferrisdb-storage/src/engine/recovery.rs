@@ -61,10 +61,13 @@ use crate::manifest::format::MAX_FILE_NUMBER;
 use crate::manifest::{self, ManifestState};
 use crate::memtable::MemTable;
 use crate::sstable::BlockCache;
-use crate::versions::{SuperVersion, Table, TableCache, Version, VersionSet};
+use crate::versions::{
+    KeyspaceSet, KeyspaceSettings, KeyspaceVersions, SuperVersion, Table, TableCache, Version,
+    VersionSet,
+};
 use crate::wal::format::FILE_HEADER_SIZE;
 use crate::wal::{self, WalWriter};
-use crate::{Error, Result, StorageConfig};
+use crate::{Error, Result, StorageConfig, DEFAULT_KEYSPACE_ID};
 
 /// Opens (or creates) the database `config` describes.
 pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
@@ -92,7 +95,19 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
     // open can take the numbers the cleanup removes.
     let (fs_for_cleanup, dir_for_cleanup, lock_for_cleanup) =
         (Arc::clone(&fs), dir.clone(), Arc::clone(&lock));
-    let active = MemTable::with_filter(config.memtable_size, config.memtable_filter);
+    let settings = KeyspaceSettings {
+        table: layers.table,
+        memtable_size: config.memtable_size,
+        memtable_filter: config.memtable_filter,
+        strategy: layers.strategy,
+    };
+    let active = MemTable::with_filter(settings.memtable_size, settings.memtable_filter);
+    let default = Arc::new(KeyspaceVersions::new(
+        DEFAULT_KEYSPACE_ID,
+        "default",
+        settings,
+        SuperVersion::new(Arc::new(active), log_number, Arc::default()),
+    ));
     let versions = VersionSet::new(
         Arc::clone(&fs),
         dir.clone(),
@@ -104,10 +119,10 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
         )),
         state.clone(),
         Arc::clone(&next_file_number),
-        SuperVersion::new(Arc::new(active), log_number, Arc::default()),
+        KeyspaceSet::new(Arc::clone(&default)),
     );
     let version = Arc::new(open_tables(&versions, &state)?);
-    versions.modify_current(|now| now.with_version(version, &[]));
+    default.modify_current(|now| now.with_version(version, &[]));
     leftovers::remove_leftovers(fs.as_ref(), &dir, &state)?;
     let logs: Vec<_> = wal::wal_files(fs.as_ref(), &dir)?
         .into_iter()
@@ -122,6 +137,8 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
 
         let inner = Arc::new(Inner {
             versions,
+            strategy: compaction::strategy_for(&default.settings().strategy),
+            default,
             wal: Arc::new(wal),
             write: Mutex::new(WriteState {
                 log_len: FILE_HEADER_SIZE as u64,
@@ -134,8 +151,6 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
             snapshots: SnapshotList::default(),
             counters: Counters::default(),
             block_cache,
-            table_options: layers.table,
-            strategy: compaction::strategy_for(&layers.strategy),
             rate_limiter: config.compaction_rate_limit.map(RateLimiter::new),
             stopping: AtomicBool::new(false),
             fs,

@@ -47,10 +47,12 @@ impl Inner {
     /// replayed logs.
     pub(super) fn replay(&self, logs: &[(u64, PathBuf)], log_number: u64) -> Result<()> {
         let mut last_timestamp = self.versions.manifest().last_timestamp;
+        let ks = &self.default;
+        let settings = ks.settings();
         let mut tables = Vec::new();
         let mut memtable = Arc::new(MemTable::with_filter(
-            self.config.memtable_size,
-            self.config.memtable_filter,
+            settings.memtable_size,
+            settings.memtable_filter,
         ));
         let mut records = 0u64;
         let mode = self.config.wal_recovery_mode;
@@ -131,14 +133,14 @@ impl Inner {
                 let needed = charge(entries);
                 if memtable.memory_usage().saturating_add(needed) > memtable.max_size() {
                     if !memtable.is_empty() {
-                        tables.push(self.write_table(&memtable)?);
+                        tables.push(self.write_table(ks, &memtable)?);
                     }
                     // As on the write path, a batch larger than a whole
                     // MemTable gets one of its own size, even as the first
                     // record replayed.
                     memtable = Arc::new(MemTable::with_filter(
-                        self.config.memtable_size.max(needed),
-                        self.config.memtable_filter,
+                        settings.memtable_size.max(needed),
+                        settings.memtable_filter,
                     ));
                 }
                 apply(&memtable, entries, timestamp)?;
@@ -191,7 +193,7 @@ impl Inner {
             ended_early = Some((path.clone(), end.0, end.1));
         }
         if !memtable.is_empty() {
-            tables.push(self.write_table(&memtable)?);
+            tables.push(self.write_table(ks, &memtable)?);
         }
         tracing::info!(
             logs = logs.len(),
@@ -200,12 +202,14 @@ impl Inner {
             "replayed the logs"
         );
 
-        // Oldest first: each goes to the front of level 0.
-        self.versions.log_and_apply(|_| VersionEdit::Flushed {
+        // Oldest first: each goes to the front of level 0. The super
+        // version's log is the one this open started, `log_number`: no
+        // replayed log is needed once the manifest lists the tables.
+        let applied = self.versions.log_and_apply(ks, |_| VersionEdit::Flushed {
             tables,
             memtables: Vec::new(),
-            log_number,
         })?;
+        debug_assert_eq!(applied.log_number, log_number);
         // Only now that the manifest retires the replayed logs, some of them
         // left unsealed by a crash, may a log follow them.
         self.wal.name()?;
@@ -215,7 +219,7 @@ impl Inner {
         self.visible
             .store(last_timestamp, std::sync::atomic::Ordering::Release);
         drop(write);
-        self.delete_logs_below(log_number);
+        self.delete_logs_below(applied.log_number);
         Ok(())
     }
 }

@@ -22,15 +22,15 @@ use super::stats::Counters;
 use super::{Inner, WriteState};
 use crate::memtable::MemTable;
 use crate::telemetry;
-use crate::versions::SuperVersion;
+use crate::versions::{KeyspaceVersions, SuperVersion};
 use crate::wal::format::FILE_HEADER_SIZE;
 use crate::wal::len_after_append;
 use crate::Result;
 
 impl Inner {
-    /// Ensures the active MemTable can take `needed` more bytes, and its log
-    /// a record of `payload_len` bytes, freezing it and stalling as
-    /// necessary:
+    /// Ensures the active MemTable of keyspace `ks` can take `needed` more
+    /// bytes, and its log a record of `payload_len` bytes, freezing it and
+    /// stalling as necessary:
     ///
     /// - level 0 at `level0_stop_writes_trigger` tables, or
     ///   `max_immutable_memtables` frozen MemTables: wait for the background
@@ -48,13 +48,14 @@ impl Inner {
     pub(super) fn make_room(
         &self,
         state: &mut MutexGuard<'_, WriteState>,
+        ks: &KeyspaceVersions,
         needed: usize,
         payload_len: usize,
     ) -> Result<Arc<SuperVersion>> {
         let mut stalled_since: Option<Instant> = None;
         let mut slowed_down = false;
         let current = loop {
-            let current = self.versions.current();
+            let current = ks.current();
             let level0 = self.level0_for_stalls(&current);
             let too_many_frozen = current.frozen.len() >= self.config.max_immutable_memtables;
             let active = &current.active;
@@ -73,7 +74,7 @@ impl Inner {
                     Counters::add(&self.counters.stalls, 1);
                     Instant::now()
                 });
-                self.wait_for_background(|now| {
+                self.wait_for_background(ks, |now| {
                     self.level0_for_stalls(now) >= self.config.level0_stop_writes_trigger
                         || (!fits && now.frozen.len() >= self.config.max_immutable_memtables)
                 })?;
@@ -96,12 +97,13 @@ impl Inner {
                 // A batch larger than a whole MemTable: give it a MemTable of
                 // its own size rather than freezing an empty one. (An empty
                 // MemTable's log holds no records, so it is never full.)
-                let big = Arc::new(MemTable::with_filter(needed, self.config.memtable_filter));
-                self.versions.modify_current(|now| now.with_active(big));
+                let filter = ks.settings().memtable_filter;
+                let big = Arc::new(MemTable::with_filter(needed, filter));
+                ks.modify_current(|now| now.with_active(big));
             } else {
-                self.freeze(state, &current, needed)?;
+                self.freeze(state, ks, &current, needed)?;
             }
-            break self.versions.current();
+            break ks.current();
         };
         if let Some(since) = stalled_since {
             let waited = since.elapsed();
@@ -137,21 +139,24 @@ impl Inner {
         Ok(number)
     }
 
-    /// Waits until `still_blocked` is false for the current super version, or
-    /// fails with the background error or [`Error::Closed`].
+    /// Waits until `still_blocked` is false for the current super version of
+    /// keyspace `ks`, or fails with the background error or
+    /// [`Error::Closed`].
     pub(crate) fn wait_for_background(
         &self,
+        ks: &KeyspaceVersions,
         still_blocked: impl Fn(&SuperVersion) -> bool,
     ) -> Result<()> {
         self.wait_background(|background| {
             if let Some(stop) = background.stopped() {
                 return Some(Err(stop));
             }
-            (!still_blocked(&self.versions.current())).then_some(Ok(()))
+            (!still_blocked(&ks.current())).then_some(Ok(()))
         })
     }
 
-    /// Freezes the active MemTable and starts a new one with a new log.
+    /// Freezes the active MemTable of keyspace `ks`, whose super version is
+    /// `current`, and starts a new one with a new log.
     ///
     /// `needed` sizes the new MemTable when a single batch is larger than
     /// `memtable_size`, so any batch within the key and value limits fits.
@@ -160,6 +165,7 @@ impl Inner {
     pub(crate) fn freeze(
         &self,
         state: &mut MutexGuard<'_, WriteState>,
+        ks: &KeyspaceVersions,
         current: &SuperVersion,
         needed: usize,
     ) -> Result<()> {
@@ -172,13 +178,13 @@ impl Inner {
         // otherwise this changes nothing. So a frozen MemTable, and every
         // table made from it, holds only published timestamps.
         self.publish_durable(state.last_timestamp);
-        let memtable_size = self.config.memtable_size.max(needed);
+        let settings = ks.settings();
+        let memtable_size = settings.memtable_size.max(needed);
         let next = Arc::new(MemTable::with_filter(
             memtable_size,
-            self.config.memtable_filter,
+            settings.memtable_filter,
         ));
-        self.versions
-            .modify_current(|now| now.with_frozen_active(next, log_number));
+        ks.modify_current(|now| now.with_frozen_active(next, log_number));
         tracing::debug!(log_number, "froze the active MemTable");
         self.notify_background();
         Ok(())

@@ -88,7 +88,8 @@ impl Inner {
             self.publish_durable(last);
             return Ok(last);
         }
-        let current = self.make_room(&mut state, needed, batch.approximate_size())?;
+        let current =
+            self.make_room(&mut state, &self.default, needed, batch.approximate_size())?;
         let timestamp = self.next_timestamp(state.last_timestamp)?;
         // The batch's own bytes, after a header on the stack: the record is
         // not re-encoded, and copied once, into the log's buffer.

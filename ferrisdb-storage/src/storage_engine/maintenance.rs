@@ -108,7 +108,7 @@ impl StorageEngine {
     /// newest first, then each deeper level by key. After a close, the
     /// tables the database closed with.
     pub fn live_tables(&self) -> Vec<TableRecord> {
-        self.handle.inner.versions.current().version.records()
+        self.handle.inner.default.current().version.records()
     }
 
     /// Space amplification: bytes of live tables on disk divided by the bytes
@@ -138,7 +138,7 @@ impl StorageEngine {
     /// counters the database closed with.
     pub fn stats(&self) -> EngineStats {
         let inner = &self.handle.inner;
-        let current = inner.versions.current();
+        let current = inner.default.current();
         let counters = &inner.counters;
         let wal_bytes = inner.wal.bytes_written();
         EngineStats {

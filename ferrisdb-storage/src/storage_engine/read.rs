@@ -44,7 +44,8 @@ impl StorageEngine {
     pub fn get_opt(&self, key: impl AsRef<[u8]>, options: &ReadOptions) -> Result<Option<Slice>> {
         let started = telemetry::start();
         // The timestamp and the super version in one step: see `read_view`.
-        let (timestamp, current) = self.inner()?.read_view();
+        let inner = self.inner()?;
+        let (timestamp, current) = inner.read_view(&inner.default);
         self.chose_timestamp();
         let value = get_at(&current, key.as_ref(), timestamp, options)?;
         telemetry::get_done(started, value.is_some());
@@ -150,7 +151,8 @@ impl StorageEngine {
     /// The scan of `range` as of now: the one path of `iter_opt`, `scan_opt`
     /// and `scan_prefix_opt`.
     fn scan_now(&self, range: KeyRange, options: &ReadOptions) -> Result<Scan> {
-        let (timestamp, current) = self.inner()?.read_view();
+        let inner = self.inner()?;
+        let (timestamp, current) = inner.read_view(&inner.default);
         self.chose_timestamp();
         Ok(scan_at(&current, timestamp, range, options))
     }

@@ -59,7 +59,7 @@ impl Snapshot {
     /// As for [`get`](Self::get).
     pub fn get_opt(&self, key: impl AsRef<[u8]>, options: &ReadOptions) -> Result<Option<Slice>> {
         get_at(
-            &self.inner.versions.current(),
+            &self.inner.default.current(),
             key.as_ref(),
             self.timestamp,
             options,
@@ -131,7 +131,7 @@ impl Snapshot {
     /// `iter_opt`, `scan_opt` and `scan_prefix_opt`.
     fn scan_range(&self, range: KeyRange, options: &ReadOptions) -> Scan {
         scan_at(
-            &self.inner.versions.current(),
+            &self.inner.default.current(),
             self.timestamp,
             range,
             options,

@@ -15,13 +15,12 @@ use crate::memtable::MemTable;
 #[derive(Debug)]
 pub(crate) enum VersionEdit {
     /// Frozen MemTables became level-0 tables: `tables` go to the front of
-    /// level 0, oldest first (so the newest ends up in front), the
-    /// `memtables` leave the super version, and the logs below `log_number`
-    /// are no longer needed.
+    /// level 0, oldest first (so the newest ends up in front), and the
+    /// `memtables` leave the super version (so the logs only they needed
+    /// are no longer needed: `log_and_apply` works that out).
     Flushed {
         tables: Vec<Arc<Table>>,
         memtables: Vec<Arc<MemTable>>,
-        log_number: u64,
     },
     /// A merge replaced the tables numbered `inputs` by `outputs` at
     /// `level` (a merge of tables with nothing to keep has no outputs).
@@ -47,14 +46,6 @@ impl VersionEdit {
                 level,
             } => version.replace(inputs, outputs.clone(), *level),
             VersionEdit::Moved { table, level } => version.with_move(*table, *level),
-        }
-    }
-
-    /// The oldest log still needed after this edit, if it changes it.
-    pub(crate) fn log_number(&self) -> Option<u64> {
-        match self {
-            VersionEdit::Flushed { log_number, .. } => Some(*log_number),
-            VersionEdit::Replaced { .. } | VersionEdit::Moved { .. } => None,
         }
     }
 

@@ -14,8 +14,12 @@
 //!   and a version), and the builders of the next one;
 //! - `edit.rs`: a [`VersionEdit`], one change a flush, compaction or
 //!   recovery makes;
-//! - `version_set.rs`: the [`VersionSet`], the one owner of the current
-//!   super version, the manifest and the file numbers, and
+//! - `keyspace.rs`: a keyspace's [`KeyspaceVersions`] (its id, name and
+//!   settings, and its current super version);
+//! - `keyspace_set.rs`: the [`KeyspaceSet`], the live keyspaces by id and
+//!   by name, replaced whole when one is made or dropped;
+//! - `version_set.rs`: the [`VersionSet`], the one owner of the keyspaces,
+//!   the manifest and the file numbers, and
 //!   [`VersionSet::log_and_apply`], through which every change goes;
 //! - `output.rs`: writing sorted entries out as new tables.
 //!
@@ -24,6 +28,8 @@
 
 mod cursors;
 mod edit;
+pub(crate) mod keyspace;
+mod keyspace_set;
 pub(crate) mod output;
 mod super_version;
 mod table;
@@ -33,6 +39,8 @@ mod version_set;
 
 pub(crate) use cursors::LevelCursor;
 pub(crate) use edit::VersionEdit;
+pub(crate) use keyspace::{KeyspaceSettings, KeyspaceVersions};
+pub(crate) use keyspace_set::KeyspaceSet;
 pub(crate) use output::TableOutput;
 pub(crate) use super_version::SuperVersion;
 pub(crate) use table::Table;

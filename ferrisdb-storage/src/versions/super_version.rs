@@ -4,8 +4,9 @@
 //! flush, and the [`Version`] of tables. They change at different times
 //! (writers freeze MemTables, flushes turn them into tables, compactions
 //! replace tables), so each change builds a new super version from the one
-//! it replaces, with one of the builders here, and the
-//! [`VersionSet`](super::VersionSet) installs it as one step.
+//! it replaces, with one of the builders here, and its keyspace
+//! ([`KeyspaceVersions`](super::KeyspaceVersions)) installs it as one step.
+//! Each keyspace has its own.
 
 use std::sync::Arc;
 
@@ -85,6 +86,12 @@ impl SuperVersion {
                 .collect(),
             version,
         }
+    }
+
+    /// The oldest log holding writes that no table holds yet: the first log
+    /// of the oldest MemTable, frozen or active.
+    pub(crate) fn log_needed(&self) -> u64 {
+        self.log_needed_after(&[])
     }
 
     /// The oldest log still needed once the frozen MemTables in `flushed`

@@ -1,27 +1,32 @@
 //! The version set: the one owner of the live tables, the manifest that
-//! records them, and the file numbers (LevelDB's `VersionSet`).
+//! records them, and the file numbers (LevelDB's `VersionSet`, RocksDB's
+//! with its `ColumnFamilySet`).
 //!
-//! Flushes, compactions and recovery change the tree only through
+//! The tables belong to keyspaces ([`KeyspaceVersions`]), each with its own
+//! super version; the set of them ([`KeyspaceSet`]), the manifest, the file
+//! numbers and the table cache are the database's, one each. Flushes,
+//! compactions and recovery change a keyspace's tables only through
 //! [`VersionSet::log_and_apply`]: under the `manifest` lock it applies an
-//! edit to the current version, writes the result to the manifest, durably,
-//! and only then installs it for readers. So versions change one at a time,
-//! and a reader never sees a table the manifest does not list.
+//! edit to the keyspace's current version, writes the result to the
+//! manifest, durably, and only then installs it for readers. So versions
+//! change one at a time, and a reader never sees a table the manifest does
+//! not list.
 //!
 //! Lock order (see `engine/mod.rs` for the engine's other locks):
-//! `manifest` before `current`; `current` is a leaf, held only to clone or
-//! swap an `Arc`.
+//! `manifest` before `keyspaces` before a keyspace's `current`; `keyspaces`
+//! and `current` are leaves, held only to clone or swap an `Arc`.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use super::{SuperVersion, Table, TableCache, VersionEdit};
+use super::{KeyspaceSet, KeyspaceVersions, SuperVersion, Table, TableCache, VersionEdit};
 use crate::filename::table_file_name;
 use crate::fs::SharedFileSystem;
 use crate::lock::{lock, DirectoryLock};
 use crate::manifest::{self, ClosedLog, ManifestState, TableRecord};
-use crate::{Result, Timestamp};
+use crate::{Result, Timestamp, DEFAULT_KEYSPACE_ID};
 
 /// The live tables and everything that records them.
 #[derive(Debug)]
@@ -35,19 +40,31 @@ pub(crate) struct VersionSet {
     /// The open table files.
     table_cache: Arc<TableCache>,
     /// The state of the durable manifest. Its lock serializes changes to
-    /// the set of tables.
+    /// the set of tables, and to the set of keyspaces.
     manifest: Mutex<ManifestState>,
     /// The next file number, for tables and logs alike.
     next_file_number: Arc<AtomicU64>,
     /// Set while `open` replays the logs: its tables may take the file
     /// numbers kept for `open` (see [`manifest::FILE_NUMBERS_KEPT_FOR_OPEN`]).
     opening: AtomicBool,
-    current: RwLock<Arc<SuperVersion>>,
+    /// The live keyspaces, replaced whole, only under `manifest`.
+    keyspaces: RwLock<Arc<KeyspaceSet>>,
+}
+
+/// What [`VersionSet::log_and_apply`] did.
+#[derive(Debug)]
+pub(crate) struct Applied {
+    /// The tables the edit removed (a moved table is not removed: its file
+    /// stays), to be marked obsolete.
+    pub(crate) removed: Vec<Arc<Table>>,
+    /// The oldest log the stored manifest still needs: every log below it
+    /// may be deleted.
+    pub(crate) log_number: u64,
 }
 
 impl VersionSet {
-    /// The versions of a database being opened, starting from `current`,
-    /// with the manifest `state` read from `dir`.
+    /// The versions of a database being opened, with the manifest `state`
+    /// read from `dir` and the keyspaces `keyspaces`.
     pub(crate) fn new(
         fs: SharedFileSystem,
         dir: PathBuf,
@@ -55,7 +72,7 @@ impl VersionSet {
         table_cache: Arc<TableCache>,
         state: ManifestState,
         next_file_number: Arc<AtomicU64>,
-        current: SuperVersion,
+        keyspaces: KeyspaceSet,
     ) -> Self {
         VersionSet {
             fs,
@@ -65,59 +82,57 @@ impl VersionSet {
             manifest: Mutex::new(state),
             next_file_number,
             opening: AtomicBool::new(true),
-            current: RwLock::new(Arc::new(current)),
+            keyspaces: RwLock::new(Arc::new(keyspaces)),
         }
     }
 
-    /// The current super version.
-    pub(crate) fn current(&self) -> Arc<SuperVersion> {
-        let guard = self.current.read().unwrap_or_else(|p| p.into_inner());
+    /// The live keyspaces.
+    pub(crate) fn keyspaces(&self) -> Arc<KeyspaceSet> {
+        let guard = self.keyspaces.read().unwrap_or_else(|p| p.into_inner());
         Arc::clone(&guard)
     }
 
-    /// `load()` and the current super version, taken as one step: under the
-    /// read lock that installing a new super version takes for writing (see
-    /// `Inner::read_view` for why reads need this).
-    pub(crate) fn current_with<T>(&self, load: impl FnOnce() -> T) -> (T, Arc<SuperVersion>) {
-        let guard = self.current.read().unwrap_or_else(|p| p.into_inner());
-        (load(), Arc::clone(&guard))
-    }
-
-    /// Replaces the current super version with `change(current)`, as one
-    /// step: writers (freezing MemTables) and flushes (dropping them, adding
-    /// tables) change different parts of it concurrently, and a
-    /// read-then-install in two steps would let one undo the other.
-    pub(crate) fn modify_current(&self, change: impl FnOnce(&SuperVersion) -> SuperVersion) {
-        let mut guard = self.current.write().unwrap_or_else(|p| p.into_inner());
-        *guard = Arc::new(change(&guard));
-    }
-
-    /// Applies the edit `make` returns for the current super version, durably,
-    /// and returns the tables it removed (a moved table is not removed: its
-    /// file stays).
+    /// Applies the edit `make` returns for the current super version of
+    /// keyspace `ks`, durably.
     ///
     /// The edit is recorded in a durable manifest (with the next file number,
-    /// and the newest timestamp of any table) before the new version is
-    /// installed for readers; if writing the manifest fails, nothing changes.
+    /// the newest timestamp of any table, and the oldest log any keyspace
+    /// still needs) before the new version is installed for readers; if
+    /// writing the manifest fails, nothing changes.
     ///
     /// # Errors
     ///
-    /// The I/O error of writing the manifest.
+    /// [`Error::KeyspaceDropped`](crate::Error::KeyspaceDropped) for a
+    /// keyspace dropped meanwhile (nothing changes: its tables are no
+    /// longer any manifest's); the I/O error of writing the manifest.
     pub(crate) fn log_and_apply(
         &self,
+        ks: &KeyspaceVersions,
         make: impl FnOnce(&SuperVersion) -> VersionEdit,
-    ) -> Result<Vec<Arc<Table>>> {
+    ) -> Result<Applied> {
         let mut state = lock(&self.manifest);
+        // A drop marks the keyspace under this lock, once the manifest
+        // without it is durable.
+        ks.check_live()?;
         // No other version change runs while the manifest lock is held, so
         // the version read here is the one the edit replaces.
-        let before = self.current();
+        let before = ks.current();
         let edit = make(&before);
         let after = Arc::new(edit.apply(&before.version));
+        let log_number = self.log_number_with(ks, before.log_needed_after(edit.flushed()));
+        debug_assert!(
+            log_number >= state.log_number,
+            "the oldest needed log moved back from {} to {log_number}",
+            state.log_number
+        );
         self.store(&mut state, |next| {
+            debug_assert_eq!(
+                ks.id(),
+                DEFAULT_KEYSPACE_ID,
+                "a manifest lists only default"
+            );
             next.tables = after.records();
-            if let Some(log_number) = edit.log_number() {
-                next.log_number = log_number;
-            }
+            next.log_number = log_number;
             next.last_timestamp = after
                 .tables()
                 .map(|t| t.record.max_timestamp)
@@ -126,14 +141,34 @@ impl VersionSet {
             // by this manifest or an earlier one since.
             next.closed_log = None;
         })?;
-        self.modify_current(|now| now.with_version(Arc::clone(&after), edit.flushed()));
+        ks.modify_current(|now| now.with_version(Arc::clone(&after), edit.flushed()));
         let kept: HashSet<u64> = after.tables().map(|t| t.record.file_number).collect();
-        Ok(before
+        let removed = before
             .version
             .tables()
             .filter(|t| !kept.contains(&t.record.file_number))
             .cloned()
-            .collect())
+            .collect();
+        Ok(Applied {
+            removed,
+            log_number,
+        })
+    }
+
+    /// The oldest log any live keyspace needs once keyspace `ks` needs only
+    /// the logs from `needed` on: the manifest's `log_number`.
+    ///
+    /// Under the `manifest` lock, every keyspace's tables are the ones the
+    /// manifest lists, so its super version's
+    /// [`log_needed`](SuperVersion::log_needed) is right for it: writers
+    /// change super versions without the lock only to freeze a MemTable,
+    /// which keeps the frozen one's first log, so the result never passes a
+    /// log holding writes no table holds.
+    fn log_number_with(&self, ks: &KeyspaceVersions, needed: u64) -> u64 {
+        self.keyspaces()
+            .log_numbers()
+            .map(|(id, log)| if id == ks.id() { needed } else { log })
+            .fold(needed, u64::min)
     }
 
     /// Records in the manifest the log a clean close just sealed, and its
