@@ -33,7 +33,9 @@ pub mod write_batch {
         pub use crate::write_batch::format::*;
     }
     pub use crate::write_batch::entries::{decode_payload, Entries};
-    pub use crate::write_batch::logged::{decode_legacy, decode_logged, error_in_log, Logged};
+    pub use crate::write_batch::logged::{
+        decode_legacy, decode_logged, error_in_log, refuse_other_keyspaces, Logged,
+    };
 }
 
 /// Tables: builder, reader, blocks, bloom filters, the block cache, file

@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 
 use ferrisdb_core::Operation;
 use ferrisdb_storage::fs::{os_file_system, FileSystem};
-use ferrisdb_storage::internals::write_batch::{decode_logged, error_in_log};
+use ferrisdb_storage::internals::write_batch::{
+    decode_logged, error_in_log, refuse_other_keyspaces,
+};
 use ferrisdb_storage::wal::{
     wal_files, DamageKind, PayloadKind, RecoveryMode, WalDamage, WalReader,
 };
@@ -189,7 +191,13 @@ fn read_file(
     while let Some(record) = reader.next() {
         let record = record.map_err(|e| e.to_string())?;
         let legacy = record.kind == PayloadKind::LegacyBatch;
-        let (timestamp, batch) = match decode_logged(&record.payload, legacy) {
+        // Entries of keyspaces other than default are refused as recovery
+        // refuses them.
+        let decoded = decode_logged(&record.payload, legacy).and_then(|(timestamp, batch)| {
+            refuse_other_keyspaces(batch.entries())?;
+            Ok((timestamp, batch))
+        });
+        let (timestamp, batch) = match decoded {
             Ok(decoded) => decoded,
             Err(e) if e.is_unsupported() => {
                 return Err(error_in_log(path, record.offset, e).to_string());

@@ -12,6 +12,8 @@
 //! - `replay.rs`: replaying the logs under the configured recovery mode;
 //! - `compactions.rs`: when compactions run (the threads, a manual
 //!   `compact`, waiting until quiet); the work is `compaction`'s;
+//! - `routing.rs`: which keyspaces a batch writes, and inserting its
+//!   entries into their MemTables;
 //! - `room.rs`: making room for a write (stalls, freezing the MemTable,
 //!   starting a new log: the one place the logs rotate);
 //! - `snapshots.rs`, `stats.rs`, `checkpoint.rs`.
@@ -60,6 +62,7 @@ mod leftovers;
 mod recovery;
 mod replay;
 mod room;
+mod routing;
 pub(crate) mod snapshots;
 pub mod stats;
 mod write;

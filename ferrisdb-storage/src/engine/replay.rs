@@ -27,8 +27,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::routing::{apply_routed, charge};
 use super::stats::Counters;
-use super::write::{apply, charge};
 use super::{lock, Inner};
 use crate::filename::wal_file_name;
 use crate::fs::FileSystem;
@@ -38,7 +38,7 @@ use crate::memtable::MemTable;
 use crate::versions::VersionEdit;
 use crate::wal::format::{FILE_HEADER_SIZE, FORMAT_VERSION_1};
 use crate::wal::{PayloadKind, RecoveryMode, WalPosition, WalReader};
-use crate::write_batch::logged::{decode_logged, error_in_log};
+use crate::write_batch::logged::{decode_logged, error_in_log, refuse_other_keyspaces};
 use crate::{Error, Result, Timestamp};
 
 impl Inner {
@@ -104,6 +104,10 @@ impl Inner {
                 let record = record?;
                 let legacy = record.kind == PayloadKind::LegacyBatch;
                 let decoded = decode_logged(&record.payload, legacy)
+                    .and_then(|(timestamp, batch)| {
+                        refuse_other_keyspaces(batch.entries())?;
+                        Ok((timestamp, batch))
+                    })
                     .map_err(|e| error_in_log(path, record.offset, e));
                 let checked = decoded.and_then(|(timestamp, batch)| {
                     check_timestamp(path, record.offset, timestamp, replayed_up_to)?;
@@ -143,7 +147,7 @@ impl Inner {
                         settings.memtable_filter,
                     ));
                 }
-                apply(&memtable, entries, timestamp)?;
+                apply_routed(entries, timestamp, |_| &memtable)?;
                 last_timestamp = last_timestamp.max(timestamp);
                 records += 1;
             }

@@ -2,15 +2,17 @@
 //!
 //! ```text
 //! write(batch)
-//!   ├─ check limits and the background error       (no lock)
+//!   ├─ check limits and the background error, and route the batch to its
+//!   │  keyspaces (routing.rs)                      (no lock)
 //!   ├─ lock `write`
+//!   │    ├─ resolve the keyspaces: refuse one that is not live
 //!   │    ├─ make room: freeze a full MemTable (its size, or its log's
 //!   │    │             past wal_max_file_size) and start a new log;
 //!   │    │             stall while too many frozen MemTables wait
 //!   │    ├─ ts = last + 1 (refused past MAX_TIMESTAMP)
 //!   │    ├─ append the batch's bytes, stamped with ts, to the WAL
 //!   │    │                                         (to the OS, or buffered)
-//!   │    ├─ insert every entry into the active MemTable at ts
+//!   │    ├─ insert every entry into its keyspace's active MemTable at ts
 //!   │    └─ Normal, None: publish ts: readers may now see it
 //!   ├─ unlock
 //!   └─ SyncMode::Full: wait for the fsync that covers the record, then
@@ -52,19 +54,18 @@ use std::io;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use super::routing::{apply_routed, Routing};
 use super::stats::Counters;
 use super::{lock, Inner};
 use crate::filename::MANIFEST_FILE_NAME;
 use crate::manifest::format::MAX_TIMESTAMP;
-use crate::memtable::{InsertError, MemTable};
-use crate::write_batch::Entries;
-use crate::{Error, Operation, Result, SyncMode, Timestamp, WriteBatch, WriteOptions};
+use crate::{Error, Result, SyncMode, Timestamp, WriteBatch, WriteOptions};
 
 impl Inner {
     /// Writes `batch` atomically, as `options` say, and returns its
     /// timestamp.
     pub(crate) fn write(&self, batch: &WriteBatch, options: &WriteOptions) -> Result<Timestamp> {
-        let needed = self.check_limits(batch)?;
+        let routing = self.check_limits(batch)?;
         self.check_background()?;
         let mode = options.sync.unwrap_or(self.config.wal_sync_mode);
 
@@ -88,8 +89,8 @@ impl Inner {
             self.publish_durable(last);
             return Ok(last);
         }
-        let current =
-            self.make_room(&mut state, &self.default, needed, batch.approximate_size())?;
+        let (ks, needed) = self.resolve(&routing)?;
+        let current = self.make_room(&mut state, ks, needed, batch.approximate_size())?;
         let timestamp = self.next_timestamp(state.last_timestamp)?;
         // The batch's own bytes, after a header on the stack: the record is
         // not re-encoded, and copied once, into the log's buffer.
@@ -107,7 +108,7 @@ impl Inner {
         // The log holds the record from here on: its timestamp is used up
         // whatever happens next, so no later record reuses it.
         state.last_timestamp = timestamp;
-        if let Err(error) = apply(&current.active, batch.entries(), timestamp) {
+        if let Err(error) = apply_routed(batch.entries(), timestamp, |_| &current.active) {
             // The log and the MemTable disagree; a reopen replays the log.
             self.set_background_error(Error::InvalidArgument(format!(
                 "a logged write could not be applied to the MemTable ({error}); reopen the \
@@ -219,122 +220,17 @@ impl Inner {
 
     /// Checks `batch` against the limits of a write (its entry count, and
     /// every key and value against the size limits: the one place they are
-    /// enforced) and returns the bytes the batch will take in a MemTable
-    /// (its [`charge`]), in one pass over the encoded batch.
-    fn check_limits(&self, batch: &WriteBatch) -> Result<usize> {
+    /// enforced) and returns its [`Routing`] (its keyspaces, and the bytes it
+    /// will take in each one's MemTable), in one pass over the encoded batch.
+    fn check_limits(&self, batch: &WriteBatch) -> Result<Routing> {
         batch.check_count()?;
-        let mut needed: usize = 0;
-        for (_, key, value) in batch.iter() {
+        Routing::of(batch.entries(), |key, value| {
             WriteBatch::check_entry_size(
                 key,
                 value,
                 self.config.max_key_size,
                 self.config.max_value_size,
-            )?;
-            needed = needed.saturating_add(MemTable::entry_size(key.len(), value.len()));
-        }
-        Ok(needed)
-    }
-}
-
-/// The bytes `entries` will take in a MemTable.
-pub(crate) fn charge(entries: Entries<'_>) -> usize {
-    entries
-        .iter()
-        .map(|(_, key, value)| MemTable::entry_size(key.len(), value.len()))
-        .fold(0, usize::saturating_add)
-}
-
-/// The entries [`apply`] holds at once while it walks a batch backwards.
-const APPLY_RUN: usize = 256;
-
-/// Inserts every one of `entries`, a batch's, into `memtable` at
-/// `timestamp`.
-///
-/// All entries of a batch share one timestamp, so when a batch writes the same
-/// key twice only the last write is kept, as if the batch's writes were
-/// applied in order: the entries go in last first, and the MemTable, which
-/// holds one version of a key per timestamp, turns the earlier ones of a key
-/// away ([`MemTable::insert_first`]). No version at this timestamp is there
-/// before the batch: timestamps are given out once (`next_timestamp`), and
-/// replay refuses a record whose timestamp does not follow the one before it.
-///
-/// Walking backwards takes the entries [`APPLY_RUN`] at a time, so beyond
-/// the MemTable's own entries this holds one run and where each run starts
-/// (a few bytes per run): never a copy of every entry, which a log record of
-/// many tiny entries (deletes of the empty key, 3 bytes each) made many
-/// times the record, for a MemTable holding one entry.
-pub(crate) fn apply<'a>(
-    memtable: &MemTable,
-    entries: Entries<'a>,
-    timestamp: Timestamp,
-) -> Result<()> {
-    let insert = |(operation, key, value): (Operation, &[u8], &[u8])| {
-        memtable
-            .insert_first(key, value, timestamp, operation)
-            .map(drop)
-            .map_err(InsertError::into_error)
-    };
-    if entries.len() == 1 {
-        // The common case, a single put or delete: nothing to walk back.
-        return entries.iter().try_for_each(insert);
-    }
-    let mut run = Vec::with_capacity(entries.len().min(APPLY_RUN));
-    let mut apply_run = |part: Entries<'a>| {
-        run.clear();
-        run.extend(part.iter());
-        run.iter().rev().copied().try_for_each(insert)
-    };
-    if entries.len() <= APPLY_RUN {
-        return apply_run(entries);
-    }
-    entries
-        .runs(APPLY_RUN)
-        .into_iter()
-        .rev()
-        .try_for_each(apply_run)
-}
-
-#[cfg(test)]
-mod tests {
-    use std::collections::BTreeMap;
-
-    use rand::{Rng, SeedableRng};
-
-    use super::*;
-
-    #[test]
-    fn the_last_entry_of_a_key_wins_across_runs() {
-        let mut rng = rand::rngs::StdRng::seed_from_u64(18);
-        for len in [2, APPLY_RUN, APPLY_RUN + 1, 5 * APPLY_RUN + 3] {
-            let mut batch = WriteBatch::new();
-            let mut model = BTreeMap::new();
-            for i in 0..len {
-                // Few keys, so most repeat, in other runs too.
-                let key = vec![rng.random_range(0..40u8); rng.random_range(0..3)];
-                if rng.random_bool(0.3) {
-                    batch.delete(&key);
-                    model.insert(key, (Operation::Delete, Vec::new()));
-                } else {
-                    let value = i.to_le_bytes().to_vec();
-                    batch.put(&key, &value);
-                    model.insert(key, (Operation::Put, value));
-                }
-            }
-            let memtable = MemTable::new(usize::MAX);
-            apply(&memtable, batch.entries(), 7).unwrap();
-            let held: Vec<_> = memtable
-                .entries()
-                .map(|e| (e.user_key.to_vec(), (e.operation, e.value.to_vec())))
-                .collect();
-            assert_eq!(held, model.into_iter().collect::<Vec<_>>(), "{len} entries");
-            // Each entry charged once: the earlier entries of a key took
-            // nothing.
-            let charged: usize = held
-                .iter()
-                .map(|(k, (_, v))| MemTable::entry_size(k.len(), v.len()))
-                .sum();
-            assert_eq!(memtable.memory_usage(), charged);
-        }
+            )
+        })
     }
 }

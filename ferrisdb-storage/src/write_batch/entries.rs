@@ -6,7 +6,7 @@
 //!            count: varint32        // number of entries
 //!            entry * count
 //! entry   := tag: u8                // 1 Put, 2 Delete (3 range delete: reserved)
-//!            keyspace: varint32     // 0, the default keyspace (others reserved)
+//!            keyspace: varint32     // the keyspace's id; 0 is `default`
 //!            key: varint length, bytes
 //!            value: varint length, bytes   // Put only
 //! ```
@@ -15,7 +15,7 @@
 //! [`format`](super::format).
 
 use ferrisdb_core::coding::{DecodeError, Decoder};
-use ferrisdb_core::{Operation, Timestamp};
+use ferrisdb_core::{KeyspaceId, Operation, Timestamp};
 
 use super::format::{
     COUNT_OFFSET, DEFAULT_KEYSPACE, MAX_HEADER_SIZE, TAG_DELETE, TAG_PUT, TAG_RANGE_DELETE,
@@ -30,6 +30,10 @@ const _: () = assert!(TIMESTAMP_OFFSET == 0 && COUNT_OFFSET == 8);
 // The on-disk id of the default keyspace is the engine's.
 const _: () = assert!(DEFAULT_KEYSPACE == ferrisdb_core::DEFAULT_KEYSPACE_ID);
 
+/// An entry as read: its keyspace, operation, key and value (empty for a
+/// delete).
+pub(crate) type EntryIn<'a> = (KeyspaceId, Operation, &'a [u8], &'a [u8]);
+
 /// The encoded entries of a batch and how many there are: a
 /// [`WriteBatch`](super::WriteBatch)'s own, or those of a payload
 /// [`decode_payload`] checked, borrowed from it.
@@ -37,6 +41,9 @@ const _: () = assert!(DEFAULT_KEYSPACE == ferrisdb_core::DEFAULT_KEYSPACE_ID);
 pub struct Entries<'a> {
     pub(super) bytes: &'a [u8],
     pub(super) count: u64,
+    /// Where `bytes` start in the payload they were decoded from (0 for a
+    /// batch's own), so an entry's offset can be named in the payload.
+    pub(super) offset: usize,
 }
 
 impl<'a> Entries<'a> {
@@ -44,9 +51,35 @@ impl<'a> Entries<'a> {
     /// delete is empty.
     pub fn iter(&self) -> Iter<'a> {
         Iter {
+            inner: self.iter_in(),
+        }
+    }
+
+    /// The entries in order, as `(keyspace, operation, key, value)`; the
+    /// value of a delete is empty.
+    pub(crate) fn iter_in(&self) -> IterIn<'a> {
+        IterIn {
             decoder: Decoder::new(self.bytes),
             left: self.count,
         }
+    }
+
+    /// The first entry whose keyspace id `wanted` accepts: its id and the
+    /// offset of its keyspace field in the payload.
+    pub fn find_keyspace(
+        &self,
+        mut wanted: impl FnMut(KeyspaceId) -> bool,
+    ) -> Option<(KeyspaceId, usize)> {
+        let mut decoder = Decoder::new(self.bytes);
+        for _ in 0..self.count {
+            // The keyspace follows the one-byte tag.
+            let keyspace_at = self.offset + decoder.position() + 1;
+            let (keyspace, ..) = read_entry(&mut decoder).ok()?;
+            if wanted(keyspace) {
+                return Some((keyspace, keyspace_at));
+            }
+        }
+        None
     }
 
     /// The number of entries.
@@ -80,6 +113,7 @@ impl<'a> Entries<'a> {
             runs.push(Entries {
                 bytes: &self.bytes[start..decoder.position()],
                 count,
+                offset: self.offset + start,
             });
             left -= count;
         }
@@ -87,14 +121,14 @@ impl<'a> Entries<'a> {
     }
 }
 
-/// Reads the entry at `dec`'s position: its operation, key and value.
+/// Reads the entry at `dec`'s position: its keyspace, operation, key and
+/// value.
 ///
-/// A tag or keyspace this version does not write is
-/// [`DecodeError::unsupported`] (a later version's keyspaces and range
-/// deletes); tag 0, never written, and a length past the input are damage.
-pub(super) fn read_entry<'a>(
-    dec: &mut Decoder<'a>,
-) -> Result<(Operation, &'a [u8], &'a [u8]), DecodeError> {
+/// A tag this version does not write is [`DecodeError::unsupported`] (a
+/// later version's range deletes); tag 0, never written, a keyspace id
+/// wider than 32 bits and a length past the input are damage. Any keyspace
+/// id is read: which ones a database holds is the engine's to check.
+pub(super) fn read_entry<'a>(dec: &mut Decoder<'a>) -> Result<EntryIn<'a>, DecodeError> {
     let tag_at = dec.position();
     let op = match dec.u8("entry tag")? {
         TAG_PUT => Operation::Put,
@@ -118,20 +152,13 @@ pub(super) fn read_entry<'a>(
             ))
         }
     };
-    let keyspace_at = dec.position();
     let keyspace = dec.varint32("keyspace id")?;
-    if keyspace != DEFAULT_KEYSPACE {
-        return Err(DecodeError::unsupported(
-            keyspace_at,
-            format!("an entry of keyspace {keyspace}"),
-        ));
-    }
     let key = dec.length_prefixed("key")?;
     let value = match op {
         Operation::Put => dec.length_prefixed("value")?,
         Operation::Delete => &[],
     };
-    Ok((op, key, value))
+    Ok((keyspace, op, key, value))
 }
 
 /// Checks that the entry at `at`, of `key` and `value`, is one a write can
@@ -161,8 +188,9 @@ pub(super) fn check_entry_size(at: usize, key: &[u8], value: &[u8]) -> Result<()
 ///
 /// Every byte is checked: a truncated or damaged input is an error naming the
 /// offset within `input`, never a panic, and nothing is allocated. What a
-/// later version writes (an entry of another keyspace, a range delete) is a
-/// [`DecodeError::unsupported`], never skipped.
+/// later version writes (a range delete) is a [`DecodeError::unsupported`],
+/// never skipped. Entries of every keyspace id are read (see
+/// [`Entries::find_keyspace`]).
 ///
 /// # Errors
 ///
@@ -187,12 +215,13 @@ pub fn decode_payload(input: &[u8]) -> Result<(Timestamp, Entries<'_>), DecodeEr
     }
     read_entries(&mut dec, count, |dec| {
         let at = dec.position();
-        let (_, key, value) = read_entry(dec)?;
+        let (_, _, key, value) = read_entry(dec)?;
         check_entry_size(at, key, value)
     })?;
     let entries = Entries {
         bytes: &input[header_len..],
         count: u64::from(count),
+        offset: header_len,
     };
     Ok((timestamp, entries))
 }
@@ -226,12 +255,32 @@ pub(super) fn read_entries<'a>(
 /// [`WriteBatch::iter`](super::WriteBatch::iter).
 #[derive(Debug, Clone)]
 pub struct Iter<'a> {
-    decoder: Decoder<'a>,
-    left: u64,
+    inner: IterIn<'a>,
 }
 
 impl<'a> Iterator for Iter<'a> {
     type Item = (Operation, &'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (_, op, key, value) = self.inner.next()?;
+        Some((op, key, value))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+/// The entries of a batch with their keyspaces, from
+/// [`Entries::iter_in`].
+#[derive(Debug, Clone)]
+pub(crate) struct IterIn<'a> {
+    decoder: Decoder<'a>,
+    left: u64,
+}
+
+impl<'a> Iterator for IterIn<'a> {
+    type Item = EntryIn<'a>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.left == 0 {

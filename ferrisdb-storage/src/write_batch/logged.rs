@@ -19,7 +19,7 @@
 use std::path::Path;
 
 use ferrisdb_core::coding::{DecodeError, Decoder, MAX_VARINT64_LEN};
-use ferrisdb_core::{Error, Operation, Timestamp, Unsupported};
+use ferrisdb_core::{Error, Operation, Timestamp, Unsupported, DEFAULT_KEYSPACE_ID};
 
 use super::entries::{check_entry_size, decode_payload, read_entries, Entries};
 use super::WriteBatch;
@@ -59,6 +59,26 @@ pub fn decode_logged(payload: &[u8], legacy: bool) -> Result<(Timestamp, Logged<
     } else {
         let (timestamp, entries) = decode_payload(payload)?;
         Ok((timestamp, Logged::Borrowed(entries)))
+    }
+}
+
+/// Refuses `entries`, a logged batch's, if any of them is of a keyspace other
+/// than `default`: what this version's recovery reads from a log is
+/// `default`'s alone, and an entry of another keyspace is one only a newer
+/// version writes ([`DecodeError::unsupported`], naming the payload byte of
+/// its keyspace id). Never skipped: a database holding such entries is not
+/// opened.
+///
+/// # Errors
+///
+/// As above.
+pub fn refuse_other_keyspaces(entries: Entries<'_>) -> Result<(), DecodeError> {
+    match entries.find_keyspace(|keyspace| keyspace != DEFAULT_KEYSPACE_ID) {
+        Some((keyspace, at)) => Err(DecodeError::unsupported(
+            at,
+            format!("an entry of keyspace {keyspace}"),
+        )),
+        None => Ok(()),
     }
 }
 

@@ -13,18 +13,19 @@
 //! re-encoded on its way to the log, and copied once, into the log's buffer.
 //! The layout (`entries.rs`) is
 //! specified in `docs/format/wal.md`; every entry carries a keyspace id, and
-//! a tag is reserved for range deletes, so the keyspaces and range deletes of
-//! a later version do not change the log's format: this version refuses them
-//! by name ([`DecodeError::unsupported`]). `logged.rs` reads a log record
-//! back as a batch, in this encoding or in the first one, which older logs
-//! hold.
+//! a tag is reserved for range deletes, so keyspaces and the range deletes of
+//! a later version do not change the log's format: this version refuses
+//! range deletes by name ([`DecodeError::unsupported`]), and reads every
+//! keyspace id, leaving to the engine which ones the database holds.
+//! `logged.rs` reads a log record back as a batch, in this encoding or in the
+//! first one, which older logs hold.
 
 pub(crate) mod entries;
 pub(crate) mod format;
 pub(crate) mod logged;
 
 use ferrisdb_core::coding::{encode_varint64, put_length_prefixed, put_varint64, DecodeError};
-use ferrisdb_core::{Error, Operation, Result, Timestamp};
+use ferrisdb_core::{Error, KeyspaceId, Operation, Result, Timestamp};
 
 pub use entries::{Entries, Iter};
 use format::{
@@ -82,28 +83,39 @@ impl WriteBatch {
         }
     }
 
-    /// Adds a put of `value` under `key`.
+    /// Adds a put of `value` under `key`, in the `default` keyspace.
     pub fn put(&mut self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> &mut Self {
-        let (key, value) = (key.as_ref(), value.as_ref());
+        self.put_to(DEFAULT_KEYSPACE, key.as_ref(), value.as_ref())
+    }
+
+    /// Adds a delete of `key` (a tombstone: the key reads as absent from this
+    /// batch on), in the `default` keyspace.
+    pub fn delete(&mut self, key: impl AsRef<[u8]>) -> &mut Self {
+        self.delete_to(DEFAULT_KEYSPACE, key.as_ref())
+    }
+
+    /// Adds a put of `value` under `key` in keyspace `keyspace`.
+    #[inline]
+    pub(crate) fn put_to(&mut self, keyspace: KeyspaceId, key: &[u8], value: &[u8]) -> &mut Self {
         // One allocation for the entry instead of a regrowth per field: the
         // tag, the keyspace, two varint lengths of at most 10 bytes each, the
-        // payload.
+        // payload. (A keyspace id of more than one byte takes the room the
+        // lengths, far shorter than 10 bytes, leave.)
         self.entries.reserve(2 + 10 + key.len() + 10 + value.len());
         self.entries.push(TAG_PUT);
-        put_varint64(&mut self.entries, u64::from(DEFAULT_KEYSPACE));
+        put_varint64(&mut self.entries, u64::from(keyspace));
         put_length_prefixed(&mut self.entries, key);
         put_length_prefixed(&mut self.entries, value);
         self.count += 1;
         self
     }
 
-    /// Adds a delete of `key` (a tombstone: the key reads as absent from this
-    /// batch on).
-    pub fn delete(&mut self, key: impl AsRef<[u8]>) -> &mut Self {
-        let key = key.as_ref();
+    /// Adds a delete of `key` in keyspace `keyspace`.
+    #[inline]
+    pub(crate) fn delete_to(&mut self, keyspace: KeyspaceId, key: &[u8]) -> &mut Self {
         self.entries.reserve(2 + 10 + key.len());
         self.entries.push(TAG_DELETE);
-        put_varint64(&mut self.entries, u64::from(DEFAULT_KEYSPACE));
+        put_varint64(&mut self.entries, u64::from(keyspace));
         put_length_prefixed(&mut self.entries, key);
         self.count += 1;
         self
@@ -130,6 +142,7 @@ impl WriteBatch {
         Entries {
             bytes: &self.entries,
             count: self.count,
+            offset: 0,
         }
     }
 
@@ -238,10 +251,11 @@ impl WriteBatch {
     /// follow the encoding: a truncated field, an unknown tag, fewer entries
     /// than the count declares, bytes after the last entry, or a key or value
     /// longer than a table holds ([`MAX_KEY_SIZE`](crate::MAX_KEY_SIZE),
-    /// [`MAX_VALUE_SIZE`](crate::MAX_VALUE_SIZE)). An entry only
-    /// a newer version reads (of another keyspace than the default one, or a
-    /// range delete) is an error too, with
+    /// [`MAX_VALUE_SIZE`](crate::MAX_VALUE_SIZE)). An entry only a newer
+    /// version reads (a range delete) is an error too, with
     /// [`is_unsupported`](DecodeError::is_unsupported): it is never skipped.
+    /// Entries of any keyspace id decode; writing the batch refuses those of
+    /// a keyspace the database does not hold.
     pub fn decode(input: &[u8]) -> Result<(Timestamp, WriteBatch), DecodeError> {
         let (timestamp, entries) = entries::decode_payload(input)?;
         let batch = WriteBatch {

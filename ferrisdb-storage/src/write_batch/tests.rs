@@ -153,8 +153,7 @@ fn crafted_counts_and_lengths_are_errors_not_panics() {
 #[test]
 fn what_a_newer_version_writes_is_refused_by_name_never_skipped() {
     let ok = WriteBatch::new().put("a", "1").encode(1);
-    let cases: [(&[u8], &str); 3] = [
-        (&[TAG_PUT, 7, 1, b'k', 1, b'v'], "keyspace 7"),
+    let cases: [(&[u8], &str); 2] = [
         (&[TAG_RANGE_DELETE, 0, 1, b'a', 1, b'z'], "range delete"),
         (&[9, 0, 1, b'k'], "unknown tag 9"),
     ];
@@ -166,9 +165,65 @@ fn what_a_newer_version_writes_is_refused_by_name_never_skipped() {
         let err = WriteBatch::decode(&bytes).unwrap_err();
         assert!(err.is_unsupported(), "{what}: {err}");
         assert!(err.reason().contains(what), "{err}");
-        let at = ok.len() + usize::from(entry[0] == TAG_PUT);
-        assert_eq!(err.offset(), at, "{what}");
+        assert_eq!(err.offset(), ok.len(), "{what}");
     }
+}
+
+#[test]
+fn entries_of_any_keyspace_decode_with_their_ids() {
+    let mut batch = WriteBatch::new();
+    batch
+        .put("a", "1")
+        .put_to(7, b"b", b"2")
+        .delete_to(300, b"c")
+        .delete("d");
+    let bytes = batch.encode(5);
+    let (timestamp, decoded) = WriteBatch::decode(&bytes).unwrap();
+    assert_eq!((timestamp, &decoded), (5, &batch));
+    let entries: Vec<_> = decoded.entries().iter_in().collect();
+    assert_eq!(
+        entries,
+        [
+            (0, Operation::Put, &b"a"[..], &b"1"[..]),
+            (7, Operation::Put, &b"b"[..], &b"2"[..]),
+            (300, Operation::Delete, &b"c"[..], &b""[..]),
+            (0, Operation::Delete, &b"d"[..], &b""[..]),
+        ]
+    );
+    // `iter` leaves the keyspaces out.
+    assert_eq!(
+        decoded.iter().nth(1),
+        Some((Operation::Put, &b"b"[..], &b"2"[..]))
+    );
+    // The keyspace id of the second entry: after the header and the
+    // 6-byte first entry, and its tag.
+    let (_, payload) = entries::decode_payload(&bytes).unwrap();
+    assert_eq!(
+        payload.find_keyspace(|id| id != 0),
+        Some((7, COUNT_OFFSET + 1 + 6 + 1))
+    );
+    assert_eq!(
+        payload.find_keyspace(|id| id == 300).map(|f| f.0),
+        Some(300)
+    );
+    assert_eq!(payload.find_keyspace(|id| id == 1), None);
+}
+
+#[test]
+fn an_entry_of_another_keyspace_is_refused_by_name_at_its_keyspace_byte() {
+    // The first entry of keyspace 0, the second of keyspace 7.
+    let mut bytes = WriteBatch::new().put("a", "1").encode(1);
+    bytes[COUNT_OFFSET] = 2;
+    let second = bytes.len();
+    bytes.extend_from_slice(&[TAG_PUT, 7, 1, b'k', 1, b'v']);
+    let (_, logged) = logged::decode_logged(&bytes, false).unwrap();
+    let err = logged::refuse_other_keyspaces(logged.entries()).unwrap_err();
+    assert!(err.is_unsupported(), "{err}");
+    assert!(err.reason().contains("an entry of keyspace 7"), "{err}");
+    assert_eq!(err.offset(), second + 1);
+    let only_default = WriteBatch::new().put("a", "1").delete("b").encode(1);
+    let (_, logged) = logged::decode_logged(&only_default, false).unwrap();
+    assert!(logged::refuse_other_keyspaces(logged.entries()).is_ok());
 }
 
 /// The first encoding of a batch: varint count, no keyspace.

@@ -1,0 +1,293 @@
+//! Routing a batch to its keyspaces: which keyspaces a batch writes and how
+//! many bytes each one's MemTable takes ([`Routing`], built in the one pass
+//! `check_limits` makes over the batch), which live keyspace each id is
+//! ([`Inner::resolve`]), and inserting each entry into its keyspace's
+//! MemTable ([`apply_routed`]).
+//!
+//! Almost every batch writes one keyspace: [`Routing::One`] holds it
+//! without allocating, so a single-keyspace write pays only a comparison of
+//! ids per entry. Only `default` is live yet: an entry of any other id is
+//! refused before anything is logged.
+
+use std::sync::Arc;
+
+use super::Inner;
+use crate::memtable::{InsertError, MemTable};
+use crate::versions::KeyspaceVersions;
+use crate::write_batch::entries::EntryIn;
+use crate::write_batch::Entries;
+use crate::{Error, KeyspaceId, Result, Timestamp, DEFAULT_KEYSPACE_ID};
+
+/// The keyspaces a batch writes, each with the bytes its entries take in a
+/// MemTable (their [`charge`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Routing {
+    /// Every entry is of this one keyspace (an empty batch: `default`).
+    One(KeyspaceId, usize),
+    /// Entries of several keyspaces, each once, in the order first met.
+    Many(Vec<(KeyspaceId, usize)>),
+}
+
+impl Routing {
+    /// The routing of `entries`, calling `check(key, value)` on each entry
+    /// first: one pass over the batch for both.
+    ///
+    /// # Errors
+    ///
+    /// The first error of `check`.
+    pub(crate) fn of(
+        entries: Entries<'_>,
+        mut check: impl FnMut(&[u8], &[u8]) -> Result<()>,
+    ) -> Result<Routing> {
+        let mut routing: Option<Routing> = None;
+        for (keyspace, _, key, value) in entries.iter_in() {
+            check(key, value)?;
+            let bytes = MemTable::entry_size(key.len(), value.len());
+            match &mut routing {
+                None => routing = Some(Routing::One(keyspace, bytes)),
+                Some(Routing::One(one, total)) if *one == keyspace => {
+                    *total = total.saturating_add(bytes);
+                }
+                Some(Routing::One(one, total)) => {
+                    routing = Some(Routing::Many(vec![(*one, *total), (keyspace, bytes)]));
+                }
+                Some(Routing::Many(targets)) => {
+                    match targets.iter_mut().find(|(id, _)| *id == keyspace) {
+                        Some((_, total)) => *total = total.saturating_add(bytes),
+                        None => targets.push((keyspace, bytes)),
+                    }
+                }
+            }
+        }
+        Ok(routing.unwrap_or(Routing::One(DEFAULT_KEYSPACE_ID, 0)))
+    }
+}
+
+impl Inner {
+    /// The live keyspace a batch routed as `routing` writes, and the bytes
+    /// its entries take in the keyspace's MemTable.
+    ///
+    /// # Errors
+    ///
+    /// For an entry of a keyspace that is not live (only `default` is yet):
+    /// [`Error::KeyspaceDropped`] for an id given out and dropped since,
+    /// [`Error::KeyspaceNotFound`] for one never given out. Nothing is
+    /// logged.
+    pub(crate) fn resolve(&self, routing: &Routing) -> Result<(&Arc<KeyspaceVersions>, usize)> {
+        match *routing {
+            Routing::One(DEFAULT_KEYSPACE_ID, bytes) => Ok((&self.default, bytes)),
+            Routing::One(keyspace, _) => Err(self.not_live(keyspace)),
+            Routing::Many(ref targets) => {
+                let other = targets
+                    .iter()
+                    .map(|&(id, _)| id)
+                    .find(|&id| id != DEFAULT_KEYSPACE_ID);
+                Err(self.not_live(other.unwrap_or(DEFAULT_KEYSPACE_ID)))
+            }
+        }
+    }
+
+    /// The error for an entry of keyspace `id`, which is not live.
+    fn not_live(&self, id: KeyspaceId) -> Error {
+        let keyspaces = self.versions.keyspaces();
+        debug_assert!(
+            id != DEFAULT_KEYSPACE_ID && keyspaces.get(id).is_none(),
+            "keyspace {id} is live"
+        );
+        // A batch holds ids, not names.
+        let name = format!("#{id}");
+        if keyspaces.is_dropped(id) {
+            Error::KeyspaceDropped { name }
+        } else {
+            Error::KeyspaceNotFound { name }
+        }
+    }
+}
+
+/// The bytes `entries` will take in a MemTable, whatever their keyspaces.
+pub(crate) fn charge(entries: Entries<'_>) -> usize {
+    entries
+        .iter()
+        .map(|(_, key, value)| MemTable::entry_size(key.len(), value.len()))
+        .fold(0, usize::saturating_add)
+}
+
+/// The entries [`apply_routed`] holds at once while it walks a batch
+/// backwards.
+const APPLY_RUN: usize = 256;
+
+/// Inserts every one of `entries`, a batch's, at `timestamp`, into the
+/// MemTable `memtable_of` gives for its keyspace.
+///
+/// All entries of a batch share one timestamp, so when a batch writes the
+/// same key of a keyspace twice only the last write is kept, as if the
+/// batch's writes were applied in order: the entries go in last first, and
+/// the keyspace's MemTable, which holds one version of a key per timestamp,
+/// turns the earlier ones of a key away ([`MemTable::insert_first`]). No
+/// version at this timestamp is there before the batch: timestamps are
+/// given out once (`next_timestamp`), and replay refuses a record whose
+/// timestamp does not follow the one before it.
+///
+/// Walking backwards takes the entries [`APPLY_RUN`] at a time, so beyond
+/// the MemTables' own entries this holds one run and where each run starts
+/// (a few bytes per run): never a copy of every entry, which a log record of
+/// many tiny entries (deletes of the empty key, 3 bytes each) made many
+/// times the record, for a MemTable holding one entry.
+pub(crate) fn apply_routed<'a, 'm>(
+    entries: Entries<'a>,
+    timestamp: Timestamp,
+    memtable_of: impl Fn(KeyspaceId) -> &'m MemTable,
+) -> Result<()> {
+    let insert = |(keyspace, operation, key, value): EntryIn<'_>| {
+        memtable_of(keyspace)
+            .insert_first(key, value, timestamp, operation)
+            .map(drop)
+            .map_err(InsertError::into_error)
+    };
+    if entries.len() == 1 {
+        // The common case, a single put or delete: nothing to walk back.
+        return entries.iter_in().try_for_each(insert);
+    }
+    let mut run = Vec::with_capacity(entries.len().min(APPLY_RUN));
+    let mut apply_run = |part: Entries<'a>| {
+        run.clear();
+        run.extend(part.iter_in());
+        run.iter().rev().copied().try_for_each(insert)
+    };
+    if entries.len() <= APPLY_RUN {
+        return apply_run(entries);
+    }
+    entries
+        .runs(APPLY_RUN)
+        .into_iter()
+        .rev()
+        .try_for_each(apply_run)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use rand::{Rng, SeedableRng};
+
+    use super::{apply_routed, charge, Routing, APPLY_RUN};
+    use crate::memtable::MemTable;
+    use crate::{Error, Operation, WriteBatch, DEFAULT_KEYSPACE_ID};
+
+    fn size(key: &str, value: &str) -> usize {
+        MemTable::entry_size(key.len(), value.len())
+    }
+
+    fn routing(batch: &WriteBatch) -> Routing {
+        Routing::of(batch.entries(), |_, _| Ok(())).unwrap()
+    }
+
+    #[test]
+    fn a_batch_of_one_keyspace_is_routed_to_it_whole() {
+        let mut batch = WriteBatch::new();
+        batch.put("a", "1").delete("b").put("c", "333");
+        let bytes = size("a", "1") + size("b", "") + size("c", "333");
+        assert_eq!(routing(&batch), Routing::One(DEFAULT_KEYSPACE_ID, bytes));
+        assert_eq!(charge(batch.entries()), bytes);
+
+        let mut other = WriteBatch::new();
+        other.put_to(4, b"k", b"v").delete_to(4, b"j");
+        let bytes = size("k", "v") + size("j", "");
+        assert_eq!(routing(&other), Routing::One(4, bytes));
+        // An empty batch writes nothing, to `default`.
+        assert_eq!(routing(&WriteBatch::new()), Routing::One(0, 0));
+    }
+
+    #[test]
+    fn a_batch_across_keyspaces_lists_each_once_in_order() {
+        let mut batch = WriteBatch::new();
+        batch
+            .put_to(2, b"a", b"1")
+            .put("b", "2")
+            .delete_to(2, b"c")
+            .put_to(7, b"d", b"4");
+        assert_eq!(
+            routing(&batch),
+            Routing::Many(vec![
+                (2, size("a", "1") + size("c", "")),
+                (0, size("b", "2")),
+                (7, size("d", "4")),
+            ])
+        );
+        assert_eq!(charge(batch.entries()), size("a", "1") * 3 + size("c", ""));
+    }
+
+    #[test]
+    fn the_check_sees_every_entry_and_its_error_stops_the_routing() {
+        let batch: WriteBatch = [("a", "1"), ("big", "2"), ("c", "3")].into_iter().collect();
+        let mut seen = Vec::new();
+        let err = Routing::of(batch.entries(), |key, _| {
+            seen.push(key.to_vec());
+            if key == b"big" {
+                return Err(Error::KeyTooLarge { len: 3, limit: 2 });
+            }
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(matches!(err, Error::KeyTooLarge { .. }), "{err}");
+        assert_eq!(seen, [b"a".to_vec(), b"big".to_vec()]);
+    }
+
+    #[test]
+    fn apply_routed_keeps_the_last_write_of_a_key_in_each_keyspace() {
+        let (zero, four) = (MemTable::new(4 << 10), MemTable::new(4 << 10));
+        let mut batch = WriteBatch::new();
+        batch
+            .put("k", "first")
+            .put_to(4, b"k", b"other")
+            .put("k", "last")
+            .delete_to(4, b"gone");
+        apply_routed(batch.entries(), 9, |id| if id == 4 { &four } else { &zero }).unwrap();
+        let read = |m: &MemTable, key: &str| m.get(key.as_bytes(), 9);
+        assert_eq!(read(&zero, "k").unwrap().0, "last");
+        assert_eq!(zero.entry_count(), 1, "one version of k in default");
+        assert_eq!(read(&four, "k").unwrap().0, "other");
+        assert_eq!(read(&four, "gone").unwrap().1, Operation::Delete);
+        assert_eq!(four.entry_count(), 2);
+    }
+
+    #[test]
+    fn the_last_entry_of_a_key_in_each_keyspace_wins_across_runs() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(18);
+        for len in [2, APPLY_RUN, APPLY_RUN + 1, 5 * APPLY_RUN + 3] {
+            let mut batch = WriteBatch::new();
+            let mut models = [BTreeMap::new(), BTreeMap::new()];
+            for i in 0..len {
+                // Few keys, so most repeat, in other runs too; the same keys
+                // in both keyspaces.
+                let keyspace = rng.random_range(0..2u32);
+                let key = vec![rng.random_range(0..40u8); rng.random_range(0..3)];
+                let model = &mut models[keyspace as usize];
+                if rng.random_bool(0.3) {
+                    batch.delete_to(keyspace, &key);
+                    model.insert(key, (Operation::Delete, Vec::new()));
+                } else {
+                    let value = i.to_le_bytes().to_vec();
+                    batch.put_to(keyspace, &key, &value);
+                    model.insert(key, (Operation::Put, value));
+                }
+            }
+            let memtables = [MemTable::new(usize::MAX), MemTable::new(usize::MAX)];
+            apply_routed(batch.entries(), 7, |id| &memtables[id as usize]).unwrap();
+            for (memtable, model) in memtables.iter().zip(models) {
+                let held: Vec<_> = memtable
+                    .entries()
+                    .map(|e| (e.user_key.to_vec(), (e.operation, e.value.to_vec())))
+                    .collect();
+                assert_eq!(held, model.into_iter().collect::<Vec<_>>(), "{len} entries");
+                // Each entry charged once: the earlier entries of a key took
+                // nothing.
+                let charged: usize = held
+                    .iter()
+                    .map(|(k, (_, v))| MemTable::entry_size(k.len(), v.len()))
+                    .sum();
+                assert_eq!(memtable.memory_usage(), charged);
+            }
+        }
+    }
+}
