@@ -130,6 +130,10 @@ pub(crate) struct Inner {
     pub(crate) config: StorageConfig,
     pub(crate) fs: SharedFileSystem,
     pub(crate) dir: PathBuf,
+    /// This open instance's number, unique in the process and never 0: the
+    /// batches built with its keyspace handles carry it, so one written to
+    /// another database is told apart.
+    pub(crate) instance: u64,
     pub(crate) versions: VersionSet,
     /// The `default` keyspace, which always exists: `db.put`, `get` and
     /// batches of only its keys take it from here, with no lookup.

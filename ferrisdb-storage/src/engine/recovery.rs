@@ -44,7 +44,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use super::snapshots::SnapshotList;
@@ -59,15 +59,16 @@ use crate::fs::FileSystem;
 use crate::lock::DirectoryLock;
 use crate::manifest::format::MAX_FILE_NUMBER;
 use crate::manifest::{self, ManifestState};
-use crate::memtable::MemTable;
 use crate::sstable::BlockCache;
 use crate::versions::{
-    KeyspaceSet, KeyspaceSettings, KeyspaceVersions, SuperVersion, Table, TableCache, Version,
-    VersionSet,
+    KeyspaceSet, KeyspaceSettings, KeyspaceVersions, Table, TableCache, Version, VersionSet,
 };
 use crate::wal::format::FILE_HEADER_SIZE;
 use crate::wal::{self, WalWriter};
 use crate::{Error, Result, StorageConfig, DEFAULT_KEYSPACE_ID};
+
+/// The number of the next instance `open` makes; 0 is never given out.
+static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
 
 /// Opens (or creates) the database `config` describes.
 pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
@@ -101,13 +102,8 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
         memtable_filter: config.memtable_filter,
         strategy: layers.strategy,
     };
-    let active = MemTable::with_filter(settings.memtable_size, settings.memtable_filter);
-    let default = Arc::new(KeyspaceVersions::new(
-        DEFAULT_KEYSPACE_ID,
-        "default",
-        settings,
-        SuperVersion::new(Arc::new(active), log_number, Arc::default()),
-    ));
+    let default = KeyspaceVersions::new(DEFAULT_KEYSPACE_ID, "default", settings, log_number);
+    let default = Arc::new(default);
     let versions = VersionSet::new(
         Arc::clone(&fs),
         dir.clone(),
@@ -136,6 +132,8 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
         let wal = WalWriter::create_unnamed(Arc::clone(&fs), dir.clone(), log_number, layers.wal)?;
 
         let inner = Arc::new(Inner {
+            // Relaxed: the number only has to be unique; it orders nothing.
+            instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
             versions,
             strategy: compaction::strategy_for(&default.settings().strategy),
             default,

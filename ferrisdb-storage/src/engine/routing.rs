@@ -16,7 +16,7 @@ use crate::memtable::{InsertError, MemTable};
 use crate::versions::KeyspaceVersions;
 use crate::write_batch::entries::EntryIn;
 use crate::write_batch::Entries;
-use crate::{Error, KeyspaceId, Result, Timestamp, DEFAULT_KEYSPACE_ID};
+use crate::{Error, KeyspaceId, Result, Timestamp, WriteBatch, DEFAULT_KEYSPACE_ID};
 
 /// The keyspaces a batch writes, each with the bytes its entries take in a
 /// MemTable (their [`charge`]).
@@ -64,6 +64,25 @@ impl Routing {
 }
 
 impl Inner {
+    /// Refuses a batch built with keyspace handles of another database (or
+    /// of another open instance of this one, or of several).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`], as above; nothing is logged.
+    pub(crate) fn check_origin(&self, batch: &WriteBatch) -> Result<()> {
+        let origin = batch.origin();
+        if origin != 0 && origin != self.instance {
+            return Err(Error::InvalidArgument(
+                "the batch holds entries built with keyspace handles of another database (or \
+                 of an instance of this one closed since, or of several databases): build it \
+                 with handles of the database it is written to"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// The live keyspace a batch routed as `routing` writes, and the bytes
     /// its entries take in the keyspace's MemTable.
     ///

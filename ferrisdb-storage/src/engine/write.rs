@@ -2,8 +2,8 @@
 //!
 //! ```text
 //! write(batch)
-//!   ├─ check limits and the background error, and route the batch to its
-//!   │  keyspaces (routing.rs)                      (no lock)
+//!   ├─ check the batch's database, its limits and the background error,
+//!   │  and route the batch to its keyspaces (routing.rs)     (no lock)
 //!   ├─ lock `write`
 //!   │    ├─ resolve the keyspaces: refuse one that is not live
 //!   │    ├─ make room: freeze a full MemTable (its size, or its log's
@@ -65,6 +65,7 @@ impl Inner {
     /// Writes `batch` atomically, as `options` say, and returns its
     /// timestamp.
     pub(crate) fn write(&self, batch: &WriteBatch, options: &WriteOptions) -> Result<Timestamp> {
+        self.check_origin(batch)?;
         let routing = self.check_limits(batch)?;
         self.check_background()?;
         let mode = options.sync.unwrap_or(self.config.wal_sync_mode);

@@ -21,9 +21,12 @@
 //!
 //! This file holds the handle and its lifecycle (open, close, drop); the
 //! writes are in `write.rs`, the reads in `read.rs`, [`Snapshot`] in
-//! `snapshot.rs`, and flush, compaction, checkpoints and stats in
-//! `maintenance.rs`.
+//! `snapshot.rs`, the [`Keyspace`] handle in `keyspace.rs` and the
+//! keyspaces by name in `keyspaces.rs`, and flush, compaction, checkpoints
+//! and stats in `maintenance.rs`.
 
+mod keyspace;
+mod keyspaces;
 mod maintenance;
 #[cfg(feature = "test-hooks")]
 mod pause;
@@ -38,6 +41,7 @@ use std::thread::JoinHandle;
 use crate::engine::{self, lock, Inner};
 use crate::{Error, Result, StorageConfig};
 
+pub use keyspace::Keyspace;
 pub use snapshot::Snapshot;
 
 /// An open FerrisDB database.
@@ -53,6 +57,10 @@ pub use snapshot::Snapshot;
 /// acknowledged, a write survives a crash of the kind that mode covers.
 /// Reads see every write acknowledged before they started, and never a
 /// `SyncMode::Full` write that is not yet durable.
+///
+/// The methods of the engine read and write the keyspace `default`, which
+/// every database has; [`keyspace`](Self::keyspace) gives a [`Keyspace`]
+/// handle to it.
 ///
 /// # Closing
 ///

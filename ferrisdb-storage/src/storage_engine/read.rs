@@ -1,8 +1,10 @@
 //! The reads: [`StorageEngine::get`], [`iter`](StorageEngine::iter),
 //! [`scan`](StorageEngine::scan), [`scan_prefix`](StorageEngine::scan_prefix)
 //! (each with an `_opt` twin taking [`ReadOptions`]) and
-//! [`snapshot`](StorageEngine::snapshot), and the two read paths all of them
-//! and [`Snapshot`](super::Snapshot) share at a timestamp: the point lookup
+//! [`snapshot`](StorageEngine::snapshot), the reads as of now of a keyspace
+//! they and the [`Keyspace`](super::Keyspace) handles share (`get_from`,
+//! `scan_from`), and the two read paths all of them and
+//! [`Snapshot`](super::Snapshot) share at a timestamp: the point lookup
 //! through MemTables and tables (`get_at`) and the merged scan (`scan_at`).
 
 use std::ops::{Bound, RangeBounds};
@@ -11,12 +13,13 @@ use std::sync::Arc;
 use ferrisdb_core::hash::key_hash;
 
 use super::{Snapshot, StorageEngine};
+use crate::engine::Inner;
 use crate::iterator::merge::MergingCursor;
 use crate::iterator::scan::Scan;
 use crate::iterator::Cursor;
 use crate::memtable::MemTableCursor;
 use crate::telemetry;
-use crate::versions::SuperVersion;
+use crate::versions::{KeyspaceVersions, SuperVersion};
 use crate::{Key, Operation, ReadOptions, Result, Slice, Timestamp};
 
 impl StorageEngine {
@@ -42,12 +45,24 @@ impl StorageEngine {
     ///
     /// As for [`get`](Self::get).
     pub fn get_opt(&self, key: impl AsRef<[u8]>, options: &ReadOptions) -> Result<Option<Slice>> {
+        let inner = self.inner()?;
+        self.get_from(inner, &inner.default, key.as_ref(), options)
+    }
+
+    /// The value of `key` in keyspace `ks` of `inner` as of now: the one
+    /// path of the point reads of the engine and of its keyspace handles.
+    pub(super) fn get_from(
+        &self,
+        inner: &Inner,
+        ks: &KeyspaceVersions,
+        key: &[u8],
+        options: &ReadOptions,
+    ) -> Result<Option<Slice>> {
         let started = telemetry::start();
         // The timestamp and the super version in one step: see `read_view`.
-        let inner = self.inner()?;
-        let (timestamp, current) = inner.read_view(&inner.default);
+        let (timestamp, current) = inner.read_view(ks);
         self.chose_timestamp();
-        let value = get_at(&current, key.as_ref(), timestamp, options)?;
+        let value = get_at(&current, key, timestamp, options)?;
         telemetry::get_done(started, value.is_some());
         Ok(value)
     }
@@ -62,10 +77,16 @@ impl StorageEngine {
     /// [`Error::Closed`](crate::Error::Closed) once the database is closed.
     pub fn snapshot(&self) -> Result<Snapshot> {
         let inner = self.inner()?;
-        // Registered as it is taken, so no compaction can miss it.
-        let timestamp = inner.snapshots.acquire(|| inner.visible_timestamp());
+        // Registered as it is taken, so no compaction can miss it; the
+        // keyspaces of that instant taken with it.
+        let mut keyspaces = None;
+        let timestamp = inner.snapshots.acquire(|| {
+            keyspaces = Some(inner.versions.keyspaces());
+            inner.visible_timestamp()
+        });
+        let keyspaces = keyspaces.unwrap_or_else(|| inner.versions.keyspaces());
         self.chose_timestamp();
-        Ok(Snapshot::new(Arc::clone(inner), timestamp))
+        Ok(Snapshot::new(Arc::clone(inner), timestamp, keyspaces))
     }
 
     /// Every live pair of the database, in key order (and in reverse with
@@ -148,11 +169,23 @@ impl StorageEngine {
         self.scan_now(prefix_bounds(prefix.as_ref()), options)
     }
 
-    /// The scan of `range` as of now: the one path of `iter_opt`, `scan_opt`
-    /// and `scan_prefix_opt`.
+    /// The scan of `range` of `default` as of now: the one path of
+    /// `iter_opt`, `scan_opt` and `scan_prefix_opt`.
     fn scan_now(&self, range: KeyRange, options: &ReadOptions) -> Result<Scan> {
         let inner = self.inner()?;
-        let (timestamp, current) = inner.read_view(&inner.default);
+        self.scan_from(inner, &inner.default, range, options)
+    }
+
+    /// The scan of `range` of keyspace `ks` of `inner` as of now: the one
+    /// path of the scans of the engine and of its keyspace handles.
+    pub(super) fn scan_from(
+        &self,
+        inner: &Inner,
+        ks: &KeyspaceVersions,
+        range: KeyRange,
+        options: &ReadOptions,
+    ) -> Result<Scan> {
+        let (timestamp, current) = inner.read_view(ks);
         self.chose_timestamp();
         Ok(scan_at(&current, timestamp, range, options))
     }
@@ -215,6 +248,13 @@ pub(super) fn scan_at(
         current.version.cursors(options, &mut children);
         MergingCursor::new(children)
     };
+    Scan::new(merge(), merge(), timestamp, start, end)
+}
+
+/// An empty scan of `range` at `timestamp`: what a keyspace holds at an
+/// instant before it was made.
+pub(super) fn empty_scan(timestamp: Timestamp, (start, end): KeyRange) -> Scan {
+    let merge = || MergingCursor::new(Vec::new());
     Scan::new(merge(), merge(), timestamp, start, end)
 }
 

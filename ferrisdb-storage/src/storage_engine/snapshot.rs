@@ -1,19 +1,24 @@
-//! [`Snapshot`]: a consistent read-only view at one timestamp.
+//! [`Snapshot`]: a consistent read-only view at one timestamp, of every
+//! keyspace.
 
 use std::ops::RangeBounds;
 use std::sync::Arc;
 
-use super::read::{full_range, get_at, owned_range, prefix_bounds, scan_at, KeyRange};
+use super::read::{empty_scan, full_range, get_at, owned_range, prefix_bounds, scan_at, KeyRange};
+use super::Keyspace;
 use crate::engine::Inner;
 use crate::iterator::scan::Scan;
-use crate::{ReadOptions, Result, Slice, Timestamp};
+use crate::versions::{KeyspaceSet, SuperVersion};
+use crate::{Error, ReadOptions, Result, Slice, Timestamp};
 
 /// A consistent read-only view of the database at one timestamp.
 ///
 /// Made by [`StorageEngine::snapshot`](super::StorageEngine::snapshot).
 /// While it lives, compaction keeps every version it can see. Its reads
 /// return the same [`Slice`] values and [`Scan`]s as the engine's, and take
-/// the same [`ReadOptions`].
+/// the same [`ReadOptions`]. `get`, `scan` and the rest read the `default`
+/// keyspace; `get_in`, `scan_in` and the rest read any keyspace, all at the
+/// snapshot's one instant.
 ///
 /// A snapshot may outlive its engine. After
 /// [`StorageEngine::close`](super::StorageEngine::close) (or the drop of the
@@ -26,13 +31,25 @@ use crate::{ReadOptions, Result, Slice, Timestamp};
 pub struct Snapshot {
     inner: Arc<Inner>,
     timestamp: Timestamp,
+    /// The keyspaces live at the snapshot's instant: one dropped since is
+    /// still read through it.
+    keyspaces: Arc<KeyspaceSet>,
 }
 
 impl Snapshot {
     /// A snapshot of `inner` at `timestamp`, already registered with its
-    /// snapshot list (which the drop releases).
-    pub(super) fn new(inner: Arc<Inner>, timestamp: Timestamp) -> Snapshot {
-        Snapshot { inner, timestamp }
+    /// snapshot list (which the drop releases), of the keyspaces
+    /// `keyspaces`.
+    pub(super) fn new(
+        inner: Arc<Inner>,
+        timestamp: Timestamp,
+        keyspaces: Arc<KeyspaceSet>,
+    ) -> Snapshot {
+        Snapshot {
+            inner,
+            timestamp,
+            keyspaces,
+        }
     }
 
     /// The timestamp this snapshot reads at: it sees every write with a
@@ -127,8 +144,8 @@ impl Snapshot {
         Ok(self.scan_range(prefix_bounds(prefix.as_ref()), options))
     }
 
-    /// The scan of `range` at the snapshot's timestamp: the one path of
-    /// `iter_opt`, `scan_opt` and `scan_prefix_opt`.
+    /// The scan of `range` of `default` at the snapshot's timestamp: the
+    /// one path of `iter_opt`, `scan_opt` and `scan_prefix_opt`.
     fn scan_range(&self, range: KeyRange, options: &ReadOptions) -> Scan {
         scan_at(
             &self.inner.default.current(),
@@ -136,6 +153,120 @@ impl Snapshot {
             range,
             options,
         )
+    }
+
+    /// The value of `key` in `keyspace` as of the snapshot.
+    ///
+    /// A keyspace dropped after the snapshot was taken is read as it was;
+    /// one made after it is empty.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for a handle of another database; otherwise
+    /// as for [`get`](Self::get).
+    pub fn get_in(&self, keyspace: &Keyspace, key: impl AsRef<[u8]>) -> Result<Option<Slice>> {
+        self.get_in_opt(keyspace, key, &ReadOptions::default())
+    }
+
+    /// [`get_in`](Self::get_in), reading blocks as `options` says.
+    ///
+    /// # Errors
+    ///
+    /// As for [`get_in`](Self::get_in).
+    pub fn get_in_opt(
+        &self,
+        keyspace: &Keyspace,
+        key: impl AsRef<[u8]>,
+        options: &ReadOptions,
+    ) -> Result<Option<Slice>> {
+        match self.view_of(keyspace)? {
+            Some(current) => get_at(&current, key.as_ref(), self.timestamp, options),
+            None => Ok(None),
+        }
+    }
+
+    /// Every live pair of `keyspace` as of the snapshot, in key order (and in
+    /// reverse with `.rev()`).
+    ///
+    /// # Errors
+    ///
+    /// As for [`get_in`](Self::get_in); the items are `Result`s for the
+    /// errors of reading tables (see [`Scan`]).
+    pub fn iter_in(&self, keyspace: &Keyspace) -> Result<Scan> {
+        self.scan_range_in(keyspace, full_range(), &ReadOptions::default())
+    }
+
+    /// The live pairs of `keyspace` in `range` as of the snapshot.
+    ///
+    /// # Errors
+    ///
+    /// As for [`iter_in`](Self::iter_in).
+    pub fn scan_in<K: AsRef<[u8]>, R: RangeBounds<K>>(
+        &self,
+        keyspace: &Keyspace,
+        range: R,
+    ) -> Result<Scan> {
+        self.scan_in_opt(keyspace, range, &ReadOptions::default())
+    }
+
+    /// [`scan_in`](Self::scan_in), reading blocks as `options` says.
+    ///
+    /// # Errors
+    ///
+    /// As for [`iter_in`](Self::iter_in).
+    pub fn scan_in_opt<K: AsRef<[u8]>, R: RangeBounds<K>>(
+        &self,
+        keyspace: &Keyspace,
+        range: R,
+        options: &ReadOptions,
+    ) -> Result<Scan> {
+        self.scan_range_in(keyspace, owned_range(&range), options)
+    }
+
+    /// The live pairs of `keyspace` whose keys start with `prefix`, as of
+    /// the snapshot.
+    ///
+    /// # Errors
+    ///
+    /// As for [`iter_in`](Self::iter_in).
+    pub fn scan_prefix_in(&self, keyspace: &Keyspace, prefix: impl AsRef<[u8]>) -> Result<Scan> {
+        let range = prefix_bounds(prefix.as_ref());
+        self.scan_range_in(keyspace, range, &ReadOptions::default())
+    }
+
+    /// The scan of `range` of `keyspace` at the snapshot's timestamp: the one
+    /// path of `iter_in`, `scan_in_opt` and `scan_prefix_in`.
+    fn scan_range_in(
+        &self,
+        keyspace: &Keyspace,
+        range: KeyRange,
+        options: &ReadOptions,
+    ) -> Result<Scan> {
+        Ok(match self.view_of(keyspace)? {
+            Some(current) => scan_at(&current, self.timestamp, range, options),
+            None => empty_scan(self.timestamp, range),
+        })
+    }
+
+    /// What the snapshot reads of `keyspace`: its current super version,
+    /// read at the snapshot's timestamp, if it was live at the snapshot's
+    /// instant (a drop since does not change what that timestamp sees:
+    /// compaction keeps what a live snapshot reads); `None` if it was made
+    /// after, when it held nothing the snapshot can see.
+    fn view_of(&self, keyspace: &Keyspace) -> Result<Option<Arc<SuperVersion>>> {
+        if !Arc::ptr_eq(&keyspace.db.handle.inner, &self.inner) {
+            return Err(Error::InvalidArgument(format!(
+                "the handle of keyspace \"{}\" is of another database than this snapshot \
+                 (or of an instance of it closed since): read through a handle of the \
+                 snapshot's database",
+                keyspace.name()
+            )));
+        }
+        // Ids are never given out twice, so a keyspace of this id in the
+        // set is this one.
+        let live = self.keyspaces.get(keyspace.ks.id());
+        debug_assert!(live.is_none_or(|ks| Arc::ptr_eq(ks, &keyspace.ks)));
+        Ok(live.map(|ks| ks.current()))
     }
 }
 

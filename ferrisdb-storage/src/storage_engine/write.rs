@@ -81,7 +81,14 @@ impl StorageEngine {
     ///   [`Error::ValueTooLarge`](crate::Error::ValueTooLarge) for an entry
     ///   over the limits, and
     ///   [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a
-    ///   batch of more than `u32::MAX` entries: nothing is written.
+    ///   batch of more than `u32::MAX` entries, or one built
+    ///   ([`WriteBatch::put_in`]) with a keyspace handle of another
+    ///   database: nothing is written.
+    /// - [`Error::KeyspaceNotFound`](crate::Error::KeyspaceNotFound) for an
+    ///   entry of a keyspace the database does not hold (decoded from
+    ///   another database's bytes), and
+    ///   [`Error::KeyspaceDropped`](crate::Error::KeyspaceDropped) for one
+    ///   of a keyspace dropped since: nothing is written.
     /// - [`Error::Io`](crate::Error::Io) if the log write or sync failed
     ///   (the outcome is then unknown, see above).
     /// - A corruption error naming the `MANIFEST` once the database's

@@ -17,6 +17,7 @@ use std::sync::{Arc, RwLock};
 
 use super::SuperVersion;
 use crate::config::StrategyOptions;
+use crate::memtable::MemTable;
 use crate::sstable::TableOptions;
 use crate::{Error, KeyspaceId};
 
@@ -48,14 +49,16 @@ pub(crate) struct KeyspaceVersions {
 }
 
 impl KeyspaceVersions {
-    /// The keyspace `id`, named `name`, made with `settings`, starting from
-    /// `current`.
+    /// The keyspace `id`, named `name`, made with `settings`, with no tables
+    /// yet and an empty MemTable whose writes go to log `active_log`.
     pub(crate) fn new(
         id: KeyspaceId,
         name: impl Into<String>,
         settings: KeyspaceSettings,
-        current: SuperVersion,
+        active_log: u64,
     ) -> Self {
+        let active = MemTable::with_filter(settings.memtable_size, settings.memtable_filter);
+        let current = SuperVersion::new(Arc::new(active), active_log, Arc::default());
         KeyspaceVersions {
             id,
             name: name.into(),
@@ -154,8 +157,6 @@ pub(crate) mod test_support {
 
     use super::{KeyspaceSettings, KeyspaceVersions};
     use crate::config::StrategyOptions;
-    use crate::memtable::MemTable;
-    use crate::versions::SuperVersion;
     use crate::{CompactionStyle, KeyspaceId};
 
     /// Settings of the library's defaults.
@@ -174,9 +175,7 @@ pub(crate) mod test_support {
     /// An empty keyspace `id`, named `name`, whose MemTable writes to log
     /// `log`.
     pub(crate) fn keyspace(id: KeyspaceId, name: &str, log: u64) -> Arc<KeyspaceVersions> {
-        let active = Arc::new(MemTable::with_filter(4 << 10, true));
-        let current = SuperVersion::new(active, log, Arc::default());
-        Arc::new(KeyspaceVersions::new(id, name, settings(), current))
+        Arc::new(KeyspaceVersions::new(id, name, settings(), log))
     }
 }
 

@@ -246,3 +246,106 @@ impl VersionSet {
         lock(&self.dir_lock).take();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::atomic::AtomicU64;
+    use std::sync::{Arc, Mutex};
+
+    use super::VersionSet;
+    use crate::fs::{FaultFileSystem, FileSystem, SharedFileSystem};
+    use crate::manifest::{self, ManifestState};
+    use crate::memtable::MemTable;
+    use crate::sstable::BlockCache;
+    use crate::versions::keyspace::test_support::keyspace;
+    use crate::versions::{KeyspaceSet, KeyspaceVersions, TableCache, VersionEdit};
+    use crate::Error;
+
+    /// The versions of a new database in `/db` on `fs`, of the keyspaces
+    /// `keyspaces`.
+    fn versions(fs: &FaultFileSystem, keyspaces: KeyspaceSet) -> VersionSet {
+        let dir = PathBuf::from("/db");
+        fs.create_dir_all(&dir).unwrap();
+        let shared: SharedFileSystem = Arc::new(fs.clone());
+        let cache = TableCache::new(Arc::clone(&shared), Arc::new(BlockCache::new(1 << 20)), 8);
+        VersionSet::new(
+            shared,
+            dir,
+            Arc::new(Mutex::new(None)),
+            Arc::new(cache),
+            ManifestState::default(),
+            Arc::new(AtomicU64::new(20)),
+            keyspaces,
+        )
+    }
+
+    /// The edit of a flush of `memtables` into no table.
+    fn flushed(memtables: Vec<Arc<MemTable>>) -> VersionEdit {
+        VersionEdit::Flushed {
+            tables: Vec::new(),
+            memtables,
+        }
+    }
+
+    /// Freezes the active MemTable of `ks` and starts one in log `log`.
+    fn freeze(ks: &KeyspaceVersions, log: u64) -> Arc<MemTable> {
+        let next = Arc::new(MemTable::new(4 << 10));
+        ks.modify_current(|now| now.with_frozen_active(next, log));
+        Arc::clone(&ks.current().frozen[0].memtable)
+    }
+
+    #[test]
+    fn the_log_number_is_the_oldest_any_keyspace_still_needs() {
+        let fs = FaultFileSystem::new();
+        let default = keyspace(0, "default", 5);
+        let cold = keyspace(1, "cold", 4);
+        let vs = versions(
+            &fs,
+            KeyspaceSet::new(Arc::clone(&default)).with_created(Arc::clone(&cold)),
+        );
+        let load = || manifest::load(&fs, "/db".as_ref()).unwrap().unwrap();
+
+        // `default` writes to log 7 after freezing its MemTable of log 5:
+        // flushing that MemTable, it needs log 7 on, but `cold` needs 4.
+        let frozen = freeze(&default, 7);
+        let applied = vs
+            .log_and_apply(&default, |_| flushed(vec![frozen]))
+            .unwrap();
+        assert_eq!(applied.log_number, 4);
+        assert_eq!((load().log_number, vs.manifest().log_number), (4, 4));
+        assert!(default.current().frozen.is_empty());
+
+        // Once `cold` writes to log 9, its MemTable of log 4 gone, the
+        // oldest is `default`'s 7.
+        let cold_frozen = freeze(&cold, 9);
+        cold.modify_current(|now| now.with_version(Arc::clone(&now.version), &[cold_frozen]));
+        let applied = vs.log_and_apply(&default, |_| flushed(Vec::new())).unwrap();
+        assert_eq!((applied.log_number, load().log_number), (7, 7));
+    }
+
+    #[test]
+    fn a_dropped_keyspace_is_refused_and_nothing_changes() {
+        let fs = FaultFileSystem::new();
+        let default = keyspace(0, "default", 5);
+        let vs = versions(&fs, KeyspaceSet::new(Arc::clone(&default)));
+        vs.log_and_apply(&default, |_| flushed(Vec::new())).unwrap();
+        let stored = fs.read_all("/db/MANIFEST".as_ref()).unwrap();
+        let state = vs.manifest().clone();
+        let frozen = freeze(&default, 7);
+
+        default.mark_dropped();
+        let err = vs
+            .log_and_apply(&default, |_| {
+                panic!("no edit is made for a dropped keyspace")
+            })
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::KeyspaceDropped { name } if name == "default"),
+            "{err}"
+        );
+        assert_eq!(fs.read_all("/db/MANIFEST".as_ref()).unwrap(), stored);
+        assert_eq!(*vs.manifest(), state);
+        assert!(Arc::ptr_eq(&default.current().frozen[0].memtable, &frozen));
+    }
+}

@@ -66,7 +66,14 @@ pub struct WriteBatch {
     /// The number of entries; above `u32::MAX` the batch cannot be encoded
     /// and [`check_count`](Self::check_count) refuses it.
     count: u64,
+    /// The engine instance whose keyspace handles built entries of the
+    /// batch (see [`mark_origin`](Self::mark_origin)); 0 when none did.
+    origin: u64,
 }
+
+/// The [`origin`](WriteBatch::origin) of a batch built with keyspace handles
+/// of several engine instances, which none has.
+const MIXED_ORIGINS: u64 = u64::MAX;
 
 impl WriteBatch {
     /// An empty batch.
@@ -80,6 +87,7 @@ impl WriteBatch {
         WriteBatch {
             entries: Vec::with_capacity(bytes),
             count: 0,
+            origin: 0,
         }
     }
 
@@ -119,6 +127,25 @@ impl WriteBatch {
         put_length_prefixed(&mut self.entries, key);
         self.count += 1;
         self
+    }
+
+    /// Records that a keyspace handle of engine instance `instance` (never
+    /// 0) adds an entry.
+    pub(crate) fn mark_origin(&mut self, instance: u64) {
+        debug_assert!(instance != 0 && instance != MIXED_ORIGINS);
+        self.origin = match self.origin {
+            0 => instance,
+            same if same == instance => same,
+            _ => MIXED_ORIGINS,
+        };
+    }
+
+    /// The engine instance whose keyspace handles built entries of the
+    /// batch: 0 when none did (every entry was added by
+    /// [`put`](Self::put) or [`delete`](Self::delete), or decoded), and a
+    /// number no instance has when handles of several did.
+    pub(crate) fn origin(&self) -> u64 {
+        self.origin
     }
 
     /// The number of entries.
@@ -203,6 +230,7 @@ impl WriteBatch {
     pub fn clear(&mut self) {
         self.entries.clear();
         self.count = 0;
+        self.origin = 0;
     }
 
     /// The payload of this batch's log record, stamped with `timestamp`: the
@@ -261,6 +289,7 @@ impl WriteBatch {
         let batch = WriteBatch {
             entries: entries.bytes.to_vec(),
             count: entries.count,
+            origin: 0,
         };
         Ok((timestamp, batch))
     }
