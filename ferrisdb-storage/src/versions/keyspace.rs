@@ -25,7 +25,7 @@ use crate::{Error, KeyspaceId};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct KeyspaceSettings {
     /// The layout of every table a flush or a compaction of the keyspace
-    /// writes.
+    /// writes, and the keyspace's id, which its tables record.
     pub(crate) table: TableOptions,
     /// The size of a new MemTable (a larger one only for a larger batch).
     pub(crate) memtable_size: usize,
@@ -49,14 +49,20 @@ pub(crate) struct KeyspaceVersions {
 }
 
 impl KeyspaceVersions {
-    /// The keyspace `id`, named `name`, made with `settings`, with no tables
-    /// yet and an empty MemTable whose writes go to log `active_log`.
+    /// The keyspace `id`, named `name`, made with `settings` (its tables
+    /// recording `id`, whatever `settings.table` says), with no tables yet
+    /// and an empty MemTable whose writes go to log `active_log`.
     pub(crate) fn new(
         id: KeyspaceId,
         name: impl Into<String>,
         settings: KeyspaceSettings,
         active_log: u64,
     ) -> Self {
+        let table = TableOptions {
+            keyspace: id,
+            ..settings.table
+        };
+        let settings = KeyspaceSettings { table, ..settings };
         let active = MemTable::with_filter(settings.memtable_size, settings.memtable_filter);
         let current = SuperVersion::new(Arc::new(active), active_log, Arc::default());
         KeyspaceVersions {
@@ -186,6 +192,14 @@ mod tests {
     use super::test_support::keyspace;
     use crate::memtable::MemTable;
     use crate::Error;
+
+    #[test]
+    fn a_keyspace_s_tables_record_its_id() {
+        assert_eq!(keyspace(0, "default", 5).settings().table.keyspace, 0);
+        let users = keyspace(3, "users", 5);
+        assert_eq!(users.settings().table.keyspace, 3);
+        assert_eq!((users.id(), users.name()), (3, "users"));
+    }
 
     #[test]
     fn a_dropped_keyspace_refuses_by_name() {
