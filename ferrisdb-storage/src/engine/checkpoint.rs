@@ -56,7 +56,7 @@ impl Inner {
         // changes the set of tables meanwhile.
         let guard = self.versions.manifest();
         let mut manifest_state = guard.clone();
-        for table in &manifest_state.tables {
+        for (_, table) in manifest_state.all_tables() {
             let name = table_file_name(table.file_number);
             fs.hard_link(&self.dir.join(&name), &target.join(&name))?;
         }

@@ -73,7 +73,7 @@ pub(super) fn remove_leftovers(
     dir: &Path,
     state: &ManifestState,
 ) -> Result<()> {
-    let live: BTreeSet<u64> = state.tables.iter().map(|t| t.file_number).collect();
+    let live: BTreeSet<u64> = state.all_tables().map(|(_, t)| t.file_number).collect();
     for name in fs.list(dir)? {
         // Only names the engine writes: any other file is someone else's.
         let orphan = match parse_file_name(&name) {
@@ -114,7 +114,7 @@ pub(super) fn remove_unrecorded(fs: &dyn FileSystem, dir: &Path, first_new: u64,
     let Ok(Some(state)) = manifest::load(fs, dir) else {
         return;
     };
-    let listed: BTreeSet<u64> = state.tables.iter().map(|t| t.file_number).collect();
+    let listed: BTreeSet<u64> = state.all_tables().map(|(_, t)| t.file_number).collect();
     let Ok(names) = fs.list(dir) else {
         return;
     };

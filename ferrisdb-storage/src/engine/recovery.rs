@@ -167,14 +167,15 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
     opened
 }
 
-/// Opens every table the manifest lists, by level: each must be listed once,
-/// exist, have the size the manifest records and open, and each level below
-/// 0 must be sorted by key with disjoint ranges.
+/// Opens every table the manifest lists for `default`, by level, and checks
+/// every table it lists, in any keyspace: each must be listed once and
+/// exist; `default`'s must have the size the manifest records and open, and
+/// each of its levels below 0 must be sorted by key with disjoint ranges.
 fn open_tables(versions: &VersionSet, state: &ManifestState) -> Result<Version> {
     let (fs, dir) = (&versions.fs, versions.dir.as_path());
     let mut levels: Vec<Vec<Arc<Table>>> = Vec::new();
     let mut listed = BTreeSet::new();
-    for record in &state.tables {
+    for (keyspace, record) in state.all_tables() {
         if !listed.insert(record.file_number) {
             return Err(damaged_manifest(
                 dir,
@@ -188,6 +189,10 @@ fn open_tables(versions: &VersionSet, state: &ManifestState) -> Result<Version> 
                 0,
                 "the manifest lists this table but the file is missing; restore it from a backup",
             ));
+        }
+        if keyspace != DEFAULT_KEYSPACE_ID {
+            // Kept for the keyspace, which this build does not open yet.
+            continue;
         }
         // Opening checks the table is the one the record describes.
         let table = versions.open_table(record.clone())?;

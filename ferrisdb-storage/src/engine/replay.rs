@@ -43,8 +43,8 @@ use crate::{Error, Result, Timestamp};
 
 impl Inner {
     /// Replays `logs` into level-0 tables, then records them in the manifest
-    /// with `log_number` as the oldest log still needed, and deletes the
-    /// replayed logs.
+    /// with `log_number` as the oldest log `default` still needs, and deletes
+    /// the replayed logs no keyspace needs.
     pub(super) fn replay(&self, logs: &[(u64, PathBuf)], log_number: u64) -> Result<()> {
         let mut last_timestamp = self.versions.manifest().last_timestamp;
         let ks = &self.default;
@@ -208,12 +208,13 @@ impl Inner {
 
         // Oldest first: each goes to the front of level 0. The super
         // version's log is the one this open started, `log_number`: no
-        // replayed log is needed once the manifest lists the tables.
+        // replayed log is needed for `default` once the manifest lists the
+        // tables (another keyspace the manifest lists may still need some).
         let applied = self.versions.log_and_apply(ks, |_| VersionEdit::Flushed {
             tables,
             memtables: Vec::new(),
         })?;
-        debug_assert_eq!(applied.log_number, log_number);
+        debug_assert!(applied.log_number <= log_number);
         // Only now that the manifest retires the replayed logs, some of them
         // left unsealed by a crash, may a log follow them.
         self.wal.name()?;

@@ -59,7 +59,7 @@ pub fn assert_no_orphans(fs: &FaultFileSystem, dir: &Path) {
     let state = manifest::load(fs, dir)
         .expect("manifest readable")
         .expect("an opened database has a manifest");
-    let live: BTreeSet<u64> = state.tables.iter().map(|t| t.file_number).collect();
+    let live: BTreeSet<u64> = state.all_tables().map(|(_, t)| t.file_number).collect();
     let names = fs.list(dir).expect("list");
     for name in &names {
         assert!(!name.ends_with(".tmp"), "orphan temporary file {name}");

@@ -1,0 +1,139 @@
+//! Unit tests of `VersionSet::log_and_apply`: the log number it records,
+//! and its refusal of a dropped keyspace.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+
+use super::VersionSet;
+use crate::fs::{FaultFileSystem, FileSystem, SharedFileSystem};
+use crate::manifest::{self, ManifestState, StoredCompaction, StoredOptions};
+use crate::memtable::MemTable;
+use crate::sstable::BlockCache;
+use crate::versions::keyspace::test_support::keyspace;
+use crate::versions::{KeyspaceSet, KeyspaceVersions, TableCache, VersionEdit};
+use crate::{CompressionType, Error};
+
+/// The versions of a database in `/db` on `fs`, of the keyspaces
+/// `keyspaces`, whose manifest is `state`.
+fn versions_of(fs: &FaultFileSystem, keyspaces: KeyspaceSet, state: ManifestState) -> VersionSet {
+    let dir = PathBuf::from("/db");
+    fs.create_dir_all(&dir).unwrap();
+    let shared: SharedFileSystem = Arc::new(fs.clone());
+    let cache = TableCache::new(Arc::clone(&shared), Arc::new(BlockCache::new(1 << 20)), 8);
+    VersionSet::new(
+        shared,
+        dir,
+        Arc::new(Mutex::new(None)),
+        Arc::new(cache),
+        state,
+        Arc::new(AtomicU64::new(20)),
+        keyspaces,
+    )
+}
+
+/// [`versions_of`] a new database.
+fn versions(fs: &FaultFileSystem, keyspaces: KeyspaceSet) -> VersionSet {
+    versions_of(fs, keyspaces, ManifestState::default())
+}
+
+/// The edit of a flush of `memtables` into no table.
+fn flushed(memtables: Vec<Arc<MemTable>>) -> VersionEdit {
+    VersionEdit::Flushed {
+        tables: Vec::new(),
+        memtables,
+    }
+}
+
+/// Freezes the active MemTable of `ks` and starts one in log `log`.
+fn freeze(ks: &KeyspaceVersions, log: u64) -> Arc<MemTable> {
+    let next = Arc::new(MemTable::new(4 << 10));
+    ks.modify_current(|now| now.with_frozen_active(next, log));
+    Arc::clone(&ks.current().frozen[0].memtable)
+}
+
+#[test]
+fn the_log_number_is_the_oldest_any_keyspace_still_needs() {
+    let fs = FaultFileSystem::new();
+    let default = keyspace(0, "default", 5);
+    let cold = keyspace(1, "cold", 4);
+    // The manifest lists `cold`, and keyspace 2, which this build does
+    // not open, needing log 3 on (until it is dropped).
+    let mut state = ManifestState::default();
+    for name in ["cold", "unopened"] {
+        state.keyspaces.create(name, stored_options(), 3).unwrap();
+    }
+    let set = KeyspaceSet::new(Arc::clone(&default)).with_created(Arc::clone(&cold));
+    let vs = versions_of(&fs, set, state);
+    let load = || manifest::load(&fs, "/db".as_ref()).unwrap().unwrap();
+
+    // `default` writes to log 7 after freezing its MemTable of log 5:
+    // flushing that MemTable, it needs log 7 on, `cold` 4, and the
+    // keyspace not opened keeps its 3.
+    let frozen = freeze(&default, 7);
+    let applied = vs
+        .log_and_apply(&default, |_| flushed(vec![frozen]))
+        .unwrap();
+    assert_eq!(applied.log_number, 3);
+    let stored = load();
+    assert_eq!(stored, *vs.manifest());
+    assert_eq!(stored.log_number, 3);
+    assert_eq!(stored.keyspaces.default_log_number, 7);
+    let logs: Vec<_> = stored
+        .keyspaces
+        .records
+        .iter()
+        .map(|r| r.log_number)
+        .collect();
+    assert_eq!(logs, [4, 3]);
+    assert!(default.current().frozen.is_empty());
+
+    // Once `cold` writes to log 9, its MemTable of log 4 gone, and the
+    // keyspace not opened is gone, the oldest is `default`'s 7.
+    let cold_frozen = freeze(&cold, 9);
+    cold.modify_current(|now| now.with_version(Arc::clone(&now.version), &[cold_frozen]));
+    vs.manifest().keyspaces.remove(2);
+    let applied = vs.log_and_apply(&default, |_| flushed(Vec::new())).unwrap();
+    assert_eq!((applied.log_number, load().log_number), (7, 7));
+    assert_eq!(load().keyspaces.records[0].log_number, 9);
+}
+
+/// Options as a manifest stores them.
+fn stored_options() -> StoredOptions {
+    StoredOptions {
+        memtable_size: 4 << 10,
+        block_size: 4 << 10,
+        bloom_bits_per_key: 10,
+        compression: CompressionType::None,
+        compaction: StoredCompaction::SizeTiered {
+            min_merge_width: 4,
+            max_size_amplification_percent: 200,
+        },
+        memtable_filter: true,
+    }
+}
+
+#[test]
+fn a_dropped_keyspace_is_refused_and_nothing_changes() {
+    let fs = FaultFileSystem::new();
+    let default = keyspace(0, "default", 5);
+    let vs = versions(&fs, KeyspaceSet::new(Arc::clone(&default)));
+    vs.log_and_apply(&default, |_| flushed(Vec::new())).unwrap();
+    let stored = fs.read_all("/db/MANIFEST".as_ref()).unwrap();
+    let state = vs.manifest().clone();
+    let frozen = freeze(&default, 7);
+
+    default.mark_dropped();
+    let err = vs
+        .log_and_apply(&default, |_| {
+            panic!("no edit is made for a dropped keyspace")
+        })
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::KeyspaceDropped { name } if name == "default"),
+        "{err}"
+    );
+    assert_eq!(fs.read_all("/db/MANIFEST".as_ref()).unwrap(), stored);
+    assert_eq!(*vs.manifest(), state);
+    assert!(Arc::ptr_eq(&default.current().frozen[0].memtable, &frozen));
+}
