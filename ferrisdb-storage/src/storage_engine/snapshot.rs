@@ -275,3 +275,7 @@ impl Drop for Snapshot {
         self.inner.snapshots.release(self.timestamp);
     }
 }
+
+#[cfg(test)]
+#[path = "review_snapshot_tests.rs"]
+mod review_tests;
