@@ -30,7 +30,10 @@ fn a_snapshot_read_through_a_handle_dropped_before_it_is_refused() {
     snapshot.keyspaces = Arc::new(snapshot.keyspaces.with_dropped(handle.ks.id()));
 
     // The handle's own reads refuse it ...
-    assert!(matches!(handle.get("k"), Err(Error::KeyspaceDropped { .. })));
+    assert!(matches!(
+        handle.get("k"),
+        Err(Error::KeyspaceDropped { .. })
+    ));
     // ... and so must the snapshot's reads through it.
     let got = snapshot.get_in(&handle, "k");
     assert!(
