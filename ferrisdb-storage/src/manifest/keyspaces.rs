@@ -73,6 +73,11 @@ pub fn check_name(name: &str) -> std::result::Result<(), String> {
             name.len()
         ));
     }
+    if name == "." || name == ".." {
+        return Err(format!(
+            "keyspace name {name:?} names a directory's own entry: pick another"
+        ));
+    }
     if let Some(c) = name.chars().find(|&c| c == '/' || c == '\\') {
         return Err(format!(
             "keyspace name {name:?} holds {c:?}, a path separator"

@@ -252,7 +252,9 @@ impl Snapshot {
     /// read at the snapshot's timestamp, if it was live at the snapshot's
     /// instant (a drop since does not change what that timestamp sees:
     /// compaction keeps what a live snapshot reads); `None` if it was made
-    /// after, when it held nothing the snapshot can see.
+    /// after, when it held nothing the snapshot can see; the
+    /// `KeyspaceDropped` error if it was made after and dropped too, or
+    /// dropped before: the handle is of a dropped keyspace.
     fn view_of(&self, keyspace: &Keyspace) -> Result<Option<Arc<SuperVersion>>> {
         if !Arc::ptr_eq(&keyspace.db.handle.inner, &self.inner) {
             return Err(Error::InvalidArgument(format!(
@@ -266,7 +268,10 @@ impl Snapshot {
         // set is this one.
         let live = self.keyspaces.get(keyspace.ks.id());
         debug_assert!(live.is_none_or(|ks| Arc::ptr_eq(ks, &keyspace.ks)));
-        Ok(live.map(|ks| ks.current()))
+        match live {
+            Some(ks) => Ok(Some(ks.current())),
+            None => keyspace.ks.check_live().map(|()| None),
+        }
     }
 }
 
@@ -277,5 +282,5 @@ impl Drop for Snapshot {
 }
 
 #[cfg(test)]
-#[path = "review_snapshot_tests.rs"]
-mod review_tests;
+#[path = "snapshot_tests.rs"]
+mod tests;

@@ -1,11 +1,11 @@
-//! Review (issue 19): a snapshot read through the handle of a keyspace
-//! dropped before the snapshot was taken.
+//! A snapshot read through the handle of a keyspace dropped before the
+//! snapshot was taken (found by the review of issue 19's groundwork).
 //!
 //! The issue: "Using [a handle] after its keyspace was dropped is an error,
 //! not a panic." A snapshot taken after the drop does not hold the keyspace
-//! (its set is the one of its instant), so `view_of` finds nothing and
-//! `get_in` / `scan_in` answer as for a keyspace made after the snapshot:
-//! empty, `Ok`. The caller cannot tell "dropped" from "empty".
+//! (its set is the one of its instant); `view_of` answered as for a keyspace
+//! made after the snapshot, empty and `Ok`, so the caller could not tell
+//! "dropped" from "empty". It now checks the handle.
 
 use std::sync::Arc;
 

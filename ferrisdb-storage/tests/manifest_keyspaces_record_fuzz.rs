@@ -1,4 +1,4 @@
-//! Review (issue 19): the manifest's keyspaces record, attacked.
+//! The manifest's keyspaces record, attacked.
 //!
 //! Random keyspaces states, with edge values, round trip through
 //! `ManifestState::encode` and `decode`; every truncation and byte mutation

@@ -1,4 +1,5 @@
-//! Review (issue 19): keyspace names.
+//! Regression (found by the review of issue 19): `.` and `..` were valid
+//! keyspace names.
 //!
 //! `manifest::check_name` documents that a valid name "can name a directory
 //! or appear in a message as it is". `.` and `..` pass the check (no
