@@ -2,8 +2,7 @@
 //! engine's own methods do: its writes are the engine's reads and the other
 //! way round, its batches (`put_in`, `delete_in`) commit atomically with one
 //! timestamp, and a snapshot's `get_in` and `scan_in` see the snapshot's
-//! instant. A handle of another database is refused, and names other than
-//! `default` are refused for now.
+//! instant. A handle of another database is refused.
 
 use std::sync::Arc;
 
@@ -226,23 +225,4 @@ fn a_handle_of_another_database_is_refused_and_nothing_is_written() {
     let db = open(&fs);
     assert!(matches!(db.write(&stale), Err(Error::InvalidArgument(_))));
     assert_eq!(db.get("s").unwrap(), None);
-}
-
-#[test]
-fn names_other_than_default_are_refused_for_now() {
-    let db = StorageEngine::open(StorageConfig {
-        file_system: Arc::new(FaultFileSystem::new()),
-        ..StorageConfig::new("/db")
-    })
-    .unwrap();
-    for name in ["users", "log", "DEFAULT"] {
-        let err = db.keyspace(name).unwrap_err();
-        assert!(matches!(err, Error::InvalidArgument(_)), "{name}: {err}");
-        assert!(
-            err.to_string()
-                .contains("keyspaces other than default are not supported yet"),
-            "{err}"
-        );
-    }
-    assert_eq!(db.keyspaces(), ["default"]);
 }

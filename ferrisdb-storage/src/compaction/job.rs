@@ -62,8 +62,10 @@ pub(crate) struct CompactionDone {
 ///
 /// # Errors
 ///
-/// The I/O error of a merge or of writing the manifest, or [`Error::Closed`]
-/// when `context.stop` stopped a merge. The current version stays then. A
+/// The I/O error of a merge or of writing the manifest, [`Error::Closed`]
+/// when `context.stop` stopped a merge, or [`Error::KeyspaceDropped`] when
+/// the keyspace was dropped meanwhile (its new tables are deleted then:
+/// no manifest will list them). The current version stays then. A
 /// merge that fails deletes its outputs; once they are written, a failed
 /// manifest write leaves them, since the new manifest, listing them, may be
 /// in place: the next `open` removes them if it is not.
@@ -86,11 +88,18 @@ pub(crate) fn run(
             done.bytes_read = tables.iter().map(|t| t.record.file_size).sum();
             let outputs = merge(context, &base, &tables, &inputs, *output_level)?;
             done.bytes_written = outputs.iter().map(|t| t.record.file_size).sum();
+            let made = outputs.clone();
             versions
                 .log_and_apply(ks, |_| VersionEdit::Replaced {
                     inputs,
                     outputs,
                     level: *output_level,
+                })
+                .inspect_err(|error| {
+                    if matches!(error, Error::KeyspaceDropped { .. }) {
+                        // No manifest lists them, nor ever will.
+                        made.iter().for_each(|table| table.mark_obsolete());
+                    }
                 })?
                 .removed
         }

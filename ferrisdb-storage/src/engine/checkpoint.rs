@@ -9,21 +9,6 @@ use crate::wal;
 use crate::{Error, Result};
 
 impl Inner {
-    /// Freezes the active MemTable (if it holds anything) and waits until
-    /// every frozen MemTable is in a table.
-    pub(crate) fn flush_all(&self) -> Result<()> {
-        self.check_background()?;
-        let ks = &self.default;
-        {
-            let mut state = lock(&self.write);
-            let current = ks.current();
-            if !current.active.is_empty() {
-                self.freeze(&mut state, ks, &current, 0)?;
-            }
-        }
-        self.wait_for_background(ks, |now| !now.frozen.is_empty())
-    }
-
     /// Writes a consistent copy of the database into `target`.
     ///
     /// Writers are held off and the set of tables is frozen while the copy is

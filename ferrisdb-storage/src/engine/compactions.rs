@@ -7,26 +7,30 @@
 //!
 //! ```text
 //! compaction thread                        (background_threads of them)
-//!   wait until a strategy picks something for idle tables
+//!   wait until a keyspace's strategy picks something for idle tables
+//!     (the keyspaces take turns)
 //!   mark the inputs busy
 //!   run it (compaction::run): merge, move or drop, then install the result
 //!   mark the inputs idle again
 //! ```
 
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
 use super::stats::Counters;
-use super::{lock, Inner};
-use crate::compaction::{self, CompactionChoice, CompactionContext};
-use crate::{Error, Result};
+use super::{lock, Background, Inner};
+use crate::compaction::{self, CompactionChoice, CompactionContext, CompactionStrategy};
+use crate::config::StrategyOptions;
+use crate::versions::KeyspaceVersions;
+use crate::{Error, KeyspaceId, Result, DEFAULT_KEYSPACE_ID};
 
 impl Inner {
     /// A compaction thread: run compactions until shutdown or failure.
     pub(crate) fn run_compaction_thread(self: Arc<Self>) {
-        while let Some(choice) = self.next_compaction() {
-            let result = self.compact_choice(&choice);
+        while let Some((ks, choice)) = self.next_compaction() {
+            let result = self.compact_choice(&ks, &choice);
             self.finish_compaction(&choice);
             match result {
                 Ok(()) => {}
@@ -42,8 +46,10 @@ impl Inner {
         }
     }
 
-    /// Waits for work and claims its tables; `None` at shutdown.
-    fn next_compaction(&self) -> Option<CompactionChoice> {
+    /// Waits for work and claims its tables; `None` at shutdown. The
+    /// keyspaces take turns: the search starts, each time, after the one
+    /// that was picked last.
+    fn next_compaction(&self) -> Option<(Arc<KeyspaceVersions>, CompactionChoice)> {
         self.wait_background(|background| {
             if background.stopped().is_some() {
                 return Some(None);
@@ -51,15 +57,48 @@ impl Inner {
             if background.manual_compaction || self.config.disable_auto_compactions {
                 return None;
             }
-            let levels = self.default.current().version.level_records();
-            let choice = self.strategy.pick(&levels, &background.busy);
-            if choice == CompactionChoice::Nothing {
-                return None;
+            let keyspaces = self.versions.keyspaces();
+            let count = keyspaces.len();
+            let start = background.next_pick % count;
+            for (turn, ks) in keyspaces.iter().cycle().skip(start).take(count).enumerate() {
+                let levels = ks.current().version.level_records();
+                let Background {
+                    strategies, busy, ..
+                } = &mut *background;
+                let choice = self.with_strategy(strategies, ks, |s| s.pick(&levels, busy));
+                if choice == CompactionChoice::Nothing {
+                    continue;
+                }
+                background.next_pick = start + turn + 1;
+                background.busy.extend(choice.tables());
+                background.compactions_running += 1;
+                return Some(Some((Arc::clone(ks), choice)));
             }
-            background.busy.extend(choice.tables());
-            background.compactions_running += 1;
-            Some(Some(choice))
+            None
         })
+    }
+
+    /// Calls `use_it` with the compaction strategy of keyspace `ks`:
+    /// `default`'s is the engine's; another's is built from its options the
+    /// first time and again whenever they change, and kept in `strategies`
+    /// meanwhile (a strategy keeps state between picks).
+    fn with_strategy<T>(
+        &self,
+        strategies: &mut HashMap<KeyspaceId, (StrategyOptions, Box<dyn CompactionStrategy>)>,
+        ks: &KeyspaceVersions,
+        use_it: impl FnOnce(&dyn CompactionStrategy) -> T,
+    ) -> T {
+        if ks.id() == DEFAULT_KEYSPACE_ID {
+            return use_it(self.strategy.as_ref());
+        }
+        let options = ks.settings().strategy;
+        let (built_from, strategy) = strategies
+            .entry(ks.id())
+            .or_insert_with(|| (options, compaction::strategy_for(&options)));
+        if *built_from != options {
+            (*built_from, *strategy) = (options, compaction::strategy_for(&options));
+        }
+        use_it(strategy.as_ref())
     }
 
     fn finish_compaction(&self, choice: &CompactionChoice) {
@@ -71,9 +110,9 @@ impl Inner {
         self.background_changed.notify_all();
     }
 
-    /// Compacts everything into the deepest level, in the caller's thread,
-    /// once running compactions are done; background compactions wait
-    /// meanwhile.
+    /// Compacts every keyspace into its deepest level, in the caller's
+    /// thread, once running compactions are done; background compactions
+    /// wait meanwhile.
     pub(crate) fn compact_all(&self) -> Result<()> {
         self.flush_all()?;
         self.wait_background(|background| {
@@ -88,8 +127,14 @@ impl Inner {
             Some(Ok(()))
         })?;
 
-        let levels = self.default.current().version.level_records();
-        let result = self.compact_choice(&self.strategy.full(&levels));
+        let result = self.versions.keyspaces().iter().try_for_each(|ks| {
+            let levels = ks.current().version.level_records();
+            let choice = {
+                let mut background = lock(&self.background);
+                self.with_strategy(&mut background.strategies, ks, |s| s.full(&levels))
+            };
+            self.compact_choice(ks, &choice)
+        });
 
         lock(&self.background).manual_compaction = false;
         self.notify_background();
@@ -105,43 +150,59 @@ impl Inner {
         })
     }
 
-    /// Waits until no MemTable waits for a flush, no compaction runs and the
-    /// strategy finds nothing to do; with `disable_auto_compactions`, no
-    /// compaction is ever started in the background, so only the first two
-    /// (as RocksDB's `WaitForCompact`).
+    /// Waits until no MemTable of any keyspace waits for a flush, no dropped
+    /// keyspace waits to be let go of, no compaction runs and no keyspace's
+    /// strategy finds anything to do; with `disable_auto_compactions`, no
+    /// compaction is ever started in the background, so only the first
+    /// three (as RocksDB's `WaitForCompact`).
     pub(crate) fn wait_until_quiet(&self) -> Result<()> {
         self.wait_background(|background| {
             // After a close has begun, the work left will never be done.
             if let Some(stop) = background.stopped() {
                 return Some(Err(stop));
             }
-            let current = self.default.current();
-            let quiet = background.compactions_running == 0
-                && current.frozen.is_empty()
-                && (background.manual_compaction
-                    || self.config.disable_auto_compactions
-                    || !self
-                        .strategy
-                        .needs_compaction(&current.version.level_records()));
+            if background.compactions_running > 0 || !background.dropped.is_empty() {
+                return None;
+            }
+            let picking = !background.manual_compaction && !self.config.disable_auto_compactions;
+            let keyspaces = self.versions.keyspaces();
+            let quiet = keyspaces.iter().all(|ks| {
+                let current = ks.current();
+                current.frozen.is_empty()
+                    && (!picking
+                        || !self.with_strategy(&mut background.strategies, ks, |s| {
+                            s.needs_compaction(&current.version.level_records())
+                        }))
+            });
             quiet.then_some(Ok(()))
         })
     }
 
-    /// Carries out one choice, and counts it.
-    pub(crate) fn compact_choice(&self, choice: &CompactionChoice) -> Result<()> {
+    /// Carries out one choice for keyspace `ks`, and counts it. One whose
+    /// keyspace was dropped meanwhile changes nothing (its new tables are
+    /// deleted) and is no failure.
+    pub(crate) fn compact_choice(
+        &self,
+        ks: &Arc<KeyspaceVersions>,
+        choice: &CompactionChoice,
+    ) -> Result<()> {
         if *choice == CompactionChoice::Nothing {
             return Ok(());
         }
         let started = Instant::now();
         let context = CompactionContext {
             versions: &self.versions,
-            keyspace: &self.default,
+            keyspace: ks,
             target_file_size: self.config.target_file_size,
             snapshots: self.snapshots.timestamps(),
             rate_limiter: self.rate_limiter.as_ref(),
             stop: &self.stopping,
         };
-        let done = compaction::run(choice, &context)?;
+        let done = match compaction::run(choice, &context) {
+            Ok(done) => done,
+            Err(Error::KeyspaceDropped { .. }) => return Ok(()),
+            Err(error) => return Err(error),
+        };
         Counters::add(&self.counters.compaction_bytes_read, done.bytes_read);
         Counters::add(&self.counters.compaction_bytes, done.bytes_written);
         Counters::add(&self.counters.compactions, 1);

@@ -1,9 +1,12 @@
 //! Flushing: frozen MemTables become level-0 tables.
 //!
-//! One background thread waits for frozen MemTables and writes the oldest one
-//! out as a table. Oldest first matters: the manifest's `log_number` says
-//! "every log below this is in tables", which is only true if MemTables are
-//! flushed in the order they were frozen.
+//! One background thread waits for frozen MemTables, of any keyspace, and
+//! writes the oldest one (the one whose first log is the oldest) out as a
+//! table. Oldest first matters: a keyspace's log number says "every log
+//! below this is in its tables", which is only true if its MemTables are
+//! flushed in the order they were frozen; across keyspaces, it lets the
+//! oldest log go first. The same thread lets go of dropped keyspaces' files
+//! (`keyspaces.rs`).
 //!
 //! A flush makes its table durable before anything depends on it:
 //!
@@ -22,11 +25,11 @@
 use std::sync::Arc;
 
 use super::stats::Counters;
-use super::Inner;
+use super::{lock, Inner};
 use crate::memtable::MemTable;
-use crate::versions::{KeyspaceVersions, Table, TableOutput, VersionEdit};
+use crate::versions::{Frozen, KeyspaceVersions, Table, TableOutput, VersionEdit};
 use crate::wal;
-use crate::Result;
+use crate::{Error, Result};
 
 impl Inner {
     /// Writes `memtable`, of keyspace `ks`, to a new level-0 table and opens
@@ -61,24 +64,42 @@ impl Inner {
         Ok(table)
     }
 
-    /// Flushes the oldest frozen MemTable, if there is one. Returns whether
-    /// there was.
+    /// Flushes the oldest frozen MemTable of any keyspace (the one whose
+    /// first log is the oldest), if there is one. Returns whether there
+    /// was.
+    ///
+    /// A keyspace dropped while its MemTable is written gets no table: the
+    /// table is deleted, and that is no failure.
     pub(crate) fn flush_oldest(&self) -> Result<bool> {
-        let ks = &self.default;
-        let Some(oldest) = ks.current().frozen.last().cloned() else {
+        let Some((ks, oldest)) = self.oldest_frozen() else {
             return Ok(false);
         };
-        let _span = tracing::info_span!("flush", log = oldest.log_number).entered();
-        let table = self.write_table(ks, &oldest.memtable)?;
+        let _span =
+            tracing::info_span!("flush", log = oldest.log_number, keyspace = ks.id()).entered();
+        let table = self.write_table(&ks, &oldest.memtable)?;
 
         // Every log from the next newer MemTable on is still needed, which
         // `log_and_apply` works out. Writers may freeze more MemTables
         // meanwhile; they go in front, so the one just newer than `oldest`
         // does not change.
-        let applied = self.versions.log_and_apply(ks, |_| VersionEdit::Flushed {
+        let applied = self.versions.log_and_apply(&ks, |_| VersionEdit::Flushed {
             tables: vec![Arc::clone(&table)],
             memtables: vec![Arc::clone(&oldest.memtable)],
-        })?;
+        });
+        let applied = match applied {
+            Ok(applied) => applied,
+            Err(Error::KeyspaceDropped { .. }) => {
+                // No manifest lists the table, nor ever will.
+                table.mark_obsolete();
+                tracing::info!(
+                    table = table.record.file_number,
+                    "dropped keyspace: table deleted"
+                );
+                self.notify_background();
+                return Ok(true);
+            }
+            Err(error) => return Err(error),
+        };
 
         Counters::add(&self.counters.flushes, 1);
         tracing::info!(
@@ -90,6 +111,57 @@ impl Inner {
         self.delete_logs_below(applied.log_number);
         self.notify_background();
         Ok(true)
+    }
+
+    /// The live keyspace whose oldest frozen MemTable begins in the oldest
+    /// log, and that MemTable. Flushing it first lets the oldest log go
+    /// first; within a keyspace, MemTables are flushed in the order they
+    /// were frozen, which its log number relies on.
+    fn oldest_frozen(&self) -> Option<(Arc<KeyspaceVersions>, Frozen)> {
+        let keyspaces = self.versions.keyspaces();
+        keyspaces
+            .iter()
+            .filter_map(|ks| {
+                let oldest = ks.current().frozen.last().cloned()?;
+                Some((Arc::clone(ks), oldest))
+            })
+            .min_by_key(|(_, frozen)| frozen.log_number)
+    }
+
+    /// Whether any live keyspace has a frozen MemTable waiting.
+    pub(crate) fn any_frozen(&self) -> bool {
+        self.versions
+            .keyspaces()
+            .iter()
+            .any(|ks| !ks.current().frozen.is_empty())
+    }
+
+    /// Freezes the active MemTable of every live keyspace that holds
+    /// anything, and waits until every frozen MemTable of those keyspaces is
+    /// in a table (or the keyspace was dropped).
+    pub(crate) fn flush_all(&self) -> Result<()> {
+        self.check_background()?;
+        let keyspaces = {
+            let mut state = lock(&self.write);
+            // Under `write`: no keyspace is created or dropped meanwhile.
+            let keyspaces = self.versions.keyspaces();
+            for ks in keyspaces.iter() {
+                let current = ks.current();
+                if !current.active.is_empty() {
+                    self.freeze(&mut state, ks, &current, 0)?;
+                }
+            }
+            keyspaces
+        };
+        self.wait_background(|background| {
+            if let Some(stop) = background.stopped() {
+                return Some(Err(stop));
+            }
+            let flushed = keyspaces
+                .iter()
+                .all(|ks| ks.is_dropped() || ks.current().frozen.is_empty());
+            flushed.then_some(Ok(()))
+        })
     }
 
     /// Deletes the write-ahead logs numbered below `log_number`. A failure
@@ -109,7 +181,8 @@ impl Inner {
         }
     }
 
-    /// The background thread: flush frozen MemTables until shutdown. A
+    /// The background thread: flush frozen MemTables, and let go of
+    /// dropped keyspaces' files, until shutdown. A
     /// failure is recorded and stops the thread; writes are refused from then
     /// on, and reopening the database retries from the logs.
     pub(crate) fn run_flush_thread(self: Arc<Self>) {
@@ -118,11 +191,12 @@ impl Inner {
                 if background.stopped().is_some() {
                     return Some(false);
                 }
-                (!self.default.current().frozen.is_empty()).then_some(true)
+                (!background.dropped.is_empty() || self.any_frozen()).then_some(true)
             });
             if !has_work {
                 return;
             }
+            self.purge_dropped();
             if let Err(error) = self.flush_oldest() {
                 self.set_background_error(error);
                 return;

@@ -4,7 +4,10 @@
 //! state and the paths through it, one file each:
 //!
 //! - `write.rs`: the write path (timestamps, WAL, MemTable, making room);
-//! - `flush.rs`: the background thread that turns frozen MemTables into tables;
+//! - `flush.rs`: the background thread that turns frozen MemTables into
+//!   tables, of every keyspace, oldest log first;
+//! - `keyspaces.rs`: creating, changing and dropping keyspaces, and letting
+//!   go of a dropped one's files;
 //! - `directory.rs`: whether a directory holds a database, and making a new
 //!   one;
 //! - `recovery.rs`: opening a database, checking the manifest against the
@@ -58,6 +61,7 @@ mod checkpoint;
 mod compactions;
 mod directory;
 mod flush;
+mod keyspaces;
 mod leftovers;
 mod recovery;
 mod replay;
@@ -67,17 +71,18 @@ pub(crate) mod snapshots;
 pub mod stats;
 mod write;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use crate::compaction::{CompactionStrategy, RateLimiter};
+use crate::config::StrategyOptions;
 use crate::fs::SharedFileSystem;
 use crate::sstable::BlockCache;
 use crate::versions::{KeyspaceVersions, SuperVersion, VersionSet};
 use crate::wal::{WalPosition, WalWriter};
-use crate::{Error, Result, StorageConfig, Timestamp};
+use crate::{Error, KeyspaceId, Result, StorageConfig, Timestamp};
 
 pub(crate) use crate::lock::lock;
 pub(crate) use recovery::open;
@@ -111,6 +116,16 @@ pub(crate) struct Background {
     pub(crate) compactions_running: usize,
     /// A manual compaction runs; background compactions wait.
     pub(crate) manual_compaction: bool,
+    /// Keyspaces dropped whose files the flush thread has not let go of
+    /// yet (`keyspaces.rs`, `purge_dropped`).
+    pub(crate) dropped: Vec<Arc<KeyspaceVersions>>,
+    /// The compaction strategy of each keyspace but `default` (whose is
+    /// `Inner::strategy`), with the options it was built from: rebuilt when
+    /// the keyspace's options change (`compactions.rs`).
+    pub(crate) strategies: HashMap<KeyspaceId, (StrategyOptions, Box<dyn CompactionStrategy>)>,
+    /// Where the next compaction pick starts in the keyspaces, so each gets
+    /// its turn.
+    pub(crate) next_pick: usize,
 }
 
 impl Background {

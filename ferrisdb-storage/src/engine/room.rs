@@ -3,12 +3,14 @@
 //! too many frozen MemTables or level-0 tables wait for the background.
 //!
 //! The engine owns its logs' numbering and rotation; the log writer only
-//! appends. Each log holds the writes of exactly one MemTable: a MemTable is
-//! full when the next record would take it past its size, or its log past
-//! `StorageConfig::wal_max_file_size`, and a new log starts with every new
-//! MemTable ([`Inner::start_new_log`] is the one place it happens). So a
-//! log is deleted as soon as its one MemTable is flushed, and recovery never
-//! has to split a log between MemTables.
+//! appends. A MemTable is full when the next record would take it past its
+//! size, or its log past `StorageConfig::wal_max_file_size`, and a new log
+//! starts with every freeze ([`Inner::start_new_log`] is the one place it
+//! happens). So each MemTable's writes begin in a log of their own, and with
+//! one keyspace each log holds the writes of exactly one MemTable: a log is
+//! deleted as soon as its one MemTable is flushed. With several keyspaces
+//! the logs are shared: a MemTable spans several logs when another keyspace
+//! froze meanwhile, and a log goes once every keyspace flushed past it.
 //!
 //! Called by the write path (`write.rs`) under the write mutex; the rules
 //! are RocksDB's: past `level0_slowdown_writes_trigger` each write is delayed
@@ -93,10 +95,18 @@ impl Inner {
             if fits {
                 break current;
             }
+            if active.is_empty() && log_full {
+                // Other keyspaces' writes filled the log: continue in a new
+                // one, which this keyspace's empty MemTable begins in.
+                // (With one keyspace an empty MemTable's log holds no
+                // records, so it is never full.)
+                let log_number = self.start_new_log(state)?;
+                ks.modify_current(|now| now.with_active_log(log_number));
+                continue;
+            }
             if active.is_empty() {
                 // A batch larger than a whole MemTable: give it a MemTable of
-                // its own size rather than freezing an empty one. (An empty
-                // MemTable's log holds no records, so it is never full.)
+                // its own size rather than freezing an empty one.
                 let filter = ks.settings().memtable_filter;
                 let big = Arc::new(MemTable::with_filter(needed, filter));
                 ks.modify_current(|now| now.with_active(big));

@@ -6,14 +6,16 @@
 //!
 //! Almost every batch writes one keyspace: [`Routing::One`] holds it
 //! without allocating, so a single-keyspace write pays only a comparison of
-//! ids per entry. Only `default` is live yet: an entry of any other id is
-//! refused before anything is logged.
+//! ids per entry, and `default` is resolved without a lookup. An entry of a
+//! keyspace that is not live (dropped, or never made) is refused before
+//! anything is logged.
 
-use std::sync::Arc;
+use std::borrow::Cow;
+use std::sync::{Arc, MutexGuard};
 
-use super::Inner;
+use super::{Inner, WriteState};
 use crate::memtable::{InsertError, MemTable};
-use crate::versions::KeyspaceVersions;
+use crate::versions::{KeyspaceSet, KeyspaceVersions, SuperVersion};
 use crate::write_batch::entries::EntryIn;
 use crate::write_batch::Entries;
 use crate::{Error, KeyspaceId, Result, Timestamp, WriteBatch, DEFAULT_KEYSPACE_ID};
@@ -83,44 +85,132 @@ impl Inner {
         Ok(())
     }
 
-    /// The live keyspace a batch routed as `routing` writes, and the bytes
-    /// its entries take in the keyspace's MemTable.
+    /// The live keyspaces a batch routed as `routing` writes, each with the
+    /// bytes its entries take in the keyspace's MemTable.
+    ///
+    /// `default` is taken from `Inner::default`, so a batch of only its keys
+    /// looks nothing up. Any other id is looked up in the set of keyspaces,
+    /// which only a create or a drop changes, each under the `write` mutex:
+    /// REQUIRES that the caller holds it, so the keyspaces stay live until
+    /// the batch is in their MemTables.
     ///
     /// # Errors
     ///
-    /// For an entry of a keyspace that is not live (only `default` is yet):
+    /// For an entry of a keyspace that is not live:
     /// [`Error::KeyspaceDropped`] for an id given out and dropped since,
     /// [`Error::KeyspaceNotFound`] for one never given out. Nothing is
     /// logged.
-    pub(crate) fn resolve(&self, routing: &Routing) -> Result<(&Arc<KeyspaceVersions>, usize)> {
+    pub(crate) fn resolve(&self, routing: &Routing) -> Result<Targets<'_>> {
         match *routing {
-            Routing::One(DEFAULT_KEYSPACE_ID, bytes) => Ok((&self.default, bytes)),
-            Routing::One(keyspace, _) => Err(self.not_live(keyspace)),
+            Routing::One(DEFAULT_KEYSPACE_ID, bytes) => {
+                Ok(Targets::One(Cow::Borrowed(&self.default), bytes))
+            }
+            Routing::One(id, bytes) => {
+                let keyspaces = self.versions.keyspaces();
+                Ok(Targets::One(Cow::Owned(live(&keyspaces, id)?), bytes))
+            }
             Routing::Many(ref targets) => {
-                let other = targets
+                let keyspaces = self.versions.keyspaces();
+                let targets = targets
                     .iter()
-                    .map(|&(id, _)| id)
-                    .find(|&id| id != DEFAULT_KEYSPACE_ID);
-                Err(self.not_live(other.unwrap_or(DEFAULT_KEYSPACE_ID)))
+                    .map(|&(id, bytes)| Ok((live(&keyspaces, id)?, bytes)))
+                    .collect::<Result<_>>()?;
+                Ok(Targets::Many(targets))
             }
         }
     }
 
-    /// The error for an entry of keyspace `id`, which is not live.
-    fn not_live(&self, id: KeyspaceId) -> Error {
-        let keyspaces = self.versions.keyspaces();
-        debug_assert!(
-            id != DEFAULT_KEYSPACE_ID && keyspaces.get(id).is_none(),
-            "keyspace {id} is live"
-        );
-        // A batch holds ids, not names.
-        let name = format!("#{id}");
-        if keyspaces.is_dropped(id) {
-            Error::KeyspaceDropped { name }
-        } else {
-            Error::KeyspaceNotFound { name }
+    /// Makes room for a batch of `payload_len` bytes in the active MemTable
+    /// of each of `targets` (see `make_room`), and returns the super
+    /// versions whose active MemTables take it.
+    ///
+    /// Making room in one keyspace may start a new log; a MemTable of
+    /// another made room for before keeps taking writes in the new log, as
+    /// any MemTable may (only a writer, under `write`, replaces one).
+    pub(crate) fn make_rooms(
+        &self,
+        state: &mut MutexGuard<'_, WriteState>,
+        targets: &Targets<'_>,
+        payload_len: usize,
+    ) -> Result<Rooms> {
+        match targets {
+            Targets::One(ks, needed) => Ok(Rooms::One(self.make_room(
+                state,
+                ks,
+                *needed,
+                payload_len,
+            )?)),
+            Targets::Many(targets) => {
+                let mut rooms = Vec::with_capacity(targets.len());
+                for (ks, needed) in targets {
+                    let current = self.make_room(state, ks, *needed, payload_len)?;
+                    rooms.push((ks.id(), current));
+                }
+                Ok(Rooms::Many(rooms))
+            }
         }
     }
+}
+
+/// The live keyspaces a batch writes, from [`Inner::resolve`], each with the
+/// bytes its entries take.
+#[derive(Debug)]
+pub(crate) enum Targets<'a> {
+    /// One keyspace (`default` borrowed from the engine, with no lookup).
+    One(Cow<'a, Arc<KeyspaceVersions>>, usize),
+    /// Several, each once.
+    Many(Vec<(Arc<KeyspaceVersions>, usize)>),
+}
+
+/// The super versions whose active MemTables take a batch, from
+/// [`Inner::make_rooms`].
+#[derive(Debug)]
+pub(crate) enum Rooms {
+    /// The one keyspace's.
+    One(Arc<SuperVersion>),
+    /// Each keyspace's, by id.
+    Many(Vec<(KeyspaceId, Arc<SuperVersion>)>),
+}
+
+impl Rooms {
+    /// Inserts every one of `entries` at `timestamp` into its keyspace's
+    /// active MemTable ([`apply_routed`]); a batch of one keyspace pays no
+    /// lookup per entry.
+    ///
+    /// # Errors
+    ///
+    /// As [`apply_routed`].
+    pub(crate) fn apply(&self, entries: Entries<'_>, timestamp: Timestamp) -> Result<()> {
+        match self {
+            Rooms::One(current) => apply_routed(entries, timestamp, |_| &current.active),
+            Rooms::Many(rooms) => apply_routed(entries, timestamp, |id| {
+                let (_, current) = rooms
+                    .iter()
+                    .find(|(room, _)| *room == id)
+                    .expect("every keyspace of the batch was resolved");
+                &current.active
+            }),
+        }
+    }
+}
+
+/// The live keyspace `id` of `keyspaces`.
+///
+/// # Errors
+///
+/// [`Error::KeyspaceDropped`] for an id given out and dropped since,
+/// [`Error::KeyspaceNotFound`] for one never given out; a batch holds ids,
+/// not names, so the error names the id.
+fn live(keyspaces: &KeyspaceSet, id: KeyspaceId) -> Result<Arc<KeyspaceVersions>> {
+    if let Some(ks) = keyspaces.get(id) {
+        return Ok(Arc::clone(ks));
+    }
+    let name = format!("#{id}");
+    Err(if keyspaces.is_dropped(id) {
+        Error::KeyspaceDropped { name }
+    } else {
+        Error::KeyspaceNotFound { name }
+    })
 }
 
 /// The bytes `entries` will take in a MemTable, whatever their keyspaces.

@@ -54,7 +54,7 @@ use std::io;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use super::routing::{apply_routed, Routing};
+use super::routing::Routing;
 use super::stats::Counters;
 use super::{lock, Inner};
 use crate::filename::MANIFEST_FILE_NAME;
@@ -90,8 +90,8 @@ impl Inner {
             self.publish_durable(last);
             return Ok(last);
         }
-        let (ks, needed) = self.resolve(&routing)?;
-        let current = self.make_room(&mut state, ks, needed, batch.approximate_size())?;
+        let targets = self.resolve(&routing)?;
+        let rooms = self.make_rooms(&mut state, &targets, batch.approximate_size())?;
         let timestamp = self.next_timestamp(state.last_timestamp)?;
         // The batch's own bytes, after a header on the stack: the record is
         // not re-encoded, and copied once, into the log's buffer.
@@ -109,7 +109,7 @@ impl Inner {
         // The log holds the record from here on: its timestamp is used up
         // whatever happens next, so no later record reuses it.
         state.last_timestamp = timestamp;
-        if let Err(error) = apply_routed(batch.entries(), timestamp, |_| &current.active) {
+        if let Err(error) = rooms.apply(batch.entries(), timestamp) {
             // The log and the MemTable disagree; a reopen replays the log.
             self.set_background_error(Error::InvalidArgument(format!(
                 "a logged write could not be applied to the MemTable ({error}); reopen the \

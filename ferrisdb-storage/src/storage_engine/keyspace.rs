@@ -18,7 +18,7 @@ use super::StorageEngine;
 use crate::engine::Inner;
 use crate::iterator::scan::Scan;
 use crate::versions::KeyspaceVersions;
-use crate::{ReadOptions, Result, Slice, Timestamp, WriteBatch, WriteOptions};
+use crate::{ReadOptions, Result, Slice, TableRecord, Timestamp, WriteBatch, WriteOptions};
 
 /// A handle to one keyspace of a database, from
 /// [`StorageEngine::keyspace`].
@@ -63,6 +63,14 @@ impl Keyspace {
     /// The keyspace's name.
     pub fn name(&self) -> &str {
         self.ks.name()
+    }
+
+    /// Every live table of this keyspace as the manifest records it, in
+    /// read order: level 0 newest first, then each deeper level by key (as
+    /// [`StorageEngine::live_tables`] lists `default`'s). After a drop or
+    /// a close, the tables the keyspace had then.
+    pub fn live_tables(&self) -> Vec<TableRecord> {
+        self.ks.current().version.records()
     }
 
     /// The engine of the keyspace's database, unless the keyspace was

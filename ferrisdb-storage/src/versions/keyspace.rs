@@ -89,6 +89,20 @@ impl KeyspaceVersions {
         *self.settings.read().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Makes the keyspace's new MemTables and tables with `settings` (its
+    /// tables still recording its id).
+    ///
+    /// REQUIRES: the manifest lock is held, and the manifest holds the
+    /// options `settings` come from.
+    pub(crate) fn set_settings(&self, settings: KeyspaceSettings) {
+        let table = TableOptions {
+            keyspace: self.id,
+            ..settings.table
+        };
+        let mut guard = self.settings.write().unwrap_or_else(|p| p.into_inner());
+        *guard = KeyspaceSettings { table, ..settings };
+    }
+
     /// The current super version.
     pub(crate) fn current(&self) -> Arc<SuperVersion> {
         let guard = self.current.read().unwrap_or_else(|p| p.into_inner());
@@ -131,10 +145,6 @@ impl KeyspaceVersions {
     ///
     /// REQUIRES: the manifest lock is held, and the manifest without the
     /// keyspace is durable.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "dropping a keyspace calls it; only tests do yet")
-    )]
     pub(crate) fn mark_dropped(&self) {
         // Release: see `is_dropped`.
         self.dropped.store(true, Ordering::Release);

@@ -40,10 +40,6 @@ impl KeyspaceSet {
     ///
     /// REQUIRES: `keyspace` has the id [`next_id`](Self::next_id) and a name
     /// no live keyspace has.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "creating a keyspace calls it; only tests do yet")
-    )]
     pub(crate) fn with_created(&self, keyspace: Arc<KeyspaceVersions>) -> Self {
         debug_assert_eq!(keyspace.id(), self.next_id);
         debug_assert!(self.named(keyspace.name()).is_none());
@@ -56,10 +52,6 @@ impl KeyspaceSet {
     }
 
     /// This set without keyspace `id`; its id is not given out again.
-    #[cfg_attr(
-        not(test),
-        expect(dead_code, reason = "dropping a keyspace calls it; only tests do yet")
-    )]
     pub(crate) fn with_dropped(&self, id: KeyspaceId) -> Self {
         let mut next = self.clone();
         if let Some(dropped) = next.by_id.remove(&id) {
@@ -99,8 +91,13 @@ impl KeyspaceSet {
         names
     }
 
+    /// How many keyspaces are live (at least 1: `default`).
+    pub(crate) fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
     /// The live keyspaces, by id.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Arc<KeyspaceVersions>> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Arc<KeyspaceVersions>> + Clone {
         self.by_id.values()
     }
 

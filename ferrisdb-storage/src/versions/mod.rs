@@ -18,6 +18,8 @@
 //!   settings, and its current super version);
 //! - `keyspace_set.rs`: the [`KeyspaceSet`], the live keyspaces by id and
 //!   by name, replaced whole when one is made or dropped;
+//! - `keyspace_lifecycle.rs`: creating a keyspace, changing its options and
+//!   dropping it, each one durable manifest write;
 //! - `version_set.rs`: the [`VersionSet`], the one owner of the keyspaces,
 //!   the manifest and the file numbers, and
 //!   [`VersionSet::log_and_apply`], through which every change goes;
@@ -29,6 +31,7 @@
 mod cursors;
 mod edit;
 pub(crate) mod keyspace;
+mod keyspace_lifecycle;
 mod keyspace_set;
 pub(crate) mod output;
 mod super_version;
@@ -42,7 +45,7 @@ pub(crate) use edit::VersionEdit;
 pub(crate) use keyspace::{KeyspaceSettings, KeyspaceVersions};
 pub(crate) use keyspace_set::KeyspaceSet;
 pub(crate) use output::TableOutput;
-pub(crate) use super_version::SuperVersion;
+pub(crate) use super_version::{Frozen, SuperVersion};
 pub(crate) use table::Table;
 pub(crate) use table_cache::TableCache;
 pub(crate) use version::{any_covers, older_tables, ranges_meet, Version};

@@ -72,6 +72,19 @@ impl SuperVersion {
         }
     }
 
+    /// This one with its (empty) active MemTable taking writes in log
+    /// `log`, a newer one.
+    pub(crate) fn with_active_log(&self, log: u64) -> Self {
+        debug_assert!(self.active.is_empty(), "moved a MemTable holding writes");
+        debug_assert!(log >= self.active_log, "moved a MemTable to an older log");
+        SuperVersion {
+            active: Arc::clone(&self.active),
+            active_log: log,
+            frozen: self.frozen.clone(),
+            version: Arc::clone(&self.version),
+        }
+    }
+
     /// This one with `version` for its tables, and without the frozen
     /// MemTables in `flushed`, whose data `version` now holds.
     pub(crate) fn with_version(&self, version: Arc<Version>, flushed: &[Arc<MemTable>]) -> Self {

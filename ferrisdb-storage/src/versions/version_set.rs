@@ -41,14 +41,15 @@ pub(crate) struct VersionSet {
     table_cache: Arc<TableCache>,
     /// The state of the durable manifest. Its lock serializes changes to
     /// the set of tables, and to the set of keyspaces.
-    manifest: Mutex<ManifestState>,
+    pub(super) manifest: Mutex<ManifestState>,
     /// The next file number, for tables and logs alike.
     next_file_number: Arc<AtomicU64>,
     /// Set while `open` replays the logs: its tables may take the file
     /// numbers kept for `open` (see [`manifest::FILE_NUMBERS_KEPT_FOR_OPEN`]).
     opening: AtomicBool,
-    /// The live keyspaces, replaced whole, only under `manifest`.
-    keyspaces: RwLock<Arc<KeyspaceSet>>,
+    /// The live keyspaces, replaced whole, only under `manifest`
+    /// (`keyspace_lifecycle.rs`).
+    pub(super) keyspaces: RwLock<Arc<KeyspaceSet>>,
 }
 
 /// What [`VersionSet::log_and_apply`] did.
@@ -189,7 +190,7 @@ impl VersionSet {
 
     /// Writes `state` changed by `change`, with the current next file
     /// number, as the new manifest, and keeps it as `state` once durable.
-    fn store(
+    pub(super) fn store(
         &self,
         state: &mut ManifestState,
         change: impl FnOnce(&mut ManifestState),
@@ -259,7 +260,7 @@ fn tables_of(state: &mut ManifestState, id: KeyspaceId) -> Option<&mut Vec<Table
 /// the smallest of them, the oldest log the database needs, as its
 /// `log_number` (what the manifest's decoder checks it is). A keyspace the
 /// manifest lists that `logs` lacks keeps its number: its logs are kept.
-fn record_log_numbers(next: &mut ManifestState, logs: &[(KeyspaceId, u64)]) {
+pub(super) fn record_log_numbers(next: &mut ManifestState, logs: &[(KeyspaceId, u64)]) {
     for &(id, log) in logs {
         if id == DEFAULT_KEYSPACE_ID {
             next.keyspaces.default_log_number = log;

@@ -1,0 +1,159 @@
+//! Creating, changing and dropping keyspaces, and deleting a dropped one's
+//! files in the background.
+//!
+//! ```text
+//! keyspace(name, options)              drop_keyspace(name)
+//!   check the name and the options       lock `write`, then `manifest`:
+//!   lock `write`, then `manifest`:         a manifest without it, durable
+//!     a manifest recording it, durable     mark it dropped, out of the set
+//!     (declaring the feature)            hand it to the flush thread
+//!     install it in the set                (purge_dropped): its tables are
+//!   hand out the handle                    obsolete, the logs it held go
+//! ```
+//!
+//! Both hold `write`, so they are ordered with every write: a batch resolves
+//! its keyspaces under the same mutex (`routing.rs`), and never writes to a
+//! keyspace dropped before it, nor one whose create is not yet durable. A
+//! drop touches no file on the caller's thread: one manifest write, whatever
+//! the keyspace holds. Its files go when the last reader lets go of them
+//! (scans and snapshots already open keep reading), or at the next open
+//! after a crash, since no manifest lists them.
+
+use std::sync::Arc;
+
+use super::{lock, Inner};
+use crate::config::KeyspaceOptions;
+use crate::manifest::{check_name, StoredOptions};
+use crate::versions::{KeyspaceSettings, KeyspaceVersions};
+use crate::{Error, Result, DEFAULT_KEYSPACE_ID};
+
+/// The name of the keyspace that always exists.
+const DEFAULT_NAME: &str = "default";
+
+impl Inner {
+    /// The keyspace `name`: the live one of that name, or a new one made
+    /// with `options` (the database's own settings when `None`). With
+    /// `options`, an existing keyspace's options become them: stored in the
+    /// manifest, then used for its MemTables and tables made after.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for a name
+    /// [`check_name`] refuses (with its reason), for options of `default`
+    /// (those are the database's config), or for options the database does
+    /// not accept ([`KeyspaceOptions::layer_options`]); the background error
+    /// once the engine stopped; the I/O error of writing the manifest.
+    pub(crate) fn keyspace(
+        &self,
+        name: &str,
+        options: Option<&KeyspaceOptions>,
+    ) -> Result<Arc<KeyspaceVersions>> {
+        check_name(name).map_err(Error::InvalidArgument)?;
+        if name == DEFAULT_NAME {
+            if options.is_some() {
+                return Err(Error::InvalidArgument(
+                    "the options of the default keyspace are the database's: set them in \
+                     StorageConfig"
+                        .into(),
+                ));
+            }
+            return Ok(Arc::clone(&self.default));
+        }
+        if options.is_none() {
+            if let Some(ks) = self.versions.keyspaces().named(name) {
+                return Ok(Arc::clone(ks));
+            }
+        }
+        let options = options
+            .cloned()
+            .unwrap_or_else(|| KeyspaceOptions::from(&self.config));
+        let settings = self.keyspace_settings(&options)?;
+        self.check_background()?;
+        let _write = lock(&self.write);
+        let stored = StoredOptions::from(&options);
+        // Looked up again under `write`: a create or a drop may have run
+        // since, and none runs now.
+        if let Some(ks) = self.versions.keyspaces().named(name).cloned() {
+            self.versions.set_options(&ks, settings, stored)?;
+            return Ok(ks);
+        }
+        // The log being written: only writers, under `write`, rotate it.
+        let active_log = self.wal.current_file_number();
+        let ks = self
+            .versions
+            .create_keyspace(name, settings, stored, active_log)?;
+        tracing::info!(name, id = ks.id(), "created a keyspace");
+        Ok(ks)
+    }
+
+    /// What a keyspace with `options` is made with, in this database.
+    fn keyspace_settings(&self, options: &KeyspaceOptions) -> Result<KeyspaceSettings> {
+        let layers = options.layer_options(&self.config)?;
+        Ok(KeyspaceSettings {
+            table: layers.table,
+            memtable_size: options.memtable_size,
+            memtable_filter: options.memtable_filter,
+            strategy: layers.strategy,
+        })
+    }
+
+    /// Drops the keyspace `name` (see the module docs). Waits for a writer
+    /// stalled under the `write` mutex.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] for `default`; [`Error::KeyspaceNotFound`]
+    /// for a name no live keyspace has; the background error once the
+    /// engine stopped; the I/O error of writing the manifest (then nothing
+    /// changed).
+    pub(crate) fn drop_keyspace(&self, name: &str) -> Result<()> {
+        if name == DEFAULT_NAME {
+            return Err(Error::InvalidArgument(
+                "the default keyspace cannot be dropped".into(),
+            ));
+        }
+        self.check_background()?;
+        let ks = {
+            let _write = lock(&self.write);
+            let Some(ks) = self.versions.keyspaces().named(name).cloned() else {
+                return Err(Error::KeyspaceNotFound { name: name.into() });
+            };
+            debug_assert_ne!(ks.id(), DEFAULT_KEYSPACE_ID);
+            self.versions.drop_keyspace(&ks)?;
+            ks
+        };
+        tracing::info!(name, id = ks.id(), "dropped a keyspace");
+        let mut background = lock(&self.background);
+        background.dropped.push(ks);
+        self.background_changed.notify_all();
+        Ok(())
+    }
+
+    /// Lets go of the keyspaces dropped since the last call (the flush
+    /// thread's work): their tables become obsolete, so each file goes when
+    /// its last reader lets go, and the logs only they held are deleted.
+    pub(crate) fn purge_dropped(&self) {
+        let dropped = lock(&self.background).dropped.clone();
+        if dropped.is_empty() {
+            return;
+        }
+        for ks in &dropped {
+            // The drop is durable and no change to its tables is accepted
+            // since, so this version is its last.
+            for table in ks.current().version.tables() {
+                table.mark_obsolete();
+            }
+        }
+        // The durable manifest's: the drop worked it out without them.
+        let log_number = self.versions.manifest().log_number;
+        self.delete_logs_below(log_number);
+        let mut background = lock(&self.background);
+        background
+            .dropped
+            .retain(|ks| !dropped.iter().any(|done| Arc::ptr_eq(ks, done)));
+        for ks in &dropped {
+            background.strategies.remove(&ks.id());
+        }
+        self.background_changed.notify_all();
+    }
+}
