@@ -81,7 +81,7 @@ mod write_batch;
 pub use config::{
     CompactionStyle, KeyspaceOptions, LeveledOptions, SizeTieredOptions, StorageConfig,
 };
-pub use engine::stats::{EngineStats, LevelStats};
+pub use engine::stats::{EngineStats, KeyspaceStats, LevelStats};
 pub use ferrisdb_core::{
     CompressionType, Error, FeatureClass, Operation, ReadOptions, Result, Slice, SyncMode,
     Timestamp, Unsupported, WriteOptions,

@@ -80,6 +80,26 @@ fn keyspaces_hold_the_same_keys_apart_through_flush_and_compaction() {
     assert_ne!(numbers(users.live_tables()), numbers(orders.live_tables()));
     check("flushed");
 
+    // Stats per keyspace, by id, and their sums.
+    users.put("k99", "in a MemTable").unwrap();
+    let stats = db.stats();
+    let names: Vec<_> = stats
+        .keyspaces
+        .iter()
+        .map(|k| (k.name.as_str(), k.id))
+        .collect();
+    assert_eq!(names, [("default", 0), ("users", 1), ("orders", 2)]);
+    for ks in &stats.keyspaces {
+        assert_eq!(ks.levels[0].tables, 1, "{ks:?}");
+        assert_eq!(ks.immutable_memtables, 0, "{ks:?}");
+    }
+    assert_eq!(stats.levels[0].tables, 3);
+    assert_eq!(stats.table_count(), 3);
+    assert!(stats.keyspaces[1].memtable_bytes > stats.keyspaces[2].memtable_bytes);
+    let memtables: usize = stats.keyspaces.iter().map(|k| k.memtable_bytes).sum();
+    assert_eq!(stats.memtable_bytes, memtables);
+    users.delete("k99").unwrap();
+
     // More tables in `users`, then a compaction of every keyspace.
     users.put("k50", "users 50").unwrap();
     db.flush().unwrap();

@@ -14,19 +14,43 @@ pub struct LevelStats {
     pub bytes: u64,
 }
 
+/// The MemTables and tables of one keyspace, in
+/// [`EngineStats::keyspaces`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct KeyspaceStats {
+    /// The keyspace's name.
+    pub name: String,
+    /// The keyspace's id, which its log entries and tables carry (0 is
+    /// `default`).
+    pub id: u32,
+    /// Bytes held by its active MemTable.
+    pub memtable_bytes: usize,
+    /// Bytes held by its frozen MemTables waiting for their flush.
+    pub immutable_memtable_bytes: usize,
+    /// Its frozen MemTables waiting for their flush.
+    pub immutable_memtables: usize,
+    /// Its tables and bytes per level, level 0 first.
+    pub levels: Vec<LevelStats>,
+}
+
 /// A snapshot of the engine's counters, from
 /// [`StorageEngine::stats`](crate::StorageEngine::stats).
 #[derive(Debug, Clone, Default, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct EngineStats {
-    /// Bytes held by the active MemTable.
+    /// Bytes held by the active MemTables, of every keyspace.
     pub memtable_bytes: usize,
-    /// Bytes held by frozen MemTables waiting for their flush.
+    /// Bytes held by frozen MemTables waiting for their flush, of every
+    /// keyspace.
     pub immutable_memtable_bytes: usize,
-    /// Frozen MemTables waiting for their flush.
+    /// Frozen MemTables waiting for their flush, of every keyspace.
     pub immutable_memtables: usize,
-    /// Tables and bytes per level, level 0 first.
+    /// Tables and bytes per level, level 0 first, summed over every
+    /// keyspace.
     pub levels: Vec<LevelStats>,
+    /// Each live keyspace's MemTables and tables, by id (`default` first).
+    pub keyspaces: Vec<KeyspaceStats>,
     /// Bytes written to write-ahead logs since open (record framing included).
     pub wal_bytes_written: u64,
     /// Bytes the user wrote since open, as batches are encoded: keys,

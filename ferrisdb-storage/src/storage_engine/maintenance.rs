@@ -11,8 +11,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::StorageEngine;
-use crate::engine::stats::{Counters, EngineStats, LevelStats};
+use crate::engine::stats::{Counters, EngineStats, KeyspaceStats, LevelStats};
 use crate::manifest::TableRecord;
+use crate::versions::SuperVersion;
 use crate::Result;
 
 impl StorageEngine {
@@ -134,30 +135,36 @@ impl StorageEngine {
     }
 
     /// The engine's counters: MemTables, tables per level, bytes written,
-    /// write amplification, block cache hits, stalls. After a close, the
-    /// counters the database closed with.
+    /// write amplification, block cache hits, stalls. MemTables and tables
+    /// are summed over every keyspace, and given for each in
+    /// [`keyspaces`](EngineStats::keyspaces). After a close, the counters
+    /// the database closed with.
     pub fn stats(&self) -> EngineStats {
         let inner = &self.handle.inner;
-        let current = inner.default.current();
+        let keyspaces: Vec<KeyspaceStats> = inner
+            .versions
+            .keyspaces()
+            .iter()
+            .map(|ks| keyspace_stats(ks.name(), ks.id(), &ks.current()))
+            .collect();
         let counters = &inner.counters;
         let wal_bytes = inner.wal.bytes_written();
+        let mut levels: Vec<LevelStats> = Vec::new();
+        for ks in &keyspaces {
+            if levels.len() < ks.levels.len() {
+                levels.resize(ks.levels.len(), LevelStats::default());
+            }
+            for (sum, level) in levels.iter_mut().zip(&ks.levels) {
+                sum.tables += level.tables;
+                sum.bytes += level.bytes;
+            }
+        }
         EngineStats {
-            memtable_bytes: current.active.memory_usage(),
-            immutable_memtable_bytes: current
-                .frozen
-                .iter()
-                .map(|f| f.memtable.memory_usage())
-                .sum(),
-            immutable_memtables: current.frozen.len(),
-            levels: current
-                .version
-                .levels
-                .iter()
-                .map(|tables| LevelStats {
-                    tables: tables.len(),
-                    bytes: tables.iter().map(|t| t.record.file_size).sum(),
-                })
-                .collect(),
+            memtable_bytes: keyspaces.iter().map(|k| k.memtable_bytes).sum(),
+            immutable_memtable_bytes: keyspaces.iter().map(|k| k.immutable_memtable_bytes).sum(),
+            immutable_memtables: keyspaces.iter().map(|k| k.immutable_memtables).sum(),
+            levels,
+            keyspaces,
             wal_bytes_written: wal_bytes,
             user_bytes_written: Counters::get(&counters.user_bytes),
             flush_bytes_written: Counters::get(&counters.flush_bytes),
@@ -175,5 +182,29 @@ impl StorageEngine {
             recovery_dropped_wal_bytes: Counters::get(&counters.recovery_dropped_wal_bytes),
             recovery_dropped_wal_records: Counters::get(&counters.recovery_dropped_wal_records),
         }
+    }
+}
+
+/// The stats of keyspace `name` (`id`), whose super version is `current`.
+fn keyspace_stats(name: &str, id: u32, current: &SuperVersion) -> KeyspaceStats {
+    KeyspaceStats {
+        name: name.to_owned(),
+        id,
+        memtable_bytes: current.active.memory_usage(),
+        immutable_memtable_bytes: current
+            .frozen
+            .iter()
+            .map(|f| f.memtable.memory_usage())
+            .sum(),
+        immutable_memtables: current.frozen.len(),
+        levels: current
+            .version
+            .levels
+            .iter()
+            .map(|tables| LevelStats {
+                tables: tables.len(),
+                bytes: tables.iter().map(|t| t.record.file_size).sum(),
+            })
+            .collect(),
     }
 }
