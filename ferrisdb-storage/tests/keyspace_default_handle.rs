@@ -4,12 +4,10 @@
 //! timestamp, and a snapshot's `get_in` and `scan_in` see the snapshot's
 //! instant. A handle of another database is refused.
 
-use std::sync::Arc;
-
 use ferrisdb_storage::fs::FaultFileSystem;
 use ferrisdb_storage::internals::wal::RecoveryMode;
 use ferrisdb_storage::{
-    Error, Keyspace, ReadOptions, Scan, StorageConfig, StorageEngine, WriteBatch, WriteOptions,
+    Error, Keyspace, ReadOptions, Scan, StorageEngine, WriteBatch, WriteOptions,
 };
 
 mod common;
