@@ -1,0 +1,127 @@
+//! Unit tests of routing a batch: its keyspaces and their charges, and
+//! applying it with the last write of a key in each keyspace winning.
+
+use std::collections::BTreeMap;
+
+use rand::{Rng, SeedableRng};
+
+use super::{apply_routed, charge, Routing, APPLY_RUN};
+use crate::memtable::MemTable;
+use crate::{Error, Operation, WriteBatch, DEFAULT_KEYSPACE_ID};
+
+fn size(key: &str, value: &str) -> usize {
+    MemTable::entry_size(key.len(), value.len())
+}
+
+fn routing(batch: &WriteBatch) -> Routing {
+    Routing::of(batch.entries(), |_, _| Ok(())).unwrap()
+}
+
+#[test]
+fn a_batch_of_one_keyspace_is_routed_to_it_whole() {
+    let mut batch = WriteBatch::new();
+    batch.put("a", "1").delete("b").put("c", "333");
+    let bytes = size("a", "1") + size("b", "") + size("c", "333");
+    assert_eq!(routing(&batch), Routing::One(DEFAULT_KEYSPACE_ID, bytes));
+    assert_eq!(charge(batch.entries()), bytes);
+
+    let mut other = WriteBatch::new();
+    other.put_to(4, b"k", b"v").delete_to(4, b"j");
+    let bytes = size("k", "v") + size("j", "");
+    assert_eq!(routing(&other), Routing::One(4, bytes));
+    // An empty batch writes nothing, to `default`.
+    assert_eq!(routing(&WriteBatch::new()), Routing::One(0, 0));
+}
+
+#[test]
+fn a_batch_across_keyspaces_lists_each_once_in_order() {
+    let mut batch = WriteBatch::new();
+    batch
+        .put_to(2, b"a", b"1")
+        .put("b", "2")
+        .delete_to(2, b"c")
+        .put_to(7, b"d", b"4");
+    assert_eq!(
+        routing(&batch),
+        Routing::Many(vec![
+            (2, size("a", "1") + size("c", "")),
+            (0, size("b", "2")),
+            (7, size("d", "4")),
+        ])
+    );
+    assert_eq!(charge(batch.entries()), size("a", "1") * 3 + size("c", ""));
+}
+
+#[test]
+fn the_check_sees_every_entry_and_its_error_stops_the_routing() {
+    let batch: WriteBatch = [("a", "1"), ("big", "2"), ("c", "3")].into_iter().collect();
+    let mut seen = Vec::new();
+    let err = Routing::of(batch.entries(), |key, _| {
+        seen.push(key.to_vec());
+        if key == b"big" {
+            return Err(Error::KeyTooLarge { len: 3, limit: 2 });
+        }
+        Ok(())
+    })
+    .unwrap_err();
+    assert!(matches!(err, Error::KeyTooLarge { .. }), "{err}");
+    assert_eq!(seen, [b"a".to_vec(), b"big".to_vec()]);
+}
+
+#[test]
+fn apply_routed_keeps_the_last_write_of_a_key_in_each_keyspace() {
+    let (zero, four) = (MemTable::new(4 << 10), MemTable::new(4 << 10));
+    let mut batch = WriteBatch::new();
+    batch
+        .put("k", "first")
+        .put_to(4, b"k", b"other")
+        .put("k", "last")
+        .delete_to(4, b"gone");
+    apply_routed(batch.entries(), 9, |id| if id == 4 { &four } else { &zero }).unwrap();
+    let read = |m: &MemTable, key: &str| m.get(key.as_bytes(), 9);
+    assert_eq!(read(&zero, "k").unwrap().0, "last");
+    assert_eq!(zero.entry_count(), 1, "one version of k in default");
+    assert_eq!(read(&four, "k").unwrap().0, "other");
+    assert_eq!(read(&four, "gone").unwrap().1, Operation::Delete);
+    assert_eq!(four.entry_count(), 2);
+}
+
+#[test]
+fn the_last_entry_of_a_key_in_each_keyspace_wins_across_runs() {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(18);
+    for len in [2, APPLY_RUN, APPLY_RUN + 1, 5 * APPLY_RUN + 3] {
+        let mut batch = WriteBatch::new();
+        let mut models = [BTreeMap::new(), BTreeMap::new()];
+        for i in 0..len {
+            // Few keys, so most repeat, in other runs too; the same keys
+            // in both keyspaces.
+            let keyspace = rng.random_range(0..2u32);
+            let key = vec![rng.random_range(0..40u8); rng.random_range(0..3)];
+            let model = &mut models[keyspace as usize];
+            if rng.random_bool(0.3) {
+                batch.delete_to(keyspace, &key);
+                model.insert(key, (Operation::Delete, Vec::new()));
+            } else {
+                let value = i.to_le_bytes().to_vec();
+                batch.put_to(keyspace, &key, &value);
+                model.insert(key, (Operation::Put, value));
+            }
+        }
+        let memtables = [MemTable::new(usize::MAX), MemTable::new(usize::MAX)];
+        apply_routed(batch.entries(), 7, |id| &memtables[id as usize]).unwrap();
+        for (memtable, model) in memtables.iter().zip(models) {
+            let held: Vec<_> = memtable
+                .entries()
+                .map(|e| (e.user_key.to_vec(), (e.operation, e.value.to_vec())))
+                .collect();
+            assert_eq!(held, model.into_iter().collect::<Vec<_>>(), "{len} entries");
+            // Each entry charged once: the earlier entries of a key took
+            // nothing.
+            let charged: usize = held
+                .iter()
+                .map(|(k, (_, v))| MemTable::entry_size(k.len(), v.len()))
+                .sum();
+            assert_eq!(memtable.memory_usage(), charged);
+        }
+    }
+}
