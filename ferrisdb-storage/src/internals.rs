@@ -36,6 +36,30 @@ pub mod write_batch {
     pub use crate::write_batch::logged::{
         decode_legacy, decode_logged, error_in_log, refuse_other_keyspaces, Logged,
     };
+
+    use crate::{KeyspaceId, WriteBatch};
+
+    /// Adds to `batch` a put of `value` under `key` in the keyspace of id
+    /// `keyspace`, as `WriteBatch::put_in` does with a handle: for tests
+    /// that write a log of keyspaces by id.
+    pub fn put_to<'b>(
+        batch: &'b mut WriteBatch,
+        keyspace: KeyspaceId,
+        key: &[u8],
+        value: &[u8],
+    ) -> &'b mut WriteBatch {
+        batch.put_to(keyspace, key, value)
+    }
+
+    /// Adds to `batch` a delete of `key` in the keyspace of id `keyspace`,
+    /// as `WriteBatch::delete_in` does with a handle.
+    pub fn delete_to<'b>(
+        batch: &'b mut WriteBatch,
+        keyspace: KeyspaceId,
+        key: &[u8],
+    ) -> &'b mut WriteBatch {
+        batch.delete_to(keyspace, key)
+    }
 }
 
 /// Tables: builder, reader, blocks, bloom filters, the block cache, file

@@ -2,8 +2,7 @@
 //! database's: `open` never deletes them as leftovers, refuses a manifest
 //! that lists one missing, `checkpoint` copies them, and the manifests
 //! flushes write after keep them, and the logs that keyspace needs, as they
-//! were. (This build does not open such a keyspace yet; it must not lose
-//! it.)
+//! were.
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
 use ferrisdb_storage::internals::manifest::{self, ManifestState, StoredCompaction, StoredOptions};
@@ -65,6 +64,7 @@ fn another_keyspace_s_tables_survive_open_flushes_and_checkpoints() {
         "open deleted another keyspace's table"
     );
     assert!(db.live_tables().is_empty(), "default has no table");
+    assert_eq!(db.keyspaces(), ["default", "users"]);
     assert_eq!(db.get("u:1").unwrap(), None, "not default's key");
 
     // Flushes of default rewrite the manifest: `users` stays, with its

@@ -1,9 +1,9 @@
-//! A log record holding what a newer version writes, an entry of another
-//! keyspace than the default one or a range delete, is refused at `open` in
-//! every recovery mode with `Error::UnsupportedFormat` naming the log and the
-//! record, never read as damage and never skipped; a record whose fragments
-//! check out but whose payload is not a batch is corruption, which
-//! point-in-time recovery stops before.
+//! A log record holding what a newer version writes, a range delete, is
+//! refused at `open` in every recovery mode with `Error::UnsupportedFormat`
+//! naming the log and the record, never read as damage and never skipped; a
+//! record whose fragments check out but whose payload is not a batch, or
+//! holds an entry of a keyspace the manifest never gave out, is corruption,
+//! which point-in-time recovery stops before.
 //!
 //! The log is written whole by a `WalWriter` given crafted payloads: every
 //! fragment is valid, only the batch encoding says what is wrong.
@@ -51,26 +51,53 @@ fn third(change: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
 }
 
 #[test]
-fn an_entry_of_another_keyspace_or_a_range_delete_is_refused_in_every_mode() {
-    let keyspace = third(|b| b[FIRST_ENTRY + 1] = 7);
+fn a_range_delete_is_refused_in_every_mode() {
     let range_delete = third(|b| b[FIRST_ENTRY] = TAG_RANGE_DELETE);
-    for (payload, what) in [(keyspace, "keyspace 7"), (range_delete, "range delete")] {
-        let (fs, log, third_at) = database_with(&payload);
-        for mode in MODES {
-            let err = StorageEngine::open(fault_config(&fs.fork(), mode)).unwrap_err();
-            let Error::UnsupportedFormat {
-                ref file,
-                unsupported: Unsupported::Record { offset, .. },
-            } = err
-            else {
-                panic!("{what}, {mode:?}: not UnsupportedFormat: {err}")
-            };
-            assert_eq!((file, offset), (&log, third_at), "{what}, {mode:?}");
-            assert!(!err.is_corruption(), "{what}, {mode:?}");
-            let message = err.to_string();
-            assert!(message.contains(what), "{message}");
-            assert!(message.contains("needs a newer FerrisDB"), "{message}");
-        }
+    let (fs, log, third_at) = database_with(&range_delete);
+    for mode in MODES {
+        let err = StorageEngine::open(fault_config(&fs.fork(), mode)).unwrap_err();
+        let Error::UnsupportedFormat {
+            ref file,
+            unsupported: Unsupported::Record { offset, .. },
+        } = err
+        else {
+            panic!("{mode:?}: not UnsupportedFormat: {err}")
+        };
+        assert_eq!((file, offset), (&log, third_at), "{mode:?}");
+        assert!(!err.is_corruption(), "{mode:?}");
+        let message = err.to_string();
+        assert!(message.contains("range delete"), "{message}");
+        assert!(message.contains("needs a newer FerrisDB"), "{message}");
+    }
+}
+
+/// An entry of a keyspace id the manifest never gave out is no newer
+/// version's: every FerrisDB that logs one declared it in the manifest
+/// first. It is corruption naming the log, the record and the payload
+/// byte of the id, and point in time recovery stops before it.
+#[test]
+fn an_entry_of_a_keyspace_never_given_out_is_corruption() {
+    let (fs, log, third_at) = database_with(&third(|b| b[FIRST_ENTRY + 1] = 7));
+    for mode in [
+        RecoveryMode::TolerateCorruptedTail,
+        RecoveryMode::AbsoluteConsistency,
+    ] {
+        let err = StorageEngine::open(fault_config(&fs.fork(), mode)).unwrap_err();
+        let Error::Corruption {
+            ref file, offset, ..
+        } = err
+        else {
+            panic!("{mode:?}: not corruption: {err}")
+        };
+        assert_eq!((file, offset), (&log, third_at), "{mode:?}");
+        let message = err.to_string();
+        let at = format!("keyspace 7, at byte {} of its payload", FIRST_ENTRY + 1);
+        assert!(message.contains(&at), "{message}");
+        assert!(message.contains("ids below 1"), "{message}");
+    }
+    let db = StorageEngine::open(fault_config(&fs, RecoveryMode::PointInTimeRecovery)).unwrap();
+    for (key, present) in [("k1", true), ("k2", true), ("k3", false), ("k4", false)] {
+        assert_eq!(db.get(key).unwrap().is_some(), present, "{key}");
     }
 }
 

@@ -12,7 +12,11 @@
 //!   one;
 //! - `recovery.rs`: opening a database, checking the manifest against the
 //!   directory, cleaning up after a crash;
+//! - `restored_keyspaces.rs`: the keyspaces `open` restores from the
+//!   manifest, with their settings and tables;
 //! - `replay.rs`: replaying the logs under the configured recovery mode;
+//!   `replay_memtables.rs`: which keyspace's MemTable each replayed entry
+//!   goes to, if any;
 //! - `compactions.rs`: when compactions run (the threads, a manual
 //!   `compact`, waiting until quiet); the work is `compaction`'s;
 //! - `routing.rs`: which keyspaces a batch writes, and inserting its
@@ -65,6 +69,8 @@ mod keyspaces;
 mod leftovers;
 mod recovery;
 mod replay;
+mod replay_memtables;
+mod restored_keyspaces;
 mod room;
 mod routing;
 pub(crate) mod snapshots;

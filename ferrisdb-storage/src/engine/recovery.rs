@@ -9,11 +9,13 @@
 //!      a database of a newer format version or with a feature this code
 //!      cannot ignore (Error::UnsupportedFormat), before any other file is
 //!      read
-//!   3. check the manifest against the directory: open every listed table
-//!      (a missing, resized or damaged one is an error; so is a table listed
-//!      twice, or overlapping another in a level below 0) and find the log
-//!      numbered log_number; refuse a table or log named at or beyond
-//!      MAX_FILE_NUMBER, and a table unlike its manifest record
+//!   3. restore every keyspace the manifest lists, with its stored options
+//!      (`restored_keyspaces.rs`); check the manifest against the directory:
+//!      open every listed table, in every keyspace (a missing, resized or
+//!      damaged one is an error; so is a table listed twice, or overlapping
+//!      another in a level below 0) and find the log numbered log_number;
+//!      refuse a table or log named at or beyond MAX_FILE_NUMBER, and a
+//!      table unlike its manifest record
 //!   4. delete what a crash left behind (`leftovers.rs`)
 //!   5. start a new log, under its temporary name (NNNNNN.wal.tmp)
 //!   6. replay the logs from log_number on, in order, into MemTables; write
@@ -42,17 +44,16 @@
 //! name only, which the next `open` accepts (step 3) and names (step 4).
 //!
 
-use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use super::snapshots::SnapshotList;
 use super::stats::Counters;
-use super::{directory, leftovers, Background, Inner, WriteState};
+use super::{directory, leftovers, restored_keyspaces, Background, Inner, WriteState};
 use crate::compaction::{self, RateLimiter};
 use crate::filename::{
-    parse_file_name, table_file_name, wal_file_name, wal_temp_file_name, FileType, LOCK_FILE_NAME,
+    parse_file_name, wal_file_name, wal_temp_file_name, FileType, LOCK_FILE_NAME,
     MANIFEST_FILE_NAME,
 };
 use crate::fs::FileSystem;
@@ -60,9 +61,7 @@ use crate::lock::DirectoryLock;
 use crate::manifest::format::MAX_FILE_NUMBER;
 use crate::manifest::{self, ManifestState};
 use crate::sstable::BlockCache;
-use crate::versions::{
-    KeyspaceSet, KeyspaceSettings, KeyspaceVersions, Table, TableCache, Version, VersionSet,
-};
+use crate::versions::{KeyspaceSet, KeyspaceSettings, KeyspaceVersions, TableCache, VersionSet};
 use crate::wal::format::FILE_HEADER_SIZE;
 use crate::wal::{self, WalWriter};
 use crate::{Error, Result, StorageConfig, DEFAULT_KEYSPACE_ID};
@@ -104,6 +103,12 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
     };
     let default = KeyspaceVersions::new(DEFAULT_KEYSPACE_ID, "default", settings, log_number);
     let default = Arc::new(default);
+    let others = restored_keyspaces::keyspaces_of(&config, &state, log_number)?;
+    let keyspaces = KeyspaceSet::restored(
+        Arc::clone(&default),
+        others,
+        state.keyspaces.next_keyspace_id,
+    );
     let versions = VersionSet::new(
         Arc::clone(&fs),
         dir.clone(),
@@ -115,10 +120,9 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
         )),
         state.clone(),
         Arc::clone(&next_file_number),
-        KeyspaceSet::new(Arc::clone(&default)),
+        keyspaces,
     );
-    let version = Arc::new(open_tables(&versions, &state)?);
-    default.modify_current(|now| now.with_version(version, &[]));
+    restored_keyspaces::open_tables(&versions, &state)?;
     leftovers::remove_leftovers(fs.as_ref(), &dir, &state)?;
     let logs: Vec<_> = wal::wal_files(fs.as_ref(), &dir)?
         .into_iter()
@@ -165,82 +169,6 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
     }
     drop(lock_for_cleanup);
     opened
-}
-
-/// Opens every table the manifest lists for `default`, by level, and checks
-/// every table it lists, in any keyspace: each must be listed once and
-/// exist; `default`'s must have the size the manifest records and open, and
-/// each of its levels below 0 must be sorted by key with disjoint ranges.
-fn open_tables(versions: &VersionSet, state: &ManifestState) -> Result<Version> {
-    let (fs, dir) = (&versions.fs, versions.dir.as_path());
-    let mut levels: Vec<Vec<Arc<Table>>> = Vec::new();
-    let mut listed = BTreeSet::new();
-    for (keyspace, record) in state.all_tables() {
-        if !listed.insert(record.file_number) {
-            return Err(damaged_manifest(
-                dir,
-                format!("it lists table {} twice", record.file_number),
-            ));
-        }
-        let path = dir.join(table_file_name(record.file_number));
-        if !fs.exists(&path)? {
-            return Err(Error::corruption(
-                &path,
-                0,
-                "the manifest lists this table but the file is missing; restore it from a backup",
-            ));
-        }
-        if keyspace != DEFAULT_KEYSPACE_ID {
-            // Kept for the keyspace, which this build does not open yet.
-            continue;
-        }
-        // Opening checks the table is the one the record describes.
-        let table = versions.open_table(record.clone())?;
-        // The manifest's decoder bounds levels by NUM_LEVELS.
-        let level = record.level as usize;
-        if levels.len() <= level {
-            levels.resize_with(level + 1, Vec::new);
-        }
-        levels[level].push(table);
-    }
-    // The manifest lists tables in read order: level 0 newest first (a
-    // size-tiered merge output is newer than the runs after it but may have
-    // a higher file number than newer flushes, so the list order is the
-    // truth), each deeper level one sorted run: by key, with disjoint
-    // user-key ranges (an output is split only between two user keys). Every
-    // version keeps that shape, and reads rely on it: a point read looks in
-    // the one table of a deeper level whose range holds the key, and a scan
-    // reads the level as one run.
-    for (level, tables) in levels.iter().enumerate().skip(1) {
-        for pair in tables.windows(2) {
-            let (a, b) = (&pair[0].record, &pair[1].record);
-            if a.largest.user_key >= b.smallest.user_key {
-                return Err(damaged_manifest(
-                    dir,
-                    format!(
-                        "level {level} lists table {} (keys {} to {}) before table {} (keys {} \
-                         to {}), but the tables of a level below 0 are sorted by key with \
-                         disjoint ranges",
-                        a.file_number, a.smallest, a.largest, b.file_number, b.smallest, b.largest
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(Version { levels })
-}
-
-/// A corruption error naming the manifest of `dir`, which lists what the
-/// engine never writes (`reason`).
-fn damaged_manifest(dir: &Path, reason: String) -> Error {
-    Error::corruption(
-        dir.join(MANIFEST_FILE_NAME),
-        0,
-        format!(
-            "the manifest is damaged: {reason}; nothing was deleted; restore the MANIFEST from a \
-             backup"
-        ),
-    )
 }
 
 /// Checks that the log numbered `log_number`, the oldest the manifest needs,

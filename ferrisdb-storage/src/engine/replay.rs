@@ -25,20 +25,17 @@
 //!   order), so what it opens has no hole.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use super::routing::{apply_routed, charge};
+use super::replay_memtables::ReplayMemTables;
 use super::stats::Counters;
 use super::{lock, Inner};
 use crate::filename::wal_file_name;
 use crate::fs::FileSystem;
 use crate::manifest::format::MAX_TIMESTAMP;
-use crate::manifest::ClosedLog;
-use crate::memtable::MemTable;
-use crate::versions::VersionEdit;
+use crate::manifest::{ClosedLog, ManifestState};
 use crate::wal::format::{FILE_HEADER_SIZE, FORMAT_VERSION_1};
 use crate::wal::{PayloadKind, RecoveryMode, WalPosition, WalReader};
-use crate::write_batch::logged::{decode_logged, error_in_log, refuse_other_keyspaces};
+use crate::write_batch::logged::{decode_logged, error_in_log};
 use crate::{Error, Result, Timestamp};
 
 impl Inner {
@@ -46,22 +43,22 @@ impl Inner {
     /// with `log_number` as the oldest log `default` still needs, and deletes
     /// the replayed logs no keyspace needs.
     pub(super) fn replay(&self, logs: &[(u64, PathBuf)], log_number: u64) -> Result<()> {
-        let mut last_timestamp = self.versions.manifest().last_timestamp;
-        let ks = &self.default;
-        let settings = ks.settings();
-        let mut tables = Vec::new();
-        let mut memtable = Arc::new(MemTable::with_filter(
-            settings.memtable_size,
-            settings.memtable_filter,
-        ));
+        let recorded = self.versions.manifest().clone();
+        let mut last_timestamp = recorded.last_timestamp;
+        let mut memtables = ReplayMemTables::new(&self.versions.keyspaces(), &recorded.keyspaces);
         let mut records = 0u64;
         let mode = self.config.wal_recovery_mode;
         // The log that ended early (its path, the offset, how), if any: only
         // the newest log may.
         let mut ended_early: Option<(PathBuf, u64, &str)> = None;
-        let closed = self.versions.manifest().closed_log;
+        let closed = recorded.closed_log;
+        // Where point in time recovery stopped: the log, its path, and the
+        // offset, if it stopped short of the end.
+        let mut stopped: Option<(u64, PathBuf, u64)> = None;
         if let Some(closed) = closed.filter(|c| !logs.iter().any(|(n, _)| *n == c.number)) {
-            self.lost_end_of_closed_log(closed, &self.dir.join(wal_file_name(closed.number)), 0)?;
+            let path = self.dir.join(wal_file_name(closed.number));
+            self.lost_end_of_closed_log(closed, &path, 0)?;
+            stopped = Some((closed.number, path, 0));
         }
         let mut replayed_up_to = None;
         'logs: for (index, (number, path)) in logs.iter().enumerate() {
@@ -96,6 +93,7 @@ impl Inner {
                     // this log.
                     tracing::warn!(log = number, %error, "a log's header is damaged");
                     self.drop_logs(&logs[index..])?;
+                    stopped = Some((*number, path.clone(), 0));
                     break;
                 }
                 Err(error) => return Err(error),
@@ -104,12 +102,9 @@ impl Inner {
                 let record = record?;
                 let legacy = record.kind == PayloadKind::LegacyBatch;
                 let decoded = decode_logged(&record.payload, legacy)
-                    .and_then(|(timestamp, batch)| {
-                        refuse_other_keyspaces(batch.entries())?;
-                        Ok((timestamp, batch))
-                    })
                     .map_err(|e| error_in_log(path, record.offset, e));
                 let checked = decoded.and_then(|(timestamp, batch)| {
+                    memtables.check_ids(path, record.offset, batch.entries())?;
                     check_timestamp(path, record.offset, timestamp, replayed_up_to)?;
                     Ok((timestamp, batch))
                 });
@@ -129,25 +124,12 @@ impl Inner {
                         let bytes = reader.file_len() - record.offset;
                         self.count_dropped(bytes, 1 + rest + reader.dropped_records());
                         self.drop_logs(&logs[index + 1..])?;
+                        stopped = Some((*number, path.clone(), record.offset));
                         break 'logs;
                     }
                 };
                 replayed_up_to = Some(timestamp);
-                let entries = batch.entries();
-                let needed = charge(entries);
-                if memtable.memory_usage().saturating_add(needed) > memtable.max_size() {
-                    if !memtable.is_empty() {
-                        tables.push(self.write_table(ks, &memtable)?);
-                    }
-                    // As on the write path, a batch larger than a whole
-                    // MemTable gets one of its own size, even as the first
-                    // record replayed.
-                    memtable = Arc::new(MemTable::with_filter(
-                        settings.memtable_size.max(needed),
-                        settings.memtable_filter,
-                    ));
-                }
-                apply_routed(entries, timestamp, |_| &memtable)?;
+                memtables.apply(self, *number, timestamp, batch.entries())?;
                 last_timestamp = last_timestamp.max(timestamp);
                 records += 1;
             }
@@ -155,6 +137,7 @@ impl Inner {
                 if reader.file_len() < closed.length {
                     self.lost_end_of_closed_log(closed, path, reader.file_len())?;
                     self.drop_logs(&logs[index + 1..])?;
+                    stopped = Some((*number, path.clone(), reader.file_len()));
                     break;
                 }
                 if reader.file_len() > closed.length && mode != RecoveryMode::PointInTimeRecovery {
@@ -192,29 +175,32 @@ impl Inner {
                 // A consistent point in time has no hole: every later log
                 // goes too.
                 self.drop_logs(&logs[index + 1..])?;
+                stopped = Some((*number, path.clone(), end.0));
                 break;
             }
             ended_early = Some((path.clone(), end.0, end.1));
         }
-        if !memtable.is_empty() {
-            tables.push(self.write_table(ks, &memtable)?);
+        if let Some((log, path, offset)) = &stopped {
+            check_point_in_time(&recorded, *log, path, *offset, replayed_up_to)?;
         }
+        let skipped_dropped = memtables.skipped_dropped;
+        let (edits, tables) = memtables.finish(self)?;
         tracing::info!(
             logs = logs.len(),
             records,
-            tables = tables.len(),
+            tables,
+            skipped_dropped,
             "replayed the logs"
         );
 
-        // Oldest first: each goes to the front of level 0. The super
-        // version's log is the one this open started, `log_number`: no
-        // replayed log is needed for `default` once the manifest lists the
-        // tables (another keyspace the manifest lists may still need some).
-        let applied = self.versions.log_and_apply(ks, |_| VersionEdit::Flushed {
-            tables,
-            memtables: Vec::new(),
-        })?;
-        debug_assert!(applied.log_number <= log_number);
+        // One manifest write for every keyspace: each keyspace's super
+        // version writes to the log this open started, `log_number`, so
+        // once the manifest lists the tables no replayed log is needed by
+        // any keyspace, and it records `log_number` for each.
+        let (keyspaces, edits): (Vec<_>, Vec<_>) = edits.into_iter().unzip();
+        let edits = keyspaces.iter().map(|ks| &**ks).zip(edits).collect();
+        let applied = self.versions.log_and_apply_all(edits)?;
+        debug_assert_eq!(applied.log_number, log_number);
         // Only now that the manifest retires the replayed logs, some of them
         // left unsealed by a crash, may a log follow them.
         self.wal.name()?;
@@ -324,6 +310,61 @@ fn check_timestamp(
         return Ok(());
     };
     Err(Error::corruption(path, offset, reason))
+}
+
+/// Refuses a point in time that a keyspace's tables have passed: point in
+/// time recovery stopped in log `log` (the one at `path`, at `offset`),
+/// after the record of timestamp `point` (`None`: before any record), and
+/// `recorded` is the manifest it started from.
+///
+/// Every keyspace flushes on its own, so one may have put in its tables
+/// writes of logs at or after `log` that another keyspace still needs from
+/// the logs. Opening at the point would keep the first one's writes after
+/// it and lose the others': half of a batch across keyspaces, and a
+/// database that never was. Every log before `log` was replayed whole, so
+/// only tables holding a write after `point` show it, and the manifest's
+/// `last_timestamp`, the newest timestamp any table ever held, catches
+/// them, even those a compaction has merged away since. With no record
+/// replayed the point is unknown: then any table of a keyspace whose log
+/// number is past `log` is refused. With one keyspace neither fires: its
+/// tables hold only the writes of logs before the first one replayed.
+///
+/// # Errors
+///
+/// [`Error::Corruption`] naming the log where recovery stopped, as above.
+fn check_point_in_time(
+    recorded: &ManifestState,
+    log: u64,
+    path: &Path,
+    offset: u64,
+    point: Option<Timestamp>,
+) -> Result<()> {
+    let passed = match point {
+        Some(point) => recorded.last_timestamp > point,
+        None => {
+            let keyspaces = &recorded.keyspaces;
+            (keyspaces.default_log_number > log && !recorded.tables.is_empty())
+                || keyspaces
+                    .records
+                    .iter()
+                    .any(|k| k.log_number > log && !k.tables.is_empty())
+        }
+    };
+    if !passed {
+        return Ok(());
+    }
+    let point = match point {
+        Some(point) => format!("after the write of timestamp {point}"),
+        None => "before its first write".to_owned(),
+    };
+    Err(Error::corruption(
+        path,
+        offset,
+        format!(
+            "point in time recovery stops in this log, {point}, but keyspace tables hold writes              after the point in time (up to timestamp {}), flushed from this log or later ones:              opening at the point would keep those and lose the rest of the batches they              belong to; nothing was deleted; restore this log, or the database, from a backup",
+            recorded.last_timestamp
+        ),
+    ))
 }
 
 /// Opens a log of this database for replay.

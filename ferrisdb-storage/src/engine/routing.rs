@@ -213,14 +213,6 @@ fn live(keyspaces: &KeyspaceSet, id: KeyspaceId) -> Result<Arc<KeyspaceVersions>
     })
 }
 
-/// The bytes `entries` will take in a MemTable, whatever their keyspaces.
-pub(crate) fn charge(entries: Entries<'_>) -> usize {
-    entries
-        .iter()
-        .map(|(_, key, value)| MemTable::entry_size(key.len(), value.len()))
-        .fold(0, usize::saturating_add)
-}
-
 /// The entries [`apply_routed`] holds at once while it walks a batch
 /// backwards.
 const APPLY_RUN: usize = 256;

@@ -36,6 +36,30 @@ impl KeyspaceSet {
         }
     }
 
+    /// The set of a database opened with `default` and the other live
+    /// keyspaces its manifest lists (`others`), which gave out every id
+    /// below `next_id`.
+    ///
+    /// REQUIRES: the ids of `others` are distinct, from 1 to below
+    /// `next_id`, and their names distinct and not `default`'s (the
+    /// manifest's decoder checks both).
+    pub(crate) fn restored(
+        default: Arc<KeyspaceVersions>,
+        others: impl IntoIterator<Item = Arc<KeyspaceVersions>>,
+        next_id: KeyspaceId,
+    ) -> Self {
+        let mut set = KeyspaceSet::new(default);
+        for keyspace in others {
+            debug_assert!(keyspace.id() > DEFAULT_KEYSPACE_ID && keyspace.id() < next_id);
+            debug_assert!(set.named(keyspace.name()).is_none());
+            set.by_name
+                .insert(keyspace.name().to_owned(), keyspace.id());
+            set.by_id.insert(keyspace.id(), keyspace);
+        }
+        set.next_id = next_id.max(set.next_id);
+        set
+    }
+
     /// This set with `keyspace` added, under the next id.
     ///
     /// REQUIRES: `keyspace` has the id [`next_id`](Self::next_id) and a name
@@ -153,6 +177,25 @@ mod tests {
         let again = dropped.with_created(keyspace(dropped.next_id(), "users", 4));
         assert_eq!(again.named("users").unwrap().id(), 3);
         assert!(again.is_dropped(1));
+    }
+
+    #[test]
+    fn a_restored_set_holds_the_listed_keyspaces_and_knows_the_dropped_ids() {
+        let set = KeyspaceSet::restored(
+            keyspace(0, "default", 4),
+            [keyspace(1, "users", 4), keyspace(3, "log", 4)],
+            5,
+        );
+        assert_eq!(set.names(), ["default", "log", "users"]);
+        assert_eq!(set.named("log").unwrap().id(), 3);
+        assert_eq!(set.next_id(), 5);
+        assert!(set.is_dropped(2) && set.is_dropped(4));
+        assert!(!set.is_dropped(1) && !set.is_dropped(5));
+        let old = KeyspaceSet::restored(keyspace(0, "default", 4), [], 1);
+        assert_eq!(
+            (old.names(), old.next_id()),
+            (vec!["default".to_owned()], 1)
+        );
     }
 
     #[test]

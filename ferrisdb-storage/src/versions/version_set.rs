@@ -119,19 +119,80 @@ impl VersionSet {
         // the version read here is the one the edit replaces.
         let before = ks.current();
         let edit = make(&before);
-        let after = Arc::new(edit.apply(&before.version));
-        let logs = self.log_numbers_with(ks, before.log_needed_after(edit.flushed()));
-        let before_log_number = state.log_number;
-        self.store(&mut state, |next| {
-            record_log_numbers(next, &logs);
-            match tables_of(next, ks.id()) {
-                Some(tables) => *tables = after.records(),
-                None => debug_assert!(false, "keyspace {} is not in the manifest", ks.id()),
+        self.apply_locked(&mut state, vec![(ks, before, edit)])
+    }
+
+    /// Applies each edit of `edits` to the current super version of its
+    /// keyspace, durably, in one manifest write: what
+    /// [`log_and_apply`](Self::log_and_apply) does for one keyspace, for
+    /// several at once. Recovery records every keyspace's replayed tables
+    /// so: with a manifest write per keyspace, a crash between two would
+    /// leave one keyspace's tables recorded and the logs it was replayed
+    /// from still needed by another, to be replayed again into it.
+    ///
+    /// REQUIRES: each keyspace appears once in `edits`.
+    ///
+    /// # Errors
+    ///
+    /// As [`log_and_apply`](Self::log_and_apply); nothing changes.
+    pub(crate) fn log_and_apply_all(
+        &self,
+        edits: Vec<(&KeyspaceVersions, VersionEdit)>,
+    ) -> Result<Applied> {
+        let mut state = lock(&self.manifest);
+        let mut staged = Vec::with_capacity(edits.len());
+        for (ks, edit) in edits {
+            ks.check_live()?;
+            debug_assert!(
+                staged
+                    .iter()
+                    .all(|(k, ..): &(&KeyspaceVersions, _, _)| k.id() != ks.id()),
+                "keyspace {} edited twice",
+                ks.id()
+            );
+            staged.push((ks, ks.current(), edit));
+        }
+        self.apply_locked(&mut state, staged)
+    }
+
+    /// Stores a manifest with each keyspace of `edits` holding its edit
+    /// applied to `before`, its super version under the `manifest` lock
+    /// (`state`), then installs the new versions.
+    ///
+    /// Every other live keyspace keeps the oldest log its super version
+    /// needs ([`log_needed`](SuperVersion::log_needed)), which is right for
+    /// it: under the `manifest` lock its tables are the ones the manifest
+    /// lists, and writers change super versions without the lock only to
+    /// freeze a MemTable, which keeps the frozen one's first log, so no
+    /// number passes a log holding writes no table holds.
+    fn apply_locked(
+        &self,
+        state: &mut ManifestState,
+        edits: Vec<(&KeyspaceVersions, Arc<SuperVersion>, VersionEdit)>,
+    ) -> Result<Applied> {
+        let mut logs: Vec<(KeyspaceId, u64)> = self.keyspaces().log_numbers().collect();
+        let mut afters = Vec::with_capacity(edits.len());
+        for (ks, before, edit) in &edits {
+            let needed = before.log_needed_after(edit.flushed());
+            match logs.iter_mut().find(|(id, _)| *id == ks.id()) {
+                Some(log) => log.1 = needed,
+                None => logs.push((ks.id(), needed)),
             }
-            next.last_timestamp = after
-                .tables()
-                .map(|t| t.record.max_timestamp)
-                .fold(next.last_timestamp, Timestamp::max);
+            afters.push(Arc::new(edit.apply(&before.version)));
+        }
+        let before_log_number = state.log_number;
+        self.store(state, |next| {
+            record_log_numbers(next, &logs);
+            for ((ks, ..), after) in edits.iter().zip(&afters) {
+                match tables_of(next, ks.id()) {
+                    Some(tables) => *tables = after.records(),
+                    None => debug_assert!(false, "keyspace {} is not in the manifest", ks.id()),
+                }
+                next.last_timestamp = after
+                    .tables()
+                    .map(|t| t.record.max_timestamp)
+                    .fold(next.last_timestamp, Timestamp::max);
+            }
             // The log a clean close recorded is replayed at open and retired
             // by this manifest or an earlier one since.
             next.closed_log = None;
@@ -141,34 +202,22 @@ impl VersionSet {
             log_number >= before_log_number,
             "the oldest needed log moved back from {before_log_number} to {log_number}"
         );
-        ks.modify_current(|now| now.with_version(Arc::clone(&after), edit.flushed()));
-        let kept: HashSet<u64> = after.tables().map(|t| t.record.file_number).collect();
-        let removed = before
-            .version
-            .tables()
-            .filter(|t| !kept.contains(&t.record.file_number))
-            .cloned()
-            .collect();
+        let mut removed = Vec::new();
+        for ((ks, before, edit), after) in edits.iter().zip(afters) {
+            ks.modify_current(|now| now.with_version(Arc::clone(&after), edit.flushed()));
+            let kept: HashSet<u64> = after.tables().map(|t| t.record.file_number).collect();
+            removed.extend(
+                before
+                    .version
+                    .tables()
+                    .filter(|t| !kept.contains(&t.record.file_number))
+                    .cloned(),
+            );
+        }
         Ok(Applied {
             removed,
             log_number,
         })
-    }
-
-    /// For each live keyspace, the oldest log it needs once keyspace `ks`
-    /// needs only the logs from `needed` on.
-    ///
-    /// Under the `manifest` lock, every keyspace's tables are the ones the
-    /// manifest lists, so its super version's
-    /// [`log_needed`](SuperVersion::log_needed) is right for it: writers
-    /// change super versions without the lock only to freeze a MemTable,
-    /// which keeps the frozen one's first log, so no number passes a log
-    /// holding writes no table holds.
-    fn log_numbers_with(&self, ks: &KeyspaceVersions, needed: u64) -> Vec<(KeyspaceId, u64)> {
-        self.keyspaces()
-            .log_numbers()
-            .map(|(id, log)| (id, if id == ks.id() { needed } else { log }))
-            .collect()
     }
 
     /// Records in the manifest the log a clean close just sealed, and its

@@ -63,11 +63,10 @@ pub fn decode_logged(payload: &[u8], legacy: bool) -> Result<(Timestamp, Logged<
 }
 
 /// Refuses `entries`, a logged batch's, if any of them is of a keyspace other
-/// than `default`: what this version's recovery reads from a log is
-/// `default`'s alone, and an entry of another keyspace is one only a newer
-/// version writes ([`DecodeError::unsupported`], naming the payload byte of
-/// its keyspace id). Never skipped: a database holding such entries is not
-/// opened.
+/// than `default`, for a reader that shows `default`'s entries alone
+/// ([`DecodeError::unsupported`], naming the payload byte of its keyspace
+/// id). Recovery reads every keyspace's, by the rules of
+/// `engine/replay_memtables.rs`.
 ///
 /// # Errors
 ///

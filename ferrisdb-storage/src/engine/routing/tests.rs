@@ -5,9 +5,19 @@ use std::collections::BTreeMap;
 
 use rand::{Rng, SeedableRng};
 
-use super::{apply_routed, charge, Routing, APPLY_RUN};
+use super::{apply_routed, Routing, APPLY_RUN};
 use crate::memtable::MemTable;
+use crate::write_batch::Entries;
 use crate::{Error, Operation, WriteBatch, DEFAULT_KEYSPACE_ID};
+
+/// The bytes `entries` take in MemTables, whatever their keyspaces: what
+/// `Routing` must charge.
+fn charge(entries: Entries<'_>) -> usize {
+    entries
+        .iter()
+        .map(|(_, key, value)| MemTable::entry_size(key.len(), value.len()))
+        .fold(0, usize::saturating_add)
+}
 
 fn size(key: &str, value: &str) -> usize {
     MemTable::entry_size(key.len(), value.len())

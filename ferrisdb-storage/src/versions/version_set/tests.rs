@@ -1,12 +1,12 @@
-//! Unit tests of `VersionSet::log_and_apply`: the log number it records,
-//! and its refusal of a dropped keyspace.
+//! Unit tests of `VersionSet::log_and_apply` and `log_and_apply_all`: the
+//! log numbers they record, and their refusal of a dropped keyspace.
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
 use super::VersionSet;
-use crate::fs::{FaultFileSystem, FileSystem, SharedFileSystem};
+use crate::fs::{FaultFileSystem, FaultKind, FileSystem, OpKind, SharedFileSystem};
 use crate::manifest::{self, ManifestState, StoredCompaction, StoredOptions};
 use crate::memtable::MemTable;
 use crate::sstable::BlockCache;
@@ -136,4 +136,64 @@ fn a_dropped_keyspace_is_refused_and_nothing_changes() {
     assert_eq!(fs.read_all("/db/MANIFEST".as_ref()).unwrap(), stored);
     assert_eq!(*vs.manifest(), state);
     assert!(Arc::ptr_eq(&default.current().frozen[0].memtable, &frozen));
+}
+
+#[test]
+fn log_and_apply_all_records_every_keyspace_in_one_manifest_write() {
+    let fs = FaultFileSystem::new();
+    let default = keyspace(0, "default", 5);
+    let (users, log) = (keyspace(1, "users", 3), keyspace(2, "log", 4));
+    let mut state = ManifestState::default();
+    for name in ["users", "log"] {
+        state.keyspaces.create(name, stored_options(), 3).unwrap();
+    }
+    let set = KeyspaceSet::new(Arc::clone(&default))
+        .with_created(Arc::clone(&users))
+        .with_created(Arc::clone(&log));
+    let vs = versions_of(&fs, set, state);
+    // `default` and `users` flush their MemTables of logs 5 and 3, both
+    // now writing to log 8; `log` keeps its MemTable of log 4.
+    let (d, u) = (freeze(&default, 8), freeze(&users, 8));
+    // Counts the manifest files made, failing none.
+    fs.fail_path_at(
+        u64::MAX,
+        false,
+        &[OpKind::Create],
+        FaultKind::Io,
+        "MANIFEST",
+    );
+    let applied = vs
+        .log_and_apply_all(vec![
+            (&*default, flushed(vec![d])),
+            (&*users, flushed(vec![u])),
+        ])
+        .unwrap();
+    assert_eq!(fs.operations(), 1, "one manifest write");
+    fs.heal();
+    assert_eq!(applied.log_number, 4, "`log` still needs log 4");
+    let stored = manifest::load(&fs, "/db".as_ref()).unwrap().unwrap();
+    assert_eq!(stored, *vs.manifest());
+    assert_eq!(stored.keyspaces.default_log_number, 8);
+    let logs: Vec<_> = stored
+        .keyspaces
+        .records
+        .iter()
+        .map(|r| r.log_number)
+        .collect();
+    assert_eq!(logs, [8, 4]);
+    assert!(default.current().frozen.is_empty() && users.current().frozen.is_empty());
+
+    // A dropped keyspace among the edits: nothing changes.
+    let before = vs.manifest().clone();
+    let frozen = freeze(&default, 9);
+    log.mark_dropped();
+    let err = vs
+        .log_and_apply_all(vec![
+            (&*default, flushed(vec![frozen])),
+            (&*log, flushed(vec![])),
+        ])
+        .unwrap_err();
+    assert!(matches!(err, Error::KeyspaceDropped { .. }), "{err}");
+    assert_eq!(*vs.manifest(), before);
+    assert_eq!(default.current().frozen.len(), 1);
 }

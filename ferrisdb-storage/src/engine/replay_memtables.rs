@@ -1,0 +1,231 @@
+//! Where replay puts each entry of a log record: a MemTable per keyspace,
+//! written to that keyspace's level 0 with its own table options whenever
+//! it fills, and the rules that say which entries a log still holds for
+//! its keyspace (`docs/deep-dive/wal-crash-recovery.md`, "Keyspaces at
+//! replay").
+//!
+//! All keyspaces share one log, but each flushes on its own, so a log can
+//! hold writes one keyspace already has in its tables and another does not.
+//! The manifest records, for each keyspace, the oldest log holding writes
+//! of it that are not in its tables (its log number). An entry of a log is
+//! therefore:
+//!
+//! | Its keyspace | Replay |
+//! |---|---|
+//! | `default` (id 0) | applied iff the log's number is at least `default_log_number` |
+//! | a live keyspace K | applied iff the log's number is at least K's log number |
+//! | dropped (an id below `next_keyspace_id` not listed) | skipped, and counted |
+//! | an id at or above `next_keyspace_id` | refused: corruption naming the log, the record and the payload byte |
+//!
+//! Applying an entry a keyspace's tables already hold would bring back
+//! what a compaction has since removed: a key put and deleted, then merged
+//! away, would return from the put. A dropped keyspace's entries belong to
+//! no keyspace (ids are never reused, so never to one made later under the
+//! same name). No FerrisDB logs an entry of a keyspace its manifest never
+//! declared: the keyspace is durable in the manifest before its handle
+//! exists.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::routing::{apply_routed, Routing};
+use super::Inner;
+use crate::manifest::KeyspacesState;
+use crate::memtable::MemTable;
+use crate::versions::{KeyspaceSet, KeyspaceVersions, Table, VersionEdit};
+use crate::write_batch::Entries;
+use crate::{Error, KeyspaceId, Operation, Result, Timestamp, WriteBatch, DEFAULT_KEYSPACE_ID};
+
+/// A keyspace and the edit that records its replayed tables.
+pub(super) type KeyspaceEdit = (Arc<KeyspaceVersions>, VersionEdit);
+
+/// The MemTables replay fills, one per keyspace with entries to apply, and
+/// the tables written from them so far.
+#[derive(Debug)]
+pub(super) struct ReplayMemTables {
+    /// Every live keyspace, by id.
+    targets: BTreeMap<KeyspaceId, Target>,
+    /// Ids from here on were never given out.
+    next_keyspace_id: KeyspaceId,
+    /// Entries of dropped keyspaces skipped so far.
+    pub(super) skipped_dropped: u64,
+}
+
+/// One keyspace's part of replay.
+#[derive(Debug)]
+struct Target {
+    ks: Arc<KeyspaceVersions>,
+    /// The oldest log holding writes of it that its tables lack.
+    log_number: u64,
+    /// Where its entries go; `None` until the first one.
+    memtable: Option<Arc<MemTable>>,
+    /// Its tables written so far, oldest first.
+    tables: Vec<Arc<Table>>,
+}
+
+impl ReplayMemTables {
+    /// The MemTables of a replay of the logs of the live keyspaces `set`,
+    /// whose log numbers `recorded` (the manifest's keyspaces) holds.
+    pub(super) fn new(set: &KeyspaceSet, recorded: &KeyspacesState) -> Self {
+        let targets = set
+            .iter()
+            .map(|ks| {
+                let log_number = if ks.id() == DEFAULT_KEYSPACE_ID {
+                    recorded.default_log_number
+                } else {
+                    // Every open keyspace is one the manifest lists.
+                    recorded.get(ks.id()).map_or(0, |r| r.log_number)
+                };
+                let target = Target {
+                    ks: Arc::clone(ks),
+                    log_number,
+                    memtable: None,
+                    tables: Vec::new(),
+                };
+                (ks.id(), target)
+            })
+            .collect();
+        ReplayMemTables {
+            targets,
+            next_keyspace_id: recorded.next_keyspace_id,
+            skipped_dropped: 0,
+        }
+    }
+
+    /// Refuses `entries`, those of the record at `offset` of the log at
+    /// `path`, if one is of a keyspace the manifest never gave out.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Corruption`] naming the log, the record and the payload
+    /// byte of the entry's keyspace id.
+    pub(super) fn check_ids(&self, path: &Path, offset: u64, entries: Entries<'_>) -> Result<()> {
+        let next = self.next_keyspace_id;
+        match entries.find_keyspace(|id| id != DEFAULT_KEYSPACE_ID && id >= next) {
+            None => Ok(()),
+            Some((id, at)) => Err(Error::corruption(
+                path,
+                offset,
+                format!(
+                    "the record holds an entry of keyspace {id}, at byte {at} of its payload, \
+                     but the manifest gave out only keyspace ids below {next}: no FerrisDB logs \
+                     an entry of a keyspace its manifest never declared; restore the newest \
+                     MANIFEST, or the database, from a backup"
+                ),
+            )),
+        }
+    }
+
+    /// Applies the entries of a record of log `log` at `timestamp` that the
+    /// log still holds for their keyspaces, writing a keyspace's MemTable
+    /// to a table first when they do not fit in it.
+    ///
+    /// REQUIRES: [`check_ids`](Self::check_ids) passed for `entries`.
+    ///
+    /// # Errors
+    ///
+    /// The error of writing a table, or of inserting an entry.
+    pub(super) fn apply(
+        &mut self,
+        inner: &Inner,
+        log: u64,
+        timestamp: Timestamp,
+        entries: Entries<'_>,
+    ) -> Result<()> {
+        let routing = Routing::of(entries, |_, _| Ok(()))?;
+        let targets: &[(KeyspaceId, usize)] = match &routing {
+            Routing::One(id, bytes) => &[(*id, *bytes)],
+            Routing::Many(targets) => targets,
+        };
+        let mut skipped = false;
+        for &(id, bytes) in targets {
+            match self.targets.get_mut(&id) {
+                Some(target) if log >= target.log_number => target.make_room(inner, bytes)?,
+                // Already in the keyspace's tables, or of a dropped keyspace.
+                Some(_) => skipped = true,
+                None => {
+                    skipped = true;
+                    self.skipped_dropped =
+                        self.skipped_dropped.saturating_add(
+                            entries.iter_in().filter(|(k, ..)| *k == id).count() as u64,
+                        );
+                }
+            }
+        }
+        let memtable_of = |id| {
+            let target = &self.targets[&id];
+            target.memtable.as_deref().expect("room was made")
+        };
+        if !skipped {
+            return apply_routed(entries, timestamp, memtable_of);
+        }
+        // Only the entries to apply, in order: the last write of a key in
+        // the batch still wins. Rare (only logs that some keyspace has
+        // flushed past), so the copy costs nothing in the common case.
+        let mut kept = WriteBatch::new();
+        for (id, operation, key, value) in entries.iter_in() {
+            if self.targets.get(&id).is_some_and(|t| log >= t.log_number) {
+                match operation {
+                    Operation::Put => kept.put_to(id, key, value),
+                    Operation::Delete => kept.delete_to(id, key),
+                };
+            }
+        }
+        apply_routed(kept.entries(), timestamp, memtable_of)
+    }
+
+    /// Writes every MemTable holding entries to a table, and returns each
+    /// keyspace with tables and the edit that adds them (oldest first, each
+    /// to the front of level 0), and the number of tables.
+    ///
+    /// # Errors
+    ///
+    /// The error of writing a table.
+    pub(super) fn finish(
+        self,
+        inner: &Inner,
+    ) -> Result<(Vec<KeyspaceEdit>, usize)> {
+        let mut edits = Vec::new();
+        let mut count = 0;
+        for (_, mut target) in self.targets {
+            if let Some(memtable) = target.memtable.take().filter(|m| !m.is_empty()) {
+                target
+                    .tables
+                    .push(inner.write_table(&target.ks, &memtable)?);
+            }
+            if !target.tables.is_empty() {
+                count += target.tables.len();
+                let edit = VersionEdit::Flushed {
+                    tables: target.tables,
+                    memtables: Vec::new(),
+                };
+                edits.push((target.ks, edit));
+            }
+        }
+        Ok((edits, count))
+    }
+}
+
+impl Target {
+    /// Makes room for `needed` bytes in the keyspace's MemTable: writes a
+    /// full one to a table and starts another. As on the write path, a
+    /// batch larger than a whole MemTable gets one of its own size, even
+    /// as the first record replayed.
+    fn make_room(&mut self, inner: &Inner, needed: usize) -> Result<()> {
+        let settings = self.ks.settings();
+        if let Some(memtable) = &self.memtable {
+            if memtable.memory_usage().saturating_add(needed) <= memtable.max_size() {
+                return Ok(());
+            }
+            if !memtable.is_empty() {
+                self.tables.push(inner.write_table(&self.ks, memtable)?);
+            }
+        }
+        self.memtable = Some(Arc::new(MemTable::with_filter(
+            settings.memtable_size.max(needed),
+            settings.memtable_filter,
+        )));
+        Ok(())
+    }
+}
