@@ -361,7 +361,10 @@ fn check_point_in_time(
         path,
         offset,
         format!(
-            "point in time recovery stops in this log, {point}, but keyspace tables hold writes              after the point in time (up to timestamp {}), flushed from this log or later ones:              opening at the point would keep those and lose the rest of the batches they              belong to; nothing was deleted; restore this log, or the database, from a backup",
+            "point in time recovery stops in this log, {point}, but keyspace tables hold writes \
+             after the point in time (up to timestamp {}), flushed from this log or later ones: \
+             opening at the point would keep those and lose the rest of the batches they \
+             belong to; nothing was deleted; restore this log, or the database, from a backup",
             recorded.last_timestamp
         ),
     ))
