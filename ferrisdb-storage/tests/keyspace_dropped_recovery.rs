@@ -25,7 +25,11 @@ fn database(fs: &MemFs, last: common::keyspaces::Entry<'_>) -> (std::path::PathB
     state.log_number = log;
     store(fs, &state);
     let batches = [
-        batch(&[(0, "d", Some("1")), (1, "e:9", Some("x")), (2, "u:1", Some("ada"))]),
+        batch(&[
+            (0, "d", Some("1")),
+            (1, "e:9", Some("x")),
+            (2, "u:1", Some("ada")),
+        ]),
         batch(&[(1, "e:10", Some("y"))]),
         batch(&[last]),
     ];
@@ -68,7 +72,11 @@ fn an_entry_of_an_id_never_given_out_is_corruption() {
         else {
             panic!("{mode:?}: not corruption: {err}")
         };
-        assert_eq!((file, offset), (&log, ends[1]), "{mode:?}: the third record");
+        assert_eq!(
+            (file, offset),
+            (&log, ends[1]),
+            "{mode:?}: the third record"
+        );
         let message = err.to_string();
         // The keyspace id follows the timestamp, the count and the tag.
         assert!(message.contains("keyspace 3, at byte 10"), "{message}");
@@ -76,6 +84,9 @@ fn an_entry_of_an_id_never_given_out_is_corruption() {
     }
     // Point in time recovery stops before it.
     let db = StorageEngine::open(fault_config(&fs, RecoveryMode::PointInTimeRecovery)).unwrap();
-    assert_eq!(db.keyspace("users").unwrap().get("u:1").unwrap().unwrap(), "ada");
+    assert_eq!(
+        db.keyspace("users").unwrap().get("u:1").unwrap().unwrap(),
+        "ada"
+    );
     assert_eq!(db.stats().recovery_dropped_wal_records, 1);
 }

@@ -37,7 +37,13 @@ fn database(fs: &MemFs, with_b: bool) -> (std::path::PathBuf, u64) {
             batch(&[(0, i, Some("a"))])
         }
     };
-    let (path, ends) = write_log(fs, old, 1, &[entries("1"), entries("2"), entries("3")], true);
+    let (path, ends) = write_log(
+        fs,
+        old,
+        1,
+        &[entries("1"), entries("2"), entries("3")],
+        true,
+    );
     write_log(fs, old + 1, 4, &[], false);
     // A bit flip inside the second record: damage to synced bytes.
     let mut bytes = fs.contents(&path);
@@ -50,13 +56,17 @@ fn database(fs: &MemFs, with_b: bool) -> (std::path::PathBuf, u64) {
 fn a_point_in_time_before_a_keyspace_s_flushed_writes_is_refused() {
     let fs = MemFs::new();
     let (path, _) = database(&fs, true);
-    let err = StorageEngine::open(fault_config(&fs, RecoveryMode::PointInTimeRecovery)).unwrap_err();
+    let err =
+        StorageEngine::open(fault_config(&fs, RecoveryMode::PointInTimeRecovery)).unwrap_err();
     let Error::Corruption { ref file, .. } = err else {
         panic!("not corruption: {err}")
     };
     assert_eq!(file, &path);
     let message = err.to_string();
-    assert!(message.contains("tables hold writes after the point in time"), "{message}");
+    assert!(
+        message.contains("tables hold writes after the point in time"),
+        "{message}"
+    );
     assert!(message.contains("timestamp 1"), "{message}");
     // Refused, not repaired: the logs are all there for a second try.
     assert!(fs.contents(&path).len() > 100);

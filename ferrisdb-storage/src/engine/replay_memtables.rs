@@ -182,10 +182,7 @@ impl ReplayMemTables {
     /// # Errors
     ///
     /// The error of writing a table.
-    pub(super) fn finish(
-        self,
-        inner: &Inner,
-    ) -> Result<(Vec<KeyspaceEdit>, usize)> {
+    pub(super) fn finish(self, inner: &Inner) -> Result<(Vec<KeyspaceEdit>, usize)> {
         let mut edits = Vec::new();
         let mut count = 0;
         for (_, mut target) in self.targets {

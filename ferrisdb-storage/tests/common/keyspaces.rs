@@ -10,7 +10,9 @@ use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
 use ferrisdb_storage::internals::manifest::{
     self, KeyspaceId, ManifestState, StoredCompaction, StoredOptions,
 };
-use ferrisdb_storage::internals::wal::{wal_file_name, wal_files, RecoveryMode, WalOptions, WalWriter};
+use ferrisdb_storage::internals::wal::{
+    wal_file_name, wal_files, RecoveryMode, WalOptions, WalWriter,
+};
 use ferrisdb_storage::internals::write_batch::{delete_to, put_to};
 use ferrisdb_storage::{CompressionType, StorageEngine, Timestamp, WriteBatch};
 

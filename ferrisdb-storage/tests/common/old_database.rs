@@ -7,9 +7,9 @@ use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
 use ferrisdb_storage::fs::os_file_system;
-use ferrisdb_storage::internals::manifest::format;
+use ferrisdb_storage::internals::manifest::{format, ManifestState};
 use ferrisdb_storage::sstable::TableReader;
-use ferrisdb_storage::{Result, Slice, StorageConfig, StorageEngine};
+use ferrisdb_storage::{FeatureClass, Result, Slice, StorageConfig, StorageEngine};
 
 /// The keys and values the fixtures' writers wrote, by key number.
 pub type Model = BTreeMap<Vec<u8>, Vec<u8>>;
@@ -136,13 +136,20 @@ pub fn assert_fixture_reads_as(name: &str, expected: &Model, key_count: u32) {
 
     let db = StorageEngine::open(StorageConfig::new(dir.path())).unwrap();
     assert_reads_as(&db, expected, key_count);
+    // Its data is all in `default`, the one keyspace.
+    assert_eq!(db.keyspaces(), ["default"]);
     // The manifest the open wrote is of today's format version: the
-    // database is upgraded.
-    let manifest = std::fs::read(dir.path().join("MANIFEST")).unwrap();
+    // database is upgraded, and declares no incompatible feature, so a
+    // FerrisDB of that version still opens it.
+    let path = dir.path().join("MANIFEST");
+    let manifest = std::fs::read(&path).unwrap();
     assert_eq!(
         manifest[format::VERSION_OFFSET..format::BODY_LEN_OFFSET],
         format::FORMAT_VERSION.to_le_bytes()
     );
+    let state = ManifestState::decode(&manifest, &path).unwrap();
+    assert_eq!(state.feature_flags(FeatureClass::Incompatible), 0);
+    assert!(!state.keyspaces.is_declared());
     db.compact().unwrap();
     db.close().unwrap();
 
