@@ -5,7 +5,7 @@
 //! is refused, naming the keyspace and both settings.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::FaultFileSystem;
@@ -81,7 +81,7 @@ fn assert_holds(db: &StorageEngine, model: &Model) {
 }
 
 /// Checks every table `state` lists for a keyspace records that keyspace.
-fn assert_tables_record_their_keyspace(fs: &FaultFileSystem, at: &PathBuf, state: &ManifestState) {
+fn assert_tables_record_their_keyspace(fs: &FaultFileSystem, at: &Path, state: &ManifestState) {
     let fs: ferrisdb_storage::fs::SharedFileSystem = Arc::new(fs.clone());
     let mut count = 0;
     for (id, record) in state.all_tables() {
