@@ -18,10 +18,13 @@
 //!      table unlike its manifest record
 //!   4. delete what a crash left behind (`leftovers.rs`)
 //!   5. start a new log, under its temporary name (NNNNNN.wal.tmp)
-//!   6. replay the logs from log_number on, in order, into MemTables; write
-//!      each full MemTable, and the last one, to a level-0 table
-//!   7. write a manifest listing the new tables with log_number = the new
-//!      log; give the new log its name; delete the replayed logs
+//!   6. replay the logs from log_number on, in order, into a MemTable per
+//!      keyspace, each entry only from a log its keyspace still needs
+//!      (`replay_memtables.rs`); write each full MemTable, and the last
+//!      ones, to its keyspace's level 0
+//!   7. write one manifest listing every keyspace's new tables, with the
+//!      new log as the oldest every keyspace needs; give the new log its
+//!      name; delete the replayed logs
 //!   8. start the flush thread
 //! ```
 //!
