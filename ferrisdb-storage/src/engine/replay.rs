@@ -26,13 +26,13 @@
 
 use std::path::{Path, PathBuf};
 
-use super::replay_memtables::ReplayMemTables;
+use super::replay_memtables::{check_point_in_time, ReplayMemTables};
 use super::stats::Counters;
 use super::{lock, Inner};
 use crate::filename::wal_file_name;
 use crate::fs::FileSystem;
 use crate::manifest::format::MAX_TIMESTAMP;
-use crate::manifest::{ClosedLog, ManifestState};
+use crate::manifest::ClosedLog;
 use crate::wal::format::{FILE_HEADER_SIZE, FORMAT_VERSION_1};
 use crate::wal::{PayloadKind, RecoveryMode, WalPosition, WalReader};
 use crate::write_batch::logged::{decode_logged, error_in_log};
@@ -310,64 +310,6 @@ fn check_timestamp(
         return Ok(());
     };
     Err(Error::corruption(path, offset, reason))
-}
-
-/// Refuses a point in time that a keyspace's tables have passed: point in
-/// time recovery stopped in log `log` (the one at `path`, at `offset`),
-/// after the record of timestamp `point` (`None`: before any record), and
-/// `recorded` is the manifest it started from.
-///
-/// Every keyspace flushes on its own, so one may have put in its tables
-/// writes of logs at or after `log` that another keyspace still needs from
-/// the logs. Opening at the point would keep the first one's writes after
-/// it and lose the others': half of a batch across keyspaces, and a
-/// database that never was. Every log before `log` was replayed whole, so
-/// only tables holding a write after `point` show it, and the manifest's
-/// `last_timestamp`, the newest timestamp any table ever held, catches
-/// them, even those a compaction has merged away since. With no record
-/// replayed the point is unknown: then any table of a keyspace whose log
-/// number is past `log` is refused. With one keyspace neither fires: its
-/// tables hold only the writes of logs before the first one replayed.
-///
-/// # Errors
-///
-/// [`Error::Corruption`] naming the log where recovery stopped, as above.
-fn check_point_in_time(
-    recorded: &ManifestState,
-    log: u64,
-    path: &Path,
-    offset: u64,
-    point: Option<Timestamp>,
-) -> Result<()> {
-    let passed = match point {
-        Some(point) => recorded.last_timestamp > point,
-        None => {
-            let keyspaces = &recorded.keyspaces;
-            (keyspaces.default_log_number > log && !recorded.tables.is_empty())
-                || keyspaces
-                    .records
-                    .iter()
-                    .any(|k| k.log_number > log && !k.tables.is_empty())
-        }
-    };
-    if !passed {
-        return Ok(());
-    }
-    let point = match point {
-        Some(point) => format!("after the write of timestamp {point}"),
-        None => "before its first write".to_owned(),
-    };
-    Err(Error::corruption(
-        path,
-        offset,
-        format!(
-            "point in time recovery stops in this log, {point}, but keyspace tables hold writes \
-             after the point in time (up to timestamp {}), flushed from this log or later ones: \
-             opening at the point would keep those and lose the rest of the batches they \
-             belong to; nothing was deleted; restore this log, or the database, from a backup",
-            recorded.last_timestamp
-        ),
-    ))
 }
 
 /// Opens a log of this database for replay.

@@ -24,6 +24,10 @@
 //! same name). No FerrisDB logs an entry of a keyspace its manifest never
 //! declared: the keyspace is durable in the manifest before its handle
 //! exists.
+//!
+//! Point in time recovery has one more keyspace rule
+//! ([`check_point_in_time`]): it never opens at a point that a keyspace's
+//! tables have passed.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -31,7 +35,7 @@ use std::sync::Arc;
 
 use super::routing::{apply_routed, Routing};
 use super::Inner;
-use crate::manifest::KeyspacesState;
+use crate::manifest::{KeyspacesState, ManifestState};
 use crate::memtable::MemTable;
 use crate::versions::{KeyspaceSet, KeyspaceVersions, Table, VersionEdit};
 use crate::write_batch::Entries;
@@ -225,4 +229,62 @@ impl Target {
         )));
         Ok(())
     }
+}
+
+/// Refuses a point in time that a keyspace's tables have passed: point in
+/// time recovery stopped in log `log` (the one at `path`, at `offset`),
+/// after the record of timestamp `point` (`None`: before any record), and
+/// `recorded` is the manifest it started from.
+///
+/// Every keyspace flushes on its own, so one may have put in its tables
+/// writes of logs at or after `log` that another keyspace still needs from
+/// the logs. Opening at the point would keep the first one's writes after
+/// it and lose the others': half of a batch across keyspaces, and a
+/// database that never was. Every log before `log` was replayed whole, so
+/// only tables holding a write after `point` show it, and the manifest's
+/// `last_timestamp`, the newest timestamp any table ever held, catches
+/// them, even those a compaction has merged away since. With no record
+/// replayed the point is unknown: then any table of a keyspace whose log
+/// number is past `log` is refused. With one keyspace neither fires: its
+/// tables hold only the writes of logs before the first one replayed.
+///
+/// # Errors
+///
+/// [`Error::Corruption`] naming the log where recovery stopped, as above.
+pub(super) fn check_point_in_time(
+    recorded: &ManifestState,
+    log: u64,
+    path: &Path,
+    offset: u64,
+    point: Option<Timestamp>,
+) -> Result<()> {
+    let passed = match point {
+        Some(point) => recorded.last_timestamp > point,
+        None => {
+            let keyspaces = &recorded.keyspaces;
+            (keyspaces.default_log_number > log && !recorded.tables.is_empty())
+                || keyspaces
+                    .records
+                    .iter()
+                    .any(|k| k.log_number > log && !k.tables.is_empty())
+        }
+    };
+    if !passed {
+        return Ok(());
+    }
+    let point = match point {
+        Some(point) => format!("after the write of timestamp {point}"),
+        None => "before its first write".to_owned(),
+    };
+    Err(Error::corruption(
+        path,
+        offset,
+        format!(
+            "point in time recovery stops in this log, {point}, but keyspace tables hold writes \
+             after the point in time (up to timestamp {}), flushed from this log or later ones: \
+             opening at the point would keep those and lose the rest of the batches they \
+             belong to; nothing was deleted; restore this log, or the database, from a backup",
+            recorded.last_timestamp
+        ),
+    ))
 }
