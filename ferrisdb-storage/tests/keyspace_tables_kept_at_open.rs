@@ -5,28 +5,15 @@
 //! were.
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::internals::manifest::{self, ManifestState, StoredCompaction, StoredOptions};
+use ferrisdb_storage::internals::manifest::{self, ManifestState};
 use ferrisdb_storage::internals::sstable::table_file_name;
 use ferrisdb_storage::internals::wal::RecoveryMode;
 use ferrisdb_storage::{CompressionType, StorageEngine};
 
 mod common;
 
+use common::keyspaces::stored_options;
 use common::{dir, fault_config};
-
-fn options() -> StoredOptions {
-    StoredOptions {
-        memtable_size: 4 << 10,
-        block_size: 4 << 10,
-        bloom_bits_per_key: 10,
-        compression: CompressionType::None,
-        compaction: StoredCompaction::SizeTiered {
-            min_merge_width: 4,
-            max_size_amplification_percent: 200,
-        },
-        memtable_filter: true,
-    }
-}
 
 /// A database whose manifest lists the one table a flush made under a
 /// keyspace `users` (id 1) instead of `default`; the table's number.
@@ -39,7 +26,11 @@ fn database_with_a_users_table(fs: &FaultFileSystem) -> u64 {
     let table = state.tables.pop().unwrap();
     let id = state
         .keyspaces
-        .create("users", options(), state.log_number)
+        .create(
+            "users",
+            stored_options(CompressionType::None, true),
+            state.log_number,
+        )
         .unwrap();
     assert_eq!(id, 1);
     state.keyspaces.records[0].tables.push(table.clone());

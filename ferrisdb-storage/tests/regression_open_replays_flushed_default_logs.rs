@@ -10,27 +10,14 @@
 //! keyspace held the old log. Now each keyspace replays from its own.
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::internals::manifest::{self, StoredCompaction, StoredOptions};
+use ferrisdb_storage::internals::manifest::{self};
 use ferrisdb_storage::internals::wal::RecoveryMode;
 use ferrisdb_storage::{CompressionType, StorageEngine};
 
 mod common;
 
+use common::keyspaces::stored_options;
 use common::{dir, fault_config};
-
-fn options() -> StoredOptions {
-    StoredOptions {
-        memtable_size: 4 << 10,
-        block_size: 4 << 10,
-        bloom_bits_per_key: 10,
-        compression: CompressionType::None,
-        compaction: StoredCompaction::SizeTiered {
-            min_merge_width: 4,
-            max_size_amplification_percent: 200,
-        },
-        memtable_filter: true,
-    }
-}
 
 fn log_files(fs: &FaultFileSystem) -> Vec<String> {
     let mut logs: Vec<String> = fs
@@ -74,7 +61,11 @@ fn default_s_flushed_writes_are_not_replayed_again_at_every_open() {
     assert!(default_log > old_number);
     state
         .keyspaces
-        .create("cold", options(), old_number)
+        .create(
+            "cold",
+            stored_options(CompressionType::None, true),
+            old_number,
+        )
         .unwrap();
     state.keyspaces.default_log_number = default_log;
     state.log_number = old_number;

@@ -167,13 +167,20 @@ impl KeyspaceVersions {
 
 #[cfg(test)]
 pub(crate) mod test_support {
-    //! Keyspaces for unit tests: nothing on disk, default settings.
+    //! Keyspaces for unit tests: default settings, and the version set of a
+    //! database in `/db` on an in-memory file system.
 
-    use std::sync::Arc;
+    use std::path::PathBuf;
+    use std::sync::atomic::AtomicU64;
+    use std::sync::{Arc, Mutex};
 
     use super::{KeyspaceSettings, KeyspaceVersions};
     use crate::config::StrategyOptions;
-    use crate::{CompactionStyle, KeyspaceId};
+    use crate::fs::{FaultFileSystem, FileSystem, SharedFileSystem};
+    use crate::manifest::{ManifestState, StoredCompaction, StoredOptions};
+    use crate::sstable::BlockCache;
+    use crate::versions::{KeyspaceSet, TableCache, VersionSet};
+    use crate::{CompactionStyle, CompressionType, KeyspaceId};
 
     /// Settings of the library's defaults.
     pub(crate) fn settings() -> KeyspaceSettings {
@@ -192,6 +199,44 @@ pub(crate) mod test_support {
     /// `log`.
     pub(crate) fn keyspace(id: KeyspaceId, name: &str, log: u64) -> Arc<KeyspaceVersions> {
         Arc::new(KeyspaceVersions::new(id, name, settings(), log))
+    }
+
+    /// Size-tiered options, as a manifest stores them, with MemTables of
+    /// `memtable_size` bytes.
+    pub(crate) fn stored_options(memtable_size: u64) -> StoredOptions {
+        StoredOptions {
+            memtable_size,
+            block_size: 4 << 10,
+            bloom_bits_per_key: 10,
+            compression: CompressionType::None,
+            compaction: StoredCompaction::SizeTiered {
+                min_merge_width: 4,
+                max_size_amplification_percent: 200,
+            },
+            memtable_filter: true,
+        }
+    }
+
+    /// The versions of a database in `/db` on `fs`, of the keyspaces
+    /// `keyspaces`, whose manifest is `state`.
+    pub(crate) fn versions_of(
+        fs: &FaultFileSystem,
+        keyspaces: KeyspaceSet,
+        state: ManifestState,
+    ) -> VersionSet {
+        let dir = PathBuf::from("/db");
+        fs.create_dir_all(&dir).unwrap();
+        let shared: SharedFileSystem = Arc::new(fs.clone());
+        let cache = TableCache::new(Arc::clone(&shared), Arc::new(BlockCache::new(1 << 20)), 8);
+        VersionSet::new(
+            shared,
+            dir,
+            Arc::new(Mutex::new(None)),
+            Arc::new(cache),
+            state,
+            Arc::new(AtomicU64::new(20)),
+            keyspaces,
+        )
     }
 }
 

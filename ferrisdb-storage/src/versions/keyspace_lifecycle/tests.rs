@@ -2,52 +2,27 @@
 //! [`VersionSet`]: what the manifest holds after each, and that a failed
 //! manifest write changes nothing.
 
-use std::path::PathBuf;
-use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use crate::fs::{FaultFileSystem, FaultKind, FileSystem, OpKind, SharedFileSystem};
-use crate::manifest::{self, KeyspacesState, ManifestState, StoredCompaction, StoredOptions};
+use crate::fs::{FaultFileSystem, FaultKind, OpKind};
+use crate::manifest::{self, KeyspacesState, ManifestState};
 use crate::memtable::MemTable;
-use crate::sstable::BlockCache;
-use crate::versions::keyspace::test_support::{keyspace, settings};
-use crate::versions::{KeyspaceSet, TableCache, VersionEdit, VersionSet};
-use crate::{CompressionType, Error};
+use crate::versions::keyspace::test_support::{keyspace, settings, stored_options, versions_of};
+use crate::versions::{KeyspaceSet, VersionEdit, VersionSet};
+use crate::Error;
 
 /// The versions of a new database in `/db` on `fs`, holding only `default`,
 /// whose MemTable writes to log 5.
 fn versions(fs: &FaultFileSystem) -> VersionSet {
-    let dir = PathBuf::from("/db");
-    fs.create_dir_all(&dir).unwrap();
-    let shared: SharedFileSystem = Arc::new(fs.clone());
-    let cache = TableCache::new(Arc::clone(&shared), Arc::new(BlockCache::new(1 << 20)), 8);
-    VersionSet::new(
-        shared,
-        dir,
-        Arc::new(Mutex::new(None)),
-        Arc::new(cache),
+    versions_of(
+        fs,
+        KeyspaceSet::new(keyspace(0, "default", 5)),
         ManifestState {
             log_number: 5,
             keyspaces: KeyspacesState::none(5),
             ..ManifestState::default()
         },
-        Arc::new(AtomicU64::new(20)),
-        KeyspaceSet::new(keyspace(0, "default", 5)),
     )
-}
-
-fn stored(memtable_size: u64) -> StoredOptions {
-    StoredOptions {
-        memtable_size,
-        block_size: 4 << 10,
-        bloom_bits_per_key: 10,
-        compression: CompressionType::None,
-        compaction: StoredCompaction::SizeTiered {
-            min_merge_width: 4,
-            max_size_amplification_percent: 200,
-        },
-        memtable_filter: true,
-    }
 }
 
 fn load(fs: &FaultFileSystem) -> ManifestState {
@@ -59,7 +34,7 @@ fn a_created_keyspace_is_durable_before_it_is_in_the_set() {
     let fs = FaultFileSystem::new();
     let vs = versions(&fs);
     let users = vs
-        .create_keyspace("users", settings(), stored(8 << 10), 7)
+        .create_keyspace("users", settings(), stored_options(8 << 10), 7)
         .unwrap();
     assert_eq!((users.id(), users.name()), (1, "users"));
     assert_eq!(users.current().active_log, 7);
@@ -71,13 +46,13 @@ fn a_created_keyspace_is_durable_before_it_is_in_the_set() {
     assert!(state.keyspaces.is_declared());
     let record = state.keyspaces.named("users").unwrap();
     assert_eq!((record.id, record.log_number), (1, 7));
-    assert_eq!(record.options, stored(8 << 10));
+    assert_eq!(record.options, stored_options(8 << 10));
     assert_eq!(state.log_number, 5, "the oldest needed log stays default's");
 
     // A name in use, or refused by the manifest's rule, changes nothing.
     for name in ["users", "default", "a/b", ""] {
         let err = vs
-            .create_keyspace(name, settings(), stored(8 << 10), 7)
+            .create_keyspace(name, settings(), stored_options(8 << 10), 7)
             .unwrap_err();
         assert!(matches!(err, Error::InvalidArgument(_)), "{name:?}: {err}");
     }
@@ -89,19 +64,19 @@ fn a_created_keyspace_is_durable_before_it_is_in_the_set() {
 fn a_failed_manifest_write_creates_nothing() {
     let fs = FaultFileSystem::new();
     let vs = versions(&fs);
-    vs.create_keyspace("a", settings(), stored(8 << 10), 7)
+    vs.create_keyspace("a", settings(), stored_options(8 << 10), 7)
         .unwrap();
     let before = load(&fs);
     fs.fail_at(1, true, &[OpKind::Write], FaultKind::Io);
     assert!(vs
-        .create_keyspace("b", settings(), stored(8 << 10), 7)
+        .create_keyspace("b", settings(), stored_options(8 << 10), 7)
         .is_err());
     fs.heal();
     assert_eq!(load(&fs), before);
     assert_eq!(vs.keyspaces().names(), ["a", "default"]);
     // The id was not given out: the next keyspace takes it.
     let b = vs
-        .create_keyspace("b", settings(), stored(8 << 10), 7)
+        .create_keyspace("b", settings(), stored_options(8 << 10), 7)
         .unwrap();
     assert_eq!(b.id(), 2);
 }
@@ -111,23 +86,24 @@ fn new_options_are_stored_then_used() {
     let fs = FaultFileSystem::new();
     let vs = versions(&fs);
     let users = vs
-        .create_keyspace("users", settings(), stored(8 << 10), 7)
+        .create_keyspace("users", settings(), stored_options(8 << 10), 7)
         .unwrap();
     let bigger = crate::versions::KeyspaceSettings {
         memtable_size: 16 << 10,
         ..settings()
     };
-    vs.set_options(&users, bigger, stored(16 << 10)).unwrap();
+    vs.set_options(&users, bigger, stored_options(16 << 10))
+        .unwrap();
     assert_eq!(users.settings().memtable_size, 16 << 10);
     assert_eq!(users.settings().table.keyspace, 1, "still its own id");
     let state = load(&fs);
     assert_eq!(
         state.keyspaces.named("users").unwrap().options,
-        stored(16 << 10)
+        stored_options(16 << 10)
     );
     let default = vs.keyspaces().get(0).unwrap().clone();
     let err = vs
-        .set_options(&default, bigger, stored(16 << 10))
+        .set_options(&default, bigger, stored_options(16 << 10))
         .unwrap_err();
     assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
 }
@@ -138,7 +114,7 @@ fn a_dropped_keyspace_leaves_the_manifest_and_its_logs_go() {
     let vs = versions(&fs);
     let default = vs.keyspaces().get(0).unwrap().clone();
     let cold = vs
-        .create_keyspace("cold", settings(), stored(8 << 10), 5)
+        .create_keyspace("cold", settings(), stored_options(8 << 10), 5)
         .unwrap();
     // `default` moves on to log 9; `cold` still needs log 5.
     let next = Arc::new(MemTable::new(4 << 10));
@@ -180,7 +156,7 @@ fn a_dropped_keyspace_leaves_the_manifest_and_its_logs_go() {
     ));
     // The name is free again, under a new id.
     let again = vs
-        .create_keyspace("cold", settings(), stored(8 << 10), 9)
+        .create_keyspace("cold", settings(), stored_options(8 << 10), 9)
         .unwrap();
     assert_eq!(again.id(), 2);
 }

@@ -1,36 +1,15 @@
 //! Unit tests of `VersionSet::log_and_apply` and `log_and_apply_all`: the
 //! log numbers they record, and their refusal of a dropped keyspace.
 
-use std::path::PathBuf;
-use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use super::VersionSet;
-use crate::fs::{FaultFileSystem, FaultKind, FileSystem, OpKind, SharedFileSystem};
-use crate::manifest::{self, ManifestState, StoredCompaction, StoredOptions};
+use crate::fs::{FaultFileSystem, FaultKind, FileSystem, OpKind};
+use crate::manifest::{self, ManifestState};
 use crate::memtable::MemTable;
-use crate::sstable::BlockCache;
-use crate::versions::keyspace::test_support::keyspace;
-use crate::versions::{KeyspaceSet, KeyspaceVersions, TableCache, VersionEdit};
-use crate::{CompressionType, Error};
-
-/// The versions of a database in `/db` on `fs`, of the keyspaces
-/// `keyspaces`, whose manifest is `state`.
-fn versions_of(fs: &FaultFileSystem, keyspaces: KeyspaceSet, state: ManifestState) -> VersionSet {
-    let dir = PathBuf::from("/db");
-    fs.create_dir_all(&dir).unwrap();
-    let shared: SharedFileSystem = Arc::new(fs.clone());
-    let cache = TableCache::new(Arc::clone(&shared), Arc::new(BlockCache::new(1 << 20)), 8);
-    VersionSet::new(
-        shared,
-        dir,
-        Arc::new(Mutex::new(None)),
-        Arc::new(cache),
-        state,
-        Arc::new(AtomicU64::new(20)),
-        keyspaces,
-    )
-}
+use crate::versions::keyspace::test_support::{keyspace, stored_options, versions_of};
+use crate::versions::{KeyspaceSet, KeyspaceVersions, VersionEdit};
+use crate::Error;
 
 /// [`versions_of`] a new database.
 fn versions(fs: &FaultFileSystem, keyspaces: KeyspaceSet) -> VersionSet {
@@ -61,7 +40,10 @@ fn the_log_number_is_the_oldest_any_keyspace_still_needs() {
     // not open, needing log 3 on (until it is dropped).
     let mut state = ManifestState::default();
     for name in ["cold", "unopened"] {
-        state.keyspaces.create(name, stored_options(), 3).unwrap();
+        state
+            .keyspaces
+            .create(name, stored_options(4 << 10), 3)
+            .unwrap();
     }
     let set = KeyspaceSet::new(Arc::clone(&default)).with_created(Arc::clone(&cold));
     let vs = versions_of(&fs, set, state);
@@ -98,21 +80,6 @@ fn the_log_number_is_the_oldest_any_keyspace_still_needs() {
     assert_eq!(load().keyspaces.records[0].log_number, 9);
 }
 
-/// Options as a manifest stores them.
-fn stored_options() -> StoredOptions {
-    StoredOptions {
-        memtable_size: 4 << 10,
-        block_size: 4 << 10,
-        bloom_bits_per_key: 10,
-        compression: CompressionType::None,
-        compaction: StoredCompaction::SizeTiered {
-            min_merge_width: 4,
-            max_size_amplification_percent: 200,
-        },
-        memtable_filter: true,
-    }
-}
-
 #[test]
 fn a_dropped_keyspace_is_refused_and_nothing_changes() {
     let fs = FaultFileSystem::new();
@@ -145,7 +112,10 @@ fn log_and_apply_all_records_every_keyspace_in_one_manifest_write() {
     let (users, log) = (keyspace(1, "users", 3), keyspace(2, "log", 4));
     let mut state = ManifestState::default();
     for name in ["users", "log"] {
-        state.keyspaces.create(name, stored_options(), 3).unwrap();
+        state
+            .keyspaces
+            .create(name, stored_options(4 << 10), 3)
+            .unwrap();
     }
     let set = KeyspaceSet::new(Arc::clone(&default))
         .with_created(Arc::clone(&users))
