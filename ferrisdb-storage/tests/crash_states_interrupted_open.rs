@@ -11,11 +11,11 @@
 
 mod common;
 
-use common::{dir, fault_config};
+use common::{dir, full_sync_config};
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
 use ferrisdb_storage::internals::manifest;
 use ferrisdb_storage::internals::wal::{wal_files, WalReader};
-use ferrisdb_storage::{RecoveryMode, StorageConfig, StorageEngine, SyncMode};
+use ferrisdb_storage::{RecoveryMode, StorageEngine};
 
 const WRITES: usize = 12;
 
@@ -23,19 +23,12 @@ fn key(i: usize) -> String {
     format!("key{i:02}")
 }
 
-fn config(fs: &FaultFileSystem, mode: RecoveryMode) -> StorageConfig {
-    StorageConfig {
-        wal_sync_mode: SyncMode::Full,
-        ..fault_config(fs, mode)
-    }
-}
-
 /// A database that lost power after `WRITES` acknowledged puts; with
 /// `torn_seed`, while a last put was being written, of which the crash
 /// keeps a random part.
 fn crashed(torn_seed: Option<u64>) -> FaultFileSystem {
     let fs = FaultFileSystem::new();
-    let db = StorageEngine::open(config(&fs, RecoveryMode::default())).unwrap();
+    let db = StorageEngine::open(full_sync_config(&fs, RecoveryMode::default())).unwrap();
     for i in 0..WRITES {
         db.put(key(i), vec![b'v'; 300]).unwrap();
     }
@@ -53,14 +46,14 @@ fn crashed(torn_seed: Option<u64>) -> FaultFileSystem {
 /// Opens `fs` with the power lost after operation `k` of the open.
 fn interrupted_open(fs: &FaultFileSystem, k: u64) -> FaultFileSystem {
     fs.crash_after(k);
-    if let Ok(db) = StorageEngine::open(config(fs, RecoveryMode::default())) {
+    if let Ok(db) = StorageEngine::open(full_sync_config(fs, RecoveryMode::default())) {
         drop(db);
     }
     fs.crash()
 }
 
 fn assert_opens_whole(fs: &FaultFileSystem, mode: RecoveryMode, context: &str) {
-    let db = StorageEngine::open(config(fs, mode))
+    let db = StorageEngine::open(full_sync_config(fs, mode))
         .unwrap_or_else(|e| panic!("{context}, {mode:?}: open failed: {e}"));
     for i in 0..WRITES {
         assert!(
@@ -106,7 +99,7 @@ fn a_power_loss_during_recovery_leaves_a_database_that_opens_whole() {
         // The operations of an uninterrupted open.
         let total = {
             let fs = base.fork();
-            drop(StorageEngine::open(config(&fs, RecoveryMode::default())).unwrap());
+            drop(StorageEngine::open(full_sync_config(&fs, RecoveryMode::default())).unwrap());
             fs.total_operations()
         };
         for k in 1..=total {

@@ -8,9 +8,9 @@
 
 mod common;
 
-use common::fault_config;
+use common::full_sync_config;
 use ferrisdb_storage::fs::{CrashModel, FaultFileSystem, FaultKind, OpKind};
-use ferrisdb_storage::{RecoveryMode, StorageConfig, StorageEngine, SyncMode};
+use ferrisdb_storage::{RecoveryMode, StorageConfig, StorageEngine};
 
 const WRITES: usize = 12;
 
@@ -19,10 +19,7 @@ fn key(i: usize) -> String {
 }
 
 fn config(fs: &FaultFileSystem) -> StorageConfig {
-    StorageConfig {
-        wal_sync_mode: SyncMode::Full,
-        ..fault_config(fs, RecoveryMode::default())
-    }
+    full_sync_config(fs, RecoveryMode::default())
 }
 
 /// A database that lost power after `WRITES` acknowledged puts, the crash

@@ -17,10 +17,10 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{dir, fault_config, replace_file};
+use common::{full_sync_config, log_paths, replace_file};
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::internals::wal::{wal_files, WalReader};
-use ferrisdb_storage::{Error, RecoveryMode, StorageConfig, StorageEngine, SyncMode};
+use ferrisdb_storage::internals::wal::WalReader;
+use ferrisdb_storage::{Error, RecoveryMode, StorageEngine};
 
 const WRITES: usize = 10;
 const KEPT: usize = 4;
@@ -29,28 +29,13 @@ fn key(i: usize) -> String {
     format!("key{i:02}")
 }
 
-fn config(fs: &FaultFileSystem, mode: RecoveryMode) -> StorageConfig {
-    StorageConfig {
-        wal_sync_mode: SyncMode::Full,
-        ..fault_config(fs, mode)
-    }
-}
-
-fn logs(fs: &FaultFileSystem) -> Vec<PathBuf> {
-    wal_files(fs, &dir())
-        .unwrap()
-        .into_iter()
-        .map(|(_, path)| path)
-        .collect()
-}
-
 /// A crashed database of two logs: the first sealed, cut at the record
 /// boundary after `KEPT` writes; the second holding only its header. Returns
 /// the file system and the path and new length of the cut log.
 fn cut_older_log() -> (FaultFileSystem, PathBuf, u64) {
     let fs = FaultFileSystem::new();
-    let db = StorageEngine::open(config(&fs, RecoveryMode::default())).unwrap();
-    let older = logs(&fs).remove(0);
+    let db = StorageEngine::open(full_sync_config(&fs, RecoveryMode::default())).unwrap();
+    let older = log_paths(&fs).remove(0);
     let mut cut = 0;
     for i in 0..WRITES {
         db.put(key(i), vec![b'v'; 100]).unwrap();
@@ -73,7 +58,7 @@ fn cut_older_log() -> (FaultFileSystem, PathBuf, u64) {
     });
     drop(db);
 
-    let found = logs(&crashed);
+    let found = log_paths(&crashed);
     assert_eq!(found.len(), 2, "{found:?}");
     assert_eq!(found[0], older);
     let sealed = |fs: &FaultFileSystem, path: &Path| {
@@ -97,7 +82,7 @@ fn regression_log_cut_before_logs_without_writes_opens_smaller() {
         RecoveryMode::AbsoluteConsistency,
     ] {
         let (fs, older, cut) = cut_older_log();
-        match StorageEngine::open(config(&fs, mode)) {
+        match StorageEngine::open(full_sync_config(&fs, mode)) {
             Ok(db) => {
                 let missing: Vec<String> = (0..WRITES)
                     .map(key)
@@ -115,21 +100,21 @@ fn regression_log_cut_before_logs_without_writes_opens_smaller() {
             Err(other) => panic!("{mode:?}: {other}"),
         }
         // Refused having changed nothing: the later log is still there.
-        assert_eq!(logs(&fs).len(), 2, "{mode:?}");
+        assert_eq!(log_paths(&fs).len(), 2, "{mode:?}");
     }
 }
 
 #[test]
 fn point_in_time_opens_with_the_writes_before_the_cut() {
     let (fs, _, _) = cut_older_log();
-    let db = StorageEngine::open(config(&fs, RecoveryMode::PointInTimeRecovery)).unwrap();
+    let db = StorageEngine::open(full_sync_config(&fs, RecoveryMode::PointInTimeRecovery)).unwrap();
     for i in 0..WRITES {
         assert_eq!(db.get(key(i)).unwrap().is_some(), i < KEPT, "{}", key(i));
     }
     db.put("after", "ok").unwrap();
     db.close().unwrap();
     // What it opened is a consistent database: it opens in the default mode.
-    let db = StorageEngine::open(config(&fs, RecoveryMode::default())).unwrap();
+    let db = StorageEngine::open(full_sync_config(&fs, RecoveryMode::default())).unwrap();
     assert_eq!(
         db.get(key(KEPT - 1)).unwrap().as_deref(),
         Some(&[b'v'; 100][..])

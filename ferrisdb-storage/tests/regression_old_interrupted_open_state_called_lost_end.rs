@@ -18,19 +18,16 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{dir, fault_config};
+use common::{dir, full_sync_config};
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
 use ferrisdb_storage::internals::manifest;
 use ferrisdb_storage::internals::wal::{wal_files, WalOptions, WalWriter};
-use ferrisdb_storage::{RecoveryMode, StorageConfig, StorageEngine, SyncMode};
+use ferrisdb_storage::{RecoveryMode, StorageConfig, StorageEngine};
 
 const WRITES: usize = 10;
 
 fn config(fs: &FaultFileSystem) -> StorageConfig {
-    StorageConfig {
-        wal_sync_mode: SyncMode::Full,
-        ..fault_config(fs, RecoveryMode::default())
-    }
+    full_sync_config(fs, RecoveryMode::default())
 }
 
 #[test]

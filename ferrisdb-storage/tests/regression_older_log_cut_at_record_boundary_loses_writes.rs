@@ -9,25 +9,15 @@
 //! older log without one is corruption, reported at the offset where its
 //! seal should be.
 
-use std::path::PathBuf;
-
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode};
+use ferrisdb_storage::internals::wal::RecoveryMode;
 use ferrisdb_storage::{Error, StorageConfig, StorageEngine};
 
 mod common;
 
-use common::{dir, fault_config, writes_left_in_logs, Ending};
+use common::{fault_config, log_paths, writes_left_in_logs, Ending};
 
 /// The database's logs, oldest first.
-fn logs(fs: &FaultFileSystem) -> Vec<PathBuf> {
-    wal_files(fs, &dir())
-        .unwrap()
-        .into_iter()
-        .map(|(_, path)| path)
-        .collect()
-}
-
 fn key(i: usize) -> String {
     format!("key{i:03}")
 }
@@ -49,13 +39,13 @@ fn regression_older_log_cut_at_record_boundary_loses_writes() {
         // The first log as it was after five puts: a prefix ending at a
         // record boundary (every put is handed to the file system before it
         // returns).
-        cut = fs.read_all(&logs(&fs)[0]).unwrap();
+        cut = fs.read_all(&log_paths(&fs)[0]).unwrap();
         for i in 5..60 {
             db.put(key(i), vec![b'v'; 500]).unwrap();
         }
     });
-    let first = logs(&fs).remove(0);
-    assert!(logs(&fs).len() >= 3, "{:?}", logs(&fs));
+    let first = log_paths(&fs).remove(0);
+    assert!(log_paths(&fs).len() >= 3, "{:?}", log_paths(&fs));
     let whole = fs.read_all(&first).unwrap();
     assert!(
         whole.len() > cut.len() + 1_000,

@@ -98,6 +98,24 @@ pub fn replace_file(fs: &FaultFileSystem, path: &Path, bytes: &[u8]) {
     file.sync().unwrap();
 }
 
+/// [`fault_config`] under `SyncMode::Full`: every acknowledged write is
+/// synced, so a crash loses none.
+pub fn full_sync_config(fs: &FaultFileSystem, mode: RecoveryMode) -> StorageConfig {
+    StorageConfig {
+        wal_sync_mode: ferrisdb_storage::SyncMode::Full,
+        ..fault_config(fs, mode)
+    }
+}
+
+/// The paths of the logs in [`dir`] on `fs`, oldest first.
+pub fn log_paths(fs: &FaultFileSystem) -> Vec<PathBuf> {
+    ferrisdb_storage::internals::wal::wal_files(fs, &dir())
+        .unwrap()
+        .into_iter()
+        .map(|(_, path)| path)
+        .collect()
+}
+
 /// How a database stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ending {
@@ -259,6 +277,31 @@ pub fn error_offset(err: &Error) -> Option<u64> {
         Error::Corruption { offset, .. } | Error::ChecksumMismatch { offset, .. } => Some(*offset),
         _ => None,
     }
+}
+
+/// Opens a fork of the database on `fs` in each mode that refuses damage
+/// (the default and absolute consistency) and asserts each refuses it as
+/// corruption of `log` at `offset`; returns the errors' messages.
+pub fn refused_as_corruption(fs: &FaultFileSystem, log: &Path, offset: u64) -> Vec<String> {
+    [
+        RecoveryMode::TolerateCorruptedTail,
+        RecoveryMode::AbsoluteConsistency,
+    ]
+    .into_iter()
+    .map(|mode| {
+        let err = StorageEngine::open(fault_config(&fs.fork(), mode)).unwrap_err();
+        let Error::Corruption {
+            ref file,
+            offset: at,
+            ..
+        } = err
+        else {
+            panic!("{mode:?}: not corruption: {err}")
+        };
+        assert_eq!((file.as_path(), at), (log, offset), "{mode:?}");
+        err.to_string()
+    })
+    .collect()
 }
 
 /// Asserts that `records` are `batches[..n]` with timestamps 1..=n.
