@@ -15,27 +15,17 @@ mod common;
 use common::keyspaces::stored_options;
 use common::{dir, fault_config};
 
-/// A database whose manifest lists the one table a flush made under a
-/// keyspace `users` (id 1) instead of `default`; the table's number.
+/// A database whose keyspace `users` holds one table, made by a flush; the
+/// table's number.
 fn database_with_a_users_table(fs: &FaultFileSystem) -> u64 {
     let db = StorageEngine::open(fault_config(fs, RecoveryMode::default())).unwrap();
-    db.put("u:1", "ada").unwrap();
+    let users = db.keyspace("users").unwrap();
+    users.put("u:1", "ada").unwrap();
     db.flush().unwrap();
+    let tables = users.live_tables();
+    assert_eq!(tables.len(), 1, "one flush, one table");
     db.close().unwrap();
-    let mut state = manifest::load(fs, &dir()).unwrap().unwrap();
-    let table = state.tables.pop().unwrap();
-    let id = state
-        .keyspaces
-        .create(
-            "users",
-            stored_options(CompressionType::None, true),
-            state.log_number,
-        )
-        .unwrap();
-    assert_eq!(id, 1);
-    state.keyspaces.records[0].tables.push(table.clone());
-    manifest::store(fs, &dir(), &state).unwrap();
-    table.file_number
+    tables[0].file_number
 }
 
 fn users(state: &ManifestState) -> Vec<u64> {
@@ -57,6 +47,10 @@ fn another_keyspace_s_tables_survive_open_flushes_and_checkpoints() {
     assert!(db.live_tables().is_empty(), "default has no table");
     assert_eq!(db.keyspaces(), ["default", "users"]);
     assert_eq!(db.get("u:1").unwrap(), None, "not default's key");
+    assert_eq!(
+        db.keyspace("users").unwrap().get("u:1").unwrap().unwrap(),
+        "ada"
+    );
 
     // Flushes of default rewrite the manifest: `users` stays, with its
     // table, and so does the oldest log it needs.
@@ -88,4 +82,41 @@ fn another_keyspace_s_tables_survive_open_flushes_and_checkpoints() {
     let err = StorageEngine::open(fault_config(&fs, RecoveryMode::default())).unwrap_err();
     assert!(err.is_corruption(), "{err}");
     assert!(err.to_string().contains("missing"), "{err}");
+}
+
+/// A table listed under a keyspace other than the one whose entries it
+/// holds (its properties name the keyspace) is refused at open, naming the
+/// table: read through the wrong list, it would serve `default`'s keys as
+/// `users`'s.
+#[test]
+fn a_table_listed_under_another_keyspace_is_refused() {
+    let fs = FaultFileSystem::new();
+    let db = StorageEngine::open(fault_config(&fs, RecoveryMode::default())).unwrap();
+    db.put("d:1", "x").unwrap();
+    db.flush().unwrap();
+    db.close().unwrap();
+    let mut state = manifest::load(&fs, &dir()).unwrap().unwrap();
+    let table = state.tables.pop().unwrap();
+    state
+        .keyspaces
+        .create(
+            "users",
+            stored_options(CompressionType::None, true),
+            state.log_number,
+        )
+        .unwrap();
+    state.keyspaces.records[0].tables.push(table.clone());
+    manifest::store(&fs, &dir(), &state).unwrap();
+
+    let err = StorageEngine::open(fault_config(&fs, RecoveryMode::default())).unwrap_err();
+    assert!(err.is_corruption(), "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains(&table_file_name(table.file_number)),
+        "{err}"
+    );
+    assert!(message.contains("keyspace \"users\" (id 1)"), "{err}");
+    assert!(message.contains("keyspace \"default\" (id 0)"), "{err}");
+    let path = dir().join(table_file_name(table.file_number));
+    assert!(fs.exists(&path).unwrap(), "a refused open deletes nothing");
 }

@@ -109,6 +109,7 @@ pub(super) fn open_tables(versions: &VersionSet, state: &ManifestState) -> Resul
         }
         // Opening checks the table is the one the record describes.
         let table = versions.open_table(record.clone())?;
+        check_keyspace(state, keyspace, &table, &path)?;
         // The manifest's decoder bounds levels by NUM_LEVELS.
         let level = record.level as usize;
         let levels = keyspaces.entry(keyspace).or_default();
@@ -129,6 +130,38 @@ pub(super) fn open_tables(versions: &VersionSet, state: &ManifestState) -> Resul
         ks.modify_current(|now| now.with_version(version, &[]));
     }
     Ok(())
+}
+
+/// Checks that `table`, at `path`, holds the entries of the keyspace the
+/// manifest lists it under, which its properties name. The id in the table
+/// is written by the flush or compaction that made it, and the list it is
+/// in by the manifest store that installed it: a table under the wrong list
+/// would serve one keyspace's keys as another's, so the open is refused.
+fn check_keyspace(
+    state: &ManifestState,
+    listed_under: KeyspaceId,
+    table: &Table,
+    path: &Path,
+) -> Result<()> {
+    let holds = table.with_reader(|reader| Ok(reader.properties().keyspace))?;
+    if holds == listed_under {
+        return Ok(());
+    }
+    let name = |id: KeyspaceId| match state.keyspaces.get(id) {
+        Some(record) => format!("{:?} (id {id})", record.name),
+        None if id == crate::DEFAULT_KEYSPACE_ID => format!("\"default\" (id {id})"),
+        None => format!("id {id}"),
+    };
+    Err(Error::corruption(
+        path,
+        0,
+        format!(
+            "the manifest lists this table under keyspace {}, but the table holds the entries \
+             of keyspace {}: restore the MANIFEST and the table from a backup",
+            name(listed_under),
+            name(holds)
+        ),
+    ))
 }
 
 /// Checks the levels of one keyspace's tables.
