@@ -24,7 +24,7 @@ use super::{lock, Background, Inner};
 use crate::compaction::{self, CompactionChoice, CompactionContext, CompactionStrategy};
 use crate::config::StrategyOptions;
 use crate::versions::KeyspaceVersions;
-use crate::{Error, KeyspaceId, Result, DEFAULT_KEYSPACE_ID};
+use crate::{Error, KeyspaceId, Result};
 
 impl Inner {
     /// A compaction thread: run compactions until shutdown or failure.
@@ -65,7 +65,7 @@ impl Inner {
                 let Background {
                     strategies, busy, ..
                 } = &mut *background;
-                let choice = self.with_strategy(strategies, ks, |s| s.pick(&levels, busy));
+                let choice = Self::with_strategy(strategies, ks, |s| s.pick(&levels, busy));
                 if choice == CompactionChoice::Nothing {
                     continue;
                 }
@@ -78,19 +78,14 @@ impl Inner {
         })
     }
 
-    /// Calls `use_it` with the compaction strategy of keyspace `ks`:
-    /// `default`'s is the engine's; another's is built from its options the
-    /// first time and again whenever they change, and kept in `strategies`
-    /// meanwhile (a strategy keeps state between picks).
+    /// Calls `use_it` with the compaction strategy of keyspace `ks`, built
+    /// from its options the first time and again whenever they change, and
+    /// kept in `strategies` meanwhile (a strategy keeps state between picks).
     fn with_strategy<T>(
-        &self,
         strategies: &mut HashMap<KeyspaceId, (StrategyOptions, Box<dyn CompactionStrategy>)>,
         ks: &KeyspaceVersions,
         use_it: impl FnOnce(&dyn CompactionStrategy) -> T,
     ) -> T {
-        if ks.id() == DEFAULT_KEYSPACE_ID {
-            return use_it(self.strategy.as_ref());
-        }
         let options = ks.settings().strategy;
         let (built_from, strategy) = strategies
             .entry(ks.id())
@@ -131,7 +126,7 @@ impl Inner {
             let levels = ks.current().version.level_records();
             let choice = {
                 let mut background = lock(&self.background);
-                self.with_strategy(&mut background.strategies, ks, |s| s.full(&levels))
+                Self::with_strategy(&mut background.strategies, ks, |s| s.full(&levels))
             };
             self.compact_choice(ks, &choice)
         });
@@ -170,7 +165,7 @@ impl Inner {
                 let current = ks.current();
                 current.frozen.is_empty()
                     && (!picking
-                        || !self.with_strategy(&mut background.strategies, ks, |s| {
+                        || !Self::with_strategy(&mut background.strategies, ks, |s| {
                             s.needs_compaction(&current.version.level_records())
                         }))
             });

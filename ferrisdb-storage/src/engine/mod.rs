@@ -125,9 +125,11 @@ pub(crate) struct Background {
     /// Keyspaces dropped whose files the flush thread has not let go of
     /// yet (`keyspaces.rs`, `purge_dropped`).
     pub(crate) dropped: Vec<Arc<KeyspaceVersions>>,
-    /// The compaction strategy of each keyspace but `default` (whose is
-    /// `Inner::strategy`), with the options it was built from: rebuilt when
-    /// the keyspace's options change (`compactions.rs`).
+    /// The compaction strategy of each keyspace, with the options it was
+    /// built from: built at its first pick and rebuilt when the keyspace's
+    /// options change (`compactions.rs`). A strategy lives across picks:
+    /// leveled compaction keeps, per level, where its last compaction ended,
+    /// and the next pick starts after it.
     pub(crate) strategies: HashMap<KeyspaceId, (StrategyOptions, Box<dyn CompactionStrategy>)>,
     /// Where the next compaction pick starts in the keyspaces, so each gets
     /// its turn.
@@ -174,11 +176,6 @@ pub(crate) struct Inner {
     pub(crate) snapshots: SnapshotList,
     pub(crate) counters: Counters,
     pub(crate) block_cache: Arc<BlockCache>,
-    /// The compaction strategy of `default`, built at open from its
-    /// settings. It lives as long as the keyspace, not one pick: leveled
-    /// compaction keeps, per level, where its last compaction ended, and the
-    /// next pick starts after it.
-    pub(crate) strategy: Box<dyn CompactionStrategy>,
     pub(crate) rate_limiter: Option<RateLimiter>,
     /// Set when `close` begins, so a merge under way stops at its next version
     /// instead of running to its end. A copy of `background.shutting_down`

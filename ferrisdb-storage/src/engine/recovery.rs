@@ -54,7 +54,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use super::snapshots::SnapshotList;
 use super::stats::Counters;
 use super::{directory, leftovers, restored_keyspaces, Background, Inner, WriteState};
-use crate::compaction::{self, RateLimiter};
+use crate::compaction::RateLimiter;
 use crate::filename::{
     parse_file_name, wal_file_name, wal_temp_file_name, FileType, LOCK_FILE_NAME,
     MANIFEST_FILE_NAME,
@@ -107,11 +107,7 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
     let default = KeyspaceVersions::new(DEFAULT_KEYSPACE_ID, "default", settings, log_number);
     let default = Arc::new(default);
     let others = restored_keyspaces::keyspaces_of(&config, &state, log_number)?;
-    let keyspaces = KeyspaceSet::restored(
-        Arc::clone(&default),
-        others,
-        state.keyspaces.next_keyspace_id,
-    );
+    let keyspaces = KeyspaceSet::restored(Arc::clone(&default), others);
     let versions = VersionSet::new(
         Arc::clone(&fs),
         dir.clone(),
@@ -142,7 +138,6 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
             // Relaxed: the number only has to be unique; it orders nothing.
             instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
             versions,
-            strategy: compaction::strategy_for(&default.settings().strategy),
             default,
             wal: Arc::new(wal),
             write: Mutex::new(WriteState {

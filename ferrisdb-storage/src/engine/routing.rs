@@ -107,17 +107,36 @@ impl Inner {
             }
             Routing::One(id, bytes) => {
                 let keyspaces = self.versions.keyspaces();
-                Ok(Targets::One(Cow::Owned(live(&keyspaces, id)?), bytes))
+                Ok(Targets::One(Cow::Owned(self.live(&keyspaces, id)?), bytes))
             }
             Routing::Many(ref targets) => {
                 let keyspaces = self.versions.keyspaces();
                 let targets = targets
                     .iter()
-                    .map(|&(id, bytes)| Ok((live(&keyspaces, id)?, bytes)))
+                    .map(|&(id, bytes)| Ok((self.live(&keyspaces, id)?, bytes)))
                     .collect::<Result<_>>()?;
                 Ok(Targets::Many(targets))
             }
         }
+    }
+
+    /// The live keyspace `id` of `keyspaces`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::KeyspaceDropped`] for an id given out and dropped since,
+    /// [`Error::KeyspaceNotFound`] for one never given out; a batch holds
+    /// ids, not names, so the error names the id.
+    fn live(&self, keyspaces: &KeyspaceSet, id: KeyspaceId) -> Result<Arc<KeyspaceVersions>> {
+        if let Some(ks) = keyspaces.get(id) {
+            return Ok(Arc::clone(ks));
+        }
+        let name = format!("#{id}");
+        Err(if self.versions.was_dropped(id) {
+            Error::KeyspaceDropped { name }
+        } else {
+            Error::KeyspaceNotFound { name }
+        })
     }
 
     /// Makes room for a batch of `payload_len` bytes in the active MemTable
@@ -192,25 +211,6 @@ impl Rooms {
             }),
         }
     }
-}
-
-/// The live keyspace `id` of `keyspaces`.
-///
-/// # Errors
-///
-/// [`Error::KeyspaceDropped`] for an id given out and dropped since,
-/// [`Error::KeyspaceNotFound`] for one never given out; a batch holds ids,
-/// not names, so the error names the id.
-fn live(keyspaces: &KeyspaceSet, id: KeyspaceId) -> Result<Arc<KeyspaceVersions>> {
-    if let Some(ks) = keyspaces.get(id) {
-        return Ok(Arc::clone(ks));
-    }
-    let name = format!("#{id}");
-    Err(if keyspaces.is_dropped(id) {
-        Error::KeyspaceDropped { name }
-    } else {
-        Error::KeyspaceNotFound { name }
-    })
 }
 
 /// The entries [`apply_routed`] holds at once while it walks a batch

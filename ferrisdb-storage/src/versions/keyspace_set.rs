@@ -7,8 +7,9 @@
 //! A reader clones the `Arc` of the set it needs (a snapshot keeps the one
 //! of its instant) and looks keyspaces up without a lock.
 //!
-//! Ids are given out in order and never reused: an id below `next_id` that
-//! the set does not hold was dropped, one at or above it was never made.
+//! Ids are given out in order and never reused; the manifest's counter
+//! gives them out and is the one record of which ids were ever made
+//! ([`VersionSet::was_dropped`](super::VersionSet::was_dropped)).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -21,8 +22,6 @@ use crate::{KeyspaceId, DEFAULT_KEYSPACE_ID};
 pub(crate) struct KeyspaceSet {
     by_id: BTreeMap<KeyspaceId, Arc<KeyspaceVersions>>,
     by_name: HashMap<String, KeyspaceId>,
-    /// The id the next keyspace made gets; every id below it was given out.
-    next_id: KeyspaceId,
 }
 
 impl KeyspaceSet {
@@ -32,43 +31,39 @@ impl KeyspaceSet {
         KeyspaceSet {
             by_name: HashMap::from([(default.name().to_owned(), default.id())]),
             by_id: BTreeMap::from([(default.id(), default)]),
-            next_id: DEFAULT_KEYSPACE_ID + 1,
         }
     }
 
     /// The set of a database opened with `default` and the other live
-    /// keyspaces its manifest lists (`others`), which gave out every id
-    /// below `next_id`.
+    /// keyspaces its manifest lists (`others`).
     ///
-    /// REQUIRES: the ids of `others` are distinct, from 1 to below
-    /// `next_id`, and their names distinct and not `default`'s (the
-    /// manifest's decoder checks both).
+    /// REQUIRES: the ids of `others` are distinct and not `default`'s, and
+    /// their names distinct and not `default`'s (the manifest's decoder
+    /// checks both).
     pub(crate) fn restored(
         default: Arc<KeyspaceVersions>,
         others: impl IntoIterator<Item = Arc<KeyspaceVersions>>,
-        next_id: KeyspaceId,
     ) -> Self {
         let mut set = KeyspaceSet::new(default);
         for keyspace in others {
-            debug_assert!(keyspace.id() > DEFAULT_KEYSPACE_ID && keyspace.id() < next_id);
+            debug_assert!(keyspace.id() > DEFAULT_KEYSPACE_ID);
+            debug_assert!(set.get(keyspace.id()).is_none());
             debug_assert!(set.named(keyspace.name()).is_none());
             set.by_name
                 .insert(keyspace.name().to_owned(), keyspace.id());
             set.by_id.insert(keyspace.id(), keyspace);
         }
-        set.next_id = next_id.max(set.next_id);
         set
     }
 
-    /// This set with `keyspace` added, under the next id.
+    /// This set with `keyspace` added.
     ///
-    /// REQUIRES: `keyspace` has the id [`next_id`](Self::next_id) and a name
-    /// no live keyspace has.
+    /// REQUIRES: `keyspace` has an id never given out before (the manifest's
+    /// counter gives it) and a name no live keyspace has.
     pub(crate) fn with_created(&self, keyspace: Arc<KeyspaceVersions>) -> Self {
-        debug_assert_eq!(keyspace.id(), self.next_id);
+        debug_assert!(self.by_id.keys().all(|&id| id < keyspace.id()));
         debug_assert!(self.named(keyspace.name()).is_none());
         let mut next = self.clone();
-        next.next_id = keyspace.id() + 1;
         next.by_name
             .insert(keyspace.name().to_owned(), keyspace.id());
         next.by_id.insert(keyspace.id(), keyspace);
@@ -84,13 +79,6 @@ impl KeyspaceSet {
         next
     }
 
-    /// The id the next keyspace made gets (the manifest's counter gives it
-    /// out; the tests check the two agree).
-    #[cfg(test)]
-    pub(crate) fn next_id(&self) -> KeyspaceId {
-        self.next_id
-    }
-
     /// The live keyspace `id`.
     pub(crate) fn get(&self, id: KeyspaceId) -> Option<&Arc<KeyspaceVersions>> {
         self.by_id.get(&id)
@@ -99,11 +87,6 @@ impl KeyspaceSet {
     /// The live keyspace named `name`.
     pub(crate) fn named(&self, name: &str) -> Option<&Arc<KeyspaceVersions>> {
         self.by_name.get(name).and_then(|id| self.by_id.get(id))
-    }
-
-    /// Whether `id` was given out and its keyspace dropped since.
-    pub(crate) fn is_dropped(&self, id: KeyspaceId) -> bool {
-        id < self.next_id && !self.by_id.contains_key(&id)
     }
 
     /// The names of the live keyspaces, sorted.
@@ -150,8 +133,6 @@ mod tests {
             set.get(0).unwrap()
         ));
         assert!(set.get(1).is_none() && set.named("users").is_none());
-        assert_eq!(set.next_id(), 1);
-        assert!(!set.is_dropped(0) && !set.is_dropped(1));
         assert_eq!(set.log_numbers().collect::<Vec<_>>(), [(0, 4)]);
     }
 
@@ -167,33 +148,25 @@ mod tests {
         let dropped = three.with_dropped(1);
         assert_eq!(dropped.names(), ["default", "log"]);
         assert!(dropped.named("users").is_none() && dropped.get(1).is_none());
-        assert!(dropped.is_dropped(1), "given out, then dropped");
-        assert!(!dropped.is_dropped(2) && !dropped.is_dropped(3));
         assert!(three.get(1).is_some(), "the old set keeps it");
 
         // The name is free again, under a new id.
-        let again = dropped.with_created(keyspace(dropped.next_id(), "users", 4));
+        let again = dropped.with_created(keyspace(3, "users", 4));
         assert_eq!(again.named("users").unwrap().id(), 3);
-        assert!(again.is_dropped(1));
+        assert!(again.get(1).is_none());
     }
 
     #[test]
-    fn a_restored_set_holds_the_listed_keyspaces_and_knows_the_dropped_ids() {
+    fn a_restored_set_holds_the_listed_keyspaces() {
         let set = KeyspaceSet::restored(
             keyspace(0, "default", 4),
             [keyspace(1, "users", 4), keyspace(3, "log", 4)],
-            5,
         );
         assert_eq!(set.names(), ["default", "log", "users"]);
         assert_eq!(set.named("log").unwrap().id(), 3);
-        assert_eq!(set.next_id(), 5);
-        assert!(set.is_dropped(2) && set.is_dropped(4));
-        assert!(!set.is_dropped(1) && !set.is_dropped(5));
-        let old = KeyspaceSet::restored(keyspace(0, "default", 4), [], 1);
-        assert_eq!(
-            (old.names(), old.next_id()),
-            (vec!["default".to_owned()], 1)
-        );
+        assert!(set.get(2).is_none() && set.get(4).is_none());
+        let old = KeyspaceSet::restored(keyspace(0, "default", 4), []);
+        assert_eq!(old.names(), ["default"]);
     }
 
     #[test]

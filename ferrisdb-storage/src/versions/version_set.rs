@@ -93,6 +93,12 @@ impl VersionSet {
         Arc::clone(&guard)
     }
 
+    /// Whether keyspace `id` was made and dropped since, rather than never
+    /// made: the manifest's counter gives ids out in order and never again.
+    pub(crate) fn was_dropped(&self, id: KeyspaceId) -> bool {
+        lock(&self.manifest).keyspaces.is_dropped(id)
+    }
+
     /// Applies the edit `make` returns for the current super version of
     /// keyspace `ks`, durably.
     ///
