@@ -1,5 +1,5 @@
 //! The tour of `docs/getting-started.md`: open a database, write, read, scan,
-//! take a snapshot, choose durability, close, and reopen.
+//! take a snapshot, keep keyspaces, choose durability, close, and reopen.
 //!
 //! ```sh
 //! cargo run --example getting_started                # uses a fresh temp directory
@@ -8,7 +8,10 @@
 
 use std::path::PathBuf;
 
-use ferrisdb_storage::{Result, StorageConfig, StorageEngine, SyncMode, WriteBatch};
+use ferrisdb_storage::{
+    CompactionStyle, Keyspace, KeyspaceOptions, Result, StorageConfig, StorageEngine, SyncMode,
+    WriteBatch,
+};
 
 fn main() -> Result<()> {
     let dir: PathBuf = match std::env::args().nth(1) {
@@ -69,11 +72,38 @@ fn main() -> Result<()> {
         println!("prefix: {} = {}", show(key), show(value));
     }
 
+    // Keyspaces: independent sets of keys in one database. A batch across
+    // keyspaces is atomic, which keeps an index in step with its table.
+    let users: Keyspace = db.keyspace("users")?; // opens, or creates
+    let by_email = db.keyspace_with(
+        "users_by_email",
+        KeyspaceOptions {
+            compaction_style: CompactionStyle::size_tiered(),
+            ..KeyspaceOptions::default()
+        },
+    )?;
+    let mut batch = WriteBatch::new();
+    batch
+        .put_in(&users, "u:1", "ada@example.com")
+        .put_in(&by_email, "ada@example.com", "u:1");
+    db.write(batch)?;
+    let snapshot = db.snapshot()?; // one instant across every keyspace
+    assert_eq!(
+        snapshot.get_in(&by_email, "ada@example.com")?,
+        Some("u:1".into())
+    );
+    assert_eq!(users.get("u:1")?, Some("ada@example.com".into()));
+    assert_eq!(db.get("u:1")?, None); // `db.get` reads the `default` keyspace
+    drop(snapshot);
+    assert_eq!(db.keyspaces(), ["default", "users", "users_by_email"]);
+    db.drop_keyspace("users_by_email")?; // its files go in the background
+
     // Close stops the background flush and syncs the log. Reopening replays
     // the log: every acknowledged write is still there.
     db.close()?;
     let db = StorageEngine::open(StorageConfig::new(&dir))?;
     assert_eq!(db.get("user:3")?, Some("carol".into()));
+    assert_eq!(db.keyspaces(), ["default", "users"]);
     println!("reopened {}: user:3 = carol", dir.display());
     db.close()
 }
