@@ -42,7 +42,9 @@ impl Inner {
     /// [`check_name`] refuses (with its reason), for options of `default`
     /// (those are the database's config), or for options the database does
     /// not accept ([`KeyspaceOptions::layer_options`]); the background error
-    /// once the engine stopped; the I/O error of writing the manifest.
+    /// once the engine stopped, or when writing the manifest failed, which
+    /// stops the engine (the manifest in place may be the old or the new
+    /// one until a reopen).
     pub(crate) fn keyspace(
         &self,
         name: &str,
@@ -74,16 +76,41 @@ impl Inner {
         // Looked up again under `write`: a create or a drop may have run
         // since, and none runs now.
         if let Some(ks) = self.versions.keyspaces().named(name).cloned() {
-            self.versions.set_options(&ks, settings, stored)?;
+            let changed = self.versions.set_options(&ks, settings, stored);
+            self.stop_if_manifest_failed(changed)?;
             return Ok(ks);
         }
         // The log being written: only writers, under `write`, rotate it.
         let active_log = self.wal.current_file_number();
-        let ks = self
+        let created = self
             .versions
-            .create_keyspace(name, settings, stored, active_log)?;
+            .create_keyspace(name, settings, stored, active_log);
+        let ks = self.stop_if_manifest_failed(created)?;
         tracing::info!(name, id = ks.id(), "created a keyspace");
         Ok(ks)
+    }
+
+    /// Passes `result`, of a keyspace change, on; when writing the manifest
+    /// failed, stops the engine first, as a failed flush does, and returns
+    /// the background error every later call gets.
+    ///
+    /// A manifest write that fails may have failed after its rename, so the
+    /// `MANIFEST` in place is the old one or the new one, and only a reopen
+    /// tells which. Going on as if nothing changed could acknowledge writes
+    /// into a keyspace whose drop is on disk (replay then skips them as a
+    /// dropped keyspace's), so every write is refused until the reopen.
+    /// Refusals made before any file was touched (a name in use, every id
+    /// given out, a keyspace dropped meanwhile) change nothing and stop
+    /// nothing.
+    fn stop_if_manifest_failed<T>(&self, result: Result<T>) -> Result<T> {
+        match result {
+            Err(error @ (Error::InvalidArgument(_) | Error::KeyspaceDropped { .. })) => Err(error),
+            Err(error) => {
+                self.set_background_error(error);
+                Err(self.background_error().unwrap_or(Error::Closed))
+            }
+            ok => ok,
+        }
     }
 
     /// What a keyspace with `options` is made with, in this database.
@@ -104,8 +131,9 @@ impl Inner {
     ///
     /// [`Error::InvalidArgument`] for `default`; [`Error::KeyspaceNotFound`]
     /// for a name no live keyspace has; the background error once the
-    /// engine stopped; the I/O error of writing the manifest (then nothing
-    /// changed).
+    /// engine stopped, or when writing the manifest failed, which stops the
+    /// engine: the drop may or may not be on disk until a reopen, so no
+    /// write is acknowledged into the keyspace meanwhile.
     pub(crate) fn drop_keyspace(&self, name: &str) -> Result<()> {
         if name == DEFAULT_NAME {
             return Err(Error::InvalidArgument(
@@ -119,7 +147,8 @@ impl Inner {
                 return Err(Error::KeyspaceNotFound { name: name.into() });
             };
             debug_assert_ne!(ks.id(), DEFAULT_KEYSPACE_ID);
-            self.versions.drop_keyspace(&ks)?;
+            let dropped = self.versions.drop_keyspace(&ks);
+            self.stop_if_manifest_failed(dropped)?;
             ks
         };
         tracing::info!(name, id = ks.id(), "dropped a keyspace");

@@ -41,10 +41,12 @@ impl StorageEngine {
     /// # Errors
     ///
     /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a name
-    /// that is refused, with the reason; the I/O error of writing the
-    /// manifest (nothing is created then);
+    /// that is refused, with the reason;
     /// [`Error::Background`](crate::Error::Background) once the database
-    /// stopped; [`Error::Closed`](crate::Error::Closed) once it is closed.
+    /// stopped, and when writing the manifest failed, which stops it: the
+    /// `MANIFEST` in place may then hold the keyspace or not, which the
+    /// reopen that every later call asks for settles;
+    /// [`Error::Closed`](crate::Error::Closed) once it is closed.
     pub fn keyspace(&self, name: &str) -> Result<Keyspace> {
         let inner = self.inner()?;
         let ks = inner.keyspace(name, None)?;
@@ -107,10 +109,11 @@ impl StorageEngine {
     /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for
     /// `"default"`, which cannot be dropped;
     /// [`Error::KeyspaceNotFound`](crate::Error::KeyspaceNotFound) for a
-    /// name no keyspace has; the I/O error of writing the manifest (nothing
-    /// is dropped then); [`Error::Background`](crate::Error::Background)
-    /// once the database stopped; [`Error::Closed`](crate::Error::Closed)
-    /// once it is closed.
+    /// name no keyspace has; [`Error::Background`](crate::Error::Background)
+    /// once the database stopped, and when writing the manifest failed,
+    /// which stops it: the drop may or may not be on disk, so no write is
+    /// acknowledged into the keyspace until a reopen settles which;
+    /// [`Error::Closed`](crate::Error::Closed) once it is closed.
     pub fn drop_keyspace(&self, name: &str) -> Result<()> {
         self.inner()?.drop_keyspace(name)
     }
