@@ -25,7 +25,7 @@ use super::{lock, Inner};
 use crate::config::KeyspaceOptions;
 use crate::manifest::{check_name, StoredOptions};
 use crate::versions::{KeyspaceSettings, KeyspaceVersions};
-use crate::{Error, Result, DEFAULT_KEYSPACE_ID};
+use crate::{Error, KeyspaceId, Result, DEFAULT_KEYSPACE_ID};
 
 /// The name of the keyspace that always exists.
 const DEFAULT_NAME: &str = "default";
@@ -176,12 +176,16 @@ impl Inner {
         // The durable manifest's: the drop worked it out without them.
         let log_number = self.versions.manifest().log_number;
         self.delete_logs_below(log_number);
+        // Let go of them before anyone is told they are gone: a caller of
+        // `wait_for_compactions` that then drops the last scan of one must
+        // see its files deleted with the scan, not after this returns.
+        // Ids are never given out again, so they name these keyspaces.
+        let ids: Vec<KeyspaceId> = dropped.iter().map(|ks| ks.id()).collect();
+        drop(dropped);
         let mut background = lock(&self.background);
-        background
-            .dropped
-            .retain(|ks| !dropped.iter().any(|done| Arc::ptr_eq(ks, done)));
-        for ks in &dropped {
-            background.strategies.remove(&ks.id());
+        background.dropped.retain(|ks| !ids.contains(&ks.id()));
+        for id in &ids {
+            background.strategies.remove(id);
         }
         self.background_changed.notify_all();
     }
