@@ -137,20 +137,24 @@ impl Inner {
     }
 
     /// Freezes the active MemTable of every live keyspace that holds
-    /// anything, and waits until every frozen MemTable of those keyspaces is
-    /// in a table (or the keyspace was dropped).
+    /// anything, all in one new log, and waits until every frozen MemTable
+    /// of those keyspaces is in a table (or the keyspace was dropped).
     pub(crate) fn flush_all(&self) -> Result<()> {
         self.check_background()?;
         let keyspaces = {
             let mut state = lock(&self.write);
-            // Under `write`: no keyspace is created or dropped meanwhile.
+            // Under `write`: no keyspace is created or dropped meanwhile, and
+            // no MemTable written to.
             let keyspaces = self.versions.keyspaces();
-            for ks in keyspaces.iter() {
-                let current = ks.current();
-                if !current.active.is_empty() {
-                    self.freeze(&mut state, ks, &current, 0)?;
-                }
+            let holding: Vec<(&KeyspaceVersions, usize)> = keyspaces
+                .iter()
+                .filter(|ks| !ks.current().active.is_empty())
+                .map(|ks| (&**ks, 0))
+                .collect();
+            if !holding.is_empty() {
+                self.freeze_many(&mut state, &holding)?;
             }
+            drop(holding);
             keyspaces
         };
         self.wait_background(|background| {

@@ -4,13 +4,17 @@
 //!
 //! The engine owns its logs' numbering and rotation; the log writer only
 //! appends. A MemTable is full when the next record would take it past its
-//! size, or its log past `StorageConfig::wal_max_file_size`, and a new log
-//! starts with every freeze ([`Inner::start_new_log`] is the one place it
-//! happens). So each MemTable's writes begin in a log of their own, and with
-//! one keyspace each log holds the writes of exactly one MemTable: a log is
-//! deleted as soon as its one MemTable is flushed. With several keyspaces
-//! the logs are shared: a MemTable spans several logs when another keyspace
-//! froze meanwhile, and a log goes once every keyspace flushed past it.
+//! size, or its log past `StorageConfig::wal_max_file_size`. Logs rotate in
+//! one place, [`Inner::freeze_many`], for every keyspace at once (RocksDB's
+//! rule): it freezes the MemTables it is given, all in one new log, and
+//! moves every keyspace whose active MemTable is empty to that log, so an
+//! idle keyspace pins no old log. So a new log starts with every freeze and
+//! each MemTable's writes begin in a log of their own. With one keyspace
+//! each log holds the writes of exactly one MemTable: a log is deleted as
+//! soon as its one MemTable is flushed. With several keyspaces the logs are
+//! shared: a MemTable spans several logs when another keyspace froze
+//! meanwhile (or a full log rotated with only this keyspace's MemTable
+//! empty), and a log goes once every keyspace flushed past it.
 //!
 //! Called by the write path (`write.rs`) under the write mutex; the rules
 //! are RocksDB's: past `level0_slowdown_writes_trigger` each write is delayed
@@ -66,7 +70,12 @@ impl Inner {
                 && len_after_append(state.log_len, payload_len) > self.config.wal_max_file_size;
             let fits =
                 !log_full && active.memory_usage().saturating_add(needed) <= active.max_size();
-            if level0 >= self.config.level0_stop_writes_trigger || (!fits && too_many_frozen) {
+            // Whether making room freezes a MemTable of this keyspace, or
+            // grows it: not when a full log only moves an empty one on.
+            let adds_memtable = !fits && (!log_full || !active.is_empty());
+            if level0 >= self.config.level0_stop_writes_trigger
+                || (adds_memtable && too_many_frozen)
+            {
                 stalled_since.get_or_insert_with(|| {
                     tracing::warn!(
                         level0,
@@ -78,7 +87,8 @@ impl Inner {
                 });
                 self.wait_for_background(ks, |now| {
                     self.level0_for_stalls(now) >= self.config.level0_stop_writes_trigger
-                        || (!fits && now.frozen.len() >= self.config.max_immutable_memtables)
+                        || (adds_memtable
+                            && now.frozen.len() >= self.config.max_immutable_memtables)
                 })?;
                 continue;
             }
@@ -95,24 +105,21 @@ impl Inner {
             if fits {
                 break current;
             }
-            if active.is_empty() && log_full {
-                // Other keyspaces' writes filled the log: continue in a new
-                // one, which this keyspace's empty MemTable begins in.
-                // (With one keyspace an empty MemTable's log holds no
-                // records, so it is never full.)
-                let log_number = self.start_new_log(state)?;
-                ks.modify_current(|now| now.with_active_log(log_number));
+            if log_full || !active.is_empty() {
+                // A full log rotates even when this keyspace's MemTable is
+                // empty: with several keyspaces, others' writes may have
+                // filled it (with one keyspace an empty MemTable's log holds
+                // no records, so it is never full). The rotation moves an
+                // empty MemTable to the new log; the next round gives a
+                // batch larger than a MemTable its room.
+                self.freeze_many(state, &[(ks, needed)])?;
                 continue;
             }
-            if active.is_empty() {
-                // A batch larger than a whole MemTable: give it a MemTable of
-                // its own size rather than freezing an empty one.
-                let filter = ks.settings().memtable_filter;
-                let big = Arc::new(MemTable::with_filter(needed, filter));
-                ks.modify_current(|now| now.with_active(big));
-            } else {
-                self.freeze(state, ks, &current, needed)?;
-            }
+            // A batch larger than a whole MemTable: give it a MemTable of its
+            // own size rather than freezing an empty one.
+            let filter = ks.settings().memtable_filter;
+            let big = Arc::new(MemTable::with_filter(needed, filter));
+            ks.modify_current(|now| now.with_active(big));
             break ks.current();
         };
         if let Some(since) = stalled_since {
@@ -138,7 +145,7 @@ impl Inner {
     /// Finishes the current log (synced and sealed) and continues in a new
     /// one, whose number it returns: the one place the engine's logs rotate,
     /// called whenever a new MemTable starts.
-    pub(crate) fn start_new_log(&self, state: &mut WriteState) -> Result<u64> {
+    fn start_new_log(&self, state: &mut WriteState) -> Result<u64> {
         // Taken first: when the numbers are used up, the log stays unsealed
         // and usable.
         let number = self.versions.new_file_number()?;
@@ -165,38 +172,57 @@ impl Inner {
         })
     }
 
-    /// Freezes the active MemTable of keyspace `ks`, whose super version is
-    /// `current`, and starts a new one with a new log.
+    /// Starts one new log for every keyspace and freezes, in it, the active
+    /// MemTable of each keyspace of `freeze` that holds writes: the one way
+    /// the engine's logs rotate (RocksDB's rule: a log switch is for every
+    /// keyspace at once). Returns the new log's number.
     ///
-    /// `needed` sizes the new MemTable when a single batch is larger than
-    /// `memtable_size`, so any batch within the key and value limits fits.
+    /// Each frozen keyspace gets a new MemTable of its `memtable_size`, or
+    /// of the bytes given with it when more (so a batch larger than a
+    /// MemTable fits). Every keyspace whose active MemTable is empty, listed
+    /// or not, takes its writes in the new log from now on (RocksDB's "empty
+    /// column families advance their log number"), so an idle keyspace pins
+    /// no log. A keyspace not listed whose active MemTable holds writes keeps
+    /// it, and it now spans several logs: its first log stays exact, which is
+    /// all that retention and replay need.
     ///
-    /// REQUIRES: the active MemTable is not empty.
-    pub(crate) fn freeze(
+    /// REQUIRES: the caller holds the `write` mutex (`state`), under which
+    /// alone MemTables are written to, so "empty" cannot change meanwhile.
+    pub(crate) fn freeze_many(
         &self,
-        state: &mut MutexGuard<'_, WriteState>,
-        ks: &KeyspaceVersions,
-        current: &SuperVersion,
-        needed: usize,
-    ) -> Result<()> {
-        debug_assert!(!current.active.is_empty(), "froze an empty MemTable");
+        state: &mut WriteState,
+        freeze: &[(&KeyspaceVersions, usize)],
+    ) -> Result<u64> {
         let log_number = self.start_new_log(state)?;
         // The rotation synced every record appended so far (and fails after
         // any earlier failure of the log), so every write up to the last
-        // timestamp is durable: publish them before the MemTable is frozen.
+        // timestamp is durable: publish them before a MemTable is frozen.
         // Under SyncMode::Full writers may not have published theirs yet;
         // otherwise this changes nothing. So a frozen MemTable, and every
         // table made from it, holds only published timestamps.
         self.publish_durable(state.last_timestamp);
-        let settings = ks.settings();
-        let memtable_size = settings.memtable_size.max(needed);
-        let next = Arc::new(MemTable::with_filter(
-            memtable_size,
-            settings.memtable_filter,
-        ));
-        ks.modify_current(|now| now.with_frozen_active(next, log_number));
-        tracing::debug!(log_number, "froze the active MemTable");
-        self.notify_background();
-        Ok(())
+        let mut frozen = 0;
+        for ks in self.versions.keyspaces().iter() {
+            if ks.current().active.is_empty() {
+                ks.modify_current(|now| now.with_active_log(log_number));
+                continue;
+            }
+            let Some(&(_, needed)) = freeze.iter().find(|(listed, _)| listed.id() == ks.id())
+            else {
+                continue;
+            };
+            let settings = ks.settings();
+            let next = Arc::new(MemTable::with_filter(
+                settings.memtable_size.max(needed),
+                settings.memtable_filter,
+            ));
+            ks.modify_current(|now| now.with_frozen_active(next, log_number));
+            frozen += 1;
+        }
+        tracing::debug!(log_number, frozen, "started a new log");
+        if frozen > 0 {
+            self.notify_background();
+        }
+        Ok(log_number)
     }
 }
