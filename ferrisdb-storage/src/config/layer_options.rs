@@ -26,6 +26,20 @@ pub(crate) struct LayerOptions {
     pub(crate) table: TableOptions,
     /// What the compaction strategy decides with.
     pub(crate) strategy: StrategyOptions,
+    /// The budgets the keyspaces share on the write path.
+    pub(crate) budgets: WriteBudgets,
+}
+
+/// The budgets the keyspaces share on the write path, with their defaults
+/// worked out (`engine/write_budget.rs` keeps them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WriteBudgets {
+    /// The most bytes all active MemTables hold together:
+    /// [`StorageConfig::db_write_buffer_size`], or twice `memtable_size`.
+    pub(crate) write_buffer: usize,
+    /// The most bytes of live logs: [`StorageConfig::max_total_wal_size`],
+    /// or four times `write_buffer`.
+    pub(crate) total_wal: u64,
 }
 
 /// The options of the layers one keyspace has on its own, from a checked
@@ -66,7 +80,26 @@ impl StorageConfig {
             },
             table: keyspace.table,
             strategy: keyspace.strategy,
+            budgets: self.write_budgets(),
         })
+    }
+
+    /// The write budgets, 0 meaning the default of each.
+    fn write_budgets(&self) -> WriteBudgets {
+        let write_buffer = match self.db_write_buffer_size {
+            0 => self.memtable_size.saturating_mul(2),
+            set => set,
+        };
+        let total_wal = match self.max_total_wal_size {
+            0 => u64::try_from(write_buffer)
+                .unwrap_or(u64::MAX)
+                .saturating_mul(4),
+            set => set,
+        };
+        WriteBudgets {
+            write_buffer,
+            total_wal,
+        }
     }
 }
 
@@ -130,6 +163,39 @@ mod tests {
         );
         assert_eq!(options.strategy.style, style);
         assert_eq!(options.strategy.level0_slowdown_writes_trigger, 8);
+    }
+
+    #[test]
+    fn the_write_budgets_default_to_multiples_of_the_memtable_size() {
+        let config = StorageConfig {
+            memtable_size: 1 << 20,
+            ..StorageConfig::default()
+        };
+        let budgets = config.layer_options().unwrap().budgets;
+        assert_eq!(budgets.write_buffer, 2 << 20);
+        assert_eq!(budgets.total_wal, 8 << 20);
+        // A set write buffer is what the log default multiplies.
+        let config = StorageConfig {
+            db_write_buffer_size: 3 << 20,
+            ..config
+        };
+        let budgets = config.layer_options().unwrap().budgets;
+        assert_eq!(budgets.write_buffer, 3 << 20);
+        assert_eq!(budgets.total_wal, 12 << 20);
+        let config = StorageConfig {
+            max_total_wal_size: 5 << 20,
+            db_write_buffer_size: usize::MAX,
+            ..config
+        };
+        let budgets = config.layer_options().unwrap().budgets;
+        assert_eq!(budgets.write_buffer, usize::MAX);
+        assert_eq!(budgets.total_wal, 5 << 20);
+        // No budget at all: the log default saturates.
+        let config = StorageConfig {
+            max_total_wal_size: 0,
+            ..config
+        };
+        assert_eq!(config.layer_options().unwrap().budgets.total_wal, u64::MAX);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //! StorageConfig ──validate──▶ layer_options ──────▶ LayerOptions
 //!   database settings                                ├─ wal:      WalOptions      → the log writer
 //!   keyspace settings ──From──▶ KeyspaceOptions ────▶ ├─ table:    TableOptions    → every table written
-//!     compaction_style           (any keyspace's,    └─ strategy: StrategyOptions → the compaction strategy
-//!       Leveled(LeveledOptions)   the same way)
+//!     compaction_style           (any keyspace's,    ├─ strategy: StrategyOptions → the compaction strategy
+//!       Leveled(LeveledOptions)   the same way)      └─ budgets:  WriteBudgets    → the write path
 //!       SizeTiered(SizeTieredOptions)
 //! ```
 //!
@@ -57,7 +57,7 @@ mod validate_keyspace;
 
 pub use compaction_style::CompactionStyle;
 pub use keyspace_options::KeyspaceOptions;
-pub(crate) use layer_options::StrategyOptions;
+pub(crate) use layer_options::{StrategyOptions, WriteBudgets};
 pub use leveled_options::LeveledOptions;
 pub use size_tiered_options::SizeTieredOptions;
 pub use storage_config::StorageConfig;

@@ -84,9 +84,37 @@ pub struct StorageConfig {
     pub max_immutable_memtables: usize,
     /// The active MemTable is frozen, and a new write-ahead log file
     /// started, before a record would take the current log past this size
-    /// (a log holds the writes of one MemTable, so this also bounds the
-    /// bytes a MemTable may log). Default 64 MiB.
+    /// (with one keyspace a log holds the writes of one MemTable, so this
+    /// also bounds the bytes a MemTable may log; keyspaces share the logs,
+    /// and the one whose write would not fit freezes). Default 64 MiB.
     pub wal_max_file_size: u64,
+    /// The most bytes the active MemTables of all keyspaces hold together:
+    /// one MemTable budget the keyspaces share, as RocksDB's
+    /// `db_write_buffer_size` (its write buffer manager) and fjall's
+    /// `max_write_buffer_size` are. When a write would take them past it,
+    /// the keyspace whose active MemTable is the oldest (the first to take
+    /// writes) is frozen and flushed, whichever keyspace the write is for;
+    /// writers stall while the active and frozen MemTables together hold
+    /// more than twice it, until flushes catch up.
+    ///
+    /// Default 0: twice `memtable_size`. Unlike RocksDB's, 0 is not "no
+    /// budget": set `usize::MAX` for that. At least 4 KiB when set. A
+    /// database with only the `default` keyspace never checks it: its
+    /// `memtable_size` and `max_immutable_memtables` bound its MemTables.
+    pub db_write_buffer_size: usize,
+    /// The most bytes of write-ahead logs kept before the keyspaces whose
+    /// MemTables hold writes in the oldest log are flushed, so that log can
+    /// go: a keyspace written rarely would otherwise keep every log since
+    /// its first unflushed write (RocksDB's `max_total_wal_size`, fjall's
+    /// `max_journaling_size`). The logs may pass it by what the flushes it
+    /// asks for take to finish.
+    ///
+    /// Default 0: four times the effective `db_write_buffer_size`, as in
+    /// RocksDB, where 0 means four times the write buffers. At least 4 KiB
+    /// when set; `u64::MAX` turns it off. Like RocksDB's, it applies only to
+    /// a database with more than one keyspace: with one, each log holds one
+    /// MemTable's writes and goes with its flush.
+    pub max_total_wal_size: u64,
     /// Target size of a table's data blocks, before compression. Default
     /// 4 KiB.
     pub block_size: usize,
@@ -171,6 +199,8 @@ impl Default for StorageConfig {
             max_immutable_memtables: 2,
             // The engine's own setting: it decides when a log ends.
             wal_max_file_size: 64 << 20,
+            db_write_buffer_size: 0,
+            max_total_wal_size: 0,
             block_size: keyspace.block_size,
             compression: keyspace.compression,
             bloom_filter_bits_per_key: keyspace.bloom_filter_bits_per_key,
@@ -236,6 +266,8 @@ mod tests {
         assert!(config.memtable_filter);
         assert_eq!(config.max_immutable_memtables, 2);
         assert_eq!(config.wal_max_file_size, 64 << 20);
+        assert_eq!(config.db_write_buffer_size, 0);
+        assert_eq!(config.max_total_wal_size, 0);
         assert_eq!(config.block_size, 4 << 10);
         assert_eq!(config.compression, CompressionType::Lz4);
         assert_eq!(config.bloom_filter_bits_per_key, 10);

@@ -53,7 +53,27 @@ impl StorageConfig {
                 "wal_max_file_size {} is below the minimum of 4096 bytes",
                 self.wal_max_file_size
             )
-        })
+        })?;
+        check(
+            self.db_write_buffer_size == 0 || self.db_write_buffer_size >= 4 << 10,
+            || {
+                format!(
+                    "db_write_buffer_size {} is below the minimum of 4096 bytes (0 means twice \
+                     memtable_size)",
+                    self.db_write_buffer_size
+                )
+            },
+        )?;
+        check(
+            self.max_total_wal_size == 0 || self.max_total_wal_size >= 4 << 10,
+            || {
+                format!(
+                    "max_total_wal_size {} is below the minimum of 4096 bytes (0 means four \
+                     times db_write_buffer_size)",
+                    self.max_total_wal_size
+                )
+            },
+        )
     }
 
     /// The engine checks writes against these two settings only, so they
@@ -134,7 +154,7 @@ mod tests {
     #[test]
     fn invalid_settings_are_rejected_with_the_setting_named() {
         type Breaker = fn(&mut StorageConfig);
-        let cases: [(&str, Breaker); 14] = [
+        let cases: [(&str, Breaker); 16] = [
             ("level0_stop_writes_trigger", |c| {
                 c.level0_stop_writes_trigger = 1
             }),
@@ -147,6 +167,8 @@ mod tests {
             ("memtable_size", |c| c.memtable_size = 10),
             ("max_immutable_memtables", |c| c.max_immutable_memtables = 0),
             ("wal_max_file_size", |c| c.wal_max_file_size = 100),
+            ("db_write_buffer_size", |c| c.db_write_buffer_size = 4095),
+            ("max_total_wal_size", |c| c.max_total_wal_size = 1),
             ("block_size", |c| c.block_size = 0),
             ("bloom_filter_bits_per_key", |c| {
                 c.bloom_filter_bits_per_key = 65

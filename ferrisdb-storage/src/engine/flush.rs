@@ -168,9 +168,11 @@ impl Inner {
         })
     }
 
-    /// Deletes the write-ahead logs numbered below `log_number`. A failure
-    /// only leaves a file behind, which the next open deletes.
+    /// Deletes the write-ahead logs numbered below `log_number`, the
+    /// durable manifest's, and stops counting them as live. A failure only
+    /// leaves a file behind, which the next open deletes.
     pub(crate) fn delete_logs_below(&self, log_number: u64) {
+        lock(&self.live_logs).retire_below(log_number);
         let logs = match wal::wal_files(self.fs.as_ref(), &self.dir) {
             Ok(logs) => logs,
             Err(error) => {

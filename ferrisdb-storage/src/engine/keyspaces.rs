@@ -71,7 +71,7 @@ impl Inner {
             .unwrap_or_else(|| KeyspaceOptions::from(&self.config));
         let settings = self.keyspace_settings(&options)?;
         self.check_background()?;
-        let _write = lock(&self.write);
+        let mut write = lock(&self.write);
         let stored = StoredOptions::from(&options);
         // Looked up again under `write`: a create or a drop may have run
         // since, and none runs now.
@@ -86,6 +86,7 @@ impl Inner {
             .versions
             .create_keyspace(name, settings, stored, active_log);
         let ks = self.stop_if_manifest_failed(created)?;
+        write.keyspaces = self.versions.keyspaces();
         tracing::info!(name, id = ks.id(), "created a keyspace");
         Ok(ks)
     }
@@ -142,13 +143,14 @@ impl Inner {
         }
         self.check_background()?;
         let ks = {
-            let _write = lock(&self.write);
+            let mut write = lock(&self.write);
             let Some(ks) = self.versions.keyspaces().named(name).cloned() else {
                 return Err(Error::KeyspaceNotFound { name: name.into() });
             };
             debug_assert_ne!(ks.id(), DEFAULT_KEYSPACE_ID);
             let dropped = self.versions.drop_keyspace(&ks);
             self.stop_if_manifest_failed(dropped)?;
+            write.keyspaces = self.versions.keyspaces();
             ks
         };
         tracing::info!(name, id = ks.id(), "dropped a keyspace");

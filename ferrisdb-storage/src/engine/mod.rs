@@ -22,7 +22,9 @@
 //! - `routing.rs`: which keyspaces a batch writes, and inserting its
 //!   entries into their MemTables;
 //! - `room.rs`: making room for a write (stalls, freezing the MemTable,
-//!   starting a new log: the one place the logs rotate);
+//!   starting a new log: the one place the logs rotate, for every keyspace
+//!   at once); `write_budget.rs`: the budgets the keyspaces share (the live
+//!   logs' bytes, the MemTables' bytes) and which keyspace each freezes;
 //! - `snapshots.rs`, `stats.rs`, `checkpoint.rs`.
 //!
 //! Which tables are live, and every change to them, belongs to the
@@ -56,8 +58,9 @@
 //! - The `background` mutex and its condition variable coordinate the flush
 //!   thread, the compaction threads, stalled writers and shutdown.
 //! - Lock order: `write` → `manifest` → `background` → `keyspaces` →
-//!   `current` (and a keyspace's `settings`). `keyspaces` and `current` are
-//!   leaves: nothing is locked while one is held. Nothing waits on `write`
+//!   `current` (and a keyspace's `settings`); `live_logs` after `write` or
+//!   `manifest`. `keyspaces`, `current` and `live_logs` are leaves: nothing
+//!   is locked while one is held. Nothing waits on `write`
 //!   or `manifest` while holding a later lock, so a writer stalled under
 //!   `write` never blocks the flush or compaction it waits for.
 
@@ -76,6 +79,7 @@ mod routing;
 pub(crate) mod snapshots;
 pub mod stats;
 mod write;
+mod write_budget;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -83,10 +87,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use crate::compaction::{CompactionStrategy, RateLimiter};
-use crate::config::StrategyOptions;
+use crate::config::{StrategyOptions, WriteBudgets};
 use crate::fs::SharedFileSystem;
 use crate::sstable::BlockCache;
-use crate::versions::{KeyspaceVersions, SuperVersion, VersionSet};
+use crate::versions::{KeyspaceSet, KeyspaceVersions, SuperVersion, VersionSet};
 use crate::wal::{WalPosition, WalWriter};
 use crate::{Error, KeyspaceId, Result, StorageConfig, Timestamp};
 
@@ -94,6 +98,7 @@ pub(crate) use crate::lock::lock;
 pub(crate) use recovery::open;
 use snapshots::SnapshotList;
 use stats::Counters;
+use write_budget::LiveLogs;
 
 /// The writer's side: where the log stands and the timestamp counter.
 #[derive(Debug)]
@@ -107,6 +112,13 @@ pub(crate) struct WriteState {
     /// write) and where its log record ends: until it is published, a later
     /// write waits for its sync before publishing (see `write.rs`).
     pub(crate) last_full: Option<(Timestamp, WalPosition)>,
+    /// The live keyspaces: the set `VersionSet` holds, copied here by every
+    /// create and drop (both under this mutex), so a write finds its
+    /// keyspaces, and counts them, with no other lock.
+    pub(crate) keyspaces: Arc<KeyspaceSet>,
+    /// The oldest live log whose keyspaces were frozen for
+    /// `max_total_wal_size` (`write_budget.rs`): asked once per log.
+    pub(crate) wal_flush_requested: Option<u64>,
 }
 
 /// What the background thread and stalled writers coordinate on.
@@ -166,6 +178,12 @@ pub(crate) struct Inner {
     /// reading its statistics, never wait for a writer stalled under it.
     pub(crate) wal: Arc<WalWriter>,
     pub(crate) write: Mutex<WriteState>,
+    /// The sealed logs no flush has retired yet, with their lengths: a leaf
+    /// lock, which writers take under `write` and the flush thread takes
+    /// without it (it must never take `write`, see `write_budget.rs`).
+    pub(crate) live_logs: Mutex<LiveLogs>,
+    /// The budgets the keyspaces share on the write path.
+    pub(crate) budgets: WriteBudgets,
     /// The newest timestamp whose write is complete in the MemTable (and,
     /// under `SyncMode::Full`, durable in the log, with every write before
     /// it); reads and new snapshots use it. Never moves back.

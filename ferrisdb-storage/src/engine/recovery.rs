@@ -134,6 +134,7 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
         // (`replay`): see "A log after another" in the module docs.
         let wal = WalWriter::create_unnamed(Arc::clone(&fs), dir.clone(), log_number, layers.wal)?;
 
+        let live_keyspaces = versions.keyspaces();
         let inner = Arc::new(Inner {
             // Relaxed: the number only has to be unique; it orders nothing.
             instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
@@ -144,7 +145,11 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
                 log_len: FILE_HEADER_SIZE as u64,
                 last_timestamp: state.last_timestamp,
                 last_full: None,
+                keyspaces: live_keyspaces,
+                wal_flush_requested: None,
             }),
+            live_logs: Mutex::default(),
+            budgets: layers.budgets,
             visible: AtomicU64::new(state.last_timestamp),
             background: Mutex::new(Background::default()),
             background_changed: Condvar::new(),

@@ -16,6 +16,12 @@
 //! meanwhile (or a full log rotated with only this keyspace's MemTable
 //! empty), and a log goes once every keyspace flushed past it.
 //!
+//! With several keyspaces, a write first keeps the budgets they share
+//! ([`Inner::keep_budgets`], decided in `write_budget.rs`): past
+//! `max_total_wal_size` the keyspaces holding the oldest live log freeze,
+//! past `db_write_buffer_size` the oldest active MemTable does, and past
+//! twice that writers stall. A database of only `default` skips them.
+//!
 //! Called by the write path (`write.rs`) under the write mutex; the rules
 //! are RocksDB's: past `level0_slowdown_writes_trigger` each write is delayed
 //! once, past `level0_stop_writes_trigger` (or with every frozen MemTable
@@ -25,7 +31,8 @@ use std::sync::{Arc, MutexGuard};
 use std::time::Instant;
 
 use super::stats::Counters;
-use super::{Inner, WriteState};
+use super::write_budget::{pick_for_budget, pick_for_wal_size, BudgetStep, KeyspaceLoad, LogsNow};
+use super::{lock, Inner, WriteState};
 use crate::memtable::MemTable;
 use crate::telemetry;
 use crate::versions::{KeyspaceVersions, SuperVersion};
@@ -130,6 +137,100 @@ impl Inner {
         Ok(current)
     }
 
+    /// Keeps the budgets the keyspaces share (`write_budget.rs`) before a
+    /// write of `charge` MemTable bytes:
+    ///
+    /// - past `max_total_wal_size`, freezes the keyspaces whose active
+    ///   MemTables hold writes in the oldest live log, once per log, so their
+    ///   flushes let it go;
+    /// - past `db_write_buffer_size`, freezes the oldest active MemTable, then
+    ///   the next, until the active MemTables are within it;
+    /// - while the active and frozen MemTables hold more than twice the
+    ///   budget, waits for a flush (a stall).
+    ///
+    /// Called by `make_rooms` before any keyspace's room is made, so no room
+    /// made for the batch is frozen after. Only with several keyspaces: a
+    /// database of only `default` never passes either budget in a way this
+    /// would change (see `write_budget.rs`), and pays nothing for it.
+    pub(super) fn keep_budgets(
+        &self,
+        state: &mut MutexGuard<'_, WriteState>,
+        charge: usize,
+    ) -> Result<()> {
+        let max_frozen = self.config.max_immutable_memtables;
+        let budget = self.budgets.write_buffer;
+        let keyspaces = Arc::clone(&state.keyspaces);
+        let loads = || {
+            keyspaces
+                .iter()
+                .map(|ks| KeyspaceLoad::of(ks.id(), &ks.current()))
+        };
+        let logs = {
+            let live = lock(&self.live_logs);
+            LogsNow {
+                total: live.total().saturating_add(state.log_len),
+                limit: self.budgets.total_wal,
+                oldest: live.oldest(),
+                requested: state.wal_flush_requested,
+            }
+        };
+        if let Some(flush) = pick_for_wal_size(logs, loads(), max_frozen) {
+            tracing::debug!(
+                oldest = flush.oldest,
+                keyspaces = ?flush.freeze,
+                live_bytes = logs.total,
+                "the live logs passed max_total_wal_size: freezing the keyspaces holding the \
+                 oldest"
+            );
+            let freeze: Vec<(&KeyspaceVersions, usize)> = flush
+                .freeze
+                .iter()
+                .filter_map(|&id| keyspaces.get(id))
+                .map(|ks| (&**ks, 0))
+                .collect();
+            if !freeze.is_empty() {
+                self.freeze_many(state, &freeze)?;
+            }
+            if flush.complete {
+                state.wal_flush_requested = Some(flush.oldest);
+            }
+        }
+        let mut stalled_since: Option<Instant> = None;
+        loop {
+            match pick_for_budget(loads(), charge, budget, max_frozen) {
+                BudgetStep::Within => break,
+                BudgetStep::Freeze(id) => {
+                    let ks = keyspaces.get(id).expect("the budget picks a live keyspace");
+                    self.freeze_many(state, &[(ks, 0)])?;
+                }
+                BudgetStep::Stall => {
+                    stalled_since.get_or_insert_with(|| {
+                        tracing::warn!(
+                            budget,
+                            "write stall: the MemTables hold more than twice \
+                             db_write_buffer_size; waiting for flushes"
+                        );
+                        Counters::add(&self.counters.stalls, 1);
+                        Instant::now()
+                    });
+                    self.wait_background(|background| {
+                        if let Some(stop) = background.stopped() {
+                            return Some(Err(stop));
+                        }
+                        let step = pick_for_budget(loads(), charge, budget, max_frozen);
+                        (step != BudgetStep::Stall).then_some(Ok(()))
+                    })?;
+                }
+            }
+        }
+        if let Some(since) = stalled_since {
+            let waited = since.elapsed();
+            Counters::add(&self.counters.stall_nanos, waited.as_nanos() as u64);
+            telemetry::stalled(waited);
+        }
+        Ok(())
+    }
+
     /// The level-0 table count that slows and stops writes: the real one, or
     /// 0 without background compaction, since nothing would ever bring level
     /// 0 down (RocksDB's rule too). One function for the stall and the wait,
@@ -149,9 +250,13 @@ impl Inner {
         // Taken first: when the numbers are used up, the log stays unsealed
         // and usable.
         let number = self.versions.new_file_number()?;
+        let sealed = self.wal.current_file_number();
         let start = self.wal.rotate(number).inspect_err(|error| {
             self.stop_after_failed_log(error, "rotation");
         })?;
+        // Its length before the seal, a few bytes short: close enough for
+        // a budget of megabytes.
+        lock(&self.live_logs).sealed(sealed, state.log_len);
         state.log_len = start.offset;
         Ok(number)
     }
@@ -202,7 +307,7 @@ impl Inner {
         // table made from it, holds only published timestamps.
         self.publish_durable(state.last_timestamp);
         let mut frozen = 0;
-        for ks in self.versions.keyspaces().iter() {
+        for ks in state.keyspaces.iter() {
             if ks.current().active.is_empty() {
                 ks.modify_current(|now| now.with_active_log(log_number));
                 continue;

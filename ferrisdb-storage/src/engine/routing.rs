@@ -89,10 +89,10 @@ impl Inner {
     /// bytes its entries take in the keyspace's MemTable.
     ///
     /// `default` is taken from `Inner::default`, so a batch of only its keys
-    /// looks nothing up. Any other id is looked up in the set of keyspaces,
-    /// which only a create or a drop changes, each under the `write` mutex:
-    /// REQUIRES that the caller holds it, so the keyspaces stay live until
-    /// the batch is in their MemTables.
+    /// looks nothing up. Any other id is looked up in the set of keyspaces
+    /// `state` holds, which only a create or a drop changes, each under the
+    /// `write` mutex, whose guard `state` is: so the keyspaces stay live
+    /// until the batch is in their MemTables.
     ///
     /// # Errors
     ///
@@ -100,20 +100,19 @@ impl Inner {
     /// [`Error::KeyspaceDropped`] for an id given out and dropped since,
     /// [`Error::KeyspaceNotFound`] for one never given out. Nothing is
     /// logged.
-    pub(crate) fn resolve(&self, routing: &Routing) -> Result<Targets<'_>> {
+    pub(crate) fn resolve(&self, state: &WriteState, routing: &Routing) -> Result<Targets<'_>> {
         match *routing {
             Routing::One(DEFAULT_KEYSPACE_ID, bytes) => {
                 Ok(Targets::One(Cow::Borrowed(&self.default), bytes))
             }
-            Routing::One(id, bytes) => {
-                let keyspaces = self.versions.keyspaces();
-                Ok(Targets::One(Cow::Owned(self.live(&keyspaces, id)?), bytes))
-            }
+            Routing::One(id, bytes) => Ok(Targets::One(
+                Cow::Owned(self.live(&state.keyspaces, id)?),
+                bytes,
+            )),
             Routing::Many(ref targets) => {
-                let keyspaces = self.versions.keyspaces();
                 let targets = targets
                     .iter()
-                    .map(|&(id, bytes)| Ok((self.live(&keyspaces, id)?, bytes)))
+                    .map(|&(id, bytes)| Ok((self.live(&state.keyspaces, id)?, bytes)))
                     .collect::<Result<_>>()?;
                 Ok(Targets::Many(targets))
             }
@@ -143,15 +142,22 @@ impl Inner {
     /// of each of `targets` (see `make_room`), and returns the super
     /// versions whose active MemTables take it.
     ///
-    /// Making room in one keyspace may start a new log; a MemTable of
-    /// another made room for before keeps taking writes in the new log, as
-    /// any MemTable may (only a writer, under `write`, replaces one).
+    /// With several keyspaces, the budgets they share are kept first
+    /// (`keep_budgets`), which may freeze any keyspace's MemTable; a
+    /// database of only `default` skips them at the cost of one comparison.
+    /// Making room in one keyspace may then start a new log, freezing only
+    /// that keyspace; a MemTable of another made room for before keeps
+    /// taking writes in the new log, as any MemTable may (only a writer,
+    /// under `write`, replaces one).
     pub(crate) fn make_rooms(
         &self,
         state: &mut MutexGuard<'_, WriteState>,
         targets: &Targets<'_>,
         payload_len: usize,
     ) -> Result<Rooms> {
+        if state.keyspaces.len() > 1 {
+            self.keep_budgets(state, targets.charge())?;
+        }
         match targets {
             Targets::One(ks, needed) => Ok(Rooms::One(self.make_room(
                 state,
@@ -179,6 +185,18 @@ pub(crate) enum Targets<'a> {
     One(Cow<'a, Arc<KeyspaceVersions>>, usize),
     /// Several, each once.
     Many(Vec<(Arc<KeyspaceVersions>, usize)>),
+}
+
+impl Targets<'_> {
+    /// The bytes the batch takes in all its keyspaces' MemTables.
+    fn charge(&self) -> usize {
+        match self {
+            Targets::One(_, bytes) => *bytes,
+            Targets::Many(targets) => targets
+                .iter()
+                .fold(0, |sum, (_, bytes)| sum.saturating_add(*bytes)),
+        }
+    }
 }
 
 /// The super versions whose active MemTables take a batch, from

@@ -51,6 +51,12 @@ pub struct EngineStats {
     pub levels: Vec<LevelStats>,
     /// Each live keyspace's MemTables and tables, by id (`default` first).
     pub keyspaces: Vec<KeyspaceStats>,
+    /// Write-ahead log files no flush has retired yet, the one being
+    /// written included: with one keyspace, one per MemTable in memory;
+    /// with several, `max_total_wal_size` bounds their bytes.
+    pub live_wal_files: usize,
+    /// Bytes of those files (each sealed one less its seal's few bytes).
+    pub live_wal_bytes: u64,
     /// Bytes written to write-ahead logs since open (record framing included).
     pub wal_bytes_written: u64,
     /// Bytes the user wrote since open, as batches are encoded: keys,

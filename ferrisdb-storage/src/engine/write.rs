@@ -90,7 +90,7 @@ impl Inner {
             self.publish_durable(last);
             return Ok(last);
         }
-        let targets = self.resolve(&routing)?;
+        let targets = self.resolve(&state, &routing)?;
         let rooms = self.make_rooms(&mut state, &targets, batch.approximate_size())?;
         let timestamp = self.next_timestamp(state.last_timestamp)?;
         // The batch's own bytes, after a header on the stack: the record is

@@ -149,6 +149,7 @@ impl StorageEngine {
             .collect();
         let counters = &inner.counters;
         let wal_bytes = inner.wal.bytes_written();
+        let (live_wal_files, live_wal_bytes) = inner.live_wal();
         let mut levels: Vec<LevelStats> = Vec::new();
         for ks in &keyspaces {
             if levels.len() < ks.levels.len() {
@@ -165,6 +166,8 @@ impl StorageEngine {
             immutable_memtables: keyspaces.iter().map(|k| k.immutable_memtables).sum(),
             levels,
             keyspaces,
+            live_wal_files,
+            live_wal_bytes,
             wal_bytes_written: wal_bytes,
             user_bytes_written: Counters::get(&counters.user_bytes),
             flush_bytes_written: Counters::get(&counters.flush_bytes),

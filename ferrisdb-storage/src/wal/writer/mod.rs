@@ -322,6 +322,15 @@ impl WalWriter {
         self.lock().map(|st| st.file_number).unwrap_or(0)
     }
 
+    /// Where the log ends now: the file being written and its length, the
+    /// records still in the process buffer included.
+    pub fn end(&self) -> WalPosition {
+        self.lock().map(|st| st.end()).unwrap_or(WalPosition {
+            file_number: 0,
+            offset: 0,
+        })
+    }
+
     /// Bytes this writer has appended over all its files (headers, framing
     /// and padding included), counting those still in the process buffer.
     pub fn bytes_written(&self) -> u64 {
