@@ -6,6 +6,9 @@
 //!   │  and route the batch to its keyspaces (routing.rs)     (no lock)
 //!   ├─ lock `write`
 //!   │    ├─ resolve the keyspaces: refuse one that is not live
+//!   │    ├─ several keyspaces: keep the budgets they share (freeze for
+//!   │    │             max_total_wal_size, db_write_buffer_size; stall
+//!   │    │             past twice the latter)
 //!   │    ├─ make room: freeze a full MemTable (its size, or its log's
 //!   │    │             past wal_max_file_size) and start a new log;
 //!   │    │             stall while too many frozen MemTables wait
