@@ -56,6 +56,10 @@ fn flushing_three_keyspaces_starts_one_log_and_keeps_every_write() {
     }
     let before = log_numbers(&fs);
     assert_eq!(before.len(), 1, "{before:?}");
+    // Each keyspace's stats name the log its unflushed writes began in.
+    for ks in db.stats().keyspaces {
+        assert_eq!(ks.log_number, before[0], "{}", ks.name);
+    }
 
     db.flush().unwrap();
 
@@ -76,6 +80,9 @@ fn flushing_three_keyspaces_starts_one_log_and_keeps_every_write() {
     // Every keyspace, `idle` too, needs only the new log.
     let stored = manifest::load(&fs, &dir()).unwrap().unwrap();
     assert_eq!(stored.log_number, after[0]);
+    for ks in db.stats().keyspaces {
+        assert_eq!(ks.log_number, after[0], "{}", ks.name);
+    }
 
     // A power loss now, then a clean reopen of what it left.
     let crashed = fs.crash();

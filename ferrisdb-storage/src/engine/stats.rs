@@ -30,6 +30,10 @@ pub struct KeyspaceStats {
     pub immutable_memtable_bytes: usize,
     /// Its frozen MemTables waiting for their flush.
     pub immutable_memtables: usize,
+    /// The oldest write-ahead log holding writes of it that its tables
+    /// lack: every log from this number on stays until it flushes, so the
+    /// keyspace with the smallest number is the one keeping old logs.
+    pub log_number: u64,
     /// Its tables and bytes per level, level 0 first.
     pub levels: Vec<LevelStats>,
 }

@@ -200,6 +200,7 @@ fn keyspace_stats(name: &str, id: u32, current: &SuperVersion) -> KeyspaceStats 
             .map(|f| f.memtable.memory_usage())
             .sum(),
         immutable_memtables: current.frozen.len(),
+        log_number: current.log_needed(),
         levels: current
             .version
             .levels
