@@ -33,11 +33,20 @@ pub mod write_batch {
         pub use crate::write_batch::format::*;
     }
     pub use crate::write_batch::entries::{decode_payload, Entries};
-    pub use crate::write_batch::logged::{
-        decode_legacy, decode_logged, error_in_log, refuse_other_keyspaces, Logged,
-    };
+    pub use crate::write_batch::logged::{decode_legacy, decode_logged, error_in_log, Logged};
+
+    use ferrisdb_core::Operation;
 
     use crate::{KeyspaceId, WriteBatch};
+
+    /// The entries of `entries` in order, as `(keyspace, operation, key,
+    /// value)`, the value of a delete empty: for a tool that shows each
+    /// logged entry's keyspace id.
+    pub fn iter_in<'a>(
+        entries: Entries<'a>,
+    ) -> impl Iterator<Item = (KeyspaceId, Operation, &'a [u8], &'a [u8])> + 'a {
+        entries.iter_in()
+    }
 
     /// Adds to `batch` a put of `value` under `key` in the keyspace of id
     /// `keyspace`, as `WriteBatch::put_in` does with a handle: for tests

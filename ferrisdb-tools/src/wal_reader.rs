@@ -6,23 +6,26 @@
 //! an I/O error), [`EXIT_TORN_TAIL`] when a log ends in a torn tail (what a
 //! crash leaves; the engine recovers from it), [`EXIT_CORRUPTION`] when a log
 //! is damaged in the middle.
+//!
+//! Each entry shows its keyspace, named by the MANIFEST of the directory the
+//! logs are in (see `keyspace_names.rs`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ferrisdb_core::Operation;
 use ferrisdb_storage::fs::{os_file_system, FileSystem};
-use ferrisdb_storage::internals::write_batch::{
-    decode_logged, error_in_log, refuse_other_keyspaces,
-};
+use ferrisdb_storage::internals::write_batch::{decode_logged, error_in_log, iter_in};
 use ferrisdb_storage::wal::{
     wal_files, DamageKind, PayloadKind, RecoveryMode, WalDamage, WalReader,
 };
 
 use crate::render::render_bytes;
 use json::{json_line, DamageJson, EntryJson, RecordJson, SizesJson, SummaryJson, SummaryLineJson};
+use keyspace_names::KeyspaceNames;
 
 mod json;
+mod keyspace_names;
 
 /// Every file was read to its end.
 pub const EXIT_OK: i32 = 0;
@@ -119,7 +122,7 @@ impl SizeStats {
 /// and returns the exit code.
 pub fn run(args: &WalReaderArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let fs = os_file_system();
-    match run_inner(&*fs, args, out) {
+    match run_inner(&*fs, args, out, err) {
         Ok(summary) => match summary
             .damage
             .iter()
@@ -141,7 +144,20 @@ fn run_inner(
     fs: &dyn FileSystem,
     args: &WalReaderArgs,
     out: &mut dyn Write,
+    err: &mut dyn Write,
 ) -> Result<Summary, String> {
+    let dir = if args.path.is_dir() {
+        args.path.as_path()
+    } else {
+        match args.path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        }
+    };
+    let (names, warning) = KeyspaceNames::load(fs, dir);
+    if let Some(warning) = warning {
+        let _ = writeln!(err, "wal-reader: warning: {warning}");
+    }
     let files = if args.path.is_dir() {
         let files = wal_files(fs, &args.path).map_err(|e| e.to_string())?;
         if files.is_empty() {
@@ -156,7 +172,7 @@ fn run_inner(
     };
     let mut summary = Summary::default();
     for path in &files {
-        read_file(fs, path, args, out, &mut summary)?;
+        read_file(fs, path, args, &names, out, &mut summary)?;
     }
     print_summary(args, out, &summary).map_err(|e| format!("cannot write output: {e}"))?;
     Ok(summary)
@@ -166,6 +182,7 @@ fn read_file(
     fs: &dyn FileSystem,
     path: &Path,
     args: &WalReaderArgs,
+    names: &KeyspaceNames,
     out: &mut dyn Write,
     summary: &mut Summary,
 ) -> Result<(), String> {
@@ -191,13 +208,7 @@ fn read_file(
     while let Some(record) = reader.next() {
         let record = record.map_err(|e| e.to_string())?;
         let legacy = record.kind == PayloadKind::LegacyBatch;
-        // Entries of keyspaces other than default are refused as recovery
-        // refuses them.
-        let decoded = decode_logged(&record.payload, legacy).and_then(|(timestamp, batch)| {
-            refuse_other_keyspaces(batch.entries())?;
-            Ok((timestamp, batch))
-        });
-        let (timestamp, batch) = match decoded {
+        let (timestamp, batch) = match decode_logged(&record.payload, legacy) {
             Ok(decoded) => decoded,
             Err(e) if e.is_unsupported() => {
                 return Err(error_in_log(path, record.offset, e).to_string());
@@ -218,7 +229,7 @@ fn read_file(
         };
         summary.records += 1;
         let mut entries = Vec::new();
-        for (op, key, value) in batch.entries().iter() {
+        for (keyspace, op, key, value) in iter_in(batch.entries()) {
             summary.keys.add(key.len());
             match op {
                 Operation::Put => {
@@ -232,7 +243,7 @@ fn read_file(
             let key = render_bytes(key, args.hex, true, quote);
             let value =
                 (op == Operation::Put).then(|| render_bytes(value, args.hex, args.full, quote));
-            entries.push((op, key, value));
+            entries.push((names.label(keyspace), op, key, value));
         }
         if args.json {
             let line = RecordJson {
@@ -242,8 +253,11 @@ fn read_file(
                 count: batch.entries().len(),
                 entries: entries
                     .into_iter()
-                    .map(|(op, key, value)| EntryJson {
+                    .map(|(keyspace, op, key, value)| EntryJson {
                         op: op.to_string(),
+                        keyspace: keyspace.id,
+                        keyspace_name: keyspace.name.map(str::to_string),
+                        keyspace_dropped: keyspace.dropped,
                         key,
                         value,
                     })
@@ -251,13 +265,13 @@ fn read_file(
             };
             json_line(out, &line).map_err(io_err)?;
         } else {
-            for (op, key, value) in &entries {
+            for (keyspace, op, key, value) in &entries {
                 let value = value
                     .as_ref()
                     .map_or(String::new(), |v| format!(" value={v}"));
                 writeln!(
                     out,
-                    "@{} ts={timestamp} {op} key={key}{value}",
+                    "@{} ts={timestamp} {op} ks={keyspace} key={key}{value}",
                     record.offset
                 )
                 .map_err(io_err)?;

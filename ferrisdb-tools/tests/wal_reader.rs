@@ -1,11 +1,13 @@
-//! The wal-reader tool on a good, a truncated and a corrupt log.
+//! The wal-reader tool on a good, a truncated and a corrupt log, and on the
+//! log of a database with keyspaces.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ferrisdb_storage::fs::os_file_system;
 use ferrisdb_storage::internals::wal::{WalOptions, WalWriter};
-use ferrisdb_storage::WriteBatch;
+use ferrisdb_storage::internals::write_batch::put_to;
+use ferrisdb_storage::{StorageConfig, StorageEngine, WriteBatch};
 use ferrisdb_tools::wal_reader::{
     run, WalReaderArgs, EXIT_CORRUPTION, EXIT_ERROR, EXIT_OK, EXIT_TORN_TAIL,
 };
@@ -57,14 +59,17 @@ fn a_good_log_prints_every_entry_and_a_clean_summary() {
     assert_eq!(code, EXIT_OK, "{out}{err}");
     assert!(err.is_empty());
     assert!(
-        out.contains(r#"@24 ts=10 PUT key="user:1" value="ada""#),
+        out.contains(r#"@24 ts=10 PUT ks=default key="user:1" value="ada""#),
         "{out}"
     );
     assert!(
-        out.contains(r#"ts=10 PUT key="user:2" value="bob\x0a""#),
+        out.contains(r#"ts=10 PUT ks=default key="user:2" value="bob\x0a""#),
         "{out}"
     );
-    assert!(out.contains(r#"ts=11 DELETE key="user:2""#), "{out}");
+    assert!(
+        out.contains(r#"ts=11 DELETE ks=default key="user:2""#),
+        "{out}"
+    );
     assert!(
         out.contains(r"...(100 bytes)"),
         "long values are shortened: {out}"
@@ -99,12 +104,12 @@ fn json_output_is_one_object_per_record_and_a_summary() {
     assert!(lines[0].starts_with(r#"{"file":""#), "{}", lines[0]);
     assert!(
         lines[0].ends_with(
-            r#""offset":24,"timestamp":10,"count":2,"entries":[{"op":"PUT","key":"user:1","value":"ada"},{"op":"PUT","key":"user:2","value":"bob\\x0a"}]}"#
+            r#""offset":24,"timestamp":10,"count":2,"entries":[{"op":"PUT","keyspace":0,"keyspace_name":"default","keyspace_dropped":false,"key":"user:1","value":"ada"},{"op":"PUT","keyspace":0,"keyspace_name":"default","keyspace_dropped":false,"key":"user:2","value":"bob\\x0a"}]}"#
         ),
         "{}",
         lines[0]
     );
-    assert!(lines[1].contains(r#""entries":[{"op":"DELETE","key":"user:2"}]"#));
+    assert!(lines[1].contains(r#""entries":[{"op":"DELETE","keyspace":0,"keyspace_name":"default","keyspace_dropped":false,"key":"user:2"}]"#));
     assert!(
         lines[3].starts_with(r#"{"summary":{"files":1,"#),
         "{}",
@@ -158,10 +163,10 @@ fn a_log_of_an_older_format_prints_its_batches() {
     let (code, out, err) = run_to_strings(&args(&old));
     assert_eq!(code, EXIT_OK, "{out}{err}");
     assert!(
-        out.contains(r#"PUT key="key0250" value="round 3 value"#),
+        out.contains(r#"PUT ks=default key="key0250" value="round 3 value"#),
         "{out}"
     );
-    assert!(out.contains(r#"DELETE key="key0001""#), "{out}");
+    assert!(out.contains(r#"DELETE ks=default key="key0001""#), "{out}");
     assert!(out.contains("records: 71, puts: 70, deletes: 1"), "{out}");
 }
 
@@ -170,13 +175,13 @@ fn a_record_only_a_newer_version_reads_is_an_error_naming_it() {
     let tmp = tempfile::tempdir().unwrap();
     let writer = WalWriter::create(os_file_system(), tmp.path(), 1, WalOptions::default()).unwrap();
     let mut payload = WriteBatch::new().put("k", "v").encode(1);
-    payload[10] = 5; // the keyspace of the first entry, after a 9-byte header
+    payload[9] = 3; // the tag of the first entry, after a 9-byte header
     writer.append(&[&payload]).unwrap();
     writer.close().unwrap();
     let (code, out, err) = run_to_strings(&args(tmp.path()));
     assert_eq!(code, EXIT_ERROR, "{out}{err}");
     assert!(
-        err.contains("keyspace 5") && err.contains("needs a newer FerrisDB"),
+        err.contains("a range delete") && err.contains("needs a newer FerrisDB"),
         "{err}"
     );
     assert!(
@@ -235,4 +240,111 @@ fn the_binary_exits_with_the_documented_codes() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// A database with `users` and `log`, written in one batch with `default`,
+/// then `log` dropped before anything was flushed: its entries stay in the
+/// log. Returns the id `log` had.
+fn write_keyspaces(dir: &Path) -> u32 {
+    let db = StorageEngine::open(StorageConfig::new(dir)).unwrap();
+    let users = db.keyspace("users").unwrap();
+    let log = db.keyspace("log").unwrap();
+    let mut batch = WriteBatch::new();
+    batch
+        .put_in(&users, "u:1", "ada")
+        .delete_in(&log, "e:9")
+        .put("d", "in default");
+    db.write(batch).unwrap();
+    log.put("e:10", "started").unwrap();
+    let log_id = db
+        .stats()
+        .keyspaces
+        .iter()
+        .find(|k| k.name == "log")
+        .unwrap()
+        .id;
+    db.drop_keyspace("log").unwrap();
+    db.close().unwrap();
+    log_id
+}
+
+#[test]
+fn entries_show_their_keyspace_named_by_the_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let log = write_keyspaces(tmp.path());
+    let (code, out, err) = run_to_strings(&args(tmp.path()));
+    assert_eq!(code, EXIT_OK, "{out}{err}");
+    assert!(err.is_empty(), "{err}");
+    let entries: Vec<&str> = out.lines().filter(|l| l.starts_with('@')).collect();
+    assert_eq!(entries.len(), 4, "{out}");
+    assert!(
+        entries[0].ends_with(r#" PUT ks=users key="u:1" value="ada""#),
+        "{out}"
+    );
+    assert!(
+        entries[1].ends_with(&format!(r#" DELETE ks={log} (dropped) key="e:9""#)),
+        "{out}"
+    );
+    assert!(
+        entries[2].ends_with(r#" PUT ks=default key="d" value="in default""#),
+        "{out}"
+    );
+    assert!(
+        entries[3].ends_with(&format!(
+            r#" PUT ks={log} (dropped) key="e:10" value="started""#
+        )),
+        "{out}"
+    );
+
+    let mut json = args(tmp.path());
+    json.json = true;
+    let (code, out, _) = run_to_strings(&json);
+    assert_eq!(code, EXIT_OK, "{out}");
+    let first = out.lines().next().unwrap();
+    assert!(
+        first.contains(&format!(
+            r#""entries":[{{"op":"PUT","keyspace":1,"keyspace_name":"users","keyspace_dropped":false,"key":"u:1","value":"ada"}},{{"op":"DELETE","keyspace":{log},"keyspace_name":null,"keyspace_dropped":true,"key":"e:9"}},{{"op":"PUT","keyspace":0,"keyspace_name":"default","#
+        )),
+        "{first}"
+    );
+}
+
+#[test]
+fn a_log_without_its_manifest_shows_keyspace_ids() {
+    let tmp = tempfile::tempdir().unwrap();
+    let writer = WalWriter::create(os_file_system(), tmp.path(), 1, WalOptions::default()).unwrap();
+    let mut batch = WriteBatch::new();
+    put_to(&mut batch, 5, b"k", b"v").put("d", "w");
+    writer.append(&[&batch.encode(1)]).unwrap();
+    writer.close().unwrap();
+    for path in [tmp.path().to_path_buf(), tmp.path().join("000001.wal")] {
+        let (code, out, err) = run_to_strings(&args(&path));
+        assert_eq!(code, EXIT_OK, "{out}{err}");
+        assert!(err.is_empty(), "{err}");
+        assert!(
+            out.contains(r#"@24 ts=1 PUT ks=5 key="k" value="v""#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"@24 ts=1 PUT ks=default key="d" value="w""#),
+            "{out}"
+        );
+    }
+    let mut json = args(tmp.path());
+    json.json = true;
+    let (_, out, _) = run_to_strings(&json);
+    assert!(
+        out.contains(r#"{"op":"PUT","keyspace":5,"keyspace_name":null,"keyspace_dropped":false,"key":"k","value":"v"}"#),
+        "{out}"
+    );
+
+    // A manifest that does not load leaves the ids unnamed, and says why.
+    std::fs::write(tmp.path().join("MANIFEST"), b"not a manifest").unwrap();
+    let (code, out, err) = run_to_strings(&args(tmp.path()));
+    assert_eq!(code, EXIT_OK, "{out}{err}");
+    assert!(out.contains(" PUT ks=5 key="), "{out}");
+    assert!(
+        err.contains("keyspace names are unknown") && err.contains("MANIFEST"),
+        "{err}"
+    );
 }

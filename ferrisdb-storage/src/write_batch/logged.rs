@@ -19,7 +19,7 @@
 use std::path::Path;
 
 use ferrisdb_core::coding::{DecodeError, Decoder, MAX_VARINT64_LEN};
-use ferrisdb_core::{Error, Operation, Timestamp, Unsupported, DEFAULT_KEYSPACE_ID};
+use ferrisdb_core::{Error, Operation, Timestamp, Unsupported};
 
 use super::entries::{check_entry_size, decode_payload, read_entries, Entries};
 use super::WriteBatch;
@@ -59,25 +59,6 @@ pub fn decode_logged(payload: &[u8], legacy: bool) -> Result<(Timestamp, Logged<
     } else {
         let (timestamp, entries) = decode_payload(payload)?;
         Ok((timestamp, Logged::Borrowed(entries)))
-    }
-}
-
-/// Refuses `entries`, a logged batch's, if any of them is of a keyspace other
-/// than `default`, for a reader that shows `default`'s entries alone
-/// ([`DecodeError::unsupported`], naming the payload byte of its keyspace
-/// id). Recovery reads every keyspace's, by the rules of
-/// `engine/replay_memtables.rs`.
-///
-/// # Errors
-///
-/// As above.
-pub fn refuse_other_keyspaces(entries: Entries<'_>) -> Result<(), DecodeError> {
-    match entries.find_keyspace(|keyspace| keyspace != DEFAULT_KEYSPACE_ID) {
-        Some((keyspace, at)) => Err(DecodeError::unsupported(
-            at,
-            format!("an entry of keyspace {keyspace}"),
-        )),
-        None => Ok(()),
     }
 }
 

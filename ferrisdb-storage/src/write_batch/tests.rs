@@ -209,23 +209,6 @@ fn entries_of_any_keyspace_decode_with_their_ids() {
     assert_eq!(payload.find_keyspace(|id| id == 1), None);
 }
 
-#[test]
-fn an_entry_of_another_keyspace_is_refused_by_name_at_its_keyspace_byte() {
-    // The first entry of keyspace 0, the second of keyspace 7.
-    let mut bytes = WriteBatch::new().put("a", "1").encode(1);
-    bytes[COUNT_OFFSET] = 2;
-    let second = bytes.len();
-    bytes.extend_from_slice(&[TAG_PUT, 7, 1, b'k', 1, b'v']);
-    let (_, logged) = logged::decode_logged(&bytes, false).unwrap();
-    let err = logged::refuse_other_keyspaces(logged.entries()).unwrap_err();
-    assert!(err.is_unsupported(), "{err}");
-    assert!(err.reason().contains("an entry of keyspace 7"), "{err}");
-    assert_eq!(err.offset(), second + 1);
-    let only_default = WriteBatch::new().put("a", "1").delete("b").encode(1);
-    let (_, logged) = logged::decode_logged(&only_default, false).unwrap();
-    assert!(logged::refuse_other_keyspaces(logged.entries()).is_ok());
-}
-
 /// The first encoding of a batch: varint count, no keyspace.
 fn legacy(timestamp: u64, entries: &[(Operation, &[u8], &[u8])]) -> Vec<u8> {
     let mut bytes = Vec::new();

@@ -13,10 +13,14 @@ pub(super) struct RecordJson {
     pub(super) entries: Vec<EntryJson>,
 }
 
-/// `--json`: one entry of a record; a delete has no value.
+/// `--json`: one entry of a record; a delete has no value. The keyspace's
+/// name is `null` when the manifest does not name its id.
 #[derive(Debug, serde::Serialize)]
 pub(super) struct EntryJson {
     pub(super) op: String,
+    pub(super) keyspace: u32,
+    pub(super) keyspace_name: Option<String>,
+    pub(super) keyspace_dropped: bool,
     pub(super) key: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) value: Option<String>,
