@@ -1,8 +1,10 @@
 //! `ferrisdb-bench` end to end on a tiny database: every benchmark runs and
-//! prints a db_bench-shaped line; bad flags fail with one line.
+//! prints a db_bench-shaped line; `--keyspaces` spreads the keys; bad flags
+//! fail with one line.
 
 use std::process::Command;
 
+use ferrisdb_storage::{StorageConfig, StorageEngine};
 use ferrisdb_tools::bench::args::BenchArgs;
 use ferrisdb_tools::bench::progress::Progress;
 use ferrisdb_tools::bench::run;
@@ -153,4 +155,62 @@ fn the_binary_prints_no_progress_when_not_on_a_terminal() {
     let out = String::from_utf8(output.stdout).unwrap();
     assert!(!out.contains("finished"), "{out}");
     assert!(out.lines().any(|l| is_result_line(l, "fillseq")), "{out}");
+}
+
+#[test]
+fn keys_are_spread_over_the_keyspaces_and_read_back_from_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let (code, out, err) = run_with(&[
+        "--benchmarks=fillseq,readrandom,readseq,readreverse,seekrandom,readmissing,stats".into(),
+        "--num=100".into(),
+        "--keyspaces=2".into(),
+        format!("--db={}", db.display()),
+    ]);
+    assert_eq!(code, 0, "{err}\n{out}");
+    assert!(
+        out.contains("Keyspaces:  2 (key i in ks{i mod 2})"),
+        "{out}"
+    );
+    // Every key is found where it was put: gets and seeks look in the
+    // right keyspace.
+    let line = |name: &str| out.lines().find(|l| l.starts_with(name)).unwrap();
+    assert!(line("readrandom ").contains("(100 of 100 found)"), "{out}");
+    assert!(line("seekrandom ").contains("(100 of 100 found)"), "{out}");
+    assert!(line("readmissing ").contains("(0 of 100 found)"), "{out}");
+    assert!(out.contains("keyspaces x memtable_size"), "{out}");
+
+    // The bench leaves its database: even keys in ks0, odd ones in ks1.
+    let db = StorageEngine::open(StorageConfig::new(&db)).unwrap();
+    assert_eq!(db.keyspaces(), ["default", "ks0", "ks1"]);
+    assert_eq!(db.iter().unwrap().count(), 0, "nothing in default");
+    for (name, parity) in [("ks0", 0), ("ks1", 1)] {
+        let keys: Vec<u64> = db
+            .keyspace(name)
+            .unwrap()
+            .iter()
+            .unwrap()
+            .map(|e| std::str::from_utf8(&e.unwrap().0).unwrap().parse().unwrap())
+            .collect();
+        let expected: Vec<u64> = (0..100).filter(|i| i % 2 == parity).collect();
+        assert_eq!(keys, expected, "{name}");
+    }
+    db.close().unwrap();
+}
+
+#[test]
+fn one_keyspace_is_the_default_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let (code, out, err) = run_with(&[
+        "--benchmarks=fillseq".into(),
+        "--num=10".into(),
+        format!("--db={}", db.display()),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Keyspaces:  1 (default)"), "{out}");
+    let db = StorageEngine::open(StorageConfig::new(&db)).unwrap();
+    assert_eq!(db.keyspaces(), ["default"]);
+    assert_eq!(db.iter().unwrap().count(), 10);
+    db.close().unwrap();
 }

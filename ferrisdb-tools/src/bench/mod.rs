@@ -6,6 +6,7 @@
 //! ```
 //!
 //! [`args`] parses the flags, [`data`] makes the keys and values,
+//! [`keyspaces`] says which keyspace each key goes to (`--keyspaces`),
 //! [`workloads`] runs the benchmarks (its runner is in `runner.rs`, the
 //! threads of one benchmark in `threads.rs`), [`report`] formats each result
 //! as `db_bench` does, [`histogram`] keeps the latencies of `--histogram` and
@@ -14,6 +15,7 @@
 pub mod args;
 pub mod data;
 pub mod histogram;
+pub mod keyspaces;
 pub mod progress;
 pub mod report;
 mod runner;
@@ -85,6 +87,15 @@ fn print_header(args: &BenchArgs, out: &mut dyn Write) -> std::io::Result<()> {
         )?;
     }
     writeln!(out, "Entries:    {}", args.num)?;
+    if args.keyspaces > 1 {
+        writeln!(
+            out,
+            "Keyspaces:  {} (key i in ks{{i mod {}}})",
+            args.keyspaces, args.keyspaces
+        )?;
+    } else {
+        writeln!(out, "Keyspaces:  1 (default)")?;
+    }
     writeln!(out, "RawSize:    {raw:.1} MB (estimated)")?;
     writeln!(out, "Compression: {:?}", args.compression_type)?;
     writeln!(

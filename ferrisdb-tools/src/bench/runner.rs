@@ -12,6 +12,7 @@ use ferrisdb_storage::{Error, Result, StorageEngine, SyncMode};
 use super::args::BenchArgs;
 use super::data::derive_seed;
 use super::histogram::Histogram;
+use super::keyspaces::Targets;
 use super::progress::Progress;
 use super::report::BenchResult;
 use super::threads::run_workload;
@@ -38,6 +39,8 @@ pub fn compact(db: &StorageEngine) -> Result<&'static str> {
 pub struct Runner<'a> {
     args: &'a BenchArgs,
     db: Option<StorageEngine>,
+    /// The keyspaces of `--keyspaces` in `db`.
+    targets: Targets,
     db_mode: SyncMode,
     progress: Progress,
     /// Benchmarks run so far: each one seeds its generators differently, as
@@ -51,15 +54,16 @@ impl<'a> Runner<'a> {
         Runner {
             args,
             db: None,
+            targets: Targets::default(),
             db_mode: args.sync_mode(),
             progress,
             runs: 0,
         }
     }
 
-    /// The open database, reopened when `mode` differs from the open one's
-    /// and emptied first when `fresh`.
-    fn open(&mut self, mode: SyncMode, fresh: bool) -> Result<&StorageEngine> {
+    /// The open database and its `--keyspaces`, reopened when `mode`
+    /// differs from the open one's and emptied first when `fresh`.
+    fn open(&mut self, mode: SyncMode, fresh: bool) -> Result<(&StorageEngine, &Targets)> {
         if fresh || self.db_mode != mode {
             if let Some(db) = self.db.take() {
                 db.close()?;
@@ -70,14 +74,17 @@ impl<'a> Runner<'a> {
         }
         if self.db.is_none() {
             let (config, _) = self.args.storage_config(mode);
-            self.db = Some(StorageEngine::open(config)?);
+            let db = StorageEngine::open(config)?;
+            self.targets = Targets::open(&db, self.args.keyspaces)?;
+            self.db = Some(db);
             self.db_mode = mode;
         }
-        Ok(self.db.as_ref().expect("opened above"))
+        Ok((self.db.as_ref().expect("opened above"), &self.targets))
     }
 
     /// Closes the database, syncing its log.
     pub fn close(mut self) -> Result<()> {
+        self.targets = Targets::default();
         match self.db.take() {
             Some(db) => db.close(),
             None => Ok(()),
@@ -112,7 +119,7 @@ impl<'a> Runner<'a> {
         // Borrow the progress reporter apart from the database.
         let progress = std::mem::replace(&mut self.progress, Progress::new(false));
         let outcome = (|| {
-            let db = self.open(mode, fresh)?;
+            let (db, targets) = self.open(mode, fresh)?;
             match bench {
                 Benchmark::Stats => {
                     print_stats(db, args, out).map_err(io)?;
@@ -130,7 +137,7 @@ impl<'a> Runner<'a> {
                 }
                 _ => {
                     let (elapsed, outcomes) = run_workload(
-                        db, args, bench, seed, threads, num, reads, histogram, &progress,
+                        db, targets, args, bench, seed, threads, num, reads, histogram, &progress,
                     )?;
                     let found: u64 = outcomes.iter().map(|o| o.found).sum();
                     let ops: u64 = outcomes.iter().map(|o| o.ops).sum();
@@ -180,12 +187,16 @@ impl<'a> Runner<'a> {
 fn print_stats(db: &StorageEngine, args: &BenchArgs, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "{}", db.stats())?;
     let (config, _) = args.storage_config(SyncMode::Normal);
+    // Each keyspace has MemTables of its own.
+    let keyspaces = args.keyspaces.max(1) as u64;
     let bound =
-        config.memtable_size as u64 * (1 + config.max_immutable_memtables as u64) + (64 << 20);
+        keyspaces * config.memtable_size as u64 * (1 + config.max_immutable_memtables as u64)
+            + (64 << 20);
+    let per = if keyspaces > 1 { "keyspaces x " } else { "" };
     match peak_rss_bytes() {
         Some(peak) => writeln!(
             out,
-            "Peak resident memory: {:.1} MiB (bound memtable_size x (1 + max_immutable_memtables) + 64 MiB = {:.1} MiB)",
+            "Peak resident memory: {:.1} MiB (bound {per}memtable_size x (1 + max_immutable_memtables) + 64 MiB = {:.1} MiB)",
             peak as f64 / 1_048_576.0,
             bound as f64 / 1_048_576.0
         ),

@@ -12,6 +12,7 @@ use ferrisdb_storage::{Error, Result, Slice, StorageEngine};
 use super::args::BenchArgs;
 use super::data::{derive_seed, fill_key, Rng, ValueSource};
 use super::histogram::Histogram;
+use super::keyspaces::Targets;
 use super::progress::Progress;
 use super::workloads::Benchmark;
 
@@ -94,6 +95,7 @@ fn value_source(args: &BenchArgs, rng: &mut Rng) -> ValueSource {
 #[allow(clippy::too_many_arguments)]
 pub(super) fn run_workload(
     db: &StorageEngine,
+    targets: &Targets,
     args: &BenchArgs,
     bench: Benchmark,
     seed: u64,
@@ -113,8 +115,9 @@ pub(super) fn run_workload(
                 let mut values = value_source(args, &mut rng);
                 let mut key = vec![0; args.key_size];
                 while !stop_writer.load(Ordering::Relaxed) {
-                    fill_key(&mut key, rng.below(num));
-                    db.put(&key, values.next_value())?;
+                    let index = rng.below(num);
+                    fill_key(&mut key, index);
+                    targets.put(db, index, &key, values.next_value())?;
                     writes.fetch_add(1, Ordering::Relaxed);
                 }
                 Ok::<(), Error>(())
@@ -128,7 +131,7 @@ pub(super) fn run_workload(
                     let values = value_source(args, &mut rng);
                     barrier.wait();
                     let meter = Meter::new(histogram, progress);
-                    run_thread(db, args, bench, num, reads, rng, values, meter)
+                    run_thread(db, targets, args, bench, num, reads, rng, values, meter)
                 })
             })
             .collect();
@@ -158,6 +161,7 @@ pub(super) fn run_workload(
 #[allow(clippy::too_many_arguments)]
 fn run_thread(
     db: &StorageEngine,
+    targets: &Targets,
     args: &BenchArgs,
     bench: Benchmark,
     num: u64,
@@ -183,21 +187,23 @@ fn run_thread(
                     rng.below(num)
                 };
                 fill_key(&mut key, index);
-                db.put(&key, values.next_value())?;
+                targets.put(db, index, &key, values.next_value())?;
                 meter.done(entry_bytes);
             }
         }
         Benchmark::DeleteRandom => {
             for _ in 0..num {
-                fill_key(&mut key, rng.below(num));
-                db.delete(&key)?;
+                let index = rng.below(num);
+                fill_key(&mut key, index);
+                targets.delete(db, index, &key)?;
                 meter.done(0);
             }
         }
         Benchmark::ReadRandom | Benchmark::ReadWhileWriting => {
             for _ in 0..reads {
-                fill_key(&mut key, rng.below(num));
-                let bytes = match db.get(&key)? {
+                let index = rng.below(num);
+                fill_key(&mut key, index);
+                let bytes = match targets.get(db, index, &key)? {
                     Some(value) => {
                         meter.found += 1;
                         key_size + value.len()
@@ -212,8 +218,9 @@ fn run_thread(
             // never exists, as in db_bench.
             key.push(b'.');
             for _ in 0..reads {
-                fill_key(&mut key[..key_size], rng.below(num));
-                if db.get(&key)?.is_some() {
+                let index = rng.below(num);
+                fill_key(&mut key[..key_size], index);
+                if targets.get(db, index, &key)?.is_some() {
                     meter.found += 1;
                 }
                 meter.done(0);
@@ -221,9 +228,10 @@ fn run_thread(
         }
         Benchmark::SeekRandom => {
             for _ in 0..reads {
-                fill_key(&mut key, rng.below(num));
+                let index = rng.below(num);
+                fill_key(&mut key, index);
                 let mut bytes = 0;
-                if let Some(entry) = db.scan(key.as_slice()..)?.next() {
+                if let Some(entry) = targets.scan_from(db, index, &key)?.next() {
                     let (found_key, value) = entry?;
                     if found_key == key {
                         meter.found += 1;
@@ -234,19 +242,37 @@ fn run_thread(
             }
         }
         Benchmark::ReadSeq | Benchmark::ReadReverse => {
-            let scan = db.iter()?;
-            let mut read = |entry: Result<(Slice, Slice)>| -> Result<()> {
-                let (k, v) = entry?;
-                meter.done(k.len() + v.len());
-                Ok(())
-            };
+            // Keyspace after keyspace (from the last one backwards for
+            // readreverse), `reads` entries in all.
+            let mut scans = targets.scans(db)?;
+            let mut left = usize::try_from(reads).unwrap_or(usize::MAX);
             if bench == Benchmark::ReadSeq {
-                scan.take(reads as usize).try_for_each(&mut read)?;
+                for scan in scans {
+                    read_entries(scan, &mut left, &mut meter)?;
+                }
             } else {
-                scan.rev().take(reads as usize).try_for_each(&mut read)?;
+                scans.reverse();
+                for scan in scans {
+                    read_entries(scan.rev(), &mut left, &mut meter)?;
+                }
             }
         }
         Benchmark::Compact | Benchmark::WaitForCompaction | Benchmark::Stats => {}
     }
     Ok(meter.finish())
+}
+
+/// Reads up to `left` entries of `entries` into `meter`, counting `left`
+/// down.
+fn read_entries(
+    entries: impl Iterator<Item = Result<(Slice, Slice)>>,
+    left: &mut usize,
+    meter: &mut Meter<'_>,
+) -> Result<()> {
+    for entry in entries.take(*left) {
+        let (k, v) = entry?;
+        meter.done(k.len() + v.len());
+        *left -= 1;
+    }
+    Ok(())
 }

@@ -119,6 +119,12 @@ pub struct BenchArgs {
     #[arg(long = "compaction_style", value_parser = parse_compaction_style)]
     pub compaction_style: Option<CompactionStyle>,
 
+    /// Keyspaces the keys are spread over: key i goes to keyspace
+    /// `ks{i mod N}`. With 1, the default, every benchmark works on the
+    /// database's `default` keyspace, as `db.put` and `db.get` do.
+    #[arg(long = "keyspaces", default_value_t = 1)]
+    pub keyspaces: usize,
+
     /// Seed of the random key and value generators.
     #[arg(long = "seed", default_value_t = 301)]
     pub seed: u64,
@@ -153,6 +159,13 @@ impl BenchArgs {
         args.benchmark_list().map_err(|message| (1, message))?;
         if args.threads == 0 {
             return Err((1, "ferrisdb-bench: --threads must be at least 1".into()));
+        }
+        if args.keyspaces == 0 {
+            return Err((
+                1,
+                "ferrisdb-bench: --keyspaces must be at least 1 (1 is the default keyspace alone)"
+                    .into(),
+            ));
         }
         let max_key_size = StorageConfig::default().max_key_size;
         if args.key_size == 0 || args.key_size > max_key_size {

@@ -13,6 +13,7 @@ fn defaults_match_db_bench() {
     assert_eq!(args.key_size, 16);
     assert_eq!(args.value_size, 100);
     assert_eq!(args.threads, 1);
+    assert_eq!(args.keyspaces, 1);
     assert_eq!(args.reads(), 1_000_000);
     assert!(!args.sync && !args.use_existing_db && !args.histogram);
     assert_eq!(args.compression_type, StorageConfig::default().compression);
@@ -82,6 +83,7 @@ fn db_bench_spellings_are_accepted() {
         "--bloom_bits=0",
         "--cache_size=4096",
         "--compaction_style=1",
+        "--keyspaces=4",
     ])
     .unwrap();
     assert_eq!(
@@ -89,6 +91,7 @@ fn db_bench_spellings_are_accepted() {
         vec![Benchmark::FillSeq, Benchmark::ReadRandom]
     );
     assert_eq!((args.num, args.reads(), args.threads), (1000, 50, 8));
+    assert_eq!(args.keyspaces, 4);
     assert_eq!((args.key_size, args.value_size), (20, 400));
     assert!(args.use_existing_db && args.sync && args.histogram);
     assert_eq!(args.compaction_style, Some(CompactionStyle::size_tiered()));
@@ -137,6 +140,8 @@ fn unknown_flags_and_benchmarks_are_one_line_errors() {
         "--compression_type=snappy",
         "--sync=maybe",
         "--threads=0",
+        "--keyspaces=0",
+        "--keyspaces=-1",
         "--compaction_style=fifo",
     ] {
         let (code, message) = parse(&[bad]).unwrap_err();
@@ -161,4 +166,14 @@ fn keys_must_fit_the_entry_count() {
     assert!(message.contains("key_size"), "{message}");
     assert_eq!(digits(0), 1);
     assert_eq!(digits(999_999), 6);
+}
+
+#[test]
+fn zero_keyspaces_are_refused_by_name() {
+    let (code, message) = parse(&["--keyspaces=0"]).unwrap_err();
+    assert_eq!(code, 1);
+    assert!(
+        message.contains("--keyspaces must be at least 1"),
+        "{message}"
+    );
 }
