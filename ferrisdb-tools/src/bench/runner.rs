@@ -187,7 +187,8 @@ impl<'a> Runner<'a> {
 fn print_stats(db: &StorageEngine, args: &BenchArgs, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "{}", db.stats())?;
     let (config, _) = args.storage_config(SyncMode::Normal);
-    // Each keyspace has MemTables of its own.
+    // Each keyspace has MemTables of its own; the engine's total budget
+    // (`db_write_buffer_size`) keeps them below this.
     let keyspaces = args.keyspaces.max(1) as u64;
     let bound =
         keyspaces * config.memtable_size as u64 * (1 + config.max_immutable_memtables as u64)
