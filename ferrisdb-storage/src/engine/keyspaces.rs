@@ -66,6 +66,7 @@ impl Inner {
                 return Ok(Arc::clone(ks));
             }
         }
+        let given = options.is_some();
         let options = options
             .cloned()
             .unwrap_or_else(|| KeyspaceOptions::from(&self.config));
@@ -74,8 +75,12 @@ impl Inner {
         let mut write = lock(&self.write);
         let stored = StoredOptions::from(&options);
         // Looked up again under `write`: a create or a drop may have run
-        // since, and none runs now.
+        // since, and none runs now. A keyspace another caller made meanwhile
+        // keeps the options it was made with unless new ones are given.
         if let Some(ks) = self.versions.keyspaces().named(name).cloned() {
+            if !given {
+                return Ok(ks);
+            }
             let changed = self.versions.set_options(&ks, settings, stored);
             self.stop_if_manifest_failed(changed)?;
             return Ok(ks);

@@ -48,7 +48,8 @@ impl StorageEngine {
     /// reopen that every later call asks for settles;
     /// [`Error::Closed`](crate::Error::Closed) once it is closed.
     pub fn keyspace(&self, name: &str) -> Result<Keyspace> {
-        let inner = self.inner()?;
+        // Gated: a create writes the manifest, never once a close began.
+        let (_gate, inner) = self.inner_gated()?;
         let ks = inner.keyspace(name, None)?;
         Ok(Keyspace::new(self.clone(), ks))
     }
@@ -82,7 +83,7 @@ impl StorageEngine {
     /// triggers do not allow (see
     /// [`compaction_style`](KeyspaceOptions::compaction_style)).
     pub fn keyspace_with(&self, name: &str, options: KeyspaceOptions) -> Result<Keyspace> {
-        let inner = self.inner()?;
+        let (_gate, inner) = self.inner_gated()?;
         let ks = inner.keyspace(name, Some(&options))?;
         Ok(Keyspace::new(self.clone(), ks))
     }
@@ -115,7 +116,8 @@ impl StorageEngine {
     /// acknowledged into the keyspace until a reopen settles which;
     /// [`Error::Closed`](crate::Error::Closed) once it is closed.
     pub fn drop_keyspace(&self, name: &str) -> Result<()> {
-        self.inner()?.drop_keyspace(name)
+        let (_gate, inner) = self.inner_gated()?;
+        inner.drop_keyspace(name)
     }
 }
 

@@ -194,7 +194,8 @@ impl StorageEngine {
     }
 
     /// [`inner`](Self::inner) for a call that writes tables, a manifest or
-    /// a copy on the caller's thread (`compact`, `checkpoint`): the guard
+    /// a copy on the caller's thread (`compact`, `checkpoint`, creating,
+    /// changing and dropping keyspaces): the guard
     /// keeps a close waiting until the call is done, and the flag is checked
     /// under it, so no such call starts once a close has begun.
     fn inner_gated(&self) -> Result<(RwLockReadGuard<'_, ()>, &Arc<Inner>)> {

@@ -77,14 +77,15 @@ impl StorageEngine {
     /// [`Error::Closed`](crate::Error::Closed) once the database is closed.
     pub fn snapshot(&self) -> Result<Snapshot> {
         let inner = self.inner()?;
-        // Registered as it is taken, so no compaction can miss it; the
-        // keyspaces of that instant taken with it.
-        let mut keyspaces = None;
-        let timestamp = inner.snapshots.acquire(|| {
-            keyspaces = Some(inner.versions.keyspaces());
-            inner.visible_timestamp()
-        });
-        let keyspaces = keyspaces.unwrap_or_else(|| inner.versions.keyspaces());
+        // Registered as it is taken, so no compaction can miss it.
+        let timestamp = inner.snapshots.acquire(|| inner.visible_timestamp());
+        // The keyspaces after the timestamp: a keyspace is made before any
+        // write to it, so every keyspace with a write at or below the
+        // timestamp is in this set (the Acquire load of the timestamp sees
+        // the set that write's publication followed). One made since holds
+        // only later writes, so it reads empty through the snapshot, as a
+        // keyspace made after it; one dropped since is dropped for it too.
+        let keyspaces = inner.versions.keyspaces();
         self.chose_timestamp();
         Ok(Snapshot::new(Arc::clone(inner), timestamp, keyspaces))
     }
