@@ -1,6 +1,7 @@
 //! The checks around a run besides the history's: the kind of an error a
-//! fault may cause, reading a database back whole, orphan files, panics in any
-//! thread, and reopening and verifying a database after a crash or fault.
+//! fault may cause, orphan files, panics in any thread, and reopening and
+//! verifying a database after a crash or fault. Reading a database back
+//! whole is [`read_all`](super::read_all), in `keyspaces.rs`.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -13,7 +14,7 @@ use ferrisdb_storage::internals::sstable::parse_table_file_name;
 use ferrisdb_storage::internals::wal::parse_wal_file_name;
 use ferrisdb_storage::{Error, StorageEngine};
 
-use super::{db_dir, open, State};
+use super::{db_dir, open, read_all, State};
 
 /// An error an injected fault may cause: I/O, a stopped background thread, or
 /// a closed engine; never corruption, never an invalid argument.
@@ -22,30 +23,6 @@ pub fn assert_engine_error(e: &Error) {
         matches!(e, Error::Io { .. } | Error::Background(_) | Error::Closed),
         "unexpected kind of error after an injected fault: {e:?}"
     );
-}
-
-/// Every live pair of `db`, by a full scan, cross-checked with point reads
-/// and a backward scan.
-pub fn read_all(db: &StorageEngine) -> ferrisdb_storage::Result<State> {
-    let mut state = State::new();
-    for item in db.iter()? {
-        let (k, v) = item?;
-        state.insert(k.to_vec(), v.to_vec());
-    }
-    for (k, v) in &state {
-        assert_eq!(db.get(k)?.as_deref(), Some(&v[..]), "scan and get disagree");
-    }
-    let mut backwards = Vec::new();
-    for item in db.iter()?.rev() {
-        let (k, v) = item?;
-        backwards.push((k.to_vec(), v.to_vec()));
-    }
-    backwards.reverse();
-    assert!(
-        backwards.into_iter().eq(state.clone()),
-        "forward and backward scans disagree"
-    );
-    Ok(state)
 }
 
 /// Asserts that `dir` holds no file a crash left behind: no temporary file,

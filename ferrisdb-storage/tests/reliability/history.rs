@@ -26,6 +26,10 @@ pub struct History {
     /// durable: the first `durable` are there after a crash in any sync
     /// mode.
     pub durable: usize,
+    /// Every keyspace create attempted, in order, and whether it was
+    /// acknowledged. A create is one durable manifest write, so an
+    /// acknowledged one survives a crash in any sync mode.
+    pub keyspaces: Vec<(String, bool)>,
 }
 
 impl History {
@@ -37,6 +41,25 @@ impl History {
     /// Whether any write failed.
     pub fn any_failed(&self) -> bool {
         self.attempts.iter().any(|a| !a.acknowledged)
+    }
+
+    /// Checks the keyspaces a recovered database has, `present`: every
+    /// acknowledged create among them, and none that no create attempted
+    /// (`default` aside). A keyspace's data is judged by [`check`](Self::check).
+    pub fn check_keyspaces(&self, present: &[String]) -> Result<(), String> {
+        for (name, acknowledged) in &self.keyspaces {
+            if *acknowledged && !present.contains(name) {
+                return Err(format!(
+                    "keyspace {name} was created (acknowledged) and is gone: {present:?}"
+                ));
+            }
+        }
+        for name in present {
+            if name != "default" && !self.keyspaces.iter().any(|(n, _)| n == name) {
+                return Err(format!("keyspace {name} was never created: {present:?}"));
+            }
+        }
+        Ok(())
     }
 
     /// The state with every attempt applied (what a run that saw no error

@@ -22,13 +22,15 @@
 //! scenario's knobs from the environment. [`workload`] generates and runs
 //! workloads, [`history`] judges a recovered state against what was
 //! acknowledged, and [`checks`] holds the other checks after a run or a
-//! recovery. [`power_loss`] drives the scenarios over the crash model's
+//! recovery. [`keyspaces`] holds a model key's keyspace (`"<ks>\0<key>"`),
+//! routing a write to it and reading every keyspace back. [`power_loss`] drives the scenarios over the crash model's
 //! states (`FaultFileSystem::crash_with`).
 
 #![allow(dead_code)]
 
 mod checks;
 mod history;
+mod keyspaces;
 mod power_loss;
 mod workload;
 
@@ -43,6 +45,8 @@ use ferrisdb_storage::{CompactionStyle, LeveledOptions, StorageConfig, StorageEn
 pub use checks::*;
 #[allow(unused_imports)]
 pub use history::*;
+#[allow(unused_imports)]
+pub use keyspaces::*;
 #[allow(unused_imports)]
 pub use power_loss::*;
 #[allow(unused_imports)]

@@ -29,21 +29,28 @@ use rand::{Rng, SeedableRng};
 use super::*;
 
 /// Workloads the crash points cycle through; the last runs with
-/// [`workload_config`]'s larger logs.
+/// [`workload_config`]'s larger logs and writes three keyspaces (see
+/// [`shape`]).
 pub const WORKLOADS: u64 = 3;
 
 /// The seed of a second crash's state is the first's, with this mixed in.
 const SECOND_CRASH: u64 = 0x2d_c4a5;
 
-/// Values of up to 1.2 KB, now and then 40 KB (larger than a MemTable), so
-/// a log's unsynced tail between two `sync_wal`s spans several 4 KiB pages.
-pub fn shape() -> Shape {
+/// The shape of workload `workload`: values of up to 1.2 KB, now and then
+/// 40 KB (larger than a MemTable), so a log's unsynced tail between two
+/// `sync_wal`s spans several 4 KiB pages. The last workload writes three
+/// keyspaces, `default`, `ks1` and a rarely written `cold`, created inside
+/// the run, with most batches spanning them: each crash point then also
+/// checks that a batch across keyspaces is whole or absent, and a create's
+/// manifest write is a crash point too.
+pub fn shape(workload: u64) -> Shape {
     Shape {
         writes: 150,
         keys: 40,
         max_pad: 1200,
         large: 0.02,
         large_pad: 40_000,
+        keyspaces: if workload == WORKLOADS - 1 { 3 } else { 1 },
     }
 }
 
@@ -83,7 +90,7 @@ pub fn workload_config(fs: &FaultFileSystem, mode: SyncMode, workload: u64) -> S
 /// Workload `seed`: writes, reads, flushes and a `sync_wal` after one write
 /// in twelve or so.
 pub fn crash_ops(seed: u64) -> Vec<Op> {
-    with_sync_wal(workload_shaped(seed, shape()), seed, 0.08)
+    with_sync_wal(workload_shaped(seed, shape(seed)), seed, 0.08)
 }
 
 /// A fresh file system that crashes after its `k`-th operation, and the
@@ -136,6 +143,9 @@ pub struct Figures {
     pub acknowledged: u64,
     /// Writes that had to survive (`must`), summed.
     pub required: u64,
+    /// Writes across keyspaces attempted before the crash, summed: each
+    /// judged whole or absent by the history's check.
+    pub cross_keyspace: u64,
     /// Acknowledged writes not made durable that a crash took (allowed
     /// under `Normal` only), summed.
     pub acknowledged_lost: u64,
@@ -154,13 +164,14 @@ impl std::fmt::Display for Figures {
             f,
             "crash points: {}, crash states: {} ({} with a second crash during recovery), \
              acknowledged writes checked: {}, writes required to survive: {} (lost: 0), \
-             acknowledged but unsynced writes dropped: {}, recoveries that cut a log before \
+             writes across keyspaces checked whole or absent: {}, acknowledged but unsynced writes dropped: {}, recoveries that cut a log before \
              valid records: {}\n  states by what they did to a log: {:?}\n  states by kind: {:?}",
             self.points,
             self.states,
             self.double_crashes,
             self.acknowledged,
             self.required,
+            self.cross_keyspace,
             self.acknowledged_lost,
             self.cut_before_valid_records,
             self.log_kinds,
@@ -202,7 +213,7 @@ pub fn power_loss(plan: Plan) -> Figures {
         .map(|seed| {
             let fs = fresh_fs();
             let history = run_until_dead(&fs, seed, plan.mode);
-            assert_eq!(history.acknowledged(), shape().writes, "crash-free run");
+            assert_eq!(history.acknowledged(), shape(seed).writes, "crash-free run");
             fs.total_operations()
         })
         .collect();
@@ -284,6 +295,8 @@ fn check_state(
             figures.states += 1;
             figures.acknowledged += history.acknowledged() as u64;
             figures.required += must as u64;
+            let cross = history.attempts.iter().filter(|a| spans_keyspaces(&a.changes));
+            figures.cross_keyspace += cross.count() as u64;
             let lost = history.attempts[m..].iter().filter(|a| a.acknowledged);
             figures.acknowledged_lost += lost.count() as u64;
             figures.cut_before_valid_records += u64::from(cut);
@@ -326,6 +339,7 @@ fn verify(
     let db = StorageEngine::open(config).map_err(|e| format!("reopen: {e}"))?;
     let recovered = read_all(&db).map_err(|e| format!("read: {e}"))?;
     let m = history.check_from(&recovered, must)?;
+    history.check_keyspaces(&db.keyspaces())?;
     let cut = db.stats().recovery_dropped_wal_records > 0;
     db.wait_for_compactions()
         .map_err(|e| format!("background work: {e}"))?;

@@ -3,12 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use ferrisdb_storage::{Error, StorageEngine, WriteBatch};
+use ferrisdb_storage::{Error, StorageEngine};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::checks::assert_engine_error;
 use super::history::{Attempt, History};
+use super::keyspaces::{
+    create_keyspace, ensure_handles, keyspace_name, model_key, split_key, to_batch_in, Handles,
+};
 
 /// A key's value, or `None` for a delete.
 pub type Change = (Vec<u8>, Option<Vec<u8>>);
@@ -27,6 +30,9 @@ pub enum Op {
     Flush,
     /// `StorageEngine::sync_wal`: make every acknowledged write durable.
     SyncWal,
+    /// `StorageEngine::keyspace`: create the keyspace of this name (one
+    /// durable manifest write), whose keys the writes after it name.
+    Keyspace(String),
 }
 
 /// The sizes of a workload's writes.
@@ -42,6 +48,11 @@ pub struct Shape {
     pub large: f64,
     /// The padding of a large value.
     pub large_pad: usize,
+    /// Keyspaces written, `default` among them; 1 means `default` only.
+    /// With more, the workload creates the others itself (with three or
+    /// more the last, `cold`, a fifth of the way in), and most batches of
+    /// several changes span keyspaces (see [`keyspace_name`]).
+    pub keyspaces: u8,
 }
 
 fn key(i: u64) -> Vec<u8> {
@@ -67,6 +78,7 @@ pub fn workload_with(seed: u64, writes: usize, keys: u64, large: f64) -> Vec<Op>
             large,
             // Larger than a whole MemTable of the scenarios' config (4 KiB).
             large_pad: 5000,
+            keyspaces: 1,
         },
     )
 }
@@ -79,23 +91,50 @@ pub fn workload_shaped(seed: u64, shape: Shape) -> Vec<Op> {
         max_pad,
         large,
         large_pad,
+        keyspaces,
     } = shape;
     let mut rng = StdRng::seed_from_u64(seed);
     let mut ops = Vec::new();
+    // The keyspaces written from the start: all but a cold one.
+    let cold = (keyspaces >= 3).then_some(keyspaces - 1);
+    let hot = cold.unwrap_or(keyspaces);
+    ops.extend((1..hot).map(|i| Op::Keyspace(keyspace_name(i, keyspaces))));
+    let mut cold_created = false;
     let mut written = 0;
     while written < writes {
+        if let Some(cold) = cold {
+            if !cold_created && written == writes / 5 {
+                ops.push(Op::Keyspace(keyspace_name(cold, keyspaces)));
+                cold_created = true;
+            }
+        }
+        // Without keyspaces the generator draws exactly what it always did,
+        // so the workloads of the other scenarios stay as they were.
+        let pick = |rng: &mut StdRng| -> String {
+            let i = match cold {
+                Some(cold) if cold_created && rng.random_bool(0.05) => cold,
+                _ if keyspaces > 1 => rng.random_range(0..hot),
+                _ => 0,
+            };
+            keyspace_name(i, keyspaces)
+        };
         match rng.random_range(0..100) {
             0..=2 => ops.push(Op::Flush),
-            3..=14 => ops.push(Op::Get(key(rng.random_range(0..keys)))),
+            3..=14 => {
+                let ks = pick(&mut rng);
+                ops.push(Op::Get(model_key(&ks, &key(rng.random_range(0..keys)))));
+            }
             _ => {
-                let entries = if rng.random_bool(0.7) {
+                let single = if keyspaces > 1 { 0.4 } else { 0.7 };
+                let entries = if rng.random_bool(single) {
                     1
                 } else {
                     rng.random_range(2..=5)
                 };
                 let batch = (0..entries)
                     .map(|_| {
-                        let k = key(rng.random_range(0..keys));
+                        let ks = pick(&mut rng);
+                        let k = model_key(&ks, &key(rng.random_range(0..keys)));
                         if rng.random_bool(0.15) {
                             (k, None)
                         } else {
@@ -146,18 +185,6 @@ pub fn apply(state: &mut State, batch: &[Change]) {
     }
 }
 
-/// The batch as the engine takes it.
-pub fn to_batch(changes: &[Change]) -> WriteBatch {
-    let mut batch = WriteBatch::new();
-    for (k, v) in changes {
-        match v {
-            Some(v) => batch.put(k, v),
-            None => batch.delete(k),
-        };
-    }
-    batch
-}
-
 /// How a run ended.
 #[derive(Debug, Default)]
 pub struct RunOutcome {
@@ -177,20 +204,28 @@ pub fn run(
 ) -> RunOutcome {
     let mut outcome = RunOutcome::default();
     let mut model = history.all_applied();
+    let mut handles = Handles::new();
     for op in ops {
         let result = match op {
+            Op::Keyspace(name) => create_keyspace(db, name, &mut handles, history),
+            // A write naming a keyspace whose create failed tries the create
+            // again; if that fails too, the write is not attempted.
             Op::Write(changes) => {
-                let result = db.write(to_batch(changes));
-                let acknowledged = result.is_ok();
-                history.attempts.push(Attempt {
-                    changes: changes.clone(),
-                    acknowledged,
-                });
-                apply(&mut model, changes);
-                result.map(drop)
+                ensure_handles(db, changes, &mut handles, history).and_then(|()| {
+                    let result = db.write(to_batch_in(changes, &handles));
+                    let acknowledged = result.is_ok();
+                    history.attempts.push(Attempt {
+                        changes: changes.clone(),
+                        acknowledged,
+                    });
+                    apply(&mut model, changes);
+                    result.map(drop)
+                })
             }
-            Op::Get(k) => match db.get(k) {
-                Ok(found) => {
+            Op::Get(k) => match read_one(db, &handles, k) {
+                // A keyspace whose create failed: nothing to read.
+                None => Ok(()),
+                Some(Ok(found)) => {
                     if !history.any_failed() {
                         assert_eq!(
                             found.as_deref(),
@@ -201,7 +236,7 @@ pub fn run(
                     }
                     Ok(())
                 }
-                Err(e) => Err(e),
+                Some(Err(e)) => Err(e),
             },
             // Both make every write before them durable, in any sync mode.
             Op::Flush => db
@@ -220,4 +255,17 @@ pub fn run(
         }
     }
     outcome
+}
+
+/// The engine's value of model key `k`, or `None` if its keyspace has no
+/// handle (its create failed).
+fn read_one(
+    db: &StorageEngine,
+    handles: &Handles,
+    k: &[u8],
+) -> Option<ferrisdb_storage::Result<Option<ferrisdb_storage::Slice>>> {
+    match split_key(k) {
+        (None, key) => Some(db.get(key)),
+        (Some(name), key) => handles.get(name).map(|ks| ks.get(key)),
+    }
 }
