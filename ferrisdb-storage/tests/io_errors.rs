@@ -9,6 +9,11 @@
 //! loss (with torn writes at every other point), with every acknowledged
 //! write and a prefix of the history (see `reliability/mod.rs`).
 //!
+//! The first case (`EIO` once) runs a workload of half the writes over three
+//! keyspaces that it creates itself, so a fault also hits a create's manifest write, and most
+//! batches of several changes span keyspaces: each is whole or absent after
+//! the reopen, and every acknowledged create survives.
+//!
 //! `FERRISDB_IO_ERROR_STEP` (default 1) tries every Nth point only, for
 //! quicker local runs; `FERRISDB_IO_ERROR_WRITES` (default 60) sets the
 //! workload's size.
@@ -21,6 +26,9 @@ use reliability::*;
 /// Opens `fs` (already holding the history's initial state) and checks it.
 fn reopen_and_check(fs: &FaultFileSystem, history: &History, context: &str) {
     let db = reopen_and_verify(fs, context, |recovered| history.check(recovered).map(drop));
+    if let Err(problem) = history.check_keyspaces(&db.keyspaces()) {
+        panic!("{context}: {problem}");
+    }
     db.put("after-recovery", "ok")
         .unwrap_or_else(|e| panic!("{context}: write after recovery failed: {e}"));
 }
@@ -31,14 +39,19 @@ fn every_failed_operation_is_reported_and_loses_no_acknowledged_write() {
     let step = env_or("FERRISDB_IO_ERROR_STEP", 1).max(1);
     let writes = env_or("FERRISDB_IO_ERROR_WRITES", 60) as usize;
     let ops = workload(11, writes, 20);
+    // Half the writes: three keyspaces' flushes and creates make each write
+    // about three times the file operations, so fault points, of one
+    // keyspace's.
+    let in_keyspaces = workload_in_keyspaces(11, writes / 2, 20, 3);
     let mut points = 0u64;
     let mut acknowledged_checked = 0u64;
+    let mut cross_keyspace_checked = 0u64;
     let cases = [
-        (FaultKind::Io, false),
-        (FaultKind::Io, true),
-        (FaultKind::NoSpace, true),
+        (FaultKind::Io, false, &in_keyspaces),
+        (FaultKind::Io, true, &ops),
+        (FaultKind::NoSpace, true, &ops),
     ];
-    for (fault, persistent) in cases {
+    for (fault, persistent, faulted) in cases {
         let mut n = 1;
         loop {
             let context = format!("fail operation {n} with {fault:?} (persistent: {persistent})");
@@ -54,7 +67,7 @@ fn every_failed_operation_is_reported_and_loses_no_acknowledged_write() {
             }
             let db = open(&fs).unwrap();
             fs.fail_at(n, persistent, &ALL_KINDS, fault);
-            run(&db, &ops, &mut history, false);
+            run(&db, faulted, &mut history, false);
             drop(db);
             let failures = fs.failures();
             fs.heal();
@@ -65,6 +78,11 @@ fn every_failed_operation_is_reported_and_loses_no_acknowledged_write() {
             }
             points += 1;
             acknowledged_checked += history.acknowledged() as u64;
+            let cross = history
+                .attempts
+                .iter()
+                .filter(|a| spans_keyspaces(&a.changes));
+            cross_keyspace_checked += cross.count() as u64;
             let copy = fs.fork();
             reopen_and_check(&copy, &history, &format!("{context}, reopened in place"));
             if n % 2 == 1 {
@@ -77,6 +95,7 @@ fn every_failed_operation_is_reported_and_loses_no_acknowledged_write() {
     assert_eq!(panics(), 0, "a thread panicked (see above)");
     eprintln!(
         "I/O error points tried: {points}, acknowledged writes checked: {acknowledged_checked}, \
-         lost: 0"
+         lost: 0, writes across keyspaces checked whole or absent: {cross_keyspace_checked}"
     );
+    assert!(cross_keyspace_checked > 0);
 }

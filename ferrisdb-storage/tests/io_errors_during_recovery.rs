@@ -1,5 +1,7 @@
 //! I/O errors during recovery itself: a database with tables, a manifest and
-//! unflushed logs is opened while its Nth file operation fails (once, then
+//! unflushed logs, whose last writes go to three keyspaces (two created
+//! after the tables, with batches across them, some left only in the
+//! logs), is opened while its Nth file operation fails (once, then
 //! persistently), for every N until an open passes without reaching it.
 //!
 //! Each open either succeeds with every write, or returns an I/O error;
@@ -11,12 +13,13 @@ mod reliability;
 use ferrisdb_storage::fs::{FaultFileSystem, FaultKind, OpKind};
 use reliability::*;
 
-fn assert_complete(fs: &FaultFileSystem, expected: &State, context: &str) {
-    reopen_and_verify(fs, context, |recovered| {
+fn assert_complete(fs: &FaultFileSystem, expected: &State, keyspaces: &[String], context: &str) {
+    let db = reopen_and_verify(fs, context, |recovered| {
         (recovered == expected)
             .then_some(())
             .ok_or_else(|| "recovered state differs".to_string())
     });
+    assert_eq!(db.keyspaces(), keyspaces, "{context}: keyspaces differ");
 }
 
 #[test]
@@ -26,13 +29,28 @@ fn an_open_that_fails_midway_loses_nothing() {
     let mut history = History::default();
     {
         let db = open(&base).unwrap();
-        // Several tables (small MemTables), then writes left in the logs.
+        // Several tables (small MemTables), then writes to three keyspaces
+        // (two created here), some left in the logs.
         run(&db, &workload(5, 120, 30), &mut history, false);
         db.flush().unwrap();
-        run(&db, &workload(6, 25, 30), &mut history, false);
+        run(
+            &db,
+            &workload_in_keyspaces(6, 25, 30, 3),
+            &mut history,
+            false,
+        );
+        // Every keyspace has writes in its MemTable: only the logs hold them.
+        for ks in db.stats().keyspaces {
+            assert!(ks.memtable_bytes > 0, "{} has no unflushed writes", ks.name);
+        }
     }
     assert!(!history.any_failed());
     let expected = history.all_applied();
+    let keyspaces = ["cold", "default", "ks1"].map(String::from);
+    assert!(
+        expected.keys().any(|k| k.starts_with(b"cold\0")),
+        "the cold keyspace holds writes"
+    );
     let mut points = 0;
     for persistent in [false, true] {
         for n in 1.. {
@@ -58,8 +76,10 @@ fn an_open_that_fails_midway_loses_nothing() {
             }
             fs.heal();
             points += 1;
-            assert_complete(&fs.fork(), &expected, &format!("{context}, healed"));
-            assert_complete(&fs.crash(), &expected, &format!("{context}, then a crash"));
+            let healed = format!("{context}, healed");
+            assert_complete(&fs.fork(), &expected, &keyspaces, &healed);
+            let crashed = format!("{context}, then a crash");
+            assert_complete(&fs.crash(), &expected, &keyspaces, &crashed);
         }
     }
     assert_eq!(panics(), 0, "a thread panicked (see above)");

@@ -295,7 +295,10 @@ fn check_state(
             figures.states += 1;
             figures.acknowledged += history.acknowledged() as u64;
             figures.required += must as u64;
-            let cross = history.attempts.iter().filter(|a| spans_keyspaces(&a.changes));
+            let cross = history
+                .attempts
+                .iter()
+                .filter(|a| spans_keyspaces(&a.changes));
             figures.cross_keyspace += cross.count() as u64;
             let lost = history.attempts[m..].iter().filter(|a| a.acknowledged);
             figures.acknowledged_lost += lost.count() as u64;

@@ -69,18 +69,25 @@ pub fn workload(seed: u64, writes: usize, keys: u64) -> Vec<Op> {
 /// [`workload`], with `large` the chance of a value larger than a whole
 /// MemTable.
 pub fn workload_with(seed: u64, writes: usize, keys: u64, large: f64) -> Vec<Op> {
-    workload_shaped(
-        seed,
-        Shape {
-            writes,
-            keys,
-            max_pad: 120,
-            large,
-            // Larger than a whole MemTable of the scenarios' config (4 KiB).
-            large_pad: 5000,
-            keyspaces: 1,
-        },
-    )
+    workload_shaped(seed, small_shape(writes, keys, large, 1))
+}
+
+/// [`workload`] over `keyspaces` keyspaces, which it creates (see
+/// [`Shape::keyspaces`]).
+pub fn workload_in_keyspaces(seed: u64, writes: usize, keys: u64, keyspaces: u8) -> Vec<Op> {
+    workload_shaped(seed, small_shape(writes, keys, 0.02, keyspaces))
+}
+
+fn small_shape(writes: usize, keys: u64, large: f64, keyspaces: u8) -> Shape {
+    Shape {
+        writes,
+        keys,
+        max_pad: 120,
+        large,
+        // Larger than a whole MemTable of the scenarios' config (4 KiB).
+        large_pad: 5000,
+        keyspaces,
+    }
 }
 
 /// A seeded workload of the given shape, as [`workload`] describes.
