@@ -14,6 +14,11 @@
 //! write is there, batches are atomic, and nothing newer is there while
 //! something older is missing: a prefix of the history, with no holes.
 //!
+//! A workload may write several keyspaces, creating them itself; the model
+//! holds every keyspace in one map (a key of keyspace `ks` is `"ks\0key"`),
+//! so the same check makes a batch across keyspaces whole or absent. An
+//! acknowledged create must survive ([`History::check_keyspaces`]).
+//!
 //! The configuration's tiny levels make background compactions run during
 //! every workload, so crash points and faults land in them too.
 //!
@@ -22,9 +27,9 @@
 //! scenario's knobs from the environment. [`workload`] generates and runs
 //! workloads, [`history`] judges a recovered state against what was
 //! acknowledged, and [`checks`] holds the other checks after a run or a
-//! recovery. [`keyspaces`] holds a model key's keyspace (`"<ks>\0<key>"`),
-//! routing a write to it and reading every keyspace back. [`power_loss`] drives the scenarios over the crash model's
-//! states (`FaultFileSystem::crash_with`).
+//! recovery. [`keyspaces`] maps model keys to keyspaces, routes a write's
+//! changes to them and reads every keyspace back. [`power_loss`] drives the
+//! scenarios over the crash model's states (`FaultFileSystem::crash_with`).
 
 #![allow(dead_code)]
 
