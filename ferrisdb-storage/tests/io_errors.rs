@@ -39,9 +39,9 @@ fn every_failed_operation_is_reported_and_loses_no_acknowledged_write() {
     let step = env_or("FERRISDB_IO_ERROR_STEP", 1).max(1);
     let writes = env_or("FERRISDB_IO_ERROR_WRITES", 60) as usize;
     let ops = workload(11, writes, 20);
-    // Half the writes: three keyspaces' flushes and creates make each write
-    // about three times the file operations, so fault points, of one
-    // keyspace's.
+    // Half the writes, as many fault points: with three keyspaces (their
+    // flushes, logs and creates) a write makes over twice the file
+    // operations.
     let in_keyspaces = workload_in_keyspaces(11, writes / 2, 20, 3);
     let mut points = 0u64;
     let mut acknowledged_checked = 0u64;

@@ -132,11 +132,13 @@ pub fn workload_shaped(seed: u64, shape: Shape) -> Vec<Op> {
                 ops.push(Op::Get(model_key(&ks, &key(rng.random_range(0..keys)))));
             }
             _ => {
-                let single = if keyspaces > 1 { 0.4 } else { 0.7 };
+                // With keyspaces, more batches of several changes (most span
+                // keyspaces), but smaller, so a workload writes about as much.
+                let (single, most) = if keyspaces > 1 { (0.5, 4) } else { (0.7, 5) };
                 let entries = if rng.random_bool(single) {
                     1
                 } else {
-                    rng.random_range(2..=5)
+                    rng.random_range(2..=most)
                 };
                 let batch = (0..entries)
                     .map(|_| {
