@@ -10,9 +10,10 @@
 //! write and a prefix of the history (see `reliability/mod.rs`).
 //!
 //! The first case (`EIO` once) runs a workload of half the writes over three
-//! keyspaces that it creates itself, so a fault also hits a create's manifest write, and most
-//! batches of several changes span keyspaces: each is whole or absent after
-//! the reopen, and every acknowledged create survives.
+//! keyspaces that it creates itself, so a fault also hits a create's
+//! manifest write, and most batches of several changes span keyspaces: each
+//! is whole or absent after the reopen, and every acknowledged create
+//! survives.
 //!
 //! `FERRISDB_IO_ERROR_STEP` (default 1) tries every Nth point only, for
 //! quicker local runs; `FERRISDB_IO_ERROR_WRITES` (default 60) sets the
