@@ -83,6 +83,10 @@ impl Inner {
             }
             let changed = self.versions.set_options(&ks, settings, stored);
             self.stop_if_manifest_failed(changed)?;
+            // The compaction threads and `wait_for_compactions` judge by
+            // the keyspace's strategy, which these options may change: wake
+            // them, or work the new options give waits for the next flush.
+            self.notify_background();
             return Ok(ks);
         }
         // The log being written: only writers, under `write`, rotate it.
