@@ -77,6 +77,11 @@ impl Inner {
         let _span =
             tracing::info_span!("flush", log = oldest.log_number, keyspace = ks.id()).entered();
         let table = self.write_table(&ks, &oldest.memtable)?;
+        let (number, bytes, entries) = (
+            table.record.file_number,
+            table.record.file_size,
+            table.record.entry_count,
+        );
 
         // Every log from the next newer MemTable on is still needed, which
         // `log_and_apply` works out. Writers may freeze more MemTables
@@ -86,15 +91,19 @@ impl Inner {
             tables: vec![Arc::clone(&table)],
             memtables: vec![Arc::clone(&oldest.memtable)],
         });
+        // Let go of the table before the waiters are told: once installed, a
+        // compaction may replace it at once, and its file must then go with
+        // the last version listing it, not after `wait_for_compactions` saw
+        // the engine quiet; a dropped keyspace's table goes here.
+        if matches!(applied, Err(Error::KeyspaceDropped { .. })) {
+            // No manifest lists the table, nor ever will.
+            table.mark_obsolete();
+        }
+        drop(table);
         let applied = match applied {
             Ok(applied) => applied,
             Err(Error::KeyspaceDropped { .. }) => {
-                // No manifest lists the table, nor ever will.
-                table.mark_obsolete();
-                tracing::info!(
-                    table = table.record.file_number,
-                    "dropped keyspace: table deleted"
-                );
+                tracing::info!(table = number, "dropped keyspace: table deleted");
                 self.notify_background();
                 return Ok(true);
             }
@@ -103,9 +112,9 @@ impl Inner {
 
         Counters::add(&self.counters.flushes, 1);
         tracing::info!(
-            table = table.record.file_number,
-            bytes = table.record.file_size,
-            entries = table.record.entry_count,
+            table = number,
+            bytes,
+            entries,
             "flushed a MemTable to level 0"
         );
         self.delete_logs_below(applied.log_number);
