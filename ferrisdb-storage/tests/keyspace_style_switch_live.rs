@@ -105,8 +105,8 @@ fn run(seed: u64, steps: usize) {
                     LEVELED
                 };
                 db.keyspace_with("data", options(style)).unwrap();
-                // A flush wakes the compaction threads, which the switch
-                // does not (see `review_style_switch_wakes_nothing`).
+                // A write and a flush after the switch: the new style
+                // sees a fresh level-0 table.
                 let k = key(rng.random_range(0..80));
                 ks.put(&k, "switched").unwrap();
                 model.insert(k, b"switched".to_vec());

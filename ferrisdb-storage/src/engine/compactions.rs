@@ -31,6 +31,10 @@ impl Inner {
     pub(crate) fn run_compaction_thread(self: Arc<Self>) {
         while let Some((ks, choice)) = self.next_compaction() {
             let result = self.compact_choice(&ks, &choice);
+            // Let go of the keyspace before the waiters are told: if it was
+            // dropped meanwhile, this may be the last hold on its tables,
+            // whose files must be gone once `wait_for_compactions` returns.
+            drop(ks);
             self.finish_compaction(&choice);
             match result {
                 Ok(()) => {}
@@ -145,18 +149,22 @@ impl Inner {
         })
     }
 
-    /// Waits until no MemTable of any keyspace waits for a flush, no dropped
-    /// keyspace waits to be let go of, no compaction runs and no keyspace's
+    /// Waits until no MemTable of any keyspace waits for a flush, no flush
+    /// is under way (its freed logs deleted too), no dropped keyspace waits
+    /// to be let go of, no compaction runs and no keyspace's
     /// strategy finds anything to do; with `disable_auto_compactions`, no
     /// compaction is ever started in the background, so only the first
-    /// three (as RocksDB's `WaitForCompact`).
+    /// four (as RocksDB's `WaitForCompact`).
     pub(crate) fn wait_until_quiet(&self) -> Result<()> {
         self.wait_background(|background| {
             // After a close has begun, the work left will never be done.
             if let Some(stop) = background.stopped() {
                 return Some(Err(stop));
             }
-            if background.compactions_running > 0 || !background.dropped.is_empty() {
+            if background.compactions_running > 0
+                || background.flushing
+                || !background.dropped.is_empty()
+            {
                 return None;
             }
             let picking = !background.manual_compaction && !self.config.disable_auto_compactions;

@@ -170,9 +170,12 @@ impl Inner {
             if let Some(stop) = background.stopped() {
                 return Some(Err(stop));
             }
-            let flushed = keyspaces
-                .iter()
-                .all(|ks| ks.is_dropped() || ks.current().frozen.is_empty());
+            // Until the flush that emptied the last one deleted the logs
+            // it freed, too.
+            let flushed = !background.flushing
+                && keyspaces
+                    .iter()
+                    .all(|ks| ks.is_dropped() || ks.current().frozen.is_empty());
             flushed.then_some(Ok(()))
         })
     }
@@ -206,13 +209,21 @@ impl Inner {
                 if background.stopped().is_some() {
                     return Some(false);
                 }
-                (!background.dropped.is_empty() || self.any_frozen()).then_some(true)
+                let has_work = !background.dropped.is_empty() || self.any_frozen();
+                // Set under the lock the waiters check it under: from the
+                // pick until the freed logs are deleted, the engine is not
+                // quiet, though no MemTable may be frozen any more.
+                background.flushing |= has_work;
+                has_work.then_some(true)
             });
             if !has_work {
                 return;
             }
             self.purge_dropped();
-            if let Err(error) = self.flush_oldest() {
+            let flushed = self.flush_oldest();
+            lock(&self.background).flushing = false;
+            self.notify_background();
+            if let Err(error) = flushed {
                 self.set_background_error(error);
                 return;
             }

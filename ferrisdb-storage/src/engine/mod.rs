@@ -134,6 +134,11 @@ pub(crate) struct Background {
     pub(crate) compactions_running: usize,
     /// A manual compaction runs; background compactions wait.
     pub(crate) manual_compaction: bool,
+    /// The flush thread works: from its pick of a MemTable to flush (or a
+    /// dropped keyspace to let go of) until the logs that freed are
+    /// deleted, so `wait_for_compactions` and `flush` never return in
+    /// between (`flush.rs`).
+    pub(crate) flushing: bool,
     /// Keyspaces dropped whose files the flush thread has not let go of
     /// yet (`keyspaces.rs`, `purge_dropped`).
     pub(crate) dropped: Vec<Arc<KeyspaceVersions>>,
