@@ -147,7 +147,7 @@ fn reading_a_damaged_log_reads_each_byte_a_bounded_number_of_times() {
 }
 
 /// Times the scan; run with `FERRISDB_WAL_SCAN_MIB=64 cargo test --release
-/// -p ferrisdb-storage --test review_wal_scan_after_damage_is_quadratic -- --nocapture`.
+/// -p ferrisdb-storage --test regression_scan_after_damage_quadratic -- --nocapture`.
 #[test]
 fn measure_the_scan_when_asked() {
     let Some(mib) = std::env::var("FERRISDB_WAL_SCAN_MIB")
