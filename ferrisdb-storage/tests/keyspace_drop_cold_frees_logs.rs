@@ -3,11 +3,14 @@
 //! background work), and nothing `default` wrote is lost with it, before
 //! and after a power loss.
 
-use std::path::Path;
 use std::sync::Arc;
 
-use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
+use ferrisdb_storage::fs::FaultFileSystem;
 use ferrisdb_storage::{KeyspaceOptions, StorageConfig, StorageEngine, SyncMode};
+
+mod common;
+
+use common::log_paths;
 
 fn open(fs: &FaultFileSystem) -> StorageEngine {
     StorageEngine::open(StorageConfig {
@@ -17,17 +20,6 @@ fn open(fs: &FaultFileSystem) -> StorageEngine {
         ..StorageConfig::new("/db")
     })
     .unwrap()
-}
-
-fn logs(fs: &FaultFileSystem) -> Vec<String> {
-    let mut logs: Vec<String> = fs
-        .list(Path::new("/db"))
-        .unwrap()
-        .into_iter()
-        .filter(|n| n.ends_with(".wal"))
-        .collect();
-    logs.sort();
-    logs
 }
 
 #[test]
@@ -42,12 +34,12 @@ fn dropping_the_keyspace_that_pins_a_log_deletes_it_and_keeps_default() {
         db.put(format!("k{i:03}"), [b'x'; 100]).unwrap();
     }
     db.wait_for_compactions().unwrap();
-    let pinned = logs(&fs);
+    let pinned = log_paths(&fs);
     assert!(pinned.len() >= 3, "`cold` pins the logs: {pinned:?}");
 
     db.drop_keyspace("cold").unwrap();
     db.wait_for_compactions().unwrap();
-    let left = logs(&fs);
+    let left = log_paths(&fs);
     assert!(
         left.len() < pinned.len() && !left.contains(&pinned[0]),
         "the logs only `cold` held stay: {pinned:?} then {left:?}"
