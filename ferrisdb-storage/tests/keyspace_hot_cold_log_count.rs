@@ -35,12 +35,13 @@ fn config(fs: &FaultFileSystem, max_total_wal_size: u64) -> StorageConfig {
     }
 }
 
-/// The live `.wal` files and the length of each.
+/// The live `.wal` files and the length of each. A log the flush thread
+/// deletes between the listing and its opening is no longer live.
 fn logs(fs: &FaultFileSystem) -> Vec<(u64, u64)> {
     wal_files(fs, &dir())
         .unwrap()
         .into_iter()
-        .map(|(number, path)| (number, fs.open(&path).unwrap().len()))
+        .filter_map(|(number, path)| Some((number, fs.open(&path).ok()?.len())))
         .collect()
 }
 

@@ -8,7 +8,7 @@ use std::thread;
 
 use ferrisdb_storage::fs::FaultFileSystem;
 use ferrisdb_storage::internals::wal::RecoveryMode;
-use ferrisdb_storage::{Keyspace, StorageConfig, StorageEngine};
+use ferrisdb_storage::{Keyspace, KeyspaceOptions, StorageConfig, StorageEngine};
 
 mod common;
 
@@ -20,13 +20,25 @@ const NAMES: [&str; 4] = ["a", "b", "c", "d"];
 
 fn config(fs: &FaultFileSystem) -> StorageConfig {
     StorageConfig {
-        // A keyspace's own size never fills: only the budget freezes.
-        memtable_size: 4 << 20,
+        // One keyspace of the database's settings may hold 8 MemTables of
+        // a quarter of the budget: its own bound is twice the budget, so
+        // the budget's stall is at twice the budget.
+        memtable_size: BUDGET / 4,
         db_write_buffer_size: BUDGET,
-        max_immutable_memtables: 8,
+        max_immutable_memtables: 7,
         disable_auto_compactions: true,
         ..fault_config(fs, RecoveryMode::default())
     }
+}
+
+/// The keyspace `name`, made with a MemTable as large as the whole budget:
+/// its own size is never the first to fill, so only the budget freezes.
+fn keyspace(db: &StorageEngine, name: &str) -> Keyspace {
+    let options = KeyspaceOptions {
+        memtable_size: BUDGET,
+        ..KeyspaceOptions::default()
+    };
+    db.keyspace_with(name, options).unwrap()
 }
 
 /// How many MemTables each of [`NAMES`] froze: its frozen ones and its
@@ -64,7 +76,7 @@ fn write_until_a_freeze(db: &StorageEngine, ks: &Keyspace, next: &mut usize) -> 
 fn the_oldest_active_memtable_is_frozen_first_whichever_keyspace_writes() {
     let fs = FaultFileSystem::new();
     let db = StorageEngine::open(config(&fs)).unwrap();
-    let [a, b, c, d] = NAMES.map(|name| db.keyspace(name).unwrap());
+    let [a, b, c, d] = NAMES.map(|name| keyspace(&db, name));
     let mut next = 0;
     // All four begin in the first log, a the largest.
     for (ks, count) in [(&a, 40), (&b, 25), (&c, 10)] {
@@ -104,7 +116,7 @@ fn writers_stall_while_the_memtables_hold_twice_the_budget() {
     let db = StorageEngine::open(config(&fs)).unwrap();
     let held = fs.hold_syncs(".sst");
     let writer = {
-        let keyspaces = NAMES.map(|name| db.keyspace(name).unwrap());
+        let keyspaces = NAMES.map(|name| keyspace(&db, name));
         thread::spawn(move || {
             for i in 0..600 {
                 let ks = &keyspaces[i % keyspaces.len()];

@@ -34,12 +34,35 @@ pub(crate) struct LayerOptions {
 /// worked out (`engine/write_budget.rs` keeps them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct WriteBudgets {
-    /// The most bytes all active MemTables hold together:
-    /// [`StorageConfig::db_write_buffer_size`], or twice `memtable_size`.
-    pub(crate) write_buffer: usize,
+    /// The most bytes all active MemTables hold together, when set
+    /// ([`StorageConfig::db_write_buffer_size`]); `None` for the default,
+    /// twice the largest `memtable_size` of the live keyspaces (see
+    /// [`for_memtables`](Self::for_memtables)).
+    pub(crate) write_buffer: Option<usize>,
+    /// What one keyspace of the database's `memtable_size` may hold by its
+    /// own rule: its active MemTable and `max_immutable_memtables` frozen
+    /// ones. The budget's stall never comes sooner, so a second keyspace,
+    /// written or not, never stalls `default` sooner than it stalls alone.
+    pub(crate) one_keyspace: usize,
     /// The most bytes of live logs: [`StorageConfig::max_total_wal_size`],
-    /// or four times `write_buffer`.
+    /// or four times the set `write_buffer` (four times twice the
+    /// database's `memtable_size` when it is not set, or set to
+    /// `usize::MAX`, off, so the logs stay bounded).
     pub(crate) total_wal: u64,
+}
+
+impl WriteBudgets {
+    /// The MemTable budget and the bytes of active and frozen MemTables at
+    /// which writers stall, for live keyspaces whose largest `memtable_size`
+    /// is `largest`: the budget is the set one, or twice `largest`, so it
+    /// always holds a MemTable of every keyspace; the stall is at twice the
+    /// budget, or at `one_keyspace` when that is more.
+    pub(crate) fn for_memtables(&self, largest: usize) -> (usize, usize) {
+        let budget = self
+            .write_buffer
+            .unwrap_or_else(|| largest.saturating_mul(2));
+        (budget, budget.saturating_mul(2).max(self.one_keyspace))
+    }
 }
 
 /// The options of the layers one keyspace has on its own, from a checked
@@ -85,19 +108,23 @@ impl StorageConfig {
     }
 
     /// The write budgets, 0 meaning the default of each.
-    fn write_budgets(&self) -> WriteBudgets {
-        let write_buffer = match self.db_write_buffer_size {
-            0 => self.memtable_size.saturating_mul(2),
-            set => set,
+    pub(super) fn write_budgets(&self) -> WriteBudgets {
+        let write_buffer = (self.db_write_buffer_size != 0).then_some(self.db_write_buffer_size);
+        let logs_base = match write_buffer {
+            Some(set) if set != usize::MAX => set,
+            _ => self.memtable_size.saturating_mul(2),
         };
         let total_wal = match self.max_total_wal_size {
-            0 => u64::try_from(write_buffer)
+            0 => u64::try_from(logs_base)
                 .unwrap_or(u64::MAX)
                 .saturating_mul(4),
             set => set,
         };
         WriteBudgets {
             write_buffer,
+            one_keyspace: self
+                .memtable_size
+                .saturating_mul(self.max_immutable_memtables.saturating_add(1)),
             total_wal,
         }
     }
@@ -169,18 +196,22 @@ mod tests {
     fn the_write_budgets_default_to_multiples_of_the_memtable_size() {
         let config = StorageConfig {
             memtable_size: 1 << 20,
+            max_immutable_memtables: 1,
             ..StorageConfig::default()
         };
         let budgets = config.layer_options().unwrap().budgets;
-        assert_eq!(budgets.write_buffer, 2 << 20);
+        assert_eq!(budgets.write_buffer, None);
         assert_eq!(budgets.total_wal, 8 << 20);
+        // Twice the largest keyspace MemTable, which default's is at least.
+        assert_eq!(budgets.for_memtables(1 << 20), (2 << 20, 4 << 20));
+        assert_eq!(budgets.for_memtables(3 << 20), (6 << 20, 12 << 20));
         // A set write buffer is what the log default multiplies.
         let config = StorageConfig {
             db_write_buffer_size: 3 << 20,
             ..config
         };
         let budgets = config.layer_options().unwrap().budgets;
-        assert_eq!(budgets.write_buffer, 3 << 20);
+        assert_eq!(budgets.for_memtables(1 << 20), (3 << 20, 6 << 20));
         assert_eq!(budgets.total_wal, 12 << 20);
         let config = StorageConfig {
             max_total_wal_size: 5 << 20,
@@ -188,14 +219,29 @@ mod tests {
             ..config
         };
         let budgets = config.layer_options().unwrap().budgets;
-        assert_eq!(budgets.write_buffer, usize::MAX);
+        assert_eq!(budgets.for_memtables(1 << 20).0, usize::MAX);
         assert_eq!(budgets.total_wal, 5 << 20);
-        // No budget at all: the log default saturates.
+        // No MemTable budget: the log default still bounds the logs, at
+        // four times the MemTable budget's own default
+        // (regression_no_write_budget_unbounds_logs).
         let config = StorageConfig {
             max_total_wal_size: 0,
             ..config
         };
-        assert_eq!(config.layer_options().unwrap().budgets.total_wal, u64::MAX);
+        assert_eq!(config.layer_options().unwrap().budgets.total_wal, 8 << 20);
+    }
+
+    #[test]
+    fn the_stall_never_comes_sooner_than_one_keyspace_s_own() {
+        // Twice a budget of twice the MemTable is four MemTables; with
+        // eight frozen allowed, one keyspace alone may hold nine.
+        let config = StorageConfig {
+            memtable_size: 1 << 20,
+            max_immutable_memtables: 8,
+            ..StorageConfig::default()
+        };
+        let budgets = config.layer_options().unwrap().budgets;
+        assert_eq!(budgets.for_memtables(1 << 20), (2 << 20, 9 << 20));
     }
 
     #[test]

@@ -95,12 +95,18 @@ pub struct StorageConfig {
     /// the keyspace whose active MemTable is the oldest (the first to take
     /// writes) is frozen and flushed, whichever keyspace the write is for;
     /// writers stall while the active and frozen MemTables together hold
-    /// more than twice it, until flushes catch up.
+    /// more than twice it (or than one keyspace of `memtable_size` holds by
+    /// its own rule, its active MemTable and `max_immutable_memtables`
+    /// frozen ones, when that is more), until flushes catch up.
     ///
-    /// Default 0: twice `memtable_size`. Unlike RocksDB's, 0 is not "no
-    /// budget": set `usize::MAX` for that. At least 4 KiB when set. A
-    /// database with only the `default` keyspace never checks it: its
-    /// `memtable_size` and `max_immutable_memtables` bound its MemTables.
+    /// Default 0: twice the largest `memtable_size` of the keyspaces (this
+    /// config's, `default`'s, at least). Unlike RocksDB's, 0 is not "no
+    /// budget": set `usize::MAX` for that. At least `memtable_size` when
+    /// set, and a keyspace's own `memtable_size` may not exceed a set
+    /// budget (such a MemTable would be frozen before it fills). A database with only the
+    /// `default` keyspace never checks it: its `memtable_size` and
+    /// `max_immutable_memtables` bound its MemTables, and a second
+    /// keyspace, written or not, never makes `default` stall sooner.
     pub db_write_buffer_size: usize,
     /// The most bytes of write-ahead logs kept before the keyspaces whose
     /// MemTables hold writes in the oldest log are flushed, so that log can
@@ -110,8 +116,10 @@ pub struct StorageConfig {
     /// asks for take to finish.
     ///
     /// Default 0: four times the effective `db_write_buffer_size`, as in
-    /// RocksDB, where 0 means four times the write buffers. At least 4 KiB
-    /// when set; `u64::MAX` turns it off. Like RocksDB's, it applies only to
+    /// RocksDB, where 0 means four times the write buffers (four times
+    /// twice `memtable_size` when that budget is the default or off, so
+    /// turning the MemTable budget off leaves the logs bounded). At least 4 KiB when
+    /// set; `u64::MAX` turns it off. Like RocksDB's, it applies only to
     /// a database with more than one keyspace: with one, each log holds one
     /// MemTable's writes and goes with its flush.
     pub max_total_wal_size: u64,

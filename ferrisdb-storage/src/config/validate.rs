@@ -55,12 +55,13 @@ impl StorageConfig {
             )
         })?;
         check(
-            self.db_write_buffer_size == 0 || self.db_write_buffer_size >= 4 << 10,
+            self.db_write_buffer_size == 0 || self.db_write_buffer_size >= self.memtable_size,
             || {
                 format!(
-                    "db_write_buffer_size {} is below the minimum of 4096 bytes (0 means twice \
-                     memtable_size)",
-                    self.db_write_buffer_size
+                    "db_write_buffer_size {} is below memtable_size {}: the budget all \
+                     keyspaces' MemTables share must hold one MemTable (0 means twice the \
+                     largest keyspace memtable_size)",
+                    self.db_write_buffer_size, self.memtable_size
                 )
             },
         )?;
@@ -167,7 +168,9 @@ mod tests {
             ("memtable_size", |c| c.memtable_size = 10),
             ("max_immutable_memtables", |c| c.max_immutable_memtables = 0),
             ("wal_max_file_size", |c| c.wal_max_file_size = 100),
-            ("db_write_buffer_size", |c| c.db_write_buffer_size = 4095),
+            ("db_write_buffer_size", |c| {
+                c.db_write_buffer_size = c.memtable_size - 1
+            }),
             ("max_total_wal_size", |c| c.max_total_wal_size = 1),
             ("block_size", |c| c.block_size = 0),
             ("bloom_filter_bits_per_key", |c| {

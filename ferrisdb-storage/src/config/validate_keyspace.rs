@@ -56,6 +56,18 @@ impl KeyspaceOptions {
     /// what a keyspace of that database must pass.
     pub(super) fn validate_in(&self, db: &StorageConfig) -> Result<()> {
         self.validate()?;
+        if let Some(budget) = db.write_budgets().write_buffer {
+            check(self.memtable_size <= budget, || {
+                format!(
+                    "memtable_size {} is above the database's db_write_buffer_size of \
+                     {budget} bytes, the MemTable budget all keyspaces share: a MemTable that \
+                     large would be frozen before it fills; raise db_write_buffer_size (0, \
+                     its default, is twice the largest keyspace's memtable_size) or lower \
+                     memtable_size",
+                    self.memtable_size
+                )
+            })?;
+        }
         match &self.compaction_style {
             CompactionStyle::Leveled(options) => fits_leveled(options, db),
             CompactionStyle::SizeTiered(options) => fits_size_tiered(options, db),

@@ -158,8 +158,13 @@ impl Inner {
         charge: usize,
     ) -> Result<()> {
         let max_frozen = self.config.max_immutable_memtables;
-        let budget = self.budgets.write_buffer;
         let keyspaces = Arc::clone(&state.keyspaces);
+        let largest = keyspaces
+            .iter()
+            .map(|ks| ks.settings().memtable_size)
+            .max()
+            .unwrap_or(0);
+        let (budget, stall_at) = self.budgets.for_memtables(largest);
         let loads = || {
             keyspaces
                 .iter()
@@ -197,7 +202,7 @@ impl Inner {
         }
         let mut stalled_since: Option<Instant> = None;
         loop {
-            match pick_for_budget(loads(), charge, budget, max_frozen) {
+            match pick_for_budget(loads(), charge, budget, stall_at, max_frozen) {
                 BudgetStep::Within => break,
                 BudgetStep::Freeze(id) => {
                     let ks = keyspaces.get(id).expect("the budget picks a live keyspace");
@@ -208,7 +213,8 @@ impl Inner {
                         tracing::warn!(
                             budget,
                             "write stall: the MemTables hold more than twice \
-                             db_write_buffer_size; waiting for flushes"
+                             db_write_buffer_size (or one keyspace's own bound); waiting for \
+                             flushes"
                         );
                         Counters::add(&self.counters.stalls, 1);
                         Instant::now()
@@ -217,7 +223,7 @@ impl Inner {
                         if let Some(stop) = background.stopped() {
                             return Some(Err(stop));
                         }
-                        let step = pick_for_budget(loads(), charge, budget, max_frozen);
+                        let step = pick_for_budget(loads(), charge, budget, stall_at, max_frozen);
                         (step != BudgetStep::Stall).then_some(Ok(()))
                     })?;
                 }
@@ -277,10 +283,11 @@ impl Inner {
         })
     }
 
-    /// Starts one new log for every keyspace and freezes, in it, the active
-    /// MemTable of each keyspace of `freeze` that holds writes: the one way
-    /// the engine's logs rotate (RocksDB's rule: a log switch is for every
-    /// keyspace at once). Returns the new log's number.
+    /// Starts one new log for every keyspace (unless the current one holds
+    /// no record yet) and freezes, in it, the active MemTable of each
+    /// keyspace of `freeze` that holds writes: the one way the engine's logs
+    /// rotate (RocksDB's rule: a log switch is for every keyspace at once).
+    /// Returns the new log's number.
     ///
     /// Each frozen keyspace gets a new MemTable of its `memtable_size`, or
     /// of the bytes given with it when more (so a batch larger than a
@@ -298,10 +305,21 @@ impl Inner {
         state: &mut WriteState,
         freeze: &[(&KeyspaceVersions, usize)],
     ) -> Result<u64> {
-        let log_number = self.start_new_log(state)?;
-        // The rotation synced every record appended so far (and fails after
-        // any earlier failure of the log), so every write up to the last
-        // timestamp is durable: publish them before a MemTable is frozen.
+        // A log without records takes the new MemTables as well as a new
+        // one would: every write so far is in the logs before it, sealed and
+        // synced when it began. So one write whose budgets freeze several
+        // keyspaces in turn starts one log, not one each (RocksDB reuses an
+        // empty log too).
+        let log_number = if state.log_len <= FILE_HEADER_SIZE as u64 {
+            self.wal.current_file_number()
+        } else {
+            self.start_new_log(state)?
+        };
+        // Every record appended so far is synced: the rotation just synced
+        // them (and fails after any earlier failure of the log), or the log
+        // holds none and the ones before it were sealed, synced, at their
+        // rotation. So every write up to the last timestamp is durable:
+        // publish them before a MemTable is frozen.
         // Under SyncMode::Full writers may not have published theirs yet;
         // otherwise this changes nothing. So a frozen MemTable, and every
         // table made from it, holds only published timestamps.

@@ -185,8 +185,8 @@ pub(crate) enum BudgetStep {
     Within,
     /// Freeze this keyspace's active MemTable.
     Freeze(KeyspaceId),
-    /// Wait for a flush: active and frozen MemTables hold more than twice
-    /// the budget.
+    /// Wait for a flush: active and frozen MemTables hold more than the
+    /// stall threshold (twice the budget, or more).
     Stall,
 }
 
@@ -197,12 +197,15 @@ pub(crate) enum BudgetStep {
 ///   (the smallest `active_log`, then the largest), among the keyspaces with
 ///   a free frozen MemTable slot (fewer than `max_frozen`); RocksDB's write
 ///   buffer manager also picks the earliest-created MemTable;
-/// - otherwise, while the active and frozen MemTables hold more than twice
-///   the budget and some frozen one waits, stall until a flush is done.
+/// - otherwise, while the active and frozen MemTables hold more than
+///   `stall_at` bytes (twice the budget, or more: see
+///   `WriteBudgets::stall_at`) and some frozen one waits, stall until a
+///   flush is done.
 pub(crate) fn pick_for_budget(
     keyspaces: impl IntoIterator<Item = KeyspaceLoad>,
     charge: usize,
     budget: usize,
+    stall_at: usize,
     max_frozen: usize,
 ) -> BudgetStep {
     let mut active = 0usize;
@@ -227,7 +230,7 @@ pub(crate) fn pick_for_budget(
             return BudgetStep::Freeze(ks.id);
         }
     }
-    if frozen > 0 && active.saturating_add(frozen) > budget.saturating_mul(2) {
+    if frozen > 0 && active.saturating_add(frozen) > stall_at {
         return BudgetStep::Stall;
     }
     BudgetStep::Within

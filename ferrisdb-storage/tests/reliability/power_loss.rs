@@ -72,9 +72,10 @@ pub fn crash_config(fs: &FaultFileSystem, mode: SyncMode) -> StorageConfig {
 /// last workload 128 KiB MemTables and logs (a log spans four 32 KiB WAL
 /// blocks, so lost pages fall at and across block boundaries), LZ4 tables,
 /// no bloom filters and up to three frozen MemTables; and, for its three
-/// keyspaces, budgets small enough to act: a 64 KiB `db_write_buffer_size`
-/// (the oldest active MemTable, often `cold`'s, is frozen) and a 96 KiB
-/// `max_total_wal_size` (the keyspaces holding the oldest log are flushed).
+/// keyspaces, budgets small enough to act: a `db_write_buffer_size` of one
+/// MemTable, 128 KiB, for all three (the oldest active MemTable, often
+/// `cold`'s, is frozen) and a 96 KiB `max_total_wal_size` (the keyspaces
+/// holding the oldest log are flushed).
 pub fn workload_config(fs: &FaultFileSystem, mode: SyncMode, workload: u64) -> StorageConfig {
     let config = crash_config(fs, mode);
     if workload != WORKLOADS - 1 {
@@ -86,7 +87,7 @@ pub fn workload_config(fs: &FaultFileSystem, mode: SyncMode, workload: u64) -> S
         compression: CompressionType::Lz4,
         bloom_filter_bits_per_key: 0,
         max_immutable_memtables: 3,
-        db_write_buffer_size: 64 << 10,
+        db_write_buffer_size: 128 << 10,
         max_total_wal_size: 96 << 10,
         ..config
     }

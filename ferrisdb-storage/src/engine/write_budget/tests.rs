@@ -115,7 +115,10 @@ fn a_log_pinned_only_by_frozen_memtables_is_requested_with_nothing_to_freeze() {
 #[test]
 fn within_the_write_buffer_nothing_happens() {
     let keyspaces = [load(0, 1, 40, 0), load(1, 2, 40, 0)];
-    assert_eq!(pick_for_budget(keyspaces, 20, 100, 2), BudgetStep::Within);
+    assert_eq!(
+        pick_for_budget(keyspaces, 20, 100, 200, 2),
+        BudgetStep::Within
+    );
 }
 
 #[test]
@@ -128,17 +131,26 @@ fn past_the_write_buffer_the_oldest_active_memtable_is_frozen() {
         load(3, 1, 0, 0),
     ];
     // The oldest log first, then the larger of the two in it.
-    assert_eq!(pick_for_budget(keyspaces, 1, 100, 2), BudgetStep::Freeze(2));
+    assert_eq!(
+        pick_for_budget(keyspaces, 1, 100, 200, 2),
+        BudgetStep::Freeze(2)
+    );
     // One with every frozen slot taken is passed over.
     let keyspaces = [load(1, 3, 60, 2), load(2, 4, 50, 0)];
-    assert_eq!(pick_for_budget(keyspaces, 1, 100, 2), BudgetStep::Freeze(2));
+    assert_eq!(
+        pick_for_budget(keyspaces, 1, 100, 200, 2),
+        BudgetStep::Freeze(2)
+    );
 }
 
 #[test]
 fn writers_stall_past_twice_the_write_buffer_while_flushes_are_due() {
     // Actives within the budget, frozen ones past twice it: wait.
     let keyspaces = [load(0, 5, 50, 1), load(1, 6, 10, 0)];
-    assert_eq!(pick_for_budget(keyspaces, 1, 500, 2), BudgetStep::Stall);
+    assert_eq!(
+        pick_for_budget(keyspaces, 1, 500, 1000, 2),
+        BudgetStep::Stall
+    );
     // No frozen MemTable to wait for: a stall would never end; the
     // actives past the budget with none to freeze go on.
     let keyspaces = [load(0, 5, 1500, 2)];
@@ -146,5 +158,8 @@ fn writers_stall_past_twice_the_write_buffer_while_flushes_are_due() {
         frozen_bytes: 0,
         ..k
     });
-    assert_eq!(pick_for_budget(keyspaces, 1, 500, 2), BudgetStep::Within);
+    assert_eq!(
+        pick_for_budget(keyspaces, 1, 500, 1000, 2),
+        BudgetStep::Within
+    );
 }
