@@ -16,6 +16,10 @@ use ferrisdb_storage::{
     CompactionStyle, Error, KeyspaceOptions, StorageConfig, StorageEngine, WriteBatch,
 };
 
+mod common;
+
+use common::string_pairs;
+
 fn config(fs: &FaultFileSystem) -> StorageConfig {
     StorageConfig {
         file_system: Arc::new(fs.clone()),
@@ -140,17 +144,7 @@ fn run(fs: &FaultFileSystem, rounds: usize) -> BTreeMap<String, String> {
     }
     db.wait_for_compactions().unwrap();
     let model = model.lock().unwrap().clone();
-    let seen: BTreeMap<String, String> = a
-        .iter()
-        .unwrap()
-        .map(|item| {
-            let (k, v) = item.unwrap();
-            (
-                String::from_utf8(k.to_vec()).unwrap(),
-                String::from_utf8(v.to_vec()).unwrap(),
-            )
-        })
-        .collect();
+    let seen: BTreeMap<String, String> = string_pairs(a.iter().unwrap());
     assert_eq!(seen, model, "before the reopen");
     db.close().unwrap();
     model

@@ -15,6 +15,10 @@ use ferrisdb_storage::{
     CompactionStyle, Error, KeyspaceOptions, StorageConfig, StorageEngine, WriteBatch,
 };
 
+mod common;
+
+use common::string_pairs;
+
 fn open(fs: &FaultFileSystem) -> StorageEngine {
     StorageEngine::open(StorageConfig {
         file_system: Arc::new(fs.clone()),
@@ -22,17 +26,6 @@ fn open(fs: &FaultFileSystem) -> StorageEngine {
         ..StorageConfig::new("/db")
     })
     .unwrap()
-}
-
-fn values(scan: ferrisdb_storage::Scan) -> Vec<(String, String)> {
-    scan.map(|item| {
-        let (k, v) = item.unwrap();
-        (
-            String::from_utf8(k.to_vec()).unwrap(),
-            String::from_utf8(v.to_vec()).unwrap(),
-        )
-    })
-    .collect()
 }
 
 #[test]
@@ -59,12 +52,12 @@ fn keyspaces_hold_the_same_keys_apart_through_flush_and_compaction() {
         assert_eq!(db.iter().unwrap().count(), 50, "{stage}");
         assert_eq!(users.iter().unwrap().count(), 49, "{stage}");
         assert_eq!(
-            values(orders.scan_prefix("k0").unwrap()).len(),
+            string_pairs::<Vec<_>>(orders.scan_prefix("k0").unwrap()).len(),
             5,
             "{stage}"
         );
         assert_eq!(
-            values(orders.scan("k10".."k14").unwrap()),
+            string_pairs::<Vec<_>>(orders.scan("k10".."k14").unwrap()),
             [("k10", "orders 10"), ("k12", "orders 12")].map(|(k, v)| (k.to_owned(), v.to_owned()))
         );
     };
@@ -140,7 +133,10 @@ fn a_batch_across_keyspaces_is_seen_whole() {
     assert_eq!(before.get("d").unwrap(), None);
     assert_eq!(after.get_in(&users, "u:2").unwrap().unwrap(), "bob");
     assert_eq!(after.get_in(&log, "e:9").unwrap(), None);
-    assert_eq!(values(after.iter_in(&log).unwrap()).len(), 1);
+    assert_eq!(
+        string_pairs::<Vec<_>>(after.iter_in(&log).unwrap()).len(),
+        1
+    );
     assert_eq!(after.get("d").unwrap().unwrap(), "in default");
 
     // Flushed, the same.

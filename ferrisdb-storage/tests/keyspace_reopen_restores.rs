@@ -21,7 +21,7 @@ use ferrisdb_storage::{
 mod common;
 
 use common::keyspaces::{batch, new_database, store, stored_options, write_log};
-use common::{dir, fault_config, MemFs};
+use common::{dir, fault_config, string_pairs, MemFs};
 
 /// What each keyspace holds, by name.
 type Model = BTreeMap<&'static str, BTreeMap<String, String>>;
@@ -65,17 +65,7 @@ fn assert_holds(db: &StorageEngine, model: &Model) {
     assert_eq!(db.keyspaces(), ["default", "log", "users"]);
     for (name, keys) in model {
         let ks = db.keyspace(name).unwrap();
-        let held: BTreeMap<String, String> = ks
-            .iter()
-            .unwrap()
-            .map(|item| {
-                let (k, v) = item.unwrap();
-                (
-                    String::from_utf8(k.to_vec()).unwrap(),
-                    String::from_utf8(v.to_vec()).unwrap(),
-                )
-            })
-            .collect();
+        let held: BTreeMap<String, String> = string_pairs(ks.iter().unwrap());
         assert_eq!(&held, keys, "keyspace {name}");
     }
 }

@@ -13,6 +13,10 @@ use ferrisdb_storage::fs::FaultFileSystem;
 use ferrisdb_storage::internals::filename::table_file_name;
 use ferrisdb_storage::{StorageConfig, StorageEngine};
 
+mod common;
+
+use common::string_pairs;
+
 #[test]
 fn a_snapshot_taken_before_a_drop_reads_the_dropped_keyspace() {
     let fs = FaultFileSystem::new();
@@ -40,17 +44,7 @@ fn a_snapshot_taken_before_a_drop_reads_the_dropped_keyspace() {
     db.compact().unwrap();
     db.wait_for_compactions().unwrap();
 
-    let read: Vec<(String, String)> = snapshot
-        .iter_in(&log)
-        .unwrap()
-        .map(|item| {
-            let (k, v) = item.unwrap();
-            (
-                String::from_utf8(k.to_vec()).unwrap(),
-                String::from_utf8(v.to_vec()).unwrap(),
-            )
-        })
-        .collect();
+    let read: Vec<(String, String)> = string_pairs(snapshot.iter_in(&log).unwrap());
     assert_eq!(
         read,
         [

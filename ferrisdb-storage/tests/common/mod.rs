@@ -16,7 +16,7 @@ use ferrisdb_storage::fs::{FaultFileSystem, FaultKind, FileSystem, OpKind, Share
 use ferrisdb_storage::internals::wal::{
     PayloadKind, RecoveryMode, WalDamage, WalOptions, WalPosition, WalReader, WalRecord, WalWriter,
 };
-use ferrisdb_storage::{Error, Result, StorageConfig, StorageEngine, Timestamp, WriteBatch};
+use ferrisdb_storage::{Error, Result, Scan, StorageConfig, StorageEngine, Timestamp, WriteBatch};
 use rand::Rng;
 
 /// The WAL scenarios' file system: FerrisDB's in-memory [`FaultFileSystem`].
@@ -329,4 +329,17 @@ pub fn hex_lines(bytes: &[u8]) -> String {
             format!("{:04x}: {}\n", i * 16, hex.join(" "))
         })
         .collect()
+}
+
+/// Every pair of `scan`, keys and values as UTF-8 strings, in the scan's
+/// order (collected into a `Vec` or a `BTreeMap`, as the scenario compares).
+pub fn string_pairs<C: FromIterator<(String, String)>>(scan: Scan) -> C {
+    scan.map(|item| {
+        let (k, v) = item.unwrap();
+        (
+            String::from_utf8(k.to_vec()).unwrap(),
+            String::from_utf8(v.to_vec()).unwrap(),
+        )
+    })
+    .collect()
 }

@@ -24,6 +24,17 @@ fn flushed(memtables: Vec<Arc<MemTable>>) -> VersionEdit {
     }
 }
 
+/// The log number `state` records for each keyspace besides `default`, in
+/// id order.
+fn keyspace_log_numbers(state: &ManifestState) -> Vec<u64> {
+    state
+        .keyspaces
+        .records
+        .iter()
+        .map(|r| r.log_number)
+        .collect()
+}
+
 /// Freezes the active MemTable of `ks` and starts one in log `log`.
 fn freeze(ks: &KeyspaceVersions, log: u64) -> Arc<MemTable> {
     let next = Arc::new(MemTable::new(4 << 10));
@@ -61,13 +72,7 @@ fn the_log_number_is_the_oldest_any_keyspace_still_needs() {
     assert_eq!(stored, *vs.manifest());
     assert_eq!(stored.log_number, 3);
     assert_eq!(stored.keyspaces.default_log_number, 7);
-    let logs: Vec<_> = stored
-        .keyspaces
-        .records
-        .iter()
-        .map(|r| r.log_number)
-        .collect();
-    assert_eq!(logs, [4, 3]);
+    assert_eq!(keyspace_log_numbers(&stored), [4, 3]);
     assert!(default.current().frozen.is_empty());
 
     // Once `cold` writes to log 9, its MemTable of log 4 gone, and the
@@ -144,13 +149,7 @@ fn log_and_apply_all_records_every_keyspace_in_one_manifest_write() {
     let stored = manifest::load(&fs, "/db".as_ref()).unwrap().unwrap();
     assert_eq!(stored, *vs.manifest());
     assert_eq!(stored.keyspaces.default_log_number, 8);
-    let logs: Vec<_> = stored
-        .keyspaces
-        .records
-        .iter()
-        .map(|r| r.log_number)
-        .collect();
-    assert_eq!(logs, [8, 4]);
+    assert_eq!(keyspace_log_numbers(&stored), [8, 4]);
     assert!(default.current().frozen.is_empty() && users.current().frozen.is_empty());
 
     // A dropped keyspace among the edits: nothing changes.
