@@ -39,11 +39,10 @@ pub(crate) struct WriteBudgets {
     /// twice the largest `memtable_size` of the live keyspaces (see
     /// [`for_memtables`](Self::for_memtables)).
     pub(crate) write_buffer: Option<usize>,
-    /// What one keyspace of the database's `memtable_size` may hold by its
-    /// own rule: its active MemTable and `max_immutable_memtables` frozen
-    /// ones. The budget's stall never comes sooner, so a second keyspace,
-    /// written or not, never stalls `default` sooner than it stalls alone.
-    pub(crate) one_keyspace: usize,
+    /// `max_immutable_memtables`: with its active MemTable, what one
+    /// keyspace may hold by its own rule, which the budget's stall never
+    /// comes before.
+    pub(crate) max_frozen: usize,
     /// The most bytes of live logs: [`StorageConfig::max_total_wal_size`],
     /// or four times the set `write_buffer` (four times twice the
     /// database's `memtable_size` when it is not set, or set to
@@ -54,14 +53,23 @@ pub(crate) struct WriteBudgets {
 impl WriteBudgets {
     /// The MemTable budget and the bytes of active and frozen MemTables at
     /// which writers stall, for live keyspaces whose largest `memtable_size`
-    /// is `largest`: the budget is the set one, or twice `largest`, so it
-    /// always holds a MemTable of every keyspace; the stall is at twice the
-    /// budget, or at `one_keyspace` when that is more.
+    /// is `largest`.
+    ///
+    /// The budget is the set one, or twice `largest`, and never less than
+    /// `largest`: it always holds a MemTable of every keyspace (a set budget
+    /// smaller than one is refused when a keyspace is made, but a database
+    /// reopened with a smaller budget than its keyspaces were made under
+    /// still opens). The stall is at twice the budget, or at what one
+    /// keyspace of the largest MemTable may hold by its own rule (its active
+    /// MemTable and `max_frozen` frozen ones) when that is more, so a second
+    /// keyspace, written or not, never stalls one sooner than it stalls
+    /// alone.
     pub(crate) fn for_memtables(&self, largest: usize) -> (usize, usize) {
         let budget = self
             .write_buffer
-            .unwrap_or_else(|| largest.saturating_mul(2));
-        (budget, budget.saturating_mul(2).max(self.one_keyspace))
+            .map_or(largest.saturating_mul(2), |set| set.max(largest));
+        let one_keyspace = largest.saturating_mul(self.max_frozen.saturating_add(1));
+        (budget, budget.saturating_mul(2).max(one_keyspace))
     }
 }
 
@@ -122,9 +130,7 @@ impl StorageConfig {
         };
         WriteBudgets {
             write_buffer,
-            one_keyspace: self
-                .memtable_size
-                .saturating_mul(self.max_immutable_memtables.saturating_add(1)),
+            max_frozen: self.max_immutable_memtables,
             total_wal,
         }
     }
@@ -212,6 +218,9 @@ mod tests {
         };
         let budgets = config.layer_options().unwrap().budgets;
         assert_eq!(budgets.for_memtables(1 << 20), (3 << 20, 6 << 20));
+        // A set budget below a keyspace's MemTable (a database reopened
+        // with a smaller one) counts as that MemTable.
+        assert_eq!(budgets.for_memtables(4 << 20), (4 << 20, 8 << 20));
         assert_eq!(budgets.total_wal, 12 << 20);
         let config = StorageConfig {
             max_total_wal_size: 5 << 20,
@@ -242,6 +251,9 @@ mod tests {
         };
         let budgets = config.layer_options().unwrap().budgets;
         assert_eq!(budgets.for_memtables(1 << 20), (2 << 20, 9 << 20));
+        // One keyspace's own bound is that of the largest MemTable
+        // (regression_large_keyspace_stalls_early).
+        assert_eq!(budgets.for_memtables(4 << 20), (8 << 20, 36 << 20));
     }
 
     #[test]

@@ -95,15 +95,18 @@ pub struct StorageConfig {
     /// the keyspace whose active MemTable is the oldest (the first to take
     /// writes) is frozen and flushed, whichever keyspace the write is for;
     /// writers stall while the active and frozen MemTables together hold
-    /// more than twice it (or than one keyspace of `memtable_size` holds by
-    /// its own rule, its active MemTable and `max_immutable_memtables`
-    /// frozen ones, when that is more), until flushes catch up.
+    /// more than twice it (or than one keyspace of the largest
+    /// `memtable_size` holds by its own rule, its active MemTable and
+    /// `max_immutable_memtables` frozen ones, when that is more), until
+    /// flushes catch up.
     ///
     /// Default 0: twice the largest `memtable_size` of the keyspaces (this
     /// config's, `default`'s, at least). Unlike RocksDB's, 0 is not "no
     /// budget": set `usize::MAX` for that. At least `memtable_size` when
-    /// set, and a keyspace's own `memtable_size` may not exceed a set
-    /// budget (such a MemTable would be frozen before it fills). A database with only the
+    /// set, and a keyspace made or given options may not have a
+    /// `memtable_size` above a set budget (such a MemTable would be frozen
+    /// before it fills); a database reopened with a budget smaller than a
+    /// keyspace's MemTable opens, the budget counting as that MemTable. A database with only the
     /// `default` keyspace never checks it: its `memtable_size` and
     /// `max_immutable_memtables` bound its MemTables, and a second
     /// keyspace, written or not, never makes `default` stall sooner.

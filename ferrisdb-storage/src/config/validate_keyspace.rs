@@ -56,22 +56,35 @@ impl KeyspaceOptions {
     /// what a keyspace of that database must pass.
     pub(super) fn validate_in(&self, db: &StorageConfig) -> Result<()> {
         self.validate()?;
-        if let Some(budget) = db.write_budgets().write_buffer {
-            check(self.memtable_size <= budget, || {
-                format!(
-                    "memtable_size {} is above the database's db_write_buffer_size of \
-                     {budget} bytes, the MemTable budget all keyspaces share: a MemTable that \
-                     large would be frozen before it fills; raise db_write_buffer_size (0, \
-                     its default, is twice the largest keyspace's memtable_size) or lower \
-                     memtable_size",
-                    self.memtable_size
-                )
-            })?;
-        }
         match &self.compaction_style {
             CompactionStyle::Leveled(options) => fits_leveled(options, db),
             CompactionStyle::SizeTiered(options) => fits_size_tiered(options, db),
         }
+    }
+
+    /// Checks that a keyspace with these options, made or changed now,
+    /// fits the MemTable budget `db` sets: a MemTable larger than a set
+    /// `db_write_buffer_size` would be frozen before it fills. Only a
+    /// create or a change of options asks (a keyspace stored before, of a
+    /// database reopened with a smaller budget, still opens: the budget
+    /// then counts as its MemTable, see `WriteBudgets::for_memtables`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] naming both settings.
+    pub(crate) fn fits_budget(&self, db: &StorageConfig) -> Result<()> {
+        let Some(budget) = db.write_budgets().write_buffer else {
+            return Ok(());
+        };
+        check(self.memtable_size <= budget, || {
+            format!(
+                "memtable_size {} is above the database's db_write_buffer_size of {budget} \
+                 bytes, the MemTable budget all keyspaces share: a MemTable that large would be \
+                 frozen before it fills; raise db_write_buffer_size (0, its default, is twice \
+                 the largest keyspace's memtable_size) or lower memtable_size",
+                self.memtable_size
+            )
+        })
     }
 
     fn check_tables(&self) -> Result<()> {

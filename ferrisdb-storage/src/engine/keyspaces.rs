@@ -126,6 +126,7 @@ impl Inner {
     /// What a keyspace with `options` is made with, in this database.
     fn keyspace_settings(&self, options: &KeyspaceOptions) -> Result<KeyspaceSettings> {
         let layers = options.layer_options(&self.config)?;
+        options.fits_budget(&self.config)?;
         Ok(KeyspaceSettings {
             table: layers.table,
             memtable_size: options.memtable_size,
