@@ -8,6 +8,8 @@
 //! - [`Slice`]: the bytes a read returns, shared with the block they were read
 //!   from instead of copied.
 //! - [`Operation`]: whether an entry stores a value or deletes one (a tombstone).
+//! - [`RangeTombstone`]: one write deleting every key of a range, and
+//!   [`range_tombstone`]'s normal form `[start, end)` of any range.
 //! - [`InternalKey`]: a user key with its timestamp, ordered so that the newest
 //!   version of a key comes first. Every sorted structure in the engine (the
 //!   MemTable, SSTables, merges) is ordered by it.
@@ -30,6 +32,7 @@ pub mod hash;
 mod internal_key;
 mod operation;
 mod options;
+pub mod range_tombstone;
 mod slice;
 
 pub use error::{Error, Result};
@@ -38,6 +41,7 @@ pub use format_support::{FeatureClass, Unsupported};
 pub use internal_key::{compare_user_keys, InternalKey};
 pub use operation::Operation;
 pub use options::{CompressionType, ReadOptions, SyncMode, WriteOptions};
+pub use range_tombstone::RangeTombstone;
 pub use slice::Slice;
 
 /// A user key: any sequence of bytes, compared bytewise.

@@ -11,6 +11,7 @@ use std::ops::{Bound, RangeBounds};
 use std::sync::Arc;
 
 use ferrisdb_core::hash::key_hash;
+use ferrisdb_core::range_tombstone::prefix_successor;
 
 use super::{Snapshot, StorageEngine};
 use crate::engine::Inner;
@@ -276,34 +277,13 @@ pub(super) fn owned_range<K: AsRef<[u8]>, R: RangeBounds<K>>(range: &R) -> KeyRa
     (owned(range.start_bound()), owned(range.end_bound()))
 }
 
-/// `[prefix, successor)`, where the successor is the prefix with its last
-/// non-0xff byte incremented (and the 0xff bytes after it dropped); a prefix
-/// of only 0xff bytes has no successor and the range is unbounded above.
+/// `[prefix, successor)`: every key that starts with `prefix`
+/// ([`prefix_successor`] says where that ends; a prefix without one is
+/// unbounded above).
 pub(super) fn prefix_bounds(prefix: &[u8]) -> KeyRange {
-    let start = Bound::Included(prefix.to_vec());
-    let mut successor = prefix.to_vec();
-    while let Some(last) = successor.pop() {
-        if last < u8::MAX {
-            successor.push(last + 1);
-            return (start, Bound::Excluded(successor));
-        }
-    }
-    (start, Bound::Unbounded)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::prefix_bounds;
-    use std::ops::Bound;
-
-    #[test]
-    fn prefix_successor_increments_the_last_byte_that_can_be() {
-        assert_eq!(prefix_bounds(b"ab").1, Bound::Excluded(b"ac".to_vec()));
-        assert_eq!(
-            prefix_bounds(b"a\xff\xff").1,
-            Bound::Excluded(b"b".to_vec())
-        );
-        assert_eq!(prefix_bounds(b"\xff").1, Bound::Unbounded);
-        assert_eq!(prefix_bounds(b"").1, Bound::Unbounded);
-    }
+    let end = match prefix_successor(prefix) {
+        Some(successor) => Bound::Excluded(successor),
+        None => Bound::Unbounded,
+    };
+    (Bound::Included(prefix.to_vec()), end)
 }
