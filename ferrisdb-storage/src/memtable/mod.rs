@@ -30,6 +30,7 @@
 
 mod cursor;
 mod filter;
+mod range_tombstones;
 pub mod skip_list;
 
 use std::fmt;
@@ -43,6 +44,7 @@ pub use cursor::MemTableCursor;
 pub use skip_list::{Entries, EntryRef};
 
 use filter::KeyFilter;
+use range_tombstones::RangeTombstones;
 use skip_list::{SkipList, LINK_SIZE, NODE_HEADER_SIZE};
 
 /// The fixed number of bytes each entry is charged on top of its key and
@@ -129,6 +131,8 @@ pub struct MemTable {
     /// Bytes charged for the entries in the table, plus reservations of
     /// inserts in flight.
     memory_usage: AtomicUsize,
+    /// The range deletes, beside the skip list (`range_tombstones.rs`).
+    range_tombstones: RangeTombstones,
 }
 
 impl MemTable {
@@ -152,6 +156,7 @@ impl MemTable {
             filter: filter.then(|| KeyFilter::for_capacity(max_size)),
             max_size,
             memory_usage: AtomicUsize::new(0),
+            range_tombstones: RangeTombstones::default(),
         }
     }
 
@@ -369,9 +374,9 @@ impl MemTable {
         self.list.len()
     }
 
-    /// Whether the table has no entries.
+    /// Whether the table has no entries and no range deletes.
     pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
+        self.list.is_empty() && self.range_delete_count() == 0
     }
 }
 
@@ -379,6 +384,7 @@ impl fmt::Debug for MemTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MemTable")
             .field("entries", &self.entry_count())
+            .field("range_deletes", &self.range_delete_count())
             .field("memory_usage", &self.memory_usage())
             .field("max_size", &self.max_size)
             .finish()
