@@ -14,6 +14,20 @@ use std::ops::{Bound, RangeBounds};
 
 use crate::{compare_user_keys, Key, Timestamp};
 
+/// The timestamp of a table's smallest bound when a range tombstone's start
+/// `s` sets it: `(s, RANGE_START_TS)` comes before every version of `s`.
+///
+/// On-disk (table properties and manifest records): never change.
+pub const RANGE_START_TS: Timestamp = u64::MAX - 1;
+
+/// The timestamp of a table's largest bound when a range tombstone's end `e`
+/// sets it: `(e, RANGE_END_TS)` means "every key below `e`", not `e` itself.
+/// It comes before `(e, RANGE_START_TS)`, so a table ending where the next
+/// begins still sorts before it.
+///
+/// On-disk (table properties and manifest records): never change.
+pub const RANGE_END_TS: Timestamp = u64::MAX;
+
 /// A deleted range `[start, end)` and the timestamp of the delete.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RangeTombstone {

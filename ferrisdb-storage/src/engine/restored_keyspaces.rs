@@ -178,7 +178,7 @@ fn check_levels(dir: &Path, levels: &[Vec<Arc<Table>>]) -> Result<()> {
     for (level, tables) in levels.iter().enumerate().skip(1) {
         for pair in tables.windows(2) {
             let (a, b) = (&pair[0].record, &pair[1].record);
-            if a.largest.user_key >= b.smallest.user_key {
+            if !a.ends_before(&b.smallest.user_key) {
                 return Err(damaged_manifest(
                     dir,
                     format!(

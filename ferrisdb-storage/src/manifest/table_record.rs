@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use ferrisdb_core::coding::{put_fixed64, put_varint64, DecodeError, Decoder};
+use ferrisdb_core::range_tombstone::RANGE_END_TS;
 
 use super::format::{MIN_TABLE_RECORD_LEN, NUM_LEVELS};
 use crate::{InternalKey, Timestamp};
@@ -30,6 +31,41 @@ pub struct TableRecord {
     pub min_timestamp: Timestamp,
     /// The largest timestamp of any entry.
     pub max_timestamp: Timestamp,
+}
+
+impl TableRecord {
+    /// Whether the table's range ends before its largest user key: its
+    /// largest bound is a range tombstone's end, `(e, RANGE_END_TS)`, which
+    /// means "keys below `e`".
+    pub fn ends_exclusive(&self) -> bool {
+        self.largest.timestamp == RANGE_END_TS
+    }
+
+    /// Whether `user_key` lies in the table's user-key range (its point
+    /// keys and its range tombstones).
+    pub fn covers_user_key(&self, user_key: &[u8]) -> bool {
+        self.smallest.user_key.as_slice() <= user_key && !self.ends_before(user_key)
+    }
+
+    /// Whether every user key of the table's range is below `user_key`.
+    pub fn ends_before(&self, user_key: &[u8]) -> bool {
+        match self.largest.user_key.as_slice().cmp(user_key) {
+            std::cmp::Ordering::Less => true,
+            std::cmp::Ordering::Equal => self.ends_exclusive(),
+            std::cmp::Ordering::Greater => false,
+        }
+    }
+
+    /// Whether the table's range meets `[start, end]`: `end` included when
+    /// `end_included`, excluded otherwise, `None` unbounded.
+    pub fn meets(&self, start: &[u8], end: Option<&[u8]>, end_included: bool) -> bool {
+        let starts_in_time = match end {
+            None => true,
+            Some(end) if end_included => self.smallest.user_key.as_slice() <= end,
+            Some(end) => self.smallest.user_key.as_slice() < end,
+        };
+        starts_in_time && !self.ends_before(start)
+    }
 }
 
 /// Appends `tables` as a table count and the records, in list order.
@@ -163,5 +199,45 @@ impl TableChecks {
             min_timestamp,
             max_timestamp,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferrisdb_core::range_tombstone::RANGE_START_TS;
+
+    fn record(smallest: (&str, Timestamp), largest: (&str, Timestamp)) -> TableRecord {
+        TableRecord {
+            level: 1,
+            file_number: 1,
+            file_size: 1,
+            entry_count: 0,
+            tombstone_count: 0,
+            smallest: InternalKey::new(smallest.0, smallest.1),
+            largest: InternalKey::new(largest.0, largest.1),
+            min_timestamp: 1,
+            max_timestamp: 1,
+        }
+    }
+
+    #[test]
+    fn a_range_end_bound_excludes_its_key() {
+        let ends_at_m = record(("c", RANGE_START_TS), ("m", RANGE_END_TS));
+        assert!(ends_at_m.ends_exclusive());
+        assert!(ends_at_m.covers_user_key(b"c"));
+        assert!(ends_at_m.covers_user_key(b"l\xff"));
+        assert!(!ends_at_m.covers_user_key(b"m"));
+        assert!(ends_at_m.ends_before(b"m"));
+        assert!(!ends_at_m.ends_before(b"l"));
+        assert!(!ends_at_m.meets(b"m", None, false));
+        assert!(ends_at_m.meets(b"a", Some(b"c"), true));
+        assert!(!ends_at_m.meets(b"a", Some(b"c"), false));
+        // The next table of the level may begin at "m": it sorts after.
+        let next = record(("m", RANGE_START_TS), ("q", 4));
+        assert!(ends_at_m.largest < next.smallest);
+        assert!(!next.ends_exclusive());
+        assert!(next.covers_user_key(b"q"));
+        assert!(!next.ends_before(b"q"));
     }
 }
