@@ -9,6 +9,12 @@
 //!   `t`, or to the latest stripe if no snapshot is that new. A reader at a
 //!   snapshot sees the newest version of its own or an older stripe, so the
 //!   newest version of each stripe is kept and every other one dropped.
+//! - **Range tombstones.** A version under a range tombstone of its own
+//!   stripe that is newer than it is hidden from every reader that could
+//!   see it (they all read at or above the tombstone), and is dropped, as
+//!   are the older versions of its stripe. Under a tombstone of a newer
+//!   stripe it is kept: the snapshot between needs it. (What happens to the
+//!   range tombstones themselves is [`range_drop`](super::range_drop)'s.)
 //! - **Tombstones.** A tombstone hides older versions. Once it is the oldest
 //!   version kept, and no table older than the inputs can hold the key, it
 //!   hides nothing any more and is dropped too (and so is the tombstone
@@ -41,6 +47,7 @@
 //! most one waits per stripe, so they are bounded by the number of live
 //! snapshots, whatever the number of versions.
 
+use crate::range_del::fragments::FragmentedTombstones;
 use crate::{Operation, Result, Timestamp};
 
 /// The drop rule applied to a stream of versions, one at a time.
@@ -51,6 +58,10 @@ use crate::{Operation, Result, Timestamp};
 pub(crate) struct DropRule<'s, F> {
     /// The live snapshot timestamps, ascending.
     snapshots: &'s [Timestamp],
+    /// The range tombstones over the inputs, one per stripe per fragment.
+    range_tombstones: &'s FragmentedTombstones,
+    /// The timestamps of `range_tombstones` over the key, newest first.
+    key_covering: &'s [Timestamp],
     /// Whether a table older than the compaction's inputs may hold a key.
     older_data: F,
     /// The user key of the versions arriving. Before the first version the
@@ -69,11 +80,19 @@ pub(crate) struct DropRule<'s, F> {
 
 impl<'s, F: FnMut(&[u8]) -> bool> DropRule<'s, F> {
     /// The rule for a compaction under the live `snapshots` (ascending),
-    /// where `older_data(key)` says whether a table older than the
-    /// compaction's inputs may hold `key`.
-    pub(crate) fn new(snapshots: &'s [Timestamp], older_data: F) -> Self {
+    /// with the inputs' `range_tombstones` (one per stripe per fragment,
+    /// as [`CompactionTombstones::covering`](super::range_drop::CompactionTombstones)
+    /// gives them), where `older_data(key)` says whether a table older than
+    /// the compaction's inputs may hold `key`.
+    pub(crate) fn new(
+        snapshots: &'s [Timestamp],
+        range_tombstones: &'s FragmentedTombstones,
+        older_data: F,
+    ) -> Self {
         DropRule {
             snapshots,
+            range_tombstones,
+            key_covering: covering(range_tombstones, &[]),
             older_data,
             key: Vec::new(),
             stripe: None,
@@ -112,6 +131,10 @@ impl<'s, F: FnMut(&[u8]) -> bool> DropRule<'s, F> {
             return Ok(());
         }
         self.stripe = Some(stripe);
+        if self.hidden_in_its_stripe(timestamp, stripe) {
+            // So are the older versions of the stripe: the stripe is decided.
+            return Ok(());
+        }
         if operation == Operation::Delete && !self.key_has_older_data() {
             self.waiting_tombstones.push(timestamp);
             return Ok(());
@@ -134,6 +157,21 @@ impl<'s, F: FnMut(&[u8]) -> bool> DropRule<'s, F> {
         self.key.extend_from_slice(user_key);
         self.stripe = None;
         self.key_has_older_data = None;
+        self.key_covering = covering(self.range_tombstones, user_key);
+    }
+
+    /// Whether a range tombstone over the key, newer than `timestamp` and of
+    /// the same `stripe`, hides the version from every reader that could see
+    /// it.
+    fn hidden_in_its_stripe(&self, timestamp: Timestamp, stripe: usize) -> bool {
+        // The oldest tombstone newer than the version is in the oldest
+        // stripe of those newer than it.
+        let newer = self.key_covering.partition_point(|&c| c > timestamp);
+        newer > 0
+            && self
+                .snapshots
+                .partition_point(|&s| s < self.key_covering[newer - 1])
+                == stripe
     }
 
     /// Whether a table older than the inputs may hold the current key. Asked
@@ -147,17 +185,29 @@ impl<'s, F: FnMut(&[u8]) -> bool> DropRule<'s, F> {
     }
 }
 
+/// The timestamps of `tombstones` over `user_key`, newest first.
+fn covering<'s>(tombstones: &'s FragmentedTombstones, user_key: &[u8]) -> &'s [Timestamp] {
+    if tombstones.is_empty() {
+        return &[];
+    }
+    tombstones
+        .fragment_at(user_key)
+        .map_or(&[], |f| f.timestamps.as_slice())
+}
+
 /// The drop rule over all the versions of one user key at once (newest
 /// first): the model [`DropRule`] is tested against.
 ///
 /// `snapshots` are the live snapshot timestamps, ascending. `older_data`
-/// says whether a table older than the compaction's inputs may hold the key.
+/// says whether a table older than the compaction's inputs may hold the key;
+/// `covering` are the timestamps of the range tombstones over it.
 /// Returns the indices of the versions to keep, newest first.
 #[cfg(test)]
 pub(crate) fn retained(
     versions: &[(Timestamp, Operation)],
     snapshots: &[Timestamp],
     older_data: bool,
+    covering: &[Timestamp],
 ) -> Vec<usize> {
     let stripe = |timestamp: Timestamp| snapshots.partition_point(|&s| s < timestamp);
     let mut keep: Vec<usize> = Vec::new();
@@ -165,8 +215,11 @@ pub(crate) fn retained(
     for (index, &(timestamp, _)) in versions.iter().enumerate() {
         let s = stripe(timestamp);
         if last_stripe != Some(s) {
-            keep.push(index);
             last_stripe = Some(s);
+            let hidden = covering.iter().any(|&c| c > timestamp && stripe(c) == s);
+            if !hidden {
+                keep.push(index);
+            }
         }
     }
     if !older_data {
@@ -181,166 +234,4 @@ pub(crate) fn retained(
 }
 
 #[cfg(test)]
-mod tests {
-    use std::collections::{BTreeMap, BTreeSet};
-
-    use proptest::prelude::*;
-
-    use super::*;
-    use Operation::{Delete as D, Put as P};
-
-    /// A kept version: key, timestamp, operation, value.
-    type Kept = (Vec<u8>, Timestamp, Operation, Vec<u8>);
-
-    /// The versions of each key, newest first, and whether an older table
-    /// may hold the key.
-    type Histories = BTreeMap<Vec<u8>, (Vec<(Timestamp, Operation, Vec<u8>)>, bool)>;
-
-    /// What [`retained`] keeps of every key of `histories`.
-    fn by_the_model(histories: &Histories, snapshots: &[Timestamp]) -> Vec<Kept> {
-        let mut kept = Vec::new();
-        for (key, (versions, older_data)) in histories {
-            let stamps: Vec<(Timestamp, Operation)> =
-                versions.iter().map(|&(t, o, _)| (t, o)).collect();
-            for index in retained(&stamps, snapshots, *older_data) {
-                let (timestamp, operation, value) = &versions[index];
-                kept.push((key.clone(), *timestamp, *operation, value.clone()));
-            }
-        }
-        kept
-    }
-
-    /// What [`DropRule`] keeps of the versions of `histories` streamed in
-    /// `InternalKey` order; also checks it asks about each key at most once.
-    fn by_the_stream(histories: &Histories, snapshots: &[Timestamp]) -> Vec<Kept> {
-        let mut asked = BTreeSet::new();
-        let mut rule = DropRule::new(snapshots, |key: &[u8]| {
-            assert!(asked.insert(key.to_vec()), "asked twice about {key:?}");
-            histories[key].1
-        });
-        let mut kept = Vec::new();
-        let mut keep = |key: &[u8], timestamp, operation, value: &[u8]| {
-            kept.push((key.to_vec(), timestamp, operation, value.to_vec()));
-            Ok(())
-        };
-        for (key, (versions, _)) in histories {
-            for (timestamp, operation, value) in versions {
-                rule.offer(key, *timestamp, *operation, value, &mut keep)
-                    .unwrap();
-            }
-        }
-        kept
-    }
-
-    /// A few keys (the empty one among them), each with up to a dozen
-    /// versions of distinct timestamps, newest first, about half of them
-    /// tombstones, and a random answer to "may an older table hold it".
-    fn histories() -> impl Strategy<Value = Histories> {
-        let version = prop_oneof![
-            prop::collection::vec(any::<u8>(), 0..4).prop_map(|value| (P, value)),
-            Just((D, Vec::new())),
-        ];
-        let versions = prop::collection::btree_map(1..40u64, version, 0..12).prop_map(|by_time| {
-            by_time
-                .into_iter()
-                .rev()
-                .map(|(timestamp, (operation, value))| (timestamp, operation, value))
-                .collect::<Vec<_>>()
-        });
-        let key = prop::collection::vec(0..3u8, 0..3);
-        prop::collection::btree_map(key, (versions, any::<bool>()), 0..6)
-    }
-
-    proptest! {
-        #[test]
-        fn the_stream_keeps_what_the_model_keeps(
-            histories in histories(),
-            snapshots in prop::collection::btree_set(0..45u64, 0..5),
-        ) {
-            let snapshots: Vec<Timestamp> = snapshots.into_iter().collect();
-            prop_assert_eq!(
-                by_the_stream(&histories, &snapshots),
-                by_the_model(&histories, &snapshots)
-            );
-        }
-    }
-
-    #[test]
-    fn the_documented_example_streamed() {
-        let versions = vec![
-            (20, P, b"c".to_vec()),
-            (18, P, b"b".to_vec()),
-            (12, D, Vec::new()),
-            (5, P, b"a".to_vec()),
-        ];
-        for older_data in [true, false] {
-            let histories = Histories::from([(b"k".to_vec(), (versions.clone(), older_data))]);
-            let mut expected = vec![(b"k".to_vec(), 20, P, b"c".to_vec())];
-            if older_data {
-                expected.push((b"k".to_vec(), 12, D, Vec::new()));
-            }
-            assert_eq!(by_the_stream(&histories, &[15]), expected);
-        }
-    }
-
-    #[test]
-    fn a_million_versions_of_a_key_leave_at_most_one_tombstone_per_stripe_waiting() {
-        let snapshots = [1, 1_000, 100_000];
-        let mut rule = DropRule::new(&snapshots, |_: &[u8]| false);
-        let mut kept = Vec::new();
-        let mut keep = |_: &[u8], timestamp, operation, _: &[u8]| {
-            kept.push((timestamp, operation));
-            Ok(())
-        };
-        for timestamp in (2..=1_000_001).rev() {
-            rule.offer(b"k", timestamp, D, &[], &mut keep).unwrap();
-            assert!(rule.waiting_tombstones.len() <= snapshots.len() + 1);
-        }
-        // The put of the oldest stripe keeps the newest tombstone of each
-        // stripe above it, which waited for it.
-        rule.offer(b"k", 1, P, b"v", &mut keep).unwrap();
-        assert_eq!(
-            kept,
-            [(1_000_001, D), (100_000, D), (1_000, D), (1, P)],
-            "the newest version of each stripe"
-        );
-    }
-
-    #[test]
-    fn without_snapshots_only_the_newest_version_survives() {
-        assert_eq!(retained(&[(9, P), (5, P), (2, D)], &[], true), [0]);
-    }
-
-    #[test]
-    fn the_documented_example() {
-        let versions = [(20, P), (18, P), (12, D), (5, P)];
-        assert_eq!(retained(&versions, &[15], true), [0, 2]);
-        assert_eq!(retained(&versions, &[15], false), [0]);
-    }
-
-    #[test]
-    fn each_snapshot_keeps_the_version_it_sees() {
-        let versions = [(30, P), (20, P), (10, P), (5, P)];
-        // Snapshot 25 sees 20, snapshot 10 sees 10, snapshot 7 sees 5.
-        assert_eq!(retained(&versions, &[7, 10, 25], true), [0, 1, 2, 3]);
-        // A snapshot newer than every version changes nothing.
-        assert_eq!(retained(&versions, &[100], true), [0]);
-    }
-
-    #[test]
-    fn a_newest_tombstone_with_nothing_below_drops_the_key_entirely() {
-        assert_eq!(retained(&[(9, D), (5, P)], &[], false), Vec::<usize>::new());
-        // With older data below, the tombstone must stay to hide it.
-        assert_eq!(retained(&[(9, D), (5, P)], &[], true), [0]);
-    }
-
-    #[test]
-    fn trailing_tombstones_go_one_after_another() {
-        // Snapshot 6 sees the tombstone at 5; snapshot 12 the one at 10. With
-        // nothing below, both hide nothing, and the put at 15 is all that is
-        // left.
-        assert_eq!(retained(&[(15, P), (10, D), (5, D)], &[6, 12], false), [0]);
-        // But a tombstone above a kept put stays.
-        assert_eq!(retained(&[(15, D), (5, P)], &[6], false), [0, 1]);
-    }
-}
+mod tests;

@@ -22,6 +22,7 @@ use super::drop_rule::DropRule;
 use super::{hides_nothing, CompactionChoice, RateLimiter};
 use crate::iterator::merge::MergingCursor;
 use crate::iterator::Cursor;
+use crate::range_del::fragments::FragmentedTombstones;
 use crate::versions::{
     any_covers, KeyspaceVersions, LevelCursor, Table, TableOutput, Version, VersionEdit, VersionSet,
 };
@@ -162,7 +163,10 @@ fn merge(
     let split = (output_level > 0).then_some(context.target_file_size);
     let table_options = context.keyspace.settings().table;
     let mut output = TableOutput::new(context.versions, table_options, output_level, split);
-    let mut rule = DropRule::new(&context.snapshots, |key: &[u8]| any_covers(&older, key));
+    let no_tombstones = FragmentedTombstones::empty();
+    let mut rule = DropRule::new(&context.snapshots, &no_tombstones, |key: &[u8]| {
+        any_covers(&older, key)
+    });
     let mut since_limit = 0u64;
     while cursor.valid() {
         // Relaxed: a close seen one version late costs one version of work.
