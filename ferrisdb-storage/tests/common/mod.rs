@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod four_rounds;
+pub mod keyspace_rounds;
 pub mod keyspaces;
 pub mod old_database;
 

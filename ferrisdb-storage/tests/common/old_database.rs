@@ -3,13 +3,13 @@
 //! its writer wrote.
 
 use std::collections::BTreeMap;
-use std::ops::Bound;
+use std::ops::{Bound, Range};
 use std::path::{Path, PathBuf};
 
 use ferrisdb_storage::fs::os_file_system;
 use ferrisdb_storage::internals::manifest::{format, ManifestState};
 use ferrisdb_storage::sstable::TableReader;
-use ferrisdb_storage::{FeatureClass, Result, Slice, StorageConfig, StorageEngine};
+use ferrisdb_storage::{FeatureClass, Keyspace, Result, Scan, Slice, StorageConfig, StorageEngine};
 
 /// The keys and values the fixtures' writers wrote, by key number.
 pub type Model = BTreeMap<Vec<u8>, Vec<u8>>;
@@ -50,25 +50,73 @@ pub fn first_block_compression(path: &Path) -> u8 {
     std::fs::read(path).unwrap()[(handle.offset + handle.size) as usize]
 }
 
+/// What [`assert_reads_as`] reads through: the engine's own methods (the
+/// `default` keyspace) or a [`Keyspace`] handle.
+pub trait Reads {
+    /// What the messages call it.
+    fn name(&self) -> String;
+    fn get(&self, key: &[u8]) -> Result<Option<Slice>>;
+    fn iter(&self) -> Result<Scan>;
+    fn scan(&self, range: Range<Vec<u8>>) -> Result<Scan>;
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<Scan>;
+}
+
+impl Reads for StorageEngine {
+    fn name(&self) -> String {
+        "the engine".into()
+    }
+    fn get(&self, key: &[u8]) -> Result<Option<Slice>> {
+        StorageEngine::get(self, key)
+    }
+    fn iter(&self) -> Result<Scan> {
+        StorageEngine::iter(self)
+    }
+    fn scan(&self, range: Range<Vec<u8>>) -> Result<Scan> {
+        StorageEngine::scan(self, range)
+    }
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<Scan> {
+        StorageEngine::scan_prefix(self, prefix)
+    }
+}
+
+impl Reads for Keyspace {
+    fn name(&self) -> String {
+        format!("keyspace {}", Keyspace::name(self))
+    }
+    fn get(&self, key: &[u8]) -> Result<Option<Slice>> {
+        Keyspace::get(self, key)
+    }
+    fn iter(&self) -> Result<Scan> {
+        Keyspace::iter(self)
+    }
+    fn scan(&self, range: Range<Vec<u8>>) -> Result<Scan> {
+        Keyspace::scan(self, range)
+    }
+    fn scan_prefix(&self, prefix: &[u8]) -> Result<Scan> {
+        Keyspace::scan_prefix(self, prefix)
+    }
+}
+
 /// Checks that `db` holds exactly `expected`: a get of every key numbered
 /// below `key_count` (present or not), a full scan forwards and backwards,
 /// and scans of a few ranges and a prefix, each against the model.
-pub fn assert_reads_as(db: &StorageEngine, expected: &Model, key_count: u32) {
+pub fn assert_reads_as(db: &impl Reads, expected: &Model, key_count: u32) {
+    let name = db.name();
     assert_same(
         collect(db.iter().unwrap()),
         pairs(expected.iter()),
-        "full scan",
+        &format!("{name}: full scan"),
     );
     assert_same(
         collect(db.iter().unwrap().rev()),
         pairs(expected.iter().rev()),
-        "backward scan",
+        &format!("{name}: backward scan"),
     );
     for i in 0..key_count {
-        let got = db.get(key(i)).unwrap().map(|v| v.to_vec());
+        let got = db.get(&key(i)).unwrap().map(|v| v.to_vec());
         assert!(
             got.as_ref() == expected.get(&key(i)),
-            "get key{i:04}: got {:?}, the model holds {:?}",
+            "{name}: get key{i:04}: got {:?}, the model holds {:?}",
             got.map(|v| String::from_utf8_lossy(&v).into_owned()),
             expected
                 .get(&key(i))
@@ -82,15 +130,31 @@ pub fn assert_reads_as(db: &StorageEngine, expected: &Model, key_count: u32) {
         assert_same(
             collect(db.scan(range.clone()).unwrap()),
             pairs(want),
-            &format!("scan key{start:04}..key{end:04}"),
+            &format!("{name}: scan key{start:04}..key{end:04}"),
         );
     }
     let want = expected.iter().filter(|(k, _)| k.starts_with(b"key02"));
     assert_same(
-        collect(db.scan_prefix("key02").unwrap()),
+        collect(db.scan_prefix(b"key02").unwrap()),
         pairs(want),
-        "scan of the prefix key02",
+        &format!("{name}: scan of the prefix key02"),
     );
+}
+
+/// Checks that `db` lists exactly the keyspaces of `expected` and that each
+/// holds its model (see [`assert_reads_as`]), `default` also through the
+/// engine's own methods.
+pub fn assert_keyspaces_read_as(
+    db: &StorageEngine,
+    expected: &BTreeMap<&str, Model>,
+    key_count: u32,
+) {
+    let names: Vec<&str> = expected.keys().copied().collect();
+    assert_eq!(db.keyspaces(), names, "the keyspaces listed");
+    for (name, model) in expected {
+        assert_reads_as(&db.keyspace(name).unwrap(), model, key_count);
+    }
+    assert_reads_as(db, &expected["default"], key_count);
 }
 
 type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
