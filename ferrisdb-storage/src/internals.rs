@@ -32,19 +32,15 @@ pub mod write_batch {
     pub mod format {
         pub use crate::write_batch::format::*;
     }
-    pub use crate::write_batch::entries::{decode_payload, Entries};
+    pub use crate::write_batch::entries::{decode_payload, Entries, IterIn};
+    pub use crate::write_batch::entry::Entry;
     pub use crate::write_batch::logged::{decode_legacy, decode_logged, error_in_log, Logged};
-
-    use ferrisdb_core::Operation;
 
     use crate::{KeyspaceId, WriteBatch};
 
-    /// The entries of `entries` in order, as `(keyspace, operation, key,
-    /// value)`, the value of a delete empty: for a tool that shows each
-    /// logged entry's keyspace id.
-    pub fn iter_in<'a>(
-        entries: Entries<'a>,
-    ) -> impl Iterator<Item = (KeyspaceId, Operation, &'a [u8], &'a [u8])> + 'a {
+    /// Every entry of `entries` in order, range deletes included, with its
+    /// keyspace id: for a tool that shows each logged entry.
+    pub fn iter_in(entries: Entries<'_>) -> IterIn<'_> {
         entries.iter_in()
     }
 
@@ -68,6 +64,23 @@ pub mod write_batch {
         key: &[u8],
     ) -> &'b mut WriteBatch {
         batch.delete_to(keyspace, key)
+    }
+
+    /// Adds to `batch` a delete of every key in `[start, end)` (`end: None`:
+    /// no upper bound) in the keyspace of id `keyspace`, as
+    /// `WriteBatch::delete_range_in` does with a handle.
+    ///
+    /// # Panics
+    ///
+    /// In a debug build, when `end` is not above `start` (an empty range,
+    /// which no write logs).
+    pub fn delete_range_to<'b>(
+        batch: &'b mut WriteBatch,
+        keyspace: KeyspaceId,
+        start: &[u8],
+        end: Option<&[u8]>,
+    ) -> &'b mut WriteBatch {
+        batch.delete_range_to(keyspace, start, end)
     }
 }
 

@@ -97,7 +97,7 @@ pub use manifest::TableRecord;
 pub use sstable::format::{MAX_KEY_SIZE, MAX_VALUE_SIZE};
 pub use storage_engine::{Keyspace, Snapshot, StorageEngine};
 pub use wal::RecoveryMode;
-pub use write_batch::{Iter as WriteBatchIter, WriteBatch};
+pub use write_batch::{Iter as WriteBatchIter, RangeDeletes as WriteBatchRangeDeletes, WriteBatch};
 
 /// The Rust code of the repository's `README.md`, compiled and run as a
 /// doctest so the front page cannot go stale.

@@ -1,12 +1,14 @@
 //! The worked examples of `docs/format/manifest.md`, byte for byte: a
 //! manifest as version 4 writes it, the same one declaring a compatible
-//! feature with a record, and the same one with a keyspace besides the
-//! default one. Each decodes to its state and encodes back to its bytes.
+//! feature with a record, the same one with a keyspace besides the default
+//! one, and the same one declaring range deletes. Each decodes to its state
+//! and encodes back to its bytes.
 
 mod common;
 
 use common::hex_lines;
 use ferrisdb_core::InternalKey;
+use ferrisdb_storage::internals::manifest::format::INCOMPAT_RANGE_DELETES_BIT;
 use ferrisdb_storage::internals::manifest::{
     Features, KeyspacesState, ManifestState, StoredCompaction, StoredOptions, TableRecord,
 };
@@ -102,4 +104,14 @@ fn a_manifest_with_a_keyspace_matches_the_specification() {
     let id = state.keyspaces.create("users", options, 4).unwrap();
     assert_eq!(id, 1);
     check(&state, "<!-- manifest-keyspaces-example-hex -->");
+}
+
+#[test]
+fn a_manifest_declaring_range_deletes_matches_the_specification() {
+    let mut features = Features::default();
+    features.declare(FeatureClass::Incompatible, INCOMPAT_RANGE_DELETES_BIT);
+    check(
+        &example(features),
+        "<!-- manifest-range-deletes-example-hex -->",
+    );
 }

@@ -1,9 +1,10 @@
-//! A log record holding what a newer version writes, a range delete, is
-//! refused at `open` in every recovery mode with `Error::UnsupportedFormat`
-//! naming the log and the record, never read as damage and never skipped; a
-//! record whose fragments check out but whose payload is not a batch, or
-//! holds an entry of a keyspace the manifest never gave out, is corruption,
-//! which point-in-time recovery stops before.
+//! A log record holding what a newer version writes, an entry of a tag this
+//! version does not know, is refused at `open` in every recovery mode with
+//! `Error::UnsupportedFormat` naming the log and the record, never read as
+//! damage and never skipped; a record whose fragments check out but whose
+//! payload is not a batch, holds an entry of a keyspace the manifest never
+//! gave out, or a range delete in a database whose manifest never declared
+//! range deletes, is corruption, which point-in-time recovery stops before.
 //!
 //! The log is written whole by a `WalWriter` given crafted payloads: every
 //! fragment is valid, only the batch encoding says what is wrong.
@@ -51,9 +52,9 @@ fn third(change: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
 }
 
 #[test]
-fn a_range_delete_is_refused_in_every_mode() {
-    let range_delete = third(|b| b[FIRST_ENTRY] = TAG_RANGE_DELETE);
-    let (fs, log, third_at) = database_with(&range_delete);
+fn an_entry_of_an_unknown_tag_is_refused_in_every_mode() {
+    let unknown = third(|b| b[FIRST_ENTRY] = 9);
+    let (fs, log, third_at) = database_with(&unknown);
     for mode in MODES {
         let err = StorageEngine::open(fault_config(&fs.fork(), mode)).unwrap_err();
         let Error::UnsupportedFormat {
@@ -66,8 +67,28 @@ fn a_range_delete_is_refused_in_every_mode() {
         assert_eq!((file, offset), (&log, third_at), "{mode:?}");
         assert!(!err.is_corruption(), "{mode:?}");
         let message = err.to_string();
-        assert!(message.contains("range delete"), "{message}");
+        assert!(message.contains("unknown tag 9"), "{message}");
         assert!(message.contains("needs a newer FerrisDB"), "{message}");
+    }
+}
+
+/// A range delete in a database whose manifest does not declare the
+/// feature `range_deletes` is no newer version's: every FerrisDB that logs
+/// one declared the feature first. It is corruption naming the log, the
+/// record and the payload byte of the entry, and point in time recovery
+/// stops before it.
+#[test]
+fn a_range_delete_the_manifest_never_declared_is_corruption() {
+    // `put("k3", "v")` retagged: the range ["k3", "v").
+    let (fs, log, third_at) = database_with(&third(|b| b[FIRST_ENTRY] = TAG_RANGE_DELETE));
+    for message in refused_as_corruption(&fs, &log, third_at) {
+        let at = format!("range delete, at byte {FIRST_ENTRY} of its payload");
+        assert!(message.contains(&at), "{message}");
+        assert!(message.contains("range_deletes"), "{message}");
+    }
+    let db = StorageEngine::open(fault_config(&fs, RecoveryMode::PointInTimeRecovery)).unwrap();
+    for (key, present) in [("k1", true), ("k2", true), ("k3", false), ("k4", false)] {
+        assert_eq!(db.get(key).unwrap().is_some(), present, "{key}");
     }
 }
 

@@ -8,24 +8,30 @@
 //! is damaged in the middle.
 //!
 //! Each entry shows its keyspace, named by the MANIFEST of the directory the
-//! logs are in (see `keyspace_names.rs`).
+//! logs are in (see `keyspace_names.rs`); a range delete shows its range,
+//! `["a", "c")`, with `∞` for no end.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ferrisdb_core::Operation;
 use ferrisdb_storage::fs::{os_file_system, FileSystem};
-use ferrisdb_storage::internals::write_batch::{decode_logged, error_in_log, iter_in};
+use ferrisdb_storage::internals::write_batch::{decode_logged, error_in_log, iter_in, Entry};
 use ferrisdb_storage::wal::{
     wal_files, DamageKind, PayloadKind, RecoveryMode, WalDamage, WalReader,
 };
 
 use crate::render::render_bytes;
-use json::{json_line, DamageJson, EntryJson, RecordJson, SizesJson, SummaryJson, SummaryLineJson};
-use keyspace_names::KeyspaceNames;
+use json::{json_line, EntryJson, RecordJson};
+use keyspace_names::{KeyspaceLabel, KeyspaceNames};
+use summary::{print_summary, Summary};
 
 mod json;
 mod keyspace_names;
+mod summary;
+
+/// How a range delete's entry is named, in text and in JSON.
+const DELETE_RANGE: &str = "DELETE_RANGE";
 
 /// Every file was read to its end.
 pub const EXIT_OK: i32 = 0;
@@ -56,66 +62,6 @@ pub struct WalReaderArgs {
     /// Print one JSON object per record, then one for the summary.
     #[arg(long)]
     pub json: bool,
-}
-
-/// What was seen across all files.
-#[derive(Debug, Default)]
-struct Summary {
-    files: u64,
-    bytes: u64,
-    records: u64,
-    puts: u64,
-    deletes: u64,
-    keys: SizeStats,
-    values: SizeStats,
-    /// `(file, damage, dropped bytes)` of every damaged file.
-    damage: Vec<(PathBuf, WalDamage, u64)>,
-}
-
-#[derive(Debug, Default)]
-struct SizeStats {
-    count: u64,
-    total: u64,
-    min: u64,
-    max: u64,
-}
-
-impl SizeStats {
-    fn add(&mut self, size: usize) {
-        let size = size as u64;
-        self.min = if self.count == 0 {
-            size
-        } else {
-            self.min.min(size)
-        };
-        self.max = self.max.max(size);
-        self.total += size;
-        self.count += 1;
-    }
-
-    fn text(&self) -> String {
-        if self.count == 0 {
-            return "none".to_string();
-        }
-        let avg = self.total as f64 / self.count as f64;
-        format!("min {} avg {avg:.1} max {} bytes", self.min, self.max)
-    }
-
-    fn json(&self) -> SizesJson {
-        let avg = if self.count == 0 {
-            0.0
-        } else {
-            self.total as f64 / self.count as f64
-        };
-        SizesJson {
-            count: self.count,
-            min: self.min,
-            // One decimal, as the text output prints it.
-            avg: (avg * 10.0).round() / 10.0,
-            max: self.max,
-            total: self.total,
-        }
-    }
 }
 
 /// Runs the tool: prints to `out`, reports fatal errors as one line on `err`,
@@ -228,22 +174,50 @@ fn read_file(
             }
         };
         summary.records += 1;
+        // Text output quotes escaped bytes; JSON strings are quoted anyway.
+        let quote = !args.json;
+        let bytes = |bytes: &[u8], whole: bool| render_bytes(bytes, args.hex, whole, quote);
         let mut entries = Vec::new();
-        for (keyspace, op, key, value) in iter_in(batch.entries()) {
-            summary.keys.add(key.len());
-            match op {
-                Operation::Put => {
-                    summary.puts += 1;
-                    summary.values.add(value.len());
+        for entry in iter_in(batch.entries()) {
+            entries.push(match entry {
+                Entry::Point {
+                    keyspace,
+                    operation,
+                    key,
+                    value,
+                } => {
+                    summary.keys.add(key.len());
+                    match operation {
+                        Operation::Put => {
+                            summary.puts += 1;
+                            summary.values.add(value.len());
+                        }
+                        Operation::Delete => summary.deletes += 1,
+                    }
+                    let value = (operation == Operation::Put).then(|| bytes(value, args.full));
+                    Shown {
+                        keyspace: names.label(keyspace),
+                        op: operation.to_string(),
+                        key: bytes(key, true),
+                        value,
+                        end: None,
+                    }
                 }
-                Operation::Delete => summary.deletes += 1,
-            }
-            // Text output quotes escaped bytes; JSON strings are quoted anyway.
-            let quote = !args.json;
-            let key = render_bytes(key, args.hex, true, quote);
-            let value =
-                (op == Operation::Put).then(|| render_bytes(value, args.hex, args.full, quote));
-            entries.push((names.label(keyspace), op, key, value));
+                Entry::RangeDelete {
+                    keyspace,
+                    start,
+                    end,
+                } => {
+                    summary.range_deletes += 1;
+                    Shown {
+                        keyspace: names.label(keyspace),
+                        op: DELETE_RANGE.to_string(),
+                        key: bytes(start, true),
+                        value: None,
+                        end: Some(end.map(|end| bytes(end, true))),
+                    }
+                }
+            });
         }
         if args.json {
             let line = RecordJson {
@@ -251,30 +225,13 @@ fn read_file(
                 offset: record.offset,
                 timestamp,
                 count: batch.entries().len(),
-                entries: entries
-                    .into_iter()
-                    .map(|(keyspace, op, key, value)| EntryJson {
-                        op: op.to_string(),
-                        keyspace: keyspace.id,
-                        keyspace_name: keyspace.name.map(str::to_string),
-                        keyspace_dropped: keyspace.dropped,
-                        key,
-                        value,
-                    })
-                    .collect(),
+                entries: entries.into_iter().map(Shown::json).collect(),
             };
             json_line(out, &line).map_err(io_err)?;
         } else {
-            for (keyspace, op, key, value) in &entries {
-                let value = value
-                    .as_ref()
-                    .map_or(String::new(), |v| format!(" value={v}"));
-                writeln!(
-                    out,
-                    "@{} ts={timestamp} {op} ks={keyspace} key={key}{value}",
-                    record.offset
-                )
-                .map_err(io_err)?;
+            for entry in &entries {
+                writeln!(out, "@{} ts={timestamp} {}", record.offset, entry.text())
+                    .map_err(io_err)?;
             }
         }
     }
@@ -312,53 +269,44 @@ fn finish_file(
     .map_err(|e| format!("cannot write output: {e}"))
 }
 
-fn print_summary(args: &WalReaderArgs, out: &mut dyn Write, s: &Summary) -> std::io::Result<()> {
-    if args.json {
-        let damage = s
-            .damage
-            .iter()
-            .map(|(file, d, dropped)| DamageJson {
-                file: file.display().to_string(),
-                offset: d.offset,
-                kind: match d.kind {
-                    DamageKind::TornTail => "torn_tail",
-                    DamageKind::Corruption => "corruption",
-                },
-                reason: d.reason.clone(),
-                dropped_bytes: *dropped,
-            })
-            .collect();
-        let line = SummaryLineJson {
-            summary: SummaryJson {
-                files: s.files,
-                bytes: s.bytes,
-                records: s.records,
-                puts: s.puts,
-                deletes: s.deletes,
-                key_sizes: s.keys.json(),
-                value_sizes: s.values.json(),
-                damage,
-            },
-        };
-        return json_line(out, &line);
+/// One entry as the output shows it: its bytes rendered.
+struct Shown<'a> {
+    keyspace: KeyspaceLabel<'a>,
+    op: String,
+    /// The key, or a range delete's start.
+    key: String,
+    /// A put's value.
+    value: Option<String>,
+    /// A range delete's end: `Some(None)` when it has none.
+    end: Option<Option<String>>,
+}
+
+impl Shown<'_> {
+    /// The entry on a line of text, after its record's offset and timestamp.
+    fn text(&self) -> String {
+        let Shown {
+            keyspace, op, key, ..
+        } = self;
+        match (&self.value, &self.end) {
+            (_, Some(end)) => {
+                let end = end.as_deref().unwrap_or("∞");
+                format!("{op} ks={keyspace} range=[{key}, {end})")
+            }
+            (Some(value), None) => format!("{op} ks={keyspace} key={key} value={value}"),
+            (None, None) => format!("{op} ks={keyspace} key={key}"),
+        }
     }
-    writeln!(out, "-- summary")?;
-    writeln!(
-        out,
-        "files: {}, bytes: {}, records: {}, puts: {}, deletes: {}",
-        s.files, s.bytes, s.records, s.puts, s.deletes
-    )?;
-    writeln!(out, "key sizes: {}", s.keys.text())?;
-    writeln!(out, "value sizes: {}", s.values.text())?;
-    if s.damage.is_empty() {
-        writeln!(out, "damage: none")?;
+
+    /// The entry in a record's JSON line.
+    fn json(self) -> EntryJson {
+        EntryJson {
+            op: self.op,
+            keyspace: self.keyspace.id,
+            keyspace_name: self.keyspace.name.map(str::to_string),
+            keyspace_dropped: self.keyspace.dropped,
+            key: self.key,
+            value: self.value,
+            end: self.end,
+        }
     }
-    for (file, damage, dropped) in &s.damage {
-        writeln!(
-            out,
-            "damage: {}: {damage} ({dropped} bytes dropped)",
-            file.display()
-        )?;
-    }
-    Ok(())
 }

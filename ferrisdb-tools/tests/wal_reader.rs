@@ -175,13 +175,13 @@ fn a_record_only_a_newer_version_reads_is_an_error_naming_it() {
     let tmp = tempfile::tempdir().unwrap();
     let writer = WalWriter::create(os_file_system(), tmp.path(), 1, WalOptions::default()).unwrap();
     let mut payload = WriteBatch::new().put("k", "v").encode(1);
-    payload[9] = 3; // the tag of the first entry, after a 9-byte header
+    payload[9] = 9; // the tag of the first entry, after a 9-byte header
     writer.append(&[&payload]).unwrap();
     writer.close().unwrap();
     let (code, out, err) = run_to_strings(&args(tmp.path()));
     assert_eq!(code, EXIT_ERROR, "{out}{err}");
     assert!(
-        err.contains("a range delete") && err.contains("needs a newer FerrisDB"),
+        err.contains("unknown tag 9") && err.contains("needs a newer FerrisDB"),
         "{err}"
     );
     assert!(

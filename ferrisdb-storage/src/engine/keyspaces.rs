@@ -100,9 +100,9 @@ impl Inner {
         Ok(ks)
     }
 
-    /// Passes `result`, of a keyspace change, on; when writing the manifest
-    /// failed, stops the engine first, as a failed flush does, and returns
-    /// the background error every later call gets.
+    /// Passes `result`, of a keyspace change (or of declaring a feature), on;
+    /// when writing the manifest failed, stops the engine first, as a failed
+    /// flush does, and returns the background error every later call gets.
     ///
     /// A manifest write that fails may have failed after its rename, so the
     /// `MANIFEST` in place is the old one or the new one, and only a reopen
@@ -112,7 +112,7 @@ impl Inner {
     /// Refusals made before any file was touched (a name in use, every id
     /// given out, a keyspace dropped meanwhile) change nothing and stop
     /// nothing.
-    fn stop_if_manifest_failed<T>(&self, result: Result<T>) -> Result<T> {
+    pub(super) fn stop_if_manifest_failed<T>(&self, result: Result<T>) -> Result<T> {
         match result {
             Err(error @ (Error::InvalidArgument(_) | Error::KeyspaceDropped { .. })) => Err(error),
             Err(error) => {

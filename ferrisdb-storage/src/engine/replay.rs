@@ -31,12 +31,12 @@ use super::stats::Counters;
 use super::{lock, Inner};
 use crate::filename::wal_file_name;
 use crate::fs::FileSystem;
-use crate::manifest::format::MAX_TIMESTAMP;
+use crate::manifest::format::{INCOMPAT_RANGE_DELETES_BIT, MAX_TIMESTAMP};
 use crate::manifest::ClosedLog;
 use crate::wal::format::{FILE_HEADER_SIZE, FORMAT_VERSION_1};
 use crate::wal::{PayloadKind, RecoveryMode, WalPosition, WalReader};
 use crate::write_batch::logged::{decode_logged, error_in_log};
-use crate::{Error, Result, Timestamp};
+use crate::{Error, FeatureClass, Result, Timestamp};
 
 impl Inner {
     /// Replays `logs` into level-0 tables, then records them in the manifest
@@ -45,7 +45,14 @@ impl Inner {
     pub(super) fn replay(&self, logs: &[(u64, PathBuf)], log_number: u64) -> Result<()> {
         let recorded = self.versions.manifest().clone();
         let mut last_timestamp = recorded.last_timestamp;
-        let mut memtables = ReplayMemTables::new(&self.versions.keyspaces(), &recorded.keyspaces);
+        let range_deletes = recorded
+            .features
+            .declares(FeatureClass::Incompatible, INCOMPAT_RANGE_DELETES_BIT);
+        let mut memtables = ReplayMemTables::new(
+            &self.versions.keyspaces(),
+            &recorded.keyspaces,
+            range_deletes,
+        );
         let mut records = 0u64;
         let mode = self.config.wal_recovery_mode;
         // The log that ended early (its path, the offset, how), if any: only
@@ -105,6 +112,7 @@ impl Inner {
                     .map_err(|e| error_in_log(path, record.offset, e));
                 let checked = decoded.and_then(|(timestamp, batch)| {
                     memtables.check_ids(path, record.offset, batch.entries())?;
+                    memtables.check_range_deletes(path, record.offset, batch.entries())?;
                     check_timestamp(path, record.offset, timestamp, replayed_up_to)?;
                     Ok((timestamp, batch))
                 });

@@ -28,6 +28,12 @@
 //! Point in time recovery has one more keyspace rule
 //! ([`check_point_in_time`]): it never opens at a point that a keyspace's
 //! tables have passed.
+//!
+//! A range delete is replayed as it was applied (`apply_routed`), into its
+//! keyspace's MemTable, by the same rules. A log holding one in a database
+//! whose manifest does not declare the feature `range_deletes` is
+//! corruption ([`ReplayMemTables::check_range_deletes`]): the declaration is
+//! durable before the first range delete is logged.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -38,7 +44,7 @@ use super::Inner;
 use crate::manifest::{KeyspacesState, ManifestState};
 use crate::memtable::MemTable;
 use crate::versions::{KeyspaceSet, KeyspaceVersions, Table, VersionEdit};
-use crate::write_batch::Entries;
+use crate::write_batch::{Entries, Entry};
 use crate::{Error, KeyspaceId, Operation, Result, Timestamp, WriteBatch, DEFAULT_KEYSPACE_ID};
 
 /// A keyspace and the edit that records its replayed tables.
@@ -54,6 +60,8 @@ pub(super) struct ReplayMemTables {
     next_keyspace_id: KeyspaceId,
     /// Entries of dropped keyspaces skipped so far.
     pub(super) skipped_dropped: u64,
+    /// Whether the manifest declares the feature `range_deletes`.
+    range_deletes_declared: bool,
 }
 
 /// One keyspace's part of replay.
@@ -70,8 +78,13 @@ struct Target {
 
 impl ReplayMemTables {
     /// The MemTables of a replay of the logs of the live keyspaces `set`,
-    /// whose log numbers `recorded` (the manifest's keyspaces) holds.
-    pub(super) fn new(set: &KeyspaceSet, recorded: &KeyspacesState) -> Self {
+    /// whose log numbers `recorded` (the manifest's keyspaces) holds, in a
+    /// database whose manifest declares range deletes or not.
+    pub(super) fn new(
+        set: &KeyspaceSet,
+        recorded: &KeyspacesState,
+        range_deletes_declared: bool,
+    ) -> Self {
         let targets = set
             .iter()
             .map(|ks| {
@@ -94,6 +107,7 @@ impl ReplayMemTables {
             targets,
             next_keyspace_id: recorded.next_keyspace_id,
             skipped_dropped: 0,
+            range_deletes_declared,
         }
     }
 
@@ -121,11 +135,45 @@ impl ReplayMemTables {
         }
     }
 
+    /// Refuses `entries`, those of the record at `offset` of the log at
+    /// `path`, if one is a range delete and the manifest does not declare
+    /// the feature `range_deletes`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Corruption`] naming the log, the record and the payload
+    /// byte of the range delete.
+    pub(super) fn check_range_deletes(
+        &self,
+        path: &Path,
+        offset: u64,
+        entries: Entries<'_>,
+    ) -> Result<()> {
+        if self.range_deletes_declared {
+            return Ok(());
+        }
+        match entries.find_range_delete() {
+            None => Ok(()),
+            Some(at) => Err(Error::corruption(
+                path,
+                offset,
+                format!(
+                    "the record holds a range delete, at byte {at} of its payload, but the \
+                     manifest does not declare the feature range_deletes: no FerrisDB logs a \
+                     range delete before its manifest declares it; restore the newest \
+                     MANIFEST, or the database, from a backup"
+                ),
+            )),
+        }
+    }
+
     /// Applies the entries of a record of log `log` at `timestamp` that the
     /// log still holds for their keyspaces, writing a keyspace's MemTable
     /// to a table first when they do not fit in it.
     ///
-    /// REQUIRES: [`check_ids`](Self::check_ids) passed for `entries`.
+    /// REQUIRES: [`check_ids`](Self::check_ids) and
+    /// [`check_range_deletes`](Self::check_range_deletes) passed for
+    /// `entries`.
     ///
     /// # Errors
     ///
@@ -137,7 +185,7 @@ impl ReplayMemTables {
         timestamp: Timestamp,
         entries: Entries<'_>,
     ) -> Result<()> {
-        let routing = Routing::of(entries, |_, _| Ok(()))?;
+        let routing = Routing::of(entries, |_| Ok(()))?;
         let targets: &[(KeyspaceId, usize)] = match &routing {
             Routing::One(id, bytes) => &[(*id, *bytes)],
             Routing::Many(targets) => targets,
@@ -150,10 +198,9 @@ impl ReplayMemTables {
                 Some(_) => skipped = true,
                 None => {
                     skipped = true;
-                    self.skipped_dropped =
-                        self.skipped_dropped.saturating_add(
-                            entries.iter_in().filter(|(k, ..)| *k == id).count() as u64,
-                        );
+                    self.skipped_dropped = self.skipped_dropped.saturating_add(
+                        entries.iter_in().filter(|e| e.keyspace() == id).count() as u64,
+                    );
                 }
             }
         }
@@ -164,15 +211,23 @@ impl ReplayMemTables {
         if !skipped {
             return apply_routed(entries, timestamp, memtable_of);
         }
-        // Only the entries to apply, in order: the last write of a key in
-        // the batch still wins. Rare (only logs that some keyspace has
-        // flushed past), so the copy costs nothing in the common case.
+        // Only the entries to apply, in order: the batch's order still
+        // decides between its entries of a keyspace. Rare (only logs that
+        // some keyspace has flushed past), so the copy costs nothing in the
+        // common case.
         let mut kept = WriteBatch::new();
-        for (id, operation, key, value) in entries.iter_in() {
+        for entry in entries.iter_in() {
+            let id = entry.keyspace();
             if self.targets.get(&id).is_some_and(|t| log >= t.log_number) {
-                match operation {
-                    Operation::Put => kept.put_to(id, key, value),
-                    Operation::Delete => kept.delete_to(id, key),
+                match entry {
+                    Entry::Point {
+                        operation: Operation::Put,
+                        key,
+                        value,
+                        ..
+                    } => kept.put_to(id, key, value),
+                    Entry::Point { key, .. } => kept.delete_to(id, key),
+                    Entry::RangeDelete { start, end, .. } => kept.delete_range_to(id, start, end),
                 };
             }
         }

@@ -2,7 +2,7 @@
 //! many bytes each one's MemTable takes ([`Routing`], built in the one pass
 //! `check_limits` makes over the batch), which live keyspace each id is
 //! ([`Inner::resolve`]), and inserting each entry into its keyspace's
-//! MemTable ([`apply_routed`]).
+//! MemTable ([`apply_routed`]), a range delete included.
 //!
 //! Almost every batch writes one keyspace: [`Routing::One`] holds it
 //! without allocating, so a single-keyspace write pays only a comparison of
@@ -13,15 +13,17 @@
 use std::borrow::Cow;
 use std::sync::{Arc, MutexGuard};
 
+use ferrisdb_core::range_tombstone::range_covers;
+
 use super::{Inner, WriteState};
 use crate::memtable::{InsertError, MemTable};
 use crate::versions::{KeyspaceSet, KeyspaceVersions, SuperVersion};
-use crate::write_batch::entries::EntryIn;
-use crate::write_batch::Entries;
+use crate::write_batch::{Entries, Entry};
 use crate::{Error, KeyspaceId, Result, Timestamp, WriteBatch, DEFAULT_KEYSPACE_ID};
 
 /// The keyspaces a batch writes, each with the bytes its entries take in a
-/// MemTable (their [`charge`]).
+/// MemTable (their [`charge`], a range delete's as an entry of its start and
+/// end).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Routing {
     /// Every entry is of this one keyspace (an empty batch: `default`).
@@ -31,20 +33,36 @@ pub(crate) enum Routing {
 }
 
 impl Routing {
-    /// The routing of `entries`, calling `check(key, value)` on each entry
-    /// first: one pass over the batch for both.
+    /// The routing of `entries`, calling `check` on each entry first: one
+    /// pass over the batch for both.
     ///
     /// # Errors
     ///
     /// The first error of `check`.
     pub(crate) fn of(
         entries: Entries<'_>,
-        mut check: impl FnMut(&[u8], &[u8]) -> Result<()>,
+        mut check: impl FnMut(&Entry<'_>) -> Result<()>,
     ) -> Result<Routing> {
         let mut routing: Option<Routing> = None;
-        for (keyspace, _, key, value) in entries.iter_in() {
-            check(key, value)?;
-            let bytes = MemTable::entry_size(key.len(), value.len());
+        for entry in entries.iter_in() {
+            check(&entry)?;
+            let (keyspace, bytes) = match entry {
+                Entry::Point {
+                    keyspace,
+                    key,
+                    value,
+                    ..
+                } => (keyspace, MemTable::entry_size(key.len(), value.len())),
+                // What `MemTable::delete_range` charges.
+                Entry::RangeDelete {
+                    keyspace,
+                    start,
+                    end,
+                } => (
+                    keyspace,
+                    MemTable::entry_size(start.len(), end.map_or(0, <[u8]>::len)),
+                ),
+            };
             match &mut routing {
                 None => routing = Some(Routing::One(keyspace, bytes)),
                 Some(Routing::One(one, total)) if *one == keyspace => {
@@ -238,40 +256,82 @@ const APPLY_RUN: usize = 256;
 /// Inserts every one of `entries`, a batch's, at `timestamp`, into the
 /// MemTable `memtable_of` gives for its keyspace.
 ///
-/// All entries of a batch share one timestamp, so when a batch writes the
-/// same key of a keyspace twice only the last write is kept, as if the
-/// batch's writes were applied in order: the entries go in last first, and
-/// the keyspace's MemTable, which holds one version of a key per timestamp,
-/// turns the earlier ones of a key away ([`MemTable::insert_first`]). No
-/// version at this timestamp is there before the batch: timestamps are
+/// All entries of a batch share one timestamp, so the batch's order decides
+/// between them, as if its writes were applied in order:
+///
+/// - When a batch writes the same key of a keyspace twice only the last
+///   write is kept: the entries go in last first, and the keyspace's
+///   MemTable, which holds one version of a key per timestamp, turns the
+///   earlier ones of a key away ([`MemTable::insert_first`]).
+/// - A range delete hides only versions strictly older than itself, so not
+///   the batch's own: an entry of a key that a range delete later in the
+///   batch covers, in the same keyspace, is not inserted at all. Walking
+///   last first, the range deletes met so far are exactly those later in
+///   the batch. An entry after the range delete is kept (`delete_range(..)`
+///   then `put(k)` leaves `k`).
+///
+/// No version at this timestamp is there before the batch: timestamps are
 /// given out once (`next_timestamp`), and replay refuses a record whose
 /// timestamp does not follow the one before it.
 ///
 /// Walking backwards takes the entries [`APPLY_RUN`] at a time, so beyond
-/// the MemTables' own entries this holds one run and where each run starts
-/// (a few bytes per run): never a copy of every entry, which a log record of
-/// many tiny entries (deletes of the empty key, 3 bytes each) made many
-/// times the record, for a MemTable holding one entry.
+/// the MemTables' own entries this holds one run, where each run starts (a
+/// few bytes per run) and the batch's range deletes met so far: never a
+/// copy of every entry, which a log record of many tiny entries (deletes of
+/// the empty key, 3 bytes each) made many times the record, for a MemTable
+/// holding one entry. Each entry is compared with the range deletes after
+/// it, so a batch of `p` points and `r` range deletes costs `p * r`
+/// comparisons: nothing without range deletes.
 pub(crate) fn apply_routed<'a, 'm>(
     entries: Entries<'a>,
     timestamp: Timestamp,
     memtable_of: impl Fn(KeyspaceId) -> &'m MemTable,
 ) -> Result<()> {
-    let insert = |(keyspace, operation, key, value): EntryIn<'_>| {
-        memtable_of(keyspace)
-            .insert_first(key, value, timestamp, operation)
-            .map(drop)
-            .map_err(InsertError::into_error)
+    // The batch's range deletes after the entry at hand.
+    let mut later_ranges: Vec<Entry<'a>> = Vec::new();
+    let mut insert = |entry: Entry<'a>| -> Result<()> {
+        match entry {
+            Entry::Point {
+                keyspace,
+                operation,
+                key,
+                value,
+            } => {
+                let covered = later_ranges.iter().any(|later| {
+                    matches!(*later, Entry::RangeDelete { keyspace: ks, start, end }
+                        if ks == keyspace && range_covers(start, end, key))
+                });
+                if covered {
+                    return Ok(());
+                }
+                memtable_of(keyspace)
+                    .insert_first(key, value, timestamp, operation)
+                    .map(drop)
+            }
+            Entry::RangeDelete {
+                keyspace,
+                start,
+                end,
+            } => {
+                later_ranges.push(entry);
+                memtable_of(keyspace).delete_range(
+                    start.to_vec(),
+                    end.map(<[u8]>::to_vec),
+                    timestamp,
+                )
+            }
+        }
+        .map_err(InsertError::into_error)
     };
     if entries.len() == 1 {
-        // The common case, a single put or delete: nothing to walk back.
+        // The common case, a single entry: nothing to walk back.
         return entries.iter_in().try_for_each(insert);
     }
     let mut run = Vec::with_capacity(entries.len().min(APPLY_RUN));
     let mut apply_run = |part: Entries<'a>| {
         run.clear();
         run.extend(part.iter_in());
-        run.iter().rev().copied().try_for_each(insert)
+        run.iter().rev().copied().try_for_each(&mut insert)
     };
     if entries.len() <= APPLY_RUN {
         return apply_run(entries);

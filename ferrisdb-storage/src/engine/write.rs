@@ -12,6 +12,8 @@
 //!   │    ├─ make room: freeze a full MemTable (its size, or its log's
 //!   │    │             past wal_max_file_size) and start a new log;
 //!   │    │             stall while too many frozen MemTables wait
+//!   │    ├─ a range delete, the database's first: declare the feature
+//!   │    │             `range_deletes` in a durable manifest
 //!   │    ├─ ts = last + 1 (refused past MAX_TIMESTAMP)
 //!   │    ├─ append the batch's bytes, stamped with ts, to the WAL
 //!   │    │                                         (to the OS, or buffered)
@@ -24,6 +26,18 @@
 //!
 //! The mode is the write's own (`WriteOptions::sync`) or, by default, the
 //! engine's (`StorageConfig::wal_sync_mode`).
+//!
+//! # The first range delete
+//!
+//! An older FerrisDB refuses a log holding a range delete, so a database
+//! declares the incompatible feature `range_deletes` in its manifest before
+//! its log holds one (`docs/format/README.md`): the first batch holding a
+//! range delete writes that manifest, under the write mutex, before it is
+//! logged, and if the manifest write fails the batch fails and nothing is
+//! logged. Once declared (at open, or by that write) it costs a batch with
+//! a range delete one atomic load, and a batch without one nothing. A
+//! database that never range-deletes never declares it, and stays readable
+//! by the FerrisDBs before range deletes.
 //!
 //! # Publishing under `SyncMode::Full`
 //!
@@ -61,7 +75,7 @@ use super::routing::Routing;
 use super::stats::Counters;
 use super::{lock, Inner};
 use crate::filename::MANIFEST_FILE_NAME;
-use crate::manifest::format::MAX_TIMESTAMP;
+use crate::manifest::format::{INCOMPAT_RANGE_DELETES_BIT, MAX_TIMESTAMP};
 use crate::{Error, Result, SyncMode, Timestamp, WriteBatch, WriteOptions};
 
 impl Inner {
@@ -95,6 +109,9 @@ impl Inner {
         }
         let targets = self.resolve(&state, &routing)?;
         let rooms = self.make_rooms(&mut state, &targets, batch.approximate_size())?;
+        if batch.has_range_deletes() {
+            self.declare_range_deletes()?;
+        }
         let timestamp = self.next_timestamp(state.last_timestamp)?;
         // The batch's own bytes, after a header on the stack: the record is
         // not re-encoded, and copied once, into the log's buffer.
@@ -223,18 +240,37 @@ impl Inner {
     }
 
     /// Checks `batch` against the limits of a write (its entry count, and
-    /// every key and value against the size limits: the one place they are
-    /// enforced) and returns its [`Routing`] (its keyspaces, and the bytes it
-    /// will take in each one's MemTable), in one pass over the encoded batch.
+    /// every key, value and range bound against the size limits: the one
+    /// place they are enforced) and returns its [`Routing`] (its keyspaces,
+    /// and the bytes it will take in each one's MemTable), in one pass over
+    /// the encoded batch.
     fn check_limits(&self, batch: &WriteBatch) -> Result<Routing> {
         batch.check_count()?;
-        Routing::of(batch.entries(), |key, value| {
-            WriteBatch::check_entry_size(
-                key,
-                value,
-                self.config.max_key_size,
-                self.config.max_value_size,
-            )
+        Routing::of(batch.entries(), |entry| {
+            WriteBatch::check_entry(entry, self.config.max_key_size, self.config.max_value_size)
         })
+    }
+
+    /// Makes sure the durable manifest declares the feature `range_deletes`
+    /// before a range delete is logged (see the module docs). Called under
+    /// the write mutex, so no range delete is logged before the first
+    /// declaration is durable.
+    ///
+    /// # Errors
+    ///
+    /// The background error when writing the manifest failed, which stops
+    /// the engine as any failed manifest write does (the manifest in place
+    /// may be the old or the new one until a reopen); nothing is logged.
+    fn declare_range_deletes(&self) -> Result<()> {
+        if self
+            .versions
+            .declares_incompatible(INCOMPAT_RANGE_DELETES_BIT)
+        {
+            return Ok(());
+        }
+        let declared = self
+            .versions
+            .declare_incompatible(INCOMPAT_RANGE_DELETES_BIT);
+        self.stop_if_manifest_failed(declared)
     }
 }

@@ -67,8 +67,8 @@ pub const FEATURE_CLASS_INCOMPAT: u8 = 2;
 pub const FEATURE_BITS: u8 = 64;
 
 // The features this code knows, by class. A feature takes the next free bit
-// of its class in a constant of its own (`INCOMPAT_RANGE_DELETES: u64 = 1 <<
-// 1`, say), listed in docs/format/README.md, and joins its class's set below.
+// of its class in a constant of its own (as `INCOMPAT_RANGE_DELETES_BIT`
+// does), listed in docs/format/README.md, and joins its class's set below.
 // A bit's meaning never changes, and a bit is never reused.
 
 /// The bit of the incompatible feature `keyspaces`: the database has, or
@@ -82,6 +82,15 @@ pub const INCOMPAT_KEYSPACES_BIT: u8 = 0;
 /// ([`INCOMPAT_KEYSPACES_BIT`]). On-disk: never change.
 pub const INCOMPAT_KEYSPACES: u64 = 1 << INCOMPAT_KEYSPACES_BIT;
 
+/// The bit of the incompatible feature `range_deletes`: the database's logs
+/// may hold range deletes (entry tag 3, `docs/format/wal.md`), which an
+/// older FerrisDB refuses. It has no record. On-disk: never change.
+pub const INCOMPAT_RANGE_DELETES_BIT: u8 = 1;
+
+/// The flag of the incompatible feature `range_deletes`
+/// ([`INCOMPAT_RANGE_DELETES_BIT`]). On-disk: never change.
+pub const INCOMPAT_RANGE_DELETES: u64 = 1 << INCOMPAT_RANGE_DELETES_BIT;
+
 /// The compatible features this code knows: none yet.
 pub const COMPAT_SUPPORTED: u64 = 0;
 
@@ -89,9 +98,9 @@ pub const COMPAT_SUPPORTED: u64 = 0;
 /// declaring another one is refused.
 pub const RO_COMPAT_SUPPORTED: u64 = 0;
 
-/// The incompatible features this code knows: `keyspaces`. A manifest
-/// declaring another one is refused.
-pub const INCOMPAT_SUPPORTED: u64 = INCOMPAT_KEYSPACES;
+/// The incompatible features this code knows: `keyspaces` and
+/// `range_deletes`. A manifest declaring another one is refused.
+pub const INCOMPAT_SUPPORTED: u64 = INCOMPAT_KEYSPACES | INCOMPAT_RANGE_DELETES;
 
 /// Offset of the magic number. On-disk: never change.
 pub const MAGIC_OFFSET: usize = 0;

@@ -1,6 +1,8 @@
 //! [`Keyspace`]: a handle to one keyspace of a database, and the batch
 //! methods that write to one ([`WriteBatch::put_in`],
-//! [`WriteBatch::delete_in`]).
+//! [`WriteBatch::delete_in`], [`WriteBatch::delete_range_in`],
+//! [`WriteBatch::delete_prefix_in`]). Its range deletes are in
+//! `range_delete.rs`.
 //!
 //! A keyspace is one of a database's independent sets of keys: its own
 //! MemTables, tables and settings, one log and one timestamp shared with
@@ -12,6 +14,8 @@
 use std::fmt;
 use std::ops::RangeBounds;
 use std::sync::Arc;
+
+use ferrisdb_core::range_tombstone::{half_open, prefix_successor};
 
 use super::read::{full_range, owned_range, prefix_bounds};
 use super::StorageEngine;
@@ -260,6 +264,51 @@ impl WriteBatch {
     pub fn delete_in(&mut self, keyspace: &Keyspace, key: impl AsRef<[u8]>) -> &mut Self {
         self.mark_origin(keyspace.origin());
         self.delete_to(keyspace.ks.id(), key.as_ref())
+    }
+
+    /// Adds a delete of every key in `range` in `keyspace`, as
+    /// [`delete_range`](Self::delete_range) adds one in `default` and
+    /// [`put_in`](Self::put_in) adds a put. An empty or inverted range adds
+    /// nothing.
+    ///
+    /// ```
+    /// # use ferrisdb_storage::{StorageConfig, StorageEngine, WriteBatch};
+    /// # fn main() -> ferrisdb_storage::Result<()> {
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let db = StorageEngine::open(StorageConfig::new(dir.path()))?;
+    /// let users = db.keyspace("users")?;
+    /// let mut batch = WriteBatch::new();
+    /// // Deletes the users 100 to 199, then writes user 150 anew: the put is
+    /// // after the range delete in the batch, so it stays.
+    /// batch
+    ///     .delete_range_in(&users, "user:100".."user:200")
+    ///     .put_in(&users, "user:150", "new");
+    /// db.write(batch)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn delete_range_in<K: AsRef<[u8]>, R: RangeBounds<K>>(
+        &mut self,
+        keyspace: &Keyspace,
+        range: R,
+    ) -> &mut Self {
+        let Some((start, end)) = half_open(&range) else {
+            return self;
+        };
+        self.mark_origin(keyspace.origin());
+        self.delete_range_to(keyspace.ks.id(), &start, end.as_deref())
+    }
+
+    /// Adds a delete of every key that starts with `prefix` in `keyspace`,
+    /// as [`delete_prefix`](Self::delete_prefix) adds one in `default`.
+    pub fn delete_prefix_in(&mut self, keyspace: &Keyspace, prefix: impl AsRef<[u8]>) -> &mut Self {
+        let prefix = prefix.as_ref();
+        self.mark_origin(keyspace.origin());
+        self.delete_range_to(
+            keyspace.ks.id(),
+            prefix,
+            prefix_successor(prefix).as_deref(),
+        )
     }
 }
 

@@ -20,7 +20,8 @@
 //! ```
 //!
 //! This file holds the handle and its lifecycle (open, close, drop); the
-//! writes are in `write.rs`, the reads in `read.rs`, [`Snapshot`] in
+//! writes are in `write.rs` (range deletes in `range_delete.rs`), the reads
+//! in `read.rs`, [`Snapshot`] in
 //! `snapshot.rs`, the [`Keyspace`] handle in `keyspace.rs` and the
 //! keyspaces by name in `keyspaces.rs`, and flush, compaction, checkpoints
 //! and stats in `maintenance.rs`.
@@ -30,6 +31,7 @@ mod keyspaces;
 mod maintenance;
 #[cfg(feature = "test-hooks")]
 mod pause;
+mod range_delete;
 mod read;
 mod snapshot;
 mod write;

@@ -1,6 +1,7 @@
 //! The writes: [`StorageEngine::put`], [`delete`](StorageEngine::delete) and
 //! [`write`](StorageEngine::write), each with an `_opt` twin that takes
-//! [`WriteOptions`] for that one call.
+//! [`WriteOptions`] for that one call (range deletes are in
+//! `range_delete.rs`).
 
 use std::borrow::Borrow;
 
@@ -66,7 +67,8 @@ impl StorageEngine {
 
     /// Applies every write of `batch` atomically, with one timestamp: after a
     /// crash either all of them are there or none. Within a batch, a later
-    /// write to a key replaces an earlier one. Takes the batch by value or by
+    /// write to a key replaces an earlier one, and a range delete deletes
+    /// the keys written before it, not after. Takes the batch by value or by
     /// reference (`db.write(&batch)` leaves it to be cleared and reused).
     ///
     /// Readers see the batch once it is acknowledged as the sync mode
@@ -95,7 +97,10 @@ impl StorageEngine {
     ///   timestamps are used up (past `MAX_TIMESTAMP`, which only a damaged
     ///   manifest or log leads to; nothing is written).
     /// - [`Error::Background`](crate::Error::Background) once an earlier
-    ///   failure stopped the database, until it is reopened.
+    ///   failure stopped the database, until it is reopened; and when the
+    ///   batch holds the database's first range delete and writing the
+    ///   manifest that declares them failed, which stops the database:
+    ///   nothing is logged.
     /// - [`Error::Closed`](crate::Error::Closed) once the database is closed.
     pub fn write(&self, batch: impl Borrow<WriteBatch>) -> Result<Timestamp> {
         self.write_opt(batch, &WriteOptions::default())

@@ -26,7 +26,7 @@ use crate::filename::table_file_name;
 use crate::fs::SharedFileSystem;
 use crate::lock::{lock, DirectoryLock};
 use crate::manifest::{self, ClosedLog, ManifestState, TableRecord};
-use crate::{KeyspaceId, Result, Timestamp, DEFAULT_KEYSPACE_ID};
+use crate::{FeatureClass, KeyspaceId, Result, Timestamp, DEFAULT_KEYSPACE_ID};
 
 /// The live tables and everything that records them.
 #[derive(Debug)]
@@ -50,6 +50,10 @@ pub(crate) struct VersionSet {
     /// The live keyspaces, replaced whole, only under `manifest`
     /// (`keyspace_lifecycle.rs`).
     pub(super) keyspaces: RwLock<Arc<KeyspaceSet>>,
+    /// The incompatible features the durable manifest declares: its
+    /// `feature_flags`, set under `manifest` by every manifest write, so a
+    /// writer asks without the lock.
+    incompatible: AtomicU64,
 }
 
 /// What [`VersionSet::log_and_apply`] did.
@@ -80,6 +84,7 @@ impl VersionSet {
             dir,
             dir_lock,
             table_cache,
+            incompatible: AtomicU64::new(state.feature_flags(FeatureClass::Incompatible)),
             manifest: Mutex::new(state),
             next_file_number,
             opening: AtomicBool::new(true),
@@ -238,6 +243,33 @@ impl VersionSet {
         })
     }
 
+    /// Whether the durable manifest declares the incompatible feature `bit`.
+    pub(crate) fn declares_incompatible(&self, bit: u8) -> bool {
+        // Acquire pairs with the Release in `store`: a caller that sees the
+        // flag runs after the manifest declaring it was durable.
+        self.incompatible.load(Ordering::Acquire) & (1 << bit) != 0
+    }
+
+    /// Declares the incompatible feature `bit` (one without a record) in a
+    /// durable manifest, unless the manifest declares it already. Code that
+    /// starts using the feature calls it before it writes the first byte
+    /// that needs it.
+    ///
+    /// # Errors
+    ///
+    /// The error of writing the manifest; the feature stays undeclared, as
+    /// far as this process knows (a write that failed after its rename may
+    /// have declared it on disk, which is harmless).
+    pub(crate) fn declare_incompatible(&self, bit: u8) -> Result<()> {
+        let mut state = lock(&self.manifest);
+        if state.features.declares(FeatureClass::Incompatible, bit) {
+            return Ok(());
+        }
+        self.store(&mut state, |next| {
+            next.features.declare(FeatureClass::Incompatible, bit);
+        })
+    }
+
     /// The manifest's state, locked: no version changes while it is held.
     pub(crate) fn manifest(&self) -> MutexGuard<'_, ManifestState> {
         lock(&self.manifest)
@@ -254,6 +286,10 @@ impl VersionSet {
         change(&mut next);
         next.next_file_number = self.next_file_number();
         manifest::store(self.fs.as_ref(), &self.dir, &next)?;
+        // Release: see `declares_incompatible`. Under `manifest`, so the
+        // flags stored are those of the newest durable manifest.
+        let incompatible = next.feature_flags(FeatureClass::Incompatible);
+        self.incompatible.store(incompatible, Ordering::Release);
         *state = next;
         Ok(())
     }

@@ -1,14 +1,15 @@
-//! A batch's encoded entries: reading one, iterating them, and checking a
-//! batch payload read from a log.
+//! A batch's encoded entries: iterating them, and checking a batch payload
+//! read from a log (one entry is read and checked in `entry.rs`).
 //!
 //! ```text
 //! payload := timestamp: fixed64     // the one timestamp of every entry
 //!            count: varint32        // number of entries
 //!            entry * count
-//! entry   := tag: u8                // 1 Put, 2 Delete (3 range delete: reserved)
+//! entry   := tag: u8                // 1 Put, 2 Delete, 3 RangeDelete
 //!            keyspace: varint32     // the keyspace's id; 0 is `default`
-//!            key: varint length, bytes
-//!            value: varint length, bytes   // Put only
+//!            key: varint length, bytes     // a range delete's start (included)
+//!            value: varint length, bytes   // Put: the value; RangeDelete: the
+//!                                          // end (excluded), empty for none
 //! ```
 //!
 //! The layout is specified in `docs/format/wal.md`, the constants are in
@@ -17,22 +18,8 @@
 use ferrisdb_core::coding::{DecodeError, Decoder};
 use ferrisdb_core::{KeyspaceId, Operation, Timestamp};
 
-use super::format::{
-    COUNT_OFFSET, DEFAULT_KEYSPACE, MAX_HEADER_SIZE, TAG_DELETE, TAG_PUT, TAG_RANGE_DELETE,
-    TIMESTAMP_OFFSET,
-};
-use crate::sstable::format::{MAX_KEY_SIZE, MAX_VALUE_SIZE};
-
-// The tags of a put and a delete are the operations' own bytes.
-const _: () = assert!(TAG_PUT == Operation::Put.as_byte());
-const _: () = assert!(TAG_DELETE == Operation::Delete.as_byte());
-const _: () = assert!(TIMESTAMP_OFFSET == 0 && COUNT_OFFSET == 8);
-// The on-disk id of the default keyspace is the engine's.
-const _: () = assert!(DEFAULT_KEYSPACE == ferrisdb_core::DEFAULT_KEYSPACE_ID);
-
-/// An entry as read: its keyspace, operation, key and value (empty for a
-/// delete).
-pub(crate) type EntryIn<'a> = (KeyspaceId, Operation, &'a [u8], &'a [u8]);
+use super::entry::{check_entry, read_entry, Entry};
+use super::format::MAX_HEADER_SIZE;
 
 /// The encoded entries of a batch and how many there are: a
 /// [`WriteBatch`](super::WriteBatch)'s own, or those of a payload
@@ -41,23 +28,25 @@ pub(crate) type EntryIn<'a> = (KeyspaceId, Operation, &'a [u8], &'a [u8]);
 pub struct Entries<'a> {
     pub(super) bytes: &'a [u8],
     pub(super) count: u64,
+    /// How many of the `count` entries are range deletes.
+    pub(super) range_deletes: u64,
     /// Where `bytes` start in the payload they were decoded from (0 for a
     /// batch's own), so an entry's offset can be named in the payload.
     pub(super) offset: usize,
 }
 
 impl<'a> Entries<'a> {
-    /// The entries in order, as `(operation, key, value)`; the value of a
-    /// delete is empty.
+    /// The puts and deletes in order, as `(operation, key, value)`; the
+    /// value of a delete is empty. Range deletes are left out.
     pub fn iter(&self) -> Iter<'a> {
         Iter {
             inner: self.iter_in(),
+            left: self.count - self.range_deletes,
         }
     }
 
-    /// The entries in order, as `(keyspace, operation, key, value)`; the
-    /// value of a delete is empty.
-    pub(crate) fn iter_in(&self) -> IterIn<'a> {
+    /// Every entry in order, with its keyspace.
+    pub fn iter_in(&self) -> IterIn<'a> {
         IterIn {
             decoder: Decoder::new(self.bytes),
             left: self.count,
@@ -74,12 +63,32 @@ impl<'a> Entries<'a> {
         for _ in 0..self.count {
             // The keyspace follows the one-byte tag.
             let keyspace_at = self.offset + decoder.position() + 1;
-            let (keyspace, ..) = read_entry(&mut decoder).ok()?;
+            let keyspace = read_entry(&mut decoder).ok()?.keyspace();
             if wanted(keyspace) {
                 return Some((keyspace, keyspace_at));
             }
         }
         None
+    }
+
+    /// The offset in the payload of the first range delete, if any.
+    pub fn find_range_delete(&self) -> Option<usize> {
+        if self.range_deletes == 0 {
+            return None;
+        }
+        let mut decoder = Decoder::new(self.bytes);
+        for _ in 0..self.count {
+            let at = self.offset + decoder.position();
+            if let Entry::RangeDelete { .. } = read_entry(&mut decoder).ok()? {
+                return Some(at);
+            }
+        }
+        None
+    }
+
+    /// The number of range deletes among the entries.
+    pub fn range_delete_count(&self) -> usize {
+        usize::try_from(self.range_deletes).unwrap_or(usize::MAX)
     }
 
     /// The number of entries.
@@ -103,16 +112,22 @@ impl<'a> Entries<'a> {
         while left > 0 {
             let start = decoder.position();
             let count = left.min(len);
+            let mut range_deletes = 0;
             for _ in 0..count {
-                // As in `Iter::next`: the entries were built or checked.
-                if let Err(e) = read_entry(&mut decoder) {
-                    debug_assert!(false, "invalid entries in a WriteBatch: {e}");
-                    return runs;
+                // As in `IterIn::next`: the entries were built or checked.
+                match read_entry(&mut decoder) {
+                    Ok(Entry::RangeDelete { .. }) => range_deletes += 1,
+                    Ok(Entry::Point { .. }) => {}
+                    Err(e) => {
+                        debug_assert!(false, "invalid entries in a WriteBatch: {e}");
+                        return runs;
+                    }
                 }
             }
             runs.push(Entries {
                 bytes: &self.bytes[start..decoder.position()],
                 count,
+                range_deletes,
                 offset: self.offset + start,
             });
             left -= count;
@@ -121,74 +136,12 @@ impl<'a> Entries<'a> {
     }
 }
 
-/// Reads the entry at `dec`'s position: its keyspace, operation, key and
-/// value.
-///
-/// A tag this version does not write is [`DecodeError::unsupported`] (a
-/// later version's range deletes); tag 0, never written, a keyspace id
-/// wider than 32 bits and a length past the input are damage. Any keyspace
-/// id is read: which ones a database holds is the engine's to check.
-pub(super) fn read_entry<'a>(dec: &mut Decoder<'a>) -> Result<EntryIn<'a>, DecodeError> {
-    let tag_at = dec.position();
-    let op = match dec.u8("entry tag")? {
-        TAG_PUT => Operation::Put,
-        TAG_DELETE => Operation::Delete,
-        0 => {
-            return Err(DecodeError::new(
-                tag_at,
-                "entry tag 0, which is never written",
-            ))
-        }
-        TAG_RANGE_DELETE => {
-            return Err(DecodeError::unsupported(
-                tag_at,
-                format!("a range delete (entry tag {TAG_RANGE_DELETE})"),
-            ))
-        }
-        other => {
-            return Err(DecodeError::unsupported(
-                tag_at,
-                format!("an entry of unknown tag {other}"),
-            ))
-        }
-    };
-    let keyspace = dec.varint32("keyspace id")?;
-    let key = dec.length_prefixed("key")?;
-    let value = match op {
-        Operation::Put => dec.length_prefixed("value")?,
-        Operation::Delete => &[],
-    };
-    Ok((keyspace, op, key, value))
-}
-
-/// Checks that the entry at `at`, of `key` and `value`, is one a write can
-/// log: its key and value within the largest a table holds
-/// ([`MAX_KEY_SIZE`], [`MAX_VALUE_SIZE`], the table format's, which every
-/// write's limits stay within). A longer one is damage, refused where the
-/// batch is decoded, not found by the flush of the replayed data.
-pub(super) fn check_entry_size(at: usize, key: &[u8], value: &[u8]) -> Result<(), DecodeError> {
-    let (what, len, limit, name) = if key.len() > MAX_KEY_SIZE {
-        ("key", key.len(), MAX_KEY_SIZE, "MAX_KEY_SIZE")
-    } else if value.len() > MAX_VALUE_SIZE {
-        ("value", value.len(), MAX_VALUE_SIZE, "MAX_VALUE_SIZE")
-    } else {
-        return Ok(());
-    };
-    Err(DecodeError::new(
-        at,
-        format!(
-            "an entry's {what} of {len} bytes is over {name} ({limit} bytes), the longest a \
-             table holds: no write logs one"
-        ),
-    ))
-}
-
 /// Checks a batch payload read from a log and returns its timestamp and its
 /// entries, borrowed from `input`.
 ///
 /// Every byte is checked: a truncated or damaged input is an error naming the
 /// offset within `input`, never a panic, and nothing is allocated. What a
-/// later version writes (a range delete) is a [`DecodeError::unsupported`],
+/// later version writes (an unknown tag) is a [`DecodeError::unsupported`],
 /// never skipped. Entries of every keyspace id are read (see
 /// [`Entries::find_keyspace`]).
 ///
@@ -197,7 +150,8 @@ pub(super) fn check_entry_size(at: usize, key: &[u8], value: &[u8]) -> Result<()
 /// A [`DecodeError`] naming the offset of the first byte that does not
 /// follow the encoding: a truncated field, fewer entries than the count
 /// declares, bytes after the last entry, a key or value longer than a table
-/// holds ([`check_entry_size`]); or an unsupported entry.
+/// holds, a range delete's bounds out of order or too long ([`check_entry`]);
+/// or an unsupported entry.
 pub fn decode_payload(input: &[u8]) -> Result<(Timestamp, Entries<'_>), DecodeError> {
     let mut dec = Decoder::new(input);
     let timestamp = dec.fixed64("batch timestamp")?;
@@ -213,14 +167,19 @@ pub fn decode_payload(input: &[u8]) -> Result<(Timestamp, Entries<'_>), DecodeEr
             "the batch entry count is not in its shortest encoding",
         ));
     }
+    let mut range_deletes = 0;
     read_entries(&mut dec, count, |dec| {
         let at = dec.position();
-        let (_, _, key, value) = read_entry(dec)?;
-        check_entry_size(at, key, value)
+        let entry = read_entry(dec)?;
+        if let Entry::RangeDelete { .. } = entry {
+            range_deletes += 1;
+        }
+        check_entry(at, &entry)
     })?;
     let entries = Entries {
         bytes: &input[header_len..],
         count: u64::from(count),
+        range_deletes,
         offset: header_len,
     };
     Ok((timestamp, entries))
@@ -251,43 +210,56 @@ pub(super) fn read_entries<'a>(
     Ok(())
 }
 
-/// The entries of a [`WriteBatch`](super::WriteBatch), from
+/// The puts and deletes of a [`WriteBatch`](super::WriteBatch), from
 /// [`WriteBatch::iter`](super::WriteBatch::iter).
 #[derive(Debug, Clone)]
 pub struct Iter<'a> {
     inner: IterIn<'a>,
+    /// The puts and deletes not yet returned.
+    left: u64,
 }
 
 impl<'a> Iterator for Iter<'a> {
     type Item = (Operation, &'a [u8], &'a [u8]);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let (_, op, key, value) = self.inner.next()?;
-        Some((op, key, value))
+        while self.left > 0 {
+            if let Entry::Point {
+                operation,
+                key,
+                value,
+                ..
+            } = self.inner.next()?
+            {
+                self.left -= 1;
+                return Some((operation, key, value));
+            }
+        }
+        None
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.inner.size_hint()
+        let left = usize::try_from(self.left).unwrap_or(usize::MAX);
+        (left, Some(left))
     }
 }
 
-/// The entries of a batch with their keyspaces, from
-/// [`Entries::iter_in`].
+/// Every entry of a batch with its keyspace, from [`Entries::iter_in`].
 #[derive(Debug, Clone)]
-pub(crate) struct IterIn<'a> {
+pub struct IterIn<'a> {
     decoder: Decoder<'a>,
     left: u64,
 }
 
 impl<'a> Iterator for IterIn<'a> {
-    type Item = EntryIn<'a>;
+    type Item = Entry<'a>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.left == 0 {
             return None;
         }
         self.left -= 1;
-        // The entries were either built by put/delete or checked by
+        // The entries were either built by the batch's methods or checked by
         // decode_payload, so this cannot fail; stop rather than panic if it
         // ever does.
         match read_entry(&mut self.decoder) {

@@ -19,12 +19,12 @@ pub const TAG_PUT: u8 = 1; // on-disk: never change
 /// Tag of an entry that deletes its key (`Operation::Delete`); it has no
 /// value.
 pub const TAG_DELETE: u8 = 2; // on-disk: never change
-/// Tag reserved for an entry that deletes a range of keys, from its key
-/// (included) to its value (excluded). No version writes it yet; this one
-/// refuses it.
+/// Tag of an entry that deletes a range of keys, from its key (included) to
+/// its value (excluded); an empty value means no upper bound. A database
+/// declares the incompatible feature `range_deletes` in its manifest before
+/// its log holds one.
 pub const TAG_RANGE_DELETE: u8 = 3; // on-disk: never change
 
-/// The keyspace of every entry this version writes, and the only one it
-/// reads: a database's one set of keys. Other keyspace ids are reserved for
-/// the keyspaces (column families) of a later version.
+/// The id of the `default` keyspace, which every database has; the ids of
+/// the others are the ones its manifest gives out.
 pub const DEFAULT_KEYSPACE: u32 = 0; // on-disk: never change

@@ -21,7 +21,8 @@ use std::path::Path;
 use ferrisdb_core::coding::{DecodeError, Decoder, MAX_VARINT64_LEN};
 use ferrisdb_core::{Error, Operation, Timestamp, Unsupported};
 
-use super::entries::{check_entry_size, decode_payload, read_entries, Entries};
+use super::entries::{decode_payload, read_entries, Entries};
+use super::entry::check_entry_size;
 use super::WriteBatch;
 
 /// A batch read from a log record: borrowed from the record's payload, or,

@@ -1,4 +1,5 @@
-//! [`WriteBatch`]: a group of puts and deletes applied all or nothing.
+//! [`WriteBatch`]: a group of puts, deletes and range deletes applied all or
+//! nothing.
 //!
 //! A batch is the unit the engine writes: it is logged as one write-ahead log
 //! record and gets one timestamp, shared by all of its entries. On recovery a
@@ -11,28 +12,32 @@
 //! header (the timestamp and the entry count), which the write path builds on
 //! the stack, followed by those bytes as they are. So a write is never
 //! re-encoded on its way to the log, and copied once, into the log's buffer.
-//! The layout (`entries.rs`) is
+//! The layout (`entry.rs`, `entries.rs`) is
 //! specified in `docs/format/wal.md`; every entry carries a keyspace id, and
-//! a tag is reserved for range deletes, so keyspaces and the range deletes of
-//! a later version do not change the log's format: this version refuses
-//! range deletes by name ([`DecodeError::unsupported`]), and reads every
-//! keyspace id, leaving to the engine which ones the database holds.
+//! range deletes (`range_deletes.rs`) have a tag of their own, so keyspaces
+//! and range deletes did not change the log's format. A decoder reads every
+//! keyspace id, leaving to the engine which ones the database holds, and
+//! refuses a tag it does not know by name ([`DecodeError::unsupported`]).
 //! `logged.rs` reads a log record back as a batch, in this encoding or in the
 //! first one, which older logs hold.
 
 pub(crate) mod entries;
+pub(crate) mod entry;
 pub(crate) mod format;
 pub(crate) mod logged;
+mod range_deletes;
 
 use ferrisdb_core::coding::{encode_varint64, put_length_prefixed, put_varint64, DecodeError};
 use ferrisdb_core::{Error, KeyspaceId, Operation, Result, Timestamp};
 
 pub use entries::{Entries, Iter};
+pub use entry::Entry;
 use format::{
     COUNT_OFFSET, DEFAULT_KEYSPACE, MAX_HEADER_SIZE, TAG_DELETE, TAG_PUT, TIMESTAMP_OFFSET,
 };
+pub use range_deletes::RangeDeletes;
 
-/// An ordered group of puts and deletes, written atomically.
+/// An ordered group of puts, deletes and range deletes, written atomically.
 ///
 /// Its methods take `&mut self` and return `&mut Self`, so calls chain and
 /// loops work alike:
@@ -56,9 +61,12 @@ use format::{
 /// ```
 ///
 /// Entries are kept in the order they were added; when one batch writes a key
-/// twice, the later entry wins. Every entry of a batch is stamped with the
-/// batch's single timestamp. Keys and values are checked against the
-/// database's limits when the batch is written, not when it is built.
+/// twice, the later entry wins, and a range delete
+/// ([`delete_range`](Self::delete_range)) deletes the keys the batch wrote
+/// before it, never those it writes after it. Every entry of a batch is
+/// stamped with the batch's single timestamp. Keys and values are checked
+/// against the database's limits when the batch is written, not when it is
+/// built.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WriteBatch {
     /// The encoded entries, without the batch header (`entries.rs`).
@@ -66,6 +74,8 @@ pub struct WriteBatch {
     /// The number of entries; above `u32::MAX` the batch cannot be encoded
     /// and [`check_count`](Self::check_count) refuses it.
     count: u64,
+    /// How many of the entries are range deletes.
+    range_deletes: u64,
     /// The engine instance whose keyspace handles built entries of the
     /// batch (see [`mark_origin`](Self::mark_origin)); 0 when none did.
     origin: u64,
@@ -87,6 +97,7 @@ impl WriteBatch {
         WriteBatch {
             entries: Vec::with_capacity(bytes),
             count: 0,
+            range_deletes: 0,
             origin: 0,
         }
     }
@@ -148,7 +159,7 @@ impl WriteBatch {
         self.origin
     }
 
-    /// The number of entries.
+    /// The number of entries, range deletes included.
     pub fn len(&self) -> usize {
         usize::try_from(self.count).unwrap_or(usize::MAX)
     }
@@ -158,8 +169,9 @@ impl WriteBatch {
         self.count == 0
     }
 
-    /// The entries in insertion order, as `(operation, key, value)`; the value
-    /// of a delete is empty.
+    /// The puts and deletes in insertion order, as `(operation, key,
+    /// value)`; the value of a delete is empty. Range deletes are not among
+    /// them: [`range_deletes`](Self::range_deletes) lists those.
     pub fn iter(&self) -> Iter<'_> {
         self.entries().iter()
     }
@@ -169,6 +181,7 @@ impl WriteBatch {
         Entries {
             bytes: &self.entries,
             count: self.count,
+            range_deletes: self.range_deletes,
             offset: 0,
         }
     }
@@ -202,6 +215,31 @@ impl WriteBatch {
         Ok(())
     }
 
+    /// Checks one entry against the size limits, as the engine does on every
+    /// write: a put or a delete as [`check_entry_size`](Self::check_entry_size)
+    /// does; a range delete's start as a key, and its end as a key one byte
+    /// longer, since the end of `..=k` is the key after `k`, `k` followed by
+    /// `0x00`.
+    pub(crate) fn check_entry(
+        entry: &Entry<'_>,
+        max_key_size: usize,
+        max_value_size: usize,
+    ) -> Result<()> {
+        let (start, end) = match *entry {
+            Entry::Point { key, value, .. } => {
+                return Self::check_entry_size(key, value, max_key_size, max_value_size)
+            }
+            Entry::RangeDelete { start, end, .. } => (start, end.unwrap_or_default()),
+        };
+        let end_limit = max_key_size.saturating_add(1);
+        for (len, limit) in [(start.len(), max_key_size), (end.len(), end_limit)] {
+            if len > limit {
+                return Err(Error::KeyTooLarge { len, limit });
+            }
+        }
+        Ok(())
+    }
+
     /// Checks that the batch's entry count fits its encoding (a `u32`).
     ///
     /// # Errors
@@ -230,6 +268,7 @@ impl WriteBatch {
     pub fn clear(&mut self) {
         self.entries.clear();
         self.count = 0;
+        self.range_deletes = 0;
         self.origin = 0;
     }
 
@@ -277,18 +316,20 @@ impl WriteBatch {
     ///
     /// A [`DecodeError`] naming the offset of the first byte that does not
     /// follow the encoding: a truncated field, an unknown tag, fewer entries
-    /// than the count declares, bytes after the last entry, or a key or value
+    /// than the count declares, bytes after the last entry, a key or value
     /// longer than a table holds ([`MAX_KEY_SIZE`](crate::MAX_KEY_SIZE),
-    /// [`MAX_VALUE_SIZE`](crate::MAX_VALUE_SIZE)). An entry only a newer
-    /// version reads (a range delete) is an error too, with
-    /// [`is_unsupported`](DecodeError::is_unsupported): it is never skipped.
-    /// Entries of any keyspace id decode; writing the batch refuses those of
-    /// a keyspace the database does not hold.
+    /// [`MAX_VALUE_SIZE`](crate::MAX_VALUE_SIZE)), or a range delete whose
+    /// start is not below its end or whose bounds are longer than that. An
+    /// entry only a newer version reads (an unknown tag) is an error too,
+    /// with [`is_unsupported`](DecodeError::is_unsupported): it is never
+    /// skipped. Entries of any keyspace id decode; writing the batch refuses
+    /// those of a keyspace the database does not hold.
     pub fn decode(input: &[u8]) -> Result<(Timestamp, WriteBatch), DecodeError> {
         let (timestamp, entries) = entries::decode_payload(input)?;
         let batch = WriteBatch {
             entries: entries.bytes.to_vec(),
             count: entries.count,
+            range_deletes: entries.range_deletes,
             origin: 0,
         };
         Ok((timestamp, batch))

@@ -14,7 +14,9 @@ pub(super) struct RecordJson {
 }
 
 /// `--json`: one entry of a record; a delete has no value. The keyspace's
-/// name is `null` when the manifest does not name its id.
+/// name is `null` when the manifest does not name its id. A range delete
+/// (`"op":"DELETE_RANGE"`) has its start as `key` and its end as `end`,
+/// `null` when it has none.
 #[derive(Debug, serde::Serialize)]
 pub(super) struct EntryJson {
     pub(super) op: String,
@@ -24,6 +26,9 @@ pub(super) struct EntryJson {
     pub(super) key: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) value: Option<String>,
+    /// Range deletes only: `Some(None)` is written as `null`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) end: Option<Option<String>>,
 }
 
 /// `--json`: the last line.
@@ -39,6 +44,7 @@ pub(super) struct SummaryJson {
     pub(super) records: u64,
     pub(super) puts: u64,
     pub(super) deletes: u64,
+    pub(super) range_deletes: u64,
     pub(super) key_sizes: SizesJson,
     pub(super) value_sizes: SizesJson,
     pub(super) damage: Vec<DamageJson>,
