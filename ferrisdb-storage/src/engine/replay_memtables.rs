@@ -343,3 +343,6 @@ pub(super) fn check_point_in_time(
         ),
     ))
 }
+
+#[cfg(test)]
+mod tests;
