@@ -53,6 +53,12 @@ fn main() -> Result<()> {
         .delete("user:2");
     db.write(batch)?;
 
+    // A range delete is one write however many keys it covers: every key in
+    // the range, or with the prefix, written before it reads as absent. An
+    // empty or inverted range (`"b".."a"`) deletes nothing.
+    db.delete_range("order:100".."order:200")?;
+    db.delete_prefix("cart:")?;
+
     // A snapshot is a consistent view: later writes are invisible through it.
     let snapshot = db.snapshot()?;
     db.put("user:1", "alice (renamed)")?;
