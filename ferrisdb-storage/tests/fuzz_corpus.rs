@@ -122,6 +122,18 @@ fn regenerate_seed_corpus() {
         ]),
     );
     write("wal_reader", "empty_log", &wal_seed(&[]));
+    write(
+        "wal_reader",
+        "range_deletes",
+        &wal_seed(&[
+            WriteBatch::new()
+                .put("a", "1")
+                .delete_range("a".."c")
+                .put("b", "2")
+                .clone(),
+            WriteBatch::new().delete_prefix([0xff]).clone(),
+        ]),
+    );
 
     let (table, reader) = table_seed(40, CompressionType::None);
     write("table_reader", "plain", &table);

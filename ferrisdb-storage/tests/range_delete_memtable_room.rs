@@ -47,7 +47,10 @@ fn range_deletes_are_charged_and_made_room_for() {
     db.write(&batch).unwrap();
     db.flush().unwrap();
     let stats = db.stats();
-    assert!(stats.flushes >= 5, "the range deletes filled MemTables: {stats:?}");
+    assert!(
+        stats.flushes >= 5,
+        "the range deletes filled MemTables: {stats:?}"
+    );
     db.put("after", "ok").unwrap();
     assert_eq!(db.get("big").unwrap().as_deref(), Some(&b"batch"[..]));
 

@@ -57,7 +57,9 @@ pub fn wal_reader(data: &[u8]) {
             let legacy = record.kind == PayloadKind::LegacyBatch;
             if let Ok((_, batch)) = decode_logged(&record.payload, legacy) {
                 let entries = batch.entries();
-                assert_eq!(entries.iter().count(), entries.len());
+                assert_eq!(entries.iter_in().count(), entries.len());
+                let points = entries.iter().count();
+                assert_eq!(points + entries.range_delete_count(), entries.len());
             }
         }
         assert!(reader.dropped_bytes() <= data.len() as u64);
