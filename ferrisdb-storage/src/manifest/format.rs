@@ -32,10 +32,11 @@ pub const FORMAT_VERSION_2: u32 = 2;
 pub const FORMAT_VERSION_3: u32 = 3;
 
 /// The first format version whose logs (WAL format version 3) hold records
-/// of kind DATA, batches whose entries carry a keyspace id and may use the
-/// range-delete tag reserved for later (`docs/format/wal.md`): an older
-/// FerrisDB would refuse such a log as damage. The manifest is laid out as
-/// in version 3. On-disk: never change.
+/// of kind DATA, batches whose entries carry a keyspace id and whose tag 3
+/// was reserved for range deletes, written once the feature `range_deletes`
+/// ([`INCOMPAT_RANGE_DELETES_BIT`]) is declared (`docs/format/wal.md`): an
+/// older FerrisDB would refuse such a log as damage. The manifest is laid
+/// out as in version 3. On-disk: never change.
 pub const FORMAT_VERSION_4: u32 = 4;
 
 /// Size of the feature flags at the start of a version-3 body: compatible,
