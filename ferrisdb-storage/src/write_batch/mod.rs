@@ -28,7 +28,7 @@ pub(crate) mod logged;
 mod range_deletes;
 
 use ferrisdb_core::coding::{encode_varint64, put_length_prefixed, put_varint64, DecodeError};
-use ferrisdb_core::{Error, KeyspaceId, Operation, Result, Timestamp};
+use ferrisdb_core::{compare_user_keys, Error, KeyspaceId, Operation, Result, Timestamp};
 
 pub use entries::{Entries, Iter};
 pub use entry::Entry;
@@ -219,7 +219,8 @@ impl WriteBatch {
     /// write: a put or a delete as [`check_entry_size`](Self::check_entry_size)
     /// does; a range delete's start as a key, and its end as a key one byte
     /// longer, since the end of `..=k` is the key after `k`, `k` followed by
-    /// `0x00`.
+    /// `0x00`. An empty range, which no public method adds, is refused too:
+    /// replay would refuse it.
     pub(crate) fn check_entry(
         entry: &Entry<'_>,
         max_key_size: usize,
@@ -228,6 +229,17 @@ impl WriteBatch {
         let (start, end) = match *entry {
             Entry::Point { key, value, .. } => {
                 return Self::check_entry_size(key, value, max_key_size, max_value_size)
+            }
+            Entry::RangeDelete {
+                start,
+                end: Some(end),
+                ..
+            } if compare_user_keys(start, end).is_ge() => {
+                return Err(Error::InvalidArgument(
+                    "a range delete whose start is not below its end: an empty range deletes \
+                     nothing, and is never logged"
+                        .into(),
+                ))
             }
             Entry::RangeDelete { start, end, .. } => (start, end.unwrap_or_default()),
         };

@@ -242,3 +242,23 @@ fn the_write_limits_check_a_start_as_a_key_and_an_end_one_byte_longer() {
     let err = check(WriteBatch::new().put("k", [0; 11])).unwrap_err();
     assert!(matches!(err, Error::ValueTooLarge { .. }), "{err}");
 }
+
+#[test]
+fn the_write_refuses_an_empty_range_no_public_method_adds() {
+    // Replay refuses one (see above), so the write never logs one.
+    for end in [&b"b"[..], b"a"] {
+        let entry = Entry::RangeDelete {
+            keyspace: 0,
+            start: b"b",
+            end: Some(end),
+        };
+        let err = WriteBatch::check_entry(&entry, 4, 10).unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+    }
+    let entry = Entry::RangeDelete {
+        keyspace: 0,
+        start: b"b",
+        end: Some(b"b\0"),
+    };
+    WriteBatch::check_entry(&entry, 4, 10).unwrap();
+}
