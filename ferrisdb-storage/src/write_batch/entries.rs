@@ -41,7 +41,7 @@ impl<'a> Entries<'a> {
     pub fn iter(&self) -> Iter<'a> {
         Iter {
             inner: self.iter_in(),
-            left: self.count - self.range_deletes,
+            left: self.count.saturating_sub(self.range_deletes),
         }
     }
 
