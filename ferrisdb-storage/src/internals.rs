@@ -104,9 +104,19 @@ pub mod sstable {
     pub use crate::sstable::footer::*;
     pub use crate::sstable::index::*;
     pub use crate::sstable::properties::*;
+    /// The range-delete block's decoder.
+    pub mod range_del_block {
+        pub use crate::sstable::range_del_block::decode;
+    }
     pub use crate::sstable::table_builder::*;
     pub use crate::sstable::table_cursor::*;
     pub use crate::sstable::table_reader::*;
+}
+
+/// Range tombstones cut into non-overlapping fragments, as a table's
+/// range-delete block holds them.
+pub mod range_del {
+    pub use crate::range_del::fragments::{Fragment, FragmentedTombstones};
 }
 
 /// The names of the files in a database directory.

@@ -71,9 +71,6 @@ mod iterator;
 mod lock;
 mod manifest;
 mod memtable;
-// Its users (the MemTable, the table format, reads, compaction) land one
-// unit at a time; the allowance goes with the first of them.
-#[allow(dead_code)]
 mod range_del;
 pub mod sstable;
 mod storage_engine;

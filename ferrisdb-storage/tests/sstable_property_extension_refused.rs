@@ -109,7 +109,7 @@ fn an_unknown_tag_is_a_newer_format_naming_the_table() {
     let fs = file_system();
     let table = default_table(&fs);
     for (extension, at) in [
-        (&[0x02, 0x00][..], 0),
+        (&[0x03, 0x00][..], 0),
         (&[0x01, 0x01, 0x01, 0x07, 0x01, 0x00], 3),
     ] {
         let (bytes, start) = with_extension(&table, extension);

@@ -26,7 +26,7 @@ use crate::{Key, Timestamp};
 /// One piece of the key space, `[start, end)`, and the timestamps of the
 /// range tombstones over all of it, strictly descending.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Fragment {
+pub struct Fragment {
     /// The first key of the piece (included).
     pub start: Key,
     /// The key after the piece (excluded); `None` when unbounded above.
@@ -51,7 +51,7 @@ impl Fragment {
 /// Non-overlapping fragments in key order: the range tombstones of one
 /// source (a MemTable, a table, the inputs of a compaction).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct FragmentedTombstones {
+pub struct FragmentedTombstones {
     fragments: Vec<Fragment>,
 }
 

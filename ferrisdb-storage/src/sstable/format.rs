@@ -114,14 +114,19 @@ pub const MAX_FILTER_BITS: u64 = 1 << 35; // on-disk: never change
 /// Most bytes of a filter block's contents: the bits and the hash count.
 pub const MAX_FILTER_BLOCK_LEN: u64 = MAX_FILTER_BITS / 8 + 1;
 /// Most bytes of a properties block's contents: nine varints, two internal
-/// keys (a length varint, at most [`MAX_KEY_SIZE`] bytes, a fixed64
-/// timestamp), two fixed64 timestamps and the extensions
-/// ([`MAX_PROPERTY_EXTENSIONS_LEN`]). The writer refuses longer keys, so it
-/// never writes more.
+/// keys (a length varint, at most [`MAX_RANGE_END_SIZE`] bytes, since a
+/// table's bounds may be a range tombstone's, a fixed64 timestamp), two
+/// fixed64 timestamps and the extensions ([`MAX_PROPERTY_EXTENSIONS_LEN`]).
+/// The writer refuses longer keys and bounds, so it never writes more.
 pub const MAX_PROPERTIES_BLOCK_LEN: u64 = (9 * MAX_VARINT64_LEN
-    + 2 * (MAX_VARINT32_LEN + MAX_KEY_SIZE + TIMESTAMP_LEN)
+    + 2 * (MAX_VARINT32_LEN + MAX_RANGE_END_SIZE + TIMESTAMP_LEN)
     + 2 * TIMESTAMP_LEN
     + MAX_PROPERTY_EXTENSIONS_LEN) as u64;
+/// Most bytes of a range-delete block's contents: 4 GiB less a byte, as for
+/// the index. The writer refuses to finish a table whose block would be
+/// larger (tens of millions of fragments: a flush or a compaction output
+/// holds far fewer).
+pub const MAX_RANGE_DEL_BLOCK_LEN: u64 = u32::MAX as u64; // on-disk: never change
 
 // ---------------------------------------------------------------------------
 // Properties extensions: optional tagged fields after the last fixed field
@@ -137,9 +142,55 @@ pub const DEFAULT_KEYSPACE: u32 = 0; // on-disk: never change
 /// default keyspace has no extension, so its bytes are those of a table
 /// written before keyspaces.
 pub const PROPERTY_TAG_KEYSPACE: u32 = 1; // on-disk: never change
+/// Tag of the range-deletes extension: where the table's range-delete block
+/// is and what it holds. Its value is the block's handle (`offset: varint64,
+/// size: varint64`), its fragment count (`varint32`, at least 1) and its
+/// timestamp count (`varint64`, at least the fragment count). A table
+/// without range tombstones has no extension and no block, so its bytes are
+/// those of a table written before range deletes; a FerrisDB that predates
+/// them refuses a table with one by its unknown tag, never reading the
+/// table's points without its tombstones.
+pub const PROPERTY_TAG_RANGE_DELETES: u32 = 2; // on-disk: never change
 /// Most bytes of the extensions the writer writes: the keyspace's tag and
-/// length (one byte each, both below 128) and its id (a varint32).
-pub const MAX_PROPERTY_EXTENSIONS_LEN: usize = 1 + 1 + MAX_VARINT32_LEN; // on-disk: never change
+/// length (one byte each, both below 128) and its id (a varint32); the
+/// range deletes' tag and length (one byte each) and its value (an offset,
+/// a size of at most [`MAX_RANGE_DEL_BLOCK_LEN`], a fragment count and a
+/// timestamp count).
+pub const MAX_PROPERTY_EXTENSIONS_LEN: usize = (1 + 1 + MAX_VARINT32_LEN)
+    + (1 + 1 + MAX_VARINT64_LEN + MAX_VARINT32_LEN + MAX_VARINT32_LEN + MAX_VARINT64_LEN); // on-disk: never change
+
+// ---------------------------------------------------------------------------
+// Range-delete block: the table's range tombstones, cut into non-overlapping
+// fragments (`range_del_block.rs`).
+//
+// A fragment is `[start, end)` with the timestamps of the tombstones over it.
+// A table never holds an unbounded tombstone (the flush gives it an end), so
+// every fragment has an end.
+
+/// The longest start or end of a range tombstone in a table, in bytes: one
+/// more than a key, since the range `..=k` of the longest key `k` ends at
+/// `k + [0x00]`, and the range `(Excluded(k), ..)` starts there.
+pub const MAX_RANGE_END_SIZE: usize = MAX_KEY_SIZE + 1; // on-disk: never change
+/// The largest timestamp of a range tombstone in a table: the largest the
+/// engine gives out (the manifest's `MAX_TIMESTAMP`), below both sentinels.
+pub const MAX_TOMBSTONE_TIMESTAMP: u64 = i64::MAX as u64; // on-disk: never change
+
+// Table bounds with range tombstones. A table's `smallest_key` and
+// `largest_key` cover its tombstones as well as its points, written as
+// internal keys with a timestamp no version carries (both are above
+// MAX_TOMBSTONE_TIMESTAMP). In internal-key order (timestamps descending)
+// `(u, RANGE_END_TS) < (u, RANGE_START_TS) < (u, t)` for every real `t`, so
+// a table ending at `u` sorts before one starting at `u`.
+
+/// The timestamp of a table's smallest key when it is a tombstone's start
+/// `s`: `(s, RANGE_START_TS)` sorts before every version of `s`, so the
+/// table's range starts at `s` itself.
+pub const RANGE_START_TS: u64 = u64::MAX - 1; // on-disk: never change
+/// The timestamp of a table's largest key when it is a tombstone's end `e`:
+/// `(e, RANGE_END_TS)` sorts before every version of `e`, so it means "the
+/// keys below `e`": `e` itself is not in the table's range (RocksDB's
+/// `kMaxSequenceNumber` sentinel).
+pub const RANGE_END_TS: u64 = u64::MAX; // on-disk: never change
 
 // ---------------------------------------------------------------------------
 // Footer: the last FOOTER_LEN bytes of the file, all fixed width.
@@ -172,6 +223,17 @@ mod tests {
         assert_eq!(FOOTER_CHECKSUM_OFFSET, 60);
         assert_eq!(&TABLE_MAGIC.to_le_bytes(), b"FerrisST");
         assert_eq!(BLOCK_TRAILER_LEN, 5);
+    }
+
+    #[test]
+    fn sentinels_sort_a_table_ending_at_a_key_before_one_starting_there() {
+        use ferrisdb_core::InternalKey;
+        let end = InternalKey::new("u", RANGE_END_TS);
+        let start = InternalKey::new("u", RANGE_START_TS);
+        let newest = InternalKey::new("u", MAX_TOMBSTONE_TIMESTAMP);
+        assert!(end < start && start < newest);
+        assert!(InternalKey::new("t", 0) < end);
+        assert_eq!(MAX_PROPERTY_EXTENSIONS_LEN, 39);
     }
 
     #[test]

@@ -33,11 +33,14 @@ pub(crate) mod footer;
 pub(crate) mod format;
 pub(crate) mod index;
 mod index_search;
+mod metadata;
 pub(crate) mod properties;
 mod property_extensions;
+pub(crate) mod range_del_block;
 mod readahead;
 pub(crate) mod table_builder;
 pub(crate) mod table_cursor;
+mod table_options;
 pub(crate) mod table_reader;
 
 pub use crate::iterator::Cursor;
@@ -47,6 +50,7 @@ pub use cache::BlockCache;
 pub use footer::{BlockHandle, Footer};
 pub use index::IndexEntry;
 pub use properties::TableProperties;
+pub use property_extensions::RangeDeletes;
 pub use table_cursor::{TableBlocks, TableCursor, TableRange};
 pub use table_reader::{TableEntry, TableReader};
 

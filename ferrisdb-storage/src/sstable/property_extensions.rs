@@ -6,6 +6,9 @@
 //!               len: varint32
 //!               value: [u8; len]
 //!   tag 1 keyspace: value = varint32 keyspace id, never 0
+//!   tag 2 range deletes: value = offset: varint64, size: varint64,
+//!                                fragments: varint32 (>= 1),
+//!                                timestamps: varint64 (>= fragments)
 //! ```
 //!
 //! An absent extension has its default value, so a table that needs none (a
@@ -18,13 +21,33 @@
 
 use ferrisdb_core::coding::{put_varint64, varint64_len, DecodeError, Decoder};
 
-use super::format::{DEFAULT_KEYSPACE, PROPERTY_TAG_KEYSPACE};
+use super::footer::BlockHandle;
+use super::format::{
+    DEFAULT_KEYSPACE, MAX_RANGE_DEL_BLOCK_LEN, PROPERTY_TAG_KEYSPACE, PROPERTY_TAG_RANGE_DELETES,
+};
 
 /// The values of the extensions of one properties block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct PropertyExtensions {
     /// The id of the table's keyspace ([`DEFAULT_KEYSPACE`] when absent).
     pub(crate) keyspace: u32,
+    /// The table's range-delete block (`None` when absent: the table has no
+    /// range tombstones).
+    pub(crate) range_deletes: Option<RangeDeletes>,
+}
+
+/// Where a table's range-delete block is and what it holds: the value of
+/// the properties' range-deletes extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RangeDeletes {
+    /// The block: between the filter and the index, at most
+    /// `MAX_RANGE_DEL_BLOCK_LEN` bytes of contents.
+    pub handle: BlockHandle,
+    /// Fragments in the block (at least 1).
+    pub fragment_count: u32,
+    /// Timestamps over all fragments: each is one range tombstone over the
+    /// fragment (at least one per fragment).
+    pub timestamp_count: u64,
 }
 
 impl PropertyExtensions {
@@ -36,6 +59,15 @@ impl PropertyExtensions {
             put_varint64(buf, varint64_len(id) as u64);
             put_varint64(buf, id);
         }
+        if let Some(r) = &self.range_deletes {
+            let mut value = Vec::new();
+            r.handle.encode_varint_into(&mut value);
+            put_varint64(&mut value, u64::from(r.fragment_count));
+            put_varint64(&mut value, r.timestamp_count);
+            put_varint64(buf, u64::from(PROPERTY_TAG_RANGE_DELETES));
+            put_varint64(buf, value.len() as u64);
+            buf.extend_from_slice(&value);
+        }
     }
 
     /// Decodes the extensions from `d` to the end of its input. Offsets in
@@ -43,6 +75,7 @@ impl PropertyExtensions {
     pub(crate) fn decode_from(d: &mut Decoder<'_>) -> Result<PropertyExtensions, DecodeError> {
         let mut out = PropertyExtensions {
             keyspace: DEFAULT_KEYSPACE,
+            range_deletes: None,
         };
         let mut last_tag: Option<u32> = None;
         while !d.is_empty() {
@@ -68,6 +101,9 @@ impl PropertyExtensions {
             )?;
             match tag {
                 PROPERTY_TAG_KEYSPACE => out.keyspace = decode_keyspace(value, start)?,
+                PROPERTY_TAG_RANGE_DELETES => {
+                    out.range_deletes = Some(decode_range_deletes(value, start)?);
+                }
                 _ => {
                     return Err(DecodeError::unsupported(
                         at,
@@ -110,126 +146,65 @@ fn decode_keyspace(value: &[u8], start: usize) -> Result<u32, DecodeError> {
     Ok(id)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn decode(bytes: &[u8]) -> Result<PropertyExtensions, DecodeError> {
-        let mut d = Decoder::new(bytes);
-        let out = PropertyExtensions::decode_from(&mut d)?;
-        assert!(d.is_empty(), "decoding stops only at the end");
-        Ok(out)
+/// The range-deletes extension's `value`, which starts at `start`: a
+/// handle no larger than a range-delete block can be, at least one
+/// fragment, at least one timestamp per fragment, filling `value` exactly.
+/// Where the block lies is checked against the other blocks when the table
+/// is opened.
+fn decode_range_deletes(value: &[u8], start: usize) -> Result<RangeDeletes, DecodeError> {
+    // As in `decode_keyspace`: offsets within the block cannot overflow.
+    let at = |offset: usize| start.saturating_add(offset);
+    let within = |e: DecodeError| DecodeError::new(at(e.offset()), e.reason());
+    let mut v = Decoder::new(value);
+    let offset = v.varint64("range-delete block offset").map_err(within)?;
+    let size_at = v.position();
+    let size = v.varint64("range-delete block size").map_err(within)?;
+    let count_at = v.position();
+    let fragment_count = v.varint32("range fragment count").map_err(within)?;
+    let timestamps_at = v.position();
+    let timestamp_count = v.varint64("range tombstone count").map_err(within)?;
+    if !v.is_empty() {
+        return Err(DecodeError::new(
+            at(v.position()),
+            format!(
+                "range-deletes extension claims {} bytes but its fields end after {}",
+                value.len(),
+                v.position()
+            ),
+        ));
     }
-
-    fn encoded(keyspace: u32) -> Vec<u8> {
-        let mut buf = Vec::new();
-        PropertyExtensions { keyspace }.encode_into(&mut buf);
-        buf
+    let handle = BlockHandle { offset, size };
+    if size > MAX_RANGE_DEL_BLOCK_LEN || handle.end().is_none() {
+        return Err(DecodeError::new(
+            at(size_at),
+            format!(
+                "range-delete block at {offset} of {size} bytes is larger than any table's \
+                 ({MAX_RANGE_DEL_BLOCK_LEN} bytes at most) or past the largest offset"
+            ),
+        ));
     }
-
-    /// The error of `bytes`, which must be damage, at `offset`.
-    fn corruption_at(bytes: &[u8], offset: usize, reason: &str) {
-        let err = decode(bytes).unwrap_err();
-        assert!(!err.is_unsupported(), "{err} is damage, not a newer format");
-        assert_eq!(err.offset(), offset, "{err}");
-        assert!(err.reason().contains(reason), "{err}");
+    if fragment_count == 0 {
+        return Err(DecodeError::new(
+            at(count_at),
+            "range-deletes extension claims 0 fragments; a table without range tombstones \
+             has no extension",
+        ));
     }
-
-    #[test]
-    fn the_default_keyspace_writes_nothing_and_reads_from_nothing() {
-        assert!(encoded(0).is_empty());
-        assert_eq!(decode(&[]).unwrap(), PropertyExtensions { keyspace: 0 });
+    if timestamp_count < u64::from(fragment_count) {
+        return Err(DecodeError::new(
+            at(timestamps_at),
+            format!(
+                "range-deletes extension claims {timestamp_count} tombstones over \
+                 {fragment_count} fragments; every fragment has one at least"
+            ),
+        ));
     }
-
-    #[test]
-    fn keyspaces_round_trip_in_the_bytes_of_the_spec() {
-        assert_eq!(encoded(1), [0x01, 0x01, 0x01]);
-        assert_eq!(encoded(300), [0x01, 0x02, 0xac, 0x02]);
-        assert_eq!(
-            encoded(u32::MAX),
-            [0x01, 0x05, 0xff, 0xff, 0xff, 0xff, 0x0f]
-        );
-        for keyspace in [1, 127, 128, 300, 1 << 21, u32::MAX] {
-            let bytes = encoded(keyspace);
-            assert_eq!(decode(&bytes).unwrap().keyspace, keyspace);
-            for cut in 1..bytes.len() {
-                let err = decode(&bytes[..cut]).unwrap_err();
-                assert!(!err.is_unsupported(), "cut {cut}: {err}");
-            }
-        }
-    }
-
-    #[test]
-    fn the_longest_extensions_fit_their_bound() {
-        use crate::sstable::format::MAX_PROPERTY_EXTENSIONS_LEN;
-        assert_eq!(encoded(u32::MAX).len(), MAX_PROPERTY_EXTENSIONS_LEN);
-    }
-
-    #[test]
-    fn an_unknown_tag_is_a_newer_format_naming_its_offset() {
-        for bytes in [&[0x02, 0x00][..], &[0x00, 0x01, 0x07], &[0x80, 0x01, 0x00]] {
-            let err = decode(bytes).unwrap_err();
-            assert!(err.is_unsupported(), "{err}");
-            assert_eq!(err.offset(), 0);
-            assert!(err.reason().contains("a table property of tag"), "{err}");
-        }
-        // After a keyspace, at the unknown tag's own offset.
-        let err = decode(&[0x01, 0x01, 0x05, 0x09, 0x01, 0x00]).unwrap_err();
-        assert!(err.is_unsupported() && err.offset() == 3, "{err}");
-        assert!(err.reason().contains("tag 9"), "{err}");
-    }
-
-    #[test]
-    fn a_present_zero_keyspace_is_damage() {
-        corruption_at(&[0x01, 0x01, 0x00], 2, "id 0");
-        // A zero in a longer encoding is zero too.
-        corruption_at(&[0x01, 0x02, 0x80, 0x00], 2, "id 0");
-    }
-
-    #[test]
-    fn a_repeated_or_descending_tag_is_damage() {
-        corruption_at(
-            &[0x01, 0x01, 0x05, 0x01, 0x01, 0x06],
-            3,
-            "tag 1 follows tag 1",
-        );
-        // Descending, though the second tag is unknown: the order is checked
-        // before the tag is looked at.
-        corruption_at(&[0x01, 0x01, 0x05, 0x00, 0x00], 3, "tag 0 follows tag 1");
-    }
-
-    #[test]
-    fn a_length_not_filled_exactly_by_its_value_is_damage() {
-        // Longer than the id: one byte left over.
-        corruption_at(
-            &[0x01, 0x02, 0x05, 0x00],
-            3,
-            "claims 2 bytes but its id ends after 1",
-        );
-        // Shorter than the id: the varint runs off the end of its value.
-        corruption_at(&[0x01, 0x01, 0xac, 0x02], 2, "truncated varint keyspace id");
-        // Past the end of the block.
-        corruption_at(&[0x01, 0x03, 0x05], 2, "truncated property extension value");
-        corruption_at(
-            &[0x01, 0xff, 0xff, 0xff, 0xff, 0x0f],
-            6,
-            "needs 4294967295 bytes",
-        );
-        // Lengths and tags wider than 32 bits.
-        corruption_at(
-            &[0x01, 0x80, 0x80, 0x80, 0x80, 0x10],
-            1,
-            "does not fit in 32 bits",
-        );
-        corruption_at(
-            &[0x80, 0x80, 0x80, 0x80, 0x10, 0x00],
-            0,
-            "does not fit in 32 bits",
-        );
-        corruption_at(
-            &[0x01, 0x05, 0x80, 0x80, 0x80, 0x80, 0x10],
-            2,
-            "does not fit in 32 bits",
-        );
-    }
+    Ok(RangeDeletes {
+        handle,
+        fragment_count,
+        timestamp_count,
+    })
 }
+
+#[cfg(test)]
+mod tests;

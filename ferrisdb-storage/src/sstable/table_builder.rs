@@ -1,13 +1,15 @@
 //! [`TableBuilder`]: turns sorted entries into a table file.
 //!
 //! ```text
-//! table := data_block+ filter_block index_block properties_block footer
+//! table := data_block* filter_block range_del_block? index_block properties_block footer
 //! ```
 //!
 //! The writer cuts a data block when it reaches `block_size`, records the
 //! block's last key and handle in the index, adds each distinct user key to
 //! the bloom filter, and on [`finish`](TableBuilder::finish) writes the
-//! filter, index, properties and footer. It writes to `NNNNNN.sst.tmp`,
+//! filter, the range tombstones given to it (if any), the index, the
+//! properties and the footer. A table holds points, range tombstones, or
+//! both; one of only range tombstones has no data block. It writes to `NNNNNN.sst.tmp`,
 //! fsyncs, and renames to the real name, so a crash never leaves a partial
 //! table under a real name.
 
@@ -20,59 +22,17 @@ use super::block_io::write_block;
 use super::bloom::FilterBuilder;
 use super::footer::{BlockHandle, Footer};
 use super::format::{
-    BLOCK_TRAILER_LEN, DEFAULT_KEYSPACE, MAX_INDEX_BLOCK_LEN, MAX_KEY_SIZE,
+    BLOCK_TRAILER_LEN, MAX_INDEX_BLOCK_LEN, MAX_KEY_SIZE,
     MAX_UNCOMPRESSED_BLOCK_LEN, MAX_VALUE_SIZE,
 };
 use super::properties::TableProperties;
+use super::range_del_block::TableBounds;
+pub use super::table_options::{TableMeta, TableOptions};
 use crate::filename::temp_file_name;
 use crate::fs::{SharedFileSystem, WritableFile};
+use crate::range_del::fragments::FragmentedTombstones;
 
-/// How a table is laid out, and which keyspace it belongs to. Chosen per
-/// table when it is written; the reader needs none of it to read the table.
-///
-/// The defaults are the engine's: `StorageConfig` takes its table settings'
-/// defaults from here, and the engine derives the options of every table it
-/// writes from its config.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TableOptions {
-    /// Target uncompressed size of a data block in bytes (default 4096). A
-    /// block is cut once it reaches this size, so blocks are about this big.
-    pub block_size: usize,
-    /// Entries between restart points, where a key is stored whole
-    /// (default 16). Smaller means faster seeks and larger blocks.
-    pub restart_interval: usize,
-    /// Compression of data blocks (default [`CompressionType`]'s, LZ4).
-    pub compression: CompressionType,
-    /// Bloom filter bits per distinct user key (default 10, about 1% false
-    /// positives).
-    pub bloom_bits_per_key: usize,
-    /// The id of the keyspace the table belongs to (default 0, the default
-    /// keyspace), recorded in its properties (`TableProperties::keyspace`).
-    pub keyspace: u32,
-}
-
-impl Default for TableOptions {
-    fn default() -> Self {
-        TableOptions {
-            block_size: 4096,
-            restart_interval: 16,
-            compression: CompressionType::default(),
-            bloom_bits_per_key: 10,
-            keyspace: DEFAULT_KEYSPACE,
-        }
-    }
-}
-
-/// What [`TableBuilder::finish`] wrote.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableMeta {
-    /// The table's (final) path.
-    pub path: PathBuf,
-    /// The table's size in bytes.
-    pub file_size: u64,
-    /// The table's properties, as written in it.
-    pub properties: TableProperties,
-}
+mod range_tombstones;
 
 /// Writes one table, entry by entry in increasing [`InternalKey`] order.
 ///
@@ -100,6 +60,8 @@ pub struct TableBuilder {
     raw_key_size: u64,
     raw_value_size: u64,
     data_block_count: u64,
+    /// The range tombstones given, written at `finish`.
+    range_tombstones: FragmentedTombstones,
     /// Set when a write failed: the file is unusable.
     failed: bool,
 }
@@ -149,6 +111,7 @@ impl TableBuilder {
             raw_key_size: 0,
             raw_value_size: 0,
             data_block_count: 0,
+            range_tombstones: FragmentedTombstones::empty(),
             failed: false,
         })
     }
@@ -307,19 +270,28 @@ impl TableBuilder {
         Ok(())
     }
 
-    /// Writes the filter, index, properties and footer, fsyncs the file and
-    /// renames it to its real name.
+    /// Writes the filter, range-delete, index and properties blocks and the
+    /// footer, fsyncs the file and renames it to its real name.
     ///
     /// The rename is not yet durable: the **caller syncs the directory**
     /// ([`FileSystem::sync_dir`](crate::fs::FileSystem::sync_dir)) before
     /// relying on the table, e.g. once per flush or compaction before the
-    /// manifest records it. A table with no entries is an
-    /// [`Error::InvalidArgument`] (and its temporary file is removed).
+    /// manifest records it. A table with no entries and no range tombstones
+    /// is an [`Error::InvalidArgument`] (and its temporary file is removed),
+    /// as is a range-delete block over `MAX_RANGE_DEL_BLOCK_LEN` bytes.
     pub fn finish(mut self) -> Result<TableMeta> {
         self.check_usable()?;
-        let Some((last_key, last_ts)) = self.last.clone() else {
+        let points = self.last.as_ref().map(|(key, ts)| TableBounds {
+            smallest: self.smallest.clone().expect("set with the first entry"),
+            largest: InternalKey::new(key.clone(), *ts),
+            min_timestamp: self.min_timestamp,
+            max_timestamp: self.max_timestamp,
+        });
+        let tombstones = TableBounds::of_tombstones(&self.range_tombstones);
+        let has_tombstones = tombstones.is_some();
+        let Some(bounds) = points.into_iter().chain(tombstones).reduce(TableBounds::union) else {
             return Err(Error::InvalidArgument(format!(
-                "table {} has no entries; empty tables are not written",
+                "table {} has no entries and no range tombstones; empty tables are not written",
                 self.path.display()
             )));
         };
@@ -329,15 +301,24 @@ impl TableBuilder {
         let data_size = self.offset;
         let filter_bytes = self.filter.finish(self.options.bloom_bits_per_key);
         let filter = self.write(Which::Other(filter_bytes), CompressionType::None)?;
-        let index = self.write(Which::Index, CompressionType::None)?;
+        let range_deletes = match has_tombstones {
+            false => None,
+            true => Some(self.write_range_del_block()?),
+        };
+        // A table without data blocks has an index of no entries: no bytes.
+        let index = if self.data_block_count == 0 {
+            self.write(Which::Other(Vec::new()), CompressionType::None)?
+        } else {
+            self.write(Which::Index, CompressionType::None)?
+        };
         let properties = TableProperties {
             entry_count: self.entry_count,
             tombstone_count: self.tombstone_count,
             key_count: self.filter.key_count() as u64,
-            smallest_key: self.smallest.clone().expect("set with the first entry"),
-            largest_key: InternalKey::new(last_key, last_ts),
-            min_timestamp: self.min_timestamp,
-            max_timestamp: self.max_timestamp,
+            smallest_key: bounds.smallest,
+            largest_key: bounds.largest,
+            min_timestamp: bounds.min_timestamp,
+            max_timestamp: bounds.max_timestamp,
             raw_key_size: self.raw_key_size,
             raw_value_size: self.raw_value_size,
             data_block_count: self.data_block_count,
@@ -345,6 +326,7 @@ impl TableBuilder {
             index_size: index.size + BLOCK_TRAILER_LEN as u64,
             filter_size: filter.size + BLOCK_TRAILER_LEN as u64,
             keyspace: self.options.keyspace,
+            range_deletes,
         };
         let props_handle = self.write(Which::Other(properties.encode()), CompressionType::None)?;
         let footer = Footer {

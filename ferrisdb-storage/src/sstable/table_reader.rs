@@ -1,7 +1,8 @@
 //! [`TableReader`]: point reads and cursors over one table file.
 //!
-//! Opening reads and verifies the footer, the index, the filter and the
-//! properties, and keeps them in memory. A point read consults the bloom
+//! Opening reads and verifies the footer, the properties, the filter, the
+//! range-delete block and the index (`metadata.rs`), and keeps them in
+//! memory. A point read consults the bloom
 //! filter, picks exactly one data block by binary search over the index's
 //! last keys, and reads that block through the shared [`BlockCache`].
 
@@ -16,13 +17,14 @@ use super::block_io::{read_block, BlockRead, Verify};
 use super::bloom::BloomFilter;
 use super::cache::{next_file_id, BlockCache};
 use super::footer::{BlockHandle, Footer};
-use super::format::FOOTER_LEN;
-use super::index::{decode_index, IndexEntry};
+use super::index::IndexEntry;
 use super::index_search::IndexSearch;
+use super::metadata::Metadata;
 use super::properties::TableProperties;
 use super::readahead::Readahead;
 use crate::fs::{RandomAccessFile, SharedFileSystem};
 use crate::iterator::Cursor;
+use crate::range_del::fragments::FragmentedTombstones;
 
 /// One version found by [`TableReader::get`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,17 +52,21 @@ pub struct TableReader {
     index_search: IndexSearch,
     filter: BloomFilter,
     properties: TableProperties,
+    /// The range-delete block's fragments, decoded at open (empty without
+    /// one).
+    range_tombstones: Arc<FragmentedTombstones>,
 }
 
 impl TableReader {
     /// Opens the table at `path`, reading and verifying its footer, index,
-    /// filter and properties. Data blocks are read on demand through `cache`
+    /// filter, properties and range tombstones. Data blocks are read on demand through `cache`
     /// (or read every time without one).
     ///
     /// # Errors
     ///
     /// [`Error::Corruption`] or [`Error::ChecksumMismatch`] naming the file
-    /// and offset of a damaged footer, index, filter or properties block;
+    /// and offset of a damaged footer, index, filter, range-delete or
+    /// properties block;
     /// [`Error::UnsupportedFormat`] naming the file and offset of a property
     /// only a later FerrisDB writes; [`Error::Io`] if reading fails.
     pub fn open(
@@ -82,87 +88,20 @@ impl TableReader {
     ) -> Result<Arc<TableReader>> {
         let file = fs.open(path)?;
         let file_size = file.len();
-        if file_size < FOOTER_LEN as u64 {
-            return Err(Error::corruption(
-                path,
-                0,
-                format!(
-                    "file of {file_size} bytes is shorter than a table footer ({FOOTER_LEN} bytes)"
-                ),
-            ));
-        }
-        let footer_offset = file_size - FOOTER_LEN as u64;
-        let mut footer_bytes = [0u8; FOOTER_LEN];
-        file.read_exact_at(footer_offset, &mut footer_bytes)?;
-        let footer = Footer::decode(&footer_bytes, path, footer_offset)?;
-
         let shared_path = Arc::new(path.to_path_buf());
-        let props_bytes = read_block(
-            file.as_ref(),
-            path,
-            footer.properties,
-            footer_offset,
-            Verify::Checksum,
-        )?;
-        let properties = TableProperties::decode(&props_bytes)
-            .map_err(|e| e.in_file(path, footer.properties.offset))?;
-        // Data blocks are read up to `data_size`: it must end where the
-        // metadata blocks start, within the file, or a damaged size would
-        // let one data block claim (and allocate) more than the file holds.
-        let metadata_start = footer
-            .filter
-            .offset
-            .min(footer.index.offset)
-            .min(footer.properties.offset);
-        if properties.data_size > metadata_start {
-            return Err(Error::corruption(
-                path,
-                footer.properties.offset,
-                format!(
-                    "properties claim {} bytes of data blocks, but the metadata blocks start at \
-                     byte {metadata_start}",
-                    properties.data_size
-                ),
-            ));
-        }
-        let filter_bytes = read_block(
-            file.as_ref(),
-            path,
-            footer.filter,
-            footer_offset,
-            Verify::Checksum,
-        )?;
-        let filter =
-            BloomFilter::decode(filter_bytes).map_err(|e| e.in_file(path, footer.filter.offset))?;
-        let index_bytes = read_block(
-            file.as_ref(),
-            path,
-            footer.index,
-            footer_offset,
-            Verify::Checksum,
-        )?;
-        let index_block = Arc::new(Block::new(
-            index_bytes,
-            shared_path.clone(),
-            footer.index.offset,
-        )?);
-        let index = decode_index(index_block, path, &properties)?;
-
-        let index_search =
-            IndexSearch::new(index.iter().map(|e| &e.last_key)).ok_or_else(|| {
-                Error::corruption(path, footer.index.offset, "index keys exceed 4 GiB")
-            })?;
+        let metadata = Metadata::read(file.as_ref(), &shared_path, file_size)?;
         Ok(Arc::new(TableReader {
             file,
             path: shared_path,
             file_size,
             file_id,
             cache,
-            footer,
-            index,
-            index_search,
-            filter,
-            properties,
+            footer: metadata.footer,
+            index: metadata.index,
+            index_search: metadata.index_search,
+            filter: metadata.filter,
+            properties: metadata.properties,
+            range_tombstones: metadata.range_tombstones,
         }))
     }
 
@@ -189,6 +128,13 @@ impl TableReader {
     /// The table's bloom filter.
     pub fn filter(&self) -> &BloomFilter {
         &self.filter
+    }
+
+    /// The table's range tombstones, decoded and checked when it was
+    /// opened; empty for a table without a range-delete block. Shared: a
+    /// holder keeps them after the reader is closed.
+    pub fn range_tombstones(&self) -> &Arc<FragmentedTombstones> {
+        &self.range_tombstones
     }
 
     /// The footer's handles of the filter, index and properties blocks.

@@ -1,4 +1,5 @@
-//! A live table: the manifest's record of a table file, and the file.
+//! A live table: the manifest's record of a table file, the file, and its
+//! range tombstones.
 //!
 //! A table that a compaction replaced is marked obsolete; its file is deleted
 //! when the last reader, and the last version listing it, lets go of it (see
@@ -10,6 +11,7 @@ use std::sync::Arc;
 use super::table_cache::{TableCache, TableFile};
 use crate::lock::DirectoryLock;
 use crate::manifest::TableRecord;
+use crate::range_del::fragments::FragmentedTombstones;
 use crate::sstable::TableReader;
 use crate::Result;
 
@@ -61,6 +63,16 @@ impl Table {
     /// `read`'s.
     pub(crate) fn with_reader<T>(&self, read: impl FnOnce(&TableReader) -> Result<T>) -> Result<T> {
         self.file.with_reader(read)
+    }
+
+    /// The table's range tombstones (empty for a table without any),
+    /// decoded when its file was first opened and kept for the table's
+    /// life: the table cache closing the file (`max_open_files`) does not
+    /// drop them, so consulting them reads nothing.
+    // Reads and compaction consult it; they land apart from the table format.
+    #[allow(dead_code)]
+    pub(crate) fn range_tombstones(&self) -> &Arc<FragmentedTombstones> {
+        self.file.range_tombstones()
     }
 
     /// The same file, recorded at another level (a move needs no rewrite).

@@ -12,6 +12,10 @@
 //!
 //! Every change of a file between open and closed, and the count of open
 //! files, happens under the `ring` lock, so the count is exact.
+//!
+//! A file's range tombstones are decoded when it is first opened and kept
+//! by its `TableFile` for its life, open or closed: reads and compaction
+//! consult them without I/O, however small `max_open_files` is.
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -23,6 +27,7 @@ use arc_swap::ArcSwapOption;
 use crate::fs::SharedFileSystem;
 use crate::lock::{lock, DirectoryLock};
 use crate::manifest::TableRecord;
+use crate::range_del::fragments::FragmentedTombstones;
 use crate::sstable::{next_file_id, BlockCache, TableReader};
 use crate::{Error, Result};
 
@@ -55,6 +60,9 @@ pub(crate) struct TableFile {
     /// cached blocks stay valid.
     cache_id: u64,
     reader: ArcSwapOption<TableReader>,
+    /// The file's range tombstones, from its first open; kept while the
+    /// file is closed.
+    range_tombstones: Arc<FragmentedTombstones>,
     /// Read since the clock hand last passed.
     referenced: AtomicBool,
     /// Serializes reopening, so a file is opened once however many readers
@@ -102,6 +110,7 @@ impl TableCache {
             record: record.clone(),
             cache_id,
             reader: ArcSwapOption::empty(),
+            range_tombstones: Arc::clone(reader.range_tombstones()),
             referenced: AtomicBool::new(true),
             opening: Mutex::new(()),
             cache: Arc::clone(self),
@@ -192,8 +201,24 @@ impl TableFile {
         let reader = self
             .cache
             .open_reader(&self.path, &self.record, self.cache_id)?;
+        // Reads take the tombstones kept from the first open with the
+        // points of this one: they must be the same file's.
+        if reader.range_tombstones() != &self.range_tombstones {
+            return Err(Error::corruption(
+                &self.path,
+                0,
+                "the table's range tombstones changed since it was first opened: it is not \
+                 the table the manifest lists; restore it from a backup",
+            ));
+        }
         self.cache.install(self, Arc::clone(&reader));
         Ok(reader)
+    }
+
+    /// The file's range tombstones, decoded when it was first opened (empty
+    /// for a table without any).
+    pub(crate) fn range_tombstones(&self) -> &Arc<FragmentedTombstones> {
+        &self.range_tombstones
     }
 
     /// `read` of the file's reader, reopening the file if the cache closed
