@@ -68,12 +68,18 @@ fn a_table_with_a_range_tombstone_matches_the_specification() {
     let props = reader.properties();
     // The tombstone's start `apple` sorts before the point `apple@2`, and
     // its end `b` after `apricot@5`.
-    assert_eq!(props.smallest_key, InternalKey::new("apple", RANGE_START_TS));
+    assert_eq!(
+        props.smallest_key,
+        InternalKey::new("apple", RANGE_START_TS)
+    );
     assert_eq!(props.largest_key, InternalKey::new("b", RANGE_END_TS));
     assert_eq!((props.min_timestamp, props.max_timestamp), (1, 5));
     assert_eq!((props.entry_count, props.data_block_count), (3, 1));
     let extension = props.range_deletes.unwrap();
-    assert_eq!((extension.fragment_count, extension.timestamp_count), (1, 1));
+    assert_eq!(
+        (extension.fragment_count, extension.timestamp_count),
+        (1, 1)
+    );
     // The points read as they were written: hiding them is the reads' work.
     assert_eq!(reader.get(b"apricot", 9).unwrap().unwrap().value, b"ok"[..]);
     assert_eq!(reader.verify().unwrap(), 3);

@@ -98,10 +98,20 @@ impl Metadata {
             let block = Block::new(index_bytes, Arc::clone(path), footer.index.offset)?;
             decode_index(Arc::new(block), path, &properties)?
         };
-        check_largest(path, &footer, &properties, &index, tombstone_bounds.as_ref())?;
+        check_largest(
+            path,
+            &footer,
+            &properties,
+            &index,
+            tombstone_bounds.as_ref(),
+        )?;
         let index_search =
             IndexSearch::new(index.iter().map(|e| &e.last_key)).ok_or_else(|| {
-                Error::corruption(path.as_path(), footer.index.offset, "index keys exceed 4 GiB")
+                Error::corruption(
+                    path.as_path(),
+                    footer.index.offset,
+                    "index keys exceed 4 GiB",
+                )
             })?;
         Ok(Metadata {
             footer,
@@ -141,8 +151,7 @@ fn read_range_tombstones(
         range_del_block::decode(&read(handle)?).map_err(|e| e.in_file(path, handle.offset))?;
     let fragments = tombstones.fragments().len() as u64;
     let timestamps = tombstones.timestamp_count() as u64;
-    if fragments != u64::from(extension.fragment_count) || timestamps != extension.timestamp_count
-    {
+    if fragments != u64::from(extension.fragment_count) || timestamps != extension.timestamp_count {
         return Err(Error::corruption(
             path,
             handle.offset,

@@ -60,7 +60,10 @@ pub(crate) fn check_storable(tombstones: &FragmentedTombstones) -> Result<(), St
                 end.len()
             ));
         }
-        if f.timestamps.first().is_some_and(|&ts| ts > MAX_TOMBSTONE_TIMESTAMP) {
+        if f.timestamps
+            .first()
+            .is_some_and(|&ts| ts > MAX_TOMBSTONE_TIMESTAMP)
+        {
             return Err(format!(
                 "range fragment {i} has a timestamp above MAX_TOMBSTONE_TIMESTAMP \
                  ({MAX_TOMBSTONE_TIMESTAMP})"
@@ -143,9 +146,8 @@ pub fn decode(contents: &[u8]) -> Result<FragmentedTombstones, DecodeError> {
             d.remaining()
         )));
     }
-    FragmentedTombstones::from_fragments(fragments).map_err(|reason| {
-        DecodeError::new(first_out_of_form(contents, &offsets), reason)
-    })
+    FragmentedTombstones::from_fragments(fragments)
+        .map_err(|reason| DecodeError::new(first_out_of_form(contents, &offsets), reason))
 }
 
 /// The offset of the first fragment out of canonical form, given where each
@@ -216,7 +218,9 @@ fn bound<'a>(d: &mut Decoder<'a>, what: &str) -> Result<&'a [u8], DecodeError> {
     if len > MAX_RANGE_END_SIZE {
         return Err(DecodeError::new(
             at,
-            format!("{what} of {len} bytes is longer than MAX_RANGE_END_SIZE ({MAX_RANGE_END_SIZE})"),
+            format!(
+                "{what} of {len} bytes is longer than MAX_RANGE_END_SIZE ({MAX_RANGE_END_SIZE})"
+            ),
         ));
     }
     d.bytes(len, what)
@@ -247,10 +251,10 @@ impl TableBounds {
             // smallest.
             f.timestamps.first().into_iter().chain(f.timestamps.last())
         });
-        let (min_timestamp, max_timestamp) = timestamps.fold(
-            (Timestamp::MAX, Timestamp::MIN),
-            |(lo, hi), &ts| (lo.min(ts), hi.max(ts)),
-        );
+        let (min_timestamp, max_timestamp) = timestamps
+            .fold((Timestamp::MAX, Timestamp::MIN), |(lo, hi), &ts| {
+                (lo.min(ts), hi.max(ts))
+            });
         Some(TableBounds {
             smallest: InternalKey::new(start, RANGE_START_TS),
             largest: InternalKey::new(end?, RANGE_END_TS),

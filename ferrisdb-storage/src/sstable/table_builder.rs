@@ -22,8 +22,8 @@ use super::block_io::write_block;
 use super::bloom::FilterBuilder;
 use super::footer::{BlockHandle, Footer};
 use super::format::{
-    BLOCK_TRAILER_LEN, MAX_INDEX_BLOCK_LEN, MAX_KEY_SIZE,
-    MAX_UNCOMPRESSED_BLOCK_LEN, MAX_VALUE_SIZE,
+    BLOCK_TRAILER_LEN, MAX_INDEX_BLOCK_LEN, MAX_KEY_SIZE, MAX_UNCOMPRESSED_BLOCK_LEN,
+    MAX_VALUE_SIZE,
 };
 use super::properties::TableProperties;
 use super::range_del_block::TableBounds;
@@ -289,7 +289,11 @@ impl TableBuilder {
         });
         let tombstones = TableBounds::of_tombstones(&self.range_tombstones);
         let has_tombstones = tombstones.is_some();
-        let Some(bounds) = points.into_iter().chain(tombstones).reduce(TableBounds::union) else {
+        let Some(bounds) = points
+            .into_iter()
+            .chain(tombstones)
+            .reduce(TableBounds::union)
+        else {
             return Err(Error::InvalidArgument(format!(
                 "table {} has no entries and no range tombstones; empty tables are not written",
                 self.path.display()

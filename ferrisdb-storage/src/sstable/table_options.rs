@@ -55,4 +55,3 @@ pub struct TableMeta {
     /// The table's properties, as written in it.
     pub properties: TableProperties,
 }
-

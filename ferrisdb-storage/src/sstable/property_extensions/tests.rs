@@ -70,7 +70,12 @@ fn keyspaces_round_trip_in_the_bytes_of_the_spec() {
 #[test]
 fn the_longest_extensions_fit_their_bound() {
     use crate::sstable::format::MAX_PROPERTY_EXTENSIONS_LEN;
-    let largest = range_deletes(u64::MAX - 5 - u64::from(u32::MAX), u64::from(u32::MAX), u32::MAX, u64::MAX);
+    let largest = range_deletes(
+        u64::MAX - 5 - u64::from(u32::MAX),
+        u64::from(u32::MAX),
+        u32::MAX,
+        u64::MAX,
+    );
     assert_eq!(
         encoded_with(u32::MAX, Some(largest)).len(),
         MAX_PROPERTY_EXTENSIONS_LEN
@@ -149,7 +154,10 @@ fn a_length_not_filled_exactly_by_its_value_is_damage() {
 fn range_deletes_round_trip_after_the_keyspace_in_the_bytes_of_the_spec() {
     let r = range_deletes(0x49, 0x16, 1, 1);
     // Tag 2, length 4: offset 73, size 22, one fragment, one tombstone.
-    assert_eq!(encoded_with(0, Some(r)), [0x02, 0x04, 0x49, 0x16, 0x01, 0x01]);
+    assert_eq!(
+        encoded_with(0, Some(r)),
+        [0x02, 0x04, 0x49, 0x16, 0x01, 0x01]
+    );
     for keyspace in [0, 1, u32::MAX] {
         for r in [r, range_deletes(1 << 40, 300, 70_000, 1 << 33)] {
             let bytes = encoded_with(keyspace, Some(r));
@@ -175,7 +183,11 @@ fn a_range_deletes_extension_out_of_its_limits_is_damage_at_the_field() {
     // Zero fragments, at the count.
     corruption_at(&[0x02, 0x04, 0x10, 0x05, 0x00, 0x00], 4, "0 fragments");
     // Fewer timestamps than fragments, at the timestamps.
-    corruption_at(&[0x02, 0x04, 0x10, 0x05, 0x02, 0x01], 5, "1 tombstones over 2");
+    corruption_at(
+        &[0x02, 0x04, 0x10, 0x05, 0x02, 0x01],
+        5,
+        "1 tombstones over 2",
+    );
     // A size over MAX_RANGE_DEL_BLOCK_LEN, at the size.
     corruption_at(
         &[0x02, 0x08, 0x10, 0x80, 0x80, 0x80, 0x80, 0x10, 0x01, 0x01],
@@ -193,7 +205,11 @@ fn a_range_deletes_extension_out_of_its_limits_is_damage_at_the_field() {
         6,
         "claims 5 bytes but its fields end after 4",
     );
-    corruption_at(&[0x02, 0x03, 0x10, 0x05, 0x01], 5, "truncated varint range tombstone count");
+    corruption_at(
+        &[0x02, 0x03, 0x10, 0x05, 0x01],
+        5,
+        "truncated varint range tombstone count",
+    );
     // A fragment count wider than 32 bits.
     corruption_at(
         &[0x02, 0x08, 0x10, 0x05, 0x80, 0x80, 0x80, 0x80, 0x10, 0x01],
@@ -202,9 +218,15 @@ fn a_range_deletes_extension_out_of_its_limits_is_damage_at_the_field() {
     );
     // After a keyspace, and repeated.
     corruption_at(
-        &[0x01, 0x01, 0x05, 0x02, 0x04, 0x10, 0x05, 0x01, 0x01, 0x02, 0x00],
+        &[
+            0x01, 0x01, 0x05, 0x02, 0x04, 0x10, 0x05, 0x01, 0x01, 0x02, 0x00,
+        ],
         9,
         "tag 2 follows tag 2",
     );
-    corruption_at(&[0x02, 0x04, 0x10, 0x05, 0x01, 0x01, 0x01, 0x01, 0x05], 6, "tag 1 follows tag 2");
+    corruption_at(
+        &[0x02, 0x04, 0x10, 0x05, 0x01, 0x01, 0x01, 0x01, 0x05],
+        6,
+        "tag 1 follows tag 2",
+    );
 }

@@ -49,9 +49,7 @@ fn the_spec_example_is_these_bytes() {
     let bytes = encode(&one).unwrap();
     assert_eq!(
         bytes,
-        [
-            0x01, 0x05, b'a', b'p', b'p', b'l', b'e', 0x01, b'b', 0x01, 3, 0, 0, 0, 0, 0, 0, 0
-        ]
+        [0x01, 0x05, b'a', b'p', b'p', b'l', b'e', 0x01, b'b', 0x01, 3, 0, 0, 0, 0, 0, 0, 0]
     );
     assert_eq!(decode(&bytes).unwrap(), one);
 }
@@ -84,7 +82,11 @@ fn lists_round_trip_and_every_cut_is_damage() {
         }
         let mut longer = bytes.clone();
         longer.push(0);
-        damage_at(&longer, bytes.len(), "1 bytes after the last range fragment");
+        damage_at(
+            &longer,
+            bytes.len(),
+            "1 bytes after the last range fragment",
+        );
     }
 }
 
@@ -131,7 +133,11 @@ fn counts_lengths_and_timestamps_past_their_limits_are_refused_before_allocating
     damage_at(&[0x00], 0, "holds no fragment");
     // More fragments than the bytes can hold.
     damage_at(&[0x02, 0x00, 0x01, 0x61, 0x01], 0, "claims 2 fragments");
-    damage_at(&[0xff, 0xff, 0xff, 0xff, 0x0f], 0, "claims 4294967295 fragments");
+    damage_at(
+        &[0xff, 0xff, 0xff, 0xff, 0x0f],
+        0,
+        "claims 4294967295 fragments",
+    );
     let mut big = vec![0x01];
     put_varint64(&mut big, (MAX_RANGE_END_SIZE + 1) as u64);
     big.extend_from_slice(&[0; 12]);
@@ -139,7 +145,11 @@ fn counts_lengths_and_timestamps_past_their_limits_are_refused_before_allocating
     let mut big_end = vec![0x01, 0x00];
     put_varint64(&mut big_end, u64::from(u32::MAX));
     big_end.extend_from_slice(&[0; 12]);
-    damage_at(&big_end, 2, "range fragment end of 4294967295 bytes is longer");
+    damage_at(
+        &big_end,
+        2,
+        "range fragment end of 4294967295 bytes is longer",
+    );
     // A length wider than 32 bits.
     damage_at(
         &[0x01, 0x80, 0x80, 0x80, 0x80, 0x10, 0, 0, 0, 0, 0, 0, 0],
@@ -151,7 +161,11 @@ fn counts_lengths_and_timestamps_past_their_limits_are_refused_before_allocating
     let mut many = raw(&[f(b"a", Some(b"b"), &[1])]);
     let count_at = 5;
     many[count_at] = 0x02;
-    damage_at(&many, count_at, "claims 2 timestamps but only 8 bytes remain");
+    damage_at(
+        &many,
+        count_at,
+        "claims 2 timestamps but only 8 bytes remain",
+    );
     let mut most = raw(&[f(b"a", Some(b"b"), &[1])]);
     most.splice(count_at..=count_at, [0xff, 0xff, 0xff, 0xff, 0x0f]);
     damage_at(&most, count_at, "claims 4294967295 timestamps");
@@ -170,7 +184,9 @@ fn the_writer_refuses_what_no_table_holds() {
         .contains("no upper bound"));
     assert!(encode(&unbounded).is_err());
     let long = list(vec![f(b"a", Some(&[0xff; MAX_RANGE_END_SIZE + 1]), &[3])]);
-    assert!(check_storable(&long).unwrap_err().contains("MAX_RANGE_END_SIZE"));
+    assert!(check_storable(&long)
+        .unwrap_err()
+        .contains("MAX_RANGE_END_SIZE"));
     let late = list(vec![f(b"a", Some(b"b"), &[MAX_TOMBSTONE_TIMESTAMP + 1])]);
     assert!(check_storable(&late)
         .unwrap_err()
@@ -196,7 +212,10 @@ fn bounds_are_the_sentinel_keys_and_the_timestamps_of_every_fragment() {
             max_timestamp: 12,
         }
     );
-    assert_eq!(TableBounds::of_tombstones(&FragmentedTombstones::empty()), None);
+    assert_eq!(
+        TableBounds::of_tombstones(&FragmentedTombstones::empty()),
+        None
+    );
     // With points from a@3 to k@4: the points' k is not below k, so it is
     // the largest; the tombstones' b is above a.
     let points = TableBounds {

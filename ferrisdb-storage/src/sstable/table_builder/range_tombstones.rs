@@ -52,3 +52,114 @@ impl TableBuilder {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use ferrisdb_core::{InternalKey, Operation, RangeTombstone};
+
+    use super::*;
+    use crate::fs::{FaultFileSystem, FileSystem, SharedFileSystem};
+    use crate::sstable::format::{MAX_RANGE_END_SIZE, RANGE_END_TS, RANGE_START_TS};
+    use crate::sstable::{TableOptions, TableReader};
+
+    fn fs() -> SharedFileSystem {
+        let fs = FaultFileSystem::new();
+        fs.create_dir_all(Path::new("/db")).unwrap();
+        Arc::new(fs)
+    }
+
+    fn list(tombstones: &[(&str, Option<&str>, u64)]) -> FragmentedTombstones {
+        FragmentedTombstones::from_tombstones(
+            tombstones
+                .iter()
+                .map(|&(s, e, ts)| RangeTombstone::new(s.as_bytes(), e.map(|e| e.into()), ts))
+                .collect(),
+        )
+    }
+
+    fn builder(fs: &SharedFileSystem) -> TableBuilder {
+        TableBuilder::create(Arc::clone(fs), "/db/000001.sst", TableOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn what_no_table_holds_is_refused_and_the_writer_stays_usable() {
+        let fs = fs();
+        let mut w = builder(&fs);
+        w.add_parts(b"k", 4, Operation::Put, b"v").unwrap();
+        let long = "x".repeat(MAX_RANGE_END_SIZE + 1);
+        for refused in [
+            list(&[("a", None, 3)]),
+            list(&[("a", Some(long.as_str()), 3)]),
+            list(&[("a", Some("b"), u64::MAX)]),
+        ] {
+            let err = w.add_range_tombstones(&refused).unwrap_err();
+            assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+            assert!(err.to_string().contains("000001.sst"), "{err}");
+        }
+        let meta = w.finish().unwrap();
+        assert_eq!(
+            meta.properties.range_deletes, None,
+            "nothing refused was kept"
+        );
+        let reader = TableReader::open(&fs, &meta.path, None).unwrap();
+        assert!(reader.range_tombstones().is_empty());
+    }
+
+    #[test]
+    fn calls_add_up_and_bound_the_table_with_its_points() {
+        let fs = fs();
+        let mut w = builder(&fs);
+        w.add_parts(b"c", 7, Operation::Put, b"v").unwrap();
+        w.add_parts(b"m", 2, Operation::Delete, b"").unwrap();
+        w.add_range_tombstones(&list(&[("b", Some("d"), 5)]))
+            .unwrap();
+        w.add_range_tombstones(&list(&[("c", Some("f"), 9), ("x", Some("y"), 1)]))
+            .unwrap();
+        let meta = w.finish().unwrap();
+        let props = &meta.properties;
+        assert_eq!(props.smallest_key, InternalKey::new("b", RANGE_START_TS));
+        assert_eq!(props.largest_key, InternalKey::new("y", RANGE_END_TS));
+        assert_eq!((props.min_timestamp, props.max_timestamp), (1, 9));
+        assert_eq!((props.entry_count, props.tombstone_count), (2, 1));
+        let want = list(&[
+            ("b", Some("d"), 5),
+            ("c", Some("f"), 9),
+            ("x", Some("y"), 1),
+        ]);
+        let extension = props.range_deletes.unwrap();
+        assert_eq!(extension.fragment_count as usize, want.fragments().len());
+        assert_eq!(extension.timestamp_count as usize, want.timestamp_count());
+        let reader = TableReader::open(&fs, &meta.path, None).unwrap();
+        assert_eq!(**reader.range_tombstones(), want);
+        assert_eq!(reader.properties(), props);
+    }
+
+    #[test]
+    fn a_table_of_nothing_is_refused_and_of_only_tombstones_is_written() {
+        let fs = fs();
+        let mut w = builder(&fs);
+        w.add_range_tombstones(&FragmentedTombstones::empty())
+            .unwrap();
+        let err = w.finish().unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("no entries and no range tombstones"),
+            "{err}"
+        );
+        assert!(
+            fs.list(Path::new("/db")).unwrap().is_empty(),
+            "{:?}",
+            fs.list(Path::new("/db"))
+        );
+        let mut w = builder(&fs);
+        w.add_range_tombstones(&list(&[("a", Some("b"), 3)]))
+            .unwrap();
+        let meta = w.finish().unwrap();
+        assert_eq!(meta.properties.data_block_count, 0);
+        let reader = TableReader::open(&fs, &meta.path, None).unwrap();
+        assert_eq!(reader.get(b"a", 9).unwrap(), None);
+    }
+}

@@ -4,6 +4,7 @@ use super::*;
 use crate::fs::{FaultFileSystem, FileSystem};
 use crate::sstable::{TableBuilder, TableOptions};
 use crate::versions::output::table_record;
+use crate::versions::table::Table;
 use crate::Operation;
 
 /// `count` tables in an in-memory directory, table `n` holding key `n`
@@ -195,4 +196,89 @@ fn a_reopened_file_that_is_no_longer_the_table_is_refused() {
     let error = first.reader().unwrap_err();
     assert!(error.is_corruption(), "{error}");
     assert!(error.to_string().contains("not the table"), "{error}");
+}
+
+/// A table at `path` of the points `a@1` and `z@9` and the range tombstone
+/// `[b, d)` at `ts`: whatever `ts` (2 to 8), its record is the same.
+fn table_with_tombstone(fs: &SharedFileSystem, path: &Path, ts: u64) -> TableRecord {
+    use ferrisdb_core::RangeTombstone;
+    let mut builder = TableBuilder::create(Arc::clone(fs), path, TableOptions::default()).unwrap();
+    builder.add_parts(b"a", 1, Operation::Put, b"1").unwrap();
+    builder.add_parts(b"z", 9, Operation::Put, b"9").unwrap();
+    let tombstone = RangeTombstone::new(b"b".to_vec(), Some(b"d".to_vec()), ts);
+    builder
+        .add_range_tombstones(&FragmentedTombstones::from_tombstones(vec![tombstone]))
+        .unwrap();
+    let meta = builder.finish().unwrap();
+    table_record(0, 7, meta.file_size, &meta.properties)
+}
+
+#[test]
+fn range_tombstones_are_kept_while_the_file_is_closed_and_read_nothing() {
+    let (fs, paths) = tables(1);
+    let path = PathBuf::from("/db/000007.sst");
+    let record = table_with_tombstone(&fs, &path, 5);
+    let cache = cache(&fs, 1);
+    let lock = unlocked();
+    let table = Table::open(&cache, &path, record, &lock).unwrap();
+    let moved = table.moved_to(1);
+    let other = cache.open(&paths[0].0, &paths[0].1, &lock).unwrap();
+    assert_eq!(
+        cache.open_files(),
+        1,
+        "the table's file closed to make room"
+    );
+    // Gone from the disk too: the tombstones need no read.
+    fs.remove(&path).unwrap();
+    for t in [&table, &moved] {
+        let fragments = t.range_tombstones().fragments();
+        assert_eq!(fragments.len(), 1);
+        assert_eq!(
+            (
+                &fragments[0].start[..],
+                fragments[0].end.as_deref(),
+                &fragments[0].timestamps[..]
+            ),
+            (&b"b"[..], Some(&b"d"[..]), &[5][..])
+        );
+    }
+    assert!(Arc::ptr_eq(
+        table.range_tombstones(),
+        moved.range_tombstones()
+    ));
+    assert!(table.reader().is_err(), "the points do need the file");
+    // A table without range tombstones keeps an empty list.
+    assert!(other.range_tombstones().is_empty());
+}
+
+#[test]
+fn a_reopened_file_with_other_range_tombstones_is_refused() {
+    let (fs, paths) = tables(1);
+    let path = PathBuf::from("/db/000007.sst");
+    let record = table_with_tombstone(&fs, &path, 5);
+    let cache = cache(&fs, 1);
+    let first = cache.open(&path, &record, &unlocked()).unwrap();
+    let _second = cache.open(&paths[0].0, &paths[0].1, &unlocked()).unwrap();
+    // The same points, size and bounds, another tombstone: the record
+    // cannot tell them apart, the kept tombstones can.
+    fs.remove(&path).unwrap();
+    assert_eq!(table_with_tombstone(&fs, &path, 6), record);
+    let error = first.reader().unwrap_err();
+    assert!(error.is_corruption(), "{error}");
+    assert!(
+        error.to_string().contains("range tombstones changed"),
+        "{error}"
+    );
+    // Put back, it reopens.
+    fs.remove(&path).unwrap();
+    table_with_tombstone(&fs, &path, 5);
+    assert_eq!(read_key(&first, b"a"), b"1");
+}
+
+fn read_key(file: &Arc<TableFile>, key: &[u8]) -> Vec<u8> {
+    file.with_reader(|r| r.get(key, 9))
+        .unwrap()
+        .unwrap()
+        .value
+        .to_vec()
 }
