@@ -1,4 +1,7 @@
-//! `sstable-dump`: prints what a table holds and checks it.
+//! `sstable-dump`: prints what a table holds and checks it: its properties,
+//! index, filter, range tombstones (the fragments of its range-delete block,
+//! each with the timestamps of the tombstones over it) and, with
+//! `--entries`, every entry.
 //!
 //! The binary parses flags into [`DumpArgs`] and calls [`run`], which writes
 //! the report to any [`Write`] and returns the exit code:
@@ -16,6 +19,7 @@ mod json;
 
 use crate::render::render_bytes;
 use ferrisdb_storage::fs::SharedFileSystem;
+use ferrisdb_storage::internals::sstable::format::{RANGE_END_TS, RANGE_START_TS};
 use ferrisdb_storage::sstable::{Cursor, TableReader};
 
 /// The table is readable (and, with `--verify`, every check passed).
@@ -53,7 +57,16 @@ impl Printer<'_> {
     }
 
     fn key(&self, user_key: &[u8], timestamp: u64) -> String {
-        format!("{}@{timestamp}", self.bytes(user_key, false))
+        format!(
+            "{}@{}",
+            self.bytes(user_key, false),
+            timestamp_text(timestamp)
+        )
+    }
+
+    /// A range tombstone's start or end, whole, in quotes unless in hex.
+    fn bound(&self, bytes: &[u8]) -> String {
+        render_bytes(bytes, self.args.hex, true, true)
     }
 
     /// Reports `err` as the run's outcome and returns its exit code.
@@ -77,6 +90,7 @@ pub fn run(fs: &SharedFileSystem, args: &DumpArgs, out: &mut dyn Write) -> io::R
         Err(e) => return p.failure(&e),
     };
     print_metadata(&mut p, &table)?;
+    print_range_tombstones(&mut p, &table)?;
     if args.entries {
         if let Err(e) = print_entries(&mut p, &table)? {
             return p.failure(&e);
@@ -92,6 +106,17 @@ pub fn run(fs: &SharedFileSystem, args: &DumpArgs, out: &mut dyn Write) -> io::R
         }
     }
     Ok(EXIT_OK)
+}
+
+/// A timestamp as printed after a key: a number, or the name of the
+/// sentinel a table's bounds carry when they are a range tombstone's
+/// (`RANGE_START_TS`: from the start; `RANGE_END_TS`: the keys below).
+fn timestamp_text(timestamp: u64) -> String {
+    match timestamp {
+        RANGE_START_TS => "RANGE_START_TS".to_string(),
+        RANGE_END_TS => "RANGE_END_TS".to_string(),
+        ts => ts.to_string(),
+    }
 }
 
 /// The status word and exit code of a run that failed with `err`.
@@ -153,6 +178,30 @@ fn print_metadata(p: &mut Printer<'_>, table: &Arc<TableReader>) -> io::Result<(
         filter.num_hashes(),
         fp_rate * 100.0
     )?;
+    Ok(())
+}
+
+/// Prints the range tombstones, if the table has any: one line per
+/// fragment, `["start", "end") @newest ... @oldest`.
+fn print_range_tombstones(p: &mut Printer<'_>, table: &Arc<TableReader>) -> io::Result<()> {
+    let Some(block) = table.properties().range_deletes else {
+        return Ok(());
+    };
+    writeln!(
+        p.out,
+        "range tombstones: {} fragments, {} tombstones, block at offset {} size {}",
+        block.fragment_count, block.timestamp_count, block.handle.offset, block.handle.size
+    )?;
+    for f in table.range_tombstones().fragments() {
+        let end = f.end.as_deref().map_or("∞".to_string(), |e| p.bound(e));
+        let timestamps: Vec<String> = f.timestamps.iter().map(|ts| format!("@{ts}")).collect();
+        writeln!(
+            p.out,
+            "  [{}, {end}) {}",
+            p.bound(&f.start),
+            timestamps.join(" ")
+        )?;
+    }
     Ok(())
 }
 

@@ -3,11 +3,13 @@
 //!
 //! ```text
 //! {"path":..,"properties":{..},"index":[..],"filter":{..},
+//!  "range_tombstones":{"offset":..,"size":..,"fragments":[{"start":..,"end":..,"timestamps":[..]}]},
 //!  "entries":[..],"verify":{..},"status":"ok"|"damaged"|"error","error":".."}
 //! ```
 //!
 //! Fields the run did not reach (the table would not open, `--entries` or
-//! `--verify` not given) are left out; entries read before damage are kept.
+//! `--verify` not given) are left out, as are the range tombstones of a table
+//! without any; entries read before damage are kept.
 
 use std::io::{self, Write};
 
@@ -16,7 +18,7 @@ use ferrisdb_storage::fs::SharedFileSystem;
 use ferrisdb_storage::sstable::{Cursor, TableReader};
 use serde::Serialize;
 
-use super::{outcome, property_numbers, DumpArgs, EXIT_OK};
+use super::{outcome, property_numbers, timestamp_text, DumpArgs, EXIT_OK};
 use crate::render::render_bytes;
 
 #[derive(Debug, Default, Serialize)]
@@ -28,6 +30,8 @@ struct Dump {
     index: Option<Vec<IndexBlock>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     filter: Option<Filter>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    range_tombstones: Option<RangeTombstones>,
     #[serde(skip_serializing_if = "Option::is_none")]
     entries: Option<Vec<Entry>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -49,6 +53,22 @@ struct Filter {
     bytes: u64,
     hashes: u8,
     estimated_false_positive_rate: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct RangeTombstones {
+    offset: u64,
+    size: u64,
+    fragments: Vec<RangeFragment>,
+}
+
+/// One fragment: `[start, end)` (`end` null when unbounded, which no table
+/// holds) and the timestamps over it, newest first.
+#[derive(Debug, Serialize)]
+struct RangeFragment {
+    start: String,
+    end: Option<String>,
+    timestamps: Vec<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -94,8 +114,9 @@ fn fill(fs: &SharedFileSystem, args: &DumpArgs, dump: &mut Dump) -> Result<(), E
     let props = table.properties();
     let key = |user_key: &[u8], timestamp: u64| {
         format!(
-            "{}@{timestamp}",
-            render_bytes(user_key, args.hex, true, false)
+            "{}@{}",
+            render_bytes(user_key, args.hex, true, false),
+            timestamp_text(timestamp)
         )
     };
     let mut properties = serde_json::Map::new();
@@ -124,6 +145,23 @@ fn fill(fs: &SharedFileSystem, args: &DumpArgs, dump: &mut Dump) -> Result<(), E
         hashes: filter.num_hashes(),
         estimated_false_positive_rate: filter.estimated_false_positive_rate(props.key_count),
     });
+    if let Some(block) = props.range_deletes {
+        let bound = |bytes: &[u8]| render_bytes(bytes, args.hex, true, false);
+        dump.range_tombstones = Some(RangeTombstones {
+            offset: block.handle.offset,
+            size: block.handle.size,
+            fragments: table
+                .range_tombstones()
+                .fragments()
+                .iter()
+                .map(|f| RangeFragment {
+                    start: bound(&f.start),
+                    end: f.end.as_deref().map(bound),
+                    timestamps: f.timestamps.clone(),
+                })
+                .collect(),
+        });
+    }
     if args.entries {
         let entries = dump.entries.insert(Vec::new());
         let mut it = table.iter();
