@@ -12,22 +12,24 @@ mod decoders;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ferrisdb_core::InternalKey;
+use ferrisdb_core::{InternalKey, RangeTombstone};
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, SharedFileSystem};
 use ferrisdb_storage::internals::manifest::{
     Features, KeyspacesState, ManifestState, StoredCompaction, StoredOptions, TableRecord,
 };
+use ferrisdb_storage::internals::range_del::FragmentedTombstones;
 use ferrisdb_storage::internals::sstable::{TableBuilder, TableOptions, TableReader};
 use ferrisdb_storage::internals::wal::{WalOptions, WalWriter};
 use ferrisdb_storage::{CompressionType, FeatureClass, Operation, WriteBatch};
 
 type Target = (&'static str, fn(&[u8]));
 
-const TARGETS: [Target; 4] = [
+const TARGETS: [Target; 5] = [
     ("wal_reader", decoders::wal_reader),
     ("block_decoder", decoders::block_decoder),
     ("table_reader", decoders::table_reader),
     ("manifest_decoder", decoders::manifest_decoder),
+    ("range_del_block", decoders::range_del_block),
 ];
 
 fn corpus_dir(target: &str) -> PathBuf {
@@ -70,6 +72,28 @@ fn wal_seed(batches: &[WriteBatch]) -> Vec<u8> {
 
 /// A table of `n` keys, and its bytes.
 fn table_seed(n: u32, compression: CompressionType) -> (Vec<u8>, Arc<TableReader>) {
+    table_seed_with(n, compression, &FragmentedTombstones::empty())
+}
+
+/// Overlapping range tombstones over some of `table_seed`'s keys.
+fn range_seed() -> FragmentedTombstones {
+    let t = |start: &str, end: &str, ts| {
+        RangeTombstone::new(start.as_bytes(), Some(end.as_bytes().to_vec()), ts)
+    };
+    FragmentedTombstones::from_tombstones(vec![
+        t("key0003", "key0010", 50),
+        t("key0007", "key0020", 60),
+        t("key0015", "key0016", 2),
+        t("zz", "zz\0", 7),
+    ])
+}
+
+/// A table of `n` keys and `tombstones`, and its bytes.
+fn table_seed_with(
+    n: u32,
+    compression: CompressionType,
+    tombstones: &FragmentedTombstones,
+) -> (Vec<u8>, Arc<TableReader>) {
     let fs = FaultFileSystem::new();
     let dir = Path::new("/s");
     fs.create_dir_all(dir).unwrap();
@@ -92,6 +116,7 @@ fn table_seed(n: u32, compression: CompressionType) -> (Vec<u8>, Arc<TableReader
             .add(&key, op, format!("value-{i}").as_bytes())
             .unwrap();
     }
+    writer.add_range_tombstones(tombstones).unwrap();
     writer.finish().unwrap();
     let reader = TableReader::open(&shared, &path, None).unwrap();
     (fs.read_all(&path).unwrap(), reader)
@@ -141,6 +166,28 @@ fn regenerate_seed_corpus() {
     write("table_reader", "lz4", &lz4);
     let (one, _) = table_seed(1, CompressionType::None);
     write("table_reader", "one_entry", &one);
+    let (ranges, ranges_reader) = table_seed_with(40, CompressionType::None, &range_seed());
+    write("table_reader", "range_deletes", &ranges);
+    let (only, _) = table_seed_with(0, CompressionType::None, &range_seed());
+    write("table_reader", "only_range_deletes", &only);
+    // Range-delete blocks' contents, less their trailer.
+    let range_del_block = |table: &[u8], reader: &TableReader| {
+        let block = reader.properties().range_deletes.unwrap().handle;
+        table[block.offset as usize..(block.offset + block.size) as usize].to_vec()
+    };
+    write(
+        "range_del_block",
+        "several",
+        &range_del_block(&ranges, &ranges_reader),
+    );
+    let apple = RangeTombstone::new(b"apple".to_vec(), Some(b"b".to_vec()), 3);
+    let one = FragmentedTombstones::from_tombstones(vec![apple]);
+    let (one_table, one_reader) = table_seed_with(0, CompressionType::None, &one);
+    write(
+        "range_del_block",
+        "one",
+        &range_del_block(&one_table, &one_reader),
+    );
 
     // Block contents: the stored bytes less the 5-byte trailer.
     let contents =

@@ -15,7 +15,9 @@ use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, SharedFileSystem};
 use ferrisdb_storage::internals::config::keyspace_options_from_stored;
 use ferrisdb_storage::internals::iterator::Cursor;
 use ferrisdb_storage::internals::manifest::{ManifestState, StoredOptions};
+use ferrisdb_storage::internals::range_del::FragmentedTombstones;
 use ferrisdb_storage::internals::sstable::block::{Block, BlockCursor};
+use ferrisdb_storage::internals::sstable::range_del_block;
 use ferrisdb_storage::internals::sstable::TableReader;
 use ferrisdb_storage::internals::wal::{PayloadKind, RecoveryMode, WalReader};
 use ferrisdb_storage::internals::write_batch::decode_logged;
@@ -104,6 +106,7 @@ pub fn table_reader(data: &[u8]) {
     let _ = reader.verify();
     for key in [&b""[..], b"a", b"key0001", b"\xff\xff"] {
         let _ = reader.get(key, u64::MAX);
+        let _ = reader.range_tombstones().covering(key, u64::MAX);
     }
     let mut iter = reader.iter();
     if iter.seek_to_first().is_ok() {
@@ -122,6 +125,41 @@ pub fn table_reader(data: &[u8]) {
                 steps < MAX_STEPS,
                 "the table iterator does not end backwards"
             );
+        }
+    }
+}
+
+/// The range-delete block decoder over `data` as a block's contents: what
+/// decodes is canonical (cutting its tombstones again gives it back) and
+/// answers every probe as its tombstones do, looked at one by one.
+pub fn range_del_block(data: &[u8]) {
+    let Ok(list) = range_del_block::decode(data) else {
+        return;
+    };
+    assert!(!list.is_empty(), "a block holds one fragment at least");
+    assert!(
+        list.fragments().iter().all(|f| f.end.is_some()),
+        "a table holds no unbounded fragment"
+    );
+    assert_eq!(
+        FragmentedTombstones::merge([&list]),
+        list,
+        "a decoded block is not canonical"
+    );
+    let tombstones: Vec<_> = list.tombstones().collect();
+    let probes = list
+        .fragments()
+        .iter()
+        .take(64)
+        .flat_map(|f| [f.start.clone(), f.end.clone().unwrap_or_default()]);
+    for key in probes {
+        for read_ts in [0, 1, 1 << 32, u64::MAX] {
+            let brute = tombstones
+                .iter()
+                .filter(|t| t.covers(&key) && t.timestamp <= read_ts)
+                .map(|t| t.timestamp)
+                .max();
+            assert_eq!(list.covering(&key, read_ts), brute, "covering disagrees");
         }
     }
 }
