@@ -4,7 +4,7 @@
 //! `TableBuilder` and read by [`TableReader`]:
 //!
 //! ```text
-//! table := data_block+ filter_block index_block properties_block footer
+//! table := data_block* filter_block range_del_block? index_block properties_block footer
 //! ```
 //!
 //! - Data blocks (about `block_size` bytes) hold entries in internal-key
@@ -14,7 +14,11 @@
 //! - The index maps each data block to its last key, so a lookup picks one
 //!   block; the [`BloomFilter`] rules out most absent keys without reading
 //!   any.
-//! - The [`Footer`] locates the index, filter and properties.
+//! - The range-delete block holds the table's range tombstones as
+//!   non-overlapping fragments (`range_del_block.rs`), decoded once at open;
+//!   a table of only range tombstones has no data block.
+//! - The [`Footer`] locates the index, filter and properties; the
+//!   properties locate the range-delete block (an extension, [`RangeDeletes`]).
 //!
 //! The byte-level specification is `docs/format/sstable.md`; its constants are
 //! in `format.rs`. Decoded blocks are shared through a [`BlockCache`].

@@ -149,6 +149,9 @@ impl TableProperties {
         let no_points = props.entry_count == 0
             && props.key_count == 0
             && props.data_block_count == 0
+            && props.data_size == 0
+            && props.raw_key_size == 0
+            && props.raw_value_size == 0
             && props.range_deletes.is_some();
         let consistent = (points || no_points)
             && props.tombstone_count <= props.entry_count
@@ -312,6 +315,14 @@ mod tests {
             },
             TableProperties {
                 data_block_count: 1,
+                ..only.clone()
+            },
+            TableProperties {
+                data_size: 1,
+                ..only.clone()
+            },
+            TableProperties {
+                raw_value_size: 1,
                 ..only.clone()
             },
             TableProperties {
