@@ -180,17 +180,16 @@ pub const MAX_TOMBSTONE_TIMESTAMP: u64 = i64::MAX as u64; // on-disk: never chan
 // internal keys with a timestamp no version carries (both are above
 // MAX_TOMBSTONE_TIMESTAMP). In internal-key order (timestamps descending)
 // `(u, RANGE_END_TS) < (u, RANGE_START_TS) < (u, t)` for every real `t`, so
-// a table ending at `u` sorts before one starting at `u`.
-
-/// The timestamp of a table's smallest key when it is a tombstone's start
-/// `s`: `(s, RANGE_START_TS)` sorts before every version of `s`, so the
-/// table's range starts at `s` itself.
-pub const RANGE_START_TS: u64 = u64::MAX - 1; // on-disk: never change
-/// The timestamp of a table's largest key when it is a tombstone's end `e`:
-/// `(e, RANGE_END_TS)` sorts before every version of `e`, so it means "the
-/// keys below `e`": `e` itself is not in the table's range (RocksDB's
-/// `kMaxSequenceNumber` sentinel).
-pub const RANGE_END_TS: u64 = u64::MAX; // on-disk: never change
+// a table ending at `u` sorts before one starting at `u`. They are on disk
+// here and in the manifest's table records, so they are defined once, in
+// core, beside the range tombstone (`ferrisdb_core::range_tombstone`):
+//
+// - `RANGE_START_TS = u64::MAX - 1`: a smallest key `(s, RANGE_START_TS)` is
+//   a tombstone's start `s`, before every version of `s`;
+// - `RANGE_END_TS = u64::MAX`: a largest key `(e, RANGE_END_TS)` is a
+//   tombstone's end `e`, meaning "the keys below `e`" (RocksDB's
+//   `kMaxSequenceNumber` sentinel).
+pub use ferrisdb_core::range_tombstone::{RANGE_END_TS, RANGE_START_TS}; // on-disk: never change
 
 // ---------------------------------------------------------------------------
 // Footer: the last FOOTER_LEN bytes of the file, all fixed width.
@@ -228,6 +227,7 @@ mod tests {
     #[test]
     fn sentinels_sort_a_table_ending_at_a_key_before_one_starting_there() {
         use ferrisdb_core::InternalKey;
+        assert_eq!((RANGE_START_TS, RANGE_END_TS), (u64::MAX - 1, u64::MAX));
         let end = InternalKey::new("u", RANGE_END_TS);
         let start = InternalKey::new("u", RANGE_START_TS);
         let newest = InternalKey::new("u", MAX_TOMBSTONE_TIMESTAMP);

@@ -99,8 +99,8 @@ impl Table {
 }
 
 /// Whether `user_key` lies inside the key range of the table `record`
-/// describes.
+/// describes (its points and its range tombstones: a largest bound at a
+/// tombstone's end excludes that key).
 pub(super) fn covers(record: &TableRecord, user_key: &[u8]) -> bool {
-    record.smallest.user_key.as_slice() <= user_key
-        && user_key <= record.largest.user_key.as_slice()
+    record.covers_user_key(user_key)
 }
