@@ -190,6 +190,8 @@ pub const MAX_TOMBSTONE_TIMESTAMP: u64 = i64::MAX as u64; // on-disk: never chan
 //   tombstone's end `e`, meaning "the keys below `e`" (RocksDB's
 //   `kMaxSequenceNumber` sentinel).
 pub use ferrisdb_core::range_tombstone::{RANGE_END_TS, RANGE_START_TS}; // on-disk: never change
+                                                                        // No tombstone (and no version) carries a sentinel.
+const _: () = assert!(MAX_TOMBSTONE_TIMESTAMP < RANGE_START_TS && RANGE_START_TS < RANGE_END_TS);
 
 // ---------------------------------------------------------------------------
 // Footer: the last FOOTER_LEN bytes of the file, all fixed width.

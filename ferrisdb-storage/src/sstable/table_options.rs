@@ -45,7 +45,7 @@ impl Default for TableOptions {
     }
 }
 
-/// What [`TableBuilder::finish`] wrote.
+/// What [`TableBuilder::finish`](super::TableBuilder::finish) wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableMeta {
     /// The table's (final) path.

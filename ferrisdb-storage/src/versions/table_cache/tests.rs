@@ -286,7 +286,6 @@ fn read_key(file: &Arc<TableFile>, key: &[u8]) -> Vec<u8> {
 #[test]
 fn a_tables_tombstone_timestamps_reach_the_databases_largest_timestamp() {
     use crate::manifest::format::MAX_TIMESTAMP;
-    use crate::sstable::format::{MAX_TOMBSTONE_TIMESTAMP, RANGE_START_TS};
+    use crate::sstable::format::MAX_TOMBSTONE_TIMESTAMP;
     assert_eq!(MAX_TOMBSTONE_TIMESTAMP, MAX_TIMESTAMP);
-    assert!(MAX_TOMBSTONE_TIMESTAMP < RANGE_START_TS);
 }
