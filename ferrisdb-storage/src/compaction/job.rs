@@ -18,11 +18,12 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use super::covered::covered_tables;
 use super::drop_rule::DropRule;
+use super::range_drop::CompactionTombstones;
 use super::{hides_nothing, CompactionChoice, RateLimiter};
 use crate::iterator::merge::MergingCursor;
 use crate::iterator::Cursor;
-use crate::range_del::fragments::FragmentedTombstones;
 use crate::versions::{
     any_covers, KeyspaceVersions, LevelCursor, Table, TableOutput, Version, VersionEdit, VersionSet,
 };
@@ -132,6 +133,28 @@ pub(crate) fn run(
                 })?
                 .removed
         }
+        CompactionChoice::DropCovered { tables } => {
+            versions
+                .log_and_apply(ks, |now| {
+                    // Asked again of the version being changed: its covering
+                    // tables may have been merged meanwhile. A snapshot taken
+                    // since the pick reads at or above every tombstone then
+                    // in a table, so the pick's snapshots still decide.
+                    let still = covered_tables(
+                        now.version
+                            .tables()
+                            .map(|t| (&t.record, t.range_tombstones().as_ref())),
+                        &context.snapshots,
+                        &HashSet::new(),
+                    );
+                    VersionEdit::Replaced {
+                        inputs: still.into_iter().filter(|n| tables.contains(n)).collect(),
+                        outputs: Vec::new(),
+                        level: 0,
+                    }
+                })?
+                .removed
+        }
     };
     // The manifest that drops them is durable: the replaced tables may go
     // once their last reader does.
@@ -163,8 +186,13 @@ fn merge(
     let split = (output_level > 0).then_some(context.target_file_size);
     let table_options = context.keyspace.settings().table;
     let mut output = TableOutput::new(context.versions, table_options, output_level, split);
-    let no_tombstones = FragmentedTombstones::empty();
-    let mut rule = DropRule::new(&context.snapshots, &no_tombstones, |key: &[u8]| {
+    let tombstones = CompactionTombstones::new(
+        tables.iter().map(|t| t.range_tombstones().as_ref()),
+        &context.snapshots,
+        |start, end| older.iter().any(|t| t.meets(start, end, false)),
+    );
+    output.set_range_tombstones(tombstones.kept.clone());
+    let mut rule = DropRule::new(&context.snapshots, &tombstones.covering, |key: &[u8]| {
         any_covers(&older, key)
     });
     let mut since_limit = 0u64;

@@ -43,14 +43,10 @@
 //! tombstones, only when no table that may hold older data
 //! ([`older_tables`]) overlaps it, in any level.
 
-// The compaction job and the engine use them once tables carry range
-// tombstones.
-#[allow(dead_code)]
 mod covered;
 mod drop_rule;
 mod job;
 mod leveled;
-#[allow(dead_code)]
 mod range_drop;
 mod rate_limiter;
 mod size_tiered;
@@ -60,7 +56,8 @@ use std::fmt;
 
 use crate::config::{CompactionStyle, StrategyOptions};
 use crate::manifest::TableRecord;
-use crate::versions::{older_tables, ranges_meet};
+use crate::versions::{older_tables, ranges_meet, Version};
+use crate::Timestamp;
 
 pub(crate) use job::{run, CompactionContext};
 pub(crate) use rate_limiter::RateLimiter;
@@ -81,6 +78,9 @@ pub(crate) enum CompactionChoice {
     Move { table: u64, to_level: u32 },
     /// Delete tables that hold nothing any reader can see.
     Drop { tables: Vec<u64> },
+    /// Delete tables wholly hidden by newer range tombstones, unread
+    /// (`covered.rs`).
+    DropCovered { tables: Vec<u64> },
 }
 
 impl CompactionChoice {
@@ -90,7 +90,9 @@ impl CompactionChoice {
             CompactionChoice::Nothing => Vec::new(),
             CompactionChoice::Merge { inputs, .. } => inputs.clone(),
             CompactionChoice::Move { table, .. } => vec![*table],
-            CompactionChoice::Drop { tables } => tables.clone(),
+            CompactionChoice::Drop { tables } | CompactionChoice::DropCovered { tables } => {
+                tables.clone()
+            }
         }
     }
 }
@@ -141,6 +143,23 @@ pub(crate) fn hides_nothing(levels: &[Vec<TableRecord>], table: &TableRecord) ->
     let inputs = HashSet::from([table.file_number]);
     let hidden = older_tables(levels, &inputs).any(|older| ranges_meet(older, table));
     !hidden
+}
+
+/// The idle tables of `version` wholly hidden from every reader by newer
+/// range tombstones under the live `snapshots`, as one
+/// [`CompactionChoice::DropCovered`]; `None` if there are none. The engine
+/// asks this before either strategy picks, and the worker asks it again
+/// when it installs the drop.
+pub(crate) fn drop_covered_tables(
+    version: &Version,
+    snapshots: &[Timestamp],
+    busy: &HashSet<u64>,
+) -> Option<CompactionChoice> {
+    let tables = version
+        .tables()
+        .map(|t| (&t.record, t.range_tombstones().as_ref()));
+    let covered = covered::covered_tables(tables, snapshots, busy);
+    (!covered.is_empty()).then_some(CompactionChoice::DropCovered { tables: covered })
 }
 
 /// The strategy of `options.style`, with that style's settings.

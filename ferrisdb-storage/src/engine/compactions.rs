@@ -14,7 +14,7 @@
 //!   mark the inputs idle again
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
@@ -64,12 +64,19 @@ impl Inner {
             let keyspaces = self.versions.keyspaces();
             let count = keyspaces.len();
             let start = background.next_pick % count;
+            let snapshots = self.snapshots.timestamps();
             for (turn, ks) in keyspaces.iter().cycle().skip(start).take(count).enumerate() {
-                let levels = ks.current().version.level_records();
+                let version = Arc::clone(&ks.current().version);
                 let Background {
                     strategies, busy, ..
                 } = &mut *background;
-                let choice = Self::with_strategy(strategies, ks, |s| s.pick(&levels, busy));
+                // Tables a range delete hid go first, unread, whatever the
+                // style: a merge would only read them to drop every entry.
+                let choice = compaction::drop_covered_tables(&version, &snapshots, busy)
+                    .unwrap_or_else(|| {
+                        let levels = version.level_records();
+                        Self::with_strategy(strategies, ks, |s| s.pick(&levels, busy))
+                    });
                 if choice == CompactionChoice::Nothing {
                     continue;
                 }
@@ -127,6 +134,14 @@ impl Inner {
         })?;
 
         let result = self.versions.keyspaces().iter().try_for_each(|ks| {
+            let hidden = compaction::drop_covered_tables(
+                &ks.current().version,
+                &self.snapshots.timestamps(),
+                &HashSet::new(),
+            );
+            if let Some(hidden) = hidden {
+                self.compact_choice(ks, &hidden)?;
+            }
             let levels = ks.current().version.level_records();
             let choice = {
                 let mut background = lock(&self.background);
@@ -169,13 +184,17 @@ impl Inner {
             }
             let picking = !background.manual_compaction && !self.config.disable_auto_compactions;
             let keyspaces = self.versions.keyspaces();
+            let snapshots = self.snapshots.timestamps();
             let quiet = keyspaces.iter().all(|ks| {
                 let current = ks.current();
+                let idle = HashSet::new();
                 current.frozen.is_empty()
                     && (!picking
-                        || !Self::with_strategy(&mut background.strategies, ks, |s| {
-                            s.needs_compaction(&current.version.level_records())
-                        }))
+                        || (compaction::drop_covered_tables(&current.version, &snapshots, &idle)
+                            .is_none()
+                            && !Self::with_strategy(&mut background.strategies, ks, |s| {
+                                s.needs_compaction(&current.version.level_records())
+                            })))
             });
             quiet.then_some(Ok(()))
         })

@@ -24,16 +24,21 @@
 
 use std::sync::Arc;
 
+use ferrisdb_core::range_tombstone::next_key;
+
 use super::stats::Counters;
 use super::{lock, Inner};
 use crate::memtable::MemTable;
+use crate::range_del::fragments::FragmentedTombstones;
 use crate::versions::{Frozen, KeyspaceVersions, Table, TableOutput, VersionEdit};
 use crate::wal;
 use crate::{Error, Result};
 
 impl Inner {
     /// Writes `memtable`, of keyspace `ks`, to a new level-0 table and opens
-    /// it.
+    /// it. `earlier` are tables written from older MemTables of `ks` that
+    /// its current version does not list yet (recovery writes several
+    /// before it installs them).
     ///
     /// The table is durable (synced, renamed, directory synced) but not yet in
     /// the manifest.
@@ -43,10 +48,12 @@ impl Inner {
         &self,
         ks: &KeyspaceVersions,
         memtable: &Arc<MemTable>,
+        earlier: &[Arc<Table>],
     ) -> Result<Arc<Table>> {
         debug_assert!(!memtable.is_empty(), "flush of an empty MemTable");
         let table_options = ks.settings().table;
         let mut output = TableOutput::new(&self.versions, table_options, 0, None);
+        let mut largest_key: Option<&[u8]> = None;
         for entry in memtable.entries() {
             output.add(
                 entry.user_key,
@@ -54,6 +61,15 @@ impl Inner {
                 entry.operation,
                 entry.value,
             )?;
+            largest_key = Some(entry.user_key);
+        }
+        if let Some(tombstones) = memtable.range_tombstones() {
+            let version = Arc::clone(&ks.current().version);
+            let older = version
+                .tables()
+                .chain(earlier)
+                .map(|t| t.record.largest.user_key.as_slice());
+            output.set_range_tombstones(bounded(&tombstones, older.chain(largest_key)));
         }
         let table = output
             .finish()?
@@ -76,7 +92,7 @@ impl Inner {
         };
         let _span =
             tracing::info_span!("flush", log = oldest.log_number, keyspace = ks.id()).entered();
-        let table = self.write_table(&ks, &oldest.memtable)?;
+        let table = self.write_table(&ks, &oldest.memtable, &[])?;
         let (number, bytes, entries) = (
             table.record.file_number,
             table.record.file_size,
@@ -229,4 +245,26 @@ impl Inner {
             }
         }
     }
+}
+
+/// A MemTable's range tombstones as a table holds them: with an end.
+///
+/// A tombstone without an upper bound (`delete_prefix` of `0xff`s, a range
+/// `"k"..`) is cut just after the largest key any older version can have:
+/// the largest of `keys`, which are the largest user key of each table of
+/// the keyspace and of the MemTable's points. That loses nothing: a
+/// tombstone hides only versions older than itself, which are all in this
+/// MemTable or in tables when it is flushed (MemTables are flushed oldest
+/// first, and compactions make no new keys); versions written later are
+/// newer. The cut never empties a fragment: it falls after the start of the
+/// last one too.
+fn bounded<'a>(
+    tombstones: &FragmentedTombstones,
+    keys: impl Iterator<Item = &'a [u8]>,
+) -> FragmentedTombstones {
+    let Some(last) = tombstones.fragments().last().filter(|f| f.end.is_none()) else {
+        return tombstones.clone();
+    };
+    let largest = keys.fold(last.start.as_slice(), |a, b| a.max(b));
+    tombstones.clipped(None, Some(&next_key(largest)))
 }

@@ -248,7 +248,7 @@ impl ReplayMemTables {
             if let Some(memtable) = target.memtable.take().filter(|m| !m.is_empty()) {
                 target
                     .tables
-                    .push(inner.write_table(&target.ks, &memtable)?);
+                    .push(inner.write_table(&target.ks, &memtable, &target.tables)?);
             }
             if !target.tables.is_empty() {
                 count += target.tables.len();
@@ -275,7 +275,8 @@ impl Target {
                 return Ok(());
             }
             if !memtable.is_empty() {
-                self.tables.push(inner.write_table(&self.ks, memtable)?);
+                let table = inner.write_table(&self.ks, memtable, &self.tables)?;
+                self.tables.push(table);
             }
         }
         self.memtable = Some(Arc::new(MemTable::with_filter(

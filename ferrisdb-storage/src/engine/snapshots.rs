@@ -45,10 +45,11 @@ impl SnapshotList {
         timestamp
     }
 
-    /// Forgets one snapshot at `timestamp`.
+    /// Forgets one snapshot at `timestamp`. Returns whether that was the
+    /// last one at it: then compaction may drop what only it could read.
     ///
     /// REQUIRES: a matching `acquire(timestamp)` that was not yet released.
-    pub(crate) fn release(&self, timestamp: Timestamp) {
+    pub(crate) fn release(&self, timestamp: Timestamp) -> bool {
         let mut live = self.live();
         let count = live.get_mut(&timestamp);
         debug_assert!(count.is_some(), "release of unknown snapshot {timestamp}");
@@ -56,8 +57,10 @@ impl SnapshotList {
             *count -= 1;
             if *count == 0 {
                 live.remove(&timestamp);
+                return true;
             }
         }
+        false
     }
 
     /// Every live snapshot timestamp, ascending, without duplicates.
@@ -77,10 +80,10 @@ mod tests {
         list.acquire(|| 3);
         list.acquire(|| 7);
         assert_eq!(list.timestamps(), [3, 7]);
-        list.release(7);
+        assert!(!list.release(7));
         assert_eq!(list.timestamps(), [3, 7]);
-        list.release(7);
-        list.release(3);
+        assert!(list.release(7));
+        assert!(list.release(3));
         assert!(list.timestamps().is_empty());
     }
 }

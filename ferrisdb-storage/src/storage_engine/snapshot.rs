@@ -277,7 +277,11 @@ impl Snapshot {
 
 impl Drop for Snapshot {
     fn drop(&mut self) {
-        self.inner.snapshots.release(self.timestamp);
+        if self.inner.snapshots.release(self.timestamp) {
+            // Tables a range delete hid from every reader but this snapshot
+            // may go now: the compaction thread looks again.
+            self.inner.notify_background();
+        }
     }
 }
 
