@@ -21,6 +21,8 @@
 
 use std::cmp::Ordering;
 
+use ferrisdb_core::compare_user_keys;
+
 use super::Cursor;
 use crate::{InternalKey, Operation, Result, Slice, Timestamp};
 
@@ -153,6 +155,83 @@ impl MergingCursor {
         self.current = best;
     }
 
+    /// Moves past `[from, end)` (`end: None`: past every entry) each child
+    /// that is inside that range and whose entries in it are all older than
+    /// `timestamp` (by [`Cursor::max_timestamp_in`]), then picks the child
+    /// that comes next: a scan's seek past a range tombstone at `timestamp`,
+    /// which hides every such entry. A child that may hold a newer version
+    /// in the range stays where it is, and the scan steps through it.
+    ///
+    /// REQUIRES: walking forwards, on the first entry of the user key
+    /// `from` (so no child holds an entry before `from` still to come). A
+    /// cursor walking backwards is left as it is.
+    ///
+    /// # Errors
+    ///
+    /// The error of a child's seek; the cursor is then not valid.
+    pub fn skip_older(
+        &mut self,
+        from: &[u8],
+        end: Option<&[u8]>,
+        timestamp: Timestamp,
+    ) -> Result<()> {
+        if self.direction != Direction::Forward || self.current.is_none() {
+            return Ok(());
+        }
+        for child in &mut self.children {
+            let inside = child.valid()
+                && end.is_none_or(|end| compare_user_keys(child.user_key(), end).is_lt());
+            if !inside || child.max_timestamp_in(from, end) >= timestamp {
+                continue;
+            }
+            let moved = match end {
+                Some(end) => child.seek(end, Timestamp::MAX),
+                None => child.seek_past_last(),
+            };
+            if let Err(e) = moved {
+                self.current = None;
+                return Err(e);
+            }
+        }
+        self.pick();
+        Ok(())
+    }
+
+    /// The mirror of [`skip_older`](Self::skip_older) walking backwards:
+    /// moves before `start` each child inside `[start, end)` whose entries
+    /// there are all older than `timestamp`.
+    ///
+    /// REQUIRES: walking backwards, on the last entry of a user key in
+    /// `[start, end)` (so no child holds an entry after it still to come).
+    /// A cursor walking forwards is left as it is.
+    ///
+    /// # Errors
+    ///
+    /// The error of a child's seek; the cursor is then not valid.
+    pub fn skip_older_back(
+        &mut self,
+        start: &[u8],
+        end: Option<&[u8]>,
+        timestamp: Timestamp,
+    ) -> Result<()> {
+        if self.direction != Direction::Backward || self.current.is_none() {
+            return Ok(());
+        }
+        for child in &mut self.children {
+            let inside = child.valid() && compare_user_keys(child.user_key(), start).is_ge();
+            if !inside || child.max_timestamp_in(start, end) >= timestamp {
+                continue;
+            }
+            // Before every version of `start`: the last entry of a smaller key.
+            if let Err(e) = child.seek_for_prev(start, Timestamp::MAX) {
+                self.current = None;
+                return Err(e);
+            }
+        }
+        self.pick();
+        Ok(())
+    }
+
     /// The child the cursor is on.
     fn held(&self) -> &dyn Cursor {
         let index = self.current.expect("REQUIRES: the merging cursor is valid");
@@ -205,6 +284,18 @@ impl Cursor for MergingCursor {
         })
     }
 
+    fn seek_past_last(&mut self) -> Result<()> {
+        self.position_all(Direction::Forward, |c| c.seek_past_last())
+    }
+
+    fn max_timestamp_in(&self, start: &[u8], end: Option<&[u8]>) -> Timestamp {
+        self.children
+            .iter()
+            .map(|c| c.max_timestamp_in(start, end))
+            .max()
+            .unwrap_or(0)
+    }
+
     fn next(&mut self) -> Result<()> {
         if self.direction == Direction::Backward {
             self.turn(Direction::Forward)?;
@@ -241,94 +332,4 @@ impl Cursor for MergingCursor {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::iterator::model::{random_run, walk_against_model, Entry, VecCursor};
-    use rand::rngs::StdRng;
-    use rand::{Rng, SeedableRng};
-
-    fn merged(sources: &[Vec<Entry>]) -> MergingCursor {
-        let children = sources
-            .iter()
-            .map(|s| Box::new(VecCursor::new(s.clone())) as Box<dyn Cursor>)
-            .collect();
-        MergingCursor::new(children)
-    }
-
-    #[test]
-    fn merge_walks_like_the_sorted_union_with_any_moves() {
-        let mut rng = StdRng::seed_from_u64(11);
-        for _ in 0..200 {
-            // One run dealt out to up to four sources, some of them empty.
-            let all = random_run(&mut rng, 0..40);
-            let mut sources = vec![Vec::new(); rng.random_range(1..5)];
-            for entry in &all {
-                let source = rng.random_range(0..sources.len());
-                sources[source].push(entry.clone());
-            }
-            walk_against_model(&mut merged(&sources), &all, &mut rng, 100);
-        }
-    }
-
-    #[test]
-    fn on_a_tie_the_newer_source_comes_first() {
-        let newer = vec![(InternalKey::new("k", 5), Operation::Put, b"new".to_vec())];
-        let older = vec![(InternalKey::new("k", 5), Operation::Put, b"old".to_vec())];
-        let mut cursor = merged(&[newer, older]);
-        cursor.seek_to_first().unwrap();
-        assert_eq!(cursor.value(), b"new");
-        cursor.seek_to_last().unwrap();
-        assert_eq!(cursor.value(), b"new");
-    }
-
-    /// A child whose every move fails.
-    struct Failing;
-
-    impl Cursor for Failing {
-        fn valid(&self) -> bool {
-            false
-        }
-        fn seek_to_first(&mut self) -> Result<()> {
-            Err(crate::Error::corruption("t.sst", 7, "damaged"))
-        }
-        fn seek_to_last(&mut self) -> Result<()> {
-            self.seek_to_first()
-        }
-        fn seek(&mut self, _: &[u8], _: Timestamp) -> Result<()> {
-            self.seek_to_first()
-        }
-        fn next(&mut self) -> Result<()> {
-            self.seek_to_first()
-        }
-        fn prev(&mut self) -> Result<()> {
-            self.seek_to_first()
-        }
-        fn user_key(&self) -> &[u8] {
-            unreachable!("never valid")
-        }
-        fn timestamp(&self) -> Timestamp {
-            unreachable!("never valid")
-        }
-        fn operation(&self) -> Operation {
-            unreachable!("never valid")
-        }
-        fn value(&self) -> &[u8] {
-            unreachable!("never valid")
-        }
-        fn value_slice(&self) -> Slice {
-            unreachable!("never valid")
-        }
-    }
-
-    #[test]
-    fn a_child_error_surfaces_and_leaves_the_cursor_invalid() {
-        let entries = vec![(InternalKey::new("k", 5), Operation::Put, b"v".to_vec())];
-        let children: Vec<Box<dyn Cursor>> =
-            vec![Box::new(VecCursor::new(entries)), Box::new(Failing)];
-        let mut cursor = MergingCursor::new(children);
-        assert!(cursor.seek_to_first().unwrap_err().is_corruption());
-        assert!(!cursor.valid());
-        assert!(cursor.seek_for_prev(b"k", 9).unwrap_err().is_corruption());
-        assert!(!cursor.valid());
-    }
-}
+mod tests;

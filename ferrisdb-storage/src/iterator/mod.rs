@@ -13,7 +13,10 @@
 //! - the [`MergingCursor`](merge::MergingCursor) over all of them ([`merge`]).
 //!
 //! The user-facing scan ([`scan`]) walks a merge and keeps, for each user
-//! key, only the newest version visible at its snapshot, hiding tombstones.
+//! key, only the newest version visible at its snapshot, hiding tombstones
+//! and what range tombstones hide; it seeks past a deleted range with
+//! [`MergingCursor::skip_older`](merge::MergingCursor::skip_older), which
+//! asks each child [`Cursor::max_timestamp_in`] the range.
 //!
 //! Cursors are generic where they nest (a level's cursor holds its table's
 //! cursor, which holds its block's), so a step costs no dynamic dispatch
@@ -86,6 +89,35 @@ pub trait Cursor: Send {
             self.prev()?;
         }
         Ok(())
+    }
+
+    /// Moves past the last entry: the cursor is then not valid.
+    ///
+    /// The default seeks to the last entry and steps past it. A source that
+    /// would read to find its last entry (a table, a level) overrides it.
+    ///
+    /// # Errors
+    ///
+    /// As for [`seek_to_first`](Self::seek_to_first).
+    fn seek_past_last(&mut self) -> Result<()> {
+        self.seek_to_last()?;
+        if self.valid() {
+            self.next()?;
+        }
+        Ok(())
+    }
+
+    /// An upper bound of the timestamps of the cursor's entries whose user
+    /// keys are in `[start, end)` (`end: None`: no upper bound), answered
+    /// without reading: a scan moves a cursor past a range tombstone at `c`
+    /// only when every entry it holds under the tombstone is older than `c`.
+    ///
+    /// The default, [`Timestamp::MAX`], is always correct: such a cursor is
+    /// stepped through the range, never sought past it. A level's cursor
+    /// answers from its tables' recorded newest timestamps.
+    fn max_timestamp_in(&self, start: &[u8], end: Option<&[u8]>) -> Timestamp {
+        let _ = (start, end);
+        Timestamp::MAX
     }
 
     /// Moves to the next entry.

@@ -1,14 +1,22 @@
 //! Test support for cursors: the model of a cursor (a sorted vector), random
 //! sorted runs of entries, and a random walk that drives a cursor and the
-//! model with the same moves and checks they stay at the same entry.
+//! model with the same moves and checks they stay at the same entry; with
+//! range deletes, the model of a history and what each snapshot sees
+//! ([`history`]).
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use ferrisdb_core::range_tombstone::range_covers;
 
 use rand::rngs::StdRng;
 use rand::Rng;
 
 use super::Cursor;
 use crate::{InternalKey, Operation, Result, Slice, Timestamp};
+
+pub(crate) mod history;
 
 /// One entry: its key, whether it is a value or a tombstone, and the value.
 pub(crate) type Entry = (InternalKey, Operation, Vec<u8>);
@@ -20,13 +28,41 @@ pub(crate) struct VecCursor {
     entries: Vec<Entry>,
     /// `entries.len()` means "not valid".
     pos: usize,
+    /// Whether [`Cursor::max_timestamp_in`] answers exactly, as a level's
+    /// cursor does, or with the default, as a MemTable's does.
+    knows_timestamps: bool,
+    /// Moves made (seeks and steps), shared with the test that made it.
+    moves: Arc<AtomicUsize>,
 }
 
 impl VecCursor {
     pub(crate) fn new(mut entries: Vec<Entry>) -> Self {
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         let pos = entries.len();
-        VecCursor { entries, pos }
+        VecCursor {
+            entries,
+            pos,
+            knows_timestamps: true,
+            moves: Arc::default(),
+        }
+    }
+
+    /// A cursor whose `max_timestamp_in` is the default: never sought past
+    /// a range tombstone.
+    pub(crate) fn stepping(entries: Vec<Entry>) -> Self {
+        VecCursor {
+            knows_timestamps: false,
+            ..VecCursor::new(entries)
+        }
+    }
+
+    /// The counter of the cursor's moves.
+    pub(crate) fn moves(&self) -> Arc<AtomicUsize> {
+        Arc::clone(&self.moves)
+    }
+
+    fn moved(&self) {
+        self.moves.fetch_add(1, Ordering::Relaxed);
     }
 
     fn target(user_key: &[u8], timestamp: Timestamp) -> InternalKey {
@@ -39,10 +75,12 @@ impl Cursor for VecCursor {
         self.pos < self.entries.len()
     }
     fn seek_to_first(&mut self) -> Result<()> {
+        self.moved();
         self.pos = 0;
         Ok(())
     }
     fn seek_to_last(&mut self) -> Result<()> {
+        self.moved();
         self.pos = self
             .entries
             .len()
@@ -51,21 +89,41 @@ impl Cursor for VecCursor {
         Ok(())
     }
     fn seek(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
+        self.moved();
         let target = Self::target(user_key, timestamp);
         self.pos = self.entries.partition_point(|e| e.0 < target);
         Ok(())
     }
     fn seek_for_prev(&mut self, user_key: &[u8], timestamp: Timestamp) -> Result<()> {
+        self.moved();
         let target = Self::target(user_key, timestamp);
         let after = self.entries.partition_point(|e| e.0 <= target);
         self.pos = after.checked_sub(1).unwrap_or(self.entries.len());
         Ok(())
     }
+    fn seek_past_last(&mut self) -> Result<()> {
+        self.moved();
+        self.pos = self.entries.len();
+        Ok(())
+    }
+    fn max_timestamp_in(&self, start: &[u8], end: Option<&[u8]>) -> Timestamp {
+        if !self.knows_timestamps {
+            return Timestamp::MAX;
+        }
+        self.entries
+            .iter()
+            .filter(|e| range_covers(start, end, &e.0.user_key))
+            .map(|e| e.0.timestamp)
+            .max()
+            .unwrap_or(0)
+    }
     fn next(&mut self) -> Result<()> {
+        self.moved();
         self.pos += 1;
         Ok(())
     }
     fn prev(&mut self) -> Result<()> {
+        self.moved();
         self.pos = self.pos.checked_sub(1).unwrap_or(self.entries.len());
         Ok(())
     }
@@ -134,7 +192,9 @@ fn random_target(rng: &mut StdRng, entries: &[Entry]) -> (Vec<u8>, Timestamp) {
 
 /// Drives `cursor` and the model of `entries` with `steps` random moves
 /// (seeks of every kind, and steps both ways while valid), checking after
-/// each that both are at the same entry, with the same parts.
+/// each that both are at the same entry, with the same parts, and that the
+/// cursor's `max_timestamp_in` of a random range is at least that of the
+/// entries in it.
 ///
 /// REQUIRES: `cursor` walks exactly `entries`, and its moves do not fail.
 pub(crate) fn walk_against_model(
@@ -148,16 +208,17 @@ pub(crate) fn walk_against_model(
     for _ in 0..steps {
         let (key, ts) = random_target(rng, entries);
         let choice = if model.valid() {
-            rng.random_range(0..8)
+            rng.random_range(0..9)
         } else {
-            rng.random_range(0..4)
+            rng.random_range(0..5)
         };
         let step = match choice {
             0 => "seek_to_first".to_string(),
             1 => "seek_to_last".to_string(),
             2 => format!("seek {}", InternalKey::new(key.as_slice(), ts)),
             3 => format!("seek_for_prev {}", InternalKey::new(key.as_slice(), ts)),
-            4 | 5 => "next".to_string(),
+            4 => "seek_past_last".to_string(),
+            5 | 6 => "next".to_string(),
             _ => "prev".to_string(),
         };
         let apply = |c: &mut dyn Cursor| match choice {
@@ -165,7 +226,8 @@ pub(crate) fn walk_against_model(
             1 => c.seek_to_last(),
             2 => c.seek(&key, ts),
             3 => c.seek_for_prev(&key, ts),
-            4 | 5 => c.next(),
+            4 => c.seek_past_last(),
+            5 | 6 => c.next(),
             _ => c.prev(),
         };
         apply(&mut model).unwrap();
@@ -174,6 +236,12 @@ pub(crate) fn walk_against_model(
             panic!("{e} after {trail:?}");
         }
         assert_same_position(cursor, &model, &trail);
+        let (end, _) = random_target(rng, entries);
+        let end = (!end.is_empty()).then_some(end.as_slice());
+        assert!(
+            cursor.max_timestamp_in(&key, end) >= model.max_timestamp_in(&key, end),
+            "max_timestamp_in({key:?}, {end:?}) below an entry's after {trail:?}"
+        );
     }
 }
 

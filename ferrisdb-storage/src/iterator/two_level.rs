@@ -57,6 +57,14 @@ pub trait TwoLevelIndex: Send {
         )
     }
 
+    /// An upper bound of the timestamps of the entries whose user keys are
+    /// in `[start, end)`, without reading a part: see
+    /// [`Cursor::max_timestamp_in`], whose default this one shares.
+    fn max_timestamp_in(&self, start: &[u8], end: Option<&[u8]>) -> Timestamp {
+        let _ = (start, end);
+        Timestamp::MAX
+    }
+
     /// A cursor over part `at`, not yet positioned.
     ///
     /// # Errors
@@ -199,6 +207,16 @@ impl<I: TwoLevelIndex> Cursor for TwoLevelCursor<I> {
         };
         self.position(at, |part| part.seek_for_prev(user_key, timestamp))?;
         self.skip_backward()
+    }
+
+    fn seek_past_last(&mut self) -> Result<()> {
+        // Past the last part: nothing to open, nothing to read.
+        self.part = None;
+        Ok(())
+    }
+
+    fn max_timestamp_in(&self, start: &[u8], end: Option<&[u8]>) -> Timestamp {
+        self.index.max_timestamp_in(start, end)
     }
 
     fn next(&mut self) -> Result<()> {

@@ -105,8 +105,6 @@ impl MemTable {
 
     /// The table's range tombstones, fragmented; `None` when it has none (the
     /// common case, one atomic load).
-    // Read by the read path and the flush, which land as the next units.
-    #[allow(dead_code)]
     pub(crate) fn range_tombstones(&self) -> Option<Arc<FragmentedTombstones>> {
         self.range_tombstones.fragmented()
     }

@@ -13,6 +13,10 @@
 //! asks "which tombstone covers this key, at this snapshot?" in logarithmic
 //! time. This module names only the core types, so the formats (the table's
 //! range-delete block), the MemTable, the versions and compaction all share
-//! it.
+//! it. A scan merges what it sees of them into one [`ScanTombstones`]
+//! (`view.rs`).
+//!
+//! [`ScanTombstones`]: view::ScanTombstones
 
 pub(crate) mod fragments;
+pub(crate) mod view;

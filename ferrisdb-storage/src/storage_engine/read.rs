@@ -10,18 +10,15 @@
 use std::ops::{Bound, RangeBounds};
 use std::sync::Arc;
 
-use ferrisdb_core::hash::key_hash;
 use ferrisdb_core::range_tombstone::prefix_successor;
 
 use super::{Snapshot, StorageEngine};
 use crate::engine::Inner;
 use crate::iterator::merge::MergingCursor;
 use crate::iterator::scan::Scan;
-use crate::iterator::Cursor;
-use crate::memtable::MemTableCursor;
 use crate::telemetry;
 use crate::versions::{KeyspaceVersions, SuperVersion};
-use crate::{Key, Operation, ReadOptions, Result, Slice, Timestamp};
+use crate::{Key, ReadOptions, Result, Slice, Timestamp};
 
 impl StorageEngine {
     /// The value of `key`, or `None` if it is absent or deleted.
@@ -204,60 +201,34 @@ impl StorageEngine {
 /// A key range with owned bounds.
 pub(super) type KeyRange = (Bound<Key>, Bound<Key>);
 
-/// The newest visible version of `key` at `timestamp`: MemTables first, then
-/// tables, stopping at the first version or tombstone found.
+/// The value of `key` at `timestamp` in `current` (see
+/// [`SuperVersion::get`]).
 pub(super) fn get_at(
     current: &SuperVersion,
     key: &[u8],
     timestamp: Timestamp,
     options: &ReadOptions,
 ) -> Result<Option<Slice>> {
-    // Hashed once for every filter on the way, the MemTables' and the tables'.
-    let hash = key_hash(key);
-    let memtables =
-        std::iter::once(&current.active).chain(current.frozen.iter().map(|f| &f.memtable));
-    for memtable in memtables {
-        if let Some((value, operation)) = memtable.get_hashed(key, hash, timestamp) {
-            return Ok(match operation {
-                Operation::Put => Some(value),
-                Operation::Delete => None,
-            });
-        }
-    }
-    Ok(current
-        .version
-        .get(key, hash, timestamp, options)?
-        .filter(|entry| entry.operation == Operation::Put)
-        .map(|entry| entry.value))
+    current.get(key, timestamp, options)
 }
 
-/// The scan of `range` at `timestamp` over every MemTable and table of
-/// `current`, its tables read as `options` says.
+/// The scan of `range` at `timestamp` over `current` (see
+/// [`SuperVersion::scan`]).
 pub(super) fn scan_at(
     current: &SuperVersion,
     timestamp: Timestamp,
-    (start, end): KeyRange,
+    range: KeyRange,
     options: &ReadOptions,
 ) -> Scan {
     telemetry::scan_opened();
-    // One merge per end of the scan, so neither ever turns around.
-    let merge = || {
-        let mut children: Vec<Box<dyn Cursor>> = Vec::new();
-        children.push(Box::new(MemTableCursor::new(&current.active)));
-        for frozen in &current.frozen {
-            children.push(Box::new(MemTableCursor::new(&frozen.memtable)));
-        }
-        current.version.cursors(options, &mut children);
-        MergingCursor::new(children)
-    };
-    Scan::new(merge(), merge(), timestamp, start, end)
+    current.scan(timestamp, range, options)
 }
 
 /// An empty scan of `range` at `timestamp`: what a keyspace holds at an
 /// instant before it was made.
-pub(super) fn empty_scan(timestamp: Timestamp, (start, end): KeyRange) -> Scan {
+pub(super) fn empty_scan(timestamp: Timestamp, range: KeyRange) -> Scan {
     let merge = || MergingCursor::new(Vec::new());
-    Scan::new(merge(), merge(), timestamp, start, end)
+    Scan::new(merge(), merge(), timestamp, range, None)
 }
 
 /// Every key.

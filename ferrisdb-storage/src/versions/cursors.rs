@@ -89,6 +89,21 @@ impl TwoLevelIndex for LevelTables {
         after.checked_sub(1)
     }
 
+    fn max_timestamp_in(&self, start: &[u8], end: Option<&[u8]>) -> Timestamp {
+        // The tables whose ranges meet `[start, end)`: from the first that
+        // ends at or after `start`, while they start before `end`. Their
+        // recorded newest timestamps bound every entry they hold there.
+        let first = self
+            .tables
+            .partition_point(|t| t.record.largest.user_key.as_slice() < start);
+        self.tables[first..]
+            .iter()
+            .take_while(|t| end.is_none_or(|end| t.record.smallest.user_key.as_slice() < end))
+            .map(|t| t.record.max_timestamp)
+            .max()
+            .unwrap_or(0)
+    }
+
     fn open(&mut self, at: usize) -> Result<TableCursor> {
         let reader = self.tables[at].reader()?;
         Ok(match &self.options {

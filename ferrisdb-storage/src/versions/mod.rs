@@ -12,6 +12,8 @@
 //!   merges;
 //! - `super_version.rs`: a [`SuperVersion`], what a read needs (MemTables
 //!   and a version), and the builders of the next one;
+//! - `reads.rs`: the point lookup and the scan of a super version at a
+//!   timestamp, range tombstones honoured;
 //! - `edit.rs`: a [`VersionEdit`], one change a flush, compaction or
 //!   recovery makes;
 //! - `keyspace.rs`: a keyspace's [`KeyspaceVersions`] (its id, name and
@@ -34,6 +36,7 @@ pub(crate) mod keyspace;
 mod keyspace_lifecycle;
 mod keyspace_set;
 pub(crate) mod output;
+mod reads;
 mod super_version;
 mod table;
 mod table_cache;

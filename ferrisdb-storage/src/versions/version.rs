@@ -13,7 +13,7 @@ use crate::iterator::Cursor;
 use crate::manifest::format::NUM_LEVELS;
 use crate::manifest::TableRecord;
 use crate::sstable::TableEntry;
-use crate::{ReadOptions, Result, Timestamp};
+use crate::{Operation, ReadOptions, Result, Slice, Timestamp};
 
 /// The live tables, level by level.
 ///
@@ -130,7 +130,14 @@ impl Version {
 
     /// The newest version of `user_key` (whose [`key_hash`] is `hash`) at or
     /// below `timestamp` in any table, or `None`, reading blocks as `options`
-    /// says. A tombstone is returned as such: it hides older tables.
+    /// says. A tombstone is returned as such: it hides older tables. So is a
+    /// covering range tombstone newer than the version found beside it: as
+    /// a tombstone at its timestamp.
+    ///
+    /// Each level-0 table, and each deeper level, is one source, newest
+    /// first: its range tombstones are asked whether or not its bloom filter
+    /// rules the key out, and a table is consulted when its tombstones reach
+    /// the key even where its recorded key range does not.
     ///
     /// [`key_hash`]: ferrisdb_core::hash::key_hash
     pub(crate) fn get(
@@ -140,27 +147,30 @@ impl Version {
         timestamp: Timestamp,
         options: &ReadOptions,
     ) -> Result<Option<TableEntry>> {
+        let lookup = Lookup {
+            user_key,
+            hash,
+            timestamp,
+            options,
+        };
         for (level, tables) in self.levels.iter().enumerate() {
             if level == 0 {
-                // Overlapping ranges: every table that covers the key, newest
-                // first; the first one that has a visible version wins.
-                for table in tables.iter().filter(|t| t.covers(user_key)) {
-                    if let Some(found) =
-                        table.with_reader(|r| r.get_hashed(user_key, hash, timestamp, options))?
-                    {
+                // Overlapping ranges: every table that may hold the key, newest
+                // first; the first one that decides wins.
+                for table in tables {
+                    if let Some(found) = lookup.source(std::slice::from_ref(table))? {
                         return Ok(Some(found));
                     }
                 }
             } else {
-                // Disjoint sorted ranges: at most one table can hold the key.
+                // Disjoint sorted ranges: the table whose range ends at or
+                // after the key, and its neighbours, which a table's range
+                // tombstones (or a range ending at this key) may reach.
                 let index =
                     tables.partition_point(|t| t.record.largest.user_key.as_slice() < user_key);
-                if let Some(table) = tables.get(index).filter(|t| t.covers(user_key)) {
-                    if let Some(found) =
-                        table.with_reader(|r| r.get_hashed(user_key, hash, timestamp, options))?
-                    {
-                        return Ok(Some(found));
-                    }
+                let window = index.saturating_sub(1)..(index + 2).min(tables.len());
+                if let Some(found) = lookup.source(&tables[window])? {
+                    return Ok(Some(found));
                 }
             }
         }
@@ -180,6 +190,60 @@ impl Version {
                 into.push(Box::new(LevelCursor::over(tables.clone(), options.clone())));
             }
         }
+    }
+}
+
+/// One point read's key, timestamp and options, asked of each source.
+struct Lookup<'a> {
+    user_key: &'a [u8],
+    hash: u64,
+    timestamp: Timestamp,
+    options: &'a ReadOptions,
+}
+
+impl Lookup<'_> {
+    /// What `tables`, one source (a level-0 table, or neighbours in a deeper
+    /// level), decide about the key: the newest version found if no range
+    /// tombstone of theirs is newer; a tombstone at the tombstone's
+    /// timestamp if one is; `None` if they know nothing of the key.
+    fn source(&self, tables: &[Arc<Table>]) -> Result<Option<TableEntry>> {
+        let (key, timestamp) = (self.user_key, self.timestamp);
+        let mut covering: Option<Timestamp> = None;
+        let mut found: Option<TableEntry> = None;
+        for table in tables {
+            let tombstones = table.range_tombstones();
+            if !tombstones.is_empty() {
+                covering = covering.max(tombstones.covering(key, timestamp));
+            }
+            if !table.covers(key) {
+                continue;
+            }
+            let version =
+                table.with_reader(|r| r.get_hashed(key, self.hash, timestamp, self.options))?;
+            if let Some(version) = version {
+                if found
+                    .as_ref()
+                    .is_none_or(|f| f.timestamp < version.timestamp)
+                {
+                    found = Some(version);
+                }
+            }
+        }
+        Ok(match (found, covering) {
+            (Some(version), Some(c)) if version.timestamp < c => Some(deleted_at(c)),
+            (Some(version), _) => Some(version),
+            (None, Some(c)) => Some(deleted_at(c)),
+            (None, None) => None,
+        })
+    }
+}
+
+/// A tombstone at `timestamp`: what a range tombstone there answers a read.
+fn deleted_at(timestamp: Timestamp) -> TableEntry {
+    TableEntry {
+        timestamp,
+        operation: Operation::Delete,
+        value: Slice::default(),
     }
 }
 
