@@ -93,12 +93,10 @@ impl TwoLevelIndex for LevelTables {
         // The tables whose ranges meet `[start, end)`: from the first that
         // ends at or after `start`, while they start before `end`. Their
         // recorded newest timestamps bound every entry they hold there.
-        let first = self
-            .tables
-            .partition_point(|t| t.record.largest.user_key.as_slice() < start);
+        let first = self.tables.partition_point(|t| t.record.ends_before(start));
         self.tables[first..]
             .iter()
-            .take_while(|t| end.is_none_or(|end| t.record.smallest.user_key.as_slice() < end))
+            .take_while(|t| t.record.meets(start, end, false))
             .map(|t| t.record.max_timestamp)
             .max()
             .unwrap_or(0)

@@ -164,11 +164,13 @@ impl Version {
                 }
             } else {
                 // Disjoint sorted ranges: the table whose range ends at or
-                // after the key, and its neighbours, which a table's range
-                // tombstones (or a range ending at this key) may reach.
-                let index =
-                    tables.partition_point(|t| t.record.largest.user_key.as_slice() < user_key);
-                let window = index.saturating_sub(1)..(index + 2).min(tables.len());
+                // after the key, and the one before, whose range tombstones
+                // may reach past its recorded range (the table format's
+                // tombstones need not widen the record) into the gap the
+                // key is in. Neither holds the key in most cases: a bloom
+                // filter and an `is_empty` say so.
+                let index = tables.partition_point(|t| t.record.ends_before(user_key));
+                let window = index.saturating_sub(1)..(index + 1).min(tables.len());
                 if let Some(found) = lookup.source(&tables[window])? {
                     return Ok(Some(found));
                 }
