@@ -82,6 +82,11 @@ pub struct EngineStats {
     pub block_cache_hits: u64,
     /// Block cache lookups that had to read the block from disk.
     pub block_cache_misses: u64,
+    /// Data blocks that `get`s and scans took since open, from the block
+    /// cache or the files (flushes and compactions do not count): the cost
+    /// of reads in blocks. A scan across a range deleted with one range
+    /// delete takes about as many as a scan of an empty range.
+    pub blocks_read: u64,
     /// Table files open now, at most `max_open_files` beyond those being
     /// read this instant.
     pub open_table_files: usize,
@@ -155,8 +160,8 @@ impl fmt::Display for EngineStats {
         writeln!(f, "Write amplification: {:.2}", self.write_amplification())?;
         writeln!(
             f,
-            "Block cache: {} hits, {} misses; {} table files open",
-            self.block_cache_hits, self.block_cache_misses, self.open_table_files
+            "Block cache: {} hits, {} misses; {} blocks read by gets and scans; {} table files open",
+            self.block_cache_hits, self.block_cache_misses, self.blocks_read, self.open_table_files
         )?;
         writeln!(
             f,

@@ -25,25 +25,32 @@ use super::format::{
 use crate::fs::{RandomAccessFile, WritableFile};
 
 /// How a data block is read: whether a block read from the file is added to
-/// the cache, and whether its checksum is verified (from a read's
-/// [`ReadOptions`]).
+/// the cache, whether its checksum is verified (from a read's
+/// [`ReadOptions`]), and whether it counts as a block a user read took
+/// ([`BlockCache::blocks_read`](super::BlockCache::blocks_read)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct BlockRead {
     pub(crate) fill_cache: bool,
     pub(crate) verify: Verify,
+    pub(crate) counted: bool,
 }
 
 impl BlockRead {
-    /// What a read with default options does: cache and verify.
+    /// What a read with default options does: cache and verify (a table
+    /// read on its own, by a tool or a test: not counted).
     pub(crate) const CACHED: BlockRead = BlockRead {
         fill_cache: true,
         verify: Verify::Checksum,
+        counted: false,
     };
 }
 
 impl From<&ReadOptions> for BlockRead {
+    /// A user read's: `get` and scans are the reads that take options, and
+    /// each block they take is counted.
     fn from(options: &ReadOptions) -> Self {
         BlockRead {
+            counted: true,
             fill_cache: options.fill_cache,
             verify: if options.verify_checksums {
                 Verify::Checksum

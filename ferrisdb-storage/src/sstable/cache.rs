@@ -169,6 +169,7 @@ pub struct BlockCache {
     capacity: usize,
     hits: AtomicU64,
     misses: AtomicU64,
+    blocks_read: AtomicU64,
     usage: AtomicUsize,
 }
 
@@ -195,6 +196,7 @@ impl BlockCache {
             capacity: capacity_bytes,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            blocks_read: AtomicU64::new(0),
             usage: AtomicUsize::new(0),
         }
     }
@@ -244,6 +246,21 @@ impl BlockCache {
     /// Lookups that did not.
     pub fn misses(&self) -> u64 {
         self.misses.load(Ordering::Relaxed)
+    }
+
+    /// Data blocks that user reads (a `get`, a scan: reads given
+    /// `ReadOptions`) took through the readers sharing this cache, from it or
+    /// from their files; flushes, compactions and checks do not count. The
+    /// engine reports it as `stats().blocks_read`: every table reader of a
+    /// database shares its one cache.
+    pub fn blocks_read(&self) -> u64 {
+        self.blocks_read.load(Ordering::Relaxed)
+    }
+
+    /// Counts a data block a user read took.
+    pub(crate) fn count_block_read(&self) {
+        // Relaxed: a sum read for reporting, ordering nothing else.
+        self.blocks_read.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Bytes of blocks held now.

@@ -112,6 +112,7 @@ impl TableReader {
         let how = BlockRead {
             fill_cache: false,
             verify: Verify::Checksum,
+            counted: false,
         };
         TableCursor::new(TableBlocks::new(self, how))
     }

@@ -217,7 +217,8 @@ impl TableReader {
     /// The data block `block_index` of the index, from the cache or the file
     /// (through `readahead`, for a cursor reading the table in order); as
     /// `how` says, a block read from the file is added to the cache and has
-    /// its checksum verified.
+    /// its checksum verified, and the block is counted in the cache's
+    /// [`blocks_read`](BlockCache::blocks_read).
     pub(crate) fn read_data_block(
         &self,
         block_index: usize,
@@ -227,6 +228,9 @@ impl TableReader {
         let handle = self.index[block_index].handle;
         let key = (self.file_id, handle.offset);
         if let Some(cache) = &self.cache {
+            if how.counted {
+                cache.count_block_read();
+            }
             if let Some(block) = cache.get(key) {
                 return Ok(block);
             }

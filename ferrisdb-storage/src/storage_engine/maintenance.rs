@@ -178,6 +178,7 @@ impl StorageEngine {
             compaction_time: Duration::from_nanos(Counters::get(&counters.compaction_nanos)),
             block_cache_hits: inner.block_cache.hits(),
             block_cache_misses: inner.block_cache.misses(),
+            blocks_read: inner.block_cache.blocks_read(),
             open_table_files: inner.versions.open_table_files(),
             live_snapshots: inner.snapshots.timestamps().len(),
             stalls: Counters::get(&counters.stalls),

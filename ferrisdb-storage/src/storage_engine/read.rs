@@ -258,3 +258,6 @@ pub(super) fn prefix_bounds(prefix: &[u8]) -> KeyRange {
     };
     (Bound::Included(prefix.to_vec()), end)
 }
+
+#[cfg(test)]
+mod tests;
