@@ -48,11 +48,13 @@ impl ScanTombstones {
         snapshot: Timestamp,
         range: &(Bound<Key>, Bound<Key>),
     ) -> Option<ScanTombstones> {
+        // No lists, no work: the range's bounds are not even copied.
+        let mut lists = lists.into_iter().peekable();
+        lists.peek()?;
         let (lower, upper) = half_open(range)?;
         // Of each fragment, only its newest visible timestamp can hide
         // anything the scan would see.
         let visible: Vec<RangeTombstone> = lists
-            .into_iter()
             .flat_map(FragmentedTombstones::fragments)
             .filter(|f| meets(&f.start, f.end.as_deref(), &lower, upper.as_deref()))
             .filter_map(|f| {
