@@ -258,6 +258,3 @@ pub(super) fn prefix_bounds(prefix: &[u8]) -> KeyRange {
     };
     (Bound::Included(prefix.to_vec()), end)
 }
-
-#[cfg(test)]
-mod tests;
