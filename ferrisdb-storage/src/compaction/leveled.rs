@@ -170,7 +170,7 @@ impl CompactionStrategy for Leveled {
                 .is_some_and(|&(_, score)| score >= 1.0)
     }
 
-    fn full(&self, levels: &[Vec<TableRecord>]) -> CompactionChoice {
+    fn full(&self, levels: &[Vec<TableRecord>], _range_tombstones: bool) -> CompactionChoice {
         let inputs: Vec<u64> = levels.iter().flatten().map(|t| t.file_number).collect();
         if inputs.is_empty() {
             return CompactionChoice::Nothing;
@@ -339,7 +339,7 @@ mod tests {
     fn full_compaction_merges_everything_into_the_deepest_level() {
         let v = levels(vec![table(9, 0, "a", "z", 10), table(3, 3, "a", "b", 10)]);
         assert_eq!(
-            strategy().full(&v),
+            strategy().full(&v, false),
             CompactionChoice::Merge {
                 inputs: vec![9, 3],
                 output_level: 3
@@ -347,12 +347,15 @@ mod tests {
         );
         let only_l0 = levels(vec![table(9, 0, "a", "z", 10)]);
         assert_eq!(
-            strategy().full(&only_l0),
+            strategy().full(&only_l0, false),
             CompactionChoice::Merge {
                 inputs: vec![9],
                 output_level: 1
             }
         );
-        assert_eq!(strategy().full(&levels(vec![])), CompactionChoice::Nothing);
+        assert_eq!(
+            strategy().full(&levels(vec![]), true),
+            CompactionChoice::Nothing
+        );
     }
 }

@@ -105,8 +105,10 @@ pub(crate) trait CompactionStrategy: Send + Sync + fmt::Debug {
     fn pick(&self, levels: &[Vec<TableRecord>], busy: &HashSet<u64>) -> CompactionChoice;
 
     /// A manual full compaction: every table merged into the deepest level the
-    /// style uses.
-    fn full(&self, levels: &[Vec<TableRecord>]) -> CompactionChoice;
+    /// style uses. `range_tombstones` says whether any table holds range
+    /// tombstones, which the records do not show: a table holding them may
+    /// have entries they hide, or tombstones to drop, even alone.
+    fn full(&self, levels: &[Vec<TableRecord>], range_tombstones: bool) -> CompactionChoice;
 
     /// Whether [`pick`](Self::pick) would find work with no table busy,
     /// without the side effects a pick may have on the strategy's state.

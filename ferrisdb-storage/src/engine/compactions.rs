@@ -142,10 +142,14 @@ impl Inner {
             if let Some(hidden) = hidden {
                 self.compact_choice(ks, &hidden)?;
             }
-            let levels = ks.current().version.level_records();
+            let version = Arc::clone(&ks.current().version);
+            let levels = version.level_records();
+            let range_tombstones = version.tables().any(|t| !t.range_tombstones().is_empty());
             let choice = {
                 let mut background = lock(&self.background);
-                Self::with_strategy(&mut background.strategies, ks, |s| s.full(&levels))
+                Self::with_strategy(&mut background.strategies, ks, |s| {
+                    s.full(&levels, range_tombstones)
+                })
             };
             self.compact_choice(ks, &choice)
         });
