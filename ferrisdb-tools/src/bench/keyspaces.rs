@@ -7,7 +7,12 @@
 //! which work on `default`, exactly as they did before the flag existed, so
 //! their numbers stay comparable.
 
-use ferrisdb_storage::{Keyspace, Result, Scan, Slice, StorageEngine};
+use std::ops::Bound;
+
+use ferrisdb_storage::{Keyspace, Result, Scan, Slice, StorageEngine, WriteBatch};
+
+/// A range of keys as a pair of bounds, as `scan` and `delete_range` take.
+pub(super) type KeyRange<'k> = (Bound<&'k [u8]>, Bound<&'k [u8]>);
 
 /// The name of the `i`-th keyspace of `--keyspaces`: `ks{i}`.
 pub fn keyspace_name(i: usize) -> String {
@@ -37,6 +42,11 @@ impl Targets {
             Vec::new()
         };
         Ok(Targets { keyspaces })
+    }
+
+    /// The keyspaces keys go to: 1 for `default` alone.
+    pub(super) fn keyspace_count(&self) -> usize {
+        self.keyspaces.len().max(1)
     }
 
     /// The keyspace of key `index`, or `None` for `default`.
@@ -75,6 +85,31 @@ impl Targets {
         Ok(())
     }
 
+    /// Adds a delete of `key`, whose index is `index`, to `batch`.
+    #[inline]
+    pub(super) fn delete_in_batch(&self, batch: &mut WriteBatch, index: u64, key: &[u8]) {
+        match self.of(index) {
+            None => batch.delete(key),
+            Some(ks) => batch.delete_in(ks, key),
+        };
+    }
+
+    /// Deletes every key in `range` with one write: one range delete, or
+    /// one per keyspace in one batch, since every keyspace holds keys of
+    /// any range of indexes.
+    pub(super) fn delete_range(&self, db: &StorageEngine, range: KeyRange<'_>) -> Result<()> {
+        if self.keyspaces.is_empty() {
+            db.delete_range::<&[u8], _>(range)?;
+        } else {
+            let mut batch = WriteBatch::new();
+            for ks in &self.keyspaces {
+                batch.delete_range_in::<&[u8], _>(ks, range);
+            }
+            db.write(batch)?;
+        }
+        Ok(())
+    }
+
     /// The value of `key`, whose index is `index`.
     #[inline]
     pub(super) fn get(&self, db: &StorageEngine, index: u64, key: &[u8]) -> Result<Option<Slice>> {
@@ -92,6 +127,18 @@ impl Targets {
             None => db.scan(key..),
             Some(ks) => ks.scan(key..),
         }
+    }
+
+    /// A scan of `range` in each keyspace, in the order of their names'
+    /// indexes.
+    pub(super) fn scans_of(&self, db: &StorageEngine, range: KeyRange<'_>) -> Result<Vec<Scan>> {
+        if self.keyspaces.is_empty() {
+            return Ok(vec![db.scan::<&[u8], _>(range)?]);
+        }
+        self.keyspaces
+            .iter()
+            .map(|ks| ks.scan::<&[u8], _>(range))
+            .collect()
     }
 
     /// A scan of each keyspace, whole, in the order of their names' indexes.
@@ -138,6 +185,31 @@ mod tests {
             .map(Iterator::count)
             .collect();
         assert_eq!(counts, [2, 1, 2]);
+
+        // A range delete reaches every keyspace in one write; a scan of a
+        // range looks in each.
+        let range: KeyRange<'_> = (Bound::Included(b"k1"), Bound::Included(b"k3"));
+        let before = db.stats().wal_bytes_written;
+        three.delete_range(&db, range).unwrap();
+        assert!(db.stats().wal_bytes_written - before < 100);
+        let left: Vec<Vec<_>> = three
+            .scans(&db)
+            .unwrap()
+            .into_iter()
+            .map(|scan| scan.map(|e| e.unwrap().0).collect())
+            .collect();
+        assert_eq!(left, [vec!["k0"], vec![], vec!["k5"]]);
+        let mut batch = WriteBatch::new();
+        three.delete_in_batch(&mut batch, 5, b"k5");
+        db.write(batch).unwrap();
+        let found: usize = three
+            .scans_of(&db, (Bound::Included(b"k"), Bound::Unbounded))
+            .unwrap()
+            .into_iter()
+            .map(Iterator::count)
+            .sum();
+        assert_eq!(found, 1, "k0 left");
+        assert_eq!((three.keyspace_count(), one.keyspace_count()), (3, 1));
         db.close().unwrap();
     }
 }

@@ -8,7 +8,9 @@
 //! [`args`] parses the flags, [`data`] makes the keys and values,
 //! [`keyspaces`] says which keyspace each key goes to (`--keyspaces`),
 //! [`workloads`] runs the benchmarks (its runner is in `runner.rs`, the
-//! threads of one benchmark in `threads.rs`), [`report`] formats each result
+//! threads of one benchmark in `threads.rs`), [`range_delete`] runs
+//! `deleterange`, [`live_tombstones`] writes the range tombstones of
+//! `--range_tombstones` before readrandom, [`report`] formats each result
 //! as `db_bench` does, [`histogram`] keeps the latencies of `--histogram` and
 //! [`progress`] draws the progress line on a terminal.
 
@@ -16,7 +18,9 @@ pub mod args;
 pub mod data;
 pub mod histogram;
 pub mod keyspaces;
+pub mod live_tombstones;
 pub mod progress;
+pub mod range_delete;
 pub mod report;
 mod runner;
 mod threads;

@@ -1,7 +1,9 @@
 //! [`Runner`], which runs `--benchmarks` in order on one database, opening,
 //! reopening or emptying it as each benchmark needs and writing each result
-//! line; and the `compact` and `stats` benchmarks ([`compact`],
-//! [`peak_rss_bytes`]).
+//! line; the `compact` and `stats` benchmarks ([`compact`],
+//! [`peak_rss_bytes`]); `deleterange` (in `range_delete`) and the range
+//! tombstones of `--range_tombstones` (in `live_tombstones`) written before
+//! readrandom.
 
 use std::fs;
 use std::io::Write;
@@ -13,7 +15,9 @@ use super::args::BenchArgs;
 use super::data::derive_seed;
 use super::histogram::Histogram;
 use super::keyspaces::Targets;
+use super::live_tombstones;
 use super::progress::Progress;
+use super::range_delete;
 use super::report::BenchResult;
 use super::threads::run_workload;
 use super::workloads::Benchmark;
@@ -46,6 +50,9 @@ pub struct Runner<'a> {
     /// Benchmarks run so far: each one seeds its generators differently, as
     /// `db_bench` does, so readrandom does not replay fillrandom's keys.
     runs: u64,
+    /// Whether the range tombstones of `--range_tombstones` are in the
+    /// database: written once per database, before its first readrandom.
+    tombstones_written: bool,
 }
 
 impl<'a> Runner<'a> {
@@ -58,6 +65,7 @@ impl<'a> Runner<'a> {
             db_mode: args.sync_mode(),
             progress,
             runs: 0,
+            tombstones_written: false,
         }
     }
 
@@ -110,6 +118,12 @@ impl<'a> Runner<'a> {
             args.sync_mode()
         };
         let fresh = bench.needs_fresh_db();
+        if fresh {
+            self.tombstones_written = false;
+        }
+        let tombstones = args.range_tombstones;
+        let write_tombstones =
+            bench == Benchmark::ReadRandom && tombstones > 0 && !self.tombstones_written;
         let threads = args.threads;
         let histogram = args.histogram;
         let num = args.num;
@@ -135,13 +149,26 @@ impl<'a> Runner<'a> {
                     db.wait_for_compactions()?;
                     Ok(Some((vec![], start.elapsed(), String::new())))
                 }
+                Benchmark::DeleteRange => {
+                    let result = range_delete::run(db, targets, args, &progress)?;
+                    for line in result.lines() {
+                        writeln!(out, "{line}").map_err(io)?;
+                    }
+                    Ok(None)
+                }
                 _ => {
+                    if write_tombstones {
+                        live_tombstones::write(db, targets, num, args.key_size, tombstones)?;
+                    }
                     let (elapsed, outcomes) = run_workload(
                         db, targets, args, bench, seed, threads, num, reads, histogram, &progress,
                     )?;
                     let found: u64 = outcomes.iter().map(|o| o.found).sum();
                     let ops: u64 = outcomes.iter().map(|o| o.ops).sum();
                     let message = match bench {
+                        Benchmark::ReadRandom if tombstones > 0 => {
+                            format!("({found} of {ops} found; {tombstones} range tombstones)")
+                        }
                         Benchmark::ReadRandom
                         | Benchmark::ReadMissing
                         | Benchmark::SeekRandom
@@ -154,6 +181,9 @@ impl<'a> Runner<'a> {
         })();
         progress.finish();
         self.progress = progress;
+        if write_tombstones && outcome.is_ok() {
+            self.tombstones_written = true;
+        }
         let Some((outcomes, elapsed, message)) = outcome? else {
             return Ok(());
         };

@@ -257,7 +257,10 @@ fn run_thread(
                 }
             }
         }
-        Benchmark::Compact | Benchmark::WaitForCompaction | Benchmark::Stats => {}
+        Benchmark::Compact
+        | Benchmark::WaitForCompaction
+        | Benchmark::Stats
+        | Benchmark::DeleteRange => {}
     }
     Ok(meter.finish())
 }

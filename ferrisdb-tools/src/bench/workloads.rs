@@ -32,6 +32,11 @@ pub enum Benchmark {
     SeekRandom,
     /// `num` deletes of random keys.
     DeleteRandom,
+    /// Deletes a contiguous range of `--deleterange_keys` keys with one range
+    /// delete (or with point deletes, `--deleterange_mode=points`), then
+    /// measures what it cost and what it saves (see
+    /// [`range_delete`](super::range_delete)).
+    DeleteRange,
     /// `threads` readers doing readrandom while one writer puts random keys.
     ReadWhileWriting,
     /// Compacts the whole database (see [`compact`]).
@@ -43,7 +48,7 @@ pub enum Benchmark {
     Stats,
 }
 
-const NAMES: [(&str, Benchmark); 14] = [
+const NAMES: [(&str, Benchmark); 15] = [
     ("fillseq", Benchmark::FillSeq),
     ("fillrandom", Benchmark::FillRandom),
     ("overwrite", Benchmark::Overwrite),
@@ -54,6 +59,7 @@ const NAMES: [(&str, Benchmark); 14] = [
     ("readmissing", Benchmark::ReadMissing),
     ("seekrandom", Benchmark::SeekRandom),
     ("deleterandom", Benchmark::DeleteRandom),
+    ("deleterange", Benchmark::DeleteRange),
     ("readwhilewriting", Benchmark::ReadWhileWriting),
     ("compact", Benchmark::Compact),
     ("waitforcompaction", Benchmark::WaitForCompaction),

@@ -28,7 +28,8 @@ pub const DEFAULT_BENCHMARKS: &str =
 pub struct BenchArgs {
     /// Comma-separated benchmarks, run in order: fillseq, fillrandom,
     /// overwrite, fillsync, readrandom, readseq, readreverse, readmissing,
-    /// seekrandom, deleterandom, readwhilewriting, compact, waitforcompaction, stats.
+    /// seekrandom, deleterandom, deleterange, readwhilewriting, compact,
+    /// waitforcompaction, stats.
     #[arg(long = "benchmarks", default_value = DEFAULT_BENCHMARKS)]
     pub benchmarks: String,
 
@@ -125,9 +126,36 @@ pub struct BenchArgs {
     #[arg(long = "keyspaces", default_value_t = 1)]
     pub keyspaces: usize,
 
+    /// Keys deleterange deletes: a contiguous range of this many keys in the
+    /// middle of the key space; negative means half of `--num`.
+    #[arg(long = "deleterange_keys", default_value_t = -1, allow_negative_numbers = true)]
+    pub deleterange_keys: i64,
+
+    /// How deleterange deletes its keys: `range`, one range delete (one per
+    /// keyspace, in one batch), or `points`, one delete per key in batches
+    /// of 1000.
+    #[arg(long = "deleterange_mode", default_value = "range", value_parser = parse_delete_range_mode)]
+    pub deleterange_mode: DeleteRangeMode,
+
+    /// Range tombstones readrandom reads through: before the first readrandom
+    /// on a database, this many range deletes of a few keys each, spread over
+    /// the key space, are written and left in the MemTable. 0, the default,
+    /// writes none.
+    #[arg(long = "range_tombstones", default_value_t = 0)]
+    pub range_tombstones: u64,
+
     /// Seed of the random key and value generators.
     #[arg(long = "seed", default_value_t = 301)]
     pub seed: u64,
+}
+
+/// How `deleterange` deletes its keys (`--deleterange_mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteRangeMode {
+    /// One range delete for the whole range (one per keyspace, in one batch).
+    Range,
+    /// One delete per key, in batches of 1000.
+    Points,
 }
 
 /// Maps `--compaction_style` onto `config`: db_bench's `0` (level) is
@@ -183,6 +211,14 @@ impl BenchArgs {
                 "ferrisdb-bench: --compression_ratio must be in 0 ..= 1".into(),
             ));
         }
+        if args.range_tombstones > args.num {
+            return Err((
+                1,
+                "ferrisdb-bench: --range_tombstones must be at most --num: each covers keys of \
+                 its own"
+                    .into(),
+            ));
+        }
         if args.num > 0 && digits(args.num - 1) > args.key_size {
             return Err((
                 1,
@@ -214,6 +250,14 @@ impl BenchArgs {
     /// Reads per thread: `--reads`, or `--num` when it is negative.
     pub fn reads(&self) -> u64 {
         u64::try_from(self.reads).unwrap_or(self.num)
+    }
+
+    /// Keys deleterange deletes: `--deleterange_keys`, or half of `--num`
+    /// when it is negative; at most `--num`.
+    pub fn deleterange_keys(&self) -> u64 {
+        u64::try_from(self.deleterange_keys)
+            .unwrap_or(self.num / 2)
+            .min(self.num)
     }
 
     /// The engine configuration these flags describe, with `sync_mode` for
@@ -301,6 +345,16 @@ fn parse_compression(text: &str) -> Result<CompressionType, String> {
         "zstd" => Ok(CompressionType::zstd()),
         _ => Err(format!(
             "compression '{text}' is not supported by FerrisDB: use none, lz4 or zstd"
+        )),
+    }
+}
+
+fn parse_delete_range_mode(text: &str) -> Result<DeleteRangeMode, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "range" => Ok(DeleteRangeMode::Range),
+        "points" | "point" => Ok(DeleteRangeMode::Points),
+        _ => Err(format!(
+            "deleterange mode '{text}' is unknown: use range or points"
         )),
     }
 }

@@ -177,3 +177,37 @@ fn zero_keyspaces_are_refused_by_name() {
         "{message}"
     );
 }
+
+#[test]
+fn deleterange_and_range_tombstone_flags() {
+    let args = parse(&["--num=1000"]).unwrap();
+    assert_eq!(args.deleterange_keys(), 500, "half of --num by default");
+    assert_eq!(args.deleterange_mode, DeleteRangeMode::Range);
+    assert_eq!(args.range_tombstones, 0);
+    let args = parse(&[
+        "--num=1000",
+        "--deleterange_keys=100",
+        "--deleterange_mode=points",
+        "--range_tombstones=10",
+    ])
+    .unwrap();
+    assert_eq!(args.deleterange_keys(), 100);
+    assert_eq!(args.deleterange_mode, DeleteRangeMode::Points);
+    assert_eq!(args.range_tombstones, 10);
+    let args = parse(&["--num=1000", "--deleterange_keys=5000"]).unwrap();
+    assert_eq!(args.deleterange_keys(), 1000, "at most --num");
+    assert!(parse(&["--num=1000", "--range_tombstones=1000"]).is_ok());
+    for bad in [
+        &["--deleterange_mode=some"][..],
+        &["--num=1000", "--range_tombstones=1001"],
+        &["--range_tombstones=-1"],
+    ] {
+        let (code, message) = parse(bad).unwrap_err();
+        assert_eq!(code, 1, "{bad:?}");
+        assert!(!message.contains('\n'), "{bad:?}: {message}");
+        assert!(
+            message.contains("deleterange_mode") || message.contains("range_tombstones"),
+            "{bad:?}: {message}"
+        );
+    }
+}
