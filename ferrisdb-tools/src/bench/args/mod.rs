@@ -102,6 +102,14 @@ pub struct BenchArgs {
     )]
     pub max_write_buffer_number: usize,
 
+    /// Size at which compaction cuts its output tables, in bytes
+    /// (FerrisDB's `target_file_size`); by default the engine's, 64 MiB.
+    #[arg(
+        long = "target_file_size_base",
+        default_value_t = StorageConfig::default().target_file_size
+    )]
+    pub target_file_size_base: u64,
+
     /// Bloom filter bits per key; 0 turns filters off, negative means the
     /// engine's default (10), which is also the flag's default.
     #[arg(
@@ -268,6 +276,7 @@ impl BenchArgs {
         config.memtable_size = self.write_buffer_size;
         config.max_immutable_memtables = self.max_write_buffer_number.saturating_sub(1).max(1);
         config.compression = self.compression_type;
+        config.target_file_size = self.target_file_size_base;
         if let Ok(bits) = usize::try_from(self.bloom_bits) {
             config.bloom_filter_bits_per_key = bits;
         }

@@ -37,6 +37,7 @@ fn the_engine_s_flags_default_to_the_engine_s_settings() {
     );
     assert_eq!(config.block_cache_size, engine.block_cache_size);
     assert_eq!(config.compaction_style, engine.compaction_style);
+    assert_eq!(config.target_file_size, engine.target_file_size);
     assert!(warnings.is_empty(), "{warnings:?}");
 }
 
@@ -84,6 +85,7 @@ fn db_bench_spellings_are_accepted() {
         "--cache_size=4096",
         "--compaction_style=1",
         "--keyspaces=4",
+        "--target_file_size_base=2097152",
     ])
     .unwrap();
     assert_eq!(
@@ -102,6 +104,7 @@ fn db_bench_spellings_are_accepted() {
     assert_eq!(config.block_cache_size, 4096);
     assert_eq!(config.compression, CompressionType::Lz4);
     assert_eq!(config.compaction_style, CompactionStyle::size_tiered());
+    assert_eq!(config.target_file_size, 2 << 20);
     assert!(warnings.is_empty(), "{warnings:?}");
 }
 

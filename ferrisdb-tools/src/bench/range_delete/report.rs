@@ -3,14 +3,14 @@
 //! line per measurement, named for it:
 //!
 //! ```text
-//! deleterange  :       0.000 micros/op 3614457831 ops/sec; (100000 keys 0000000000050000 ..= 0000000000149999 by 1 range delete in 1 write, 0.028 ms)
-//!   written        : WAL 64 bytes, user 45 bytes
-//!   scan before    : 2857 blocks read, 100000 entries; a never-written range: 1 blocks read
+//! deleterange  :       0.009 micros/op 106761185 ops/sec; (100000 keys 0000000000050000 ..= 0000000000149999 by 1 range delete in 1 write, 0.937 ms)
+//!   written        : WAL 56 bytes, user 50 bytes
+//!   scan before    : 2779 blocks read, 100000 entries; a never-written range: 1 blocks read
 //!   scan memtable  : 2 blocks read, 0 entries; a never-written range: 1 blocks read
 //!   scan flushed   : 2 blocks read, 0 entries; a never-written range: 1 blocks read
-//!   scan compacted : 0 blocks read, 0 entries; a never-written range: 1 blocks read
-//!   tables         : before 10 of 23456789 bytes, flushed 11 of 23457000 bytes, compacted 6 of 11728394 bytes; 11728395 bytes reclaimed
-//!   compact        : 0.412 s, read 4690000 bytes and wrote 4690000 bytes of tables; flush 0.001 s
+//!   scan compacted : 1 blocks read, 0 entries; a never-written range: 1 blocks read
+//!   tables         : before 11 of 23445636 bytes, flushed 12 of 23445856 bytes, compacted 6 of 11722718 bytes; 11722918 bytes reclaimed
+//!   compact        : 0.175 s, read 12750953 bytes and wrote 11722718 bytes of tables; flush 0.037 s
 //! ```
 
 use super::super::report::format_line;
