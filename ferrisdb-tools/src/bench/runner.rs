@@ -167,7 +167,8 @@ impl<'a> Runner<'a> {
                     let ops: u64 = outcomes.iter().map(|o| o.ops).sum();
                     let message = match bench {
                         Benchmark::ReadRandom if tombstones > 0 => {
-                            format!("({found} of {ops} found; {tombstones} range tombstones)")
+                            let s = if tombstones == 1 { "" } else { "s" };
+                            format!("({found} of {ops} found; {tombstones} range tombstone{s})")
                         }
                         Benchmark::ReadRandom
                         | Benchmark::ReadMissing
