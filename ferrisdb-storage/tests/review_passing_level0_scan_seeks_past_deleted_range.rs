@@ -17,9 +17,12 @@ fn count(db: &StorageEngine, range: std::ops::Range<&str>, reverse: bool) -> (us
     let before = db.stats().blocks_read;
     let scan = db.scan(range).unwrap();
     let found = if reverse {
-        scan.rev().map(|item| item.unwrap()).count()
+        scan.rev()
+            .inspect(|item| assert!(item.is_ok(), "{item:?}"))
+            .count()
     } else {
-        scan.map(|item| item.unwrap()).count()
+        scan.inspect(|item| assert!(item.is_ok(), "{item:?}"))
+            .count()
     };
     (found, db.stats().blocks_read - before)
 }
