@@ -1,8 +1,8 @@
 //! A range delete's bounds are held to the key size limit where every key
-//! is, when the batch is written: the start as a key, the end as a key one
-//! byte longer (the end of `..=k` for the longest `k` is `k` followed by
-//! `0x00`). A longer bound is `Error::KeyTooLarge` and nothing is logged;
-//! the longest accepted bounds are logged as given.
+//! is, when the batch is written: each may be one byte longer than a key
+//! (the end of `..=k` and the start of `(Excluded(k), ..)`, for the longest
+//! `k`, are `k` followed by `0x00`). A longer bound is `Error::KeyTooLarge`
+//! and nothing is logged; the longest accepted bounds are logged as given.
 
 mod range_delete_common;
 
@@ -21,7 +21,7 @@ fn bounds_over_the_key_size_limit_are_refused_before_anything_is_logged() {
     })
     .unwrap();
     let longest = vec![b'k'; MAX_KEY];
-    let over = vec![b'k'; MAX_KEY + 1];
+    let over = vec![b'k'; MAX_KEY + 2];
     let end_over = vec![b'z'; MAX_KEY + 2];
     let logged_bytes = db.stats().wal_bytes_written;
 
@@ -29,8 +29,8 @@ fn bounds_over_the_key_size_limit_are_refused_before_anything_is_logged() {
         Err(Error::KeyTooLarge { len: l, limit: m }) => assert_eq!((l, m), (len, limit)),
         other => panic!("not KeyTooLarge({len}, {limit}): {other:?}"),
     };
-    too_large(db.delete_range(over.clone()..), MAX_KEY + 1, MAX_KEY);
-    too_large(db.delete_prefix(&over), MAX_KEY + 1, MAX_KEY);
+    too_large(db.delete_range(over.clone()..), MAX_KEY + 2, MAX_KEY + 1);
+    too_large(db.delete_prefix(&over), MAX_KEY + 2, MAX_KEY + 1);
     too_large(
         db.delete_range(b"a".to_vec()..end_over.clone()),
         MAX_KEY + 2,

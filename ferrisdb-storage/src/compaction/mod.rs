@@ -59,7 +59,9 @@ use crate::manifest::TableRecord;
 use crate::versions::{older_tables, ranges_meet, Version};
 use crate::Timestamp;
 
+pub(crate) use drop_rule::DropRule;
 pub(crate) use job::{run, CompactionContext};
+pub(crate) use range_drop::CompactionTombstones;
 pub(crate) use rate_limiter::RateLimiter;
 
 pub(crate) use crate::manifest::format::NUM_LEVELS;

@@ -24,12 +24,10 @@
 
 use std::sync::Arc;
 
-use ferrisdb_core::range_tombstone::next_key;
-
+use super::flush_tombstones::write_with_range_tombstones;
 use super::stats::Counters;
 use super::{lock, Inner};
 use crate::memtable::MemTable;
-use crate::range_del::fragments::FragmentedTombstones;
 use crate::versions::{Frozen, KeyspaceVersions, Table, TableOutput, VersionEdit};
 use crate::wal;
 use crate::{Error, Result};
@@ -53,23 +51,23 @@ impl Inner {
         debug_assert!(!memtable.is_empty(), "flush of an empty MemTable");
         let table_options = ks.settings().table;
         let mut output = TableOutput::new(&self.versions, table_options, 0, None);
-        let mut largest_key: Option<&[u8]> = None;
-        for entry in memtable.entries() {
-            output.add(
-                entry.user_key,
-                entry.timestamp,
-                entry.operation,
-                entry.value,
-            )?;
-            largest_key = Some(entry.user_key);
-        }
-        if let Some(tombstones) = memtable.range_tombstones() {
-            let version = Arc::clone(&ks.current().version);
-            let older = version
-                .tables()
-                .chain(earlier)
-                .map(|t| t.record.largest.user_key.as_slice());
-            output.set_range_tombstones(bounded(&tombstones, older.chain(largest_key)));
+        match memtable.range_tombstones() {
+            None => {
+                for entry in memtable.entries() {
+                    output.add(
+                        entry.user_key,
+                        entry.timestamp,
+                        entry.operation,
+                        entry.value,
+                    )?;
+                }
+            }
+            Some(tombstones) => {
+                let version = Arc::clone(&ks.current().version);
+                let older = version.tables().chain(earlier);
+                let snapshots = self.snapshots.timestamps();
+                write_with_range_tombstones(&mut output, memtable, &tombstones, &snapshots, older)?;
+            }
         }
         let table = output
             .finish()?
@@ -245,26 +243,4 @@ impl Inner {
             }
         }
     }
-}
-
-/// A MemTable's range tombstones as a table holds them: with an end.
-///
-/// A tombstone without an upper bound (`delete_prefix` of `0xff`s, a range
-/// `"k"..`) is cut just after the largest key any older version can have:
-/// the largest of `keys`, which are the largest user key of each table of
-/// the keyspace and of the MemTable's points. That loses nothing: a
-/// tombstone hides only versions older than itself, which are all in this
-/// MemTable or in tables when it is flushed (MemTables are flushed oldest
-/// first, and compactions make no new keys); versions written later are
-/// newer. The cut never empties a fragment: it falls after the start of the
-/// last one too.
-fn bounded<'a>(
-    tombstones: &FragmentedTombstones,
-    keys: impl Iterator<Item = &'a [u8]>,
-) -> FragmentedTombstones {
-    let Some(last) = tombstones.fragments().last().filter(|f| f.end.is_none()) else {
-        return tombstones.clone();
-    };
-    let largest = keys.fold(last.start.as_slice(), |a, b| a.max(b));
-    tombstones.clipped(None, Some(&next_key(largest)))
 }

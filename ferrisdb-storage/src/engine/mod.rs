@@ -68,6 +68,7 @@ mod checkpoint;
 mod compactions;
 mod directory;
 mod flush;
+mod flush_tombstones;
 mod keyspaces;
 mod leftovers;
 mod recovery;

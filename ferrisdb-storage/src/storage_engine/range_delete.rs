@@ -48,8 +48,8 @@ impl StorageEngine {
     ///
     /// As for [`write`](Self::write); a bound longer than the key size
     /// limit allows is [`Error::KeyTooLarge`](crate::Error::KeyTooLarge):
-    /// the start as a key, the end as a key one byte longer (the end of
-    /// `..=k` is the key after `k`).
+    /// either bound may be one byte longer than a key (the end of `..=k`
+    /// and the start of `(Excluded(k), ..)` are the key after `k`).
     pub fn delete_range<K: AsRef<[u8]>, R: RangeBounds<K>>(&self, range: R) -> Result<Timestamp> {
         self.delete_range_opt(range, &WriteOptions::default())
     }

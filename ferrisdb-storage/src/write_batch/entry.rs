@@ -11,7 +11,7 @@ use ferrisdb_core::{compare_user_keys, KeyspaceId, Operation};
 use super::format::{
     COUNT_OFFSET, DEFAULT_KEYSPACE, TAG_DELETE, TAG_PUT, TAG_RANGE_DELETE, TIMESTAMP_OFFSET,
 };
-use crate::sstable::format::{MAX_KEY_SIZE, MAX_VALUE_SIZE};
+use crate::sstable::format::{MAX_KEY_SIZE, MAX_RANGE_END_SIZE, MAX_VALUE_SIZE};
 
 // The tags of a put and a delete are the operations' own bytes.
 const _: () = assert!(TAG_PUT == Operation::Put.as_byte());
@@ -19,11 +19,6 @@ const _: () = assert!(TAG_DELETE == Operation::Delete.as_byte());
 const _: () = assert!(TIMESTAMP_OFFSET == 0 && COUNT_OFFSET == 8);
 // The on-disk id of the default keyspace is the engine's.
 const _: () = assert!(DEFAULT_KEYSPACE == ferrisdb_core::DEFAULT_KEYSPACE_ID);
-
-/// The longest end a range delete logs: one byte longer than the longest
-/// key, since the end of `..=k` is `k` followed by `0x00` (see
-/// [`half_open`](ferrisdb_core::range_tombstone::half_open)).
-pub(crate) const MAX_RANGE_END_SIZE: usize = MAX_KEY_SIZE + 1;
 
 /// An entry of a batch as read, with its keyspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,19 +108,19 @@ pub(super) fn read_entry<'a>(dec: &mut Decoder<'a>) -> Result<Entry<'a>, DecodeE
 
 /// Checks that `entry`, at `at`, is one a write can log: a point's key and
 /// value as [`check_entry_size`] says; a range delete's start no longer
-/// than a key ([`MAX_KEY_SIZE`]), its end no longer than
-/// [`MAX_RANGE_END_SIZE`], and its start below its end (no write logs an
-/// empty range).
+/// than [`MAX_RANGE_END_SIZE`] (the range `(Excluded(k), ..)` of the
+/// longest key `k` starts at `k + [0x00]`), its end no longer either, and
+/// its start below its end (no write logs an empty range).
 pub(super) fn check_entry(at: usize, entry: &Entry<'_>) -> Result<(), DecodeError> {
     let (start, end) = match *entry {
         Entry::Point { key, value, .. } => return check_entry_size(at, key, value),
         Entry::RangeDelete { start, end, .. } => (start, end),
     };
     let end_len = end.map_or(0, <[u8]>::len);
-    let reason = if start.len() > MAX_KEY_SIZE {
+    let reason = if start.len() > MAX_RANGE_END_SIZE {
         format!(
-            "a range delete's start of {} bytes is over MAX_KEY_SIZE ({MAX_KEY_SIZE} bytes): \
-             no write logs one",
+            "a range delete's start of {} bytes is over MAX_KEY_SIZE + 1 \
+             ({MAX_RANGE_END_SIZE} bytes): no write logs one",
             start.len()
         )
     } else if end_len > MAX_RANGE_END_SIZE {

@@ -30,6 +30,7 @@ mod range_deletes;
 use ferrisdb_core::coding::{encode_varint64, put_length_prefixed, put_varint64, DecodeError};
 use ferrisdb_core::{compare_user_keys, Error, KeyspaceId, Operation, Result, Timestamp};
 
+use crate::sstable::format::MAX_RANGE_END_SIZE;
 pub use entries::{Entries, Iter};
 pub use entry::Entry;
 use format::{
@@ -217,9 +218,9 @@ impl WriteBatch {
 
     /// Checks one entry against the size limits, as the engine does on every
     /// write: a put or a delete as [`check_entry_size`](Self::check_entry_size)
-    /// does; a range delete's start as a key, and its end as a key one byte
-    /// longer, since the end of `..=k` is the key after `k`, `k` followed by
-    /// `0x00`. An empty range, which no public method adds, is refused too:
+    /// does; a range delete's bounds each as a key one byte longer, since the
+    /// end of `..=k` and the start of `(Excluded(k), ..)` are the key after
+    /// `k`, `k` followed by `0x00`. An empty range, which no public method adds, is refused too:
     /// replay would refuse it.
     pub(crate) fn check_entry(
         entry: &Entry<'_>,
@@ -243,11 +244,22 @@ impl WriteBatch {
             }
             Entry::RangeDelete { start, end, .. } => (start, end.unwrap_or_default()),
         };
-        let end_limit = max_key_size.saturating_add(1);
-        for (len, limit) in [(start.len(), max_key_size), (end.len(), end_limit)] {
+        // A bound may be one byte longer than a key: `..=k` ends, and
+        // `(Excluded(k), ..)` starts, at `k + [0x00]`.
+        let limit = max_key_size.saturating_add(1);
+        for (len, limit) in [(start.len(), limit), (end.len(), limit)] {
             if len > limit {
                 return Err(Error::KeyTooLarge { len, limit });
             }
+        }
+        // A table must end an unbounded range after its start within the
+        // same length; the one start of the longest length with nothing after
+        // it (all 0xff) holds no key anyway.
+        if start.len() == MAX_RANGE_END_SIZE && start.iter().all(|&b| b == u8::MAX) {
+            return Err(Error::KeyTooLarge {
+                len: start.len(),
+                limit: max_key_size,
+            });
         }
         Ok(())
     }

@@ -8,9 +8,9 @@ use ferrisdb_core::range_tombstone::half_open;
 use ferrisdb_core::Error;
 
 use super::super::entries::decode_payload;
-use super::super::entry::{Entry, MAX_RANGE_END_SIZE};
+use super::super::entry::Entry;
 use super::super::format::{COUNT_OFFSET, TAG_RANGE_DELETE};
-use crate::sstable::format::MAX_KEY_SIZE;
+use crate::sstable::format::MAX_RANGE_END_SIZE;
 use crate::{Operation, WriteBatch};
 
 /// Every shape a range's bounds take, over `"a"` and `"c"`.
@@ -195,12 +195,12 @@ fn crafted(start: &[u8], end: &[u8]) -> Vec<u8> {
 #[test]
 fn the_decoder_refuses_a_range_no_write_logs() {
     let entry_at = WriteBatch::new().put("first", "").encode(1).len();
-    let longest_start = vec![b'a'; MAX_KEY_SIZE];
+    let longest_start = vec![b'a'; MAX_RANGE_END_SIZE];
     let longest_end = vec![b'z'; MAX_RANGE_END_SIZE];
     for (start, end) in [(&longest_start[..], &longest_end[..]), (b"", b"\0")] {
         decode_payload(&crafted(start, end)).unwrap();
     }
-    let too_long_start = vec![b'a'; MAX_KEY_SIZE + 1];
+    let too_long_start = vec![b'a'; MAX_RANGE_END_SIZE + 1];
     let too_long_end = vec![b'z'; MAX_RANGE_END_SIZE + 1];
     let cases: [(&[u8], &[u8], &str); 4] = [
         (&too_long_start, b"b", "start of"),
@@ -222,16 +222,18 @@ fn the_decoder_refuses_a_range_no_write_logs() {
 }
 
 #[test]
-fn the_write_limits_check_a_start_as_a_key_and_an_end_one_byte_longer() {
+fn the_write_limits_let_both_bounds_be_one_byte_longer_than_a_key() {
     let check = |batch: &WriteBatch| {
         let entry = batch.entries().iter_in().next().unwrap();
         WriteBatch::check_entry(&entry, 4, 10)
     };
-    // `..=k` with the longest key ends one byte past it.
+    // `..=k` with the longest key ends one byte past it, and
+    // `(Excluded(k), ..)` starts there (regression: it was refused).
     check(WriteBatch::new().delete_range("aaaa"..="zzzz")).unwrap();
-    let err = check(WriteBatch::new().delete_range("aaaaa"..)).unwrap_err();
+    check(WriteBatch::new().delete_range::<&str, _>((Excluded("zzzz"), Unbounded))).unwrap();
+    let err = check(WriteBatch::new().delete_range("aaaaaa"..)).unwrap_err();
     assert!(
-        matches!(err, Error::KeyTooLarge { len: 5, limit: 4 }),
+        matches!(err, Error::KeyTooLarge { len: 6, limit: 5 }),
         "{err}"
     );
     let err = check(WriteBatch::new().delete_range("a".."zzzzzz")).unwrap_err();
