@@ -3,6 +3,7 @@
 
 use super::*;
 use ferrisdb_core::coding::put_fixed64;
+use ferrisdb_core::Error;
 use rand::{Rng, SeedableRng};
 
 fn random_batch(rng: &mut impl Rng) -> WriteBatch {
