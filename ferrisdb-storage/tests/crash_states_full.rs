@@ -9,6 +9,9 @@
 //! Promise: the database opens in the default recovery mode and holds
 //! exactly the state after `W1 ..= Wm` for some `m` at or after the last
 //! acknowledged write: every acknowledged write survives, with no holes.
+//! One workload of four writes three keyspaces, one deletes ranges and
+//! prefixes too (alone and inside batches), so a range delete is also whole
+//! or absent with its batch (`reliability::shape`).
 //!
 //! `FERRISDB_CRASH_STATE_POINTS` (default 400) sets the crash points, each
 //! tried with 2 crash states; `FERRISDB_CRASH_SEED` (default 0) the seeds;
@@ -32,8 +35,10 @@ fn full_mode_keeps_every_acknowledged_write_through_any_crash_state() {
     eprintln!("{figures}");
     assert_eq!(figures.acknowledged_lost, 0);
     if replay().is_none() {
-        // The last workload's batches across keyspaces were cut by crashes.
+        // Batches across keyspaces, and writes with range deletes, were cut
+        // by crashes.
         assert!(figures.cross_keyspace > 0);
+        assert!(figures.range_deletes > 0);
         // The crash states were not all prefixes: unsynced names survived
         // without their data, and logs lost data.
         assert!(figures.kinds.get(&CrashKind::UnsyncedNameWithoutData) > Some(&0));

@@ -9,7 +9,10 @@
 //! Promise: the database opens in the default recovery mode and holds
 //! exactly the state after `W1 ..= Wm` for some `m`, a prefix of the
 //! writes with no holes, and `m` covers every write acknowledged before the
-//! last completed `sync_wal` (or `flush`, or `close`).
+//! last completed `sync_wal` (or `flush`, or `close`). One workload of four
+//! writes three keyspaces, one deletes ranges and prefixes too (alone and
+//! inside batches), so a range delete is also whole or absent with its
+//! batch (`reliability::shape`).
 //!
 //! `FERRISDB_CRASH_STATE_POINTS` (default 400) sets the crash points, each
 //! tried with 2 crash states; `FERRISDB_CRASH_SEED` (default 0) the seeds;
@@ -32,8 +35,10 @@ fn normal_mode_recovers_a_prefix_holding_every_synced_write() {
     });
     eprintln!("{figures}");
     if replay().is_none() {
-        // The last workload's batches across keyspaces were cut by crashes.
+        // Batches across keyspaces, and writes with range deletes, were cut
+        // by crashes.
         assert!(figures.cross_keyspace > 0);
+        assert!(figures.range_deletes > 0);
         // The states the promise is about happened: logs that kept a later
         // page after losing an earlier one, recoveries that had to cut a log
         // before valid records, and acknowledged writes that were not

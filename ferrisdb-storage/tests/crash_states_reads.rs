@@ -59,19 +59,13 @@ fn reader(
     done: &AtomicBool,
     seed: u64,
 ) -> Seen {
-    let writes: Vec<&Vec<Change>> = ops
-        .iter()
-        .filter_map(|op| match op {
-            Op::Write(changes) => Some(changes),
-            _ => None,
-        })
-        .collect();
+    let writes: Vec<&[Change]> = ops.iter().filter_map(Op::changes).collect();
     let mut rng = StdRng::seed_from_u64(seed);
     let mut seen = Seen::default();
     while !done.load(Ordering::Acquire) {
         let i = started.load(Ordering::Acquire).min(writes.len() - 1);
         if rng.random_bool(0.9) {
-            if let Ok(Some(value)) = get_if_created(db, &writes[i][0].0) {
+            if let Ok(Some(value)) = get_if_created(db, &writes[i][0].first_key()) {
                 note(&mut seen, &value);
             }
             continue;
@@ -105,7 +99,7 @@ fn run_with_readers(fs: &FaultFileSystem, seed: u64) -> (History, Seen) {
             .collect();
         // The writer announces each write before it starts it.
         for op in &ops {
-            if matches!(op, Op::Write(_)) {
+            if op.changes().is_some() {
                 started.store(history.attempts.len(), Ordering::Release);
             }
             let outcome = run(&db, std::slice::from_ref(op), &mut history, true);

@@ -41,7 +41,7 @@ fn change() -> impl Strategy<Value = Change> {
         20 => prop::collection::vec(any::<u8>(), 0..300),
         1 => (4_000usize..9_000).prop_map(|n| vec![b'L'; n]),
     ];
-    (0u8..12, prop::option::weighted(0.8, value)).prop_map(|(k, v)| (key(k), v))
+    (0u8..12, prop::option::weighted(0.8, value)).prop_map(|(k, v)| Change::point(key(k), v))
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -175,9 +175,9 @@ proptest! {
 fn regression_replay_of_batch_larger_than_memtable_state_machine() {
     let steps = [
         Step::Reopen,
-        Step::Write(vec![(key(8), Some(vec![b'L'; 5_000]))]),
+        Step::Write(vec![Change::point(key(8), Some(vec![b'L'; 5_000]))]),
         Step::Crash { torn_seed: None },
-        Step::Write(vec![(key(9), Some(b"after".to_vec()))]),
+        Step::Write(vec![Change::point(key(9), Some(b"after".to_vec()))]),
         Step::Reopen,
         Step::Scan,
     ];

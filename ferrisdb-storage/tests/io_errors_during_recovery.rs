@@ -6,7 +6,9 @@
 //!
 //! Each open either succeeds with every write, or returns an I/O error;
 //! never a panic, never a partial database. After the file system heals, the
-//! database opens with every write, in place and after a power loss.
+//! database opens with every write, in place and after a power loss. The
+//! same runs on a database whose writes delete ranges and prefixes too, so
+//! its tables hold range tombstones and its logs range deletes to replay.
 
 mod reliability;
 
@@ -22,29 +24,53 @@ fn assert_complete(fs: &FaultFileSystem, expected: &State, keyspaces: &[String],
     assert_eq!(db.keyspaces(), keyspaces, "{context}: keyspaces differ");
 }
 
-#[test]
-fn an_open_that_fails_midway_loses_nothing() {
-    watch_panics();
+/// A database on a fresh file system: several tables (small MemTables) of
+/// `tables`, flushed, then `logged`'s writes to three keyspaces (two
+/// created by it), with writes of every keyspace left only in the logs.
+/// Returns it and its history.
+fn database(tables: &[Op], logged: &[Op]) -> (FaultFileSystem, History) {
     let base = fresh_fs();
     let mut history = History::default();
     {
         let db = open(&base).unwrap();
-        // Several tables (small MemTables), then writes to three keyspaces
-        // (two created here), some left in the logs.
-        run(&db, &workload(5, 120, 30), &mut history, false);
+        run(&db, tables, &mut history, false);
         db.flush().unwrap();
-        run(
-            &db,
-            &workload_in_keyspaces(6, 25, 30, 3),
-            &mut history,
-            false,
-        );
+        run(&db, logged, &mut history, false);
         // Every keyspace has writes in its MemTable: only the logs hold them.
         for ks in db.stats().keyspaces {
             assert!(ks.memtable_bytes > 0, "{} has no unflushed writes", ks.name);
         }
     }
     assert!(!history.any_failed());
+    (base, history)
+}
+
+#[test]
+fn an_open_that_fails_midway_loses_nothing() {
+    let (base, history) = database(&workload(5, 120, 30), &workload_in_keyspaces(6, 25, 30, 3));
+    open_failing_midway(&base, &history);
+}
+
+#[test]
+fn an_open_that_fails_midway_with_range_deletes_loses_nothing() {
+    let (base, history) = database(
+        &workload_with_range_deletes(5, 120, 30, 1, 0.1),
+        &workload_with_range_deletes(6, 25, 30, 3, 0.2),
+    );
+    let ranged = (history.attempts.iter()).filter(|a| a.changes.iter().any(Change::is_range));
+    assert!(
+        ranged.count() > 5,
+        "range deletes in the tables and the logs"
+    );
+    open_failing_midway(&base, &history);
+}
+
+/// Opens `base` while its Nth file operation fails, once and then
+/// persistently, for every N until an open passes without reaching it;
+/// each must hold all of `history` or fail with an I/O error, and after
+/// healing open with all of it.
+fn open_failing_midway(base: &FaultFileSystem, history: &History) {
+    watch_panics();
     let expected = history.all_applied();
     let keyspaces = ["cold", "default", "ks1"].map(String::from);
     let mut points = 0;

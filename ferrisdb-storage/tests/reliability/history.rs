@@ -4,7 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use super::workload::{apply, Change, State};
+use super::change::{apply, Change};
+use super::workload::State;
 
 /// A write and what the engine said about it.
 #[derive(Debug, Clone)]

@@ -9,10 +9,13 @@
 
 use std::collections::BTreeMap;
 
-use ferrisdb_storage::{Keyspace, StorageEngine, WriteBatch};
+use std::ops::Bound;
 
+use ferrisdb_storage::{Keyspace, StorageEngine, Timestamp, WriteBatch};
+
+use super::change::Change;
 use super::history::History;
-use super::workload::{Change, State};
+use super::workload::State;
 
 /// The name of the keyspace every database has.
 pub const DEFAULT: &str = "default";
@@ -54,28 +57,57 @@ pub fn split_key(k: &[u8]) -> (Option<&str>, &[u8]) {
     }
 }
 
-/// The batch as the engine takes it, each change routed by its model key to
-/// `default` or to the keyspace's handle in `handles`, which must hold it.
+/// The batch as the engine takes it, each change routed by its keyspace to
+/// `default` (through the batch's own methods) or to the keyspace's handle
+/// in `handles`, which must hold it.
 pub fn to_batch_in(changes: &[Change], handles: &Handles) -> WriteBatch {
     let mut batch = WriteBatch::new();
-    for (k, v) in changes {
-        match split_key(k) {
-            (None, key) => match v {
-                Some(v) => batch.put(key, v),
-                None => batch.delete(key),
-            },
-            (Some(name), key) => {
-                let ks = handles
-                    .get(name)
-                    .unwrap_or_else(|| panic!("no handle of keyspace {name}"));
-                match v {
-                    Some(v) => batch.put_in(ks, key, v),
-                    None => batch.delete_in(ks, key),
-                }
+    for change in changes {
+        let handle = change.keyspace().map(|name| {
+            handles
+                .get(name)
+                .unwrap_or_else(|| panic!("no handle of keyspace {name}"))
+        });
+        let key = |k: &[u8]| split_key(k).1.to_vec();
+        match (change, handle) {
+            (Change::Put(k, v), None) => batch.put(key(k), v),
+            (Change::Put(k, v), Some(ks)) => batch.put_in(ks, key(k), v),
+            (Change::Delete(k), None) => batch.delete(key(k)),
+            (Change::Delete(k), Some(ks)) => batch.delete_in(ks, key(k)),
+            (Change::DeleteRange { start, end, .. }, None) => {
+                batch.delete_range(bounds(start, end))
             }
+            (Change::DeleteRange { start, end, .. }, Some(ks)) => {
+                batch.delete_range_in(ks, bounds(start, end))
+            }
+            (Change::DeletePrefix { prefix, .. }, None) => batch.delete_prefix(prefix),
+            (Change::DeletePrefix { prefix, .. }, Some(ks)) => batch.delete_prefix_in(ks, prefix),
         };
     }
     batch
+}
+
+/// `[start, end)` as the engine takes a range (`end: None`: no upper bound).
+fn bounds(start: &[u8], end: &Option<Vec<u8>>) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+    let end = end.clone().map_or(Bound::Unbounded, Bound::Excluded);
+    (Bound::Included(start.to_vec()), end)
+}
+
+/// Writes one range or prefix delete through the engine's `delete_range` or
+/// `delete_prefix` (for `default`) or the keyspace handle's in `handles`.
+pub fn delete_range(
+    db: &StorageEngine,
+    change: &Change,
+    handles: &Handles,
+) -> ferrisdb_storage::Result<Timestamp> {
+    let handle = change.keyspace().map(|name| &handles[name]);
+    match (change, handle) {
+        (Change::DeleteRange { start, end, .. }, None) => db.delete_range(bounds(start, end)),
+        (Change::DeleteRange { start, end, .. }, Some(ks)) => ks.delete_range(bounds(start, end)),
+        (Change::DeletePrefix { prefix, .. }, None) => db.delete_prefix(prefix),
+        (Change::DeletePrefix { prefix, .. }, Some(ks)) => ks.delete_prefix(prefix),
+        (point, _) => panic!("not a range delete: {point:?}"),
+    }
 }
 
 /// The batch as the engine takes it, every change to `default`.
@@ -105,8 +137,8 @@ pub fn ensure_handles(
     handles: &mut Handles,
     history: &mut History,
 ) -> ferrisdb_storage::Result<()> {
-    for (k, _) in changes {
-        if let (Some(name), _) = split_key(k) {
+    for change in changes {
+        if let Some(name) = change.keyspace() {
             if !handles.contains_key(name) {
                 create_keyspace(db, name, handles, history)?;
             }
@@ -167,7 +199,7 @@ pub fn get_if_created(
 
 /// Whether a write changes keys of more than one keyspace.
 pub fn spans_keyspaces(changes: &[Change]) -> bool {
-    let mut names = changes.iter().map(|(k, _)| split_key(k).0);
+    let mut names = changes.iter().map(Change::keyspace);
     let first = names.next();
     names.any(|name| Some(name) != first)
 }

@@ -4,8 +4,9 @@
 //!
 //! # What "no acknowledged write lost, no holes" means here
 //!
-//! A workload is a sequence of writes `W1, W2, ...` (batches of puts and
-//! deletes) issued by one thread under `SyncMode::Full`, each recorded as
+//! A workload is a sequence of writes `W1, W2, ...` (batches of puts,
+//! deletes and, with [`Shape::range_deletes`], range and prefix deletes,
+//! each applied in its batch's order) issued by one thread under `SyncMode::Full`, each recorded as
 //! acknowledged (`Ok`) or failed (`Err`). After recovery the database must
 //! hold exactly the state of applying `W1 ..= Wm` in order, for some `m` at
 //! or after the last acknowledged write, where each *failed* write among them
@@ -27,12 +28,14 @@
 //! scenario's knobs from the environment. [`workload`] generates and runs
 //! workloads, [`history`] judges a recovered state against what was
 //! acknowledged, and [`checks`] holds the other checks after a run or a
-//! recovery. [`keyspaces`] maps model keys to keyspaces, routes a write's
+//! recovery. [`change`] holds a write's changes and applies them to a model
+//! state. [`keyspaces`] maps model keys to keyspaces, routes a write's
 //! changes to them and reads every keyspace back. [`power_loss`] drives the
 //! scenarios over the crash model's states (`FaultFileSystem::crash_with`).
 
 #![allow(dead_code)]
 
+mod change;
 mod checks;
 mod history;
 mod keyspaces;
@@ -46,6 +49,8 @@ use ferrisdb_storage::fs::{FaultFileSystem, OpKind};
 use ferrisdb_storage::{CompactionStyle, LeveledOptions, StorageConfig, StorageEngine, SyncMode};
 
 // Not every scenario uses something of every module.
+#[allow(unused_imports)]
+pub use change::*;
 #[allow(unused_imports)]
 pub use checks::*;
 #[allow(unused_imports)]

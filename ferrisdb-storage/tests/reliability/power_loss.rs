@@ -28,29 +28,46 @@ use rand::{Rng, SeedableRng};
 
 use super::*;
 
-/// Workloads the crash points cycle through; the last runs with
-/// [`workload_config`]'s larger logs and writes three keyspaces (see
-/// [`shape`]).
-pub const WORKLOADS: u64 = 3;
+/// Workloads the crash points cycle through: two of `default` alone,
+/// [`KEYSPACES_WORKLOAD`] and [`RANGE_DELETES_WORKLOAD`] (see [`shape`]).
+pub const WORKLOADS: u64 = 4;
+
+/// The workload that runs with [`workload_config`]'s larger logs and writes
+/// three keyspaces.
+pub const KEYSPACES_WORKLOAD: u64 = 2;
+
+/// The workload whose writes delete ranges and prefixes too, in two
+/// keyspaces.
+pub const RANGE_DELETES_WORKLOAD: u64 = 3;
 
 /// The seed of a second crash's state is the first's, with this mixed in.
 const SECOND_CRASH: u64 = 0x2d_c4a5;
 
 /// The shape of workload `workload`: values of up to 1.2 KB, now and then
 /// 40 KB (larger than a MemTable), so a log's unsynced tail between two
-/// `sync_wal`s spans several 4 KiB pages. The last workload writes three
-/// keyspaces, `default`, `ks1` and a rarely written `cold`, created inside
-/// the run, with most batches spanning them: each crash point then also
-/// checks that a batch across keyspaces is whole or absent, and a create's
-/// manifest write is a crash point too.
+/// `sync_wal`s spans several 4 KiB pages. [`KEYSPACES_WORKLOAD`] writes
+/// three keyspaces, `default`, `ks1` and a rarely written `cold`, created
+/// inside the run, with most batches spanning them: each crash point then
+/// also checks that a batch across keyspaces is whole or absent, and a
+/// create's manifest write is a crash point too. [`RANGE_DELETES_WORKLOAD`]
+/// writes `default` and `ks1`, one write in eight a range or prefix delete
+/// (alone, or in a batch whose puts before it it hides): each crash point
+/// checks that a range delete is whole or absent with its batch, in the log,
+/// in a flushed table and through compactions.
 pub fn shape(workload: u64) -> Shape {
+    let ranges = workload == RANGE_DELETES_WORKLOAD;
     Shape {
         writes: 150,
         keys: 40,
         max_pad: 1200,
         large: 0.02,
         large_pad: 40_000,
-        keyspaces: if workload == WORKLOADS - 1 { 3 } else { 1 },
+        keyspaces: match workload {
+            KEYSPACES_WORKLOAD => 3,
+            RANGE_DELETES_WORKLOAD => 2,
+            _ => 1,
+        },
+        range_deletes: if ranges { 0.125 } else { 0.0 },
     }
 }
 
@@ -68,8 +85,8 @@ pub fn crash_config(fs: &FaultFileSystem, mode: SyncMode) -> StorageConfig {
     }
 }
 
-/// The settings for workload `workload`: [`crash_config`], and for the
-/// last workload 128 KiB MemTables and logs (a log spans four 32 KiB WAL
+/// The settings for workload `workload`: [`crash_config`], and for
+/// [`KEYSPACES_WORKLOAD`] 128 KiB MemTables and logs (a log spans four 32 KiB WAL
 /// blocks, so lost pages fall at and across block boundaries), LZ4 tables,
 /// no bloom filters and up to three frozen MemTables; and, for its three
 /// keyspaces, budgets small enough to act: a `db_write_buffer_size` of one
@@ -78,7 +95,7 @@ pub fn crash_config(fs: &FaultFileSystem, mode: SyncMode) -> StorageConfig {
 /// holding the oldest log are flushed).
 pub fn workload_config(fs: &FaultFileSystem, mode: SyncMode, workload: u64) -> StorageConfig {
     let config = crash_config(fs, mode);
-    if workload != WORKLOADS - 1 {
+    if workload != KEYSPACES_WORKLOAD {
         return config;
     }
     StorageConfig {
@@ -152,6 +169,9 @@ pub struct Figures {
     /// Writes across keyspaces attempted before the crash, summed: each
     /// judged whole or absent by the history's check.
     pub cross_keyspace: u64,
+    /// Writes holding a range or prefix delete attempted before the crash,
+    /// summed: each judged whole or absent by the history's check.
+    pub range_deletes: u64,
     /// Acknowledged writes not made durable that a crash took (allowed
     /// under `Normal` only), summed.
     pub acknowledged_lost: u64,
@@ -170,14 +190,17 @@ impl std::fmt::Display for Figures {
             f,
             "crash points: {}, crash states: {} ({} with a second crash during recovery), \
              acknowledged writes checked: {}, writes required to survive: {} (lost: 0), \
-             writes across keyspaces checked whole or absent: {}, acknowledged but unsynced writes dropped: {}, recoveries that cut a log before \
-             valid records: {}\n  states by what they did to a log: {:?}\n  states by kind: {:?}",
+             writes across keyspaces checked whole or absent: {}, writes with range deletes \
+             checked whole or absent: {}, acknowledged but unsynced writes dropped: {}, \
+             recoveries that cut a log before valid records: {}\n  states by what they did to \
+             a log: {:?}\n  states by kind: {:?}",
             self.points,
             self.states,
             self.double_crashes,
             self.acknowledged,
             self.required,
             self.cross_keyspace,
+            self.range_deletes,
             self.acknowledged_lost,
             self.cut_before_valid_records,
             self.log_kinds,
@@ -306,6 +329,9 @@ fn check_state(
                 .iter()
                 .filter(|a| spans_keyspaces(&a.changes));
             figures.cross_keyspace += cross.count() as u64;
+            let ranged =
+                (history.attempts.iter()).filter(|a| a.changes.iter().any(Change::is_range));
+            figures.range_deletes += ranged.count() as u64;
             let lost = history.attempts[m..].iter().filter(|a| a.acknowledged);
             figures.acknowledged_lost += lost.count() as u64;
             figures.cut_before_valid_records += u64::from(cut);

@@ -7,14 +7,13 @@ use ferrisdb_storage::{Error, StorageEngine};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use super::change::{apply, Change};
 use super::checks::assert_engine_error;
 use super::history::{Attempt, History};
 use super::keyspaces::{
-    create_keyspace, ensure_handles, keyspace_name, model_key, split_key, to_batch_in, Handles,
+    create_keyspace, delete_range, ensure_handles, keyspace_name, model_key, split_key,
+    to_batch_in, Handles, DEFAULT,
 };
-
-/// A key's value, or `None` for a delete.
-pub type Change = (Vec<u8>, Option<Vec<u8>>);
 
 /// The database state a model holds: key to value.
 pub type State = BTreeMap<Vec<u8>, Vec<u8>>;
@@ -22,7 +21,8 @@ pub type State = BTreeMap<Vec<u8>, Vec<u8>>;
 /// One step of a workload.
 #[derive(Debug, Clone)]
 pub enum Op {
-    /// An atomic batch of puts and deletes.
+    /// An atomic batch of puts and deletes, and range deletes with
+    /// [`Shape::range_deletes`].
     Write(Vec<Change>),
     /// A read of one key, checked against the model while nothing failed.
     Get(Vec<u8>),
@@ -33,6 +33,21 @@ pub enum Op {
     /// `StorageEngine::keyspace`: create the keyspace of this name (one
     /// durable manifest write), whose keys the writes after it name.
     Keyspace(String),
+    /// `delete_range` or `delete_prefix` (of the engine for `default`, of
+    /// the keyspace's handle otherwise): a write of one
+    /// [`Change::DeleteRange`] or [`Change::DeletePrefix`].
+    DeleteRange(Change),
+}
+
+impl Op {
+    /// The changes of a write, `None` for the other steps.
+    pub fn changes(&self) -> Option<&[Change]> {
+        match self {
+            Op::Write(changes) => Some(changes),
+            Op::DeleteRange(change) => Some(std::slice::from_ref(change)),
+            _ => None,
+        }
+    }
 }
 
 /// The sizes of a workload's writes.
@@ -53,6 +68,12 @@ pub struct Shape {
     /// more the last, `cold`, a fifth of the way in), and most batches of
     /// several changes span keyspaces (see [`keyspace_name`]).
     pub keyspaces: u8,
+    /// The chance that a write deletes a range (a few keys wide, now and
+    /// then unbounded above) or a prefix: alone, through `delete_range` or
+    /// `delete_prefix`, or inside a batch of puts and deletes, which it
+    /// then hides where they come before it. 0.0 draws nothing, so the
+    /// workloads without range deletes stay as they were.
+    pub range_deletes: f64,
 }
 
 fn key(i: u64) -> Vec<u8> {
@@ -78,6 +99,24 @@ pub fn workload_in_keyspaces(seed: u64, writes: usize, keys: u64, keyspaces: u8)
     workload_shaped(seed, small_shape(writes, keys, 0.02, keyspaces))
 }
 
+/// [`workload_in_keyspaces`] where a write deletes a range or a prefix with
+/// chance `range_deletes` (see [`Shape::range_deletes`]).
+pub fn workload_with_range_deletes(
+    seed: u64,
+    writes: usize,
+    keys: u64,
+    keyspaces: u8,
+    range_deletes: f64,
+) -> Vec<Op> {
+    workload_shaped(
+        seed,
+        Shape {
+            range_deletes,
+            ..small_shape(writes, keys, 0.02, keyspaces)
+        },
+    )
+}
+
 fn small_shape(writes: usize, keys: u64, large: f64, keyspaces: u8) -> Shape {
     Shape {
         writes,
@@ -87,6 +126,7 @@ fn small_shape(writes: usize, keys: u64, large: f64, keyspaces: u8) -> Shape {
         // Larger than a whole MemTable of the scenarios' config (4 KiB).
         large_pad: 5000,
         keyspaces,
+        range_deletes: 0.0,
     }
 }
 
@@ -99,6 +139,7 @@ pub fn workload_shaped(seed: u64, shape: Shape) -> Vec<Op> {
         large,
         large_pad,
         keyspaces,
+        range_deletes,
     } = shape;
     let mut rng = StdRng::seed_from_u64(seed);
     let mut ops = Vec::new();
@@ -131,6 +172,29 @@ pub fn workload_shaped(seed: u64, shape: Shape) -> Vec<Op> {
                 let ks = pick(&mut rng);
                 ops.push(Op::Get(model_key(&ks, &key(rng.random_range(0..keys)))));
             }
+            _ if range_deletes > 0.0 && rng.random_bool(range_deletes) => {
+                let ks = pick(&mut rng);
+                let ranged = range_change(&mut rng, ks, keys);
+                if rng.random_bool(0.5) {
+                    ops.push(Op::DeleteRange(ranged));
+                } else {
+                    // Inside a batch of points of its keyspace, some before
+                    // it (hidden where it covers them), some after.
+                    let name = ranged.keyspace().unwrap_or(DEFAULT).to_string();
+                    let mut batch: Vec<Change> = (0..rng.random_range(1..=4))
+                        .map(|_| {
+                            let k = model_key(&name, &key(rng.random_range(0..keys)));
+                            let mut v =
+                                format!("{}@{written}:", String::from_utf8_lossy(&k)).into_bytes();
+                            v.resize(v.len() + rng.random_range(0..max_pad), b'.');
+                            Change::Put(k, v)
+                        })
+                        .collect();
+                    batch.insert(rng.random_range(0..=batch.len()), ranged);
+                    ops.push(Op::Write(batch));
+                }
+                written += 1;
+            }
             _ => {
                 // With keyspaces, more batches of several changes (most span
                 // keyspaces), but smaller, so a workload writes about as much.
@@ -145,7 +209,7 @@ pub fn workload_shaped(seed: u64, shape: Shape) -> Vec<Op> {
                         let ks = pick(&mut rng);
                         let k = model_key(&ks, &key(rng.random_range(0..keys)));
                         if rng.random_bool(0.15) {
-                            (k, None)
+                            Change::Delete(k)
                         } else {
                             // Now and then a value larger than a whole
                             // MemTable, which gets one of its own.
@@ -157,7 +221,7 @@ pub fn workload_shaped(seed: u64, shape: Shape) -> Vec<Op> {
                             let mut v =
                                 format!("{}@{written}:", String::from_utf8_lossy(&k)).into_bytes();
                             v.resize(v.len() + pad, b'.');
-                            (k, Some(v))
+                            Change::Put(k, v)
                         }
                     })
                     .collect();
@@ -169,29 +233,51 @@ pub fn workload_shaped(seed: u64, shape: Shape) -> Vec<Op> {
     ops
 }
 
+/// A range delete or (one time in three) a prefix delete in keyspace `ks`,
+/// over the workload's keys: a range of one to eight keys from a key, now
+/// and then from the smallest key or to no upper bound; a prefix of ten
+/// keys (`key001`), of one (`key0012`), or now and then of a hundred.
+fn range_change(rng: &mut StdRng, ks: String, keys: u64) -> Change {
+    let from = rng.random_range(0..keys);
+    if rng.random_bool(1.0 / 3.0) {
+        let len = match rng.random_range(0..10) {
+            0 => 5,
+            1..=2 => 7,
+            _ => 6,
+        };
+        let mut prefix = key(from);
+        prefix.truncate(len);
+        return Change::DeletePrefix {
+            keyspace: ks,
+            prefix,
+        };
+    }
+    let start = if rng.random_bool(0.05) {
+        Vec::new()
+    } else {
+        key(from)
+    };
+    let end = (!rng.random_bool(0.1)).then(|| key(from + rng.random_range(1..=8)));
+    Change::DeleteRange {
+        keyspace: ks,
+        start,
+        end,
+    }
+}
+
 /// `ops` with a [`Op::SyncWal`] after each write with chance `chance`
 /// (seeded apart from the workload, which stays as it was).
 pub fn with_sync_wal(ops: Vec<Op>, seed: u64, chance: f64) -> Vec<Op> {
     let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed_5a11);
     let mut out = Vec::with_capacity(ops.len() + ops.len() / 4);
     for op in ops {
-        let write = matches!(op, Op::Write(_));
+        let write = op.changes().is_some();
         out.push(op);
         if write && rng.random_bool(chance) {
             out.push(Op::SyncWal);
         }
     }
     out
-}
-
-/// Applies a batch to a model state.
-pub fn apply(state: &mut State, batch: &[Change]) {
-    for (k, v) in batch {
-        match v {
-            Some(v) => state.insert(k.clone(), v.clone()),
-            None => state.remove(k),
-        };
-    }
 }
 
 /// How a run ended.
@@ -219,12 +305,16 @@ pub fn run(
             Op::Keyspace(name) => create_keyspace(db, name, &mut handles, history),
             // A write naming a keyspace whose create failed tries the create
             // again; if that fails too, the write is not attempted.
-            Op::Write(changes) => {
+            Op::Write(_) | Op::DeleteRange(_) => {
+                let changes = op.changes().expect("a write");
                 ensure_handles(db, changes, &mut handles, history).and_then(|()| {
-                    let result = db.write(to_batch_in(changes, &handles));
+                    let result = match op {
+                        Op::DeleteRange(change) => delete_range(db, change, &handles),
+                        _ => db.write(to_batch_in(changes, &handles)),
+                    };
                     let acknowledged = result.is_ok();
                     history.attempts.push(Attempt {
-                        changes: changes.clone(),
+                        changes: changes.to_vec(),
                         acknowledged,
                     });
                     apply(&mut model, changes);
