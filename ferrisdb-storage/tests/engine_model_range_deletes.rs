@@ -1,4 +1,5 @@
-//! Model test of range deletes: random sequences of puts, point deletes,
+//! Model test of range deletes: random sequences of puts (one key, or
+//! many in a row), point deletes,
 //! range and prefix deletes (alone and in batches across two keyspaces),
 //! gets, scans and prefix scans (forwards and backwards), snapshots kept and
 //! read later, flushes, compactions, clean reopens and power losses, run on
@@ -22,7 +23,7 @@
 //!
 //! Failures shrink to a short sequence, are saved under
 //! `proptest-regressions/`, and each distinct one becomes a named `#[test]`
-//! below. `FERRISDB_PROPTEST_CASES` (default 16) sets the sequences per
+//! below. `FERRISDB_PROPTEST_CASES` (default 48) sets the sequences per
 //! style.
 
 mod reliability;
@@ -55,7 +56,7 @@ const SIZE_TIERED: CompactionStyle = CompactionStyle::SizeTiered(SizeTieredOptio
 
 fn proptest_config(name: &'static str) -> ProptestConfig {
     ProptestConfig {
-        cases: reliability::env_or("FERRISDB_PROPTEST_CASES", 16) as u32,
+        cases: reliability::env_or("FERRISDB_PROPTEST_CASES", 48) as u32,
         max_shrink_iters: 2048,
         // Relative to the crate (cargo test's working directory): integration
         // tests have no lib.rs for `SourceParallel` to find.
@@ -93,6 +94,7 @@ fn every_kind_of_step_runs() {
     let steps = [
         Step::Put(Ks::Default, k("ab"), 10),
         Step::Put(Ks::Other, k("ab"), 10),
+        Step::Fill(Ks::Other, 3, 40, 100),
         Step::TakeSnapshot,
         Step::DeleteRange(Ks::Default, Range::half_open("a", "b"), true),
         Step::Get(Ks::Default, k("ab")),

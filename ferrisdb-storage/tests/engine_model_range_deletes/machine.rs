@@ -49,7 +49,7 @@ fn other_options(style: CompactionStyle) -> KeyspaceOptions {
 /// so a value that came back from an older write is told apart.
 fn value(at: usize, entry: usize, pad: u8) -> Vec<u8> {
     let mut v = format!("{at}.{entry}:").into_bytes();
-    v.resize(v.len() + usize::from(pad) % 120, b'.');
+    v.resize(v.len() + usize::from(pad), b'.');
     v
 }
 
@@ -164,6 +164,15 @@ impl Machine {
                 }
                 .map_err(fail(at, "put"))?;
                 apply(&mut self.model, &Entry::Put(*ks, key.clone(), *pad), at, 0);
+            }
+            Step::Fill(ks, from, count, pad) => {
+                let keys = every_key();
+                for i in 0..usize::from(*count) {
+                    let key = Key(keys[(usize::from(*from) + i) % keys.len()].clone());
+                    let v = value(at, i, *pad);
+                    self.handle(*ks).put(&key.0, &v).map_err(fail(at, "fill"))?;
+                    apply(&mut self.model, &Entry::Put(*ks, key, *pad), at, i);
+                }
             }
             Step::Delete(ks, key) => {
                 self.handle(*ks)

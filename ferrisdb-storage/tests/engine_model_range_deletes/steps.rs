@@ -111,6 +111,9 @@ pub enum Entry {
 #[derive(Clone, Debug)]
 pub enum Step {
     Put(Ks, Key, u8),
+    /// Puts `count` keys of [`every_key`] from the `from`th on (wrapping),
+    /// each padded with `pad` bytes: many tables and levels in few steps.
+    Fill(Ks, u8, u8, u8),
     Delete(Ks, Key),
     DeleteRange(Ks, Range, bool),
     DeletePrefix(Ks, Key, bool),
@@ -186,6 +189,8 @@ fn entry() -> impl Strategy<Value = Entry> {
 pub fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         30 => (ks(), key(), any::<u8>()).prop_map(|(s, k, pad)| Step::Put(s, k, pad)),
+        2 => (ks(), any::<u8>(), 10u8..80, any::<u8>())
+            .prop_map(|(s, from, count, pad)| Step::Fill(s, from, count, pad)),
         6 => (ks(), key()).prop_map(|(s, k)| Step::Delete(s, k)),
         6 => (ks(), range(), any::<bool>()).prop_map(|(s, r, e)| Step::DeleteRange(s, r, e)),
         3 => (ks(), prefix(), any::<bool>()).prop_map(|(s, p, e)| Step::DeletePrefix(s, p, e)),
