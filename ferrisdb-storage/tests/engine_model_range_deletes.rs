@@ -1,9 +1,9 @@
-//! Model test of range deletes: random sequences of puts (one key, or
-//! many in a row), point deletes,
-//! range and prefix deletes (alone and in batches across two keyspaces),
-//! gets, scans and prefix scans (forwards and backwards), snapshots kept and
-//! read later, flushes, compactions, clean reopens and power losses, run on
-//! the engine and on a `BTreeMap` per keyspace, which must agree.
+//! Model test of range deletes: random sequences of puts (one key, or many
+//! in a row), point deletes, range and prefix deletes (alone and in batches
+//! across two keyspaces), gets, scans and prefix scans (forwards, backwards,
+//! from both ends), scans and snapshots kept open and read later, flushes,
+//! compactions, clean reopens and power losses, run on the engine and on a
+//! `BTreeMap` per keyspace, which must agree.
 //!
 //! Keys are zero to three bytes of `a`, `b`, `c` and `0xff`, and every range
 //! bound is such a key: ranges nest and overlap all the time, a range often
@@ -18,7 +18,8 @@
 //! the other, `other`'s the opposite one, with tiny MemTables and levels so
 //! tables form and merge in the background all through a sequence. A
 //! snapshot holds the model of its instant: its reads must see what the
-//! keyspaces held then, whatever was deleted, flushed and compacted since.
+//! keyspaces held then, whatever was deleted, flushed and compacted since;
+//! so must a scan opened, partly read, and read to its end steps later.
 //! Every write is synced (`SyncMode::Full`), so a power loss loses nothing.
 //!
 //! Failures shrink to a short sequence, are saved under
@@ -96,6 +97,7 @@ fn every_kind_of_step_runs() {
         Step::Put(Ks::Other, k("ab"), 10),
         Step::Fill(Ks::Other, 3, 40, 100),
         Step::TakeSnapshot,
+        Step::OpenScan(Ks::Other, Range::all(), 1),
         Step::DeleteRange(Ks::Default, Range::half_open("a", "b"), true),
         Step::Get(Ks::Default, k("ab")),
         Step::Get(Ks::Other, k("ab")),
@@ -111,6 +113,7 @@ fn every_kind_of_step_runs() {
         Step::ScanPrefix(Ks::Default, k("a"), Dir::Forward),
         Step::Compact,
         Step::ReadSnapshot(0, Ks::Default, Range::all(), Dir::Backward),
+        Step::FinishScan(0, Dir::Both(0b0110)),
         Step::Delete(Ks::Other, k("b")),
         Step::ReleaseSnapshot(0),
         Step::WaitForCompactions,

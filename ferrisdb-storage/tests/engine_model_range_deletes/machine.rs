@@ -20,6 +20,9 @@ type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
 /// The snapshots kept at most; taking one more lets the oldest go.
 const SNAPSHOTS: usize = 4;
 
+/// The scans kept open at most.
+const OPEN_SCANS: usize = 3;
+
 /// The second keyspace's name.
 const OTHER: &str = "other";
 
@@ -68,6 +71,23 @@ fn collect(scan: Scan, dir: Dir) -> Result<Pairs, ferrisdb_storage::Error> {
             items.reverse();
             Ok(items)
         }
+        Dir::Both(ends) => {
+            let (mut scan, mut front, mut back) = (scan, Vec::new(), Vec::new());
+            for step in 0.. {
+                let next = if ends >> (step % 8) & 1 == 1 {
+                    scan.next_back()
+                        .map(|i| item(i).map(|pair| back.push(pair)))
+                } else {
+                    scan.next().map(|i| item(i).map(|pair| front.push(pair)))
+                };
+                match next {
+                    None => break,
+                    Some(result) => result?,
+                }
+            }
+            front.extend(back.into_iter().rev());
+            Ok(front)
+        }
     }
 }
 
@@ -110,6 +130,8 @@ struct Machine {
     handles: [Keyspace; 2],
     model: [Map; 2],
     snapshots: Vec<(Snapshot, [Map; 2])>,
+    /// Open scans, each with what it has left to give and what it reads.
+    scans: Vec<(Scan, Pairs, String)>,
     at: usize,
 }
 
@@ -133,6 +155,7 @@ pub fn check(
         handles,
         model: [Map::new(), Map::new()],
         snapshots: Vec::new(),
+        scans: Vec::new(),
         at: 0,
     };
     for (at, step) in steps.iter().enumerate() {
@@ -141,6 +164,9 @@ pub fn check(
     }
     m.at = steps.len();
     m.check_all("at the end")?;
+    while !m.scans.is_empty() {
+        m.finish_scan(0, Dir::Forward)?;
+    }
     m.snapshots.clear();
     m.db.wait_for_compactions()
         .map_err(fail(m.at, "wait_for_compactions"))?;
@@ -225,6 +251,35 @@ impl Machine {
                     self.snapshots.remove(i);
                 }
             }
+            Step::OpenScan(ks, range, n) => {
+                if self.scans.len() == OPEN_SCANS {
+                    self.finish_scan(0, Dir::Forward)?;
+                }
+                let what = format!("scan {ks:?} {range:?} opened at step {at}");
+                let mut scan = (self.handle(*ks).scan(range.bounds())).map_err(fail(at, &what))?;
+                let mut want = expected(&self.model[ks.index()], |k| range.contains(k));
+                let first = want.len().min(usize::from(*n) % 4);
+                let rest = want.split_off(first);
+                let got: Pairs = (0..first)
+                    .filter_map(|_| scan.next())
+                    .map(|i| i.map(|(k, v)| (k.to_vec(), v.to_vec())))
+                    .collect::<Result<_, _>>()
+                    .map_err(fail(at, &what))?;
+                prop_assert!(
+                    got == want,
+                    "step {}: {}: first items {:?}, the model holds {:?}",
+                    at,
+                    what,
+                    show(&got),
+                    show(&want)
+                );
+                self.scans.push((scan, rest, what));
+            }
+            Step::FinishScan(n, dir) => {
+                if !self.scans.is_empty() {
+                    self.finish_scan(usize::from(*n) % self.scans.len(), *dir)?;
+                }
+            }
             Step::Flush => {
                 self.db.flush().map_err(fail(at, "flush"))?;
                 self.check_all("after a flush")?;
@@ -239,11 +294,13 @@ impl Machine {
                 self.check_all("after wait_for_compactions")?;
             }
             Step::Reopen => {
+                self.scans.clear();
                 self.snapshots.clear();
                 self.db.clone().close().map_err(fail(at, "close"))?;
                 self.reopen()?;
             }
             Step::Crash => {
+                self.scans.clear();
                 self.snapshots.clear();
                 let rebooted = self.fs.crash();
                 self.fs = rebooted;
@@ -278,6 +335,13 @@ impl Machine {
             apply(&mut self.model, entry, at, i);
         }
         Ok(())
+    }
+
+    /// Reads the rest of open scan `i` `dir`-wise and lets it go.
+    fn finish_scan(&mut self, i: usize, dir: Dir) -> Result<(), TestCaseError> {
+        let (scan, want, what) = self.scans.remove(i);
+        let got = collect(scan, dir);
+        self.same(got, want, &format!("{what}, read to its end {dir:?}"))
     }
 
     fn get(&self, ks: Ks, key: &Key) -> Result<(), TestCaseError> {

@@ -88,11 +88,14 @@ impl fmt::Debug for Range {
     }
 }
 
-/// Which way a scan is read.
+/// Which way a scan is read: from the front, from the back, or from both
+/// ends in turn, the bits of the number (low first, repeating) choosing the
+/// end of each step (1 the back).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dir {
     Forward,
     Backward,
+    Both(u8),
 }
 
 /// One entry of a batch.
@@ -126,6 +129,14 @@ pub enum Step {
     /// Reads snapshot `n % count`: a get of every key and a scan.
     ReadSnapshot(u8, Ks, Range, Dir),
     ReleaseSnapshot(u8),
+    /// Opens a scan of a range and reads its first `n % 4` items now; the
+    /// rest is read by a later [`Step::FinishScan`], after whatever the
+    /// steps between wrote, flushed or compacted (at most a few are kept
+    /// open; opening one more finishes the oldest).
+    OpenScan(Ks, Range, u8),
+    /// Reads the rest of open scan `n % count`: it must give what the range
+    /// held when the scan was opened.
+    FinishScan(u8, Dir),
     Flush,
     Compact,
     WaitForCompactions,
@@ -173,7 +184,11 @@ fn ks() -> impl Strategy<Value = Ks> {
 }
 
 fn dir() -> impl Strategy<Value = Dir> {
-    prop_oneof![Just(Dir::Forward), Just(Dir::Backward)]
+    prop_oneof![
+        2 => Just(Dir::Forward),
+        2 => Just(Dir::Backward),
+        1 => any::<u8>().prop_map(Dir::Both),
+    ]
 }
 
 fn entry() -> impl Strategy<Value = Entry> {
@@ -202,6 +217,8 @@ pub fn step() -> impl Strategy<Value = Step> {
         3 => (any::<u8>(), ks(), range(), dir())
             .prop_map(|(n, s, r, d)| Step::ReadSnapshot(n, s, r, d)),
         1 => any::<u8>().prop_map(Step::ReleaseSnapshot),
+        2 => (ks(), range(), any::<u8>()).prop_map(|(s, r, n)| Step::OpenScan(s, r, n)),
+        2 => (any::<u8>(), dir()).prop_map(|(n, d)| Step::FinishScan(n, d)),
         2 => Just(Step::Flush),
         2 => Just(Step::Compact),
         1 => Just(Step::WaitForCompactions),
