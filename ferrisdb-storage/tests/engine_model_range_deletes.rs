@@ -9,7 +9,8 @@
 //! bound is such a key: ranges nest and overlap all the time, a range often
 //! starts or ends at a written key, and `0xff` prefixes and `..` have no
 //! upper bound. Most ranges are in order; now and then one is empty or
-//! inverted (a no-op). A batch applies in its order: a range delete hides
+//! inverted (a no-op). Three bytes is also the database's `max_key_size`,
+//! so range bounds a byte past the longest key are met all the time. A batch applies in its order: a range delete hides
 //! what the batch wrote before it, not what it writes after it.
 //!
 //! Two keyspaces, `default` and `other`, take different writes, so a

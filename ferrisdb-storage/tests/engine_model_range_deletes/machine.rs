@@ -34,6 +34,10 @@ fn config(fs: &FaultFileSystem, style: CompactionStyle) -> StorageConfig {
         block_size: 256,
         compaction_style: style,
         target_file_size: 4 << 10,
+        // The longest key the steps write, so ranges run to the limit: the
+        // end of `..=k` and the start of `(Excluded(k), ..)` are a byte
+        // longer than a key, and so is a flushed unbounded range's end.
+        max_key_size: 3,
         file_system: Arc::new(fs.clone()),
         ..StorageConfig::new("/db")
     }
