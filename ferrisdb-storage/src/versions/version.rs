@@ -163,14 +163,10 @@ impl Version {
                     }
                 }
             } else {
-                // Disjoint sorted ranges: the table whose range ends at or
-                // after the key, and the one before, whose range tombstones
-                // may reach past its recorded range (the table format's
-                // tombstones need not widen the record) into the gap the
-                // key is in. Neither holds the key in most cases: a bloom
-                // filter and an `is_empty` say so.
+                // Disjoint sorted ranges: at most one table's range holds
+                // the key, and a table's range holds its range tombstones.
                 let index = tables.partition_point(|t| t.record.ends_before(user_key));
-                let window = index.saturating_sub(1)..(index + 1).min(tables.len());
+                let window = index..(index + 1).min(tables.len());
                 if let Some(found) = lookup.source(&tables[window])? {
                     return Ok(Some(found));
                 }
@@ -213,12 +209,13 @@ impl Lookup<'_> {
         let mut covering: Option<Timestamp> = None;
         let mut found: Option<TableEntry> = None;
         for table in tables {
+            // A table's range holds its points and its range tombstones.
+            if !table.covers(key) {
+                continue;
+            }
             let tombstones = table.range_tombstones();
             if !tombstones.is_empty() {
                 covering = covering.max(tombstones.covering(key, timestamp));
-            }
-            if !table.covers(key) {
-                continue;
             }
             let version =
                 table.with_reader(|r| r.get_hashed(key, self.hash, timestamp, self.options))?;
