@@ -203,6 +203,7 @@ pub(super) type KeyRange = (Bound<Key>, Bound<Key>);
 
 /// The value of `key` at `timestamp` in `current` (see
 /// [`SuperVersion::get`]).
+#[inline]
 pub(super) fn get_at(
     current: &SuperVersion,
     key: &[u8],

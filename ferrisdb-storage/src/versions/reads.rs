@@ -40,6 +40,7 @@ impl SuperVersion {
     /// # Errors
     ///
     /// The error of reading a table (see [`Version::get`](super::Version::get)).
+    #[inline]
     pub(crate) fn get(
         &self,
         key: &[u8],
@@ -104,9 +105,8 @@ impl SuperVersion {
         lists.extend(
             self.version
                 .tables()
-                .map(|t| t.range_tombstones())
-                .filter(|l| !l.is_empty())
-                .cloned(),
+                .filter(|t| t.some_range_tombstones().is_some())
+                .map(|t| Arc::clone(t.range_tombstones())),
         );
         lists
     }

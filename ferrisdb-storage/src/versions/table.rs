@@ -26,6 +26,10 @@ pub(crate) struct Table {
     pub(crate) record: TableRecord,
     /// The file, open or closed by the table cache.
     file: Arc<TableFile>,
+    /// The file's range tombstones when it has some: held beside the record
+    /// a read already touches, so a point read of a table without any pays
+    /// no pointer chase to learn it.
+    some_range_tombstones: Option<Arc<FragmentedTombstones>>,
 }
 
 impl Table {
@@ -43,7 +47,22 @@ impl Table {
         dir_lock: &DirectoryLock,
     ) -> Result<Arc<Table>> {
         let file = cache.open(path, &record, dir_lock)?;
-        Ok(Arc::new(Table { record, file }))
+        Ok(Arc::new(Table::new(record, file)))
+    }
+
+    fn new(record: TableRecord, file: Arc<TableFile>) -> Table {
+        let tombstones = file.range_tombstones();
+        let some_range_tombstones = (!tombstones.is_empty()).then(|| Arc::clone(tombstones));
+        Table {
+            record,
+            file,
+            some_range_tombstones,
+        }
+    }
+
+    /// The table's range tombstones if it has any: what a point read asks.
+    pub(crate) fn some_range_tombstones(&self) -> Option<&FragmentedTombstones> {
+        self.some_range_tombstones.as_deref()
     }
 
     /// The table's reader, for a cursor: it keeps the file open while held.
@@ -69,8 +88,6 @@ impl Table {
     /// decoded when its file was first opened and kept for the table's
     /// life: the table cache closing the file (`max_open_files`) does not
     /// drop them, so consulting them reads nothing.
-    // Reads and compaction consult it; they land apart from the table format.
-    #[allow(dead_code)]
     pub(crate) fn range_tombstones(&self) -> &Arc<FragmentedTombstones> {
         self.file.range_tombstones()
     }
@@ -81,10 +98,7 @@ impl Table {
             level,
             ..self.record.clone()
         };
-        Table {
-            record,
-            file: Arc::clone(&self.file),
-        }
+        Table::new(record, Arc::clone(&self.file))
     }
 
     /// Deletes the file once no version lists it and nobody reads it.

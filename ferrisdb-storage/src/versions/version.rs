@@ -204,6 +204,7 @@ impl Lookup<'_> {
     /// level), decide about the key: the newest version found if no range
     /// tombstone of theirs is newer; a tombstone at the tombstone's
     /// timestamp if one is; `None` if they know nothing of the key.
+    #[inline]
     fn source(&self, tables: &[Arc<Table>]) -> Result<Option<TableEntry>> {
         let (key, timestamp) = (self.user_key, self.timestamp);
         let mut covering: Option<Timestamp> = None;
@@ -213,8 +214,7 @@ impl Lookup<'_> {
             if !table.covers(key) {
                 continue;
             }
-            let tombstones = table.range_tombstones();
-            if !tombstones.is_empty() {
+            if let Some(tombstones) = table.some_range_tombstones() {
                 covering = covering.max(tombstones.covering(key, timestamp));
             }
             let version =
