@@ -105,8 +105,9 @@ impl SuperVersion {
         lists.extend(
             self.version
                 .tables()
-                .filter(|t| t.some_range_tombstones().is_some())
-                .map(|t| Arc::clone(t.range_tombstones())),
+                .map(|t| t.range_tombstones())
+                .filter(|l| !l.is_empty())
+                .cloned(),
         );
         lists
     }

@@ -26,10 +26,6 @@ pub(crate) struct Table {
     pub(crate) record: TableRecord,
     /// The file, open or closed by the table cache.
     file: Arc<TableFile>,
-    /// The file's range tombstones when it has some: held beside the record
-    /// a read already touches, so a point read of a table without any pays
-    /// no pointer chase to learn it.
-    some_range_tombstones: Option<Arc<FragmentedTombstones>>,
 }
 
 impl Table {
@@ -47,22 +43,7 @@ impl Table {
         dir_lock: &DirectoryLock,
     ) -> Result<Arc<Table>> {
         let file = cache.open(path, &record, dir_lock)?;
-        Ok(Arc::new(Table::new(record, file)))
-    }
-
-    fn new(record: TableRecord, file: Arc<TableFile>) -> Table {
-        let tombstones = file.range_tombstones();
-        let some_range_tombstones = (!tombstones.is_empty()).then(|| Arc::clone(tombstones));
-        Table {
-            record,
-            file,
-            some_range_tombstones,
-        }
-    }
-
-    /// The table's range tombstones if it has any: what a point read asks.
-    pub(crate) fn some_range_tombstones(&self) -> Option<&FragmentedTombstones> {
-        self.some_range_tombstones.as_deref()
+        Ok(Arc::new(Table { record, file }))
     }
 
     /// The table's reader, for a cursor: it keeps the file open while held.
@@ -98,7 +79,10 @@ impl Table {
             level,
             ..self.record.clone()
         };
-        Table::new(record, Arc::clone(&self.file))
+        Table {
+            record,
+            file: Arc::clone(&self.file),
+        }
     }
 
     /// Deletes the file once no version lists it and nobody reads it.
@@ -106,15 +90,9 @@ impl Table {
         self.file.mark_obsolete();
     }
 
-    /// Whether `user_key` lies inside the table's key range.
+    /// Whether `user_key` lies inside the table's key range (its points and
+    /// its range tombstones).
     pub(super) fn covers(&self, user_key: &[u8]) -> bool {
-        covers(&self.record, user_key)
+        self.record.covers_user_key(user_key)
     }
-}
-
-/// Whether `user_key` lies inside the key range of the table `record`
-/// describes (its points and its range tombstones: a largest bound at a
-/// tombstone's end excludes that key).
-pub(super) fn covers(record: &TableRecord, user_key: &[u8]) -> bool {
-    record.covers_user_key(user_key)
 }

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::cursors::LevelCursor;
-use super::table::{covers, Table};
+use super::table::Table;
 use crate::iterator::Cursor;
 use crate::manifest::format::NUM_LEVELS;
 use crate::manifest::TableRecord;
@@ -214,7 +214,8 @@ impl Lookup<'_> {
             if !table.covers(key) {
                 continue;
             }
-            if let Some(tombstones) = table.some_range_tombstones() {
+            let tombstones = table.range_tombstones();
+            if !tombstones.is_empty() {
                 covering = covering.max(tombstones.covering(key, timestamp));
             }
             let version =
@@ -288,7 +289,7 @@ pub(crate) fn ranges_meet(a: &TableRecord, b: &TableRecord) -> bool {
 
 /// Whether any of `tables` may hold a version of `user_key`.
 pub(crate) fn any_covers(tables: &[TableRecord], user_key: &[u8]) -> bool {
-    tables.iter().any(|t| covers(t, user_key))
+    tables.iter().any(|t| t.covers_user_key(user_key))
 }
 
 #[cfg(test)]
