@@ -37,17 +37,20 @@ impl TableRecord {
     /// Whether the table's range ends before its largest user key: its
     /// largest bound is a range tombstone's end, `(e, RANGE_END_TS)`, which
     /// means "keys below `e`".
+    #[inline]
     pub fn ends_exclusive(&self) -> bool {
         self.largest.timestamp == RANGE_END_TS
     }
 
     /// Whether `user_key` lies in the table's user-key range (its point
     /// keys and its range tombstones).
+    #[inline]
     pub fn covers_user_key(&self, user_key: &[u8]) -> bool {
         self.smallest.user_key.as_slice() <= user_key && !self.ends_before(user_key)
     }
 
     /// Whether every user key of the table's range is below `user_key`.
+    #[inline]
     pub fn ends_before(&self, user_key: &[u8]) -> bool {
         match self.largest.user_key.as_slice().cmp(user_key) {
             std::cmp::Ordering::Less => true,

@@ -134,10 +134,10 @@ impl Version {
     /// covering range tombstone newer than the version found beside it: as
     /// a tombstone at its timestamp.
     ///
-    /// Each level-0 table, and each deeper level, is one source, newest
-    /// first: its range tombstones are asked whether or not its bloom filter
-    /// rules the key out, and a table is consulted when its tombstones reach
-    /// the key even where its recorded key range does not.
+    /// Each level-0 table, then the one table of each deeper level whose
+    /// range holds the key (a table's range holds its points and its range
+    /// tombstones), is asked in turn: its range tombstones are asked whether
+    /// or not its bloom filter rules the key out.
     ///
     /// [`key_hash`]: ferrisdb_core::hash::key_hash
     pub(crate) fn get(
@@ -158,17 +158,17 @@ impl Version {
                 // Overlapping ranges: every table that may hold the key, newest
                 // first; the first one that decides wins.
                 for table in tables {
-                    if let Some(found) = lookup.source(std::slice::from_ref(table))? {
+                    if let Some(found) = lookup.table(table)? {
                         return Ok(Some(found));
                     }
                 }
             } else {
                 // Disjoint sorted ranges: at most one table's range holds
                 // the key, and a table's range holds its range tombstones.
-                let index = tables.partition_point(|t| t.record.ends_before(user_key));
-                let window = index..(index + 1).min(tables.len());
-                if let Some(found) = lookup.source(&tables[window])? {
-                    return Ok(Some(found));
+                if let Some(table) = table_holding(tables, user_key) {
+                    if let Some(found) = lookup.table(table)? {
+                        return Ok(Some(found));
+                    }
                 }
             }
         }
@@ -200,42 +200,47 @@ struct Lookup<'a> {
 }
 
 impl Lookup<'_> {
-    /// What `tables`, one source (a level-0 table, or neighbours in a deeper
-    /// level), decide about the key: the newest version found if no range
-    /// tombstone of theirs is newer; a tombstone at the tombstone's
-    /// timestamp if one is; `None` if they know nothing of the key.
-    #[inline]
-    fn source(&self, tables: &[Arc<Table>]) -> Result<Option<TableEntry>> {
+    /// What `table` decides about the key: its newest version at or below
+    /// the read's timestamp, unless a range tombstone of the table over the
+    /// key is newer, which answers as a tombstone at its timestamp; `None`
+    /// if it knows nothing of the key.
+    #[inline(always)]
+    fn table(&self, table: &Arc<Table>) -> Result<Option<TableEntry>> {
         let (key, timestamp) = (self.user_key, self.timestamp);
-        let mut covering: Option<Timestamp> = None;
-        let mut found: Option<TableEntry> = None;
-        for table in tables {
-            // A table's range holds its points and its range tombstones.
-            if !table.covers(key) {
-                continue;
-            }
-            let tombstones = table.range_tombstones();
-            if !tombstones.is_empty() {
-                covering = covering.max(tombstones.covering(key, timestamp));
-            }
-            let version =
-                table.with_reader(|r| r.get_hashed(key, self.hash, timestamp, self.options))?;
-            if let Some(version) = version {
-                if found
-                    .as_ref()
-                    .is_none_or(|f| f.timestamp < version.timestamp)
-                {
-                    found = Some(version);
-                }
-            }
+        // A table's range holds its points and its range tombstones.
+        if !table.covers(key) {
+            return Ok(None);
         }
-        Ok(match (found, covering) {
+        let version =
+            table.with_reader(|r| r.get_hashed(key, self.hash, timestamp, self.options))?;
+        let tombstones = table.range_tombstones();
+        if tombstones.is_empty() {
+            return Ok(version);
+        }
+        Ok(match (version, tombstones.covering(key, timestamp)) {
             (Some(version), Some(c)) if version.timestamp < c => Some(deleted_at(c)),
-            (Some(version), _) => Some(version),
             (None, Some(c)) => Some(deleted_at(c)),
-            (None, None) => None,
+            (version, _) => version,
         })
     }
+}
+
+/// The table of a deeper level whose range may hold `user_key`: the first
+/// one that does not end before it.
+#[inline(always)]
+fn table_holding<'t>(tables: &'t [Arc<Table>], user_key: &[u8]) -> Option<&'t Arc<Table>> {
+    // `partition_point` by hand: with a closure, the compiler calls it out
+    // of line, which costs every point read a call per level.
+    let (mut low, mut high) = (0, tables.len());
+    while low < high {
+        let mid = low + (high - low) / 2;
+        if tables[mid].record.ends_before(user_key) {
+            low = mid + 1;
+        } else {
+            high = mid;
+        }
+    }
+    tables.get(low)
 }
 
 /// A tombstone at `timestamp`: what a range tombstone there answers a read.
