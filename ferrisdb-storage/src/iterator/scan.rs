@@ -29,7 +29,7 @@ use ferrisdb_core::compare_user_keys;
 
 use super::merge::MergingCursor;
 use super::Cursor;
-use crate::range_del::view::ScanTombstones;
+use crate::range_del::view::{CoveredRange, ScanTombstones};
 use crate::{Key, Operation, Result, Slice, Timestamp};
 
 /// An iterator over the live `(key, value)` pairs of a key range, as of one
@@ -107,7 +107,30 @@ impl Scan {
         self.snapshot
     }
 
+    /// The next pair from the front. The walk is compiled twice, with and
+    /// without range tombstones, so a scan that sees none pays nothing per
+    /// entry for them: no check, no second timestamp read.
     fn next_forward(&mut self) -> Result<Option<(Slice, Slice)>> {
+        if self.tombstones.is_some() {
+            self.walk_forward::<true>()
+        } else {
+            self.walk_forward::<false>()
+        }
+    }
+
+    /// The next pair from the back; compiled twice as
+    /// [`next_forward`](Self::next_forward) is.
+    fn next_backward(&mut self) -> Result<Option<(Slice, Slice)>> {
+        if self.tombstones.is_some() {
+            self.walk_backward::<true>()
+        } else {
+            self.walk_backward::<false>()
+        }
+    }
+
+    /// Walks the front end to its next live pair; `TOMBSTONES` says whether
+    /// the scan sees range tombstones.
+    fn walk_forward<const TOMBSTONES: bool>(&mut self) -> Result<Option<(Slice, Slice)>> {
         let front = &mut self.front;
         if !front.positioned {
             front.positioned = true;
@@ -132,7 +155,7 @@ impl Scan {
             // A key under a range tombstone: first seek the sources holding
             // only older versions there past the whole covered range.
             let mut covering: Option<Timestamp> = None;
-            if let Some((at, range)) = self.tombstones.as_ref().and_then(|t| t.range_at(&key)) {
+            if let Some((at, range)) = covered_range::<TOMBSTONES>(&self.tombstones, &key) {
                 if front.sought_past != Some(at) {
                     front.sought_past = Some(at);
                     front
@@ -148,9 +171,10 @@ impl Scan {
             let mut visible: Option<Option<Slice>> = None;
             while front.cursor.valid() && same_key(front.cursor.user_key(), &key) {
                 let entry = &front.cursor;
-                if visible.is_none() && entry.timestamp() <= self.snapshot {
+                let timestamp = entry.timestamp();
+                if visible.is_none() && timestamp <= self.snapshot {
                     visible = Some(match entry.operation() {
-                        Operation::Put if !older(entry.timestamp(), covering) => {
+                        Operation::Put if !(TOMBSTONES && older(timestamp, covering)) => {
                             Some(entry.value_slice())
                         }
                         _ => None,
@@ -166,7 +190,8 @@ impl Scan {
         Ok(None)
     }
 
-    fn next_backward(&mut self) -> Result<Option<(Slice, Slice)>> {
+    /// The mirror of [`walk_forward`](Self::walk_forward).
+    fn walk_backward<const TOMBSTONES: bool>(&mut self) -> Result<Option<(Slice, Slice)>> {
         let back = &mut self.back;
         if !back.positioned {
             back.positioned = true;
@@ -187,7 +212,7 @@ impl Scan {
                 }
             }
             let mut covering: Option<Timestamp> = None;
-            if let Some((at, range)) = self.tombstones.as_ref().and_then(|t| t.range_at(&key)) {
+            if let Some((at, range)) = covered_range::<TOMBSTONES>(&self.tombstones, &key) {
                 if back.sought_past != Some(at) {
                     back.sought_past = Some(at);
                     back.cursor.skip_older_back(
@@ -205,9 +230,10 @@ impl Scan {
             let mut visible: Option<Option<Slice>> = None;
             while back.cursor.valid() && same_key(back.cursor.user_key(), &key) {
                 let entry = &back.cursor;
-                if entry.timestamp() <= self.snapshot {
+                let timestamp = entry.timestamp();
+                if timestamp <= self.snapshot {
                     visible = Some(match entry.operation() {
-                        Operation::Put if !older(entry.timestamp(), covering) => {
+                        Operation::Put if !(TOMBSTONES && older(timestamp, covering)) => {
                             Some(entry.value_slice())
                         }
                         _ => None,
@@ -236,6 +262,19 @@ impl Scan {
             }
         }
     }
+}
+
+/// The covered range over `key` and its index, when the scan sees range
+/// tombstones (`TOMBSTONES`: known at compile time, so the walk without
+/// them has no check).
+fn covered_range<'t, const TOMBSTONES: bool>(
+    tombstones: &'t Option<ScanTombstones>,
+    key: &[u8],
+) -> Option<(usize, &'t CoveredRange)> {
+    if !TOMBSTONES {
+        return None;
+    }
+    tombstones.as_ref().and_then(|t| t.range_at(key))
 }
 
 /// Whether a version at `version` is older than the range tombstone at
