@@ -110,9 +110,19 @@ impl BlockCursor {
         let entries = &self.block.data[..self.block.restarts_start];
         let mut d = Decoder::new(&entries[offset..]);
         let shift = |e: DecodeError| DecodeError::new(e.offset() + offset, e.reason().to_string());
-        let shared = d.varint32("shared key length").map_err(shift)? as usize;
-        let unshared = d.varint32("key suffix length").map_err(shift)? as usize;
-        let value_len = d.varint32("value length").map_err(shift)? as usize;
+        let (shared, unshared, value_len) = match entries[offset..] {
+            // The common case, as in RocksDB's `DecodeEntry`: three lengths
+            // below 128, one byte each, read without the varint loop.
+            [s, u, v, ..] if (s | u | v) < 0x80 => {
+                d.bytes(3, "entry lengths").map_err(shift)?;
+                (usize::from(s), usize::from(u), usize::from(v))
+            }
+            _ => (
+                d.varint32("shared key length").map_err(shift)? as usize,
+                d.varint32("key suffix length").map_err(shift)? as usize,
+                d.varint32("value length").map_err(shift)? as usize,
+            ),
+        };
         let suffix_start = offset + d.position();
         d.bytes(unshared, "key suffix").map_err(shift)?;
         let timestamp = d.fixed64("timestamp").map_err(shift)?;
