@@ -26,9 +26,13 @@ fn a_logged_unbounded_range_of_the_longest_all_ff_start_is_refused_as_corruption
     drop(db);
     let (number, log) = wal_files(&fs, &common::dir()).unwrap().pop().unwrap();
     fs.remove(&log).unwrap();
-    let writer =
-        WalWriter::create(Arc::new(fs.clone()), common::dir(), number, WalOptions::default())
-            .unwrap();
+    let writer = WalWriter::create(
+        Arc::new(fs.clone()),
+        common::dir(),
+        number,
+        WalOptions::default(),
+    )
+    .unwrap();
     writer
         .append(&[&WriteBatch::new().put("a", "1").encode(10)])
         .unwrap();
@@ -45,7 +49,11 @@ fn a_logged_unbounded_range_of_the_longest_all_ff_start_is_refused_as_corruption
         Err(e) => eprintln!("point in time recovery does not open either: {e}"),
     }
     match StorageEngine::open(fault_config(&fs, RecoveryMode::AbsoluteConsistency)) {
-        Err(Error::Corruption { file, offset, reason }) => {
+        Err(Error::Corruption {
+            file,
+            offset,
+            reason,
+        }) => {
             assert_eq!((file, offset), (log, crafted.offset), "{reason}");
         }
         Err(other) => panic!("open failed, but not with a corruption naming the log: {other:?}"),

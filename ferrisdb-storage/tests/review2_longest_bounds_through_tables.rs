@@ -51,7 +51,8 @@ fn round(db: &StorageEngine, ks: &Keyspace) -> Vec<(usize, u8)> {
     ks.put("a", "a").unwrap();
     db.flush().unwrap();
     // (Excluded(longest), ..): starts MAX_KEY_SIZE + 1 bytes long, hides nothing.
-    ks.delete_range((Excluded(longest.clone()), Unbounded)).unwrap();
+    ks.delete_range((Excluded(longest.clone()), Unbounded))
+        .unwrap();
     // ..=fe: ends at fe + 00, hides "a" and fe.
     ks.delete_range((Unbounded, Included(fe.clone()))).unwrap();
     // The longest all-0xff start the write path takes, with no end.

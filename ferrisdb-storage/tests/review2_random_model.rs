@@ -132,10 +132,7 @@ fn show(pairs: &[(Vec<u8>, Vec<u8>)]) -> Vec<String> {
         .collect()
 }
 
-fn collect(
-    mut scan: ferrisdb_storage::Scan,
-    how: u8,
-) -> Vec<(Vec<u8>, Vec<u8>)> {
+fn collect(mut scan: ferrisdb_storage::Scan, how: u8) -> Vec<(Vec<u8>, Vec<u8>)> {
     let pair = |i: ferrisdb_storage::Result<(ferrisdb_storage::Slice, ferrisdb_storage::Slice)>| {
         let (k, v) = i.unwrap();
         (k.to_vec(), v.to_vec())
@@ -220,7 +217,9 @@ impl Run {
                         "{when}: snapshot {i} get {} = {:?}, want {:?}",
                         k.escape_ascii(),
                         got.map(|v| String::from_utf8_lossy(&v).into_owned()),
-                        model.get(&k).map(|v| String::from_utf8_lossy(v).into_owned())
+                        model
+                            .get(&k)
+                            .map(|v| String::from_utf8_lossy(v).into_owned())
                     ));
                 }
             }
@@ -233,7 +232,9 @@ impl Run {
                     "{when}: get {} = {:?}, want {:?}",
                     k.escape_ascii(),
                     got.map(|v| String::from_utf8_lossy(&v).into_owned()),
-                    self.model.get(&k).map(|v| String::from_utf8_lossy(v).into_owned())
+                    self.model
+                        .get(&k)
+                        .map(|v| String::from_utf8_lossy(v).into_owned())
                 ));
             }
         }
@@ -272,7 +273,8 @@ impl Run {
             }
             51..=53 => {
                 let p = prefix(rng);
-                self.log.push(format!("{at}: delete_prefix {}", p.escape_ascii()));
+                self.log
+                    .push(format!("{at}: delete_prefix {}", p.escape_ascii()));
                 self.db.delete_prefix(&p).unwrap();
                 apply(&mut self.model, &Op::Prefix(p));
             }
@@ -305,7 +307,8 @@ impl Run {
                     self.snapshots.remove(0);
                 }
                 let s = self.db.snapshot().unwrap();
-                self.log.push(format!("{at}: snapshot at {}", s.timestamp()));
+                self.log
+                    .push(format!("{at}: snapshot at {}", s.timestamp()));
                 self.snapshots.push((s, self.model.clone()));
             }
             64..=65 => {
@@ -421,7 +424,10 @@ fn run(style: CompactionStyle, seeds: std::ops::Range<u64>, steps: usize) {
 }
 
 fn seeds() -> u64 {
-    std::env::var("REVIEW2_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(6)
+    std::env::var("REVIEW2_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(6)
 }
 
 #[test]
