@@ -1,4 +1,4 @@
-//! Review (issue 20): range bounds at the longest lengths every layer must
+//! Range bounds at the longest lengths every layer must
 //! take (`max_key_size = MAX_KEY_SIZE`, so bounds of `MAX_KEY_SIZE + 1`
 //! bytes), all `0xff`, through the write path, a flush (and its cut of an
 //! unbounded range), a compaction and a reopen, in `default` and in a named

@@ -1,4 +1,4 @@
-//! Review (issue 20): a seeded random model test of range deletes with what
+//! A seeded random model test of range deletes with what
 //! `engine_model_range_deletes.rs` does not vary: many keys (so compaction
 //! outputs of the smallest `target_file_size` are cut between tombstones),
 //! `max_open_files = 1`, 128-byte blocks, fills of consecutive keys, ranges
@@ -424,7 +424,7 @@ fn run(style: CompactionStyle, seeds: std::ops::Range<u64>, steps: usize) {
 }
 
 fn seeds() -> u64 {
-    std::env::var("REVIEW2_SEEDS")
+    std::env::var("RANGE_DELETE_MODEL_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(6)

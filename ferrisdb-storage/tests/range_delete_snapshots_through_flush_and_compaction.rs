@@ -1,4 +1,4 @@
-//! Review (issue 20): snapshots taken before, between and after range
+//! Snapshots taken before, between and after range
 //! deletes and puts in one MemTable read the same after its flush (which
 //! drops what its own range deletes hide), after compactions in each style
 //! and, for the latest view, after a reopen; entries after a range delete

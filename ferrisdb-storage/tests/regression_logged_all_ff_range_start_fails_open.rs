@@ -1,10 +1,11 @@
-//! Review (issue 20): the write path refuses a range delete whose start is
-//! `MAX_KEY_SIZE + 1` bytes of `0xff` with no end (`write_batch/limits.rs`),
-//! because a table cannot end it. The log decoder (`write_batch/entry.rs`,
-//! `check_entry`) accepts it, so a log holding one replays into a MemTable
-//! and `open` fails in the flush of the replayed data, naming neither the
-//! log nor the record, as the issue-18 regression of over-long keys did
-//! (`regression_logged_key_over_limit_fails_flush.rs`).
+//! Regression (issue 20, second review): the write path refused a range
+//! delete whose start is `MAX_KEY_SIZE + 1` bytes of `0xff` with no end,
+//! because a table cannot end it, but the log's decoder accepted it: a log
+//! holding one replayed into a MemTable, and `open` failed in the flush of
+//! the replayed data, naming neither the log nor the record, as the
+//! issue-18 regression of over-long keys did
+//! (`regression_logged_key_over_limit_fails_flush.rs`). Both now refuse it
+//! by one test (`write_batch/entry.rs`, `starts_past_every_key`).
 
 mod common;
 

@@ -66,6 +66,7 @@ impl Inner {
                 let version = Arc::clone(&ks.current().version);
                 let older = version.tables().chain(earlier);
                 let snapshots = self.snapshots.timestamps();
+                let tombstones = tombstones.merged();
                 write_with_range_tombstones(&mut output, memtable, &tombstones, &snapshots, older)?;
             }
         }

@@ -2,58 +2,108 @@
 //!
 //! A range delete is not an entry of the skip list: a tombstone over
 //! `[a, z)` could not be found by a search for `m`. The MemTable keeps its
-//! range deletes in a list of their own, and hands readers that list cut
-//! into [`FragmentedTombstones`], built on the first read after a change and
-//! cached until the next range delete (RocksDB caches its MemTable's
-//! fragmented list the same way, because fragmenting on every read is the
-//! cost).
+//! range deletes in runs, each cut into [`FragmentedTombstones`] once, and
+//! hands readers the runs ([`MemTableTombstones`]). A new range delete is a
+//! run of its own, and two runs of about the same size merge into one, as a
+//! binary counter carries: a MemTable of `n` range deletes holds at most
+//! `log2(n) + 1` runs, a read asks each in `O(log n)`, and each delete is
+//! re-fragmented `O(log n)` times over the MemTable's life, whatever the
+//! reads in between. (Re-fragmenting the whole list on the first read after
+//! each delete, as a single cached list does, costs a read after each of
+//! `n` deletes `O(n^2)` in all.)
 //!
-//! A MemTable without range deletes costs a reader one atomic load.
+//! Readers take the runs without a lock: a MemTable without range deletes
+//! costs one atomic load, one with some an `ArcSwap` load.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use arc_swap::ArcSwapOption;
 use ferrisdb_core::RangeTombstone;
 
 use super::{InsertError, MemTable};
 use crate::range_del::fragments::FragmentedTombstones;
 use crate::{Key, Timestamp};
 
+/// A MemTable's range tombstones as a reader takes them: a few runs, each
+/// fragmented.
+#[derive(Debug)]
+pub struct MemTableTombstones {
+    runs: Vec<Arc<FragmentedTombstones>>,
+}
+
+impl MemTableTombstones {
+    /// The newest tombstone timestamp at or below `read_ts` over `key`.
+    pub fn covering(&self, key: &[u8], read_ts: Timestamp) -> Option<Timestamp> {
+        self.runs
+            .iter()
+            .filter_map(|run| run.covering(key, read_ts))
+            .max()
+    }
+
+    /// The runs: together, every range delete of the MemTable.
+    pub fn runs(&self) -> &[Arc<FragmentedTombstones>] {
+        &self.runs
+    }
+
+    /// Every range delete of the MemTable in one list (for a flush).
+    pub fn merged(&self) -> FragmentedTombstones {
+        FragmentedTombstones::merge(self.runs.iter().map(Arc::as_ref))
+    }
+}
+
 /// The range tombstones of one MemTable.
 #[derive(Debug, Default)]
 pub(super) struct RangeTombstones {
-    /// Every range delete in the table, and its fragments once a reader has
-    /// asked for them since the last insert.
-    state: Mutex<State>,
-    /// `state.raw.len()`, readable without the lock.
+    /// The runs' tombstones, as inserted, oldest run first; writers only.
+    runs: Mutex<Vec<Vec<RangeTombstone>>>,
+    /// The runs, fragmented, as readers take them; replaced whole.
+    published: ArcSwapOption<MemTableTombstones>,
+    /// The number of range deletes, readable without a load of `published`.
     count: AtomicUsize,
 }
 
-#[derive(Debug, Default)]
-struct State {
-    raw: Vec<RangeTombstone>,
-    fragmented: Option<Arc<FragmentedTombstones>>,
-}
-
 impl RangeTombstones {
-    fn state(&self) -> MutexGuard<'_, State> {
-        // A panic while the lock was held left `raw` whole (a push either
-        // happened or not) and `fragmented` either valid or cleared.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    fn runs(&self) -> MutexGuard<'_, Vec<Vec<RangeTombstone>>> {
+        // A panic while the lock was held left every run whole: a run is
+        // pushed, or two are replaced by their merge, in one step.
+        self.runs.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn insert(&self, tombstone: RangeTombstone) {
-        let mut state = self.state();
-        state.raw.push(tombstone);
-        state.fragmented = None;
-        // Release, under the lock: a reader that loads the new count (Acquire)
-        // and then takes the lock sees the push; the lock orders the rest.
-        self.count.store(state.raw.len(), Ordering::Release);
+        let mut runs = self.runs();
+        let mut fragmented: Vec<Arc<FragmentedTombstones>> = self
+            .published
+            .load_full()
+            .map(|p| p.runs.clone())
+            .unwrap_or_default();
+        runs.push(vec![tombstone]);
+        fragmented.push(Arc::new(FragmentedTombstones::from_tombstones(
+            runs.last().cloned().unwrap_or_default(),
+        )));
+        // Carry: the newest run merges into the one before while it is at
+        // least as large, so sizes at least halve from oldest to newest.
+        while runs.len() >= 2 && runs[runs.len() - 2].len() <= runs[runs.len() - 1].len() {
+            let newer = runs.pop().unwrap_or_default();
+            let older = runs.last_mut().expect("two runs");
+            older.extend(newer);
+            fragmented.pop();
+            fragmented.pop();
+            fragmented.push(Arc::new(FragmentedTombstones::from_tombstones(
+                older.clone(),
+            )));
+        }
+        let count = runs.iter().map(Vec::len).sum();
+        self.published
+            .store(Some(Arc::new(MemTableTombstones { runs: fragmented })));
+        // Release, after the store, under the lock: a reader that loads the
+        // new count (Acquire) then loads `published` and finds these runs.
+        self.count.store(count, Ordering::Release);
     }
 
     /// Inlined into every read: without range deletes it is one load.
     #[inline]
-    fn fragmented(&self) -> Option<Arc<FragmentedTombstones>> {
+    fn fragmented(&self) -> Option<Arc<MemTableTombstones>> {
         // Acquire pairs with the Release in `insert`. A reader that sees 0
         // runs before the insert in every order a caller can observe: the
         // engine makes a range delete visible to reads only after it is
@@ -61,18 +111,7 @@ impl RangeTombstones {
         if self.count.load(Ordering::Acquire) == 0 {
             return None;
         }
-        self.fragment()
-    }
-
-    /// The fragments, built under the lock if an insert cleared them.
-    fn fragment(&self) -> Option<Arc<FragmentedTombstones>> {
-        let mut state = self.state();
-        if state.fragmented.is_none() {
-            state.fragmented = Some(Arc::new(FragmentedTombstones::from_tombstones(
-                state.raw.clone(),
-            )));
-        }
-        state.fragmented.clone()
+        self.published.load_full()
     }
 
     fn len(&self) -> usize {
@@ -110,10 +149,10 @@ impl MemTable {
         Ok(())
     }
 
-    /// The table's range tombstones, fragmented; `None` when it has none (the
-    /// common case, one atomic load).
+    /// The table's range tombstones, in fragmented runs; `None` when it has
+    /// none (the common case, one atomic load).
     #[inline]
-    pub(crate) fn range_tombstones(&self) -> Option<Arc<FragmentedTombstones>> {
+    pub(crate) fn range_tombstones(&self) -> Option<Arc<MemTableTombstones>> {
         self.range_tombstones.fragmented()
     }
 
@@ -151,6 +190,39 @@ mod tests {
         assert_eq!(second.covering(b"c", 9), Some(7));
         assert_eq!(second.covering(b"c", 6), Some(5));
         assert_eq!(table.range_delete_count(), 2);
+    }
+
+    #[test]
+    fn runs_carry_like_a_binary_counter_and_answer_as_one_list() {
+        let table = MemTable::new(1 << 24);
+        let mut all = Vec::new();
+        for i in 0..300u64 {
+            let (start, end) = (i * 7 % 101, i * 7 % 101 + 1 + i % 13);
+            let end = (i % 50 != 0).then(|| vec![end as u8]);
+            table
+                .delete_range(vec![start as u8], end.clone(), i + 1)
+                .unwrap();
+            all.push(RangeTombstone::new(vec![start as u8], end, i + 1));
+            let runs = table.range_tombstones().unwrap();
+            let n = (i + 1) as f64;
+            assert!(
+                runs.runs().len() <= n.log2() as usize + 1,
+                "{} runs",
+                runs.runs().len()
+            );
+            for key in [i as u8, (i * 3 % 120) as u8] {
+                for read_ts in [i / 2, i + 1] {
+                    let want = all
+                        .iter()
+                        .filter(|t| t.covers(&[key]) && t.timestamp <= read_ts)
+                        .map(|t| t.timestamp)
+                        .max();
+                    assert_eq!(runs.covering(&[key], read_ts), want);
+                }
+            }
+        }
+        let merged = table.range_tombstones().unwrap().merged();
+        assert_eq!(merged, FragmentedTombstones::from_tombstones(all));
     }
 
     #[test]

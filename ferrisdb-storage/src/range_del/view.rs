@@ -17,7 +17,7 @@ use std::ops::Bound;
 use ferrisdb_core::range_tombstone::{half_open, range_covers};
 use ferrisdb_core::{compare_user_keys, RangeTombstone};
 
-use super::fragments::FragmentedTombstones;
+use super::fragments::{Fragment, FragmentedTombstones};
 use crate::{Key, Timestamp};
 
 /// A piece `[start, end)` of a scan's range under a range tombstone the scan
@@ -40,6 +40,26 @@ pub(crate) struct ScanTombstones {
     ranges: Vec<CoveredRange>,
 }
 
+/// The fragments of `list` that meet `[lower, upper)`: found by a binary
+/// search, so a scan's setup is logarithmic in the tombstones outside its
+/// range, not linear.
+fn in_range<'a>(
+    list: &'a FragmentedTombstones,
+    lower: &'a [u8],
+    upper: Option<&'a [u8]>,
+) -> impl Iterator<Item = &'a Fragment> + 'a {
+    let fragments = list.fragments();
+    // Sorted and disjoint: those ending at or before `lower` come first.
+    let first = fragments.partition_point(|f| {
+        f.end
+            .as_deref()
+            .is_some_and(|end| compare_user_keys(end, lower).is_le())
+    });
+    fragments[first..]
+        .iter()
+        .take_while(move |f| upper.is_none_or(|upper| compare_user_keys(&f.start, upper).is_lt()))
+}
+
 impl ScanTombstones {
     /// What a scan of `range` at `snapshot` sees of the tombstones of
     /// `lists` (every source's); `None` when it sees none.
@@ -55,8 +75,7 @@ impl ScanTombstones {
         // Of each fragment, only its newest visible timestamp can hide
         // anything the scan would see.
         let visible: Vec<RangeTombstone> = lists
-            .flat_map(FragmentedTombstones::fragments)
-            .filter(|f| meets(&f.start, f.end.as_deref(), &lower, upper.as_deref()))
+            .flat_map(|list| in_range(list, &lower, upper.as_deref()))
             .filter_map(|f| {
                 let timestamp = f.newest_at(snapshot)?;
                 Some(RangeTombstone::new(
@@ -117,7 +136,9 @@ impl ScanTombstones {
     }
 }
 
-/// Whether `[start, end)` and `[lower, upper)` share a key.
+/// Whether `[start, end)` and `[lower, upper)` share a key: what
+/// [`in_range`] finds by a binary search, tested against it.
+#[cfg(test)]
 fn meets(start: &[u8], end: Option<&[u8]>, lower: &[u8], upper: Option<&[u8]>) -> bool {
     end.is_none_or(|end| compare_user_keys(lower, end).is_lt())
         && upper.is_none_or(|upper| compare_user_keys(start, upper).is_lt())
@@ -126,6 +147,28 @@ fn meets(start: &[u8], end: Option<&[u8]>, lower: &[u8], upper: Option<&[u8]>) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fragments_in_a_range_are_those_that_meet_it() {
+        let list = FragmentedTombstones::from_tombstones(vec![
+            RangeTombstone::new(k("b"), Some(k("d")), 3),
+            RangeTombstone::new(k("c"), Some(k("f")), 5),
+            RangeTombstone::new(k("h"), Some(k("i")), 2),
+            RangeTombstone::new(k("m"), None, 1),
+        ]);
+        let bounds = ["a", "b", "c", "cc", "d", "e", "f", "g", "h", "i", "m", "z"];
+        for lower in bounds {
+            for upper in bounds.iter().map(|u| Some(u.as_bytes())).chain([None]) {
+                let found: Vec<&Fragment> = in_range(&list, lower.as_bytes(), upper).collect();
+                let want: Vec<&Fragment> = list
+                    .fragments()
+                    .iter()
+                    .filter(|f| meets(&f.start, f.end.as_deref(), lower.as_bytes(), upper))
+                    .collect();
+                assert_eq!(found, want, "[{lower}, {upper:?})");
+            }
+        }
+    }
 
     fn k(s: &str) -> Key {
         s.as_bytes().to_vec()

@@ -98,10 +98,12 @@ impl SuperVersion {
     /// read order: what a scan gathers its [`ScanTombstones`] from. Without
     /// range deletes it is empty and allocates nothing.
     fn range_tombstones(&self) -> Vec<Arc<FragmentedTombstones>> {
-        let mut lists: Vec<Arc<FragmentedTombstones>> = self
-            .memtables()
-            .filter_map(|m| m.range_tombstones())
-            .collect();
+        let mut lists: Vec<Arc<FragmentedTombstones>> = Vec::new();
+        for memtable in self.memtables() {
+            if let Some(tombstones) = memtable.range_tombstones() {
+                lists.extend(tombstones.runs().iter().cloned());
+            }
+        }
         lists.extend(
             self.version
                 .tables()

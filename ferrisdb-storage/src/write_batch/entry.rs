@@ -109,8 +109,9 @@ pub(super) fn read_entry<'a>(dec: &mut Decoder<'a>) -> Result<Entry<'a>, DecodeE
 /// Checks that `entry`, at `at`, is one a write can log: a point's key and
 /// value as [`check_entry_size`] says; a range delete's start no longer
 /// than [`MAX_RANGE_END_SIZE`] (the range `(Excluded(k), ..)` of the
-/// longest key `k` starts at `k + [0x00]`), its end no longer either, and
-/// its start below its end (no write logs an empty range).
+/// longest key `k` starts at `k + [0x00]`) and not past every key
+/// ([`starts_past_every_key`]), its end no longer either, and its start
+/// below its end (no write logs an empty range).
 pub(super) fn check_entry(at: usize, entry: &Entry<'_>) -> Result<(), DecodeError> {
     let (start, end) = match *entry {
         Entry::Point { key, value, .. } => return check_entry_size(at, key, value),
@@ -130,10 +131,23 @@ pub(super) fn check_entry(at: usize, entry: &Entry<'_>) -> Result<(), DecodeErro
         )
     } else if end.is_some_and(|end| compare_user_keys(start, end).is_ge()) {
         "a range delete's start is not below its end: no write logs an empty range".to_owned()
+    } else if starts_past_every_key(start) {
+        format!(
+            "a range delete's start of {MAX_RANGE_END_SIZE} bytes of 0xff, past every key a \
+             table holds: no write logs one"
+        )
     } else {
         return Ok(());
     };
     Err(DecodeError::new(at, reason))
+}
+
+/// Whether a range delete starting at `start` starts past every key: the
+/// start of [`MAX_RANGE_END_SIZE`] bytes, all 0xff, has nothing after it
+/// within that length, so a table could not end the range after it. The
+/// write path and the log's decoder both refuse it, by this one test.
+pub(super) fn starts_past_every_key(start: &[u8]) -> bool {
+    start.len() == MAX_RANGE_END_SIZE && start.iter().all(|&b| b == u8::MAX)
 }
 
 /// Checks that the entry at `at`, of `key` and `value`, is one a write can

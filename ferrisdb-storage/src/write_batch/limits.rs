@@ -4,8 +4,8 @@
 
 use ferrisdb_core::{compare_user_keys, Error, Result};
 
+use super::entry::starts_past_every_key;
 use super::{Entry, WriteBatch};
-use crate::sstable::format::MAX_RANGE_END_SIZE;
 
 impl WriteBatch {
     /// Checks one entry's key and value against the size limits:
@@ -76,7 +76,7 @@ impl WriteBatch {
         // A table must end an unbounded range after its start within the
         // same length; the one start of the longest length with nothing after
         // it (all 0xff) holds no key anyway.
-        if start.len() == MAX_RANGE_END_SIZE && start.iter().all(|&b| b == u8::MAX) {
+        if starts_past_every_key(start) {
             return Err(Error::KeyTooLarge {
                 len: start.len(),
                 limit: max_key_size,
