@@ -64,6 +64,16 @@ impl Inner {
             let keyspaces = self.versions.keyspaces();
             let count = keyspaces.len();
             let start = background.next_pick % count;
+            // Before the snapshots are read: a snapshot released after the
+            // read sees the flag and wakes this thread (`Snapshot::drop`).
+            let tombstones = keyspaces.iter().any(|ks| {
+                ks.current()
+                    .version
+                    .tables()
+                    .any(|t| !t.range_tombstones().is_empty())
+            });
+            self.snapshot_release_wakes
+                .store(tombstones, Ordering::SeqCst);
             let snapshots = self.snapshots.timestamps();
             for (turn, ks) in keyspaces.iter().cycle().skip(start).take(count).enumerate() {
                 let version = Arc::clone(&ks.current().version);

@@ -198,6 +198,11 @@ pub(crate) struct Inner {
     /// Signalled when a flush finishes, work arrives, or shutdown begins.
     pub(crate) background_changed: Condvar,
     pub(crate) snapshots: SnapshotList,
+    /// Whether a table holds range tombstones, as the compaction thread
+    /// last looked: only then can a released snapshot let it drop a table
+    /// they cover, so only then does `Snapshot::drop` wake it (a wake per
+    /// snapshot, or per transaction, costs a context switch or two).
+    pub(crate) snapshot_release_wakes: AtomicBool,
     pub(crate) counters: Counters,
     pub(crate) block_cache: Arc<BlockCache>,
     pub(crate) rate_limiter: Option<RateLimiter>,

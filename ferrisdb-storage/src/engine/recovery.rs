@@ -154,6 +154,7 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
             background: Mutex::new(Background::default()),
             background_changed: Condvar::new(),
             snapshots: SnapshotList::default(),
+            snapshot_release_wakes: AtomicBool::new(false),
             counters: Counters::default(),
             block_cache,
             rate_limiter: config.compaction_rate_limit.map(RateLimiter::new),

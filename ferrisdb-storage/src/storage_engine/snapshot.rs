@@ -2,6 +2,7 @@
 //! keyspace.
 
 use std::ops::RangeBounds;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use super::read::{empty_scan, full_range, get_at, owned_range, prefix_bounds, scan_at, KeyRange};
@@ -277,7 +278,11 @@ impl Snapshot {
 
 impl Drop for Snapshot {
     fn drop(&mut self) {
-        if self.inner.snapshots.release(self.timestamp) {
+        // SeqCst: after the release, as the compaction thread stores the
+        // flag before it reads the snapshots (`next_compaction`).
+        if self.inner.snapshots.release(self.timestamp)
+            && self.inner.snapshot_release_wakes.load(Ordering::SeqCst)
+        {
             // Tables a range delete hid from every reader but this snapshot
             // may go now: the compaction thread looks again.
             self.inner.notify_background();
