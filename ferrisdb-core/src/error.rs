@@ -170,6 +170,23 @@ pub enum Error {
         name: String,
     },
 
+    /// A transaction could not commit: something committed after it began
+    /// wrote what it read (a key, or a key in a range it scanned), a range
+    /// delete covered it, a keyspace it read was dropped, or it ran too long
+    /// to be checked. Nothing it wrote was written: run it again from the
+    /// start, reading anew (`StorageEngine::run_transaction` does so).
+    #[error(
+        "transaction conflict: the transaction that began at timestamp {began} cannot commit \
+         because {reason}; nothing it wrote was written: run it again from the start \
+         (StorageEngine::run_transaction retries for you)"
+    )]
+    TransactionConflict {
+        /// The timestamp the transaction read at.
+        began: u64,
+        /// What conflicted.
+        reason: String,
+    },
+
     /// The object was closed (or failed and shut itself down) and accepts no
     /// more work; open it again.
     #[error(
@@ -194,6 +211,12 @@ impl Error {
             offset,
             reason: reason.into(),
         }
+    }
+
+    /// Whether the error is a [`Error::TransactionConflict`]: the
+    /// transaction may succeed if run again.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Error::TransactionConflict { .. })
     }
 
     /// Whether the error means data on disk is damaged.

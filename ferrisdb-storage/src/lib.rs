@@ -92,7 +92,9 @@ pub use iterator::scan::Scan;
 pub(crate) use ferrisdb_core::{InternalKey, Key, KeyspaceId, DEFAULT_KEYSPACE_ID};
 pub use manifest::TableRecord;
 pub use sstable::format::{MAX_KEY_SIZE, MAX_VALUE_SIZE};
-pub use storage_engine::{Keyspace, Snapshot, StorageEngine};
+pub use storage_engine::{
+    Keyspace, Snapshot, StorageEngine, Transaction, TransactionScan, TRANSACTION_ATTEMPTS,
+};
 pub use wal::RecoveryMode;
 pub use write_batch::{Iter as WriteBatchIter, RangeDeletes as WriteBatchRangeDeletes, WriteBatch};
 

@@ -1,6 +1,7 @@
 //! [`StorageConfig`]: the settings of a database.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use super::compaction_style::CompactionStyle;
 use super::keyspace_options::KeyspaceOptions;
@@ -188,6 +189,20 @@ pub struct StorageConfig {
     /// The most bytes per second compaction may write, so it cannot starve
     /// foreground writes of disk bandwidth. Default `None`: unlimited.
     pub compaction_rate_limit: Option<u64>,
+    /// How long a transaction may run and still commit writes: one older
+    /// fails its commit with
+    /// [`Error::TransactionConflict`](crate::Error::TransactionConflict),
+    /// and stops holding recent writes in memory for its check, so a
+    /// transaction leaked without `commit` or drop costs nothing after it.
+    /// Read-only transactions commit at any age. Default 60 s.
+    pub max_transaction_age: Duration,
+    /// The most bytes the writes kept to check transactions' commits may
+    /// take (each key written while a transaction is live, about twice its
+    /// length plus 96 bytes). Past it the oldest are dropped, and a
+    /// transaction that began before them fails its commit with
+    /// [`Error::TransactionConflict`](crate::Error::TransactionConflict).
+    /// Default 64 MiB.
+    pub transaction_conflict_memory: usize,
     /// The file system all I/O goes through. Default: the operating system's.
     /// Tests replace it to inject faults and simulate crashes.
     pub file_system: SharedFileSystem,
@@ -226,6 +241,8 @@ impl Default for StorageConfig {
             target_file_size: 64 << 20,
             background_threads: 2,
             compaction_rate_limit: None,
+            max_transaction_age: Duration::from_secs(60),
+            transaction_conflict_memory: 64 << 20,
             file_system: os_file_system(),
         }
     }
@@ -292,6 +309,8 @@ mod tests {
         assert_eq!(config.target_file_size, 64 << 20);
         assert_eq!(config.background_threads, 2);
         assert_eq!(config.compaction_rate_limit, None);
+        assert_eq!(config.max_transaction_age, Duration::from_secs(60));
+        assert_eq!(config.transaction_conflict_memory, 64 << 20);
     }
 
     #[test]

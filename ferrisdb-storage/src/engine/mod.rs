@@ -66,6 +66,7 @@
 
 mod checkpoint;
 mod compactions;
+pub(crate) mod conflicts;
 mod directory;
 mod flush;
 mod flush_tombstones;
@@ -79,6 +80,7 @@ mod room;
 mod routing;
 pub(crate) mod snapshots;
 pub mod stats;
+pub(crate) mod transactions;
 mod write;
 mod write_budget;
 
@@ -96,9 +98,11 @@ use crate::wal::{WalPosition, WalWriter};
 use crate::{Error, KeyspaceId, Result, StorageConfig, Timestamp};
 
 pub(crate) use crate::lock::lock;
+use conflicts::ConflictLog;
 pub(crate) use recovery::open;
 use snapshots::SnapshotList;
 use stats::Counters;
+use transactions::TransactionList;
 use write_budget::LiveLogs;
 
 /// The writer's side: where the log stands and the timestamp counter.
@@ -120,6 +124,9 @@ pub(crate) struct WriteState {
     /// The oldest live log whose keyspaces were frozen for
     /// `max_total_wal_size` (`write_budget.rs`): asked once per log.
     pub(crate) wal_flush_requested: Option<u64>,
+    /// The recent writes transactions' commits are checked against
+    /// (`conflicts.rs`, `transactions.rs`).
+    pub(crate) conflicts: ConflictLog,
 }
 
 /// What the background thread and stalled writers coordinate on.
@@ -203,6 +210,8 @@ pub(crate) struct Inner {
     /// they cover, so only then does `Snapshot::drop` wake it (a wake per
     /// snapshot, or per transaction, costs a context switch or two).
     pub(crate) snapshot_release_wakes: AtomicBool,
+    /// The live transactions (`transactions.rs`).
+    pub(crate) transactions: TransactionList,
     pub(crate) counters: Counters,
     pub(crate) block_cache: Arc<BlockCache>,
     pub(crate) rate_limiter: Option<RateLimiter>,

@@ -51,8 +51,10 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
+use super::conflicts::ConflictLog;
 use super::snapshots::SnapshotList;
 use super::stats::Counters;
+use super::transactions::TransactionList;
 use super::{directory, leftovers, restored_keyspaces, Background, Inner, WriteState};
 use crate::compaction::RateLimiter;
 use crate::filename::{
@@ -147,6 +149,7 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
                 last_full: None,
                 keyspaces: live_keyspaces,
                 wal_flush_requested: None,
+                conflicts: ConflictLog::new(config.transaction_conflict_memory),
             }),
             live_logs: Mutex::default(),
             budgets: layers.budgets,
@@ -155,6 +158,7 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
             background_changed: Condvar::new(),
             snapshots: SnapshotList::default(),
             snapshot_release_wakes: AtomicBool::new(false),
+            transactions: TransactionList::default(),
             counters: Counters::default(),
             block_cache,
             rate_limiter: config.compaction_rate_limit.map(RateLimiter::new),

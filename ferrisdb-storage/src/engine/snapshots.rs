@@ -63,6 +63,11 @@ impl SnapshotList {
         false
     }
 
+    /// The number of live snapshots, two at one timestamp counted twice.
+    pub(crate) fn len(&self) -> usize {
+        self.live().values().sum()
+    }
+
     /// Every live snapshot timestamp, ascending, without duplicates.
     pub(crate) fn timestamps(&self) -> Vec<Timestamp> {
         self.live().keys().copied().collect()

@@ -91,7 +91,10 @@ pub struct EngineStats {
     /// read this instant.
     pub open_table_files: usize,
     /// Snapshots alive now; compaction keeps every version they can see.
+    /// Each live transaction holds one.
     pub live_snapshots: usize,
+    /// Transactions begun and not yet committed, rolled back or dropped.
+    pub live_transactions: usize,
     /// Times a writer had to wait for a flush (a write stall).
     pub stalls: u64,
     /// Total time writers spent stalled.

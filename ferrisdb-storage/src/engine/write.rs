@@ -73,6 +73,7 @@ use std::sync::Arc;
 
 use super::routing::Routing;
 use super::stats::Counters;
+use super::transactions::CommitCheck;
 use super::{lock, Inner};
 use crate::filename::MANIFEST_FILE_NAME;
 use crate::manifest::format::{INCOMPAT_RANGE_DELETES_BIT, MAX_TIMESTAMP};
@@ -82,6 +83,18 @@ impl Inner {
     /// Writes `batch` atomically, as `options` say, and returns its
     /// timestamp.
     pub(crate) fn write(&self, batch: &WriteBatch, options: &WriteOptions) -> Result<Timestamp> {
+        self.write_checked(batch, options, None)
+    }
+
+    /// [`write`](Self::write), refused if `check`, a transaction's, finds a
+    /// conflict (`transactions.rs`): checked under the mutex, before the
+    /// batch takes its timestamp, so no write can come between.
+    pub(crate) fn write_checked(
+        &self,
+        batch: &WriteBatch,
+        options: &WriteOptions,
+        check: Option<&CommitCheck<'_>>,
+    ) -> Result<Timestamp> {
         self.check_origin(batch)?;
         let routing = self.check_limits(batch)?;
         self.check_background()?;
@@ -111,6 +124,9 @@ impl Inner {
         let rooms = self.make_rooms(&mut state, &targets, batch.approximate_size())?;
         if batch.has_range_deletes() {
             self.declare_range_deletes()?;
+        }
+        if let Some(check) = check {
+            self.check_commit(&state, check)?;
         }
         let timestamp = self.next_timestamp(state.last_timestamp)?;
         // The batch's own bytes, after a header on the stack: the record is
@@ -154,9 +170,11 @@ impl Inner {
             // Release: a reader that loads this timestamp with Acquire also
             // sees the MemTable inserts above. Under the mutex, and every
             // earlier write is published, so timestamps are published in
-            // order.
-            self.visible.fetch_max(timestamp, Ordering::Release);
+            // order. SeqCst: before `record_write` counts the live
+            // transactions (`transactions.rs`).
+            self.visible.fetch_max(timestamp, Ordering::SeqCst);
         }
+        self.record_write(&mut state, batch, timestamp, wait_for.is_none());
         let wal = wait_for.map(|at| (Arc::clone(&self.wal), at));
         drop(state);
 

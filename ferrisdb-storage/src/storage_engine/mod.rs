@@ -33,7 +33,9 @@ mod maintenance;
 mod pause;
 mod range_delete;
 mod read;
+mod read_modify_write;
 mod snapshot;
+mod transaction;
 mod write;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -44,7 +46,9 @@ use crate::engine::{self, lock, Inner};
 use crate::{Error, Result, StorageConfig};
 
 pub use keyspace::Keyspace;
+pub use read_modify_write::TRANSACTION_ATTEMPTS;
 pub use snapshot::Snapshot;
+pub use transaction::{Transaction, TransactionScan};
 
 /// An open FerrisDB database.
 ///
