@@ -96,9 +96,15 @@ impl Bank {
         assert_eq!(points, TOTAL, "{what}: the balances read one by one");
         let pairs = self.scan(&mut tx, reversed);
         assert_eq!(pairs.len(), ACCOUNTS, "{what}: the accounts scanned");
-        assert!(pairs.windows(2).all(|w| w[0].0 < w[1].0), "{what}: scan order");
+        assert!(
+            pairs.windows(2).all(|w| w[0].0 < w[1].0),
+            "{what}: scan order"
+        );
         let scanned: u64 = pairs.into_iter().map(|(_, v)| number(Some(v))).sum();
-        assert_eq!(scanned, TOTAL, "{what}: the balances scanned (reversed: {reversed})");
+        assert_eq!(
+            scanned, TOTAL,
+            "{what}: the balances scanned (reversed: {reversed})"
+        );
         tx.commit().expect("a read-only transaction always commits");
     }
 }
@@ -169,7 +175,10 @@ fn run(keyspace: Option<&str>) {
     assert!(checks >= 1);
     let flushes = db.stats().flushes;
     eprintln!("{keyspace:?}: {checks} checks while transferring, {flushes} flushes");
-    assert!(flushes > 0, "the transactions' snapshots lived through flushes");
+    assert!(
+        flushes > 0,
+        "the transactions' snapshots lived through flushes"
+    );
 
     let check_all = |db: &StorageEngine, bank: &Bank, what: &str| {
         bank.check(db, false, what);
@@ -180,7 +189,10 @@ fn run(keyspace: Option<&str>) {
         }
         let stats = db.stats();
         assert_eq!(stats.live_transactions, 0, "{what}");
-        assert_eq!(stats.live_snapshots, 0, "{what}: a transaction's snapshot outlived it");
+        assert_eq!(
+            stats.live_snapshots, 0,
+            "{what}: a transaction's snapshot outlived it"
+        );
     };
     check_all(&db, &bank, "after the transfers");
     drop(bank);

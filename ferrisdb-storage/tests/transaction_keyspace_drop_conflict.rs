@@ -45,7 +45,11 @@ fn assert_conflict_wrote_nothing(db: &StorageEngine, tx: Transaction, what: &str
         }
         other => panic!("{what}: expected a conflict, got {other:?}"),
     }
-    assert_eq!(db.get("summary").unwrap(), None, "{what}: a failed commit wrote");
+    assert_eq!(
+        db.get("summary").unwrap(),
+        None,
+        "{what}: a failed commit wrote"
+    );
 }
 
 #[test]
@@ -111,8 +115,15 @@ fn a_blind_write_into_a_dropped_keyspace_is_refused() {
     db.drop_keyspace("orders").unwrap();
     let error = tx.commit().expect_err("its keyspace is gone");
     assert!(
-        matches!(error, Error::KeyspaceDropped { .. } | Error::TransactionConflict { .. }),
+        matches!(
+            error,
+            Error::KeyspaceDropped { .. } | Error::TransactionConflict { .. }
+        ),
         "{error}"
     );
-    assert_eq!(db.get("summary").unwrap(), None, "the commit is all or nothing");
+    assert_eq!(
+        db.get("summary").unwrap(),
+        None,
+        "the commit is all or nothing"
+    );
 }

@@ -58,7 +58,8 @@ fn covers(start: &[u8], end: &Option<Key>, key: &[u8]) -> bool {
 }
 
 fn meet(s1: &[u8], e1: &Option<Key>, s2: &[u8], e2: &Option<Key>) -> bool {
-    e2.as_ref().is_none_or(|e2| s1 < e2.as_slice()) && e1.as_ref().is_none_or(|e1| s2 < e1.as_slice())
+    e2.as_ref().is_none_or(|e2| s1 < e2.as_slice())
+        && e1.as_ref().is_none_or(|e1| s2 < e1.as_slice())
 }
 
 fn apply(model: &mut Model, write: &Write) {
@@ -92,8 +93,13 @@ impl Reads {
             }
             Write::Range(ks, s, e) => (*ks, s.clone(), e.clone()),
         };
-        self.keys.iter().any(|(k_ks, k)| *k_ks == ks && covers(&start, &end, k))
-            || self.ranges.iter().any(|(r_ks, s, e)| *r_ks == ks && meet(s, e, &start, &end))
+        self.keys
+            .iter()
+            .any(|(k_ks, k)| *k_ks == ks && covers(&start, &end, k))
+            || self
+                .ranges
+                .iter()
+                .any(|(r_ks, s, e)| *r_ks == ks && meet(s, e, &start, &end))
     }
 }
 
@@ -198,12 +204,20 @@ impl Run {
         let ks = u8::from(self.rng.random_bool(0.4));
         let a = self.rng.random_range(0..KEYS);
         match self.rng.random_range(0..10) {
-            0..=5 => Write::Put(ks, key(a), format!("v{}", self.rng.random::<u32>()).into_bytes()),
+            0..=5 => Write::Put(
+                ks,
+                key(a),
+                format!("v{}", self.rng.random::<u32>()).into_bytes(),
+            ),
             6 | 7 => Write::Delete(ks, key(a)),
             8 => Write::Range(ks, key(a), Some(key(a + self.rng.random_range(1..8)))),
             _ => match self.rng.random_range(0..3) {
                 // A prefix: "k1" covers k10 ..= k19.
-                0 => Write::Range(ks, key(a)[..2].to_vec(), Some(key(a / 10 * 10 + 10)[..2].to_vec())),
+                0 => Write::Range(
+                    ks,
+                    key(a)[..2].to_vec(),
+                    Some(key(a / 10 * 10 + 10)[..2].to_vec()),
+                ),
                 1 => Write::Range(ks, key(a), None),
                 _ => Write::Range(ks, Vec::new(), Some(key(a))),
             },
@@ -212,7 +226,9 @@ impl Run {
 
     /// Commits a plain write (a batch of one to three writes).
     fn plain(&mut self) {
-        let writes: Vec<Write> = (0..self.rng.random_range(1..4)).map(|_| self.write()).collect();
+        let writes: Vec<Write> = (0..self.rng.random_range(1..4))
+            .map(|_| self.write())
+            .collect();
         if let [write] = writes.as_slice() {
             let ks = &self.ks;
             match write {
@@ -276,7 +292,11 @@ impl Run {
                     _ => open.tx.get_in(ks, &k),
                 };
                 let got = got.unwrap().map(|v| v.to_vec());
-                assert_eq!(got, open.view.get(&(space, k.clone())).cloned(), "{what}: get");
+                assert_eq!(
+                    got,
+                    open.view.get(&(space, k.clone())).cloned(),
+                    "{what}: get"
+                );
                 if !open.owns(space, &k) {
                     open.reads.keys.insert((space, k));
                 }
@@ -288,10 +308,26 @@ impl Run {
                 inclusive.push(0);
                 let shape = rng.random_range(0..6);
                 let (scan, s, e) = match (shape, space) {
-                    (0, 0) => (open.tx.scan(start.as_slice()..end.as_slice()), start, Some(end)),
-                    (0, _) => (open.tx.scan_in(ks, start.as_slice()..end.as_slice()), start, Some(end)),
-                    (1, 0) => (open.tx.scan(start.as_slice()..=end.as_slice()), start, Some(inclusive)),
-                    (1, _) => (open.tx.scan_in(ks, start.as_slice()..=end.as_slice()), start, Some(inclusive)),
+                    (0, 0) => (
+                        open.tx.scan(start.as_slice()..end.as_slice()),
+                        start,
+                        Some(end),
+                    ),
+                    (0, _) => (
+                        open.tx.scan_in(ks, start.as_slice()..end.as_slice()),
+                        start,
+                        Some(end),
+                    ),
+                    (1, 0) => (
+                        open.tx.scan(start.as_slice()..=end.as_slice()),
+                        start,
+                        Some(inclusive),
+                    ),
+                    (1, _) => (
+                        open.tx.scan_in(ks, start.as_slice()..=end.as_slice()),
+                        start,
+                        Some(inclusive),
+                    ),
                     (2, 0) => (open.tx.scan(start.as_slice()..), start, None),
                     (2, _) => (open.tx.scan_in(ks, start.as_slice()..), start, None),
                     (3, 0) => (open.tx.scan(..end.as_slice()), Vec::new(), Some(end)),
@@ -436,8 +472,14 @@ fn run(seed: u64) {
     }
     run.reopen();
     run.check(&format!("seed {seed} reopened"));
-    eprintln!("seed {seed}: {} commits, {} conflicts", run.commits, run.conflicts);
-    assert!(run.commits > 50 && run.conflicts > 10, "both outcomes are exercised");
+    eprintln!(
+        "seed {seed}: {} commits, {} conflicts",
+        run.commits, run.conflicts
+    );
+    assert!(
+        run.commits > 50 && run.conflicts > 10,
+        "both outcomes are exercised"
+    );
 }
 
 #[test]

@@ -76,7 +76,11 @@ fn plans() -> Vec<Plan> {
                 });
             }
             // At least one put the transactions before did not make.
-            writes.push(Write::Put(rng.random_bool(0.5), key(KEYS), format!("t{i}").into_bytes()));
+            writes.push(Write::Put(
+                rng.random_bool(0.5),
+                key(KEYS),
+                format!("t{i}").into_bytes(),
+            ));
             Plan {
                 writes,
                 full: !rng.random_ratio(1, 3),
@@ -144,7 +148,10 @@ struct Run {
 
 fn assert_fault(error: &Error) {
     assert!(
-        matches!(error, Error::Io { .. } | Error::Background(_) | Error::Closed),
+        matches!(
+            error,
+            Error::Io { .. } | Error::Background(_) | Error::Closed
+        ),
         "unexpected error after an injected fault: {error:?}"
     );
 }
@@ -172,14 +179,20 @@ fn run(fs: &FaultFileSystem, plans: &[Plan], states: &[Model]) -> Run {
         let outcome = (|| {
             let last = tx.get("last")?;
             let before = states[i as usize - 1].get(&(false, b"last".to_vec()));
-            assert_eq!(last.as_deref(), before.map(Vec::as_slice), "transaction {i} reads");
+            assert_eq!(
+                last.as_deref(),
+                before.map(Vec::as_slice),
+                "transaction {i} reads"
+            );
             for write in &plan.writes {
                 match write {
                     Write::Put(true, k, v) => tx.put_in(&side, k, v)?,
                     Write::Put(false, k, v) => tx.put(k, v)?,
                     Write::Delete(true, k) => tx.delete_in(&side, k)?,
                     Write::Delete(false, k) => tx.delete(k)?,
-                    Write::Range(true, s, e) => tx.delete_range_in(&side, s.as_slice()..e.as_slice())?,
+                    Write::Range(true, s, e) => {
+                        tx.delete_range_in(&side, s.as_slice()..e.as_slice())?
+                    }
                     Write::Range(false, s, e) => tx.delete_range(s.as_slice()..e.as_slice())?,
                 }
             }
@@ -217,9 +230,10 @@ fn run(fs: &FaultFileSystem, plans: &[Plan], states: &[Model]) -> Run {
 /// with `run.durable <= m <= run.attempted`; returns `m`.
 fn verify(fs: &FaultFileSystem, run: &Run, states: &[Model], what: &str) -> u64 {
     let db = StorageEngine::open(config(fs)).unwrap_or_else(|e| panic!("{what}: open: {e}"));
-    let m: u64 = db.get("last").unwrap().map_or(0, |v| {
-        std::str::from_utf8(&v).unwrap().parse().unwrap()
-    });
+    let m: u64 = db
+        .get("last")
+        .unwrap()
+        .map_or(0, |v| std::str::from_utf8(&v).unwrap().parse().unwrap());
     assert!(
         run.durable <= m && m <= run.attempted,
         "{what}: holds transaction {m}, acknowledged durable {}, attempted {}",
@@ -246,8 +260,10 @@ fn verify(fs: &FaultFileSystem, run: &Run, states: &[Model], what: &str) -> u64 
             "{what}: the state is not that after transactions 1 ..= {m}: {:?} holds {:?}, \
              expected {:?}",
             (differ.0, String::from_utf8_lossy(&differ.1)),
-            got.get(differ).map(|v| String::from_utf8_lossy(v).into_owned()),
-            want.get(differ).map(|v| String::from_utf8_lossy(v).into_owned()),
+            got.get(differ)
+                .map(|v| String::from_utf8_lossy(v).into_owned()),
+            want.get(differ)
+                .map(|v| String::from_utf8_lossy(v).into_owned()),
         );
     }
     drop(side);
@@ -294,7 +310,10 @@ fn every_transaction_is_whole_or_absent_after_a_power_loss() {
         "{points} crash points over {operations} operations: {partial} partial; crash model \
          states: {cut} lost the commit in flight, {kept} kept a commit not acknowledged durable"
     );
-    assert!(partial > points / 2, "the crashes landed inside the workload");
+    assert!(
+        partial > points / 2,
+        "the crashes landed inside the workload"
+    );
     assert!(cut > 0, "some crash lost the commit in flight");
 }
 
@@ -316,7 +335,12 @@ fn every_transaction_is_whole_or_absent_after_a_failed_write_or_sync() {
         failed += u64::from(run.attempted < TRANSACTIONS);
         let what = format!("write or sync {n} failed");
         verify(&fs, &run, &states, &format!("{what}, reopened in place"));
-        verify(&fs.crash(), &run, &states, &format!("{what}, then a power loss"));
+        verify(
+            &fs.crash(),
+            &run,
+            &states,
+            &format!("{what}, then a power loss"),
+        );
     }
     eprintln!("{points} failure points: {failed} stopped the workload");
     assert!(failed > points / 2, "the failures stopped the workload");

@@ -76,24 +76,52 @@ fn a_plain_range_delete_over_a_read_key_or_a_scanned_range_conflicts() {
     assert!(!commits_after(KeyB, range("b", "ba")), "b is the start");
     assert!(!commits_after(KeyB, |db| db.delete_range("a"..).map(drop)));
     assert!(!commits_after(ScanBToD, range("c", "e")), "overlaps [b, d)");
-    assert!(!commits_after(ScanBToD, range("a", "bb")), "overlaps [b, d)");
-    assert!(!commits_after(ScanBToD, |db| db.delete_range(.."b\0").map(drop)));
+    assert!(
+        !commits_after(ScanBToD, range("a", "bb")),
+        "overlaps [b, d)"
+    );
+    assert!(!commits_after(ScanBToD, |db| db
+        .delete_range(.."b\0")
+        .map(drop)));
 
     assert!(commits_after(KeyB, range("c", "e")));
-    assert!(commits_after(KeyB, range("a", "b")), "b is the excluded end");
-    assert!(commits_after(ScanBToD, range("d", "e")), "d is outside [b, d)");
-    assert!(commits_after(ScanBToD, range("a", "b")), "ends where the scan starts");
-    assert!(commits_after(ScanBToD, |db| db.delete_range("x"..).map(drop)));
+    assert!(
+        commits_after(KeyB, range("a", "b")),
+        "b is the excluded end"
+    );
+    assert!(
+        commits_after(ScanBToD, range("d", "e")),
+        "d is outside [b, d)"
+    );
+    assert!(
+        commits_after(ScanBToD, range("a", "b")),
+        "ends where the scan starts"
+    );
+    assert!(commits_after(ScanBToD, |db| db
+        .delete_range("x"..)
+        .map(drop)));
 }
 
 #[test]
 fn a_prefix_delete_over_a_read_key_conflicts() {
-    assert!(!commits_after(Read::User1, |db| db.delete_prefix("user:").map(drop)));
-    assert!(!commits_after(Read::User1, |db| db.delete_prefix("u").map(drop)));
-    assert!(!commits_after(Read::ScanBToD, |db| db.delete_prefix("c").map(drop)));
-    assert!(commits_after(Read::User1, |db| db.delete_prefix("user:2").map(drop)));
-    assert!(commits_after(Read::User1, |db| db.delete_prefix("users").map(drop)));
-    assert!(commits_after(Read::KeyB, |db| db.delete_prefix("user:").map(drop)));
+    assert!(!commits_after(Read::User1, |db| db
+        .delete_prefix("user:")
+        .map(drop)));
+    assert!(!commits_after(Read::User1, |db| db
+        .delete_prefix("u")
+        .map(drop)));
+    assert!(!commits_after(Read::ScanBToD, |db| db
+        .delete_prefix("c")
+        .map(drop)));
+    assert!(commits_after(Read::User1, |db| db
+        .delete_prefix("user:2")
+        .map(drop)));
+    assert!(commits_after(Read::User1, |db| db
+        .delete_prefix("users")
+        .map(drop)));
+    assert!(commits_after(Read::KeyB, |db| db
+        .delete_prefix("user:")
+        .map(drop)));
 }
 
 #[test]

@@ -92,7 +92,9 @@ fn on_call_example(read: Read, bob_commits_first: bool) {
     } else {
         (alice, bob)
     };
-    first.commit().expect("the first commit has nothing to conflict with");
+    first
+        .commit()
+        .expect("the first commit has nothing to conflict with");
     assert_conflict(second.commit(), &what);
 
     let mut tx = db.transaction().unwrap();
