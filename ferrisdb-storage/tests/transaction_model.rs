@@ -42,7 +42,7 @@ type Model = BTreeMap<(u8, Key), Key>;
 type Pairs = Vec<(Key, Key)>;
 
 const KEYS: u32 = 40;
-const STEPS: usize = 2000;
+const STEPS: usize = 1500;
 
 /// A write: a put, a delete, or a range delete of `[start, end)` (`None`:
 /// unbounded), in keyspace 0 or 1.

@@ -202,10 +202,7 @@ fn run(fs: &FaultFileSystem, plans: &[Plan], states: &[Model]) -> Run {
             } else {
                 SyncMode::Normal
             };
-            tx.commit_opt(&WriteOptions {
-                sync: Some(sync),
-                ..WriteOptions::default()
-            })
+            tx.commit_opt(&WriteOptions { sync: Some(sync) })
         })();
         match outcome {
             Ok(_) if plan.full => run.durable = i,
