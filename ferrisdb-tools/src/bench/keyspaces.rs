@@ -9,7 +9,7 @@
 
 use std::ops::Bound;
 
-use ferrisdb_storage::{Keyspace, Result, Scan, Slice, StorageEngine, WriteBatch};
+use ferrisdb_storage::{Keyspace, Result, Scan, Slice, StorageEngine, Transaction, WriteBatch};
 
 /// A range of keys as a pair of bounds, as `scan` and `delete_range` take.
 pub(super) type KeyRange<'k> = (Bound<&'k [u8]>, Bound<&'k [u8]>);
@@ -119,6 +119,36 @@ impl Targets {
         }
     }
 
+    /// The value of `key`, whose index is `index`, in transaction `tx`.
+    #[inline]
+    pub(super) fn tx_get(
+        &self,
+        tx: &mut Transaction,
+        index: u64,
+        key: &[u8],
+    ) -> Result<Option<Slice>> {
+        match self.of(index) {
+            None => tx.get(key),
+            Some(ks) => tx.get_in(ks, key),
+        }
+    }
+
+    /// Stores `value` under `key`, whose index is `index`, in transaction
+    /// `tx`.
+    #[inline]
+    pub(super) fn tx_put(
+        &self,
+        tx: &mut Transaction,
+        index: u64,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<()> {
+        match self.of(index) {
+            None => tx.put(key, value),
+            Some(ks) => tx.put_in(ks, key, value),
+        }
+    }
+
     /// A scan from `key`, whose index is `index`, to the end of its
     /// keyspace.
     #[inline]
@@ -210,6 +240,17 @@ mod tests {
             .sum();
         assert_eq!(found, 1, "k0 left");
         assert_eq!((three.keyspace_count(), one.keyspace_count()), (3, 1));
+
+        // In a transaction, key i goes to keyspace i mod N too.
+        let mut tx = db.transaction().unwrap();
+        three.tx_put(&mut tx, 7, b"k7", b"t").unwrap();
+        assert_eq!(three.tx_get(&mut tx, 7, b"k7").unwrap().unwrap(), "t");
+        tx.commit().unwrap();
+        assert_eq!(ks1.get("k7").unwrap().unwrap(), "t");
+        let mut tx = db.transaction().unwrap();
+        assert_eq!(three.tx_get(&mut tx, 8, b"k7").unwrap(), None);
+        assert_eq!(one.tx_get(&mut tx, 8, b"k7").unwrap().unwrap(), "v");
+        tx.rollback();
         db.close().unwrap();
     }
 }
