@@ -10,9 +10,10 @@
 //! [`workloads`] runs the benchmarks (its runner is in `runner.rs`, the
 //! threads of one benchmark in `threads.rs`), [`range_delete`] runs
 //! `deleterange`, [`live_tombstones`] writes the range tombstones of
-//! `--range_tombstones` before readrandom, [`report`] formats each result
-//! as `db_bench` does, [`histogram`] keeps the latencies of `--histogram` and
-//! [`progress`] draws the progress line on a terminal.
+//! `--range_tombstones` before readrandom, [`transactions`] runs the
+//! transaction workloads and checks what they leave, [`report`] formats
+//! each result as `db_bench` does, [`histogram`] keeps the latencies of
+//! `--histogram` and [`progress`] draws the progress line on a terminal.
 
 pub mod args;
 pub mod data;
@@ -24,6 +25,7 @@ pub mod range_delete;
 pub mod report;
 mod runner;
 mod threads;
+pub mod transactions;
 pub mod workloads;
 
 use std::io::Write;

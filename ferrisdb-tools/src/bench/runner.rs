@@ -1,9 +1,10 @@
 //! [`Runner`], which runs `--benchmarks` in order on one database, opening,
 //! reopening or emptying it as each benchmark needs and writing each result
 //! line; the `compact` and `stats` benchmarks ([`compact`],
-//! [`peak_rss_bytes`]); `deleterange` (in `range_delete`) and the range
+//! [`peak_rss_bytes`]); `deleterange` (in `range_delete`), the range
 //! tombstones of `--range_tombstones` (in `live_tombstones`) written before
-//! readrandom.
+//! readrandom, and what the transaction workloads start from and must leave
+//! (in `transactions`).
 
 use std::fs;
 use std::io::Write;
@@ -20,6 +21,7 @@ use super::progress::Progress;
 use super::range_delete;
 use super::report::BenchResult;
 use super::threads::run_workload;
+use super::transactions;
 use super::workloads::Benchmark;
 
 /// The process's peak resident memory in bytes (`VmHWM` of
@@ -160,6 +162,7 @@ impl<'a> Runner<'a> {
                     if write_tombstones {
                         live_tombstones::write(db, targets, num, args.key_size, tombstones)?;
                     }
+                    transactions::prepare(db, targets, args, bench)?;
                     let (elapsed, outcomes) = run_workload(
                         db, targets, args, bench, seed, threads, num, reads, histogram, &progress,
                     )?;
@@ -174,7 +177,7 @@ impl<'a> Runner<'a> {
                         | Benchmark::ReadMissing
                         | Benchmark::SeekRandom
                         | Benchmark::ReadWhileWriting => format!("({found} of {ops} found)"),
-                        _ => String::new(),
+                        _ => transactions::check(db, targets, args, bench, &outcomes)?,
                     };
                     Ok(Some((outcomes, elapsed, message)))
                 }

@@ -1,7 +1,8 @@
 //! One key-value workload of `ferrisdb-bench` on `--threads` threads started
 //! together behind a barrier, with the background writer of
-//! `readwhilewriting`: each thread's loop of puts, deletes, gets or scans, and
-//! the meter that counts and times its operations.
+//! `readwhilewriting`: each thread's loop of puts, deletes, gets or scans (or
+//! of transactions, in `transactions.rs`), and the meter that counts and
+//! times its operations.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Barrier;
@@ -14,6 +15,7 @@ use super::data::{derive_seed, fill_key, Rng, ValueSource};
 use super::histogram::Histogram;
 use super::keyspaces::Targets;
 use super::progress::Progress;
+use super::transactions;
 use super::workloads::Benchmark;
 
 /// What one thread did.
@@ -22,6 +24,11 @@ pub(super) struct Outcome {
     pub(super) ops: u64,
     pub(super) bytes: u64,
     pub(super) found: u64,
+    /// Transactions run, retries included (0 for the other workloads).
+    pub(super) attempts: u64,
+    /// Operations whose transaction still conflicted after
+    /// `TRANSACTION_ATTEMPTS` attempts: counted in `ops`, not committed.
+    pub(super) gave_up: u64,
     pub(super) histogram: Option<Histogram>,
     pub(super) start: Instant,
     pub(super) end: Instant,
@@ -29,12 +36,14 @@ pub(super) struct Outcome {
 
 /// Counts a thread's operations, times them with `--histogram`, and feeds
 /// the progress line in batches.
-struct Meter<'a> {
+pub(super) struct Meter<'a> {
     histogram: Option<Histogram>,
     last: Instant,
     ops: u64,
     bytes: u64,
-    found: u64,
+    pub(super) found: u64,
+    pub(super) attempts: u64,
+    pub(super) gave_up: u64,
     progress: &'a Progress,
     start: Instant,
 }
@@ -48,12 +57,14 @@ impl<'a> Meter<'a> {
             ops: 0,
             bytes: 0,
             found: 0,
+            attempts: 0,
+            gave_up: 0,
             progress,
             start: now,
         }
     }
 
-    fn done(&mut self, bytes: usize) {
+    pub(super) fn done(&mut self, bytes: usize) {
         if let Some(histogram) = &mut self.histogram {
             let now = Instant::now();
             histogram.record(now.duration_since(self.last).as_nanos() as u64);
@@ -71,6 +82,8 @@ impl<'a> Meter<'a> {
             ops: self.ops,
             bytes: self.bytes,
             found: self.found,
+            attempts: self.attempts,
+            gave_up: self.gave_up,
             histogram: self.histogram,
             start: self.start,
             end: Instant::now(),
@@ -256,6 +269,21 @@ fn run_thread(
                     read_entries(scan.rev(), &mut left, &mut meter)?;
                 }
             }
+        }
+        Benchmark::TxnTransfer
+        | Benchmark::FetchUpdate
+        | Benchmark::TxnPut
+        | Benchmark::TxnReadPut => {
+            transactions::run_thread(
+                db,
+                targets,
+                args,
+                bench,
+                num,
+                &mut rng,
+                &mut values,
+                &mut meter,
+            )?;
         }
         Benchmark::Compact
         | Benchmark::WaitForCompaction

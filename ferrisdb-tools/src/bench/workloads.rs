@@ -39,6 +39,19 @@ pub enum Benchmark {
     DeleteRange,
     /// `threads` readers doing readrandom while one writer puts random keys.
     ReadWhileWriting,
+    /// `num` transactions per thread, each moving an amount between two
+    /// random accounts of `--txn_accounts` (see
+    /// [`transactions`](super::transactions)).
+    TxnTransfer,
+    /// `num` increments per thread of one of `--txn_counters` counters with
+    /// `fetch_update`.
+    FetchUpdate,
+    /// fillrandom with each put a transaction of its own: `num` puts of
+    /// random keys into a fresh database.
+    TxnPut,
+    /// `num` transactions of random existing keys, each reading a key and
+    /// writing it.
+    TxnReadPut,
     /// Compacts the whole database (see [`compact`]).
     Compact,
     /// Waits until background flushes and compactions are done, as
@@ -48,7 +61,7 @@ pub enum Benchmark {
     Stats,
 }
 
-const NAMES: [(&str, Benchmark); 15] = [
+const NAMES: [(&str, Benchmark); 19] = [
     ("fillseq", Benchmark::FillSeq),
     ("fillrandom", Benchmark::FillRandom),
     ("overwrite", Benchmark::Overwrite),
@@ -61,6 +74,10 @@ const NAMES: [(&str, Benchmark); 15] = [
     ("deleterandom", Benchmark::DeleteRandom),
     ("deleterange", Benchmark::DeleteRange),
     ("readwhilewriting", Benchmark::ReadWhileWriting),
+    ("txn_transfer", Benchmark::TxnTransfer),
+    ("fetch_update", Benchmark::FetchUpdate),
+    ("txn_put", Benchmark::TxnPut),
+    ("txn_readput", Benchmark::TxnReadPut),
     ("compact", Benchmark::Compact),
     ("waitforcompaction", Benchmark::WaitForCompaction),
     ("stats", Benchmark::Stats),
@@ -85,7 +102,7 @@ impl Benchmark {
     pub fn needs_fresh_db(self) -> bool {
         matches!(
             self,
-            Benchmark::FillSeq | Benchmark::FillRandom | Benchmark::FillSync
+            Benchmark::FillSeq | Benchmark::FillRandom | Benchmark::FillSync | Benchmark::TxnPut
         )
     }
 }

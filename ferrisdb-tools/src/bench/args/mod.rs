@@ -28,8 +28,8 @@ pub const DEFAULT_BENCHMARKS: &str =
 pub struct BenchArgs {
     /// Comma-separated benchmarks, run in order: fillseq, fillrandom,
     /// overwrite, fillsync, readrandom, readseq, readreverse, readmissing,
-    /// seekrandom, deleterandom, deleterange, readwhilewriting, compact,
-    /// waitforcompaction, stats.
+    /// seekrandom, deleterandom, deleterange, readwhilewriting, txn_transfer,
+    /// fetch_update, txn_put, txn_readput, compact, waitforcompaction, stats.
     #[arg(long = "benchmarks", default_value = DEFAULT_BENCHMARKS)]
     pub benchmarks: String,
 
@@ -152,6 +152,18 @@ pub struct BenchArgs {
     #[arg(long = "range_tombstones", default_value_t = 0)]
     pub range_tombstones: u64,
 
+    /// Accounts txn_transfer moves money between (keys 0 to N-1, each
+    /// holding an 8-byte balance, written before it is timed); fewer
+    /// accounts mean more transactions conflict.
+    #[arg(long = "txn_accounts", default_value_t = 1000)]
+    pub txn_accounts: u64,
+
+    /// Counters fetch_update increments (keys 0 to N-1 of the default
+    /// keyspace, set to 0 before it is timed); 1, the default, puts every
+    /// thread on one key, the most contention.
+    #[arg(long = "txn_counters", default_value_t = 1)]
+    pub txn_counters: u64,
+
     /// Seed of the random key and value generators.
     #[arg(long = "seed", default_value_t = 301)]
     pub seed: u64,
@@ -192,52 +204,7 @@ impl BenchArgs {
             ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => (0, e.to_string()),
             _ => (1, one_line_error(&e)),
         })?;
-        args.benchmark_list().map_err(|message| (1, message))?;
-        if args.threads == 0 {
-            return Err((1, "ferrisdb-bench: --threads must be at least 1".into()));
-        }
-        if args.keyspaces == 0 {
-            return Err((
-                1,
-                "ferrisdb-bench: --keyspaces must be at least 1 (1 is the default keyspace alone)"
-                    .into(),
-            ));
-        }
-        let max_key_size = StorageConfig::default().max_key_size;
-        if args.key_size == 0 || args.key_size > max_key_size {
-            return Err((
-                1,
-                format!(
-                    "ferrisdb-bench: --key_size must be in 1 ..= {max_key_size}, the engine's \
-                     max_key_size"
-                ),
-            ));
-        }
-        if !(0.0..=1.0).contains(&args.compression_ratio) {
-            return Err((
-                1,
-                "ferrisdb-bench: --compression_ratio must be in 0 ..= 1".into(),
-            ));
-        }
-        if args.range_tombstones > args.num {
-            return Err((
-                1,
-                "ferrisdb-bench: --range_tombstones must be at most --num: each covers keys of \
-                 its own"
-                    .into(),
-            ));
-        }
-        if args.num > 0 && digits(args.num - 1) > args.key_size {
-            return Err((
-                1,
-                format!(
-                    "ferrisdb-bench: --key_size={} is too short for --num={}: keys are {} digits",
-                    args.key_size,
-                    args.num,
-                    digits(args.num - 1)
-                ),
-            ));
-        }
+        args.check().map_err(|message| (1, message))?;
         Ok(args)
     }
 
@@ -311,16 +278,6 @@ fn engine_bloom_bits() -> i64 {
     i64::try_from(StorageConfig::default().bloom_filter_bits_per_key).unwrap_or(i64::MAX)
 }
 
-/// Number of decimal digits of `n` (1 for 0).
-pub(crate) fn digits(mut n: u64) -> usize {
-    let mut count = 1;
-    while n >= 10 {
-        n /= 10;
-        count += 1;
-    }
-    count
-}
-
 /// clap's first error line, with the offending flag, as one line.
 fn one_line_error(error: &clap::Error) -> String {
     if error.kind() == ErrorKind::UnknownArgument {
@@ -380,5 +337,6 @@ fn parse_compaction_style(text: &str) -> Result<CompactionStyle, String> {
     }
 }
 
+mod check;
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,6 @@
 //! Unit tests of the command line: db_bench's flags and their checks.
 
+use super::check::digits;
 use super::*;
 
 fn parse(flags: &[&str]) -> Result<BenchArgs, (i32, String)> {
