@@ -1,5 +1,5 @@
-//! The tour of `docs/getting-started.md`: open a database, write, read, scan,
-//! take a snapshot, keep keyspaces, choose durability, close, and reopen.
+//! The tour of `docs/getting-started.md`: open, write, read, scan, snapshots,
+//! keyspaces, transactions, durability, close and reopen.
 //!
 //! ```sh
 //! cargo run --example getting_started                # uses a fresh temp directory
@@ -9,8 +9,8 @@
 use std::path::PathBuf;
 
 use ferrisdb_storage::{
-    CompactionStyle, Keyspace, KeyspaceOptions, Result, StorageConfig, StorageEngine, SyncMode,
-    WriteBatch,
+    CompactionStyle, Error, Keyspace, KeyspaceOptions, Result, Slice, StorageConfig, StorageEngine,
+    SyncMode, WriteBatch,
 };
 
 fn main() -> Result<()> {
@@ -104,6 +104,84 @@ fn main() -> Result<()> {
     assert_eq!(db.keyspaces(), ["default", "users", "users_by_email"]);
     db.drop_keyspace("users_by_email")?; // its files go in the background
 
+    // A transaction reads the database as it was when it began, sees its own
+    // writes over that, and writes them all at once when it commits.
+    db.put("acct:alice", "100")?;
+    db.put("acct:bob", "0")?;
+    let mut tx = db.transaction()?;
+    let alice = number(tx.get("acct:alice")?);
+    tx.put("acct:alice", (alice - 30).to_string())?;
+    tx.put("acct:bob", "30")?;
+    assert_eq!(number(tx.get("acct:alice")?), 70); // its own write
+    assert_eq!(number(db.get("acct:alice")?), 100); // not written yet
+    tx.commit()?;
+    assert_eq!(number(db.get("acct:bob")?), 30);
+
+    // Two transactions read acct:bob and both write it: the first commit
+    // wins, the second fails with `TransactionConflict` and writes nothing.
+    let mut first = db.transaction()?;
+    let mut second = db.transaction()?;
+    let seen_by_first = number(first.get("acct:bob")?);
+    let seen_by_second = number(second.get("acct:bob")?);
+    first.put("acct:bob", (seen_by_first + 1).to_string())?;
+    second.put("acct:bob", (seen_by_second + 2).to_string())?;
+    first.commit()?;
+    let error = second.commit().unwrap_err();
+    assert!(matches!(error, Error::TransactionConflict { .. }));
+    assert!(error.is_conflict()); // run it again to retry
+    assert_eq!(number(db.get("acct:bob")?), 31);
+
+    // `run_transaction` commits, and on a conflict runs the closure again
+    // in a new transaction (a bounded number of times, after a short
+    // random pause), so the closure must do nothing but read and write
+    // through `tx`. `get_in` and `put_in` reach other keyspaces.
+    let total = |db: &StorageEngine| -> Result<u64> {
+        Ok(number(db.get("acct:alice")?) + number(db.get("acct:bob")?))
+    };
+    let before = total(&db)?;
+    db.run_transaction(|tx| {
+        let alice = number(tx.get("acct:alice")?);
+        let bob = number(tx.get("acct:bob")?);
+        tx.put("acct:alice", (alice - 10).to_string())?;
+        tx.put("acct:bob", (bob + 10).to_string())?;
+        tx.put_in(&users, "u:1:transfers", "1")
+    })?;
+    assert_eq!(total(&db)?, before); // 10 moved, none made or lost
+
+    // A scan counts as reading the whole range: a key written into it
+    // meanwhile (a phantom) makes the commit fail too.
+    let mut tx = db.transaction()?;
+    let accounts = tx.scan_prefix("acct:")?.count();
+    db.put("acct:carol", "5")?; // a plain write into the scanned range
+    tx.put("stats:accounts", accounts.to_string())?;
+    assert!(tx.commit().unwrap_err().is_conflict());
+
+    // A transaction that only reads always commits: it saw the database as
+    // it was at one instant, whatever was written after.
+    let mut reader = db.transaction()?;
+    let before = reader.scan_prefix("acct:")?.count();
+    db.put("acct:dave", "0")?;
+    assert_eq!(reader.scan_prefix("acct:")?.count(), before); // not dave
+    reader.commit()?;
+
+    // A transaction dropped without `commit` writes nothing.
+    let mut tx = db.transaction()?;
+    tx.put("acct:alice", "1000000")?;
+    drop(tx);
+    assert_eq!(number(db.get("acct:alice")?), 60);
+
+    // One-key shortcuts: set a key only if it holds what you expect, or
+    // update it from its current value, both atomic.
+    let mine = db.compare_and_swap("lock", None, Some(b"me".as_ref()))?;
+    assert!(mine.is_ok()); // it was absent: now it holds "me"
+    let taken = db.compare_and_swap("lock", None, Some(b"you".as_ref()))?;
+    assert_eq!(taken, Err(Some("me".into()))); // taken: here is by whom
+    db.fetch_update("visits", |old| {
+        let visits = old.map_or(0, |v| show(v).parse::<u64>().unwrap_or(0));
+        Some((visits + 1).to_string())
+    })?;
+    assert_eq!(number(db.get("visits")?), 1);
+
     // Close stops the background flush and syncs the log. Reopening replays
     // the log: every acknowledged write is still there.
     db.close()?;
@@ -116,4 +194,9 @@ fn main() -> Result<()> {
 
 fn show(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The number a value holds as text; 0 for an absent key.
+fn number(value: Option<Slice>) -> u64 {
+    value.map_or(0, |v| show(&v).parse().expect("a number"))
 }
