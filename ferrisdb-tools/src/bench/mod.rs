@@ -8,7 +8,8 @@
 //! [`args`] parses the flags, [`data`] makes the keys and values,
 //! [`keyspaces`] says which keyspace each key goes to (`--keyspaces`),
 //! [`workloads`] runs the benchmarks (its runner is in `runner.rs`, the
-//! threads of one benchmark in `threads.rs`), [`range_delete`] runs
+//! threads of one benchmark in `threads.rs`, each counted by its meter in
+//! `meter.rs`), [`range_delete`] runs
 //! `deleterange`, [`live_tombstones`] writes the range tombstones of
 //! `--range_tombstones` before readrandom, [`transactions`] runs the
 //! transaction workloads and checks what they leave, [`report`] formats
@@ -20,6 +21,7 @@ pub mod data;
 pub mod histogram;
 pub mod keyspaces;
 pub mod live_tombstones;
+mod meter;
 pub mod progress;
 pub mod range_delete;
 pub mod report;

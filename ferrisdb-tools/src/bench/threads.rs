@@ -1,95 +1,22 @@
 //! One key-value workload of `ferrisdb-bench` on `--threads` threads started
 //! together behind a barrier, with the background writer of
 //! `readwhilewriting`: each thread's loop of puts, deletes, gets or scans (or
-//! of transactions, in `transactions.rs`), and the meter that counts and
-//! times its operations.
+//! of transactions, in `transactions.rs`), counted and timed by its
+//! [`Meter`].
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Barrier;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ferrisdb_storage::{Error, Result, Slice, StorageEngine};
 
 use super::args::BenchArgs;
 use super::data::{derive_seed, fill_key, Rng, ValueSource};
-use super::histogram::Histogram;
 use super::keyspaces::Targets;
+use super::meter::{Meter, Outcome};
 use super::progress::Progress;
 use super::transactions;
 use super::workloads::Benchmark;
-
-/// What one thread did.
-#[derive(Debug)]
-pub(super) struct Outcome {
-    pub(super) ops: u64,
-    pub(super) bytes: u64,
-    pub(super) found: u64,
-    /// Transactions run, retries included (0 for the other workloads).
-    pub(super) attempts: u64,
-    /// Operations whose transaction still conflicted after
-    /// `TRANSACTION_ATTEMPTS` attempts: counted in `ops`, not committed.
-    pub(super) gave_up: u64,
-    pub(super) histogram: Option<Histogram>,
-    pub(super) start: Instant,
-    pub(super) end: Instant,
-}
-
-/// Counts a thread's operations, times them with `--histogram`, and feeds
-/// the progress line in batches.
-pub(super) struct Meter<'a> {
-    histogram: Option<Histogram>,
-    last: Instant,
-    ops: u64,
-    bytes: u64,
-    pub(super) found: u64,
-    pub(super) attempts: u64,
-    pub(super) gave_up: u64,
-    progress: &'a Progress,
-    start: Instant,
-}
-
-impl<'a> Meter<'a> {
-    fn new(histogram: bool, progress: &'a Progress) -> Self {
-        let now = Instant::now();
-        Meter {
-            histogram: histogram.then(Histogram::new),
-            last: now,
-            ops: 0,
-            bytes: 0,
-            found: 0,
-            attempts: 0,
-            gave_up: 0,
-            progress,
-            start: now,
-        }
-    }
-
-    pub(super) fn done(&mut self, bytes: usize) {
-        if let Some(histogram) = &mut self.histogram {
-            let now = Instant::now();
-            histogram.record(now.duration_since(self.last).as_nanos() as u64);
-            self.last = now;
-        }
-        self.ops += 1;
-        self.bytes += bytes as u64;
-        if self.ops.is_multiple_of(1000) {
-            self.progress.add(1000);
-        }
-    }
-
-    fn finish(self) -> Outcome {
-        Outcome {
-            ops: self.ops,
-            bytes: self.bytes,
-            found: self.found,
-            attempts: self.attempts,
-            gave_up: self.gave_up,
-            histogram: self.histogram,
-            start: self.start,
-            end: Instant::now(),
-        }
-    }
-}
 
 /// The values of `--value_size` and `--compression_ratio`: random bytes at
 /// 1 (the values of every run before the flag existed), db_bench's

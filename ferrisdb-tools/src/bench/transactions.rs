@@ -33,7 +33,7 @@ use ferrisdb_storage::{Result, Slice, StorageEngine};
 use super::args::BenchArgs;
 use super::data::{fill_key, make_key, Rng, ValueSource};
 use super::keyspaces::Targets;
-use super::threads::{Meter, Outcome};
+use super::meter::{Meter, Outcome};
 use super::workloads::Benchmark;
 
 /// Every account's balance before `txn_transfer`.
