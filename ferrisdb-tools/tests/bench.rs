@@ -9,8 +9,8 @@ use ferrisdb_tools::bench::args::BenchArgs;
 use ferrisdb_tools::bench::progress::Progress;
 use ferrisdb_tools::bench::run;
 
-/// Every benchmark; fillsync first, since it starts a fresh database of
-/// `num / 1000` entries.
+/// Every benchmark but the transaction ones (`bench_transactions.rs`);
+/// fillsync first, since it starts a fresh database of `num / 1000` entries.
 const ALL: &str = "fillsync,fillseq,fillrandom,overwrite,readrandom,readseq,readreverse,\
 readmissing,seekrandom,deleterandom,readwhilewriting,compact,waitforcompaction,stats";
 
