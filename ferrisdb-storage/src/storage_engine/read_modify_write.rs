@@ -27,7 +27,7 @@ impl StorageEngine {
     ///
     /// # Errors
     ///
-    /// [`Error::Closed`] once the database is closed.
+    /// [`Error::Closed`](crate::Error::Closed) once the database is closed.
     pub fn transaction(&self) -> Result<Transaction> {
         Ok(Transaction::begin(self.inner()?))
     }
@@ -35,7 +35,7 @@ impl StorageEngine {
     /// Runs `body` in a transaction and commits it, running it again in a
     /// new transaction, after a short random pause growing with each
     /// attempt, while the commit (or `body`) fails with
-    /// [`Error::TransactionConflict`]: at most
+    /// [`Error::TransactionConflict`](crate::Error::TransactionConflict): at most
     /// [`TRANSACTION_ATTEMPTS`] times. Returns what `body` returned the time
     /// its transaction committed.
     ///
