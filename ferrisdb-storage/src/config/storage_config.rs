@@ -192,9 +192,11 @@ pub struct StorageConfig {
     /// How long a transaction may run and still commit writes: one older
     /// fails its commit with
     /// [`Error::TransactionConflict`](crate::Error::TransactionConflict),
-    /// and stops holding recent writes in memory for its check, so a
-    /// transaction leaked without `commit` or drop costs nothing after it.
-    /// Read-only transactions commit at any age. Default 60 s.
+    /// and, once a write finds it that old, stops holding recent writes in
+    /// memory for its check: a transaction leaked without `commit` or drop
+    /// then costs what a leaked [`Snapshot`](crate::Snapshot) does (its
+    /// snapshot stays, so compaction keeps what it reads). Read-only
+    /// transactions commit at any age. Default 60 s.
     pub max_transaction_age: Duration,
     /// The most bytes the writes kept to check transactions' commits may
     /// take (each key written while a transaction is live, about twice its

@@ -93,7 +93,9 @@ pub struct EngineStats {
     /// Snapshots alive now; compaction keeps every version they can see.
     /// Each live transaction holds one.
     pub live_snapshots: usize,
-    /// Transactions begun and not yet committed, rolled back or dropped.
+    /// Transactions begun and not yet committed, rolled back or dropped;
+    /// one older than `StorageConfig::max_transaction_age` stops counting
+    /// once a write finds it so.
     pub live_transactions: usize,
     /// Times a writer had to wait for a flush (a write stall).
     pub stalls: u64,

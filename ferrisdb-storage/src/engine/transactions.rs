@@ -10,25 +10,29 @@
 //! may need it:
 //!
 //! - A write published under the mutex (the common case) publishes
-//!   `visible` first and then looks at the count of live transactions, both
-//!   `SeqCst`, while a transaction's beginning counts itself first and then
-//!   loads `visible`, both `SeqCst` too (store, then load, on each side). So
-//!   either the writer sees the transaction and records the write, or the
-//!   transaction's load comes after the publication and it reads the write
-//!   in its snapshot, where it is no conflict.
+//!   `visible` first and then counts the live transactions; a beginning
+//!   counts itself first and then loads `visible`; all four `SeqCst` (a
+//!   store, then a load, on each side: the one order in which both cannot
+//!   miss the other). So either the writer sees the transaction and records
+//!   the write, or the beginning's load comes after the publication and the
+//!   write is in its snapshot, where it is no conflict.
 //! - A write published after the mutex is released (`SyncMode::Full`, or a
 //!   write waiting for one) may be missed by a transaction that begins in
-//!   between: it is always recorded. It waits for an fsync, next to which
-//!   recording its keys costs nothing.
+//!   between, whatever it counts: it is always recorded. It waits for an
+//!   fsync, next to which noting its keys costs nothing, and a beginning
+//!   never waits.
 //!
 //! A writer that records also prunes: the log keeps the writes above the
-//! oldest beginning of a live transaction (one older than
-//! `max_transaction_age` is left out: it cannot commit anyway), or above
-//! `visible` when none is live. The beginning and the pruning take the
-//! list's lock around choosing their timestamps, so a transaction never
-//! begins below a pruning that missed it.
+//! oldest beginning of a live transaction, or above `visible` when none is
+//! live. The beginning and the pruning take the list's lock around loading
+//! `visible`, so a transaction never begins below a pruning that missed
+//! it. A transaction older than `max_transaction_age` cannot commit a
+//! write: the pruning that finds one moves it out of the list (it no longer
+//! counts, pins nothing in the log, and makes no writer record), and its
+//! snapshot alone stays, as a leaked `Snapshot`'s does, so its reads stay
+//! right.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -57,15 +61,26 @@ pub(crate) struct CommitCheck<'a> {
 /// The live transactions, by beginning.
 #[derive(Debug, Default)]
 pub(crate) struct TransactionList {
-    live: Mutex<BTreeMap<(Timestamp, u64), Instant>>,
-    /// `live.len()`, read by writers without the lock.
+    live: Mutex<Live>,
+    /// The transactions in `live.young`, and those beginning, read by
+    /// writers without the lock.
     count: AtomicUsize,
     next_id: AtomicU64,
 }
 
+#[derive(Debug, Default)]
+struct Live {
+    /// Each live transaction younger than `max_transaction_age` when a
+    /// pruning last looked, by beginning, with when it began.
+    young: BTreeMap<(Timestamp, u64), Instant>,
+    /// The ids of those found older: they no longer count.
+    expired: HashSet<u64>,
+}
+
 impl TransactionList {
-    /// Registers a transaction that reads at the timestamp `choose` returns,
-    /// chosen under the list's lock (see the module docs).
+    /// Registers a transaction that reads at the timestamp `choose`
+    /// returns, counted first and chosen under the list's lock (see the
+    /// module docs).
     fn begin(&self, choose: impl FnOnce() -> Timestamp) -> Began {
         let mut live = lock(&self.live);
         // SeqCst: counted before `choose` loads `visible` (module docs).
@@ -74,35 +89,45 @@ impl TransactionList {
         // Relaxed: only unique.
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let at = Instant::now();
-        live.insert((timestamp, id), at);
+        live.young.insert((timestamp, id), at);
         Began { timestamp, id, at }
     }
 
     /// Forgets a transaction: committed, rolled back or dropped.
     fn end(&self, began: &Began) {
         let mut live = lock(&self.live);
-        if live.remove(&(began.timestamp, began.id)).is_some() {
+        if live.young.remove(&(began.timestamp, began.id)).is_some() {
             self.count.fetch_sub(1, Ordering::SeqCst);
+        } else {
+            live.expired.remove(&began.id);
         }
     }
 
-    /// Whether any transaction is live; `SeqCst`, after the writer's
-    /// publication (module docs).
+    /// Whether any transaction is live; `SeqCst`, after the writer stored
+    /// its timestamp (module docs).
     fn any(&self) -> bool {
         self.count.load(Ordering::SeqCst) > 0
     }
 
     /// The oldest beginning of a live transaction younger than `max_age`,
     /// or, if there is none, what `otherwise` loads under the list's lock.
+    /// Those found older stop counting.
     fn keep_above(&self, max_age: Duration, otherwise: impl FnOnce() -> Timestamp) -> Timestamp {
-        let live = lock(&self.live);
-        live.iter()
-            .find(|(_, at)| at.elapsed() <= max_age)
-            .map(|((timestamp, _), _)| *timestamp)
-            .unwrap_or_else(otherwise)
+        let mut live = lock(&self.live);
+        let Live { young, expired } = &mut *live;
+        while let Some((&(timestamp, id), at)) = young.iter().next() {
+            if at.elapsed() <= max_age {
+                return timestamp;
+            }
+            young.remove(&(timestamp, id));
+            expired.insert(id);
+            self.count.fetch_sub(1, Ordering::SeqCst);
+        }
+        otherwise()
     }
 
-    /// The number of live transactions.
+    /// The number of live transactions younger than `max_transaction_age`
+    /// when a pruning last looked.
     pub(crate) fn len(&self) -> usize {
         self.count.load(Ordering::Relaxed)
     }
@@ -113,9 +138,11 @@ impl Inner {
     /// compaction keeps what it reads), at the newest published timestamp;
     /// returns its beginning and the keyspaces live then.
     pub(crate) fn begin_transaction(&self) -> (Began, Arc<KeyspaceSet>) {
-        let began = self
-            .transactions
-            .begin(|| self.snapshots.acquire(|| self.visible_timestamp()));
+        // SeqCst: after the beginning counted itself (module docs).
+        let began = self.transactions.begin(|| {
+            self.snapshots
+                .acquire(|| self.visible.load(Ordering::SeqCst))
+        });
         // After the timestamp, as a snapshot takes them.
         (began, self.versions.keyspaces())
     }
@@ -197,7 +224,9 @@ impl Inner {
         state.conflicts.record(timestamp, batch.entries());
         let keep_above = self
             .transactions
-            .keep_above(self.config.max_transaction_age, || self.visible_timestamp());
+            .keep_above(self.config.max_transaction_age, || {
+                self.visible.load(Ordering::SeqCst)
+            });
         state.conflicts.prune(keep_above);
     }
 }

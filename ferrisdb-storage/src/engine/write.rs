@@ -101,6 +101,12 @@ impl Inner {
         let mode = options.sync.unwrap_or(self.config.wal_sync_mode);
 
         let mut state = lock(&self.write);
+        // Relaxed: `close` sets it before it seals the log, which refuses
+        // whatever races it; this refuses, before anything is written, a
+        // write through `inner` (a transaction's commit) after `close`.
+        if self.stopping.load(Ordering::Relaxed) {
+            return Err(Error::Closed);
+        }
         if batch.is_empty() {
             if mode != SyncMode::Full {
                 // Nothing to write: the newest published timestamp, never
@@ -122,11 +128,12 @@ impl Inner {
         }
         let targets = self.resolve(&state, &routing)?;
         let rooms = self.make_rooms(&mut state, &targets, batch.approximate_size())?;
-        if batch.has_range_deletes() {
-            self.declare_range_deletes()?;
-        }
+        // Before anything durable: a refused commit changes nothing.
         if let Some(check) = check {
             self.check_commit(&state, check)?;
+        }
+        if batch.has_range_deletes() {
+            self.declare_range_deletes()?;
         }
         let timestamp = self.next_timestamp(state.last_timestamp)?;
         // The batch's own bytes, after a header on the stack: the record is

@@ -30,8 +30,8 @@ use crate::engine::transactions::{Began, CommitCheck};
 use crate::engine::Inner;
 use crate::write_batch::Entry;
 use crate::{
-    Error, Key, KeyspaceId, Operation, Result, Slice, Timestamp, WriteBatch, WriteOptions,
-    DEFAULT_KEYSPACE_ID,
+    Error, Key, KeyspaceId, Operation, Result, Slice, SyncMode, Timestamp, WriteBatch,
+    WriteOptions, DEFAULT_KEYSPACE_ID,
 };
 use pending::PendingWrites;
 pub use scan::TransactionScan;
@@ -273,7 +273,13 @@ impl Transaction {
     /// As for [`commit`](Self::commit).
     pub fn commit_opt(self, options: &WriteOptions) -> Result<Timestamp> {
         if self.batch.is_empty() {
-            // Read-only: its snapshot is a state the database was in.
+            // Read-only: its snapshot is a state the database was in. A
+            // durable commit makes it durable too, as an empty durable
+            // write does: what it read survives a power loss.
+            let mode = options.sync.unwrap_or(self.inner.config.wal_sync_mode);
+            if mode == SyncMode::Full {
+                self.inner.write(&self.batch, options)?;
+            }
             return Ok(self.began.timestamp);
         }
         let check = CommitCheck {

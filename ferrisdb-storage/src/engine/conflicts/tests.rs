@@ -104,7 +104,7 @@ fn pruning_keeps_what_a_later_beginning_needs_and_refuses_older_ones() {
 
 #[test]
 fn the_memory_limit_drops_the_oldest_writes_and_raises_the_floor() {
-    let one = 2 + KEY_OVERHEAD;
+    let one = 2 * 2 + KEY_OVERHEAD;
     let mut log = ConflictLog::new(2 * one);
     for (i, key) in ["k1", "k2", "k3"].iter().enumerate() {
         log.record(i as u64 + 1, puts(&[key]).entries());

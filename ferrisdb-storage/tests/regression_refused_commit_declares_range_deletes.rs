@@ -1,4 +1,4 @@
-//! A transaction holding a range delete fails its commit with a conflict,
+//! Regression (issue 21, found by its review). A transaction holding a range delete fails its commit with a conflict,
 //! in a database that never range-deleted.
 //!
 //! Promise (`Transaction::commit`: on a conflict "nothing is written";

@@ -1,4 +1,4 @@
-//! A read-only transaction committed with `SyncMode::Full` after reading a
+//! Regression (issue 21, found by its review). A read-only transaction committed with `SyncMode::Full` after reading a
 //! write that was not yet synced (a `Normal` write), then a power loss.
 //!
 //! Promise (`Transaction::commit_opt`: "durable as `options` say"; an

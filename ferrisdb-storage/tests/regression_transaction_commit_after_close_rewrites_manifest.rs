@@ -1,4 +1,4 @@
-//! A transaction outlives `close()` of its database, and the directory is
+//! Regression (issue 21, found by its review). A transaction outlives `close()` of its database, and the directory is
 //! opened again by a new instance; the old transaction then commits.
 //!
 //! Promise (`StorageEngine::close`: "Nothing writes through `inner` any
