@@ -250,16 +250,23 @@ impl Scan {
     }
 
     fn finish(&mut self, step: Result<Option<(Slice, Slice)>>) -> Option<Result<(Slice, Slice)>> {
-        match step {
-            Ok(Some(item)) => Some(Ok(item)),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = true;
-                Some(Err(e))
-            }
+        finish(&mut self.done, step)
+    }
+}
+
+/// A step of a fused scan as its iterator yields it: the item, or `None`
+/// at the end, or the error; the end and an error finish the scan
+/// (`done`).
+pub(crate) fn finish<T>(done: &mut bool, step: Result<Option<T>>) -> Option<Result<T>> {
+    match step {
+        Ok(Some(item)) => Some(Ok(item)),
+        Ok(None) => {
+            *done = true;
+            None
+        }
+        Err(e) => {
+            *done = true;
+            Some(Err(e))
         }
     }
 }

@@ -5,6 +5,7 @@ use std::cmp::Ordering;
 use std::collections::VecDeque;
 
 use super::pending::PendingRange;
+use crate::iterator::scan::finish;
 use crate::{Key, Result, Scan, Slice};
 
 /// The live pairs of a range as a transaction sees them: its snapshot's,
@@ -121,20 +122,6 @@ impl TransactionScan {
             }
         }
     }
-
-    fn finish(&mut self, step: Result<Option<(Slice, Slice)>>) -> Option<Result<(Slice, Slice)>> {
-        match step {
-            Ok(Some(item)) => Some(Ok(item)),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(error) => {
-                self.done = true;
-                Some(Err(error))
-            }
-        }
-    }
 }
 
 impl Iterator for TransactionScan {
@@ -145,7 +132,7 @@ impl Iterator for TransactionScan {
             return None;
         }
         let step = self.step(End::Front);
-        self.finish(step)
+        finish(&mut self.done, step)
     }
 }
 
@@ -155,7 +142,7 @@ impl DoubleEndedIterator for TransactionScan {
             return None;
         }
         let step = self.step(End::Back);
-        self.finish(step)
+        finish(&mut self.done, step)
     }
 }
 
