@@ -6,12 +6,15 @@
 //! finds another file's blocks. Values are decoded blocks, charged by
 //! [`Block::charge`]. Each of the [`SHARDS`] shards is an LRU list
 //! threaded through a `Vec` (indices, not pointers) plus a `HashMap` from key
-//! to slot, behind its own mutex.
+//! to slot, behind its own mutex. A shard counts its own hits, misses and
+//! blocks read under that mutex, which a lookup takes anyway: counters
+//! shared by every reader would be one more cache line that every block
+//! read, on every core, writes.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::block::Block;
@@ -73,6 +76,9 @@ struct LruShard {
     tail: usize,
     usage: usize,
     capacity: usize,
+    hits: u64,
+    misses: u64,
+    blocks_read: u64,
 }
 
 impl LruShard {
@@ -85,6 +91,9 @@ impl LruShard {
             tail: NIL,
             usage: 0,
             capacity,
+            hits: 0,
+            misses: 0,
+            blocks_read: 0,
         }
     }
 
@@ -167,10 +176,6 @@ impl LruShard {
 pub struct BlockCache {
     shards: Vec<Mutex<LruShard>>,
     capacity: usize,
-    hits: AtomicU64,
-    misses: AtomicU64,
-    blocks_read: AtomicU64,
-    usage: AtomicUsize,
 }
 
 impl fmt::Debug for BlockCache {
@@ -194,10 +199,6 @@ impl BlockCache {
                 .map(|_| Mutex::new(LruShard::new(per_shard)))
                 .collect(),
             capacity: capacity_bytes,
-            hits: AtomicU64::new(0),
-            misses: AtomicU64::new(0),
-            blocks_read: AtomicU64::new(0),
-            usage: AtomicUsize::new(0),
         }
     }
 
@@ -206,46 +207,48 @@ impl BlockCache {
         let h = (key.0.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (key.1 / 64))
             .wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
         let index = (h >> 60) as usize % SHARDS;
-        // A panic while holding the lock leaves the shard consistent (every
-        // mutation completes before it could panic), so poison is ignored.
-        self.shards[index].lock().unwrap_or_else(|e| e.into_inner())
+        lock_shard(&self.shards[index])
+    }
+
+    /// The sum over the shards of what `count` reads from each.
+    fn sum<T: std::iter::Sum<T>>(&self, count: impl Fn(&LruShard) -> T) -> T {
+        self.shards.iter().map(|s| count(&lock_shard(s))).sum()
     }
 
     /// The cached block for `key`, counting a hit or a miss.
     pub fn get(&self, key: CacheKey) -> Option<Arc<Block>> {
-        let found = self.shard(&key).get(&key);
-        let counter = if found.is_some() {
-            &self.hits
+        self.get_counted(key, false)
+    }
+
+    /// [`get`](Self::get), also counting the block in
+    /// [`blocks_read`](Self::blocks_read) when `counted` (a user read's
+    /// block, found here or about to be read from its file).
+    pub(crate) fn get_counted(&self, key: CacheKey, counted: bool) -> Option<Arc<Block>> {
+        let mut shard = self.shard(&key);
+        let found = shard.get(&key);
+        if found.is_some() {
+            shard.hits += 1;
         } else {
-            &self.misses
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+            shard.misses += 1;
+        }
+        shard.blocks_read += u64::from(counted);
         found
     }
 
     /// Caches `block` under `key`, evicting least recently used blocks.
     pub fn insert(&self, key: CacheKey, block: Arc<Block>) {
         let charge = block.charge();
-        let mut shard = self.shard(&key);
-        let before = shard.usage;
-        shard.insert(key, block, charge);
-        let after = shard.usage;
-        drop(shard);
-        if after >= before {
-            self.usage.fetch_add(after - before, Ordering::Relaxed);
-        } else {
-            self.usage.fetch_sub(before - after, Ordering::Relaxed);
-        }
+        self.shard(&key).insert(key, block, charge);
     }
 
     /// Lookups that found their block.
     pub fn hits(&self) -> u64 {
-        self.hits.load(Ordering::Relaxed)
+        self.sum(|s| s.hits)
     }
 
     /// Lookups that did not.
     pub fn misses(&self) -> u64 {
-        self.misses.load(Ordering::Relaxed)
+        self.sum(|s| s.misses)
     }
 
     /// Data blocks that user reads (a `get`, a scan: reads given
@@ -254,24 +257,25 @@ impl BlockCache {
     /// engine reports it as `stats().blocks_read`: every table reader of a
     /// database shares its one cache.
     pub fn blocks_read(&self) -> u64 {
-        self.blocks_read.load(Ordering::Relaxed)
-    }
-
-    /// Counts a data block a user read took.
-    pub(crate) fn count_block_read(&self) {
-        // Relaxed: a sum read for reporting, ordering nothing else.
-        self.blocks_read.fetch_add(1, Ordering::Relaxed);
+        self.sum(|s| s.blocks_read)
     }
 
     /// Bytes of blocks held now.
     pub fn usage(&self) -> usize {
-        self.usage.load(Ordering::Relaxed)
+        self.sum(|s| s.usage)
     }
 
     /// The most bytes of blocks the cache holds.
     pub fn capacity(&self) -> usize {
         self.capacity
     }
+}
+
+/// Locks a shard. A panic while holding the lock leaves the shard
+/// consistent (every mutation completes before it could panic), so poison
+/// is ignored.
+fn lock_shard(shard: &Mutex<LruShard>) -> MutexGuard<'_, LruShard> {
+    shard.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[cfg(test)]

@@ -228,10 +228,7 @@ impl TableReader {
         let handle = self.index[block_index].handle;
         let key = (self.file_id, handle.offset);
         if let Some(cache) = &self.cache {
-            if how.counted {
-                cache.count_block_read();
-            }
-            if let Some(block) = cache.get(key) {
+            if let Some(block) = cache.get_counted(key, how.counted) {
                 return Ok(block);
             }
         }
