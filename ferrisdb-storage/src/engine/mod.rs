@@ -25,6 +25,9 @@
 //!   starting a new log: the one place the logs rotate, for every keyspace
 //!   at once); `write_budget.rs`: the budgets the keyspaces share (the live
 //!   logs' bytes, the MemTables' bytes) and which keyspace each freezes;
+//! - `transactions.rs`: the live transactions, the commit's check, and
+//!   noting writes for it; `conflicts.rs`: the recent writes a commit is
+//!   checked against (the conflict log);
 //! - `snapshots.rs`, `stats.rs`, `checkpoint.rs`.
 //!
 //! Which tables are live, and every change to them, belongs to the
@@ -60,7 +63,10 @@
 //! - Lock order: `write` → `manifest` → `background` → `keyspaces` →
 //!   `current` (and a keyspace's `settings`); `live_logs` after `write` or
 //!   `manifest`. `keyspaces`, `current` and `live_logs` are leaves: nothing
-//!   is locked while one is held. Nothing waits on `write`
+//!   is locked while one is held. The list of live transactions is taken
+//!   under `write` (a writer noting its keys prunes the conflict log) or
+//!   alone, and the snapshot list under it (a transaction's beginning);
+//!   neither takes another lock. Nothing waits on `write`
 //!   or `manifest` while holding a later lock, so a writer stalled under
 //!   `write` never blocks the flush or compaction it waits for.
 
