@@ -72,27 +72,23 @@ impl RangeTombstones {
 
     fn insert(&self, tombstone: RangeTombstone) {
         let mut runs = self.runs();
+        runs.push(vec![tombstone]);
+        // Carry: the newest run merges into the one before while it is at
+        // least as large, so sizes at least halve from oldest to newest.
+        while runs.len() >= 2 && runs[runs.len() - 2].len() <= runs[runs.len() - 1].len() {
+            let newer = runs.pop().unwrap_or_default();
+            runs.last_mut().expect("two runs").extend(newer);
+        }
+        // Only the last run changed: the runs before it keep their
+        // fragments, and it is fragmented once, whatever it carried.
         let mut fragmented: Vec<Arc<FragmentedTombstones>> = self
             .published
             .load_full()
             .map(|p| p.runs.clone())
             .unwrap_or_default();
-        runs.push(vec![tombstone]);
-        fragmented.push(Arc::new(FragmentedTombstones::from_tombstones(
-            runs.last().cloned().unwrap_or_default(),
-        )));
-        // Carry: the newest run merges into the one before while it is at
-        // least as large, so sizes at least halve from oldest to newest.
-        while runs.len() >= 2 && runs[runs.len() - 2].len() <= runs[runs.len() - 1].len() {
-            let newer = runs.pop().unwrap_or_default();
-            let older = runs.last_mut().expect("two runs");
-            older.extend(newer);
-            fragmented.pop();
-            fragmented.pop();
-            fragmented.push(Arc::new(FragmentedTombstones::from_tombstones(
-                older.clone(),
-            )));
-        }
+        fragmented.truncate(runs.len() - 1);
+        let last = runs.last().cloned().unwrap_or_default();
+        fragmented.push(Arc::new(FragmentedTombstones::from_tombstones(last)));
         let count = runs.iter().map(Vec::len).sum();
         self.published
             .store(Some(Arc::new(MemTableTombstones { runs: fragmented })));
