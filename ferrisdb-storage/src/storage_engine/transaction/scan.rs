@@ -54,10 +54,10 @@ impl TransactionScan {
         }
     }
 
-    /// The snapshot's next pair at `end`: the one already taken, or the
-    /// scan's next; once the scan's ends have met, the one the other end
-    /// took and has not yielded.
-    fn snapshot_next(&mut self, end: End) -> Result<Option<(Slice, Slice)>> {
+    /// Takes the snapshot's next pair at `end` into `front` or `back`
+    /// unless it holds one: the scan's next; once the scan's ends have met,
+    /// the one the other end took and has not yielded.
+    fn fill(&mut self, end: End) -> Result<()> {
         let (held, other) = match end {
             End::Front => (&mut self.front, &mut self.back),
             End::Back => (&mut self.back, &mut self.front),
@@ -72,20 +72,20 @@ impl TransactionScan {
                 None => other.take(),
             };
         }
-        Ok(held.clone())
+        Ok(())
     }
 
     /// The next live pair at `end`.
     fn step(&mut self, end: End) -> Result<Option<(Slice, Slice)>> {
         loop {
-            let snapshot = self.snapshot_next(end)?;
-            let pending = match end {
-                End::Front => self.points.front(),
-                End::Back => self.points.back(),
+            self.fill(end)?;
+            let (held, pending) = match end {
+                End::Front => (&mut self.front, self.points.front()),
+                End::Back => (&mut self.back, self.points.back()),
             };
             // Which comes first at this end: the snapshot's pair, the
             // pending write, or both (the same key: the pending write wins).
-            let order = match (&snapshot, pending) {
+            let order = match (held.as_ref(), pending) {
                 (None, None) => return Ok(None),
                 (Some(_), None) => Ordering::Less,
                 (None, Some(_)) => Ordering::Greater,
@@ -100,17 +100,13 @@ impl TransactionScan {
             };
             if order != Ordering::Greater {
                 // The snapshot's pair is used up either way.
-                match end {
-                    End::Front => self.front = None,
-                    End::Back => self.back = None,
+                let (key, value) = held.take().expect("the snapshot's pair comes first");
+                if order == Ordering::Less {
+                    if !self.pending.deletes(&key) {
+                        return Ok(Some((key, value)));
+                    }
+                    continue;
                 }
-            }
-            if order == Ordering::Less {
-                let (key, value) = snapshot.expect("ordered before a pending write");
-                if !self.pending.deletes(&key) {
-                    return Ok(Some((key, value)));
-                }
-                continue;
             }
             let (key, value) = match end {
                 End::Front => self.points.pop_front(),
