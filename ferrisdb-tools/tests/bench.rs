@@ -2,31 +2,16 @@
 //! prints a db_bench-shaped line; `--keyspaces` spreads the keys; bad flags
 //! fail with one line.
 
+mod common;
+
 use std::process::Command;
 
 use ferrisdb_storage::{StorageConfig, StorageEngine};
-use ferrisdb_tools::bench::args::BenchArgs;
-use ferrisdb_tools::bench::progress::Progress;
-use ferrisdb_tools::bench::run;
 
 /// Every benchmark but the transaction ones (`bench_transactions.rs`);
 /// fillsync first, since it starts a fresh database of `num / 1000` entries.
 const ALL: &str = "fillsync,fillseq,fillrandom,overwrite,readrandom,readseq,readreverse,\
 readmissing,seekrandom,deleterandom,readwhilewriting,compact,waitforcompaction,stats";
-
-fn run_with(flags: &[String]) -> (i32, String, String) {
-    let args = BenchArgs::try_parse_args(
-        std::iter::once("ferrisdb-bench".to_string()).chain(flags.iter().cloned()),
-    )
-    .unwrap();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run(&args, Progress::new(false), &mut out, &mut err);
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
-}
 
 fn is_result_line(line: &str, name: &str) -> bool {
     // "name         :       1.234 micros/op 810372 ops/sec;..."
@@ -45,7 +30,7 @@ fn is_result_line(line: &str, name: &str) -> bool {
 fn every_benchmark_runs_on_a_tiny_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
-    let (code, out, err) = run_with(&[
+    let (code, out, err) = common::run_bench(&[
         format!("--benchmarks={ALL}"),
         "--num=1000".into(),
         "--threads=2".into(),
@@ -82,13 +67,13 @@ fn every_benchmark_runs_on_a_tiny_database() {
 fn an_existing_database_is_kept_and_read() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("--db={}", dir.path().join("db").display());
-    let (code, _, err) = run_with(&[
+    let (code, _, err) = common::run_bench(&[
         "--benchmarks=fillseq".into(),
         "--num=500".into(),
         db.clone(),
     ]);
     assert_eq!(code, 0, "{err}");
-    let (code, out, err) = run_with(&[
+    let (code, out, err) = common::run_bench(&[
         "--benchmarks=fillrandom,readrandom,readseq".into(),
         "--num=500".into(),
         "--use_existing_db=true".into(),
@@ -107,7 +92,7 @@ fn readrandom_does_not_replay_fillrandom_keys() {
     // A random fill of N draws from N keys writes about 63% of them; a
     // readrandom that reused fillrandom's seed would find all it looks for.
     let dir = tempfile::tempdir().unwrap();
-    let (code, out, err) = run_with(&[
+    let (code, out, err) = common::run_bench(&[
         "--benchmarks=fillrandom,readrandom".into(),
         "--num=2000".into(),
         format!("--db={}", dir.path().join("db").display()),
@@ -161,7 +146,7 @@ fn the_binary_prints_no_progress_when_not_on_a_terminal() {
 fn keys_are_spread_over_the_keyspaces_and_read_back_from_them() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
-    let (code, out, err) = run_with(&[
+    let (code, out, err) = common::run_bench(&[
         "--benchmarks=fillseq,readrandom,readseq,readreverse,seekrandom,readmissing,stats".into(),
         "--num=100".into(),
         "--keyspaces=2".into(),
@@ -202,7 +187,7 @@ fn keys_are_spread_over_the_keyspaces_and_read_back_from_them() {
 fn one_keyspace_is_the_default_one() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
-    let (code, out, err) = run_with(&[
+    let (code, out, err) = common::run_bench(&[
         "--benchmarks=fillseq".into(),
         "--num=10".into(),
         format!("--db={}", db.display()),

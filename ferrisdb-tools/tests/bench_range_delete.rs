@@ -6,29 +6,13 @@
 //! it leaves; `readrandom --range_tombstones=3` misses the keys the
 //! tombstones cover and finds the rest.
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use ferrisdb_storage::{StorageConfig, StorageEngine};
-use ferrisdb_tools::bench::args::BenchArgs;
 use ferrisdb_tools::bench::data::make_key;
 use ferrisdb_tools::bench::live_tombstones::tombstone_ranges;
-use ferrisdb_tools::bench::progress::Progress;
-use ferrisdb_tools::bench::run;
-
-fn run_with(flags: &[String]) -> String {
-    let args = BenchArgs::try_parse_args(
-        std::iter::once("ferrisdb-bench".to_string()).chain(flags.iter().cloned()),
-    )
-    .unwrap();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run(&args, Progress::new(false), &mut out, &mut err);
-    let (out, err) = (
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    );
-    assert_eq!(code, 0, "{err}\n{out}");
-    out
-}
 
 /// The numbers of each indented `  label : ...` line after `deleterange`'s
 /// result line, by label.
@@ -52,7 +36,7 @@ fn measurements(out: &str) -> BTreeMap<String, Vec<i128>> {
 /// 2000; returns the output and the database.
 fn delete_range(mode: &str, keyspaces: usize) -> (String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let out = run_with(&[
+    let out = common::run_ok(&[
         "--benchmarks=fillseq,deleterange".into(),
         "--num=4000".into(),
         "--deleterange_keys=2000".into(),
@@ -185,7 +169,7 @@ fn deleterange_deletes_the_range_in_every_keyspace_with_one_write() {
 #[test]
 fn readrandom_misses_the_keys_of_live_range_tombstones() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run_with(&[
+    let out = common::run_ok(&[
         "--benchmarks=fillseq,readrandom,readrandom".into(),
         "--num=1000".into(),
         "--range_tombstones=3".into(),

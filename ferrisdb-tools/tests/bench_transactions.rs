@@ -4,27 +4,12 @@
 //! here from the database the bench leaves), the attempts they count are at
 //! least their operations, and their flags are checked.
 
+mod common;
+
 use ferrisdb_storage::{StorageConfig, StorageEngine};
 use ferrisdb_tools::bench::args::BenchArgs;
 use ferrisdb_tools::bench::data::make_key;
-use ferrisdb_tools::bench::progress::Progress;
-use ferrisdb_tools::bench::run;
 use ferrisdb_tools::bench::transactions::INITIAL_BALANCE;
-
-fn run_with(flags: &[String]) -> String {
-    let args = BenchArgs::try_parse_args(
-        std::iter::once("ferrisdb-bench".to_string()).chain(flags.iter().cloned()),
-    )
-    .unwrap();
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run(&args, Progress::new(false), &mut out, &mut err);
-    let (out, err) = (
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    );
-    assert_eq!(code, 0, "{err}\n{out}");
-    out
-}
 
 /// The result line of `name`, and its note (the text in its last
 /// parentheses, empty when it has none).
@@ -62,7 +47,7 @@ fn number(value: &[u8]) -> u64 {
 fn each_transaction_workload_runs_and_its_checks_hold() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
-    let out = run_with(&[
+    let out = common::run_ok(&[
         "--benchmarks=fillrandom,txn_put,txn_readput,txn_transfer,fetch_update".into(),
         "--num=300".into(),
         "--threads=3".into(),
@@ -122,7 +107,7 @@ fn each_transaction_workload_runs_and_its_checks_hold() {
 fn accounts_spread_over_keyspaces_and_one_counter_takes_every_increment() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
-    let out = run_with(&[
+    let out = common::run_ok(&[
         "--benchmarks=txn_transfer,fetch_update".into(),
         "--num=200".into(),
         "--threads=2".into(),
