@@ -70,4 +70,11 @@ fn writes_gets_and_scans_are_counted_and_timed() {
     let stats = serde_json::to_value(db.stats()).unwrap();
     assert_eq!(stats["flushes"], 1, "{stats}");
     assert!(stats["levels"].is_array(), "{stats}");
+    // The memory figures, in bytes: the flushed table's index and filter,
+    // the block a get from it caches, the configured cache.
+    assert!(db.get("k3").unwrap().is_some());
+    let stats = serde_json::to_value(db.stats()).unwrap();
+    assert!(stats["table_reader_bytes"].as_u64() > Some(0), "{stats}");
+    assert!(stats["block_cache_usage"].as_u64() > Some(0), "{stats}");
+    assert_eq!(stats["block_cache_capacity"], 64 << 20, "{stats}");
 }

@@ -87,9 +87,25 @@ pub struct EngineStats {
     /// of reads in blocks. A scan across a range deleted with one range
     /// delete takes about as many as a scan of an empty range.
     pub blocks_read: u64,
+    /// Bytes of blocks the block cache holds now, each charged its buffer
+    /// and bookkeeping (RocksDB's `rocksdb.block-cache-usage`); at most
+    /// [`block_cache_capacity`](Self::block_cache_capacity). A block a read
+    /// still holds stays in memory after its eviction, uncounted.
+    pub block_cache_usage: usize,
+    /// The most bytes of blocks the block cache holds:
+    /// `StorageConfig::block_cache_size` (RocksDB's
+    /// `rocksdb.block-cache-capacity`).
+    pub block_cache_capacity: usize,
     /// Table files open now, at most `max_open_files` beyond those being
     /// read this instant.
     pub open_table_files: usize,
+    /// Bytes the open table files' indexes and bloom filters hold in
+    /// memory, outside the block cache's budget (RocksDB's
+    /// `rocksdb.estimate-table-readers-mem`): about 10 bits per key for
+    /// the filters at the default `bloom_filter_bits_per_key`, plus a last
+    /// key per data block. `max_open_files` bounds it; a reader closed while
+    /// a read still uses it is not counted.
+    pub table_reader_bytes: usize,
     /// Snapshots alive now; compaction keeps every version they can see.
     /// Each live transaction holds one.
     pub live_snapshots: usize,
@@ -131,6 +147,17 @@ impl EngineStats {
     pub fn table_bytes(&self) -> u64 {
         self.levels.iter().map(|l| l.bytes).sum()
     }
+
+    /// Bytes of memory the engine's budgeted and measured parts hold:
+    /// MemTables (active and frozen), the block cache's blocks and the open
+    /// table readers' indexes and filters. Not counted: write buffers,
+    /// snapshots, transactions, iterators and the blocks they hold.
+    pub fn memory_bytes(&self) -> usize {
+        self.memtable_bytes
+            + self.immutable_memtable_bytes
+            + self.block_cache_usage
+            + self.table_reader_bytes
+    }
 }
 
 impl fmt::Display for EngineStats {
@@ -167,6 +194,14 @@ impl fmt::Display for EngineStats {
             f,
             "Block cache: {} hits, {} misses; {} blocks read by gets and scans; {} table files open",
             self.block_cache_hits, self.block_cache_misses, self.blocks_read, self.open_table_files
+        )?;
+        writeln!(
+            f,
+            "Memory (MiB): MemTables {:.2}, block cache {:.2} of {:.2}, table indexes and filters {:.2}",
+            (self.memtable_bytes + self.immutable_memtable_bytes) as f64 / MIB,
+            self.block_cache_usage as f64 / MIB,
+            self.block_cache_capacity as f64 / MIB,
+            self.table_reader_bytes as f64 / MIB
         )?;
         writeln!(
             f,
@@ -251,5 +286,25 @@ mod tests {
         assert!(text.contains("3.00"), "{text}");
         assert!(text.contains("Write amplification: 2.00"), "{text}");
         assert_eq!(stats.table_count(), 3);
+    }
+
+    #[test]
+    fn memory_sums_memtables_cache_and_table_readers() {
+        let stats = EngineStats {
+            memtable_bytes: 1 << 20,
+            immutable_memtable_bytes: 2 << 20,
+            block_cache_usage: 3 << 20,
+            block_cache_capacity: 8 << 20,
+            table_reader_bytes: 1 << 20,
+            ..EngineStats::default()
+        };
+        assert_eq!(stats.memory_bytes(), 7 << 20);
+        let text = stats.to_string();
+        assert!(
+            text.contains(
+                "MemTables 3.00, block cache 3.00 of 8.00, table indexes and filters 1.00"
+            ),
+            "{text}"
+        );
     }
 }

@@ -113,6 +113,13 @@ impl IndexSearch {
             order => order.is_lt(),
         }
     }
+
+    /// Bytes it holds on the heap.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.shared.capacity()
+            + self.entries.capacity() * std::mem::size_of::<Entry>()
+            + self.suffixes.capacity()
+    }
 }
 
 /// The longest prefix of all `keys` (empty if there are none).

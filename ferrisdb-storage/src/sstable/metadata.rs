@@ -39,6 +39,22 @@ pub(super) struct Metadata {
 }
 
 impl Metadata {
+    /// Bytes the index (its entries and their search layout) and the bloom
+    /// filter hold in memory: what an open reader keeps beyond the data
+    /// blocks, which the block cache holds and charges.
+    pub(super) fn index_and_filter_bytes(&self) -> usize {
+        let keys: usize = self
+            .index
+            .iter()
+            .map(|e| e.last_key.user_key.capacity())
+            .sum();
+        let filter = usize::try_from(self.filter.bit_count() / 8).unwrap_or(usize::MAX);
+        self.index.capacity() * std::mem::size_of::<IndexEntry>()
+            + keys
+            + self.index_search.heap_bytes()
+            + filter
+    }
+
     /// Reads and checks the metadata of the table `file`, of `file_size`
     /// bytes, at `path`.
     pub(super) fn read(

@@ -55,6 +55,8 @@ pub struct TableReader {
     /// The range-delete block's fragments, decoded at open (empty without
     /// one).
     range_tombstones: Arc<FragmentedTombstones>,
+    /// What [`memory_usage`](Self::memory_usage) reports, counted at open.
+    memory_usage: usize,
 }
 
 impl TableReader {
@@ -90,6 +92,7 @@ impl TableReader {
         let file_size = file.len();
         let shared_path = Arc::new(path.to_path_buf());
         let metadata = Metadata::read(file.as_ref(), &shared_path, file_size)?;
+        let memory_usage = metadata.index_and_filter_bytes();
         Ok(Arc::new(TableReader {
             file,
             path: shared_path,
@@ -102,7 +105,15 @@ impl TableReader {
             filter: metadata.filter,
             properties: metadata.properties,
             range_tombstones: metadata.range_tombstones,
+            memory_usage,
         }))
+    }
+
+    /// Bytes its index and bloom filter hold in memory, which it keeps while
+    /// open (data blocks are the block cache's): RocksDB's
+    /// `rocksdb.estimate-table-readers-mem` for one table.
+    pub fn memory_usage(&self) -> usize {
+        self.memory_usage
     }
 
     /// The table's path.

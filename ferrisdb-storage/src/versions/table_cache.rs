@@ -11,7 +11,8 @@
 //! files kept open for later, not those being read this instant.
 //!
 //! Every change of a file between open and closed, and the count of open
-//! files, happens under the `ring` lock, so the count is exact.
+//! files and of their readers' bytes, happens under the `ring` lock, so the
+//! counts are exact.
 //!
 //! A file's range tombstones are decoded when it is first opened and kept
 //! by its `TableFile` for its life, open or closed: reads and compaction
@@ -47,6 +48,22 @@ struct Ring {
     files: VecDeque<Weak<TableFile>>,
     /// How many files are open.
     open: usize,
+    /// The [`TableReader::memory_usage`] of their readers, summed.
+    reader_bytes: usize,
+}
+
+impl Ring {
+    /// Counts `reader` as open.
+    fn opened(&mut self, reader: &TableReader) {
+        self.open += 1;
+        self.reader_bytes += reader.memory_usage();
+    }
+
+    /// Counts `reader` as closed.
+    fn closed(&mut self, reader: &TableReader) {
+        self.open -= 1;
+        self.reader_bytes -= reader.memory_usage();
+    }
 }
 
 /// One table file: its path and, while open, its reader.
@@ -126,6 +143,13 @@ impl TableCache {
         lock(&self.ring).open
     }
 
+    /// Bytes the open files' readers hold in memory (their indexes and
+    /// filters; see [`TableReader::memory_usage`]). A reader closed while
+    /// in use stays in memory until its user lets go, uncounted.
+    pub(crate) fn open_reader_bytes(&self) -> usize {
+        lock(&self.ring).reader_bytes
+    }
+
     fn open_reader(
         &self,
         path: &Path,
@@ -149,8 +173,9 @@ impl TableCache {
         // ring lock: they are let go of after it is released.
         let mut let_go = Vec::new();
         let mut ring = lock(&self.ring);
-        if file.reader.swap(Some(reader)).is_none() {
-            ring.open += 1;
+        ring.opened(&reader);
+        if let Some(previous) = file.reader.swap(Some(reader)) {
+            ring.closed(&previous);
         }
         // It was opened to be read: it counts as read, so the hand closes an
         // older file first. Relaxed: as in `TableFile::mark_read`.
@@ -169,8 +194,8 @@ impl TableCache {
             // races with the hand costs at most a reopen.
             if candidate.referenced.swap(false, Ordering::Relaxed) {
                 ring.files.push_back(Arc::downgrade(&candidate));
-            } else if candidate.reader.swap(None).is_some() {
-                ring.open -= 1;
+            } else if let Some(closed) = candidate.reader.swap(None) {
+                ring.closed(&closed);
             }
             let_go.push(candidate);
         }
@@ -266,8 +291,8 @@ impl Drop for TableFile {
     fn drop(&mut self) {
         {
             let mut ring = lock(&self.cache.ring);
-            if self.reader.swap(None).is_some() {
-                ring.open -= 1;
+            if let Some(closed) = self.reader.swap(None) {
+                ring.closed(&closed);
             }
         }
         if !self.obsolete.load(Ordering::Relaxed) {

@@ -330,6 +330,11 @@ impl VersionSet {
         self.table_cache.open_files()
     }
 
+    /// Bytes the open table files' indexes and filters hold in memory.
+    pub(crate) fn table_reader_bytes(&self) -> usize {
+        self.table_cache.open_reader_bytes()
+    }
+
     /// Releases the directory's lock, so the database can be opened again;
     /// an obsolete table let go of after this leaves its file for the next
     /// open to delete.

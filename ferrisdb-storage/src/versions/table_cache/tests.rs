@@ -47,6 +47,12 @@ fn cache(fs: &SharedFileSystem, capacity: usize) -> Arc<TableCache> {
     ))
 }
 
+/// The memory of the readers `files` hold now, summed.
+fn reader_bytes(files: &[Arc<TableFile>]) -> usize {
+    let open = files.iter().filter_map(|f| f.reader.load_full());
+    open.map(|r| r.memory_usage()).sum()
+}
+
 fn read(file: &Arc<TableFile>, n: u64) -> Vec<u8> {
     let key = format!("key{n}");
     file.with_reader(|r| r.get(key.as_bytes(), 1))
@@ -75,6 +81,7 @@ fn no_more_files_stay_open_than_the_capacity_and_closed_ones_reopen() {
                 "round {round}"
             );
             assert!(cache.open_files() <= 3);
+            assert_eq!(cache.open_reader_bytes(), reader_bytes(&files));
         }
     }
 }
@@ -107,8 +114,12 @@ fn dropped_files_are_no_longer_counted() {
         .map(|p| cache.open(&p.0, &p.1, &unlocked()).unwrap())
         .collect();
     assert_eq!(cache.open_files(), 4);
+    let bytes = reader_bytes(&files);
+    assert!(bytes > 0);
+    assert_eq!(cache.open_reader_bytes(), bytes);
     drop(files);
     assert_eq!(cache.open_files(), 0);
+    assert_eq!(cache.open_reader_bytes(), 0);
 }
 
 #[test]
