@@ -18,7 +18,7 @@ use ferrisdb_storage::internals::manifest::{
     Features, KeyspacesState, ManifestState, StoredCompaction, StoredOptions, TableRecord,
 };
 use ferrisdb_storage::internals::range_del::FragmentedTombstones;
-use ferrisdb_storage::internals::sstable::{TableBuilder, TableOptions, TableReader};
+use ferrisdb_storage::internals::sstable::{FilterKind, TableBuilder, TableOptions, TableReader};
 use ferrisdb_storage::internals::wal::{WalOptions, WalWriter};
 use ferrisdb_storage::{CompressionType, FeatureClass, Operation, WriteBatch};
 
@@ -72,7 +72,12 @@ fn wal_seed(batches: &[WriteBatch]) -> Vec<u8> {
 
 /// A table of `n` keys, and its bytes.
 fn table_seed(n: u32, compression: CompressionType) -> (Vec<u8>, Arc<TableReader>) {
-    table_seed_with(n, compression, &FragmentedTombstones::empty())
+    table_seed_with(
+        n,
+        compression,
+        &FragmentedTombstones::empty(),
+        FilterKind::default(),
+    )
 }
 
 /// Overlapping range tombstones over some of `table_seed`'s keys.
@@ -88,11 +93,13 @@ fn range_seed() -> FragmentedTombstones {
     ])
 }
 
-/// A table of `n` keys and `tombstones`, and its bytes.
+/// A table of `n` keys and `tombstones` with a filter of `filter`, and its
+/// bytes.
 fn table_seed_with(
     n: u32,
     compression: CompressionType,
     tombstones: &FragmentedTombstones,
+    filter: FilterKind,
 ) -> (Vec<u8>, Arc<TableReader>) {
     let fs = FaultFileSystem::new();
     let dir = Path::new("/s");
@@ -102,6 +109,7 @@ fn table_seed_with(
     let options = TableOptions {
         block_size: 256,
         compression,
+        filter,
         ..TableOptions::default()
     };
     let mut writer = TableBuilder::create(Arc::clone(&shared), &path, options).unwrap();
@@ -166,9 +174,27 @@ fn regenerate_seed_corpus() {
     write("table_reader", "lz4", &lz4);
     let (one, _) = table_seed(1, CompressionType::None);
     write("table_reader", "one_entry", &one);
-    let (ranges, ranges_reader) = table_seed_with(40, CompressionType::None, &range_seed());
+    // A table of format version 1, its filter the standard one.
+    let (standard, _) = table_seed_with(
+        40,
+        CompressionType::None,
+        &FragmentedTombstones::empty(),
+        FilterKind::Standard,
+    );
+    write("table_reader", "standard_filter", &standard);
+    let (ranges, ranges_reader) = table_seed_with(
+        40,
+        CompressionType::None,
+        &range_seed(),
+        FilterKind::default(),
+    );
     write("table_reader", "range_deletes", &ranges);
-    let (only, _) = table_seed_with(0, CompressionType::None, &range_seed());
+    let (only, _) = table_seed_with(
+        0,
+        CompressionType::None,
+        &range_seed(),
+        FilterKind::default(),
+    );
     write("table_reader", "only_range_deletes", &only);
     // Range-delete blocks' contents, less their trailer.
     let range_del_block = |table: &[u8], reader: &TableReader| {
@@ -182,7 +208,8 @@ fn regenerate_seed_corpus() {
     );
     let apple = RangeTombstone::new(b"apple".to_vec(), Some(b"b".to_vec()), 3);
     let one = FragmentedTombstones::from_tombstones(vec![apple]);
-    let (one_table, one_reader) = table_seed_with(0, CompressionType::None, &one);
+    let (one_table, one_reader) =
+        table_seed_with(0, CompressionType::None, &one, FilterKind::default());
     write(
         "range_del_block",
         "one",

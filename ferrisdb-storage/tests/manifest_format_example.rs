@@ -1,5 +1,5 @@
 //! The worked examples of `docs/format/manifest.md`, byte for byte: a
-//! manifest as version 4 writes it, the same one declaring a compatible
+//! manifest as version 5 writes it, the same one declaring a compatible
 //! feature with a record, the same one with a keyspace besides the default
 //! one, and the same one declaring range deletes. Each decodes to its state
 //! and encodes back to its bytes.

@@ -2,8 +2,9 @@
 //! flipped, and the file truncated at every length. Every read must return the
 //! right data or an error, never a panic and never wrong data; and since
 //! checksums cover every byte, every damage must be reported. A table of a
-//! keyspace other than the default one (its properties carry an extension) is
-//! damaged the same way.
+//! keyspace other than the default one (its properties carry an extension),
+//! and one with the standard filter of table format version 1, are damaged
+//! the same way.
 
 use std::path::Path;
 
@@ -12,7 +13,7 @@ use ferrisdb_storage::fs::os_file_system;
 use ferrisdb_storage::internals::sstable::{
     table_file_name, TableBuilder, TableEntry, TableOptions, TableReader,
 };
-use ferrisdb_storage::sstable::Cursor;
+use ferrisdb_storage::sstable::{Cursor, FilterKind};
 use ferrisdb_storage::{CompressionType, Operation, Result};
 
 type Entries = Vec<(InternalKey, Operation, Vec<u8>)>;
@@ -38,13 +39,14 @@ fn entries() -> Entries {
     out
 }
 
-fn build(dir: &Path, compression: CompressionType, keyspace: u32) -> Vec<u8> {
+fn build(dir: &Path, compression: CompressionType, keyspace: u32, filter: FilterKind) -> Vec<u8> {
     let path = dir.join(table_file_name(1));
     let options = TableOptions {
         block_size: 40,
         restart_interval: 2,
         compression,
         bloom_bits_per_key: 10,
+        filter,
         keyspace,
     };
     let mut w = TableBuilder::create(os_file_system(), &path, options).unwrap();
@@ -123,9 +125,9 @@ fn read_everything(path: &Path, want: &Entries) -> bool {
     failed
 }
 
-fn every_damage_is_detected(compression: CompressionType, keyspace: u32) {
+fn every_damage_is_detected(compression: CompressionType, keyspace: u32, filter: FilterKind) {
     let dir = tempfile::tempdir().unwrap();
-    let good = build(dir.path(), compression, keyspace);
+    let good = build(dir.path(), compression, keyspace, filter);
     assert!(
         (200..1500).contains(&good.len()),
         "table of {} bytes",
@@ -140,6 +142,7 @@ fn every_damage_is_detected(compression: CompressionType, keyspace: u32) {
     );
     let table = TableReader::open(&os_file_system(), &path, None).unwrap();
     assert_eq!(table.properties().keyspace, keyspace);
+    assert_eq!(table.filter().kind(), filter);
 
     for i in 0..good.len() {
         // One bit (a different one for consecutive bytes), then all bits.
@@ -166,20 +169,25 @@ fn every_damage_is_detected(compression: CompressionType, keyspace: u32) {
 
 #[test]
 fn every_flipped_byte_and_truncation_is_detected_uncompressed() {
-    every_damage_is_detected(CompressionType::None, 0);
+    every_damage_is_detected(CompressionType::None, 0, FilterKind::default());
 }
 
 #[test]
 fn every_flipped_byte_and_truncation_is_detected_lz4() {
-    every_damage_is_detected(CompressionType::Lz4, 0);
+    every_damage_is_detected(CompressionType::Lz4, 0, FilterKind::default());
 }
 
 #[test]
 fn every_flipped_byte_and_truncation_is_detected_zstd() {
-    every_damage_is_detected(CompressionType::zstd(), 0);
+    every_damage_is_detected(CompressionType::zstd(), 0, FilterKind::default());
 }
 
 #[test]
 fn every_flipped_byte_and_truncation_is_detected_in_a_keyspace_table() {
-    every_damage_is_detected(CompressionType::None, 1);
+    every_damage_is_detected(CompressionType::None, 1, FilterKind::default());
+}
+
+#[test]
+fn every_flipped_byte_and_truncation_is_detected_with_a_standard_filter() {
+    every_damage_is_detected(CompressionType::None, 0, FilterKind::Standard);
 }

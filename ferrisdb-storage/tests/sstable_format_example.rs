@@ -1,20 +1,24 @@
 //! The worked example of `docs/format/sstable.md`, byte for byte: a table
-//! written today must equal the one the specification shows.
+//! written today with the standard filter (table format version 1) must
+//! equal the one the specification shows.
 
 mod common;
 
 use common::hex_lines;
 use ferrisdb_storage::fs::os_file_system;
 use ferrisdb_storage::internals::sstable::{table_file_name, TableBuilder, TableOptions};
+use ferrisdb_storage::sstable::FilterKind;
 use ferrisdb_storage::{CompressionType, Operation};
 
 /// Writes the example table and returns its bytes.
 fn example_table() -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(table_file_name(7));
-    // The specification's settings: the defaults, with no compression.
+    // The specification's settings: the defaults, with no compression and
+    // the standard filter of table format version 1.
     let options = TableOptions {
         compression: CompressionType::None,
+        filter: FilterKind::Standard,
         ..TableOptions::default()
     };
     let mut w = TableBuilder::create(os_file_system(), &path, options).unwrap();

@@ -10,7 +10,7 @@ use common::hex_lines;
 use ferrisdb_storage::fs::os_file_system;
 use ferrisdb_storage::internals::sstable::format::PROPERTY_TAG_KEYSPACE;
 use ferrisdb_storage::internals::sstable::{table_file_name, TableBuilder, TableOptions};
-use ferrisdb_storage::sstable::TableReader;
+use ferrisdb_storage::sstable::{FilterKind, TableReader};
 use ferrisdb_storage::{CompressionType, Operation};
 
 /// Writes the example table for `keyspace`; returns its bytes and the
@@ -20,6 +20,7 @@ fn example_table(keyspace: u32) -> (Vec<u8>, u32) {
     let path = dir.path().join(table_file_name(7));
     let options = TableOptions {
         compression: CompressionType::None,
+        filter: FilterKind::Standard,
         keyspace,
         ..TableOptions::default()
     };

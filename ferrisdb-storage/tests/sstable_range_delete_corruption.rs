@@ -13,7 +13,7 @@ use ferrisdb_core::{InternalKey, RangeTombstone};
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, SharedFileSystem};
 use ferrisdb_storage::internals::range_del::FragmentedTombstones;
 use ferrisdb_storage::internals::sstable::{TableBuilder, TableOptions, TableReader};
-use ferrisdb_storage::sstable::Cursor;
+use ferrisdb_storage::sstable::{Cursor, FilterKind};
 use ferrisdb_storage::{CompressionType, Error, Operation};
 
 const TABLE: &str = "/db/000001.sst";
@@ -36,6 +36,7 @@ fn build(fs: &SharedFileSystem, points: bool) -> Vec<u8> {
         restart_interval: 2,
         compression: CompressionType::None,
         bloom_bits_per_key: 10,
+        filter: FilterKind::default(),
         keyspace: if points { 3 } else { 0 },
     };
     let mut w = TableBuilder::create(Arc::clone(fs), TABLE, options).unwrap();

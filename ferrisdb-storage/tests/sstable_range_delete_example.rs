@@ -15,7 +15,7 @@ use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, SharedFileSystem};
 use ferrisdb_storage::internals::range_del::FragmentedTombstones;
 use ferrisdb_storage::internals::sstable::format::{RANGE_END_TS, RANGE_START_TS};
 use ferrisdb_storage::internals::sstable::{table_file_name, TableBuilder, TableOptions};
-use ferrisdb_storage::sstable::{Cursor, TableReader};
+use ferrisdb_storage::sstable::{Cursor, FilterKind, TableReader};
 use ferrisdb_storage::{CompressionType, Operation};
 
 /// A table of `points` (the first example's entries, or none) and
@@ -27,6 +27,7 @@ fn example(points: bool, tombstones: &[RangeTombstone]) -> (Vec<u8>, Arc<TableRe
     let path = std::path::Path::new("/db").join(table_file_name(7));
     let options = TableOptions {
         compression: CompressionType::None,
+        filter: FilterKind::Standard,
         ..TableOptions::default()
     };
     let mut w = TableBuilder::create(Arc::clone(&shared), &path, options).unwrap();

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use ferrisdb_core::{Error, RangeTombstone, Unsupported};
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem, SharedFileSystem};
 use ferrisdb_storage::internals::range_del::FragmentedTombstones;
-use ferrisdb_storage::internals::sstable::{TableBuilder, TableOptions, TableReader};
+use ferrisdb_storage::internals::sstable::{FilterKind, TableBuilder, TableOptions, TableReader};
 use ferrisdb_storage::{CompressionType, Operation};
 
 const TABLE: &str = "/db/000007.sst";
@@ -30,10 +30,12 @@ fn file_system() -> SharedFileSystem {
     Arc::new(fs)
 }
 
-/// The example: three points and `delete_range("apple".."b")` at 3.
+/// The example: three points and `delete_range("apple".."b")` at 3, in a
+/// table of format version 1, as the specification shows it.
 fn example(fs: &SharedFileSystem) -> Vec<u8> {
     let options = TableOptions {
         compression: CompressionType::None,
+        filter: FilterKind::Standard,
         ..TableOptions::default()
     };
     let mut w = TableBuilder::create(Arc::clone(fs), TABLE, options).unwrap();

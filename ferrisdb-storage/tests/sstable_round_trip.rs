@@ -10,7 +10,7 @@ use ferrisdb_storage::fs::{os_file_system, SharedFileSystem};
 use ferrisdb_storage::internals::sstable::{
     table_file_name, BlockCache, TableBuilder, TableEntry, TableOptions, TableReader,
 };
-use ferrisdb_storage::sstable::Cursor;
+use ferrisdb_storage::sstable::{Cursor, FilterKind};
 use ferrisdb_storage::{CompressionType, Error, Operation};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -231,6 +231,12 @@ fn random_tables_round_trip_with_every_layout() {
             restart_interval,
             compression,
             bloom_bits_per_key: 10,
+            // Both kinds of filter, in turn.
+            filter: if n % 2 == 0 {
+                FilterKind::CacheLocal
+            } else {
+                FilterKind::Standard
+            },
             keyspace: 0,
         };
         let path = write(&fs, dir.path(), n as u64, &model, options);

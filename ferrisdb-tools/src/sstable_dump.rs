@@ -20,7 +20,7 @@ mod json;
 use crate::render::render_bytes;
 use ferrisdb_storage::fs::SharedFileSystem;
 use ferrisdb_storage::internals::sstable::format::{RANGE_END_TS, RANGE_START_TS};
-use ferrisdb_storage::sstable::{Cursor, TableReader};
+use ferrisdb_storage::sstable::{Cursor, FilterKind, TableReader};
 
 /// The table is readable (and, with `--verify`, every check passed).
 pub const EXIT_OK: i32 = 0;
@@ -174,11 +174,20 @@ fn print_metadata(p: &mut Printer<'_>, table: &Arc<TableReader>) -> io::Result<(
     }
     writeln!(
         p.out,
-        "filter: {filter_bytes} bytes, {} hashes, estimated false-positive rate {:.3}%",
+        "filter: {filter_bytes} bytes, {}, {} hashes, estimated false-positive rate {:.3}%",
+        filter_kind_name(filter.kind()),
         filter.num_hashes(),
         fp_rate * 100.0
     )?;
     Ok(())
+}
+
+/// What the dump calls a filter of `kind`.
+fn filter_kind_name(kind: FilterKind) -> &'static str {
+    match kind {
+        FilterKind::Standard => "standard",
+        FilterKind::CacheLocal => "cache-local",
+    }
 }
 
 /// Prints the range tombstones, if the table has any: one line per

@@ -12,11 +12,12 @@ pub const MAGIC: [u8; 8] = *b"FDBMANIF";
 /// (manifest, logs, tables), so a FerrisDB checks it, and the feature flags
 /// after it, before it reads any other file. Version 3 starts the body with
 /// the feature flags and ends it with the feature records; version 4 logs
-/// batches whose entries carry a keyspace id. Bump it for a
+/// batches whose entries carry a keyspace id; version 5 writes tables with
+/// cache-local bloom filters. Bump it for a
 /// change of any file's format that an older FerrisDB would misread
 /// (`docs/format/README.md` says when, and how to declare a feature
 /// instead). On-disk: never change the meaning of a version; add a new one.
-pub const FORMAT_VERSION: u32 = FORMAT_VERSION_4;
+pub const FORMAT_VERSION: u32 = FORMAT_VERSION_5;
 
 /// The first format version, still read: its body ends with the tables.
 /// On-disk: never change.
@@ -38,6 +39,15 @@ pub const FORMAT_VERSION_3: u32 = 3;
 /// older FerrisDB would refuse such a log as damage. The manifest is laid
 /// out as in version 3. On-disk: never change.
 pub const FORMAT_VERSION_4: u32 = 4;
+
+/// The first format version whose tables may be of table format version 2
+/// (`sstable::format::FORMAT_VERSION_2`): a cache-local bloom filter, which
+/// every table written since has. A FerrisDB of version 4 would refuse such
+/// a table by its footer as damage; the version makes it refuse the
+/// database at `open` instead, by name, before it reads any table. The
+/// manifest and the logs are laid out as in version 4. On-disk: never
+/// change.
+pub const FORMAT_VERSION_5: u32 = 5;
 
 /// Size of the feature flags at the start of a version-3 body: compatible,
 /// read-only compatible and incompatible, a fixed64 each, in that order.

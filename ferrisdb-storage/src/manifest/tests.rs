@@ -84,7 +84,7 @@ pub(super) fn worked_example(features: Features) -> ManifestState {
 }
 
 #[test]
-fn the_worked_example_of_versions_3_2_and_1_decodes() {
+fn the_worked_example_of_versions_4_to_1_decodes() {
     let body = "05042a00000000000000010003d2090201\
                 01612a00000000000000\
                 01622900000000000000\
@@ -105,6 +105,13 @@ fn the_worked_example_of_versions_3_2_and_1_decodes() {
     let version_3 = hex(&format!(
         "4644424d414e4946030000004f000000{flags}{body}0000c52bcca4"
     ));
+    let version_4 = hex(&format!(
+        "4644424d414e4946040000004f000000{flags}{body}00000b92dd53"
+    ));
+    assert_eq!(
+        ManifestState::decode(&version_4, &path()).unwrap(),
+        expected
+    );
     assert_eq!(
         ManifestState::decode(&version_3, &path()).unwrap(),
         expected

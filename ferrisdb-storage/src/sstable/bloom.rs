@@ -1,28 +1,62 @@
-//! The bloom filter of a table: one per table, over its distinct user keys.
+//! The filter of a table: one bloom filter per table, over its distinct user
+//! keys, of one of two kinds ([`FilterKind`]), named by the table's format
+//! version.
 //!
-//! ```text
-//! filter := bits: bytes[m / 8]   // bit i is bit (i % 8) of byte i / 8
-//!           num_hashes: u8       // k, 1 to 30
-//! ```
+//! - [`standard`]: table format version 1. `k` probes by double hashing,
+//!   spread over the whole bit array: up to `k` cache misses per query.
+//! - [`local`]: table format version 2, what the writer writes by default.
+//!   The key's hash picks one 64-byte line and every probe falls in it: one
+//!   cache miss per query, for a slightly higher false-positive rate.
 //!
-//! A key is hashed once with [`key_hash`] (XXH64, seed 0); the `k` probe
-//! positions come from double hashing (Kirsch and Mitzenmacher, "Less hashing,
-//! same performance", 2006): with `h1 = h` and `h2 = h.rotate_left(32)`, probe
-//! `i` sets bit `(h1 + i * h2) mod m` (wrapping u64 arithmetic). With 10 bits
-//! per key and `k = round(10 ln 2) = 7`, about 0.8% of absent keys pass.
-//!
-//! The hash and the probe sequence are on disk: never change them.
+//! Both take the key's [`key_hash`] (XXH64, seed 0), which a read computes
+//! once and hands to every filter it asks.
+
+mod local;
+mod standard;
+#[cfg(test)]
+mod tests;
 
 use ferrisdb_core::coding::DecodeError;
 use ferrisdb_core::hash::key_hash;
 
-use super::format::{BLOOM_MAX_HASHES, BLOOM_MIN_BITS, MAX_FILTER_BITS};
+use super::format::{FORMAT_VERSION_1, FORMAT_VERSION_2};
+pub use local::num_probes;
+use local::LocalBloom;
+pub use standard::num_hashes;
+use standard::StandardBloom;
 
-/// The number of hash functions for `bits_per_key`: `round(bits_per_key * ln 2)`
-/// clamped to `1..=30`.
-pub fn num_hashes(bits_per_key: usize) -> u8 {
-    let k = (bits_per_key as f64 * std::f64::consts::LN_2).round();
-    k.clamp(1.0, f64::from(BLOOM_MAX_HASHES)) as u8
+/// The kind of a table's bloom filter. A table's footer names it by the
+/// table's format version, so an older FerrisDB refuses a table whose
+/// filter it would misread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FilterKind {
+    /// The standard bloom filter of table format version 1: probes spread
+    /// over the whole filter.
+    Standard,
+    /// The cache-local bloom filter of table format version 2: every probe
+    /// of a key in one 64-byte line. The default.
+    #[default]
+    CacheLocal,
+}
+
+impl FilterKind {
+    /// The format version of a table with this filter, written in its
+    /// footer.
+    pub fn format_version(self) -> u32 {
+        match self {
+            FilterKind::Standard => FORMAT_VERSION_1,
+            FilterKind::CacheLocal => FORMAT_VERSION_2,
+        }
+    }
+
+    /// The filter of a table of format `version`, if this FerrisDB reads it.
+    pub fn of_format_version(version: u32) -> Option<FilterKind> {
+        match version {
+            FORMAT_VERSION_1 => Some(FilterKind::Standard),
+            FORMAT_VERSION_2 => Some(FilterKind::CacheLocal),
+            _ => None,
+        }
+    }
 }
 
 /// Collects the hashes of a table's user keys and builds its filter.
@@ -43,65 +77,34 @@ impl FilterBuilder {
         self.hashes.len()
     }
 
-    /// The filter block for the keys added, `bits_per_key` bits each (at least
-    /// [`BLOOM_MIN_BITS`] and at most [`MAX_FILTER_BITS`] in all: past it,
-    /// each key gets fewer bits, which only raises the false positives).
-    pub(crate) fn finish(&self, bits_per_key: usize) -> Vec<u8> {
-        let k = num_hashes(bits_per_key);
-        let most = usize::try_from(MAX_FILTER_BITS).unwrap_or(usize::MAX);
-        let bits = self
-            .hashes
-            .len()
-            .saturating_mul(bits_per_key)
-            .max(BLOOM_MIN_BITS)
-            .min(most);
-        let bytes = bits.div_ceil(8);
-        let nbits = (bytes * 8) as u64;
-        let mut out = vec![0u8; bytes + 1];
-        for &h in &self.hashes {
-            for bit in probes(h, k, nbits) {
-                out[(bit / 8) as usize] |= 1 << (bit % 8);
-            }
+    /// The filter block of `kind` for the keys added, `bits_per_key` bits
+    /// each (within the kind's bounds: see [`standard`] and [`local`]).
+    pub(crate) fn finish(&self, kind: FilterKind, bits_per_key: usize) -> Vec<u8> {
+        match kind {
+            FilterKind::Standard => standard::build(&self.hashes, bits_per_key),
+            FilterKind::CacheLocal => local::build(&self.hashes, bits_per_key),
         }
-        out[bytes] = k;
-        out
     }
-}
-
-fn probes(h: u64, k: u8, nbits: u64) -> impl Iterator<Item = u64> {
-    let delta = h.rotate_left(32);
-    (0..u64::from(k)).map(move |i| h.wrapping_add(i.wrapping_mul(delta)) % nbits)
 }
 
 /// A decoded filter, answering "may this table hold the key?".
 #[derive(Debug, Clone)]
-pub struct BloomFilter {
-    bits: Vec<u8>,
-    num_hashes: u8,
+pub struct BloomFilter(Filter);
+
+#[derive(Debug, Clone)]
+enum Filter {
+    Standard(StandardBloom),
+    CacheLocal(LocalBloom),
 }
 
 impl BloomFilter {
-    /// Decodes a filter block. An empty bit array or a hash count outside
-    /// `1..=30` is an error (offsets relative to the block).
-    pub(crate) fn decode(mut contents: Vec<u8>) -> Result<BloomFilter, DecodeError> {
-        let Some(&k) = contents.last() else {
-            return Err(DecodeError::new(0, "empty filter block"));
-        };
-        let at = contents.len() - 1;
-        if k == 0 || k > BLOOM_MAX_HASHES {
-            return Err(DecodeError::new(
-                at,
-                format!("filter uses {k} hash functions, not 1 to {BLOOM_MAX_HASHES}"),
-            ));
-        }
-        if at == 0 {
-            return Err(DecodeError::new(0, "filter has no bits"));
-        }
-        contents.truncate(at);
-        Ok(BloomFilter {
-            bits: contents,
-            num_hashes: k,
-        })
+    /// Decodes a filter block of `kind`. A block that does not follow its
+    /// kind's layout is an error (offsets relative to the block).
+    pub(crate) fn decode(kind: FilterKind, contents: Vec<u8>) -> Result<BloomFilter, DecodeError> {
+        Ok(BloomFilter(match kind {
+            FilterKind::Standard => Filter::Standard(StandardBloom::decode(contents)?),
+            FilterKind::CacheLocal => Filter::CacheLocal(LocalBloom::decode(&contents)?),
+        }))
     }
 
     /// Whether `user_key` may be in the table: `false` means it certainly is not.
@@ -111,64 +114,43 @@ impl BloomFilter {
 
     /// [`may_contain`](Self::may_contain) of the key whose [`key_hash`] is
     /// `hash`: a read hashes its key once for every filter it asks.
+    #[inline]
     pub(crate) fn may_contain_hash(&self, hash: u64) -> bool {
-        let nbits = (self.bits.len() * 8) as u64;
-        probes(hash, self.num_hashes, nbits)
-            .all(|bit| self.bits[(bit / 8) as usize] & (1 << (bit % 8)) != 0)
+        match &self.0 {
+            Filter::CacheLocal(filter) => filter.may_contain_hash(hash),
+            Filter::Standard(filter) => filter.may_contain_hash(hash),
+        }
+    }
+
+    /// The filter's kind.
+    pub fn kind(&self) -> FilterKind {
+        match self.0 {
+            Filter::Standard(_) => FilterKind::Standard,
+            Filter::CacheLocal(_) => FilterKind::CacheLocal,
+        }
     }
 
     /// Bits in the filter.
     pub fn bit_count(&self) -> u64 {
-        (self.bits.len() * 8) as u64
+        match &self.0 {
+            Filter::Standard(filter) => filter.bit_count(),
+            Filter::CacheLocal(filter) => filter.bit_count(),
+        }
     }
 
     /// The number of hash functions (probes per key).
     pub fn num_hashes(&self) -> u8 {
-        self.num_hashes
-    }
-
-    /// The expected false-positive rate with `keys` distinct keys:
-    /// `(1 - e^(-k n / m))^k`.
-    pub fn estimated_false_positive_rate(&self, keys: u64) -> f64 {
-        let k = f64::from(self.num_hashes);
-        let m = self.bit_count() as f64;
-        (1.0 - (-k * keys as f64 / m).exp()).powf(k)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn num_hashes_is_rounded_and_clamped() {
-        assert_eq!(num_hashes(10), 7);
-        assert_eq!(num_hashes(0), 1);
-        assert_eq!(num_hashes(1000), 30);
-    }
-
-    #[test]
-    fn no_false_negatives_and_few_false_positives() {
-        let mut b = FilterBuilder::default();
-        for i in 0..10_000u32 {
-            b.add_key(format!("key{i}").as_bytes());
+        match &self.0 {
+            Filter::Standard(filter) => filter.num_hashes(),
+            Filter::CacheLocal(filter) => filter.num_probes(),
         }
-        let f = BloomFilter::decode(b.finish(10)).unwrap();
-        assert!((0..10_000u32).all(|i| f.may_contain(format!("key{i}").as_bytes())));
-        let fp = (0..10_000u32)
-            .filter(|i| f.may_contain(format!("absent{i}").as_bytes()))
-            .count();
-        assert!(fp < 200, "{fp} false positives of 10000");
-        let est = f.estimated_false_positive_rate(10_000);
-        assert!((0.005..0.012).contains(&est), "{est}");
     }
 
-    #[test]
-    fn damaged_filters_are_rejected() {
-        assert!(BloomFilter::decode(vec![]).is_err());
-        assert!(BloomFilter::decode(vec![7]).is_err());
-        assert!(BloomFilter::decode(vec![0xff, 0]).is_err());
-        assert!(BloomFilter::decode(vec![0xff, 31]).is_err());
-        assert!(BloomFilter::decode(vec![0xff, 30]).is_ok());
+    /// The expected false-positive rate with `keys` distinct keys.
+    pub fn estimated_false_positive_rate(&self, keys: u64) -> f64 {
+        match &self.0 {
+            Filter::Standard(filter) => filter.estimated_false_positive_rate(keys),
+            Filter::CacheLocal(filter) => filter.estimated_false_positive_rate(keys),
+        }
     }
 }

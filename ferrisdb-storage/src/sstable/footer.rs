@@ -15,11 +15,12 @@
 use std::path::Path;
 
 use ferrisdb_core::coding::{put_fixed32, put_fixed64, put_varint64, DecodeError, Decoder};
-use ferrisdb_core::{Error, Result};
+use ferrisdb_core::{Error, Result, Unsupported};
 
 use super::format::{
     BLOCK_TRAILER_LEN, FOOTER_CHECKSUM_OFFSET, FOOTER_LEN, FOOTER_MAGIC_OFFSET, FORMAT_VERSION,
-    MAX_FILTER_BLOCK_LEN, MAX_INDEX_BLOCK_LEN, MAX_PROPERTIES_BLOCK_LEN, TABLE_MAGIC,
+    FORMAT_VERSION_1, MAX_FILTER_BLOCK_LEN, MAX_INDEX_BLOCK_LEN, MAX_PROPERTIES_BLOCK_LEN,
+    TABLE_MAGIC,
 };
 
 /// Where a block is in its file: the offset of its contents and their size
@@ -67,6 +68,9 @@ pub struct Footer {
     pub filter: BlockHandle,
     /// The properties block.
     pub properties: BlockHandle,
+    /// The table's format version, from [`FORMAT_VERSION_1`] to
+    /// [`FORMAT_VERSION`]: which kind of filter its filter block holds.
+    pub version: u32,
 }
 
 impl Footer {
@@ -77,7 +81,7 @@ impl Footer {
             put_fixed64(&mut buf, handle.offset);
             put_fixed64(&mut buf, handle.size);
         }
-        put_fixed32(&mut buf, FORMAT_VERSION);
+        put_fixed32(&mut buf, self.version);
         put_fixed64(&mut buf, TABLE_MAGIC);
         let crc = crc32fast::hash(&buf);
         put_fixed32(&mut buf, crc);
@@ -88,7 +92,9 @@ impl Footer {
     /// Decodes the footer read from `footer_offset` of `file`, checking magic,
     /// checksum and version, and that every handle ends by `footer_offset`
     /// and is no larger than its block's limit (`MAX_INDEX_BLOCK_LEN`,
-    /// `MAX_FILTER_BLOCK_LEN`, `MAX_PROPERTIES_BLOCK_LEN`).
+    /// `MAX_FILTER_BLOCK_LEN`, `MAX_PROPERTIES_BLOCK_LEN`). A version above
+    /// [`FORMAT_VERSION`], under a good checksum, is a table of a later
+    /// FerrisDB: [`Error::UnsupportedFormat`].
     pub(crate) fn decode(bytes: &[u8], file: &Path, footer_offset: u64) -> Result<Footer> {
         let corrupt =
             |at: usize, reason: String| Error::corruption(file, footer_offset + at as u64, reason);
@@ -164,16 +170,26 @@ impl Footer {
         let version = d
             .fixed32("format version")
             .map_err(|e| e.in_file(file, footer_offset))?;
-        if version != FORMAT_VERSION {
+        if version > FORMAT_VERSION {
+            return Err(Error::UnsupportedFormat {
+                file: file.to_path_buf(),
+                unsupported: Unsupported::Version {
+                    found: version,
+                    newest_supported: FORMAT_VERSION,
+                },
+            });
+        }
+        if version < FORMAT_VERSION_1 {
             return Err(corrupt(
                 d.position() - 4,
-                format!("format version {version}, this build reads only {FORMAT_VERSION}"),
+                format!("format version {version}: versions start at {FORMAT_VERSION_1}"),
             ));
         }
         Ok(Footer {
             index: handles[0],
             filter: handles[1],
             properties: handles[2],
+            version,
         })
     }
 }
@@ -197,6 +213,7 @@ mod tests {
                 offset: 50,
                 size: 30,
             },
+            version: FORMAT_VERSION,
         };
         let bytes = footer.encode();
         let path = Path::new("x.sst");
@@ -209,6 +226,37 @@ mod tests {
         }
         // Handles past the footer are rejected even with a good checksum.
         assert!(Footer::decode(&bytes, path, 124).is_err());
+    }
+
+    #[test]
+    fn every_version_up_to_the_newest_reads_a_newer_one_is_unsupported() {
+        let path = Path::new("x.sst");
+        let with_version = |version| Footer {
+            index: BlockHandle::default(),
+            filter: BlockHandle::default(),
+            properties: BlockHandle::default(),
+            version,
+        };
+        for version in FORMAT_VERSION_1..=FORMAT_VERSION {
+            let footer = with_version(version);
+            assert_eq!(Footer::decode(&footer.encode(), path, 200).unwrap(), footer);
+        }
+        let err = Footer::decode(&with_version(FORMAT_VERSION + 1).encode(), path, 200);
+        match err.unwrap_err() {
+            Error::UnsupportedFormat { file, unsupported } => {
+                assert_eq!(file, path);
+                assert_eq!(
+                    unsupported,
+                    Unsupported::Version {
+                        found: FORMAT_VERSION + 1,
+                        newest_supported: FORMAT_VERSION
+                    }
+                );
+            }
+            other => panic!("not unsupported: {other}"),
+        }
+        let err = Footer::decode(&with_version(0).encode(), path, 200).unwrap_err();
+        assert!(err.is_corruption(), "{err}");
     }
 
     #[test]
@@ -232,6 +280,7 @@ mod tests {
                     index: handles[0],
                     filter: handles[1],
                     properties: handles[2],
+                    version: FORMAT_VERSION,
                 }
                 .encode()
             };

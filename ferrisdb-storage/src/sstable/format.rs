@@ -11,8 +11,22 @@ use ferrisdb_core::coding::MAX_VARINT64_LEN;
 /// The last 8 bytes of every table: `"FerrisST"` read as a little-endian u64.
 pub const TABLE_MAGIC: u64 = u64::from_le_bytes(*b"FerrisST"); // on-disk: never change
 
-/// The format version written in the footer. Readers reject other versions.
-pub const FORMAT_VERSION: u32 = 1; // on-disk: never change
+/// The newest table format version, written in the footer of every table
+/// the writer makes by default. A reader reads every version from
+/// [`FORMAT_VERSION_1`] up to it, and refuses a newer one as a table only a
+/// later FerrisDB writes.
+pub const FORMAT_VERSION: u32 = FORMAT_VERSION_2;
+/// The first table format: its filter block is a standard bloom filter, its
+/// probes spread over the whole bit array. Still read, and still written
+/// when a table's options ask for the standard filter.
+pub const FORMAT_VERSION_1: u32 = 1; // on-disk: never change
+/// The table format whose filter block is a cache-local bloom filter: every
+/// probe of a key falls in one 64-byte line of the bit array
+/// ([`LOCAL_BLOOM_LINE_BYTES`]). Nothing else differs from version 1. A
+/// FerrisDB that reads only version 1 refuses such a table by its footer,
+/// so it never reads the filter as a standard one (which would answer
+/// "absent" for keys the table holds).
+pub const FORMAT_VERSION_2: u32 = 2; // on-disk: never change
 
 // ---------------------------------------------------------------------------
 // Block trailer: every block is followed by a compression byte and a CRC32.
@@ -82,14 +96,27 @@ pub const MAX_KEY_SIZE: usize = 1 << 20;
 pub const MAX_VALUE_SIZE: usize = MAX_UNCOMPRESSED_BLOCK_LEN - MAX_KEY_SIZE - MAX_ENTRY_OVERHEAD;
 
 // ---------------------------------------------------------------------------
-// Bloom filter block: the bit array, then the number of hash functions.
+// Filter block: the bit array, then the number of hash functions (probes).
+// The footer's version says which kind of bloom filter it is: standard in
+// version 1, cache-local in version 2. The hash of user keys in either is
+// `ferrisdb_core::hash::key_hash` (XXH64, seed `KEY_HASH_SEED`), on disk too.
 
-/// Fewest bits in a filter, so tiny tables still filter well.
+/// Fewest bits in a standard filter (version 1), so tiny tables still
+/// filter well.
 pub const BLOOM_MIN_BITS: usize = 64; // on-disk: never change
-/// Most hash functions a filter may use; a stored count above it is damage.
+/// Most hash functions (probes) a filter of either kind may use; a stored
+/// count above it is damage.
 pub const BLOOM_MAX_HASHES: u8 = 30; // on-disk: never change
-                                     // The hash of user keys in the filter is `ferrisdb_core::hash::key_hash`
-                                     // (XXH64, seed `KEY_HASH_SEED`), on disk too.
+/// Bytes of one line of a cache-local filter (version 2): a cache line of
+/// x86-64 and most ARM cores. The bit array is whole lines, at least one.
+pub const LOCAL_BLOOM_LINE_BYTES: usize = 64; // on-disk: never change
+/// Bits of one line of a cache-local filter: 512, so a probe's position in
+/// its line is the top 9 bits of a u32.
+pub const LOCAL_BLOOM_LINE_BITS: usize = LOCAL_BLOOM_LINE_BYTES * 8;
+/// What the probe hash of a cache-local filter is multiplied by between
+/// probes: 2^32 divided by the golden ratio, odd, so the products run
+/// through every u32 and their top bits spread well.
+pub const LOCAL_BLOOM_PROBE_MULTIPLIER: u32 = 0x9e37_79b9; // on-disk: never change
 
 // ---------------------------------------------------------------------------
 // Metadata block limits.
@@ -112,7 +139,10 @@ pub const MAX_INDEX_BLOCK_LEN: u64 = u32::MAX as u64; // on-disk: never change
 /// rather than exceed it: more false positives, never a wrong answer.
 pub const MAX_FILTER_BITS: u64 = 1 << 35; // on-disk: never change
 /// Most bytes of a filter block's contents: the bits and the hash count.
+/// `MAX_FILTER_BITS` is whole lines of a cache-local filter, so the bound
+/// is the same for both kinds.
 pub const MAX_FILTER_BLOCK_LEN: u64 = MAX_FILTER_BITS / 8 + 1;
+const _: () = assert!(MAX_FILTER_BITS.is_multiple_of(LOCAL_BLOOM_LINE_BITS as u64));
 /// Most bytes of a properties block's contents: nine varints, two internal
 /// keys (a length varint, at most [`MAX_RANGE_END_SIZE`] bytes, since a
 /// table's bounds may be a range tombstone's, a fixed64 timestamp), two

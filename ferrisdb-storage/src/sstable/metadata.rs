@@ -16,7 +16,7 @@ use ferrisdb_core::{Error, InternalKey, Result};
 
 use super::block::Block;
 use super::block_io::{read_block, Verify};
-use super::bloom::BloomFilter;
+use super::bloom::{BloomFilter, FilterKind};
 use super::footer::{BlockHandle, Footer};
 use super::format::FOOTER_LEN;
 use super::index::{decode_index, IndexEntry};
@@ -98,7 +98,15 @@ impl Metadata {
                 ),
             ));
         }
-        let filter = BloomFilter::decode(read(footer.filter)?)
+        // The footer decoder accepts only versions this FerrisDB reads.
+        let kind = FilterKind::of_format_version(footer.version).ok_or_else(|| {
+            Error::corruption(
+                path.as_path(),
+                footer_offset,
+                format!("format version {} has no filter kind", footer.version),
+            )
+        })?;
+        let filter = BloomFilter::decode(kind, read(footer.filter)?)
             .map_err(|e| e.in_file(path, footer.filter.offset))?;
         let range_tombstones = match &properties.range_deletes {
             None => FragmentedTombstones::empty(),

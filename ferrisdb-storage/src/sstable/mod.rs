@@ -48,7 +48,7 @@ mod table_options;
 pub(crate) mod table_reader;
 
 pub use crate::iterator::Cursor;
-pub use bloom::BloomFilter;
+pub use bloom::{BloomFilter, FilterKind};
 pub(crate) use cache::next_file_id;
 pub use cache::BlockCache;
 pub use footer::{BlockHandle, Footer};

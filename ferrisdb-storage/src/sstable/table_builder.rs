@@ -303,7 +303,9 @@ impl TableBuilder {
             self.flush_data_block()?;
         }
         let data_size = self.offset;
-        let filter_bytes = self.filter.finish(self.options.bloom_bits_per_key);
+        let filter_bytes = self
+            .filter
+            .finish(self.options.filter, self.options.bloom_bits_per_key);
         let filter = self.write(Which::Other(filter_bytes), CompressionType::None)?;
         let range_deletes = match has_tombstones {
             false => None,
@@ -337,6 +339,7 @@ impl TableBuilder {
             index,
             filter,
             properties: props_handle,
+            version: self.options.filter.format_version(),
         }
         .encode();
         let mut file = self.file.take().expect("file is open until finish");

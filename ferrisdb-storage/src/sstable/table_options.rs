@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use ferrisdb_core::CompressionType;
 
+use super::bloom::FilterKind;
 use super::format::DEFAULT_KEYSPACE;
 use super::properties::TableProperties;
 
@@ -28,6 +29,11 @@ pub struct TableOptions {
     /// Bloom filter bits per distinct user key (default 10, about 1% false
     /// positives).
     pub bloom_bits_per_key: usize,
+    /// The kind of bloom filter (default [`FilterKind::CacheLocal`]), which
+    /// sets the table's format version: [`FilterKind::Standard`] writes a
+    /// table of format version 1, byte for byte what FerrisDB wrote before
+    /// cache-local filters.
+    pub filter: FilterKind,
     /// The id of the keyspace the table belongs to (default 0, the default
     /// keyspace), recorded in its properties (`TableProperties::keyspace`).
     pub keyspace: u32,
@@ -40,6 +46,7 @@ impl Default for TableOptions {
             restart_interval: 16,
             compression: CompressionType::default(),
             bloom_bits_per_key: 10,
+            filter: FilterKind::default(),
             keyspace: DEFAULT_KEYSPACE,
         }
     }

@@ -69,8 +69,9 @@ impl TableReader {
     /// [`Error::Corruption`] or [`Error::ChecksumMismatch`] naming the file
     /// and offset of a damaged footer, index, filter, range-delete or
     /// properties block;
-    /// [`Error::UnsupportedFormat`] naming the file and offset of a property
-    /// only a later FerrisDB writes; [`Error::Io`] if reading fails.
+    /// [`Error::UnsupportedFormat`] naming the file of a table format version
+    /// or a property only a later FerrisDB writes; [`Error::Io`] if reading
+    /// fails.
     pub fn open(
         fs: &SharedFileSystem,
         path: impl AsRef<Path>,

@@ -18,7 +18,7 @@ use ferrisdb_storage::fs::SharedFileSystem;
 use ferrisdb_storage::sstable::{Cursor, TableReader};
 use serde::Serialize;
 
-use super::{outcome, property_numbers, timestamp_text, DumpArgs, EXIT_OK};
+use super::{filter_kind_name, outcome, property_numbers, timestamp_text, DumpArgs, EXIT_OK};
 use crate::render::render_bytes;
 
 #[derive(Debug, Default, Serialize)]
@@ -51,6 +51,7 @@ struct IndexBlock {
 #[derive(Debug, Serialize)]
 struct Filter {
     bytes: u64,
+    kind: &'static str,
     hashes: u8,
     estimated_false_positive_rate: f64,
 }
@@ -142,6 +143,7 @@ fn fill(fs: &SharedFileSystem, args: &DumpArgs, dump: &mut Dump) -> Result<(), E
     let filter = table.filter();
     dump.filter = Some(Filter {
         bytes: filter.bit_count() / 8,
+        kind: filter_kind_name(filter.kind()),
         hashes: filter.num_hashes(),
         estimated_false_positive_rate: filter.estimated_false_positive_rate(props.key_count),
     });
