@@ -21,16 +21,24 @@
 //! A crash between any two steps leaves either an unlisted table (an orphan,
 //! deleted at the next open, while the logs still hold its data) or a listed
 //! table with logs that are no longer replayed.
+//!
+//! The table holds what a reader can still see of the MemTable, as a
+//! compaction's output does: of the versions of a key between two live
+//! snapshots only the newest, with point tombstones kept (an older table
+//! may hold their keys) and what the MemTable's range deletes hide dropped
+//! ([`write_visible`], `flush_tombstones.rs`).
 
 use std::sync::Arc;
 
 use super::flush_tombstones::write_with_range_tombstones;
 use super::stats::Counters;
 use super::{lock, Inner};
+use crate::compaction::DropRule;
 use crate::memtable::MemTable;
+use crate::range_del::fragments::FragmentedTombstones;
 use crate::versions::{Frozen, KeyspaceVersions, Table, TableOutput, VersionEdit};
 use crate::wal;
-use crate::{Error, Result};
+use crate::{Error, Result, Timestamp};
 
 impl Inner {
     /// Writes `memtable`, of keyspace `ks`, to a new level-0 table and opens
@@ -51,21 +59,21 @@ impl Inner {
         debug_assert!(!memtable.is_empty(), "flush of an empty MemTable");
         let table_options = ks.settings().table;
         let mut output = TableOutput::new(&self.versions, table_options, 0, None);
+        // The stripes of the drop rule: the live snapshots, and the newest
+        // published timestamp, at or below which every later reader reads
+        // too. Every timestamp of a frozen MemTable was published before
+        // it was frozen (see `freeze_many`), so the newest version of each
+        // key, which such a reader sees, is kept anyway; as a boundary it
+        // keeps the flush right even without that.
+        let snapshots = self.snapshots.timestamps_and(|| self.visible_timestamp());
         match memtable.range_tombstones() {
             None => {
-                for entry in memtable.entries() {
-                    output.add(
-                        entry.user_key,
-                        entry.timestamp,
-                        entry.operation,
-                        entry.value,
-                    )?;
-                }
+                let none = FragmentedTombstones::empty();
+                write_visible(&mut output, memtable, &none, &snapshots)?;
             }
             Some(tombstones) => {
                 let version = Arc::clone(&ks.current().version);
                 let older = version.tables().chain(earlier);
-                let snapshots = self.snapshots.timestamps();
                 let tombstones = tombstones.merged();
                 write_with_range_tombstones(&mut output, memtable, &tombstones, &snapshots, older)?;
             }
@@ -244,4 +252,36 @@ impl Inner {
             }
         }
     }
+}
+
+/// Writes `memtable`'s entries to `output`, less the versions no reader
+/// can see: each passes compaction's drop rule under the stripes of
+/// `snapshots` (ascending), with `covering` the MemTable's range tombstones
+/// as the rule consults them. A table older than the MemTable may hold any
+/// key, so a point tombstone the rule would keep for that stays. Returns
+/// the largest user key of the MemTable.
+///
+/// A key updated thousands of times between two snapshots (the hot key
+/// of a skewed workload) reaches level 0 as one version, not thousands
+/// that every scan over it, and the compaction of the table, would step
+/// over; a MemTable with nothing to drop makes the table it made before.
+pub(super) fn write_visible<'m>(
+    output: &mut TableOutput<'_>,
+    memtable: &'m MemTable,
+    covering: &FragmentedTombstones,
+    snapshots: &[Timestamp],
+) -> Result<Option<&'m [u8]>> {
+    let mut rule = DropRule::new(snapshots, covering, |_: &[u8]| true);
+    let mut largest_key = None;
+    for entry in memtable.entries() {
+        rule.offer(
+            entry.user_key,
+            entry.timestamp,
+            entry.operation,
+            entry.value,
+            &mut |key, timestamp, operation, value| output.add(key, timestamp, operation, value),
+        )?;
+        largest_key = Some(entry.user_key);
+    }
+    Ok(largest_key)
 }

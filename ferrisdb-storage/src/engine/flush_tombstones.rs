@@ -2,10 +2,12 @@
 //!
 //! Two things differ from a flush of points alone:
 //!
-//! - **What the range deletes hide is not written.** A MemTable's entries
-//!   under one of its own range deletes go through the drop rule a merge
-//!   uses, so a version hidden from every reader that could see it (no live
-//!   snapshot between it and the delete) never reaches the table. Otherwise
+//! - **What the range deletes hide is not written.** Every flush passes the
+//!   MemTable's entries through the drop rule a merge uses (`write_visible`
+//!   in `flush.rs`); here the rule consults the MemTable's own range
+//!   deletes too, so a version hidden by one from every reader that could
+//!   see it (no live snapshot between it and the delete) never reaches the
+//!   table. Otherwise
 //!   a scan of the deleted range would step over every such entry until a
 //!   compaction: the table's newest timestamp is the delete's own, so no
 //!   scan can skip it whole. Everything else is kept: point tombstones (an
@@ -19,7 +21,8 @@ use std::sync::Arc;
 
 use ferrisdb_core::range_tombstone::{next_key, prefix_successor};
 
-use crate::compaction::{CompactionTombstones, DropRule};
+use super::flush::write_visible;
+use crate::compaction::CompactionTombstones;
 use crate::memtable::MemTable;
 use crate::range_del::fragments::FragmentedTombstones;
 use crate::sstable::format::MAX_RANGE_END_SIZE;
@@ -40,18 +43,7 @@ pub(super) fn write_with_range_tombstones<'a>(
 ) -> Result<()> {
     // An older table may hold any key: no tombstone is dropped here.
     let thinned = CompactionTombstones::new([tombstones], snapshots, |_, _| true);
-    let mut rule = DropRule::new(snapshots, &thinned.covering, |_: &[u8]| true);
-    let mut largest_key: Option<&[u8]> = None;
-    for entry in memtable.entries() {
-        rule.offer(
-            entry.user_key,
-            entry.timestamp,
-            entry.operation,
-            entry.value,
-            &mut |key, timestamp, operation, value| output.add(key, timestamp, operation, value),
-        )?;
-        largest_key = Some(entry.user_key);
-    }
+    let largest_key = write_visible(output, memtable, &thinned.covering, snapshots)?;
     // Each table's keys lie below its largest key's successor, or below the
     // key itself when it is a range end ("keys below e").
     let older_ends = older.map(|t| {

@@ -72,6 +72,20 @@ impl SnapshotList {
     pub(crate) fn timestamps(&self) -> Vec<Timestamp> {
         self.live().keys().copied().collect()
     }
+
+    /// Every live snapshot timestamp and the one `visible` returns, read
+    /// under the list's lock, ascending, without duplicates: every
+    /// timestamp a reader can read at from now on is one of the snapshots,
+    /// or at or above `visible`'s, since a snapshot taken later is recorded
+    /// with a later load of it (see [`acquire`](Self::acquire)).
+    pub(crate) fn timestamps_and(&self, visible: impl FnOnce() -> Timestamp) -> Vec<Timestamp> {
+        let live = self.live();
+        let now = visible();
+        let mut timestamps: Vec<Timestamp> = live.keys().copied().filter(|&t| t < now).collect();
+        timestamps.push(now);
+        timestamps.extend(live.keys().copied().filter(|&t| t > now));
+        timestamps
+    }
 }
 
 #[cfg(test)]
@@ -90,5 +104,16 @@ mod tests {
         assert!(list.release(7));
         assert!(list.release(3));
         assert!(list.timestamps().is_empty());
+    }
+
+    #[test]
+    fn the_visible_timestamp_joins_the_snapshots_in_order() {
+        let list = SnapshotList::default();
+        assert_eq!(list.timestamps_and(|| 9), [9]);
+        list.acquire(|| 3);
+        list.acquire(|| 7);
+        assert_eq!(list.timestamps_and(|| 9), [3, 7, 9]);
+        assert_eq!(list.timestamps_and(|| 7), [3, 7]);
+        assert_eq!(list.timestamps_and(|| 5), [3, 5, 7]);
     }
 }

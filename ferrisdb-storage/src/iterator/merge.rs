@@ -21,8 +21,6 @@
 
 use std::cmp::Ordering;
 
-use ferrisdb_core::compare_user_keys;
-
 use super::Cursor;
 use crate::{InternalKey, Operation, Result, Slice, Timestamp};
 
@@ -155,83 +153,6 @@ impl MergingCursor {
         self.current = best;
     }
 
-    /// Moves past `[from, end)` (`end: None`: past every entry) each child
-    /// that is inside that range and whose entries in it are all older than
-    /// `timestamp` (by [`Cursor::max_timestamp_in`]), then picks the child
-    /// that comes next: a scan's seek past a range tombstone at `timestamp`,
-    /// which hides every such entry. A child that may hold a newer version
-    /// in the range stays where it is, and the scan steps through it.
-    ///
-    /// REQUIRES: walking forwards, on the first entry of the user key
-    /// `from` (so no child holds an entry before `from` still to come). A
-    /// cursor walking backwards is left as it is.
-    ///
-    /// # Errors
-    ///
-    /// The error of a child's seek; the cursor is then not valid.
-    pub fn skip_older(
-        &mut self,
-        from: &[u8],
-        end: Option<&[u8]>,
-        timestamp: Timestamp,
-    ) -> Result<()> {
-        if self.direction != Direction::Forward || self.current.is_none() {
-            return Ok(());
-        }
-        for child in &mut self.children {
-            let inside = child.valid()
-                && end.is_none_or(|end| compare_user_keys(child.user_key(), end).is_lt());
-            if !inside || child.max_timestamp_in(from, end) >= timestamp {
-                continue;
-            }
-            let moved = match end {
-                Some(end) => child.seek(end, Timestamp::MAX),
-                None => child.seek_past_last(),
-            };
-            if let Err(e) = moved {
-                self.current = None;
-                return Err(e);
-            }
-        }
-        self.pick();
-        Ok(())
-    }
-
-    /// The mirror of [`skip_older`](Self::skip_older) walking backwards:
-    /// moves before `start` each child inside `[start, end)` whose entries
-    /// there are all older than `timestamp`.
-    ///
-    /// REQUIRES: walking backwards, on the last entry of a user key in
-    /// `[start, end)` (so no child holds an entry after it still to come).
-    /// A cursor walking forwards is left as it is.
-    ///
-    /// # Errors
-    ///
-    /// The error of a child's seek; the cursor is then not valid.
-    pub fn skip_older_back(
-        &mut self,
-        start: &[u8],
-        end: Option<&[u8]>,
-        timestamp: Timestamp,
-    ) -> Result<()> {
-        if self.direction != Direction::Backward || self.current.is_none() {
-            return Ok(());
-        }
-        for child in &mut self.children {
-            let inside = child.valid() && compare_user_keys(child.user_key(), start).is_ge();
-            if !inside || child.max_timestamp_in(start, end) >= timestamp {
-                continue;
-            }
-            // Before every version of `start`: the last entry of a smaller key.
-            if let Err(e) = child.seek_for_prev(start, Timestamp::MAX) {
-                self.current = None;
-                return Err(e);
-            }
-        }
-        self.pick();
-        Ok(())
-    }
-
     /// The child the cursor is on.
     fn held(&self) -> &dyn Cursor {
         let index = self.current.expect("REQUIRES: the merging cursor is valid");
@@ -331,5 +252,6 @@ impl Cursor for MergingCursor {
     }
 }
 
+mod skip;
 #[cfg(test)]
 mod tests;

@@ -8,6 +8,12 @@
 //! skips it if it is a tombstone. Versions newer than the snapshot are written
 //! after it was taken and stay invisible.
 //!
+//! A key can have thousands of versions (a hot key, updated again and
+//! again, until compaction drops what no reader sees), so the walk does
+//! not step over all of them: after a few steps over versions of one key
+//! it does not need, it seeks to the visible one or past the key, moving
+//! only the sources on that key (`scan/walk.rs`).
+//!
 //! Range tombstones hide versions too: the scan holds the ones it sees
 //! ([`ScanTombstones`]) and skips a key whose visible version is older than
 //! the tombstone over it. It does not step over a covered range key by key:
@@ -25,12 +31,9 @@
 
 use std::ops::Bound;
 
-use ferrisdb_core::compare_user_keys;
-
 use super::merge::MergingCursor;
-use super::Cursor;
-use crate::range_del::view::{CoveredRange, ScanTombstones};
-use crate::{Key, Operation, Result, Slice, Timestamp};
+use crate::range_del::view::ScanTombstones;
+use crate::{Key, Result, Slice, Timestamp};
 
 /// An iterator over the live `(key, value)` pairs of a key range, as of one
 /// snapshot, in key order from the front and in reverse from the back.
@@ -107,148 +110,6 @@ impl Scan {
         self.snapshot
     }
 
-    /// The next pair from the front. The walk is compiled twice, with and
-    /// without range tombstones, so a scan that sees none pays nothing per
-    /// entry for them: no check, no second timestamp read.
-    fn next_forward(&mut self) -> Result<Option<(Slice, Slice)>> {
-        if self.tombstones.is_some() {
-            self.walk_forward::<true>()
-        } else {
-            self.walk_forward::<false>()
-        }
-    }
-
-    /// The next pair from the back; compiled twice as
-    /// [`next_forward`](Self::next_forward) is.
-    fn next_backward(&mut self) -> Result<Option<(Slice, Slice)>> {
-        if self.tombstones.is_some() {
-            self.walk_backward::<true>()
-        } else {
-            self.walk_backward::<false>()
-        }
-    }
-
-    /// Walks the front end to its next live pair; `TOMBSTONES` says whether
-    /// the scan sees range tombstones.
-    fn walk_forward<const TOMBSTONES: bool>(&mut self) -> Result<Option<(Slice, Slice)>> {
-        let front = &mut self.front;
-        if !front.positioned {
-            front.positioned = true;
-            match &self.start {
-                Bound::Unbounded => front.cursor.seek_to_first()?,
-                // The newest possible version of `key` is the first entry of it.
-                Bound::Included(key) | Bound::Excluded(key) => {
-                    front.cursor.seek(key, Timestamp::MAX)?
-                }
-            }
-        }
-        while front.cursor.valid() {
-            let key = front.cursor.user_key().to_vec();
-            if !within_end(&self.end, &key) {
-                break;
-            }
-            if let Some(stop) = &self.back.last_yielded {
-                if key >= *stop {
-                    break;
-                }
-            }
-            // A key under a range tombstone: first seek the sources holding
-            // only older versions there past the whole covered range.
-            let mut covering: Option<Timestamp> = None;
-            if let Some((at, range)) = covered_range::<TOMBSTONES>(&self.tombstones, &key) {
-                if front.sought_past != Some(at) {
-                    front.sought_past = Some(at);
-                    front
-                        .cursor
-                        .skip_older(&key, range.end.as_deref(), range.timestamp)?;
-                    continue;
-                }
-                covering = Some(range.timestamp);
-            }
-            let skip_key = matches!(&self.start, Bound::Excluded(s) if *s == key);
-            // Versions of `key` arrive newest first: the first one at or below
-            // the snapshot is the visible one; the rest are older and hidden.
-            let mut visible: Option<Option<Slice>> = None;
-            while front.cursor.valid() && same_key(front.cursor.user_key(), &key) {
-                let entry = &front.cursor;
-                let timestamp = entry.timestamp();
-                if visible.is_none() && timestamp <= self.snapshot {
-                    visible = Some(match entry.operation() {
-                        Operation::Put if !(TOMBSTONES && older(timestamp, covering)) => {
-                            Some(entry.value_slice())
-                        }
-                        _ => None,
-                    });
-                }
-                front.cursor.next()?;
-            }
-            if let (false, Some(Some(value))) = (skip_key, visible) {
-                remember(&mut front.last_yielded, &key);
-                return Ok(Some((Slice::from(key), value)));
-            }
-        }
-        Ok(None)
-    }
-
-    /// The mirror of [`walk_forward`](Self::walk_forward).
-    fn walk_backward<const TOMBSTONES: bool>(&mut self) -> Result<Option<(Slice, Slice)>> {
-        let back = &mut self.back;
-        if !back.positioned {
-            back.positioned = true;
-            match &self.end {
-                Bound::Unbounded => back.cursor.seek_to_last()?,
-                // The oldest possible version of `key` is the last entry of it.
-                Bound::Included(key) | Bound::Excluded(key) => back.cursor.seek_for_prev(key, 0)?,
-            }
-        }
-        while back.cursor.valid() {
-            let key = back.cursor.user_key().to_vec();
-            if !within_start(&self.start, &key) {
-                break;
-            }
-            if let Some(stop) = &self.front.last_yielded {
-                if key <= *stop {
-                    break;
-                }
-            }
-            let mut covering: Option<Timestamp> = None;
-            if let Some((at, range)) = covered_range::<TOMBSTONES>(&self.tombstones, &key) {
-                if back.sought_past != Some(at) {
-                    back.sought_past = Some(at);
-                    back.cursor.skip_older_back(
-                        &range.start,
-                        range.end.as_deref(),
-                        range.timestamp,
-                    )?;
-                    continue;
-                }
-                covering = Some(range.timestamp);
-            }
-            let skip_key = matches!(&self.end, Bound::Excluded(e) if *e == key);
-            // Walking backwards, versions of `key` arrive oldest first: the
-            // last one at or below the snapshot is the visible one.
-            let mut visible: Option<Option<Slice>> = None;
-            while back.cursor.valid() && same_key(back.cursor.user_key(), &key) {
-                let entry = &back.cursor;
-                let timestamp = entry.timestamp();
-                if timestamp <= self.snapshot {
-                    visible = Some(match entry.operation() {
-                        Operation::Put if !(TOMBSTONES && older(timestamp, covering)) => {
-                            Some(entry.value_slice())
-                        }
-                        _ => None,
-                    });
-                }
-                back.cursor.prev()?;
-            }
-            if let (false, Some(Some(value))) = (skip_key, visible) {
-                remember(&mut back.last_yielded, &key);
-                return Ok(Some((Slice::from(key), value)));
-            }
-        }
-        Ok(None)
-    }
-
     fn finish(&mut self, step: Result<Option<(Slice, Slice)>>) -> Option<Result<(Slice, Slice)>> {
         finish(&mut self.done, step)
     }
@@ -268,44 +129,6 @@ pub(crate) fn finish<T>(done: &mut bool, step: Result<Option<T>>) -> Option<Resu
             *done = true;
             Some(Err(e))
         }
-    }
-}
-
-/// The covered range over `key` and its index, when the scan sees range
-/// tombstones (`TOMBSTONES`: known at compile time, so the walk without
-/// them has no check).
-fn covered_range<'t, const TOMBSTONES: bool>(
-    tombstones: &'t Option<ScanTombstones>,
-    key: &[u8],
-) -> Option<(usize, &'t CoveredRange)> {
-    if !TOMBSTONES {
-        return None;
-    }
-    tombstones.as_ref().and_then(|t| t.range_at(key))
-}
-
-/// Whether a version at `version` is older than the range tombstone at
-/// `covering` over its key, and so hidden by it.
-fn older(version: Timestamp, covering: Option<Timestamp>) -> bool {
-    covering.is_some_and(|c| version < c)
-}
-
-/// Whether two user keys are equal: one call per entry of a scan, so it
-/// checks the lengths first and compares eight bytes at a time.
-fn same_key(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && compare_user_keys(a, b).is_eq()
-}
-
-/// Stores `key` as an end's last yielded key, reusing the buffer of the
-/// previous one: a scan yields millions of keys, and each would otherwise
-/// cost an allocation here on top of the one it hands to the caller.
-fn remember(last: &mut Option<Key>, key: &[u8]) {
-    match last {
-        Some(buffer) => {
-            buffer.clear();
-            buffer.extend_from_slice(key);
-        }
-        None => *last = Some(key.to_vec()),
     }
 }
 
@@ -351,7 +174,11 @@ impl DoubleEndedIterator for Scan {
 
 impl std::iter::FusedIterator for Scan {}
 
+mod walk;
+
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tombstone_tests;
+#[cfg(test)]
+mod version_tests;

@@ -1,6 +1,8 @@
 use super::*;
 use crate::iterator::model::{Entry, VecCursor};
+use crate::iterator::Cursor;
 use crate::InternalKey;
+use crate::Operation;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;

@@ -11,8 +11,10 @@ use proptest::prelude::*;
 use super::*;
 use crate::iterator::model::history::{bound, op, History};
 use crate::iterator::model::{Entry, VecCursor};
+use crate::iterator::Cursor;
 use crate::range_del::fragments::FragmentedTombstones;
 use crate::InternalKey;
+use crate::Operation;
 
 /// Children over `sources`' entries (a source marked in `stepping` answers
 /// `max_timestamp_in` with the default, as a MemTable does), merged.
@@ -32,7 +34,7 @@ fn merged(sources: &[Vec<Entry>], stepping: &[bool]) -> MergingCursor {
     MergingCursor::new(children)
 }
 
-fn scan_of(
+pub(super) fn scan_of(
     sources: &[Vec<Entry>],
     lists: &[FragmentedTombstones],
     stepping: &[bool],
@@ -44,7 +46,7 @@ fn scan_of(
     Scan::new(forward, backward, snapshot, range, tombstones)
 }
 
-fn owned(item: Result<(Slice, Slice)>) -> (Key, Value) {
+pub(super) fn owned(item: Result<(Slice, Slice)>) -> (Key, Value) {
     let (key, value) = item.unwrap();
     (key.to_vec(), value.to_vec())
 }
@@ -123,7 +125,7 @@ fn deleted(start: &str, end: Option<&str>, ts: Timestamp) -> FragmentedTombstone
 }
 
 /// A scan whose children count their moves: the old one's count is returned.
-fn counted_scan(
+pub(super) fn counted_scan(
     sources: &[Vec<Entry>],
     lists: &[FragmentedTombstones],
     stepping: &[bool],
