@@ -207,3 +207,65 @@ fn a_cache_local_filter_read_as_a_standard_one_loses_keys() {
         .count();
     assert!(lost > 100, "{lost} of 1000 keys lost");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// No false negatives for either kind: any keys (none, one, duplicates,
+    /// empty ones), any bits per key from 0 to far beyond useful.
+    #[test]
+    fn every_key_added_passes_its_filter(
+        keys in proptest::collection::vec(proptest::collection::vec(proptest::num::u8::ANY, 0..24), 0..300),
+        bits_per_key in proptest::prop_oneof![0usize..=40, 40usize..=5_000],
+    ) {
+        for kind in [FilterKind::Standard, FilterKind::CacheLocal] {
+            let mut builder = FilterBuilder::default();
+            for key in &keys {
+                builder.add_key(key);
+            }
+            let block = builder.finish(kind, bits_per_key);
+            let filter = BloomFilter::decode(kind, block).unwrap();
+            for key in &keys {
+                proptest::prop_assert!(filter.may_contain(key), "{kind:?} lost {key:?} at {bits_per_key}");
+            }
+        }
+    }
+
+    /// Whatever a damaged filter block holds, decoding it is an answer or an
+    /// error, and a decoded one answers every query without panicking.
+    #[test]
+    fn any_filter_block_decodes_or_is_refused_without_panic(
+        block in proptest::collection::vec(proptest::num::u8::ANY, 0..400),
+        probe in proptest::num::u64::ANY,
+    ) {
+        for kind in [FilterKind::Standard, FilterKind::CacheLocal] {
+            if let Ok(filter) = BloomFilter::decode(kind, block.clone()) {
+                let _ = filter.may_contain_hash(probe);
+                let _ = filter.estimated_false_positive_rate(probe);
+            }
+        }
+    }
+}
+
+#[test]
+fn probe_counts_of_any_bits_per_key_are_valid() {
+    // The model behind `num_probes` at settings far beyond use: a count in
+    // 1..=30, no panic.
+    for bits in [1, 2, 3, 511, 512, 513, 1 << 20, 1 << 40, usize::MAX] {
+        let k = num_probes(bits);
+        assert!((1..=BLOOM_MAX_HASHES).contains(&k), "{k} probes at {bits}");
+    }
+}
+
+#[test]
+fn many_keys_all_pass_the_cache_local_filter() {
+    for bits in [1, 4, 10, 23] {
+        let f = filter_of(
+            FilterKind::CacheLocal,
+            (0..100_000u32).map(|i| format!("key{i}")),
+            bits,
+        );
+        let lost = (0..100_000u32).find(|i| !f.may_contain(format!("key{i}").as_bytes()));
+        assert_eq!(lost, None, "at {bits} bits per key");
+    }
+}
