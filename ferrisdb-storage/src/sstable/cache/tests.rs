@@ -115,3 +115,16 @@ fn counters_from_many_threads_add_up() {
         (100 * n, 100 * n, 100 * n)
     );
 }
+
+#[test]
+fn a_cache_of_any_capacity_opens_without_reserving_it() {
+    // quick_cache sizes its tables from the estimated item count: the
+    // largest capacities must neither panic nor allocate up front.
+    for capacity in [1, 4095, usize::MAX / 2, usize::MAX] {
+        let cache = BlockCache::new(capacity);
+        let one = block(4096);
+        cache.insert((1, 0), Arc::clone(&one));
+        assert!(cache.usage() <= cache.capacity());
+        assert_eq!(cache.capacity(), capacity);
+    }
+}
