@@ -13,6 +13,7 @@ use crate::iterator::model::history::{History, Op};
 use crate::iterator::model::Entry;
 use crate::range_del::fragments::FragmentedTombstones;
 use crate::{InternalKey, Key, Operation, Timestamp};
+use ferrisdb_core::RangeTombstone;
 
 /// A history of `writes` writes, most of them to the hot key `h`: puts,
 /// point deletes, and range deletes over it (some bounded just around it,
@@ -132,4 +133,38 @@ fn versions_of_one_key_are_sought_past_not_stepped_over() {
     assert_eq!(scan.map(owned).count(), 2);
     let (scan, _) = counted_scan(&sources, &lists, &[false], 600, everything(), 0);
     assert_eq!(scan.rev().map(owned).count(), 2);
+}
+
+#[test]
+fn a_seek_past_versions_does_not_undo_a_seek_past_a_range_tombstone() {
+    // A thousand old keys in a table-like source, deleted by a range
+    // tombstone of a newer, MemTable-like source that also holds a hundred
+    // newer versions of one key inside the range. The scan seeks the old
+    // source past the range once; seeking past the hundred versions moves
+    // only the newer source, so the old one is not stepped through the
+    // rest of the range.
+    let put = |key: &str, ts: Timestamp| {
+        let value = format!("{key}@{ts}").into_bytes();
+        (InternalKey::new(key, ts), Operation::Put, value)
+    };
+    let old: Vec<Entry> = (0..1000).map(|i| put(&format!("k{i:04}"), i + 1)).collect();
+    let newer: Vec<Entry> = (2000..2100).map(|ts| put("k0500", ts)).collect();
+    let sources = [newer, old];
+    let deleted = RangeTombstone::new("k", Some(b"l".to_vec()), 1500);
+    let lists = [
+        FragmentedTombstones::from_tombstones(vec![deleted]),
+        FragmentedTombstones::empty(),
+    ];
+    let everything = || (Bound::<Key>::Unbounded, Bound::<Key>::Unbounded);
+    let (scan, moves) = counted_scan(&sources, &lists, &[true, false], 3000, everything(), 1);
+    let values: Vec<_> = scan.map(owned).map(|(_, v)| v).collect();
+    assert_eq!(values, [b"k0500@2099".to_vec()]);
+    let front = moves[0].load(Ordering::Relaxed);
+    assert!(front <= 4, "the old source moved {front} times forwards");
+
+    let (scan, moves) = counted_scan(&sources, &lists, &[true, false], 3000, everything(), 1);
+    let values: Vec<_> = scan.rev().map(owned).map(|(_, v)| v).collect();
+    assert_eq!(values, [b"k0500@2099".to_vec()]);
+    let back = moves[1].load(Ordering::Relaxed);
+    assert!(back <= 4, "the old source moved {back} times backwards");
 }
