@@ -26,19 +26,18 @@
 //! compaction's output does: of the versions of a key between two live
 //! snapshots only the newest, with point tombstones kept (an older table
 //! may hold their keys) and what the MemTable's range deletes hide dropped
-//! ([`write_visible`], `flush_tombstones.rs`).
+//! (`write_visible`, `flush_tombstones.rs`).
 
 use std::sync::Arc;
 
-use super::flush_tombstones::write_with_range_tombstones;
+use super::flush_tombstones::{write_visible, write_with_range_tombstones};
 use super::stats::Counters;
 use super::{lock, Inner};
-use crate::compaction::DropRule;
 use crate::memtable::MemTable;
 use crate::range_del::fragments::FragmentedTombstones;
 use crate::versions::{Frozen, KeyspaceVersions, Table, TableOutput, VersionEdit};
 use crate::wal;
-use crate::{Error, Result, Timestamp};
+use crate::{Error, Result};
 
 impl Inner {
     /// Writes `memtable`, of keyspace `ks`, to a new level-0 table and opens
@@ -252,36 +251,4 @@ impl Inner {
             }
         }
     }
-}
-
-/// Writes `memtable`'s entries to `output`, less the versions no reader
-/// can see: each passes compaction's drop rule under the stripes of
-/// `snapshots` (ascending), with `covering` the MemTable's range tombstones
-/// as the rule consults them. A table older than the MemTable may hold any
-/// key, so a point tombstone the rule would keep for that stays. Returns
-/// the largest user key of the MemTable.
-///
-/// A key updated thousands of times between two snapshots (the hot key
-/// of a skewed workload) reaches level 0 as one version, not thousands
-/// that every scan over it, and the compaction of the table, would step
-/// over; a MemTable with nothing to drop makes the table it made before.
-pub(super) fn write_visible<'m>(
-    output: &mut TableOutput<'_>,
-    memtable: &'m MemTable,
-    covering: &FragmentedTombstones,
-    snapshots: &[Timestamp],
-) -> Result<Option<&'m [u8]>> {
-    let mut rule = DropRule::new(snapshots, covering, |_: &[u8]| true);
-    let mut largest_key = None;
-    for entry in memtable.entries() {
-        rule.offer(
-            entry.user_key,
-            entry.timestamp,
-            entry.operation,
-            entry.value,
-            &mut |key, timestamp, operation, value| output.add(key, timestamp, operation, value),
-        )?;
-        largest_key = Some(entry.user_key);
-    }
-    Ok(largest_key)
 }

@@ -21,8 +21,7 @@ use std::sync::Arc;
 
 use ferrisdb_core::range_tombstone::{next_key, prefix_successor};
 
-use super::flush::write_visible;
-use crate::compaction::CompactionTombstones;
+use crate::compaction::{CompactionTombstones, DropRule};
 use crate::memtable::MemTable;
 use crate::range_del::fragments::FragmentedTombstones;
 use crate::sstable::format::MAX_RANGE_END_SIZE;
@@ -88,6 +87,38 @@ fn end_after(start: &[u8]) -> Key {
         true => next_key(start),
         false => prefix_successor(start).unwrap_or_else(|| next_key(start)),
     }
+}
+
+/// Writes `memtable`'s entries to `output`, less the versions no reader
+/// can see: each passes compaction's drop rule under the stripes of
+/// `snapshots` (ascending), with `covering` the MemTable's range tombstones
+/// as the rule consults them. A table older than the MemTable may hold any
+/// key, so a point tombstone the rule would keep for that stays. Returns
+/// the largest user key of the MemTable.
+///
+/// A key updated thousands of times between two snapshots (the hot key
+/// of a skewed workload) reaches level 0 as one version, not thousands
+/// that every scan over it, and the compaction of the table, would step
+/// over; a MemTable with nothing to drop makes the table it made before.
+pub(super) fn write_visible<'m>(
+    output: &mut TableOutput<'_>,
+    memtable: &'m MemTable,
+    covering: &FragmentedTombstones,
+    snapshots: &[Timestamp],
+) -> Result<Option<&'m [u8]>> {
+    let mut rule = DropRule::new(snapshots, covering, |_: &[u8]| true);
+    let mut largest_key = None;
+    for entry in memtable.entries() {
+        rule.offer(
+            entry.user_key,
+            entry.timestamp,
+            entry.operation,
+            entry.value,
+            &mut |key, timestamp, operation, value| output.add(key, timestamp, operation, value),
+        )?;
+        largest_key = Some(entry.user_key);
+    }
+    Ok(largest_key)
 }
 
 #[cfg(test)]
