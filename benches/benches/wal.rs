@@ -75,6 +75,9 @@ impl WritableFile for CountingFile {
         self.syncs.fetch_add(1, Ordering::Relaxed);
         self.inner.sync()
     }
+    fn set_len(&mut self, len: u64) -> Result<()> {
+        self.inner.set_len(len)
+    }
     fn len(&self) -> u64 {
         self.inner.len()
     }

@@ -10,8 +10,9 @@
 //! log-structured engine needs. Files are written once, front to back
 //! ([`WritableFile::append`]), made durable ([`WritableFile::sync`]), published
 //! by [`FileSystem::rename`] and [`FileSystem::sync_dir`], read at positions
-//! ([`RandomAccessFile::read_exact_at`]) and finally removed. Nothing is ever
-//! overwritten in place.
+//! ([`RandomAccessFile::read_exact_at`]) and finally removed. Nothing written
+//! is ever overwritten in place; only the zeros a log preallocates past its
+//! end ([`WritableFile::set_len`]) are, by its later appends.
 //!
 //! # Durability vocabulary
 //!
@@ -96,10 +97,27 @@ pub trait WritableFile: Send + fmt::Debug {
     /// returning: it survives the process being killed, not a power loss.
     fn append(&mut self, data: &[u8]) -> Result<()>;
 
-    /// Makes everything appended so far durable (`fdatasync`).
+    /// Makes everything appended so far, and the file's size, durable
+    /// (`fdatasync`).
     fn sync(&mut self) -> Result<()>;
 
-    /// Bytes appended since the file was created.
+    /// Sets the file's size to `len`, at or past the bytes appended
+    /// ([`len`](Self::len)): the bytes past them read as zeros, and later
+    /// appends overwrite those in place. Growing the file this way
+    /// preallocates room, so that a sync of the appends into it need not
+    /// commit a new size; shrinking it cuts such room off. Like an append,
+    /// the new size is in the operating system when this returns and
+    /// durable after the next [`sync`](Self::sync): a power loss before
+    /// that may leave the old size or the new one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a
+    /// `len` below the bytes appended, or the I/O error.
+    fn set_len(&mut self, len: u64) -> Result<()>;
+
+    /// Bytes appended since the file was created: where the next append
+    /// goes. The file may be longer ([`set_len`](Self::set_len)).
     fn len(&self) -> u64;
 
     /// Whether nothing has been appended.

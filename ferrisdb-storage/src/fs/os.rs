@@ -1,7 +1,7 @@
 //! [`FileSystem`] over the operating system's files.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::{FileLock, FileSystem, RandomAccessFile, WritableFile};
@@ -28,6 +28,7 @@ impl FileSystem for OsFileSystem {
             file,
             path: path.to_path_buf(),
             len: 0,
+            size: 0,
         }))
     }
 
@@ -128,7 +129,10 @@ impl FileLock for OsFileLock {}
 struct OsWritableFile {
     file: File,
     path: PathBuf,
+    /// Bytes appended: the file's cursor.
     len: u64,
+    /// The file's size: `len`, or more after `set_len`.
+    size: u64,
 }
 
 impl WritableFile for OsWritableFile {
@@ -137,11 +141,37 @@ impl WritableFile for OsWritableFile {
             .write_all(data)
             .map_err(|e| Error::io(&self.path, e))?;
         self.len += data.len() as u64;
+        self.size = self.size.max(self.len);
         Ok(())
     }
 
     fn sync(&mut self) -> Result<()> {
         self.file.sync_data().map_err(|e| Error::io(&self.path, e))
+    }
+
+    fn set_len(&mut self, len: u64) -> Result<()> {
+        if len < self.len {
+            return Err(Error::InvalidArgument(format!(
+                "cannot cut {} to {len} bytes: {} were appended",
+                self.path.display(),
+                self.len
+            )));
+        }
+        if len > self.size {
+            // Written zeros, not a hole (`ftruncate`) or unwritten extents
+            // (`fallocate`): overwriting those allocates blocks or converts
+            // extents when the pages are written back, and each sync of them
+            // commits the journal as a new size does (see
+            // `docs/performance.md`).
+            write_zeros(&mut self.file, self.size, len, self.len)
+                .map_err(|e| Error::io(&self.path, e))?;
+        } else if len != self.size {
+            self.file
+                .set_len(len)
+                .map_err(|e| Error::io(&self.path, e))?;
+        }
+        self.size = len;
+        Ok(())
     }
 
     fn len(&self) -> u64 {
@@ -151,6 +181,22 @@ impl WritableFile for OsWritableFile {
     fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// Writes zeros over `from..to` of `file`, then puts its cursor back at
+/// `cursor`: the blocks are allocated and written, so a later write over them
+/// changes no metadata.
+fn write_zeros(file: &mut File, from: u64, to: u64, cursor: u64) -> std::io::Result<()> {
+    static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
+    file.seek(SeekFrom::Start(from))?;
+    let mut left = to - from;
+    while left > 0 {
+        let n = left.min(ZEROS.len() as u64) as usize;
+        file.write_all(&ZEROS[..n])?;
+        left -= n as u64;
+    }
+    file.seek(SeekFrom::Start(cursor))?;
+    Ok(())
 }
 
 #[derive(Debug)]
@@ -223,6 +269,27 @@ mod tests {
 
         fs.remove(&real).unwrap();
         assert!(!fs.exists(&real).unwrap());
+    }
+
+    #[test]
+    fn set_len_writes_zeros_that_appends_overwrite_and_cuts_them_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("000001.wal");
+        let mut file = OsFileSystem.create(&path).unwrap();
+        file.append(b"head").unwrap();
+        file.set_len(100_000).unwrap();
+        assert_eq!(file.len(), 4);
+        file.append(b"data").unwrap();
+        let mut want = b"headdata".to_vec();
+        want.resize(100_000, 0);
+        assert_eq!(OsFileSystem.read_all(&path).unwrap(), want);
+        file.set_len(8).unwrap();
+        file.sync().unwrap();
+        assert_eq!(OsFileSystem.read_all(&path).unwrap(), b"headdata");
+        let err = file.set_len(7).unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+        file.append(b"!").unwrap();
+        assert_eq!(OsFileSystem.read_all(&path).unwrap(), b"headdata!");
     }
 
     #[test]

@@ -59,11 +59,7 @@ impl FaultFileSystem {
                 return Arc::clone(copy);
             }
             let old = lock_inode(inode);
-            let copy = Arc::new(Mutex::new(Inode {
-                data: old.data.clone(),
-                synced_len: old.synced_len,
-                lost: old.lost.clone(),
-            }));
+            let copy = Arc::new(Mutex::new(old.clone()));
             drop(old);
             copies.push((Arc::clone(inode), Arc::clone(&copy)));
             copy
@@ -145,20 +141,11 @@ impl FaultFileSystem {
             let mut survivors = BTreeMap::new();
             for (path, inode) in listing {
                 let old = lock_inode(inode);
-                let mut keep = old.synced_len;
-                if let Some(rng) = rng.as_mut() {
-                    keep += rng.random_range(0..=old.data.len() - old.synced_len);
-                }
-                let mut data = old.data[..keep].to_vec();
-                for range in &old.lost {
-                    let end = range.end.min(data.len());
-                    data[range.start.min(end)..end].fill(0);
-                }
-                let fresh = Arc::new(Mutex::new(Inode {
-                    synced_len: data.len(),
-                    data,
-                    lost: Vec::new(),
-                }));
+                let data = match rng.as_mut() {
+                    Some(rng) => torn_prefix(&old, rng),
+                    None => old.durable_image(),
+                };
+                let fresh = Arc::new(Mutex::new(Inode::durable(data)));
                 recovered.live.insert(path.clone(), Arc::clone(&fresh));
                 survivors.insert(path.clone(), fresh);
             }
@@ -170,4 +157,28 @@ impl FaultFileSystem {
             gate: Arc::default(),
         }
     }
+}
+
+/// What a crash with torn writes leaves of `inode`: its durable bytes, then
+/// its unsynced bytes, in file order, up to a random cut (the pages
+/// overwritten in place before it new, those after it as they were).
+fn torn_prefix(inode: &Inode, rng: &mut StdRng) -> Vec<u8> {
+    let mut out = inode.durable_image();
+    let (synced, written) = (inode.synced_len, inode.data.len());
+    let span = inode.unsynced_span();
+    let cut = rng.random_range(span.start..=span.end);
+    for range in inode.overwritten_pages() {
+        let end = range.end.min(cut);
+        if range.start < end {
+            out[range.start..end].copy_from_slice(&inode.data[range.start..end]);
+        }
+    }
+    if written < synced {
+        if cut == span.end {
+            out.truncate(written);
+        }
+    } else if cut > synced {
+        out.extend_from_slice(&inode.data[synced..cut]);
+    }
+    out
 }

@@ -49,7 +49,12 @@ pub enum CrashKind {
     TornPage,
     /// Random bytes where unsynced data was, or past it.
     Garbage,
-    /// A file longer than anything written to it.
+    /// An unsynced write over bytes a sync made durable (room preallocated
+    /// past a log's end) was lost, whole or in part: its page holds the
+    /// bytes it held before.
+    OverwriteLost,
+    /// A file longer than anything written to it (or than an unsynced cut
+    /// left it).
     Extended,
     /// A name change no directory sync made durable survived.
     UnsyncedNameKept,

@@ -16,7 +16,10 @@
 //! - **Unsynced data may survive in any combination of pages**: each 4 KiB
 //!   page of the unsynced range kept, zeroed, torn at a sector or replaced by
 //!   garbage, the file's size anywhere from its synced length to the next
-//!   page boundary past what was written (see `pages.rs` for the shapes).
+//!   page boundary past what was written; each page written in place over
+//!   durable bytes (the zeros `set_len` preallocates) kept, or holding its
+//!   durable bytes, or torn between the two at a sector; a size cut since
+//!   the last sync kept or not (see `pages.rs` for the shapes).
 //! - **A name change (create, rename, hard link, remove) is durable once the
 //!   directory holding the name is synced.** Before that, each one survives
 //!   or not independently of the others and of the file's data: a new file's
@@ -217,25 +220,13 @@ impl FaultFileSystem {
                 let (copy, _) = fresh.entry(Arc::as_ptr(&inode)).or_insert_with(|| {
                     let old = lock_inode(&inode);
                     let mut rng = rng_for(seed, "data", &path, 0);
-                    let (data, crash) = crash_file(
-                        path.clone(),
-                        &old.data,
-                        old.synced_len,
-                        &old.lost,
-                        &model,
-                        &mut rng,
-                    );
+                    let (data, crash) = crash_file(path.clone(), &old, &model, &mut rng);
                     let intact = crash.intact();
-                    if crash.written > crash.synced {
+                    if old.has_unsynced() {
                         file_kinds(&crash, &mut report.kinds);
                         report.files.push(crash);
                     }
-                    let inode = Inode {
-                        synced_len: data.len(),
-                        data,
-                        lost: Vec::new(),
-                    };
-                    (Arc::new(Mutex::new(inode)), intact)
+                    (Arc::new(Mutex::new(Inode::durable(data))), intact)
                 });
                 recovered.live.insert(path.clone(), Arc::clone(copy));
                 survivors.insert(path, Arc::clone(copy));

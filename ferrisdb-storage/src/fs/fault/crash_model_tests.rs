@@ -23,10 +23,18 @@ fn pattern(salt: u8, range: std::ops::Range<usize>) -> Vec<u8> {
     range.map(|i| (i % 251) as u8 ^ salt | 1).collect()
 }
 
+/// The durable size of `prealloc`, zeros past [`PREALLOC_SYNCED`].
+const PREALLOC_LEN: usize = 5 * PAGE_SIZE + 300;
+/// The bytes of `prealloc` written and synced.
+const PREALLOC_SYNCED: usize = 5000;
+/// The end of the bytes written over `prealloc`'s zeros since.
+const PREALLOC_WRITTEN: usize = 3 * PAGE_SIZE + 50;
+
 /// A file system with a bit of everything: a log with 3 synced pages and 5
-/// unsynced ones (its name synced), a synced file renamed without a
-/// directory sync, a new file never synced, a removed file, and a new
-/// directory holding a synced file.
+/// unsynced ones (its name synced), a log preallocated with zeros whose
+/// unsynced writes overwrite them, a file cut short since its last sync, a
+/// synced file renamed without a directory sync, a new file never synced, a
+/// removed file, and a new directory holding a synced file.
 fn scene() -> FaultFileSystem {
     let fs = FaultFileSystem::new();
     fs.create_dir_all(&dir()).unwrap();
@@ -34,6 +42,18 @@ fn scene() -> FaultFileSystem {
     let mut log = fs.create(&path("log")).unwrap();
     log.append(&pattern(1, 0..3 * PAGE_SIZE + 100)).unwrap();
     log.sync().unwrap();
+    let mut prealloc = fs.create(&path("prealloc")).unwrap();
+    prealloc.append(&pattern(4, 0..PREALLOC_SYNCED)).unwrap();
+    prealloc.set_len(PREALLOC_LEN as u64).unwrap();
+    prealloc.sync().unwrap();
+    prealloc
+        .append(&pattern(4, PREALLOC_SYNCED..PREALLOC_WRITTEN))
+        .unwrap();
+    let mut cut = fs.create(&path("cut")).unwrap();
+    cut.append(&pattern(5, 0..2 * PAGE_SIZE)).unwrap();
+    cut.set_len(4 * PAGE_SIZE as u64).unwrap();
+    cut.sync().unwrap();
+    cut.set_len(2 * PAGE_SIZE as u64).unwrap();
     let mut tmp = fs.create(&path("table.tmp")).unwrap();
     tmp.append(&pattern(2, 0..5000)).unwrap();
     tmp.sync().unwrap();
@@ -104,7 +124,40 @@ fn synced_data_and_synced_names_are_never_touched() {
                 b"synced in a new directory"
             );
         }
+        // Bytes written over synced zeros are new, zeros or garbage; the
+        // synced bytes around them, and the synced size, stay.
+        let prealloc = fs.read_all(&path("prealloc")).unwrap();
+        assert!(prealloc.len() >= PREALLOC_LEN, "seed {seed}:\n{report}");
+        assert_eq!(
+            prealloc[..PREALLOC_SYNCED],
+            pattern(4, 0..PREALLOC_SYNCED),
+            "seed {seed}:\n{report}"
+        );
+        assert!(prealloc[PREALLOC_WRITTEN..PREALLOC_LEN]
+            .iter()
+            .all(|&b| b == 0));
+        // The unsynced cut survives, or the synced size and bytes do.
+        let cut = fs.read_all(&path("cut")).unwrap();
+        let mut synced = pattern(5, 0..2 * PAGE_SIZE);
+        assert_eq!(cut[..2 * PAGE_SIZE], synced, "seed {seed}:\n{report}");
+        synced.resize(4 * PAGE_SIZE, 0);
+        assert!(cut.len() == 2 * PAGE_SIZE || cut[..4 * PAGE_SIZE] == synced);
     }
+}
+
+#[test]
+fn an_unsynced_cut_survives_or_not_and_overwritten_pages_each_go_their_way() {
+    let (mut cuts, mut fates) = (BTreeSet::new(), BTreeSet::new());
+    for seed in 0..SEEDS {
+        let (fs, report) = scene().crash_with(CrashModel::new(seed));
+        cuts.insert(fs.read_all(&path("cut")).unwrap().len() == 2 * PAGE_SIZE);
+        let file = report.files.iter().find(|f| f.path == path("prealloc"));
+        for (_, fate) in &file.unwrap().overwritten {
+            fates.insert(format!("{fate:?}").chars().take(4).collect::<String>());
+        }
+    }
+    assert_eq!(cuts.len(), 2);
+    assert_eq!(fates, ["Kept", "Old", "Torn"].map(String::from).into());
 }
 
 #[test]
@@ -120,6 +173,7 @@ fn every_kind_of_crash_state_happens() {
         CrashKind::ZeroedPage,
         CrashKind::TornPage,
         CrashKind::Garbage,
+        CrashKind::OverwriteLost,
         CrashKind::Extended,
         CrashKind::UnsyncedNameKept,
         CrashKind::UnsyncedNameLost,
@@ -158,6 +212,7 @@ fn each_unsynced_page_is_what_its_report_says() {
                     assert!(got[*n..].iter().all(|&b| b == 0));
                 }
                 PageFate::Garbage => assert_ne!(got, want),
+                PageFate::Old => panic!("nothing was written in place"),
             }
             at = range.end;
         }
@@ -174,6 +229,38 @@ fn each_unsynced_page_is_what_its_report_says() {
         if file.kept_after_lost() {
             later_kept_after_a_loss += 1;
         }
+
+        // Pages overwritten in place, whose durable bytes past
+        // `PREALLOC_SYNCED` are zeros.
+        let prealloc = fs.read_all(&path("prealloc")).unwrap();
+        let mut live = pattern(4, 0..PREALLOC_WRITTEN);
+        live.resize(PREALLOC_LEN, 0);
+        let mut durable = pattern(4, 0..PREALLOC_SYNCED);
+        durable.resize(PREALLOC_LEN, 0);
+        let file = report.files.iter().find(|f| f.path == path("prealloc"));
+        let mut at = PREALLOC_SYNCED / PAGE_SIZE * PAGE_SIZE;
+        for (range, fate) in &file.unwrap().overwritten {
+            assert_eq!(range.start, at, "pieces are contiguous");
+            let (got, new, old) = (
+                &prealloc[range.clone()],
+                &live[range.clone()],
+                &durable[range.clone()],
+            );
+            match fate {
+                PageFate::Kept => assert_eq!(got, new),
+                PageFate::Old => assert_eq!(got, old),
+                PageFate::Torn(n) => {
+                    assert_eq!((range.start + n) % SECTOR_SIZE, 0);
+                    assert_eq!(got[..*n], new[..*n]);
+                    assert_eq!(got[*n..], old[*n..]);
+                }
+                PageFate::Garbage | PageFate::Zeroed => {
+                    panic!("a page overwritten in place is never garbage or a hole")
+                }
+            }
+            at = range.end;
+        }
+        assert_eq!(at, PREALLOC_WRITTEN.div_ceil(PAGE_SIZE) * PAGE_SIZE);
     }
     assert!(later_kept_after_a_loss > SEEDS / 10);
 }
@@ -218,7 +305,7 @@ fn a_directory_sync_makes_names_durable_in_every_state() {
         let (crashed, report) = fs.crash_with(CrashModel::new(seed));
         assert_eq!(
             crashed.list(&dir()).unwrap(),
-            ["log", "new", "table"].map(String::from),
+            ["cut", "log", "new", "prealloc", "table"].map(String::from),
             "seed {seed}:\n{report}"
         );
     }
@@ -249,6 +336,16 @@ fn the_model_can_be_narrowed() {
         );
         assert!(!report.kinds().contains(&CrashKind::Garbage));
         assert!(!report.kinds().contains(&CrashKind::KeptAfterLost));
+        // So too over preallocated zeros: a prefix, then zeros.
+        let prealloc = fs.read_all(&path("prealloc")).unwrap();
+        let written = pattern(4, 0..PREALLOC_WRITTEN);
+        let kept = prealloc
+            .iter()
+            .zip(&written)
+            .take_while(|(a, b)| a == b)
+            .count();
+        assert!(kept >= PREALLOC_SYNCED);
+        assert!(prealloc[kept..].iter().all(|&b| b == 0), "seed {seed}");
     }
 }
 
@@ -262,6 +359,11 @@ fn the_report_names_the_seed_and_what_happened() {
         "{text}"
     );
     assert!(text.contains("rename /db/table.tmp -> /db/table"), "{text}");
+    assert!(
+        text.contains("/db/prealloc: synced 20780 of 20780 bytes written"),
+        "{text}"
+    );
+    assert!(text.contains("overwritten in place: 4096.."), "{text}");
     assert!(text.contains("unsynced directory"), "{text}");
 }
 

@@ -165,7 +165,7 @@ struct FaultWritableFile {
 impl WritableFile for FaultWritableFile {
     fn append(&mut self, data: &[u8]) -> Result<()> {
         self.fs.check(OpKind::Write, &self.path)?;
-        lock_inode(&self.inode).data.extend_from_slice(data);
+        lock_inode(&self.inode).write_at(self.len as usize, data);
         self.len += data.len() as u64;
         Ok(())
     }
@@ -177,17 +177,27 @@ impl WritableFile for FaultWritableFile {
                 // An injected failure: as Linux does, the unsynced bytes are
                 // dropped from the way to the disk and count as clean, so a
                 // later sync that "succeeds" does not save them.
-                let mut inode = lock_inode(&self.inode);
-                let unsynced = inode.synced_len..inode.data.len();
-                if !unsynced.is_empty() {
-                    inode.lost.push(unsynced);
-                    inode.synced_len = inode.data.len();
-                }
+                lock_inode(&self.inode).sync_failed();
             }
             return Err(error);
         }
-        let mut inode = lock_inode(&self.inode);
-        inode.synced_len = inode.data.len();
+        lock_inode(&self.inode).synced();
+        Ok(())
+    }
+
+    fn set_len(&mut self, len: u64) -> Result<()> {
+        if len < self.len {
+            return Err(Error::InvalidArgument(format!(
+                "cannot cut {} to {len} bytes: {} were appended",
+                self.path.display(),
+                self.len
+            )));
+        }
+        // It changes the file's bytes, as a write does.
+        self.fs.check(OpKind::Write, &self.path)?;
+        let len = usize::try_from(len)
+            .map_err(|_| Error::io(&self.path, io::Error::from(io::ErrorKind::FileTooLarge)))?;
+        lock_inode(&self.inode).set_len(len);
         Ok(())
     }
 

@@ -3,10 +3,13 @@
 //! [`FaultFileSystem`] keeps every file in memory and models what a real disk
 //! promises, and no more:
 //!
-//! - A file's bytes survive a crash only up to its last
-//!   [`sync`](crate::fs::WritableFile::sync). With torn writes on, a crash may keep a
-//!   random prefix of the unsynced tail instead, as a disk that wrote some
-//!   sectors before the power went does.
+//! - A file's bytes survive a crash only as of its last
+//!   [`sync`](crate::fs::WritableFile::sync): its size then, and its bytes
+//!   then, whether written since past them or in place over zeros
+//!   [`set_len`](crate::fs::WritableFile::set_len) preallocated. With torn
+//!   writes on, a crash may keep a random prefix, in file order, of what was
+//!   written since instead, as a disk that wrote some sectors before the
+//!   power went does.
 //! - A name (a created file, a rename, a removal) survives a crash only if the
 //!   directory was synced after it ([`FileSystem::sync_dir`](crate::fs::FileSystem::sync_dir)). Until then the
 //!   directory's last synced listing is what a crash restores. With
@@ -67,13 +70,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rand::rngs::StdRng;
 
 use crate::{Error, Result};
+use inode::Inode;
 
 /// The kinds of operation a fault can be injected into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OpKind {
     /// Creating a file.
     Create,
-    /// Appending to a file.
+    /// Appending to a file, or setting its length.
     Write,
     /// Syncing a file or a directory.
     Sync,
@@ -113,17 +117,6 @@ impl FailRule {
                     .is_some_and(|name| name.contains(pattern))
             })
     }
-}
-
-/// The contents of one file (an inode: renames move it to another name).
-#[derive(Debug, Default)]
-struct Inode {
-    data: Vec<u8>,
-    /// Bytes that survive a crash.
-    synced_len: usize,
-    /// Ranges a failed sync dropped: below `synced_len`, yet zeros after a
-    /// crash (see [`FaultFileSystem`]'s "failed syncs").
-    lost: Vec<std::ops::Range<usize>>,
 }
 
 type InodeRef = Arc<Mutex<Inode>>;
@@ -291,12 +284,14 @@ mod crash_kinds;
 mod crash_model;
 mod files;
 mod gate;
+mod inode;
 mod pages;
 mod report;
 
 pub use crash_kinds::{CrashKind, CrashModel};
 pub use gate::HeldSyncs;
-pub use pages::{PageFate, PAGE_SIZE, SECTOR_SIZE};
+pub use inode::PAGE_SIZE;
+pub use pages::{PageFate, SECTOR_SIZE};
 pub use report::CrashReport;
 
 #[cfg(test)]

@@ -58,21 +58,35 @@ impl CrashReport {
 }
 
 pub(super) fn file_kinds(file: &FileCrash, kinds: &mut BTreeSet<CrashKind>) {
-    let data_end = file.pieces.last().map_or(file.synced, |(r, _)| r.end);
+    // The last bytes written: past the synced length, or else the last page
+    // overwritten in place.
+    let cut_short = if file.written > file.synced {
+        file.pieces.last().map_or(file.synced, |(r, _)| r.end) < file.written
+    } else {
+        file.overwritten
+            .last()
+            .is_some_and(|(_, fate)| *fate != PageFate::Kept)
+    };
     let mut add = |yes: bool, kind| {
         if yes {
             kinds.insert(kind);
         }
     };
-    add(data_end < file.written, CrashKind::CutShort);
+    add(cut_short, CrashKind::CutShort);
     add(file.kept_after_lost(), CrashKind::KeptAfterLost);
-    let has = |wanted: fn(&PageFate) -> bool| file.pieces.iter().any(|(_, f)| wanted(f));
+    let has = |wanted: fn(&PageFate) -> bool| file.all_pieces().any(|(_, f)| wanted(f));
     add(has(|f| *f == PageFate::Zeroed), CrashKind::ZeroedPage);
     add(has(|f| matches!(f, PageFate::Torn(_))), CrashKind::TornPage);
     let garbage_tail = file.tail.as_ref().is_some_and(|t| t.garbage);
     add(
         has(|f| *f == PageFate::Garbage) || garbage_tail,
         CrashKind::Garbage,
+    );
+    add(
+        file.overwritten
+            .iter()
+            .any(|(_, f)| matches!(f, PageFate::Old | PageFate::Torn(_))),
+        CrashKind::OverwriteLost,
     );
     add(file.len > file.written, CrashKind::Extended);
 }
@@ -94,21 +108,18 @@ impl fmt::Display for CrashReport {
                 file.written,
                 file.len
             )?;
-            if file.pieces.is_empty() {
-                write!(f, " every unsynced byte lost")?;
+            if !file.overwritten.is_empty() {
+                write!(f, " overwritten in place:")?;
+                write_runs(f, &file.overwritten)?;
             }
-            // Runs of pieces with the same fate, as one range each.
-            let mut runs: Vec<(std::ops::Range<usize>, PageFate)> = Vec::new();
-            for (range, fate) in &file.pieces {
-                match runs.last_mut() {
-                    Some((last, f)) if f == fate && !matches!(fate, PageFate::Torn(_)) => {
-                        last.end = range.end;
-                    }
-                    _ => runs.push((range.clone(), *fate)),
+            if file.written > file.synced {
+                if !file.overwritten.is_empty() {
+                    write!(f, " past the synced length:")?;
                 }
-            }
-            for (range, fate) in runs {
-                write!(f, " {}..{} {:?};", range.start, range.end, fate)?;
+                if file.pieces.is_empty() {
+                    write!(f, " every unsynced byte lost")?;
+                }
+                write_runs(f, &file.pieces)?;
             }
             if let Some(tail) = &file.tail {
                 let what = if tail.garbage { "garbage" } else { "zeros" };
@@ -126,4 +137,24 @@ impl fmt::Display for CrashReport {
         }
         write!(f, "  kinds: {:?}", self.kinds)
     }
+}
+
+/// Writes runs of pieces with the same fate, as one range each.
+fn write_runs(
+    f: &mut fmt::Formatter<'_>,
+    pieces: &[(std::ops::Range<usize>, PageFate)],
+) -> fmt::Result {
+    let mut runs: Vec<(std::ops::Range<usize>, PageFate)> = Vec::new();
+    for (range, fate) in pieces {
+        match runs.last_mut() {
+            Some((last, f)) if f == fate && !matches!(fate, PageFate::Torn(_)) => {
+                last.end = range.end;
+            }
+            _ => runs.push((range.clone(), *fate)),
+        }
+    }
+    for (range, fate) in runs {
+        write!(f, " {}..{} {:?};", range.start, range.end, fate)?;
+    }
+    Ok(())
 }

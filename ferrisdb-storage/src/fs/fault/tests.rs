@@ -275,3 +275,83 @@ fn held_syncs_wait_until_released_and_others_pass() {
         b"record"
     );
 }
+
+#[test]
+fn set_len_preallocates_zeros_that_appends_overwrite_and_each_needs_a_sync() {
+    let fs = setup();
+    let mut file = write(&fs, "log", b"head", true);
+    fs.sync_dir(&dir()).unwrap();
+    let read = |fs: &FaultFileSystem| fs.read_all(&dir().join("log")).unwrap();
+    let padded = |bytes: &[u8], len: usize| {
+        let mut v = bytes.to_vec();
+        v.resize(len, 0);
+        v
+    };
+
+    file.set_len(16).unwrap();
+    assert_eq!(file.len(), 4, "appends still go after the bytes appended");
+    assert_eq!(read(&fs), padded(b"head", 16));
+    assert_eq!(read(&fs.fork().crash()), b"head", "an unsynced size");
+    file.sync().unwrap();
+    file.append(b"data").unwrap();
+    assert_eq!(read(&fs), padded(b"headdata", 16));
+    let crashed = fs.fork().crash();
+    assert_eq!(read(&crashed), padded(b"head", 16), "an unsynced overwrite");
+    file.sync().unwrap();
+    assert_eq!(read(&fs.fork().crash()), padded(b"headdata", 16));
+
+    file.set_len(8).unwrap();
+    assert_eq!(read(&fs), b"headdata");
+    assert_eq!(
+        read(&fs.fork().crash()),
+        padded(b"headdata", 16),
+        "an unsynced cut"
+    );
+    file.sync().unwrap();
+    assert_eq!(read(&fs.fork().crash()), b"headdata");
+    let err = file.set_len(7).unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+}
+
+#[test]
+fn torn_writes_over_preallocated_zeros_keep_a_prefix_in_file_order() {
+    let mut kept = BTreeSet::new();
+    for seed in 0..40 {
+        let fs = setup();
+        fs.enable_torn_writes(seed);
+        let mut file = write(&fs, "log", b"head", true);
+        fs.sync_dir(&dir()).unwrap();
+        file.set_len(20).unwrap();
+        file.sync().unwrap();
+        file.append(b"0123456789").unwrap();
+        let data = fs.crash().read_all(&dir().join("log")).unwrap();
+        assert_eq!(data.len(), 20);
+        let written = data[4..].iter().take_while(|&&b| b != 0).count();
+        assert!(b"0123456789".starts_with(&data[4..4 + written]));
+        assert!(data[4 + written..].iter().all(|&b| b == 0));
+        kept.insert(written);
+    }
+    assert!(kept.len() > 3, "{kept:?}");
+}
+
+#[test]
+fn a_failed_sync_drops_an_overwrite_and_set_len_counts_as_a_write() {
+    let fs = setup();
+    let mut file = write(&fs, "log", b"head", true);
+    fs.sync_dir(&dir()).unwrap();
+    file.set_len(12).unwrap();
+    file.sync().unwrap();
+    file.append(b"lost").unwrap();
+    fs.fail_at(1, false, &[OpKind::Sync], FaultKind::Io);
+    assert!(file.sync().is_err());
+    file.sync().unwrap();
+    let crashed = fs.fork().crash();
+    assert_eq!(
+        crashed.read_all(&dir().join("log")).unwrap(),
+        b"head\0\0\0\0\0\0\0\0"
+    );
+
+    fs.fail_at(1, false, &[OpKind::Write], FaultKind::NoSpace);
+    assert!(file.set_len(100).is_err());
+    assert_eq!(fs.read_all(&dir().join("log")).unwrap().len(), 12);
+}

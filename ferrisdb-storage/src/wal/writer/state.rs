@@ -353,6 +353,11 @@ impl WritableFile for Renamed {
         self.named(result)
     }
 
+    fn set_len(&mut self, len: u64) -> Result<()> {
+        let result = self.file.set_len(len);
+        self.named(result)
+    }
+
     fn len(&self) -> u64 {
         self.file.len()
     }
