@@ -1,6 +1,8 @@
-//! What a crash can leave at the end of an unsealed log (zeros, garbage, a
-//! torn record) is a torn tail; damage that a later record's durable length
-//! covers is corruption; bytes after a seal end the log at the seal.
+//! What a crash can leave at the end of an unsealed log (garbage, a torn
+//! record) is a torn tail, and zeros from a record's end to the end of the
+//! file (room the writer preallocated) are the end of the log; damage that a
+//! later record's durable length covers is corruption; bytes after a seal
+//! end the log at the seal.
 
 mod common;
 
@@ -41,7 +43,9 @@ fn assert_torn_tail(tail: &[u8]) {
         let back = read_log(&*fs, &path, mode);
         assert!(back.error.is_none(), "{mode:?}: {:?}", back.error);
         assert_prefix(&back.records, &batches, batches.len(), "torn tail");
-        assert_eq!(back.dropped, tail.len() as u64);
+        // Zeros that end the file are not counted: they hold nothing.
+        let zeros = tail.iter().rev().take_while(|&&b| b == 0).count();
+        assert_eq!(back.dropped, (tail.len() - zeros) as u64);
         let damage = back.damage.unwrap();
         assert_eq!(damage.kind, DamageKind::TornTail, "{damage}");
         assert_eq!(damage.offset, log_end);
@@ -53,9 +57,28 @@ fn assert_torn_tail(tail: &[u8]) {
 }
 
 #[test]
-fn zero_filled_tails_of_any_length_are_torn_tails() {
+fn zero_filled_tails_of_any_length_end_the_log_in_every_mode() {
+    let batches = batches();
+    let fs = mem_fs();
+    let (path, ends) = write_unsealed_log(&fs, &batches);
+    let log = fs.contents(&path);
+    let log_end = *ends.last().unwrap();
     for len in [1, 6, 7, 100, BLOCK_SIZE, 3 * BLOCK_SIZE + 17] {
-        assert_torn_tail(&vec![0; len]);
+        let mut data = log.clone();
+        data.resize(log.len() + len, 0);
+        fs.set_contents(&path, data);
+        for mode in [
+            RecoveryMode::TolerateCorruptedTail,
+            RecoveryMode::PointInTimeRecovery,
+            RecoveryMode::AbsoluteConsistency,
+        ] {
+            let mut reader = WalReader::open(&*fs, &path, mode).unwrap();
+            let records: Vec<_> = reader.by_ref().map(Result::unwrap).collect();
+            assert_prefix(&records, &batches, batches.len(), "zero tail");
+            assert_eq!(reader.damage(), None, "{len} zeros, {mode:?}");
+            assert_eq!(reader.zero_tail(), Some(log_end));
+            assert_eq!(reader.dropped_bytes(), 0);
+        }
     }
 }
 
@@ -129,7 +152,9 @@ fn a_crash_before_the_header_was_written_leaves_an_empty_log() {
         let back = read_log(&*fs, &path, RecoveryMode::TolerateCorruptedTail);
         assert!(back.error.is_none(), "{:?}", back.error);
         assert!(back.records.is_empty());
-        assert_eq!(back.dropped, content.len() as u64);
+        // A torn tail at byte 0, of zeros, which hold nothing to drop.
+        assert_eq!(back.damage.unwrap().offset, 0);
+        assert_eq!(back.dropped, 0);
         let err = WalReader::open(&*fs, &path, RecoveryMode::AbsoluteConsistency).unwrap_err();
         assert!(err.is_corruption(), "{err}");
     }
@@ -154,7 +179,18 @@ fn bytes_after_the_seal_end_the_log_with_every_record_before_it() {
     let fs = mem_fs();
     let (path, ends) = write_log(&fs, &batches());
     let sealed = fs.contents(&path);
-    for tail in [vec![0u8; 10], vec![0xab; 3], vec![0; BLOCK_SIZE]] {
+    // Zeros after the seal are room preallocated past it, which the seal's
+    // sync was to cut off: the end of the log, in every mode.
+    for zeros in [1, 10, BLOCK_SIZE] {
+        let mut data = sealed.clone();
+        data.resize(sealed.len() + zeros, 0);
+        fs.set_contents(&path, data);
+        let mut reader = WalReader::open(&*fs, &path, RecoveryMode::AbsoluteConsistency).unwrap();
+        assert_eq!(reader.by_ref().map(Result::unwrap).count(), ends.len());
+        assert!(reader.is_sealed() && reader.damage().is_none());
+        assert_eq!(reader.zero_tail(), Some(sealed.len() as u64));
+    }
+    for tail in [vec![0xab; 3], vec![0, 0, 7], vec![0xab; BLOCK_SIZE]] {
         let mut data = sealed.clone();
         data.extend_from_slice(&tail);
         fs.set_contents(&path, data);

@@ -17,7 +17,8 @@
 //!   gone.
 //! - The log a clean close sealed must be as long as the manifest recorded
 //!   (`closed_log`): cut at a record boundary, seal and all, it shows no
-//!   damage of its own.
+//!   damage of its own, nor does its end turned to zeros (a zero tail, the
+//!   end of a log its writer preallocated, which the close cut off).
 //! - Timestamps count up by one from record to record, across logs: a gap
 //!   is a missing log.
 //! - Point in time recovery drops every log after the one it stopped in (at
@@ -129,7 +130,7 @@ impl Inner {
                         // The point in time ends before this record.
                         tracing::warn!(%error, "stopped replaying at an invalid record");
                         let rest = reader.by_ref().filter(Result::is_ok).count() as u64;
-                        let bytes = reader.file_len() - record.offset;
+                        let bytes = reader.data_len().saturating_sub(record.offset);
                         self.count_dropped(bytes, 1 + rest + reader.dropped_records());
                         self.drop_logs(&logs[index + 1..])?;
                         stopped = Some((*number, path.clone(), record.offset));
@@ -142,10 +143,12 @@ impl Inner {
                 records += 1;
             }
             if let Some(closed) = closed.filter(|c| c.number == *number) {
-                if reader.file_len() < closed.length {
-                    self.lost_end_of_closed_log(closed, path, reader.file_len())?;
+                // Zeros where its end was (the close cut the room
+                // preallocated past its seal, durably) are a lost end too.
+                if reader.data_len() < closed.length {
+                    self.lost_end_of_closed_log(closed, path, reader.data_len())?;
                     self.drop_logs(&logs[index + 1..])?;
-                    stopped = Some((*number, path.clone(), reader.file_len()));
+                    stopped = Some((*number, path.clone(), reader.data_len()));
                     break;
                 }
                 if reader.file_len() > closed.length && mode != RecoveryMode::PointInTimeRecovery {
@@ -175,7 +178,7 @@ impl Inner {
                 );
                 (damage.offset, "is damaged past its durable length")
             } else if unsealed(&reader) {
-                (reader.file_len(), "ends without its seal")
+                (reader.data_len(), "ends without its seal")
             } else {
                 continue;
             };
@@ -350,6 +353,6 @@ fn count_log(fs: &dyn FileSystem, path: &Path) -> Result<(u64, u64)> {
         record?;
         records += 1;
     }
-    let bytes = reader.file_len().saturating_sub(FILE_HEADER_SIZE as u64);
+    let bytes = reader.data_len().saturating_sub(FILE_HEADER_SIZE as u64);
     Ok((bytes, records + reader.dropped_records()))
 }

@@ -17,7 +17,8 @@ pub(super) enum Stop {
 
 /// Reads the record at the fragment reader's position: its payload replaces
 /// the contents of `out`, and its start (the offset of its first fragment)
-/// is returned; `None` at the end of the log.
+/// is returned; `None` at the end of the log: the end of the file, or zeros
+/// from there to it.
 ///
 /// A record is returned only once every fragment of it checked out, so no
 /// caller ever sees altered bytes. A file that ends inside a record, a FULL
@@ -30,7 +31,7 @@ pub(super) fn next_record(
     out.clear();
     let mut record_start: Option<u64> = None;
     loop {
-        let fragment = match fragments.next() {
+        let fragment = match fragments.next(record_start.is_none()) {
             Ok(Some(fragment)) => fragment,
             Ok(None) => {
                 return match record_start {

@@ -7,7 +7,7 @@ use std::fmt;
 use ferrisdb_core::{Error, Result};
 
 use super::assembler::Stop;
-use super::fragments::Found;
+use super::fragments::{first_nonzero, Found};
 use super::{WalReader, WalRecord};
 use crate::wal::format::{
     BLOCK_SIZE, FILE_HEADER_SIZE, FORMAT_VERSION, FORMAT_VERSION_1, FORMAT_VERSION_2,
@@ -127,7 +127,11 @@ impl WalReader {
                 // follows: valid data after the damage proves it corruption.
                 _ => after.valid_fragment,
             };
-        self.dropped_bytes = self.fragments.len().saturating_sub(record_start);
+        self.data_len = match self.fragments.end_of_data(record_start) {
+            Ok(end) => end,
+            Err(e) => return Some(Err(e)),
+        };
+        self.dropped_bytes = self.data_len.saturating_sub(record_start);
         self.dropped_records = after.records;
         let kind = if corrupt {
             DamageKind::Corruption
@@ -191,6 +195,18 @@ impl WalReader {
             let (off, read) = self.fragments.load_block(at)?;
             work += read as u64;
             let here = self.fragments.block_from(off);
+            if here.len() >= FRAGMENT_HEADER_SIZE
+                && first_nonzero(&here[..FRAGMENT_HEADER_SIZE]).is_none()
+            {
+                // Zeros, as a zero tail is: no fragment starts where its
+                // type byte, the seventh, would be zero, so the next one
+                // starts at most six bytes before the next byte that is not.
+                let next = self.fragments.next_nonzero(at)?;
+                at = next
+                    .saturating_sub(FRAGMENT_HEADER_SIZE as u64 - 1)
+                    .max(at + 1);
+                continue;
+            }
             let starts_record = match self.candidate(here, off, at) {
                 Some(header) => {
                     work += header.end as u64;

@@ -63,6 +63,9 @@ pub(super) struct Fragments {
     block_index: Option<u64>,
     /// Offset of the next fragment.
     pos: u64,
+    /// Where the zeros that end the file start, once [`next`](Self::next)
+    /// found them at a record boundary.
+    zero_tail: Option<u64>,
 }
 
 impl Fragments {
@@ -75,6 +78,7 @@ impl Fragments {
             block: Vec::new(),
             block_index: None,
             pos,
+            zero_tail: None,
         }
     }
 
@@ -130,17 +134,79 @@ impl Fragments {
         self.block.get(off..).unwrap_or(&[])
     }
 
+    /// Where the zeros that end the file start, if [`next`](Self::next)
+    /// ended the log there.
+    pub(super) fn zero_tail(&self) -> Option<u64> {
+        self.zero_tail
+    }
+
+    /// Whether every byte from `from` to the end of the file is zero.
+    pub(super) fn zeros_to_end(&mut self, from: u64) -> Result<bool> {
+        Ok(self.next_nonzero(from)? == self.len)
+    }
+
+    /// The offset of the first byte at or after `from` that is not zero, or
+    /// the file's length when there is none.
+    pub(super) fn next_nonzero(&mut self, from: u64) -> Result<u64> {
+        let mut at = from;
+        while at < self.len {
+            let (off, _) = self.load_block(at)?;
+            let bytes = self.block_from(off);
+            if let Some(i) = first_nonzero(bytes) {
+                return Ok(at + i as u64);
+            }
+            at += bytes.len() as u64;
+        }
+        Ok(self.len)
+    }
+
+    /// The offset just past the last byte at or after `from` that is not
+    /// zero, or `from` when there is none: where the file ends, less the
+    /// zeros that end it.
+    pub(super) fn end_of_data(&mut self, from: u64) -> Result<u64> {
+        let mut end = self.len;
+        while end > from {
+            let block_start = (end - 1) / BLOCK_SIZE as u64 * BLOCK_SIZE as u64;
+            self.load_block(end - 1)?;
+            let first = from.saturating_sub(block_start) as usize;
+            let bytes = &self.block[first..(end - block_start) as usize];
+            if first_nonzero(bytes).is_some() {
+                let last = bytes.iter().rposition(|&b| b != 0).unwrap_or(0);
+                return Ok(block_start + (first + last + 1) as u64);
+            }
+            end = block_start.max(from);
+        }
+        Ok(from)
+    }
+
     /// The next fragment, skipping block trailers; `None` at the end of the
-    /// file. A trailer that is not zeros, a file that ends inside a trailer
-    /// or a fragment, a header that breaks the framing rules and a CRC that
-    /// does not match are damage at the offset where they start.
-    pub(super) fn next(&mut self) -> Result<Option<Fragment<'_>>, Broken> {
+    /// file, and, `at_boundary` (between records), where nothing but zeros
+    /// follows: room the writer preallocated and never wrote (see
+    /// [`zero_tail`](Self::zero_tail)). A trailer that is not zeros, a file
+    /// that ends inside a trailer or a fragment, a header that breaks the
+    /// framing rules and a CRC that does not match are damage at the offset
+    /// where they start.
+    pub(super) fn next(&mut self, at_boundary: bool) -> Result<Option<Fragment<'_>>, Broken> {
         loop {
             let pos = self.pos;
             if pos >= self.len {
                 return Ok(None);
             }
-            let (off, _) = self.load_block(pos).map_err(Broken::Io)?;
+            let (mut off, _) = self.load_block(pos).map_err(Broken::Io)?;
+            // A fragment's header is never all zeros (type 0 is invalid):
+            // only then is the rest of the file worth reading.
+            let head = self.block_from(off);
+            if at_boundary
+                && head[..head.len().min(FRAGMENT_HEADER_SIZE)]
+                    .iter()
+                    .all(|&b| b == 0)
+            {
+                if self.zeros_to_end(pos).map_err(Broken::Io)? {
+                    self.zero_tail = Some(pos);
+                    return Ok(None);
+                }
+                (off, _) = self.load_block(pos).map_err(Broken::Io)?;
+            }
             let room = BLOCK_SIZE - off;
             let here = self.block_from(off);
             let damage = |reason: String| Err(Broken::Damage(Found::new(pos, reason)));
@@ -180,4 +246,19 @@ impl Fragments {
             }));
         }
     }
+}
+
+/// The index of the first byte of `bytes` that is not zero. Compares runs
+/// of zeros a page at a time (`memcmp`), since a log may end in a megabyte
+/// of them.
+pub(super) fn first_nonzero(bytes: &[u8]) -> Option<usize> {
+    const ZEROS: [u8; 4096] = [0; 4096];
+    let mut at = 0;
+    for chunk in bytes.chunks(ZEROS.len()) {
+        if chunk != &ZEROS[..chunk.len()] {
+            return chunk.iter().position(|&b| b != 0).map(|i| at + i);
+        }
+        at += chunk.len();
+    }
+    None
 }

@@ -54,6 +54,11 @@ pub struct WalReader {
     /// The file's number: its header's, or its name's when the header is
     /// damaged. Every record from version 2 on carries it.
     log_number: u64,
+    /// Where the zeros that end the file start, when the log ended at them.
+    zero_tail: Option<u64>,
+    /// The file's length less the zeros that end it, once the iteration
+    /// ended; its length before.
+    data_len: u64,
 }
 
 impl WalReader {
@@ -86,6 +91,8 @@ impl WalReader {
                 .and_then(|name| name.to_str())
                 .and_then(parse_wal_file_name)
                 .unwrap_or(0),
+            zero_tail: None,
+            data_len: len,
         };
         let mut head = vec![0; len.min(FILE_HEADER_SIZE as u64) as usize];
         reader.fragments.read_exact_at(0, &mut head)?;
@@ -163,10 +170,29 @@ impl WalReader {
         self.fragments.len()
     }
 
-    /// Bytes at the end of the file that were skipped as damage (from the
-    /// start of the first damaged record to the end of the file).
+    /// Bytes at the end of the file that were skipped as damage: from the
+    /// start of the first damaged record to the end of the file, less the
+    /// zeros that end it (room the writer preallocated holds nothing).
     pub fn dropped_bytes(&self) -> u64 {
         self.dropped_bytes
+    }
+
+    /// Where the zeros that end the file start, when the log ended at them:
+    /// room its writer preallocated past its records, and never wrote (see
+    /// `docs/format/wal.md`). They end the log in every recovery mode, as
+    /// the end of the file would: from a record boundary to the end of the
+    /// file, no record vouches for them. `None` when the log ended at the
+    /// end of the file, or at damage. Set once the iterator has ended.
+    pub fn zero_tail(&self) -> Option<u64> {
+        self.zero_tail
+    }
+
+    /// The file's length less the zeros that end it: where the log's bytes
+    /// end. At the end of the log, its [`zero_tail`](Self::zero_tail) or
+    /// the file's length; past damage, the end of the last byte that is not
+    /// zero. Set once the iterator has ended; the file's length until then.
+    pub fn data_len(&self) -> u64 {
+        self.data_len
     }
 
     /// Valid data records found after the damage that ended the log, which
@@ -204,3 +230,5 @@ impl WalReader {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod zero_tail_tests;

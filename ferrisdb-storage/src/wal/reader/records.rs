@@ -43,6 +43,16 @@ impl WalReader {
     }
 }
 
+impl WalReader {
+    /// Ends the iteration at the end of the log: the end of the file, or
+    /// the start of the zeros that end it.
+    fn end(&mut self, zero_tail: Option<u64>) {
+        self.done = true;
+        self.zero_tail = zero_tail;
+        self.data_len = zero_tail.unwrap_or(self.fragments.len());
+    }
+}
+
 impl Iterator for WalReader {
     type Item = Result<WalRecord>;
 
@@ -68,7 +78,18 @@ impl Iterator for WalReader {
                     self.durable = self.durable.max(durable);
                     self.sealed = true;
                     let (pos, len) = (self.fragments.position(), self.fragments.len());
-                    if pos < len {
+                    let zeros = match self.fragments.zeros_to_end(pos) {
+                        Ok(zeros) => zeros,
+                        Err(e) => {
+                            self.done = true;
+                            return Some(Err(e));
+                        }
+                    };
+                    if zeros && pos < len {
+                        // The room preallocated past the seal, which the
+                        // seal's own sync was to cut off: a crash came first.
+                        self.end(Some(pos));
+                    } else if pos < len {
                         // The writer appends nothing after a seal. A crash
                         // before the seal's own sync completed may still
                         // leave garbage past it, which the rules for damage
@@ -82,7 +103,7 @@ impl Iterator for WalReader {
                         return self.on_damage(found, pos);
                     }
                 }
-                Ok(None) => self.done = true,
+                Ok(None) => self.end(self.fragments.zero_tail()),
                 Err(Stop::Damage(found, start)) => return self.on_damage(found, start),
                 Err(Stop::Io(e)) => {
                     self.done = true;
