@@ -20,6 +20,10 @@ use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
 use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode};
 use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode};
 
+mod common;
+
+use common::log_records;
+
 fn config(fs: &FaultFileSystem, dir: &str) -> StorageConfig {
     StorageConfig {
         wal_sync_mode: SyncMode::Full,
@@ -52,9 +56,9 @@ fn a_torn_write_of_a_value_holding_log_bytes_is_a_torn_tail() {
         .unwrap()
         .pop()
         .unwrap();
-    let synced = fs.read_all(&log).unwrap().len();
+    let synced = log_records(&fs, &log).len();
     db.put("backup", &backup).unwrap();
-    let written = fs.read_all(&log).unwrap();
+    let written = log_records(&fs, &log);
     // The crash comes before the close, which would seal the log and record
     // its length in the manifest: keep the manifest of before the close.
     let manifest = PathBuf::from("/db/MANIFEST");

@@ -240,6 +240,9 @@ fn read_file(
             .damage
             .push((path.to_path_buf(), damage.clone(), reader.dropped_bytes()));
     }
+    if let Some(start) = reader.zero_tail() {
+        summary.zero_tail_bytes += reader.file_len() - start;
+    }
     finish_file(&reader, args, out)
 }
 
@@ -261,12 +264,24 @@ fn finish_file(
     } else {
         "not sealed"
     };
+    let io_err = |e: std::io::Error| format!("cannot write output: {e}");
     writeln!(
         out,
         "-- {state}; durable length {} bytes",
         reader.durable_len()
     )
-    .map_err(|e| format!("cannot write output: {e}"))
+    .map_err(io_err)?;
+    // The bytes of the file the header line counted, past the records.
+    if let Some(start) = reader.zero_tail() {
+        writeln!(
+            out,
+            "-- zero tail: {} bytes of zeros from byte {start} to the end: room preallocated \
+             past the records, never written",
+            reader.file_len() - start
+        )
+        .map_err(io_err)?;
+    }
+    Ok(())
 }
 
 /// One entry as the output shows it: its bytes rendered.

@@ -120,6 +120,52 @@ fn json_output_is_one_object_per_record_and_a_summary() {
 }
 
 #[test]
+fn the_zeros_a_synced_log_preallocated_are_shown_as_its_zero_tail() {
+    let tmp = tempfile::tempdir().unwrap();
+    let options = WalOptions {
+        sync_mode: ferrisdb_storage::SyncMode::Full,
+    };
+    let writer = WalWriter::create(os_file_system(), tmp.path(), 1, options).unwrap();
+    let end = writer
+        .append(&[&WriteBatch::new().put("k", "v").encode(7)])
+        .unwrap()
+        .offset;
+    // Dropped, not closed: the room the sync preallocated stays.
+    drop(writer);
+    let path = tmp.path().join("000001.wal");
+    let len = std::fs::metadata(&path).unwrap().len();
+    assert!(len > end, "the sync preallocated room");
+    let (code, out, _) = run_to_strings(&args(&path));
+    assert_eq!(
+        code, EXIT_OK,
+        "zeros past the records are not damage: {out}"
+    );
+    let zeros = len - end;
+    // The figures `docs/format/wal.md` shows: 1 MiB of room past the record.
+    assert_eq!((end, zeros), (49, 1 << 20));
+    assert!(out.contains(&format!(", {len} bytes)")), "{out}");
+    assert!(
+        out.contains(&format!(
+            "-- zero tail: {zeros} bytes of zeros from byte {end} "
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "bytes: {len} ({zeros} of them zeros past the records), records: 1"
+        )),
+        "{out}"
+    );
+    let mut json = args(&path);
+    json.json = true;
+    let (_, out, _) = run_to_strings(&json);
+    assert!(
+        out.contains(&format!(r#""zero_tail_bytes":{zeros},"#)),
+        "{out}"
+    );
+}
+
+#[test]
 fn a_truncated_log_reports_a_torn_tail() {
     let tmp = tempfile::tempdir().unwrap();
     let (path, ends) = write_log(tmp.path());

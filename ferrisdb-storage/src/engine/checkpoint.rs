@@ -36,7 +36,9 @@ impl Inner {
         self.wal
             .flush()
             .inspect_err(|error| self.stop_after_failed_log(error, "write"))?;
-        let live_log = self.wal.current_file_number();
+        // Where the live log's records end: its file goes on past them
+        // with the zeros a sync preallocated, which the copy leaves out.
+        let live_end = self.wal.end();
         // Held until the copy's manifest is written: no flush or compaction
         // changes the set of tables meanwhile.
         let guard = self.versions.manifest();
@@ -47,18 +49,21 @@ impl Inner {
         }
         for (number, path) in wal::wal_files(fs, &self.dir)? {
             if number >= manifest_state.log_number {
-                let mut bytes = fs.read_all(&path)?;
-                if number == live_log {
+                let mut bytes;
+                if number == live_end.file_number {
+                    bytes = read_prefix(fs, &path, live_end.offset)?;
                     // The copy is synced whole: seal it, and record its
                     // length, as a clean close does, so damage in the copy
                     // is corruption, never a torn tail. (Older logs were
-                    // sealed when the log rotated.)
+                    // sealed, and cut to their seal, when the log rotated.)
                     let len = bytes.len() as u64;
                     bytes.extend_from_slice(&wal::framed_seal(number, len));
                     manifest_state.closed_log = Some(ClosedLog {
                         number,
                         length: bytes.len() as u64,
                     });
+                } else {
+                    bytes = fs.read_all(&path)?;
                 }
                 let name = path.file_name().map(ToOwned::to_owned).unwrap_or_default();
                 let mut copy = fs.create(&target.join(name))?;
@@ -72,4 +77,13 @@ impl Inner {
         drop(guard);
         Ok(())
     }
+}
+
+/// The first `len` bytes of the file at `path`.
+fn read_prefix(fs: &dyn crate::fs::FileSystem, path: &Path, len: u64) -> Result<Vec<u8>> {
+    let size = usize::try_from(len)
+        .map_err(|_| Error::InvalidArgument(format!("{} is too large to copy", path.display())))?;
+    let mut bytes = vec![0; size];
+    fs.open(path)?.read_exact_at(0, &mut bytes)?;
+    Ok(bytes)
 }

@@ -108,6 +108,17 @@ pub fn full_sync_config(fs: &FaultFileSystem, mode: RecoveryMode) -> StorageConf
     }
 }
 
+/// The bytes of the log at `path` up to the end of its records: a log
+/// synced under `SyncMode::Full` goes on in the zeros its syncs
+/// preallocated.
+pub fn log_records(fs: &FaultFileSystem, path: &Path) -> Vec<u8> {
+    let mut reader = WalReader::open(fs, path, RecoveryMode::PointInTimeRecovery).unwrap();
+    reader.by_ref().for_each(drop);
+    let mut bytes = fs.read_all(path).unwrap();
+    bytes.truncate(reader.data_len() as usize);
+    bytes
+}
+
 /// The paths of the logs in [`dir`] on `fs`, oldest first.
 pub fn log_paths(fs: &FaultFileSystem) -> Vec<PathBuf> {
     ferrisdb_storage::internals::wal::wal_files(fs, &dir())

@@ -45,6 +45,8 @@ pub(super) struct SummaryJson {
     pub(super) puts: u64,
     pub(super) deletes: u64,
     pub(super) range_deletes: u64,
+    /// Of `bytes`, the zeros past the records that end logs.
+    pub(super) zero_tail_bytes: u64,
     pub(super) key_sizes: SizesJson,
     pub(super) value_sizes: SizesJson,
     pub(super) damage: Vec<DamageJson>,

@@ -18,6 +18,9 @@ pub(super) struct Summary {
     pub(super) puts: u64,
     pub(super) deletes: u64,
     pub(super) range_deletes: u64,
+    /// Bytes of zeros past the records that end logs (room preallocated,
+    /// never written): part of `bytes`.
+    pub(super) zero_tail_bytes: u64,
     /// The sizes of the keys of puts and deletes.
     pub(super) keys: SizeStats,
     pub(super) values: SizeStats,
@@ -101,6 +104,7 @@ pub(super) fn print_summary(
                 puts: s.puts,
                 deletes: s.deletes,
                 range_deletes: s.range_deletes,
+                zero_tail_bytes: s.zero_tail_bytes,
                 key_sizes: s.keys.json(),
                 value_sizes: s.values.json(),
                 damage,
@@ -115,9 +119,14 @@ pub(super) fn print_summary(
         0 => String::new(),
         n => format!(", range deletes: {n}"),
     };
+    // Likewise the zeros that end logs a crash (or a drop) left open.
+    let zeros = match s.zero_tail_bytes {
+        0 => String::new(),
+        n => format!(" ({n} of them zeros past the records)"),
+    };
     writeln!(
         out,
-        "files: {}, bytes: {}, records: {}, puts: {}, deletes: {}{range_deletes}",
+        "files: {}, bytes: {}{zeros}, records: {}, puts: {}, deletes: {}{range_deletes}",
         s.files, s.bytes, s.records, s.puts, s.deletes
     )?;
     writeln!(out, "key sizes: {}", s.keys.text())?;

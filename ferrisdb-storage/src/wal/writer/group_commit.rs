@@ -18,6 +18,13 @@ use ferrisdb_core::{Error, Result};
 /// append again before it syncs without them.
 const MAX_GATHER: Duration = Duration::from_millis(1);
 
+/// The room a sync preallocates past the records it covers, when they reach
+/// past the room it had. Each preallocation costs one commit of the file's
+/// size (which that sync pays anyway: its records grew the file) and a write
+/// of this many zeros, once per this many bytes of log: at 1 MiB, one in
+/// thousands of small synced writes, and a finished log loses the rest.
+const PREALLOCATION: u64 = 1 << 20;
+
 impl WalWriter {
     /// Returns once every record up to `pos` is on stable storage, syncing if
     /// no other thread's sync covers it. Threads waiting at the same time
@@ -73,12 +80,19 @@ impl WalWriter {
                 self.io_done.notify_all();
                 return Err(Error::Closed);
             };
+            // Records that reach past the room preallocated grow the file,
+            // so this sync commits a new size anyway: it preallocates the
+            // next room too, and the syncs of the records written into it
+            // commit no size.
+            let preallocate = (end.offset > st.allocated).then(|| end.offset + PREALLOCATION);
             let buffer = std::mem::take(&mut st.buffer);
             st.last_group = std::mem::take(&mut st.buffered_records);
             let path = st.path.clone();
             drop(st);
             let started = Instant::now();
-            let result = append_all(&mut *file, &buffer).and_then(|()| file.sync());
+            let result = append_all(&mut *file, &buffer)
+                .and_then(|()| preallocate.map_or(Ok(()), |size| file.set_len(size)))
+                .and_then(|()| file.sync());
             st = self.lock_after_io()?;
             st.last_sync = started.elapsed();
             st.file = Some(file);
@@ -90,7 +104,10 @@ impl WalWriter {
             }
             self.io_done.notify_all();
             match result {
-                Ok(()) => st.synced = st.synced.max(end),
+                Ok(()) => {
+                    st.synced = st.synced.max(end);
+                    st.allocated = st.allocated.max(preallocate.unwrap_or(0));
+                }
                 Err(e) => {
                     st.failed
                         .get_or_insert_with(|| Failure::from_error(&e, &path));

@@ -90,6 +90,11 @@ pub struct WalPosition {
 /// it, append a *seal* record and sync again, so a finished WAL file is
 /// complete on disk and says so.
 ///
+/// A sync whose records reach past the file's size makes it 1 MiB longer,
+/// with zeros, so the syncs of records written over them commit no new size
+/// (`group_commit.rs`); sealing cuts the rest off, and a crash leaves it, a
+/// zero tail readers take for the end of the log (`docs/format/wal.md`).
+///
 /// Every record carries the file's durable length when it was framed (how
 /// many bytes a completed sync covered), so recovery can tell damage a crash
 /// leaves behind (past every durable length) from damage it cannot (inside

@@ -44,6 +44,10 @@ pub(super) struct State {
     pub(super) bytes_written: u64,
     /// The file still has its temporary name (`WalWriter::create_unnamed`).
     pub(super) unnamed: bool,
+    /// The size a sync last gave the current file to preallocate room past
+    /// its records (0 before the first): appends up to it overwrite zeros,
+    /// so syncing them commits no new size.
+    pub(super) allocated: u64,
 }
 
 /// The first I/O failure, kept to refuse later writes.
@@ -128,14 +132,26 @@ impl WalWriter {
     }
 
     /// Flushes and syncs the current file, holding the lock; every record
-    /// appended so far is then durable.
-    fn sync_locked<'a>(&self, st: MutexGuard<'a, State>) -> Result<MutexGuard<'a, State>> {
+    /// appended so far is then durable. With `trim`, the room preallocated
+    /// past the records is cut off first, so that the same sync makes the
+    /// file's final length durable.
+    fn sync_locked<'a>(
+        &self,
+        st: MutexGuard<'a, State>,
+        trim: bool,
+    ) -> Result<MutexGuard<'a, State>> {
         let mut st = self.flush_locked(st)?;
+        let len = st.len;
+        let trim = trim && st.allocated > len;
         let result = match st.file.as_mut() {
+            Some(file) if trim => file.set_len(len).and_then(|()| file.sync()),
             Some(file) => file.sync(),
             None => Err(Error::Closed),
         };
         st.record(result)?;
+        if trim {
+            st.allocated = len;
+        }
         st.synced = WalPosition {
             file_number: st.file_number,
             offset: st.len,
@@ -144,20 +160,23 @@ impl WalWriter {
     }
 
     /// Finishes the current file: syncs it, then appends the seal, whose
-    /// durable length is the seal's own offset, and syncs again. The seal is
-    /// written only after the bytes it vouches for are durable, so a seal
-    /// that survives a crash never claims bytes the crash could have lost.
+    /// durable length is the seal's own offset, cuts off the room
+    /// preallocated past it, and syncs again. The seal is written only after
+    /// the bytes it vouches for are durable, so a seal that survives a crash
+    /// never claims bytes the crash could have lost; the cut shares the
+    /// seal's sync, so a finished file ends with its seal, durably, at no
+    /// extra sync.
     pub(super) fn seal_locked<'a>(
         &self,
         st: MutexGuard<'a, State>,
     ) -> Result<MutexGuard<'a, State>> {
-        let mut st = self.sync_locked(st)?;
+        let mut st = self.sync_locked(st, false)?;
         let start_len = st.len;
         let seal = payload::framed_seal(st.file_number, start_len);
         st.buffer.extend_from_slice(&seal);
         st.len += seal.len() as u64;
         st.bytes_written += st.len - start_len;
-        self.sync_locked(st)
+        self.sync_locked(st, true)
     }
 
     /// Finishes the current file, then starts file `number`.
@@ -189,6 +208,7 @@ impl WalWriter {
         st.path = path;
         st.file_number = number;
         st.len = FILE_HEADER_SIZE as u64;
+        st.allocated = 0;
         st.synced = WalPosition {
             file_number: number,
             offset: st.len,
@@ -226,6 +246,7 @@ impl State {
             closed: false,
             bytes_written: start.offset,
             unnamed,
+            allocated: 0,
         }
     }
 
