@@ -22,7 +22,8 @@ const MAX_GATHER: Duration = Duration::from_millis(1);
 /// past the room it had. Each preallocation costs one commit of the file's
 /// size (which that sync pays anyway: its records grew the file) and a write
 /// of this many zeros, once per this many bytes of log: at 1 MiB, one in
-/// thousands of small synced writes, and a finished log loses the rest.
+/// thousands of small synced writes. Sealing cuts off what a finished log
+/// did not use.
 const PREALLOCATION: u64 = 1 << 20;
 
 impl WalWriter {
