@@ -113,7 +113,10 @@ pub trait WritableFile: Send + fmt::Debug {
     /// # Errors
     ///
     /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a
-    /// `len` below the bytes appended, or the I/O error.
+    /// `len` below the bytes appended, or the I/O error (`ENOSPC` when the
+    /// disk lacks the room to grow it). A failed growth leaves the appended
+    /// bytes and where the next append goes as they were, and the file at
+    /// its old size or, past it, zeros up to at most `len`.
     fn set_len(&mut self, len: u64) -> Result<()>;
 
     /// Bytes appended since the file was created: where the next append

@@ -1,7 +1,7 @@
 //! [`FileSystem`] over the operating system's files.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{Seek, SeekFrom, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{FileLock, FileSystem, RandomAccessFile, WritableFile};
@@ -163,8 +163,16 @@ impl WritableFile for OsWritableFile {
             // extents when the pages are written back, and each sync of them
             // commits the journal as a new size does (see
             // `docs/performance.md`).
-            write_zeros(&mut self.file, self.size, len, self.len)
-                .map_err(|e| Error::io(&self.path, e))?;
+            if let Err(e) = write_zeros(&mut self.file, self.size, len) {
+                // The disk may lack the room (`ENOSPC`) for zeros the
+                // caller can do without: cut off those written, so the
+                // file ends where it did and the caller may go on
+                // appending. Failing that, it may be up to `len` long.
+                if self.file.set_len(self.size).is_err() {
+                    self.size = len;
+                }
+                return Err(Error::io(&self.path, e));
+            }
         } else if len != self.size {
             self.file
                 .set_len(len)
@@ -183,20 +191,44 @@ impl WritableFile for OsWritableFile {
     }
 }
 
-/// Writes zeros over `from..to` of `file`, then puts its cursor back at
-/// `cursor`: the blocks are allocated and written, so a later write over them
-/// changes no metadata.
-fn write_zeros(file: &mut File, from: u64, to: u64, cursor: u64) -> std::io::Result<()> {
+/// Writes zeros over `from..to` of `file` with positioned writes, which
+/// leave its cursor (where the next append goes) where it is, whether or
+/// not they succeed: the blocks are allocated and written, so a later write
+/// over them changes no metadata.
+fn write_zeros(file: &mut File, from: u64, to: u64) -> std::io::Result<()> {
     static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
-    file.seek(SeekFrom::Start(from))?;
-    let mut left = to - from;
-    while left > 0 {
-        let n = left.min(ZEROS.len() as u64) as usize;
-        file.write_all(&ZEROS[..n])?;
-        left -= n as u64;
+    let mut at = from;
+    while at < to {
+        let n = (to - at).min(ZEROS.len() as u64) as usize;
+        #[cfg(unix)]
+        std::os::unix::fs::FileExt::write_all_at(file, &ZEROS[..n], at)?;
+        #[cfg(windows)]
+        write_all_at_windows(file, &ZEROS[..n], at)?;
+        at += n as u64;
     }
-    file.seek(SeekFrom::Start(cursor))?;
     Ok(())
+}
+
+/// Windows' positioned write moves the cursor: it goes back where it was,
+/// whether or not the write succeeds.
+#[cfg(windows)]
+fn write_all_at_windows(file: &mut File, buf: &[u8], at: u64) -> std::io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    use std::os::windows::fs::FileExt;
+    let cursor = file.stream_position()?;
+    let mut written = 0;
+    let result = loop {
+        if written == buf.len() {
+            break Ok(());
+        }
+        match file.seek_write(&buf[written..], at + written as u64) {
+            Ok(0) => break Err(std::io::ErrorKind::WriteZero.into()),
+            Ok(n) => written += n,
+            Err(e) => break Err(e),
+        }
+    };
+    file.seek(SeekFrom::Start(cursor))?;
+    result
 }
 
 #[derive(Debug)]

@@ -91,9 +91,18 @@ impl WalWriter {
             let path = st.path.clone();
             drop(st);
             let started = Instant::now();
-            let result = append_all(&mut *file, &buffer)
-                .and_then(|()| preallocate.map_or(Ok(()), |size| file.set_len(size)))
-                .and_then(|()| file.sync());
+            let result = append_all(&mut *file, &buffer).and_then(|()| {
+                if let Some(size) = preallocate {
+                    // The room only spares later syncs a commit of the
+                    // file's size: a disk that lacks it (ENOSPC) may still
+                    // hold the records, so this sync goes on without it, as
+                    // RocksDB does when its `fallocate` fails.
+                    if let Err(error) = file.set_len(size) {
+                        tracing::warn!(%error, "syncing the log without preallocating room");
+                    }
+                }
+                file.sync()
+            });
             st = self.lock_after_io()?;
             st.last_sync = started.elapsed();
             st.file = Some(file);
@@ -107,6 +116,10 @@ impl WalWriter {
             match result {
                 Ok(()) => {
                     st.synced = st.synced.max(end);
+                    // Tried once per file, even when it failed: the file
+                    // may then reach up to `size` in zeros, which sealing
+                    // cuts off, and a disk short of room is not asked again
+                    // at every sync.
                     st.allocated = st.allocated.max(preallocate.unwrap_or(0));
                 }
                 Err(e) => {

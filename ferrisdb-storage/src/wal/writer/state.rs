@@ -45,8 +45,9 @@ pub(super) struct State {
     /// The file still has its temporary name (`WalWriter::create_unnamed`).
     pub(super) unnamed: bool,
     /// The size a sync last gave the current file to preallocate room past
-    /// its records (0 before the first): appends up to it overwrite zeros,
-    /// so syncing them commits no new size.
+    /// its records (0 before the first), or tried to: appends up to it
+    /// overwrite zeros, so syncing them commits no new size, and the file
+    /// is at most this long past its records.
     pub(super) allocated: u64,
 }
 
