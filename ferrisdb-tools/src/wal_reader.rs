@@ -168,7 +168,10 @@ fn read_file(
                     reason: format!("the record's payload is not a valid batch: {e}"),
                     kind: DamageKind::Corruption,
                 };
-                let dropped = reader.file_len() - record.offset;
+                // To the end of the log's bytes, not of the file: the zeros
+                // a writer preallocated past them hold nothing to drop.
+                reader.by_ref().for_each(drop);
+                let dropped = reader.data_len().saturating_sub(record.offset);
                 summary.damage.push((path.to_path_buf(), damage, dropped));
                 return finish_file(&reader, args, out);
             }

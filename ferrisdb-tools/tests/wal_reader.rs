@@ -165,6 +165,34 @@ fn the_zeros_a_synced_log_preallocated_are_shown_as_its_zero_tail() {
     );
 }
 
+/// Regression: a record that is not a valid batch counted the preallocated
+/// zeros after it among the bytes it dropped (up to 1 MiB too many).
+#[test]
+fn bytes_dropped_at_an_invalid_batch_leave_out_the_zero_tail() {
+    let tmp = tempfile::tempdir().unwrap();
+    let options = WalOptions {
+        sync_mode: ferrisdb_storage::SyncMode::Full,
+    };
+    let writer = WalWriter::create(os_file_system(), tmp.path(), 1, options).unwrap();
+    let valid = WriteBatch::new().put("k", "v").encode(7);
+    let first = writer.append(&[&valid]).unwrap().offset;
+    // A batch cut short by a byte: intact fragments, a payload that is not a batch.
+    let end = writer.append(&[&valid[..valid.len() - 1]]).unwrap().offset;
+    drop(writer);
+    let path = tmp.path().join("000001.wal");
+    assert!(
+        std::fs::metadata(&path).unwrap().len() > end,
+        "preallocated"
+    );
+    let (_, out, err) = run_to_strings(&args(&path));
+    let out = format!("{out}{err}");
+    assert!(out.contains("not a valid batch"), "{out}");
+    assert!(
+        out.contains(&format!("({} bytes dropped)", end - first)),
+        "{out}"
+    );
+}
+
 #[test]
 fn a_truncated_log_reports_a_torn_tail() {
     let tmp = tempfile::tempdir().unwrap();
