@@ -27,7 +27,9 @@
 //! A `Scan` can be consumed from both ends ([`DoubleEndedIterator`]). It holds
 //! one merging cursor per end; each end remembers the last key it yielded, and
 //! an end stops as soon as it reaches a key the other end has already yielded,
-//! so every key is returned exactly once.
+//! so every key is returned exactly once. The back end's cursor is made on
+//! the first step from the back: most scans are read forwards only, and a
+//! merge costs a cursor per source and a handle on every table of a level.
 
 use std::ops::Bound;
 
@@ -48,16 +50,35 @@ use crate::{Key, Result, Slice, Timestamp};
 /// reopened by name, and checked to be the same table. So once the database
 /// was reopened and compacted, such a table may be gone, and the scan ends
 /// with an error naming it: never with another table's data.
-#[derive(Debug)]
 pub struct Scan {
     front: End,
-    back: End,
+    /// `None` until the scan is first read from the back.
+    back: Option<End>,
+    /// Makes the back end's merge, of the same sources as the front's.
+    make_back: MakeMerge,
     snapshot: Timestamp,
     start: Bound<Key>,
     end: Bound<Key>,
     /// The range tombstones the scan sees; `None` when it sees none.
     tombstones: Option<ScanTombstones>,
     done: bool,
+}
+
+/// Makes a merged view of a scan's sources.
+pub(crate) type MakeMerge = Box<dyn Fn() -> MergingCursor + Send>;
+
+impl std::fmt::Debug for Scan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scan")
+            .field("front", &self.front)
+            .field("back", &self.back)
+            .field("snapshot", &self.snapshot)
+            .field("start", &self.start)
+            .field("end", &self.end)
+            .field("tombstones", &self.tombstones)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug)]
@@ -75,28 +96,25 @@ struct End {
 impl Scan {
     /// A scan of `[start, end]` (as the bounds say) at `snapshot`, over two
     /// merged views of the same sources: `forward` for the front end,
-    /// walked forwards, and `backward` for the back end, walked backwards.
+    /// walked forwards, and the one `backward` makes for the back end,
+    /// walked backwards, made when the scan is first read from the back.
     ///
     /// `tombstones` are the range tombstones of those sources the scan sees
     /// (see [`ScanTombstones::new`]).
     ///
-    /// REQUIRES: `forward` and `backward` merge the same sources.
+    /// REQUIRES: `forward` and every merge `backward` makes merge the same
+    /// sources.
     pub(crate) fn new(
         forward: MergingCursor,
-        backward: MergingCursor,
+        backward: MakeMerge,
         snapshot: Timestamp,
         (start, end): (Bound<Key>, Bound<Key>),
         tombstones: Option<ScanTombstones>,
     ) -> Scan {
-        let end_of = |cursor| End {
-            cursor,
-            positioned: false,
-            last_yielded: None,
-            sought_past: None,
-        };
         Scan {
-            front: end_of(forward),
-            back: end_of(backward),
+            front: End::new(forward),
+            back: None,
+            make_back: backward,
             snapshot,
             start,
             end,
@@ -112,6 +130,17 @@ impl Scan {
 
     fn finish(&mut self, step: Result<Option<(Slice, Slice)>>) -> Option<Result<(Slice, Slice)>> {
         finish(&mut self.done, step)
+    }
+}
+
+impl End {
+    fn new(cursor: MergingCursor) -> End {
+        End {
+            cursor,
+            positioned: false,
+            last_yielded: None,
+            sought_past: None,
+        }
     }
 }
 

@@ -216,7 +216,7 @@ pub(super) fn get_at(
 /// The scan of `range` at `timestamp` over `current` (see
 /// [`SuperVersion::scan`]).
 pub(super) fn scan_at(
-    current: &SuperVersion,
+    current: &Arc<SuperVersion>,
     timestamp: Timestamp,
     range: KeyRange,
     options: &ReadOptions,
@@ -229,7 +229,7 @@ pub(super) fn scan_at(
 /// instant before it was made.
 pub(super) fn empty_scan(timestamp: Timestamp, range: KeyRange) -> Scan {
     let merge = || MergingCursor::new(Vec::new());
-    Scan::new(merge(), merge(), timestamp, range, None)
+    Scan::new(merge(), Box::new(merge), timestamp, range, None)
 }
 
 /// Every key.

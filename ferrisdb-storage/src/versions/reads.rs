@@ -75,23 +75,29 @@ impl SuperVersion {
     /// tables read as `options` says, hiding what the range tombstones of
     /// those sources hide.
     pub(crate) fn scan(
-        &self,
+        self: &Arc<Self>,
         timestamp: Timestamp,
         range: (Bound<Key>, Bound<Key>),
         options: &ReadOptions,
     ) -> Scan {
-        // One merge per end of the scan, so neither ever turns around.
-        let merge = || {
-            let mut children: Vec<Box<dyn Cursor>> = Vec::new();
-            for memtable in self.memtables() {
-                children.push(Box::new(MemTableCursor::new(memtable)));
-            }
-            self.version.cursors(options, &mut children);
-            MergingCursor::new(children)
-        };
         let lists = self.range_tombstones();
         let tombstones = ScanTombstones::new(lists.iter().map(Arc::as_ref), timestamp, &range);
-        Scan::new(merge(), merge(), timestamp, range, tombstones)
+        // One merge per end of the scan, so neither ever turns around; the
+        // back end's is made only if the scan is read from the back.
+        let (sources, back_options) = (Arc::clone(self), options.clone());
+        let backward = Box::new(move || sources.merge(&back_options));
+        Scan::new(self.merge(options), backward, timestamp, range, tombstones)
+    }
+
+    /// Every MemTable and table merged into one cursor, its tables read as
+    /// `options` says.
+    fn merge(&self, options: &ReadOptions) -> MergingCursor {
+        let mut children: Vec<Box<dyn Cursor>> = Vec::new();
+        for memtable in self.memtables() {
+            children.push(Box::new(MemTableCursor::new(memtable)));
+        }
+        self.version.cursors(options, &mut children);
+        MergingCursor::new(children)
     }
 
     /// The range tombstones of every MemTable and table that has some, in

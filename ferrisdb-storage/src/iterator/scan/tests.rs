@@ -38,14 +38,15 @@ fn owned(item: Result<(Slice, Slice)>) -> (Key, Value) {
 }
 
 fn scan(sources: &[Vec<Entry>], snapshot: u64, start: Bound<Key>, end: Bound<Key>) -> Scan {
-    let cursor = || {
+    let sources = sources.to_vec();
+    let cursor = move || {
         let children = sources
             .iter()
             .map(|s| Box::new(VecCursor::new(s.clone())) as Box<dyn Cursor>)
             .collect();
         MergingCursor::new(children)
     };
-    Scan::new(cursor(), cursor(), snapshot, (start, end), None)
+    Scan::new(cursor(), Box::new(cursor), snapshot, (start, end), None)
 }
 
 fn random_bound(rng: &mut StdRng) -> Bound<Key> {

@@ -3,12 +3,11 @@
 //! history at every snapshot, from both ends, and for how few moves it takes.
 
 use std::ops::Bound;
-use std::sync::atomic::Ordering;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::tombstone_tests::{counted_scan, owned, scan_of};
+use super::tombstone_tests::{counted_scan, moves_of, owned, scan_of};
 use crate::iterator::model::history::{History, Op};
 use crate::iterator::model::Entry;
 use crate::range_del::fragments::FragmentedTombstones;
@@ -118,14 +117,14 @@ fn versions_of_one_key_are_sought_past_not_stepped_over() {
         };
         let (mut scan, moves) = counted_scan(&sources, &lists, &[false], snapshot, everything(), 0);
         assert_eq!(values(&mut scan), expected, "forwards at {snapshot}");
-        let front = moves[0].load(Ordering::Relaxed);
+        let front = moves_of(&moves, 0);
         assert!(front < 40, "{front} moves forwards at {snapshot}");
 
         let (scan, moves) = counted_scan(&sources, &lists, &[false], snapshot, everything(), 0);
         let mut backward = values(&mut scan.rev());
         backward.reverse();
         assert_eq!(backward, expected, "backwards at {snapshot}");
-        let back = moves[1].load(Ordering::Relaxed);
+        let back = moves_of(&moves, 1);
         assert!(back < 40, "{back} moves backwards at {snapshot}");
     }
     // At the tombstone, the key is deleted.
@@ -159,12 +158,12 @@ fn a_seek_past_versions_does_not_undo_a_seek_past_a_range_tombstone() {
     let (scan, moves) = counted_scan(&sources, &lists, &[true, false], 3000, everything(), 1);
     let values: Vec<_> = scan.map(owned).map(|(_, v)| v).collect();
     assert_eq!(values, [b"k0500@2099".to_vec()]);
-    let front = moves[0].load(Ordering::Relaxed);
+    let front = moves_of(&moves, 0);
     assert!(front <= 4, "the old source moved {front} times forwards");
 
     let (scan, moves) = counted_scan(&sources, &lists, &[true, false], 3000, everything(), 1);
     let values: Vec<_> = scan.rev().map(owned).map(|(_, v)| v).collect();
     assert_eq!(values, [b"k0500@2099".to_vec()]);
-    let back = moves[1].load(Ordering::Relaxed);
+    let back = moves_of(&moves, 1);
     assert!(back <= 4, "the old source moved {back} times backwards");
 }

@@ -12,7 +12,7 @@ use std::ops::Bound;
 
 use ferrisdb_core::compare_user_keys;
 
-use super::{within_end, within_start, Scan};
+use super::{within_end, within_start, End, Scan};
 use crate::iterator::Cursor;
 use crate::range_del::view::{CoveredRange, ScanTombstones};
 use crate::{Key, Operation, Result, Slice, Timestamp};
@@ -63,7 +63,7 @@ impl Scan {
             if !within_end(&self.end, &key) {
                 break;
             }
-            if let Some(stop) = &self.back.last_yielded {
+            if let Some(stop) = self.back.as_ref().and_then(|b| b.last_yielded.as_ref()) {
                 if key >= *stop {
                     break;
                 }
@@ -118,7 +118,9 @@ impl Scan {
 
     /// The mirror of [`walk_forward`](Self::walk_forward).
     fn walk_backward<const TOMBSTONES: bool>(&mut self) -> Result<Option<(Slice, Slice)>> {
-        let back = &mut self.back;
+        // The back end's merge is made on its first step.
+        let make = &self.make_back;
+        let back = self.back.get_or_insert_with(|| End::new(make()));
         if !back.positioned {
             back.positioned = true;
             match &self.end {

@@ -190,7 +190,7 @@ proptest! {
         ranges in prop::collection::vec((bound(), bound()), 3),
     ) {
         let history = History::new(&ops, sources, true);
-        let current = super_version(&history, memtables, deep, cuts);
+        let current = Arc::new(super_version(&history, memtables, deep, cuts));
         let options = ReadOptions::default();
         let last = history.last_timestamp();
         for (&snapshot, range) in snapshots.iter().chain([&last]).zip(ranges.iter().cycle()) {
@@ -250,7 +250,11 @@ fn a_table_of_only_a_tombstone_hides_older_levels_from_get() {
     let version = Arc::new(Version {
         levels: vec![level0, level1],
     });
-    let current = SuperVersion::new(Arc::new(MemTable::new(1 << 10)), 1, version);
+    let current = Arc::new(SuperVersion::new(
+        Arc::new(MemTable::new(1 << 10)),
+        1,
+        version,
+    ));
     let options = ReadOptions::default();
     assert_eq!(current.get(b"b", 20, &options).unwrap(), None);
     assert_eq!(current.get(b"d", 20, &options).unwrap(), None);
