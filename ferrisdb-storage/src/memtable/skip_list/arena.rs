@@ -32,9 +32,10 @@
 //! 3. **`current` is published whole.** A chunk's fields are written before the
 //!    `Release` store that makes it `current`; readers load with `Acquire`.
 
-use std::alloc::{alloc, dealloc, handle_alloc_error, Layout};
+use std::alloc::Layout;
 use std::ptr::NonNull;
 
+use super::chunk_memory;
 use super::sync::{AtomicPtr, AtomicUsize, Mutex, Ordering};
 
 /// The alignment of every allocation: that of a node header and its links.
@@ -59,11 +60,8 @@ impl Chunk {
     /// cannot express. `Arena::drop` turns it back into a `Box`.
     fn new(size: usize) -> *mut Chunk {
         let layout = Layout::from_size_align(size, ALIGN).expect("arena chunk size overflows");
-        // SAFETY: `size` is never zero: callers pass at least one node's size.
-        let raw = unsafe { alloc(layout) };
-        let Some(base) = NonNull::new(raw) else {
-            handle_alloc_error(layout)
-        };
+        // `size` is never zero: callers pass at least one node's size.
+        let base = chunk_memory::allocate(size);
         Box::into_raw(Box::new(Chunk {
             base,
             layout,
@@ -182,11 +180,11 @@ impl Drop for Arena {
         for chunk in chunks {
             // SAFETY: `&mut self`: nobody can use memory of this arena any more
             // (invariant 1). Each chunk is in the list once and came from
-            // `Box::into_raw`, so it is rebuilt and freed once, with the layout
-            // its memory was allocated with.
+            // `Box::into_raw`, so it is rebuilt and freed once, with the size
+            // its memory came from `chunk_memory::allocate` with.
             unsafe {
                 let chunk = Box::from_raw(chunk);
-                dealloc(chunk.base.as_ptr(), chunk.layout);
+                chunk_memory::free(chunk.base, chunk.layout.size());
             }
         }
     }

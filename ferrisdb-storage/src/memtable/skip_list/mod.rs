@@ -67,6 +67,7 @@
 //! some inserted later, always in order.
 
 mod arena;
+mod chunk_memory;
 pub mod cursor;
 mod node;
 pub(crate) mod sync;
