@@ -195,8 +195,14 @@ impl WritableFile for OsWritableFile {
 /// leave its cursor (where the next append goes) where it is, whether or
 /// not they succeed: the blocks are allocated and written, so a later write
 /// over them changes no metadata.
+///
+/// A page at a time: Linux's page cache sizes a folio by the write that
+/// creates it (ext4's large folios), and `fdatasync` writes a dirty folio
+/// back whole, so zeros written 64 KiB at a time made each synced record
+/// over them write back up to 64 KiB instead of one page (5 times the
+/// bytes toward the disk in `fillsync`; see `docs/performance.md`).
 fn write_zeros(file: &mut File, from: u64, to: u64) -> std::io::Result<()> {
-    static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
+    static ZEROS: [u8; 4096] = [0; 4096];
     let mut at = from;
     while at < to {
         let n = (to - at).min(ZEROS.len() as u64) as usize;
