@@ -36,10 +36,8 @@ use std::alloc::Layout;
 use std::ptr::NonNull;
 
 use super::chunk_memory;
+pub(crate) use super::chunk_memory::ALIGN;
 use super::sync::{AtomicPtr, AtomicUsize, Mutex, Ordering};
-
-/// The alignment of every allocation: that of a node header and its links.
-pub(crate) const ALIGN: usize = 8;
 
 /// The default chunk size. Large enough that taking the mutex for a new chunk
 /// is rare, small enough that a MemTable's last chunk wastes little.

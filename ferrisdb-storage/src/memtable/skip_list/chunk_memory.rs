@@ -19,7 +19,9 @@
 use std::alloc::{alloc, dealloc, handle_alloc_error, Layout};
 use std::ptr::NonNull;
 
-use super::arena::ALIGN;
+/// The alignment of every chunk, and of every allocation the arena carves
+/// from one: that of a node header and its links.
+pub(crate) const ALIGN: usize = 8;
 
 /// The smallest chunk that is mapped rather than allocated: below it, the
 /// system calls would cost more than the memory is worth.
