@@ -169,6 +169,25 @@ pub fn parent_dir(path: &Path) -> PathBuf {
     }
 }
 
+/// Refuses to cut the file at `path`, of which `appended` bytes were
+/// appended, to `len` bytes: the rule [`WritableFile::set_len`] keeps on
+/// every file system, so the fault-injecting one refuses what the real one
+/// does.
+///
+/// # Errors
+///
+/// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a `len`
+/// below `appended`.
+pub(crate) fn check_set_len(path: &Path, appended: u64, len: u64) -> crate::Result<()> {
+    if len < appended {
+        return Err(crate::Error::InvalidArgument(format!(
+            "cannot cut {} to {len} bytes: {appended} were appended",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Creates `dir` and its missing parents durably: each directory it creates
 /// is made durable by syncing the directory that holds it, so the new name
 /// survives a power loss, as POSIX does not promise otherwise. Call before

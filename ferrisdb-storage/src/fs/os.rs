@@ -4,7 +4,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{FileLock, FileSystem, RandomAccessFile, WritableFile};
+use super::{check_set_len, FileLock, FileSystem, RandomAccessFile, WritableFile};
 use crate::{Error, Result};
 
 /// The operating system's file system, through `std::fs`.
@@ -150,13 +150,7 @@ impl WritableFile for OsWritableFile {
     }
 
     fn set_len(&mut self, len: u64) -> Result<()> {
-        if len < self.len {
-            return Err(Error::InvalidArgument(format!(
-                "cannot cut {} to {len} bytes: {} were appended",
-                self.path.display(),
-                self.len
-            )));
-        }
+        check_set_len(&self.path, self.len, len)?;
         if len > self.size {
             // Written zeros, not a hole (`ftruncate`) or unwritten extents
             // (`fallocate`): overwriting those allocates blocks or converts

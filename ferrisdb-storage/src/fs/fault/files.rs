@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use super::crash_model::NameOpKind;
 use super::{lock, lock_inode, FaultFileSystem, Inode, InodeRef, OpKind};
-use crate::fs::{parent_dir, FileLock, FileSystem, RandomAccessFile, WritableFile};
+use crate::fs::{check_set_len, parent_dir, FileLock, FileSystem, RandomAccessFile, WritableFile};
 use crate::{Error, Result};
 
 impl FileSystem for FaultFileSystem {
@@ -186,13 +186,7 @@ impl WritableFile for FaultWritableFile {
     }
 
     fn set_len(&mut self, len: u64) -> Result<()> {
-        if len < self.len {
-            return Err(Error::InvalidArgument(format!(
-                "cannot cut {} to {len} bytes: {} were appended",
-                self.path.display(),
-                self.len
-            )));
-        }
+        check_set_len(&self.path, self.len, len)?;
         // It changes the file's bytes, as a write does.
         self.fs.check(OpKind::Write, &self.path)?;
         let len = usize::try_from(len)

@@ -32,7 +32,6 @@
 //! 3. **`current` is published whole.** A chunk's fields are written before the
 //!    `Release` store that makes it `current`; readers load with `Acquire`.
 
-use std::alloc::Layout;
 use std::ptr::NonNull;
 
 use super::chunk_memory;
@@ -46,8 +45,9 @@ pub const DEFAULT_CHUNK_SIZE: usize = if cfg!(any(loom, miri)) { 4096 } else { 1
 /// One block of memory that nodes are carved from.
 struct Chunk {
     base: NonNull<u8>,
-    layout: Layout,
-    /// Bytes handed out, counted from `base`. May run past `layout.size()` by
+    /// The chunk's capacity in bytes.
+    size: usize,
+    /// Bytes handed out, counted from `base`. May run past `size` by
     /// the reservations that failed there (invariant 2).
     used: AtomicUsize,
 }
@@ -57,12 +57,11 @@ impl Chunk {
     /// `current` while also owning it, which a `Box` (unique by contract)
     /// cannot express. `Arena::drop` turns it back into a `Box`.
     fn new(size: usize) -> *mut Chunk {
-        let layout = Layout::from_size_align(size, ALIGN).expect("arena chunk size overflows");
         // `size` is never zero: callers pass at least one node's size.
         let base = chunk_memory::allocate(size);
         Box::into_raw(Box::new(Chunk {
             base,
-            layout,
+            size,
             used: AtomicUsize::new(0),
         }))
     }
@@ -74,7 +73,7 @@ impl Chunk {
         // published to other threads by the skip list's Release CAS.
         let offset = self.used.fetch_add(size, Ordering::Relaxed);
         let end = offset.checked_add(size)?;
-        if end > self.layout.size() {
+        if end > self.size {
             return None;
         }
         // SAFETY: `offset + size <= capacity`, so the result stays inside the
@@ -143,7 +142,7 @@ impl Arena {
         lock(&self.chunks)
             .iter()
             // SAFETY: every chunk in the list is live (invariant 1).
-            .map(|&chunk| unsafe { &*chunk }.layout.size())
+            .map(|&chunk| unsafe { &*chunk }.size)
             .sum()
     }
 
@@ -182,7 +181,7 @@ impl Drop for Arena {
             // its memory came from `chunk_memory::allocate` with.
             unsafe {
                 let chunk = Box::from_raw(chunk);
-                chunk_memory::free(chunk.base, chunk.layout.size());
+                chunk_memory::free(chunk.base, chunk.size);
             }
         }
     }
