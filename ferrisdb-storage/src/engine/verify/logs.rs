@@ -10,7 +10,9 @@
 //!   damage.
 //! - The log being written is whole up to where the writer stood when
 //!   `verify` began (its buffer handed to the OS first): damage before that
-//!   offset is damage, after it a record still being appended.
+//!   offset is damage, after it a record still being appended. It must
+//!   exist and reach that offset: cut at a record boundary, or gone, it
+//!   shows the reader no damage, yet the next `open` loses its writes.
 //! - Timestamps count up by one from record to record, across logs: a gap
 //!   is a missing log, or part of one.
 //!
@@ -72,10 +74,12 @@ impl Inner {
             );
         }
         let mut previous = None;
+        let mut found_end = false;
         for (number, path) in wal::wal_files(self.fs.as_ref(), &self.dir)? {
             if number < state.log_number || number > end.file_number {
                 continue;
             }
+            found_end |= number == end.file_number;
             let whole = if number < end.file_number {
                 Whole::Sealed
             } else {
@@ -98,6 +102,13 @@ impl Inner {
                     previous = None;
                 }
             }
+        }
+        if !found_end && self.still_needs(end.file_number) {
+            let path = self.dir.join(wal_file_name(end.file_number));
+            let reason = "the log being written is missing, so the next open loses its writes; \
+                          the MemTables still hold them: flush now, which writes them to tables \
+                          and retires this log";
+            report.record(&path, Error::corruption(&path, 0, reason));
         }
         Ok(())
     }
@@ -144,6 +155,16 @@ impl Inner {
                 reader.data_len(),
                 "the log ends without its seal, but a later log exists: a log is sealed before \
                  the next one is named, so this one lost its end; restore it from a backup",
+            )),
+            (None, Whole::UpTo(end)) if reader.data_len() < end => Err(Error::corruption(
+                path,
+                reader.data_len(),
+                format!(
+                    "the log ends at byte {}, but its writer had written {end} bytes, so the \
+                     next open loses the records after it; the MemTables still hold them: \
+                     flush now, which writes them to tables and retires this log",
+                    reader.data_len()
+                ),
             )),
             (None, _) => Ok(()),
         }
