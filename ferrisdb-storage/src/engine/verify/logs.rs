@@ -16,6 +16,10 @@
 //! - Timestamps count up by one from record to record, across logs: a gap
 //!   is a missing log, or part of one.
 //!
+//! The log being written may be sealed while it is read, which cuts off the
+//! room preallocated past its records: read again once sealed, it is damaged
+//! only if it still reads so.
+//!
 //! A flush that retires the oldest logs may delete them while `verify` runs:
 //! a log that is gone, or a gap where one was, is damage only if the
 //! manifest still needs it.
@@ -86,7 +90,17 @@ impl Inner {
                 Whole::UpTo(written)
             };
             report.logs += 1;
-            match self.verify_log(&path, whole, &mut previous, report) {
+            let (before, records) = (previous, report.log_records);
+            let mut read = self.verify_log(&path, whole, &mut previous, report);
+            if read.is_err() && number == end.file_number && self.wal.end().file_number > number {
+                // Sealed since `verify` began: the seal cut off the room
+                // preallocated past its records while the reader, which
+                // reads up to the length it saw at open, read it. Sealed,
+                // the log changes no more: it is read again.
+                (previous, report.log_records) = (before, records);
+                read = self.verify_log(&path, whole, &mut previous, report);
+            }
+            match read {
                 Ok(()) => {}
                 // Retired and deleted since `verify` began: the writes it
                 // held are in tables, and the next log starts a new run of
