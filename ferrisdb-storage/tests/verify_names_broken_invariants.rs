@@ -1,7 +1,7 @@
 //! `verify` names what breaks an invariant across files, which no checksum
-//! catches: a log missing between two others (a gap in the timestamps), an
-//! older log that lost its seal, a damaged log header, and a manifest on
-//! disk that is not the one the database holds.
+//! catches: a log missing between two others (and the gap in the timestamps
+//! it leaves), an older log that lost its seal, a damaged log header, and a
+//! manifest on disk that is not the one the database holds.
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
 use ferrisdb_storage::internals::wal::format::FILE_HEADER_SIZE;
@@ -20,19 +20,22 @@ fn named(report: &VerifyReport) -> Vec<std::path::PathBuf> {
 }
 
 #[test]
-fn a_log_missing_between_two_others_is_a_gap_in_the_timestamps() {
+fn a_log_missing_between_two_others_is_named_and_so_is_the_gap() {
     let fs = FaultFileSystem::new();
     let db = populated(&fs);
     let logs = log_paths(&fs);
     assert!(logs.len() >= 3, "{logs:?}");
     fs.remove(&logs[1]).unwrap();
     let report = db.verify().unwrap();
-    // Named where the gap shows: the first record after it.
-    assert_eq!(named(&report), vec![logs[2].clone()], "{report}");
+    // Named itself, and where the gap shows: the first record after it.
+    let mut named = named(&report);
+    named.sort();
+    assert_eq!(named, vec![logs[1].clone(), logs[2].clone()], "{report}");
     assert!(
         report.damage[0].reason.contains("does not follow"),
         "{report}"
     );
+    assert!(report.damage[1].reason.contains("missing"), "{report}");
 }
 
 #[test]

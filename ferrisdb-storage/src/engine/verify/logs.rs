@@ -15,6 +15,9 @@
 //!   shows the reader no damage, yet the next `open` loses its writes.
 //! - Timestamps count up by one from record to record, across logs: a gap
 //!   is a missing log, or part of one.
+//! - Every log the database needs exists: the oldest the manifest names,
+//!   each sealed one no flush has retired, and the one being written. A
+//!   missing log with no record after it leaves no gap.
 //!
 //! The log being written may be sealed while it is read, which cuts off the
 //! room preallocated past its records: read again once sealed, it is damaged
@@ -24,10 +27,11 @@
 //! a log that is gone, or a gap where one was, is damage only if the
 //! manifest still needs it.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::super::replay::{check_timestamp, open_log, unsealed};
-use super::super::Inner;
+use super::super::{lock, Inner};
 use super::report::VerifyReport;
 use crate::filename::wal_file_name;
 use crate::manifest::ManifestState;
@@ -64,26 +68,22 @@ impl Inner {
             Ok(()) => end.offset,
             Err(_) => 0,
         };
-        let oldest = self.dir.join(wal_file_name(state.log_number));
-        if state.log_number != 0 && !self.fs.exists(&oldest)? && self.still_needs(state.log_number)
-        {
-            report.record(
-                &oldest,
-                Error::corruption(
-                    &oldest,
-                    0,
-                    "the manifest needs this log (its oldest unflushed writes) but the file is \
-                     missing; restore it from a backup",
-                ),
-            );
-        }
+        // Every log the database needs: the oldest one the manifest names,
+        // each sealed one no flush has retired (a missing one shows as a
+        // gap in the timestamps only when a record follows it), and the one
+        // being written.
+        let mut needed: BTreeSet<u64> = lock(&self.live_logs)
+            .numbers()
+            .filter(|number| (state.log_number..end.file_number).contains(number))
+            .collect();
+        needed.extend([state.log_number, end.file_number]);
+        needed.remove(&0);
         let mut previous = None;
-        let mut found_end = false;
         for (number, path) in wal::wal_files(self.fs.as_ref(), &self.dir)? {
             if number < state.log_number || number > end.file_number {
                 continue;
             }
-            found_end |= number == end.file_number;
+            needed.remove(&number);
             let whole = if number < end.file_number {
                 Whole::Sealed
             } else {
@@ -117,11 +117,18 @@ impl Inner {
                 }
             }
         }
-        if !found_end && self.still_needs(end.file_number) {
-            let path = self.dir.join(wal_file_name(end.file_number));
-            let reason = "the log being written is missing, so the next open loses its writes; \
-                          the MemTables still hold them: flush now, which writes them to tables \
-                          and retires this log";
+        for number in needed.into_iter().filter(|&n| self.still_needs(n)) {
+            let path = self.dir.join(wal_file_name(number));
+            let reason = if number == end.file_number {
+                "the log being written is missing, so the next open loses its writes"
+            } else {
+                "the database still needs this log (writes no table holds yet), but the file \
+                 is missing, so the next open loses them"
+            };
+            let reason = format!(
+                "{reason}; the MemTables still hold them: flush now, which writes them to \
+                 tables and retires the log"
+            );
             report.record(&path, Error::corruption(&path, 0, reason));
         }
         Ok(())
