@@ -16,18 +16,11 @@
 
 use ferrisdb_storage::internals::memtable::MemTable;
 
-const TABLES: usize = 64;
+mod resident_memory;
 
-/// `RssAnon` of this process: resident memory not backed by a file.
-fn resident_anonymous_bytes() -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status
-        .lines()
-        .find(|l| l.starts_with("RssAnon:"))
-        .expect("Linux reports RssAnon");
-    let kib: usize = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kib * 1024
-}
+use resident_memory::resident_anonymous_bytes;
+
+const TABLES: usize = 64;
 
 #[test]
 fn empty_memtables_hold_only_the_pages_they_wrote() {
