@@ -83,6 +83,7 @@ pub use config::{
     CompactionStyle, KeyspaceOptions, LeveledOptions, SizeTieredOptions, StorageConfig,
 };
 pub use engine::stats::{EngineStats, KeyspaceStats, LevelStats};
+pub use engine::verify::report::{Damage, VerifyReport};
 pub use ferrisdb_core::{
     CompressionType, Error, FeatureClass, Operation, ReadOptions, Result, Slice, SyncMode,
     Timestamp, Unsupported, WriteOptions,

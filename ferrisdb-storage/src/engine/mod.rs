@@ -28,6 +28,8 @@
 //! - `transactions.rs`: the live transactions, the commit's check, and
 //!   noting writes for it; `conflicts.rs`: the recent writes a commit is
 //!   checked against (the conflict log);
+//! - `verify.rs`: reading every live table and log back, checking every
+//!   checksum and invariant, and reporting each damaged file;
 //! - `snapshots.rs`, `stats.rs`, `checkpoint.rs`.
 //!
 //! Which tables are live, and every change to them, belongs to the
@@ -87,6 +89,7 @@ mod routing;
 pub(crate) mod snapshots;
 pub mod stats;
 pub(crate) mod transactions;
+pub(crate) mod verify;
 mod write;
 mod write_budget;
 

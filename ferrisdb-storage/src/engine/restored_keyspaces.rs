@@ -109,7 +109,8 @@ pub(super) fn open_tables(versions: &VersionSet, state: &ManifestState) -> Resul
         }
         // Opening checks the table is the one the record describes.
         let table = versions.open_table(record.clone())?;
-        check_keyspace(state, keyspace, &table, &path)?;
+        let holds = table.with_reader(|reader| Ok(reader.properties().keyspace))?;
+        check_keyspace(state, keyspace, holds, &path)?;
         // The manifest's decoder bounds levels by NUM_LEVELS.
         let level = record.level as usize;
         let levels = keyspaces.entry(keyspace).or_default();
@@ -132,18 +133,18 @@ pub(super) fn open_tables(versions: &VersionSet, state: &ManifestState) -> Resul
     Ok(())
 }
 
-/// Checks that `table`, at `path`, holds the entries of the keyspace the
-/// manifest lists it under, which its properties name. The id in the table
+/// Checks that the table at `path`, which its properties say `holds` the
+/// entries of keyspace `holds`, holds those of the keyspace the manifest
+/// lists it under, `listed_under`. The id in the table
 /// is written by the flush or compaction that made it, and the list it is
 /// in by the manifest store that installed it: a table under the wrong list
 /// would serve one keyspace's keys as another's, so the open is refused.
-fn check_keyspace(
+pub(super) fn check_keyspace(
     state: &ManifestState,
     listed_under: KeyspaceId,
-    table: &Table,
+    holds: KeyspaceId,
     path: &Path,
 ) -> Result<()> {
-    let holds = table.with_reader(|reader| Ok(reader.properties().keyspace))?;
     if holds == listed_under {
         return Ok(());
     }
@@ -174,7 +175,7 @@ fn check_keyspace(
 /// that shape, and reads rely on it: a point read looks in the one table of
 /// a deeper level whose range holds the key, and a scan reads the level as
 /// one run.
-fn check_levels(dir: &Path, levels: &[Vec<Arc<Table>>]) -> Result<()> {
+pub(super) fn check_levels(dir: &Path, levels: &[Vec<Arc<Table>>]) -> Result<()> {
     for (level, tables) in levels.iter().enumerate().skip(1) {
         for pair in tables.windows(2) {
             let (a, b) = (&pair[0].record, &pair[1].record);

@@ -50,6 +50,6 @@ pub(crate) use keyspace_set::KeyspaceSet;
 pub(crate) use output::TableOutput;
 pub(crate) use super_version::{Frozen, SuperVersion};
 pub(crate) use table::Table;
-pub(crate) use table_cache::TableCache;
+pub(crate) use table_cache::{check_record, TableCache};
 pub(crate) use version::{any_covers, older_tables, ranges_meet, Version};
 pub(crate) use version_set::VersionSet;

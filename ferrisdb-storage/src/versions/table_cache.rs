@@ -317,7 +317,7 @@ impl Drop for TableFile {
 /// records, so they must be the table's own; at a reopen, the file must
 /// still be the one first opened (a scan alive after `close` may reopen a
 /// file whose name a restored backup has reused since).
-fn check_record(record: &TableRecord, reader: &TableReader) -> Result<()> {
+pub(crate) fn check_record(record: &TableRecord, reader: &TableReader) -> Result<()> {
     let props = reader.properties();
     let matches = record.file_size == reader.file_size()
         && record.entry_count == props.entry_count

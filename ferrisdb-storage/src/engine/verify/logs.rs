@@ -1,0 +1,151 @@
+//! Verifying the live logs: every record from the oldest log a keyspace
+//! still needs to the end of the one being written, read back and decoded
+//! as replay would decode it.
+//!
+//! The rules are replay's (`engine/replay.rs`), applied to a database that
+//! is open:
+//!
+//! - A log before the one being written was sealed, whole and durably,
+//!   before the next got its name: any damage in it, or a missing seal, is
+//!   damage.
+//! - The log being written is whole up to where the writer stood when
+//!   `verify` began (its buffer handed to the OS first): damage before that
+//!   offset is damage, after it a record still being appended.
+//! - Timestamps count up by one from record to record, across logs: a gap
+//!   is a missing log, or part of one.
+//!
+//! A flush that retires the oldest logs may delete them while `verify` runs:
+//! a log that is gone, or a gap where one was, is damage only if the
+//! manifest still needs it.
+
+use std::path::Path;
+
+use super::super::replay::{check_timestamp, open_log, unsealed};
+use super::super::Inner;
+use super::report::VerifyReport;
+use crate::filename::wal_file_name;
+use crate::manifest::ManifestState;
+use crate::wal::{self, PayloadKind, RecoveryMode};
+use crate::write_batch::logged::{decode_logged, error_in_log};
+use crate::{Error, Result, Timestamp};
+
+/// How much of a log must read whole.
+#[derive(Debug, Clone, Copy)]
+enum Whole {
+    /// All of it, seal included: a log before the one being written.
+    Sealed,
+    /// Up to this offset: the log being written.
+    UpTo(u64),
+}
+
+impl Inner {
+    /// Reads every live log, in order.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`](crate::Error::Io) if the directory cannot be listed.
+    pub(super) fn verify_logs(
+        &self,
+        state: &ManifestState,
+        report: &mut VerifyReport,
+    ) -> Result<()> {
+        // Where the log ended when `verify` began; once the buffer is handed
+        // to the OS, every record before it is in the file, whole. A writer
+        // that fails to flush has stopped the database; its log is then
+        // checked only where the reader finds no record being appended.
+        let end = self.wal.end();
+        let written = match self.wal.flush() {
+            Ok(()) => end.offset,
+            Err(_) => 0,
+        };
+        let oldest = self.dir.join(wal_file_name(state.log_number));
+        if state.log_number != 0 && !self.fs.exists(&oldest)? && self.still_needs(state.log_number)
+        {
+            report.record(
+                &oldest,
+                Error::corruption(
+                    &oldest,
+                    0,
+                    "the manifest needs this log (its oldest unflushed writes) but the file is \
+                     missing; restore it from a backup",
+                ),
+            );
+        }
+        let mut previous = None;
+        for (number, path) in wal::wal_files(self.fs.as_ref(), &self.dir)? {
+            if number < state.log_number || number > end.file_number {
+                continue;
+            }
+            let whole = if number < end.file_number {
+                Whole::Sealed
+            } else {
+                Whole::UpTo(written)
+            };
+            report.logs += 1;
+            match self.verify_log(&path, whole, &mut previous, report) {
+                Ok(()) => {}
+                // Retired and deleted since `verify` began: the writes it
+                // held are in tables, and the next log starts a new run of
+                // timestamps.
+                Err(_) if !self.still_needs(number) => {
+                    report.logs -= 1;
+                    previous = None;
+                }
+                Err(error) => {
+                    report.record(&path, error);
+                    // The records after damage are not read: the next
+                    // log's first timestamp has nothing to follow.
+                    previous = None;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the manifest, as it is now, still needs log `number`.
+    fn still_needs(&self, number: u64) -> bool {
+        self.versions.manifest().log_number <= number
+    }
+
+    /// Reads the log at `path`, of which `whole` must read whole, after the
+    /// record of timestamp `previous`.
+    fn verify_log(
+        &self,
+        path: &Path,
+        whole: Whole,
+        previous: &mut Option<Timestamp>,
+        report: &mut VerifyReport,
+    ) -> Result<()> {
+        // Point in time recovery ends the iteration at the first damage,
+        // quietly, and tells where it is: what a torn tail or corruption
+        // means here is decided below, not by the reader.
+        let mut reader = open_log(self.fs.as_ref(), path, RecoveryMode::PointInTimeRecovery)?;
+        for record in reader.by_ref() {
+            let record = record?;
+            let legacy = record.kind == PayloadKind::LegacyBatch;
+            let (timestamp, _) = decode_logged(&record.payload, legacy)
+                .map_err(|e| error_in_log(path, record.offset, e))?;
+            check_timestamp(path, record.offset, timestamp, *previous)?;
+            *previous = Some(timestamp);
+            report.log_records += 1;
+        }
+        match (reader.damage(), whole) {
+            (Some(damage), Whole::UpTo(end)) if damage.offset >= end => Ok(()),
+            (Some(damage), _) => Err(Error::corruption(
+                path,
+                damage.offset,
+                format!(
+                    "{damage}; the log is damaged: restore it from a backup, or repair the \
+                     database, which keeps the writes before the damage"
+                ),
+            )),
+            (None, Whole::Sealed) if unsealed(&reader) => Err(Error::corruption(
+                path,
+                reader.data_len(),
+                "the log ends without its seal, but a later log exists: a log is sealed before \
+                 the next one is named, so this one lost its end; restore it from a backup",
+            )),
+            (None, _) => Ok(()),
+        }
+    }
+}
