@@ -138,7 +138,7 @@ impl Inner {
                     }
                 };
                 replayed_up_to = Some(timestamp);
-                memtables.apply(self, *number, timestamp, batch.entries())?;
+                memtables.apply(Some(self), *number, timestamp, batch.entries())?;
                 last_timestamp = last_timestamp.max(timestamp);
                 records += 1;
             }
@@ -214,7 +214,7 @@ impl Inner {
         debug_assert_eq!(applied.log_number, log_number);
         // Only now that the manifest retires the replayed logs, some of them
         // left unsealed by a crash, may a log follow them.
-        self.wal.name()?;
+        self.wal("open")?.name()?;
 
         let mut write = lock(&self.write);
         write.last_timestamp = last_timestamp;
@@ -288,7 +288,7 @@ impl Inner {
 
 /// Whether a log read to its end without damage lacks the seal its writer
 /// appends when it finishes the file. Version-1 logs carry no seal.
-fn unsealed(reader: &WalReader) -> bool {
+pub(super) fn unsealed(reader: &WalReader) -> bool {
     !reader.is_sealed()
         && reader
             .header()
@@ -303,7 +303,7 @@ fn unsealed(reader: &WalReader) -> bool {
 /// write, and logs are deleted only below `log_number`), and they stay
 /// within what the engine hands out, since new writes take the timestamp
 /// after the last one replayed.
-fn check_timestamp(
+pub(super) fn check_timestamp(
     path: &Path,
     offset: u64,
     timestamp: Timestamp,
@@ -324,7 +324,7 @@ fn check_timestamp(
 }
 
 /// Opens a log of this database for replay.
-fn open_log(fs: &dyn FileSystem, path: &Path, mode: RecoveryMode) -> Result<WalReader> {
+pub(super) fn open_log(fs: &dyn FileSystem, path: &Path, mode: RecoveryMode) -> Result<WalReader> {
     WalReader::open(fs, path, mode).map_err(|e| match e {
         // A log of this database that no longer reads as a log (its magic
         // damaged) is corruption of that file, not a mistake of the caller's.
