@@ -74,10 +74,10 @@ pub struct Transaction {
 impl Transaction {
     /// Begins a transaction on `inner` at the newest published timestamp.
     pub(super) fn begin(inner: &Arc<Inner>) -> Transaction {
-        let (began, keyspaces) = inner.begin_transaction();
+        let (began, keyspaces, pins) = inner.begin_transaction();
         Transaction {
             inner: Arc::clone(inner),
-            snapshot: Snapshot::new(Arc::clone(inner), began.timestamp, keyspaces),
+            snapshot: Snapshot::new(Arc::clone(inner), began.timestamp, keyspaces, pins),
             began,
             batch: WriteBatch::new(),
             pending: PendingWrites::default(),
