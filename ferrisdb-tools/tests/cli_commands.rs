@@ -28,7 +28,11 @@ fn ok(db: &Path, args: &[&str]) -> String {
 /// Runs it and returns its one line of stderr, with exit code `code`.
 fn fails(db: &Path, args: &[&str], code: i32) -> String {
     let output = ferrisdb(db, args);
-    assert_eq!(output.status.code(), Some(code), "ferrisdb {args:?}: {output:?}");
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "ferrisdb {args:?}: {output:?}"
+    );
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.starts_with("ferrisdb: "), "{stderr}");
@@ -62,12 +66,21 @@ fn get_put_delete_and_scan() {
     assert!(fails(db, &["get", "user:007"], 1).contains("not found"));
 
     let scanned = ok(db, &["scan", "--start", "user:005", "--end", "user:010"]);
-    let keys: Vec<&str> = scanned.lines().map(|l| l.split(" => ").next().unwrap()).collect();
+    let keys: Vec<&str> = scanned
+        .lines()
+        .map(|l| l.split(" => ").next().unwrap())
+        .collect();
     assert_eq!(keys, ["user:005", "user:006", "user:008", "user:009"]);
-    let reversed = ok(db, &["scan", "--prefix", "user:2", "--reverse", "--limit", "3"]);
+    let reversed = ok(
+        db,
+        &["scan", "--prefix", "user:2", "--reverse", "--limit", "3"],
+    );
     assert_eq!(reversed.lines().count(), 3);
     assert!(reversed.starts_with("user:299 => name 299\n"), "{reversed}");
-    let json = ok(db, &["--json", "--keyspace", "logs", "scan", "--limit", "1"]);
+    let json = ok(
+        db,
+        &["--json", "--keyspace", "logs", "scan", "--limit", "1"],
+    );
     let pair: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
     assert_eq!(pair["key"], "00");
     assert_eq!(pair["value"], r"\x00\x01\xff\\");

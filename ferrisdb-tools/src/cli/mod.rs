@@ -192,7 +192,7 @@ impl Global {
 
 /// The bytes of hex text: two digits (either case) per byte.
 fn from_hex(text: &str) -> Result<Vec<u8>, String> {
-    if text.len() % 2 != 0 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(format!(
             "{text:?} is not hex: give two hex digits (0-9, a-f) per byte"
         ));

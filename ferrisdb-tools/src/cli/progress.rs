@@ -18,8 +18,10 @@ impl Progress {
     pub fn counting(verb: &str, unit: &str) -> Progress {
         let bar = ProgressBar::with_draw_target(None, target());
         bar.set_style(
-            ProgressStyle::with_template(&format!("{{spinner}} {verb} {{pos}} {unit} ({{per_sec}})"))
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ProgressStyle::with_template(&format!(
+                "{{spinner}} {verb} {{pos}} {unit} ({{per_sec}})"
+            ))
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
         bar.enable_steady_tick(Duration::from_millis(100));
         Progress { bar }

@@ -78,14 +78,19 @@ pub fn dump(g: &Global, args: &DumpArgs, out: &mut dyn Write) -> Outcome {
     let mut file;
     let out: &mut dyn Write = match &args.out {
         Some(path) => {
-            file = BufWriter::new(File::create(path).map_err(|e| {
-                Failure(format!("cannot create {}: {e}", path.display()))
-            })?);
+            file = BufWriter::new(
+                File::create(path)
+                    .map_err(|e| Failure(format!("cannot create {}: {e}", path.display())))?,
+            );
             &mut file
         }
         None => out,
     };
-    let encoding = if g.hex { Encoding::Hex } else { Encoding::Escaped };
+    let encoding = if g.hex {
+        Encoding::Hex
+    } else {
+        Encoding::Escaped
+    };
     let header = Header {
         ferrisdb_dump: VERSION,
         encoding,
@@ -113,9 +118,11 @@ pub fn dump(g: &Global, args: &DumpArgs, out: &mut dyn Write) -> Outcome {
 /// and its keyspaces if missing.
 pub fn load(g: &Global, args: &LoadArgs) -> Outcome {
     let input: Box<dyn BufRead> = match &args.input {
-        Some(path) => Box::new(BufReader::new(File::open(path).map_err(|e| {
-            Failure(format!("cannot open {}: {e}", path.display()))
-        })?)),
+        Some(path) => {
+            Box::new(BufReader::new(File::open(path).map_err(|e| {
+                Failure(format!("cannot open {}: {e}", path.display()))
+            })?))
+        }
         None => Box::new(std::io::stdin().lock()),
     };
     let db = g.write(true)?;

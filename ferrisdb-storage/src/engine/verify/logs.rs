@@ -24,8 +24,8 @@ use super::super::replay::{check_timestamp, open_log, unsealed};
 use super::super::Inner;
 use super::report::VerifyReport;
 use crate::filename::wal_file_name;
-use crate::manifest::ManifestState;
-use crate::wal::{self, PayloadKind, RecoveryMode};
+use crate::manifest::{self, ManifestState};
+use crate::wal::{self, DamageKind, PayloadKind, RecoveryMode};
 use crate::write_batch::logged::{decode_logged, error_in_log};
 use crate::{Error, Result, Timestamp};
 
@@ -36,6 +36,9 @@ enum Whole {
     Sealed,
     /// Up to this offset: the log being written.
     UpTo(u64),
+    /// Up to what its records say was synced: the newest log, in a
+    /// read-only instance.
+    Synced,
 }
 
 impl Inner {
@@ -52,12 +55,23 @@ impl Inner {
         // Where the log ended when `verify` began; once the buffer is handed
         // to the OS, every record before it is in the file, whole. A writer
         // that fails to flush has stopped the database; its log is then
-        // checked only where the reader finds no record being appended.
-        let end = self.wal.end();
-        let written = match self.wal.flush() {
-            Ok(()) => end.offset,
-            Err(_) => 0,
+        // checked only where the reader finds no record being appended. A
+        // read-only instance has no writer: another process may be
+        // appending to the newest log, whose damage past what it synced (a
+        // torn tail) is a record being written.
+        let (end_log, newest) = match &self.wal {
+            Some(log) => {
+                let end = log.end();
+                let written = log.flush().map_or(0, |()| end.offset);
+                (end.file_number, Whole::UpTo(written))
+            }
+            None => (u64::MAX, Whole::Synced),
         };
+        let logs: Vec<_> = wal::wal_files(self.fs.as_ref(), &self.dir)?
+            .into_iter()
+            .filter(|(number, _)| *number >= state.log_number && *number <= end_log)
+            .collect();
+        let last = logs.last().map(|(number, _)| *number);
         let oldest = self.dir.join(wal_file_name(state.log_number));
         if state.log_number != 0 && !self.fs.exists(&oldest)? && self.still_needs(state.log_number)
         {
@@ -72,14 +86,11 @@ impl Inner {
             );
         }
         let mut previous = None;
-        for (number, path) in wal::wal_files(self.fs.as_ref(), &self.dir)? {
-            if number < state.log_number || number > end.file_number {
-                continue;
-            }
-            let whole = if number < end.file_number {
-                Whole::Sealed
+        for (number, path) in logs {
+            let whole = if Some(number) == last {
+                newest
             } else {
-                Whole::UpTo(written)
+                Whole::Sealed
             };
             report.logs += 1;
             match self.verify_log(&path, whole, &mut previous, report) {
@@ -102,8 +113,15 @@ impl Inner {
         Ok(())
     }
 
-    /// Whether the manifest, as it is now, still needs log `number`.
+    /// Whether the manifest, as it is now, still needs log `number`: the
+    /// one on disk in a read-only instance, whose writer is another process.
     fn still_needs(&self, number: u64) -> bool {
+        if self.is_read_only() {
+            return match manifest::load(self.fs.as_ref(), &self.dir) {
+                Ok(Some(state)) => state.log_number <= number,
+                _ => true,
+            };
+        }
         self.versions.manifest().log_number <= number
     }
 
@@ -131,6 +149,7 @@ impl Inner {
         }
         match (reader.damage(), whole) {
             (Some(damage), Whole::UpTo(end)) if damage.offset >= end => Ok(()),
+            (Some(damage), Whole::Synced) if damage.kind == DamageKind::TornTail => Ok(()),
             (Some(damage), _) => Err(Error::corruption(
                 path,
                 damage.offset,
