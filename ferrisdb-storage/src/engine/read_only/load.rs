@@ -19,13 +19,14 @@
 //! sealed.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::super::replay::{check_timestamp, open_log, unsealed};
 use super::super::replay_memtables::ReplayMemTables;
 use super::super::restored_keyspaces::{install_tables, keyspaces_of};
 use super::super::Inner;
-use crate::filename::{wal_file_name, MANIFEST_FILE_NAME};
+use crate::filename::{wal_file_name, wal_temp_file_name, MANIFEST_FILE_NAME};
 use crate::manifest::format::INCOMPAT_RANGE_DELETES_BIT;
 use crate::manifest::{self, ManifestState};
 use crate::memtable::MemTable;
@@ -133,21 +134,7 @@ impl Inner {
             .features
             .declares(FeatureClass::Incompatible, INCOMPAT_RANGE_DELETES_BIT);
         let mut memtables = ReplayMemTables::new(keyspaces, &state.keyspaces, declared);
-        let logs: Vec<_> = wal::wal_files(fs, &self.dir)?
-            .into_iter()
-            .filter(|(number, _)| *number >= state.log_number)
-            .collect();
-        // Gone, the oldest was retired by the writer since the manifest was
-        // read, its writes flushed to tables this view does not list.
-        if state.log_number != 0 && logs.first().map(|(n, _)| *n) != Some(state.log_number) {
-            let path = self.dir.join(wal_file_name(state.log_number));
-            return Err(Error::corruption(
-                &path,
-                0,
-                "the manifest needs this log (its oldest unflushed writes) but the file is \
-                 missing; restore it from a backup",
-            ));
-        }
+        let logs = self.logs_of(state)?;
         let mut previous = None;
         let mut last = state.last_timestamp;
         for (index, (number, path)) in logs.iter().enumerate() {
@@ -184,6 +171,49 @@ impl Inner {
             ks.modify_current(|now| with_memtables(now, replayed));
         }
         Ok(last)
+    }
+}
+
+impl Inner {
+    /// The logs manifest `state` needs, oldest first: from its log number
+    /// on. The writer's `open` stores the manifest naming its new log
+    /// before it names the log (`engine/replay.rs`): until then, or for
+    /// good if it crashed in between, the log is there only under its
+    /// temporary name and holds no write, and the writer's next `open`
+    /// accepts that. The view then needs no log: the writer names the log
+    /// before its first write, so a listing that lacks the log predates
+    /// every write to it. A log named between the listing and the look at
+    /// its temporary name is listed again.
+    fn logs_of(&self, state: &ManifestState) -> Result<Vec<(u64, PathBuf)>> {
+        let fs = self.fs.as_ref();
+        let needed = state.log_number;
+        let list = || -> Result<Vec<(u64, PathBuf)>> {
+            Ok(wal::wal_files(fs, &self.dir)?
+                .into_iter()
+                .filter(|(number, _)| *number >= needed)
+                .collect())
+        };
+        let mut logs = list()?;
+        if needed == 0 || logs.first().map(|(n, _)| *n) == Some(needed) {
+            return Ok(logs);
+        }
+        if logs.is_empty() {
+            if fs.exists(&self.dir.join(wal_temp_file_name(needed)))? {
+                return Ok(logs);
+            }
+            logs = list()?;
+            if logs.first().map(|(n, _)| *n) == Some(needed) {
+                return Ok(logs);
+            }
+        }
+        // Gone, the oldest was retired by the writer since the manifest was
+        // read, its writes flushed to tables this view does not list.
+        Err(Error::corruption(
+            self.dir.join(wal_file_name(needed)),
+            0,
+            "the manifest needs this log (its oldest unflushed writes) but the file is \
+             missing; restore it from a backup",
+        ))
     }
 }
 
