@@ -5,6 +5,7 @@
 //! The writer's own `open` accepts that state; the reader refused it as a
 //! missing log ("restore it from a backup"), and since the writer does not
 //! store a manifest to name its log, the load's retry rule never retried.
+//! Its `verify` reported the log missing too.
 
 mod common;
 
@@ -66,6 +67,12 @@ fn a_reader_opens_a_database_whose_writer_stopped_before_naming_its_log() {
             );
         }
         reader.catch_up().unwrap();
+        let report = reader.verify().unwrap();
+        assert!(
+            report.damage.is_empty(),
+            "lost power after operation {k}: verify: {:?}",
+            report.damage
+        );
         drop(reader);
         // The writer opens it too, whole.
         let db = StorageEngine::open(full_sync_config(&fs, RecoveryMode::default())).unwrap();
