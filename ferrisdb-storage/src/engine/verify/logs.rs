@@ -23,7 +23,7 @@ use std::path::Path;
 use super::super::replay::{check_timestamp, open_log, unsealed};
 use super::super::Inner;
 use super::report::VerifyReport;
-use crate::filename::wal_file_name;
+use crate::filename::{wal_file_name, wal_temp_file_name};
 use crate::manifest::{self, ManifestState};
 use crate::wal::{self, DamageKind, PayloadKind, RecoveryMode};
 use crate::write_batch::logged::{decode_logged, error_in_log};
@@ -73,7 +73,14 @@ impl Inner {
             .collect();
         let last = logs.last().map(|(number, _)| *number);
         let oldest = self.dir.join(wal_file_name(state.log_number));
-        if state.log_number != 0 && !self.fs.exists(&oldest)? && self.still_needs(state.log_number)
+        // Under its temporary name, the log holds no write yet: a writer's
+        // `open` stored the manifest and has not named it yet (or crashed in
+        // between), as a read-only instance may find it.
+        let unnamed = self.dir.join(wal_temp_file_name(state.log_number));
+        if state.log_number != 0
+            && !self.fs.exists(&oldest)?
+            && !self.fs.exists(&unnamed)?
+            && self.still_needs(state.log_number)
         {
             report.record(
                 &oldest,
