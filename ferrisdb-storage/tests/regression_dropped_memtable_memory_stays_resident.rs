@@ -21,18 +21,11 @@ use std::thread;
 
 use ferrisdb_storage::internals::memtable::MemTable;
 
-const TABLE: usize = 32 << 20;
+mod resident_memory;
 
-/// `RssAnon` of this process: resident memory not backed by a file.
-fn resident_anonymous_bytes() -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status
-        .lines()
-        .find(|l| l.starts_with("RssAnon:"))
-        .expect("Linux reports RssAnon");
-    let kib: usize = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kib * 1024
-}
+use resident_memory::resident_anonymous_bytes;
+
+const TABLE: usize = 32 << 20;
 
 /// A MemTable of `TABLE` bytes filled on a thread of its own, with 16-byte
 /// keys and 500-byte values (the large comparison's entries).

@@ -64,6 +64,11 @@ impl LiveLogs {
         self.sizes.keys().next().copied()
     }
 
+    /// The numbers of the sealed live logs, oldest first.
+    pub(crate) fn numbers(&self) -> impl Iterator<Item = u64> + '_ {
+        self.sizes.keys().copied()
+    }
+
     /// How many sealed logs are live.
     pub(crate) fn len(&self) -> usize {
         self.sizes.len()

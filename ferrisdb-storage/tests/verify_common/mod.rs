@@ -2,6 +2,8 @@
 //! `default`, range tombstones, tables at several levels, sealed logs a
 //! cold keyspace still needs, and writes in the log being written.
 
+#![allow(dead_code)]
+
 use std::path::PathBuf;
 
 use ferrisdb_storage::fs::FaultFileSystem;

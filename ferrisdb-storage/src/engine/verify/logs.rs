@@ -10,22 +10,38 @@
 //!   damage.
 //! - The log being written is whole up to where the writer stood when
 //!   `verify` began (its buffer handed to the OS first): damage before that
-//!   offset is damage, after it a record still being appended.
+//!   offset is damage, after it a record still being appended. It must
+//!   exist and reach that offset: cut at a record boundary, or gone, it
+//!   shows the reader no damage, yet the next `open` loses its writes.
 //! - Timestamps count up by one from record to record, across logs: a gap
 //!   is a missing log, or part of one.
+//! - Every log the database needs exists: the oldest the manifest names,
+//!   each sealed one no flush has retired, and the one being written. A
+//!   missing log with no record after it leaves no gap.
+//!
+//! The log being written may be sealed while it is read, which cuts off the
+//! room preallocated past its records: read again once sealed, it is damaged
+//! only if it still reads so.
+//!
+//! In a read-only instance the writer is another process: the newest log
+//! is whole up to what its records say was synced (a torn tail after that
+//! is a record being appended), and a log there only under its temporary
+//! name holds no write yet (the writer's `open` has not named it).
 //!
 //! A flush that retires the oldest logs may delete them while `verify` runs:
 //! a log that is gone, or a gap where one was, is damage only if the
 //! manifest still needs it.
 
+use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Arc;
 
 use super::super::replay::{check_timestamp, open_log, unsealed};
-use super::super::Inner;
+use super::super::{lock, Inner};
 use super::report::VerifyReport;
 use crate::filename::{wal_file_name, wal_temp_file_name};
 use crate::manifest::{self, ManifestState};
-use crate::wal::{self, DamageKind, PayloadKind, RecoveryMode};
+use crate::wal::{self, DamageKind, PayloadKind, RecoveryMode, WalWriter};
 use crate::write_batch::logged::{decode_logged, error_in_log};
 use crate::{Error, Result, Timestamp};
 
@@ -69,38 +85,57 @@ impl Inner {
         };
         let logs: Vec<_> = wal::wal_files(self.fs.as_ref(), &self.dir)?
             .into_iter()
-            .filter(|(number, _)| *number >= state.log_number && *number <= end_log)
+            .filter(|(number, _)| (state.log_number..=end_log).contains(number))
             .collect();
-        let last = logs.last().map(|(number, _)| *number);
-        let oldest = self.dir.join(wal_file_name(state.log_number));
+        // The log `newest` applies to: the one being written, or in a
+        // read-only instance the newest there is.
+        let newest_number = match &self.wal {
+            Some(_) => end_log,
+            None => logs.last().map_or(0, |(number, _)| *number),
+        };
+        // Every log the database needs: the oldest one the manifest names,
+        // each sealed one no flush has retired (a missing one shows as a
+        // gap in the timestamps only when a record follows it), and the one
+        // being written.
+        let mut needed: BTreeSet<u64> = lock(&self.live_logs)
+            .numbers()
+            .filter(|number| (state.log_number..end_log).contains(number))
+            .collect();
+        needed.insert(state.log_number);
+        if self.wal.is_some() {
+            needed.insert(end_log);
+        }
+        needed.remove(&0);
         // Under its temporary name, the log holds no write yet: a writer's
         // `open` stored the manifest and has not named it yet (or crashed in
         // between), as a read-only instance may find it.
-        let unnamed = self.dir.join(wal_temp_file_name(state.log_number));
-        if state.log_number != 0
-            && !self.fs.exists(&oldest)?
-            && !self.fs.exists(&unnamed)?
-            && self.still_needs(state.log_number)
+        if self
+            .fs
+            .exists(&self.dir.join(wal_temp_file_name(state.log_number)))?
         {
-            report.record(
-                &oldest,
-                Error::corruption(
-                    &oldest,
-                    0,
-                    "the manifest needs this log (its oldest unflushed writes) but the file is \
-                     missing; restore it from a backup",
-                ),
-            );
+            needed.remove(&state.log_number);
         }
         let mut previous = None;
         for (number, path) in logs {
-            let whole = if Some(number) == last {
+            needed.remove(&number);
+            let whole = if number == newest_number {
                 newest
             } else {
                 Whole::Sealed
             };
             report.logs += 1;
-            match self.verify_log(&path, whole, &mut previous, report) {
+            let (before, records) = (previous, report.log_records);
+            let mut read = self.verify_log(&path, whole, &mut previous, report);
+            let sealed_since = |log: &Arc<WalWriter>| log.end().file_number > number;
+            if read.is_err() && number == end_log && self.wal.as_ref().is_some_and(sealed_since) {
+                // Sealed since `verify` began: the seal cut off the room
+                // preallocated past its records while the reader, which
+                // reads up to the length it saw at open, read it. Sealed,
+                // the log changes no more: it is read again.
+                (previous, report.log_records) = (before, records);
+                read = self.verify_log(&path, whole, &mut previous, report);
+            }
+            match read {
                 Ok(()) => {}
                 // Retired and deleted since `verify` began: the writes it
                 // held are in tables, and the next log starts a new run of
@@ -116,6 +151,26 @@ impl Inner {
                     previous = None;
                 }
             }
+        }
+        for number in needed.into_iter().filter(|&n| self.still_needs(n)) {
+            let path = self.dir.join(wal_file_name(number));
+            let reason = if self.is_read_only() {
+                "the manifest needs this log (writes no table holds yet), but the file is \
+                 missing; restore it from a backup"
+                    .to_owned()
+            } else {
+                let missing = if number == end_log {
+                    "the log being written is missing, so the next open loses its writes"
+                } else {
+                    "the database still needs this log (writes no table holds yet), but the \
+                     file is missing, so the next open loses them"
+                };
+                format!(
+                    "{missing}; the MemTables still hold them: flush now, which writes them to \
+                     tables and retires the log"
+                )
+            };
+            report.record(&path, Error::corruption(&path, 0, reason));
         }
         Ok(())
     }
@@ -170,6 +225,16 @@ impl Inner {
                 reader.data_len(),
                 "the log ends without its seal, but a later log exists: a log is sealed before \
                  the next one is named, so this one lost its end; restore it from a backup",
+            )),
+            (None, Whole::UpTo(end)) if reader.data_len() < end => Err(Error::corruption(
+                path,
+                reader.data_len(),
+                format!(
+                    "the log ends at byte {}, but its writer had written {end} bytes, so the \
+                     next open loses the records after it; the MemTables still hold them: \
+                     flush now, which writes them to tables and retires this log",
+                    reader.data_len()
+                ),
             )),
             (None, _) => Ok(()),
         }

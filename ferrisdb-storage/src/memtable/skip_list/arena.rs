@@ -55,10 +55,11 @@ struct Chunk {
 impl Chunk {
     /// A fresh chunk, as a raw pointer: the arena shares it through
     /// `current` while also owning it, which a `Box` (unique by contract)
-    /// cannot express. `Arena::drop` turns it back into a `Box`.
-    fn new(size: usize) -> *mut Chunk {
+    /// cannot express. `Arena::drop` turns it back into a `Box`. With
+    /// `populate`, its pages are faulted in now (`chunk_memory::map`).
+    fn new(size: usize, populate: bool) -> *mut Chunk {
         // `size` is never zero: callers pass at least one node's size.
-        let base = chunk_memory::allocate(size);
+        let base = chunk_memory::allocate(size, populate);
         Box::into_raw(Box::new(Chunk {
             base,
             size,
@@ -104,7 +105,9 @@ impl Arena {
     /// An arena that carves allocations out of `chunk_size`-byte chunks.
     pub(crate) fn new(chunk_size: usize) -> Arena {
         let chunk_size = chunk_size.max(ALIGN);
-        let first = Chunk::new(chunk_size);
+        // Not populated: it is made with the list, which may stay empty or
+        // small for long, and its pages are resident only once written.
+        let first = Chunk::new(chunk_size, false);
         Arena {
             current: AtomicPtr::new(first),
             chunks: Mutex::new(vec![first]),
@@ -154,14 +157,14 @@ impl Arena {
         if self.current.load(Ordering::Relaxed) != full {
             return;
         }
-        let fresh = Chunk::new(self.chunk_size);
+        let fresh = Chunk::new(self.chunk_size, true);
         chunks.push(fresh);
         // Release publishes the chunk's fields (invariant 3).
         self.current.store(fresh, Ordering::Release);
     }
 
     fn allocate_dedicated(&self, size: usize) -> NonNull<u8> {
-        let chunk = Chunk::new(size);
+        let chunk = Chunk::new(size, true);
         // SAFETY: the chunk is fresh and ours; it joins the list just below.
         let memory = unsafe { &*chunk }
             .try_allocate(size)

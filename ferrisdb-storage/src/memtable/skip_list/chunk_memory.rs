@@ -35,13 +35,17 @@ pub(crate) const fn is_mapped(size: usize) -> bool {
 }
 
 /// `size` (non-zero) bytes aligned to [`ALIGN`], to be given back with
-/// [`free`] and the same size.
-pub(crate) fn allocate(size: usize) -> NonNull<u8> {
+/// [`free`] and the same size. With `populate`, a mapped chunk's pages are
+/// faulted in at once (see `map`); memory from the global allocator is
+/// faulted in as it is written either way.
+pub(crate) fn allocate(size: usize, populate: bool) -> NonNull<u8> {
     assert!(size > 0, "an arena chunk is never empty");
     #[cfg(all(target_os = "linux", not(miri), not(loom)))]
     if is_mapped(size) {
-        return map(size);
+        return map(size, populate);
     }
+    // The global allocator's memory is faulted in as it is written.
+    let _ = populate;
     let layout = layout(size);
     // SAFETY: `layout` has a non-zero size (asserted above).
     let raw = unsafe { alloc(layout) };
@@ -72,11 +76,16 @@ fn layout(size: usize) -> Layout {
 }
 
 /// A private anonymous mapping of `size` bytes (page-aligned, so aligned to
-/// [`ALIGN`]), populated at once: the arena fills a chunk from its start, so
-/// one system call that faults every page in is cheaper than a fault per
-/// page on first write.
+/// [`ALIGN`]). With `populate`, its pages are faulted in at once: for a
+/// chunk the arena fills from its start right away (one it grows into, or
+/// one allocation's own), one system call that faults every page in
+/// replaces a fault per page on first write. Without it, a page is resident
+/// only once written: an arena's first chunk is made with its MemTable, and
+/// many MemTables stay empty or small for long (a keyspace's active one),
+/// so populated it would make each of them a whole chunk resident at once.
 #[cfg(all(target_os = "linux", not(miri), not(loom)))]
-fn map(size: usize) -> NonNull<u8> {
+fn map(size: usize, populate: bool) -> NonNull<u8> {
+    let populate = if populate { libc::MAP_POPULATE } else { 0 };
     // SAFETY: a new anonymous mapping at an address the kernel picks touches
     // no existing memory; the result is checked against MAP_FAILED.
     let raw = unsafe {
@@ -84,7 +93,7 @@ fn map(size: usize) -> NonNull<u8> {
             std::ptr::null_mut(),
             size,
             libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | populate,
             -1,
             0,
         )
@@ -107,4 +116,41 @@ unsafe fn unmap(base: NonNull<u8>, size: usize) {
     // only on invalid arguments, which that contract rules out; if it did
     // fail, the memory would stay mapped (a leak, never a dangling use).
     let _ = unsafe { libc::munmap(base.as_ptr().cast(), size) };
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_of_every_size_are_aligned_writable_and_freed() {
+        // Below, at and past the mapping threshold, whole pages or not,
+        // populated or not (only chunks past it are mapped, on Linux).
+        let sizes: &[usize] = if cfg!(miri) {
+            &[8, 4096]
+        } else {
+            &[
+                8,
+                4096,
+                MAP_THRESHOLD - 8,
+                MAP_THRESHOLD,
+                MAP_THRESHOLD + 8,
+                100_000,
+                1 << 20,
+            ]
+        };
+        for &size in sizes {
+            for populate in [false, true] {
+                let base = allocate(size, populate);
+                assert_eq!(base.as_ptr() as usize % ALIGN, 0, "{size}");
+                // SAFETY: `base` is `size` bytes of ours.
+                unsafe { std::ptr::write_bytes(base.as_ptr(), 0xa5, size) };
+                // SAFETY: as above, and every byte of it was written.
+                let bytes = unsafe { std::slice::from_raw_parts(base.as_ptr(), size) };
+                assert!(bytes.iter().all(|&b| b == 0xa5), "{size}");
+                // SAFETY: from `allocate(size, _)`, freed once, unused after.
+                unsafe { free(base, size) };
+            }
+        }
+    }
 }

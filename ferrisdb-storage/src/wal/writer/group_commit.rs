@@ -116,10 +116,11 @@ impl WalWriter {
             match result {
                 Ok(()) => {
                     st.synced = st.synced.max(end);
-                    // Tried once per file, even when it failed: the file
-                    // may then reach up to `size` in zeros, which sealing
-                    // cuts off, and a disk short of room is not asked again
-                    // at every sync.
+                    // Counted as made even when it failed, so a disk short
+                    // of room is asked again only once the records pass
+                    // `size` (once per megabyte of log), not at every sync.
+                    // The file may then hold zeros up to `size`, which
+                    // sealing cuts off.
                     st.allocated = st.allocated.max(preallocate.unwrap_or(0));
                 }
                 Err(e) => {
