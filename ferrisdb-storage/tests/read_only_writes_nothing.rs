@@ -107,3 +107,30 @@ fn a_read_only_open_of_no_database_makes_nothing() {
     assert!(StorageEngine::open_read_only(StorageConfig::new(&empty)).is_err());
     assert_eq!(files(&empty).len(), 0);
 }
+
+/// A reader's transaction that only reads commits under `SyncMode::Full`
+/// without a write (a reader cannot sync its writer's log) and returns the
+/// timestamp it read at; one that writes is refused, and changes nothing.
+#[test]
+fn a_read_only_transaction_commits_only_if_it_wrote_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = StorageEngine::open(StorageConfig::new(dir.path())).unwrap();
+    writer.put("a", "1").unwrap();
+    let before = files(dir.path());
+    let durable = StorageConfig {
+        wal_sync_mode: ferrisdb_storage::SyncMode::Full,
+        ..StorageConfig::new(dir.path())
+    };
+    let reader = StorageEngine::open_read_only(durable).unwrap();
+
+    let mut tx = reader.transaction().unwrap();
+    assert_eq!(tx.get("a").unwrap().as_deref(), Some(&b"1"[..]));
+    let read_at = tx.timestamp();
+    assert_eq!(tx.commit().unwrap(), read_at);
+
+    let mut tx = reader.transaction().unwrap();
+    tx.put("b", "2").unwrap();
+    assert_read_only(tx.commit(), "a transaction that writes");
+    assert_eq!(reader.get("b").unwrap(), None);
+    assert_eq!(files(dir.path()), before);
+}
