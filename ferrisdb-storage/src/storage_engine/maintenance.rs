@@ -154,6 +154,12 @@ impl StorageEngine {
     /// return [`Error::KeyspaceDropped`](crate::Error::KeyspaceDropped).
     /// Does nothing in an instance opened for writing: it is the writer.
     ///
+    /// It costs as much as an open: it reads every log the writer still
+    /// needs from its start, not only what was appended since, so its cost
+    /// grows with the writer's unflushed writes (`memtable_size` times the
+    /// MemTables the writer may hold), and tables it already had open are
+    /// reused, not opened again.
+    ///
     /// # Errors
     ///
     /// As [`open_read_only`](Self::open_read_only); the view in place stays.

@@ -165,7 +165,10 @@ impl StorageEngine {
     /// It keeps every table of its view open, so a table the writer deletes
     /// meanwhile (compacted away) stays readable until the view moves on,
     /// and it holds the replayed logs' writes in memory: as much as the
-    /// writer's unflushed MemTables.
+    /// writer's unflushed MemTables. Each table takes a file descriptor for
+    /// as long as the view holds it (`max_open_files` does not apply), so a
+    /// reader of a database of many tables needs a file limit (`ulimit -n`)
+    /// above its table count.
     ///
     /// ```
     /// use ferrisdb_storage::{Error, StorageConfig, StorageEngine};
