@@ -162,3 +162,36 @@ fn read_commands_work_beside_a_writer_and_errors_are_one_line() {
     fails(db, &["--hex", "get", "zz"], 1);
     fails(db, &["get", r"bad\q"], 1);
 }
+
+#[test]
+fn repair_rebuilds_a_lost_manifest_and_salvages_a_damaged_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    made(&db);
+    std::fs::remove_file(db.join("MANIFEST")).unwrap();
+    fails(&db, &["get", "user:100"], 1);
+    let report = ok(&db, &["repair"]);
+    assert!(report.starts_with("manifest rebuilt"), "{report}");
+    assert_eq!(ok(&db, &["get", "user:100"]), "name 100\n");
+    assert_eq!(ok(&db, &["keyspaces"]), "default\nrecovered-1\n");
+    assert!(db.join("lost").is_dir());
+
+    // A damaged table: a strict repair refuses in one line and changes
+    // nothing; a repair keeps the rest, names the range, and exits with 2.
+    let table = std::fs::read_dir(&db)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "sst"))
+        .unwrap();
+    let mut bytes = std::fs::read(&table).unwrap();
+    bytes[10] ^= 0xff;
+    std::fs::write(&table, &bytes).unwrap();
+    assert!(fails(&db, &["repair", "--strict"], 1).contains("strict"));
+    assert_eq!(std::fs::read(&table).unwrap(), bytes);
+    let output = ferrisdb(&db, &["--json", "repair"]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["complete"], false);
+    assert_eq!(json["affected"][0]["file"], table.to_str().unwrap());
+    assert!(ok(&db, &["verify"]).contains("no damage found"));
+}

@@ -30,6 +30,10 @@
 //!   checked against (the conflict log);
 //! - `verify.rs`: reading every live table and log back, checking every
 //!   checksum and invariant, and reporting each damaged file;
+//! - `read_only.rs`: an instance that reads beside another process's
+//!   writer, and moves to its newer state on `catch_up`;
+//! - `repair.rs`: rebuilding a database that no longer opens from what is
+//!   readable in its directory (it runs without an `Inner`);
 //! - `snapshots.rs`, `stats.rs`, `checkpoint.rs`.
 //!
 //! Which tables are live, and every change to them, belongs to the
@@ -81,6 +85,7 @@ mod flush_tombstones;
 mod keyspaces;
 mod leftovers;
 mod read_only;
+pub(crate) mod repair;
 mod recovery;
 mod replay;
 mod replay_memtables;

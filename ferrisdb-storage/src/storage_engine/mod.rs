@@ -34,6 +34,7 @@ mod pause;
 mod range_delete;
 mod read;
 mod read_modify_write;
+mod repair;
 mod snapshot;
 mod transaction;
 mod write;

@@ -1,10 +1,10 @@
-//! `keyspaces`, `manifest`, `verify`, `compact`, `checkpoint` and `stats`:
-//! the database as a whole.
+//! `keyspaces`, `manifest`, `verify`, `repair`, `compact`, `checkpoint` and
+//! `stats`: the database as a whole.
 
 use std::io::Write;
 use std::path::Path;
 
-use ferrisdb_storage::{StorageEngine, TableRecord};
+use ferrisdb_storage::{ManifestUse, RepairOptions, StorageEngine, TableRecord};
 use serde_json::json;
 
 use super::progress::Progress;
@@ -109,6 +109,51 @@ pub fn verify(g: &Global, out: &mut dyn Write) -> Outcome {
         say(out, &report)?;
     }
     Ok(if report.is_intact() { 0 } else { EXIT_DAMAGED })
+}
+
+/// `repair [--strict]`: the report; exit code [`EXIT_DAMAGED`] when damage
+/// may have hidden newer versions or tombstones somewhere.
+pub fn repair(g: &Global, strict: bool, out: &mut dyn Write) -> Outcome {
+    let options = if strict {
+        RepairOptions::strict()
+    } else {
+        RepairOptions::default()
+    };
+    let progress = Progress::working("repairing");
+    let report = StorageEngine::repair_with(g.config(), options);
+    progress.finish();
+    let report = report?;
+    if g.json {
+        let rebuilt = match &report.manifest {
+            ManifestUse::Rebuilt(why) => Some(why.clone()),
+            _ => None,
+        };
+        let key = |k: &Option<Vec<u8>>| k.as_deref().map(|k| g.show(k));
+        say(
+            out,
+            json!({
+                "complete": report.is_complete(),
+                "manifest_rebuilt": rebuilt,
+                "tables_read": report.tables_read,
+                "table_entries": report.table_entries,
+                "logs_read": report.logs_read,
+                "log_records": report.log_records,
+                "keyspaces": report.keyspaces.iter().map(|k| json!({
+                    "name": k.name, "keys": k.keys, "tables": k.tables,
+                })).collect::<Vec<_>>(),
+                "moved": report.moved.iter().map(|m| json!({
+                    "from": m.from, "to": m.to, "reason": m.reason,
+                })).collect::<Vec<_>>(),
+                "affected": report.affected.iter().map(|r| json!({
+                    "keyspace": r.keyspace, "start": key(&r.start), "end": key(&r.end),
+                    "file": r.file, "offset": r.offset, "reason": r.reason,
+                })).collect::<Vec<_>>(),
+            }),
+        )?;
+    } else {
+        say(out, &report)?;
+    }
+    Ok(if report.is_complete() { 0 } else { EXIT_DAMAGED })
 }
 
 /// `compact`: the whole database, into its deepest level.

@@ -103,6 +103,18 @@ pub enum Command {
     /// Reads every live table and log and checks every checksum and
     /// invariant. Exit code 0: intact; 2: damage found.
     Verify,
+    /// Rebuilds a database that no longer opens (a lost or damaged
+    /// manifest, a damaged table or log) from what is readable in its
+    /// directory, moving every file it no longer uses into `lost/`; it
+    /// deletes nothing. The database must be closed. Exit code 0: every
+    /// file read whole; 2: repaired, but damage may have hidden newer
+    /// versions or tombstones in the ranges it names.
+    Repair {
+        /// Refuse, changing nothing, if damage may have hidden newer
+        /// versions or tombstones anywhere.
+        #[arg(long)]
+        strict: bool,
+    },
     /// Compacts the whole database.
     Compact,
     /// Writes a consistent copy of the database to a new directory.
@@ -145,6 +157,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Outcome {
         Command::Load(args) => transfer::load(g, args),
         Command::Manifest => admin::manifest(g, out),
         Command::Verify => admin::verify(g, out),
+        Command::Repair { strict } => admin::repair(g, *strict, out),
         Command::Compact => admin::compact(g),
         Command::Checkpoint { dir } => admin::checkpoint(g, dir),
         Command::Stats => admin::stats(g, out),
