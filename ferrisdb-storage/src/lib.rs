@@ -82,10 +82,10 @@ mod write_batch;
 pub use config::{
     CompactionStyle, KeyspaceOptions, LeveledOptions, SizeTieredOptions, StorageConfig,
 };
-pub use engine::stats::{EngineStats, KeyspaceStats, LevelStats};
 pub use engine::repair::report::{
     AffectedRange, ManifestUse, MovedFile, RepairOptions, RepairReport, RepairedKeyspace,
 };
+pub use engine::stats::{EngineStats, KeyspaceStats, LevelStats};
 pub use engine::verify::report::{Damage, VerifyReport};
 pub use ferrisdb_core::{
     CompressionType, Error, FeatureClass, Operation, ReadOptions, Result, Slice, SyncMode,

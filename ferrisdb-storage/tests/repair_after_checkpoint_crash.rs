@@ -39,7 +39,9 @@ fn an_interrupted_checkpoint_repairs_to_the_source_or_a_part_of_it() {
         drop(db);
         let rebooted = fs.crash();
         let files = rebooted.list(&target()).unwrap_or_default();
-        let holds_data = files.iter().any(|n| n.ends_with(".sst") || n.ends_with(".wal"));
+        let holds_data = files
+            .iter()
+            .any(|n| n.ends_with(".sst") || n.ends_with(".wal"));
         if files.iter().any(|n| n == "MANIFEST") || !holds_data {
             continue;
         }
@@ -59,7 +61,10 @@ fn an_interrupted_checkpoint_repairs_to_the_source_or_a_part_of_it() {
             let expected = &model.contents[name];
             for (key, value) in &repaired {
                 let history = &model.history[&(name.to_string(), key.clone())];
-                assert!(history.contains(value), "step {k}: {name}: invented {key:?}");
+                assert!(
+                    history.contains(value),
+                    "step {k}: {name}: invented {key:?}"
+                );
             }
             whole &= repaired == *expected;
         }
@@ -68,6 +73,11 @@ fn an_interrupted_checkpoint_repairs_to_the_source_or_a_part_of_it() {
         outcomes.push((k, whole, report.to_string()));
     }
     // The copy interrupted last before its manifest had every file.
-    let (k, whole, report) = outcomes.last().expect("no step left a copy without a manifest");
-    assert!(whole, "step {k} of {steps}: the repaired copy lost data\n{report}");
+    let (k, whole, report) = outcomes
+        .last()
+        .expect("no step left a copy without a manifest");
+    assert!(
+        whole,
+        "step {k} of {steps}: the repaired copy lost data\n{report}"
+    );
 }

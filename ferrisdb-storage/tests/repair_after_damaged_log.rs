@@ -7,7 +7,7 @@
 mod repair_common;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::{StorageEngine, StorageConfig};
+use ferrisdb_storage::{StorageConfig, StorageEngine};
 use repair_common::*;
 
 /// The newest log of the database.

@@ -17,8 +17,7 @@ fn a_database_whose_manifest_was_deleted_is_rebuilt_whole() {
     fs.remove(&dir().join("MANIFEST")).unwrap();
     assert!(StorageEngine::open(config(&fs, &dir())).is_err());
 
-    let report =
-        StorageEngine::repair_with(config(&fs, &dir()), RepairOptions::strict()).unwrap();
+    let report = StorageEngine::repair_with(config(&fs, &dir()), RepairOptions::strict()).unwrap();
     assert!(
         matches!(report.manifest, ManifestUse::Rebuilt(_)),
         "{report}"
@@ -48,4 +47,16 @@ fn a_repaired_database_repairs_again_to_the_same_contents() {
     assert_eq!(contents(&db, "recovered-1"), model.contents["logs"]);
     // The second repair's moves did not overwrite the first's.
     check_repaired(&fs, &db, &report);
+}
+
+#[test]
+fn a_directory_without_a_database_is_refused_and_left_as_it_was() {
+    let fs = FaultFileSystem::new();
+    fs.create_dir_all(&dir()).unwrap();
+    let error = StorageEngine::repair(config(&fs, &dir())).unwrap_err();
+    assert!(
+        error.to_string().contains("no database to repair"),
+        "{error}"
+    );
+    assert!(!fs.exists(&dir().join("MANIFEST")).unwrap());
 }

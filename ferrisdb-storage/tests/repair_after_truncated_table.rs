@@ -41,9 +41,18 @@ fn a_truncated_table_keeps_its_readable_blocks_and_names_its_range() {
         .find(|r| r.file.ends_with(&name))
         .unwrap_or_else(|| panic!("no affected range names {name}: {report}"));
     assert_eq!(range.keyspace.as_deref(), Some("default"), "{report}");
-    assert_eq!(range.start.as_deref(), Some(table.smallest.user_key.as_slice()));
-    assert_eq!(range.end.as_deref(), Some(table.largest.user_key.as_slice()));
-    assert!(report.moved.iter().any(|m| m.from.ends_with(&name)), "{report}");
+    assert_eq!(
+        range.start.as_deref(),
+        Some(table.smallest.user_key.as_slice())
+    );
+    assert_eq!(
+        range.end.as_deref(),
+        Some(table.largest.user_key.as_slice())
+    );
+    assert!(
+        report.moved.iter().any(|m| m.from.ends_with(&name)),
+        "{report}"
+    );
 
     let db = StorageEngine::open(config(&fs, &dir())).unwrap();
     check_keyspace(&db, &model, &report, "default", "default");
@@ -53,7 +62,10 @@ fn a_truncated_table_keeps_its_readable_blocks_and_names_its_range() {
         .keys()
         .filter(|k| affected(&report.affected, "default", k))
         .count();
-    assert!(kept > 0, "nothing of the truncated table was kept: {report}");
+    assert!(
+        kept > 0,
+        "nothing of the truncated table was kept: {report}"
+    );
     check_repaired(&fs, &db, &report);
 }
 
@@ -66,10 +78,17 @@ fn a_strict_repair_of_a_truncated_table_refuses_and_changes_nothing() {
 
     match StorageEngine::repair_with(config(&fs, &dir()), RepairOptions::strict()) {
         Err(Error::Corruption { file, .. }) => {
-            assert!(file.ends_with(format!("{:06}.sst", table.file_number)), "{file:?}")
+            assert!(
+                file.ends_with(format!("{:06}.sst", table.file_number)),
+                "{file:?}"
+            )
         }
         other => panic!("expected the strict refusal, got {other:?}"),
     }
-    assert_eq!(snapshot_of(&fs, &dir()), before, "a strict refusal changed files");
+    assert_eq!(
+        snapshot_of(&fs, &dir()),
+        before,
+        "a strict refusal changed files"
+    );
     assert!(!fs.exists(&dir().join("lost")).unwrap());
 }

@@ -247,7 +247,8 @@ fn check_oldest_log(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> R
             format!(
                 "the manifest is a new database's (log number 0, written before its first log), \
                  but the directory holds tables ({}): the manifest is older than the directory's \
-                 other files; nothing was deleted; restore the newest MANIFEST from a backup",
+                 other files; nothing was deleted; restore the newest MANIFEST from a backup, or \
+                 rebuild it from the directory with `ferrisdb repair`",
                 directory::some_of(&tables)
             ),
         ));

@@ -31,6 +31,7 @@
 //! them hidden, unless the compaction dropped a tombstone above them at
 //! the bottom level. Its report says the manifest was rebuilt.
 
+mod files;
 mod keyspaces;
 mod logs;
 pub(crate) mod lost;
@@ -38,10 +39,11 @@ mod merge;
 pub(crate) mod report;
 mod tables;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use files::list;
 use keyspaces::RepairKeyspaces;
 use logs::LogWrites;
 use lost::LostDir;
@@ -49,25 +51,11 @@ use merge::{newest_versions, RunWriter, Source};
 use report::{AffectedRange, ManifestUse, RepairOptions, RepairReport, RepairedKeyspace};
 use tables::{survey_table, SurveyedTable, TableEntries};
 
-use crate::filename::{
-    parse_file_name, table_file_name, FileType, LOCK_FILE_NAME, MANIFEST_FILE_NAME,
-};
+use crate::filename::{table_file_name, wal_file_name, LOCK_FILE_NAME};
 use crate::manifest::format::MAX_FILE_NUMBER;
 use crate::manifest::{self, ClosedLog, Features, KeyspaceRecord, KeyspacesState, ManifestState};
 use crate::wal::WalWriter;
-use crate::{Error, KeyspaceId, Result, StorageConfig, Timestamp, DEFAULT_KEYSPACE_ID};
-
-/// The files of the database directory, by kind.
-#[derive(Debug, Default)]
-struct Files {
-    tables: BTreeMap<u64, PathBuf>,
-    logs: BTreeMap<u64, PathBuf>,
-    /// Unfinished files: temporary tables, logs and manifest.
-    temporary: Vec<PathBuf>,
-    manifest: Option<PathBuf>,
-    /// The highest file number any of them has.
-    highest: u64,
-}
+use crate::{Error, KeyspaceId, Result, StorageConfig, Timestamp};
 
 /// Repairs the database of `config` (see the module docs).
 pub(crate) fn repair(config: StorageConfig, options: RepairOptions) -> Result<RepairReport> {
@@ -82,6 +70,12 @@ pub(crate) fn repair(config: StorageConfig, options: RepairOptions) -> Result<Re
     }
     let _lock = fs.lock(&dir.join(LOCK_FILE_NAME))?;
     let files = list(fs.as_ref(), &dir)?;
+    if files.manifest.is_none() && files.tables.is_empty() && files.logs.is_empty() {
+        return Err(Error::InvalidArgument(format!(
+            "{} holds no manifest, table or log: there is no database to repair",
+            dir.display()
+        )));
+    }
     let mut report = RepairReport::default();
     let old = match manifest::load(fs.as_ref(), &dir) {
         Ok(Some(state)) => Some(state),
@@ -146,7 +140,10 @@ pub(crate) fn repair(config: StorageConfig, options: RepairOptions) -> Result<Re
         .collect();
     let mut writes = LogWrites::default();
     let by_log = |id: KeyspaceId, log: u64, timestamp: Timestamp| match &old {
-        Some(_) => keyspaces.by_id.get(&id).is_some_and(|k| log >= k.log_number),
+        Some(_) => keyspaces
+            .by_id
+            .get(&id)
+            .is_some_and(|k| log >= k.log_number),
         None => newest_in_tables.get(&id).is_none_or(|&t| timestamp > t),
     };
     for (index, (number, path)) in logs.iter().enumerate() {
@@ -198,64 +195,32 @@ pub(crate) fn repair(config: StorageConfig, options: RepairOptions) -> Result<Re
         &mut next,
         &mut written,
     );
-    let (repaired, last_timestamp) = match outcome {
-        Ok(done) => done,
-        Err(error) => {
-            for path in &written {
-                // Ours, and listed by no manifest: nothing of the database.
-                let _ = fs.remove(path);
-            }
-            return Err(error);
+    let stored = outcome.and_then(|(repaired, last_timestamp)| {
+        fs.sync_dir(&dir)?;
+        let log_number = next;
+        let log_path = dir.join(wal_file_name(log_number));
+        written.push(log_path);
+        let log = WalWriter::create(Arc::clone(&fs), dir.clone(), log_number, layers.wal)?;
+        let end = log.seal()?;
+        drop(log);
+        let state = new_state(
+            old.as_ref(),
+            repaired,
+            log_number,
+            end.offset,
+            last_timestamp.max(writes.max_timestamp),
+            &mut report,
+        );
+        manifest::store(fs.as_ref(), &dir, &state)?;
+        Ok(state)
+    });
+    if let Err(error) = stored {
+        for path in &written {
+            // Ours, and listed by no manifest: nothing of the database.
+            let _ = fs.remove(path);
         }
-    };
-    fs.sync_dir(&dir)?;
-    let log_number = next;
-    let log = WalWriter::create(Arc::clone(&fs), dir.clone(), log_number, layers.wal)?;
-    let end = log.seal()?;
-    drop(log);
-    let mut state = ManifestState {
-        next_file_number: log_number + 1,
-        log_number,
-        last_timestamp: old
-            .as_ref()
-            .map_or(0, |s| s.last_timestamp)
-            .max(last_timestamp)
-            .max(writes.max_timestamp),
-        tables: Vec::new(),
-        closed_log: Some(ClosedLog {
-            number: log_number,
-            length: end.offset,
-        }),
-        features: old
-            .as_ref()
-            .map_or_else(Features::default, |s| s.features.clone()),
-        keyspaces: KeyspacesState::none(log_number),
-    };
-    if let Some(previous) = &old {
-        state.keyspaces.next_keyspace_id = previous.keyspaces.next_keyspace_id;
+        return Err(error);
     }
-    for (keyspace, records) in repaired {
-        report.keyspaces.push(RepairedKeyspace {
-            name: keyspace.name.clone(),
-            keys: records.1,
-            tables: records.0.len(),
-        });
-        match keyspace.stored {
-            None => state.tables = records.0,
-            Some(options) => {
-                state.keyspaces.next_keyspace_id =
-                    state.keyspaces.next_keyspace_id.max(keyspace.id + 1);
-                state.keyspaces.records.push(KeyspaceRecord {
-                    id: keyspace.id,
-                    name: keyspace.name,
-                    log_number,
-                    options,
-                    tables: records.0,
-                });
-            }
-        }
-    }
-    manifest::store(fs.as_ref(), &dir, &state)?;
 
     // 4. Move.
     for path in files.tables.values() {
@@ -281,6 +246,59 @@ pub(crate) fn repair(config: StorageConfig, options: RepairOptions) -> Result<Re
     }
     report.moved = lost.finish()?;
     Ok(report)
+}
+
+/// The manifest of the repaired database: `repaired`'s tables, every
+/// keyspace needing the logs from `log_number` on (the empty log just
+/// written, sealed at `log_length`), `old`'s features and keyspace ids when
+/// it was read. Adds each keyspace to `report`.
+fn new_state(
+    old: Option<&ManifestState>,
+    repaired: Repaired,
+    log_number: u64,
+    log_length: u64,
+    last_timestamp: Timestamp,
+    report: &mut RepairReport,
+) -> ManifestState {
+    let mut state = ManifestState {
+        next_file_number: log_number + 1,
+        log_number,
+        last_timestamp: old.map_or(0, |s| s.last_timestamp).max(last_timestamp),
+        tables: Vec::new(),
+        closed_log: Some(ClosedLog {
+            number: log_number,
+            length: log_length,
+        }),
+        features: old.map_or_else(Features::default, |s| s.features.clone()),
+        keyspaces: KeyspacesState::none(log_number),
+    };
+    if let Some(previous) = old {
+        state.keyspaces.next_keyspace_id = previous.keyspaces.next_keyspace_id;
+    }
+    for (keyspace, (tables, keys)) in repaired {
+        report.keyspaces.push(RepairedKeyspace {
+            name: keyspace.name.clone(),
+            keys,
+            tables: tables.len(),
+        });
+        match keyspace.stored {
+            None => state.tables = tables,
+            Some(options) => {
+                // An id read from a damaged file may be the largest: the
+                // counter stops there rather than wrap.
+                let after = keyspace.id.saturating_add(1);
+                state.keyspaces.next_keyspace_id = state.keyspaces.next_keyspace_id.max(after);
+                state.keyspaces.records.push(KeyspaceRecord {
+                    id: keyspace.id,
+                    name: keyspace.name,
+                    log_number,
+                    options,
+                    tables,
+                });
+            }
+        }
+    }
+    state
 }
 
 /// Writes every keyspace's run; returns each keyspace with its tables' records
@@ -351,49 +369,6 @@ fn refusal(affected: &[AffectedRange]) -> Error {
             ranges.join("; ")
         ),
     )
-}
-
-/// The database's files in `dir`, by kind.
-fn list(fs: &dyn crate::fs::FileSystem, dir: &std::path::Path) -> Result<Files> {
-    let mut files = Files::default();
-    for name in fs.list(dir)? {
-        let path = dir.join(&name);
-        let number = match parse_file_name(&name) {
-            Some(FileType::Table(n)) => {
-                files.tables.insert(n, path);
-                n
-            }
-            Some(FileType::Wal(n)) => {
-                files.logs.insert(n, path);
-                n
-            }
-            Some(FileType::TempTable(n) | FileType::TempWal(n)) => {
-                files.temporary.push(path);
-                n
-            }
-            Some(FileType::TempManifest) => {
-                files.temporary.push(path);
-                0
-            }
-            Some(FileType::Manifest) => {
-                files.manifest = Some(path);
-                0
-            }
-            Some(FileType::Lock) | None => 0,
-        };
-        if number >= MAX_FILE_NUMBER {
-            return Err(Error::corruption(
-                dir.join(&name),
-                0,
-                format!(
-                    "file number {number} is not below MAX_FILE_NUMBER ({MAX_FILE_NUMBER}): this \
-                     file was not written by FerrisDB; move it out of the database directory"
-                ),
-            ));
-        }
-        files.highest = files.highest.max(number);
-    }
-    Ok(files)
 }
 
 #[cfg(test)]

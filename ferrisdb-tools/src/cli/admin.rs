@@ -153,7 +153,11 @@ pub fn repair(g: &Global, strict: bool, out: &mut dyn Write) -> Outcome {
     } else {
         say(out, &report)?;
     }
-    Ok(if report.is_complete() { 0 } else { EXIT_DAMAGED })
+    Ok(if report.is_complete() {
+        0
+    } else {
+        EXIT_DAMAGED
+    })
 }
 
 /// `compact`: the whole database, into its deepest level.

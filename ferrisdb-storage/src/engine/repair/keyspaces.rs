@@ -73,13 +73,13 @@ impl RepairKeyspaces {
             },
         );
         for record in state.map_or(&[][..], |s| &s.keyspaces.records[..]) {
-            let keyspace = keyspaces.from_record(record)?;
+            let keyspace = keyspaces.keyspace_of(record)?;
             keyspaces.by_id.insert(record.id, keyspace);
         }
         Ok(keyspaces)
     }
 
-    fn from_record(&self, record: &KeyspaceRecord) -> Result<RepairKeyspace> {
+    fn keyspace_of(&self, record: &KeyspaceRecord) -> Result<RepairKeyspace> {
         let manifest = self.config.data_dir.join(MANIFEST_FILE_NAME);
         let options = keyspace_options_from_stored(&record.options, &record.name, &manifest)?;
         let table = options.layer_options(&self.config)?.table;

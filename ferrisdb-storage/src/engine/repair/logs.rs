@@ -17,18 +17,23 @@ use std::path::Path;
 use ferrisdb_core::{Operation, RangeTombstone};
 
 use super::report::AffectedRange;
+use super::tables::is_fatal;
 use crate::fs::FileSystem;
 use crate::sstable::salvage::OwnedEntry;
 use crate::wal::{DamageKind, PayloadKind, WalReader, WalRecord};
 use crate::write_batch::logged::decode_logged;
 use crate::write_batch::Entry;
-use crate::{Error, KeyspaceId, Result, Timestamp};
+use crate::{KeyspaceId, Result, Timestamp};
+
+/// One keyspace's puts and deletes read from the logs: by key, then newest
+/// first, as a table holds them.
+type Versions = BTreeMap<(Vec<u8>, Reverse<Timestamp>), (Operation, Vec<u8>)>;
 
 /// The writes read from the logs, per keyspace.
 #[derive(Debug, Default)]
 pub(super) struct LogWrites {
     /// Each keyspace's puts and deletes, by key, then newest first.
-    points: HashMap<KeyspaceId, BTreeMap<(Vec<u8>, Reverse<Timestamp>), (Operation, Vec<u8>)>>,
+    points: HashMap<KeyspaceId, Versions>,
     /// Each keyspace's range deletes.
     pub(super) tombstones: HashMap<KeyspaceId, Vec<RangeTombstone>>,
     /// Write batches read.
@@ -47,12 +52,14 @@ impl LogWrites {
         let points = self.points.remove(&id).unwrap_or_default();
         points
             .into_iter()
-            .map(|((key, Reverse(timestamp)), (operation, value))| OwnedEntry {
-                key,
-                timestamp,
-                operation,
-                value,
-            })
+            .map(
+                |((key, Reverse(timestamp)), (operation, value))| OwnedEntry {
+                    key,
+                    timestamp,
+                    operation,
+                    value,
+                },
+            )
             .collect()
     }
 
@@ -65,7 +72,8 @@ impl LogWrites {
     ///
     /// # Errors
     ///
-    /// [`Error::UnsupportedFormat`] for a log only a later FerrisDB reads;
+    /// [`Error::UnsupportedFormat`](crate::Error::UnsupportedFormat) for a log
+    /// only a later FerrisDB reads;
     /// the I/O error of reading it.
     pub(super) fn read(
         &mut self,
@@ -77,14 +85,21 @@ impl LogWrites {
     ) -> Result<Option<AffectedRange>> {
         let mut reader = match WalReader::open_salvaging(fs, path) {
             Ok(reader) => reader,
-            Err(error @ (Error::UnsupportedFormat { .. } | Error::Io { .. })) => return Err(error),
+            Err(error) if is_fatal(&error) => return Err(error),
             Err(error) => return Ok(Some(lost(path, 0, &error.to_string(), None))),
         };
         let mut previous: Option<Timestamp> = None;
         let mut damage = None;
         let mut records: Vec<WalRecord> = Vec::new();
         for record in reader.by_ref() {
-            records.push(record?);
+            match record {
+                Ok(record) => records.push(record),
+                Err(error) if is_fatal(&error) => return Err(error),
+                Err(error) => {
+                    damage = Some((0, error.to_string()));
+                    break;
+                }
+            }
         }
         if let Some(found) = reader.damage() {
             let acknowledged = !newest || found.kind == DamageKind::Corruption;

@@ -66,7 +66,7 @@ pub(super) fn survey_table(
 ) -> Result<SurveyedTable> {
     let reader = match TableReader::open(fs, &path, None) {
         Ok(reader) => reader,
-        Err(error @ (Error::UnsupportedFormat { .. } | Error::Io { .. })) => return Err(error),
+        Err(error) if is_fatal(&error) => return Err(error),
         Err(error) => return scan(fs, path, record, keyspace, &error),
     };
     let properties = reader.properties();
@@ -90,9 +90,7 @@ pub(super) fn survey_table(
     for (index, entry) in reader.index().iter().enumerate() {
         let read = reader.block_entries(index).and_then(|entries| {
             let in_order = match (&last, entries.first()) {
-                (Some(previous), Some(first)) => {
-                    first.internal_key() > previous.internal_key()
-                }
+                (Some(previous), Some(first)) => first.internal_key() > previous.internal_key(),
                 _ => true,
             };
             if in_order {
@@ -112,7 +110,7 @@ pub(super) fn survey_table(
                 last = entries.into_iter().last();
                 readable.push(index);
             }
-            Err(error @ Error::Io { .. }) => return Err(error),
+            Err(error) if is_fatal(&error) => return Err(error),
             Err(error) => table.damage.push(AffectedRange {
                 keyspace: None,
                 start: after.clone(),
@@ -125,6 +123,19 @@ pub(super) fn survey_table(
     }
     table.data = TableData::Blocks { reader, readable };
     Ok(table)
+}
+
+/// Whether `error`, met reading a file, stops the repair rather than
+/// marking the file damaged: a file only a later FerrisDB reads (repair
+/// never rewrites what it cannot read in full), or a failing read (the
+/// disk, permissions), unless it is a read past the end of a file cut
+/// short.
+pub(super) fn is_fatal(error: &Error) -> bool {
+    match error {
+        Error::UnsupportedFormat { .. } => true,
+        Error::Io { source, .. } => source.kind() != std::io::ErrorKind::UnexpectedEof,
+        _ => false,
+    }
 }
 
 /// Surveys a table whose footer, index or other metadata cannot be read
