@@ -159,7 +159,12 @@ fn child_modules(module: &str, dir: &Path) -> Vec<String> {
             let line = line.strip_prefix("pub ").unwrap_or(line);
             line.strip_prefix("mod ")?.strip_suffix(';')
         })
-        .flat_map(|name| [dir.join(format!("{name}.rs")), dir.join(name).join("mod.rs")])
+        .flat_map(|name| {
+            [
+                dir.join(format!("{name}.rs")),
+                dir.join(name).join("mod.rs"),
+            ]
+        })
         .filter(|path| path.is_file())
         .map(|path| read(&path))
         .collect()
