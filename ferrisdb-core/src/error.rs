@@ -187,6 +187,20 @@ pub enum Error {
         reason: String,
     },
 
+    /// The database was opened read-only
+    /// (`StorageEngine::open_read_only`), which serves reads and writes
+    /// nothing: no write, flush, compaction, checkpoint or keyspace change.
+    /// Nothing was written.
+    #[error(
+        "the database is open read-only, so {operation} is refused and nothing was written: \
+         open it with StorageEngine::open to change it (the process that has it open for \
+         writing holds its lock)"
+    )]
+    ReadOnly {
+        /// What was refused.
+        operation: &'static str,
+    },
+
     /// The object was closed (or failed and shut itself down) and accepts no
     /// more work; open it again.
     #[error(

@@ -1,4 +1,4 @@
-//! Printing arbitrary bytes for humans.
+//! Printing arbitrary bytes for humans, and reading them back.
 
 use std::fmt::Write;
 
@@ -29,9 +29,64 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// Reads back what [`escape_bytes`] wrote: `\\` is a backslash, `\xNN` the
+/// byte of two hex digits (either case), and every other character its
+/// UTF-8 bytes, so plain text is itself.
+///
+/// ```
+/// use ferrisdb_core::{escape_bytes, unescape_bytes};
+/// let bytes = b"user:1\x00\xff\\";
+/// assert_eq!(unescape_bytes(&escape_bytes(bytes)).unwrap(), bytes);
+/// assert_eq!(unescape_bytes("caf\u{e9}").unwrap(), "caf\u{e9}".as_bytes());
+/// ```
+///
+/// # Errors
+///
+/// A message naming the byte offset of a backslash followed by
+/// neither a backslash nor `x` and two hex digits.
+pub fn unescape_bytes(text: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut rest = text.char_indices();
+    while let Some((at, c)) = rest.next() {
+        if c != '\\' {
+            let mut utf8 = [0; 4];
+            out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+            continue;
+        }
+        let bad = || format!("bad escape at byte {at} of {text:?}: use \\\\ or \\xNN");
+        match rest.next() {
+            Some((_, '\\')) => out.push(b'\\'),
+            Some((_, 'x')) => {
+                let digits: String = rest.by_ref().take(2).map(|(_, d)| d).collect();
+                if digits.len() != 2 || !digits.chars().all(|d| d.is_ascii_hexdigit()) {
+                    return Err(bad());
+                }
+                out.push(u8::from_str_radix(&digits, 16).map_err(|_| bad())?);
+            }
+            _ => return Err(bad()),
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::escape_bytes;
+    use super::{escape_bytes, unescape_bytes};
+
+    #[test]
+    fn every_byte_reads_back() {
+        let all: Vec<u8> = (0..=255).collect();
+        assert_eq!(unescape_bytes(&escape_bytes(&all)).unwrap(), all);
+        assert_eq!(unescape_bytes(r"\xAb").unwrap(), [0xab]);
+    }
+
+    #[test]
+    fn a_bad_escape_is_refused_with_its_place() {
+        for bad in [r"a\", r"a\n", r"a\x1", r"a\xg0", r"a\x+1"] {
+            let error = unescape_bytes(bad).unwrap_err();
+            assert!(error.contains("byte 1"), "{bad}: {error}");
+        }
+    }
 
     #[test]
     fn printable_ascii_is_kept() {

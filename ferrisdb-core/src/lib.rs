@@ -36,7 +36,7 @@ pub mod range_tombstone;
 mod slice;
 
 pub use error::{Error, Result};
-pub use escape::escape_bytes;
+pub use escape::{escape_bytes, unescape_bytes};
 pub use format_support::{FeatureClass, Unsupported};
 pub use internal_key::{compare_user_keys, InternalKey};
 pub use operation::Operation;

@@ -82,6 +82,9 @@ mod write_batch;
 pub use config::{
     CompactionStyle, KeyspaceOptions, LeveledOptions, SizeTieredOptions, StorageConfig,
 };
+pub use engine::repair::report::{
+    AffectedRange, ManifestUse, MovedFile, RepairOptions, RepairReport, RepairedKeyspace,
+};
 pub use engine::stats::{EngineStats, KeyspaceStats, LevelStats};
 pub use engine::verify::report::{Damage, VerifyReport};
 pub use ferrisdb_core::{

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod bench;
+pub mod cli;
 pub mod render;
 pub mod sstable_dump;
 pub mod stress;

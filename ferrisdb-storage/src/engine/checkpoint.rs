@@ -20,6 +20,7 @@ impl Inner {
     /// nothing) if it holds any table or log, and never one whose manifest
     /// lists a file the crash lost.
     pub(crate) fn checkpoint(&self, target: &Path) -> Result<()> {
+        let log = self.wal("checkpoint")?;
         let fs = self.fs.as_ref();
         if fs.exists(target)? && !fs.list(target)?.is_empty() {
             return Err(Error::InvalidArgument(format!(
@@ -33,12 +34,11 @@ impl Inner {
         // The copy of the log must include writes still buffered in the
         // process (SyncMode::None). A failed flush of the log stops the
         // engine, as a failed write of the log does.
-        self.wal
-            .flush()
+        log.flush()
             .inspect_err(|error| self.stop_after_failed_log(error, "write"))?;
         // Where the live log's records end: its file goes on past them
         // with the zeros a sync preallocated, which the copy leaves out.
-        let live_end = self.wal.end();
+        let live_end = log.end();
         // Held until the copy's manifest is written: no flush or compaction
         // changes the set of tables meanwhile.
         let guard = self.versions.manifest();

@@ -130,6 +130,7 @@ impl Inner {
     /// thread, once running compactions are done; background compactions
     /// wait meanwhile.
     pub(crate) fn compact_all(&self) -> Result<()> {
+        self.refuse_if_read_only("compact")?;
         self.flush_all()?;
         self.wait_background(|background| {
             // A close that has begun waits for this call, so stop here.
@@ -185,6 +186,10 @@ impl Inner {
     /// compaction is ever started in the background, so only the first
     /// four (as RocksDB's `WaitForCompact`).
     pub(crate) fn wait_until_quiet(&self) -> Result<()> {
+        if self.is_read_only() {
+            // No flush or compaction ever runs in it.
+            return Ok(());
+        }
         self.wait_background(|background| {
             // After a close has begun, the work left will never be done.
             if let Some(stop) = background.stopped() {

@@ -95,7 +95,8 @@ pub(crate) fn load_or_create(fs: &dyn FileSystem, config: &StorageConfig) -> Res
             format!(
                 "the manifest is missing, yet the directory holds tables or logs ({}), \
                  so it is not opened as a new database and nothing in it is deleted; restore \
-                 MANIFEST from a backup, or move those files away to make a new database here",
+                 MANIFEST from a backup, rebuild it from those files with `ferrisdb repair` \
+                 (StorageEngine::repair), or move them away to make a new database here",
                 some_of(&files)
             ),
         ));

@@ -171,6 +171,7 @@ impl Inner {
     /// anything, all in one new log, and waits until every frozen MemTable
     /// of those keyspaces is in a table (or the keyspace was dropped).
     pub(crate) fn flush_all(&self) -> Result<()> {
+        self.refuse_if_read_only("flush")?;
         self.check_background()?;
         let keyspaces = {
             let mut state = lock(&self.write);

@@ -65,7 +65,10 @@ impl Inner {
             if let Some(ks) = self.versions.keyspaces().named(name) {
                 return Ok(Arc::clone(ks));
             }
+            // It would be made here: a read-only instance only finds.
+            self.refuse_if_read_only("making a missing keyspace")?;
         }
+        self.refuse_if_read_only("changing a keyspace's options")?;
         let given = options.is_some();
         let options = options
             .cloned()
@@ -90,7 +93,7 @@ impl Inner {
             return Ok(ks);
         }
         // The log being written: only writers, under `write`, rotate it.
-        let active_log = self.wal.current_file_number();
+        let active_log = self.wal("creating a keyspace")?.current_file_number();
         let created = self
             .versions
             .create_keyspace(name, settings, stored, active_log);
@@ -114,7 +117,11 @@ impl Inner {
     /// nothing.
     pub(super) fn stop_if_manifest_failed<T>(&self, result: Result<T>) -> Result<T> {
         match result {
-            Err(error @ (Error::InvalidArgument(_) | Error::KeyspaceDropped { .. })) => Err(error),
+            Err(
+                error @ (Error::InvalidArgument(_)
+                | Error::KeyspaceDropped { .. }
+                | Error::ReadOnly { .. }),
+            ) => Err(error),
             Err(error) => {
                 self.set_background_error(error);
                 Err(self.background_error().unwrap_or(Error::Closed))
@@ -146,6 +153,7 @@ impl Inner {
     /// engine: the drop may or may not be on disk until a reopen, so no
     /// write is acknowledged into the keyspace meanwhile.
     pub(crate) fn drop_keyspace(&self, name: &str) -> Result<()> {
+        self.refuse_if_read_only("dropping a keyspace")?;
         if name == DEFAULT_NAME {
             return Err(Error::InvalidArgument(
                 "the default keyspace cannot be dropped".into(),

@@ -30,6 +30,10 @@
 //!   checked against (the conflict log);
 //! - `verify.rs`: reading every live table and log back, checking every
 //!   checksum and invariant, and reporting each damaged file;
+//! - `read_only.rs`: an instance that reads beside another process's
+//!   writer, and moves to its newer state on `catch_up`;
+//! - `repair.rs`: rebuilding a database that no longer opens from what is
+//!   readable in its directory (it runs without an `Inner`);
 //! - `snapshots.rs`, `stats.rs`, `checkpoint.rs`.
 //!
 //! Which tables are live, and every change to them, belongs to the
@@ -80,7 +84,9 @@ mod flush;
 mod flush_tombstones;
 mod keyspaces;
 mod leftovers;
+mod read_only;
 mod recovery;
+pub(crate) mod repair;
 mod replay;
 mod replay_memtables;
 mod restored_keyspaces;
@@ -108,6 +114,7 @@ use crate::{Error, KeyspaceId, Result, StorageConfig, Timestamp};
 
 pub(crate) use crate::lock::lock;
 use conflicts::ConflictLog;
+pub(crate) use read_only::{open_read_only, Pins};
 pub(crate) use recovery::open;
 use snapshots::SnapshotList;
 use stats::Counters;
@@ -198,7 +205,8 @@ pub(crate) struct Inner {
     /// The write-ahead log. Only writers, under the `write` mutex, append to
     /// it or rotate it; it is outside that mutex so that syncing it, and
     /// reading its statistics, never wait for a writer stalled under it.
-    pub(crate) wal: Arc<WalWriter>,
+    /// `None` in a read-only instance (`read_only.rs`), which writes nothing.
+    pub(crate) wal: Option<Arc<WalWriter>>,
     pub(crate) write: Mutex<WriteState>,
     /// The sealed logs no flush has retired yet, with their lengths: a leaf
     /// lock, which writers take under `write` and the flush thread takes
@@ -231,6 +239,24 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
+    /// The log writer, or [`Error::ReadOnly`] refusing `operation` in a
+    /// read-only instance: every path that writes starts here, or at
+    /// [`refuse_if_read_only`](Self::refuse_if_read_only), before it changes
+    /// anything.
+    pub(crate) fn wal(&self, operation: &'static str) -> Result<&Arc<WalWriter>> {
+        self.wal.as_ref().ok_or(Error::ReadOnly { operation })
+    }
+
+    /// Whether this instance was opened read-only.
+    pub(crate) fn is_read_only(&self) -> bool {
+        self.wal.is_none()
+    }
+
+    /// Refuses `operation`, one that writes, in a read-only instance.
+    pub(crate) fn refuse_if_read_only(&self, operation: &'static str) -> Result<()> {
+        self.wal(operation).map(drop)
+    }
+
     /// The newest timestamp a new read may see. `Acquire` pairs with the
     /// writers' `Release` publication: the MemTable inserts of every write up
     /// to this timestamp are visible to the reading thread.

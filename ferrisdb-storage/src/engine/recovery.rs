@@ -57,6 +57,7 @@ use super::stats::Counters;
 use super::transactions::TransactionList;
 use super::{directory, leftovers, restored_keyspaces, Background, Inner, WriteState};
 use crate::compaction::RateLimiter;
+use crate::config::WriteBudgets;
 use crate::filename::{
     parse_file_name, wal_file_name, wal_temp_file_name, FileType, LOCK_FILE_NAME,
     MANIFEST_FILE_NAME,
@@ -69,7 +70,7 @@ use crate::sstable::BlockCache;
 use crate::versions::{KeyspaceSet, KeyspaceSettings, KeyspaceVersions, TableCache, VersionSet};
 use crate::wal::format::FILE_HEADER_SIZE;
 use crate::wal::{self, WalWriter};
-use crate::{Error, Result, StorageConfig, DEFAULT_KEYSPACE_ID};
+use crate::{Error, Result, StorageConfig, Timestamp, DEFAULT_KEYSPACE_ID};
 
 /// The number of the next instance `open` makes; 0 is never given out.
 static NEXT_INSTANCE: AtomicU64 = AtomicU64::new(1);
@@ -136,37 +137,15 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
         // (`replay`): see "A log after another" in the module docs.
         let wal = WalWriter::create_unnamed(Arc::clone(&fs), dir.clone(), log_number, layers.wal)?;
 
-        let live_keyspaces = versions.keyspaces();
-        let inner = Arc::new(Inner {
-            // Relaxed: the number only has to be unique; it orders nothing.
-            instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
+        let inner = Arc::new(Inner::assemble(Parts {
             versions,
             default,
-            wal: Arc::new(wal),
-            write: Mutex::new(WriteState {
-                log_len: FILE_HEADER_SIZE as u64,
-                last_timestamp: state.last_timestamp,
-                last_full: None,
-                keyspaces: live_keyspaces,
-                wal_flush_requested: None,
-                conflicts: ConflictLog::new(config.transaction_conflict_memory),
-            }),
-            live_logs: Mutex::default(),
+            wal: Some(Arc::new(wal)),
             budgets: layers.budgets,
-            visible: AtomicU64::new(state.last_timestamp),
-            background: Mutex::new(Background::default()),
-            background_changed: Condvar::new(),
-            snapshots: SnapshotList::default(),
-            snapshot_release_wakes: AtomicBool::new(false),
-            transactions: TransactionList::default(),
-            counters: Counters::default(),
             block_cache,
-            rate_limiter: config.compaction_rate_limit.map(RateLimiter::new),
-            stopping: AtomicBool::new(false),
-            fs,
-            dir,
+            last_timestamp: state.last_timestamp,
             config,
-        });
+        }));
         inner.replay(&logs, log_number)?;
         inner.versions.finish_opening();
         Ok(inner)
@@ -177,6 +156,67 @@ pub(crate) fn open(config: StorageConfig) -> Result<Arc<Inner>> {
     }
     drop(lock_for_cleanup);
     opened
+}
+
+/// What makes an [`Inner`], besides the state every instance starts with
+/// empty: an `open`'s, or a read-only one's (`read_only.rs`).
+pub(super) struct Parts {
+    pub(super) config: StorageConfig,
+    pub(super) versions: VersionSet,
+    pub(super) default: Arc<KeyspaceVersions>,
+    /// `None` for a read-only instance.
+    pub(super) wal: Option<Arc<WalWriter>>,
+    pub(super) budgets: WriteBudgets,
+    pub(super) block_cache: Arc<BlockCache>,
+    /// The newest timestamp the database holds: the next write's comes after
+    /// it, and reads see up to it.
+    pub(super) last_timestamp: Timestamp,
+}
+
+impl Inner {
+    /// The instance made of `parts`.
+    pub(super) fn assemble(parts: Parts) -> Inner {
+        let Parts {
+            config,
+            versions,
+            default,
+            wal,
+            budgets,
+            block_cache,
+            last_timestamp,
+        } = parts;
+        let keyspaces = versions.keyspaces();
+        Inner {
+            // Relaxed: the number only has to be unique; it orders nothing.
+            instance: NEXT_INSTANCE.fetch_add(1, Ordering::Relaxed),
+            fs: Arc::clone(&config.file_system),
+            dir: config.data_dir.clone(),
+            versions,
+            default,
+            wal,
+            write: Mutex::new(WriteState {
+                log_len: FILE_HEADER_SIZE as u64,
+                last_timestamp,
+                last_full: None,
+                keyspaces,
+                wal_flush_requested: None,
+                conflicts: ConflictLog::new(config.transaction_conflict_memory),
+            }),
+            live_logs: Mutex::default(),
+            budgets,
+            visible: AtomicU64::new(last_timestamp),
+            background: Mutex::new(Background::default()),
+            background_changed: Condvar::new(),
+            snapshots: SnapshotList::default(),
+            snapshot_release_wakes: AtomicBool::new(false),
+            transactions: TransactionList::default(),
+            counters: Counters::default(),
+            block_cache,
+            rate_limiter: config.compaction_rate_limit.map(RateLimiter::new),
+            stopping: AtomicBool::new(false),
+            config,
+        }
+    }
 }
 
 /// Checks that the log numbered `log_number`, the oldest the manifest needs,
@@ -207,7 +247,8 @@ fn check_oldest_log(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> R
             format!(
                 "the manifest is a new database's (log number 0, written before its first log), \
                  but the directory holds tables ({}): the manifest is older than the directory's \
-                 other files; nothing was deleted; restore the newest MANIFEST from a backup",
+                 other files; nothing was deleted; restore the newest MANIFEST from a backup, or \
+                 rebuild it from the directory with `ferrisdb repair`",
                 directory::some_of(&tables)
             ),
         ));

@@ -138,7 +138,7 @@ impl Inner {
                     }
                 };
                 replayed_up_to = Some(timestamp);
-                memtables.apply(self, *number, timestamp, batch.entries())?;
+                memtables.apply(Some(self), *number, timestamp, batch.entries())?;
                 last_timestamp = last_timestamp.max(timestamp);
                 records += 1;
             }
@@ -214,7 +214,7 @@ impl Inner {
         debug_assert_eq!(applied.log_number, log_number);
         // Only now that the manifest retires the replayed logs, some of them
         // left unsealed by a crash, may a log follow them.
-        self.wal.name()?;
+        self.wal("open")?.name()?;
 
         let mut write = lock(&self.write);
         write.last_timestamp = last_timestamp;

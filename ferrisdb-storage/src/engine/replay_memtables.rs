@@ -74,6 +74,9 @@ struct Target {
     memtable: Option<Arc<MemTable>>,
     /// Its tables written so far, oldest first.
     tables: Vec<Arc<Table>>,
+    /// Its full MemTables kept in memory, oldest first: a read-only
+    /// instance's replay writes no table.
+    kept: Vec<Arc<MemTable>>,
 }
 
 impl ReplayMemTables {
@@ -99,6 +102,7 @@ impl ReplayMemTables {
                     log_number,
                     memtable: None,
                     tables: Vec::new(),
+                    kept: Vec::new(),
                 };
                 (ks.id(), target)
             })
@@ -169,7 +173,8 @@ impl ReplayMemTables {
 
     /// Applies the entries of a record of log `log` at `timestamp` that the
     /// log still holds for their keyspaces, writing a keyspace's MemTable
-    /// to a table first when they do not fit in it.
+    /// to a table of `inner` first when they do not fit in it, or, without
+    /// one (a read-only instance's replay), keeping it in memory.
     ///
     /// REQUIRES: [`check_ids`](Self::check_ids) and
     /// [`check_range_deletes`](Self::check_range_deletes) passed for
@@ -180,7 +185,7 @@ impl ReplayMemTables {
     /// The error of writing a table, or of inserting an entry.
     pub(super) fn apply(
         &mut self,
-        inner: &Inner,
+        inner: Option<&Inner>,
         log: u64,
         timestamp: Timestamp,
         entries: Entries<'_>,
@@ -234,6 +239,20 @@ impl ReplayMemTables {
         apply_routed(kept.entries(), timestamp, memtable_of)
     }
 
+    /// Every keyspace with entries replayed, and its MemTables holding them,
+    /// oldest first: a read-only instance's replay, which writes no table.
+    pub(super) fn finish_in_memory(self) -> Vec<(Arc<KeyspaceVersions>, Vec<Arc<MemTable>>)> {
+        self.targets
+            .into_values()
+            .filter_map(|mut target| {
+                target
+                    .kept
+                    .extend(target.memtable.take().filter(|m| !m.is_empty()));
+                (!target.kept.is_empty()).then_some((target.ks, target.kept))
+            })
+            .collect()
+    }
+
     /// Writes every MemTable holding entries to a table, and returns each
     /// keyspace with tables and the edit that adds them (oldest first, each
     /// to the front of level 0), and the number of tables.
@@ -265,18 +284,24 @@ impl ReplayMemTables {
 
 impl Target {
     /// Makes room for `needed` bytes in the keyspace's MemTable: writes a
-    /// full one to a table and starts another. As on the write path, a
+    /// full one to a table of `inner` (or, without one, keeps it) and
+    /// starts another. As on the write path, a
     /// batch larger than a whole MemTable gets one of its own size, even
     /// as the first record replayed.
-    fn make_room(&mut self, inner: &Inner, needed: usize) -> Result<()> {
+    fn make_room(&mut self, inner: Option<&Inner>, needed: usize) -> Result<()> {
         let settings = self.ks.settings();
         if let Some(memtable) = &self.memtable {
             if memtable.memory_usage().saturating_add(needed) <= memtable.max_size() {
                 return Ok(());
             }
             if !memtable.is_empty() {
-                let table = inner.write_table(&self.ks, memtable, &self.tables)?;
-                self.tables.push(table);
+                match inner {
+                    Some(inner) => {
+                        let table = inner.write_table(&self.ks, memtable, &self.tables)?;
+                        self.tables.push(table);
+                    }
+                    None => self.kept.push(Arc::clone(memtable)),
+                }
             }
         }
         self.memtable = Some(Arc::new(MemTable::with_filter(

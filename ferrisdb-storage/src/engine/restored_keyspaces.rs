@@ -12,8 +12,11 @@ use std::sync::Arc;
 
 use crate::config::keyspace_options_from_stored;
 use crate::filename::{table_file_name, MANIFEST_FILE_NAME};
-use crate::manifest::{KeyspaceRecord, ManifestState};
-use crate::versions::{KeyspaceSettings, KeyspaceVersions, Table, Version, VersionSet};
+use crate::fs::FileSystem;
+use crate::manifest::{KeyspaceRecord, ManifestState, TableRecord};
+use crate::versions::{
+    KeyspaceSet, KeyspaceSettings, KeyspaceVersions, Table, Version, VersionSet,
+};
 use crate::{Error, KeyspaceId, Result, StorageConfig};
 
 /// The keyspaces besides `default` that `state` lists, each made with the
@@ -89,7 +92,24 @@ fn settings_of(
 ///
 /// REQUIRES: `versions` holds every keyspace `state` lists.
 pub(super) fn open_tables(versions: &VersionSet, state: &ManifestState) -> Result<()> {
-    let (fs, dir) = (&versions.fs, versions.dir.as_path());
+    let set = versions.keyspaces();
+    install_tables(versions.fs.as_ref(), &versions.dir, &set, state, |record| {
+        versions.open_table(record.clone())
+    })
+}
+
+/// [`open_tables`] into the keyspaces of `set`, in the database at `dir`
+/// on `fs`, each table opened by `open`: a read-only instance catching up
+/// reuses the tables it has open (`read_only.rs`).
+///
+/// REQUIRES: `set` holds every keyspace `state` lists.
+pub(super) fn install_tables(
+    fs: &dyn FileSystem,
+    dir: &Path,
+    set: &KeyspaceSet,
+    state: &ManifestState,
+    mut open: impl FnMut(&TableRecord) -> Result<Arc<Table>>,
+) -> Result<()> {
     let mut keyspaces: BTreeMap<KeyspaceId, Vec<Vec<Arc<Table>>>> = BTreeMap::new();
     let mut listed = BTreeSet::new();
     for (keyspace, record) in state.all_tables() {
@@ -108,7 +128,7 @@ pub(super) fn open_tables(versions: &VersionSet, state: &ManifestState) -> Resul
             ));
         }
         // Opening checks the table is the one the record describes.
-        let table = versions.open_table(record.clone())?;
+        let table = open(record)?;
         let holds = table.with_reader(|reader| Ok(reader.properties().keyspace))?;
         check_keyspace(state, keyspace, holds, &path)?;
         // The manifest's decoder bounds levels by NUM_LEVELS.
@@ -119,7 +139,6 @@ pub(super) fn open_tables(versions: &VersionSet, state: &ManifestState) -> Resul
         }
         levels[level].push(table);
     }
-    let set = versions.keyspaces();
     for (id, levels) in keyspaces {
         check_levels(dir, &levels)?;
         let Some(ks) = set.get(id) else {

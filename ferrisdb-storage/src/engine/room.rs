@@ -255,9 +255,10 @@ impl Inner {
     fn start_new_log(&self, state: &mut WriteState) -> Result<u64> {
         // Taken first: when the numbers are used up, the log stays unsealed
         // and usable.
+        let log = self.wal("a write")?;
         let number = self.versions.new_file_number()?;
-        let sealed = self.wal.current_file_number();
-        let start = self.wal.rotate(number).inspect_err(|error| {
+        let sealed = log.current_file_number();
+        let start = log.rotate(number).inspect_err(|error| {
             self.stop_after_failed_log(error, "rotation");
         })?;
         // Its length before the seal, a few bytes short: close enough for
@@ -311,7 +312,7 @@ impl Inner {
         // keyspaces in turn starts one log, not one each (RocksDB reuses an
         // empty log too).
         let log_number = if state.log_len <= FILE_HEADER_SIZE as u64 {
-            self.wal.current_file_number()
+            self.wal("a write")?.current_file_number()
         } else {
             self.start_new_log(state)?
         };

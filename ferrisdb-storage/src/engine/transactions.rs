@@ -38,7 +38,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::conflicts::{Conflict, ReadSet};
-use super::{lock, Inner, WriteState};
+use super::{lock, Inner, Pins, WriteState};
 use crate::versions::KeyspaceSet;
 use crate::{Error, Timestamp, WriteBatch};
 
@@ -136,15 +136,18 @@ impl TransactionList {
 impl Inner {
     /// Begins a transaction: registers it, and as a snapshot too (so
     /// compaction keeps what it reads), at the newest published timestamp;
-    /// returns its beginning and the keyspaces live then.
-    pub(crate) fn begin_transaction(&self) -> (Began, Arc<KeyspaceSet>) {
-        // SeqCst: after the beginning counted itself (module docs).
-        let began = self.transactions.begin(|| {
-            self.snapshots
-                .acquire(|| self.visible.load(Ordering::SeqCst))
+    /// returns its beginning, the keyspaces live then, and in a read-only
+    /// instance the super versions it reads (see [`Inner::pinned`]).
+    pub(crate) fn begin_transaction(&self) -> (Began, Arc<KeyspaceSet>, Option<Pins>) {
+        let (began, pins) = self.pinned(|| {
+            // SeqCst: after the beginning counted itself (module docs).
+            self.transactions.begin(|| {
+                self.snapshots
+                    .acquire(|| self.visible.load(Ordering::SeqCst))
+            })
         });
         // After the timestamp, as a snapshot takes them.
-        (began, self.versions.keyspaces())
+        (began, self.versions.keyspaces(), pins)
     }
 
     /// Forgets a transaction that ended (its snapshot is released apart).

@@ -78,6 +78,9 @@ impl Inner {
         let held = ManifestState::decode(&state.encode(), &path).ok();
         let reason = match manifest::load(self.fs.as_ref(), &self.dir) {
             Ok(Some(on_disk)) if Some(&on_disk) == held.as_ref() => None,
+            // A read-only instance's writer replaces the manifest at will:
+            // that it decodes is all that is asked of it.
+            Ok(Some(_)) if self.is_read_only() => None,
             Ok(Some(_)) => Some(
                 "the manifest on disk is not the one the database holds: another process \
                  replaced it, or restored an older one; close the database without writing and \

@@ -95,6 +95,7 @@ impl Inner {
         options: &WriteOptions,
         check: Option<&CommitCheck<'_>>,
     ) -> Result<Timestamp> {
+        let log = self.wal("a write")?;
         self.check_origin(batch)?;
         let routing = self.check_limits(batch)?;
         self.check_background()?;
@@ -117,7 +118,7 @@ impl Inner {
             // (as RocksDB's and LevelDB's do), so its timestamp can be
             // trusted to have survived a power loss.
             let last = state.last_timestamp;
-            let wal = Arc::clone(&self.wal);
+            let wal = Arc::clone(log);
             drop(state);
             if let Err(error) = wal.sync() {
                 self.stop_after_failed_log(&error, "sync");
@@ -138,10 +139,7 @@ impl Inner {
         let timestamp = self.next_timestamp(state.last_timestamp)?;
         // The batch's own bytes, after a header on the stack: the record is
         // not re-encoded, and copied once, into the log's buffer.
-        let position = match self
-            .wal
-            .append_with(&batch.stamped(timestamp).parts(), mode)
-        {
+        let position = match log.append_with(&batch.stamped(timestamp).parts(), mode) {
             Ok(position) => position,
             Err(error) => {
                 self.stop_after_failed_log(&error, "write");
@@ -182,7 +180,7 @@ impl Inner {
             self.visible.fetch_max(timestamp, Ordering::SeqCst);
         }
         self.record_write(&mut state, batch, timestamp, wait_for.is_none());
-        let wal = wait_for.map(|at| (Arc::clone(&self.wal), at));
+        let wal = wait_for.map(|at| (Arc::clone(log), at));
         drop(state);
 
         Counters::add(&self.counters.user_bytes, batch.approximate_size() as u64);

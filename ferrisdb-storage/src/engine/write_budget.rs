@@ -248,8 +248,12 @@ impl Inner {
     pub(crate) fn live_wal(&self) -> (usize, u64) {
         let live = lock(&self.live_logs);
         // A report, not a limit: at the instant of a rotation, the log just
-        // sealed may be missing from both.
-        let end = self.wal.end();
+        // sealed may be missing from both. A read-only instance writes no
+        // log: it counts none.
+        let Some(log) = &self.wal else {
+            return (0, 0);
+        };
+        let end = log.end();
         (live.len() + 1, live.total().saturating_add(end.offset))
     }
 }

@@ -42,6 +42,7 @@ pub(crate) mod properties;
 mod property_extensions;
 pub(crate) mod range_del_block;
 mod readahead;
+pub(crate) mod salvage;
 pub(crate) mod table_builder;
 pub(crate) mod table_cursor;
 mod table_options;

@@ -82,7 +82,7 @@ impl StorageEngine {
     pub fn sync_wal(&self) -> Result<()> {
         let inner = self.inner()?;
         inner
-            .wal
+            .wal("sync_wal")?
             .sync()
             .inspect_err(|error| inner.stop_after_failed_log(error, "sync"))
     }
@@ -143,6 +143,31 @@ impl StorageEngine {
         inner.verify()
     }
 
+    /// Moves a read-only instance
+    /// ([`open_read_only`](Self::open_read_only)) to the writer's newest
+    /// state: loads the manifest the writer wrote last, opens its new
+    /// tables, and replays the logs' writes again, so reads from now on see
+    /// every write the writer had handed to the operating system. Reads,
+    /// scans, snapshots and transactions begun before keep reading the view
+    /// they began in (a snapshot keeps its view's MemTables and tables).
+    /// Keyspaces the writer made appear, and handles to those it dropped
+    /// return [`Error::KeyspaceDropped`](crate::Error::KeyspaceDropped).
+    /// Does nothing in an instance opened for writing: it is the writer.
+    ///
+    /// It costs as much as an open: it reads every log the writer still
+    /// needs from its start, not only what was appended since, so its cost
+    /// grows with the writer's unflushed writes (`memtable_size` times the
+    /// MemTables the writer may hold), and tables it already had open are
+    /// reused, not opened again.
+    ///
+    /// # Errors
+    ///
+    /// As [`open_read_only`](Self::open_read_only); the view in place stays.
+    /// [`Error::Closed`](crate::Error::Closed) once the instance is closed.
+    pub fn catch_up(&self) -> Result<()> {
+        self.inner()?.catch_up()
+    }
+
     /// Every live table as the manifest records it (level, file number,
     /// size, key range, entry and tombstone counts), in read order: level 0
     /// newest first, then each deeper level by key. After a close, the
@@ -187,7 +212,7 @@ impl StorageEngine {
             .map(|ks| keyspace_stats(ks.name(), ks.id(), &ks.current()))
             .collect();
         let counters = &inner.counters;
-        let wal_bytes = inner.wal.bytes_written();
+        let wal_bytes = inner.wal.as_ref().map_or(0, |log| log.bytes_written());
         let (live_wal_files, live_wal_bytes) = inner.live_wal();
         let mut levels: Vec<LevelStats> = Vec::new();
         for ks in &keyspaces {

@@ -34,6 +34,7 @@ mod pause;
 mod range_delete;
 mod read;
 mod read_modify_write;
+mod repair;
 mod snapshot;
 mod transaction;
 mod write;
@@ -135,16 +136,7 @@ impl StorageEngine {
     /// - [`Error::Io`]: the file system failed.
     pub fn open(config: StorageConfig) -> Result<StorageEngine> {
         let inner = engine::open(config)?;
-        let engine = StorageEngine {
-            handle: Arc::new(Handle {
-                inner: Arc::clone(&inner),
-                threads: Mutex::new(Some(Vec::new())),
-                closed: AtomicBool::new(false),
-                gate: RwLock::new(()),
-                #[cfg(feature = "test-hooks")]
-                read_pause: pause::PausePoint::default(),
-            }),
-        };
+        let engine = StorageEngine::of(Arc::clone(&inner));
         // If a spawn fails, dropping `engine` joins the threads started.
         engine.spawn("ferrisdb-flush".into(), Inner::run_flush_thread)?;
         for i in 0..inner.config.background_threads {
@@ -154,6 +146,75 @@ impl StorageEngine {
             )?;
         }
         Ok(engine)
+    }
+
+    /// Opens the database in `config.data_dir` read-only, beside the
+    /// process that has it open for writing, if any: it takes no lock and
+    /// writes nothing, and two or more read-only instances may read while a
+    /// writer writes.
+    ///
+    /// It reads the database as the writer last left it: the tables of the
+    /// newest manifest and the writes of its logs, including those the
+    /// writer has handed to the operating system but not yet synced (never a
+    /// record still being appended). It serves reads from that view, with
+    /// the same methods as a writable instance; every method that writes
+    /// (a write, `flush`, `compact`, `checkpoint`, `sync_wal`, making or
+    /// dropping a keyspace) returns [`Error::ReadOnly`], and
+    /// [`keyspace`](Self::keyspace) finds only the keyspaces that exist.
+    /// [`catch_up`](Self::catch_up) moves it to the writer's newer state.
+    ///
+    /// It keeps every table of its view open, so a table the writer deletes
+    /// meanwhile (compacted away) stays readable until the view moves on,
+    /// and it holds the replayed logs' writes in memory: as much as the
+    /// writer's unflushed MemTables. Each table takes a file descriptor for
+    /// as long as the view holds it (`max_open_files` does not apply), so a
+    /// reader of a database of many tables needs a file limit (`ulimit -n`)
+    /// above its table count.
+    ///
+    /// ```
+    /// use ferrisdb_storage::{Error, StorageConfig, StorageEngine};
+    ///
+    /// # fn main() -> ferrisdb_storage::Result<()> {
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// let writer = StorageEngine::open(StorageConfig::new(dir.path()))?;
+    /// writer.put("k", "first")?;
+    /// let reader = StorageEngine::open_read_only(StorageConfig::new(dir.path()))?;
+    /// assert_eq!(reader.get("k")?.as_deref(), Some(&b"first"[..]));
+    /// assert!(matches!(reader.put("k", "x"), Err(Error::ReadOnly { .. })));
+    ///
+    /// writer.put("k", "second")?;
+    /// writer.flush()?;
+    /// assert_eq!(reader.get("k")?.as_deref(), Some(&b"first"[..]));
+    /// reader.catch_up()?;
+    /// assert_eq!(reader.get("k")?.as_deref(), Some(&b"second"[..]));
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidArgument`]: an invalid setting.
+    /// - [`Error::UnsupportedFormat`]: as [`open`](Self::open).
+    /// - A corruption error naming the file: no manifest (a read-only open
+    ///   never makes a database), or a damaged manifest, table or log.
+    /// - [`Error::Io`]: the file system failed, or the writer replaced the
+    ///   manifest under every one of many attempts to load it.
+    pub fn open_read_only(config: StorageConfig) -> Result<StorageEngine> {
+        Ok(StorageEngine::of(engine::open_read_only(config)?))
+    }
+
+    /// A handle to `inner`, with no thread started yet.
+    fn of(inner: Arc<Inner>) -> StorageEngine {
+        StorageEngine {
+            handle: Arc::new(Handle {
+                inner,
+                threads: Mutex::new(Some(Vec::new())),
+                closed: AtomicBool::new(false),
+                gate: RwLock::new(()),
+                #[cfg(feature = "test-hooks")]
+                read_pause: pause::PausePoint::default(),
+            }),
+        }
     }
 
     fn spawn(&self, name: String, body: fn(Arc<Inner>)) -> Result<()> {
@@ -275,12 +336,15 @@ impl Handle {
             // panic hook; the log still holds every acknowledged write.
             let _ = thread.join();
         }
-        let wal = Arc::clone(&self.inner.wal);
         // The seal, then its length in the manifest, both before the lock
-        // goes: no other instance may open the directory meanwhile.
-        let closed = wal
-            .seal()
-            .and_then(|end| self.inner.record_clean_close(end));
+        // goes: no other instance may open the directory meanwhile. A
+        // read-only instance has neither log nor lock.
+        let closed = match &self.inner.wal {
+            Some(wal) => wal
+                .seal()
+                .and_then(|end| self.inner.record_clean_close(end)),
+            None => Ok(()),
+        };
         // Nothing writes through `inner` any more: the threads are joined,
         // and the log is sealed, or failed and refuses everything. A live
         // snapshot may keep `inner`, but not the directory.

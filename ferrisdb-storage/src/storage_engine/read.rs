@@ -76,7 +76,8 @@ impl StorageEngine {
     pub fn snapshot(&self) -> Result<Snapshot> {
         let inner = self.inner()?;
         // Registered as it is taken, so no compaction can miss it.
-        let timestamp = inner.snapshots.acquire(|| inner.visible_timestamp());
+        let (timestamp, pins) =
+            inner.pinned(|| inner.snapshots.acquire(|| inner.visible_timestamp()));
         // The keyspaces after the timestamp: a keyspace is made before any
         // write to it, so every keyspace with a write at or below the
         // timestamp is in this set (the Acquire load of the timestamp sees
@@ -85,7 +86,7 @@ impl StorageEngine {
         // keyspace made after it; one dropped since is dropped for it too.
         let keyspaces = inner.versions.keyspaces();
         self.chose_timestamp();
-        Ok(Snapshot::new(Arc::clone(inner), timestamp, keyspaces))
+        Ok(Snapshot::new(Arc::clone(inner), timestamp, keyspaces, pins))
     }
 
     /// Every live pair of the database, in key order (and in reverse with

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use super::read::{empty_scan, full_range, get_at, owned_range, prefix_bounds, scan_at, KeyRange};
 use super::Keyspace;
-use crate::engine::Inner;
+use crate::engine::{Inner, Pins};
 use crate::iterator::scan::Scan;
-use crate::versions::{KeyspaceSet, SuperVersion};
+use crate::versions::{KeyspaceSet, KeyspaceVersions, SuperVersion};
 use crate::{Error, ReadOptions, Result, Slice, Timestamp};
 
 /// A consistent read-only view of the database at one timestamp.
@@ -35,21 +35,35 @@ pub struct Snapshot {
     /// The keyspaces live at the snapshot's instant: one dropped since is
     /// still read through it.
     keyspaces: Arc<KeyspaceSet>,
+    /// In a read-only instance, the super versions of its instant, read
+    /// whatever `catch_up` installs since (see `Inner::pinned`).
+    pins: Option<Pins>,
 }
 
 impl Snapshot {
     /// A snapshot of `inner` at `timestamp`, already registered with its
     /// snapshot list (which the drop releases), of the keyspaces
-    /// `keyspaces`.
+    /// `keyspaces`, reading the super versions `pins` holds if any.
     pub(super) fn new(
         inner: Arc<Inner>,
         timestamp: Timestamp,
         keyspaces: Arc<KeyspaceSet>,
+        pins: Option<Pins>,
     ) -> Snapshot {
         Snapshot {
             inner,
             timestamp,
             keyspaces,
+            pins,
+        }
+    }
+
+    /// The super version the snapshot reads of keyspace `ks`: the pinned
+    /// one, or the current one.
+    fn current(&self, ks: &KeyspaceVersions) -> Arc<SuperVersion> {
+        match self.pins.as_ref().and_then(|pins| pins.get(&ks.id())) {
+            Some(pinned) => Arc::clone(pinned),
+            None => ks.current(),
         }
     }
 
@@ -77,7 +91,7 @@ impl Snapshot {
     /// As for [`get`](Self::get).
     pub fn get_opt(&self, key: impl AsRef<[u8]>, options: &ReadOptions) -> Result<Option<Slice>> {
         get_at(
-            &self.inner.default.current(),
+            &self.current(&self.inner.default),
             key.as_ref(),
             self.timestamp,
             options,
@@ -149,7 +163,7 @@ impl Snapshot {
     /// one path of `iter_opt`, `scan_opt` and `scan_prefix_opt`.
     fn scan_range(&self, range: KeyRange, options: &ReadOptions) -> Scan {
         scan_at(
-            &self.inner.default.current(),
+            &self.current(&self.inner.default),
             self.timestamp,
             range,
             options,
@@ -270,7 +284,7 @@ impl Snapshot {
         let live = self.keyspaces.get(keyspace.ks.id());
         debug_assert!(live.is_none_or(|ks| Arc::ptr_eq(ks, &keyspace.ks)));
         match live {
-            Some(ks) => Ok(Some(ks.current())),
+            Some(ks) => Ok(Some(self.current(ks))),
             None => keyspace.ks.check_live().map(|()| None),
         }
     }

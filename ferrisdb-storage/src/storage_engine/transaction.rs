@@ -74,10 +74,10 @@ pub struct Transaction {
 impl Transaction {
     /// Begins a transaction on `inner` at the newest published timestamp.
     pub(super) fn begin(inner: &Arc<Inner>) -> Transaction {
-        let (began, keyspaces) = inner.begin_transaction();
+        let (began, keyspaces, pins) = inner.begin_transaction();
         Transaction {
             inner: Arc::clone(inner),
-            snapshot: Snapshot::new(Arc::clone(inner), began.timestamp, keyspaces),
+            snapshot: Snapshot::new(Arc::clone(inner), began.timestamp, keyspaces, pins),
             began,
             batch: WriteBatch::new(),
             pending: PendingWrites::default(),
@@ -253,7 +253,12 @@ impl Transaction {
     /// Commits: writes every write of the transaction, atomically, at one
     /// timestamp, which it returns (a transaction that wrote nothing
     /// returns the one it read at). Durable as the engine's
-    /// `wal_sync_mode` says; see [`commit_opt`](Self::commit_opt).
+    /// `wal_sync_mode` says; see [`commit_opt`](Self::commit_opt). In an
+    /// instance opened with
+    /// [`open_read_only`](super::StorageEngine::open_read_only), a
+    /// transaction that wrote nothing commits without a write, and what it
+    /// read may include writes its writer has not synced yet: a reader
+    /// cannot make another process's log durable.
     ///
     /// # Errors
     ///
@@ -275,9 +280,11 @@ impl Transaction {
         if self.batch.is_empty() {
             // Read-only: its snapshot is a state the database was in. A
             // durable commit makes it durable too, as an empty durable
-            // write does: what it read survives a power loss.
+            // write does: what it read survives a power loss. A read-only
+            // instance writes nothing: the writer is another process, whose
+            // log a reader cannot sync.
             let mode = options.sync.unwrap_or(self.inner.config.wal_sync_mode);
-            if mode == SyncMode::Full {
+            if mode == SyncMode::Full && !self.inner.is_read_only() {
                 self.inner.write(&self.batch, options)?;
             }
             return Ok(self.began.timestamp);

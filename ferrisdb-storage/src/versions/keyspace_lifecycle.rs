@@ -13,6 +13,8 @@
 //!   (`next_keyspace_id` keeps it), so its entries in old logs are never
 //!   taken for a keyspace made later under the same name. Its tables leave
 //!   every list; deleting their files is the engine's, in the background.
+//! - **Catching up** (a read-only instance): the manifest the writer wrote
+//!   last, read from the disk, replaces the set's, with no write.
 //!
 //! The engine calls these under its `write` mutex, which orders them with
 //! every write: no write resolves a keyspace that is being created or
@@ -23,7 +25,7 @@ use std::sync::Arc;
 use super::version_set::record_log_numbers;
 use super::{KeyspaceSet, KeyspaceSettings, KeyspaceVersions, VersionSet};
 use crate::lock::lock;
-use crate::manifest::StoredOptions;
+use crate::manifest::{ManifestState, StoredOptions};
 use crate::{Error, KeyspaceId, Result, DEFAULT_KEYSPACE_ID};
 
 impl VersionSet {
@@ -123,6 +125,23 @@ impl VersionSet {
         ks.mark_dropped();
         self.install(|set| set.with_dropped(ks.id()));
         Ok(state.log_number)
+    }
+
+    /// Makes `state`, a manifest newer than this set's, read from the disk,
+    /// this set's, with `set` as its keyspaces: a read-only instance
+    /// catching up with the writer (`engine/read_only.rs`). A keyspace of
+    /// the current set that `set` lacks was dropped by the writer, and is
+    /// marked so: its handles refuse what they would refuse after a drop
+    /// here.
+    pub(crate) fn catch_up(&self, state: ManifestState, set: KeyspaceSet) {
+        let mut guard = lock(&self.manifest);
+        for ks in self.keyspaces().iter() {
+            if set.get(ks.id()).is_none() {
+                ks.mark_dropped();
+            }
+        }
+        *guard = state;
+        self.install(|_| set);
     }
 
     /// Installs `change(current set)` as the set of keyspaces.

@@ -32,6 +32,10 @@ use crate::range_del::fragments::FragmentedTombstones;
 use crate::sstable::{next_file_id, BlockCache, TableReader};
 use crate::{Error, Result};
 
+/// The fewest open files sweeps of dropped files' entries count on, so a
+/// cache with few files open does not sweep at every open.
+const SWEEP_AT_LEAST: usize = 16;
+
 /// The open table files, and which to close next.
 #[derive(Debug)]
 pub(crate) struct TableCache {
@@ -199,8 +203,12 @@ impl TableCache {
             }
             let_go.push(candidate);
         }
-        // Dropped files leave entries behind; sweep them once they dominate.
-        if ring.files.len() > self.capacity.saturating_mul(2) {
+        // Dropped files leave entries behind; sweep them once they dominate
+        // the open ones (by the open count, not the capacity, which has no
+        // limit in a read-only instance). Each sweep leaves about `open`
+        // entries, so the next comes at least `open` installs later.
+        let open = ring.open.max(SWEEP_AT_LEAST);
+        if ring.files.len() > self.capacity.min(open).saturating_mul(2) {
             ring.files.retain(|f| f.strong_count() > 0);
         }
         drop(ring);

@@ -26,7 +26,7 @@ use crate::filename::table_file_name;
 use crate::fs::SharedFileSystem;
 use crate::lock::{lock, DirectoryLock};
 use crate::manifest::{self, ClosedLog, ManifestState, TableRecord};
-use crate::{FeatureClass, KeyspaceId, Result, Timestamp, DEFAULT_KEYSPACE_ID};
+use crate::{Error, FeatureClass, KeyspaceId, Result, Timestamp, DEFAULT_KEYSPACE_ID};
 
 /// The live tables and everything that records them.
 #[derive(Debug)]
@@ -54,6 +54,9 @@ pub(crate) struct VersionSet {
     /// `feature_flags`, set under `manifest` by every manifest write, so a
     /// writer asks without the lock.
     incompatible: AtomicU64,
+    /// A read-only instance's: [`store`](Self::store) refuses, so nothing
+    /// this set owns is ever written.
+    read_only: bool,
 }
 
 /// What [`VersionSet::log_and_apply`] did.
@@ -89,6 +92,15 @@ impl VersionSet {
             next_file_number,
             opening: AtomicBool::new(true),
             keyspaces: RwLock::new(Arc::new(keyspaces)),
+            read_only: false,
+        }
+    }
+
+    /// This set, for a read-only instance: it never writes a manifest.
+    pub(crate) fn read_only(self) -> Self {
+        VersionSet {
+            read_only: true,
+            ..self
         }
     }
 
@@ -282,6 +294,11 @@ impl VersionSet {
         state: &mut ManifestState,
         change: impl FnOnce(&mut ManifestState),
     ) -> Result<()> {
+        if self.read_only {
+            return Err(Error::ReadOnly {
+                operation: "writing the manifest",
+            });
+        }
         let mut next = state.clone();
         change(&mut next);
         next.next_file_number = self.next_file_number();

@@ -27,6 +27,18 @@ fn fake_workspace() -> (tempfile::TempDir, Workspace) {
          value_size: u64,\n}\nfn main() {}\n",
     );
     write("tool/examples/demo.rs", "fn main() {}\n");
+    write(
+        "tool/src/bin/multi.rs",
+        "use clap::Parser;\nuse tool::cli::Cli;\nfn main() {}\n",
+    );
+    write(
+        "tool/src/cli/mod.rs",
+        "mod scan;\n#[derive(Parser)]\npub struct Cli {\n    #[arg(long)]\n    db: String,\n}\n",
+    );
+    write(
+        "tool/src/cli/scan.rs",
+        "pub struct ScanArgs {\n    #[arg(long)]\n    limit: u64,\n}\n",
+    );
     let ws = Workspace::load(root);
     (dir, ws)
 }
@@ -46,6 +58,14 @@ fn reads_targets_and_clap_flags() {
     let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
     assert_eq!(flags, ["help", "hex", "max", "value-size"]);
     assert_eq!(ws.long_flags(&ws.examples["demo"]), None);
+}
+
+#[test]
+fn reads_the_flags_of_a_child_module() {
+    let (_dir, ws) = fake_workspace();
+    let flags = ws.long_flags(&ws.bins["multi"]).unwrap();
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    assert_eq!(flags, ["db", "help", "limit"]);
 }
 
 #[test]

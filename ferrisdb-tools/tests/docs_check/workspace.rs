@@ -111,7 +111,11 @@ impl Workspace {
                         module_dir.join(segment).join("mod.rs"),
                     ] {
                         if candidate.is_file() {
-                            files.push(read(&candidate));
+                            let module = read(&candidate);
+                            // A subcommand's arguments may live in a child
+                            // module (`mod data;` in src/cli/mod.rs).
+                            files.extend(child_modules(&module, &module_dir.join(segment)));
+                            files.push(module);
                         }
                     }
                     module_dir = module_dir.join(segment);
@@ -143,6 +147,27 @@ impl Workspace {
         }
         Some(flags)
     }
+}
+
+/// The text of the child modules (`mod name;`, `pub mod name;`) a module
+/// declares, whose files live in `dir`.
+fn child_modules(module: &str, dir: &Path) -> Vec<String> {
+    module
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            let line = line.strip_prefix("pub ").unwrap_or(line);
+            line.strip_prefix("mod ")?.strip_suffix(';')
+        })
+        .flat_map(|name| {
+            [
+                dir.join(format!("{name}.rs")),
+                dir.join(name).join("mod.rs"),
+            ]
+        })
+        .filter(|path| path.is_file())
+        .map(|path| read(&path))
+        .collect()
 }
 
 /// The `members = [...]` of a workspace manifest.

@@ -60,7 +60,7 @@ fn a_write_and_its_replay_fill_the_memtable_alike() {
     let payload = batch().encode(timestamp);
     let (_, decoded) = WriteBatch::decode(&payload).unwrap();
     memtables
-        .apply(&inner, log, timestamp, decoded.entries())
+        .apply(Some(&*inner), log, timestamp, decoded.entries())
         .unwrap();
     let replayed = memtables.targets[&DEFAULT_KEYSPACE_ID]
         .memtable
@@ -87,7 +87,9 @@ fn a_record_kept_in_part_keeps_its_range_deletes_and_their_order() {
         .delete_range("a".."c")
         .delete_range_to(flushed, b"a", None)
         .put("b", "after");
-    memtables.apply(&inner, log, 9, batch.entries()).unwrap();
+    memtables
+        .apply(Some(&*inner), log, 9, batch.entries())
+        .unwrap();
     let default = memtables.targets[&DEFAULT_KEYSPACE_ID]
         .memtable
         .as_deref()

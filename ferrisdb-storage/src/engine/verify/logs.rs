@@ -23,19 +23,25 @@
 //! room preallocated past its records: read again once sealed, it is damaged
 //! only if it still reads so.
 //!
+//! In a read-only instance the writer is another process: the newest log
+//! is whole up to what its records say was synced (a torn tail after that
+//! is a record being appended), and a log there only under its temporary
+//! name holds no write yet (the writer's `open` has not named it).
+//!
 //! A flush that retires the oldest logs may delete them while `verify` runs:
 //! a log that is gone, or a gap where one was, is damage only if the
 //! manifest still needs it.
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::Arc;
 
 use super::super::replay::{check_timestamp, open_log, unsealed};
 use super::super::{lock, Inner};
 use super::report::VerifyReport;
-use crate::filename::wal_file_name;
-use crate::manifest::ManifestState;
-use crate::wal::{self, PayloadKind, RecoveryMode};
+use crate::filename::{wal_file_name, wal_temp_file_name};
+use crate::manifest::{self, ManifestState};
+use crate::wal::{self, DamageKind, PayloadKind, RecoveryMode, WalWriter};
 use crate::write_batch::logged::{decode_logged, error_in_log};
 use crate::{Error, Result, Timestamp};
 
@@ -46,6 +52,9 @@ enum Whole {
     Sealed,
     /// Up to this offset: the log being written.
     UpTo(u64),
+    /// Up to what its records say was synced: the newest log, in a
+    /// read-only instance.
+    Synced,
 }
 
 impl Inner {
@@ -62,11 +71,27 @@ impl Inner {
         // Where the log ended when `verify` began; once the buffer is handed
         // to the OS, every record before it is in the file, whole. A writer
         // that fails to flush has stopped the database; its log is then
-        // checked only where the reader finds no record being appended.
-        let end = self.wal.end();
-        let written = match self.wal.flush() {
-            Ok(()) => end.offset,
-            Err(_) => 0,
+        // checked only where the reader finds no record being appended. A
+        // read-only instance has no writer: another process may be
+        // appending to the newest log, whose damage past what it synced (a
+        // torn tail) is a record being written.
+        let (end_log, newest) = match &self.wal {
+            Some(log) => {
+                let end = log.end();
+                let written = log.flush().map_or(0, |()| end.offset);
+                (end.file_number, Whole::UpTo(written))
+            }
+            None => (u64::MAX, Whole::Synced),
+        };
+        let logs: Vec<_> = wal::wal_files(self.fs.as_ref(), &self.dir)?
+            .into_iter()
+            .filter(|(number, _)| (state.log_number..=end_log).contains(number))
+            .collect();
+        // The log `newest` applies to: the one being written, or in a
+        // read-only instance the newest there is.
+        let newest_number = match &self.wal {
+            Some(_) => end_log,
+            None => logs.last().map_or(0, |(number, _)| *number),
         };
         // Every log the database needs: the oldest one the manifest names,
         // each sealed one no flush has retired (a missing one shows as a
@@ -74,25 +99,35 @@ impl Inner {
         // being written.
         let mut needed: BTreeSet<u64> = lock(&self.live_logs)
             .numbers()
-            .filter(|number| (state.log_number..end.file_number).contains(number))
+            .filter(|number| (state.log_number..end_log).contains(number))
             .collect();
-        needed.extend([state.log_number, end.file_number]);
+        needed.insert(state.log_number);
+        if self.wal.is_some() {
+            needed.insert(end_log);
+        }
         needed.remove(&0);
+        // Under its temporary name, the log holds no write yet: a writer's
+        // `open` stored the manifest and has not named it yet (or crashed in
+        // between), as a read-only instance may find it.
+        if self
+            .fs
+            .exists(&self.dir.join(wal_temp_file_name(state.log_number)))?
+        {
+            needed.remove(&state.log_number);
+        }
         let mut previous = None;
-        for (number, path) in wal::wal_files(self.fs.as_ref(), &self.dir)? {
-            if number < state.log_number || number > end.file_number {
-                continue;
-            }
+        for (number, path) in logs {
             needed.remove(&number);
-            let whole = if number < end.file_number {
-                Whole::Sealed
+            let whole = if number == newest_number {
+                newest
             } else {
-                Whole::UpTo(written)
+                Whole::Sealed
             };
             report.logs += 1;
             let (before, records) = (previous, report.log_records);
             let mut read = self.verify_log(&path, whole, &mut previous, report);
-            if read.is_err() && number == end.file_number && self.wal.end().file_number > number {
+            let sealed_since = |log: &Arc<WalWriter>| log.end().file_number > number;
+            if read.is_err() && number == end_log && self.wal.as_ref().is_some_and(sealed_since) {
                 // Sealed since `verify` began: the seal cut off the room
                 // preallocated past its records while the reader, which
                 // reads up to the length it saw at open, read it. Sealed,
@@ -119,23 +154,36 @@ impl Inner {
         }
         for number in needed.into_iter().filter(|&n| self.still_needs(n)) {
             let path = self.dir.join(wal_file_name(number));
-            let reason = if number == end.file_number {
-                "the log being written is missing, so the next open loses its writes"
+            let reason = if self.is_read_only() {
+                "the manifest needs this log (writes no table holds yet), but the file is \
+                 missing; restore it from a backup"
+                    .to_owned()
             } else {
-                "the database still needs this log (writes no table holds yet), but the file \
-                 is missing, so the next open loses them"
+                let missing = if number == end_log {
+                    "the log being written is missing, so the next open loses its writes"
+                } else {
+                    "the database still needs this log (writes no table holds yet), but the \
+                     file is missing, so the next open loses them"
+                };
+                format!(
+                    "{missing}; the MemTables still hold them: flush now, which writes them to \
+                     tables and retires the log"
+                )
             };
-            let reason = format!(
-                "{reason}; the MemTables still hold them: flush now, which writes them to \
-                 tables and retires the log"
-            );
             report.record(&path, Error::corruption(&path, 0, reason));
         }
         Ok(())
     }
 
-    /// Whether the manifest, as it is now, still needs log `number`.
+    /// Whether the manifest, as it is now, still needs log `number`: the
+    /// one on disk in a read-only instance, whose writer is another process.
     fn still_needs(&self, number: u64) -> bool {
+        if self.is_read_only() {
+            return match manifest::load(self.fs.as_ref(), &self.dir) {
+                Ok(Some(state)) => state.log_number <= number,
+                _ => true,
+            };
+        }
         self.versions.manifest().log_number <= number
     }
 
@@ -163,6 +211,7 @@ impl Inner {
         }
         match (reader.damage(), whole) {
             (Some(damage), Whole::UpTo(end)) if damage.offset >= end => Ok(()),
+            (Some(damage), Whole::Synced) if damage.kind == DamageKind::TornTail => Ok(()),
             (Some(damage), _) => Err(Error::corruption(
                 path,
                 damage.offset,

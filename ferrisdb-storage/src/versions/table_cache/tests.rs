@@ -300,3 +300,22 @@ fn a_tables_tombstone_timestamps_reach_the_databases_largest_timestamp() {
     use crate::sstable::format::MAX_TOMBSTONE_TIMESTAMP;
     assert_eq!(MAX_TOMBSTONE_TIMESTAMP, MAX_TIMESTAMP);
 }
+
+/// A read-only instance's cache has no limit (`engine/read_only.rs`): the
+/// entries of files dropped since must still be swept, or each table the
+/// writer ever makes, and the reader opens and lets go of across its
+/// catch-ups, leaves one behind for the life of the instance.
+#[test]
+fn regression_an_unlimited_cache_forgets_dropped_files() {
+    let (fs, paths) = tables(4);
+    let cache = cache(&fs, usize::MAX);
+    for _ in 0..100 {
+        let files: Vec<_> = paths
+            .iter()
+            .map(|p| cache.open(&p.0, &p.1, &unlocked()).unwrap())
+            .collect();
+        drop(files);
+    }
+    let entries = lock(&cache.ring).files.len();
+    assert!(entries <= 2 * SWEEP_AT_LEAST, "{entries} entries kept");
+}

@@ -233,10 +233,21 @@ impl WalReader {
                 let pos = self.fragments.position();
                 work += pos.saturating_sub(at);
                 match parsed {
-                    Ok(Some((_, payload))) => {
+                    Ok(Some((start, payload))) => {
                         let durable = match payload {
-                            Payload::Data { durable, .. } => {
+                            Payload::Data {
+                                durable,
+                                kind,
+                                body,
+                            } => {
                                 after.records += 1;
+                                if self.salvage {
+                                    self.salvaged.push(WalRecord {
+                                        offset: start,
+                                        kind,
+                                        payload: self.scratch[body..].to_vec(),
+                                    });
+                                }
                                 durable.unwrap_or(0)
                             }
                             Payload::Seal { durable } => durable,

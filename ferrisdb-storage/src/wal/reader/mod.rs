@@ -59,6 +59,10 @@ pub struct WalReader {
     /// The file's length less the zeros that end it, once the iteration
     /// ended; its length before.
     data_len: u64,
+    /// Keep the records the scan after damage finds (`repair`).
+    salvage: bool,
+    /// The records found after the damage, when salvaging.
+    salvaged: Vec<WalRecord>,
 }
 
 impl WalReader {
@@ -72,6 +76,15 @@ impl WalReader {
     /// any other: under `AbsoluteConsistency` this returns the error, otherwise
     /// the reader yields nothing.
     pub fn open(fs: &dyn FileSystem, path: &Path, mode: RecoveryMode) -> Result<WalReader> {
+        Self::open_with(fs, path, mode, false)
+    }
+
+    fn open_with(
+        fs: &dyn FileSystem,
+        path: &Path,
+        mode: RecoveryMode,
+        salvage: bool,
+    ) -> Result<WalReader> {
         let file = fs.open(path)?;
         let len = file.len();
         let mut reader = WalReader {
@@ -93,6 +106,8 @@ impl WalReader {
                 .unwrap_or(0),
             zero_tail: None,
             data_len: len,
+            salvage,
+            salvaged: Vec::new(),
         };
         let mut head = vec![0; len.min(FILE_HEADER_SIZE as u64) as usize];
         reader.fragments.read_exact_at(0, &mut head)?;
@@ -153,6 +168,25 @@ impl WalReader {
             Some(Err(e)) => Err(e),
             _ => Ok(reader),
         }
+    }
+
+    /// Opens the log at `path` to read every record that checks out, also
+    /// after damage: it reads as under point in time recovery, and the
+    /// records found past the damage are kept for
+    /// [`take_salvaged`](Self::take_salvaged). What `repair` reads a log
+    /// with.
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Self::open).
+    pub(crate) fn open_salvaging(fs: &dyn FileSystem, path: &Path) -> Result<WalReader> {
+        Self::open_with(fs, path, RecoveryMode::PointInTimeRecovery, true)
+    }
+
+    /// The records found after the damage that ended the iteration, in
+    /// order, when opened with [`open_salvaging`](Self::open_salvaging).
+    pub(crate) fn take_salvaged(&mut self) -> Vec<WalRecord> {
+        std::mem::take(&mut self.salvaged)
     }
 
     /// The file's header, or `None` if it was damaged and skipped.
@@ -228,6 +262,8 @@ impl WalReader {
     }
 }
 
+#[cfg(test)]
+mod salvage_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -1,0 +1,395 @@
+//! Repair: a database rebuilt from what is readable in its directory, when
+//! its manifest is lost or damaged, or a table or log is damaged (LevelDB's
+//! `RepairDB`, done carefully).
+//!
+//! 1. **Survey**, under the directory's lock, changing nothing: the manifest
+//!    if it reads (then its keyspaces and its list of live tables are kept,
+//!    and the logs from its log number on are read); otherwise every table
+//!    and every log in the directory. Each table is read block by block, so
+//!    one damaged block loses only its entries, and a table whose index or
+//!    footer is lost (a truncated file) is read by a scan for its data
+//!    blocks (`sstable/salvage.rs`). Each log is read past its damage.
+//! 2. **Decide**: where damage may have hidden newer versions or tombstones
+//!    (an unreadable block, a table's lost metadata, a log's unreadable
+//!    records), the report names the key range; a strict repair refuses
+//!    here, having changed nothing.
+//! 3. **Write** each keyspace as one sorted run of the newest version of
+//!    each key (`repair/merge.rs`): timestamps, not the order of files,
+//!    decide what is newest, so tables whose order in the levels is lost
+//!    still give the right answer. Then a new, empty log, sealed, and a new
+//!    manifest, after a copy of the old one in `lost/`.
+//! 4. **Move** every file the new manifest does not name into `lost/`, with
+//!    the reason: repair deletes nothing. A crash before the new manifest
+//!    is stored leaves the old files where they were (the new tables are
+//!    unlisted, and removed by the next open); a crash after it leaves a
+//!    repaired database with old files beside it, which the next open
+//!    treats as leftovers.
+//!
+//! Without a manifest, repair cannot tell a live table from one a
+//! compaction replaced and had not deleted yet (a crash in between): such a
+//! table's versions are older than its replacement's, so timestamps keep
+//! them hidden, unless the compaction dropped a tombstone above them at
+//! the bottom level. Its report says the manifest was rebuilt.
+
+mod files;
+mod keyspaces;
+mod logs;
+pub(crate) mod lost;
+mod merge;
+pub(crate) mod report;
+mod tables;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use files::list;
+use keyspaces::RepairKeyspaces;
+use logs::LogWrites;
+use lost::LostDir;
+use merge::{newest_versions, RunWriter, Source};
+use report::{AffectedRange, ManifestUse, RepairOptions, RepairReport, RepairedKeyspace};
+use tables::{survey_table, SurveyedTable, TableEntries};
+
+use crate::filename::{table_file_name, wal_file_name, LOCK_FILE_NAME};
+use crate::manifest::format::MAX_FILE_NUMBER;
+use crate::manifest::{self, ClosedLog, Features, KeyspaceRecord, KeyspacesState, ManifestState};
+use crate::wal::WalWriter;
+use crate::{Error, KeyspaceId, Result, StorageConfig, Timestamp};
+
+/// Repairs the database of `config` (see the module docs).
+pub(crate) fn repair(config: StorageConfig, options: RepairOptions) -> Result<RepairReport> {
+    let layers = config.layer_options()?;
+    let fs = Arc::clone(&config.file_system);
+    let dir = config.data_dir.clone();
+    if !fs.exists(&dir)? {
+        return Err(Error::InvalidArgument(format!(
+            "{} does not exist: there is no database to repair",
+            dir.display()
+        )));
+    }
+    let _lock = fs.lock(&dir.join(LOCK_FILE_NAME))?;
+    let files = list(fs.as_ref(), &dir)?;
+    if files.manifest.is_none() && files.tables.is_empty() && files.logs.is_empty() {
+        return Err(Error::InvalidArgument(format!(
+            "{} holds no manifest, table or log: there is no database to repair",
+            dir.display()
+        )));
+    }
+    let mut report = RepairReport::default();
+    let old = match manifest::load(fs.as_ref(), &dir) {
+        Ok(Some(state)) => Some(state),
+        Ok(None) => {
+            report.manifest = ManifestUse::Rebuilt("there is no manifest".into());
+            None
+        }
+        Err(error @ (Error::UnsupportedFormat { .. } | Error::Io { .. })) => return Err(error),
+        Err(error) => {
+            report.manifest = ManifestUse::Rebuilt(format!("the manifest is damaged: {error}"));
+            None
+        }
+    };
+    let mut keyspaces = RepairKeyspaces::new(&config, layers.table, old.as_ref())?;
+
+    // 1. Survey.
+    let mut tables = Vec::new();
+    match &old {
+        Some(state) => {
+            for (id, record) in state.all_tables() {
+                let path = dir.join(table_file_name(record.file_number));
+                if !fs.exists(&path)? {
+                    report.affected.push(AffectedRange {
+                        keyspace: keyspaces.name(id),
+                        start: Some(record.smallest.user_key.clone()),
+                        end: Some(record.largest.user_key.clone()),
+                        file: path,
+                        offset: 0,
+                        reason: "the manifest lists this table, but the file is missing: its \
+                                 entries are lost"
+                            .into(),
+                    });
+                    continue;
+                }
+                let mut table = survey_table(&fs, path, Some(record), Some(id))?;
+                // The manifest's list says whose it is.
+                table.keyspace = Some(id);
+                tables.push(table);
+            }
+        }
+        None => {
+            for path in files.tables.values() {
+                tables.push(survey_table(&fs, path.clone(), None, None)?);
+            }
+        }
+    }
+    // Without a manifest, a keyspace takes from the logs only the writes
+    // newer than its tables' newest (see `repair/logs.rs`).
+    let mut newest_in_tables: HashMap<KeyspaceId, Timestamp> = HashMap::new();
+    for table in &tables {
+        if let Some(id) = table.keyspace {
+            keyspaces.found(id);
+            let newest = newest_in_tables.entry(id).or_default();
+            *newest = (*newest).max(table.max_timestamp);
+        }
+    }
+    let logs: Vec<(u64, PathBuf)> = files
+        .logs
+        .iter()
+        .filter(|(number, _)| old.as_ref().is_none_or(|s| **number >= s.log_number))
+        .map(|(number, path)| (*number, path.clone()))
+        .collect();
+    let mut writes = LogWrites::default();
+    let by_log = |id: KeyspaceId, log: u64, timestamp: Timestamp| match &old {
+        Some(_) => keyspaces
+            .by_id
+            .get(&id)
+            .is_some_and(|k| log >= k.log_number),
+        None => newest_in_tables.get(&id).is_none_or(|&t| timestamp > t),
+    };
+    for (index, (number, path)) in logs.iter().enumerate() {
+        let newest = index + 1 == logs.len();
+        if let Some(damage) = writes.read(fs.as_ref(), path, *number, newest, &by_log)? {
+            report.affected.push(damage);
+        }
+    }
+    for id in writes.keyspaces.clone() {
+        keyspaces.found(id);
+    }
+    let surveyed: Vec<PathBuf> = tables.iter().map(|t| t.path.clone()).collect();
+    report.tables_read = tables.len();
+    report.table_entries = tables.iter().map(|t| t.entries).sum();
+    report.logs_read = logs.len();
+    report.log_records = writes.records;
+    for table in &mut tables {
+        let name = table.keyspace.and_then(|id| keyspaces.name(id));
+        for mut damage in table.damage.drain(..) {
+            damage.keyspace.clone_from(&name);
+            report.affected.push(damage);
+        }
+    }
+
+    // 2. Decide.
+    if options.strict && !report.affected.is_empty() {
+        return Err(refusal(&report.affected));
+    }
+
+    // 3. Write.
+    let mut lost = LostDir::new(fs.as_ref(), &dir);
+    if let Some(path) = &files.manifest {
+        lost.copy(path, "the manifest before the repair")?;
+    }
+    let mut next = files
+        .highest
+        .checked_add(1)
+        .filter(|&n| n < MAX_FILE_NUMBER)
+        .ok_or_else(|| Error::corruption(&dir, 0, "file numbers are used up"))?;
+    if let Some(state) = &old {
+        next = next.max(state.next_file_number);
+    }
+    let mut written: Vec<PathBuf> = Vec::new();
+    let outcome = write(
+        &config,
+        &keyspaces,
+        tables,
+        &mut writes,
+        &mut next,
+        &mut written,
+    );
+    let stored = outcome.and_then(|(repaired, last_timestamp)| {
+        fs.sync_dir(&dir)?;
+        let log_number = next;
+        let log_path = dir.join(wal_file_name(log_number));
+        written.push(log_path);
+        let log = WalWriter::create(Arc::clone(&fs), dir.clone(), log_number, layers.wal)?;
+        let end = log.seal()?;
+        drop(log);
+        let state = new_state(
+            old.as_ref(),
+            repaired,
+            log_number,
+            end.offset,
+            last_timestamp.max(writes.max_timestamp),
+            &mut report,
+        );
+        manifest::store(fs.as_ref(), &dir, &state)?;
+        Ok(state)
+    });
+    if let Err(error) = stored {
+        for path in &written {
+            // Ours, and listed by no manifest: nothing of the database.
+            let _ = fs.remove(path);
+        }
+        return Err(error);
+    }
+
+    // 4. Move.
+    for path in files.tables.values() {
+        let reason = if surveyed.contains(path) {
+            "its readable entries are in the repaired tables"
+        } else {
+            "the manifest did not list it: a table a compaction had replaced, or one a flush or \
+             compaction wrote and had not recorded when it stopped, whose writes the listed \
+             tables or the logs hold"
+        };
+        lost.take(path, reason)?;
+    }
+    for (number, path) in &files.logs {
+        let reason = if logs.iter().any(|(n, _)| n == number) {
+            "its readable writes are in the repaired tables"
+        } else {
+            "the manifest no longer needed it: its writes were in tables already"
+        };
+        lost.take(path, reason)?;
+    }
+    for path in &files.temporary {
+        lost.take(path, "an unfinished file a flush, compaction or open left")?;
+    }
+    report.moved = lost.finish()?;
+    Ok(report)
+}
+
+/// The manifest of the repaired database: `repaired`'s tables, every
+/// keyspace needing the logs from `log_number` on (the empty log just
+/// written, sealed at `log_length`), `old`'s features and keyspace ids when
+/// it was read. Adds each keyspace to `report`.
+fn new_state(
+    old: Option<&ManifestState>,
+    repaired: Repaired,
+    log_number: u64,
+    log_length: u64,
+    last_timestamp: Timestamp,
+    report: &mut RepairReport,
+) -> ManifestState {
+    let mut state = ManifestState {
+        next_file_number: log_number + 1,
+        log_number,
+        last_timestamp: old.map_or(0, |s| s.last_timestamp).max(last_timestamp),
+        tables: Vec::new(),
+        closed_log: Some(ClosedLog {
+            number: log_number,
+            length: log_length,
+        }),
+        features: old.map_or_else(Features::default, |s| s.features.clone()),
+        keyspaces: KeyspacesState::none(log_number),
+    };
+    if let Some(previous) = old {
+        state.keyspaces.next_keyspace_id = previous.keyspaces.next_keyspace_id;
+    }
+    for (keyspace, (tables, keys)) in repaired {
+        report.keyspaces.push(RepairedKeyspace {
+            name: keyspace.name.clone(),
+            keys,
+            tables: tables.len(),
+        });
+        match keyspace.stored {
+            None => state.tables = tables,
+            Some(options) => {
+                // An id read from a damaged file may be the largest: the
+                // counter stops there rather than wrap.
+                let after = keyspace.id.saturating_add(1);
+                state.keyspaces.next_keyspace_id = state.keyspaces.next_keyspace_id.max(after);
+                state.keyspaces.records.push(KeyspaceRecord {
+                    id: keyspace.id,
+                    name: keyspace.name,
+                    log_number,
+                    options,
+                    tables,
+                });
+            }
+        }
+    }
+    state
+}
+
+/// Writes every keyspace's run; returns each keyspace with its tables' records
+/// and key count, and the newest timestamp the tables read held.
+fn write(
+    config: &StorageConfig,
+    keyspaces: &RepairKeyspaces,
+    tables: Vec<SurveyedTable>,
+    writes: &mut LogWrites,
+    next: &mut u64,
+    written: &mut Vec<PathBuf>,
+) -> Result<(Repaired, Timestamp)> {
+    let fs = &config.file_system;
+    let dir = &config.data_dir;
+    let mut last_timestamp = 0;
+    let mut by_keyspace: HashMap<KeyspaceId, (Vec<Source>, Vec<ferrisdb_core::RangeTombstone>)> =
+        HashMap::new();
+    for table in tables {
+        last_timestamp = last_timestamp.max(table.max_timestamp);
+        let Some(id) = table.keyspace.filter(|&id| keyspaces.contains(id)) else {
+            continue;
+        };
+        let (sources, tombstones) = by_keyspace.entry(id).or_default();
+        tombstones.extend(table.tombstones);
+        sources.push(Source::Table(TableEntries::new(table.data)));
+    }
+    let mut number = || {
+        let taken = *next;
+        *next = next
+            .checked_add(1)
+            .filter(|&n| n < MAX_FILE_NUMBER)
+            .ok_or_else(|| Error::corruption(dir, 0, "file numbers are used up"))?;
+        Ok(taken)
+    };
+    let mut repaired = Vec::new();
+    for keyspace in keyspaces.by_id.values() {
+        let (mut sources, mut tombstones) = by_keyspace.remove(&keyspace.id).unwrap_or_default();
+        sources.push(Source::Memory(writes.take_points(keyspace.id).into_iter()));
+        tombstones.extend(writes.tombstones.remove(&keyspace.id).unwrap_or_default());
+        last_timestamp = tombstones
+            .iter()
+            .map(|t| t.timestamp)
+            .fold(last_timestamp, Timestamp::max);
+        let mut run = RunWriter::new(fs, dir, keyspace.table, config.target_file_size);
+        newest_versions(sources, tombstones, |entry| {
+            run.add(entry, &mut number, written)
+        })?;
+        repaired.push((keyspace.clone(), run.finish()?));
+    }
+    Ok((repaired, last_timestamp))
+}
+
+/// Each keyspace written, with its tables' records and its key count.
+type Repaired = Vec<(keyspaces::RepairKeyspace, (Vec<manifest::TableRecord>, u64))>;
+
+/// The error of a strict repair that found damage it cannot see past.
+fn refusal(affected: &[AffectedRange]) -> Error {
+    let first = &affected[0];
+    let ranges: Vec<String> = affected.iter().map(ToString::to_string).collect();
+    Error::corruption(
+        &first.file,
+        first.offset,
+        format!(
+            "a strict repair changes nothing when damage may hide newer versions or tombstones, \
+             and {} such ranges were found: {}; restore the damaged files from a backup, or \
+             repair without strict, which keeps every readable entry and reports these ranges",
+            affected.len(),
+            ranges.join("; ")
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_strict_refusal_names_the_first_damaged_file_and_every_range() {
+        let range = |file: &str| AffectedRange {
+            keyspace: Some("default".into()),
+            start: Some(b"a".to_vec()),
+            end: None,
+            file: PathBuf::from(file),
+            offset: 7,
+            reason: "lost".into(),
+        };
+        let error = refusal(&[range("/db/000004.sst"), range("/db/000009.wal")]);
+        let text = error.to_string();
+        assert!(text.contains("000004.sst"), "{text}");
+        assert!(text.contains("000009.wal"), "{text}");
+        assert!(text.contains("2 such ranges"), "{text}");
+        assert!(matches!(error, Error::Corruption { offset: 7, .. }));
+    }
+}

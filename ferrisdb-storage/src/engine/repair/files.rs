@@ -1,0 +1,67 @@
+//! The files of a database directory repair looks at, by kind, and the
+//! highest file number any of them has: the repaired database's new files
+//! are numbered above it, so none takes the name of a file repair has not
+//! moved yet (a temporary one included).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::filename::{parse_file_name, FileType};
+use crate::fs::FileSystem;
+use crate::manifest::format::MAX_FILE_NUMBER;
+use crate::{Error, Result};
+
+/// The files of the database directory, by kind.
+#[derive(Debug, Default)]
+pub(super) struct Files {
+    pub(super) tables: BTreeMap<u64, PathBuf>,
+    pub(super) logs: BTreeMap<u64, PathBuf>,
+    /// Unfinished files: temporary tables, logs and manifest.
+    pub(super) temporary: Vec<PathBuf>,
+    pub(super) manifest: Option<PathBuf>,
+    /// The highest file number any of them has.
+    pub(super) highest: u64,
+}
+
+/// The database's files in `dir`, by kind.
+pub(super) fn list(fs: &dyn FileSystem, dir: &Path) -> Result<Files> {
+    let mut files = Files::default();
+    for name in fs.list(dir)? {
+        let path = dir.join(&name);
+        let number = match parse_file_name(&name) {
+            Some(FileType::Table(n)) => {
+                files.tables.insert(n, path);
+                n
+            }
+            Some(FileType::Wal(n)) => {
+                files.logs.insert(n, path);
+                n
+            }
+            Some(FileType::TempTable(n) | FileType::TempWal(n)) => {
+                files.temporary.push(path);
+                n
+            }
+            Some(FileType::TempManifest) => {
+                files.temporary.push(path);
+                0
+            }
+            Some(FileType::Manifest) => {
+                files.manifest = Some(path);
+                0
+            }
+            Some(FileType::Lock) | None => 0,
+        };
+        if number >= MAX_FILE_NUMBER {
+            return Err(Error::corruption(
+                dir.join(&name),
+                0,
+                format!(
+                    "file number {number} is not below MAX_FILE_NUMBER ({MAX_FILE_NUMBER}): this \
+                     file was not written by FerrisDB; move it out of the database directory"
+                ),
+            ));
+        }
+        files.highest = files.highest.max(number);
+    }
+    Ok(files)
+}

@@ -1,0 +1,130 @@
+//! The keyspaces of the repaired database: the manifest's, when it could
+//! be read, with their names and options; otherwise every keyspace id a
+//! table or a log names, with the database's default options, the default
+//! keyspace as `default` and every other as `recovered-<id>` (a keyspace's
+//! name and options live only in the manifest).
+
+use std::collections::BTreeMap;
+
+use crate::config::keyspace_options_from_stored;
+use crate::filename::MANIFEST_FILE_NAME;
+use crate::manifest::{KeyspaceRecord, ManifestState, StoredOptions};
+use crate::sstable::TableOptions;
+use crate::{KeyspaceId, KeyspaceOptions, Result, StorageConfig, DEFAULT_KEYSPACE_ID};
+
+/// One keyspace repair writes.
+#[derive(Debug, Clone)]
+pub(super) struct RepairKeyspace {
+    pub(super) id: KeyspaceId,
+    pub(super) name: String,
+    /// Its stored options: `None` for the default keyspace, whose options
+    /// the config gives at each open.
+    pub(super) stored: Option<StoredOptions>,
+    /// What its tables are written with.
+    pub(super) table: TableOptions,
+    /// With a manifest, the oldest log holding its writes that its tables
+    /// do not: those of earlier logs are taken from its tables only.
+    pub(super) log_number: u64,
+}
+
+/// Every keyspace of the repaired database, by id.
+#[derive(Debug)]
+pub(super) struct RepairKeyspaces {
+    config: StorageConfig,
+    default_table: TableOptions,
+    pub(super) by_id: BTreeMap<KeyspaceId, RepairKeyspace>,
+    /// Whether the manifest said which keyspaces exist: then no other is
+    /// added.
+    from_manifest: bool,
+}
+
+impl RepairKeyspaces {
+    /// The keyspaces `state` lists (the default one always), or only the
+    /// default one without a manifest, written with `default_table` for
+    /// the default keyspace.
+    ///
+    /// # Errors
+    ///
+    /// As `open`: a keyspace whose stored options cannot be read, or that
+    /// `config`'s level-0 triggers no longer allow.
+    pub(super) fn new(
+        config: &StorageConfig,
+        default_table: TableOptions,
+        state: Option<&ManifestState>,
+    ) -> Result<Self> {
+        let mut keyspaces = RepairKeyspaces {
+            config: config.clone(),
+            default_table,
+            by_id: BTreeMap::new(),
+            from_manifest: state.is_some(),
+        };
+        let default_log = state.map_or(0, |s| s.keyspaces.default_log_number);
+        keyspaces.by_id.insert(
+            DEFAULT_KEYSPACE_ID,
+            RepairKeyspace {
+                id: DEFAULT_KEYSPACE_ID,
+                name: "default".into(),
+                stored: None,
+                table: TableOptions {
+                    keyspace: DEFAULT_KEYSPACE_ID,
+                    ..default_table
+                },
+                log_number: default_log,
+            },
+        );
+        for record in state.map_or(&[][..], |s| &s.keyspaces.records[..]) {
+            let keyspace = keyspaces.keyspace_of(record)?;
+            keyspaces.by_id.insert(record.id, keyspace);
+        }
+        Ok(keyspaces)
+    }
+
+    fn keyspace_of(&self, record: &KeyspaceRecord) -> Result<RepairKeyspace> {
+        let manifest = self.config.data_dir.join(MANIFEST_FILE_NAME);
+        let options = keyspace_options_from_stored(&record.options, &record.name, &manifest)?;
+        let table = options.layer_options(&self.config)?.table;
+        Ok(RepairKeyspace {
+            id: record.id,
+            name: record.name.clone(),
+            stored: Some(record.options.clone()),
+            table: TableOptions {
+                keyspace: record.id,
+                ..table
+            },
+            log_number: record.log_number,
+        })
+    }
+
+    /// Adds keyspace `id`, found in a table or a log, unless the manifest
+    /// said which keyspaces exist (a keyspace it does not list was
+    /// dropped).
+    pub(super) fn found(&mut self, id: KeyspaceId) {
+        if self.from_manifest || self.by_id.contains_key(&id) {
+            return;
+        }
+        let options = KeyspaceOptions::from(&self.config);
+        self.by_id.insert(
+            id,
+            RepairKeyspace {
+                id,
+                name: format!("recovered-{id}"),
+                stored: Some(StoredOptions::from(&options)),
+                table: TableOptions {
+                    keyspace: id,
+                    ..self.default_table
+                },
+                log_number: 0,
+            },
+        );
+    }
+
+    /// Whether the keyspace `id` is one of them.
+    pub(super) fn contains(&self, id: KeyspaceId) -> bool {
+        self.by_id.contains_key(&id)
+    }
+
+    /// The name of keyspace `id`, if it is one of them.
+    pub(super) fn name(&self, id: KeyspaceId) -> Option<String> {
+        self.by_id.get(&id).map(|k| k.name.clone())
+    }
+}

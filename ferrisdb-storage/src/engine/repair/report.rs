@@ -1,0 +1,175 @@
+//! What [`repair`](crate::StorageEngine::repair) is asked to do, and what it
+//! reports: what it kept, what it moved into `lost/`, and the key ranges
+//! where damage may have hidden what it could not read.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use ferrisdb_core::escape_bytes;
+
+/// How [`StorageEngine::repair_with`](crate::StorageEngine::repair_with)
+/// treats damage it cannot see past.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RepairOptions {
+    /// Refuse to finish, changing nothing, when an unreadable part of a
+    /// table or log may have held newer versions or tombstones of some keys
+    /// (the report's [`affected`](RepairReport::affected) would not be
+    /// empty): what such a part hid is unknown, so the older versions
+    /// repair keeps there may be ones the database had overwritten or
+    /// deleted.
+    pub strict: bool,
+}
+
+impl RepairOptions {
+    /// Options that refuse to finish over damage that may hide newer
+    /// versions or tombstones.
+    pub fn strict() -> Self {
+        RepairOptions { strict: true }
+    }
+}
+
+/// The outcome of a repair.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RepairReport {
+    /// Whether the old manifest was read (and its keyspaces, their names
+    /// and options, and the list of live tables kept), or why not: then
+    /// every table and log in the directory was read, and keyspaces other
+    /// than `default` are named `recovered-<id>`.
+    pub manifest: ManifestUse,
+    /// Tables read, and the entries (versions and tombstones) read from
+    /// them.
+    pub tables_read: usize,
+    /// Entries read from the tables.
+    pub table_entries: u64,
+    /// Logs read, and the write batches read from them.
+    pub logs_read: usize,
+    /// Write batches read from the logs.
+    pub log_records: u64,
+    /// Each keyspace of the repaired database.
+    pub keyspaces: Vec<RepairedKeyspace>,
+    /// Every file moved into `lost/`, with why. Repair deletes nothing.
+    pub moved: Vec<MovedFile>,
+    /// Where damage repair could not read past may have hidden newer
+    /// versions or tombstones: what repair kept there may be out of date,
+    /// or deleted keys brought back.
+    pub affected: Vec<AffectedRange>,
+}
+
+/// Whether repair could use the manifest it found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ManifestUse {
+    /// It was read: its keyspaces and its list of live tables were kept.
+    #[default]
+    Read,
+    /// There was none, or it could not be read (the reason): every table
+    /// and log of the directory was read.
+    Rebuilt(String),
+}
+
+/// One keyspace as the repair wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RepairedKeyspace {
+    /// Its name.
+    pub name: String,
+    /// Keys it holds after the repair: the newest version of each key that
+    /// no tombstone deletes.
+    pub keys: u64,
+    /// Tables written for it.
+    pub tables: usize,
+}
+
+/// A file repair moved into `lost/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MovedFile {
+    /// Where it was.
+    pub from: PathBuf,
+    /// Where it is now, in `lost/`.
+    pub to: PathBuf,
+    /// Why it was moved.
+    pub reason: String,
+}
+
+/// A key range of a keyspace where an unreadable part of a file may have
+/// held newer versions or tombstones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AffectedRange {
+    /// The keyspace, `None` when even that is unknown (the part could have
+    /// held writes to any keyspace).
+    pub keyspace: Option<String>,
+    /// The first key it may cover (included); `None` from the first key.
+    pub start: Option<Vec<u8>>,
+    /// The last key it may cover (included); `None` to the last key.
+    pub end: Option<Vec<u8>>,
+    /// The damaged file.
+    pub file: PathBuf,
+    /// The offset of the damage in it.
+    pub offset: u64,
+    /// What was lost there.
+    pub reason: String,
+}
+
+impl RepairReport {
+    /// Whether repair read everything it found: nothing is in
+    /// [`affected`](Self::affected).
+    pub fn is_complete(&self) -> bool {
+        self.affected.is_empty()
+    }
+}
+
+impl fmt::Display for RepairReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.manifest {
+            ManifestUse::Read => write!(f, "manifest read")?,
+            ManifestUse::Rebuilt(why) => write!(f, "manifest rebuilt ({why})")?,
+        }
+        write!(
+            f,
+            "; {} tables ({} entries) and {} logs ({} records) read",
+            self.tables_read, self.table_entries, self.logs_read, self.log_records
+        )?;
+        for keyspace in &self.keyspaces {
+            write!(
+                f,
+                "\n  keyspace {}: {} keys in {} tables",
+                keyspace.name, keyspace.keys, keyspace.tables
+            )?;
+        }
+        for moved in &self.moved {
+            write!(
+                f,
+                "\n  moved {} to {}: {}",
+                moved.from.display(),
+                moved.to.display(),
+                moved.reason
+            )?;
+        }
+        for range in &self.affected {
+            write!(f, "\n  {range}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for AffectedRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bound = |key: &Option<Vec<u8>>, open: &str| {
+            key.as_deref().map_or_else(|| open.to_owned(), escape_bytes)
+        };
+        write!(
+            f,
+            "affected: keyspace {}, keys {} ..= {}: {} at byte {} of {}",
+            self.keyspace.as_deref().unwrap_or("(any)"),
+            bound(&self.start, "(first)"),
+            bound(&self.end, "(last)"),
+            self.reason,
+            self.offset,
+            self.file.display()
+        )
+    }
+}

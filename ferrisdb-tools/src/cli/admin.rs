@@ -1,0 +1,191 @@
+//! `keyspaces`, `manifest`, `verify`, `repair`, `compact`, `checkpoint` and
+//! `stats`: the database as a whole.
+
+use std::io::Write;
+use std::path::Path;
+
+use ferrisdb_storage::{ManifestUse, RepairOptions, StorageEngine, TableRecord};
+use serde_json::json;
+
+use super::progress::Progress;
+use super::{say, Global, Outcome, EXIT_DAMAGED};
+
+/// `keyspaces`: one name per line (a JSON array with `--json`).
+pub fn keyspaces(g: &Global, out: &mut dyn Write) -> Outcome {
+    let names = g.read()?.keyspaces();
+    if g.json {
+        say(out, json!(names))?;
+    } else {
+        for name in names {
+            say(out, name)?;
+        }
+    }
+    Ok(0)
+}
+
+/// `manifest`: each keyspace's tables, level by level (or `--keyspace`'s).
+pub fn manifest(g: &Global, out: &mut dyn Write) -> Outcome {
+    let db = g.read()?;
+    let names = match &g.keyspace {
+        Some(name) => vec![name.clone()],
+        None => db.keyspaces(),
+    };
+    let mut keyspaces = Vec::new();
+    for name in names {
+        let tables = db.keyspace(&name)?.live_tables();
+        if !g.json {
+            say(out, format!("keyspace {name}: {} tables", tables.len()))?;
+            for table in &tables {
+                say(out, format!("  {}", describe(g, table)))?;
+            }
+        }
+        keyspaces.push(json!({
+            "name": name,
+            "tables": tables.iter().map(|t| table_json(g, t)).collect::<Vec<_>>(),
+        }));
+    }
+    if g.json {
+        say(out, json!({ "keyspaces": keyspaces }))?;
+    }
+    Ok(0)
+}
+
+/// One table as a line of `manifest`.
+fn describe(g: &Global, t: &TableRecord) -> String {
+    format!(
+        "L{} {:06}.sst {} bytes, {} entries ({} tombstones), keys {} to {}, timestamps {} to {}",
+        t.level,
+        t.file_number,
+        t.file_size,
+        t.entry_count,
+        t.tombstone_count,
+        g.show(&t.smallest.user_key),
+        g.show(&t.largest.user_key),
+        t.min_timestamp,
+        t.max_timestamp
+    )
+}
+
+fn table_json(g: &Global, t: &TableRecord) -> serde_json::Value {
+    json!({
+        "level": t.level,
+        "file_number": t.file_number,
+        "file_size": t.file_size,
+        "entry_count": t.entry_count,
+        "tombstone_count": t.tombstone_count,
+        "smallest_key": g.show(&t.smallest.user_key),
+        "largest_key": g.show(&t.largest.user_key),
+        "min_timestamp": t.min_timestamp,
+        "max_timestamp": t.max_timestamp,
+    })
+}
+
+/// `verify`: the report; exit code [`EXIT_DAMAGED`] when it found damage.
+pub fn verify(g: &Global, out: &mut dyn Write) -> Outcome {
+    let db = g.read()?;
+    let progress = Progress::working("verifying every table and log");
+    let report = db.verify()?;
+    progress.finish();
+    if g.json {
+        let damage: Vec<_> = report
+            .damage
+            .iter()
+            .map(|d| json!({ "file": d.file, "offset": d.offset, "reason": d.reason }))
+            .collect();
+        say(
+            out,
+            json!({
+                "intact": report.is_intact(),
+                "tables": report.tables,
+                "table_entries": report.table_entries,
+                "table_bytes": report.table_bytes,
+                "logs": report.logs,
+                "log_records": report.log_records,
+                "unlisted": report.unlisted,
+                "damage": damage,
+            }),
+        )?;
+    } else {
+        say(out, &report)?;
+    }
+    Ok(if report.is_intact() { 0 } else { EXIT_DAMAGED })
+}
+
+/// `repair [--strict]`: the report; exit code [`EXIT_DAMAGED`] when damage
+/// may have hidden newer versions or tombstones somewhere.
+pub fn repair(g: &Global, strict: bool, out: &mut dyn Write) -> Outcome {
+    let options = if strict {
+        RepairOptions::strict()
+    } else {
+        RepairOptions::default()
+    };
+    let progress = Progress::working("repairing");
+    let report = StorageEngine::repair_with(g.config(), options);
+    progress.finish();
+    let report = report?;
+    if g.json {
+        let rebuilt = match &report.manifest {
+            ManifestUse::Rebuilt(why) => Some(why.clone()),
+            _ => None,
+        };
+        let key = |k: &Option<Vec<u8>>| k.as_deref().map(|k| g.show(k));
+        say(
+            out,
+            json!({
+                "complete": report.is_complete(),
+                "manifest_rebuilt": rebuilt,
+                "tables_read": report.tables_read,
+                "table_entries": report.table_entries,
+                "logs_read": report.logs_read,
+                "log_records": report.log_records,
+                "keyspaces": report.keyspaces.iter().map(|k| json!({
+                    "name": k.name, "keys": k.keys, "tables": k.tables,
+                })).collect::<Vec<_>>(),
+                "moved": report.moved.iter().map(|m| json!({
+                    "from": m.from, "to": m.to, "reason": m.reason,
+                })).collect::<Vec<_>>(),
+                "affected": report.affected.iter().map(|r| json!({
+                    "keyspace": r.keyspace, "start": key(&r.start), "end": key(&r.end),
+                    "file": r.file, "offset": r.offset, "reason": r.reason,
+                })).collect::<Vec<_>>(),
+            }),
+        )?;
+    } else {
+        say(out, &report)?;
+    }
+    Ok(if report.is_complete() {
+        0
+    } else {
+        EXIT_DAMAGED
+    })
+}
+
+/// `compact`: the whole database, into its deepest level.
+pub fn compact(g: &Global) -> Outcome {
+    let db = g.write(false)?;
+    let progress = Progress::working("compacting");
+    db.compact()?;
+    progress.finish();
+    db.close()?;
+    Ok(0)
+}
+
+/// `checkpoint DIR`.
+pub fn checkpoint(g: &Global, dir: &Path) -> Outcome {
+    let db = g.write(false)?;
+    db.checkpoint(dir)?;
+    db.close()?;
+    Ok(0)
+}
+
+/// `stats`: the engine's counters (JSON with `--json`).
+pub fn stats(g: &Global, out: &mut dyn Write) -> Outcome {
+    let db: StorageEngine = g.read()?;
+    let stats = db.stats();
+    if g.json {
+        say(out, serde_json::to_string(&stats)?)?;
+    } else {
+        say(out, format!("{stats:#?}"))?;
+    }
+    Ok(0)
+}
