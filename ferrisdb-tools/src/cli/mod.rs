@@ -191,10 +191,18 @@ impl Global {
 }
 
 /// The bytes of hex text: two digits (either case) per byte.
+/// An error names the place, not the whole text, which may be a value of
+/// megabytes.
 fn from_hex(text: &str) -> Result<Vec<u8>, String> {
-    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if let Some((at, c)) = text.char_indices().find(|(_, c)| !c.is_ascii_hexdigit()) {
         return Err(format!(
-            "{text:?} is not hex: give two hex digits (0-9, a-f) per byte"
+            "not hex: {c:?} at byte {at}; give two hex digits (0-9, a-f) per byte"
+        ));
+    }
+    if !text.len().is_multiple_of(2) {
+        return Err(format!(
+            "not hex: an odd number of digits ({}); give two per byte",
+            text.len()
         ));
     }
     (0..text.len())
