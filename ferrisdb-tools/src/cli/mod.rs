@@ -7,7 +7,9 @@
 //! - `transfer.rs`: `dump` and `load`, as JSON lines;
 //! - `admin.rs`: `keyspaces`, `manifest`, `verify`, `compact`,
 //!   `checkpoint`, `stats`;
-//! - `progress.rs`: the progress bar a long command shows on a terminal.
+//! - `progress.rs`: the progress bar a long command shows on a terminal;
+//! - `usage.rs`: a command line that does not parse;
+//! - `stdout.rs`: standard output whose reader may go away (`| head`).
 //!
 //! Every command takes `--db`, `--keyspace`, `--hex` and `--json`. The
 //! commands that only read open the database read-only
@@ -18,7 +20,9 @@
 mod admin;
 mod data;
 mod progress;
+mod stdout;
 mod transfer;
+mod usage;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -30,7 +34,9 @@ use ferrisdb_storage::{Keyspace, StorageConfig, StorageEngine};
 use crate::render::render_bytes;
 
 pub use data::ScanArgs;
+pub use stdout::WatchedOutput;
 pub use transfer::{DumpArgs, LoadArgs};
+pub use usage::{parse_args, usage_error};
 
 /// The exit code of a command that failed.
 pub const EXIT_ERROR: u8 = 1;
