@@ -29,7 +29,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use ferrisdb_core::unescape_bytes;
-use ferrisdb_storage::{Keyspace, StorageConfig, StorageEngine};
+use ferrisdb_storage::{Keyspace, StorageConfig, StorageEngine, MAX_KEY_SIZE, MAX_VALUE_SIZE};
 
 use crate::render::render_bytes;
 
@@ -167,6 +167,10 @@ impl Global {
     fn write(&self, create: bool) -> Result<StorageEngine, Failure> {
         let config = StorageConfig {
             create_if_missing: create,
+            // What any database may hold, not the default limits: a dump of
+            // one whose application allows longer keys or values loads.
+            max_key_size: MAX_KEY_SIZE,
+            max_value_size: MAX_VALUE_SIZE,
             ..self.config()
         };
         Ok(StorageEngine::open(config)?)
