@@ -62,7 +62,8 @@ pub struct Global {
     #[arg(long, global = true, default_value = ".")]
     pub db: PathBuf,
     /// The keyspace the command reads or writes: `default` without it
-    /// (`dump` dumps every keyspace without it).
+    /// (`dump` and `manifest` show every keyspace without it). It must
+    /// exist, except for `load` and `put --create-keyspace`, which make it.
     #[arg(long, global = true)]
     pub keyspace: Option<String>,
     /// Keys and values, given and shown, as hex instead of escaped text
@@ -88,6 +89,11 @@ pub enum Command {
         key: String,
         /// The value.
         value: String,
+        /// Makes the keyspace of `--keyspace` if it is missing (without
+        /// it a missing keyspace is refused, so a mistyped name writes
+        /// nowhere).
+        #[arg(long)]
+        create_keyspace: bool,
     },
     /// Deletes a key.
     Delete {
@@ -143,7 +149,11 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Outcome {
     let g = &cli.global;
     match &cli.command {
         Command::Get { key } => data::get(g, key, out),
-        Command::Put { key, value } => data::put(g, key, value),
+        Command::Put {
+            key,
+            value,
+            create_keyspace,
+        } => data::put(g, key, value, *create_keyspace),
         Command::Delete { key } => data::delete(g, key),
         Command::Scan(args) => data::scan(g, args, out),
         Command::Keyspaces => admin::keyspaces(g, out),
@@ -180,10 +190,25 @@ impl Global {
         StorageConfig::new(&self.db)
     }
 
-    /// The keyspace of `--keyspace` in `db`; a read-only `db` finds only
-    /// those that exist.
+    /// The name `--keyspace` gives: `default` without it.
+    fn keyspace_name(&self) -> &str {
+        self.keyspace.as_deref().unwrap_or("default")
+    }
+
+    /// The keyspace of `--keyspace` in `db`, which must exist: a mistyped
+    /// name is refused with the names there are, never made (nor, read
+    /// only, refused as a write).
     fn keyspace(&self, db: &StorageEngine) -> Result<Keyspace, Failure> {
-        Ok(db.keyspace(self.keyspace.as_deref().unwrap_or("default"))?)
+        let name = self.keyspace_name();
+        let names = db.keyspaces();
+        if !names.iter().any(|n| n == name) {
+            return Err(Failure(format!(
+                "{} has no keyspace {name:?}; its keyspaces: {}",
+                self.db.display(),
+                names.join(", ")
+            )));
+        }
+        Ok(db.keyspace(name)?)
     }
 
     /// The bytes `text` gives: hex with `--hex`, escaped text otherwise.

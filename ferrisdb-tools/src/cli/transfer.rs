@@ -52,7 +52,7 @@ pub struct LoadArgs {
 pub fn dump(g: &Global, args: &DumpArgs, out: &mut dyn Write) -> Outcome {
     let db = g.read()?;
     let keyspaces = match &g.keyspace {
-        Some(name) => vec![name.clone()],
+        Some(_) => vec![g.keyspace(&db)?.name().to_owned()],
         None => db.keyspaces(),
     };
     let mut file;
