@@ -107,7 +107,7 @@ pub enum Command {
     /// Writes every pair as JSON lines, to stdout or a file.
     Dump(DumpArgs),
     /// Writes the pairs of JSON lines made by `dump`, making the database
-    /// and its keyspaces if missing.
+    /// (in a missing or empty directory) and its keyspaces if missing.
     Load(LoadArgs),
     /// Prints the manifest: each keyspace's levels, tables, key ranges and
     /// sizes.

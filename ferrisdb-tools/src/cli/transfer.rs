@@ -22,7 +22,7 @@ mod loader;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -102,7 +102,7 @@ pub fn dump(g: &Global, args: &DumpArgs, out: &mut dyn Write) -> Outcome {
 }
 
 /// `load`: writes every pair of a dump, in batches, making the database
-/// and its keyspaces if missing.
+/// (in a missing or empty directory) and its keyspaces if missing.
 pub fn load(g: &Global, args: &LoadArgs) -> Outcome {
     let input: Box<dyn BufRead> = match &args.input {
         Some(path) => {
@@ -114,6 +114,7 @@ pub fn load(g: &Global, args: &LoadArgs) -> Outcome {
     };
     let mut lines = input.lines();
     let header = read_header(lines.next())?;
+    may_make_a_database(&g.db)?;
     let db = g.write(true)?;
     let loaded = Loader::new(&db).load(header, lines)?;
     db.close()?;
@@ -121,3 +122,25 @@ pub fn load(g: &Global, args: &LoadArgs) -> Outcome {
     Ok(0)
 }
 
+/// Refuses to make a database in `dir` when it holds files but no database:
+/// a `load` without `--db` (the current directory) or with a mistyped one
+/// would otherwise scatter a database among someone else's files. A
+/// missing or empty directory, or a database, is fine.
+fn may_make_a_database(dir: &Path) -> Result<(), Failure> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        // Missing (or unreadable, which the open reports).
+        return Ok(());
+    };
+    let names: Vec<_> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .collect();
+    if names.is_empty() || names.iter().any(|n| n == "MANIFEST") {
+        return Ok(());
+    }
+    Err(Failure(format!(
+        "{} holds files but no database: load makes a database only in a missing or empty \
+         directory",
+        dir.display()
+    )))
+}
