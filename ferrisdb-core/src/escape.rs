@@ -43,7 +43,8 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
 /// # Errors
 ///
 /// A message naming the byte offset of a backslash followed by
-/// neither a backslash nor `x` and two hex digits.
+/// neither a backslash nor `x` and two hex digits, with the few characters
+/// there (not the whole text, which may be a value of megabytes).
 pub fn unescape_bytes(text: &str) -> Result<Vec<u8>, String> {
     let mut out = Vec::with_capacity(text.len());
     let mut rest = text.char_indices();
@@ -53,7 +54,10 @@ pub fn unescape_bytes(text: &str) -> Result<Vec<u8>, String> {
             out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
             continue;
         }
-        let bad = || format!("bad escape at byte {at} of {text:?}: use \\\\ or \\xNN");
+        let bad = || {
+            let there: String = text[at..].chars().take(4).collect();
+            format!("bad escape {there:?} at byte {at}: use \\\\ or \\xNN")
+        };
         match rest.next() {
             Some((_, '\\')) => out.push(b'\\'),
             Some((_, 'x')) => {
@@ -82,10 +86,30 @@ mod tests {
 
     #[test]
     fn a_bad_escape_is_refused_with_its_place() {
-        for bad in [r"a\", r"a\n", r"a\x1", r"a\xg0", r"a\x+1"] {
+        for bad in [r"a\", r"a\n", r"a\x1", r"a\xg0", r"a\x+1", "a\\x\u{e9}9"] {
             let error = unescape_bytes(bad).unwrap_err();
             assert!(error.contains("byte 1"), "{bad}: {error}");
         }
+        let long = format!(r"{}\q{}", "a".repeat(1000), "b".repeat(1000));
+        let error = unescape_bytes(&long).unwrap_err();
+        assert!(error.contains(r#""\\qbb""#), "{error}");
+        assert!(error.len() < 100, "{error}");
+    }
+
+    /// Every pair of bytes, alone and beside a backslash, an `x` and a
+    /// quote: what `escape_bytes` writes reads back whatever falls next to
+    /// an escape.
+    #[test]
+    fn every_short_string_reads_back() {
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                let bytes = [a, b];
+                assert_eq!(unescape_bytes(&escape_bytes(&bytes)).unwrap(), bytes);
+                let text = [b'\\', a, b'x', b, b'"'];
+                assert_eq!(unescape_bytes(&escape_bytes(&text)).unwrap(), text);
+            }
+        }
+        assert_eq!(unescape_bytes("").unwrap(), b"");
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub fn keyspaces(g: &Global, out: &mut dyn Write) -> Outcome {
 pub fn manifest(g: &Global, out: &mut dyn Write) -> Outcome {
     let db = g.read()?;
     let names = match &g.keyspace {
-        Some(name) => vec![name.clone()],
+        Some(_) => vec![g.keyspace(&db)?.name().to_owned()],
         None => db.keyspaces(),
     };
     let mut keyspaces = Vec::new();

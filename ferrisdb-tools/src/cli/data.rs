@@ -44,11 +44,16 @@ pub fn get(g: &Global, key: &str, out: &mut dyn Write) -> Outcome {
     Ok(0)
 }
 
-/// `put KEY VALUE`.
-pub fn put(g: &Global, key: &str, value: &str) -> Outcome {
+/// `put KEY VALUE`, into a keyspace made first if `create_keyspace`.
+pub fn put(g: &Global, key: &str, value: &str, create_keyspace: bool) -> Outcome {
     let (key, value) = (g.bytes(key)?, g.bytes(value)?);
     let db = g.write(false)?;
-    g.keyspace(&db)?.put(key, value)?;
+    let keyspace = if create_keyspace {
+        db.keyspace(g.keyspace_name())?
+    } else {
+        g.keyspace(&db)?
+    };
+    keyspace.put(key, value)?;
     db.close()?;
     Ok(0)
 }

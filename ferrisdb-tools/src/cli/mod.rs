@@ -7,7 +7,9 @@
 //! - `transfer.rs`: `dump` and `load`, as JSON lines;
 //! - `admin.rs`: `keyspaces`, `manifest`, `verify`, `compact`,
 //!   `checkpoint`, `stats`;
-//! - `progress.rs`: the progress bar a long command shows on a terminal.
+//! - `progress.rs`: the progress bar a long command shows on a terminal;
+//! - `usage.rs`: a command line that does not parse;
+//! - `stdout.rs`: standard output whose reader may go away (`| head`).
 //!
 //! Every command takes `--db`, `--keyspace`, `--hex` and `--json`. The
 //! commands that only read open the database read-only
@@ -18,19 +20,23 @@
 mod admin;
 mod data;
 mod progress;
+mod stdout;
 mod transfer;
+mod usage;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use ferrisdb_core::unescape_bytes;
-use ferrisdb_storage::{Keyspace, StorageConfig, StorageEngine};
+use ferrisdb_storage::{Keyspace, StorageConfig, StorageEngine, MAX_KEY_SIZE, MAX_VALUE_SIZE};
 
 use crate::render::render_bytes;
 
 pub use data::ScanArgs;
+pub use stdout::WatchedOutput;
 pub use transfer::{DumpArgs, LoadArgs};
+pub use usage::{parse_args, usage_error};
 
 /// The exit code of a command that failed.
 pub const EXIT_ERROR: u8 = 1;
@@ -56,7 +62,8 @@ pub struct Global {
     #[arg(long, global = true, default_value = ".")]
     pub db: PathBuf,
     /// The keyspace the command reads or writes: `default` without it
-    /// (`dump` dumps every keyspace without it).
+    /// (`dump` and `manifest` show every keyspace without it). It must
+    /// exist, except for `load` and `put --create-keyspace`, which make it.
     #[arg(long, global = true)]
     pub keyspace: Option<String>,
     /// Keys and values, given and shown, as hex instead of escaped text
@@ -82,6 +89,11 @@ pub enum Command {
         key: String,
         /// The value.
         value: String,
+        /// Makes the keyspace of `--keyspace` if it is missing (without
+        /// it a missing keyspace is refused, so a mistyped name writes
+        /// nowhere).
+        #[arg(long)]
+        create_keyspace: bool,
     },
     /// Deletes a key.
     Delete {
@@ -95,7 +107,7 @@ pub enum Command {
     /// Writes every pair as JSON lines, to stdout or a file.
     Dump(DumpArgs),
     /// Writes the pairs of JSON lines made by `dump`, making the database
-    /// and its keyspaces if missing.
+    /// (in a missing or empty directory) and its keyspaces if missing.
     Load(LoadArgs),
     /// Prints the manifest: each keyspace's levels, tables, key ranges and
     /// sizes.
@@ -149,7 +161,11 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Outcome {
     let g = &cli.global;
     match &cli.command {
         Command::Get { key } => data::get(g, key, out),
-        Command::Put { key, value } => data::put(g, key, value),
+        Command::Put {
+            key,
+            value,
+            create_keyspace,
+        } => data::put(g, key, value, *create_keyspace),
         Command::Delete { key } => data::delete(g, key),
         Command::Scan(args) => data::scan(g, args, out),
         Command::Keyspaces => admin::keyspaces(g, out),
@@ -174,6 +190,10 @@ impl Global {
     fn write(&self, create: bool) -> Result<StorageEngine, Failure> {
         let config = StorageConfig {
             create_if_missing: create,
+            // What any database may hold, not the default limits: a dump of
+            // one whose application allows longer keys or values loads.
+            max_key_size: MAX_KEY_SIZE,
+            max_value_size: MAX_VALUE_SIZE,
             ..self.config()
         };
         Ok(StorageEngine::open(config)?)
@@ -183,10 +203,25 @@ impl Global {
         StorageConfig::new(&self.db)
     }
 
-    /// The keyspace of `--keyspace` in `db`; a read-only `db` finds only
-    /// those that exist.
+    /// The name `--keyspace` gives: `default` without it.
+    fn keyspace_name(&self) -> &str {
+        self.keyspace.as_deref().unwrap_or("default")
+    }
+
+    /// The keyspace of `--keyspace` in `db`, which must exist: a mistyped
+    /// name is refused with the names there are, never made (nor, read
+    /// only, refused as a write).
     fn keyspace(&self, db: &StorageEngine) -> Result<Keyspace, Failure> {
-        Ok(db.keyspace(self.keyspace.as_deref().unwrap_or("default"))?)
+        let name = self.keyspace_name();
+        let names = db.keyspaces();
+        if !names.iter().any(|n| n == name) {
+            return Err(Failure(format!(
+                "{} has no keyspace {name:?}; its keyspaces: {}",
+                self.db.display(),
+                names.join(", ")
+            )));
+        }
+        Ok(db.keyspace(name)?)
     }
 
     /// The bytes `text` gives: hex with `--hex`, escaped text otherwise.
@@ -204,10 +239,18 @@ impl Global {
 }
 
 /// The bytes of hex text: two digits (either case) per byte.
+/// An error names the place, not the whole text, which may be a value of
+/// megabytes.
 fn from_hex(text: &str) -> Result<Vec<u8>, String> {
-    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if let Some((at, c)) = text.char_indices().find(|(_, c)| !c.is_ascii_hexdigit()) {
         return Err(format!(
-            "{text:?} is not hex: give two hex digits (0-9, a-f) per byte"
+            "not hex: {c:?} at byte {at}; give two hex digits (0-9, a-f) per byte"
+        ));
+    }
+    if !text.len().is_multiple_of(2) {
+        return Err(format!(
+            "not hex: an odd number of digits ({}); give two per byte",
+            text.len()
         ));
     }
     (0..text.len())

@@ -5,7 +5,7 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressFinish, ProgressStyle};
 
 /// A count of work done, or a spinner for one long call, on stderr.
 #[derive(Debug)]
@@ -16,7 +16,7 @@ pub struct Progress {
 impl Progress {
     /// Counts `unit`s as they are `verb`: "dumped 1200 pairs".
     pub fn counting(verb: &str, unit: &str) -> Progress {
-        let bar = ProgressBar::with_draw_target(None, target());
+        let bar = new_bar();
         bar.set_style(
             ProgressStyle::with_template(&format!(
                 "{{spinner}} {verb} {{pos}} {unit} ({{per_sec}})"
@@ -29,7 +29,7 @@ impl Progress {
 
     /// A spinner saying `what` while one call runs.
     pub fn working(what: &str) -> Progress {
-        let bar = ProgressBar::with_draw_target(None, target());
+        let bar = new_bar();
         bar.set_style(
             ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
@@ -48,6 +48,13 @@ impl Progress {
     pub fn finish(&self) {
         self.bar.finish_and_clear();
     }
+}
+
+/// A bar drawn where [`target`] says, cleared however it ends: a command
+/// that stops on an error drops it unfinished, and its one line of error
+/// then stands alone (indicatif leaves an unfinished bar drawn).
+fn new_bar() -> ProgressBar {
+    ProgressBar::with_draw_target(None, target()).with_finish(ProgressFinish::AndClear)
 }
 
 /// Stderr on a terminal; nowhere otherwise.

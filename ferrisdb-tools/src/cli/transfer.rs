@@ -2,33 +2,35 @@
 //! that any version of FerrisDB (or another store) can read back.
 //!
 //! ```text
-//! {"ferrisdb_dump":1,"encoding":"escaped"}
+//! {"ferrisdb_dump":1,"encoding":"escaped","keyspaces":["default","logs"]}
 //! {"keyspace":"default","key":"user:1","value":"alice"}
 //! {"keyspace":"logs","key":"\\x00\\x01","value":"..."}
+//! {"ferrisdb_dump_end":2}
 //! ```
 //!
 //! The first line says how keys and values are written: `escaped` (printable
 //! ASCII as is, `\\` for a backslash, `\xNN` for any other byte) or `hex`
-//! (`--hex`). `load` reads the encoding from it, so a dump loads whatever
-//! `--hex` says then.
+//! (`--hex`), and names the keyspaces dumped, so a load makes the empty ones
+//! too. `load` reads the encoding from it, so a dump loads whatever `--hex`
+//! says then. The last line counts the pairs: a dump without it was cut
+//! short, and `load` says so instead of taking it for a whole one.
+//! A dump holds pairs and keyspace names, not the keyspaces' options: a
+//! load makes missing keyspaces with the database's settings.
+
+mod dump_lines;
+mod loader;
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
-use ferrisdb_core::unescape_bytes;
-use ferrisdb_storage::{StorageEngine, WriteBatch};
-use serde::{Deserialize, Serialize};
 
 use super::progress::Progress;
-use super::{from_hex, Failure, Global, Outcome};
+use super::{Failure, Global, Outcome};
 use crate::render::render_bytes;
-
-/// The dump format's version, in its first line.
-const VERSION: u32 = 1;
-/// Pairs `load` writes in one batch.
-const BATCH_PAIRS: usize = 1000;
+use dump_lines::{Encoding, End, Header, Pair, VERSION};
+use loader::{read_header, Loader};
 
 /// `dump`'s destination.
 #[derive(Debug, Args)]
@@ -46,33 +48,11 @@ pub struct LoadArgs {
     pub input: Option<PathBuf>,
 }
 
-/// The first line of a dump.
-#[derive(Debug, Serialize, Deserialize)]
-struct Header {
-    ferrisdb_dump: u32,
-    encoding: Encoding,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum Encoding {
-    Escaped,
-    Hex,
-}
-
-/// Every other line.
-#[derive(Debug, Serialize, Deserialize)]
-struct Line {
-    keyspace: String,
-    key: String,
-    value: String,
-}
-
 /// `dump`: every keyspace (or `--keyspace`'s), in key order.
 pub fn dump(g: &Global, args: &DumpArgs, out: &mut dyn Write) -> Outcome {
     let db = g.read()?;
-    let names = match &g.keyspace {
-        Some(name) => vec![name.clone()],
+    let keyspaces = match &g.keyspace {
+        Some(_) => vec![g.keyspace(&db)?.name().to_owned()],
         None => db.keyspaces(),
     };
     let mut file;
@@ -94,28 +74,35 @@ pub fn dump(g: &Global, args: &DumpArgs, out: &mut dyn Write) -> Outcome {
     let header = Header {
         ferrisdb_dump: VERSION,
         encoding,
+        keyspaces,
     };
     writeln!(out, "{}", serde_json::to_string(&header)?)?;
     let progress = Progress::counting("dumped", "pairs");
-    for name in names {
-        for item in db.keyspace(&name)?.iter()? {
+    let mut pairs = 0;
+    for name in &header.keyspaces {
+        for item in db.keyspace(name)?.iter()? {
             let (key, value) = item?;
-            let line = Line {
+            let line = Pair {
                 keyspace: name.clone(),
                 key: render_bytes(&key, g.hex, true, false),
                 value: render_bytes(&value, g.hex, true, false),
             };
             writeln!(out, "{}", serde_json::to_string(&line)?)?;
+            pairs += 1;
             progress.add(1);
         }
     }
+    let end = End {
+        ferrisdb_dump_end: pairs,
+    };
+    writeln!(out, "{}", serde_json::to_string(&end)?)?;
     out.flush()?;
     progress.finish();
     Ok(0)
 }
 
 /// `load`: writes every pair of a dump, in batches, making the database
-/// and its keyspaces if missing.
+/// (in a missing or empty directory) and its keyspaces if missing.
 pub fn load(g: &Global, args: &LoadArgs) -> Outcome {
     let input: Box<dyn BufRead> = match &args.input {
         Some(path) => {
@@ -125,47 +112,35 @@ pub fn load(g: &Global, args: &LoadArgs) -> Outcome {
         }
         None => Box::new(std::io::stdin().lock()),
     };
+    let mut lines = input.lines();
+    let header = read_header(lines.next())?;
+    may_make_a_database(&g.db)?;
     let db = g.write(true)?;
-    let loaded = load_lines(&db, input)?;
+    let loaded = Loader::new(&db).load(header, lines)?;
     db.close()?;
     eprintln!("loaded {loaded} pairs");
     Ok(0)
 }
 
-/// Writes the pairs of the dump `input` to `db`; returns how many.
-fn load_lines(db: &StorageEngine, input: Box<dyn BufRead>) -> Result<u64, Failure> {
-    let mut lines = input.lines().enumerate();
-    let header: Header = match lines.next() {
-        Some((_, line)) => serde_json::from_str(&line?)
-            .map_err(|e| Failure(format!("line 1 is not a ferrisdb dump header: {e}")))?,
-        None => return Err(Failure("the dump is empty: it has no header line".into())),
+/// Refuses to make a database in `dir` when it holds files but no database:
+/// a `load` without `--db` (the current directory) or with a mistyped one
+/// would otherwise scatter a database among someone else's files. A
+/// missing or empty directory, or a database, is fine.
+fn may_make_a_database(dir: &Path) -> Result<(), Failure> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        // Missing (or unreadable, which the open reports).
+        return Ok(());
     };
-    if header.ferrisdb_dump != VERSION {
-        return Err(Failure(format!(
-            "the dump is of format {}, this ferrisdb reads format {VERSION}",
-            header.ferrisdb_dump
-        )));
+    let names: Vec<_> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .collect();
+    if names.is_empty() || names.iter().any(|n| n == "MANIFEST") {
+        return Ok(());
     }
-    let decode = |text: &str| match header.encoding {
-        Encoding::Hex => from_hex(text),
-        Encoding::Escaped => unescape_bytes(text),
-    };
-    let progress = Progress::counting("loaded", "pairs");
-    let mut batch = WriteBatch::new();
-    let mut loaded = 0u64;
-    for (index, line) in lines {
-        let at = |e: String| Failure(format!("line {}: {e}", index + 1));
-        let line: Line = serde_json::from_str(&line?).map_err(|e| at(e.to_string()))?;
-        let key = decode(&line.key).map_err(at)?;
-        let value = decode(&line.value).map_err(at)?;
-        batch.put_in(&db.keyspace(&line.keyspace)?, key, value);
-        if batch.len() >= BATCH_PAIRS {
-            db.write(std::mem::replace(&mut batch, WriteBatch::new()))?;
-        }
-        loaded += 1;
-        progress.add(1);
-    }
-    db.write(batch)?;
-    progress.finish();
-    Ok(loaded)
+    Err(Failure(format!(
+        "{} holds files but no database: load makes a database only in a missing or empty \
+         directory",
+        dir.display()
+    )))
 }
