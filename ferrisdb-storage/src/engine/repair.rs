@@ -48,7 +48,7 @@ use keyspaces::RepairKeyspaces;
 use logs::LogWrites;
 use lost::LostDir;
 use merge::{newest_versions, RunWriter, Source};
-use report::{AffectedRange, ManifestUse, RepairOptions, RepairReport, RepairedKeyspace};
+use report::{refusal, AffectedRange, ManifestUse, RepairOptions, RepairReport, RepairedKeyspace};
 use tables::{survey_table, SurveyedTable, TableEntries};
 
 use crate::filename::{table_file_name, wal_file_name, LOCK_FILE_NAME};
@@ -165,6 +165,16 @@ pub(crate) fn repair(config: StorageConfig, options: RepairOptions) -> Result<Re
         for mut damage in table.damage.drain(..) {
             damage.keyspace.clone_from(&name);
             report.affected.push(damage);
+        }
+    }
+
+    // Without a manifest, a table whose properties are lost names no
+    // keyspace: its readable entries get one of their own (its ranges stay
+    // of any keyspace: what its lost tombstones hid is anyone's).
+    for table in tables.iter_mut().filter(|t| t.keyspace.is_none()) {
+        if table.entries > 0 {
+            let file = table.path.file_name().unwrap_or_default().to_string_lossy();
+            table.keyspace = Some(keyspaces.unknown(&file));
         }
     }
 
@@ -353,43 +363,3 @@ fn write(
 
 /// Each keyspace written, with its tables' records and its key count.
 type Repaired = Vec<(keyspaces::RepairKeyspace, (Vec<manifest::TableRecord>, u64))>;
-
-/// The error of a strict repair that found damage it cannot see past.
-fn refusal(affected: &[AffectedRange]) -> Error {
-    let first = &affected[0];
-    let ranges: Vec<String> = affected.iter().map(ToString::to_string).collect();
-    Error::corruption(
-        &first.file,
-        first.offset,
-        format!(
-            "a strict repair changes nothing when damage may hide newer versions or tombstones, \
-             and {} such ranges were found: {}; restore the damaged files from a backup, or \
-             repair without strict, which keeps every readable entry and reports these ranges",
-            affected.len(),
-            ranges.join("; ")
-        ),
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_strict_refusal_names_the_first_damaged_file_and_every_range() {
-        let range = |file: &str| AffectedRange {
-            keyspace: Some("default".into()),
-            start: Some(b"a".to_vec()),
-            end: None,
-            file: PathBuf::from(file),
-            offset: 7,
-            reason: "lost".into(),
-        };
-        let error = refusal(&[range("/db/000004.sst"), range("/db/000009.wal")]);
-        let text = error.to_string();
-        assert!(text.contains("000004.sst"), "{text}");
-        assert!(text.contains("000009.wal"), "{text}");
-        assert!(text.contains("2 such ranges"), "{text}");
-        assert!(matches!(error, Error::Corruption { offset: 7, .. }));
-    }
-}
