@@ -19,11 +19,13 @@
 //!    still give the right answer. Then a new, empty log, sealed, and a new
 //!    manifest, after a copy of the old one in `lost/`.
 //! 4. **Move** every file the new manifest does not name into `lost/`, with
-//!    the reason: repair deletes nothing. A crash before the new manifest
-//!    is stored leaves the old files where they were (the new tables are
-//!    unlisted, and removed by the next open); a crash after it leaves a
-//!    repaired database with old files beside it, which the next open
-//!    treats as leftovers.
+//!    the reason: repair deletes nothing. Each gets its name in `lost/` (a
+//!    hard link) before the new manifest is stored, and loses its name in
+//!    the directory after. A crash before the new manifest is stored leaves
+//!    the old files where they were (the new tables are unlisted, and
+//!    removed by the next open); a crash after it leaves a repaired
+//!    database with old files beside it, which the next open treats as
+//!    leftovers and deletes, their bytes kept in `lost/`.
 //!
 //! Without a manifest, repair cannot tell a live table from one a
 //! compaction replaced and had not deleted yet (a crash in between): such a
@@ -196,6 +198,31 @@ pub(crate) fn repair(config: StorageConfig, options: RepairOptions) -> Result<Re
     if let Some(state) = &old {
         next = next.max(state.next_file_number);
     }
+    // What moves to `lost/`: given second names there before the new
+    // manifest is stored, so that a crash after it, and the next open's
+    // removal of what it then sees as leftovers, deletes nothing.
+    let mut moves: Vec<(&PathBuf, &str)> = Vec::new();
+    for path in files.tables.values() {
+        let reason = if surveyed.contains(path) {
+            "its readable entries are in the repaired tables"
+        } else {
+            "the manifest did not list it: a table a compaction had replaced, or one a flush or \
+             compaction wrote and had not recorded when it stopped, whose writes the listed \
+             tables or the logs hold"
+        };
+        moves.push((path, reason));
+    }
+    for (number, path) in &files.logs {
+        let reason = if logs.iter().any(|(n, _)| n == number) {
+            "its readable writes are in the repaired tables"
+        } else {
+            "the manifest no longer needed it: its writes were in tables already"
+        };
+        moves.push((path, reason));
+    }
+    for path in &files.temporary {
+        moves.push((path, "an unfinished file a flush, compaction or open left"));
+    }
     let mut written: Vec<PathBuf> = Vec::new();
     let outcome = write(
         &config,
@@ -221,6 +248,10 @@ pub(crate) fn repair(config: StorageConfig, options: RepairOptions) -> Result<Re
             last_timestamp.max(writes.max_timestamp),
             &mut report,
         );
+        for (path, reason) in &moves {
+            lost.link(path, *reason)?;
+        }
+        lost.sync()?;
         manifest::store(fs.as_ref(), &dir, &state)?;
         Ok(state)
     });
@@ -232,28 +263,8 @@ pub(crate) fn repair(config: StorageConfig, options: RepairOptions) -> Result<Re
         return Err(error);
     }
 
-    // 4. Move.
-    for path in files.tables.values() {
-        let reason = if surveyed.contains(path) {
-            "its readable entries are in the repaired tables"
-        } else {
-            "the manifest did not list it: a table a compaction had replaced, or one a flush or \
-             compaction wrote and had not recorded when it stopped, whose writes the listed \
-             tables or the logs hold"
-        };
-        lost.take(path, reason)?;
-    }
-    for (number, path) in &files.logs {
-        let reason = if logs.iter().any(|(n, _)| n == number) {
-            "its readable writes are in the repaired tables"
-        } else {
-            "the manifest no longer needed it: its writes were in tables already"
-        };
-        lost.take(path, reason)?;
-    }
-    for path in &files.temporary {
-        lost.take(path, "an unfinished file a flush, compaction or open left")?;
-    }
+    // 4. Move: drop the directory's names of what `lost/` now holds too.
+    lost.release()?;
     report.moved = lost.finish()?;
     Ok(report)
 }
