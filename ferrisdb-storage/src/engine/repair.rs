@@ -19,11 +19,13 @@
 //!    still give the right answer. Then a new, empty log, sealed, and a new
 //!    manifest, after a copy of the old one in `lost/`.
 //! 4. **Move** every file the new manifest does not name into `lost/`, with
-//!    the reason: repair deletes nothing. A crash before the new manifest
-//!    is stored leaves the old files where they were (the new tables are
-//!    unlisted, and removed by the next open); a crash after it leaves a
-//!    repaired database with old files beside it, which the next open
-//!    treats as leftovers.
+//!    the reason: repair deletes nothing. Each gets its name in `lost/` (a
+//!    hard link) before the new manifest is stored, and loses its name in
+//!    the directory after. A crash before the new manifest is stored leaves
+//!    the old files where they were (the new tables are unlisted, and
+//!    removed by the next open); a crash after it leaves a repaired
+//!    database with old files beside it, which the next open treats as
+//!    leftovers and deletes, their bytes kept in `lost/`.
 //!
 //! Without a manifest, repair cannot tell a live table from one a
 //! compaction replaced and had not deleted yet (a crash in between): such a
@@ -48,7 +50,7 @@ use keyspaces::RepairKeyspaces;
 use logs::LogWrites;
 use lost::LostDir;
 use merge::{newest_versions, RunWriter, Source};
-use report::{AffectedRange, ManifestUse, RepairOptions, RepairReport, RepairedKeyspace};
+use report::{refusal, AffectedRange, ManifestUse, RepairOptions, RepairReport, RepairedKeyspace};
 use tables::{survey_table, SurveyedTable, TableEntries};
 
 use crate::filename::{table_file_name, wal_file_name, LOCK_FILE_NAME};
@@ -168,6 +170,16 @@ pub(crate) fn repair(config: StorageConfig, options: RepairOptions) -> Result<Re
         }
     }
 
+    // Without a manifest, a table whose properties are lost names no
+    // keyspace: its readable entries get one of their own (its ranges stay
+    // of any keyspace: what its lost tombstones hid is anyone's).
+    for table in tables.iter_mut().filter(|t| t.keyspace.is_none()) {
+        if table.entries > 0 {
+            let file = table.path.file_name().unwrap_or_default().to_string_lossy();
+            table.keyspace = Some(keyspaces.unknown(&file));
+        }
+    }
+
     // 2. Decide.
     if options.strict && !report.affected.is_empty() {
         return Err(refusal(&report.affected));
@@ -185,6 +197,31 @@ pub(crate) fn repair(config: StorageConfig, options: RepairOptions) -> Result<Re
         .ok_or_else(|| Error::corruption(&dir, 0, "file numbers are used up"))?;
     if let Some(state) = &old {
         next = next.max(state.next_file_number);
+    }
+    // What moves to `lost/`: given second names there before the new
+    // manifest is stored, so that a crash after it, and the next open's
+    // removal of what it then sees as leftovers, deletes nothing.
+    let mut moves: Vec<(&PathBuf, &str)> = Vec::new();
+    for path in files.tables.values() {
+        let reason = if surveyed.contains(path) {
+            "its readable entries are in the repaired tables"
+        } else {
+            "the manifest did not list it: a table a compaction had replaced, or one a flush or \
+             compaction wrote and had not recorded when it stopped, whose writes the listed \
+             tables or the logs hold"
+        };
+        moves.push((path, reason));
+    }
+    for (number, path) in &files.logs {
+        let reason = if logs.iter().any(|(n, _)| n == number) {
+            "its readable writes are in the repaired tables"
+        } else {
+            "the manifest no longer needed it: its writes were in tables already"
+        };
+        moves.push((path, reason));
+    }
+    for path in &files.temporary {
+        moves.push((path, "an unfinished file a flush, compaction or open left"));
     }
     let mut written: Vec<PathBuf> = Vec::new();
     let outcome = write(
@@ -211,6 +248,10 @@ pub(crate) fn repair(config: StorageConfig, options: RepairOptions) -> Result<Re
             last_timestamp.max(writes.max_timestamp),
             &mut report,
         );
+        for (path, reason) in &moves {
+            lost.link(path, *reason)?;
+        }
+        lost.sync()?;
         manifest::store(fs.as_ref(), &dir, &state)?;
         Ok(state)
     });
@@ -222,28 +263,8 @@ pub(crate) fn repair(config: StorageConfig, options: RepairOptions) -> Result<Re
         return Err(error);
     }
 
-    // 4. Move.
-    for path in files.tables.values() {
-        let reason = if surveyed.contains(path) {
-            "its readable entries are in the repaired tables"
-        } else {
-            "the manifest did not list it: a table a compaction had replaced, or one a flush or \
-             compaction wrote and had not recorded when it stopped, whose writes the listed \
-             tables or the logs hold"
-        };
-        lost.take(path, reason)?;
-    }
-    for (number, path) in &files.logs {
-        let reason = if logs.iter().any(|(n, _)| n == number) {
-            "its readable writes are in the repaired tables"
-        } else {
-            "the manifest no longer needed it: its writes were in tables already"
-        };
-        lost.take(path, reason)?;
-    }
-    for path in &files.temporary {
-        lost.take(path, "an unfinished file a flush, compaction or open left")?;
-    }
+    // 4. Move: drop the directory's names of what `lost/` now holds too.
+    lost.release()?;
     report.moved = lost.finish()?;
     Ok(report)
 }
@@ -353,43 +374,3 @@ fn write(
 
 /// Each keyspace written, with its tables' records and its key count.
 type Repaired = Vec<(keyspaces::RepairKeyspace, (Vec<manifest::TableRecord>, u64))>;
-
-/// The error of a strict repair that found damage it cannot see past.
-fn refusal(affected: &[AffectedRange]) -> Error {
-    let first = &affected[0];
-    let ranges: Vec<String> = affected.iter().map(ToString::to_string).collect();
-    Error::corruption(
-        &first.file,
-        first.offset,
-        format!(
-            "a strict repair changes nothing when damage may hide newer versions or tombstones, \
-             and {} such ranges were found: {}; restore the damaged files from a backup, or \
-             repair without strict, which keeps every readable entry and reports these ranges",
-            affected.len(),
-            ranges.join("; ")
-        ),
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_strict_refusal_names_the_first_damaged_file_and_every_range() {
-        let range = |file: &str| AffectedRange {
-            keyspace: Some("default".into()),
-            start: Some(b"a".to_vec()),
-            end: None,
-            file: PathBuf::from(file),
-            offset: 7,
-            reason: "lost".into(),
-        };
-        let error = refusal(&[range("/db/000004.sst"), range("/db/000009.wal")]);
-        let text = error.to_string();
-        assert!(text.contains("000004.sst"), "{text}");
-        assert!(text.contains("000009.wal"), "{text}");
-        assert!(text.contains("2 such ranges"), "{text}");
-        assert!(matches!(error, Error::Corruption { offset: 7, .. }));
-    }
-}

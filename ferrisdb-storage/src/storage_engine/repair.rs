@@ -42,7 +42,9 @@ impl StorageEngine {
     /// It reads the manifest if it can, and keeps its keyspaces, their
     /// options, and its list of live tables; otherwise it reads every table
     /// and log of the directory, and names each keyspace other than
-    /// `default` `recovered-<id>`. It reads each table block by block and
+    /// `default` `recovered-<id>` (and puts the entries of a table whose
+    /// properties are lost, so that nothing says whose they are, in a
+    /// keyspace `unknown-<file>`). It reads each table block by block and
     /// each log past its damage, and writes each keyspace as one sorted run
     /// of the newest version of each key, decided by timestamps. A repaired
     /// database passes [`verify`](Self::verify).

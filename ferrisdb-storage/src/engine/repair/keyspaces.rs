@@ -2,7 +2,8 @@
 //! be read, with their names and options; otherwise every keyspace id a
 //! table or a log names, with the database's default options, the default
 //! keyspace as `default` and every other as `recovered-<id>` (a keyspace's
-//! name and options live only in the manifest).
+//! name and options live only in the manifest), and `unknown-<file>` for
+//! the entries of a table that no longer says whose they are.
 
 use std::collections::BTreeMap;
 
@@ -116,6 +117,25 @@ impl RepairKeyspaces {
                 log_number: 0,
             },
         );
+    }
+
+    /// A new keyspace, `unknown-<file>`, for the readable entries of the
+    /// table `file` when nothing says whose they are (no manifest lists it,
+    /// and its properties are lost): its entries are kept, and mixed into no
+    /// keyspace they may not be of. Its id is one no table or log names.
+    pub(super) fn unknown(&mut self, file: &str) -> KeyspaceId {
+        let highest = self.by_id.keys().next_back().copied().unwrap_or(0);
+        // Ids run out only when a damaged file names the largest: then the
+        // smallest free one.
+        let id = (highest.saturating_add(1)..=KeyspaceId::MAX)
+            .chain(1..highest)
+            .find(|id| !self.by_id.contains_key(id))
+            .unwrap_or(highest);
+        self.found(id);
+        if let Some(keyspace) = self.by_id.get_mut(&id) {
+            keyspace.name = format!("unknown-{file}");
+        }
+        id
     }
 
     /// Whether the keyspace `id` is one of them.

@@ -68,7 +68,7 @@ impl LogWrites {
     /// returns where the log is damaged, if it is: a log whose damage is a
     /// torn tail of its newest records lost nothing acknowledged as
     /// durable, unless `newest` is false (a later log exists, so this one
-    /// was sealed whole).
+    /// was sealed whole) or records after the damage are kept.
     ///
     /// # Errors
     ///
@@ -101,13 +101,17 @@ impl LogWrites {
                 }
             }
         }
+        let salvaged = reader.take_salvaged();
         if let Some(found) = reader.damage() {
-            let acknowledged = !newest || found.kind == DamageKind::Corruption;
+            // Writes kept from after the damage make what it lost a hole,
+            // not a torn tail: a later write without an earlier one.
+            let acknowledged =
+                !newest || found.kind == DamageKind::Corruption || !salvaged.is_empty();
             if acknowledged {
                 damage = Some((found.offset, found.to_string()));
             }
         }
-        records.extend(reader.take_salvaged());
+        records.extend(salvaged);
         for record in records {
             let legacy = record.kind == PayloadKind::LegacyBatch;
             let Ok((timestamp, logged)) = decode_logged(&record.payload, legacy) else {

@@ -20,6 +20,10 @@ pub(super) struct LostDir<'a> {
     made: bool,
     /// What was moved or copied, for the report.
     pub(super) moved: Vec<MovedFile>,
+    /// Files given a second name in `lost/` (or, on a file system without
+    /// hard links, a name to move to), whose names in the database's
+    /// directory [`release`](Self::release) drops.
+    pending: Vec<(MovedFile, bool)>,
 }
 
 impl<'a> LostDir<'a> {
@@ -30,6 +34,7 @@ impl<'a> LostDir<'a> {
             dir: db.join(LOST_DIR_NAME),
             made: false,
             moved: Vec::new(),
+            pending: Vec::new(),
         }
     }
 
@@ -54,19 +59,53 @@ impl<'a> LostDir<'a> {
             .ok_or_else(|| Error::InvalidArgument(format!("{} names no file", from.display())))
     }
 
-    /// Moves the file at `from` into `lost/`, for `reason`.
+    /// Gives the file at `from` a second name in `lost/`, for `reason`: its
+    /// bytes stay there whatever then happens to its name in the database's
+    /// directory. [`release`](Self::release) drops that name.
     ///
     /// # Errors
     ///
-    /// The I/O error of making `lost/` or of the rename.
-    pub(super) fn take(&mut self, from: &Path, reason: impl Into<String>) -> Result<()> {
+    /// The I/O error of making `lost/`.
+    pub(super) fn link(&mut self, from: &Path, reason: impl Into<String>) -> Result<()> {
         let to = self.place(&Self::name_of(from)?)?;
-        self.fs.rename(from, &to)?;
-        self.moved.push(MovedFile {
+        // Without hard links, `release` moves it instead.
+        let linked = self.fs.hard_link(from, &to).is_ok();
+        let moved = MovedFile {
             from: from.to_path_buf(),
             to,
             reason: reason.into(),
-        });
+        };
+        self.pending.push((moved, linked));
+        Ok(())
+    }
+
+    /// Makes the second names [`link`](Self::link) gave durable.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error of the sync.
+    pub(super) fn sync(&self) -> Result<()> {
+        if self.made {
+            self.fs.sync_dir(&self.dir)?;
+        }
+        Ok(())
+    }
+
+    /// Drops the database directory's name of every file [`link`](Self::link)
+    /// gave a second name in `lost/` (moves it there, where it got none).
+    ///
+    /// # Errors
+    ///
+    /// The I/O error of a removal or a rename.
+    pub(super) fn release(&mut self) -> Result<()> {
+        for (moved, linked) in std::mem::take(&mut self.pending) {
+            if linked {
+                self.fs.remove(&moved.from)?;
+            } else {
+                self.fs.rename(&moved.from, &moved.to)?;
+            }
+            self.moved.push(moved);
+        }
         Ok(())
     }
 

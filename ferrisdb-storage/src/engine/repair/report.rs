@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use ferrisdb_core::escape_bytes;
 
+use crate::Error;
+
 /// How [`StorageEngine::repair_with`](crate::StorageEngine::repair_with)
 /// treats damage it cannot see past.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -36,7 +38,8 @@ pub struct RepairReport {
     /// Whether the old manifest was read (and its keyspaces, their names
     /// and options, and the list of live tables kept), or why not: then
     /// every table and log in the directory was read, and keyspaces other
-    /// than `default` are named `recovered-<id>`.
+    /// than `default` are named `recovered-<id>` (`unknown-<file>` for the
+    /// entries of a table whose properties are lost).
     pub manifest: ManifestUse,
     /// Tables read, and the entries (versions and tombstones) read from
     /// them.
@@ -171,5 +174,45 @@ impl fmt::Display for AffectedRange {
             self.offset,
             self.file.display()
         )
+    }
+}
+
+/// The error of a strict repair that found damage it cannot see past.
+pub(super) fn refusal(affected: &[AffectedRange]) -> Error {
+    let first = &affected[0];
+    let ranges: Vec<String> = affected.iter().map(ToString::to_string).collect();
+    Error::corruption(
+        &first.file,
+        first.offset,
+        format!(
+            "a strict repair changes nothing when damage may hide newer versions or tombstones, \
+             and {} such ranges were found: {}; restore the damaged files from a backup, or \
+             repair without strict, which keeps every readable entry and reports these ranges",
+            affected.len(),
+            ranges.join("; ")
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_strict_refusal_names_the_first_damaged_file_and_every_range() {
+        let range = |file: &str| AffectedRange {
+            keyspace: Some("default".into()),
+            start: Some(b"a".to_vec()),
+            end: None,
+            file: PathBuf::from(file),
+            offset: 7,
+            reason: "lost".into(),
+        };
+        let error = refusal(&[range("/db/000004.sst"), range("/db/000009.wal")]);
+        let text = error.to_string();
+        assert!(text.contains("000004.sst"), "{text}");
+        assert!(text.contains("000009.wal"), "{text}");
+        assert!(text.contains("2 such ranges"), "{text}");
+        assert!(matches!(error, Error::Corruption { offset: 7, .. }));
     }
 }

@@ -1,0 +1,96 @@
+//! A power loss at every step of a repair (of a database with a truncated
+//! table): repair again, and the database holds what an uninterrupted
+//! repair gives, and the damaged table's bytes are still somewhere (in the
+//! directory or in `lost/`): repair deletes nothing, even cut short.
+
+mod repair_common;
+
+use std::path::Path;
+
+use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
+use ferrisdb_storage::StorageEngine;
+use repair_common::*;
+
+/// Whether a file of `dir` or of its `lost/` holds exactly `bytes`.
+fn kept_somewhere(fs: &FaultFileSystem, dir: &Path, bytes: &[u8]) -> bool {
+    [dir.to_path_buf(), dir.join("lost")].iter().any(|d| {
+        fs.list(d)
+            .unwrap_or_default()
+            .iter()
+            .any(|n| fs.read_all(&d.join(n)).is_ok_and(|b| b == bytes))
+    })
+}
+
+fn damaged() -> (FaultFileSystem, Vec<u8>) {
+    let fs = FaultFileSystem::new();
+    build(&fs, &dir());
+    let db = StorageEngine::open(config(&fs, &dir())).unwrap();
+    let table = db
+        .live_tables()
+        .into_iter()
+        .max_by_key(|t| t.file_size)
+        .unwrap();
+    db.close().unwrap();
+    let path = dir().join(format!("{:06}.sst", table.file_number));
+    let bytes = fs.read_all(&path).unwrap();
+    let cut = bytes[..bytes.len() - 8].to_vec();
+    rewrite(&fs, &path, &cut);
+    fs.sync_dir(&dir()).unwrap();
+    (fs, cut)
+}
+
+#[test]
+fn a_repair_cut_short_at_any_step_repairs_again_to_the_same_database() {
+    let (base, table) = damaged();
+    let expected = {
+        let fs = base.fork();
+        let start = fs.total_operations();
+        StorageEngine::repair(config(&fs, &dir())).unwrap();
+        let steps = fs.total_operations() - start;
+        let db = StorageEngine::open(config(&fs, &dir())).unwrap();
+        (steps, contents(&db, "default"), contents(&db, "logs"))
+    };
+    let (steps, default, logs) = expected;
+    for k in 1..steps {
+        let fs = base.fork();
+        fs.crash_after(fs.total_operations() + k);
+        assert!(StorageEngine::repair(config(&fs, &dir())).is_err());
+        let rebooted = fs.crash();
+        assert!(
+            kept_somewhere(&rebooted, &dir(), &table),
+            "step {k}: the damaged table is gone"
+        );
+        let report = StorageEngine::repair(config(&rebooted, &dir()))
+            .unwrap_or_else(|e| panic!("step {k}: the second repair failed: {e}"));
+        let db = StorageEngine::open(config(&rebooted, &dir())).unwrap();
+        assert_eq!(contents(&db, "default"), default, "step {k}\n{report}");
+        assert_eq!(contents(&db, "logs"), logs, "step {k}\n{report}");
+        assert!(db.verify().unwrap().is_intact(), "step {k}");
+        assert!(kept_somewhere(&rebooted, &dir(), &table), "step {k}");
+    }
+}
+
+#[test]
+fn a_repair_cut_short_then_opened_keeps_the_damaged_table() {
+    let (base, table) = damaged();
+    let steps = {
+        let fs = base.fork();
+        let start = fs.total_operations();
+        StorageEngine::repair(config(&fs, &dir())).unwrap();
+        fs.total_operations() - start
+    };
+    for k in 1..steps {
+        let fs = base.fork();
+        fs.crash_after(fs.total_operations() + k);
+        assert!(StorageEngine::repair(config(&fs, &dir())).is_err());
+        let rebooted = fs.crash();
+        // Opened as it is, when it opens: repair said it deletes nothing.
+        if let Ok(db) = StorageEngine::open(config(&rebooted, &dir())) {
+            db.close().unwrap();
+        }
+        assert!(
+            kept_somewhere(&rebooted, &dir(), &table),
+            "step {k} of {steps}: the open after a repair cut short deleted the damaged table"
+        );
+    }
+}
