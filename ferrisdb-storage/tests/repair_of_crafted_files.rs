@@ -2,7 +2,8 @@
 //! bytes, a log with only garbage, a table of garbage, a MANIFEST that is a
 //! directory), and of a database whose dropped keyspace's writes are still
 //! in its log: never a panic, nothing of another file lost, nothing of the
-//! dropped keyspace back when the manifest says it was dropped.
+//! dropped keyspace back when the manifest says it was dropped; a file
+//! numbered at or near the limit of file numbers refused, changing nothing.
 
 mod repair_common;
 
@@ -86,4 +87,33 @@ fn a_dropped_keyspace_stays_dropped_when_the_manifest_is_read() {
     assert_eq!(db.keyspaces(), ["default", "logs"], "{report}");
     assert!(db.get("after").unwrap().is_some(), "{report}");
     check_repaired(&fs, &db, &report);
+}
+
+#[test]
+fn a_file_numbered_at_or_near_the_limit_is_refused_changing_nothing() {
+    // i64::MAX is MAX_FILE_NUMBER, a number FerrisDB never gives out; a
+    // thousand below it leaves the numbers `open` keeps for itself too few:
+    // a repair numbering on from there would write a database that `open`
+    // refuses.
+    for (name, names_the_file) in [
+        ("9223372036854775807.sst", true),
+        ("9223372036854774807.wal", false),
+    ] {
+        for manifest in [true, false] {
+            let fs = FaultFileSystem::new();
+            build(&fs, &dir());
+            if !manifest {
+                fs.remove(&dir().join("MANIFEST")).unwrap();
+            }
+            rewrite(&fs, &dir().join(name), b"not a table");
+            let before = snapshot_of_files(&fs);
+            let error = StorageEngine::repair(config(&fs, &dir())).unwrap_err();
+            let message = error.to_string();
+            assert!(message.contains("used up") || names_the_file, "{message}");
+            if names_the_file {
+                assert!(message.contains(name), "{message}");
+            }
+            assert_eq!(snapshot_of_files(&fs), before, "{name}: {message}");
+        }
+    }
 }
