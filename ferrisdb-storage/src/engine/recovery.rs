@@ -64,7 +64,6 @@ use crate::filename::{
 };
 use crate::fs::FileSystem;
 use crate::lock::DirectoryLock;
-use crate::manifest::format::MAX_FILE_NUMBER;
 use crate::manifest::{self, ManifestState};
 use crate::sstable::BlockCache;
 use crate::versions::{KeyspaceSet, KeyspaceSettings, KeyspaceVersions, TableCache, VersionSet};
@@ -268,11 +267,10 @@ fn check_oldest_log(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> R
 
 /// The highest file number of any table or log in `dir`, or 0.
 ///
-/// A table or log named with [`MAX_FILE_NUMBER`] or a larger number is an
-/// [`Error::Corruption`] naming it: FerrisDB gives out only numbers below it,
-/// and counting on from it would record a next file number no `open`
-/// accepts. (A name whose number does not fit in 64 bits is not a table or
-/// log name at all, and is ignored like any other foreign file.)
+/// # Errors
+///
+/// [`Error::Corruption`] naming a table or log whose number FerrisDB never
+/// gives out (see [`manifest::check_file_number`]).
 fn highest_file_number(fs: &dyn FileSystem, dir: &Path) -> Result<u64> {
     let mut highest = 0;
     for name in fs.list(dir)? {
@@ -280,17 +278,7 @@ fn highest_file_number(fs: &dyn FileSystem, dir: &Path) -> Result<u64> {
         else {
             continue;
         };
-        if number >= MAX_FILE_NUMBER {
-            return Err(Error::corruption(
-                dir.join(&name),
-                0,
-                format!(
-                    "file number {number} is not below MAX_FILE_NUMBER ({MAX_FILE_NUMBER}), \
-                     under which FerrisDB gives out every number: this file was not written by \
-                     FerrisDB; move it out of the database directory"
-                ),
-            ));
-        }
+        manifest::check_file_number(&dir.join(&name), number)?;
         highest = highest.max(number);
     }
     Ok(highest)

@@ -43,6 +43,7 @@ mod tables;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use files::list;
@@ -54,7 +55,6 @@ use report::{refusal, AffectedRange, ManifestUse, RepairOptions, RepairReport, R
 use tables::{survey_table, SurveyedTable, TableEntries};
 
 use crate::filename::{table_file_name, wal_file_name, LOCK_FILE_NAME};
-use crate::manifest::format::MAX_FILE_NUMBER;
 use crate::manifest::{self, ClosedLog, Features, KeyspaceRecord, KeyspacesState, ManifestState};
 use crate::wal::WalWriter;
 use crate::{Error, KeyspaceId, Result, StorageConfig, Timestamp};
@@ -92,6 +92,13 @@ pub(crate) fn repair(config: StorageConfig, options: RepairOptions) -> Result<Re
         }
     };
     let mut keyspaces = RepairKeyspaces::new(&config, layers.table, old.as_ref())?;
+    // New files are numbered above every file in the directory (each below
+    // MAX_FILE_NUMBER, so the sum cannot overflow) and the old manifest's
+    // next number; a database whose numbers are used up is refused here,
+    // having changed nothing, as `open` refuses it.
+    let first = (files.highest + 1).max(old.as_ref().map_or(0, |s| s.next_file_number));
+    manifest::check_room_to_open(&dir, first)?;
+    let next = AtomicU64::new(first);
 
     // 1. Survey.
     let mut tables = Vec::new();
@@ -190,14 +197,6 @@ pub(crate) fn repair(config: StorageConfig, options: RepairOptions) -> Result<Re
     if let Some(path) = &files.manifest {
         lost.copy(path, "the manifest before the repair")?;
     }
-    let mut next = files
-        .highest
-        .checked_add(1)
-        .filter(|&n| n < MAX_FILE_NUMBER)
-        .ok_or_else(|| Error::corruption(&dir, 0, "file numbers are used up"))?;
-    if let Some(state) = &old {
-        next = next.max(state.next_file_number);
-    }
     // What moves to `lost/`: given second names there before the new
     // manifest is stored, so that a crash after it, and the next open's
     // removal of what it then sees as leftovers, deletes nothing.
@@ -229,12 +228,12 @@ pub(crate) fn repair(config: StorageConfig, options: RepairOptions) -> Result<Re
         &keyspaces,
         tables,
         &mut writes,
-        &mut next,
+        &next,
         &mut written,
     );
     let stored = outcome.and_then(|(repaired, last_timestamp)| {
         fs.sync_dir(&dir)?;
-        let log_number = next;
+        let log_number = manifest::take_file_number(&next, &dir, true)?;
         let log_path = dir.join(wal_file_name(log_number));
         written.push(log_path);
         let log = WalWriter::create(Arc::clone(&fs), dir.clone(), log_number, layers.wal)?;
@@ -329,7 +328,7 @@ fn write(
     keyspaces: &RepairKeyspaces,
     tables: Vec<SurveyedTable>,
     writes: &mut LogWrites,
-    next: &mut u64,
+    next: &AtomicU64,
     written: &mut Vec<PathBuf>,
 ) -> Result<(Repaired, Timestamp)> {
     let fs = &config.file_system;
@@ -346,14 +345,7 @@ fn write(
         tombstones.extend(table.tombstones);
         sources.push(Source::Table(TableEntries::new(table.data)));
     }
-    let mut number = || {
-        let taken = *next;
-        *next = next
-            .checked_add(1)
-            .filter(|&n| n < MAX_FILE_NUMBER)
-            .ok_or_else(|| Error::corruption(dir, 0, "file numbers are used up"))?;
-        Ok(taken)
-    };
+    let mut number = || manifest::take_file_number(next, dir, true);
     let mut repaired = Vec::new();
     for keyspace in keyspaces.by_id.values() {
         let (mut sources, mut tombstones) = by_keyspace.remove(&keyspace.id).unwrap_or_default();

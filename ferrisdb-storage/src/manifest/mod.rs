@@ -208,6 +208,31 @@ pub(crate) fn take_file_number(counter: &AtomicU64, dir: &Path, for_open: bool) 
         .map_err(|next| numbers_used_up(dir, next, limit))
 }
 
+/// Checks that `number`, read from the name of the table, log or temporary
+/// file at `path`, is one FerrisDB gives out: below [`MAX_FILE_NUMBER`].
+/// `open` and repair number their new files above every file in the
+/// directory, so a number past the limit would record a next file number no
+/// `open` accepts. (A name whose number does not fit in 64 bits is not a
+/// FerrisDB name at all, and is ignored like any other foreign file.)
+///
+/// # Errors
+///
+/// [`Error::Corruption`] naming the file otherwise.
+pub(crate) fn check_file_number(path: &Path, number: u64) -> Result<()> {
+    if number < MAX_FILE_NUMBER {
+        return Ok(());
+    }
+    Err(Error::corruption(
+        path,
+        0,
+        format!(
+            "file number {number} is not below MAX_FILE_NUMBER ({MAX_FILE_NUMBER}), under which \
+             FerrisDB gives out every number: this file was not written by FerrisDB; move it \
+             out of the database directory"
+        ),
+    ))
+}
+
 /// Checks, at `open`, that the database in `dir`, whose next file number is
 /// `next`, has at least half of [`FILE_NUMBERS_KEPT_FOR_OPEN`] left.
 ///

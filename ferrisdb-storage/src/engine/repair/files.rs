@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use crate::filename::{parse_file_name, FileType};
 use crate::fs::FileSystem;
-use crate::manifest::format::MAX_FILE_NUMBER;
-use crate::{Error, Result};
+use crate::manifest;
+use crate::Result;
 
 /// The files of the database directory, by kind.
 #[derive(Debug, Default)]
@@ -51,16 +51,7 @@ pub(super) fn list(fs: &dyn FileSystem, dir: &Path) -> Result<Files> {
             }
             Some(FileType::Lock) | None => 0,
         };
-        if number >= MAX_FILE_NUMBER {
-            return Err(Error::corruption(
-                dir.join(&name),
-                0,
-                format!(
-                    "file number {number} is not below MAX_FILE_NUMBER ({MAX_FILE_NUMBER}): this \
-                     file was not written by FerrisDB; move it out of the database directory"
-                ),
-            ));
-        }
+        manifest::check_file_number(&dir.join(&name), number)?;
         files.highest = files.highest.max(number);
     }
     Ok(files)
