@@ -33,6 +33,7 @@ mod block_builder;
 mod block_io;
 pub(crate) mod bloom;
 pub(crate) mod cache;
+pub(crate) mod checked_blocks;
 pub(crate) mod footer;
 pub(crate) mod format;
 pub(crate) mod index;

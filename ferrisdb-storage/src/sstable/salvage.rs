@@ -16,91 +16,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ferrisdb_core::{InternalKey, Operation, Result, Timestamp};
-
 use super::block::Block;
-use super::block::BlockCursor;
 use super::block_io::{decode_block, Verify};
+use super::checked_blocks::{entries_of, OwnedEntry};
 use super::format::{BLOCK_TRAILER_LEN, COMPRESSION_ZSTD, MAX_UNCOMPRESSED_BLOCK_LEN};
-use super::{BlockHandle, TableReader};
-use crate::iterator::Cursor;
-use crate::Error;
-
-/// An entry read back from a table, owning its bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct OwnedEntry {
-    /// The user key.
-    pub(crate) key: Vec<u8>,
-    /// The version's timestamp.
-    pub(crate) timestamp: Timestamp,
-    /// Put or delete.
-    pub(crate) operation: Operation,
-    /// The value; empty for a delete.
-    pub(crate) value: Vec<u8>,
-}
-
-impl OwnedEntry {
-    /// Its internal key.
-    pub(crate) fn internal_key(&self) -> InternalKey {
-        InternalKey::new(self.key.clone(), self.timestamp)
-    }
-
-    /// Whether it comes strictly after `previous` in [`InternalKey`] order.
-    fn follows(&self, previous: &OwnedEntry) -> bool {
-        InternalKey::compare_parts(&self.key, self.timestamp, &previous.key, previous.timestamp)
-            .is_gt()
-    }
-}
-
-/// Every entry of `block`, in order.
-///
-/// # Errors
-///
-/// The corruption error of an entry that does not decode, or is out of
-/// order.
-fn entries_of(block: Block) -> Result<Vec<OwnedEntry>> {
-    let mut cursor = BlockCursor::new(Arc::new(block));
-    cursor.seek_to_first()?;
-    let mut entries = Vec::new();
-    while cursor.valid() {
-        entries.push(OwnedEntry {
-            key: cursor.user_key().to_vec(),
-            timestamp: cursor.timestamp(),
-            operation: cursor.operation(),
-            value: cursor.value().to_vec(),
-        });
-        cursor.next()?;
-    }
-    Ok(entries)
-}
-
-impl TableReader {
-    /// The entries of data block `index`, read from the file with its
-    /// checksum verified, in order, ending at the key the index gives for
-    /// the block.
-    ///
-    /// # Errors
-    ///
-    /// The corruption or checksum error naming the table and the block's
-    /// offset, or the I/O error.
-    pub(crate) fn block_entries(&self, index: usize) -> Result<Vec<OwnedEntry>> {
-        let entry = &self.index()[index];
-        let block = self.load_block(entry.handle, Verify::Checksum)?;
-        let entries = entries_of(block)?;
-        let last = entries.last().map(OwnedEntry::internal_key);
-        if last.as_ref() != Some(&entry.last_key) {
-            return Err(Error::corruption(
-                self.path(),
-                entry.handle.offset,
-                format!(
-                    "block's last key does not match the index's {}",
-                    entry.last_key
-                ),
-            ));
-        }
-        Ok(entries)
-    }
-}
+use super::BlockHandle;
 
 /// The entries of the data blocks found in `bytes`, the whole file of a
 /// table at `path` whose footer or index cannot be read, from byte 0 until
@@ -168,13 +88,16 @@ fn next_block(bytes: &[u8], start: usize, path: &Arc<PathBuf>) -> Option<(Block,
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::fs::FaultFileSystem;
     use crate::fs::SharedFileSystem;
+    use crate::sstable::TableReader;
     use crate::sstable::{TableBuilder, TableOptions};
+    use ferrisdb_core::{InternalKey, Operation};
 
-    fn table(entries: u32) -> (SharedFileSystem, PathBuf) {
+    /// A table of `entries` keys in blocks of 256 bytes.
+    pub(in crate::sstable) fn table(entries: u32) -> (SharedFileSystem, PathBuf) {
         let fs: SharedFileSystem = Arc::new(FaultFileSystem::new());
         fs.create_dir_all(Path::new("/t")).unwrap();
         let path = PathBuf::from("/t/000001.sst");
@@ -209,31 +132,14 @@ mod tests {
         // Cut in the middle of the tenth data block.
         let tenth = reader.index()[9].handle;
         let cut = (tenth.offset + tenth.size / 2) as usize;
-        let whole: usize = (0..9).map(|i| reader.block_entries(i).unwrap().len()).sum();
+        let whole: usize = (0..9)
+            .map(|i| reader.block_entries(i, None).unwrap().len())
+            .sum();
         let (entries, stopped) = scan_data_blocks(&bytes[..cut], &path);
         assert_eq!(entries.len(), whole);
         assert_eq!(stopped, tenth.offset);
         for pair in entries.windows(2) {
             assert!(pair[1].follows(&pair[0]));
         }
-    }
-
-    #[test]
-    fn a_damaged_block_reads_as_an_error_naming_its_offset() {
-        let (fs, path) = table(500);
-        let reader = TableReader::open(&fs, &path, None).unwrap();
-        let third = reader.index()[2].handle;
-        let mut bytes = fs.read_all(&path).unwrap();
-        bytes[third.offset as usize + 3] ^= 0xff;
-        let mut file = fs.create(&path).unwrap();
-        file.append(&bytes).unwrap();
-        drop(file);
-        let reader = TableReader::open(&fs, &path, None).unwrap();
-        assert!(reader.block_entries(1).is_ok());
-        match reader.block_entries(2) {
-            Err(Error::ChecksumMismatch { offset, .. }) => assert_eq!(offset, third.offset),
-            other => panic!("expected a checksum mismatch, got {other:?}"),
-        }
-        assert!(reader.block_entries(3).is_ok());
     }
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ferrisdb_core::hash::key_hash;
-use ferrisdb_core::{Error, InternalKey, Operation, ReadOptions, Result, Slice, Timestamp};
+use ferrisdb_core::{Operation, ReadOptions, Result, Slice, Timestamp};
 
 use super::block::{Block, BlockCursor};
 use super::block_io::{read_block, BlockRead, Verify};
@@ -72,6 +72,11 @@ impl TableReader {
     /// [`Error::UnsupportedFormat`] naming the file of a table format version
     /// or a property only a later FerrisDB writes; [`Error::Io`] if reading
     /// fails.
+    ///
+    /// [`Error::Corruption`]: crate::Error::Corruption
+    /// [`Error::ChecksumMismatch`]: crate::Error::ChecksumMismatch
+    /// [`Error::UnsupportedFormat`]: crate::Error::UnsupportedFormat
+    /// [`Error::Io`]: crate::Error::Io
     pub fn open(
         fs: &SharedFileSystem,
         path: impl AsRef<Path>,
@@ -168,7 +173,7 @@ impl TableReader {
     /// # Errors
     ///
     /// A corruption or checksum error naming the table and the block's
-    /// offset; [`Error::Io`] if the read failed.
+    /// offset; [`Error::Io`](crate::Error::Io) if the read failed.
     pub fn get(&self, user_key: &[u8], timestamp: Timestamp) -> Result<Option<TableEntry>> {
         self.get_with(user_key, timestamp, &ReadOptions::default())
     }
@@ -273,72 +278,5 @@ impl TableReader {
             verify,
         )?;
         Block::new(bytes, self.path.clone(), handle.offset)
-    }
-
-    /// Reads every data block bypassing the cache, verifying checksums, entry
-    /// encoding, that keys strictly increase across the whole table, that each
-    /// block's last key matches the index, and that the counts match the
-    /// properties. Returns the number of entries checked, or the first damage.
-    pub fn verify(&self) -> Result<u64> {
-        let mut previous: Option<InternalKey> = None;
-        let mut entries = 0u64;
-        let mut tombstones = 0u64;
-        for entry in &self.index {
-            let block = Arc::new(self.load_block(entry.handle, Verify::Checksum)?);
-            let mut cursor = BlockCursor::new(block);
-            cursor.seek_to_first()?;
-            if let (Some(p), true) = (&previous, cursor.valid()) {
-                if InternalKey::compare_parts(
-                    cursor.user_key(),
-                    cursor.timestamp(),
-                    &p.user_key,
-                    p.timestamp,
-                )
-                .is_le()
-                {
-                    return Err(Error::corruption(
-                        self.path.as_path(),
-                        entry.handle.offset,
-                        format!(
-                            "block's first key {} is not after the previous block's last key {p}",
-                            InternalKey::new(cursor.user_key(), cursor.timestamp())
-                        ),
-                    ));
-                }
-            }
-            // Within a block the cursor checks that keys increase.
-            let mut last = None;
-            while cursor.valid() {
-                entries += 1;
-                if cursor.operation() == Operation::Delete {
-                    tombstones += 1;
-                }
-                last = Some((cursor.user_key().to_vec(), cursor.timestamp()));
-                cursor.next()?;
-            }
-            let last = last.map(|(k, t)| InternalKey::new(k, t));
-            if last.as_ref() != Some(&entry.last_key) {
-                return Err(Error::corruption(
-                    self.path.as_path(),
-                    entry.handle.offset,
-                    format!(
-                        "block's last key does not match the index's {}",
-                        entry.last_key
-                    ),
-                ));
-            }
-            previous = last;
-        }
-        if entries != self.properties.entry_count || tombstones != self.properties.tombstone_count {
-            return Err(Error::corruption(
-                self.path.as_path(),
-                self.footer.properties.offset,
-                format!(
-                    "properties count {} entries and {} tombstones, the blocks hold {entries} and {tombstones}",
-                    self.properties.entry_count, self.properties.tombstone_count
-                ),
-            ));
-        }
-        Ok(entries)
     }
 }

@@ -19,7 +19,7 @@ use ferrisdb_core::{Operation, RangeTombstone};
 use super::report::AffectedRange;
 use super::tables::is_fatal;
 use crate::fs::FileSystem;
-use crate::sstable::salvage::OwnedEntry;
+use crate::sstable::checked_blocks::OwnedEntry;
 use crate::wal::{DamageKind, PayloadKind, WalReader, WalRecord};
 use crate::write_batch::logged::decode_logged;
 use crate::write_batch::Entry;

@@ -24,7 +24,7 @@ use crate::fs::SharedFileSystem;
 use crate::manifest::format::NUM_LEVELS;
 use crate::manifest::TableRecord;
 use crate::range_del::fragments::FragmentedTombstones;
-use crate::sstable::salvage::OwnedEntry;
+use crate::sstable::checked_blocks::OwnedEntry;
 use crate::sstable::{TableBuilder, TableOptions};
 use crate::versions::output::table_record;
 use crate::{Result, Timestamp};

@@ -12,7 +12,8 @@ use ferrisdb_core::RangeTombstone;
 use super::report::AffectedRange;
 use crate::fs::SharedFileSystem;
 use crate::manifest::TableRecord;
-use crate::sstable::salvage::{scan_data_blocks, OwnedEntry};
+use crate::sstable::checked_blocks::OwnedEntry;
+use crate::sstable::salvage::scan_data_blocks;
 use crate::sstable::TableReader;
 use crate::{Error, KeyspaceId, Result, Timestamp};
 
@@ -69,60 +70,40 @@ pub(super) fn survey_table(
         Err(error) if is_fatal(&error) => return Err(error),
         Err(error) => return scan(fs, path, record, keyspace, &error),
     };
-    let properties = reader.properties();
-    let mut table = SurveyedTable {
-        keyspace: Some(properties.keyspace),
-        tombstones: reader.range_tombstones().tombstones().collect(),
-        entries: 0,
-        max_timestamp: properties.max_timestamp,
-        damage: Vec::new(),
-        data: TableData::Blocks {
-            reader: Arc::clone(&reader),
-            readable: Vec::new(),
-        },
-        path,
-    };
     let mut readable = Vec::new();
-    // The last key read whole: the start of the range a damaged block
-    // after it may cover.
-    let mut after: Option<Vec<u8>> = None;
+    let mut damage = Vec::new();
+    let mut entries = 0;
+    // The last entry of the blocks read whole: the first of the next must
+    // follow it, and a damaged block after it may cover the keys from its.
     let mut last: Option<OwnedEntry> = None;
     for (index, entry) in reader.index().iter().enumerate() {
-        let read = reader.block_entries(index).and_then(|entries| {
-            let in_order = match (&last, entries.first()) {
-                (Some(previous), Some(first)) => first.internal_key() > previous.internal_key(),
-                _ => true,
-            };
-            if in_order {
-                Ok(entries)
-            } else {
-                Err(Error::corruption(
-                    &table.path,
-                    entry.handle.offset,
-                    "the block's first key is not after the previous block's last key",
-                ))
-            }
-        });
-        match read {
-            Ok(entries) => {
-                table.entries += entries.len() as u64;
-                after = entries.last().map(|e| e.key.clone());
-                last = entries.into_iter().last();
+        match reader.block_entries(index, last.as_ref()) {
+            Ok(block) => {
+                entries += block.len() as u64;
+                last = block.into_iter().last().or(last);
                 readable.push(index);
             }
             Err(error) if is_fatal(&error) => return Err(error),
-            Err(error) => table.damage.push(AffectedRange {
+            Err(error) => damage.push(AffectedRange {
                 keyspace: None,
-                start: after.clone(),
+                start: last.as_ref().map(|e| e.key.clone()),
                 end: Some(entry.last_key.user_key.clone()),
-                file: table.path.clone(),
+                file: path.clone(),
                 offset: entry.handle.offset,
                 reason: format!("a data block is unreadable ({error}); its entries are lost"),
             }),
         }
     }
-    table.data = TableData::Blocks { reader, readable };
-    Ok(table)
+    let properties = reader.properties();
+    Ok(SurveyedTable {
+        keyspace: Some(properties.keyspace),
+        tombstones: reader.range_tombstones().tombstones().collect(),
+        entries,
+        max_timestamp: properties.max_timestamp,
+        damage,
+        path,
+        data: TableData::Blocks { reader, readable },
+    })
 }
 
 /// Whether `error`, met reading a file, stops the repair rather than
@@ -222,7 +203,7 @@ impl TableEntries {
                 return Ok(None);
             };
             self.next_block += 1;
-            self.pending = reader.block_entries(index)?.into();
+            self.pending = reader.block_entries(index, None)?.into();
         }
     }
 }
