@@ -82,6 +82,7 @@ mod write_batch;
 pub use config::{
     CompactionStyle, KeyspaceOptions, LeveledOptions, SizeTieredOptions, StorageConfig,
 };
+pub use engine::progress::Progress;
 pub use engine::repair::report::{
     AffectedRange, ManifestUse, MovedFile, RepairOptions, RepairReport, RepairedKeyspace,
 };

@@ -46,7 +46,7 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
-use files::list;
+use files::{file_len, list};
 use keyspaces::RepairKeyspaces;
 use logs::LogWrites;
 use lost::LostDir;
@@ -54,13 +54,18 @@ use merge::{newest_versions, RunWriter, Source};
 use report::{refusal, AffectedRange, ManifestUse, RepairOptions, RepairReport, RepairedKeyspace};
 use tables::{survey_table, SurveyedTable, TableEntries};
 
+use super::progress::Tracker;
 use crate::filename::{table_file_name, wal_file_name, LOCK_FILE_NAME};
 use crate::manifest::{self, ClosedLog, Features, KeyspaceRecord, KeyspacesState, ManifestState};
 use crate::wal::WalWriter;
 use crate::{Error, KeyspaceId, Result, StorageConfig, Timestamp};
 
 /// Repairs the database of `config` (see the module docs).
-pub(crate) fn repair(config: StorageConfig, options: RepairOptions) -> Result<RepairReport> {
+pub(crate) fn repair(
+    config: StorageConfig,
+    options: RepairOptions,
+    progress: &mut Tracker,
+) -> Result<RepairReport> {
     let layers = config.layer_options()?;
     let fs = Arc::clone(&config.file_system);
     let dir = config.data_dir.clone();
@@ -100,7 +105,24 @@ pub(crate) fn repair(config: StorageConfig, options: RepairOptions) -> Result<Re
     manifest::check_room_to_open(&dir, first)?;
     let next = AtomicU64::new(first);
 
-    // 1. Survey.
+    // 1. Survey. What it reads: the tables (twice: here, and in the merge)
+    // and the logs.
+    let logs: Vec<(u64, PathBuf)> = files
+        .logs
+        .iter()
+        .filter(|(number, _)| old.as_ref().is_none_or(|s| **number >= s.log_number))
+        .map(|(number, path)| (*number, path.clone()))
+        .collect();
+    let to_survey: Vec<&PathBuf> = match &old {
+        Some(state) => state
+            .all_tables()
+            .filter_map(|(_, record)| files.tables.get(&record.file_number))
+            .collect(),
+        None => files.tables.values().collect(),
+    };
+    let table_bytes: u64 = to_survey.iter().map(|p| file_len(fs.as_ref(), p)).sum();
+    let log_bytes: u64 = logs.iter().map(|(_, p)| file_len(fs.as_ref(), p)).sum();
+    progress.expect(table_bytes.saturating_mul(2).saturating_add(log_bytes));
     let mut tables = Vec::new();
     match &old {
         Some(state) => {
@@ -122,12 +144,15 @@ pub(crate) fn repair(config: StorageConfig, options: RepairOptions) -> Result<Re
                 let mut table = survey_table(&fs, path, Some(record), Some(id))?;
                 // The manifest's list says whose it is.
                 table.keyspace = Some(id);
+                progress.read(table.size);
                 tables.push(table);
             }
         }
         None => {
             for path in files.tables.values() {
-                tables.push(survey_table(&fs, path.clone(), None, None)?);
+                let table = survey_table(&fs, path.clone(), None, None)?;
+                progress.read(table.size);
+                tables.push(table);
             }
         }
     }
@@ -141,12 +166,6 @@ pub(crate) fn repair(config: StorageConfig, options: RepairOptions) -> Result<Re
             *newest = (*newest).max(table.max_timestamp);
         }
     }
-    let logs: Vec<(u64, PathBuf)> = files
-        .logs
-        .iter()
-        .filter(|(number, _)| old.as_ref().is_none_or(|s| **number >= s.log_number))
-        .map(|(number, path)| (*number, path.clone()))
-        .collect();
     let mut writes = LogWrites::default();
     let by_log = |id: KeyspaceId, log: u64, timestamp: Timestamp| match &old {
         Some(_) => keyspaces
@@ -160,6 +179,7 @@ pub(crate) fn repair(config: StorageConfig, options: RepairOptions) -> Result<Re
         if let Some(damage) = writes.read(fs.as_ref(), path, *number, newest, &by_log)? {
             report.affected.push(damage);
         }
+        progress.read(file_len(fs.as_ref(), path));
     }
     for id in writes.keyspaces.clone() {
         keyspaces.found(id);
@@ -230,6 +250,7 @@ pub(crate) fn repair(config: StorageConfig, options: RepairOptions) -> Result<Re
         &mut writes,
         &next,
         &mut written,
+        progress,
     );
     let stored = outcome.and_then(|(repaired, last_timestamp)| {
         fs.sync_dir(&dir)?;
@@ -330,39 +351,50 @@ fn write(
     writes: &mut LogWrites,
     next: &AtomicU64,
     written: &mut Vec<PathBuf>,
+    progress: &mut Tracker,
 ) -> Result<(Repaired, Timestamp)> {
     let fs = &config.file_system;
     let dir = &config.data_dir;
     let mut last_timestamp = 0;
-    let mut by_keyspace: HashMap<KeyspaceId, (Vec<Source>, Vec<ferrisdb_core::RangeTombstone>)> =
-        HashMap::new();
+    let mut by_keyspace: HashMap<KeyspaceId, Sources> = HashMap::new();
     for table in tables {
         last_timestamp = last_timestamp.max(table.max_timestamp);
         let Some(id) = table.keyspace.filter(|&id| keyspaces.contains(id)) else {
+            progress.read(table.size);
             continue;
         };
-        let (sources, tombstones) = by_keyspace.entry(id).or_default();
+        let (sources, sizes, tombstones) = by_keyspace.entry(id).or_default();
         tombstones.extend(table.tombstones);
         sources.push(Source::Table(TableEntries::new(table.data)));
+        sizes.push(table.size);
     }
     let mut number = || manifest::take_file_number(next, dir, true);
     let mut repaired = Vec::new();
     for keyspace in keyspaces.by_id.values() {
-        let (mut sources, mut tombstones) = by_keyspace.remove(&keyspace.id).unwrap_or_default();
+        let (mut sources, mut sizes, mut tombstones) =
+            by_keyspace.remove(&keyspace.id).unwrap_or_default();
         sources.push(Source::Memory(writes.take_points(keyspace.id).into_iter()));
+        sizes.push(0);
         tombstones.extend(writes.tombstones.remove(&keyspace.id).unwrap_or_default());
         last_timestamp = tombstones
             .iter()
             .map(|t| t.timestamp)
             .fold(last_timestamp, Timestamp::max);
         let mut run = RunWriter::new(fs, dir, keyspace.table, config.target_file_size);
-        newest_versions(sources, tombstones, |entry| {
-            run.add(entry, &mut number, written)
-        })?;
+        newest_versions(
+            sources,
+            tombstones,
+            |entry| run.add(entry, &mut number, written),
+            |source| progress.read(sizes[source]),
+        )?;
         repaired.push((keyspace.clone(), run.finish()?));
     }
     Ok((repaired, last_timestamp))
 }
+
+/// A keyspace's sources for the merge, each table's size, and its range
+/// tombstones.
+type Sources = (Vec<Source>, Vec<u64>, Vec<ferrisdb_core::RangeTombstone>);
 
 /// Each keyspace written, with its tables' records and its key count.
 type Repaired = Vec<(keyspaces::RepairKeyspace, (Vec<manifest::TableRecord>, u64))>;

@@ -28,6 +28,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::progress::Tracker;
 use super::{restored_keyspaces, Inner};
 use crate::filename::{parse_file_name, table_file_name, FileType, MANIFEST_FILE_NAME};
 use crate::manifest::{self, ManifestState};
@@ -43,13 +44,20 @@ impl Inner {
     ///
     /// [`Error::Io`](crate::Error::Io) if the directory cannot be listed.
     /// Damage is not an error: the report lists it.
-    pub(crate) fn verify(&self) -> Result<VerifyReport> {
+    pub(crate) fn verify(&self, progress: &mut Tracker) -> Result<VerifyReport> {
         let mut report = VerifyReport::default();
         let (state, keyspaces) = self.verify_manifest(&mut report);
+        progress.expect(
+            keyspaces
+                .iter()
+                .flat_map(|(_, current)| current.version.tables())
+                .map(|t| t.record.file_size)
+                .sum(),
+        );
         for (id, current) in &keyspaces {
-            self.verify_tables(&state, *id, current, &mut report);
+            self.verify_tables(&state, *id, current, &mut report, progress);
         }
-        self.verify_logs(&state, &mut report)?;
+        self.verify_logs(&state, &mut report, progress)?;
         let tables: HashSet<u64> = keyspaces
             .iter()
             .flat_map(|(_, current)| current.version.tables().map(|t| t.record.file_number))
@@ -114,6 +122,7 @@ impl Inner {
         id: KeyspaceId,
         current: &SuperVersion,
         report: &mut VerifyReport,
+        progress: &mut Tracker,
     ) {
         if let Err(error) = restored_keyspaces::check_levels(&self.dir, &current.version.levels) {
             report.record(&self.dir.join(MANIFEST_FILE_NAME), error);
@@ -128,6 +137,7 @@ impl Inner {
                 }
                 Err(error) => report.record(&path, error),
             }
+            progress.read(table.record.file_size);
         }
     }
 

@@ -12,6 +12,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::StorageEngine;
+use crate::engine::progress::{Progress, Tracker};
 use crate::engine::stats::{Counters, EngineStats, KeyspaceStats, LevelStats};
 use crate::manifest::TableRecord;
 use crate::versions::SuperVersion;
@@ -139,8 +140,33 @@ impl StorageEngine {
     /// listed; [`Error::Closed`](crate::Error::Closed) once the database is
     /// closed.
     pub fn verify(&self) -> Result<VerifyReport> {
+        self.verify_with_progress(&mut |_| {})
+    }
+
+    /// [`verify`](Self::verify), telling `progress` how many bytes of the
+    /// tables and logs it has read, of how many, after each file: what a
+    /// progress bar draws.
+    ///
+    /// ```
+    /// # fn main() -> ferrisdb_storage::Result<()> {
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// let db = ferrisdb_storage::StorageEngine::open(ferrisdb_storage::StorageConfig::new(dir.path()))?;
+    /// db.put("k", "v")?;
+    /// db.flush()?;
+    /// let mut last = ferrisdb_storage::Progress::default();
+    /// let report = db.verify_with_progress(&mut |progress| last = progress)?;
+    /// assert!(report.is_intact(), "{report}");
+    /// assert!(last.done >= report.table_bytes && last.done == last.total);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`verify`](Self::verify).
+    pub fn verify_with_progress(&self, progress: &mut dyn FnMut(Progress)) -> Result<VerifyReport> {
         let (_open, inner) = self.inner_gated()?;
-        inner.verify()
+        inner.verify(&mut Tracker::new(progress))
     }
 
     /// Moves a read-only instance

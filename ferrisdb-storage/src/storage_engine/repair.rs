@@ -2,6 +2,7 @@
 //! from what is readable in its directory.
 
 use super::StorageEngine;
+use crate::engine::progress::{Progress, Tracker};
 use crate::engine::repair::report::{RepairOptions, RepairReport};
 use crate::{Result, StorageConfig};
 
@@ -69,6 +70,22 @@ impl StorageEngine {
     /// - [`Error::Io`](crate::Error::Io) if the database is open (its lock
     ///   is taken) or the file system fails.
     pub fn repair_with(config: StorageConfig, options: RepairOptions) -> Result<RepairReport> {
-        crate::engine::repair::repair(config, options)
+        Self::repair_with_progress(config, options, &mut |_| {})
+    }
+
+    /// [`repair_with`](Self::repair_with), telling `progress` how many
+    /// bytes of the tables and logs it has read, of how many, as it goes:
+    /// what a progress bar draws. It reads each table twice (its survey,
+    /// then the merge) and each log once.
+    ///
+    /// # Errors
+    ///
+    /// As [`repair_with`](Self::repair_with).
+    pub fn repair_with_progress(
+        config: StorageConfig,
+        options: RepairOptions,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<RepairReport> {
+        crate::engine::repair::repair(config, options, &mut Tracker::new(progress))
     }
 }

@@ -56,3 +56,9 @@ pub(super) fn list(fs: &dyn FileSystem, dir: &Path) -> Result<Files> {
     }
     Ok(files)
 }
+
+/// The length of the file at `path`; 0 if it cannot be opened (its survey
+/// then says why).
+pub(super) fn file_len(fs: &dyn FileSystem, path: &Path) -> u64 {
+    fs.open(path).map_or(0, |file| file.len())
+}

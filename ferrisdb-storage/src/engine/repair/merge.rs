@@ -83,7 +83,8 @@ impl Eq for Head {}
 
 /// Calls `keep` with the newest version of each key of `sources`, in key
 /// order, unless it is a delete or one of `tombstones` newer than it
-/// covers it.
+/// covers it; calls `finished` with the index of each source once it has
+/// given its last entry.
 ///
 /// # Errors
 ///
@@ -92,21 +93,24 @@ pub(super) fn newest_versions(
     mut sources: Vec<Source>,
     tombstones: Vec<RangeTombstone>,
     mut keep: impl FnMut(&OwnedEntry) -> Result<()>,
+    mut finished: impl FnMut(usize),
 ) -> Result<()> {
     let tombstones = FragmentedTombstones::from_tombstones(tombstones);
     let mut heap = BinaryHeap::with_capacity(sources.len());
     for (source, entries) in sources.iter_mut().enumerate() {
-        if let Some(entry) = entries.next_entry()? {
-            heap.push(Head { entry, source });
+        match entries.next_entry()? {
+            Some(entry) => heap.push(Head { entry, source }),
+            None => finished(source),
         }
     }
     let mut last: Option<Vec<u8>> = None;
     while let Some(Head { entry, source }) = heap.pop() {
-        if let Some(next) = sources[source].next_entry()? {
-            heap.push(Head {
+        match sources[source].next_entry()? {
+            Some(next) => heap.push(Head {
                 entry: next,
                 source,
-            });
+            }),
+            None => finished(source),
         }
         if last.as_deref() == Some(entry.key.as_slice()) {
             continue;
@@ -232,14 +236,24 @@ mod tests {
 
     fn kept(sources: Vec<Source>, tombstones: Vec<RangeTombstone>) -> Vec<(String, String)> {
         let mut kept = Vec::new();
-        newest_versions(sources, tombstones, |e| {
-            kept.push((
-                String::from_utf8(e.key.clone()).unwrap(),
-                String::from_utf8(e.value.clone()).unwrap(),
-            ));
-            Ok(())
-        })
+        let count = sources.len();
+        let mut finished = Vec::new();
+        newest_versions(
+            sources,
+            tombstones,
+            |e| {
+                kept.push((
+                    String::from_utf8(e.key.clone()).unwrap(),
+                    String::from_utf8(e.value.clone()).unwrap(),
+                ));
+                Ok(())
+            },
+            |source| finished.push(source),
+        )
         .unwrap();
+        // Each source is told finished once.
+        finished.sort_unstable();
+        assert_eq!(finished, (0..count).collect::<Vec<_>>());
         kept
     }
 

@@ -22,6 +22,8 @@ use crate::{Error, KeyspaceId, Result, Timestamp};
 pub(super) struct SurveyedTable {
     /// The file.
     pub(super) path: PathBuf,
+    /// Its length in bytes.
+    pub(super) size: u64,
     /// Its keyspace: from its properties, or the manifest that lists it;
     /// `None` when neither can say.
     pub(super) keyspace: Option<KeyspaceId>,
@@ -102,6 +104,7 @@ pub(super) fn survey_table(
         max_timestamp: properties.max_timestamp,
         damage,
         path,
+        size: reader.file_size(),
         data: TableData::Blocks { reader, readable },
     })
 }
@@ -153,6 +156,7 @@ fn scan(
     };
     Ok(SurveyedTable {
         path,
+        size: bytes.len() as u64,
         keyspace,
         entries: entries.len() as u64,
         data: TableData::Scanned(entries),

@@ -36,6 +36,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::super::progress::Tracker;
 use super::super::replay::{check_timestamp, open_log, unsealed};
 use super::super::{lock, Inner};
 use super::report::VerifyReport;
@@ -67,6 +68,7 @@ impl Inner {
         &self,
         state: &ManifestState,
         report: &mut VerifyReport,
+        progress: &mut Tracker,
     ) -> Result<()> {
         // Where the log ended when `verify` began; once the buffer is handed
         // to the OS, every record before it is in the file, whole. A writer
@@ -115,8 +117,14 @@ impl Inner {
         {
             needed.remove(&state.log_number);
         }
+        // A log retired meanwhile counts as nothing to read.
+        let sizes: Vec<u64> = logs
+            .iter()
+            .map(|(_, path)| self.fs.open(path).map_or(0, |file| file.len()))
+            .collect();
+        progress.expect(sizes.iter().sum());
         let mut previous = None;
-        for (number, path) in logs {
+        for ((number, path), size) in logs.into_iter().zip(sizes) {
             needed.remove(&number);
             let whole = if number == newest_number {
                 newest
@@ -151,6 +159,7 @@ impl Inner {
                     previous = None;
                 }
             }
+            progress.read(size);
         }
         for number in needed.into_iter().filter(|&n| self.still_needs(n)) {
             let path = self.dir.join(wal_file_name(number));
