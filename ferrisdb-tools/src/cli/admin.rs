@@ -3,6 +3,8 @@
 
 use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use ferrisdb_storage::{ManifestUse, RepairOptions, StorageEngine, TableRecord};
 use serde_json::json;
@@ -83,8 +85,8 @@ fn table_json(g: &Global, t: &TableRecord) -> serde_json::Value {
 /// `verify`: the report; exit code [`EXIT_DAMAGED`] when it found damage.
 pub fn verify(g: &Global, out: &mut dyn Write) -> Outcome {
     let db = g.read()?;
-    let progress = Progress::working("verifying every table and log");
-    let report = db.verify()?;
+    let progress = Progress::bytes("verifying", Some(0));
+    let report = db.verify_with_progress(&mut |p| progress.set(p.done, p.total))?;
     progress.finish();
     if g.json {
         let damage: Vec<_> = report
@@ -119,8 +121,10 @@ pub fn repair(g: &Global, strict: bool, out: &mut dyn Write) -> Outcome {
     } else {
         RepairOptions::default()
     };
-    let progress = Progress::working("repairing");
-    let report = StorageEngine::repair_with(g.config(), options);
+    let progress = Progress::bytes("repairing", Some(0));
+    let report = StorageEngine::repair_with_progress(g.config(), options, &mut |p| {
+        progress.set(p.done, p.total);
+    });
     progress.finish();
     let report = report?;
     if g.json {
@@ -160,12 +164,33 @@ pub fn repair(g: &Global, strict: bool, out: &mut dyn Write) -> Outcome {
     })
 }
 
-/// `compact`: the whole database, into its deepest level.
+/// `compact`: the whole database, into its deepest level. Its bar counts
+/// the bytes compactions read against the bytes of the tables and
+/// MemTables when it began: each is read at least once on its way down
+/// (a table read twice, on two levels' way, moves the bar on further).
 pub fn compact(g: &Global) -> Outcome {
     let db = g.write(false)?;
-    let progress = Progress::working("compacting");
-    db.compact()?;
+    let start = db.stats();
+    let memtables = start.memtable_bytes + start.immutable_memtable_bytes;
+    let total = start.table_bytes() + memtables as u64;
+    let progress = Progress::bytes("compacting", Some(total));
+    let done = AtomicBool::new(false);
+    let result = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            // Relaxed: the flag carries no other data, and a poll late by
+            // one round only draws once more.
+            while !done.load(Ordering::Relaxed) {
+                let read = db.stats().compaction_bytes_read - start.compaction_bytes_read;
+                progress.set(read.min(total), total);
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        });
+        let result = db.compact();
+        done.store(true, Ordering::Relaxed);
+        result
+    });
     progress.finish();
+    result?;
     db.close()?;
     Ok(0)
 }

@@ -77,7 +77,15 @@ pub fn dump(g: &Global, args: &DumpArgs, out: &mut dyn Write) -> Outcome {
         keyspaces,
     };
     writeln!(out, "{}", serde_json::to_string(&header)?)?;
-    let progress = Progress::counting("dumped", "pairs");
+    // About as many pairs as the tables hold live entries: versions a
+    // flush or compaction has not dropped yet count too, and MemTables not.
+    let mut estimate = 0;
+    for name in &header.keyspaces {
+        for table in db.keyspace(name)?.live_tables() {
+            estimate += table.entry_count.saturating_sub(table.tombstone_count);
+        }
+    }
+    let progress = Progress::counting("dumped", "pairs", Some(estimate));
     let mut pairs = 0;
     for name in &header.keyspaces {
         for item in db.keyspace(name)?.iter()? {
@@ -104,19 +112,20 @@ pub fn dump(g: &Global, args: &DumpArgs, out: &mut dyn Write) -> Outcome {
 /// `load`: writes every pair of a dump, in batches, making the database
 /// (in a missing or empty directory) and its keyspaces if missing.
 pub fn load(g: &Global, args: &LoadArgs) -> Outcome {
-    let input: Box<dyn BufRead> = match &args.input {
+    let (input, size): (Box<dyn BufRead>, Option<u64>) = match &args.input {
         Some(path) => {
-            Box::new(BufReader::new(File::open(path).map_err(|e| {
-                Failure(format!("cannot open {}: {e}", path.display()))
-            })?))
+            let file = File::open(path)
+                .map_err(|e| Failure(format!("cannot open {}: {e}", path.display())))?;
+            let size = file.metadata().ok().map(|m| m.len());
+            (Box::new(BufReader::new(file)), size)
         }
-        None => Box::new(std::io::stdin().lock()),
+        None => (Box::new(std::io::stdin().lock()), None),
     };
     let mut lines = input.lines();
     let header = read_header(lines.next())?;
     may_make_a_database(&g.db)?;
     let db = g.write(true)?;
-    let loaded = Loader::new(&db).load(header, lines)?;
+    let loaded = Loader::new(&db, Progress::bytes("loading", size)).load(header, lines)?;
     db.close()?;
     eprintln!("loaded {loaded} pairs");
     Ok(0)

@@ -66,8 +66,8 @@ pub struct Loader<'db> {
 }
 
 impl<'db> Loader<'db> {
-    /// A load into `db`.
-    pub fn new(db: &'db StorageEngine) -> Loader<'db> {
+    /// A load into `db`, drawing `progress` in bytes of the dump read.
+    pub fn new(db: &'db StorageEngine, progress: Progress) -> Loader<'db> {
         Loader {
             db,
             keyspaces: HashMap::new(),
@@ -75,7 +75,7 @@ impl<'db> Loader<'db> {
             batch_lines: (0, 0),
             read: 0,
             written: 0,
-            progress: Progress::counting("loaded", "pairs"),
+            progress,
         }
     }
 
@@ -100,6 +100,8 @@ impl<'db> Loader<'db> {
         for line in lines {
             number += 1;
             let line = line.map_err(|e| self.at(number, e))?;
+            // The line and its newline.
+            self.progress.add(line.len() as u64 + 1);
             if let Some((end_line, _)) = end {
                 return Err(self.at(number, format!("a line after the end (line {end_line})")));
             }
@@ -145,7 +147,6 @@ impl<'db> Loader<'db> {
         self.batch_lines.1 = number;
         self.batch.put_in(&keyspace, key, value);
         self.read += 1;
-        self.progress.add(1);
         if self.batch.len() >= BATCH_PAIRS || self.batch.approximate_size() >= BATCH_BYTES {
             self.write()?;
         }
