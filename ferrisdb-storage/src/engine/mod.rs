@@ -84,6 +84,7 @@ mod flush;
 mod flush_tombstones;
 mod keyspaces;
 mod leftovers;
+pub(crate) mod log_rules;
 pub(crate) mod progress;
 mod read_only;
 mod recovery;

@@ -39,6 +39,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::log_rules::LogRules;
 use super::routing::{apply_routed, Routing};
 use super::Inner;
 use crate::manifest::{KeyspacesState, ManifestState};
@@ -57,11 +58,10 @@ pub(super) struct ReplayMemTables {
     /// Every live keyspace, by id.
     targets: BTreeMap<KeyspaceId, Target>,
     /// Ids from here on were never given out.
-    next_keyspace_id: KeyspaceId,
     /// Entries of dropped keyspaces skipped so far.
     pub(super) skipped_dropped: u64,
-    /// Whether the manifest declares the feature `range_deletes`.
-    range_deletes_declared: bool,
+    /// What the manifest lets a record hold.
+    rules: LogRules,
 }
 
 /// One keyspace's part of replay.
@@ -109,66 +109,37 @@ impl ReplayMemTables {
             .collect();
         ReplayMemTables {
             targets,
-            next_keyspace_id: recorded.next_keyspace_id,
             skipped_dropped: 0,
-            range_deletes_declared,
+            rules: LogRules {
+                next_keyspace_id: recorded.next_keyspace_id,
+                range_deletes_declared,
+            },
         }
     }
 
-    /// Refuses `entries`, those of the record at `offset` of the log at
-    /// `path`, if one is of a keyspace the manifest never gave out.
+    /// Refuses an entry of a keyspace the manifest never gave out
+    /// ([`LogRules::check_ids`]).
     ///
     /// # Errors
     ///
-    /// [`Error::Corruption`] naming the log, the record and the payload
-    /// byte of the entry's keyspace id.
+    /// As [`LogRules::check_ids`].
     pub(super) fn check_ids(&self, path: &Path, offset: u64, entries: Entries<'_>) -> Result<()> {
-        let next = self.next_keyspace_id;
-        match entries.find_keyspace(|id| id != DEFAULT_KEYSPACE_ID && id >= next) {
-            None => Ok(()),
-            Some((id, at)) => Err(Error::corruption(
-                path,
-                offset,
-                format!(
-                    "the record holds an entry of keyspace {id}, at byte {at} of its payload, \
-                     but the manifest gave out only keyspace ids below {next}: no FerrisDB logs \
-                     an entry of a keyspace its manifest never declared; restore the newest \
-                     MANIFEST, or the database, from a backup"
-                ),
-            )),
-        }
+        self.rules.check_ids(path, offset, entries)
     }
 
-    /// Refuses `entries`, those of the record at `offset` of the log at
-    /// `path`, if one is a range delete and the manifest does not declare
-    /// the feature `range_deletes`.
+    /// Refuses a range delete the manifest does not declare
+    /// ([`LogRules::check_range_deletes`]).
     ///
     /// # Errors
     ///
-    /// [`Error::Corruption`] naming the log, the record and the payload
-    /// byte of the range delete.
+    /// As [`LogRules::check_range_deletes`].
     pub(super) fn check_range_deletes(
         &self,
         path: &Path,
         offset: u64,
         entries: Entries<'_>,
     ) -> Result<()> {
-        if self.range_deletes_declared {
-            return Ok(());
-        }
-        match entries.find_range_delete() {
-            None => Ok(()),
-            Some(at) => Err(Error::corruption(
-                path,
-                offset,
-                format!(
-                    "the record holds a range delete, at byte {at} of its payload, but the \
-                     manifest does not declare the feature range_deletes: no FerrisDB logs a \
-                     range delete before its manifest declares it; restore the newest \
-                     MANIFEST, or the database, from a backup"
-                ),
-            )),
-        }
+        self.rules.check_range_deletes(path, offset, entries)
     }
 
     /// Applies the entries of a record of log `log` at `timestamp` that the

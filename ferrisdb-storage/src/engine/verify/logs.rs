@@ -36,6 +36,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::super::log_rules::LogRules;
 use super::super::progress::Tracker;
 use super::super::replay::{check_timestamp, open_log, unsealed};
 use super::super::{lock, Inner};
@@ -123,6 +124,7 @@ impl Inner {
             .map(|(_, path)| self.fs.open(path).map_or(0, |file| file.len()))
             .collect();
         progress.expect(sizes.iter().sum());
+        let rules = LogRules::of(state);
         let mut previous = None;
         for ((number, path), size) in logs.into_iter().zip(sizes) {
             needed.remove(&number);
@@ -133,7 +135,7 @@ impl Inner {
             };
             report.logs += 1;
             let (before, records) = (previous, report.log_records);
-            let mut read = self.verify_log(&path, whole, &mut previous, report);
+            let mut read = self.verify_log(&path, whole, &rules, &mut previous, report);
             let sealed_since = |log: &Arc<WalWriter>| log.end().file_number > number;
             if read.is_err() && number == end_log && self.wal.as_ref().is_some_and(sealed_since) {
                 // Sealed since `verify` began: the seal cut off the room
@@ -141,7 +143,7 @@ impl Inner {
                 // reads up to the length it saw at open, read it. Sealed,
                 // the log changes no more: it is read again.
                 (previous, report.log_records) = (before, records);
-                read = self.verify_log(&path, whole, &mut previous, report);
+                read = self.verify_log(&path, whole, &rules, &mut previous, report);
             }
             match read {
                 Ok(()) => {}
@@ -196,12 +198,25 @@ impl Inner {
         self.versions.manifest().log_number <= number
     }
 
+    /// What the manifest lets a record hold now: the one on disk in a
+    /// read-only instance, `None` if it does not read.
+    fn rules_now(&self) -> Option<LogRules> {
+        if self.is_read_only() {
+            return manifest::load(self.fs.as_ref(), &self.dir)
+                .ok()
+                .flatten()
+                .map(|state| LogRules::of(&state));
+        }
+        Some(LogRules::of(&self.versions.manifest()))
+    }
+
     /// Reads the log at `path`, of which `whole` must read whole, after the
     /// record of timestamp `previous`.
     fn verify_log(
         &self,
         path: &Path,
         whole: Whole,
+        rules: &LogRules,
         previous: &mut Option<Timestamp>,
         report: &mut VerifyReport,
     ) -> Result<()> {
@@ -212,8 +227,17 @@ impl Inner {
         for record in reader.by_ref() {
             let record = record?;
             let legacy = record.kind == PayloadKind::LegacyBatch;
-            let (timestamp, _) = decode_logged(&record.payload, legacy)
+            let (timestamp, batch) = decode_logged(&record.payload, legacy)
                 .map_err(|e| error_in_log(path, record.offset, e))?;
+            if let Err(error) = rules.check(path, record.offset, batch.entries()) {
+                // A keyspace made, or range deletes declared, since `verify`
+                // began may have written the record: the rules only widen,
+                // so the manifest as it is now has the last word.
+                let now = self.rules_now();
+                if now.is_none_or(|now| now.check(path, record.offset, batch.entries()).is_err()) {
+                    return Err(error);
+                }
+            }
             check_timestamp(path, record.offset, timestamp, *previous)?;
             *previous = Some(timestamp);
             report.log_records += 1;
