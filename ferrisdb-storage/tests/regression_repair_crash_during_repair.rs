@@ -21,21 +21,14 @@ fn kept_somewhere(fs: &FaultFileSystem, dir: &Path, bytes: &[u8]) -> bool {
     })
 }
 
+/// The built database with its largest table cut 8 bytes short, and the
+/// bytes that table has left.
 fn damaged() -> (FaultFileSystem, Vec<u8>) {
     let fs = FaultFileSystem::new();
     build(&fs, &dir());
-    let db = StorageEngine::open(config(&fs, &dir())).unwrap();
-    let table = db
-        .live_tables()
-        .into_iter()
-        .max_by_key(|t| t.file_size)
-        .unwrap();
-    db.close().unwrap();
-    let path = dir().join(format!("{:06}.sst", table.file_number));
-    let bytes = fs.read_all(&path).unwrap();
-    let cut = bytes[..bytes.len() - 8].to_vec();
-    rewrite(&fs, &path, &cut);
+    let table = cut_largest_table(&fs, |len| len - 8);
     fs.sync_dir(&dir()).unwrap();
+    let cut = fs.read_all(&table_path(&table)).unwrap();
     (fs, cut)
 }
 
