@@ -48,6 +48,8 @@ impl Model {
     }
 }
 
+/// The database's directory: `common::dir` too, so a scenario can use
+/// `common`'s helpers of logs beside these.
 pub fn dir() -> PathBuf {
     PathBuf::from("/db")
 }
