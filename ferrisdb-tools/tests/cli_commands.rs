@@ -5,7 +5,7 @@
 
 mod cli_common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use cli_common::{dump_and_load, fails, ferrisdb, ok};
 use ferrisdb_storage::{StorageConfig, StorageEngine};
@@ -22,6 +22,20 @@ fn made(dir: &Path) {
     }
     db.flush().unwrap();
     db.close().unwrap();
+}
+
+/// Flips byte 10 (in the first data block) of a table of `db`; returns the
+/// table's path and its bytes as they now are.
+fn damage_a_table(db: &Path) -> (PathBuf, Vec<u8>) {
+    let table = std::fs::read_dir(db)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "sst"))
+        .unwrap();
+    let mut bytes = std::fs::read(&table).unwrap();
+    bytes[10] ^= 0xff;
+    std::fs::write(&table, &bytes).unwrap();
+    (table, bytes)
 }
 
 #[test]
@@ -94,14 +108,7 @@ fn manifest_verify_compact_checkpoint_and_stats() {
     assert_eq!(ok(&copy, &["get", "user:100"]), "name 100\n");
 
     // A damaged table: verify names it and exits with 2.
-    let table = std::fs::read_dir(&db)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "sst"))
-        .unwrap();
-    let mut bytes = std::fs::read(&table).unwrap();
-    bytes[10] ^= 0xff;
-    std::fs::write(&table, bytes).unwrap();
+    let (table, _) = damage_a_table(&db);
     let output = ferrisdb(&db, &["verify"]);
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     let report = String::from_utf8(output.stdout).unwrap();
@@ -142,14 +149,7 @@ fn repair_rebuilds_a_lost_manifest_and_salvages_a_damaged_table() {
 
     // A damaged table: a strict repair refuses in one line and changes
     // nothing; a repair keeps the rest, names the range, and exits with 2.
-    let table = std::fs::read_dir(&db)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "sst"))
-        .unwrap();
-    let mut bytes = std::fs::read(&table).unwrap();
-    bytes[10] ^= 0xff;
-    std::fs::write(&table, &bytes).unwrap();
+    let (table, bytes) = damage_a_table(&db);
     assert!(fails(&db, &["repair", "--strict"]).contains("strict"));
     assert_eq!(std::fs::read(&table).unwrap(), bytes);
     let output = ferrisdb(&db, &["--json", "repair"]);
