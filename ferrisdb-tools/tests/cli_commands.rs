@@ -6,9 +6,20 @@
 mod cli_common;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 use cli_common::{dump_and_load, fails, ferrisdb, ok};
 use ferrisdb_storage::{StorageConfig, StorageEngine};
+
+/// The tests run one at a time: a `ferrisdb` process one test starts holds,
+/// between its fork and its exec, a copy of every descriptor this process
+/// has open, another test's LOCK included, and with it the lock. That
+/// test's reopen right after its `close` could then find its directory
+/// still locked for that instant.
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 /// A database of 300 keys in `default` and 50 in `logs`, flushed.
 fn made(dir: &Path) {
@@ -40,6 +51,7 @@ fn damage_a_table(db: &Path) -> (PathBuf, Vec<u8>) {
 
 #[test]
 fn get_put_delete_and_scan() {
+    let _serial = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path();
     made(db);
@@ -74,6 +86,7 @@ fn get_put_delete_and_scan() {
 
 #[test]
 fn dump_and_load_copy_every_keyspace() {
+    let _serial = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let (from, to) = (dir.path().join("from"), dir.path().join("to"));
     made(&from);
@@ -90,6 +103,7 @@ fn dump_and_load_copy_every_keyspace() {
 
 #[test]
 fn manifest_verify_compact_checkpoint_and_stats() {
+    let _serial = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
     made(&db);
@@ -117,6 +131,7 @@ fn manifest_verify_compact_checkpoint_and_stats() {
 
 #[test]
 fn read_commands_work_beside_a_writer_and_errors_are_one_line() {
+    let _serial = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path();
     made(db);
@@ -136,6 +151,7 @@ fn read_commands_work_beside_a_writer_and_errors_are_one_line() {
 
 #[test]
 fn repair_rebuilds_a_lost_manifest_and_salvages_a_damaged_table() {
+    let _serial = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
     made(&db);
