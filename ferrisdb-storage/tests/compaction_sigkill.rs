@@ -1,6 +1,7 @@
 //! A child process writes under heavy compaction and is killed with SIGKILL:
 //! no acknowledged write is lost and no orphan file is left after reopen.
 
+mod child_process;
 mod kill_child;
 
 use std::collections::BTreeSet;

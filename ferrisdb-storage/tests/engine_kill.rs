@@ -1,6 +1,7 @@
 //! A child process writes and is killed with SIGKILL at a random moment, 20
 //! times; every write it acknowledged must be there after each reopen.
 
+mod child_process;
 mod kill_child;
 
 use std::path::Path;

@@ -7,21 +7,22 @@
 //! first closes (or is killed), the second opens and finds every write. The
 //! same holds the other way round, and for a second `open` in one process.
 //!
-//! The test binary is its own second process (as in `kill_child/`): run with
-//! `FERRISDB_LOCK_CHILD` set, the test acts out that role instead.
+//! The test binary is its own second process (through `child_process/`): run
+//! with `FERRISDB_LOCK_CHILD` set, the test acts out that role instead.
 
-use std::io::{BufRead, BufReader, Write};
+mod child_process;
+
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 
+use child_process::{said, say};
 use ferrisdb_storage::{Error, StorageConfig, StorageEngine};
 
 const TEST_NAME: &str = "the_lock_holds_across_processes";
 const ROLE: &str = "FERRISDB_LOCK_CHILD";
 const DIR: &str = "FERRISDB_LOCK_CHILD_DIR";
-/// What starts each line the child says.
-const MARK: &str = "child says: ";
 
 fn config(dir: &Path) -> StorageConfig {
     StorageConfig {
@@ -39,8 +40,7 @@ fn count(db: &StorageEngine) -> usize {
     n
 }
 
-/// The second process. Prints one line per step, each after [`MARK`] (the
-/// test harness prints text of its own), and exits.
+/// The second process. Says one line per step, and exits.
 ///
 /// - `try`: opens the database; prints `> locked PATH` on `DatabaseLocked`,
 ///   otherwise `> opened N` (the keys it finds), writes `child-try`, closes.
@@ -53,12 +53,13 @@ fn child_if_requested() {
     let dir = PathBuf::from(std::env::var(DIR).unwrap());
     let mut out = std::io::stdout().lock();
     match StorageEngine::open(config(&dir)) {
-        Err(Error::DatabaseLocked { path }) => writeln!(out, "\n{MARK}locked {}", path.display()),
-        Err(other) => writeln!(out, "\n{MARK}error {other}"),
+        Err(Error::DatabaseLocked { path }) => {
+            say(&mut out, format_args!("locked {}", path.display()))
+        }
+        Err(other) => say(&mut out, format_args!("error {other}")),
         Ok(db) => {
             let verb = if role == "hold" { "holding" } else { "opened" };
-            writeln!(out, "\n{MARK}{verb} {}", count(&db)).unwrap();
-            out.flush().unwrap();
+            say(&mut out, format_args!("{verb} {}", count(&db)));
             if role == "hold" {
                 let mut line = String::new();
                 std::io::stdin().read_line(&mut line).unwrap();
@@ -66,45 +67,23 @@ fn child_if_requested() {
             db.put(format!("child-{role}"), "written by the second process")
                 .unwrap();
             db.close().unwrap();
-            writeln!(out, "{MARK}closed")
+            say(&mut out, "closed");
         }
     }
-    .unwrap();
-    out.flush().unwrap();
     std::process::exit(0);
 }
 
 fn child(role: &str, dir: &Path) -> Command {
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command
-        .args(["--exact", TEST_NAME, "--nocapture", "--test-threads=1"])
-        .env(ROLE, role)
-        .env(DIR, dir)
-        .stderr(Stdio::null());
+    let mut command = child_process::command(TEST_NAME);
+    command.env(ROLE, role).env(DIR, dir);
     command
 }
 
-/// What the child said on `out`, line by line, until it closes it.
-fn lines(out: ChildStdout) -> impl Iterator<Item = String> {
-    BufReader::new(out)
-        .lines()
-        .map_while(Result::ok)
-        .filter_map(|l| said(&l))
-}
-
-fn said(line: &str) -> Option<String> {
-    line.strip_prefix(MARK).map(str::to_owned)
-}
-
-/// Runs a `try` child to its end and returns its lines.
+/// Runs a `try` child to its end and returns what it said.
 fn try_open(dir: &Path) -> Vec<String> {
     let output = child("try", dir).output().unwrap();
     assert!(output.status.success(), "the child failed: {output:?}");
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .filter_map(said)
-        .collect()
+    said(output.stdout.as_slice()).collect()
 }
 
 /// Starts a `hold` child and waits until it holds the database.
@@ -114,7 +93,7 @@ fn hold(dir: &Path) -> (Child, impl Iterator<Item = String>) {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut said = lines(holder.stdout.take().unwrap());
+    let mut said = said(holder.stdout.take().unwrap());
     let first = said.next().expect("the child said nothing");
     assert!(first.starts_with("holding "), "{first}");
     (holder, said)

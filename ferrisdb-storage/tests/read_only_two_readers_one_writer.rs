@@ -3,21 +3,22 @@
 //! compaction deleted that view's tables, and `catch_up` brings it to the
 //! writer's newest writes, flushed or only in the log.
 //!
-//! The test binary is its own reader process (as in
-//! `engine_lock_two_processes.rs`): run with `FERRISDB_READER_DIR` set, the
-//! test acts out a reader instead, taking one command per line on stdin.
+//! The test binary is its own reader process (through `child_process/`):
+//! run with `FERRISDB_READER_DIR` set, the test acts out a reader instead,
+//! taking one command per line on stdin.
+
+mod child_process;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 
+use child_process::{said, say};
 use ferrisdb_storage::{Error, StorageConfig, StorageEngine};
 
 const TEST_NAME: &str = "two_readers_follow_a_writer";
 const DIR: &str = "FERRISDB_READER_DIR";
-/// What starts each line a reader says.
-const MARK: &str = "reader says: ";
 
 fn config(dir: &Path) -> StorageConfig {
     StorageConfig {
@@ -52,8 +53,7 @@ fn reader_if_requested() {
     };
     let db = StorageEngine::open_read_only(config(&PathBuf::from(dir))).unwrap();
     let mut out = std::io::stdout().lock();
-    writeln!(out, "\n{MARK}{}", census(&db)).unwrap();
-    out.flush().unwrap();
+    say(&mut out, census(&db));
     for line in std::io::stdin().lock().lines() {
         let said = match line.unwrap().as_str() {
             "catch_up" => db.catch_up().map(|()| census(&db)),
@@ -63,9 +63,7 @@ fn reader_if_requested() {
             },
             _ => Ok(census(&db)),
         };
-        let said = said.unwrap_or_else(|e| format!("error {e}"));
-        writeln!(out, "{MARK}{said}").unwrap();
-        out.flush().unwrap();
+        say(&mut out, said.unwrap_or_else(|e| format!("error {e}")));
     }
     std::process::exit(0);
 }
@@ -78,19 +76,14 @@ struct Reader {
 
 impl Reader {
     fn start(dir: &Path) -> Reader {
-        let mut process = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", TEST_NAME, "--nocapture", "--test-threads=1"])
+        let mut process = child_process::command(TEST_NAME)
             .env(DIR, dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
             .spawn()
             .unwrap();
         let stdin = process.stdin.take().unwrap();
-        let said = BufReader::new(process.stdout.take().unwrap())
-            .lines()
-            .map_while(Result::ok)
-            .filter_map(|l| l.strip_prefix(MARK).map(str::to_owned));
+        let said = said(process.stdout.take().unwrap());
         Reader {
             process,
             stdin,

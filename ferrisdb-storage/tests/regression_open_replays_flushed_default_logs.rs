@@ -17,18 +17,7 @@ use ferrisdb_storage::{CompressionType, StorageEngine};
 mod common;
 
 use common::keyspaces::stored_options;
-use common::{dir, fault_config};
-
-fn log_files(fs: &FaultFileSystem) -> Vec<String> {
-    let mut logs: Vec<String> = fs
-        .list(&dir())
-        .unwrap()
-        .into_iter()
-        .filter(|n| n.ends_with(".wal"))
-        .collect();
-    logs.sort();
-    logs
-}
+use common::{dir, fault_config, newest_log};
 
 #[test]
 fn default_s_flushed_writes_are_not_replayed_again_at_every_open() {
@@ -41,9 +30,8 @@ fn default_s_flushed_writes_are_not_replayed_again_at_every_open() {
         db.put(format!("k{i:02}"), "v").unwrap();
     }
     db.close().unwrap();
-    let old_log = log_files(&fs).pop().unwrap();
-    let old_bytes = fs.read_all(&dir().join(&old_log)).unwrap();
-    let old_number: u64 = old_log.trim_end_matches(".wal").parse().unwrap();
+    let (old_number, old_log) = newest_log(&fs);
+    let old_bytes = fs.read_all(&old_log).unwrap();
 
     // The next open puts them into a table and retires the log.
     let db = open();
@@ -52,7 +40,7 @@ fn default_s_flushed_writes_are_not_replayed_again_at_every_open() {
 
     // A keyspace `cold` made while the old log was current, never written
     // since: it still needs that log, `default` does not.
-    let mut writer = fs.create(&dir().join(&old_log)).unwrap();
+    let mut writer = fs.create(&old_log).unwrap();
     writer.append(&old_bytes).unwrap();
     writer.sync().unwrap();
     drop(writer);

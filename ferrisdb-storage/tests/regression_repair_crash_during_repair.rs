@@ -21,41 +21,49 @@ fn kept_somewhere(fs: &FaultFileSystem, dir: &Path, bytes: &[u8]) -> bool {
     })
 }
 
+/// The built database with its largest table cut 8 bytes short, and the
+/// bytes that table has left.
 fn damaged() -> (FaultFileSystem, Vec<u8>) {
     let fs = FaultFileSystem::new();
     build(&fs, &dir());
-    let db = StorageEngine::open(config(&fs, &dir())).unwrap();
-    let table = db
-        .live_tables()
-        .into_iter()
-        .max_by_key(|t| t.file_size)
-        .unwrap();
-    db.close().unwrap();
-    let path = dir().join(format!("{:06}.sst", table.file_number));
-    let bytes = fs.read_all(&path).unwrap();
-    let cut = bytes[..bytes.len() - 8].to_vec();
-    rewrite(&fs, &path, &cut);
+    let table = cut_largest_table(&fs, |len| len - 8);
     fs.sync_dir(&dir()).unwrap();
+    let cut = fs.read_all(&table_path(&table)).unwrap();
     (fs, cut)
+}
+
+/// A copy of `base` repaired to the end, and how many file system
+/// operations its repair took.
+fn repaired_whole(base: &FaultFileSystem) -> (FaultFileSystem, u64) {
+    let fs = base.fork();
+    let start = fs.total_operations();
+    StorageEngine::repair(config(&fs, &dir())).unwrap();
+    let steps = fs.total_operations() - start;
+    (fs, steps)
+}
+
+/// A copy of `base` as a power loss at operation `k` of its repair leaves
+/// it (the repair failing there), rebooted.
+fn cut_short_at(base: &FaultFileSystem, k: u64) -> FaultFileSystem {
+    let fs = base.fork();
+    fs.crash_after(fs.total_operations() + k);
+    assert!(
+        StorageEngine::repair(config(&fs, &dir())).is_err(),
+        "step {k}"
+    );
+    fs.crash()
 }
 
 #[test]
 fn a_repair_cut_short_at_any_step_repairs_again_to_the_same_database() {
     let (base, table) = damaged();
-    let expected = {
-        let fs = base.fork();
-        let start = fs.total_operations();
-        StorageEngine::repair(config(&fs, &dir())).unwrap();
-        let steps = fs.total_operations() - start;
+    let (steps, default, logs) = {
+        let (fs, steps) = repaired_whole(&base);
         let db = StorageEngine::open(config(&fs, &dir())).unwrap();
         (steps, contents(&db, "default"), contents(&db, "logs"))
     };
-    let (steps, default, logs) = expected;
     for k in 1..steps {
-        let fs = base.fork();
-        fs.crash_after(fs.total_operations() + k);
-        assert!(StorageEngine::repair(config(&fs, &dir())).is_err());
-        let rebooted = fs.crash();
+        let rebooted = cut_short_at(&base, k);
         assert!(
             kept_somewhere(&rebooted, &dir(), &table),
             "step {k}: the damaged table is gone"
@@ -73,17 +81,9 @@ fn a_repair_cut_short_at_any_step_repairs_again_to_the_same_database() {
 #[test]
 fn a_repair_cut_short_then_opened_keeps_the_damaged_table() {
     let (base, table) = damaged();
-    let steps = {
-        let fs = base.fork();
-        let start = fs.total_operations();
-        StorageEngine::repair(config(&fs, &dir())).unwrap();
-        fs.total_operations() - start
-    };
+    let (_, steps) = repaired_whole(&base);
     for k in 1..steps {
-        let fs = base.fork();
-        fs.crash_after(fs.total_operations() + k);
-        assert!(StorageEngine::repair(config(&fs, &dir())).is_err());
-        let rebooted = fs.crash();
+        let rebooted = cut_short_at(&base, k);
         // Opened as it is, when it opens: repair said it deletes nothing.
         if let Ok(db) = StorageEngine::open(config(&rebooted, &dir())) {
             db.close().unwrap();

@@ -17,16 +17,7 @@ use repair_common::*;
 fn a_truncated_table_without_a_manifest_keeps_its_readable_entries() {
     let fs = FaultFileSystem::new();
     let model = build(&fs, &dir());
-    let db = StorageEngine::open(config(&fs, &dir())).unwrap();
-    let table = db
-        .live_tables()
-        .into_iter()
-        .max_by_key(|t| t.file_size)
-        .unwrap();
-    db.close().unwrap();
-    let path = dir().join(format!("{:06}.sst", table.file_number));
-    let bytes = fs.read_all(&path).unwrap();
-    rewrite(&fs, &path, &bytes[..bytes.len() - 8]);
+    cut_largest_table(&fs, |len| len - 8);
 
     // The same damaged files, with and without the manifest.
     let without = fs.fork();

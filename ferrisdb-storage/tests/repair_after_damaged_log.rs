@@ -4,29 +4,19 @@
 //! affecting any key (a lost record's keys are unknown). Every key the
 //! damaged records did not write is as it was.
 
+mod common;
 mod repair_common;
 
+use common::newest_log;
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
 use ferrisdb_storage::{StorageConfig, StorageEngine};
 use repair_common::*;
-
-/// The newest log of the database.
-fn newest_log(fs: &FaultFileSystem) -> std::path::PathBuf {
-    let mut logs: Vec<String> = fs
-        .list(&dir())
-        .unwrap()
-        .into_iter()
-        .filter(|n| n.ends_with(".wal"))
-        .collect();
-    logs.sort();
-    dir().join(logs.last().unwrap())
-}
 
 #[test]
 fn a_log_damaged_in_the_middle_keeps_the_records_on_both_sides() {
     let fs = FaultFileSystem::new();
     let model = build(&fs, &dir());
-    let log = newest_log(&fs);
+    let (_, log) = newest_log(&fs);
     let mut bytes = fs.read_all(&log).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x55;

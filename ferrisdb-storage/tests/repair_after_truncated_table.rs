@@ -9,29 +9,14 @@
 mod repair_common;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::{Error, RepairOptions, StorageEngine, TableRecord};
+use ferrisdb_storage::{Error, RepairOptions, StorageEngine};
 use repair_common::*;
-
-/// Cuts the largest table of the database in half; returns its record.
-fn truncate_largest(fs: &FaultFileSystem) -> TableRecord {
-    let db = StorageEngine::open(config(fs, &dir())).unwrap();
-    let table = db
-        .live_tables()
-        .into_iter()
-        .max_by_key(|t| t.file_size)
-        .unwrap();
-    db.close().unwrap();
-    let path = dir().join(format!("{:06}.sst", table.file_number));
-    let bytes = fs.read_all(&path).unwrap();
-    rewrite(fs, &path, &bytes[..bytes.len() / 2]);
-    table
-}
 
 #[test]
 fn a_truncated_table_keeps_its_readable_blocks_and_names_its_range() {
     let fs = FaultFileSystem::new();
     let model = build(&fs, &dir());
-    let table = truncate_largest(&fs);
+    let table = cut_largest_table(&fs, |len| len / 2);
     let name = format!("{:06}.sst", table.file_number);
 
     let report = StorageEngine::repair(config(&fs, &dir())).unwrap();
@@ -73,7 +58,7 @@ fn a_truncated_table_keeps_its_readable_blocks_and_names_its_range() {
 fn a_strict_repair_of_a_truncated_table_refuses_and_changes_nothing() {
     let fs = FaultFileSystem::new();
     build(&fs, &dir());
-    let table = truncate_largest(&fs);
+    let table = cut_largest_table(&fs, |len| len / 2);
     let before = snapshot_of(&fs, &dir());
 
     match StorageEngine::repair_with(config(&fs, &dir()), RepairOptions::strict()) {

@@ -3,40 +3,22 @@
 //! a dump loaded into a new database giving identical contents, and a
 //! failure printed as one line with a non-zero exit code.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod cli_common;
 
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use cli_common::{dump_and_load, fails, ferrisdb, ok};
 use ferrisdb_storage::{StorageConfig, StorageEngine};
 
-/// Runs `ferrisdb --db DB ARGS`.
-fn ferrisdb(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ferrisdb"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-/// Runs it and returns its stdout, which it must print with exit code 0.
-fn ok(db: &Path, args: &[&str]) -> String {
-    let output = ferrisdb(db, args);
-    assert!(output.status.success(), "ferrisdb {args:?}: {output:?}");
-    String::from_utf8(output.stdout).unwrap()
-}
-
-/// Runs it and returns its one line of stderr, with exit code `code`.
-fn fails(db: &Path, args: &[&str], code: i32) -> String {
-    let output = ferrisdb(db, args);
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "ferrisdb {args:?}: {output:?}"
-    );
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("ferrisdb: "), "{stderr}");
-    stderr
+/// The tests run one at a time: a `ferrisdb` process one test starts holds,
+/// between its fork and its exec, a copy of every descriptor this process
+/// has open, another test's LOCK included, and with it the lock. That
+/// test's reopen right after its `close` could then find its directory
+/// still locked for that instant.
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A database of 300 keys in `default` and 50 in `logs`, flushed.
@@ -53,8 +35,23 @@ fn made(dir: &Path) {
     db.close().unwrap();
 }
 
+/// Flips byte 10 (in the first data block) of a table of `db`; returns the
+/// table's path and its bytes as they now are.
+fn damage_a_table(db: &Path) -> (PathBuf, Vec<u8>) {
+    let table = std::fs::read_dir(db)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "sst"))
+        .unwrap();
+    let mut bytes = std::fs::read(&table).unwrap();
+    bytes[10] ^= 0xff;
+    std::fs::write(&table, &bytes).unwrap();
+    (table, bytes)
+}
+
 #[test]
 fn get_put_delete_and_scan() {
+    let _serial = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path();
     made(db);
@@ -63,7 +60,7 @@ fn get_put_delete_and_scan() {
     assert_eq!(ok(db, &["get", "user:007"]), "new\\x00\n");
     assert_eq!(ok(db, &["--hex", "get", "757365723a303037"]), "6e657700\n");
     ok(db, &["delete", "user:007"]);
-    assert!(fails(db, &["get", "user:007"], 1).contains("not found"));
+    assert!(fails(db, &["get", "user:007"]).contains("not found"));
 
     let scanned = ok(db, &["scan", "--start", "user:005", "--end", "user:010"]);
     let keys: Vec<&str> = scanned
@@ -89,29 +86,24 @@ fn get_put_delete_and_scan() {
 
 #[test]
 fn dump_and_load_copy_every_keyspace() {
+    let _serial = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let (from, to) = (dir.path().join("from"), dir.path().join("to"));
     made(&from);
     for hex in [false, true] {
         let dump = dir.path().join(format!("dump-{hex}.jsonl"));
-        let mut args = vec!["dump", "--out", dump.to_str().unwrap()];
-        if hex {
-            args.insert(0, "--hex");
-        }
-        ok(&from, &args);
         let target = to.join(format!("{hex}"));
-        ok(&target, &["load", "--in", dump.to_str().unwrap()]);
+        dump_and_load(&from, &dump, &target, hex);
         // Dumped again from the copy, in the same encoding: the same lines.
-        assert_eq!(
-            ok(&target, &args[..args.len() - 2]),
-            std::fs::read_to_string(&dump).unwrap()
-        );
+        let again: &[&str] = if hex { &["--hex", "dump"] } else { &["dump"] };
+        assert_eq!(ok(&target, again), std::fs::read_to_string(&dump).unwrap());
         assert_eq!(ok(&target, &["keyspaces"]), "default\nlogs\n");
     }
 }
 
 #[test]
 fn manifest_verify_compact_checkpoint_and_stats() {
+    let _serial = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
     made(&db);
@@ -130,14 +122,7 @@ fn manifest_verify_compact_checkpoint_and_stats() {
     assert_eq!(ok(&copy, &["get", "user:100"]), "name 100\n");
 
     // A damaged table: verify names it and exits with 2.
-    let table = std::fs::read_dir(&db)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "sst"))
-        .unwrap();
-    let mut bytes = std::fs::read(&table).unwrap();
-    bytes[10] ^= 0xff;
-    std::fs::write(&table, bytes).unwrap();
+    let (table, _) = damage_a_table(&db);
     let output = ferrisdb(&db, &["verify"]);
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     let report = String::from_utf8(output.stdout).unwrap();
@@ -146,6 +131,7 @@ fn manifest_verify_compact_checkpoint_and_stats() {
 
 #[test]
 fn read_commands_work_beside_a_writer_and_errors_are_one_line() {
+    let _serial = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path();
     made(db);
@@ -153,23 +139,24 @@ fn read_commands_work_beside_a_writer_and_errors_are_one_line() {
     writer.put("live", "from the writer").unwrap();
     assert_eq!(ok(db, &["get", "live"]), "from the writer\n");
     assert_eq!(ok(db, &["scan", "--prefix", "user:"]).lines().count(), 300);
-    assert!(fails(db, &["put", "k", "v"], 1).contains("locked"));
+    assert!(fails(db, &["put", "k", "v"]).contains("locked"));
     writer.close().unwrap();
 
     let missing = dir.path().join("missing");
-    fails(&missing, &["get", "k"], 1);
+    fails(&missing, &["get", "k"]);
     assert!(!missing.exists());
-    fails(db, &["--hex", "get", "zz"], 1);
-    fails(db, &["get", r"bad\q"], 1);
+    fails(db, &["--hex", "get", "zz"]);
+    fails(db, &["get", r"bad\q"]);
 }
 
 #[test]
 fn repair_rebuilds_a_lost_manifest_and_salvages_a_damaged_table() {
+    let _serial = one_at_a_time();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
     made(&db);
     std::fs::remove_file(db.join("MANIFEST")).unwrap();
-    fails(&db, &["get", "user:100"], 1);
+    fails(&db, &["get", "user:100"]);
     let report = ok(&db, &["repair"]);
     assert!(report.starts_with("manifest rebuilt"), "{report}");
     assert_eq!(ok(&db, &["get", "user:100"]), "name 100\n");
@@ -178,15 +165,8 @@ fn repair_rebuilds_a_lost_manifest_and_salvages_a_damaged_table() {
 
     // A damaged table: a strict repair refuses in one line and changes
     // nothing; a repair keeps the rest, names the range, and exits with 2.
-    let table = std::fs::read_dir(&db)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|e| e == "sst"))
-        .unwrap();
-    let mut bytes = std::fs::read(&table).unwrap();
-    bytes[10] ^= 0xff;
-    std::fs::write(&table, &bytes).unwrap();
-    assert!(fails(&db, &["repair", "--strict"], 1).contains("strict"));
+    let (table, bytes) = damage_a_table(&db);
+    assert!(fails(&db, &["repair", "--strict"]).contains("strict"));
     assert_eq!(std::fs::read(&table).unwrap(), bytes);
     let output = ferrisdb(&db, &["--json", "repair"]);
     assert_eq!(output.status.code(), Some(2), "{output:?}");

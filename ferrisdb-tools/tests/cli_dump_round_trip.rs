@@ -11,7 +11,7 @@ mod cli_common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use cli_common::ok;
+use cli_common::dump_and_load;
 use ferrisdb_storage::{StorageConfig, StorageEngine, MAX_KEY_SIZE};
 
 type Contents = BTreeMap<String, Vec<(Vec<u8>, Vec<u8>)>>;
@@ -89,13 +89,8 @@ fn a_dump_loads_back_to_identical_contents() {
 
     for hex in [false, true] {
         let dump = dir.path().join(format!("dump-{hex}"));
-        let mut args = vec!["dump", "--out", dump.to_str().unwrap()];
-        if hex {
-            args.insert(0, "--hex");
-        }
-        ok(&from, &args);
         let to = dir.path().join(format!("to-{hex}"));
-        ok(&to, &["load", "--in", dump.to_str().unwrap()]);
+        dump_and_load(&from, &dump, &to, hex);
         assert!(contents(&to) == original, "hex {hex}: the contents differ");
     }
 }

@@ -82,10 +82,7 @@ pub fn fault_config(fs: &FaultFileSystem, mode: RecoveryMode) -> StorageConfig {
 /// the records it crafts, and its path. The database opens with them next.
 pub fn crafted_log(fs: &FaultFileSystem) -> (WalWriter, PathBuf) {
     drop(StorageEngine::open(fault_config(fs, RecoveryMode::default())).unwrap());
-    let (number, log) = ferrisdb_storage::internals::wal::wal_files(fs, &dir())
-        .unwrap()
-        .pop()
-        .unwrap();
+    let (number, log) = newest_log(fs);
     fs.remove(&log).unwrap();
     let writer =
         WalWriter::create(Arc::new(fs.clone()), dir(), number, WalOptions::default()).unwrap();
@@ -126,6 +123,14 @@ pub fn log_paths(fs: &FaultFileSystem) -> Vec<PathBuf> {
         .into_iter()
         .map(|(_, path)| path)
         .collect()
+}
+
+/// The number and path of the newest log in [`dir`] on `fs`.
+pub fn newest_log(fs: &FaultFileSystem) -> (u64, PathBuf) {
+    ferrisdb_storage::internals::wal::wal_files(fs, &dir())
+        .unwrap()
+        .pop()
+        .unwrap()
 }
 
 /// How a database stopped.

@@ -1,16 +1,19 @@
 //! A child process that writes until it is killed with SIGKILL, and the
 //! parent that kills it and checks every acknowledged write.
 //!
-//! The test binary is its own child: run with `FERRISDB_KILL_CHILD_DIR` set,
-//! the calling test writes forever instead, printing each acknowledged key.
+//! The test binary is its own child (through `child_process/`): run with
+//! `FERRISDB_KILL_CHILD_DIR` set, the calling test writes forever instead,
+//! printing each acknowledged key.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use ferrisdb_storage::{StorageConfig, StorageEngine};
 use rand::{Rng, SeedableRng};
+
+use super::child_process;
 
 const CHILD_DIR: &str = "FERRISDB_KILL_CHILD_DIR";
 const CHILD_START: &str = "FERRISDB_KILL_CHILD_START";
@@ -50,12 +53,10 @@ pub fn kill_rounds(
     let mut rng = rand::rngs::StdRng::seed_from_u64(42);
     let mut acknowledged: Vec<String> = Vec::new();
     for round in 0..rounds {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", test_name, "--nocapture", "--test-threads=1"])
+        let mut child = child_process::command(test_name)
             .env(CHILD_DIR, dir.path())
             .env(CHILD_START, (round * 1_000_000).to_string())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();

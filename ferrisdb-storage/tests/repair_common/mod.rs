@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::{AffectedRange, Keyspace, RepairReport, StorageConfig, StorageEngine};
+use ferrisdb_storage::{
+    AffectedRange, Keyspace, RepairReport, StorageConfig, StorageEngine, TableRecord,
+};
 
 /// A keyspace's contents.
 pub type Contents = BTreeMap<Vec<u8>, Vec<u8>>;
@@ -46,6 +48,8 @@ impl Model {
     }
 }
 
+/// The database's directory: `common::dir` too, so a scenario can use
+/// `common`'s helpers of logs beside these.
 pub fn dir() -> PathBuf {
     PathBuf::from("/db")
 }
@@ -216,4 +220,26 @@ pub fn rewrite(fs: &FaultFileSystem, path: &Path, bytes: &[u8]) {
     let mut file = fs.create(path).unwrap();
     file.append(bytes).unwrap();
     file.sync().unwrap();
+}
+
+/// The path of `table` in [`dir`].
+pub fn table_path(table: &TableRecord) -> PathBuf {
+    dir().join(format!("{:06}.sst", table.file_number))
+}
+
+/// Cuts the end off the largest table of the (closed) database in [`dir`],
+/// keeping `keep(len)` of its `len` bytes: its footer, index and properties
+/// are the first to go. Returns the table's record.
+pub fn cut_largest_table(fs: &FaultFileSystem, keep: impl FnOnce(usize) -> usize) -> TableRecord {
+    let db = StorageEngine::open(config(fs, &dir())).unwrap();
+    let table = db
+        .live_tables()
+        .into_iter()
+        .max_by_key(|t| t.file_size)
+        .unwrap();
+    db.close().unwrap();
+    let path = table_path(&table);
+    let bytes = fs.read_all(&path).unwrap();
+    rewrite(fs, &path, &bytes[..keep(bytes.len())]);
+    table
 }

@@ -50,3 +50,15 @@ pub fn one_line_failure(output: &Output, code: i32) -> String {
 pub fn fails(db: &Path, args: &[&str]) -> String {
     one_line_failure(&ferrisdb(db, args), 1)
 }
+
+/// Dumps the database `from` into the file `dump` (`--hex` if `hex`) and
+/// loads that dump into the new database `to`; both must succeed.
+pub fn dump_and_load(from: &Path, dump: &Path, to: &Path, hex: bool) {
+    let dump = dump.to_str().unwrap();
+    let mut args = vec!["dump", "--out", dump];
+    if hex {
+        args.insert(0, "--hex");
+    }
+    ok(from, &args);
+    ok(to, &["load", "--in", dump]);
+}
