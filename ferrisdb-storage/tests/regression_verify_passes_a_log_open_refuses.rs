@@ -12,13 +12,13 @@
 use std::sync::Arc;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::internals::wal::{wal_files, RecoveryMode, WalOptions, WalWriter};
+use ferrisdb_storage::internals::wal::{RecoveryMode, WalOptions, WalWriter};
 use ferrisdb_storage::internals::write_batch::format::{COUNT_OFFSET, TAG_RANGE_DELETE};
 use ferrisdb_storage::{StorageEngine, WriteBatch};
 
 mod common;
 
-use common::{dir, fault_config, replace_file};
+use common::{dir, fault_config, newest_log, replace_file};
 
 /// Where the first entry of a batch of fewer than 128 entries starts.
 const FIRST_ENTRY: usize = COUNT_OFFSET + 1;
@@ -62,7 +62,7 @@ fn verify_names_a_record_the_next_open_refuses() {
         }
         db.sync_wal().unwrap();
         assert!(db.verify().unwrap().is_intact());
-        let (number, log) = wal_files(&fs, &dir()).unwrap().pop().unwrap();
+        let (number, log) = newest_log(&fs);
         let live = fs.read_all(&log).unwrap();
         // The engine logged exactly these records: the crafted log differs
         // from it only in the one byte `change` makes.

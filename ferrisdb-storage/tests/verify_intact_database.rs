@@ -4,7 +4,7 @@
 //! log being written), and keeps finding none while another thread writes,
 //! flushes and compacts beside it; after a reopen it reads the same tables.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::thread;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
@@ -23,7 +23,9 @@ fn an_intact_database_verifies_whole() {
     let report = db.verify().unwrap();
     assert!(report.is_intact(), "{report}");
     let tables = table_paths(&db);
-    assert!(tables.len() >= 4, "{} tables", tables.len());
+    // `default`'s compacted run and its newest flush, and `hot`'s tables
+    // (how many compactions have merged depends on timing).
+    assert!(tables.len() >= 3, "{} tables", tables.len());
     assert_eq!(report.tables, tables.len(), "{report}");
     let sizes: u64 = tables
         .iter()
@@ -55,26 +57,29 @@ fn verify_runs_beside_writes_flushes_and_compactions() {
     let fs = FaultFileSystem::new();
     let db = populated(&fs);
     let stop = AtomicBool::new(false);
+    let written = AtomicU32::new(0);
     thread::scope(|s| {
         let writer = s.spawn(|| {
             let hot = db.keyspace("hot").unwrap();
-            let mut i = 0u32;
             while !stop.load(Ordering::Relaxed) {
+                let i = written.load(Ordering::Relaxed);
                 hot.put(format!("w{i:06}"), [b'w'; 300]).unwrap();
                 if i.is_multiple_of(500) {
                     db.flush().unwrap();
                 }
-                i += 1;
+                written.store(i + 1, Ordering::Relaxed);
             }
-            i
         });
-        for _ in 0..5 {
+        // Five verifies at least, and on until the writer has flushed
+        // twice: on a loaded machine it may start late.
+        let mut verifies = 0;
+        while verifies < 5 || written.load(Ordering::Relaxed) < 1002 {
             let report = db.verify().unwrap();
             assert!(report.is_intact(), "{report}");
+            verifies += 1;
         }
         stop.store(true, Ordering::Relaxed);
-        let writes = writer.join().unwrap();
-        assert!(writes > 0);
+        writer.join().unwrap();
     });
     let report = db.verify().unwrap();
     assert!(report.is_intact(), "{report}");
