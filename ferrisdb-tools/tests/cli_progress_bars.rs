@@ -64,6 +64,9 @@ fn each_long_command_stays_quiet_when_piped() {
             .unwrap();
         assert!(output.status.success(), "{args}: {output:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(!stderr.contains(bar.trim_end_matches(" [")), "{args}: {stderr}");
+        assert!(
+            !stderr.contains(bar.trim_end_matches(" [")),
+            "{args}: {stderr}"
+        );
     }
 }
