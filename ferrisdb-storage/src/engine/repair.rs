@@ -257,8 +257,7 @@ pub(crate) fn repair(
     let stored = outcome.and_then(|(repaired, last_timestamp)| {
         fs.sync_dir(&dir)?;
         let log_number = manifest::take_file_number(&next, &dir, true)?;
-        let log_path = dir.join(wal_file_name(log_number));
-        written.paths.push(log_path);
+        written.paths.push(dir.join(wal_file_name(log_number)));
         let log = WalWriter::create(Arc::clone(&fs), dir.clone(), log_number, layers.wal)?;
         let end = log.seal()?;
         drop(log);
@@ -274,12 +273,15 @@ pub(crate) fn repair(
             lost.link(path, *reason)?;
         }
         lost.sync()?;
-        manifest::store(fs.as_ref(), &dir, &state)?;
-        Ok(state)
+        let store = manifest::store(fs.as_ref(), &dir, &state);
+        // Failed after its rename, the manifest listing them is in place.
+        if store.is_ok() || manifest::is_stored(fs.as_ref(), &dir, &state) {
+            written.keep();
+        }
+        store
     });
-    // Dropped unkept on an error (or a panic before), `written` removes them.
+    // Unkept, `written` removes them as it drops, here or in a panic.
     stored?;
-    written.keep();
 
     // 4. Move: drop the directory's names of what `lost/` now holds too.
     lost.release()?;

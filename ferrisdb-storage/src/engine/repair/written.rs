@@ -32,8 +32,8 @@ impl<'a> Written<'a> {
         }
     }
 
-    /// The manifest listing them is stored: they are the database's.
-    pub(super) fn keep(mut self) {
+    /// The manifest listing them is in place: they are the database's.
+    pub(super) fn keep(&mut self) {
         self.kept = true;
     }
 }
