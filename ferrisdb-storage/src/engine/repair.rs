@@ -216,8 +216,8 @@ pub(crate) fn repair(
 
     // 3. Write.
     let mut lost = LostDir::new(fs.as_ref(), &dir);
-    if let Some(path) = &files.manifest {
-        lost.copy(path, "the manifest before the repair")?;
+    for (path, reason) in files.manifests() {
+        lost.copy(path, reason)?;
     }
     // What moves to `lost/`: given second names there before the new
     // manifest is stored, so that a crash after it, and the next open's
