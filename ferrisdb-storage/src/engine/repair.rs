@@ -40,6 +40,7 @@ pub(crate) mod lost;
 mod merge;
 pub(crate) mod report;
 mod tables;
+mod written;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -53,6 +54,7 @@ use lost::LostDir;
 use merge::{newest_versions, RunWriter, Source};
 use report::{refusal, AffectedRange, ManifestUse, RepairOptions, RepairReport, RepairedKeyspace};
 use tables::{survey_table, SurveyedTable, TableEntries};
+use written::Written;
 
 use super::progress::Tracker;
 use crate::filename::{table_file_name, wal_file_name, LOCK_FILE_NAME};
@@ -214,8 +216,8 @@ pub(crate) fn repair(
 
     // 3. Write.
     let mut lost = LostDir::new(fs.as_ref(), &dir);
-    if let Some(path) = &files.manifest {
-        lost.copy(path, "the manifest before the repair")?;
+    for (path, reason) in files.manifests() {
+        lost.copy(path, reason)?;
     }
     // What moves to `lost/`: given second names there before the new
     // manifest is stored, so that a crash after it, and the next open's
@@ -242,21 +244,20 @@ pub(crate) fn repair(
     for path in &files.temporary {
         moves.push((path, "an unfinished file a flush, compaction or open left"));
     }
-    let mut written: Vec<PathBuf> = Vec::new();
+    let mut written = Written::new(fs.as_ref());
     let outcome = write(
         &config,
         &keyspaces,
         tables,
         &mut writes,
         &next,
-        &mut written,
+        &mut written.paths,
         progress,
     );
     let stored = outcome.and_then(|(repaired, last_timestamp)| {
         fs.sync_dir(&dir)?;
         let log_number = manifest::take_file_number(&next, &dir, true)?;
-        let log_path = dir.join(wal_file_name(log_number));
-        written.push(log_path);
+        written.paths.push(dir.join(wal_file_name(log_number)));
         let log = WalWriter::create(Arc::clone(&fs), dir.clone(), log_number, layers.wal)?;
         let end = log.seal()?;
         drop(log);
@@ -272,16 +273,15 @@ pub(crate) fn repair(
             lost.link(path, *reason)?;
         }
         lost.sync()?;
-        manifest::store(fs.as_ref(), &dir, &state)?;
-        Ok(state)
-    });
-    if let Err(error) = stored {
-        for path in &written {
-            // Ours, and listed by no manifest: nothing of the database.
-            let _ = fs.remove(path);
+        let store = manifest::store(fs.as_ref(), &dir, &state);
+        // Failed after its rename, the manifest listing them is in place.
+        if store.is_ok() || manifest::is_stored(fs.as_ref(), &dir, &state) {
+            written.keep();
         }
-        return Err(error);
-    }
+        store
+    });
+    // Unkept, `written` removes them as it drops, here or in a panic.
+    stored?;
 
     // 4. Move: drop the directory's names of what `lost/` now holds too.
     lost.release()?;

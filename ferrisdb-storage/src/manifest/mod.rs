@@ -127,6 +127,15 @@ pub fn store(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> Result<(
     fs.sync_dir(dir)
 }
 
+/// Whether the manifest of `dir` is `state`'s, byte for byte: after
+/// [`store`] failed, whether the directory holds the new manifest (its
+/// rename done) rather than the old one. A manifest that cannot be read
+/// counts as not.
+pub(crate) fn is_stored(fs: &dyn FileSystem, dir: &Path, state: &ManifestState) -> bool {
+    fs.read_all(&dir.join(MANIFEST_FILE_NAME))
+        .is_ok_and(|bytes| bytes == state.encode())
+}
+
 /// Checks that `bytes`, the manifest of `state` about to replace the one of
 /// `dir`, is one [`load`] reads.
 ///

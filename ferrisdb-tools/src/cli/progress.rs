@@ -26,6 +26,14 @@ impl Progress {
         Self::styled(&template, estimate)
     }
 
+    /// No bar, wherever stderr goes: for a command whose data goes to the
+    /// terminal, where a bar's redraws would land amid its lines.
+    pub fn hidden() -> Progress {
+        Progress {
+            bar: ProgressBar::hidden(),
+        }
+    }
+
     /// Bytes `verb`, of `total` when it is known: "verifying [=====>    ]
     /// 1.20 GiB/3.40 GiB".
     pub fn bytes(verb: &str, total: Option<u64>) -> Progress {

@@ -21,7 +21,7 @@ mod dump_lines;
 mod loader;
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -85,7 +85,12 @@ pub fn dump(g: &Global, args: &DumpArgs, out: &mut dyn Write) -> Outcome {
             estimate += table.entry_count.saturating_sub(table.tombstone_count);
         }
     }
-    let progress = Progress::counting("dumped", "pairs", Some(estimate));
+    // Its pairs on the terminal, a bar there would redraw amid their lines.
+    let progress = if args.out.is_none() && std::io::stdout().is_terminal() {
+        Progress::hidden()
+    } else {
+        Progress::counting("dumped", "pairs", Some(estimate))
+    };
     let mut pairs = 0;
     for name in &header.keyspaces {
         for item in db.keyspace(name)?.iter()? {

@@ -16,9 +16,11 @@ use crate::Result;
 pub(super) struct Files {
     pub(super) tables: BTreeMap<u64, PathBuf>,
     pub(super) logs: BTreeMap<u64, PathBuf>,
-    /// Unfinished files: temporary tables, logs and manifest.
+    /// Unfinished files: temporary tables and logs.
     pub(super) temporary: Vec<PathBuf>,
     pub(super) manifest: Option<PathBuf>,
+    /// An unfinished manifest.
+    pub(super) manifest_temp: Option<PathBuf>,
     /// The highest file number any of them has.
     pub(super) highest: u64,
 }
@@ -42,7 +44,7 @@ pub(super) fn list(fs: &dyn FileSystem, dir: &Path) -> Result<Files> {
                 n
             }
             Some(FileType::TempManifest) => {
-                files.temporary.push(path);
+                files.manifest_temp = Some(path);
                 0
             }
             Some(FileType::Manifest) => {
@@ -55,6 +57,20 @@ pub(super) fn list(fs: &dyn FileSystem, dir: &Path) -> Result<Files> {
         files.highest = files.highest.max(number);
     }
     Ok(files)
+}
+
+impl Files {
+    /// The manifest and the unfinished one, each with why `lost/` keeps
+    /// it: copied there, not linked, since the new manifest is written
+    /// under both names (the unfinished one first), which would leave the
+    /// link the new bytes, or no name to drop.
+    pub(super) fn manifests(&self) -> impl Iterator<Item = (&PathBuf, &'static str)> {
+        let manifest = self.manifest.iter();
+        let temp = self.manifest_temp.iter();
+        manifest
+            .map(|path| (path, "the manifest before the repair"))
+            .chain(temp.map(|path| (path, "an unfinished manifest a write cut short left")))
+    }
 }
 
 /// The length of the file at `path`; 0 if it cannot be opened (its survey
