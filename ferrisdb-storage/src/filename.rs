@@ -41,6 +41,11 @@ pub const MANIFEST_TEMP_FILE_NAME: &str = "MANIFEST.tmp"; // on-disk: never chan
 /// The lock file's name.
 pub const LOCK_FILE_NAME: &str = "LOCK"; // on-disk: never change
 
+/// The name of a repair's journal: the first file number it gives out,
+/// durable before it writes its first file, removed once its manifest is
+/// stored (`engine/repair/journal.rs`).
+pub const REPAIR_FILE_NAME: &str = "REPAIR"; // on-disk: never change
+
 /// A file the engine writes, as its name tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileType {

@@ -48,6 +48,8 @@
 //!     table follows the manifest it would replace) and below it when a
 //!     change of another thread was recorded meanwhile. It is the checks of
 //!     step 3 that establish the manifest is the one these files answer to.
+//!   - `REPAIR`, the journal of a repair (`repair/journal.rs`): the manifest
+//!     in place lists what the repair wrote, or is the one before it.
 //! - Never: a log numbered at or above `log_number` (replayed, and deleted
 //!   only once a manifest lists the tables replay wrote), or a file whose
 //!   name the engine does not write.
@@ -98,6 +100,10 @@ pub(super) fn remove_leftovers(
             fs.remove(&dir.join(&name))?;
         }
     }
+    // A repair's journal: the manifest in place is the repair's (it lists
+    // what the repair wrote) or the one before it (what the repair wrote is
+    // unlisted, and removed above).
+    super::repair::journal::end(fs, dir)?;
     fs.sync_dir(dir)
 }
 

@@ -34,6 +34,7 @@
 //! the bottom level. Its report says the manifest was rebuilt.
 
 mod files;
+pub(crate) mod journal;
 mod keyspaces;
 mod logs;
 pub(crate) mod lost;
@@ -44,7 +45,7 @@ mod written;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use files::{file_len, list};
@@ -78,7 +79,7 @@ pub(crate) fn repair(
         )));
     }
     let _lock = fs.lock(&dir.join(LOCK_FILE_NAME))?;
-    let files = list(fs.as_ref(), &dir)?;
+    let mut files = list(fs.as_ref(), &dir)?;
     if files.manifest.is_none() && files.tables.is_empty() && files.logs.is_empty() {
         return Err(Error::InvalidArgument(format!(
             "{} holds no manifest, table or log: there is no database to repair",
@@ -98,6 +99,9 @@ pub(crate) fn repair(
             None
         }
     };
+    if let Some(first) = journal::read(fs.as_ref(), &dir)? {
+        journal::unfinished(&mut files, first, old.as_ref());
+    }
     let mut keyspaces = RepairKeyspaces::new(&config, layers.table, old.as_ref())?;
     // New files are numbered above every file in the directory (each below
     // MAX_FILE_NUMBER, so the sum cannot overflow) and the old manifest's
@@ -222,28 +226,9 @@ pub(crate) fn repair(
     // What moves to `lost/`: given second names there before the new
     // manifest is stored, so that a crash after it, and the next open's
     // removal of what it then sees as leftovers, deletes nothing.
-    let mut moves: Vec<(&PathBuf, &str)> = Vec::new();
-    for path in files.tables.values() {
-        let reason = if surveyed.contains(path) {
-            "its readable entries are in the repaired tables"
-        } else {
-            "the manifest did not list it: a table a compaction had replaced, or one a flush or \
-             compaction wrote and had not recorded when it stopped, whose writes the listed \
-             tables or the logs hold"
-        };
-        moves.push((path, reason));
-    }
-    for (number, path) in &files.logs {
-        let reason = if logs.iter().any(|(n, _)| n == number) {
-            "its readable writes are in the repaired tables"
-        } else {
-            "the manifest no longer needed it: its writes were in tables already"
-        };
-        moves.push((path, reason));
-    }
-    for path in &files.temporary {
-        moves.push((path, "an unfinished file a flush, compaction or open left"));
-    }
+    let moves = files.moves(&surveyed, &logs);
+    // Relaxed: this thread alone gives out the numbers.
+    journal::begin(fs.as_ref(), &dir, next.load(Ordering::Relaxed))?;
     let mut written = Written::new(fs.as_ref());
     let outcome = write(
         &config,
@@ -286,6 +271,7 @@ pub(crate) fn repair(
     // 4. Move: drop the directory's names of what `lost/` now holds too.
     lost.release()?;
     report.moved = lost.finish()?;
+    journal::end(fs.as_ref(), &dir)?;
     Ok(report)
 }
 

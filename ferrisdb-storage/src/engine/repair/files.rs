@@ -21,6 +21,8 @@ pub(super) struct Files {
     pub(super) manifest: Option<PathBuf>,
     /// An unfinished manifest.
     pub(super) manifest_temp: Option<PathBuf>,
+    /// The output of a repair cut short (`journal.rs`).
+    pub(super) unfinished: Vec<PathBuf>,
     /// The highest file number any of them has.
     pub(super) highest: u64,
 }
@@ -70,6 +72,45 @@ impl Files {
         manifest
             .map(|path| (path, "the manifest before the repair"))
             .chain(temp.map(|path| (path, "an unfinished manifest a write cut short left")))
+    }
+
+    /// Every table and log repair moves into `lost/`, with why: those
+    /// `surveyed` (tables) and `read` (logs), and those it left unread.
+    pub(super) fn moves<'a>(
+        &'a self,
+        surveyed: &[PathBuf],
+        read: &[(u64, PathBuf)],
+    ) -> Vec<(&'a PathBuf, &'static str)> {
+        let mut moves = Vec::new();
+        for path in self.tables.values() {
+            let reason = if surveyed.contains(path) {
+                "its readable entries are in the repaired tables"
+            } else {
+                "the manifest did not list it: a table a compaction had replaced, or one a flush \
+                 or compaction wrote and had not recorded when it stopped, whose writes the \
+                 listed tables or the logs hold"
+            };
+            moves.push((path, reason));
+        }
+        for (number, path) in &self.logs {
+            let reason = if read.iter().any(|(n, _)| n == number) {
+                "its readable writes are in the repaired tables"
+            } else {
+                "the manifest no longer needed it: its writes were in tables already"
+            };
+            moves.push((path, reason));
+        }
+        for path in &self.temporary {
+            moves.push((path, "an unfinished file a flush, compaction or open left"));
+        }
+        for path in &self.unfinished {
+            moves.push((
+                path,
+                "written by a repair cut short: the newest versions of the keys its merge had \
+                 reached, without the deletes it applied, so not read",
+            ));
+        }
+        moves
     }
 }
 
