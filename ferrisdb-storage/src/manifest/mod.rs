@@ -219,9 +219,9 @@ pub(crate) fn take_file_number(counter: &AtomicU64, dir: &Path, for_open: bool) 
 
 /// Checks that `number`, read from the name of the table, log or temporary
 /// file at `path`, is one FerrisDB gives out: below [`MAX_FILE_NUMBER`].
-/// `open` and repair number their new files above every file in the
-/// directory, so a number past the limit would record a next file number no
-/// `open` accepts. (A name whose number does not fit in 64 bits is not a
+/// `open` numbers its new files above every table and log in the
+/// directory, and repair above every table, log and temporary file, so a
+/// number past the limit would record a next file number no `open` accepts. (A name whose number does not fit in 64 bits is not a
 /// FerrisDB name at all, and is ignored like any other foreign file.)
 ///
 /// # Errors

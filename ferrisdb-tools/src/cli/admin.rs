@@ -166,8 +166,9 @@ pub fn repair(g: &Global, strict: bool, out: &mut dyn Write) -> Outcome {
 
 /// `compact`: the whole database, into its deepest level. Its bar counts
 /// the bytes compactions read against the bytes of the tables and
-/// MemTables when it began: each is read at least once on its way down
-/// (a table read twice, on two levels' way, moves the bar on further).
+/// MemTables when it began: a table merged on its way down is read, once
+/// or more (the bar stops at the total); one moved down whole is not, and
+/// the bar ends short of it.
 pub fn compact(g: &Global) -> Outcome {
     let db = g.write(false)?;
     let start = db.stats();
@@ -185,14 +186,24 @@ pub fn compact(g: &Global) -> Outcome {
                 std::thread::sleep(Duration::from_millis(200));
             }
         });
-        let result = db.compact();
-        done.store(true, Ordering::Relaxed);
-        result
+        // Set however `compact` returns, a panic included, so the scope
+        // does not wait on the poller forever.
+        let _stop = StopOnDrop(&done);
+        db.compact()
     });
     progress.finish();
     result?;
     db.close()?;
     Ok(0)
+}
+
+/// Sets its flag when dropped.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// `checkpoint DIR`.
