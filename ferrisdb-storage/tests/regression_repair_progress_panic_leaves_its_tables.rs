@@ -10,42 +10,8 @@ mod repair_common;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::{RepairOptions, StorageConfig, StorageEngine};
+use ferrisdb_storage::{RepairOptions, StorageEngine};
 use repair_common::*;
-
-/// Each key of `db`'s default keyspace, with its value's first byte.
-fn keys(db: &StorageEngine) -> Vec<(String, u8)> {
-    contents(db, "default")
-        .into_iter()
-        .map(|(k, v)| (String::from_utf8(k).unwrap(), v[0]))
-        .collect()
-}
-
-/// Small tables, so that the repaired run is several, the first written
-/// long before the merge ends.
-fn small(fs: &FaultFileSystem) -> StorageConfig {
-    StorageConfig {
-        target_file_size: 4 << 10,
-        ..config(fs, &dir())
-    }
-}
-
-/// A table of 40 keys of 1000-byte values; then, only in the log, a delete
-/// of one of them and a newer value of a key before it; no manifest.
-fn without_manifest() -> FaultFileSystem {
-    let fs = FaultFileSystem::new();
-    let db = StorageEngine::open(small(&fs)).unwrap();
-    for i in 0..40 {
-        db.put(format!("a{i:02}"), vec![b'1'; 1000]).unwrap();
-    }
-    db.flush().unwrap();
-    db.delete("a30").unwrap();
-    db.put("a01", vec![b'2'; 1000]).unwrap();
-    db.close().unwrap();
-    fs.remove(&dir().join("MANIFEST")).unwrap();
-    fs
-}
 
 #[test]
 fn a_repair_whose_progress_panics_repairs_again_to_the_same_database() {

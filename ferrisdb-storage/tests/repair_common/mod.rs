@@ -243,3 +243,37 @@ pub fn cut_largest_table(fs: &FaultFileSystem, keep: impl FnOnce(usize) -> usize
     rewrite(fs, &path, &bytes[..keep(bytes.len())]);
     table
 }
+
+/// Small tables, so that the repaired run is several, the first written
+/// long before the merge ends.
+pub fn small(fs: &FaultFileSystem) -> StorageConfig {
+    StorageConfig {
+        target_file_size: 4 << 10,
+        ..config(fs, &dir())
+    }
+}
+
+/// Each key of `db`'s default keyspace, with its value's first byte.
+pub fn keys(db: &StorageEngine) -> Vec<(String, u8)> {
+    contents(db, "default")
+        .into_iter()
+        .map(|(k, v)| (String::from_utf8(k).unwrap(), v[0]))
+        .collect()
+}
+
+/// A table of 40 keys of 1000-byte values; then, only in the log, a delete
+/// of one of them and a newer value of a key before it; no manifest.
+pub fn without_manifest() -> FaultFileSystem {
+    let fs = FaultFileSystem::new();
+    let db = StorageEngine::open(small(&fs)).unwrap();
+    for i in 0..40 {
+        db.put(format!("a{i:02}"), vec![b'1'; 1000]).unwrap();
+    }
+    db.flush().unwrap();
+    db.delete("a30").unwrap();
+    db.put("a01", vec![b'2'; 1000]).unwrap();
+    db.close().unwrap();
+    fs.remove(&dir().join("MANIFEST")).unwrap();
+    fs.sync_dir(&dir()).unwrap();
+    fs
+}
