@@ -99,7 +99,8 @@ pub(crate) fn repair(
             None
         }
     };
-    if let Some(first) = journal::read(fs.as_ref(), &dir)? {
+    let cut_short = journal::read(fs.as_ref(), &dir)?;
+    if let Some(first) = cut_short {
         journal::unfinished(&mut files, first, old.as_ref());
     }
     let mut keyspaces = RepairKeyspaces::new(&config, layers.table, old.as_ref())?;
@@ -227,8 +228,11 @@ pub(crate) fn repair(
     // manifest is stored, so that a crash after it, and the next open's
     // removal of what it then sees as leftovers, deletes nothing.
     let moves = files.moves(&surveyed, &logs);
-    // Relaxed: this thread alone gives out the numbers.
-    journal::begin(fs.as_ref(), &dir, next.load(Ordering::Relaxed))?;
+    // Relaxed: this thread alone gives out the numbers. From the first
+    // number of a repair cut short before, if one was: cut short too before
+    // it moves that one's output, this repair leaves both to the next.
+    let first = next.load(Ordering::Relaxed);
+    journal::begin(fs.as_ref(), &dir, cut_short.map_or(first, |c| c.min(first)))?;
     let mut written = Written::new(fs.as_ref());
     let outcome = write(
         &config,
