@@ -21,7 +21,6 @@ fn expected() -> Vec<(String, u8)> {
 
 /// Power loss in repair 1, a full disk in repair 2, then repair 3.
 #[test]
-#[ignore = "fails: repair 2 overwrites the journal of repair 1 before moving its tables to lost/, so after repair 2 fails with ENOSPC repair 3 reads them and a30 comes back (issue 23)"]
 fn a_second_repair_stopped_by_an_error_keeps_the_first_repairs_journal() {
     let base = without_manifest();
     let expected = expected();
@@ -64,7 +63,6 @@ fn a_second_repair_stopped_by_an_error_keeps_the_first_repairs_journal() {
 
 /// Power loss in repair 1, a power loss in repair 2, then repair 3.
 #[test]
-#[ignore = "fails: repair 2 overwrites the journal of repair 1 before moving its tables to lost/, so after a second power loss repair 3 reads them and a30 comes back (issue 23)"]
 fn a_second_power_loss_keeps_the_first_repairs_journal() {
     let base = without_manifest();
     let expected = expected();
@@ -100,5 +98,8 @@ fn a_second_power_loss_keeps_the_first_repairs_journal() {
             }
         }
     }
-    assert!(failures.is_empty(), "differ (k1, k2, a30 back): {failures:?}");
+    assert!(
+        failures.is_empty(),
+        "differ (k1, k2, a30 back): {failures:?}"
+    );
 }

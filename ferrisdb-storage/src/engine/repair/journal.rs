@@ -21,7 +21,7 @@
 use std::path::{Path, PathBuf};
 
 use super::files::Files;
-use crate::filename::REPAIR_FILE_NAME;
+use crate::filename::{temp_file_name, REPAIR_FILE_NAME};
 use crate::fs::FileSystem;
 use crate::manifest::ManifestState;
 use crate::Result;
@@ -49,10 +49,14 @@ pub(super) fn read(fs: &dyn FileSystem, dir: &Path) -> Result<Option<u64>> {
 ///
 /// The I/O error of writing it.
 pub(super) fn begin(fs: &dyn FileSystem, dir: &Path, first: u64) -> Result<()> {
-    let mut file = fs.create(&dir.join(REPAIR_FILE_NAME))?;
+    // Written aside and renamed over: a journal a repair cut short left is
+    // replaced whole or not at all, never lost to a crash in between.
+    let temp = temp_file_name(&dir.join(REPAIR_FILE_NAME));
+    let mut file = fs.create(&temp)?;
     file.append(format!("{first}\n").as_bytes())?;
     file.sync()?;
     drop(file);
+    fs.rename(&temp, &dir.join(REPAIR_FILE_NAME))?;
     fs.sync_dir(dir)
 }
 
@@ -63,8 +67,14 @@ pub(super) fn begin(fs: &dyn FileSystem, dir: &Path, first: u64) -> Result<()> {
 /// The I/O error of removing it.
 pub(crate) fn end(fs: &dyn FileSystem, dir: &Path) -> Result<()> {
     let path = dir.join(REPAIR_FILE_NAME);
-    if fs.exists(&path)? {
-        fs.remove(&path)?;
+    let mut removed = false;
+    for path in [temp_file_name(&path), path] {
+        if fs.exists(&path)? {
+            fs.remove(&path)?;
+            removed = true;
+        }
+    }
+    if removed {
         fs.sync_dir(dir)?;
     }
     Ok(())
