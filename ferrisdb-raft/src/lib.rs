@@ -1,0 +1,67 @@
+//! openraft storage on FerrisDB: the Raft log ([`LogStore`]) and the state
+//! machine ([`StateMachine`]) of a node, kept in keyspaces of one
+//! [`StorageEngine`](ferrisdb_storage::StorageEngine).
+//!
+//! The crate implements openraft 0.9.25's `storage-v2` traits
+//! (`RaftLogReader`, `RaftLogStorage`, `RaftStateMachine`) on three kinds of
+//! keyspaces (see [`keys`]): `raft_log` holds the entries keyed by their
+//! index in big-endian, so that key order is index order and truncate and
+//! purge are one range delete each; `raft_meta` holds the vote, the
+//! committed and last purged log ids and the applied state; `sm_<generation>`
+//! holds the state machine's data, a new generation per installed snapshot.
+//!
+//! Durability is what openraft assumes of a store: an appended entry is
+//! reported flushed only once its batch is synced, a vote is synced before
+//! `save_vote` returns, and the applied state is written in the same batch as
+//! the data it covers, so that it never claims data that is not there.
+//!
+//! [`TypeConfig`] is the type configuration the crate's state machine
+//! serves: a key-value map driven by [`Request`]s.
+
+// openraft's traits fix the error type, `StorageError`, at about 224 bytes;
+// the crate's helpers return it as the trait methods must.
+#![allow(clippy::result_large_err)]
+
+use std::io::Cursor;
+
+use serde::{Deserialize, Serialize};
+
+pub mod keys;
+
+mod codec;
+mod log_store;
+
+pub use log_store::{LogStore, MAX_ENTRIES_PER_READ};
+
+/// A command of the replicated key-value map: set `key` to `value`, or
+/// delete it when `value` is `None`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    /// The key the command writes.
+    pub key: Vec<u8>,
+    /// The new value, `None` to delete the key.
+    pub value: Option<Vec<u8>>,
+}
+
+/// The answer to a [`Request`], and to every blank or membership entry
+/// (openraft wants one response per applied entry).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Response {
+    /// The value the key held before the command, if any.
+    pub previous: Option<Vec<u8>>,
+}
+
+openraft::declare_raft_types!(
+    /// The openraft type configuration of a FerrisDB-backed node.
+    pub TypeConfig:
+        D = Request,
+        R = Response,
+        NodeId = u64,
+        Node = openraft::BasicNode,
+        Entry = openraft::Entry<TypeConfig>,
+        SnapshotData = Cursor<Vec<u8>>,
+        AsyncRuntime = openraft::TokioRuntime,
+);
+
+/// The storage error of [`TypeConfig`].
+pub type StorageError = openraft::StorageError<u64>;
