@@ -32,6 +32,8 @@ pub const LAST_MEMBERSHIP: &[u8] = b"last_membership";
 pub const SM_GENERATION: &[u8] = b"sm_generation";
 /// The `SnapshotMeta` of the current snapshot, built or installed.
 pub const SNAPSHOT_META: &[u8] = b"snapshot_meta";
+/// The bytes of the current snapshot, written with [`SNAPSHOT_META`].
+pub const SNAPSHOT_DATA: &[u8] = b"snapshot_data";
 /// The counter (u64) that names built snapshots.
 pub const SNAPSHOT_COUNTER: &[u8] = b"snapshot_counter";
 

@@ -30,8 +30,11 @@ pub mod keys;
 
 mod codec;
 mod log_store;
+mod snapshot;
+mod state_machine;
 
 pub use log_store::{LogStore, MAX_ENTRIES_PER_READ};
+pub use state_machine::StateMachine;
 
 /// A command of the replicated key-value map: set `key` to `value`, or
 /// delete it when `value` is `None`.

@@ -1,0 +1,202 @@
+//! [`StateMachine`]: openraft's `RaftStateMachine` on FerrisDB, a key-value
+//! map in keyspace `sm_<generation>` with its applied state in `raft_meta`
+//! (see [`keys`](crate::keys)); snapshots are in [`snapshot`](crate::snapshot).
+//!
+//! Each `apply` call is one `WriteBatch`: the data of its entries and the
+//! last applied id and membership together, so the applied state never
+//! claims data that is not there, nor the data runs ahead of it. The batch
+//! is not synced: a power loss may lose the last applies, and openraft then
+//! applies again the committed entries (the committed id is saved durably by
+//! the log store), from the log, which is synced.
+
+use std::collections::HashMap;
+
+use ferrisdb_storage::{Keyspace, StorageEngine, WriteBatch};
+use openraft::storage::RaftStateMachine;
+use openraft::{EntryPayload, ErrorSubject, ErrorVerb, LogId, OptionalSend, Snapshot};
+use openraft::{SnapshotMeta, StoredMembership};
+
+use crate::codec::{decode, encode, io_error};
+use crate::keys;
+use crate::{Response, StorageError, TypeConfig};
+
+type Entry = openraft::Entry<TypeConfig>;
+/// The membership as openraft stores it, for [`TypeConfig`].
+pub(crate) type Membership = StoredMembership<u64, openraft::BasicNode>;
+
+/// The state machine of a node in a FerrisDB database. A clone is a handle
+/// of the same state machine (the snapshot builder is one).
+#[derive(Debug, Clone)]
+pub struct StateMachine {
+    pub(crate) db: StorageEngine,
+    pub(crate) meta: Keyspace,
+    /// The keyspace of the current generation's data.
+    pub(crate) data: Keyspace,
+    pub(crate) generation: u64,
+}
+
+impl StateMachine {
+    /// The state machine of `db`. Drops every state machine keyspace other
+    /// than the current generation's: the leftovers of an install a crash
+    /// interrupted before it switched generations.
+    ///
+    /// # Errors
+    ///
+    /// A FerrisDB error, or a corrupt generation number, as a
+    /// `StorageError`.
+    pub fn open(db: &StorageEngine) -> Result<StateMachine, StorageError> {
+        let subject = ErrorSubject::StateMachine;
+        let open_error =
+            |e: &ferrisdb_storage::Error| io_error(subject.clone(), ErrorVerb::Read, e);
+        let meta = db
+            .keyspace(keys::META_KEYSPACE)
+            .map_err(|e| open_error(&e))?;
+        let generation = match meta.get(keys::SM_GENERATION).map_err(|e| open_error(&e))? {
+            Some(bytes) => decode(&bytes, subject.clone(), "state machine generation")?,
+            None => 0,
+        };
+        for name in db.keyspaces() {
+            if keys::sm_generation(&name).is_some_and(|g| g != generation) {
+                db.drop_keyspace(&name)
+                    .map_err(|e| io_error(subject.clone(), ErrorVerb::Delete, &e))?;
+            }
+        }
+        let data = db
+            .keyspace(&keys::sm_keyspace(generation))
+            .map_err(|e| open_error(&e))?;
+        Ok(StateMachine {
+            db: db.clone(),
+            meta,
+            data,
+            generation,
+        })
+    }
+
+    /// The value of `key` in the map, `None` if it has none.
+    ///
+    /// # Errors
+    ///
+    /// FerrisDB's read error, as a `StorageError`.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        let value = self
+            .data
+            .get(key)
+            .map_err(|e| io_error(ErrorSubject::StateMachine, ErrorVerb::Read, &e))?;
+        Ok(value.map(|v| v.to_vec()))
+    }
+
+    /// The metadata value under `key`, `None` if it was never written.
+    pub(crate) fn read_meta<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &[u8],
+        what: &str,
+    ) -> Result<Option<T>, StorageError> {
+        let subject = ErrorSubject::StateMachine;
+        let bytes = self
+            .meta
+            .get(key)
+            .map_err(|e| io_error(subject.clone(), ErrorVerb::Read, &e))?;
+        bytes.map(|b| decode(&b, subject, what)).transpose()
+    }
+
+    /// The last applied log id and the last applied membership.
+    fn applied(&self) -> Result<(Option<LogId<u64>>, Membership), StorageError> {
+        let applied = self.read_meta(keys::LAST_APPLIED, "last applied log id")?;
+        let membership = self.read_meta(keys::LAST_MEMBERSHIP, "last membership")?;
+        Ok((applied, membership.unwrap_or_default()))
+    }
+
+    /// Applies `entries` in one batch; see the module docs.
+    fn apply_entries(
+        &mut self,
+        entries: impl IntoIterator<Item = Entry>,
+    ) -> Result<Vec<Response>, StorageError> {
+        let mut batch = WriteBatch::new();
+        // The values this batch writes, so that a later entry of the batch
+        // sees what an earlier one wrote.
+        let mut written: HashMap<Vec<u8>, Option<Vec<u8>>> = HashMap::new();
+        let mut responses = Vec::new();
+        let mut last_applied = None;
+        let mut membership = None;
+        for entry in entries {
+            last_applied = Some(entry.log_id);
+            match entry.payload {
+                EntryPayload::Blank => responses.push(Response::default()),
+                EntryPayload::Normal(request) => {
+                    let previous = match written.get(&request.key) {
+                        Some(value) => value.clone(),
+                        None => self.get(&request.key)?,
+                    };
+                    match &request.value {
+                        Some(value) => batch.put_in(&self.data, &request.key, value),
+                        None => batch.delete_in(&self.data, &request.key),
+                    };
+                    written.insert(request.key, request.value);
+                    responses.push(Response { previous });
+                }
+                EntryPayload::Membership(m) => {
+                    membership = Some(Membership::new(Some(entry.log_id), m));
+                    responses.push(Response::default());
+                }
+            }
+        }
+        let Some(last_applied) = last_applied else {
+            return Ok(responses);
+        };
+        let subject = ErrorSubject::Apply(last_applied);
+        batch.put_in(
+            &self.meta,
+            keys::LAST_APPLIED,
+            encode(&last_applied, subject.clone())?,
+        );
+        if let Some(membership) = membership {
+            batch.put_in(
+                &self.meta,
+                keys::LAST_MEMBERSHIP,
+                encode(&membership, subject.clone())?,
+            );
+        }
+        self.db
+            .write(batch)
+            .map_err(|e| io_error(subject, ErrorVerb::Write, &e))?;
+        Ok(responses)
+    }
+}
+
+impl RaftStateMachine<TypeConfig> for StateMachine {
+    type SnapshotBuilder = StateMachine;
+
+    async fn applied_state(&mut self) -> Result<(Option<LogId<u64>>, Membership), StorageError> {
+        self.applied()
+    }
+
+    async fn apply<I>(&mut self, entries: I) -> Result<Vec<Response>, StorageError>
+    where
+        I: IntoIterator<Item = Entry> + OptionalSend,
+        I::IntoIter: OptionalSend,
+    {
+        self.apply_entries(entries)
+    }
+
+    async fn get_snapshot_builder(&mut self) -> StateMachine {
+        self.clone()
+    }
+
+    async fn begin_receiving_snapshot(
+        &mut self,
+    ) -> Result<Box<std::io::Cursor<Vec<u8>>>, StorageError> {
+        Ok(Box::new(std::io::Cursor::new(Vec::new())))
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        meta: &SnapshotMeta<u64, openraft::BasicNode>,
+        snapshot: Box<std::io::Cursor<Vec<u8>>>,
+    ) -> Result<(), StorageError> {
+        self.install(meta, snapshot.into_inner())
+    }
+
+    async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot<TypeConfig>>, StorageError> {
+        self.current_snapshot()
+    }
+}
