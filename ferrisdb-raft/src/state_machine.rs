@@ -200,3 +200,6 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         self.current_snapshot()
     }
 }
+
+#[cfg(test)]
+mod tests;
