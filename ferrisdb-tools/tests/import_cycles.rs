@@ -12,7 +12,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// The library crates checked, by their `src` directory.
-const CRATES: [&str; 2] = ["ferrisdb-core/src", "ferrisdb-storage/src"];
+const CRATES: [&str; 3] = [
+    "ferrisdb-core/src",
+    "ferrisdb-storage/src",
+    "ferrisdb-raft/src",
+];
 
 /// A crate's files, by module path (`engine::flush`; the root is `""`), with
 /// the source of each.

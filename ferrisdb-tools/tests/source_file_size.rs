@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 const MAX_LINES: usize = 400;
 
 /// The `src` directories of the workspace's crates.
-const SOURCE_DIRS: [&str; 4] = [
+const SOURCE_DIRS: [&str; 5] = [
     "ferrisdb-core/src",
     "ferrisdb-storage/src",
+    "ferrisdb-raft/src",
     "ferrisdb-tools/src",
     "benches/src",
 ];
