@@ -15,7 +15,7 @@ use openraft::{ErrorSubject, ErrorVerb, LogId, RaftSnapshotBuilder, Snapshot, Sn
 
 use crate::codec::{decode, encode, io_error};
 use crate::keys;
-use crate::state_machine::{Membership, StateMachine};
+use crate::state_machine::{Generation, Membership, StateMachine};
 use crate::{StorageError, TypeConfig};
 
 /// The meta of a snapshot of [`TypeConfig`].
@@ -51,7 +51,9 @@ impl StateMachine {
         let write_error =
             |e: &ferrisdb_storage::Error| io_error(subject.clone(), ErrorVerb::Write, e);
         let pairs: Pairs = decode(&data, subject.clone(), "snapshot data")?;
-        let generation = self.generation.checked_add(1).ok_or_else(|| {
+        // Held to the end: a build waits, and then reads the new generation.
+        let mut current = self.generation();
+        let generation = current.number.checked_add(1).ok_or_else(|| {
             let source = openraft::AnyError::error("state machine generation overflows u64");
             openraft::StorageIOError::write_snapshot(Some(meta.signature()), source)
         })?;
@@ -93,9 +95,11 @@ impl StateMachine {
         self.db
             .write_opt(batch, &WriteOptions::durable())
             .map_err(|e| write_error(&e))?;
-        let old = keys::sm_keyspace(self.generation);
-        self.data = data_keyspace;
-        self.generation = generation;
+        let old = keys::sm_keyspace(current.number);
+        *current = Generation {
+            number: generation,
+            data: data_keyspace,
+        };
         // The old data is unreachable now; if this fails, the next open
         // drops it.
         self.db
@@ -129,7 +133,13 @@ impl RaftSnapshotBuilder<TypeConfig> for StateMachine {
         let subject = ErrorSubject::Snapshot(None);
         let read_error =
             |e: &ferrisdb_storage::Error| io_error(subject.clone(), ErrorVerb::Read, e);
-        let view = self.db.snapshot().map_err(|e| read_error(&e))?;
+        // The view and the generation are taken together, under the lock an
+        // install holds while it switches generations.
+        let (data, view) = {
+            let current = self.generation();
+            let view = self.db.snapshot().map_err(|e| read_error(&e))?;
+            (current.data.clone(), view)
+        };
         let read = |key: &[u8]| view.get_in(&self.meta, key).map_err(|e| read_error(&e));
         let last_log_id: Option<LogId<u64>> = match read(keys::LAST_APPLIED)? {
             Some(b) => decode(&b, subject.clone(), "last applied log id")?,
@@ -144,7 +154,7 @@ impl RaftSnapshotBuilder<TypeConfig> for StateMachine {
             None => 0,
         };
         let mut pairs: Pairs = Vec::new();
-        for item in view.iter_in(&self.data).map_err(|e| read_error(&e))? {
+        for item in view.iter_in(&data).map_err(|e| read_error(&e))? {
             let (key, value) = item.map_err(|e| read_error(&e))?;
             pairs.push((key.to_vec(), value.to_vec()));
         }

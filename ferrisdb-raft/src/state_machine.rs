@@ -10,6 +10,7 @@
 //! the log store), from the log, which is synced.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use ferrisdb_storage::{Keyspace, StorageEngine, WriteBatch};
 use openraft::storage::RaftStateMachine;
@@ -30,9 +31,17 @@ pub(crate) type Membership = StoredMembership<u64, openraft::BasicNode>;
 pub struct StateMachine {
     pub(crate) db: StorageEngine,
     pub(crate) meta: Keyspace,
-    /// The keyspace of the current generation's data.
+    current: Arc<Mutex<Generation>>,
+}
+
+/// The current data generation: its number and keyspace. Shared by the
+/// clones, because the snapshot builder runs beside applies and installs;
+/// locked while an install switches it and while a build takes its view, so
+/// a build reads the generation its view's applied state belongs to.
+#[derive(Debug)]
+pub(crate) struct Generation {
+    pub(crate) number: u64,
     pub(crate) data: Keyspace,
-    pub(crate) generation: u64,
 }
 
 impl StateMachine {
@@ -67,9 +76,22 @@ impl StateMachine {
         Ok(StateMachine {
             db: db.clone(),
             meta,
-            data,
-            generation,
+            current: Arc::new(Mutex::new(Generation {
+                number: generation,
+                data,
+            })),
         })
+    }
+
+    /// The current generation, locked. A panic while it was held left it
+    /// whole (it is replaced in one assignment), so a poisoned lock is used.
+    pub(crate) fn generation(&self) -> MutexGuard<'_, Generation> {
+        self.current.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The keyspace of the current generation's data.
+    fn data(&self) -> Keyspace {
+        self.generation().data.clone()
     }
 
     /// The value of `key` in the map, `None` if it has none.
@@ -79,7 +101,7 @@ impl StateMachine {
     /// FerrisDB's read error, as a `StorageError`.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
         let value = self
-            .data
+            .data()
             .get(key)
             .map_err(|e| io_error(ErrorSubject::StateMachine, ErrorVerb::Read, &e))?;
         Ok(value.map(|v| v.to_vec()))
@@ -111,6 +133,7 @@ impl StateMachine {
         &mut self,
         entries: impl IntoIterator<Item = Entry>,
     ) -> Result<Vec<Response>, StorageError> {
+        let data = self.data();
         let mut batch = WriteBatch::new();
         // The values this batch writes, so that a later entry of the batch
         // sees what an earlier one wrote.
@@ -128,8 +151,8 @@ impl StateMachine {
                         None => self.get(&request.key)?,
                     };
                     match &request.value {
-                        Some(value) => batch.put_in(&self.data, &request.key, value),
-                        None => batch.delete_in(&self.data, &request.key),
+                        Some(value) => batch.put_in(&data, &request.key, value),
+                        None => batch.delete_in(&data, &request.key),
                     };
                     written.insert(request.key, request.value);
                     responses.push(Response { previous });

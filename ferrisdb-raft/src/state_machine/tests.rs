@@ -99,7 +99,7 @@ fn open_drops_the_keyspace_of_an_install_that_did_not_switch() {
     let leftover = db.keyspace(&keys::sm_keyspace(1)).unwrap();
     leftover.put("half", "installed").unwrap();
     let sm = StateMachine::open(&db).unwrap();
-    assert_eq!(sm.generation, 0);
+    assert_eq!(sm.generation().number, 0);
     assert!(!db.keyspaces().contains(&keys::sm_keyspace(1)));
 }
 
@@ -119,4 +119,24 @@ fn the_current_snapshot_survives_a_reopen_and_later_applies() {
     assert_eq!(current.meta, built.meta);
     assert_eq!(current.snapshot.into_inner(), built.snapshot.into_inner());
     assert_eq!(sm.get(b"a").unwrap().as_deref(), Some(&b"2"[..]));
+}
+
+#[test]
+fn a_builder_taken_before_an_install_builds_from_the_installed_generation() {
+    let source_dir = tempfile::tempdir().unwrap();
+    let mut source = StateMachine::open(&open(&source_dir)).unwrap();
+    source.apply_entries([set(1, "a", Some("1"))]).unwrap();
+    let installed = block_on(source.build_snapshot()).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut sm = StateMachine::open(&open(&dir)).unwrap();
+    let mut builder = block_on(sm.get_snapshot_builder());
+    sm.install(&installed.meta, installed.snapshot.into_inner())
+        .unwrap();
+    // The builder's generation was dropped by the install: it must not read
+    // it (an error) but the installed one.
+    let built = block_on(builder.build_snapshot()).unwrap();
+    assert_eq!(built.meta.last_log_id, Some(log_id(1)));
+    let pairs: Vec<(Vec<u8>, Vec<u8>)> = serde_json::from_slice(built.snapshot.get_ref()).unwrap();
+    assert_eq!(pairs, [(b"a".to_vec(), b"1".to_vec())]);
 }
