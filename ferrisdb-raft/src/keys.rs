@@ -5,6 +5,11 @@
 //!   order, so the last entry is the last key, truncate is a range delete
 //!   from an index to the end and purge one from the start to an index.
 //! - keyspace [`META_KEYSPACE`]: the keys below, each a JSON value.
+//! - keyspace [`SNAPSHOT_KEYSPACE`]: key = the snapshot's number and the
+//!   chunk's number, 8 bytes big-endian each ([`snapshot_chunk_key`]),
+//!   value = the chunk, a slice of the snapshot's bytes. Chunks keep every
+//!   value and batch small whatever the snapshot's size, and the numbers make
+//!   a snapshot's chunks one range, older snapshots the range before it.
 //! - keyspace `sm_<generation>` ([`sm_keyspace`]): the state machine's
 //!   data, a key-value map. An installed snapshot fills a fresh generation,
 //!   then [`SM_GENERATION`] switches to it in the batch that records its
@@ -14,6 +19,8 @@
 pub const LOG_KEYSPACE: &str = "raft_log";
 /// The keyspace of the store's metadata.
 pub const META_KEYSPACE: &str = "raft_meta";
+/// The keyspace of the current snapshot's bytes, in chunks.
+pub const SNAPSHOT_KEYSPACE: &str = "raft_snapshot";
 /// The prefix of the state machine's data keyspaces.
 pub const SM_KEYSPACE_PREFIX: &str = "sm_";
 
@@ -30,12 +37,9 @@ pub const LAST_APPLIED: &[u8] = b"last_applied";
 pub const LAST_MEMBERSHIP: &[u8] = b"last_membership";
 /// The generation (u64) whose `sm_<generation>` keyspace holds the data.
 pub const SM_GENERATION: &[u8] = b"sm_generation";
-/// The `SnapshotMeta` of the current snapshot, built or installed.
-pub const SNAPSHOT_META: &[u8] = b"snapshot_meta";
-/// The bytes of the current snapshot, written with [`SNAPSHOT_META`].
-pub const SNAPSHOT_DATA: &[u8] = b"snapshot_data";
-/// The counter (u64) that names built snapshots.
-pub const SNAPSHOT_COUNTER: &[u8] = b"snapshot_counter";
+/// The record of the current snapshot, built or installed: its meta, its
+/// number and length; its bytes are in [`SNAPSHOT_KEYSPACE`].
+pub const CURRENT_SNAPSHOT: &[u8] = b"current_snapshot";
 
 /// The key of the log entry at `index`.
 pub fn log_key(index: u64) -> [u8; 8] {
@@ -46,6 +50,14 @@ pub fn log_key(index: u64) -> [u8; 8] {
 pub fn log_index(key: &[u8]) -> Option<u64> {
     let bytes: [u8; 8] = key.try_into().ok()?;
     Some(u64::from_be_bytes(bytes))
+}
+
+/// The key of chunk `chunk` of the snapshot numbered `number`.
+pub fn snapshot_chunk_key(number: u64, chunk: u64) -> [u8; 16] {
+    let mut key = [0; 16];
+    key[..8].copy_from_slice(&number.to_be_bytes());
+    key[8..].copy_from_slice(&chunk.to_be_bytes());
+    key
 }
 
 /// The name of the keyspace of state machine generation `generation`.
@@ -73,6 +85,13 @@ mod tests {
             assert_eq!(log_index(&log_key(index)), Some(index));
         }
         assert_eq!(log_index(b"short"), None);
+    }
+
+    #[test]
+    fn snapshot_chunks_sort_by_snapshot_then_chunk() {
+        assert!(snapshot_chunk_key(1, u64::MAX) < snapshot_chunk_key(2, 0));
+        assert!(snapshot_chunk_key(2, 255) < snapshot_chunk_key(2, 256));
+        assert_eq!(&snapshot_chunk_key(3, 4)[..8], &3u64.to_be_bytes());
     }
 
     #[test]

@@ -3,12 +3,14 @@
 //! [`StorageEngine`](ferrisdb_storage::StorageEngine).
 //!
 //! The crate implements openraft 0.9.25's `storage-v2` traits
-//! (`RaftLogReader`, `RaftLogStorage`, `RaftStateMachine`) on three kinds of
+//! (`RaftLogReader`, `RaftLogStorage`, `RaftStateMachine`) on four kinds of
 //! keyspaces (see [`keys`]): `raft_log` holds the entries keyed by their
 //! index in big-endian, so that key order is index order and truncate and
 //! purge are one range delete each; `raft_meta` holds the vote, the
-//! committed and last purged log ids and the applied state; `sm_<generation>`
-//! holds the state machine's data, a new generation per installed snapshot.
+//! committed and last purged log ids, the applied state and the record of
+//! the current snapshot; `raft_snapshot` that snapshot's bytes in chunks;
+//! `sm_<generation>` the state machine's data, a new generation per
+//! installed snapshot.
 //!
 //! Durability is what openraft assumes of a store: an appended entry is
 //! reported flushed only once its batch is synced, a vote is synced before

@@ -31,7 +31,12 @@ pub(crate) type Membership = StoredMembership<u64, openraft::BasicNode>;
 pub struct StateMachine {
     pub(crate) db: StorageEngine,
     pub(crate) meta: Keyspace,
+    /// The chunks of the current snapshot.
+    pub(crate) snapshots: Keyspace,
     current: Arc<Mutex<Generation>>,
+    /// Held while a snapshot is stored, so that a build and an install
+    /// never take the same snapshot number.
+    storing: Arc<Mutex<()>>,
 }
 
 /// The current data generation: its number and keyspace. Shared by the
@@ -46,8 +51,9 @@ pub(crate) struct Generation {
 
 impl StateMachine {
     /// The state machine of `db`. Drops every state machine keyspace other
-    /// than the current generation's: the leftovers of an install a crash
-    /// interrupted before it switched generations.
+    /// than the current generation's, and the chunks of every snapshot but
+    /// the current one: the leftovers of an install or a build a crash
+    /// interrupted before it switched.
     ///
     /// # Errors
     ///
@@ -73,20 +79,32 @@ impl StateMachine {
         let data = db
             .keyspace(&keys::sm_keyspace(generation))
             .map_err(|e| open_error(&e))?;
-        Ok(StateMachine {
+        let snapshots = db
+            .keyspace(keys::SNAPSHOT_KEYSPACE)
+            .map_err(|e| open_error(&e))?;
+        let sm = StateMachine {
             db: db.clone(),
             meta,
+            snapshots,
             current: Arc::new(Mutex::new(Generation {
                 number: generation,
                 data,
             })),
-        })
+            storing: Arc::new(Mutex::new(())),
+        };
+        sm.drop_leftover_chunks()?;
+        Ok(sm)
     }
 
     /// The current generation, locked. A panic while it was held left it
     /// whole (it is replaced in one assignment), so a poisoned lock is used.
     pub(crate) fn generation(&self) -> MutexGuard<'_, Generation> {
         self.current.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The lock a snapshot store holds; poison is ignored as above.
+    pub(crate) fn storing(&self) -> MutexGuard<'_, ()> {
+        self.storing.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The keyspace of the current generation's data.
@@ -129,7 +147,7 @@ impl StateMachine {
     }
 
     /// Applies `entries` in one batch; see the module docs.
-    fn apply_entries(
+    pub(crate) fn apply_entries(
         &mut self,
         entries: impl IntoIterator<Item = Entry>,
     ) -> Result<Vec<Response>, StorageError> {
@@ -225,4 +243,4 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
