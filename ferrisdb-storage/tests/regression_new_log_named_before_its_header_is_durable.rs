@@ -12,7 +12,7 @@
 //! Now a log is written and synced under a temporary name and renamed, like
 //! tables and the manifest, so its name never survives without its header.
 //! Checked by losing the power after every operation of opening a database
-//! and writing enough to rotate its log twice, each time in 24 crash states.
+//! and writing enough to rotate its log twice, each time in 8 crash states.
 
 mod reliability;
 
@@ -23,7 +23,7 @@ use ferrisdb_storage::{StorageConfig, StorageEngine};
 use reliability::{config, fresh_fs, read_all, State};
 
 const WRITES: usize = 20;
-const SEEDS: u64 = 24;
+const SEEDS: u64 = 8;
 
 /// Logs of 4 KiB and a MemTable that never fills, so the log rotates on
 /// size alone and no background work changes the operations from run to
