@@ -8,7 +8,7 @@ mod repair_common;
 use std::path::Path;
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
-use ferrisdb_storage::StorageEngine;
+use ferrisdb_storage::{StorageConfig, StorageEngine};
 use repair_common::*;
 
 /// Whether a file of `dir` or of its `lost/` holds exactly `bytes`.
@@ -32,38 +32,21 @@ fn damaged() -> (FaultFileSystem, Vec<u8>) {
     (fs, cut)
 }
 
-/// A copy of `base` repaired to the end, and how many file system
-/// operations its repair took.
-fn repaired_whole(base: &FaultFileSystem) -> (FaultFileSystem, u64) {
-    let fs = base.fork();
-    let start = fs.total_operations();
-    StorageEngine::repair(config(&fs, &dir())).unwrap();
-    let steps = fs.total_operations() - start;
-    (fs, steps)
-}
-
-/// A copy of `base` as a power loss at operation `k` of its repair leaves
-/// it (the repair failing there), rebooted.
-fn cut_short_at(base: &FaultFileSystem, k: u64) -> FaultFileSystem {
-    let fs = base.fork();
-    fs.crash_after(fs.total_operations() + k);
-    assert!(
-        StorageEngine::repair(config(&fs, &dir())).is_err(),
-        "step {k}"
-    );
-    fs.crash()
+/// The configuration of these scenarios.
+fn settings(fs: &FaultFileSystem) -> StorageConfig {
+    config(fs, &dir())
 }
 
 #[test]
 fn a_repair_cut_short_at_any_step_repairs_again_to_the_same_database() {
     let (base, table) = damaged();
     let (steps, default, logs) = {
-        let (fs, steps) = repaired_whole(&base);
+        let (fs, steps) = repaired_whole(&base, settings);
         let db = StorageEngine::open(config(&fs, &dir())).unwrap();
         (steps, contents(&db, "default"), contents(&db, "logs"))
     };
     for k in 1..steps {
-        let rebooted = cut_short_at(&base, k);
+        let rebooted = cut_short_at(&base, k, settings);
         assert!(
             kept_somewhere(&rebooted, &dir(), &table),
             "step {k}: the damaged table is gone"
@@ -81,9 +64,9 @@ fn a_repair_cut_short_at_any_step_repairs_again_to_the_same_database() {
 #[test]
 fn a_repair_cut_short_then_opened_keeps_the_damaged_table() {
     let (base, table) = damaged();
-    let (_, steps) = repaired_whole(&base);
+    let (_, steps) = repaired_whole(&base, settings);
     for k in 1..steps {
-        let rebooted = cut_short_at(&base, k);
+        let rebooted = cut_short_at(&base, k, settings);
         // Opened as it is, when it opens: repair said it deletes nothing.
         if let Ok(db) = StorageEngine::open(config(&rebooted, &dir())) {
             db.close().unwrap();

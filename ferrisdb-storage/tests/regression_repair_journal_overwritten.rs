@@ -9,34 +9,26 @@
 
 mod repair_common;
 
-use ferrisdb_storage::fs::{FaultKind, OpKind};
+use ferrisdb_storage::fs::{FaultFileSystem, FaultKind, FileSystem, OpKind};
 use ferrisdb_storage::StorageEngine;
 use repair_common::*;
 
-fn expected() -> Vec<(String, u8)> {
-    let fs = without_manifest();
-    StorageEngine::repair(small(&fs)).unwrap();
-    keys(&StorageEngine::open(small(&fs)).unwrap())
+/// What a whole repair of `base` gives, and how many steps it takes.
+fn expected(base: &FaultFileSystem) -> (Vec<(String, u8)>, u64) {
+    let (repaired, steps) = repaired_whole(base, small);
+    let expected = keys(&StorageEngine::open(small(&repaired)).unwrap());
+    assert!(!expected.iter().any(|(k, _)| k == "a30"));
+    (expected, steps)
 }
 
 /// Power loss in repair 1, a full disk in repair 2, then repair 3.
 #[test]
 fn a_second_repair_stopped_by_an_error_keeps_the_first_repairs_journal() {
     let base = without_manifest();
-    let expected = expected();
-    assert!(!expected.iter().any(|(k, _)| k == "a30"));
-    let steps = {
-        let fs = base.fork();
-        let start = fs.total_operations();
-        StorageEngine::repair(small(&fs)).unwrap();
-        fs.total_operations() - start
-    };
+    let (expected, steps) = expected(&base);
     let mut failures = Vec::new();
     for k in 1..steps {
-        let fs = base.fork();
-        fs.crash_after(fs.total_operations() + k);
-        assert!(StorageEngine::repair(small(&fs)).is_err());
-        let rebooted = fs.crash();
+        let rebooted = cut_short_at(&base, k, small);
         // Repair 2: every table create fails (a full disk).
         rebooted.fail_path_at(1, true, &[OpKind::Create], FaultKind::NoSpace, ".sst");
         let second = StorageEngine::repair(small(&rebooted));
@@ -61,35 +53,30 @@ fn a_second_repair_stopped_by_an_error_keeps_the_first_repairs_journal() {
     );
 }
 
-/// Power loss in repair 1, a power loss in repair 2, then repair 3.
+/// Power loss in repair 1 where its first and its last tables are durable,
+/// a power loss in repair 2 at every step, then repair 3.
 #[test]
 fn a_second_power_loss_keeps_the_first_repairs_journal() {
     let base = without_manifest();
-    let expected = expected();
-    let steps = {
-        let fs = base.fork();
-        let start = fs.total_operations();
-        StorageEngine::repair(small(&fs)).unwrap();
-        fs.total_operations() - start
+    let (expected, steps) = expected(&base);
+    let tables = |fs: &FaultFileSystem| {
+        let names = fs.list(&dir()).unwrap();
+        names.iter().filter(|n| n.ends_with(".sst")).count()
+    };
+    let left_tables: Vec<u64> = (1..steps)
+        .filter(|&k| tables(&cut_short_at(&base, k, small)) > tables(&base))
+        .collect();
+    let (Some(&first), Some(&last)) = (left_tables.first(), left_tables.last()) else {
+        panic!("no crash point leaves the first repair's tables");
     };
     let mut failures = Vec::new();
-    // Repair 1 cut short halfway, repair 2 at every step.
-    for k1 in [steps / 2, steps * 3 / 4] {
-        let fs = base.fork();
-        fs.crash_after(fs.total_operations() + k1);
-        assert!(StorageEngine::repair(small(&fs)).is_err());
-        let once = fs.crash();
-        let steps2 = {
-            let fs = once.fork();
-            let start = fs.total_operations();
-            StorageEngine::repair(small(&fs)).unwrap();
-            fs.total_operations() - start
-        };
+    let mut cut_twice = 0;
+    for k1 in [first, last] {
+        let once = cut_short_at(&base, k1, small);
+        let (_, steps2) = repaired_whole(&once, small);
         for k2 in 1..steps2 {
-            let fs = once.fork();
-            fs.crash_after(fs.total_operations() + k2);
-            assert!(StorageEngine::repair(small(&fs)).is_err());
-            let twice = fs.crash();
+            let twice = cut_short_at(&once, k2, small);
+            cut_twice += 1;
             let _ = StorageEngine::repair(small(&twice))
                 .unwrap_or_else(|e| panic!("{k1}/{k2}: the third repair failed: {e}"));
             let got = keys(&StorageEngine::open(small(&twice)).unwrap());
@@ -98,6 +85,7 @@ fn a_second_power_loss_keeps_the_first_repairs_journal() {
             }
         }
     }
+    assert!(cut_twice > 0);
     assert!(
         failures.is_empty(),
         "differ (k1, k2, a30 back): {failures:?}"

@@ -277,3 +277,29 @@ pub fn without_manifest() -> FaultFileSystem {
     fs.sync_dir(&dir()).unwrap();
     fs
 }
+
+/// A copy of `base` repaired to the end under `config`, and how many file
+/// system operations its repair took: the steps a power loss may cut.
+pub fn repaired_whole(
+    base: &FaultFileSystem,
+    config: impl Fn(&FaultFileSystem) -> StorageConfig,
+) -> (FaultFileSystem, u64) {
+    let fs = base.fork();
+    let start = fs.total_operations();
+    StorageEngine::repair(config(&fs)).unwrap();
+    let steps = fs.total_operations() - start;
+    (fs, steps)
+}
+
+/// A copy of `base` as a power loss at operation `k` of its repair under
+/// `config` leaves it (the repair failing there), rebooted.
+pub fn cut_short_at(
+    base: &FaultFileSystem,
+    k: u64,
+    config: impl Fn(&FaultFileSystem) -> StorageConfig,
+) -> FaultFileSystem {
+    let fs = base.fork();
+    fs.crash_after(fs.total_operations() + k);
+    assert!(StorageEngine::repair(config(&fs)).is_err(), "step {k}");
+    fs.crash()
+}
