@@ -113,12 +113,12 @@ pub(crate) fn repair(
     let next = AtomicU64::new(first);
 
     // 1. Survey. What it reads: the tables (twice: here, and in the merge)
-    // and the logs.
-    let logs: Vec<(u64, PathBuf)> = files
+    // and the logs, each log's size taken once for the progress it makes.
+    let logs: Vec<(u64, PathBuf, u64)> = files
         .logs
         .iter()
         .filter(|(number, _)| old.as_ref().is_none_or(|s| **number >= s.log_number))
-        .map(|(number, path)| (*number, path.clone()))
+        .map(|(number, path)| (*number, path.clone(), file_len(fs.as_ref(), path)))
         .collect();
     let to_survey: Vec<&PathBuf> = match &old {
         Some(state) => state
@@ -128,7 +128,7 @@ pub(crate) fn repair(
         None => files.tables.values().collect(),
     };
     let table_bytes: u64 = to_survey.iter().map(|p| file_len(fs.as_ref(), p)).sum();
-    let log_bytes: u64 = logs.iter().map(|(_, p)| file_len(fs.as_ref(), p)).sum();
+    let log_bytes: u64 = logs.iter().map(|(_, _, size)| size).sum();
     progress.expect(table_bytes.saturating_mul(2).saturating_add(log_bytes));
     let mut tables = Vec::new();
     match &old {
@@ -181,12 +181,12 @@ pub(crate) fn repair(
             .is_some_and(|k| log >= k.log_number),
         None => newest_in_tables.get(&id).is_none_or(|&t| timestamp > t),
     };
-    for (index, (number, path)) in logs.iter().enumerate() {
+    for (index, (number, path, size)) in logs.iter().enumerate() {
         let newest = index + 1 == logs.len();
         if let Some(damage) = writes.read(fs.as_ref(), path, *number, newest, &by_log)? {
             report.affected.push(damage);
         }
-        progress.read(file_len(fs.as_ref(), path));
+        progress.read(*size);
     }
     for id in writes.keyspaces.clone() {
         keyspaces.found(id);
@@ -227,7 +227,8 @@ pub(crate) fn repair(
     // What moves to `lost/`: given second names there before the new
     // manifest is stored, so that a crash after it, and the next open's
     // removal of what it then sees as leftovers, deletes nothing.
-    let moves = files.moves(&surveyed, &logs);
+    let read_logs: Vec<u64> = logs.iter().map(|(number, _, _)| *number).collect();
+    let moves = files.moves(&surveyed, &read_logs);
     // Relaxed: this thread alone gives out the numbers. From the first
     // number of a repair cut short before, if one was: cut short too before
     // it moves that one's output, this repair leaves both to the next.

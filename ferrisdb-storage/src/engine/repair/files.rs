@@ -79,7 +79,7 @@ impl Files {
     pub(super) fn moves<'a>(
         &'a self,
         surveyed: &[PathBuf],
-        read: &[(u64, PathBuf)],
+        read: &[u64],
     ) -> Vec<(&'a PathBuf, &'static str)> {
         let mut moves = Vec::new();
         for path in self.tables.values() {
@@ -93,7 +93,7 @@ impl Files {
             moves.push((path, reason));
         }
         for (number, path) in &self.logs {
-            let reason = if read.iter().any(|(n, _)| n == number) {
+            let reason = if read.contains(number) {
                 "its readable writes are in the repaired tables"
             } else {
                 "the manifest no longer needed it: its writes were in tables already"
