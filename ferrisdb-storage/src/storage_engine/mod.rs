@@ -44,7 +44,7 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::thread::JoinHandle;
 
 use crate::engine::{self, lock, Inner};
-use crate::{Error, Result, StorageConfig};
+use crate::{Error, Result, StorageConfig, WriteBatch};
 
 pub use keyspace::Keyspace;
 pub use read_modify_write::TRANSACTION_ATTEMPTS;
@@ -303,6 +303,25 @@ impl StorageEngine {
     ///   handle's clone or another.
     pub fn close(self) -> Result<()> {
         self.handle.shutdown()
+    }
+
+    /// Checks a key and value against this database's size limits
+    /// (`max_key_size`, `max_value_size`), as every write checks them: for a
+    /// layer above that must refuse what a write would, before it commits to
+    /// writing it (a replicated log, a queue of writes).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::KeyTooLarge`] or [`Error::ValueTooLarge`] with the length
+    /// and the limit; [`Error::Closed`] once the database is closed.
+    pub fn check_entry_size(&self, key: &[u8], value: &[u8]) -> Result<()> {
+        let inner = self.inner()?;
+        WriteBatch::check_entry_size(
+            key,
+            value,
+            inner.config.max_key_size,
+            inner.config.max_value_size,
+        )
     }
 }
 
