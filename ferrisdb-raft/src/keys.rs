@@ -10,7 +10,7 @@
 //!   value = the chunk, a slice of the snapshot's bytes. Chunks keep every
 //!   value and batch small whatever the snapshot's size, and the numbers make
 //!   a snapshot's chunks one range, older snapshots the range before it.
-//! - keyspace `sm_<generation>` ([`sm_keyspace`]): the state machine's
+//! - keyspace `raft_sm_<generation>` ([`sm_keyspace`]): the state machine's
 //!   data, a key-value map. An installed snapshot fills a fresh generation,
 //!   then [`SM_GENERATION`] switches to it in the batch that records its
 //!   applied state, so a crash mid-install leaves the old generation whole.
@@ -21,8 +21,10 @@ pub const LOG_KEYSPACE: &str = "raft_log";
 pub const META_KEYSPACE: &str = "raft_meta";
 /// The keyspace of the current snapshot's bytes, in chunks.
 pub const SNAPSHOT_KEYSPACE: &str = "raft_snapshot";
-/// The prefix of the state machine's data keyspaces.
-pub const SM_KEYSPACE_PREFIX: &str = "sm_";
+/// The prefix of the state machine's data keyspaces. The store owns every
+/// keyspace whose name starts with `raft_`: `StateMachine::open` drops a
+/// `raft_sm_<generation>` that is not the current generation.
+pub const SM_KEYSPACE_PREFIX: &str = "raft_sm_";
 
 /// The last saved `Vote`.
 pub const VOTE: &[u8] = b"vote";
@@ -35,7 +37,7 @@ pub const LAST_PURGED: &[u8] = b"last_purged";
 pub const LAST_APPLIED: &[u8] = b"last_applied";
 /// The `StoredMembership` of the last applied membership entry.
 pub const LAST_MEMBERSHIP: &[u8] = b"last_membership";
-/// The generation (u64) whose `sm_<generation>` keyspace holds the data.
+/// The generation (u64) whose `raft_sm_<generation>` keyspace holds the data.
 pub const SM_GENERATION: &[u8] = b"sm_generation";
 /// The record of the current snapshot, built or installed: its meta, its
 /// number and length; its bytes are in [`SNAPSHOT_KEYSPACE`].
@@ -66,9 +68,12 @@ pub fn sm_keyspace(generation: u64) -> String {
 }
 
 /// The generation a state machine keyspace's name encodes, `None` for
-/// another name.
+/// another name: only the name [`sm_keyspace`] gives (decimal digits, no
+/// sign, no leading zero).
 pub fn sm_generation(name: &str) -> Option<u64> {
-    name.strip_prefix(SM_KEYSPACE_PREFIX)?.parse().ok()
+    let digits = name.strip_prefix(SM_KEYSPACE_PREFIX)?;
+    let generation: u64 = digits.parse().ok()?;
+    (generation.to_string() == digits).then_some(generation)
 }
 
 #[cfg(test)]
@@ -96,9 +101,18 @@ mod tests {
 
     #[test]
     fn sm_keyspace_names_round_trip() {
-        assert_eq!(sm_keyspace(7), "sm_7");
+        assert_eq!(sm_keyspace(7), "raft_sm_7");
         assert_eq!(sm_generation(&sm_keyspace(7)), Some(7));
-        assert_eq!(sm_generation("raft_log"), None);
-        assert_eq!(sm_generation("sm_x"), None);
+        assert_eq!(sm_generation(&sm_keyspace(u64::MAX)), Some(u64::MAX));
+        for other in [
+            "raft_log",
+            "raft_sm_x",
+            "raft_sm_+1",
+            "raft_sm_07",
+            "raft_sm_",
+            "sm_7",
+        ] {
+            assert_eq!(sm_generation(other), None, "{other}");
+        }
     }
 }

@@ -9,7 +9,7 @@
 //! purge are one range delete each; `raft_meta` holds the vote, the
 //! committed and last purged log ids, the applied state and the record of
 //! the current snapshot; `raft_snapshot` that snapshot's bytes in chunks;
-//! `sm_<generation>` the state machine's data, a new generation per
+//! `raft_sm_<generation>` the state machine's data, a new generation per
 //! installed snapshot.
 //!
 //! Durability is what openraft assumes of a store: an appended entry is
@@ -26,35 +26,17 @@
 
 use std::io::Cursor;
 
-use serde::{Deserialize, Serialize};
-
 pub mod keys;
 
 mod codec;
 mod log_store;
+mod request;
 mod snapshot;
 mod state_machine;
 
-pub use log_store::{LogStore, MAX_ENTRIES_PER_READ};
+pub use log_store::{LogStore, MAX_BYTES_PER_READ, MAX_ENTRIES_PER_READ};
+pub use request::{Request, Response};
 pub use state_machine::StateMachine;
-
-/// A command of the replicated key-value map: set `key` to `value`, or
-/// delete it when `value` is `None`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Request {
-    /// The key the command writes.
-    pub key: Vec<u8>,
-    /// The new value, `None` to delete the key.
-    pub value: Option<Vec<u8>>,
-}
-
-/// The answer to a [`Request`], and to every blank or membership entry
-/// (openraft wants one response per applied entry).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Response {
-    /// The value the key held before the command, if any.
-    pub previous: Option<Vec<u8>>,
-}
 
 openraft::declare_raft_types!(
     /// The openraft type configuration of a FerrisDB-backed node.

@@ -18,11 +18,9 @@ use openraft::{ErrorSubject, ErrorVerb, LogId, LogState, OptionalSend, RaftLogRe
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::codec::{decode, encode, io_error};
+use crate::codec::{decode, decode_entry, encode, encode_entry, io_error, Entry};
 use crate::keys::{self, log_key};
 use crate::{StorageError, TypeConfig};
-
-type Entry = openraft::Entry<TypeConfig>;
 
 /// The Raft log of a node in a FerrisDB database: a cheap `Clone` handle,
 /// also its own log reader.
@@ -90,11 +88,13 @@ impl LogStore {
         self.read_meta(keys::LAST_PURGED, ErrorSubject::Logs, "last purged log id")
     }
 
-    /// The entries whose indexes are in `range`, in index order.
+    /// The entries whose indexes are in `range`, in index order; with a
+    /// `limit`, at most its count of entries and, past the first entry, not
+    /// more than its bytes.
     fn read_entries(
         &self,
         range: (Bound<u64>, Bound<u64>),
-        limit: Option<usize>,
+        limit: Option<(usize, usize)>,
     ) -> Result<Vec<Entry>, StorageError> {
         let start = range.0.map(log_key);
         let end = range.1.map(log_key);
@@ -102,12 +102,17 @@ impl LogStore {
             |e: &ferrisdb_storage::Error| io_error(ErrorSubject::Logs, ErrorVerb::Read, e);
         let scan = self.log.scan((start, end)).map_err(|e| read_error(&e))?;
         let mut entries = Vec::new();
+        let mut bytes = 0usize;
         for item in scan {
-            if limit.is_some_and(|limit| entries.len() >= limit) {
+            if limit.is_some_and(|(count, _)| entries.len() >= count) {
                 break;
             }
             let (key, value) = item.map_err(|e| read_error(&e))?;
-            let entry: Entry = decode(&value, ErrorSubject::Logs, "log entry")?;
+            bytes = bytes.saturating_add(value.len());
+            if limit.is_some_and(|(_, most)| bytes > most) && !entries.is_empty() {
+                break;
+            }
+            let entry = decode_entry(&value)?;
             if keys::log_index(&key) != Some(entry.log_id.index) {
                 let message = format!("log key {key:?} holds the entry of {}", entry.log_id);
                 let source = openraft::AnyError::error(message);
@@ -127,8 +132,7 @@ impl LogStore {
             None => Ok(None),
             Some(item) => {
                 let (_, value) = item.map_err(|e| read_error(&e))?;
-                let entry: Entry = decode(&value, ErrorSubject::Logs, "log entry")?;
-                Ok(Some(entry.log_id))
+                Ok(Some(decode_entry(&value)?.log_id))
             }
         }
     }
@@ -147,9 +151,9 @@ impl RaftLogReader<TypeConfig> for LogStore {
         self.read_entries(owned_bounds(&range), None)
     }
 
-    /// Reads at most [`MAX_ENTRIES_PER_READ`] entries, so that one
-    /// replication message stays bounded; never none of a non-empty range
-    /// that has entries.
+    /// Reads at most [`MAX_ENTRIES_PER_READ`] entries and, past the first,
+    /// [`MAX_BYTES_PER_READ`] bytes of them, so that one replication message
+    /// stays bounded; never none of a range that has entries.
     async fn limited_get_log_entries(
         &mut self,
         start: u64,
@@ -157,13 +161,16 @@ impl RaftLogReader<TypeConfig> for LogStore {
     ) -> Result<Vec<Entry>, StorageError> {
         self.read_entries(
             (Bound::Included(start), Bound::Excluded(end)),
-            Some(MAX_ENTRIES_PER_READ),
+            Some((MAX_ENTRIES_PER_READ, MAX_BYTES_PER_READ)),
         )
     }
 }
 
 /// The most entries [`LogStore`]'s `limited_get_log_entries` returns.
 pub const MAX_ENTRIES_PER_READ: usize = 4096;
+/// The most bytes of stored entries `limited_get_log_entries` returns,
+/// unless its first entry alone is larger.
+pub const MAX_BYTES_PER_READ: usize = 4 << 20;
 
 impl RaftLogStorage<TypeConfig> for LogStore {
     type LogReader = LogStore;
@@ -214,7 +221,8 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     {
         let mut batch = WriteBatch::new();
         for entry in entries {
-            let value = encode(&entry, ErrorSubject::Log(entry.log_id))?;
+            let value = encode_entry(&entry)
+                .map_err(|e| io_error(ErrorSubject::Log(entry.log_id), ErrorVerb::Write, &e))?;
             batch.put_in(&self.log, log_key(entry.log_id.index), value);
         }
         match self.write_durably(batch, ErrorSubject::Logs) {

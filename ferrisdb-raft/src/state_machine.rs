@@ -1,5 +1,5 @@
 //! [`StateMachine`]: openraft's `RaftStateMachine` on FerrisDB, a key-value
-//! map in keyspace `sm_<generation>` with its applied state in `raft_meta`
+//! map in keyspace `raft_sm_<generation>` with its applied state in `raft_meta`
 //! (see [`keys`](crate::keys)); snapshots are in [`snapshot`](crate::snapshot).
 //!
 //! Each `apply` call is one `WriteBatch`: the data of its entries and the
@@ -17,11 +17,10 @@ use openraft::storage::RaftStateMachine;
 use openraft::{EntryPayload, ErrorSubject, ErrorVerb, LogId, OptionalSend, Snapshot};
 use openraft::{SnapshotMeta, StoredMembership};
 
-use crate::codec::{decode, encode, io_error};
+use crate::codec::{decode, encode, io_error, Entry};
 use crate::keys;
-use crate::{Response, StorageError, TypeConfig};
+use crate::{Request, Response, StorageError, TypeConfig};
 
-type Entry = openraft::Entry<TypeConfig>;
 /// The membership as openraft stores it, for [`TypeConfig`].
 pub(crate) type Membership = StoredMembership<u64, openraft::BasicNode>;
 
@@ -70,15 +69,28 @@ impl StateMachine {
             Some(bytes) => decode(&bytes, subject.clone(), "state machine generation")?,
             None => 0,
         };
-        for name in db.keyspaces() {
-            if keys::sm_generation(&name).is_some_and(|g| g != generation) {
-                db.drop_keyspace(&name)
+        let names = db.keyspaces();
+        for name in &names {
+            if keys::sm_generation(name).is_some_and(|g| g != generation) {
+                db.drop_keyspace(name)
                     .map_err(|e| io_error(subject.clone(), ErrorVerb::Delete, &e))?;
             }
         }
-        let data = db
-            .keyspace(&keys::sm_keyspace(generation))
-            .map_err(|e| open_error(&e))?;
+        let data_name = keys::sm_keyspace(generation);
+        let applied = meta.get(keys::LAST_APPLIED).map_err(|e| open_error(&e))?;
+        if !names.contains(&data_name) && (generation > 0 || applied.is_some()) {
+            // Made afresh, it would be an empty map that claims the applied
+            // entries: wrong reads, and an empty snapshot sent to followers.
+            let source = openraft::AnyError::error(format!(
+                "the state machine's data keyspace {data_name} is missing, while {} records \
+                 generation {generation} and an applied state: restore the database from a \
+                 backup, or remove this node's data and add it back so that it receives a \
+                 snapshot",
+                keys::META_KEYSPACE
+            ));
+            return Err(openraft::StorageIOError::read_state_machine(source).into());
+        }
+        let data = db.keyspace(&data_name).map_err(|e| open_error(&e))?;
         let snapshots = db
             .keyspace(keys::SNAPSHOT_KEYSPACE)
             .map_err(|e| open_error(&e))?;
@@ -146,6 +158,23 @@ impl StateMachine {
         Ok((applied, membership.unwrap_or_default()))
     }
 
+    /// `Ok(Err(response))` refusing `request` if it is over the database's
+    /// limits, which every node's `apply` answers the same way (see
+    /// [`request`](crate::request)); `Ok(Ok(()))` if it fits.
+    fn refuses(&self, request: &Request) -> Result<Result<(), Response>, StorageError> {
+        match request.check_in_map(&self.db) {
+            Ok(()) => Ok(Ok(())),
+            Err(
+                e @ (ferrisdb_storage::Error::KeyTooLarge { .. }
+                | ferrisdb_storage::Error::ValueTooLarge { .. }),
+            ) => Ok(Err(Response {
+                previous: None,
+                refused: Some(e.to_string()),
+            })),
+            Err(e) => Err(io_error(ErrorSubject::StateMachine, ErrorVerb::Write, &e)),
+        }
+    }
+
     /// Applies `entries` in one batch; see the module docs.
     pub(crate) fn apply_entries(
         &mut self,
@@ -164,6 +193,10 @@ impl StateMachine {
             match entry.payload {
                 EntryPayload::Blank => responses.push(Response::default()),
                 EntryPayload::Normal(request) => {
+                    if let Err(refused) = self.refuses(&request)? {
+                        responses.push(refused);
+                        continue;
+                    }
                     let previous = match written.get(&request.key) {
                         Some(value) => value.clone(),
                         None => self.get(&request.key)?,
@@ -173,7 +206,10 @@ impl StateMachine {
                         None => batch.delete_in(&data, &request.key),
                     };
                     written.insert(request.key, request.value);
-                    responses.push(Response { previous });
+                    responses.push(Response {
+                        previous,
+                        refused: None,
+                    });
                 }
                 EntryPayload::Membership(m) => {
                     membership = Some(Membership::new(Some(entry.log_id), m));

@@ -11,7 +11,9 @@
 //! flight; it never runs ahead of the log nor falls behind the purge marker
 //! (entries purged but not applied would be lost to the cluster); the map is
 //! exactly the entries up to it; and the current snapshot is not ahead of
-//! it and holds exactly its entries.
+//! it and holds exactly its entries. Then openraft's own restart path
+//! (`StorageHelper::get_initial_state`) succeeds on it and applies every
+//! committed entry.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Cursor;
@@ -20,7 +22,7 @@ use std::sync::Arc;
 use ferrisdb_raft::{LogStore, Request, StateMachine, TypeConfig};
 use ferrisdb_storage::fs::{CrashModel, FaultFileSystem};
 use ferrisdb_storage::{StorageConfig, StorageEngine};
-use openraft::storage::{RaftLogStorage, RaftLogStorageExt, RaftStateMachine};
+use openraft::storage::{RaftLogStorage, RaftLogStorageExt, RaftStateMachine, StorageHelper};
 use openraft::{CommittedLeaderId, EntryPayload, LogId, RaftLogReader, RaftSnapshotBuilder, Vote};
 
 const KEYS: u64 = 5;
@@ -94,7 +96,18 @@ fn model_map(applied: u64) -> BTreeMap<Vec<u8>, Vec<u8>> {
 /// truncated every fourth round; a build and a purge below it every fifth;
 /// a new term every seventh; one install of a leader snapshot ahead.
 fn workload() -> Vec<Op> {
-    let mut ops = vec![Op::Vote(1)];
+    // openraft's log starts at index 0 (the initial membership, here a
+    // delete of a key never set).
+    let mut ops = vec![
+        Op::Vote(1),
+        Op::Append {
+            term: 1,
+            from: 0,
+            to: 0,
+        },
+        Op::Commit(0),
+        Op::Apply { from: 0, to: 0 },
+    ];
     let (mut term, mut last, mut applied) = (1, 0, 0);
     for round in 1..=20u64 {
         if round % 7 == 0 {
@@ -212,11 +225,11 @@ struct Node {
 }
 
 impl Node {
-    fn open(fs: &FaultFileSystem) -> Option<Node> {
-        let db = open(fs).ok()?;
-        Some(Node {
-            log: LogStore::open(&db).ok()?,
-            sm: StateMachine::open(&db).ok()?,
+    fn open(fs: &FaultFileSystem) -> Result<Node, String> {
+        let db = open(fs).map_err(|e| e.to_string())?;
+        Ok(Node {
+            log: LogStore::open(&db).map_err(|e| e.to_string())?,
+            sm: StateMachine::open(&db).map_err(|e| e.to_string())?,
         })
     }
 
@@ -259,7 +272,7 @@ fn run_until_dead(
     ops: &[Op],
     leader: &openraft::Snapshot<TypeConfig>,
 ) -> usize {
-    let Some(mut node) = Node::open(fs) else {
+    let Ok(mut node) = Node::open(fs) else {
         return 0;
     };
     let (mut state, mut applied) = (LogModel::default(), 0);
@@ -285,7 +298,8 @@ struct Found {
 }
 
 fn read_node(fs: &FaultFileSystem) -> Found {
-    let mut node = Node::open(fs).expect("the node opens after a power loss");
+    let mut node =
+        Node::open(fs).unwrap_or_else(|e| panic!("the node opens after a power loss: {e}"));
     block_on(async {
         let log_state = node.log.get_log_state().await.unwrap();
         let entries = node.log.try_get_log_entries(..).await.unwrap();
@@ -413,6 +427,25 @@ fn a_node_keeps_its_log_and_applied_state_consistent_through_power_loss() {
                 "{context}: the snapshot of index {index} holds other data"
             );
         }
+        // openraft's restart path on it: applies the committed entries
+        // again from the log, purges up to an installed snapshot, builds a
+        // snapshot if the log was purged without one.
+        let mut node = Node::open(&recovered).unwrap();
+        let restarted =
+            block_on(StorageHelper::new(&mut node.log, &mut node.sm).get_initial_state())
+                .unwrap_or_else(|e| panic!("{context}: openraft's restart fails: {e}"));
+        let applied = restarted.committed.map_or(0, |id| id.index);
+        assert!(
+            applied >= found.committed.max(found.applied),
+            "{context}: restart applied to {applied}"
+        );
+        drop(node);
+        let map = read_node(&recovered).map;
+        assert_eq!(
+            map,
+            model_map(applied),
+            "{context}: the map after the restart"
+        );
         checked += 1;
     }
     assert!(checked >= 100.min(total), "{checked} points of {total}");

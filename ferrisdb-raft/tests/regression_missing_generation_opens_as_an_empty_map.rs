@@ -1,12 +1,12 @@
-//! `StateMachine::open` reads `sm_generation` and then *creates* the
-//! keyspace `sm_<generation>` if it is missing (`db.keyspace` creates), so a
-//! database whose current generation is gone (dropped by hand, a tool, a
-//! damaged manifest) opens as an empty map while `last_applied` still
-//! claims every entry of the installed snapshot: openraft will not re-apply
-//! them and the node serves wrong reads, and sends an empty snapshot to
-//! followers. For a generation above 0 the keyspace was created durably by
-//! the install before its switch, so a missing one is damage and should be
-//! an error, as a corrupt `sm_generation` is.
+//! Bug: `StateMachine::open` read `sm_generation` and then created the
+//! keyspace `raft_sm_<generation>` if it was missing, so a database whose
+//! current generation was gone (dropped by hand, a tool, a damaged
+//! manifest) opened as an empty map while `last_applied` still claimed
+//! every entry of it: openraft did not apply them again, the node served
+//! wrong reads and sent an empty snapshot to followers.
+//!
+//! Now a missing data keyspace with an applied state recorded is an error
+//! that says how to recover.
 
 use ferrisdb_raft::{keys, Request, StateMachine, TypeConfig};
 use ferrisdb_storage::{StorageConfig, StorageEngine};
@@ -21,7 +21,6 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
 }
 
 #[test]
-#[ignore = "finding: a missing sm_<generation> keyspace is silently recreated empty while last_applied claims its data"]
 fn a_missing_current_generation_is_an_error_not_an_empty_map() {
     let source_dir = tempfile::tempdir().unwrap();
     let source_db = StorageEngine::open(StorageConfig::new(source_dir.path())).unwrap();

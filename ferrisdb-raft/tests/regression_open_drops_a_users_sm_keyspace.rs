@@ -1,18 +1,16 @@
-//! `StateMachine::open` drops every keyspace whose name parses as
-//! `sm_<u64>` other than the current generation's, whoever made it. The
-//! store shares the database with the application (the docs set a node up
-//! in one `StorageEngine`), and nothing reserves the prefix: a user's
-//! keyspace `sm_2024` (or `sm_+1`, which `u64::from_str` also parses) is
-//! dropped, with its data, the next time the node starts. The generations
-//! should be recognised by a record of their own (say, the install's
-//! in-progress generation in `raft_meta`), or the prefix documented as
-//! reserved and made unlikely (`__ferrisdb_raft_sm_`).
+//! Bug: `StateMachine::open` dropped every keyspace whose name parsed as
+//! `sm_<u64>` other than the current generation's, whoever made it: the
+//! store shares its database with the application, and a user's keyspace
+//! `sm_2024` (or `sm_+1`, which `u64::from_str` also parses) lost its data
+//! the next time the node started.
+//!
+//! Now the store's keyspaces all start with `raft_` (documented as the
+//! store's), and a generation's name is only the one the store writes.
 
 use ferrisdb_raft::StateMachine;
 use ferrisdb_storage::{StorageConfig, StorageEngine};
 
 #[test]
-#[ignore = "finding: StateMachine::open drops any keyspace named sm_<number>, also the application's own"]
 fn open_leaves_the_application_s_keyspaces_alone() {
     let dir = tempfile::tempdir().unwrap();
     let db = StorageEngine::open(StorageConfig::new(dir.path())).unwrap();

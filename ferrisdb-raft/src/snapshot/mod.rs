@@ -1,6 +1,6 @@
 //! Snapshots of the [`StateMachine`]: built from a FerrisDB `Snapshot`, so
 //! the data and the applied state are read at one point in time, and
-//! installed into a fresh `sm_<generation>` keyspace, switched to in the one
+//! installed into a fresh `raft_sm_<generation>` keyspace, switched to in the one
 //! synced batch that also records the applied state and the snapshot.
 //!
 //! A snapshot's bytes are the map's pairs in the layout of [`format`]
@@ -41,11 +41,23 @@ impl StateMachine {
         let subject = ErrorSubject::Snapshot(Some(meta.signature()));
         let write_error =
             |e: &ferrisdb_storage::Error| io_error(subject.clone(), ErrorVerb::Write, e);
-        let pairs = read_pairs(&data)
-            .map_err(|e| openraft::StorageIOError::read_snapshot(Some(meta.signature()), &e))?;
-        // Held to the end: a build waits, and then reads the new generation.
-        let mut current = self.generation();
-        let generation = current.number.checked_add(1).ok_or_else(|| {
+        let refused = |problem: String| -> StorageError {
+            let source = openraft::AnyError::error(problem);
+            openraft::StorageIOError::read_snapshot(Some(meta.signature()), source).into()
+        };
+        let pairs = read_pairs(&data).map_err(|e| refused(e.to_string()))?;
+        // A pair over this database's limits would stop the install halfway.
+        for (key, value) in &pairs {
+            if let Err(e) = self.db.check_entry_size(key, value) {
+                return Err(refused(format!("a pair this database cannot hold: {e}")));
+            }
+        }
+        // openraft installs from the state machine's own task, one at a time,
+        // so the generation read here is the one the switch replaces; the
+        // lock is taken only for the switch, so reads and builds go on
+        // while the pairs are written.
+        let old_number = self.generation().number;
+        let generation = old_number.checked_add(1).ok_or_else(|| {
             let source = openraft::AnyError::error("state machine generation overflows u64");
             openraft::StorageIOError::write_snapshot(Some(meta.signature()), source)
         })?;
@@ -92,18 +104,23 @@ impl StateMachine {
                 encode(&meta.last_membership, subject.clone())?,
             );
         self.record_current(&mut batch, meta, number, data.len())?;
-        self.db
-            .write_opt(batch, &WriteOptions::durable())
-            .map_err(|e| write_error(&e))?;
-        let old = keys::sm_keyspace(current.number);
-        *current = Generation {
-            number: generation,
-            data: data_keyspace,
-        };
+        {
+            // The switch and the new generation together: a build takes its
+            // view and the generation under this lock, so it reads the
+            // generation its view's applied state belongs to.
+            let mut current = self.generation();
+            self.db
+                .write_opt(batch, &WriteOptions::durable())
+                .map_err(|e| write_error(&e))?;
+            *current = Generation {
+                number: generation,
+                data: data_keyspace,
+            };
+        }
         // The old data is unreachable now; if this fails, the next open
         // drops it.
         self.db
-            .drop_keyspace(&old)
+            .drop_keyspace(&keys::sm_keyspace(old_number))
             .map_err(|e| io_error(subject, ErrorVerb::Delete, &e))
     }
 

@@ -16,7 +16,7 @@ use ferrisdb_storage::{WriteBatch, WriteOptions};
 use openraft::{ErrorSubject, ErrorVerb, Snapshot, SnapshotMeta};
 use serde::{Deserialize, Serialize};
 
-use crate::codec::{encode, io_error};
+use crate::codec::{decode, encode, io_error};
 use crate::keys::{self, snapshot_chunk_key};
 use crate::state_machine::StateMachine;
 use crate::{StorageError, TypeConfig};
@@ -138,21 +138,28 @@ impl StateMachine {
 
     /// The current snapshot, `None` before the first is built or installed.
     pub(crate) fn current_snapshot(&self) -> Result<Option<Snapshot<TypeConfig>>, StorageError> {
-        let Some(record) = self.current_record()? else {
+        let read_error = |e: &ferrisdb_storage::Error| {
+            io_error(ErrorSubject::Snapshot(None), ErrorVerb::Read, e)
+        };
+        // The record and its chunks from one view: a build that stores a
+        // new snapshot meanwhile deletes these chunks.
+        let view = self.db.snapshot().map_err(|e| read_error(&e))?;
+        let Some(record) = view
+            .get_in(&self.meta, keys::CURRENT_SNAPSHOT)
+            .map_err(|e| read_error(&e))?
+        else {
             return Ok(None);
         };
+        let record: CurrentSnapshot = decode(
+            &record,
+            ErrorSubject::Snapshot(None),
+            "current snapshot record",
+        )?;
         let meta = &record.meta;
-        let read_error = |e: &ferrisdb_storage::Error| {
-            io_error(
-                ErrorSubject::Snapshot(Some(meta.signature())),
-                ErrorVerb::Read,
-                e,
-            )
-        };
         let start = snapshot_chunk_key(record.number, 0);
         let scan = match record.number.checked_add(1) {
-            Some(next) => self.snapshots.scan(start..snapshot_chunk_key(next, 0)),
-            None => self.snapshots.scan(start..),
+            Some(next) => view.scan_in(&self.snapshots, start..snapshot_chunk_key(next, 0)),
+            None => view.scan_in(&self.snapshots, start..),
         };
         let mut data = Vec::new();
         for (expected, item) in (0u64..).zip(scan.map_err(|e| read_error(&e))?) {
