@@ -1,0 +1,87 @@
+//! Finding: `StateMachine::get` clones the current generation's keyspace
+//! handle under the generation lock and reads it after releasing the lock.
+//! An install (on openraft's state machine task) that switches generations
+//! and drops the old keyspace in between makes the read fail with
+//! FerrisDB's `KeyspaceDropped`: a read that should have returned the old
+//! or the new value is an error. Since the install now holds the lock only
+//! around its switch (and drops the old keyspace after releasing it), any
+//! `get` that took its handle just before the switch races the drop.
+
+use std::io::Cursor;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use ferrisdb_raft::{Request, StateMachine, TypeConfig};
+use ferrisdb_storage::fs::FaultFileSystem;
+use ferrisdb_storage::{StorageConfig, StorageEngine};
+use openraft::storage::RaftStateMachine;
+use openraft::{CommittedLeaderId, EntryPayload, LogId, RaftSnapshotBuilder};
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+#[test]
+#[ignore = "finding: get returns KeyspaceDropped when an install drops the generation it just took"]
+fn get_never_fails_beside_installs() {
+    let db = StorageEngine::open(StorageConfig {
+        file_system: Arc::new(FaultFileSystem::new()),
+        ..StorageConfig::new("/db")
+    })
+    .unwrap();
+    let mut sm = StateMachine::open(&db).unwrap();
+    let entry = openraft::Entry::<TypeConfig> {
+        log_id: LogId::new(CommittedLeaderId::new(1, 0), 1),
+        payload: EntryPayload::Normal(Request {
+            key: b"k".to_vec(),
+            value: Some(b"v".to_vec()),
+        }),
+    };
+    block_on(sm.apply([entry])).unwrap();
+    let built = block_on(sm.build_snapshot()).unwrap();
+    let bytes = built.snapshot.into_inner();
+
+    // Readers of the map, as an application serves reads beside openraft:
+    // more threads than the machine has cores, so some are preempted
+    // between taking the handle and reading through it.
+    let stop = Arc::new(AtomicBool::new(false));
+    let readers: Vec<_> = (0..4)
+        .map(|_| {
+            let sm = sm.clone();
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                let mut failures = Vec::new();
+                while !stop.load(Ordering::Relaxed) && failures.len() < 3 {
+                    match sm.get(b"k") {
+                        Ok(value) => assert_eq!(value.as_deref(), Some(&b"v"[..])),
+                        Err(e) => failures.push(e.to_string()),
+                    }
+                }
+                failures
+            })
+        })
+        .collect();
+    for index in 2..2000u64 {
+        let mut meta = built.meta.clone();
+        meta.last_log_id = Some(LogId::new(CommittedLeaderId::new(1, 0), index));
+        meta.snapshot_id = format!("install-{index}");
+        block_on(sm.install_snapshot(&meta, Box::new(Cursor::new(bytes.clone())))).unwrap();
+        if readers.iter().any(|r| r.is_finished()) {
+            break;
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let failures: Vec<String> = readers
+        .into_iter()
+        .flat_map(|r| r.join().unwrap())
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} reads failed, the first: {}",
+        failures.len(),
+        failures[0]
+    );
+}
