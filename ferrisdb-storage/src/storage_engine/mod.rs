@@ -44,7 +44,7 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::thread::JoinHandle;
 
 use crate::engine::{self, lock, Inner};
-use crate::{Error, Result, StorageConfig, WriteBatch};
+use crate::{Error, Result, StorageConfig};
 
 pub use keyspace::Keyspace;
 pub use read_modify_write::TRANSACTION_ATTEMPTS;
@@ -305,23 +305,25 @@ impl StorageEngine {
         self.handle.shutdown()
     }
 
-    /// Checks a key and value against this database's size limits
-    /// (`max_key_size`, `max_value_size`), as every write checks them: for a
-    /// layer above that must refuse what a write would, before it commits to
-    /// writing it (a replicated log, a queue of writes).
+    /// The longest key this database takes, its `max_key_size`: for a
+    /// layer above that must know before it commits to a write that the
+    /// write will be taken (a replicated log checks it at open).
     ///
     /// # Errors
     ///
-    /// [`Error::KeyTooLarge`] or [`Error::ValueTooLarge`] with the length
-    /// and the limit; [`Error::Closed`] once the database is closed.
-    pub fn check_entry_size(&self, key: &[u8], value: &[u8]) -> Result<()> {
-        let inner = self.inner()?;
-        WriteBatch::check_entry_size(
-            key,
-            value,
-            inner.config.max_key_size,
-            inner.config.max_value_size,
-        )
+    /// [`Error::Closed`] once the database is closed.
+    pub fn max_key_size(&self) -> Result<usize> {
+        Ok(self.inner()?.config.max_key_size)
+    }
+
+    /// The longest value this database takes, its `max_value_size`; see
+    /// [`max_key_size`](Self::max_key_size).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Closed`] once the database is closed.
+    pub fn max_value_size(&self) -> Result<usize> {
+        Ok(self.inner()?.config.max_value_size)
     }
 }
 
