@@ -35,7 +35,9 @@ mod snapshot;
 mod state_machine;
 
 pub use log_store::{LogStore, MAX_BYTES_PER_READ, MAX_ENTRIES_PER_READ};
-pub use request::{Request, Response};
+pub use request::{
+    check_database, Request, Response, ENTRY_FRAMING_LEN, MAX_ENTRY_LEN, MAX_KEY_LEN, MAX_VALUE_LEN,
+};
 pub use state_machine::StateMachine;
 
 openraft::declare_raft_types!(

@@ -36,8 +36,11 @@ impl LogStore {
     ///
     /// # Errors
     ///
-    /// FerrisDB's error when a keyspace cannot be opened or created.
+    /// [`check_database`](crate::check_database)'s error for a database
+    /// whose limits are below the store's; FerrisDB's error when a keyspace
+    /// cannot be opened or created.
     pub fn open(db: &StorageEngine) -> ferrisdb_storage::Result<LogStore> {
+        crate::check_database(db)?;
         Ok(LogStore {
             db: db.clone(),
             log: db.keyspace(keys::LOG_KEYSPACE)?,

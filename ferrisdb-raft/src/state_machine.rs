@@ -10,7 +10,7 @@
 //! the log store), from the log, which is synced.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use ferrisdb_storage::{Keyspace, StorageEngine, WriteBatch};
 use openraft::storage::RaftStateMachine;
@@ -32,7 +32,7 @@ pub struct StateMachine {
     pub(crate) meta: Keyspace,
     /// The chunks of the current snapshot.
     pub(crate) snapshots: Keyspace,
-    current: Arc<Mutex<Generation>>,
+    current: Arc<RwLock<Generation>>,
     /// Held while a snapshot is stored, so that a build and an install
     /// never take the same snapshot number.
     storing: Arc<Mutex<()>>,
@@ -54,14 +54,20 @@ impl StateMachine {
     /// the current one: the leftovers of an install or a build a crash
     /// interrupted before it switched.
     ///
+    /// One `StateMachine` per database: its clones share the current
+    /// generation, and a second `open` beside it would not see its installs.
+    ///
     /// # Errors
     ///
-    /// A FerrisDB error, or a corrupt generation number, as a
-    /// `StorageError`.
+    /// As a `StorageError`: [`check_database`](crate::check_database)'s
+    /// error for a database whose limits are below the store's; a missing
+    /// data keyspace while an applied state is recorded; a corrupt
+    /// generation number; a FerrisDB error.
     pub fn open(db: &StorageEngine) -> Result<StateMachine, StorageError> {
         let subject = ErrorSubject::StateMachine;
         let open_error =
             |e: &ferrisdb_storage::Error| io_error(subject.clone(), ErrorVerb::Read, e);
+        crate::check_database(db).map_err(|e| open_error(&e))?;
         let meta = db
             .keyspace(keys::META_KEYSPACE)
             .map_err(|e| open_error(&e))?;
@@ -70,17 +76,13 @@ impl StateMachine {
             None => 0,
         };
         let names = db.keyspaces();
-        for name in &names {
-            if keys::sm_generation(name).is_some_and(|g| g != generation) {
-                db.drop_keyspace(name)
-                    .map_err(|e| io_error(subject.clone(), ErrorVerb::Delete, &e))?;
-            }
-        }
         let data_name = keys::sm_keyspace(generation);
         let applied = meta.get(keys::LAST_APPLIED).map_err(|e| open_error(&e))?;
         if !names.contains(&data_name) && (generation > 0 || applied.is_some()) {
             // Made afresh, it would be an empty map that claims the applied
             // entries: wrong reads, and an empty snapshot sent to followers.
+            // Checked before other generations are dropped: they may be all
+            // there is to recover from.
             let source = openraft::AnyError::error(format!(
                 "the state machine's data keyspace {data_name} is missing, while {} records \
                  generation {generation} and an applied state: restore the database from a \
@@ -90,6 +92,12 @@ impl StateMachine {
             ));
             return Err(openraft::StorageIOError::read_state_machine(source).into());
         }
+        for name in &names {
+            if keys::sm_generation(name).is_some_and(|g| g != generation) {
+                db.drop_keyspace(name)
+                    .map_err(|e| io_error(subject.clone(), ErrorVerb::Delete, &e))?;
+            }
+        }
         let data = db.keyspace(&data_name).map_err(|e| open_error(&e))?;
         let snapshots = db
             .keyspace(keys::SNAPSHOT_KEYSPACE)
@@ -98,7 +106,7 @@ impl StateMachine {
             db: db.clone(),
             meta,
             snapshots,
-            current: Arc::new(Mutex::new(Generation {
+            current: Arc::new(RwLock::new(Generation {
                 number: generation,
                 data,
             })),
@@ -108,10 +116,17 @@ impl StateMachine {
         Ok(sm)
     }
 
-    /// The current generation, locked. A panic while it was held left it
-    /// whole (it is replaced in one assignment), so a poisoned lock is used.
-    pub(crate) fn generation(&self) -> MutexGuard<'_, Generation> {
-        self.current.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The current generation, read-locked: held across a read of its
+    /// keyspace, so that an install does not switch and drop it meanwhile.
+    /// A panic while the lock was held left the generation whole (it is
+    /// replaced in one assignment), so a poisoned lock is used.
+    pub(crate) fn generation(&self) -> RwLockReadGuard<'_, Generation> {
+        self.current.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The current generation, write-locked, for an install's switch.
+    pub(crate) fn generation_mut(&self) -> RwLockWriteGuard<'_, Generation> {
+        self.current.write().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The lock a snapshot store holds; poison is ignored as above.
@@ -131,7 +146,8 @@ impl StateMachine {
     /// FerrisDB's read error, as a `StorageError`.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
         let value = self
-            .data()
+            .generation()
+            .data
             .get(key)
             .map_err(|e| io_error(ErrorSubject::StateMachine, ErrorVerb::Read, &e))?;
         Ok(value.map(|v| v.to_vec()))
@@ -158,21 +174,13 @@ impl StateMachine {
         Ok((applied, membership.unwrap_or_default()))
     }
 
-    /// `Ok(Err(response))` refusing `request` if it is over the database's
-    /// limits, which every node's `apply` answers the same way (see
-    /// [`request`](crate::request)); `Ok(Ok(()))` if it fits.
-    fn refuses(&self, request: &Request) -> Result<Result<(), Response>, StorageError> {
-        match request.check_in_map(&self.db) {
-            Ok(()) => Ok(Ok(())),
-            Err(
-                e @ (ferrisdb_storage::Error::KeyTooLarge { .. }
-                | ferrisdb_storage::Error::ValueTooLarge { .. }),
-            ) => Ok(Err(Response {
-                previous: None,
-                refused: Some(e.to_string()),
-            })),
-            Err(e) => Err(io_error(ErrorSubject::StateMachine, ErrorVerb::Write, &e)),
-        }
+    /// The answer refusing `request` if it is over the limits, which every
+    /// node gives the same way (see [`request`](crate::request)).
+    fn refusal(request: &Request) -> Option<Response> {
+        request.check().err().map(|e| Response {
+            previous: None,
+            refused: Some(e.to_string()),
+        })
     }
 
     /// Applies `entries` in one batch; see the module docs.
@@ -193,7 +201,7 @@ impl StateMachine {
             match entry.payload {
                 EntryPayload::Blank => responses.push(Response::default()),
                 EntryPayload::Normal(request) => {
-                    if let Err(refused) = self.refuses(&request)? {
+                    if let Some(refused) = Self::refusal(&request) {
                         responses.push(refused);
                         continue;
                     }

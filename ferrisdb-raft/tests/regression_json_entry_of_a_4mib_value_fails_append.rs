@@ -7,7 +7,7 @@
 //! Now entries are postcard, a byte string its length and its bytes, and
 //! `Request::check` says beforehand whether a command fits the log.
 
-use ferrisdb_raft::{LogStore, Request, TypeConfig};
+use ferrisdb_raft::{LogStore, Request, TypeConfig, MAX_KEY_LEN, MAX_VALUE_LEN};
 use ferrisdb_storage::{StorageConfig, StorageEngine};
 use openraft::storage::RaftLogStorageExt;
 use openraft::{CommittedLeaderId, EntryPayload, LogId};
@@ -24,14 +24,13 @@ fn a_value_the_engine_accepts_can_be_appended() {
         key: b"k".to_vec(),
         value: Some(value),
     };
-    request.check(&db).unwrap();
-    // 64 bytes below the limit fits the log too; the limit itself does not.
-    let near = |len: usize| Request {
-        key: b"k".to_vec(),
-        value: Some(vec![0xff; len]),
+    request.check().unwrap();
+    // The longest command fits the log of a database of the defaults.
+    let longest = Request {
+        key: vec![0xff; MAX_KEY_LEN],
+        value: Some(vec![0xff; MAX_VALUE_LEN]),
     };
-    near((16 << 20) - 64).check(&db).unwrap();
-    near(16 << 20).check(&db).unwrap_err();
+    longest.check().unwrap();
     let entry = openraft::Entry::<TypeConfig> {
         log_id: LogId::new(CommittedLeaderId::new(1, 0), 1),
         payload: EntryPayload::Normal(request),
@@ -39,6 +38,12 @@ fn a_value_the_engine_accepts_can_be_appended() {
     let appended = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap()
-        .block_on(log.blocking_append([entry]));
+        .block_on(log.blocking_append([
+            entry,
+            openraft::Entry::<TypeConfig> {
+                log_id: LogId::new(CommittedLeaderId::new(u64::MAX, u64::MAX), 2),
+                payload: EntryPayload::Normal(longest),
+            },
+        ]));
     assert!(appended.is_ok(), "{:?}", appended.err());
 }

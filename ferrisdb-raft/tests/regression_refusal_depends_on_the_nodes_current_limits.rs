@@ -1,15 +1,15 @@
-//! Finding: `apply` refuses a command by the limits the node's database is
-//! open with *when it applies it*, not by anything in the log. The docs ask
-//! that "every node must use the same limits", but limits are local config
-//! that an operator changes by a (rolling) restart, and a committed entry
-//! is applied at different times on different nodes: by a lagging
-//! follower, and again after a power loss (applies are not synced, so
-//! openraft applies the committed entries again at startup). A command the
-//! cluster refused under the old limits is then applied by the node that
-//! applies it under the new ones: the replicas' maps differ, for good, and
-//! a client told `refused` sees its write take effect on one node.
+//! Bug: `apply` refused a command by the limits the node's database was
+//! open with when it applied it. A committed entry is applied at different
+//! times on different nodes (a lagging follower; again after a power loss,
+//! since applies are not synced), and an operator raises limits by a
+//! rolling restart: a command the cluster refused under the old limits was
+//! applied by a node under the new ones, the replicas' maps differed for
+//! good, and a client told `refused` saw its write take effect on one node.
+//!
+//! Now the limits of a command are fixed constants (`MAX_KEY_LEN`,
+//! `MAX_VALUE_LEN`), the same on every node and at every time.
 
-use ferrisdb_raft::{Request, StateMachine, TypeConfig};
+use ferrisdb_raft::{Request, StateMachine, TypeConfig, MAX_KEY_LEN};
 use ferrisdb_storage::{StorageConfig, StorageEngine};
 use openraft::storage::RaftStateMachine;
 use openraft::{CommittedLeaderId, EntryPayload, LogId};
@@ -33,19 +33,18 @@ fn committed() -> openraft::Entry<TypeConfig> {
     openraft::Entry {
         log_id: LogId::new(CommittedLeaderId::new(1, 0), 1),
         payload: EntryPayload::Normal(Request {
-            key: vec![b'k'; 17],
+            key: vec![b'k'; MAX_KEY_LEN + 1],
             value: Some(b"v".to_vec()),
         }),
     }
 }
 
 #[test]
-#[ignore = "finding: apply's refusal depends on the applying node's current limits, so raising them makes replicas diverge"]
 fn every_replica_answers_a_committed_command_the_same_way() {
-    // Two nodes, both with max_key_size 16.
+    // Two nodes, both with the default max_key_size.
     let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let db_a = open(dir_a.path(), 16);
-    let db_b = open(dir_b.path(), 16);
+    let db_a = open(dir_a.path(), MAX_KEY_LEN);
+    let db_b = open(dir_b.path(), MAX_KEY_LEN);
     let mut a = StateMachine::open(&db_a).unwrap();
     drop(StateMachine::open(&db_b).unwrap());
     // Node A applies the committed entry: refused, as the client is told.
@@ -55,7 +54,7 @@ fn every_replica_answers_a_committed_command_the_same_way() {
     // Node B lags (or lost its unsynced apply to a power loss); the
     // operator raises max_key_size by a rolling restart, B first.
     db_b.close().unwrap();
-    let db_b = open(dir_b.path(), 64);
+    let db_b = open(dir_b.path(), 1 << 20);
     let mut b = StateMachine::open(&db_b).unwrap();
     let answer_b = block_on(b.apply([committed()])).unwrap();
 
@@ -64,8 +63,8 @@ fn every_replica_answers_a_committed_command_the_same_way() {
         "the same committed entry got different answers on two nodes"
     );
     assert_eq!(
-        b.get(&[b'k'; 17]).unwrap(),
-        a.get(&[b'k'; 17]).unwrap(),
+        b.get(&[b'k'; MAX_KEY_LEN + 1]).unwrap(),
+        a.get(&[b'k'; MAX_KEY_LEN + 1]).unwrap(),
         "the replicas' maps differ"
     );
 }

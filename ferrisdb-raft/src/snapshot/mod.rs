@@ -46,10 +46,11 @@ impl StateMachine {
             openraft::StorageIOError::read_snapshot(Some(meta.signature()), source).into()
         };
         let pairs = read_pairs(&data).map_err(|e| refused(e.to_string()))?;
-        // A pair over this database's limits would stop the install halfway.
+        // A pair over the limits, which no apply writes, would stop the
+        // install halfway on a database with the smallest limits open takes.
         for (key, value) in &pairs {
-            if let Err(e) = self.db.check_entry_size(key, value) {
-                return Err(refused(format!("a pair this database cannot hold: {e}")));
+            if let Err(e) = crate::request::check_pair(key, value) {
+                return Err(refused(format!("a pair over a command's limits: {e}")));
             }
         }
         // openraft installs from the state machine's own task, one at a time,
@@ -108,7 +109,7 @@ impl StateMachine {
             // The switch and the new generation together: a build takes its
             // view and the generation under this lock, so it reads the
             // generation its view's applied state belongs to.
-            let mut current = self.generation();
+            let mut current = self.generation_mut();
             self.db
                 .write_opt(batch, &WriteOptions::durable())
                 .map_err(|e| write_error(&e))?;
@@ -117,11 +118,11 @@ impl StateMachine {
                 data: data_keyspace,
             };
         }
-        // The old data is unreachable now; if this fails, the next open
-        // drops it.
-        self.db
-            .drop_keyspace(&keys::sm_keyspace(old_number))
-            .map_err(|e| io_error(subject, ErrorVerb::Delete, &e))
+        // The old data is unreachable now. The install is done whether or
+        // not this succeeds (an error would stop the node for nothing): the
+        // next open drops a generation left behind.
+        let _ = self.db.drop_keyspace(&keys::sm_keyspace(old_number));
+        Ok(())
     }
 
     /// The number the next stored snapshot takes: one above the current's.
