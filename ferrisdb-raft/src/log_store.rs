@@ -261,3 +261,48 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         self.write_durably(batch, ErrorSubject::Logs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferrisdb_storage::StorageConfig;
+    use openraft::storage::RaftLogStorageExt;
+    use openraft::{CommittedLeaderId, EntryPayload};
+
+    fn entry(index: u64, value_len: usize) -> Entry {
+        Entry {
+            log_id: LogId::new(CommittedLeaderId::new(1, 0), index),
+            payload: EntryPayload::Normal(crate::Request {
+                key: b"k".to_vec(),
+                value: Some(vec![0; value_len]),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_limited_read_stops_at_its_bytes_but_returns_a_first_larger_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = StorageEngine::open(StorageConfig::new(dir.path())).unwrap();
+        let mut log = LogStore::open(&db).unwrap();
+        let sizes = [5 << 20, 1 << 20, 1 << 20, 1 << 20, 1 << 20, 1 << 10];
+        let indexes =
+            |entries: &[Entry]| -> Vec<u64> { entries.iter().map(|e| e.log_id.index).collect() };
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(async {
+                let entries = (1..).zip(sizes).map(|(index, len)| entry(index, len));
+                log.blocking_append(entries).await.unwrap();
+                // The first entry alone is over 4 MiB: it is returned alone.
+                let read = log.limited_get_log_entries(1, 7).await.unwrap();
+                assert_eq!(indexes(&read), [1]);
+                // Four 1 MiB entries and their framing are over 4 MiB.
+                let read = log.limited_get_log_entries(2, 7).await.unwrap();
+                assert_eq!(indexes(&read), [2, 3, 4]);
+                let read = log.limited_get_log_entries(5, 7).await.unwrap();
+                assert_eq!(indexes(&read), [5, 6]);
+                let read = log.try_get_log_entries(1..7).await.unwrap();
+                assert_eq!(indexes(&read), [1, 2, 3, 4, 5, 6]);
+            });
+    }
+}

@@ -148,3 +148,27 @@ fn a_builder_taken_before_an_install_builds_from_the_installed_generation() {
     let pairs = read_pairs(built.snapshot.get_ref()).unwrap();
     assert_eq!(pairs, [(&b"a"[..], &b"1"[..])]);
 }
+
+#[test]
+fn a_pair_over_the_command_limits_is_refused_before_anything_is_written() {
+    let mut writer = PairWriter::new();
+    writer.push(b"a", b"fits").unwrap();
+    writer
+        .push(&vec![b'k'; crate::MAX_KEY_LEN + 1], b"too long a key")
+        .unwrap();
+    let bytes = writer.finish();
+    let meta = Meta {
+        last_log_id: Some(log_id(9)),
+        last_membership: Default::default(),
+        snapshot_id: "crafted".into(),
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(&dir);
+    let mut sm = StateMachine::open(&db).unwrap();
+    let err = sm.install(&meta, bytes).unwrap_err().to_string();
+    assert!(err.contains("over a command's limits"), "{err}");
+    assert!(!db.keyspaces().contains(&keys::sm_keyspace(1)));
+    assert_eq!(sm.get(b"a").unwrap(), None);
+    assert!(sm.current_snapshot().unwrap().is_none());
+}
