@@ -39,77 +39,110 @@ fn reopen_and_check(fs: &FaultFileSystem, history: &History, context: &str) {
         .unwrap_or_else(|e| panic!("{context}: write after recovery failed: {e}"));
 }
 
-#[test]
-fn every_failed_operation_is_reported_and_loses_no_acknowledged_write() {
-    watch_panics();
-    let step = env_or("FERRISDB_IO_ERROR_STEP", 1).max(1);
+/// What one case checked.
+#[derive(Default)]
+struct Checked {
+    points: u64,
+    acknowledged: u64,
+    cross_keyspace: u64,
+    range_deletes: u64,
+}
+
+/// The workload's size, and the step between fault points.
+fn settings() -> (usize, u64) {
     let writes = env_or("FERRISDB_IO_ERROR_WRITES", 60) as usize;
+    (writes, env_or("FERRISDB_IO_ERROR_STEP", 1).max(1))
+}
+
+/// Fails operation N = 1, 1 + step, ... of `faulted` with `fault` (once,
+/// or from then on if `persistent`) until a run passes without reaching
+/// N, checking each run's history in place and after a crash. A case is a
+/// test of its own, so the cases run side by side.
+fn run_case(fault: FaultKind, persistent: bool, faulted: &[Op]) -> Checked {
+    watch_panics();
+    let (writes, step) = settings();
     let ops = workload(11, writes, 20);
-    // Half the writes, as many fault points: with three keyspaces (their
-    // flushes, logs and creates) a write makes over twice the file
-    // operations.
-    let in_keyspaces = workload_in_keyspaces(11, writes / 2, 20, 3);
-    let with_range_deletes = workload_with_range_deletes(12, writes / 2, 20, 2, 0.2);
-    let mut points = 0u64;
-    let mut acknowledged_checked = 0u64;
-    let mut cross_keyspace_checked = 0u64;
-    let mut range_deletes_checked = 0u64;
-    let cases = [
-        (FaultKind::Io, false, &in_keyspaces),
-        (FaultKind::Io, true, &ops),
-        (FaultKind::NoSpace, true, &ops),
-        (FaultKind::Io, false, &with_range_deletes),
-    ];
-    for (fault, persistent, faulted) in cases {
-        let mut n = 1;
-        loop {
-            let context = format!("fail operation {n} with {fault:?} (persistent: {persistent})");
-            let fs = fresh_fs();
-            // Some data on disk first, so the faults also hit reads of tables.
-            let mut history = History::default();
-            {
-                let db = open(&fs).unwrap();
-                run(&db, &ops[..ops.len() / 4], &mut history, false);
-                assert!(!history.any_failed(), "setup must not fail");
-                history.initial = history.all_applied();
-                history.attempts.clear();
-            }
+    let mut checked = Checked::default();
+    let mut n = 1;
+    loop {
+        let context = format!("fail operation {n} with {fault:?} (persistent: {persistent})");
+        let fs = fresh_fs();
+        // Some data on disk first, so the faults also hit reads of tables.
+        let mut history = History::default();
+        {
             let db = open(&fs).unwrap();
-            fs.fail_at(n, persistent, &ALL_KINDS, fault);
-            run(&db, faulted, &mut history, false);
-            drop(db);
-            let failures = fs.failures();
-            fs.heal();
-            if failures == 0 {
-                // The workload passed through without reaching operation n.
-                assert!(!history.any_failed(), "{context}: error without a fault");
-                break;
-            }
-            points += 1;
-            acknowledged_checked += history.acknowledged() as u64;
-            let cross = history
-                .attempts
-                .iter()
-                .filter(|a| spans_keyspaces(&a.changes));
-            cross_keyspace_checked += cross.count() as u64;
-            let ranged =
-                (history.attempts.iter()).filter(|a| a.changes.iter().any(Change::is_range));
-            range_deletes_checked += ranged.count() as u64;
-            let copy = fs.fork();
-            reopen_and_check(&copy, &history, &format!("{context}, reopened in place"));
-            if n % 2 == 1 {
-                fs.enable_torn_writes(n);
-            }
-            reopen_and_check(&fs.crash(), &history, &format!("{context}, after a crash"));
-            n += step;
+            run(&db, &ops[..ops.len() / 4], &mut history, false);
+            assert!(!history.any_failed(), "setup must not fail");
+            history.initial = history.all_applied();
+            history.attempts.clear();
         }
+        let db = open(&fs).unwrap();
+        fs.fail_at(n, persistent, &ALL_KINDS, fault);
+        run(&db, faulted, &mut history, false);
+        drop(db);
+        let failures = fs.failures();
+        fs.heal();
+        if failures == 0 {
+            // The workload passed through without reaching operation n.
+            assert!(!history.any_failed(), "{context}: error without a fault");
+            break;
+        }
+        checked.points += 1;
+        checked.acknowledged += history.acknowledged() as u64;
+        let cross = history
+            .attempts
+            .iter()
+            .filter(|a| spans_keyspaces(&a.changes));
+        checked.cross_keyspace += cross.count() as u64;
+        let ranged = (history.attempts.iter()).filter(|a| a.changes.iter().any(Change::is_range));
+        checked.range_deletes += ranged.count() as u64;
+        let copy = fs.fork();
+        reopen_and_check(&copy, &history, &format!("{context}, reopened in place"));
+        if n % 2 == 1 {
+            fs.enable_torn_writes(n);
+        }
+        reopen_and_check(&fs.crash(), &history, &format!("{context}, after a crash"));
+        n += step;
     }
     assert_eq!(panics(), 0, "a thread panicked (see above)");
     eprintln!(
-        "I/O error points tried: {points}, acknowledged writes checked: {acknowledged_checked}, \
-         lost: 0, writes across keyspaces checked whole or absent: {cross_keyspace_checked}, \
-         writes with range deletes checked whole or absent: {range_deletes_checked}"
+        "{fault:?} (persistent: {persistent}): I/O error points tried: {}, acknowledged writes \
+         checked: {}, lost: 0, writes across keyspaces checked whole or absent: {}, writes \
+         with range deletes checked whole or absent: {}",
+        checked.points, checked.acknowledged, checked.cross_keyspace, checked.range_deletes
     );
-    assert!(cross_keyspace_checked > 0);
-    assert!(range_deletes_checked > 0);
+    checked
+}
+
+/// `EIO` once, over half the writes in three keyspaces it creates.
+#[test]
+fn an_io_error_once_loses_no_acknowledged_write_across_keyspaces() {
+    let (writes, _) = settings();
+    let in_keyspaces = workload_in_keyspaces(11, writes / 2, 20, 3);
+    let checked = run_case(FaultKind::Io, false, &in_keyspaces);
+    assert!(checked.cross_keyspace > 0);
+}
+
+/// `EIO` from operation N on.
+#[test]
+fn persistent_io_errors_lose_no_acknowledged_write() {
+    let (writes, _) = settings();
+    run_case(FaultKind::Io, true, &workload(11, writes, 20));
+}
+
+/// `ENOSPC` from operation N on: the disk fills there.
+#[test]
+fn a_full_disk_loses_no_acknowledged_write() {
+    let (writes, _) = settings();
+    run_case(FaultKind::NoSpace, true, &workload(11, writes, 20));
+}
+
+/// `EIO` once, over half the writes in two keyspaces, one in five a range
+/// or prefix delete.
+#[test]
+fn an_io_error_once_leaves_each_range_delete_whole_or_absent() {
+    let (writes, _) = settings();
+    let with_range_deletes = workload_with_range_deletes(12, writes / 2, 20, 2, 0.2);
+    let checked = run_case(FaultKind::Io, false, &with_range_deletes);
+    assert!(checked.range_deletes > 0);
 }

@@ -184,6 +184,27 @@ pub struct Figures {
     pub kinds: BTreeMap<CrashKind, u64>,
 }
 
+impl Figures {
+    /// Adds the figures of another part of the run.
+    fn add(&mut self, other: Figures) {
+        self.points += other.points;
+        self.states += other.states;
+        self.double_crashes += other.double_crashes;
+        self.acknowledged += other.acknowledged;
+        self.required += other.required;
+        self.cross_keyspace += other.cross_keyspace;
+        self.range_deletes += other.range_deletes;
+        self.acknowledged_lost += other.acknowledged_lost;
+        self.cut_before_valid_records += other.cut_before_valid_records;
+        for (kind, n) in other.log_kinds {
+            *self.log_kinds.entry(kind).or_default() += n;
+        }
+        for (kind, n) in other.kinds {
+            *self.kinds.entry(kind).or_default() += n;
+        }
+    }
+}
+
 impl std::fmt::Display for Figures {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -246,34 +267,54 @@ pub fn power_loss(plan: Plan) -> Figures {
             fs.total_operations()
         })
         .collect();
-    for point in 0..plan.points {
-        let workload = point % WORKLOADS;
-        let total = totals[workload as usize];
-        // Evenly spread over the run, jittered, so every phase gets points.
-        let mut rng = StdRng::seed_from_u64(plan.base_seed ^ point.rotate_left(32));
-        let stride = total as f64 / (plan.points / WORKLOADS).max(1) as f64;
-        let base = ((point / WORKLOADS) as f64 * stride) as u64;
-        let k = (base + rng.random_range(0..stride.ceil().max(1.0) as u64)).clamp(1, total);
-        let (fs, history) = crashed_after(k, workload, plan.mode);
-        for state in 0..plan.states {
-            let seed = plan
-                .base_seed
-                .wrapping_mul(1_000_003)
-                .wrapping_add(point * plan.states + state);
-            check_state(
-                &plan,
-                &fs,
-                &history,
-                (workload, k),
-                seed,
-                &mut figures,
-                false,
-            );
-        }
-        figures.points += 1;
+    // The points are independent: two threads take every other one, so a
+    // run uses both of CI's cores.
+    let threads: u64 = 2;
+    let parts: Vec<Figures> = std::thread::scope(|scope| {
+        let plan = &plan;
+        let totals = &totals;
+        let handles: Vec<_> = (0..threads)
+            .map(|first| {
+                scope.spawn(move || {
+                    let mut figures = Figures::default();
+                    for point in (first..plan.points).step_by(threads as usize) {
+                        check_point(plan, totals, point, &mut figures);
+                    }
+                    figures
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a crash point panicked (see above)"))
+            .collect()
+    });
+    for part in parts {
+        figures.add(part);
     }
     assert_eq!(panics(), 0, "a thread panicked (see above)");
     figures
+}
+
+/// Crashes the workload of `point` at its crash point, in each of the
+/// plan's crash states, and checks every one.
+fn check_point(plan: &Plan, totals: &[u64], point: u64, figures: &mut Figures) {
+    let workload = point % WORKLOADS;
+    let total = totals[workload as usize];
+    // Evenly spread over the run, jittered, so every phase gets points.
+    let mut rng = StdRng::seed_from_u64(plan.base_seed ^ point.rotate_left(32));
+    let stride = total as f64 / (plan.points / WORKLOADS).max(1) as f64;
+    let base = ((point / WORKLOADS) as f64 * stride) as u64;
+    let k = (base + rng.random_range(0..stride.ceil().max(1.0) as u64)).clamp(1, total);
+    let (fs, history) = crashed_after(k, workload, plan.mode);
+    for state in 0..plan.states {
+        let seed = plan
+            .base_seed
+            .wrapping_mul(1_000_003)
+            .wrapping_add(point * plan.states + state);
+        check_state(plan, &fs, &history, (workload, k), seed, figures, false);
+    }
+    figures.points += 1;
 }
 
 /// Crashes the dead `fs` with `seed` (and every third seed again during the
