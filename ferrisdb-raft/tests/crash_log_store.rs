@@ -5,14 +5,15 @@
 //! was reported survives, a vote `save_vote` returned survives, and the
 //! purge marker never lags the purged entries.
 
+mod common;
+
+use common::{block_on, log_id, open_small};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use ferrisdb_raft::{LogStore, TypeConfig};
 use ferrisdb_storage::fs::FaultFileSystem;
-use ferrisdb_storage::{StorageConfig, StorageEngine};
 use openraft::storage::{RaftLogStorage, RaftLogStorageExt};
-use openraft::{CommittedLeaderId, EntryPayload, LogId, RaftLogReader, Vote};
+use openraft::{EntryPayload, LogId, RaftLogReader, Vote};
 
 /// The operations of the workload.
 #[derive(Debug, Clone, Copy)]
@@ -35,10 +36,6 @@ struct State {
     vote: Option<Vote<u64>>,
     entries: BTreeMap<u64, LogId<u64>>,
     last_purged: Option<LogId<u64>>,
-}
-
-fn log_id(term: u64, index: u64) -> LogId<u64> {
-    LogId::new(CommittedLeaderId::new(term, 0), index)
 }
 
 /// The workload: terms that grow, appends of two entries, a purge every
@@ -85,24 +82,6 @@ fn model(state: &mut State, op: Op) {
     }
 }
 
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
-
-fn open(fs: &FaultFileSystem) -> ferrisdb_storage::Result<StorageEngine> {
-    StorageEngine::open(StorageConfig {
-        // Small MemTables and logs, so flushes and log rotations happen
-        // within the workload.
-        memtable_size: 4 << 10,
-        wal_max_file_size: 4 << 10,
-        file_system: Arc::new(fs.clone()),
-        ..StorageConfig::new("/db")
-    })
-}
-
 /// Runs `op` on `store`, which holds `state`; whether it was acknowledged.
 fn run(store: &mut LogStore, state: &State, op: Op) -> bool {
     let result = block_on(async {
@@ -124,7 +103,7 @@ fn run(store: &mut LogStore, state: &State, op: Op) -> bool {
 
 /// Runs the workload until an operation fails; the number acknowledged.
 fn run_until_dead(fs: &FaultFileSystem, ops: &[Op]) -> usize {
-    let Ok(db) = open(fs) else { return 0 };
+    let Ok(db) = open_small(fs) else { return 0 };
     let Ok(mut store) = LogStore::open(&db) else {
         return 0;
     };
@@ -142,7 +121,7 @@ fn run_until_dead(fs: &FaultFileSystem, ops: &[Op]) -> usize {
 
 /// What the store on `fs` holds.
 fn read_state(fs: &FaultFileSystem) -> State {
-    let db = open(fs).expect("the database opens after a power loss");
+    let db = open_small(fs).expect("the database opens after a power loss");
     let mut store = LogStore::open(&db).unwrap();
     block_on(async {
         let log_state = store.get_log_state().await.unwrap();

@@ -15,15 +15,17 @@
 //! (`StorageHelper::get_initial_state`) succeeds on it and applies every
 //! committed entry.
 
+mod common;
+
+use common::{block_on, log_id, open_small};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Cursor;
-use std::sync::Arc;
 
 use ferrisdb_raft::{LogStore, Request, StateMachine, TypeConfig};
 use ferrisdb_storage::fs::{CrashModel, FaultFileSystem};
 use ferrisdb_storage::{StorageConfig, StorageEngine};
 use openraft::storage::{RaftLogStorage, RaftLogStorageExt, RaftStateMachine, StorageHelper};
-use openraft::{CommittedLeaderId, EntryPayload, LogId, RaftLogReader, RaftSnapshotBuilder, Vote};
+use openraft::{EntryPayload, LogId, RaftLogReader, RaftSnapshotBuilder, Vote};
 
 const KEYS: u64 = 5;
 
@@ -57,13 +59,6 @@ impl Op {
     fn synced(self) -> bool {
         !matches!(self, Op::Apply { .. })
     }
-}
-
-/// The log id of `index`: the term is a function of the index, so that the
-/// model can name any entry; entries appended again after a truncate take
-/// the next term.
-fn log_id(term: u64, index: u64) -> LogId<u64> {
-    LogId::new(CommittedLeaderId::new(term, 0), index)
 }
 
 /// The entry at `index` sets key `index % KEYS`, deleting it every fourth;
@@ -180,22 +175,6 @@ fn model(state: &mut LogModel, applied: &mut u64, op: Op) {
     }
 }
 
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
-
-fn open(fs: &FaultFileSystem) -> ferrisdb_storage::Result<StorageEngine> {
-    StorageEngine::open(StorageConfig {
-        memtable_size: 4 << 10,
-        wal_max_file_size: 4 << 10,
-        file_system: Arc::new(fs.clone()),
-        ..StorageConfig::new("/db")
-    })
-}
-
 /// The leader's snapshot of the entries up to `index`, built on a disk
 /// database.
 fn leader_snapshot(index: u64) -> openraft::Snapshot<TypeConfig> {
@@ -226,7 +205,7 @@ struct Node {
 
 impl Node {
     fn open(fs: &FaultFileSystem) -> Result<Node, String> {
-        let db = open(fs).map_err(|e| e.to_string())?;
+        let db = open_small(fs).map_err(|e| e.to_string())?;
         Ok(Node {
             log: LogStore::open(&db).map_err(|e| e.to_string())?,
             sm: StateMachine::open(&db).map_err(|e| e.to_string())?,

@@ -6,9 +6,11 @@
 //! not, and openraft applies them again from the log), not newer than the
 //! operation in flight, and one data generation is left.
 
+mod common;
+
+use common::{block_on, open_small};
 use std::collections::BTreeMap;
 use std::io::Cursor;
-use std::sync::Arc;
 
 use ferrisdb_raft::{keys, Request, StateMachine, TypeConfig};
 use ferrisdb_storage::fs::FaultFileSystem;
@@ -55,22 +57,6 @@ fn model(applied: u64) -> BTreeMap<Vec<u8>, Vec<u8>> {
     map
 }
 
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
-
-fn open(fs: &FaultFileSystem) -> ferrisdb_storage::Result<StorageEngine> {
-    StorageEngine::open(StorageConfig {
-        memtable_size: 4 << 10,
-        wal_max_file_size: 4 << 10,
-        file_system: Arc::new(fs.clone()),
-        ..StorageConfig::new("/db")
-    })
-}
-
 /// Snapshots of the entries up to each of `points`, built on a disk database.
 fn snapshots(points: &[u64]) -> Vec<Snapshot<TypeConfig>> {
     let dir = tempfile::tempdir().unwrap();
@@ -98,7 +84,7 @@ fn applied_after(op: &Op) -> u64 {
 
 /// Runs the workload until an operation fails; the number acknowledged.
 fn run_until_dead(fs: &FaultFileSystem, ops: &[Op]) -> usize {
-    let Ok(db) = open(fs) else { return 0 };
+    let Ok(db) = open_small(fs) else { return 0 };
     let Ok(mut sm) = StateMachine::open(&db) else {
         return 0;
     };
@@ -124,7 +110,7 @@ fn run_until_dead(fs: &FaultFileSystem, ops: &[Op]) -> usize {
 /// The applied index and the map of the state machine on `fs`, and its
 /// data keyspaces.
 fn read_state(fs: &FaultFileSystem) -> (u64, BTreeMap<Vec<u8>, Vec<u8>>, usize) {
-    let db = open(fs).expect("the database opens after a power loss");
+    let db = open_small(fs).expect("the database opens after a power loss");
     let mut sm = StateMachine::open(&db).unwrap();
     let (applied, _) = block_on(sm.applied_state()).unwrap();
     let mut map = BTreeMap::new();

@@ -8,6 +8,9 @@
 //!
 //! Now the record and its chunks are read from one FerrisDB snapshot.
 
+mod common;
+
+use common::block_on;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -15,13 +18,6 @@ use ferrisdb_raft::{Request, StateMachine, TypeConfig};
 use ferrisdb_storage::{StorageConfig, StorageEngine};
 use openraft::storage::RaftStateMachine;
 use openraft::{CommittedLeaderId, EntryPayload, LogId, RaftSnapshotBuilder};
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
 
 #[test]
 fn get_current_snapshot_never_fails_beside_a_build() {

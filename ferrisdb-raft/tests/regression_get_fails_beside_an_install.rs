@@ -9,6 +9,9 @@
 //! Now the generation is behind a read-write lock: a `get` holds the read
 //! lock across its read, the install's switch takes the write lock.
 
+mod common;
+
+use common::block_on;
 use std::io::Cursor;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -18,13 +21,6 @@ use ferrisdb_storage::fs::FaultFileSystem;
 use ferrisdb_storage::{StorageConfig, StorageEngine};
 use openraft::storage::RaftStateMachine;
 use openraft::{CommittedLeaderId, EntryPayload, LogId, RaftSnapshotBuilder};
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
 
 #[test]
 fn get_never_fails_beside_installs() {

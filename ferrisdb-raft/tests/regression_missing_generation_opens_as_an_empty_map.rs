@@ -8,17 +8,13 @@
 //! Now a missing data keyspace with an applied state recorded is an error
 //! that says how to recover.
 
+mod common;
+
+use common::block_on;
 use ferrisdb_raft::{keys, Request, StateMachine, TypeConfig};
 use ferrisdb_storage::{StorageConfig, StorageEngine};
 use openraft::storage::RaftStateMachine;
 use openraft::{CommittedLeaderId, EntryPayload, LogId, RaftSnapshotBuilder};
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
 
 #[test]
 fn a_missing_current_generation_is_an_error_not_an_empty_map() {

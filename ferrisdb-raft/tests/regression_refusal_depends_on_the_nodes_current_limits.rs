@@ -9,17 +9,13 @@
 //! Now the limits of a command are fixed constants (`MAX_KEY_LEN`,
 //! `MAX_VALUE_LEN`), the same on every node and at every time.
 
+mod common;
+
+use common::block_on;
 use ferrisdb_raft::{Request, StateMachine, TypeConfig, MAX_KEY_LEN};
 use ferrisdb_storage::{StorageConfig, StorageEngine};
 use openraft::storage::RaftStateMachine;
 use openraft::{CommittedLeaderId, EntryPayload, LogId};
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
 
 fn open(dir: &std::path::Path, max_key_size: usize) -> StorageEngine {
     StorageEngine::open(StorageConfig {
