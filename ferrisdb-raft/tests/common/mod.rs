@@ -1,5 +1,4 @@
-//! What the store's tests share: a runtime for one future, log ids and
-//! commands, and a database on a `FaultFileSystem` small enough that
+//! What the store's tests share: a runtime for one future, log ids, and a database on a `FaultFileSystem` small enough that
 //! flushes and log rotations happen within a workload.
 
 #![allow(dead_code)]
@@ -7,10 +6,9 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use ferrisdb_raft::{Request, TypeConfig};
 use ferrisdb_storage::fs::FaultFileSystem;
 use ferrisdb_storage::{StorageConfig, StorageEngine};
-use openraft::{CommittedLeaderId, EntryPayload, LogId};
+use openraft::{CommittedLeaderId, LogId};
 
 /// Runs `future` to its end on a current-thread runtime.
 pub fn block_on<F: Future>(future: F) -> F::Output {
@@ -24,23 +22,6 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 /// The log id of `index` in `term` (node 0 leading).
 pub fn log_id(term: u64, index: u64) -> LogId<u64> {
     LogId::new(CommittedLeaderId::new(term, 0), index)
-}
-
-/// The log entry at `index` of `term` setting `key` to `value`, or
-/// deleting it (`None`).
-pub fn command(
-    term: u64,
-    index: u64,
-    key: impl Into<Vec<u8>>,
-    value: Option<Vec<u8>>,
-) -> openraft::Entry<TypeConfig> {
-    openraft::Entry {
-        log_id: log_id(term, index),
-        payload: EntryPayload::Normal(Request {
-            key: key.into(),
-            value,
-        }),
-    }
 }
 
 /// Opens the database in `/db` on `fs`, with 4 KiB MemTables and logs.
