@@ -1,5 +1,6 @@
-//! What the store's tests share: a runtime for one future, log ids, and a database on a `FaultFileSystem` small enough that
-//! flushes and log rotations happen within a workload.
+//! What the store's tests share: a runtime for one future, log ids, and
+//! a database on a `FaultFileSystem` small enough that flushes and log
+//! rotations happen within a workload.
 
 #![allow(dead_code)]
 
