@@ -27,6 +27,7 @@
 use std::io::Cursor;
 
 pub mod keys;
+pub mod linearizability;
 
 mod codec;
 mod log_store;
