@@ -26,7 +26,7 @@ pub type Raft = openraft::Raft<TypeConfig>;
 
 /// How long a client waits for one operation before it takes the outcome
 /// as unknown.
-pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(2);
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The Raft settings of the tests: short timeouts, for a loopback cluster.
 pub fn config() -> Arc<Config> {
@@ -49,6 +49,7 @@ pub fn config() -> Arc<Config> {
 pub struct Node {
     pub raft: Raft,
     pub sm: StateMachine,
+    pub db: StorageEngine,
     pub fs: FaultFileSystem,
 }
 
@@ -112,7 +113,8 @@ impl Cluster {
             .await
             .expect("the node starts");
         self.router.add(id, raft.clone());
-        self.nodes.lock().unwrap().insert(id, Node { raft, sm, fs });
+        let node = Node { raft, sm, db, fs };
+        self.nodes.lock().unwrap().insert(id, node);
     }
 
     /// Cuts node `id`'s power: returns its disk as a reboot finds it,
@@ -147,22 +149,36 @@ impl Cluster {
             .expect("a running node")
     }
 
-    /// The leader, once one of the running nodes is leader and the others
-    /// it can reach know it (waits up to 10 s).
+    /// The leader, once one of the running nodes is leader (waits up to
+    /// 10 s).
     pub async fn leader(&self) -> u64 {
+        self.leader_among(&self.running()).await
+    }
+
+    /// The leader among `ids`, once one of them is leader by its own
+    /// metrics (waits up to 10 s): with a partition, the old leader on the
+    /// minority side may still think it leads, so a test names the side.
+    pub async fn leader_among(&self, ids: &[u64]) -> u64 {
         for _ in 0..200 {
-            let nodes: Vec<(u64, Node)> = (self.nodes.lock().unwrap().iter())
-                .map(|(id, node)| (*id, node.clone()))
-                .collect();
-            for (id, node) in &nodes {
+            // Of two that think they lead (one cut off, or not yet told),
+            // the one of the later term.
+            let mut leader: Option<(u64, u64)> = None;
+            for &id in ids {
+                let Some(node) = self.node(id) else { continue };
                 let metrics = node.raft.metrics().borrow().clone();
-                if metrics.state == ServerState::Leader && metrics.current_leader == Some(*id) {
-                    return *id;
+                if metrics.state == ServerState::Leader && metrics.current_leader == Some(id) {
+                    let term = metrics.current_term;
+                    if leader.is_none_or(|(_, t)| term > t) {
+                        leader = Some((id, term));
+                    }
                 }
+            }
+            if let Some((id, _)) = leader {
+                return id;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("no leader within 10 s");
+        panic!("no leader among {ids:?} within 10 s");
     }
 
     /// Waits until every running node has applied at least `index`.
