@@ -10,6 +10,7 @@
 //! the log store), from the log, which is synced.
 
 use std::collections::HashMap;
+use std::ops::Bound;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use ferrisdb_storage::{Keyspace, StorageEngine, WriteBatch};
@@ -21,6 +22,8 @@ use crate::codec::{decode, encode, io_error, Entry};
 use crate::keys;
 use crate::{Request, Response, StorageError, TypeConfig};
 
+/// A key and its value, owned.
+pub type Pair = (Vec<u8>, Vec<u8>);
 /// The membership as openraft stores it, for [`TypeConfig`].
 pub(crate) type Membership = StoredMembership<u64, openraft::BasicNode>;
 
@@ -151,6 +154,29 @@ impl StateMachine {
             .get(key)
             .map_err(|e| io_error(ErrorSubject::StateMachine, ErrorVerb::Read, &e))?;
         Ok(value.map(|v| v.to_vec()))
+    }
+
+    /// The pairs of the map in `range`, at most `limit`, in key order.
+    ///
+    /// # Errors
+    ///
+    /// FerrisDB's read error, as a `StorageError`.
+    pub fn scan(
+        &self,
+        range: (Bound<Vec<u8>>, Bound<Vec<u8>>),
+        limit: usize,
+    ) -> Result<Vec<Pair>, StorageError> {
+        let read_error =
+            |e: &ferrisdb_storage::Error| io_error(ErrorSubject::StateMachine, ErrorVerb::Read, e);
+        // The read lock held across the scan, as in `get`.
+        let generation = self.generation();
+        let scan = generation.data.scan(range).map_err(|e| read_error(&e))?;
+        let mut pairs = Vec::new();
+        for item in scan.take(limit) {
+            let (key, value) = item.map_err(|e| read_error(&e))?;
+            pairs.push((key.to_vec(), value.to_vec()));
+        }
+        Ok(pairs)
     }
 
     /// The metadata value under `key`, `None` if it was never written.

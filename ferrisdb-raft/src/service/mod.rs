@@ -1,0 +1,71 @@
+//! `raft-kv`: a replicated key-value service on FerrisDB, its nodes
+//! talking over TCP. A node is a [`Raft`] on a [`LogStore`] and a
+//! [`StateMachine`] in one database; [`server`] answers the other nodes'
+//! RPCs ([`network`] sends them) and the clients ([`client`]), in frames of
+//! [`wire`].
+
+pub mod client;
+pub mod network;
+pub mod server;
+pub mod wire;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use ferrisdb_storage::{StorageConfig, StorageEngine};
+use tokio::net::TcpListener;
+
+use crate::{LogStore, StateMachine, TypeConfig};
+
+/// A node's Raft.
+pub type Raft = openraft::Raft<TypeConfig>;
+
+/// The Raft settings of a `raft-kv` node on a local network.
+///
+/// # Panics
+///
+/// Never: the settings are valid.
+pub fn config() -> Arc<openraft::Config> {
+    let config = openraft::Config {
+        cluster_name: "raft-kv".into(),
+        heartbeat_interval: 100,
+        election_timeout_min: 400,
+        election_timeout_max: 800,
+        ..openraft::Config::default()
+    };
+    Arc::new(config.validate().expect("valid settings"))
+}
+
+/// Runs node `id` on the database in `dir`, serving on `listen`, until the
+/// process ends.
+///
+/// # Errors
+///
+/// The database's, the store's or the listener's error.
+pub async fn run_node(id: u64, dir: &Path, listen: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let listener = TcpListener::bind(listen).await?;
+    let raft = start_node(id, dir, listener).await?;
+    raft.wait(None)
+        .state(openraft::ServerState::Shutdown, "the node runs")
+        .await?;
+    Ok(())
+}
+
+/// Starts node `id` on the database in `dir`, serving what `listener`
+/// accepts on a task of its own; returns its Raft (to shut it down).
+///
+/// # Errors
+///
+/// The database's or the store's error.
+pub async fn start_node(
+    id: u64,
+    dir: &Path,
+    listener: TcpListener,
+) -> Result<Raft, Box<dyn std::error::Error>> {
+    let db = StorageEngine::open(StorageConfig::new(dir))?;
+    let log = LogStore::open(&db)?;
+    let sm = StateMachine::open(&db)?;
+    let raft = Raft::new(id, config(), network::Network { id }, log, sm.clone()).await?;
+    tokio::spawn(server::serve(listener, raft.clone(), sm));
+    Ok(raft)
+}

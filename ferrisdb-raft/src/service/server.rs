@@ -1,0 +1,118 @@
+//! The node side of `raft-kv`: answers each frame of a connection, the
+//! other nodes' RPCs and the clients' requests. Writes go through the log;
+//! reads first confirm the leadership with a quorum (openraft's read index,
+//! `ensure_linearizable`) and wait until the map applied that far.
+
+use std::ops::Bound;
+
+use openraft::error::{ClientWriteError, RaftError};
+use tokio::net::{TcpListener, TcpStream};
+
+use super::wire::{receive, send, Message, Reply};
+use super::Raft;
+use crate::StateMachine;
+
+/// Serves the connections `listener` accepts, each on a task, until the
+/// process ends.
+///
+/// # Errors
+///
+/// The listener's error.
+pub async fn serve(listener: TcpListener, raft: Raft, sm: StateMachine) -> std::io::Result<()> {
+    loop {
+        let (stream, _) = listener.accept().await?;
+        stream.set_nodelay(true)?;
+        let (raft, sm) = (raft.clone(), sm.clone());
+        tokio::spawn(async move {
+            // A connection that fails ends; its peer opens another.
+            let _ = connection(stream, &raft, &sm).await;
+        });
+    }
+}
+
+/// Answers the frames of one connection until it closes.
+async fn connection(mut stream: TcpStream, raft: &Raft, sm: &StateMachine) -> std::io::Result<()> {
+    while let Some(message) = receive::<Message>(&mut stream).await? {
+        let reply = answer(message, raft, sm).await;
+        send(&mut stream, &reply).await?;
+    }
+    Ok(())
+}
+
+/// The leader `raft` knows, with its address, for a redirect.
+fn leader_of(raft: &Raft) -> Option<(u64, String)> {
+    let metrics = raft.metrics().borrow().clone();
+    let id = metrics.current_leader?;
+    let node = metrics
+        .membership_config
+        .membership()
+        .get_node(&id)?
+        .clone();
+    Some((id, node.addr))
+}
+
+/// The reply to a client request that failed with `e`.
+fn failed<E: std::fmt::Display>(raft: &Raft, e: &RaftError<u64, E>, forward: bool) -> Reply {
+    if forward {
+        Reply::NotLeader(leader_of(raft))
+    } else {
+        Reply::Failed(e.to_string())
+    }
+}
+
+async fn answer(message: Message, raft: &Raft, sm: &StateMachine) -> Reply {
+    match message {
+        Message::AppendEntries(rpc) => Reply::AppendEntries(raft.append_entries(rpc).await),
+        Message::Vote(rpc) => Reply::Vote(raft.vote(rpc).await),
+        Message::InstallSnapshot(rpc) => Reply::InstallSnapshot(raft.install_snapshot(rpc).await),
+        Message::Write(request) => {
+            if let Err(e) = request.check() {
+                return Reply::Failed(e.to_string());
+            }
+            match raft.client_write(request).await {
+                Ok(response) => Reply::Written(response.data),
+                Err(e) => {
+                    let forward =
+                        matches!(e, RaftError::APIError(ClientWriteError::ForwardToLeader(_)));
+                    failed(raft, &e, forward)
+                }
+            }
+        }
+        Message::Read(key) => match raft.ensure_linearizable().await {
+            Ok(_) => match sm.get(&key) {
+                Ok(value) => Reply::Value(value),
+                Err(e) => Reply::Failed(e.to_string()),
+            },
+            Err(e) => {
+                let forward = e.forward_to_leader().is_some();
+                failed(raft, &e, forward)
+            }
+        },
+        Message::Scan { start, end, limit } => match raft.ensure_linearizable().await {
+            Ok(_) => {
+                let end = end.map_or(Bound::Unbounded, Bound::Excluded);
+                match sm.scan((Bound::Included(start), end), limit) {
+                    Ok(pairs) => Reply::Pairs(pairs),
+                    Err(e) => Reply::Failed(e.to_string()),
+                }
+            }
+            Err(e) => {
+                let forward = e.forward_to_leader().is_some();
+                failed(raft, &e, forward)
+            }
+        },
+        Message::Initialize(members) => match raft.initialize(members).await {
+            Ok(()) => Reply::Initialized,
+            Err(e) => Reply::Failed(e.to_string()),
+        },
+        Message::Status => {
+            let metrics = raft.metrics().borrow().clone();
+            Reply::Status {
+                id: metrics.id,
+                leader: leader_of(raft),
+                term: metrics.current_term,
+                applied: metrics.last_applied.map(|id| id.index),
+            }
+        }
+    }
+}
