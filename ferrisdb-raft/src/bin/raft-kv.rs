@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use ferrisdb_raft::service::bench::{self, Workload};
 use ferrisdb_raft::service::client::Client;
 use ferrisdb_raft::service::run_node;
 use ferrisdb_raft::service::wire::Reply;
@@ -73,6 +74,22 @@ enum Command {
         #[arg(long)]
         node: String,
     },
+    /// Operations per second of CLIENTS clients for SECONDS: writes of new
+    /// keys (100-byte values) or reads of what a write run left; on the
+    /// cluster at --node, or with --local DIR on one FerrisDB.
+    Bench {
+        #[arg(long, conflicts_with = "local")]
+        node: Option<String>,
+        #[arg(long)]
+        local: Option<PathBuf>,
+        #[arg(long, default_value_t = 16)]
+        clients: u64,
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        /// Reads instead of writes.
+        #[arg(long)]
+        read: bool,
+    },
 }
 
 fn parse_member(s: &str) -> Result<(u64, String), String> {
@@ -131,6 +148,30 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
                 let applied = applied.map_or("none".to_owned(), |i| i.to_string());
                 println!("node {id}: term {term}, leader {leader}, applied {applied}");
             }
+        }
+        Command::Bench {
+            node,
+            local,
+            clients,
+            seconds,
+            read,
+        } => {
+            let workload = if read {
+                Workload::Read
+            } else {
+                Workload::Write
+            };
+            let rate = match (node, local) {
+                (Some(node), _) => bench::cluster(&node, clients, seconds, workload).await?,
+                (None, Some(dir)) => {
+                    tokio::task::spawn_blocking(move || {
+                        bench::local(&dir, clients, seconds, workload)
+                    })
+                    .await??
+                }
+                (None, None) => return Err("bench needs --node ADDR or --local DIR".into()),
+            };
+            println!("{workload:?}: {rate:.0} operations/s ({clients} clients, {seconds} s)");
         }
     }
     Ok(())

@@ -4,6 +4,7 @@
 //! RPCs ([`network`] sends them) and the clients ([`client`]), in frames of
 //! [`wire`].
 
+pub mod bench;
 pub mod client;
 pub mod network;
 pub mod server;
