@@ -1,5 +1,8 @@
-//! Writes of unknown outcome make the checker's search exponential, even
-//! on a history that is linearizable.
+//! Bug: writes of unknown outcome made the checker's search exponential,
+//! even on a history that is linearizable.
+//!
+//! Now a write of unknown outcome whose value no read saw is left out (it
+//! can always be taken as never done).
 
 use std::sync::mpsc;
 use std::time::Duration;
@@ -7,7 +10,6 @@ use std::time::Duration;
 use ferrisdb_raft::linearizability::{register_is_linearizable, Kind, Operation};
 
 #[test]
-#[ignore = "finding: n concurrent writes of unknown outcome followed by a read of a value none of them wrote takes ~n*2^n search states: 20 of them take more than 10 s on a linearizable history"]
 fn many_unknown_writes_are_checked_quickly() {
     // A partition or a crashed leader leaves many writes without an
     // answer; a read afterwards sees the value before all of them (none

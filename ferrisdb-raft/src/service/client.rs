@@ -10,6 +10,10 @@ use tokio::net::TcpStream;
 use super::wire::{receive, send, Message, Reply};
 use crate::{Request, Response};
 
+/// How long a client waits for a node's answer: longer than the node's own
+/// deadline for a write, so that it hears that answer.
+pub const REQUEST_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// How many redirects a request follows before it gives up.
 const MAX_REDIRECTS: usize = 5;
 
@@ -43,9 +47,9 @@ impl Client {
                 send(stream, message).await?;
                 receive::<Reply>(stream).await
             };
-            let reply = match exchange.await {
-                Ok(Some(reply)) => reply,
-                Ok(None) | Err(_) => {
+            let reply = match tokio::time::timeout(REQUEST_DEADLINE, exchange).await {
+                Ok(Ok(Some(reply))) => reply,
+                Ok(Ok(None) | Err(_)) | Err(_) => {
                     self.stream = None;
                     return Err(io::Error::other(format!(
                         "node {} did not answer",

@@ -4,6 +4,7 @@
 //! `ensure_linearizable`) and wait until the map applied that far.
 
 use std::ops::Bound;
+use std::time::Duration;
 
 use openraft::error::{ClientWriteError, RaftError};
 use tokio::net::{TcpListener, TcpStream};
@@ -11,6 +12,10 @@ use tokio::net::{TcpListener, TcpStream};
 use super::wire::{receive, send, Message, Reply};
 use super::Raft;
 use crate::StateMachine;
+
+/// How long a write waits for its commit before the node answers that its
+/// outcome is unknown: a leader cut off from its quorum commits nothing.
+pub const WRITE_DEADLINE: Duration = Duration::from_secs(5);
 
 /// Serves the connections `listener` accepts, each on a task, until the
 /// process ends.
@@ -69,9 +74,15 @@ async fn answer(message: Message, raft: &Raft, sm: &StateMachine) -> Reply {
             if let Err(e) = request.check() {
                 return Reply::Failed(e.to_string());
             }
-            match raft.client_write(request).await {
-                Ok(response) => Reply::Written(response.data),
-                Err(e) => {
+            let write = tokio::time::timeout(WRITE_DEADLINE, raft.client_write(request));
+            match write.await {
+                Err(_) => Reply::Failed(format!(
+                    "no commit within {} s (is a quorum reachable?): the write may still take \
+                     effect, or not",
+                    WRITE_DEADLINE.as_secs()
+                )),
+                Ok(Ok(response)) => Reply::Written(response.data),
+                Ok(Err(e)) => {
                     let forward =
                         matches!(e, RaftError::APIError(ClientWriteError::ForwardToLeader(_)));
                     failed(raft, &e, forward)

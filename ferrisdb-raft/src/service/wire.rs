@@ -115,7 +115,12 @@ pub async fn receive<T: DeserializeOwned>(stream: &mut TcpStream) -> io::Result<
     }
     let mut bytes = vec![0; len];
     stream.read_exact(&mut bytes).await?;
-    postcard::from_bytes(&bytes)
-        .map(Some)
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    match postcard::take_from_bytes(&bytes) {
+        Ok((message, [])) => Ok(Some(message)),
+        Ok((_, rest)) => Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{} bytes after the message in a frame", rest.len()),
+        )),
+        Err(e) => Err(io::Error::new(io::ErrorKind::InvalidData, e)),
+    }
 }
