@@ -13,7 +13,7 @@
 //! database whose own limits are below them, so that no write within them
 //! can fail on size.
 
-use ferrisdb_storage::{Error, StorageEngine};
+use ferrisdb_storage::{Error, StorageEngine, WriteBatch};
 use serde::{Deserialize, Serialize};
 
 /// The longest key a command may set or delete (FerrisDB's default
@@ -74,19 +74,7 @@ impl Request {
 /// Checks a key and value of the map against [`MAX_KEY_LEN`] and
 /// [`MAX_VALUE_LEN`]: commands, and the pairs of an installed snapshot.
 pub(crate) fn check_pair(key: &[u8], value: &[u8]) -> Result<(), Error> {
-    if key.len() > MAX_KEY_LEN {
-        return Err(Error::KeyTooLarge {
-            len: key.len(),
-            limit: MAX_KEY_LEN,
-        });
-    }
-    if value.len() > MAX_VALUE_LEN {
-        return Err(Error::ValueTooLarge {
-            len: value.len(),
-            limit: MAX_VALUE_LEN,
-        });
-    }
-    Ok(())
+    WriteBatch::check_entry_size(key, value, MAX_KEY_LEN, MAX_VALUE_LEN)
 }
 
 /// Checks that `db` takes every write the store makes of commands within
