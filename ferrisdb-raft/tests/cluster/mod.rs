@@ -8,7 +8,7 @@
 
 mod network;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -134,15 +134,6 @@ impl Cluster {
         // it has not already.
         let _ = node.raft.shutdown().await;
         rebooted
-    }
-
-    /// Stops node `id` without losing anything (its disk stays), as a
-    /// process that exits; `restart` starts it again.
-    pub async fn stop(&self, id: u64) -> FaultFileSystem {
-        let node = self.take(id);
-        self.router.remove(id);
-        node.raft.shutdown().await.expect("the node stops");
-        node.fs
     }
 
     /// Takes node `id` out of the cluster and the router.
@@ -367,17 +358,6 @@ impl Client {
             }
         };
     }
-}
-
-/// The nodes on each side of a partition.
-pub fn sides(all: &[u64], minority: &[u64]) -> (BTreeSet<u64>, BTreeSet<u64>) {
-    let minority: BTreeSet<u64> = minority.iter().copied().collect();
-    let majority = all
-        .iter()
-        .copied()
-        .filter(|id| !minority.contains(id))
-        .collect();
-    (minority, majority)
 }
 
 /// Starts `clients` clients that run until `stop` is set: reads and

@@ -63,11 +63,6 @@ impl Router {
         }
     }
 
-    /// Cuts the link from `from` to `to` only.
-    pub fn cut(&self, from: u64, to: u64) {
-        self.state.lock().unwrap().cut.insert((from, to));
-    }
-
     /// Restores every link.
     pub fn heal(&self) {
         self.state.lock().unwrap().cut.clear();
