@@ -3,43 +3,20 @@
 //! redirected to the leader for writes and linearizable reads and scans;
 //! with the leader shut down, the other two elect a leader and serve on.
 
-use std::collections::BTreeMap;
+mod tcp;
+
 use std::time::Duration;
+use tcp::{leader, start_cluster, TcpCluster};
 
 use ferrisdb_raft::service::client::Client;
-use ferrisdb_raft::service::start_node;
-use ferrisdb_raft::service::wire::Reply;
-use tokio::net::TcpListener;
-
-/// The leader the node at `addr` knows, once it knows one.
-async fn leader(addr: &str) -> (u64, String) {
-    for _ in 0..100 {
-        if let Ok(Reply::Status {
-            leader: Some(leader),
-            ..
-        }) = Client::new(addr).status().await
-        {
-            return leader;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("no leader known to {addr}");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_loopback_cluster_serves_writes_and_reads_and_survives_its_leader() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut addrs = BTreeMap::new();
-    let mut rafts = BTreeMap::new();
-    for id in 1..=3u64 {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        addrs.insert(id, listener.local_addr().unwrap().to_string());
-        let raft = start_node(id, &dir.path().join(id.to_string()), listener)
-            .await
-            .unwrap();
-        rafts.insert(id, raft);
-    }
-    Client::new(&addrs[&1]).initialize(&addrs).await.unwrap();
+    let TcpCluster {
+        dir: _dir,
+        addrs,
+        rafts,
+    } = start_cluster().await;
     let (first, _) = leader(&addrs[&2]).await;
 
     // Any node takes the request: a follower redirects it.
