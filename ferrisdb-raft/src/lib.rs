@@ -40,7 +40,7 @@ pub use log_store::{LogStore, MAX_BYTES_PER_READ, MAX_ENTRIES_PER_READ};
 pub use request::{
     check_database, Request, Response, ENTRY_FRAMING_LEN, MAX_ENTRY_LEN, MAX_KEY_LEN, MAX_VALUE_LEN,
 };
-pub use state_machine::{Pair, StateMachine};
+pub use state_machine::{Pair, StateMachine, PAIR_OVERHEAD};
 
 openraft::declare_raft_types!(
     /// The openraft type configuration of a FerrisDB-backed node.

@@ -24,6 +24,12 @@ use crate::{Request, Response, StorageError, TypeConfig};
 
 /// A key and its value, owned.
 pub type Pair = (Vec<u8>, Vec<u8>);
+
+/// What [`StateMachine::scan`] counts for a pair beside its key and value:
+/// more than an encoding spends on their two lengths (postcard: at most 10
+/// bytes each), so that a budget bounds the encoded reply, however small
+/// the pairs.
+pub const PAIR_OVERHEAD: usize = 20;
 /// The membership as openraft stores it, for [`TypeConfig`].
 pub(crate) type Membership = StoredMembership<u64, openraft::BasicNode>;
 
@@ -156,7 +162,11 @@ impl StateMachine {
         Ok(value.map(|v| v.to_vec()))
     }
 
-    /// The pairs of the map in `range`, at most `limit`, in key order.
+    /// The pairs of the map in `range`, in key order: at most `limit`, and
+    /// none past the one that brings their size to `max_bytes` (the first
+    /// always comes). A pair's size is its key, its value and
+    /// [`PAIR_OVERHEAD`]. Also whether the scan stopped on `max_bytes` with
+    /// pairs left in the range: the caller scans again after the last key.
     ///
     /// # Errors
     ///
@@ -165,18 +175,25 @@ impl StateMachine {
         &self,
         range: (Bound<Vec<u8>>, Bound<Vec<u8>>),
         limit: usize,
-    ) -> Result<Vec<Pair>, StorageError> {
+        max_bytes: usize,
+    ) -> Result<(Vec<Pair>, bool), StorageError> {
         let read_error =
             |e: &ferrisdb_storage::Error| io_error(ErrorSubject::StateMachine, ErrorVerb::Read, e);
         // The read lock held across the scan, as in `get`.
         let generation = self.generation();
-        let scan = generation.data.scan(range).map_err(|e| read_error(&e))?;
-        let mut pairs = Vec::new();
-        for item in scan.take(limit) {
+        let mut scan = generation.data.scan(range).map_err(|e| read_error(&e))?;
+        let (mut pairs, mut bytes) = (Vec::new(), 0usize);
+        while pairs.len() < limit {
+            let Some(item) = scan.next() else { break };
             let (key, value) = item.map_err(|e| read_error(&e))?;
+            let size = key.len() + value.len() + PAIR_OVERHEAD;
+            if !pairs.is_empty() && bytes + size > max_bytes {
+                return Ok((pairs, true));
+            }
+            bytes += size;
             pairs.push((key.to_vec(), value.to_vec()));
         }
-        Ok(pairs)
+        Ok((pairs, false))
     }
 
     /// The metadata value under `key`, `None` if it was never written.

@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use cluster::{check_history, join, spawn_clients, Cluster, History};
+use cluster::client::History;
+use cluster::workload::{check_history, join, spawn_clients};
+use cluster::Cluster;
 use ferrisdb_raft::keys;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

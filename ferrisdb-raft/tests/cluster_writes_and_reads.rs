@@ -8,7 +8,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cluster::{check_history, spawn_clients, stop_after, Cluster, History};
+use cluster::client::History;
+use cluster::workload::{check_history, spawn_clients, stop_after};
+use cluster::Cluster;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_clients_see_a_linearizable_map() {

@@ -32,9 +32,10 @@ async fn a_loopback_cluster_serves_writes_and_reads_and_survives_its_leader() {
         Some(&b"v"[..])
     );
     assert_eq!(client.read(b"k05").await.unwrap(), None);
-    let pairs = client.scan(b"k03", Some(b"k08"), 100).await.unwrap();
+    let (pairs, more) = client.scan(b"k03", Some(b"k08"), 100).await.unwrap();
     let keys: Vec<&[u8]> = pairs.iter().map(|(k, _)| k.as_slice()).collect();
     assert_eq!(keys, [&b"k03"[..], b"k04", b"k06", b"k07"]);
+    assert!(!more);
 
     // The leader goes; the others elect one and serve on.
     rafts[&first].shutdown().await.unwrap();

@@ -124,14 +124,21 @@ async fn run(command: Command) -> Result<(), Box<dyn std::error::Error>> {
             end,
             limit,
         } => {
-            let pairs = Client::new(node)
+            let (pairs, more) = Client::new(node)
                 .scan(start.as_bytes(), end.as_deref().map(str::as_bytes), limit)
                 .await?;
-            for (key, value) in pairs {
+            for (key, value) in &pairs {
                 println!(
                     "{}\t{}",
-                    String::from_utf8_lossy(&key),
-                    String::from_utf8_lossy(&value)
+                    String::from_utf8_lossy(key),
+                    String::from_utf8_lossy(value)
+                );
+            }
+            if let (true, Some((last, _))) = (more, pairs.last()) {
+                eprintln!(
+                    "raft-kv: the reply is full after {} pairs; scan again from {} for the rest",
+                    pairs.len(),
+                    String::from_utf8_lossy(last)
                 );
             }
         }

@@ -8,7 +8,7 @@ use openraft::BasicNode;
 use tokio::net::TcpStream;
 
 use super::wire::{receive, send, Message, Reply};
-use crate::{Request, Response};
+use crate::{Pair, Request, Response};
 
 /// How long a client waits for a node's answer: longer than the node's own
 /// deadline for a write, so that it hears that answer.
@@ -103,7 +103,9 @@ impl Client {
     }
 
     /// Reads the keys in `start..end` (to the end if `None`), at most
-    /// `limit`, linearizably.
+    /// `limit`, linearizably. Also whether the reply filled up
+    /// ([`SCAN_REPLY_BYTES`](super::server::SCAN_REPLY_BYTES)) with keys
+    /// left in the range: scan again from after the last key.
     ///
     /// # Errors
     ///
@@ -113,14 +115,14 @@ impl Client {
         start: &[u8],
         end: Option<&[u8]>,
         limit: usize,
-    ) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    ) -> io::Result<(Vec<Pair>, bool)> {
         let message = Message::Scan {
             start: start.to_vec(),
             end: end.map(<[u8]>::to_vec),
             limit,
         };
         match self.request(&message).await? {
-            Reply::Pairs(pairs) => Ok(pairs),
+            Reply::Pairs { pairs, more } => Ok((pairs, more)),
             other => Err(io::Error::other(format!("unexpected reply {other:?}"))),
         }
     }

@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod client;
 pub mod network;
+pub mod read_index;
 pub mod server;
 pub mod wire;
 
@@ -38,18 +39,22 @@ pub fn config() -> Arc<openraft::Config> {
 }
 
 /// Runs node `id` on the database in `dir`, serving on `listen`, until the
-/// process ends.
+/// node stops.
 ///
 /// # Errors
 ///
-/// The database's, the store's or the listener's error.
+/// The database's, the store's or the listener's error; the node's fatal
+/// error (a failed disk, say) if it stops on one.
 pub async fn run_node(id: u64, dir: &Path, listen: &str) -> Result<(), Box<dyn std::error::Error>> {
     let listener = TcpListener::bind(listen).await?;
     let raft = start_node(id, dir, listener).await?;
-    raft.wait(None)
+    let metrics = (raft.wait(None))
         .state(openraft::ServerState::Shutdown, "the node runs")
         .await?;
-    Ok(())
+    match metrics.running_state {
+        Ok(()) | Err(openraft::error::Fatal::Stopped) => Ok(()),
+        Err(fatal) => Err(format!("node {id} stopped: {fatal}").into()),
+    }
 }
 
 /// Starts node `id` on the database in `dir`, serving what `listener`

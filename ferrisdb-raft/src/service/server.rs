@@ -1,21 +1,34 @@
 //! The node side of `raft-kv`: answers each frame of a connection, the
 //! other nodes' RPCs and the clients' requests. Writes go through the log;
-//! reads first confirm the leadership with a quorum (openraft's read index,
-//! `ensure_linearizable`) and wait until the map applied that far.
+//! reads first confirm the leadership with a quorum and wait until the map
+//! applied that far (openraft's read index, shared by the reads that wait
+//! at one time: [`ReadIndex`]).
 
 use std::ops::Bound;
+use std::sync::Arc;
 use std::time::Duration;
 
 use openraft::error::{ClientWriteError, RaftError};
 use tokio::net::{TcpListener, TcpStream};
 
-use super::wire::{receive, send, Message, Reply};
+use super::read_index::ReadIndex;
+use super::wire::{receive, send, Message, Reply, MAX_FRAME_LEN};
 use super::Raft;
-use crate::StateMachine;
+use crate::{StateMachine, MAX_KEY_LEN, MAX_VALUE_LEN, PAIR_OVERHEAD};
 
 /// How long a write waits for its commit before the node answers that its
 /// outcome is unknown: a leader cut off from its quorum commits nothing.
 pub const WRITE_DEADLINE: Duration = Duration::from_secs(5);
+
+/// The most a scan's reply holds, counted as
+/// [`StateMachine::scan`] counts (beyond its first pair, which comes
+/// whatever its size): with the largest pair, it fits in a frame.
+pub const SCAN_REPLY_BYTES: usize = 8 << 20;
+
+const _: () = assert!(
+    SCAN_REPLY_BYTES + MAX_KEY_LEN + MAX_VALUE_LEN + PAIR_OVERHEAD + 64 <= MAX_FRAME_LEN,
+    "a scan's reply fits in a frame"
+);
 
 /// Serves the connections `listener` accepts, each on a task, until the
 /// process ends.
@@ -24,21 +37,33 @@ pub const WRITE_DEADLINE: Duration = Duration::from_secs(5);
 ///
 /// The listener's error.
 pub async fn serve(listener: TcpListener, raft: Raft, sm: StateMachine) -> std::io::Result<()> {
+    let node = Arc::new(Node {
+        reads: ReadIndex::new(raft.clone()),
+        raft,
+        sm,
+    });
     loop {
         let (stream, _) = listener.accept().await?;
         stream.set_nodelay(true)?;
-        let (raft, sm) = (raft.clone(), sm.clone());
+        let node = Arc::clone(&node);
         tokio::spawn(async move {
             // A connection that fails ends; its peer opens another.
-            let _ = connection(stream, &raft, &sm).await;
+            let _ = connection(stream, &node).await;
         });
     }
 }
 
+/// What a connection answers with.
+struct Node {
+    raft: Raft,
+    sm: StateMachine,
+    reads: ReadIndex,
+}
+
 /// Answers the frames of one connection until it closes.
-async fn connection(mut stream: TcpStream, raft: &Raft, sm: &StateMachine) -> std::io::Result<()> {
+async fn connection(mut stream: TcpStream, node: &Node) -> std::io::Result<()> {
     while let Some(message) = receive::<Message>(&mut stream).await? {
-        let reply = answer(message, raft, sm).await;
+        let reply = answer(message, node).await;
         send(&mut stream, &reply).await?;
     }
     Ok(())
@@ -65,7 +90,8 @@ fn failed<E: std::fmt::Display>(raft: &Raft, e: &RaftError<u64, E>, forward: boo
     }
 }
 
-async fn answer(message: Message, raft: &Raft, sm: &StateMachine) -> Reply {
+async fn answer(message: Message, node: &Node) -> Reply {
+    let (raft, sm) = (&node.raft, &node.sm);
     match message {
         Message::AppendEntries(rpc) => Reply::AppendEntries(raft.append_entries(rpc).await),
         Message::Vote(rpc) => Reply::Vote(raft.vote(rpc).await),
@@ -89,7 +115,7 @@ async fn answer(message: Message, raft: &Raft, sm: &StateMachine) -> Reply {
                 }
             }
         }
-        Message::Read(key) => match raft.ensure_linearizable().await {
+        Message::Read(key) => match node.reads.ensure().await {
             Ok(_) => match sm.get(&key) {
                 Ok(value) => Reply::Value(value),
                 Err(e) => Reply::Failed(e.to_string()),
@@ -99,11 +125,11 @@ async fn answer(message: Message, raft: &Raft, sm: &StateMachine) -> Reply {
                 failed(raft, &e, forward)
             }
         },
-        Message::Scan { start, end, limit } => match raft.ensure_linearizable().await {
+        Message::Scan { start, end, limit } => match node.reads.ensure().await {
             Ok(_) => {
                 let end = end.map_or(Bound::Unbounded, Bound::Excluded);
-                match sm.scan((Bound::Included(start), end), limit) {
-                    Ok(pairs) => Reply::Pairs(pairs),
+                match sm.scan((Bound::Included(start), end), limit, SCAN_REPLY_BYTES) {
+                    Ok((pairs, more)) => Reply::Pairs { pairs, more },
                     Err(e) => Reply::Failed(e.to_string()),
                 }
             }

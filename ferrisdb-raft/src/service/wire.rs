@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::{Request, Response, TypeConfig};
+use crate::{Pair, Request, Response, TypeConfig};
 
 /// The longest frame a peer may send: a log entry (16 MiB at most) and
 /// its framing, or a snapshot chunk.
@@ -55,7 +55,13 @@ pub enum Reply {
     InstallSnapshot(Result<InstallSnapshotResponse<u64>, RaftError<u64, InstallSnapshotError>>),
     Written(Response),
     Value(Option<Vec<u8>>),
-    Pairs(Vec<(Vec<u8>, Vec<u8>)>),
+    /// The pairs of a scan, and whether the reply filled up
+    /// ([`SCAN_REPLY_BYTES`](super::server::SCAN_REPLY_BYTES)) with pairs
+    /// left in the range.
+    Pairs {
+        pairs: Vec<Pair>,
+        more: bool,
+    },
     Initialized,
     /// The node's id, the leader it knows and its address, its term and
     /// last applied index.

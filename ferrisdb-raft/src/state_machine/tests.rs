@@ -121,3 +121,37 @@ fn the_current_snapshot_survives_a_reopen_and_later_applies() {
     assert_eq!(current.snapshot.into_inner(), built.snapshot.into_inner());
     assert_eq!(sm.get(b"a").unwrap().as_deref(), Some(&b"2"[..]));
 }
+
+#[test]
+fn a_scan_stops_at_its_limit_or_its_byte_budget_and_says_which() {
+    use std::ops::Bound::{Excluded, Included, Unbounded};
+    let dir = tempfile::tempdir().unwrap();
+    let mut sm = StateMachine::open(&open(&dir)).unwrap();
+    sm.apply_entries([
+        set(1, "a", Some("1111")),
+        set(2, "b", Some("2222")),
+        set(3, "c", Some("3333")),
+        set(4, "d", Some("4444")),
+    ])
+    .unwrap();
+    let pair = 1 + 4 + PAIR_OVERHEAD;
+    let keys = |pairs: &[Pair]| -> Vec<u8> { pairs.iter().map(|(k, _)| k[0]).collect() };
+
+    let (pairs, more) = sm.scan((Unbounded, Unbounded), 10, usize::MAX).unwrap();
+    assert_eq!((keys(&pairs), more), (b"abcd".to_vec(), false));
+    // The limit: no more asked for.
+    let (pairs, more) = sm.scan((Unbounded, Unbounded), 2, usize::MAX).unwrap();
+    assert_eq!((keys(&pairs), more), (b"ab".to_vec(), false));
+    // The budget: two pairs and a byte short of a third.
+    let (pairs, more) = sm.scan((Unbounded, Unbounded), 10, 3 * pair - 1).unwrap();
+    assert_eq!((keys(&pairs), more), (b"ab".to_vec(), true));
+    // Exactly three pairs' worth, from `b`: the range ends there.
+    let range = (Included(b"b".to_vec()), Excluded(b"e".to_vec()));
+    let (pairs, more) = sm.scan(range, 10, 3 * pair).unwrap();
+    assert_eq!((keys(&pairs), more), (b"bcd".to_vec(), false));
+    // The first pair comes, whatever the budget.
+    let (pairs, more) = sm.scan((Unbounded, Unbounded), 10, 0).unwrap();
+    assert_eq!((keys(&pairs), more), (b"a".to_vec(), true));
+    let range = (Excluded(b"d".to_vec()), Unbounded);
+    assert_eq!(sm.scan(range, 10, 0).unwrap(), (vec![], false));
+}

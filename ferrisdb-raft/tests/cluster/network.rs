@@ -2,7 +2,9 @@
 //! `Raft`, in process, unless the test cut the link. A cut link drops the
 //! request (the target never sees it), and a link cut in the other
 //! direction drops the response (the target acted on the request, the
-//! sender hears nothing): both as openraft's `Unreachable`.
+//! sender hears nothing): both as openraft's `Unreachable`. A lossy
+//! network drops a share of the requests and of the responses on every
+//! link, at random.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -15,6 +17,8 @@ use openraft::raft::{
     VoteRequest, VoteResponse,
 };
 use openraft::BasicNode;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 
 use super::Raft;
 
@@ -29,6 +33,21 @@ struct State {
     nodes: BTreeMap<u64, Raft>,
     /// Links `(from, to)` that drop what is sent on them.
     cut: BTreeSet<(u64, u64)>,
+    /// The share of messages lost on every link, in thousandths, and the
+    /// draws that pick them.
+    loss: u32,
+    draws: Option<StdRng>,
+}
+
+impl State {
+    /// Whether the message from `from` to `to` is dropped.
+    fn drops(&mut self, from: u64, to: u64) -> bool {
+        if self.cut.contains(&(from, to)) {
+            return true;
+        }
+        let loss = self.loss;
+        (self.draws.as_mut()).is_some_and(|draws| draws.random_range(0..1000) < loss)
+    }
 }
 
 /// The error of a message the network dropped.
@@ -37,7 +56,11 @@ struct Dropped(u64, u64);
 
 impl std::fmt::Display for Dropped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the link from node {} to node {} is cut", self.0, self.1)
+        write!(
+            f,
+            "the network dropped a message from node {} to node {}",
+            self.0, self.1
+        )
     }
 }
 
@@ -68,11 +91,19 @@ impl Router {
         self.state.lock().unwrap().cut.clear();
     }
 
+    /// Drops `per_mille` thousandths of the messages on every link (0: none),
+    /// drawn from `seed`.
+    pub fn lose(&self, per_mille: u32, seed: u64) {
+        let mut state = self.state.lock().unwrap();
+        state.loss = per_mille;
+        state.draws = Some(StdRng::seed_from_u64(seed));
+    }
+
     /// The target of a message from `from` to `to`, unless the link is cut
     /// or the target is down.
     fn target(&self, from: u64, to: u64) -> Result<Raft, Unreachable> {
-        let state = self.state.lock().unwrap();
-        if state.cut.contains(&(from, to)) {
+        let mut state = self.state.lock().unwrap();
+        if state.drops(from, to) {
             return Err(Unreachable::new(&Dropped(from, to)));
         }
         (state.nodes.get(&to).cloned()).ok_or_else(|| Unreachable::new(&Dropped(from, to)))
@@ -80,8 +111,8 @@ impl Router {
 
     /// Whether the response of `to` to `from` gets through.
     fn answer(&self, from: u64, to: u64) -> Result<(), Unreachable> {
-        let state = self.state.lock().unwrap();
-        match state.cut.contains(&(to, from)) {
+        let mut state = self.state.lock().unwrap();
+        match state.drops(to, from) {
             true => Err(Unreachable::new(&Dropped(to, from))),
             false => Ok(()),
         }
