@@ -12,9 +12,9 @@
 //! loopback Linux reuses them (`tcp_tw_reuse = 2`); between hosts it does
 //! not by default, and at that rate the leader runs out of its ~28,000
 //! ephemeral ports to a follower in about 15 s, after which every round
-//! fails to connect and every read is refused. The fix: keep the streams in
-//! the factory (a pool per target) and hand them to the rounds'
-//! connections.
+//! fails to connect and every read is refused. Fixed: the factory keeps a
+//! pool of idle streams per node, which the rounds' connections take and
+//! give back.
 //!
 //! The test reads 200 times, one at a time (so one round a read), and
 //! counts the leader's sockets in TIME_WAIT towards the followers' ports:
@@ -43,7 +43,6 @@ fn time_wait_to(ports: &[u16]) -> usize {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "finding: each read-index round opens (and closes) a TCP connection per follower"]
 async fn read_rounds_reuse_the_connections_to_the_followers() {
     let TcpCluster {
         dir: _dir,

@@ -71,7 +71,7 @@ pub async fn start_node(
     let db = StorageEngine::open(StorageConfig::new(dir))?;
     let log = LogStore::open(&db)?;
     let sm = StateMachine::open(&db)?;
-    let raft = Raft::new(id, config(), network::Network { id }, log, sm.clone()).await?;
+    let raft = Raft::new(id, config(), network::Network::new(id), log, sm.clone()).await?;
     tokio::spawn(server::serve(listener, raft.clone(), sm));
     Ok(raft)
 }

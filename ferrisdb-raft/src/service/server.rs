@@ -20,6 +20,18 @@ use crate::{StateMachine, MAX_KEY_LEN, MAX_VALUE_LEN, PAIR_OVERHEAD};
 /// outcome is unknown: a leader cut off from its quorum commits nothing.
 pub const WRITE_DEADLINE: Duration = Duration::from_secs(5);
 
+/// How long a read or a scan waits for a quorum to confirm the leadership
+/// (and the map to apply that far) before the node answers that it could
+/// not: a leader cut off from its quorum confirms nothing.
+pub const READ_DEADLINE: Duration = Duration::from_secs(5);
+
+/// The most voters a `raft-kv` cluster has. Its client follows `NotLeader`
+/// for a write, also the one a node answers when it truncated the write's
+/// entry; such an entry never commits with up to four voters, but may with
+/// five (see `docs/raft.md`, "Cluster tests"), and the write would then
+/// take effect twice.
+pub const MAX_VOTERS: usize = 4;
+
 /// The most a scan's reply holds, counted as
 /// [`StateMachine::scan`] counts (beyond its first pair, which comes
 /// whatever its size): with the largest pair, it fits in a frame.
@@ -90,6 +102,23 @@ fn failed<E: std::fmt::Display>(raft: &Raft, e: &RaftError<u64, E>, forward: boo
     }
 }
 
+/// Waits until a read that arrived now may be answered from the map (the
+/// shared read index), or answers why not: not the leader (a redirect), or
+/// no quorum within [`READ_DEADLINE`].
+async fn confirm(node: &Node) -> Result<(), Reply> {
+    match tokio::time::timeout(READ_DEADLINE, node.reads.ensure()).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => {
+            let forward = e.forward_to_leader().is_some();
+            Err(failed(&node.raft, &e, forward))
+        }
+        Err(_) => Err(Reply::Failed(format!(
+            "the leadership was not confirmed within {} s (is a quorum reachable?)",
+            READ_DEADLINE.as_secs()
+        ))),
+    }
+}
+
 async fn answer(message: Message, node: &Node) -> Reply {
     let (raft, sm) = (&node.raft, &node.sm);
     match message {
@@ -115,29 +144,28 @@ async fn answer(message: Message, node: &Node) -> Reply {
                 }
             }
         }
-        Message::Read(key) => match node.reads.ensure().await {
-            Ok(_) => match sm.get(&key) {
+        Message::Read(key) => match confirm(node).await {
+            Ok(()) => match sm.get(&key) {
                 Ok(value) => Reply::Value(value),
                 Err(e) => Reply::Failed(e.to_string()),
             },
-            Err(e) => {
-                let forward = e.forward_to_leader().is_some();
-                failed(raft, &e, forward)
-            }
+            Err(reply) => reply,
         },
-        Message::Scan { start, end, limit } => match node.reads.ensure().await {
-            Ok(_) => {
+        Message::Scan { start, end, limit } => match confirm(node).await {
+            Ok(()) => {
                 let end = end.map_or(Bound::Unbounded, Bound::Excluded);
                 match sm.scan((Bound::Included(start), end), limit, SCAN_REPLY_BYTES) {
                     Ok((pairs, more)) => Reply::Pairs { pairs, more },
                     Err(e) => Reply::Failed(e.to_string()),
                 }
             }
-            Err(e) => {
-                let forward = e.forward_to_leader().is_some();
-                failed(raft, &e, forward)
-            }
+            Err(reply) => reply,
         },
+        Message::Initialize(members) if members.len() > MAX_VOTERS => Reply::Failed(format!(
+            "{} members: a raft-kv cluster has at most {MAX_VOTERS} (a client retries a write \
+             whose entry a node truncated, which with five voters or more could still commit)",
+            members.len()
+        )),
         Message::Initialize(members) => match raft.initialize(members).await {
             Ok(()) => Reply::Initialized,
             Err(e) => Reply::Failed(e.to_string()),
