@@ -58,7 +58,7 @@ for run in $(seq 1 "$RUNS"); do
 done
 # Medians, and each ratio's geometric mean and 95% interval over the runs.
 awk -v pairs="three/local one/local three/one three/before" '
-    BEGIN { split("12.706 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262 2.228", t, " ") }
+    BEGIN { split("12.706 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262 2.228 2.201 2.179 2.160 2.145 2.131 2.120 2.110 2.101 2.093 2.086", t, " ") }
     { rate[$2, $3, $1] = $4; runs[$1]; targets[$2, $3] = targets[$2, $3] " " $4 }
     END {
         for (w = 1; w <= 2; w++) {
@@ -82,7 +82,7 @@ awk -v pairs="three/local one/local three/one three/before" '
                 if (k < 2) continue
                 mean = sum / k; ss = 0
                 for (j = 1; j <= k; j++) ss += (l[j] - mean) ^ 2
-                h = (k - 1 <= 10 ? t[k - 1] : 2.0) * sqrt(ss / (k - 1)) / sqrt(k)
+                h = (k - 1 <= 20 ? t[k - 1] : 2.0) * sqrt(ss / (k - 1)) / sqrt(k)
                 printf "  %s %s: %.4f, 95%% CI [%.4f, %.4f] (%d paired runs)\n", workload, ps[p], exp(mean), exp(mean - h), exp(mean + h), k
             }
         }
