@@ -15,6 +15,13 @@
 //! `docs/raft.md` warns that values the service accepts cannot be
 //! replicated.
 //!
+//! Debug builds only, as far as shown: the same test passes in a release
+//! build on the same VM (review run; presumably because unoptimised code
+//! encodes, copies and checks multi-MiB frames many times slower). `cargo test -p ferrisdb-raft` (the
+//! issue's bar) builds debug, and the margin in release is unknown: the
+//! timeouts are openraft's defaults, not chosen for `raft-kv`'s largest
+//! values, and no test covers large values or a snapshot over TCP.
+//!
 //! The test writes one value of `MAX_VALUE_LEN` to a 3-node loopback
 //! cluster, then a small one.
 
@@ -24,7 +31,7 @@ use ferrisdb_raft::service::client::Client;
 use ferrisdb_raft::MAX_VALUE_LEN;
 use tcp::{leader, start_cluster, TcpCluster};
 
-#[ignore = "finding: a write of a value near MAX_VALUE_LEN never commits (AppendEntries timeout is the 100 ms heartbeat)"]
+#[ignore = "finding (debug build): a write of a value near MAX_VALUE_LEN never commits (AppendEntries timeout is the 100 ms heartbeat)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_value_of_the_largest_size_commits() {
     let TcpCluster {

@@ -16,6 +16,13 @@
 //! 2000` (elections 6000..8000) in `service::config`, it passes in about
 //! 20 s on the 2-core VM (debug build). The same cause keeps one write of
 //! 4 MiB or more from ever committing: `regression_a_large_value_never_commits`.
+//!
+//! Debug builds only, as far as shown: the same test passes in a release
+//! build on the same VM (review run; presumably because unoptimised code
+//! encodes, copies and checks multi-MiB frames many times slower). `cargo test -p ferrisdb-raft` (the
+//! issue's bar) builds debug, and the margin in release is unknown: the
+//! timeouts are openraft's defaults, not chosen for `raft-kv`'s largest
+//! values, and no test covers large values or a snapshot over TCP.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -32,7 +39,7 @@ async fn applied(addr: &str) -> Option<u64> {
     }
 }
 
-#[ignore = "finding: a node lagging behind forty 1 MiB entries never catches up (AppendEntries timeout is the 100 ms heartbeat)"]
+#[ignore = "finding (debug build): a node lagging behind forty 1 MiB entries never catches up (AppendEntries timeout is the 100 ms heartbeat)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_behind_large_values_catches_up() {
     let dir = tempfile::tempdir().unwrap();
