@@ -1,0 +1,87 @@
+//! Finding of the third review of issue 25: a node that lags behind
+//! entries of moderately large values never catches up over `raft-kv`'s
+//! TCP network, although each of those writes committed in time on its
+//! own. openraft 0.9.25 gives every AppendEntries the heartbeat interval
+//! as its timeout (`replication/mod.rs`: `the_timeout =
+//! heartbeat_interval`), 100 ms in `service::config`, and `Connection::call`
+//! gives up at that `hard_ttl` too. A lagging node is sent several entries
+//! at once; with 1 MiB values such a batch is not encoded, sent, decoded
+//! and synced in 100 ms, so it times out, and openraft sends it again,
+//! forever. The node stays behind, so the cluster has one node of slack
+//! less than it seems: lose another and it commits nothing.
+//!
+//! Node 3 is a member from the start but comes up only after forty 1 MiB
+//! writes committed on nodes 1 and 2; it must then apply them. A review
+//! run: node 3 applied 7 of 41 entries in 20 s. With `heartbeat_interval:
+//! 2000` (elections 6000..8000) in `service::config`, it passes in about
+//! 20 s on the 2-core VM (debug build). The same cause keeps one write of
+//! 4 MiB or more from ever committing: `regression_a_large_value_never_commits`.
+//!
+//! Debug builds only, as far as shown: the same test passes in a release
+//! build on the same VM (review run; presumably because unoptimised code
+//! encodes, copies and checks multi-MiB frames many times slower). `cargo test -p ferrisdb-raft` (the
+//! issue's bar) builds debug, and the margin in release is unknown: the
+//! timeouts are openraft's defaults, not chosen for `raft-kv`'s largest
+//! values, and no test covers large values or a snapshot over TCP.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use ferrisdb_raft::service::client::Client;
+use ferrisdb_raft::service::start_node;
+use ferrisdb_raft::service::wire::Reply;
+use tokio::net::TcpListener;
+
+async fn applied(addr: &str) -> Option<u64> {
+    match Client::new(addr).status().await {
+        Ok(Reply::Status { applied, .. }) => applied,
+        _ => None,
+    }
+}
+
+#[ignore = "finding (debug build): a node lagging behind forty 1 MiB entries never catches up (AppendEntries timeout is the 100 ms heartbeat)"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_behind_large_values_catches_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut addrs = BTreeMap::new();
+    let mut listeners = BTreeMap::new();
+    for id in 1..=3u64 {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        addrs.insert(id, listener.local_addr().unwrap().to_string());
+        listeners.insert(id, listener);
+    }
+    // Node 3's port stays reserved, with nothing answering on it: connections
+    // to it wait in the backlog and time out, as to a node that is down.
+    let late = listeners.remove(&3).unwrap();
+    let mut rafts = Vec::new();
+    for (id, listener) in listeners {
+        let path = dir.path().join(id.to_string());
+        rafts.push(start_node(id, &path, listener).await.unwrap());
+    }
+    Client::new(&addrs[&1]).initialize(&addrs).await.unwrap();
+    let mut client = Client::new(&addrs[&1]);
+    let value = vec![7u8; 1 << 20];
+    for i in 0..40u8 {
+        client.write(&[i], Some(&value)).await.unwrap();
+    }
+    let target = applied(&addrs[&1]).await.unwrap();
+
+    rafts.push(start_node(3, &dir.path().join("3"), late).await.unwrap());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut caught_up = false;
+    while Instant::now() < deadline {
+        if applied(&addrs[&3]).await >= Some(target) {
+            caught_up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let node3 = applied(&addrs[&3]).await;
+    for raft in rafts {
+        raft.shutdown().await.unwrap();
+    }
+    assert!(
+        caught_up,
+        "node 3 applied {node3:?} of {target} within 20 s"
+    );
+}

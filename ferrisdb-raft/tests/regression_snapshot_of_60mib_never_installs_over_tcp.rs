@@ -1,0 +1,109 @@
+//! Finding of the third review of issue 25: over `raft-kv`'s TCP network
+//! a node that must catch up through a snapshot of a map of 60 MiB never
+//! does. `service::config` keeps openraft's snapshot defaults: chunks of
+//! 3 MiB (`snapshot_max_chunk_size`), each with 200 ms
+//! (`install_snapshot_timeout`) to be sent, decoded and written; and in
+//! openraft 0.9.25 a chunk that times out ends the whole transfer
+//! (`snapshot_transport.rs`: "Don't retry here"), which the replication
+//! then begins again from offset 0. With twenty chunks, one of them is
+//! always late. The in-process cluster test of a snapshot catch-up has no
+//! such timeouts, so only this path shows it.
+//!
+//! Nodes 1 and 2 take 120 writes of 512 KiB (node 3 is a member but not
+//! up), snapshot and purge their logs; node 3 then starts and must apply
+//! them within 30 s. Review runs (2-core VM, debug build): with 40 writes
+//! (20 MiB) it caught up in 7.7 s; with 120 it had no snapshot after 30 s.
+//! (Node 3 applies a few entries first: requests the leader sent into its
+//! listener's backlog before it accepted, which is harmless.)
+//!
+//! Debug builds only, as far as shown: the same test passes in a release
+//! build on the same VM (review run; presumably because unoptimised code
+//! encodes, copies and checks multi-MiB frames many times slower). `cargo test -p ferrisdb-raft` (the
+//! issue's bar) builds debug, and the margin in release is unknown: the
+//! timeouts are openraft's defaults, not chosen for `raft-kv`'s largest
+//! values, and no test covers large values or a snapshot over TCP.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use ferrisdb_raft::service::client::Client;
+use ferrisdb_raft::service::start_node;
+use ferrisdb_raft::service::wire::Reply;
+use tokio::net::TcpListener;
+
+async fn applied(addr: &str) -> Option<u64> {
+    match Client::new(addr).status().await {
+        Ok(Reply::Status { applied, .. }) => applied,
+        _ => None,
+    }
+}
+
+#[ignore = "finding (debug build): a node behind a purged log of a 60 MiB map never catches up over TCP (200 ms per 3 MiB chunk)"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_behind_a_purged_log_catches_up_by_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut addrs = BTreeMap::new();
+    let mut listeners = BTreeMap::new();
+    for id in 1..=3u64 {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        addrs.insert(id, listener.local_addr().unwrap().to_string());
+        listeners.insert(id, listener);
+    }
+    let late = listeners.remove(&3).unwrap();
+    let mut rafts = BTreeMap::new();
+    for (id, listener) in listeners {
+        let path = dir.path().join(id.to_string());
+        rafts.insert(id, start_node(id, &path, listener).await.unwrap());
+    }
+    Client::new(&addrs[&1]).initialize(&addrs).await.unwrap();
+    let mut client = Client::new(&addrs[&1]);
+    let value = vec![7u8; 512 << 10];
+    let n: u32 = 120;
+    for i in 0..n {
+        client.write(&i.to_be_bytes(), Some(&value)).await.unwrap();
+    }
+    let target = applied(&addrs[&1]).await.unwrap();
+    for raft in rafts.values() {
+        raft.trigger().snapshot().await.unwrap();
+    }
+    for raft in rafts.values() {
+        raft.wait(Some(Duration::from_secs(20)))
+            .snapshot(
+                openraft::LogId::new(openraft::CommittedLeaderId::new(1, 1), target),
+                "snap",
+            )
+            .await
+            .ok();
+        raft.trigger().purge_log(target).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for (id, raft) in &rafts {
+        let m = raft.metrics().borrow().clone();
+        eprintln!(
+            "node {id}: snapshot {:?} purged {:?} leader {:?}",
+            m.snapshot, m.purged, m.current_leader
+        );
+    }
+    rafts.insert(3, start_node(3, &dir.path().join("3"), late).await.unwrap());
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(30);
+    let mut caught_up = false;
+    while Instant::now() < deadline {
+        if applied(&addrs[&3]).await >= Some(target) {
+            caught_up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    eprintln!("caught up {caught_up} after {:?}", started.elapsed());
+    let node3 = applied(&addrs[&3]).await;
+    let m = rafts[&3].metrics().borrow().clone();
+    eprintln!("node 3: snapshot {:?} applied {node3:?}", m.snapshot);
+    for raft in rafts.values() {
+        raft.shutdown().await.unwrap();
+    }
+    assert!(
+        caught_up,
+        "node 3 applied {node3:?} of {target} within 30 s"
+    );
+}
