@@ -24,6 +24,10 @@
 //!
 //! The test writes one value of `MAX_VALUE_LEN` to a 3-node loopback
 //! cluster, then a small one.
+//!
+//! Still open with `raft-kv`'s 500 ms heartbeat (the AppendEntries timeout):
+//! in a debug build a 16 MiB entry does not cross within it. The lagging
+//! node with 1 MiB entries and the 60 MiB snapshot do, since.
 
 mod tcp;
 
@@ -31,7 +35,7 @@ use ferrisdb_raft::service::client::Client;
 use ferrisdb_raft::MAX_VALUE_LEN;
 use tcp::{leader, start_cluster, TcpCluster};
 
-#[ignore = "finding (debug build): a write of a value near MAX_VALUE_LEN never commits (AppendEntries timeout is the 100 ms heartbeat)"]
+#[ignore = "finding (debug build): a write of a value near MAX_VALUE_LEN does not commit within 5 s, even with the 500 ms heartbeat"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_value_of_the_largest_size_commits() {
     let TcpCluster {

@@ -22,6 +22,10 @@
 //! issue's bar) builds debug, and the margin in release is unknown: the
 //! timeouts are openraft's defaults, not chosen for `raft-kv`'s largest
 //! values, and no test covers large values or a snapshot over TCP.
+//!
+//! Fixed by `raft-kv`'s own timeouts (`service::config`): 5 s for a snapshot
+//! chunk (`install_snapshot_timeout`); it passes in about 55 s, too long for
+//! every run.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -38,7 +42,7 @@ async fn applied(addr: &str) -> Option<u64> {
     }
 }
 
-#[ignore = "finding (debug build): a node behind a purged log of a 60 MiB map never catches up over TCP (200 ms per 3 MiB chunk)"]
+#[ignore = "slow: about 55 s in a debug build; run with --ignored"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_behind_a_purged_log_catches_up_by_snapshot() {
     let dir = tempfile::tempdir().unwrap();

@@ -22,7 +22,11 @@ use crate::{LogStore, StateMachine, TypeConfig};
 /// A node's Raft.
 pub type Raft = openraft::Raft<TypeConfig>;
 
-/// The Raft settings of a `raft-kv` node on a local network.
+/// The Raft settings of a `raft-kv` node on a local network. openraft 0.9
+/// gives each AppendEntries the heartbeat interval as its timeout, so the
+/// heartbeat is long enough (500 ms) for a batch of entries (at most 4 MiB
+/// past its first, `MAX_BYTES_PER_READ`) to cross and be synced; elections
+/// wait four to eight heartbeats; a snapshot chunk (3 MiB) has 5 s.
 ///
 /// # Panics
 ///
@@ -30,9 +34,10 @@ pub type Raft = openraft::Raft<TypeConfig>;
 pub fn config() -> Arc<openraft::Config> {
     let config = openraft::Config {
         cluster_name: "raft-kv".into(),
-        heartbeat_interval: 100,
-        election_timeout_min: 400,
-        election_timeout_max: 800,
+        heartbeat_interval: 500,
+        election_timeout_min: 2000,
+        election_timeout_max: 4000,
+        install_snapshot_timeout: 5000,
         ..openraft::Config::default()
     };
     Arc::new(config.validate().expect("valid settings"))

@@ -108,17 +108,19 @@ impl Connection {
         ttl: Duration,
     ) -> Result<Reply, RpcError<E>> {
         let exchange = async {
+            // The stream is out of `self` while a request is on it: if this
+            // future is dropped midway (a timeout, openraft giving up on the
+            // RPC), the stream goes with it, and no later request can read
+            // this one's reply.
+            let mut reused = self.stream.take().or_else(|| self.take_idle());
             loop {
-                // The stream is out of `self` while a request is on it: if
-                // this future is dropped midway (a timeout, openraft
-                // giving up on the RPC), the stream goes with it, and
-                // no later request can read this one's reply.
-                let (mut stream, reused) = match self.stream.take().or_else(|| self.take_idle()) {
-                    Some(stream) => (stream, true),
+                let retry = reused.is_some();
+                let mut stream = match reused.take() {
+                    Some(stream) => stream,
                     None => {
                         let stream = TcpStream::connect(&self.addr).await?;
                         stream.set_nodelay(true)?;
-                        (stream, false)
+                        stream
                     }
                 };
                 let reply = async {
@@ -135,8 +137,10 @@ impl Connection {
                         self.stream = Some(stream);
                         return Ok(reply);
                     }
-                    Err(e) if !reused => return Err(e),
-                    Err(_) => {}
+                    // Once more, on a new connection, unless the request
+                    // itself is at fault.
+                    Err(e) if retry && e.kind() != std::io::ErrorKind::InvalidInput => {}
+                    Err(e) => return Err(e),
                 }
             }
         };
