@@ -27,62 +27,28 @@
 //! Fixed by `raft-kv`'s own timeouts (`service::config`): a 500 ms heartbeat,
 //! which openraft 0.9 uses as the AppendEntries timeout, so a batch of
 //! entries (at most 4 MiB past its first, `MAX_BYTES_PER_READ`) has time to
-//! cross; it passes in about 50 s, too long for every run.
+//! cross; it passes in 30 to 50 s, too long for every run.
 
-use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+mod tcp;
+
+use std::time::Duration;
 
 use ferrisdb_raft::service::client::Client;
-use ferrisdb_raft::service::start_node;
-use ferrisdb_raft::service::wire::Reply;
-use tokio::net::TcpListener;
+use tcp::{applied, catch_up, start_cluster_but_3};
 
-async fn applied(addr: &str) -> Option<u64> {
-    match Client::new(addr).status().await {
-        Ok(Reply::Status { applied, .. }) => applied,
-        _ => None,
-    }
-}
-
-#[ignore = "slow: about 50 s in a debug build; run with --ignored"]
+#[ignore = "slow: 30 to 50 s in a debug build; run with --ignored"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_behind_large_values_catches_up() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut addrs = BTreeMap::new();
-    let mut listeners = BTreeMap::new();
-    for id in 1..=3u64 {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        addrs.insert(id, listener.local_addr().unwrap().to_string());
-        listeners.insert(id, listener);
-    }
-    // Node 3's port stays reserved, with nothing answering on it: connections
-    // to it wait in the backlog and time out, as to a node that is down.
-    let late = listeners.remove(&3).unwrap();
-    let mut rafts = Vec::new();
-    for (id, listener) in listeners {
-        let path = dir.path().join(id.to_string());
-        rafts.push(start_node(id, &path, listener).await.unwrap());
-    }
-    Client::new(&addrs[&1]).initialize(&addrs).await.unwrap();
-    let mut client = Client::new(&addrs[&1]);
+    let (mut cluster, late) = start_cluster_but_3().await;
+    let mut client = Client::new(&cluster.addrs[&1]);
     let value = vec![7u8; 1 << 20];
     for i in 0..40u8 {
         client.write(&[i], Some(&value)).await.unwrap();
     }
-    let target = applied(&addrs[&1]).await.unwrap();
-
-    rafts.push(start_node(3, &dir.path().join("3"), late).await.unwrap());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut caught_up = false;
-    while Instant::now() < deadline {
-        if applied(&addrs[&3]).await >= Some(target) {
-            caught_up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let node3 = applied(&addrs[&3]).await;
-    for raft in rafts {
+    let target = applied(&cluster.addrs[&1]).await.unwrap();
+    let caught_up = catch_up(&mut cluster, late, target, Duration::from_secs(20)).await;
+    let node3 = applied(&cluster.addrs[&3]).await;
+    for raft in cluster.rafts.values() {
         raft.shutdown().await.unwrap();
     }
     assert!(

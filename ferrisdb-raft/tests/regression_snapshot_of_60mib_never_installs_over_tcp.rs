@@ -24,53 +24,31 @@
 //! values, and no test covers large values or a snapshot over TCP.
 //!
 //! Fixed by `raft-kv`'s own timeouts (`service::config`): 5 s for a snapshot
-//! chunk (`install_snapshot_timeout`); it passes in about 55 s, too long for
+//! chunk (`install_snapshot_timeout`); it passes in 30 to 55 s, too long for
 //! every run.
 
-use std::collections::BTreeMap;
+mod tcp;
+
 use std::time::{Duration, Instant};
 
 use ferrisdb_raft::service::client::Client;
-use ferrisdb_raft::service::start_node;
-use ferrisdb_raft::service::wire::Reply;
-use tokio::net::TcpListener;
+use tcp::{applied, catch_up, start_cluster_but_3};
 
-async fn applied(addr: &str) -> Option<u64> {
-    match Client::new(addr).status().await {
-        Ok(Reply::Status { applied, .. }) => applied,
-        _ => None,
-    }
-}
-
-#[ignore = "slow: about 55 s in a debug build; run with --ignored"]
+#[ignore = "slow: 30 to 55 s in a debug build; run with --ignored"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_behind_a_purged_log_catches_up_by_snapshot() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut addrs = BTreeMap::new();
-    let mut listeners = BTreeMap::new();
-    for id in 1..=3u64 {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        addrs.insert(id, listener.local_addr().unwrap().to_string());
-        listeners.insert(id, listener);
-    }
-    let late = listeners.remove(&3).unwrap();
-    let mut rafts = BTreeMap::new();
-    for (id, listener) in listeners {
-        let path = dir.path().join(id.to_string());
-        rafts.insert(id, start_node(id, &path, listener).await.unwrap());
-    }
-    Client::new(&addrs[&1]).initialize(&addrs).await.unwrap();
-    let mut client = Client::new(&addrs[&1]);
+    let (mut cluster, late) = start_cluster_but_3().await;
+    let mut client = Client::new(&cluster.addrs[&1]);
     let value = vec![7u8; 512 << 10];
     let n: u32 = 120;
     for i in 0..n {
         client.write(&i.to_be_bytes(), Some(&value)).await.unwrap();
     }
-    let target = applied(&addrs[&1]).await.unwrap();
-    for raft in rafts.values() {
+    let target = applied(&cluster.addrs[&1]).await.unwrap();
+    for raft in cluster.rafts.values() {
         raft.trigger().snapshot().await.unwrap();
     }
-    for raft in rafts.values() {
+    for raft in cluster.rafts.values() {
         raft.wait(Some(Duration::from_secs(20)))
             .snapshot(
                 openraft::LogId::new(openraft::CommittedLeaderId::new(1, 1), target),
@@ -81,29 +59,20 @@ async fn a_node_behind_a_purged_log_catches_up_by_snapshot() {
         raft.trigger().purge_log(target).await.unwrap();
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
-    for (id, raft) in &rafts {
+    for (id, raft) in &cluster.rafts {
         let m = raft.metrics().borrow().clone();
         eprintln!(
             "node {id}: snapshot {:?} purged {:?} leader {:?}",
             m.snapshot, m.purged, m.current_leader
         );
     }
-    rafts.insert(3, start_node(3, &dir.path().join("3"), late).await.unwrap());
     let started = Instant::now();
-    let deadline = started + Duration::from_secs(30);
-    let mut caught_up = false;
-    while Instant::now() < deadline {
-        if applied(&addrs[&3]).await >= Some(target) {
-            caught_up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let caught_up = catch_up(&mut cluster, late, target, Duration::from_secs(30)).await;
     eprintln!("caught up {caught_up} after {:?}", started.elapsed());
-    let node3 = applied(&addrs[&3]).await;
-    let m = rafts[&3].metrics().borrow().clone();
+    let node3 = applied(&cluster.addrs[&3]).await;
+    let m = cluster.rafts[&3].metrics().borrow().clone();
     eprintln!("node 3: snapshot {:?} applied {node3:?}", m.snapshot);
-    for raft in rafts.values() {
+    for raft in cluster.rafts.values() {
         raft.shutdown().await.unwrap();
     }
     assert!(
