@@ -1,6 +1,7 @@
 //! Checks that the docs agree with the code.
 //!
-//! It reads `README.md`, `ferrisdb-storage/README.md` and every `docs/**/*.md`
+//! It reads `README.md`, `ferrisdb-storage/README.md`,
+//! `ferrisdb-raft/README.md` and every `docs/**/*.md`
 //! and fails, naming the doc file and line, when:
 //!
 //! 1. **A code excerpt is stale.** A fenced code block whose first line is a

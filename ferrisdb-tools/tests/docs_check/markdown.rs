@@ -103,6 +103,7 @@ pub(crate) fn doc_files(root: &Path) -> Vec<PathBuf> {
     let mut files = vec![
         root.join("README.md"),
         root.join("ferrisdb-storage/README.md"),
+        root.join("ferrisdb-raft/README.md"),
     ];
     let mut docs = Vec::new();
     walk(&root.join("docs"), &mut docs);
