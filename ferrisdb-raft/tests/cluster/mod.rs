@@ -25,8 +25,9 @@ use network::Router;
 /// A node's Raft.
 pub type Raft = openraft::Raft<TypeConfig>;
 
-/// The most nodes a cluster test runs (see [`client::Client::write`]).
-pub const MAX_VOTERS: u64 = 4;
+/// The most nodes a cluster test runs: `raft-kv`'s own bound, for the same
+/// reason (see [`client::Client::write`]).
+pub const MAX_VOTERS: u64 = ferrisdb_raft::service::server::MAX_VOTERS as u64;
 
 /// The Raft settings of the tests: short timeouts, for a loopback cluster.
 pub fn config() -> Arc<Config> {
