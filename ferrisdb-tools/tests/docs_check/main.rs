@@ -24,6 +24,15 @@
 //! 4. **Pasted output does not say its commit.** A `text` block right after
 //!    a command block shows what the command printed, and must be stamped
 //!    with the commit it came from ([`outputs`]).
+//! 5. **A diagram is missing, stale or not shown** ([`diagrams`]). Every
+//!    Graphviz source `docs/diagrams/NAME.dot` must have its render
+//!    `NAME.svg` beside it (and every SVG its source), the SVG must record,
+//!    right after its XML declaration, the SHA-256 of the `.dot` it was
+//!    rendered from (`<!-- source-sha256: HEX -->`), equal to the hash of the
+//!    `.dot` as it is now, and some doc must show it with an image link
+//!    `![...](.../diagrams/NAME.svg)`. After editing `NAME.dot`, re-render it
+//!    with `docs/diagrams/render.sh NAME` (needs Graphviz's `dot`; the check
+//!    itself never runs it).
 //!
 //! After a change moves the code an excerpt shows, re-sync the docs with
 //! `FERRISDB_DOCS_BLESS=1 cargo test -p ferrisdb-tools --test docs_check`: it
@@ -31,11 +40,12 @@
 //! if the lines now show the wrong code, fix the range by hand.
 //!
 //! This file holds the test and the check of one doc; the checks themselves
-//! are in [`excerpts`], [`commands`] and [`markdown`] (links), and what the
-//! workspace holds is read by [`workspace`].
+//! are in [`excerpts`], [`commands`], [`markdown`] (links) and [`diagrams`],
+//! and what the workspace holds is read by [`workspace`].
 
 mod checker;
 mod commands;
+mod diagrams;
 mod excerpts;
 mod markdown;
 mod outputs;
@@ -108,6 +118,7 @@ fn docs_agree_with_the_code() {
     let bless_mode = std::env::var_os("FERRISDB_DOCS_BLESS").is_some_and(|v| v == "1");
     let mut problems = Vec::new();
     let mut blessed = Vec::new();
+    let mut docs = Vec::new();
     for file in doc_files(root) {
         let name = file
             .strip_prefix(root)
@@ -118,11 +129,13 @@ fn docs_agree_with_the_code() {
         let (found, rewritten) = ws.check_doc(&name, &text);
         if bless_mode && rewritten != text {
             std::fs::write(&file, rewritten).expect("write the blessed doc");
-            blessed.push(name);
+            blessed.push(name.clone());
         } else {
             problems.extend(found);
         }
+        docs.push((name, text));
     }
+    problems.extend(diagrams::check(root, &docs));
     if !blessed.is_empty() {
         eprintln!("rewrote the excerpts of: {}", blessed.join(", "));
     }
