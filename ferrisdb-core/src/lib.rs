@@ -22,7 +22,7 @@
 //!   on-disk format.
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod coding;
 mod error;

@@ -23,6 +23,7 @@
 // openraft's traits fix the error type, `StorageError`, at about 224 bytes;
 // the crate's helpers return it as the trait methods must.
 #![allow(clippy::result_large_err)]
+#![deny(missing_docs)]
 
 use std::io::Cursor;
 

@@ -54,7 +54,7 @@
 //! ```
 
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 // The internal modules' docs (reachable through the hidden `internals`) are
 // written for the engine's maintainers and link to the private modules they
 // explain.

@@ -4,7 +4,7 @@
 //! function of this library, so the tools' logic is tested like any other code.
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod bench;
 pub mod cli;
