@@ -32,13 +32,16 @@
 //!
 //! This file holds the test and the check of one doc; the checks themselves
 //! are in [`excerpts`], [`commands`] and [`markdown`] (links), and what the
-//! workspace holds is read by [`workspace`].
+//! workspace holds is read by [`workspace`]. [`repo_links`] has a test of its
+//! own: the absolute links to the repository on GitHub, which the crates'
+//! docs use, must name files that exist.
 
 mod checker;
 mod commands;
 mod excerpts;
 mod markdown;
 mod outputs;
+mod repo_links;
 mod workspace;
 
 use std::path::Path;
