@@ -20,9 +20,20 @@
 //!   by a newer FerrisDB needs.
 //! - [`coding`]: bounds-checked little-endian and varint encoding, used by every
 //!   on-disk format.
+//!
+//! Applications meet these types through `ferrisdb-storage`, which re-exports
+//! those its API uses. The [architecture][architecture] maps the crates and
+//! their modules, [LSM-trees explained][lsm-trees] says why versions are
+//! ordered newest first, the [SSTable format][format-sstable] how an internal
+//! key is laid out on disk, and the [glossary][glossary] defines the terms.
+//!
+//! [architecture]: https://github.com/ferrisdb/ferrisdb/blob/main/docs/architecture.md
+//! [lsm-trees]: https://github.com/ferrisdb/ferrisdb/blob/main/docs/deep-dive/lsm-trees.md
+//! [format-sstable]: https://github.com/ferrisdb/ferrisdb/blob/main/docs/format/sstable.md
+//! [glossary]: https://github.com/ferrisdb/ferrisdb/blob/main/docs/glossary.md
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod coding;
 mod error;

@@ -19,10 +19,18 @@
 //!
 //! [`TypeConfig`] is the type configuration the crate's state machine
 //! serves: a key-value map driven by [`Request`]s.
+//!
+//! [Raft storage on FerrisDB][raft] explains the key layout, the durability
+//! points, the snapshot format and the tests; the crate's [README][readme]
+//! runs a 3-node `raft-kv` cluster ([`service`]) on loopback.
+//!
+//! [raft]: https://github.com/ferrisdb/ferrisdb/blob/main/docs/raft.md
+//! [readme]: https://github.com/ferrisdb/ferrisdb/blob/main/ferrisdb-raft/README.md
 
 // openraft's traits fix the error type, `StorageError`, at about 224 bytes;
 // the crate's helpers return it as the trait methods must.
 #![allow(clippy::result_large_err)]
+#![deny(missing_docs)]
 
 use std::io::Cursor;
 

@@ -7,54 +7,153 @@
 //! the background so reads stay fast and deleted data leaves the disk. A read
 //! looks in the MemTables first, then in the tables from newest to oldest.
 //!
-//! See `docs/architecture.md` in the repository for the crates, the modules and
-//! the data flow of a write and a read.
+//! The crate is meant to be read as well as used: the [guides](#guides) below
+//! explain its design through its real code.
+//!
+//! # Quick start
 //!
 //! ```
-//! use ferrisdb_storage::{Slice, StorageConfig, StorageEngine, SyncMode, WriteBatch, WriteOptions};
+//! use ferrisdb_storage::{Slice, StorageConfig, StorageEngine, WriteBatch};
 //!
 //! # fn main() -> ferrisdb_storage::Result<()> {
 //! # let dir = tempfile::tempdir().unwrap();
+//! // Opening a directory that holds no database makes one.
 //! let db = StorageEngine::open(StorageConfig::new(dir.path()))?;
 //!
-//! // A batch is built in place and written atomically, with one timestamp.
+//! db.put("fruit:apple", "red")?;
+//! // A batch is written atomically, with one timestamp.
 //! let mut batch = WriteBatch::new();
-//! batch.put("fruit:apple", "red").put("fruit:kiwi", "green");
-//! for (name, colour) in [("fruit:lime", "green"), ("fruit:plum", "purple")] {
-//!     batch.put(name, colour);
-//! }
-//! batch.delete("fruit:kiwi");
+//! batch.put("fruit:kiwi", "green").put("fruit:plum", "purple").put("veg:leek", "green");
 //! db.write(batch)?;
+//! db.delete("fruit:kiwi")?;
 //!
-//! // This one write is on stable storage before `put_opt` returns, whatever
-//! // the engine's default sync mode.
-//! let durable = WriteOptions { sync: Some(SyncMode::Full), ..WriteOptions::default() };
-//! db.put_opt("fruit:fig", "violet", &durable)?;
+//! // Values come back as `Slice`s, which compare with strings and bytes.
+//! assert_eq!(db.get("fruit:apple")?.expect("written above"), "red");
+//! assert_eq!(db.get("fruit:kiwi")?, None);
 //!
-//! // Values come back as `Slice`s: once the value's block is cached, a read
-//! // shares its bytes instead of copying them, and cloning a `Slice` copies
-//! // nothing either.
-//! db.flush()?;
-//! let apple: Slice = db.get("fruit:apple")?.expect("written above");
-//! assert_eq!(apple, "red");
-//! assert_eq!(&apple[..], b"red");
+//! // Scans walk keys in order (`.rev()` for backwards); each item is a
+//! // `Result`, since reading a table can fail.
+//! let mut fruit = Vec::new();
+//! for item in db.scan_prefix("fruit:")? {
+//!     let (key, _value): (Slice, Slice) = item?;
+//!     fruit.push(key);
+//! }
+//! assert_eq!(fruit, ["fruit:apple", "fruit:plum"]);
 //!
-//! // `iter` walks every key, forwards or, with `.rev()`, backwards.
-//! let keys: Vec<Slice> = db.iter()?.map(|item| item.map(|(k, _)| k)).collect::<Result<_, _>>()?;
-//! assert_eq!(keys, ["fruit:apple", "fruit:fig", "fruit:lime", "fruit:plum"]);
-//! let (last, _) = db.iter()?.next_back().transpose()?.expect("not empty");
-//! assert_eq!(last, "fruit:plum");
-//!
-//! // Handles are cheap clones of one database; `close` closes it for all.
-//! let other = db.clone();
+//! // Syncs and seals the log and releases the directory; dropping the last
+//! // handle does the same, without reporting an error.
 //! db.close()?;
-//! assert!(matches!(other.get("fruit:apple"), Err(ferrisdb_storage::Error::Closed)));
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Where to start
+//!
+//! - [`StorageEngine`] is the database, a cheap `Clone` handle shared between
+//!   threads. [`open`](StorageEngine::open) it; write with
+//!   [`put`](StorageEngine::put), [`delete`](StorageEngine::delete) and
+//!   [`write`](StorageEngine::write); read with [`get`](StorageEngine::get),
+//!   [`iter`](StorageEngine::iter), [`scan`](StorageEngine::scan) and
+//!   [`scan_prefix`](StorageEngine::scan_prefix); end with
+//!   [`close`](StorageEngine::close).
+//! - [`StorageConfig`] holds the settings as public fields with defaults:
+//!   start from [`StorageConfig::new`] and set only what you care about.
+//!   [`SyncMode`], [`CompressionType`] and [`CompactionStyle`] are the main
+//!   choices; [`WriteOptions`] and [`ReadOptions`] change one call.
+//! - [`WriteBatch`]: several puts, deletes and range deletes written
+//!   atomically, across keyspaces too.
+//! - Keyspaces, a database's independent sets of keys (RocksDB's column
+//!   families) with settings of their own, sharing one log:
+//!   [`StorageEngine::keyspace`] makes or opens one and returns a
+//!   [`Keyspace`] handle with `put`, `get`, `delete`, scans and range
+//!   deletes of its own; [`KeyspaceOptions`] are its settings.
+//! - [`Snapshot`]: a consistent read-only view of every keyspace at one
+//!   instant, from [`StorageEngine::snapshot`].
+//! - Range deletes: [`StorageEngine::delete_range`] and
+//!   [`delete_prefix`](StorageEngine::delete_prefix) delete any number of
+//!   keys in one small write.
+//! - [`Transaction`]: optimistic, serializable transactions, from
+//!   [`StorageEngine::transaction`];
+//!   [`run_transaction`](StorageEngine::run_transaction) retries one on
+//!   conflict, and [`compare_and_swap`](StorageEngine::compare_and_swap) and
+//!   [`fetch_update`](StorageEngine::fetch_update) are built on it.
+//! - Operations: [`checkpoint`](StorageEngine::checkpoint) writes a
+//!   consistent copy; [`verify`](StorageEngine::verify) reads every table and
+//!   log back and reports damage ([`VerifyReport`]);
+//!   [`StorageEngine::repair`] rebuilds a database that no longer opens
+//!   ([`RepairReport`]); [`StorageEngine::open_read_only`] reads a database
+//!   beside the process writing it; [`stats`](StorageEngine::stats) returns
+//!   the counters to watch ([`EngineStats`]).
+//! - [`Error`] is the one error type; each variant's documentation says what
+//!   to do about it.
+//! - [`fs`] is the file I/O the engine goes through
+//!   ([`StorageConfig::file_system`]), which tests swap for one that injects
+//!   faults and crashes. [`wal`] and [`sstable`] are the log and table
+//!   layers, public for the project's tools (`wal-reader`, `sstable-dump`);
+//!   an application needs neither.
+//!
+//! # Durability
+//!
+//! A write is acknowledged once it is in the write-ahead log as its
+//! [`SyncMode`] demands, and then survives what that mode covers: under the
+//! default [`SyncMode::Normal`] a crash of the process, under
+//! [`SyncMode::Full`] a power loss, under [`SyncMode::None`] nothing. A batch
+//! is all there after a crash or not at all, and recovery replays the log as
+//! a prefix, so it never keeps a write and loses one acknowledged before it.
+//!
+//! # Guides
+//!
+//! The repository's documentation explains the engine through this code:
+//!
+//! - [Getting started][getting-started]: embedding the engine, in a runnable
+//!   tour: writes, reads, scans, snapshots, keyspaces, transactions, settings.
+//! - [Architecture][architecture]: the crates, the modules, the path of a
+//!   write and of a read.
+//! - Deep dives: [LSM-trees explained][lsm-trees] (start here),
+//!   [WAL and crash recovery][wal], [SSTable design][sstable],
+//!   [the concurrent skip list][skip-list], [compaction][compaction] and
+//!   [the read path][read-path]; the [glossary][glossary] defines their
+//!   terms.
+//! - [Tuning][tuning]: each setting, with a `ferrisdb-bench` command and its
+//!   measured effect.
+//! - [Operations][operations]: the directory, checkpoints and restores,
+//!   verify and repair, the stats to watch, and what to do about each error.
+//! - [Performance][performance]: FerrisDB against fjall and RocksDB, and how
+//!   it is measured.
+//! - [Reliability][reliability]: the fault-injection, crash, corruption,
+//!   stress and fuzz tests.
+//! - Byte-level formats: [write-ahead log][format-wal], [SSTable][format-sstable],
+//!   [manifest][format-manifest].
+//! - [Raft storage][raft]: openraft's log and state machine on keyspaces
+//!   (the `ferrisdb-raft` crate).
+//!
+//! [getting-started]: https://github.com/ferrisdb/ferrisdb/blob/main/docs/getting-started.md
+//! [architecture]: https://github.com/ferrisdb/ferrisdb/blob/main/docs/architecture.md
+//! [lsm-trees]: https://github.com/ferrisdb/ferrisdb/blob/main/docs/deep-dive/lsm-trees.md
+//! [wal]: https://github.com/ferrisdb/ferrisdb/blob/main/docs/deep-dive/wal-crash-recovery.md
+//! [sstable]: https://github.com/ferrisdb/ferrisdb/blob/main/docs/deep-dive/sstable-design.md
+//! [skip-list]: https://github.com/ferrisdb/ferrisdb/blob/main/docs/deep-dive/concurrent-skip-list.md
+//! [compaction]: https://github.com/ferrisdb/ferrisdb/blob/main/docs/deep-dive/compaction.md
+//! [read-path]: https://github.com/ferrisdb/ferrisdb/blob/main/docs/deep-dive/read-path.md
+//! [glossary]: https://github.com/ferrisdb/ferrisdb/blob/main/docs/glossary.md
+//! [tuning]: https://github.com/ferrisdb/ferrisdb/blob/main/docs/tuning.md
+//! [operations]: https://github.com/ferrisdb/ferrisdb/blob/main/docs/operations.md
+//! [performance]: https://github.com/ferrisdb/ferrisdb/blob/main/docs/performance.md
+//! [reliability]: https://github.com/ferrisdb/ferrisdb/blob/main/docs/reliability.md
+//! [format-wal]: https://github.com/ferrisdb/ferrisdb/blob/main/docs/format/wal.md
+//! [format-sstable]: https://github.com/ferrisdb/ferrisdb/blob/main/docs/format/sstable.md
+//! [format-manifest]: https://github.com/ferrisdb/ferrisdb/blob/main/docs/format/manifest.md
+//! [raft]: https://github.com/ferrisdb/ferrisdb/blob/main/docs/raft.md
+//!
+//! # Features
+//!
+//! - `serde`: [`EngineStats`] and [`LevelStats`] implement
+//!   `serde::Serialize`.
+//! - `metrics`: counters and latency histograms through the `metrics` crate's
+//!   facade; the application installs the recorder.
 
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 // The internal modules' docs (reachable through the hidden `internals`) are
 // written for the engine's maintainers and link to the private modules they
 // explain.

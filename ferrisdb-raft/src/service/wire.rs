@@ -26,9 +26,13 @@ pub const MAX_FRAME_LEN: usize = 32 << 20;
 /// What a node is asked.
 #[derive(Debug, Serialize, Deserialize)]
 pub enum Message {
-    /// openraft's RPCs, from another node.
+    /// openraft's RPCs, from another node: entries to append (a heartbeat
+    /// when empty), ...
     AppendEntries(AppendEntriesRequest<TypeConfig>),
+    /// ... a candidate's request for this node's vote, ...
     Vote(VoteRequest<u64>),
+    /// ... and a chunk of the leader's snapshot, for a node too far behind
+    /// for the log.
     InstallSnapshot(InstallSnapshotRequest<TypeConfig>),
     /// A client's write, through the log.
     Write(Request),
@@ -37,8 +41,11 @@ pub enum Message {
     /// A client's linearizable read of the keys in `start..end` (to the
     /// end if `None`), at most `limit` of them.
     Scan {
+        /// The first key of the range (included).
         start: Vec<u8>,
+        /// The end of the range (excluded); `None`: no end.
         end: Option<Vec<u8>>,
+        /// The most pairs the reply holds.
         limit: usize,
     },
     /// Makes the cluster of `members` (on a node never initialized).
@@ -50,25 +57,40 @@ pub enum Message {
 /// What a node answers.
 #[derive(Debug, Serialize, Deserialize)]
 pub enum Reply {
+    /// openraft's answer to [`Message::AppendEntries`], ...
     AppendEntries(Result<AppendEntriesResponse<u64>, RaftError<u64>>),
+    /// ... to [`Message::Vote`] ...
     Vote(Result<VoteResponse<u64>, RaftError<u64>>),
+    /// ... and to [`Message::InstallSnapshot`].
     InstallSnapshot(Result<InstallSnapshotResponse<u64>, RaftError<u64, InstallSnapshotError>>),
+    /// A [`Message::Write`] is committed and applied: what the state machine
+    /// answered.
     Written(Response),
+    /// The value of the key of a [`Message::Read`]; `None`: absent.
     Value(Option<Vec<u8>>),
     /// The pairs of a scan, and whether the reply filled up
     /// ([`SCAN_REPLY_BYTES`](super::server::SCAN_REPLY_BYTES)) with pairs
     /// left in the range.
     Pairs {
+        /// The pairs, in key order.
         pairs: Vec<Pair>,
+        /// Whether the reply filled up with pairs of the range left past
+        /// its last key (`false` when `limit` stopped it): scan again
+        /// after that key.
         more: bool,
     },
+    /// The cluster of a [`Message::Initialize`] is made.
     Initialized,
     /// The node's id, the leader it knows and its address, its term and
     /// last applied index.
     Status {
+        /// The node's id.
         id: u64,
+        /// The leader's id and address, if the node knows one.
         leader: Option<(u64, String)>,
+        /// The node's current term.
         term: u64,
+        /// The index of the last log entry it applied; `None` before any.
         applied: Option<u64>,
     },
     /// Not the leader: ask this one, if known.

@@ -35,6 +35,8 @@ use crate::{ReadOptions, Result, Slice, TableRecord, Timestamp, WriteBatch, Writ
 /// [`Error::KeyspaceDropped`](crate::Error::KeyspaceDropped) and does
 /// nothing.
 ///
+/// # Examples
+///
 /// ```
 /// use ferrisdb_storage::{StorageConfig, StorageEngine, WriteBatch};
 ///

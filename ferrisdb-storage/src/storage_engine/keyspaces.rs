@@ -23,6 +23,18 @@ impl StorageEngine {
     /// returned. A name is 1 to 255 bytes of UTF-8 without `/`, `\` or
     /// control characters.
     ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a name
+    /// that is refused, with the reason;
+    /// [`Error::Background`](crate::Error::Background) once the database
+    /// stopped, and when writing the manifest failed, which stops it: the
+    /// `MANIFEST` in place may then hold the keyspace or not, which the
+    /// reopen that every later call asks for settles;
+    /// [`Error::Closed`](crate::Error::Closed) once it is closed.
+    ///
+    /// # Examples
+    ///
     /// ```
     /// use ferrisdb_storage::{StorageConfig, StorageEngine};
     ///
@@ -34,19 +46,14 @@ impl StorageEngine {
     /// db.put("u:1", "in default")?;
     /// assert_eq!(users.get("u:1")?.unwrap(), "alice");
     /// assert_eq!(db.keyspaces(), ["default", "users"]);
+    ///
+    /// // After a reopen, `keyspace` opens the one that exists.
+    /// db.close()?;
+    /// let db = StorageEngine::open(StorageConfig::new(dir.path()))?;
+    /// assert_eq!(db.keyspace("users")?.get("u:1")?.unwrap(), "alice");
     /// # Ok(())
     /// # }
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for a name
-    /// that is refused, with the reason;
-    /// [`Error::Background`](crate::Error::Background) once the database
-    /// stopped, and when writing the manifest failed, which stops it: the
-    /// `MANIFEST` in place may then hold the keyspace or not, which the
-    /// reopen that every later call asks for settles;
-    /// [`Error::Closed`](crate::Error::Closed) once it is closed.
     pub fn keyspace(&self, name: &str) -> Result<Keyspace> {
         // Gated: a create writes the manifest, never once a close began.
         let (_gate, inner) = self.inner_gated()?;
@@ -57,6 +64,18 @@ impl StorageEngine {
     /// A handle to the keyspace named `name`, made with `options`: created
     /// with them if it does not exist, otherwise given them (one durable
     /// manifest write), for the MemTables and tables it makes from then on.
+    ///
+    /// # Errors
+    ///
+    /// As [`keyspace`](Self::keyspace), and
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for
+    /// `"default"` (its options are the database's: set them in
+    /// [`StorageConfig`](crate::StorageConfig)) or for options
+    /// [`KeyspaceOptions::validate`] refuses or the database's level-0
+    /// triggers do not allow (see
+    /// [`compaction_style`](KeyspaceOptions::compaction_style)).
+    ///
+    /// # Examples
     ///
     /// ```
     /// use ferrisdb_storage::{CompactionStyle, KeyspaceOptions, StorageConfig, StorageEngine};
@@ -72,16 +91,6 @@ impl StorageEngine {
     /// # Ok(())
     /// # }
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// As [`keyspace`](Self::keyspace), and
-    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) for
-    /// `"default"` (its options are the database's: set them in
-    /// [`StorageConfig`](crate::StorageConfig)) or for options
-    /// [`KeyspaceOptions::validate`] refuses or the database's level-0
-    /// triggers do not allow (see
-    /// [`compaction_style`](KeyspaceOptions::compaction_style)).
     pub fn keyspace_with(&self, name: &str, options: KeyspaceOptions) -> Result<Keyspace> {
         let (_gate, inner) = self.inner_gated()?;
         let ks = inner.keyspace(name, Some(&options))?;

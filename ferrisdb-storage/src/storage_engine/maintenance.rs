@@ -30,6 +30,20 @@ impl StorageEngine {
     /// this call or an earlier one: the failure stops the database, and every
     /// write, flush and compaction returns it until the database is reopened;
     /// [`Error::Closed`](crate::Error::Closed) once the database is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ferrisdb_storage::{StorageConfig, StorageEngine};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let db = StorageEngine::open(StorageConfig::new(dir.path()))?;
+    /// db.put("k", "v")?;
+    /// assert!(db.live_tables().is_empty()); // in the log and the MemTable only
+    /// db.flush()?;
+    /// assert_eq!(db.live_tables().len(), 1); // now in a table too
+    /// assert_eq!(db.get("k")?.unwrap(), "v");
+    /// # Ok::<(), ferrisdb_storage::Error>(())
+    /// ```
     pub fn flush(&self) -> Result<()> {
         self.inner()?.flush_all()
     }
@@ -101,6 +115,24 @@ impl StorageEngine {
     /// holds files; [`Error::Io`](crate::Error::Io) if copying or linking
     /// failed (the copy is then incomplete: delete it);
     /// [`Error::Closed`](crate::Error::Closed) once the database is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ferrisdb_storage::{StorageConfig, StorageEngine};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let db = StorageEngine::open(StorageConfig::new(dir.path()))?;
+    /// # let backups = tempfile::tempdir().unwrap();
+    /// db.put("k", "v")?;
+    /// let copy = backups.path().join("monday");
+    /// db.checkpoint(&copy)?;
+    /// db.put("k", "changed")?;
+    ///
+    /// // The copy is a database of its own, as of the checkpoint.
+    /// let restored = StorageEngine::open(StorageConfig::new(&copy))?;
+    /// assert_eq!(restored.get("k")?.unwrap(), "v");
+    /// # Ok::<(), ferrisdb_storage::Error>(())
+    /// ```
     pub fn checkpoint(&self, dir: impl AsRef<Path>) -> Result<()> {
         let (_open, inner) = self.inner_gated()?;
         inner.checkpoint(dir.as_ref())
@@ -120,6 +152,15 @@ impl StorageEngine {
     /// began. It reads every live byte, so it costs as much as a full scan
     /// of the tables and logs.
     ///
+    /// # Errors
+    ///
+    /// Damage is not an error: it is in the report.
+    /// [`Error::Io`](crate::Error::Io) if the database's directory cannot be
+    /// listed; [`Error::Closed`](crate::Error::Closed) once the database is
+    /// closed.
+    ///
+    /// # Examples
+    ///
     /// ```
     /// # fn main() -> ferrisdb_storage::Result<()> {
     /// # let dir = tempfile::tempdir().unwrap();
@@ -132,13 +173,6 @@ impl StorageEngine {
     /// # Ok(())
     /// # }
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// Damage is not an error: it is in the report.
-    /// [`Error::Io`](crate::Error::Io) if the database's directory cannot be
-    /// listed; [`Error::Closed`](crate::Error::Closed) once the database is
-    /// closed.
     pub fn verify(&self) -> Result<VerifyReport> {
         self.verify_with_progress(&mut |_| {})
     }
@@ -146,6 +180,12 @@ impl StorageEngine {
     /// [`verify`](Self::verify), telling `progress` how many bytes of the
     /// tables and logs it has read, of how many, after each file: what a
     /// progress bar draws.
+    ///
+    /// # Errors
+    ///
+    /// As [`verify`](Self::verify).
+    ///
+    /// # Examples
     ///
     /// ```
     /// # fn main() -> ferrisdb_storage::Result<()> {
@@ -160,10 +200,6 @@ impl StorageEngine {
     /// # Ok(())
     /// # }
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// As [`verify`](Self::verify).
     pub fn verify_with_progress(&self, progress: &mut dyn FnMut(Progress)) -> Result<VerifyReport> {
         let (_open, inner) = self.inner_gated()?;
         inner.verify(&mut Tracker::new(progress))
@@ -229,6 +265,25 @@ impl StorageEngine {
     /// are summed over every keyspace, and given for each in
     /// [`keyspaces`](EngineStats::keyspaces). After a close, the counters
     /// the database closed with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ferrisdb_storage::{StorageConfig, StorageEngine};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let db = StorageEngine::open(StorageConfig::new(dir.path()))?;
+    /// for i in 0..1000 {
+    ///     db.put(format!("key:{i:04}"), "value")?;
+    /// }
+    /// db.flush()?;
+    /// let stats = db.stats();
+    /// assert_eq!((stats.flushes, stats.levels[0].tables), (1, 1));
+    /// // The log took every byte written, and the flush wrote a table besides.
+    /// assert!(stats.wal_bytes_written >= stats.user_bytes_written);
+    /// assert!(stats.write_amplification() > 1.0);
+    /// println!("{stats}"); // a report, one fact per line
+    /// # Ok::<(), ferrisdb_storage::Error>(())
+    /// ```
     pub fn stats(&self) -> EngineStats {
         let inner = &self.handle.inner;
         let keyspaces: Vec<KeyspaceStats> = inner

@@ -1,23 +1,5 @@
-//! [`StorageEngine`]: the embeddable database, as a cheap `Clone` handle.
-//!
-//! ```no_run
-//! use ferrisdb_storage::{StorageConfig, StorageEngine, WriteBatch};
-//!
-//! # fn main() -> ferrisdb_storage::Result<()> {
-//! let db = StorageEngine::open(StorageConfig::new("./my-db"))?;
-//! db.put("user:1", "alice")?;
-//! let mut batch = WriteBatch::new();
-//! batch.put("user:2", "bob").delete("user:1");
-//! db.write(batch)?;
-//! assert_eq!(db.get("user:2")?.as_deref(), Some(&b"bob"[..]));
-//! for item in db.scan_prefix("user:")? {
-//!     let (key, value) = item?;
-//!     println!("{} = {}", String::from_utf8_lossy(&key), String::from_utf8_lossy(&value));
-//! }
-//! db.close()?;
-//! # Ok(())
-//! # }
-//! ```
+//! [`StorageEngine`]: the embeddable database, as a cheap `Clone` handle
+//! (the crate's root shows it at work).
 //!
 //! This file holds the handle and its lifecycle (open, close, drop); the
 //! writes are in `write.rs` (range deletes in `range_delete.rs`), the reads
@@ -134,6 +116,23 @@ impl StorageEngine {
     ///   never gives out, or file numbers used up. Such an `open` deletes
     ///   nothing.
     /// - [`Error::Io`]: the file system failed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ferrisdb_storage::{Error, StorageConfig, StorageEngine};
+    /// # let tmp = tempfile::tempdir().unwrap();
+    /// let dir = tmp.path().join("db"); // missing: `open` makes it
+    /// let db = StorageEngine::open(StorageConfig::new(&dir))?;
+    /// // One instance at a time holds a directory.
+    /// let second = StorageEngine::open(StorageConfig::new(&dir));
+    /// assert!(matches!(second, Err(Error::DatabaseLocked { .. })));
+    /// // `create_if_missing: false` opens only a database that exists.
+    /// let typo = tmp.path().join("dbb");
+    /// let config = StorageConfig { create_if_missing: false, ..StorageConfig::new(typo) };
+    /// assert!(matches!(StorageEngine::open(config), Err(Error::InvalidArgument(_))));
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn open(config: StorageConfig) -> Result<StorageEngine> {
         let inner = engine::open(config)?;
         let engine = StorageEngine::of(Arc::clone(&inner));
@@ -171,10 +170,20 @@ impl StorageEngine {
     /// reader of a database of many tables needs a file limit (`ulimit -n`)
     /// above its table count.
     ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidArgument`]: an invalid setting.
+    /// - [`Error::UnsupportedFormat`]: as [`open`](Self::open).
+    /// - A corruption error naming the file: no manifest (a read-only open
+    ///   never makes a database), or a damaged manifest, table or log.
+    /// - [`Error::Io`]: the file system failed, or the writer replaced the
+    ///   manifest under every one of many attempts to load it.
+    ///
+    /// # Examples
+    ///
     /// ```
     /// use ferrisdb_storage::{Error, StorageConfig, StorageEngine};
     ///
-    /// # fn main() -> ferrisdb_storage::Result<()> {
     /// # let dir = tempfile::tempdir().unwrap();
     /// let writer = StorageEngine::open(StorageConfig::new(dir.path()))?;
     /// writer.put("k", "first")?;
@@ -187,18 +196,8 @@ impl StorageEngine {
     /// assert_eq!(reader.get("k")?.as_deref(), Some(&b"first"[..]));
     /// reader.catch_up()?;
     /// assert_eq!(reader.get("k")?.as_deref(), Some(&b"second"[..]));
-    /// # Ok(())
-    /// # }
+    /// # Ok::<(), Error>(())
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// - [`Error::InvalidArgument`]: an invalid setting.
-    /// - [`Error::UnsupportedFormat`]: as [`open`](Self::open).
-    /// - A corruption error naming the file: no manifest (a read-only open
-    ///   never makes a database), or a damaged manifest, table or log.
-    /// - [`Error::Io`]: the file system failed, or the writer replaced the
-    ///   manifest under every one of many attempts to load it.
     pub fn open_read_only(config: StorageConfig) -> Result<StorageEngine> {
         Ok(StorageEngine::of(engine::open_read_only(config)?))
     }
@@ -282,17 +281,16 @@ impl StorageEngine {
     /// dropping the last handle does the same as `close`, but cannot report
     /// an error.
     ///
-    /// A [`Snapshot`] or [`Scan`](crate::Scan) still alive keeps working
-    /// after `close`, and blocks nothing: it reads the view it was taken at
-    /// from the MemTables and open table files it holds, which never change.
-    /// A reopened instance may meanwhile write, flush and compact, deleting
-    /// tables the old reader still reads through its open files; their
-    /// memory and disk space are freed when it is dropped. The old reader
-    /// itself deletes no file once the database is closed: a table that the
-    /// closed engine had compacted away is deleted by the next `open`.
-    /// (RocksDB refuses
-    /// to close while snapshots are unreleased; a Rust snapshot is an owned
-    /// value that may outlive its engine, so it keeps what it reads.)
+    /// A [`Snapshot`] or [`Scan`](crate::Scan) still alive keeps working after
+    /// `close`, and blocks nothing: it reads the view it was taken at from the
+    /// MemTables and open table files it holds, which never change. A reopened
+    /// instance may meanwhile write, flush and compact, deleting tables the old
+    /// reader still reads through its open files; their memory and disk space
+    /// are freed when it is dropped. The old reader itself deletes no file once
+    /// the database is closed: a table that the closed engine had compacted
+    /// away is deleted by the next `open`. (RocksDB refuses to close while
+    /// snapshots are unreleased; a Rust snapshot is an owned value that may
+    /// outlive its engine, so it keeps what it reads.)
     ///
     /// # Errors
     ///
@@ -301,6 +299,23 @@ impl StorageEngine {
     ///   earlier failure that stopped the log.
     /// - [`Error::Closed`] if the database was closed already, through this
     ///   handle's clone or another.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ferrisdb_storage::{Error, StorageConfig, StorageEngine};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// let db = StorageEngine::open(StorageConfig::new(dir.path()))?;
+    /// let other = db.clone();
+    /// db.put("k", "v")?;
+    /// db.close()?;
+    /// assert!(matches!(other.get("k"), Err(Error::Closed))); // every handle
+    ///
+    /// // The lock is released: the directory opens again at once.
+    /// let db = StorageEngine::open(StorageConfig::new(dir.path()))?;
+    /// assert_eq!(db.get("k")?.unwrap(), "v");
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn close(self) -> Result<()> {
         self.handle.shutdown()
     }

@@ -24,6 +24,15 @@ impl StorageEngine {
     /// (`"a".."a"`, `"b".."a"`) deletes nothing and writes nothing: it
     /// returns as [`write`](Self::write) of an empty batch does.
     ///
+    /// # Errors
+    ///
+    /// As for [`write`](Self::write); a bound longer than the key size
+    /// limit allows is [`Error::KeyTooLarge`](crate::Error::KeyTooLarge):
+    /// either bound may be one byte longer than a key (the end of `..=k`
+    /// and the start of `(Excluded(k), ..)` are the key after `k`).
+    ///
+    /// # Examples
+    ///
     /// ```
     /// use ferrisdb_storage::{StorageConfig, StorageEngine};
     ///
@@ -37,19 +46,14 @@ impl StorageEngine {
     /// // One write for the hundred keys `user:100` to `user:199`.
     /// let deleted = db.delete_range("user:100".."user:200")?;
     /// assert!(db.stats().wal_bytes_written - before < 100);
+    /// assert_eq!(db.get("user:150")?, None);
+    /// assert_eq!(db.get("user:200")?.unwrap(), "x"); // the end is excluded
     ///
     /// // Inverted: nothing is deleted, nothing is written.
     /// assert_eq!(db.delete_range("user:2".."user:1")?, deleted);
     /// # Ok(())
     /// # }
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// As for [`write`](Self::write); a bound longer than the key size
-    /// limit allows is [`Error::KeyTooLarge`](crate::Error::KeyTooLarge):
-    /// either bound may be one byte longer than a key (the end of `..=k`
-    /// and the start of `(Excluded(k), ..)` are the key after `k`).
     pub fn delete_range<K: AsRef<[u8]>, R: RangeBounds<K>>(&self, range: R) -> Result<Timestamp> {
         self.delete_range_opt(range, &WriteOptions::default())
     }

@@ -32,6 +32,20 @@ impl StorageEngine {
     /// damaged block; [`Error::Io`](crate::Error::Io) if reading a table
     /// failed; [`Error::Closed`](crate::Error::Closed) once the database is
     /// closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ferrisdb_storage::{StorageConfig, StorageEngine};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let db = StorageEngine::open(StorageConfig::new(dir.path()))?;
+    /// db.put("user:1", "ada")?;
+    /// let value = db.get("user:1")?.expect("written above");
+    /// assert_eq!(value, "ada"); // a `Slice` compares with strings...
+    /// assert_eq!(&value[..], b"ada"); // ...and derefs to bytes
+    /// assert_eq!(db.get("user:2")?, None);
+    /// # Ok::<(), ferrisdb_storage::Error>(())
+    /// ```
     pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Slice>> {
         self.get_opt(key, &ReadOptions::default())
     }
@@ -73,6 +87,24 @@ impl StorageEngine {
     /// # Errors
     ///
     /// [`Error::Closed`](crate::Error::Closed) once the database is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ferrisdb_storage::{StorageConfig, StorageEngine};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let db = StorageEngine::open(StorageConfig::new(dir.path()))?;
+    /// db.put("stock", "10")?;
+    /// let snapshot = db.snapshot()?;
+    /// db.put("stock", "9")?;
+    /// db.put("sold", "1")?;
+    ///
+    /// assert_eq!(snapshot.get("stock")?.unwrap(), "10"); // as of the snapshot
+    /// assert_eq!(snapshot.get("sold")?, None);
+    /// assert_eq!(snapshot.iter()?.count(), 1);
+    /// assert_eq!(db.get("stock")?.unwrap(), "9"); // as of now
+    /// # Ok::<(), ferrisdb_storage::Error>(())
+    /// ```
     pub fn snapshot(&self) -> Result<Snapshot> {
         let inner = self.inner()?;
         // Registered as it is taken, so no compaction can miss it.
@@ -92,20 +124,31 @@ impl StorageEngine {
     /// Every live pair of the database, in key order (and in reverse with
     /// `.rev()`), as of the moment of the call.
     ///
-    /// ```no_run
-    /// # let db: ferrisdb_storage::StorageEngine = unimplemented!();
-    /// for item in db.iter()? {
-    ///     let (key, value) = item?;
-    /// }
-    /// let last = db.iter()?.next_back().transpose()?;
-    /// # Ok::<(), ferrisdb_storage::Error>(())
-    /// ```
-    ///
     /// # Errors
     ///
     /// [`Error::Closed`](crate::Error::Closed) once the database is closed;
     /// the items are `Result`s for the errors of reading tables (see
     /// [`Scan`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ferrisdb_storage::{StorageConfig, StorageEngine};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let db = StorageEngine::open(StorageConfig::new(dir.path()))?;
+    /// for (key, value) in [("b", "2"), ("c", "3"), ("a", "1")] {
+    ///     db.put(key, value)?;
+    /// }
+    /// let mut pairs = Vec::new();
+    /// for item in db.iter()? {
+    ///     let (key, value) = item?;
+    ///     pairs.push(format!("{}={}", key.escape_ascii(), value.escape_ascii()));
+    /// }
+    /// assert_eq!(pairs, ["a=1", "b=2", "c=3"]);
+    /// let (last, _) = db.iter()?.next_back().transpose()?.expect("not empty");
+    /// assert_eq!(last, "c");
+    /// # Ok::<(), ferrisdb_storage::Error>(())
+    /// ```
     pub fn iter(&self) -> Result<Scan> {
         self.iter_opt(&ReadOptions::default())
     }
@@ -123,17 +166,30 @@ impl StorageEngine {
     /// The live pairs whose keys fall in `range`, in key order (and in
     /// reverse with `.rev()`), as of the moment of the call.
     ///
-    /// ```no_run
-    /// # let db: ferrisdb_storage::StorageEngine = unimplemented!();
-    /// for item in db.scan("a".."m")? {
-    ///     let (key, value) = item?;
-    /// }
-    /// # Ok::<(), ferrisdb_storage::Error>(())
-    /// ```
-    ///
     /// # Errors
     ///
     /// As for [`iter`](Self::iter).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ferrisdb_storage::{Result, Slice};
+    ///
+    /// fn keys(scan: impl Iterator<Item = Result<(Slice, Slice)>>) -> Result<Vec<Slice>> {
+    ///     scan.map(|item| item.map(|(key, _value)| key)).collect()
+    /// }
+    ///
+    /// # use ferrisdb_storage::{StorageConfig, StorageEngine};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let db = StorageEngine::open(StorageConfig::new(dir.path()))?;
+    /// for key in ["apple", "fig", "kiwi", "lime", "plum"] {
+    ///     db.put(key, "")?;
+    /// }
+    /// assert_eq!(keys(db.scan("fig".."lime")?)?, ["fig", "kiwi"]);
+    /// assert_eq!(keys(db.scan("fig"..="lime")?)?, ["fig", "kiwi", "lime"]);
+    /// assert_eq!(keys(db.scan("g"..)?.rev())?, ["plum", "lime", "kiwi"]);
+    /// # Ok::<(), ferrisdb_storage::Error>(())
+    /// ```
     pub fn scan<K: AsRef<[u8]>, R: RangeBounds<K>>(&self, range: R) -> Result<Scan> {
         self.scan_opt(range, &ReadOptions::default())
     }
@@ -156,6 +212,24 @@ impl StorageEngine {
     /// # Errors
     ///
     /// As for [`iter`](Self::iter).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ferrisdb_storage::{StorageConfig, StorageEngine};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let db = StorageEngine::open(StorageConfig::new(dir.path()))?;
+    /// db.put("user:1", "ada")?;
+    /// db.put("user:2", "grace")?;
+    /// db.put("users", "not a user")?;
+    /// let mut names = Vec::new();
+    /// for item in db.scan_prefix("user:")? {
+    ///     let (_key, value) = item?;
+    ///     names.push(value);
+    /// }
+    /// assert_eq!(names, ["ada", "grace"]);
+    /// # Ok::<(), ferrisdb_storage::Error>(())
+    /// ```
     pub fn scan_prefix(&self, prefix: impl AsRef<[u8]>) -> Result<Scan> {
         self.scan_prefix_opt(prefix, &ReadOptions::default())
     }

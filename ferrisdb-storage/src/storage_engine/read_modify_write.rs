@@ -28,6 +28,28 @@ impl StorageEngine {
     /// # Errors
     ///
     /// [`Error::Closed`](crate::Error::Closed) once the database is closed.
+    ///
+    /// # Examples
+    ///
+    /// Two transactions read the last seat and both take it: the first to
+    /// commit wins, and the other's commit fails, writing nothing.
+    ///
+    /// ```
+    /// # use ferrisdb_storage::{Error, StorageConfig, StorageEngine};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let db = StorageEngine::open(StorageConfig::new(dir.path()))?;
+    /// db.put("seats", "1")?;
+    /// let (mut alice, mut bob) = (db.transaction()?, db.transaction()?);
+    /// for (tx, name) in [(&mut alice, "alice"), (&mut bob, "bob")] {
+    ///     assert_eq!(tx.get("seats")?.unwrap(), "1");
+    ///     tx.put("seats", "0")?;
+    ///     tx.put("seat:1", name)?;
+    /// }
+    /// alice.commit()?;
+    /// assert!(matches!(bob.commit(), Err(Error::TransactionConflict { .. })));
+    /// assert_eq!(db.get("seat:1")?.unwrap(), "alice");
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn transaction(&self) -> Result<Transaction> {
         Ok(Transaction::begin(self.inner()?))
     }
@@ -42,6 +64,13 @@ impl StorageEngine {
     /// `body` may run several times, so it should do nothing outside the
     /// transaction that must happen once.
     ///
+    /// # Errors
+    ///
+    /// The last conflict once the attempts are used up; any other error of
+    /// `body` or of the commit at once (the transaction is rolled back).
+    ///
+    /// # Examples
+    ///
     /// ```
     /// # use ferrisdb_storage::{StorageConfig, StorageEngine};
     /// # fn main() -> ferrisdb_storage::Result<()> {
@@ -55,11 +84,6 @@ impl StorageEngine {
     /// # Ok(())
     /// # }
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// The last conflict once the attempts are used up; any other error of
-    /// `body` or of the commit at once (the transaction is rolled back).
     pub fn run_transaction<T>(&self, body: impl FnMut(&mut Transaction) -> Result<T>) -> Result<T> {
         self.run_transaction_opt(&WriteOptions::default(), body)
     }
@@ -97,6 +121,12 @@ impl StorageEngine {
     /// `Ok(Err(current))` with the value it found if that was not
     /// `expected`.
     ///
+    /// # Errors
+    ///
+    /// As for [`run_transaction`](Self::run_transaction).
+    ///
+    /// # Examples
+    ///
     /// ```
     /// # use ferrisdb_storage::{StorageConfig, StorageEngine};
     /// # fn main() -> ferrisdb_storage::Result<()> {
@@ -108,10 +138,6 @@ impl StorageEngine {
     /// # Ok(())
     /// # }
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// As for [`run_transaction`](Self::run_transaction).
     pub fn compare_and_swap(
         &self,
         key: impl AsRef<[u8]>,
@@ -137,6 +163,12 @@ impl StorageEngine {
     /// [`run_transaction`](Self::run_transaction) does, and returns the
     /// value it replaced. `update` may be called several times.
     ///
+    /// # Errors
+    ///
+    /// As for [`run_transaction`](Self::run_transaction).
+    ///
+    /// # Examples
+    ///
     /// ```
     /// # use ferrisdb_storage::{StorageConfig, StorageEngine};
     /// # fn main() -> ferrisdb_storage::Result<()> {
@@ -152,10 +184,6 @@ impl StorageEngine {
     /// # Ok(())
     /// # }
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// As for [`run_transaction`](Self::run_transaction).
     pub fn fetch_update<V: AsRef<[u8]>>(
         &self,
         key: impl AsRef<[u8]>,

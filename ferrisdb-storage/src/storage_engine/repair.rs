@@ -13,6 +13,12 @@ impl StorageEngine {
     /// every file the repaired database does not use into `lost/` (it
     /// deletes nothing). See [`repair_with`](Self::repair_with).
     ///
+    /// # Errors
+    ///
+    /// As [`repair_with`](Self::repair_with).
+    ///
+    /// # Examples
+    ///
     /// ```
     /// use ferrisdb_storage::{StorageConfig, StorageEngine};
     ///
@@ -30,10 +36,6 @@ impl StorageEngine {
     /// # Ok(())
     /// # }
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// As [`repair_with`](Self::repair_with).
     pub fn repair(config: StorageConfig) -> Result<RepairReport> {
         Self::repair_with(config, RepairOptions::default())
     }

@@ -46,6 +46,8 @@ pub use scan::TransactionScan;
 /// transaction began wrote what it read. A transaction dropped without
 /// `commit` rolls back: nothing it wrote is written.
 ///
+/// # Examples
+///
 /// ```
 /// # use ferrisdb_storage::{StorageConfig, StorageEngine};
 /// # fn main() -> ferrisdb_storage::Result<()> {

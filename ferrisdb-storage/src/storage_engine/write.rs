@@ -15,25 +15,41 @@ impl StorageEngine {
     /// # Errors
     ///
     /// As for [`write`](Self::write).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ferrisdb_storage::{StorageConfig, StorageEngine};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let db = StorageEngine::open(StorageConfig::new(dir.path()))?;
+    /// let first = db.put("user:1", "ada")?;
+    /// let second = db.put("user:1", "grace")?; // replaces it
+    /// assert!(second > first); // timestamps only grow
+    /// assert_eq!(db.get("user:1")?.unwrap(), "grace");
+    /// # Ok::<(), ferrisdb_storage::Error>(())
+    /// ```
     pub fn put(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Result<Timestamp> {
         self.put_opt(key, value, &WriteOptions::default())
     }
 
     /// [`put`](Self::put) with `options` for this write, such as its own
-    /// sync mode:
+    /// sync mode.
     ///
-    /// ```no_run
-    /// # use ferrisdb_storage::{StorageEngine, SyncMode, WriteOptions};
-    /// # let db: StorageEngine = unimplemented!();
+    /// # Errors
+    ///
+    /// As for [`write`](Self::write).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ferrisdb_storage::{StorageConfig, StorageEngine, SyncMode, WriteOptions};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let db = StorageEngine::open(StorageConfig::new(dir.path()))?;
     /// // On stable storage before it returns, whatever the engine's mode.
     /// let durable = WriteOptions { sync: Some(SyncMode::Full), ..WriteOptions::default() };
     /// db.put_opt("order:17", "paid", &durable)?;
     /// # Ok::<(), ferrisdb_storage::Error>(())
     /// ```
-    ///
-    /// # Errors
-    ///
-    /// As for [`write`](Self::write).
     pub fn put_opt(
         &self,
         key: impl AsRef<[u8]>,
@@ -50,6 +66,20 @@ impl StorageEngine {
     /// # Errors
     ///
     /// As for [`write`](Self::write).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ferrisdb_storage::{StorageConfig, StorageEngine};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let db = StorageEngine::open(StorageConfig::new(dir.path()))?;
+    /// db.put("user:1", "ada")?;
+    /// db.delete("user:1")?;
+    /// assert_eq!(db.get("user:1")?, None);
+    /// // An absent key is no error: the tombstone is written all the same.
+    /// db.delete("user:2")?;
+    /// # Ok::<(), ferrisdb_storage::Error>(())
+    /// ```
     pub fn delete(&self, key: impl AsRef<[u8]>) -> Result<Timestamp> {
         self.delete_opt(key, &WriteOptions::default())
     }
@@ -102,6 +132,26 @@ impl StorageEngine {
     ///   manifest that declares them failed, which stops the database:
     ///   nothing is logged.
     /// - [`Error::Closed`](crate::Error::Closed) once the database is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ferrisdb_storage::{StorageConfig, StorageEngine};
+    /// use ferrisdb_storage::WriteBatch;
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let db = StorageEngine::open(StorageConfig::new(dir.path()))?;
+    /// db.put("cart:1", "pending")?;
+    /// let mut batch = WriteBatch::new();
+    /// batch.put("order:1", "paid").put("order:1", "shipped").delete("cart:1");
+    /// let timestamp = db.write(&batch)?; // all or nothing, at one timestamp
+    /// assert_eq!(db.get("order:1")?.unwrap(), "shipped"); // the later put wins
+    /// assert_eq!(db.get("cart:1")?, None);
+    ///
+    /// batch.clear(); // written by reference, the batch is left to reuse
+    /// batch.put("order:2", "paid");
+    /// assert!(db.write(&batch)? > timestamp);
+    /// # Ok::<(), ferrisdb_storage::Error>(())
+    /// ```
     pub fn write(&self, batch: impl Borrow<WriteBatch>) -> Result<Timestamp> {
         self.write_opt(batch, &WriteOptions::default())
     }

@@ -41,7 +41,9 @@
 //!
 //! This file holds the test and the check of one doc; the checks themselves
 //! are in [`excerpts`], [`commands`], [`markdown`] (links) and [`diagrams`],
-//! and what the workspace holds is read by [`workspace`].
+//! and what the workspace holds is read by [`workspace`]. [`repo_links`] has a
+//! test of its own: the absolute links to the repository on GitHub, which the
+//! crates' docs use, must name files that exist.
 
 mod checker;
 mod commands;
@@ -49,6 +51,7 @@ mod diagrams;
 mod excerpts;
 mod markdown;
 mod outputs;
+mod repo_links;
 mod workspace;
 
 use std::path::Path;
