@@ -340,3 +340,6 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+mod review_findings;
