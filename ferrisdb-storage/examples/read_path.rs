@@ -38,6 +38,8 @@ const KEY: &str = "0000000000491197";
 const DELETED: [&str; 3] = ["0000000000487551", "0000000000491205", "0000000000491209"];
 /// The range deleted with one range tombstone.
 const RANGE: (&str, &str) = ("0000000000500000", "0000000000510000");
+/// A key in that range, stored once, in a level-1 table.
+const IN_RANGE: &str = "0000000000505002";
 /// A scan across that range, with ten keys' room on either side.
 const ACROSS: (&str, &str) = ("0000000000499990", "0000000000510010");
 
@@ -137,7 +139,9 @@ fn main() -> Result<()> {
     get(&db, &format!("get {}", DELETED[0]), || db.get(DELETED[0]))?;
     let at_snapshot = format!("snapshot get {}", DELETED[0]);
     get(&db, &at_snapshot, || before.get(DELETED[0]))?;
-    get(&db, "get 0000000000505000", || db.get("0000000000505000"))?;
+    get(&db, &format!("get {IN_RANGE}"), || db.get(IN_RANGE))?;
+    let at_snapshot = format!("snapshot get {IN_RANGE}");
+    get(&db, &at_snapshot, || before.get(IN_RANGE))?;
 
     for pass in ["first", "second"] {
         println!("{} gets of random keys, {pass} pass:", args.gets);
@@ -148,8 +152,8 @@ fn main() -> Result<()> {
     show(&format!("scan from {KEY}"), format!("{keys} keys"), cost);
     scans_across(&db, &before, "")?;
     db.flush()?;
-    let in_range = "after flush, get 0000000000505000";
-    get(&db, in_range, || db.get("0000000000505000"))?;
+    let after_flush = format!("after flush, get {IN_RANGE}");
+    get(&db, &after_flush, || db.get(IN_RANGE))?;
     scans_across(&db, &before, "after flush, ")?;
     let stats = db.stats();
     println!(
