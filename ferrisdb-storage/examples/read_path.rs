@@ -32,13 +32,13 @@ struct Args {
     gets: u64,
 }
 
-/// The key whose get the doc follows, stored once, in a level-1 table.
+/// The key whose get the doc follows, written once by `fillrandom`.
 const KEY: &str = "0000000000491197";
 /// Keys deleted one by one; the first has three versions in the tables.
 const DELETED: [&str; 3] = ["0000000000487551", "0000000000491205", "0000000000491209"];
 /// The range deleted with one range tombstone.
 const RANGE: (&str, &str) = ("0000000000500000", "0000000000510000");
-/// A key in that range, stored once, in a level-1 table.
+/// A key in that range, written once by `fillrandom`.
 const IN_RANGE: &str = "0000000000505002";
 /// A scan across that range, with ten keys' room on either side.
 const ACROSS: (&str, &str) = ("0000000000499990", "0000000000510010");
