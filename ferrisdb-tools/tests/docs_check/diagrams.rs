@@ -6,11 +6,17 @@
 //! `<!-- source-sha256: HEX -->`: the SHA-256 of the bytes of the `.dot` it
 //! rendered. This check recomputes that hash from the `.dot`, so an SVG left
 //! behind by an edit of its source is caught without running Graphviz (CI
-//! does not have it), and whatever Graphviz version rendered it.
+//! does not have it), and whatever Graphviz version rendered it. A doc shows
+//! a diagram with an image link outside code blocks and comments
+//! ([`shown`]).
 
-use std::path::{Component, Path, PathBuf};
+mod shown;
+
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
+
+use shown::shows;
 
 /// Where the diagrams live, relative to the workspace root.
 pub(crate) const DIAGRAMS_DIR: &str = "docs/diagrams";
@@ -129,58 +135,6 @@ fn recorded_hash(svg: &str) -> Option<&str> {
         .strip_suffix(HASH_SUFFIX)?;
     let valid = hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
     valid.then_some(hex)
-}
-
-/// Whether `text`, the doc `doc` (relative to the workspace root), shows the
-/// image `image` (relative to the root too) with a Markdown image link
-/// `![alt](path)` outside code blocks and code spans.
-fn shows(doc: &str, text: &str, image: &str) -> bool {
-    let dir = Path::new(doc).parent().unwrap_or(Path::new(""));
-    let image = Path::new(image);
-    let mut in_block = false;
-    for line in text.lines() {
-        if line.trim_start().starts_with("```") {
-            in_block = !in_block;
-            continue;
-        }
-        if in_block {
-            continue;
-        }
-        for (at, _) in line.match_indices("![") {
-            if line[..at].matches('`').count() % 2 == 1 {
-                continue; // inside an inline code span
-            }
-            let rest = &line[at + 2..];
-            let Some(open) = rest.find("](") else {
-                continue;
-            };
-            let target = &rest[open + 2..];
-            let Some(close) = target.find(')') else {
-                continue;
-            };
-            // `path "title"` and `path#anchor` name the file `path`.
-            let target = target[..close].split([' ', '#']).next().unwrap_or("");
-            if !target.contains("://") && normalize(&dir.join(target)) == image {
-                return true;
-            }
-        }
-    }
-    false
-}
-
-/// `path` with `.` dropped and `..` applied, without touching the disk.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -313,31 +267,6 @@ mod tests {
                 found[0]
             );
         }
-    }
-
-    #[test]
-    fn image_paths_resolve_from_the_doc() {
-        let image = "docs/diagrams/flow.svg";
-        assert!(shows(
-            "docs/architecture.md",
-            "![a](diagrams/flow.svg)",
-            image
-        ));
-        assert!(shows(
-            "docs/architecture.md",
-            "![a](./diagrams/flow.svg \"t\")",
-            image
-        ));
-        assert!(shows(
-            "README.md",
-            "x ![a [b]](docs/diagrams/flow.svg) y",
-            image
-        ));
-        assert!(!shows(
-            "README.md",
-            "![a](docs/diagrams/flow.svg.bak)",
-            image
-        ));
     }
 }
 
