@@ -6,19 +6,23 @@
 //! `<!-- source-sha256: HEX -->`: the SHA-256 of the bytes of the `.dot` it
 //! rendered. This check recomputes that hash from the `.dot`, so an SVG left
 //! behind by an edit of its source is caught without running Graphviz (CI
-//! does not have it), and whatever Graphviz version rendered it.
+//! does not have it), and whatever Graphviz version rendered it. The hash
+//! says nothing of the lines after it, so the SVG must also end with
+//! `</svg>` and draw no text its `.dot` does not hold ([`svg_body`]).
 //!
 //! Both `render.sh` and this check look only at the files directly in
 //! `docs/diagrams/`, so a directory there is a problem. A doc shows a
 //! diagram with an image link outside code blocks and comments ([`shown`]).
 
 mod shown;
+mod svg_body;
 
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
 use shown::shows;
+use svg_body::body_problem;
 
 /// Where the diagrams live, relative to the workspace root.
 pub(crate) const DIAGRAMS_DIR: &str = "docs/diagrams";
@@ -77,8 +81,8 @@ fn unshown_problems(root: &Path, docs: &[(String, String)]) -> Vec<String> {
 
 /// The problems of the SVGs under `root`: a directory in `docs/diagrams/`,
 /// a `.dot` without its `.svg`, an `.svg` without its `.dot`, an `.svg`
-/// without the hash of its source, or with the hash of another source than
-/// the `.dot` beside it.
+/// without the hash of its source, with the hash of another source than the
+/// `.dot` beside it, or with a body that is not a whole render of it.
 pub(crate) fn render_problems(root: &Path) -> Vec<String> {
     let dir = root.join(DIAGRAMS_DIR);
     let (dots, svgs) = (files_ending(&dir, ".dot"), files_ending(&dir, ".svg"));
@@ -128,7 +132,12 @@ pub(crate) fn render_problems(root: &Path) -> Vec<String> {
                  {recorded}, but {dot_name} is now {actual}: {}",
                 rerender(name)
             )),
-            Some(_) => {}
+            Some(_) => {
+                if let Some(problem) = body_problem(&svg, &String::from_utf8_lossy(&dot), &dot_name)
+                {
+                    problems.push(format!("{svg_path}: {problem}: {}", rerender(name)));
+                }
+            }
         }
     }
     problems
@@ -196,6 +205,3 @@ fn recorded_hash(svg: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests;
-
-#[cfg(test)]
-mod review_findings;

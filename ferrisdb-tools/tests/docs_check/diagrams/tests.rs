@@ -157,6 +157,35 @@ fn a_source_in_a_subdirectory_without_its_svg_fails() {
 }
 
 #[test]
+fn an_svg_whose_body_is_not_a_render_of_its_source_fails() {
+    let dot = "digraph flow { a -> b }\n";
+    let render = "<svg><title>flow</title><g><text>a</text><text>b</text></g></svg>\n";
+    let edited = "<svg><title>flow</title><g><text>a</text><text>c</text></g></svg>\n";
+    let cut = "<svg><title>flow</title><g><text>a</text>";
+    let root_of = |body: &str| {
+        root_with(&[
+            ("docs/diagrams/flow.dot", dot),
+            ("docs/diagrams/flow.svg", &svg_with_body(dot, body)),
+        ])
+    };
+    assert_eq!(
+        render_problems(root_of(render).path()),
+        Vec::<String>::new()
+    );
+    for (body, says) in [(edited, "edited by hand"), (cut, "cut short")] {
+        let problem = one_problem(&root_of(body));
+        assert!(
+            problem.starts_with(&format!("docs/diagrams/flow.svg: {says}")),
+            "{problem}"
+        );
+        assert!(
+            problem.ends_with("run `docs/diagrams/render.sh flow`"),
+            "{problem}"
+        );
+    }
+}
+
+#[test]
 fn a_missing_required_diagram_fails() {
     let svg = svg_of(DOT);
     let mut files = Vec::new();
