@@ -13,7 +13,9 @@
 # The docs check (ferrisdb-tools/tests/docs_check/diagrams.rs) recomputes that
 # hash from the .dot and fails when they differ, so an SVG older than its source
 # is caught without running `dot` (CI does not have it) and whatever Graphviz
-# version rendered it. The same source and the same Graphviz give the same SVG.
+# version rendered it; it also fails an SVG that does not end with </svg> or
+# draws text its .dot does not hold (edited by hand). The same source and the
+# same Graphviz give the same SVG.
 set -euo pipefail
 
 dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -1,29 +1,72 @@
 //! The diagrams of `docs/diagrams/`: each Graphviz source `NAME.dot` has its
 //! render `NAME.svg` beside it, rendered from the source as it is now, and
-//! shown by some doc.
+//! shown by some doc; the pictures the docs promise ([`REQUIRED`]) are there.
 //!
 //! `docs/diagrams/render.sh` writes, right after each SVG's XML declaration,
 //! `<!-- source-sha256: HEX -->`: the SHA-256 of the bytes of the `.dot` it
 //! rendered. This check recomputes that hash from the `.dot`, so an SVG left
 //! behind by an edit of its source is caught without running Graphviz (CI
-//! does not have it), and whatever Graphviz version rendered it.
+//! does not have it), and whatever Graphviz version rendered it. The hash
+//! says nothing of the lines after it, so the SVG must also end with
+//! `</svg>` and draw no text its `.dot` does not hold ([`svg_body`]).
+//!
+//! Both `render.sh` and this check look only at the files directly in
+//! `docs/diagrams/`, so a directory there is a problem. A doc shows a
+//! diagram with an image link outside code blocks and comments ([`shown`]).
 
-use std::path::{Component, Path, PathBuf};
+mod shown;
+mod svg_body;
+
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use shown::shows;
+use svg_body::body_problem;
+
 /// Where the diagrams live, relative to the workspace root.
 pub(crate) const DIAGRAMS_DIR: &str = "docs/diagrams";
+
+/// The diagrams the docs must have (issue 26), by name: `NAME.dot`, its
+/// render `NAME.svg`, and a doc that shows it.
+pub(crate) const REQUIRED: [&str; 8] = [
+    "write-path",
+    "read-path",
+    "skip-list-towers",
+    "wal-blocks",
+    "sstable-layout",
+    "compaction-shapes",
+    "group-commit",
+    "keyspaces-one-log",
+];
 
 /// What `render.sh` writes on the line after the XML declaration.
 const HASH_PREFIX: &str = "<!-- source-sha256: ";
 const HASH_SUFFIX: &str = " -->";
 
-/// Every problem of the diagrams under `root`: the renders (see
-/// [`render_problems`]), then the diagrams no doc of `docs` (name relative
-/// to `root`, text) shows.
+/// Every problem of the diagrams under `root`: the [`REQUIRED`] diagrams
+/// without a source, the renders (see [`render_problems`]), then the
+/// diagrams no doc of `docs` (name relative to `root`, text) shows.
 pub(crate) fn check(root: &Path, docs: &[(String, String)]) -> Vec<String> {
-    let mut problems = render_problems(root);
+    let names = diagram_names(root);
+    let mut problems: Vec<String> = REQUIRED
+        .iter()
+        .filter(|required| !names.iter().any(|name| name == *required))
+        .map(|name| {
+            format!(
+                "{DIAGRAMS_DIR}/{name}.dot: missing, and the docs must have it (`REQUIRED` in \
+                 ferrisdb-tools/tests/docs_check/diagrams.rs): restore it, render it and show it"
+            )
+        })
+        .collect();
+    problems.extend(render_problems(root));
+    problems.extend(unshown_problems(root, docs));
+    problems
+}
+
+/// The diagrams under `root` that no doc of `docs` shows.
+fn unshown_problems(root: &Path, docs: &[(String, String)]) -> Vec<String> {
+    let mut problems = Vec::new();
     for name in diagram_names(root) {
         let svg = format!("{DIAGRAMS_DIR}/{name}.svg");
         if !docs.iter().any(|(doc, text)| shows(doc, text, &svg)) {
@@ -36,14 +79,23 @@ pub(crate) fn check(root: &Path, docs: &[(String, String)]) -> Vec<String> {
     problems
 }
 
-/// The problems of the SVGs under `root`: a `.dot` without its `.svg`, an
-/// `.svg` without its `.dot`, an `.svg` without the hash of its source, or
-/// with the hash of another source than the `.dot` beside it.
+/// The problems of the SVGs under `root`: a directory in `docs/diagrams/`,
+/// a `.dot` without its `.svg`, an `.svg` without its `.dot`, an `.svg`
+/// without the hash of its source, with the hash of another source than the
+/// `.dot` beside it, or with a body that is not a whole render of it.
 pub(crate) fn render_problems(root: &Path) -> Vec<String> {
     let dir = root.join(DIAGRAMS_DIR);
     let (dots, svgs) = (files_ending(&dir, ".dot"), files_ending(&dir, ".svg"));
     let rerender = |name: &str| format!("run `{DIAGRAMS_DIR}/render.sh {name}`");
-    let mut problems = Vec::new();
+    let mut problems: Vec<String> = subdirectories(&dir)
+        .into_iter()
+        .map(|sub| {
+            format!(
+                "{DIAGRAMS_DIR}/{sub}: a directory, but render.sh and the docs check look only \
+                 at the files directly in {DIAGRAMS_DIR}/: move its diagrams up"
+            )
+        })
+        .collect();
     for name in &dots {
         if !svgs.contains(name) {
             problems.push(format!(
@@ -68,18 +120,24 @@ pub(crate) fn render_problems(root: &Path) -> Vec<String> {
             continue;
         };
         let actual = sha256_hex(&dot);
+        let dot_name = format!("{name}.dot");
         match recorded_hash(&svg) {
             None => problems.push(format!(
                 "{svg_path}: no `{HASH_PREFIX}…{HASH_SUFFIX}` line after its XML declaration, \
-                 so nothing says which {name}.dot it shows: {}",
+                 so nothing says which {dot_name} it shows: {}",
                 rerender(name)
             )),
             Some(recorded) if recorded != actual => problems.push(format!(
-                "{svg_path}: older than its source: rendered from a {name}.dot of sha256 \
-                 {recorded}, but {name}.dot is now {actual}: {}",
+                "{svg_path}: older than its source: rendered from a {dot_name} of sha256 \
+                 {recorded}, but {dot_name} is now {actual}: {}",
                 rerender(name)
             )),
-            Some(_) => {}
+            Some(_) => {
+                if let Some(problem) = body_problem(&svg, &String::from_utf8_lossy(&dot), &dot_name)
+                {
+                    problems.push(format!("{svg_path}: {problem}: {}", rerender(name)));
+                }
+            }
         }
     }
     problems
@@ -102,6 +160,20 @@ fn files_ending(dir: &Path, suffix: &str) -> Vec<String> {
         .filter_map(|e| e.file_name().into_string().ok())
         .filter_map(|f| f.strip_suffix(suffix).map(str::to_owned))
         .filter(|n| !n.is_empty() && !n.starts_with('.'))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The names of the directories in `dir`, sorted.
+fn subdirectories(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
     names
@@ -131,212 +203,5 @@ fn recorded_hash(svg: &str) -> Option<&str> {
     valid.then_some(hex)
 }
 
-/// Whether `text`, the doc `doc` (relative to the workspace root), shows the
-/// image `image` (relative to the root too) with a Markdown image link
-/// `![alt](path)` outside code blocks and code spans.
-fn shows(doc: &str, text: &str, image: &str) -> bool {
-    let dir = Path::new(doc).parent().unwrap_or(Path::new(""));
-    let image = Path::new(image);
-    let mut in_block = false;
-    for line in text.lines() {
-        if line.trim_start().starts_with("```") {
-            in_block = !in_block;
-            continue;
-        }
-        if in_block {
-            continue;
-        }
-        for (at, _) in line.match_indices("![") {
-            if line[..at].matches('`').count() % 2 == 1 {
-                continue; // inside an inline code span
-            }
-            let rest = &line[at + 2..];
-            let Some(open) = rest.find("](") else {
-                continue;
-            };
-            let target = &rest[open + 2..];
-            let Some(close) = target.find(')') else {
-                continue;
-            };
-            // `path "title"` and `path#anchor` name the file `path`.
-            let target = target[..close].split([' ', '#']).next().unwrap_or("");
-            if !target.contains("://") && normalize(&dir.join(target)) == image {
-                return true;
-            }
-        }
-    }
-    false
-}
-
-/// `path` with `.` dropped and `..` applied, without touching the disk.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const DOT: &str = "digraph g { a -> b }\n";
-
-    /// A workspace root holding `files` (path relative to the root, text).
-    fn root_with(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (path, text) in files {
-            let path = dir.path().join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        dir
-    }
-
-    /// An SVG as `render.sh` writes it for a source of `dot`'s bytes.
-    fn svg_of(dot: &str) -> String {
-        format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n\
-             <!-- source-sha256: {} -->\n<svg></svg>\n",
-            sha256_hex(dot.as_bytes())
-        )
-    }
-
-    fn one_problem(root: &tempfile::TempDir) -> String {
-        let found = render_problems(root.path());
-        assert_eq!(found.len(), 1, "{found:#?}");
-        found.into_iter().next().unwrap()
-    }
-
-    #[test]
-    fn the_hash_is_sha256_of_the_bytes() {
-        assert_eq!(
-            sha256_hex(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-    }
-
-    #[test]
-    fn a_render_of_the_current_source_passes() {
-        let root = root_with(&[
-            ("docs/diagrams/flow.dot", DOT),
-            ("docs/diagrams/flow.svg", &svg_of(DOT)),
-        ]);
-        assert_eq!(render_problems(root.path()), Vec::<String>::new());
-    }
-
-    #[test]
-    fn a_stale_hash_fails_naming_the_svg_and_the_command() {
-        let edited = DOT.replace("b }", "c }");
-        let root = root_with(&[
-            ("docs/diagrams/flow.dot", &edited),
-            ("docs/diagrams/flow.svg", &svg_of(DOT)),
-        ]);
-        let problem = one_problem(&root);
-        assert!(
-            problem.starts_with("docs/diagrams/flow.svg: older than its source"),
-            "{problem}"
-        );
-        assert!(problem.contains(&sha256_hex(DOT.as_bytes())), "{problem}");
-        assert!(
-            problem.contains("run `docs/diagrams/render.sh flow`"),
-            "{problem}"
-        );
-    }
-
-    #[test]
-    fn a_source_without_its_svg_fails() {
-        let root = root_with(&[("docs/diagrams/flow.dot", DOT)]);
-        let problem = one_problem(&root);
-        assert!(
-            problem.starts_with("docs/diagrams/flow.dot: no flow.svg"),
-            "{problem}"
-        );
-        assert!(problem.contains("render.sh flow`"), "{problem}");
-    }
-
-    #[test]
-    fn an_svg_without_the_comment_fails() {
-        let bare = "<?xml version=\"1.0\"?>\n<svg></svg>\n";
-        // The comment anywhere but right after the declaration does not count.
-        let late = format!("<?xml version=\"1.0\"?>\n<svg></svg>\n{}", svg_of(DOT));
-        for svg in [bare, late.as_str()] {
-            let root = root_with(&[
-                ("docs/diagrams/flow.dot", DOT),
-                ("docs/diagrams/flow.svg", svg),
-            ]);
-            let problem = one_problem(&root);
-            assert!(
-                problem.starts_with("docs/diagrams/flow.svg: no `<!-- source-sha256"),
-                "{problem}"
-            );
-        }
-    }
-
-    #[test]
-    fn an_svg_without_its_source_fails() {
-        let root = root_with(&[("docs/diagrams/orphan.svg", &svg_of(DOT))]);
-        let problem = one_problem(&root);
-        assert!(
-            problem.starts_with("docs/diagrams/orphan.svg: no source orphan.dot"),
-            "{problem}"
-        );
-    }
-
-    #[test]
-    fn a_diagram_no_doc_shows_fails() {
-        let root = root_with(&[
-            ("docs/diagrams/flow.dot", DOT),
-            ("docs/diagrams/flow.svg", &svg_of(DOT)),
-        ]);
-        let doc = |text: &str| vec![("docs/deep-dive/page.md".to_owned(), text.to_owned())];
-        let shown = doc("Intro.\n\n![The flow](../diagrams/flow.svg)\n\nThe flow, drawn.\n");
-        assert_eq!(check(root.path(), &shown), Vec::<String>::new());
-        for text in [
-            "A link is not an image: [flow](../diagrams/flow.svg).\n",
-            "```md\n![The flow](../diagrams/flow.svg)\n```\n",
-            "In code: `![The flow](../diagrams/flow.svg)`.\n",
-            "Another directory: ![The flow](diagrams/flow.svg)\n",
-        ] {
-            let found = check(root.path(), &doc(text));
-            assert_eq!(found.len(), 1, "{text}: {found:#?}");
-            assert!(
-                found[0].starts_with("docs/diagrams/flow.svg: no doc shows it"),
-                "{}",
-                found[0]
-            );
-        }
-    }
-
-    #[test]
-    fn image_paths_resolve_from_the_doc() {
-        let image = "docs/diagrams/flow.svg";
-        assert!(shows(
-            "docs/architecture.md",
-            "![a](diagrams/flow.svg)",
-            image
-        ));
-        assert!(shows(
-            "docs/architecture.md",
-            "![a](./diagrams/flow.svg \"t\")",
-            image
-        ));
-        assert!(shows(
-            "README.md",
-            "x ![a [b]](docs/diagrams/flow.svg) y",
-            image
-        ));
-        assert!(!shows(
-            "README.md",
-            "![a](docs/diagrams/flow.svg.bak)",
-            image
-        ));
-    }
-}
+mod tests;

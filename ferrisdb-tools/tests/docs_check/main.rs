@@ -24,14 +24,18 @@
 //! 4. **Pasted output does not say its commit.** A `text` block right after
 //!    a command block shows what the command printed, and must be stamped
 //!    with the commit it came from ([`outputs`]).
-//! 5. **A diagram is missing, stale or not shown** ([`diagrams`]). Every
-//!    Graphviz source `docs/diagrams/NAME.dot` must have its render
-//!    `NAME.svg` beside it (and every SVG its source), the SVG must record,
-//!    right after its XML declaration, the SHA-256 of the `.dot` it was
-//!    rendered from (`<!-- source-sha256: HEX -->`), equal to the hash of the
-//!    `.dot` as it is now, and some doc must show it with an image link
-//!    `![...](.../diagrams/NAME.svg)`. After editing `NAME.dot`, re-render it
-//!    with `docs/diagrams/render.sh NAME` (needs Graphviz's `dot`; the check
+//! 5. **A diagram is missing, stale or not shown** ([`diagrams`]). The
+//!    eight required diagrams (`diagrams::REQUIRED`) must exist, and
+//!    `docs/diagrams/` holds no directory. Every Graphviz source
+//!    `docs/diagrams/NAME.dot` must have its render `NAME.svg` beside it (and
+//!    every SVG its source), the SVG must record, right after its XML
+//!    declaration, the SHA-256 of the `.dot` it was rendered from
+//!    (`<!-- source-sha256: HEX -->`), equal to the hash of the `.dot` as it
+//!    is now, end with `</svg>` and draw no text that is not in the `.dot`,
+//!    and some doc must show it with an image link
+//!    `![...](.../diagrams/NAME.svg)` outside code blocks and HTML comments.
+//!    After editing `NAME.dot`, re-render it with
+//!    `docs/diagrams/render.sh NAME` (needs Graphviz's `dot`; the check
 //!    itself never runs it).
 //!
 //! After a change moves the code an excerpt shows, re-sync the docs with
