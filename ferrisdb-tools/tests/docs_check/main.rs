@@ -20,7 +20,9 @@
 //!    attributes). Our tools run directly (`wal-reader`, `sstable-dump`,
 //!    `bulk_insert`, `ferrisdb-bench`, `ferrisdb-stress`) are checked the same
 //!    way.
-//! 3. **A relative link names a file that does not exist.**
+//! 3. **A relative link names a file that does not exist**, or a `#section`
+//!    of a Markdown file (or of this one) that none of its headings has
+//!    ([`anchors`]: GitHub's slugs).
 //! 4. **Pasted output does not say its commit.** A `text` block right after
 //!    a command block shows what the command printed, and must be stamped
 //!    with the commit it came from ([`outputs`]).
@@ -49,6 +51,7 @@
 //! test of its own: the absolute links to the repository on GitHub, which the
 //! crates' docs use, must name files that exist.
 
+mod anchors;
 mod checker;
 mod commands;
 mod diagrams;

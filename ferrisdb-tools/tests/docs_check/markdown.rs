@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::anchors::anchors;
 use crate::workspace::Workspace;
 
 /// A fenced code block of a Markdown file.
@@ -49,7 +50,8 @@ pub(crate) fn fenced_blocks(text: &str) -> Vec<Block> {
 
 impl Workspace {
     /// Relative Markdown links `[text](path)` outside code blocks must name an
-    /// existing file or directory (anchors are not checked).
+    /// existing file or directory, and a `#fragment` into a Markdown file
+    /// (`#fragment` alone: this one) must name one of its [`anchors`].
     pub(crate) fn check_links(&self, name: &str, text: &str) -> Vec<String> {
         let dir = self.root.join(name);
         let dir = dir.parent().unwrap_or(&self.root);
@@ -69,15 +71,37 @@ impl Workspace {
                 }
                 let rest = &line[at + 2..];
                 let Some(end) = rest.find(')') else { continue };
-                let target = rest[..end].split('#').next().unwrap_or("");
-                if target.is_empty() || target.contains("://") || target.starts_with("mailto:") {
+                let (target, fragment) = match rest[..end].split_once('#') {
+                    Some((target, fragment)) => (target, Some(fragment)),
+                    None => (&rest[..end], None),
+                };
+                if target.contains("://") || target.starts_with("mailto:") {
                     continue;
                 }
-                if !dir.join(target).exists() {
+                let file = if target.is_empty() {
+                    self.root.join(name)
+                } else {
+                    dir.join(target)
+                };
+                if !target.is_empty() && !file.exists() {
                     problems.push(format!(
                         "{name}:{}: link to `{target}`, which does not exist",
                         i + 1
                     ));
+                } else if let Some(fragment) = fragment {
+                    let is_markdown = file.extension().is_some_and(|e| e == "md");
+                    let text = if is_markdown {
+                        std::fs::read_to_string(&file).ok()
+                    } else {
+                        None
+                    };
+                    if text.is_some_and(|t| !anchors(&t).contains(fragment)) {
+                        problems.push(format!(
+                            "{name}:{}: link to `{target}#{fragment}`, but no heading there \
+                             has that anchor (was the section renamed?)",
+                            i + 1
+                        ));
+                    }
                 }
             }
         }
