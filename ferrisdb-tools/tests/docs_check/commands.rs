@@ -15,6 +15,8 @@ const OUR_TOOLS: &[&str] = &[
     "ferrisdb-bench",
     "ferrisdb-stress",
     "ferrisdb-compare",
+    "ferrisdb",
+    "raft-kv",
 ];
 
 /// Splits a shell line into words: quotes group, `#` starts a comment, and

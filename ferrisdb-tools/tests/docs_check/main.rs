@@ -18,8 +18,8 @@
 //!    in the workspace, and every `--flag` after `--` must be a long flag of
 //!    that binary or example (read from its clap `#[arg(long ...)]`
 //!    attributes). Our tools run directly (`wal-reader`, `sstable-dump`,
-//!    `bulk_insert`, `ferrisdb-bench`, `ferrisdb-stress`) are checked the same
-//!    way.
+//!    `bulk_insert`, `ferrisdb-bench`, `ferrisdb-stress`, `ferrisdb-compare`,
+//!    the `ferrisdb` CLI and `raft-kv`) are checked the same way.
 //! 3. **A relative link names a file that does not exist**, or a `#section`
 //!    of a Markdown file (or of this one) that none of its headings has
 //!    ([`anchors`]: GitHub's slugs).
