@@ -6,7 +6,7 @@
 # machine and the exact command of every run, goes to
 # docs/performance/tuning/KNOB.txt, which ends with a summary: for each
 # setting, the median and min-max of every figure, and the ratio of its
-# median to the default's. Needs python3.
+# median to the default's (benches/tuning-summary.py). Needs python3.
 #   benches/tuning.sh                  # every knob, 3 runs of each setting
 #   benches/tuning.sh memtable bloom   # some knobs
 #   RUNS=5 benches/tuning.sh sync
@@ -80,8 +80,11 @@ knob() {
             "off|--memtable_whole_key_filtering=false") ;;
     sync)
         COMMON="--benchmarks=fillrandom"
-        SETTINGS=("normal (default)|--sync_mode=normal --num=20000" "none|--sync_mode=none --num=20000"
-            "full|--sync_mode=full --num=20000" "full, 4 threads|--sync_mode=full --num=5000 --threads=4") ;;
+        # A million writes where no sync is waited for, 20,000 where each
+        # waits for one (4 threads of 5,000 share them).
+        SETTINGS=("normal (default)|--sync_mode=normal --num=1000000"
+            "none|--sync_mode=none --num=1000000" "full|--sync_mode=full --num=20000"
+            "full, 4 threads|--sync_mode=full --num=5000 --threads=4") ;;
     *)
         echo "tuning.sh: unknown knob '$1'" >&2
         exit 1 ;;
@@ -128,71 +131,7 @@ for name in "${KNOBS[@]}"; do
             echo "$name run $r ${s%%|*}: done at $(date +%T)" >&2
         done
     done
-    python3 - "$file" >> "$file" <<'PY'
-import re, statistics, sys
-from collections import defaultdict
-text = open(sys.argv[1]).read()
-runs = re.findall(r"^## run \d+: ([^\n]*)\n(.*?)(?=^## |\Z)", text, re.M | re.S)
-figures = defaultdict(lambda: defaultdict(list))  # setting -> figure -> values
-order, names = [], []
-for label, out in runs:
-    if label not in order:
-        order.append(label)
-    seen, last = {}, "start"
-    def put(name, value):
-        figures[label][name].append(value)
-        if name not in names:
-            names.append(name)
-    for line in out.splitlines():
-        m = re.match(r"(\w+)\s+:\s+([\d.]+) micros/op (\d+) ops/sec", line)
-        if m:
-            bench, micros, ops = m.group(1), float(m.group(2)), int(m.group(3))
-            if bench in ("compact", "waitforcompaction"):
-                put(f"{bench} s", micros / 1e6)
-            else:
-                put(f"{bench} ops/s", ops)
-            last = bench
-            continue
-        if line.startswith("Level  Tables"):
-            seen[last] = {"tables MiB": 0.0, "L0 tables": 0}
-        m = re.match(r"L(\d+)\s+(\d+)\s+([\d.]+)$", line)
-        if m and last in seen:
-            seen[last]["tables MiB"] += float(m.group(3))
-            if m.group(1) == "0":
-                seen[last]["L0 tables"] = int(m.group(2))
-        for pattern, name in ((r"Write amplification: ([\d.]+)", "write amplification"),
-                              (r"Stalls: (\d+)", "stalls"),
-                              (r"Stalls: \d+ \(([\d.]+) s\)", "stall s"),
-                              (r"Peak resident memory: ([\d.]+) MiB", "peak RSS MiB")):
-            m = re.match(pattern, line)
-            if m and last in seen:
-                seen[last][name] = float(m.group(1))
-        m = re.match(r"Block cache: (\d+) hits, (\d+) misses", line)
-        if m and last in seen:
-            hits, misses = int(m.group(1)), int(m.group(2))
-            seen[last]["cache hit %"] = 100 * hits / max(1, hits + misses)
-    for after, stats in seen.items():
-        for name, value in stats.items():
-            put(f"{name} after {after}", value)
-def fmt(v):
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"
-print("## summary: median [min-max] of each setting's runs; ratio = median / the default's median")
-print()
-print(f"{'figure':<40} " + " | ".join(f"{label}" for label in order))
-for name in names:
-    default = figures[order[0]].get(name)
-    base = statistics.median(default) if default else None
-    cells = []
-    for label in order:
-        values = figures[label].get(name)
-        if not values:
-            cells.append("-")
-            continue
-        med = statistics.median(values)
-        ratio = f", ratio {med / base:.2f}" if base and label != order[0] else ""
-        cells.append(f"{fmt(med)} [{fmt(min(values))}-{fmt(max(values))}] (n={len(values)}{ratio})")
-    print(f"{name:<40} " + " | ".join(cells))
-PY
+    python3 benches/tuning-summary.py "$file" >> "$file"
     echo "$name: $file" >&2
 done
 rm -rf "$DB"
