@@ -33,6 +33,7 @@ pub mod workloads;
 use std::io::Write;
 
 use args::BenchArgs;
+use ferrisdb_storage::SyncMode;
 use progress::Progress;
 use workloads::Runner;
 
@@ -109,10 +110,10 @@ fn print_header(args: &BenchArgs, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
         "WAL:        on, {}",
-        if args.sync {
-            "sync (fdatasync per write)"
-        } else {
-            "no sync (write to the OS per write)"
+        match args.sync_mode() {
+            SyncMode::Full => "sync (fdatasync per write)",
+            SyncMode::Normal => "no sync (write to the OS per write)",
+            SyncMode::None => "no sync, buffered in the process (to the OS per 1 MiB)",
         }
     )?;
     writeln!(out, "DB path:    [{}]", args.db.display())?;

@@ -1,8 +1,9 @@
 //! The checks of a parsed command line: flags clap accepts one by one but
 //! that are out of range, or do not fit together (a key too short for
-//! `--num`'s indexes, more range tombstones than keys).
+//! `--num`'s indexes, more range tombstones than keys, `--sync` with another
+//! `--sync_mode`), and engine settings the engine would refuse at open.
 
-use ferrisdb_storage::StorageConfig;
+use ferrisdb_storage::{CompactionStyle, StorageConfig, SyncMode};
 
 use super::BenchArgs;
 
@@ -46,6 +47,16 @@ impl BenchArgs {
         if self.txn_counters == 0 {
             return Err("ferrisdb-bench: --txn_counters must be at least 1".into());
         }
+        if let Some(mode) = self
+            .sync_mode
+            .filter(|&mode| self.sync && mode != SyncMode::Full)
+        {
+            return Err(format!(
+                "ferrisdb-bench: --sync means --sync_mode=full, not {}: give one of them",
+                format!("{mode:?}").to_ascii_lowercase()
+            ));
+        }
+        self.check_engine_settings()?;
         // Keys 0 to n - 1 must fit in --key_size digits.
         for (flag, n) in [
             ("num", self.num),
@@ -62,6 +73,28 @@ impl BenchArgs {
             }
         }
         Ok(())
+    }
+}
+
+impl BenchArgs {
+    /// The engine's own checks of the settings the flags give
+    /// (`StorageConfig::validate`, which `open` makes), so a bad
+    /// `--block_size` or a pair of level-0 triggers out of order is refused
+    /// before anything runs, with the engine's message naming the setting.
+    fn check_engine_settings(&self) -> Result<(), String> {
+        let (config, _) = self.storage_config(self.sync_mode());
+        config.validate().map_err(|error| {
+            let hint = match config.compaction_style {
+                CompactionStyle::SizeTiered(_)
+                    if self.level0_file_num_compaction_trigger.is_some() =>
+                {
+                    " (--level0_file_num_compaction_trigger sets min_merge_width with \
+                     --compaction_style=universal)"
+                }
+                _ => "",
+            };
+            format!("ferrisdb-bench: the engine refuses these flags: {error}{hint}")
+        })
     }
 }
 

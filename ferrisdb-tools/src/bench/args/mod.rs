@@ -10,6 +10,9 @@ use std::path::PathBuf;
 use clap::error::ErrorKind;
 use ferrisdb_storage::{CompactionStyle, CompressionType, StorageConfig, SyncMode};
 
+use self::parse::{
+    parse_bool, parse_compaction_style, parse_compression, parse_delete_range_mode, parse_sync_mode,
+};
 use super::workloads::Benchmark;
 
 /// The default `--benchmarks` list, as in `db_bench`.
@@ -74,9 +77,18 @@ pub struct BenchArgs {
     pub use_existing_db: bool,
 
     /// Every write waits for fdatasync (`SyncMode::Full`); fillsync always does.
+    /// The same as `--sync_mode=full`.
     #[arg(long = "sync", default_value = "false", num_args = 0..=1,
           require_equals = true, default_missing_value = "true", value_parser = parse_bool)]
     pub sync: bool,
+
+    /// How far each write is pushed towards the disk (FerrisDB's
+    /// `wal_sync_mode`): `none` (kept in the process's buffer), `normal`
+    /// (handed to the OS: survives a killed process), or `full` (fdatasync:
+    /// survives power loss). By default `full` with `--sync`, else the
+    /// engine's, `normal`. fillsync always uses `full`.
+    #[arg(long = "sync_mode", value_parser = parse_sync_mode)]
+    pub sync_mode: Option<SyncMode>,
 
     /// Print latency percentiles (p50, p99, p99.9) after each benchmark.
     #[arg(long = "histogram", default_value = "false", num_args = 0..=1,
@@ -101,6 +113,52 @@ pub struct BenchArgs {
         default_value_t = StorageConfig::default().max_immutable_memtables + 1
     )]
     pub max_write_buffer_number: usize,
+
+    /// Target size of a table's data blocks before compression, in bytes
+    /// (FerrisDB's `block_size`, 256 to 4 MiB); by default the engine's,
+    /// 4096.
+    #[arg(long = "block_size", default_value_t = StorageConfig::default().block_size)]
+    pub block_size: usize,
+
+    /// Whether each MemTable keeps a bloom filter of its keys (FerrisDB's
+    /// `memtable_filter`, of every keyspace). By default the engine's, on;
+    /// off in RocksDB, whose flag also needs `--memtable_bloom_size_ratio`.
+    #[arg(long = "memtable_whole_key_filtering",
+          default_value_t = StorageConfig::default().memtable_filter, num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", value_parser = parse_bool)]
+    pub memtable_whole_key_filtering: bool,
+
+    /// Tables (leveled) or sorted runs (size-tiered) in level 0 that start a
+    /// compaction: `LeveledOptions::level0_file_num_compaction_trigger`, or
+    /// with `--compaction_style=universal` `SizeTieredOptions::min_merge_width`
+    /// (at least 2), as RocksDB's universal compaction reads this flag. By
+    /// default the style's own, 4.
+    #[arg(long = "level0_file_num_compaction_trigger")]
+    pub level0_file_num_compaction_trigger: Option<usize>,
+
+    /// Level-0 tables at which each write is slowed down by 1 ms (FerrisDB's
+    /// `level0_slowdown_writes_trigger`); by default the engine's, 20.
+    #[arg(
+        long = "level0_slowdown_writes_trigger",
+        default_value_t = StorageConfig::default().level0_slowdown_writes_trigger
+    )]
+    pub level0_slowdown_writes_trigger: usize,
+
+    /// Level-0 tables at which writes wait for compaction (FerrisDB's
+    /// `level0_stop_writes_trigger`); by default the engine's, 36.
+    #[arg(
+        long = "level0_stop_writes_trigger",
+        default_value_t = StorageConfig::default().level0_stop_writes_trigger
+    )]
+    pub level0_stop_writes_trigger: usize,
+
+    /// Bytes per second compaction may write (FerrisDB's
+    /// `compaction_rate_limit`, counting the keys and values it writes);
+    /// 0, the default, is unlimited, as in the engine. It limits compaction
+    /// alone: flushes and the log are never slowed, unlike RocksDB's rate
+    /// limiter, which limits flushes too.
+    #[arg(long = "rate_limiter_bytes_per_sec", default_value_t = 0)]
+    pub rate_limiter_bytes_per_sec: u64,
 
     /// Size at which compaction cuts its output tables, in bytes
     /// (FerrisDB's `target_file_size`); by default the engine's, 64 MiB.
@@ -244,6 +302,12 @@ impl BenchArgs {
         config.max_immutable_memtables = self.max_write_buffer_number.saturating_sub(1).max(1);
         config.compression = self.compression_type;
         config.target_file_size = self.target_file_size_base;
+        config.block_size = self.block_size;
+        config.memtable_filter = self.memtable_whole_key_filtering;
+        config.level0_slowdown_writes_trigger = self.level0_slowdown_writes_trigger;
+        config.level0_stop_writes_trigger = self.level0_stop_writes_trigger;
+        config.compaction_rate_limit =
+            Some(self.rate_limiter_bytes_per_sec).filter(|&rate| rate > 0);
         if let Ok(bits) = usize::try_from(self.bloom_bits) {
             config.bloom_filter_bits_per_key = bits;
         }
@@ -254,6 +318,14 @@ impl BenchArgs {
         if let Some(style) = self.compaction_style {
             warnings.extend(apply_compaction_style(&mut config, style));
         }
+        if let Some(trigger) = self.level0_file_num_compaction_trigger {
+            match &mut config.compaction_style {
+                CompactionStyle::Leveled(options) => {
+                    options.level0_file_num_compaction_trigger = trigger;
+                }
+                CompactionStyle::SizeTiered(options) => options.min_merge_width = trigger,
+            }
+        }
         (config, warnings)
     }
 
@@ -263,12 +335,13 @@ impl BenchArgs {
         self.compression_ratio < 1.0
     }
 
-    /// The sync mode of the log for every benchmark but fillsync.
+    /// The sync mode of the log for every benchmark but fillsync:
+    /// `--sync_mode`, else `full` with `--sync`, else the engine's default.
     pub fn sync_mode(&self) -> SyncMode {
-        if self.sync {
-            SyncMode::Full
-        } else {
-            SyncMode::Normal
+        match (self.sync_mode, self.sync) {
+            (Some(mode), _) => mode,
+            (None, true) => SyncMode::Full,
+            (None, false) => StorageConfig::default().wal_sync_mode,
         }
     }
 }
@@ -294,49 +367,7 @@ fn one_line_error(error: &clap::Error) -> String {
     format!("ferrisdb-bench: {first}")
 }
 
-fn parse_bool(text: &str) -> Result<bool, String> {
-    match text.to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err(format!(
-            "'{text}' is not a boolean: use 1, 0, true or false"
-        )),
-    }
-}
-
-fn parse_compression(text: &str) -> Result<CompressionType, String> {
-    match text.to_ascii_lowercase().as_str() {
-        "none" | "no" | "0" => Ok(CompressionType::None),
-        "lz4" => Ok(CompressionType::Lz4),
-        "zstd" => Ok(CompressionType::zstd()),
-        _ => Err(format!(
-            "compression '{text}' is not supported by FerrisDB: use none, lz4 or zstd"
-        )),
-    }
-}
-
-fn parse_delete_range_mode(text: &str) -> Result<DeleteRangeMode, String> {
-    match text.to_ascii_lowercase().as_str() {
-        "range" => Ok(DeleteRangeMode::Range),
-        "points" | "point" => Ok(DeleteRangeMode::Points),
-        _ => Err(format!(
-            "deleterange mode '{text}' is unknown: use range or points"
-        )),
-    }
-}
-
-fn parse_compaction_style(text: &str) -> Result<CompactionStyle, String> {
-    match text.to_ascii_lowercase().as_str() {
-        "0" | "level" | "leveled" => Ok(CompactionStyle::leveled()),
-        "1" | "universal" | "size_tiered" | "sizetiered" | "tiered" => {
-            Ok(CompactionStyle::size_tiered())
-        }
-        _ => Err(format!(
-            "compaction style '{text}' is unknown: use level (0) or universal/size_tiered (1)"
-        )),
-    }
-}
-
 mod check;
+mod parse;
 #[cfg(test)]
 mod tests;

@@ -2,6 +2,7 @@
 
 use super::check::digits;
 use super::*;
+use ferrisdb_storage::{LeveledOptions, SizeTieredOptions};
 
 fn parse(flags: &[&str]) -> Result<BenchArgs, (i32, String)> {
     BenchArgs::try_parse_args(std::iter::once("ferrisdb-bench").chain(flags.iter().copied()))
@@ -39,7 +40,150 @@ fn the_engine_s_flags_default_to_the_engine_s_settings() {
     assert_eq!(config.block_cache_size, engine.block_cache_size);
     assert_eq!(config.compaction_style, engine.compaction_style);
     assert_eq!(config.target_file_size, engine.target_file_size);
+    assert_eq!(config.block_size, engine.block_size);
+    assert_eq!(config.memtable_filter, engine.memtable_filter);
+    assert_eq!(
+        config.level0_slowdown_writes_trigger,
+        engine.level0_slowdown_writes_trigger
+    );
+    assert_eq!(
+        config.level0_stop_writes_trigger,
+        engine.level0_stop_writes_trigger
+    );
+    assert_eq!(config.compaction_rate_limit, engine.compaction_rate_limit);
+    assert_eq!(args.sync_mode(), engine.wal_sync_mode);
     assert!(warnings.is_empty(), "{warnings:?}");
+    // Size-tiered keeps its own defaults too.
+    let args = parse(&["--compaction_style=universal"]).unwrap();
+    let (config, _) = args.storage_config(SyncMode::Normal);
+    assert_eq!(config.compaction_style, CompactionStyle::size_tiered());
+}
+
+#[test]
+fn the_tuning_flags_set_their_engine_settings() {
+    let args = parse(&[
+        "--block_size=16384",
+        "--memtable_whole_key_filtering=false",
+        "--level0_slowdown_writes_trigger=8",
+        "--level0_stop_writes_trigger=12",
+        "--rate_limiter_bytes_per_sec=1048576",
+    ])
+    .unwrap();
+    let (config, _) = args.storage_config(args.sync_mode());
+    assert_eq!(config.block_size, 16384);
+    assert!(!config.memtable_filter);
+    assert_eq!(config.level0_slowdown_writes_trigger, 8);
+    assert_eq!(config.level0_stop_writes_trigger, 12);
+    assert_eq!(config.compaction_rate_limit, Some(1 << 20));
+    config.validate().unwrap();
+    let args = parse(&[
+        "--memtable_whole_key_filtering",
+        "--rate_limiter_bytes_per_sec=0",
+    ])
+    .unwrap();
+    let (config, _) = args.storage_config(args.sync_mode());
+    assert!(config.memtable_filter);
+    assert_eq!(config.compaction_rate_limit, None, "0 is unlimited");
+}
+
+#[test]
+fn the_level0_compaction_trigger_is_each_style_s_own() {
+    let args = parse(&["--level0_file_num_compaction_trigger=8"]).unwrap();
+    let (config, _) = args.storage_config(SyncMode::Normal);
+    assert_eq!(
+        config.compaction_style,
+        CompactionStyle::Leveled(LeveledOptions {
+            level0_file_num_compaction_trigger: 8,
+            ..LeveledOptions::default()
+        })
+    );
+    let args = parse(&[
+        "--compaction_style=universal",
+        "--level0_file_num_compaction_trigger=6",
+    ])
+    .unwrap();
+    let (config, _) = args.storage_config(SyncMode::Normal);
+    assert_eq!(
+        config.compaction_style,
+        CompactionStyle::SizeTiered(SizeTieredOptions {
+            min_merge_width: 6,
+            ..SizeTieredOptions::default()
+        })
+    );
+}
+
+#[test]
+fn sync_mode_takes_each_mode_and_agrees_with_sync() {
+    for (flag, mode) in [
+        ("--sync_mode=none", SyncMode::None),
+        ("--sync_mode=normal", SyncMode::Normal),
+        ("--sync_mode=FULL", SyncMode::Full),
+    ] {
+        let args = parse(&[flag]).unwrap();
+        assert_eq!(args.sync_mode(), mode, "{flag}");
+        assert_eq!(args.storage_config(args.sync_mode()).0.wal_sync_mode, mode);
+    }
+    assert_eq!(parse(&["--sync"]).unwrap().sync_mode(), SyncMode::Full);
+    let both = parse(&["--sync", "--sync_mode=full"]).unwrap();
+    assert_eq!(both.sync_mode(), SyncMode::Full);
+    let (code, message) = parse(&["--sync", "--sync_mode=none"]).unwrap_err();
+    assert_eq!(code, 1);
+    assert!(
+        message.contains("--sync means --sync_mode=full, not none"),
+        "{message}"
+    );
+}
+
+#[test]
+fn settings_the_engine_refuses_are_refused_before_running() {
+    for (flags, named) in [
+        (&["--block_size=100"][..], "block_size"),
+        (&["--block_size=8388608"], "block_size"),
+        (
+            &["--level0_slowdown_writes_trigger=40"],
+            "level0_stop_writes_trigger",
+        ),
+        (
+            &["--level0_stop_writes_trigger=10"],
+            "level0_slowdown_writes_trigger",
+        ),
+        (
+            &["--level0_slowdown_writes_trigger=0"],
+            "level0_slowdown_writes_trigger",
+        ),
+        (
+            &["--level0_file_num_compaction_trigger=0"],
+            "level0_file_num_compaction_trigger",
+        ),
+        (
+            &["--level0_file_num_compaction_trigger=21"],
+            "level0_file_num_compaction_trigger",
+        ),
+        (
+            &[
+                "--compaction_style=universal",
+                "--level0_file_num_compaction_trigger=1",
+            ],
+            "min_merge_width",
+        ),
+        (
+            &["--rate_limiter_bytes_per_sec=-1"],
+            "rate_limiter_bytes_per_sec",
+        ),
+        (&["--sync_mode=always"], "sync mode 'always'"),
+        (&["--memtable_whole_key_filtering=2"], "not a boolean"),
+        (&["--bloom_bits=65"], "bloom_filter_bits_per_key"),
+        (&["--write_buffer_size=100"], "memtable_size"),
+    ] {
+        let (code, message) = parse(flags).unwrap_err();
+        assert_eq!(code, 1, "{flags:?}");
+        assert!(
+            message.starts_with("ferrisdb-bench: "),
+            "{flags:?}: {message}"
+        );
+        assert!(message.contains(named), "{flags:?}: {message}");
+        assert!(!message.contains('\n'), "{flags:?}: {message}");
+    }
 }
 
 #[test]
