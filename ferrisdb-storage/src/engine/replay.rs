@@ -18,7 +18,9 @@
 //! - The log a clean close sealed must be as long as the manifest recorded
 //!   (`closed_log`): cut at a record boundary, seal and all, it shows no
 //!   damage of its own, nor does its end turned to zeros (a zero tail, the
-//!   end of a log its writer preallocated, which the close cut off).
+//!   end of a log its writer preallocated, which the close cut off). The
+//!   rule is `log_rules.rs`'s, which `verify` and a read-only instance
+//!   apply too.
 //! - Timestamps count up by one from record to record, across logs: a gap
 //!   is a missing log.
 //! - Point in time recovery drops every log after the one it stopped in (at
@@ -27,6 +29,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::log_rules::ClosedLogBreach;
 use super::replay_memtables::{check_point_in_time, ReplayMemTables};
 use super::stats::Counters;
 use super::{lock, Inner};
@@ -65,7 +68,7 @@ impl Inner {
         let mut stopped: Option<(u64, PathBuf, u64)> = None;
         if let Some(closed) = closed.filter(|c| !logs.iter().any(|(n, _)| *n == c.number)) {
             let path = self.dir.join(wal_file_name(closed.number));
-            self.lost_end_of_closed_log(closed, &path, 0)?;
+            self.lost_end_of_closed_log(ClosedLogBreach::missing(closed), &path)?;
             stopped = Some((closed.number, path, 0));
         }
         let mut replayed_up_to = None;
@@ -142,29 +145,21 @@ impl Inner {
                 last_timestamp = last_timestamp.max(timestamp);
                 records += 1;
             }
-            if let Some(closed) = closed.filter(|c| c.number == *number) {
-                // Zeros where its end was (the close cut the room
-                // preallocated past its seal, durably) are a lost end too.
-                if reader.data_len() < closed.length {
-                    self.lost_end_of_closed_log(closed, path, reader.data_len())?;
+            // The rule `verify` and a read-only instance hold the log to as
+            // well (`log_rules.rs`).
+            match ClosedLogBreach::of(closed, *number, reader.data_len(), reader.file_len()) {
+                Some(breach) if breach.lost_end() => {
+                    self.lost_end_of_closed_log(breach, path)?;
                     self.drop_logs(&logs[index + 1..])?;
-                    stopped = Some((*number, path.clone(), reader.data_len()));
+                    stopped = Some((*number, path.clone(), breach.held));
                     break;
                 }
-                if reader.file_len() > closed.length && mode != RecoveryMode::PointInTimeRecovery {
-                    // The close synced the seal before recording the length:
-                    // no crash since can have added bytes.
-                    return Err(Error::corruption(
-                        path,
-                        closed.length,
-                        format!(
-                            "this log was closed cleanly at {} bytes but holds {}: bytes \
-                             were added after its seal",
-                            closed.length,
-                            reader.file_len()
-                        ),
-                    ));
+                // Point in time recovery keeps what the close left, and
+                // ends the point in time there.
+                Some(breach) if mode != RecoveryMode::PointInTimeRecovery => {
+                    return Err(breach.error(path))
                 }
+                _ => {}
             }
             let end = if let Some(damage) = reader.damage() {
                 self.count_dropped(reader.dropped_bytes(), reader.dropped_records());
@@ -238,24 +233,20 @@ impl Inner {
         self.versions.record_closed_log(closed)
     }
 
-    /// The log a clean close recorded is shorter than it was (`len` bytes,
-    /// 0 when missing): a corruption error, or under point in time recovery
-    /// the point in time ends with what is left of it, and the rest counts
-    /// as dropped.
-    fn lost_end_of_closed_log(&self, closed: ClosedLog, path: &Path, len: u64) -> Result<()> {
-        let reason = format!(
-            "this log was closed cleanly at {} bytes but holds {len}: its end is lost",
-            closed.length
-        );
+    /// The log a clean close recorded, at `path`, lost its end (`breach`):
+    /// a corruption error, or under point in time recovery the point in
+    /// time ends with what is left of it, and the rest counts as dropped.
+    fn lost_end_of_closed_log(&self, breach: ClosedLogBreach, path: &Path) -> Result<()> {
+        let error = breach.error(path);
         if self.config.wal_recovery_mode != RecoveryMode::PointInTimeRecovery {
-            return Err(Error::corruption(path, len, reason));
+            return Err(error);
         }
         tracing::warn!(
-            log = closed.number,
-            reason,
+            log = breach.closed.number,
+            %error,
             "dropped the lost end of a closed log"
         );
-        self.count_dropped(closed.length - len, 0);
+        self.count_dropped(breach.closed.length - breach.held, 0);
         Ok(())
     }
 

@@ -16,12 +16,16 @@
 //! the records end (`TolerateCorruptedTail`), whatever the configured
 //! recovery mode; corruption inside what the writer synced is an error
 //! there as anywhere, and every log before the newest must read whole and
-//! sealed.
+//! sealed. The log a clean close sealed is held to the length the manifest
+//! recorded, as `open` holds it (`engine/log_rules.rs`), newest or not: no
+//! writer appends to it while a manifest records it, so a torn tail there
+//! is its end lost, not a record being appended.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::super::log_rules::ClosedLogBreach;
 use super::super::replay::{check_timestamp, open_log, unsealed};
 use super::super::replay_memtables::ReplayMemTables;
 use super::super::restored_keyspaces::{install_tables, keyspaces_of};
@@ -135,6 +139,12 @@ impl Inner {
             .declares(FeatureClass::Incompatible, INCOMPAT_RANGE_DELETES_BIT);
         let mut memtables = ReplayMemTables::new(keyspaces, &state.keyspaces, declared);
         let logs = self.logs_of(state)?;
+        if let Some(closed) = state.closed_log {
+            if !logs.iter().any(|(number, _)| *number == closed.number) {
+                let path = self.dir.join(wal_file_name(closed.number));
+                return Err(ClosedLogBreach::missing(closed).error(&path));
+            }
+        }
         let mut previous = None;
         let mut last = state.last_timestamp;
         for (index, (number, path)) in logs.iter().enumerate() {
@@ -157,6 +167,8 @@ impl Inner {
                 previous = Some(timestamp);
                 last = last.max(timestamp);
             }
+            let (data_len, file_len) = (reader.data_len(), reader.file_len());
+            ClosedLogBreach::check(state.closed_log, *number, path, data_len, file_len)?;
             if !newest && unsealed(&reader) {
                 return Err(Error::corruption(
                     path,

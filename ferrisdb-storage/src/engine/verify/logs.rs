@@ -18,6 +18,11 @@
 //! - Every log the database needs exists: the oldest the manifest names,
 //!   each sealed one no flush has retired, and the one being written. A
 //!   missing log with no record after it leaves no gap.
+//! - The log a clean close sealed, while the manifest records it (in a
+//!   read-only instance, until the writer's next `open`), is exactly as
+//!   long as recorded (`engine/log_rules.rs`): cut short it may show only a
+//!   torn tail, which the newest log of a read-only instance may otherwise
+//!   end in, or no damage at all.
 //!
 //! The log being written may be sealed while it is read, which cuts off the
 //! room preallocated past its records: read again once sealed, it is damaged
@@ -36,16 +41,25 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::super::log_rules::LogRules;
+use super::super::log_rules::{ClosedLogBreach, LogRules};
 use super::super::progress::Tracker;
 use super::super::replay::{check_timestamp, open_log, unsealed};
 use super::super::{lock, Inner};
 use super::report::VerifyReport;
 use crate::filename::{wal_file_name, wal_temp_file_name};
-use crate::manifest::{self, ManifestState};
+use crate::manifest::{self, ClosedLog, ManifestState};
 use crate::wal::{self, DamageKind, PayloadKind, RecoveryMode, WalWriter};
 use crate::write_batch::logged::{decode_logged, error_in_log};
 use crate::{Error, Result, Timestamp};
+
+/// How a log is read: its number, how much of it must read whole, and the
+/// log the manifest records a clean close sealed.
+#[derive(Debug, Clone, Copy)]
+struct Read {
+    number: u64,
+    whole: Whole,
+    closed: Option<ClosedLog>,
+}
 
 /// How much of a log must read whole.
 #[derive(Debug, Clone, Copy)]
@@ -105,6 +119,9 @@ impl Inner {
             .filter(|number| (state.log_number..end_log).contains(number))
             .collect();
         needed.insert(state.log_number);
+        if let Some(closed) = state.closed_log {
+            needed.insert(closed.number);
+        }
         if self.wal.is_some() {
             needed.insert(end_log);
         }
@@ -135,7 +152,12 @@ impl Inner {
             };
             report.logs += 1;
             let (before, records) = (previous, report.log_records);
-            let mut read = self.verify_log(&path, whole, &rules, &mut previous, report);
+            let read_as = Read {
+                number,
+                whole,
+                closed: state.closed_log,
+            };
+            let mut read = self.verify_log(&path, read_as, &rules, &mut previous, report);
             let sealed_since = |log: &Arc<WalWriter>| log.end().file_number > number;
             if read.is_err() && number == end_log && self.wal.as_ref().is_some_and(sealed_since) {
                 // Sealed since `verify` began: the seal cut off the room
@@ -143,7 +165,7 @@ impl Inner {
                 // reads up to the length it saw at open, read it. Sealed,
                 // the log changes no more: it is read again.
                 (previous, report.log_records) = (before, records);
-                read = self.verify_log(&path, whole, &rules, &mut previous, report);
+                read = self.verify_log(&path, read_as, &rules, &mut previous, report);
             }
             match read {
                 Ok(()) => {}
@@ -165,6 +187,11 @@ impl Inner {
         }
         for number in needed.into_iter().filter(|&n| self.still_needs(n)) {
             let path = self.dir.join(wal_file_name(number));
+            if let Some(closed) = state.closed_log.filter(|c| c.number == number) {
+                // What `open` says of it.
+                report.record(&path, ClosedLogBreach::missing(closed).error(&path));
+                continue;
+            }
             let reason = if self.is_read_only() {
                 "the manifest needs this log (writes no table holds yet), but the file is \
                  missing; restore it from a backup"
@@ -210,12 +237,12 @@ impl Inner {
         Some(LogRules::of(&self.versions.manifest()))
     }
 
-    /// Reads the log at `path`, of which `whole` must read whole, after the
-    /// record of timestamp `previous`.
+    /// Reads the log at `path` as `read` says, after the record of
+    /// timestamp `previous`.
     fn verify_log(
         &self,
         path: &Path,
-        whole: Whole,
+        read: Read,
         rules: &LogRules,
         previous: &mut Option<Timestamp>,
         report: &mut VerifyReport,
@@ -242,7 +269,12 @@ impl Inner {
             *previous = Some(timestamp);
             report.log_records += 1;
         }
-        match (reader.damage(), whole) {
+        // Before its damage, as `open` does: cut inside a record, the closed
+        // log shows a torn tail, which a read-only instance's newest log may
+        // end in, but no writer appends to a closed log.
+        let (data_len, file_len) = (reader.data_len(), reader.file_len());
+        ClosedLogBreach::check(read.closed, read.number, path, data_len, file_len)?;
+        match (reader.damage(), read.whole) {
             (Some(damage), Whole::UpTo(end)) if damage.offset >= end => Ok(()),
             (Some(damage), Whole::Synced) if damage.kind == DamageKind::TornTail => Ok(()),
             (Some(damage), _) => Err(Error::corruption(
