@@ -6,11 +6,11 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use ferrisdb_storage::{ManifestUse, RepairOptions, StorageEngine, TableRecord};
+use ferrisdb_storage::{Error, ManifestUse, RepairOptions, StorageEngine, TableRecord};
 use serde_json::json;
 
 use super::progress::Progress;
-use super::{say, Global, Outcome, EXIT_DAMAGED};
+use super::{say, Failure, Global, Outcome, EXIT_DAMAGED};
 
 /// `keyspaces`: one name per line (a JSON array with `--json`).
 pub fn keyspaces(g: &Global, out: &mut dyn Write) -> Outcome {
@@ -82,9 +82,24 @@ fn table_json(g: &Global, t: &TableRecord) -> serde_json::Value {
     })
 }
 
-/// `verify`: the report; exit code [`EXIT_DAMAGED`] when it found damage.
+/// `verify`: the report; exit code [`EXIT_DAMAGED`] when it found damage,
+/// including damage that stops the database from opening at all.
 pub fn verify(g: &Global, out: &mut dyn Write) -> Outcome {
-    let db = g.read()?;
+    // A mistyped --db is the operator's error, not damage.
+    if !g.db.is_dir() {
+        return Err(Failure(format!(
+            "no database at {}: there is no such directory",
+            g.db.display()
+        )));
+    }
+    let db = match g.read_only() {
+        Ok(db) => db,
+        // A log cut short, a missing log: what the open refuses as damaged is
+        // damage, and a health check tells damage from a mistyped command
+        // only by the exit code.
+        Err(e) if e.is_corruption() => return refused_as_damaged(g, &e, out),
+        Err(e) => return Err(e.into()),
+    };
     let progress = Progress::bytes("verifying", Some(0));
     let report = db.verify_with_progress(&mut |p| progress.set(p.done, p.total))?;
     progress.finish();
@@ -111,6 +126,31 @@ pub fn verify(g: &Global, out: &mut dyn Write) -> Outcome {
         say(out, &report)?;
     }
     Ok(if report.is_intact() { 0 } else { EXIT_DAMAGED })
+}
+
+/// The report of a database whose open refused it as damaged: the one error,
+/// with exit code [`EXIT_DAMAGED`].
+fn refused_as_damaged(g: &Global, error: &Error, out: &mut dyn Write) -> Outcome {
+    if g.json {
+        let (file, offset) = match error {
+            Error::Corruption { file, offset, .. }
+            | Error::ChecksumMismatch { file, offset, .. } => {
+                (Some(file.display().to_string()), Some(*offset))
+            }
+            _ => (None, None),
+        };
+        say(
+            out,
+            json!({
+                "intact": false,
+                "opened": false,
+                "damage": [{ "file": file, "offset": offset, "reason": error.to_string() }],
+            }),
+        )?;
+    } else {
+        say(out, format!("the database does not open: {error}"))?;
+    }
+    Ok(EXIT_DAMAGED)
 }
 
 /// `repair [--strict]`: the report; exit code [`EXIT_DAMAGED`] when damage

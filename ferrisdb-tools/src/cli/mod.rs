@@ -29,7 +29,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use ferrisdb_core::unescape_bytes;
-use ferrisdb_storage::{Keyspace, StorageConfig, StorageEngine, MAX_KEY_SIZE, MAX_VALUE_SIZE};
+use ferrisdb_storage::{
+    Error, Keyspace, StorageConfig, StorageEngine, MAX_KEY_SIZE, MAX_VALUE_SIZE,
+};
 
 use crate::render::render_bytes;
 
@@ -183,7 +185,12 @@ pub fn run(cli: &Cli, out: &mut dyn Write) -> Outcome {
 impl Global {
     /// The database, opened read-only.
     fn read(&self) -> Result<StorageEngine, Failure> {
-        Ok(StorageEngine::open_read_only(self.config())?)
+        Ok(self.read_only()?)
+    }
+
+    /// [`read`](Self::read), with the engine's own error.
+    fn read_only(&self) -> Result<StorageEngine, Error> {
+        StorageEngine::open_read_only(self.config())
     }
 
     /// The database, opened for writing; made if `create` and missing.
