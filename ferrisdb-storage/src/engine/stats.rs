@@ -113,7 +113,10 @@ pub struct EngineStats {
     /// one older than `StorageConfig::max_transaction_age` stops counting
     /// once a write finds it so.
     pub live_transactions: usize,
-    /// Times a writer had to wait for a flush (a write stall).
+    /// Times a write was held back for background work (a write stall): a
+    /// 1 ms slowdown at `level0_slowdown_writes_trigger`, or a wait at
+    /// `level0_stop_writes_trigger`, for a frozen MemTable's flush, or for the
+    /// MemTables to fit `db_write_buffer_size`.
     pub stalls: u64,
     /// Total time writers spent stalled.
     pub stall_time: Duration,
