@@ -8,7 +8,7 @@
 //! cargo run --release -p ferrisdb-storage --example read_path -- --db /tmp/ferrisdb-readpath
 //! ```
 //!
-//! It takes a snapshot, deletes three keys and the 10,000 keys of one range,
+//! It takes a snapshot, deletes three keys and every key of one range,
 //! then runs gets and scans, printing what each took from
 //! `stats().blocks_read` and how many of those blocks the block cache held.
 //! At the end it flushes the deletes to a level-0 table and reads again.
