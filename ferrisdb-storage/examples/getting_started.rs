@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! cargo run --example getting_started                # uses a fresh temp directory
-//! cargo run --example getting_started -- ./my-db     # or a directory of your choice
+//! cargo run --example getting_started -- /tmp/my-db  # or a new (missing or empty) directory
 //! ```
 
 use std::path::PathBuf;
