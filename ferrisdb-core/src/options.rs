@@ -10,7 +10,8 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SyncMode {
     /// The write is buffered inside the process. It survives nothing: if the
-    /// process dies before the buffer is flushed (on rotation, on
+    /// process dies before the buffer is handed to the OS (once it holds
+    /// 1 MiB, on a later `Normal` or `Full` write, on rotation, on
     /// `sync_wal`, on close), the write is lost. The fastest mode, for data
     /// that can be rebuilt.
     None,

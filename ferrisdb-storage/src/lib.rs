@@ -16,9 +16,10 @@
 //! use ferrisdb_storage::{Slice, StorageConfig, StorageEngine, WriteBatch};
 //!
 //! # fn main() -> ferrisdb_storage::Result<()> {
-//! # let dir = tempfile::tempdir().unwrap();
+//! let path = std::env::temp_dir().join("ferrisdb-quick-start");
+//! # let _ = std::fs::remove_dir_all(&path);
 //! // Opening a directory that holds no database makes one.
-//! let db = StorageEngine::open(StorageConfig::new(dir.path()))?;
+//! let db = StorageEngine::open(StorageConfig::new(&path))?;
 //!
 //! db.put("fruit:apple", "red")?;
 //! // A batch is written atomically, with one timestamp.
@@ -43,6 +44,7 @@
 //! // Syncs and seals the log and releases the directory; dropping the last
 //! // handle does the same, without reporting an error.
 //! db.close()?;
+//! # std::fs::remove_dir_all(&path).unwrap();
 //! # Ok(())
 //! # }
 //! ```
