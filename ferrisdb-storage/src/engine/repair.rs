@@ -5,7 +5,12 @@
 //! 1. **Survey**, under the directory's lock, changing nothing: the manifest
 //!    if it reads (then its keyspaces and its list of live tables are kept,
 //!    and the logs from its log number on are read); otherwise every table
-//!    and every log in the directory. Each table is read block by block, so
+//!    and every log in the directory. A manifest older than the directory's
+//!    files (put back from a checkpoint after a compaction, say: it lists a
+//!    table that is missing, or a log, beside one it does not list) gives
+//!    only its keyspaces, and every table and log is read as without one
+//!    (`repair/stale.rs`): following its list would set aside tables that
+//!    hold the only copy of some keys. Each table is read block by block, so
 //!    one damaged block loses only its entries, and a table whose index or
 //!    footer is lost (a truncated file) is read by a scan for its data
 //!    blocks (`sstable/salvage.rs`). Each log is read past its damage.
@@ -27,11 +32,13 @@
 //!    database with old files beside it, which the next open treats as
 //!    leftovers and deletes, their bytes kept in `lost/`.
 //!
-//! Without a manifest, repair cannot tell a live table from one a
-//! compaction replaced and had not deleted yet (a crash in between): such a
-//! table's versions are older than its replacement's, so timestamps keep
-//! them hidden, unless the compaction dropped a tombstone above them at
-//! the bottom level. Its report says the manifest was rebuilt.
+//! Without a manifest, or with a stale one, repair cannot tell a live table
+//! from one a compaction replaced and had not deleted yet (a crash in
+//! between): such a table's versions are older than its replacement's, so
+//! timestamps keep them hidden, unless the compaction dropped a tombstone
+//! above them at the bottom level. Its report says the manifest was
+//! rebuilt, or out of date; a table a stale manifest lists and the
+//! directory lacks is an affected range (replaced, or lost: nothing tells).
 
 mod files;
 pub(crate) mod journal;
@@ -40,6 +47,8 @@ mod logs;
 pub(crate) mod lost;
 mod merge;
 pub(crate) mod report;
+mod stale;
+mod state;
 mod tables;
 mod written;
 
@@ -53,13 +62,14 @@ use keyspaces::RepairKeyspaces;
 use logs::LogWrites;
 use lost::LostDir;
 use merge::{newest_versions, RunWriter, Source};
-use report::{refusal, AffectedRange, ManifestUse, RepairOptions, RepairReport, RepairedKeyspace};
+use report::{refusal, ManifestUse, RepairOptions, RepairReport};
+use state::new_state;
 use tables::{survey_table, SurveyedTable, TableEntries};
 use written::Written;
 
 use super::progress::Tracker;
 use crate::filename::{table_file_name, wal_file_name, LOCK_FILE_NAME};
-use crate::manifest::{self, ClosedLog, Features, KeyspaceRecord, KeyspacesState, ManifestState};
+use crate::manifest::{self, ManifestState};
 use crate::wal::WalWriter;
 use crate::{Error, KeyspaceId, Result, StorageConfig, Timestamp};
 
@@ -103,7 +113,17 @@ pub(crate) fn repair(
     if let Some(first) = cut_short {
         journal::unfinished(&mut files, first, old.as_ref());
     }
-    let mut keyspaces = RepairKeyspaces::new(&config, layers.table, old.as_ref())?;
+    // A manifest older than the directory's files gives only its keyspaces
+    // and features: its tables and log numbers are out of date (`stale.rs`).
+    let stale = old
+        .as_ref()
+        .and_then(|state| stale::why(state, &files, &dir));
+    if let Some(why) = &stale {
+        report.manifest = ManifestUse::Stale(why.clone());
+    }
+    // The manifest whose list of tables and log numbers repair follows.
+    let current = old.as_ref().filter(|_| stale.is_none());
+    let mut keyspaces = RepairKeyspaces::new(&config, layers.table, old.as_ref(), stale.is_some())?;
     // New files are numbered above every file in the directory (each below
     // MAX_FILE_NUMBER, so the sum cannot overflow) and the old manifest's
     // next number; a database whose numbers are used up is refused here,
@@ -117,54 +137,43 @@ pub(crate) fn repair(
     let logs: Vec<(u64, PathBuf, u64)> = files
         .logs
         .iter()
-        .filter(|(number, _)| old.as_ref().is_none_or(|s| **number >= s.log_number))
+        .filter(|(number, _)| current.is_none_or(|s| **number >= s.log_number))
         .map(|(number, path)| (*number, path.clone(), file_len(fs.as_ref(), path)))
         .collect();
-    let to_survey: Vec<&PathBuf> = match &old {
+    let to_survey: Vec<(&u64, &PathBuf)> = match current {
         Some(state) => state
             .all_tables()
-            .filter_map(|(_, record)| files.tables.get(&record.file_number))
+            .filter_map(|(_, record)| files.tables.get_key_value(&record.file_number))
             .collect(),
-        None => files.tables.values().collect(),
+        None => files.tables.iter().collect(),
     };
-    let table_bytes: u64 = to_survey.iter().map(|p| file_len(fs.as_ref(), p)).sum();
+    let table_bytes: u64 = to_survey
+        .iter()
+        .map(|(_, p)| file_len(fs.as_ref(), p))
+        .sum();
     let log_bytes: u64 = logs.iter().map(|(_, _, size)| size).sum();
     progress.expect(table_bytes.saturating_mul(2).saturating_add(log_bytes));
-    let mut tables = Vec::new();
-    match &old {
-        Some(state) => {
-            for (id, record) in state.all_tables() {
-                let path = dir.join(table_file_name(record.file_number));
-                if !fs.exists(&path)? {
-                    report.affected.push(AffectedRange {
-                        keyspace: keyspaces.name(id),
-                        start: Some(record.smallest.user_key.clone()),
-                        end: Some(record.largest.user_key.clone()),
-                        file: path,
-                        offset: 0,
-                        reason: "the manifest lists this table, but the file is missing: its \
-                                 entries are lost"
-                            .into(),
-                    });
-                    continue;
-                }
-                let mut table = survey_table(&fs, path, Some(record), Some(id))?;
-                // The manifest's list says whose it is.
-                table.keyspace = Some(id);
-                progress.read(table.size);
-                tables.push(table);
-            }
-        }
-        None => {
-            for path in files.tables.values() {
-                let table = survey_table(&fs, path.clone(), None, None)?;
-                progress.read(table.size);
-                tables.push(table);
-            }
+    for (id, record) in old.iter().flat_map(ManifestState::all_tables) {
+        if !files.tables.contains_key(&record.file_number) {
+            let path = dir.join(table_file_name(record.file_number));
+            let missing = stale::missing(keyspaces.name(id), record, path, stale.is_some());
+            report.affected.push(missing);
         }
     }
-    // Without a manifest, a keyspace takes from the logs only the writes
-    // newer than its tables' newest (see `repair/logs.rs`).
+    // A table the manifest lists is the one it recorded, stale or not (file
+    // numbers are never reused): its record says whose it is, and bounds a
+    // scan of it.
+    let listed = stale::listed(old.as_ref());
+    let mut tables = Vec::new();
+    for (number, path) in to_survey {
+        let (id, record) = listed.get(number).copied().unzip();
+        let mut table = survey_table(&fs, path.clone(), record, id)?;
+        table.keyspace = id.or(table.keyspace);
+        progress.read(table.size);
+        tables.push(table);
+    }
+    // Without a manifest, or with a stale one, a keyspace takes from the
+    // logs only the writes newer than its tables' newest (`repair/logs.rs`).
     let mut newest_in_tables: HashMap<KeyspaceId, Timestamp> = HashMap::new();
     for table in &tables {
         if let Some(id) = table.keyspace {
@@ -174,7 +183,7 @@ pub(crate) fn repair(
         }
     }
     let mut writes = LogWrites::default();
-    let by_log = |id: KeyspaceId, log: u64, timestamp: Timestamp| match &old {
+    let by_log = |id: KeyspaceId, log: u64, timestamp: Timestamp| match current {
         Some(_) => keyspaces
             .by_id
             .get(&id)
@@ -192,6 +201,12 @@ pub(crate) fn repair(
         keyspaces.found(id);
     }
     let surveyed: Vec<PathBuf> = tables.iter().map(|t| t.path.clone()).collect();
+    // Only a stale manifest leaves a table of a keyspace it dropped.
+    let dropped: Vec<PathBuf> = tables
+        .iter()
+        .filter(|t| t.keyspace.is_some_and(|id| !keyspaces.contains(id)))
+        .map(|t| t.path.clone())
+        .collect();
     report.tables_read = tables.len();
     report.table_entries = tables.iter().map(|t| t.entries).sum();
     report.logs_read = logs.len();
@@ -228,7 +243,7 @@ pub(crate) fn repair(
     // manifest is stored, so that a crash after it, and the next open's
     // removal of what it then sees as leftovers, deletes nothing.
     let read_logs: Vec<u64> = logs.iter().map(|(number, _, _)| *number).collect();
-    let moves = files.moves(&surveyed, &read_logs);
+    let moves = files.moves(&surveyed, &dropped, &read_logs);
     // Relaxed: this thread alone gives out the numbers. From the first
     // number of a repair cut short before, if one was: cut short too before
     // it moves that one's output, this repair leaves both to the next.
@@ -278,59 +293,6 @@ pub(crate) fn repair(
     report.moved = lost.finish()?;
     journal::end(fs.as_ref(), &dir)?;
     Ok(report)
-}
-
-/// The manifest of the repaired database: `repaired`'s tables, every
-/// keyspace needing the logs from `log_number` on (the empty log just
-/// written, sealed at `log_length`), `old`'s features and keyspace ids when
-/// it was read. Adds each keyspace to `report`.
-fn new_state(
-    old: Option<&ManifestState>,
-    repaired: Repaired,
-    log_number: u64,
-    log_length: u64,
-    last_timestamp: Timestamp,
-    report: &mut RepairReport,
-) -> ManifestState {
-    let mut state = ManifestState {
-        next_file_number: log_number + 1,
-        log_number,
-        last_timestamp: old.map_or(0, |s| s.last_timestamp).max(last_timestamp),
-        tables: Vec::new(),
-        closed_log: Some(ClosedLog {
-            number: log_number,
-            length: log_length,
-        }),
-        features: old.map_or_else(Features::default, |s| s.features.clone()),
-        keyspaces: KeyspacesState::none(log_number),
-    };
-    if let Some(previous) = old {
-        state.keyspaces.next_keyspace_id = previous.keyspaces.next_keyspace_id;
-    }
-    for (keyspace, (tables, keys)) in repaired {
-        report.keyspaces.push(RepairedKeyspace {
-            name: keyspace.name.clone(),
-            keys,
-            tables: tables.len(),
-        });
-        match keyspace.stored {
-            None => state.tables = tables,
-            Some(options) => {
-                // An id read from a damaged file may be the largest: the
-                // counter stops there rather than wrap.
-                let after = keyspace.id.saturating_add(1);
-                state.keyspaces.next_keyspace_id = state.keyspaces.next_keyspace_id.max(after);
-                state.keyspaces.records.push(KeyspaceRecord {
-                    id: keyspace.id,
-                    name: keyspace.name,
-                    log_number,
-                    options,
-                    tables,
-                });
-            }
-        }
-    }
-    state
 }
 
 /// Writes every keyspace's run; returns each keyspace with its tables' records

@@ -168,9 +168,10 @@ pub fn repair(g: &Global, strict: bool, out: &mut dyn Write) -> Outcome {
     progress.finish();
     let report = report?;
     if g.json {
-        let rebuilt = match &report.manifest {
-            ManifestUse::Rebuilt(why) => Some(why.clone()),
-            _ => None,
+        let (rebuilt, stale) = match &report.manifest {
+            ManifestUse::Rebuilt(why) => (Some(why.clone()), None),
+            ManifestUse::Stale(why) => (None, Some(why.clone())),
+            _ => (None, None),
         };
         let key = |k: &Option<Vec<u8>>| k.as_deref().map(|k| g.show(k));
         say(
@@ -178,6 +179,7 @@ pub fn repair(g: &Global, strict: bool, out: &mut dyn Write) -> Outcome {
             json!({
                 "complete": report.is_complete(),
                 "manifest_rebuilt": rebuilt,
+                "manifest_stale": stale,
                 "tables_read": report.tables_read,
                 "table_entries": report.table_entries,
                 "logs_read": report.logs_read,

@@ -75,15 +75,19 @@ impl Files {
     }
 
     /// Every table and log repair moves into `lost/`, with why: those
-    /// `surveyed` (tables) and `read` (logs), and those it left unread.
+    /// `surveyed` (tables) and `read` (logs), those of them whose keyspace
+    /// was `dropped`, and those it left unread.
     pub(super) fn moves<'a>(
         &'a self,
         surveyed: &[PathBuf],
+        dropped: &[PathBuf],
         read: &[u64],
     ) -> Vec<(&'a PathBuf, &'static str)> {
         let mut moves = Vec::new();
         for path in self.tables.values() {
-            let reason = if surveyed.contains(path) {
+            let reason = if dropped.contains(path) {
+                "its keyspace was dropped before the manifest was written, and its entries with it"
+            } else if surveyed.contains(path) {
                 "its readable entries are in the repaired tables"
             } else {
                 "the manifest did not list it: a table a compaction had replaced, or one a flush \

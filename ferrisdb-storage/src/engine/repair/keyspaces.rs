@@ -3,7 +3,9 @@
 //! table or a log names, with the database's default options, the default
 //! keyspace as `default` and every other as `recovered-<id>` (a keyspace's
 //! name and options live only in the manifest), and `unknown-<file>` for
-//! the entries of a table that no longer says whose they are.
+//! the entries of a table that no longer says whose they are. A manifest
+//! older than the directory's files (`stale.rs`) gives its keyspaces, and
+//! those made after it was written are found as without one.
 
 use std::collections::BTreeMap;
 
@@ -34,15 +36,19 @@ pub(super) struct RepairKeyspaces {
     config: StorageConfig,
     default_table: TableOptions,
     pub(super) by_id: BTreeMap<KeyspaceId, RepairKeyspace>,
-    /// Whether the manifest said which keyspaces exist: then no other is
-    /// added.
-    from_manifest: bool,
+    /// The ids a table or log names that are added, from this one on:
+    /// none (`None`) when the manifest is current, since it lists every
+    /// keyspace; its next keyspace id when it is stale, since an id below
+    /// that it does not list was dropped (ids are never reused), and one
+    /// above was made after it was written; every id without a manifest.
+    found_from: Option<KeyspaceId>,
 }
 
 impl RepairKeyspaces {
     /// The keyspaces `state` lists (the default one always), or only the
     /// default one without a manifest, written with `default_table` for
-    /// the default keyspace.
+    /// the default keyspace; `stale` when `state` is older than the
+    /// directory's files.
     ///
     /// # Errors
     ///
@@ -52,12 +58,18 @@ impl RepairKeyspaces {
         config: &StorageConfig,
         default_table: TableOptions,
         state: Option<&ManifestState>,
+        stale: bool,
     ) -> Result<Self> {
+        let found_from = match state {
+            Some(state) if stale => Some(state.keyspaces.next_keyspace_id),
+            Some(_) => None,
+            None => Some(DEFAULT_KEYSPACE_ID),
+        };
         let mut keyspaces = RepairKeyspaces {
             config: config.clone(),
             default_table,
             by_id: BTreeMap::new(),
-            from_manifest: state.is_some(),
+            found_from,
         };
         let default_log = state.map_or(0, |s| s.keyspaces.default_log_number);
         keyspaces.by_id.insert(
@@ -97,10 +109,17 @@ impl RepairKeyspaces {
     }
 
     /// Adds keyspace `id`, found in a table or a log, unless the manifest
-    /// said which keyspaces exist (a keyspace it does not list was
-    /// dropped).
+    /// said it does not exist (a keyspace it does not list was dropped).
     pub(super) fn found(&mut self, id: KeyspaceId) {
-        if self.from_manifest || self.by_id.contains_key(&id) {
+        if self.found_from.is_some_and(|from| from <= id) {
+            self.add(id);
+        }
+    }
+
+    /// Adds keyspace `id`, `recovered-<id>`, with the database's default
+    /// options, unless it is one already.
+    fn add(&mut self, id: KeyspaceId) {
+        if self.by_id.contains_key(&id) {
             return;
         }
         let options = KeyspaceOptions::from(&self.config);
@@ -122,16 +141,18 @@ impl RepairKeyspaces {
     /// A new keyspace, `unknown-<file>`, for the readable entries of the
     /// table `file` when nothing says whose they are (no manifest lists it,
     /// and its properties are lost): its entries are kept, and mixed into no
-    /// keyspace they may not be of. Its id is one no table or log names.
+    /// keyspace they may not be of. Its id is one no table or log names,
+    /// nor a stale manifest gave a keyspace it then dropped.
     pub(super) fn unknown(&mut self, file: &str) -> KeyspaceId {
-        let highest = self.by_id.keys().next_back().copied().unwrap_or(0);
+        let listed = self.by_id.keys().next_back().copied().unwrap_or(0);
+        let highest = listed.max(self.found_from.unwrap_or(0).saturating_sub(1));
         // Ids run out only when a damaged file names the largest: then the
         // smallest free one.
         let id = (highest.saturating_add(1)..=KeyspaceId::MAX)
             .chain(1..highest)
             .find(|id| !self.by_id.contains_key(id))
             .unwrap_or(highest);
-        self.found(id);
+        self.add(id);
         if let Some(keyspace) = self.by_id.get_mut(&id) {
             keyspace.name = format!("unknown-{file}");
         }

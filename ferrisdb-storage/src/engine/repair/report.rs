@@ -39,7 +39,8 @@ pub struct RepairReport {
     /// and options, and the list of live tables kept), or why not: then
     /// every table and log in the directory was read, and keyspaces other
     /// than `default` are named `recovered-<id>` (`unknown-<file>` for the
-    /// entries of a table whose properties are lost).
+    /// entries of a table whose properties are lost), but for those a
+    /// stale manifest names.
     pub manifest: ManifestUse,
     /// Tables read, and the entries (versions and tombstones) read from
     /// them.
@@ -70,6 +71,13 @@ pub enum ManifestUse {
     /// There was none, or it could not be read (the reason): every table
     /// and log of the directory was read.
     Rebuilt(String),
+    /// It was read, but is older than the directory's files (the reason: a
+    /// table it lists is missing, or the oldest log it needs, and a table
+    /// it does not list is there), as a manifest put back from a checkpoint
+    /// after a flush or compaction is: its keyspaces, their names and
+    /// options, were kept, and every table and log of the directory was
+    /// read, as without a manifest.
+    Stale(String),
 }
 
 /// One keyspace as the repair wrote it.
@@ -130,6 +138,7 @@ impl fmt::Display for RepairReport {
         match &self.manifest {
             ManifestUse::Read => write!(f, "manifest read")?,
             ManifestUse::Rebuilt(why) => write!(f, "manifest rebuilt ({why})")?,
+            ManifestUse::Stale(why) => write!(f, "manifest out of date ({why})")?,
         }
         write!(
             f,
