@@ -15,6 +15,8 @@
 
 mod reliability;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use ferrisdb_storage::fs::FaultFileSystem;
 use ferrisdb_storage::{CompressionType, StorageConfig, StorageEngine};
 use rand::rngs::StdRng;
@@ -56,6 +58,65 @@ fn run_until_dead(fs: &FaultFileSystem, seed: u64) -> History {
     history
 }
 
+/// One crash point: workload `seed` dies after operation `k` (of `total`);
+/// with `second`, the recovery dies too, that many operations in.
+struct Point {
+    point: u64,
+    seed: u64,
+    k: u64,
+    total: u64,
+    second: Option<u64>,
+}
+
+/// What the points a thread checked covered.
+#[derive(Default)]
+struct Tried {
+    points: u64,
+    double_crashes: u64,
+    acknowledged: u64,
+}
+
+/// Crashes the workload at `p`, recovers (after a second crash if `p` says
+/// so) and checks the database.
+fn check_point(p: &Point, tried: &mut Tried) {
+    let Point { point, seed, k, .. } = *p;
+    let context = format!("seed {seed}, crash after operation {k} of {}", p.total);
+    let fs = fresh_fs();
+    if point % 2 == 1 {
+        fs.enable_torn_writes(point);
+    }
+    fs.crash_after(k);
+    let history = run_until_dead(&fs, seed);
+    let mut rebooted = fs.crash();
+
+    if let Some(after) = p.second {
+        let j = rebooted.total_operations() + after;
+        rebooted.crash_after(j);
+        if let Ok(db) = open_variant(&rebooted, seed) {
+            drop(db);
+        }
+        rebooted = rebooted.crash();
+        tried.double_crashes += 1;
+    }
+
+    let db =
+        open_variant(&rebooted, seed).unwrap_or_else(|e| panic!("{context}: reopen failed: {e}"));
+    let recovered = read_all(&db).unwrap_or_else(|e| panic!("{context}: read failed: {e}"));
+    if let Err(problem) = history.check(&recovered) {
+        panic!("{context}: {problem}");
+    }
+    // Files of the compactions the reopened engine starts are not orphans.
+    db.wait_for_compactions()
+        .unwrap_or_else(|e| panic!("{context}: background work failed: {e}"));
+    assert_no_orphans(&rebooted, &db_dir());
+    // The recovered database takes writes again.
+    db.put("after-recovery", "ok")
+        .unwrap_or_else(|e| panic!("{context}: write after recovery failed: {e}"));
+    drop(db);
+    tried.points += 1;
+    tried.acknowledged += history.acknowledged() as u64;
+}
+
 #[test]
 fn acknowledged_writes_survive_power_loss_at_every_sampled_point() {
     watch_panics();
@@ -69,55 +130,51 @@ fn acknowledged_writes_survive_power_loss_at_every_sampled_point() {
             fs.total_operations()
         })
         .collect();
+    // Every point's crash operations, drawn up front in point order, so
+    // the points are the same whichever thread checks them.
     let mut rng = StdRng::seed_from_u64(7);
-    let mut tried = 0u64;
-    let mut double_crashes = 0u64;
-    let mut acknowledged_checked = 0u64;
-    for point in 0..points {
-        let seed = point % SEEDS;
-        let total = totals[seed as usize];
-        // Evenly spread over the run, jittered, so every phase gets points.
-        let stride = total as f64 / (points / SEEDS).max(1) as f64;
-        let base = ((point / SEEDS) as f64 * stride) as u64;
-        let k = (base + rng.random_range(0..stride.ceil().max(1.0) as u64)).clamp(1, total);
-        let context = format!("seed {seed}, crash after operation {k} of {total}");
-
-        let fs = fresh_fs();
-        if point % 2 == 1 {
-            fs.enable_torn_writes(point);
-        }
-        fs.crash_after(k);
-        let history = run_until_dead(&fs, seed);
-        let mut rebooted = fs.crash();
-
-        // Every third point: a second power loss during recovery.
-        if point % 3 == 0 {
-            let j = rebooted.total_operations() + rng.random_range(1..=40);
-            rebooted.crash_after(j);
-            if let Ok(db) = open_variant(&rebooted, seed) {
-                drop(db);
+    let plan: Vec<Point> = (0..points)
+        .map(|point| {
+            let seed = point % SEEDS;
+            let total = totals[seed as usize];
+            // Evenly spread over the run, jittered, so every phase gets points.
+            let stride = total as f64 / (points / SEEDS).max(1) as f64;
+            let base = ((point / SEEDS) as f64 * stride) as u64;
+            let k = (base + rng.random_range(0..stride.ceil().max(1.0) as u64)).clamp(1, total);
+            // Every third point: a second power loss during recovery.
+            let second = (point % 3 == 0).then(|| rng.random_range(1..=40));
+            Point {
+                point,
+                seed,
+                k,
+                total,
+                second,
             }
-            rebooted = rebooted.crash();
-            double_crashes += 1;
-        }
-
-        let db = open_variant(&rebooted, seed)
-            .unwrap_or_else(|e| panic!("{context}: reopen failed: {e}"));
-        let recovered = read_all(&db).unwrap_or_else(|e| panic!("{context}: read failed: {e}"));
-        if let Err(problem) = history.check(&recovered) {
-            panic!("{context}: {problem}");
-        }
-        // Files of the compactions the reopened engine starts are not orphans.
-        db.wait_for_compactions()
-            .unwrap_or_else(|e| panic!("{context}: background work failed: {e}"));
-        assert_no_orphans(&rebooted, &db_dir());
-        // The recovered database takes writes again.
-        db.put("after-recovery", "ok")
-            .unwrap_or_else(|e| panic!("{context}: write after recovery failed: {e}"));
-        drop(db);
-        tried += 1;
-        acknowledged_checked += history.acknowledged() as u64;
-    }
+        })
+        .collect();
+    // The points are independent: two threads take them in turn, so a run
+    // uses both of CI's cores.
+    let next = AtomicUsize::new(0);
+    let parts: Vec<Tried> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut tried = Tried::default();
+                    while let Some(p) = plan.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        check_point(p, &mut tried);
+                    }
+                    tried
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a crash point panicked (see above)"))
+            .collect()
+    });
+    let tried = parts.iter().map(|t| t.points).sum::<u64>();
+    let double_crashes = parts.iter().map(|t| t.double_crashes).sum::<u64>();
+    let acknowledged_checked = parts.iter().map(|t| t.acknowledged).sum::<u64>();
     assert_eq!(panics(), 0, "a thread panicked (see above)");
     eprintln!(
         "crash points tried: {tried} ({double_crashes} with a second crash during recovery), \

@@ -5,6 +5,7 @@
 mod repair_common;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ferrisdb_storage::fs::{FaultFileSystem, FileSystem};
 use ferrisdb_storage::StorageEngine;
@@ -57,6 +58,15 @@ fn check(
     assert!(verified.is_intact(), "{what}: {verified}");
 }
 
+/// What a case does to a file.
+#[derive(Debug, Clone, Copy)]
+enum Damage {
+    /// Cuts it to this length.
+    Cut(usize),
+    /// Flips the byte at this offset.
+    Flip(usize),
+}
+
 #[test]
 fn every_cut_and_flip_of_a_table_or_log_repairs() {
     let built = FaultFileSystem::new();
@@ -82,21 +92,48 @@ fn every_cut_and_flip_of_a_table_or_log_repairs() {
     let mut targets = files(&base, ".sst");
     targets.truncate(2);
     targets.extend(files(&base, ".wal"));
+    // Every case: a file, with or without the manifest, cut or flipped.
+    let mut cases = Vec::new();
     for path in &targets {
         let bytes = base.read_all(path).unwrap();
         // A log is preallocated: its records are in its first bytes.
         let span = bytes.len().min(4096);
         for manifest in [true, false] {
-            for len in (0..span).step_by(53) {
-                let what = format!("{} cut to {len} (manifest {manifest})", path.display());
-                check(&base, &model, path, bytes[..len].to_vec(), manifest, &what);
-            }
-            for at in (0..span).step_by(59) {
-                let mut flipped = bytes.clone();
-                flipped[at] ^= 0x5a;
-                let what = format!("{} byte {at} flipped (manifest {manifest})", path.display());
-                check(&base, &model, path, flipped, manifest, &what);
-            }
+            cases.extend(
+                (0..span)
+                    .step_by(53)
+                    .map(|len| (path, manifest, Damage::Cut(len))),
+            );
+            cases.extend(
+                (0..span)
+                    .step_by(59)
+                    .map(|at| (path, manifest, Damage::Flip(at))),
+            );
         }
     }
+    // The cases are independent: two threads take them in turn, so the
+    // run uses both of CI's cores.
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                while let Some(&(path, manifest, case)) =
+                    cases.get(next.fetch_add(1, Ordering::Relaxed))
+                {
+                    let mut bytes = base.read_all(path).unwrap();
+                    let what = match case {
+                        Damage::Cut(len) => {
+                            bytes.truncate(len);
+                            format!("{} cut to {len} (manifest {manifest})", path.display())
+                        }
+                        Damage::Flip(at) => {
+                            bytes[at] ^= 0x5a;
+                            format!("{} byte {at} flipped (manifest {manifest})", path.display())
+                        }
+                    };
+                    check(&base, &model, path, bytes, manifest, &what);
+                }
+            });
+        }
+    });
 }

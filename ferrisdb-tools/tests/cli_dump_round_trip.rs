@@ -87,10 +87,17 @@ fn a_dump_loads_back_to_identical_contents() {
         .collect();
     assert_eq!(live_r.len(), 6, "r0-r2 and r7-r9");
 
-    for hex in [false, true] {
-        let dump = dir.path().join(format!("dump-{hex}"));
-        let to = dir.path().join(format!("to-{hex}"));
-        dump_and_load(&from, &dump, &to, hex);
-        assert!(contents(&to) == original, "hex {hex}: the contents differ");
-    }
+    // The two formats are independent: one thread each, so the debug
+    // binary's dump and load of the 17 MiB value use both of CI's cores.
+    std::thread::scope(|s| {
+        for hex in [false, true] {
+            let (dir, from, original) = (dir.path(), &from, &original);
+            s.spawn(move || {
+                let dump = dir.join(format!("dump-{hex}"));
+                let to = dir.join(format!("to-{hex}"));
+                dump_and_load(from, &dump, &to, hex);
+                assert!(contents(&to) == *original, "hex {hex}: the contents differ");
+            });
+        }
+    });
 }

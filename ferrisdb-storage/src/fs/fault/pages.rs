@@ -38,7 +38,7 @@ use std::path::PathBuf;
 use rand::rngs::StdRng;
 use rand::{Rng, RngCore};
 
-use super::inode::{Inode, PAGE_SIZE};
+use super::inode::{resize_zeroed, Inode, PAGE_SIZE};
 use super::CrashModel;
 
 /// The unit of a torn page: a page write cut short keeps whole sectors.
@@ -267,14 +267,14 @@ pub(super) fn crash_file(
         let bytes = &data[range.clone()];
         match fate {
             PageFate::Kept => out.extend_from_slice(bytes),
-            PageFate::Zeroed | PageFate::Old => out.resize(range.end, 0),
+            PageFate::Zeroed | PageFate::Old => resize_zeroed(&mut out, range.end),
             PageFate::Torn(n) => {
                 out.extend_from_slice(&bytes[..*n]);
-                out.resize(range.end, 0);
+                resize_zeroed(&mut out, range.end);
             }
             PageFate::Garbage => {
                 let start = out.len();
-                out.resize(range.end, 0);
+                resize_zeroed(&mut out, range.end);
                 rng.fill_bytes(&mut out[start..]);
             }
         }
@@ -283,7 +283,7 @@ pub(super) fn crash_file(
     let boundary = end.div_ceil(PAGE_SIZE) * PAGE_SIZE;
     if boundary > end && rng.random_bool(0.25) {
         let garbage = model.garbage && rng.random_bool(0.5);
-        out.resize(boundary, 0);
+        resize_zeroed(&mut out, boundary);
         if garbage {
             rng.fill_bytes(&mut out[end..]);
         }

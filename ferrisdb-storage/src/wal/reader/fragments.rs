@@ -118,8 +118,14 @@ impl Fragments {
         if self.block_index != Some(index) {
             let start = index * BLOCK_SIZE as u64;
             let end = start.saturating_add(BLOCK_SIZE as u64).min(self.len);
-            self.block.clear();
-            self.block.resize(end.saturating_sub(start) as usize, 0);
+            let len = end.saturating_sub(start) as usize;
+            // The read overwrites every byte, so a block of the same length
+            // is reused as it is; `resize` after a `clear` would store 32
+            // KiB of zeros one at a time in an unoptimized build (the
+            // tests'), where `vec!` has the allocator zero them.
+            if self.block.len() != len {
+                self.block = vec![0; len];
+            }
             self.block_index = None;
             self.file.read_exact_at(start, &mut self.block)?;
             self.block_index = Some(index);
