@@ -109,30 +109,36 @@ impl Workspace {
     }
 }
 
-/// The docs the check reads, relative to the workspace root.
-pub(crate) fn doc_files(root: &Path) -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Every file under `dir`, in any folder below it, whose extension is
+/// `extension`, sorted.
+pub(crate) fn files_under(dir: &Path, extension: &str) -> Vec<PathBuf> {
+    fn walk(dir: &Path, extension: &str, out: &mut Vec<PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
         };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "md") {
+                walk(&path, extension, out);
+            } else if path.extension().is_some_and(|e| e == extension) {
                 out.push(path);
             }
         }
     }
+    let mut files = Vec::new();
+    walk(dir, extension, &mut files);
+    files.sort();
+    files
+}
+
+/// The docs the check reads, relative to the workspace root.
+pub(crate) fn doc_files(root: &Path) -> Vec<PathBuf> {
     let mut files = vec![
         root.join("README.md"),
         root.join("ferrisdb-storage/README.md"),
         root.join("ferrisdb-raft/README.md"),
     ];
-    let mut docs = Vec::new();
-    walk(&root.join("docs"), &mut docs);
-    docs.sort();
-    files.extend(docs);
+    files.extend(files_under(&root.join("docs"), "md"));
     files.retain(|f| f.is_file());
     files
 }

@@ -10,6 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::markdown::files_under;
 use crate::read;
 
 /// What a link to the repository names.
@@ -69,19 +70,6 @@ fn link_targets<'a>(repository: &str, text: &'a str) -> Vec<(usize, Target<'a>)>
 /// The files whose links are checked, relative to `root`: the root's
 /// `README.md`, and the `README.md` and `src/**/*.rs` of each folder.
 fn files_with_links(root: &Path) -> Vec<PathBuf> {
-    fn rust_sources(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                rust_sources(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-    }
     let mut files = vec![root.join("README.md")];
     let mut folders: Vec<PathBuf> = std::fs::read_dir(root)
         .expect("list the workspace root")
@@ -96,10 +84,7 @@ fn files_with_links(root: &Path) -> Vec<PathBuf> {
     folders.sort();
     for folder in folders {
         files.push(folder.join("README.md"));
-        let mut sources = Vec::new();
-        rust_sources(&folder.join("src"), &mut sources);
-        sources.sort();
-        files.extend(sources);
+        files.extend(files_under(&folder.join("src"), "rs"));
     }
     files.retain(|f| f.is_file());
     files
