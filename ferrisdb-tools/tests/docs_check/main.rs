@@ -39,6 +39,11 @@
 //!    After editing `NAME.dot`, re-render it with
 //!    `docs/diagrams/render.sh NAME` (needs Graphviz's `dot`; the check
 //!    itself never runs it).
+//! 6. **A deep dive lacks a part readers rely on, or the README does not map
+//!    a guide** ([`structure`], a test of its own): every deep dive links the
+//!    glossary and ends with "Check your understanding" (answers in
+//!    `<details>`, exercises under "Try it"), and `README.md` links every deep
+//!    dive and guide.
 //!
 //! After a change moves the code an excerpt shows, re-sync the docs with
 //! `FERRISDB_DOCS_BLESS=1 cargo test -p ferrisdb-tools --test docs_check`: it
@@ -59,6 +64,7 @@ mod excerpts;
 mod markdown;
 mod outputs;
 mod repo_links;
+mod structure;
 mod workspace;
 
 use std::path::Path;
